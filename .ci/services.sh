@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs and starts what the integration tests need on this machine kind (Debian, root, no Docker):
+# the PostgreSQL client tools and server, and redis-server. Idempotent; touches nothing else.
+set -euo pipefail
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v pg_dump >/dev/null 2>&1 || apt_install postgresql-client
+command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 || echo "warning: PostgreSQL is not reachable on 127.0.0.1:5432; its tests will say how to provide one" >&2

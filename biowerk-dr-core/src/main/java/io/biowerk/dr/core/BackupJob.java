@@ -1,0 +1,458 @@
+package io.biowerk.dr.core;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.Sha256;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup: source -> codec chain -> one or more sinks, with SHA-256 of the raw and of the stored bytes,
+ * and the manifest written last as the commit point.
+ *
+ * <p>Two threads share the work, joined by a bounded queue of pooled direct buffers: a reader thread fills
+ * buffers from the source and hashes them; the calling thread runs the codec chain (zstd may add its own
+ * worker threads), hashes the stored bytes and writes them to every sink. Buffers are handed over, never
+ * copied, and memory is bounded by the buffer budget whatever the backup size.
+ *
+ * <p>A failure anywhere aborts every sink write and removes whatever was already committed, so no partial
+ * backup is ever listed. While the backup runs, a marker under {@code <source>/.in-progress/} tells retention
+ * not to delete backups of that source. A job is single-use; {@link #toString()} prints the pipeline.
+ */
+public final class BackupJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BackupJob.class);
+  private static final Object END = new Object();
+
+  private final Source source;
+  private final List<Codec> codecs;
+  private final List<Sink> sinks;
+  private final ProgressListener listener;
+  private final Clock clock;
+  private final int bufferSize;
+  private final int buffers;
+  private final String tier;
+  private final String sourceUri;
+  private boolean ran;
+
+  private BackupJob(Builder builder) {
+    this.source = builder.source;
+    this.codecs = List.copyOf(builder.codecs);
+    this.sinks = List.copyOf(builder.sinks);
+    this.listener = builder.listener;
+    this.clock = builder.clock;
+    this.bufferSize = builder.bufferSize;
+    this.buffers = builder.buffers;
+    this.tier = builder.tier;
+    this.sourceUri = builder.sourceUri;
+  }
+
+  /** Starts building a backup of {@code source}. */
+  public static Builder of(Source source) {
+    return new Builder(source);
+  }
+
+  /** Builds a {@link BackupJob}. */
+  public static final class Builder {
+    private final Source source;
+    private final List<Codec> codecs = new ArrayList<>();
+    private final List<Sink> sinks = new ArrayList<>();
+    private ProgressListener listener = ProgressListener.NONE;
+    private Clock clock = Clock.systemUTC();
+    private int bufferSize = 1 << 20;
+    private int buffers = 4;
+    private String tier = BackupLayout.DAILY;
+    private String sourceUri;
+
+    private Builder(Source source) {
+      this.source = requireNonNull(source, "source");
+    }
+
+    /** Adds codecs to the chain, applied in the order given (compress before encrypt). */
+    public Builder codecs(Codec... more) {
+      codecs.addAll(List.of(more));
+      return this;
+    }
+
+    /** Adds codecs to the chain, applied in the order given. */
+    public Builder codecs(List<? extends Codec> more) {
+      codecs.addAll(more);
+      return this;
+    }
+
+    /** Adds sinks; every sink receives the same stored bytes (the plan's local copy plus cloud copy). */
+    public Builder sinks(Sink... more) {
+      sinks.addAll(List.of(more));
+      return this;
+    }
+
+    /** Adds sinks. */
+    public Builder sinks(List<? extends Sink> more) {
+      sinks.addAll(more);
+      return this;
+    }
+
+    /** Receives progress; called on the thread that runs the job. */
+    public Builder listener(ProgressListener listener) {
+      this.listener = requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** The clock for ids and times; the system UTC clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The buffer budget: {@code count} buffers of {@code size} bytes travel between the two threads
+     * (default 4 of 1 MiB).
+     */
+    public Builder buffers(int count, int size) {
+      checkArgument(count >= 2, "buffer count (%s) must be at least 2", count);
+      checkArgument(size >= 4096, "buffer size (%s) must be at least 4096", size);
+      this.buffers = count;
+      this.bufferSize = size;
+      return this;
+    }
+
+    /** The layout folder the backup is written to; {@code daily} by default. */
+    public Builder tier(String tier) {
+      this.tier = requireNonNull(tier, "tier");
+      return this;
+    }
+
+    /** The source URI recorded in the manifest (without a password); the source's kind by default. */
+    public Builder sourceUri(String uri) {
+      this.sourceUri = requireNonNull(uri, "uri");
+      return this;
+    }
+
+    /** The job. */
+    public BackupJob build() {
+      checkState(!sinks.isEmpty(), "a backup needs at least one sink");
+      if (sourceUri == null) {
+        sourceUri = source.kind() + ":" + source.name();
+      }
+      return new BackupJob(this);
+    }
+  }
+
+  /**
+   * Runs the backup.
+   *
+   * @return the manifest, committed in every sink
+   * @throws SourceFailedException if the source failed; nothing is left in any sink
+   * @throws IOException if a codec or sink failed; nothing is left in any sink
+   */
+  public BackupManifest run() throws IOException {
+    checkState(!ran, "a BackupJob runs once; build another");
+    ran = true;
+    Instant started = clock.instant();
+    long startNanos = System.nanoTime();
+    String id = uniqueId(started);
+    List<String> extensions = codecs.stream().map(Codec::id).toList();
+    String dataKey = BackupLayout.dataKey(source.name(), tier, id, source.format(), extensions);
+    String marker = BackupLayout.inProgressKey(source.name(), id);
+    LOG.info("backup {}: {} -> {}", id, this, dataKey);
+
+    List<Sink> marked = new ArrayList<>();
+    List<PendingWrite> writes = new ArrayList<>();
+    List<Sink> committed = new ArrayList<>();
+    SourceStream stream = null;
+    Reader reader = null;
+    try {
+      byte[] markerBody = ("{\"id\":\"" + id + "\",\"startedAt\":\"" + started + "\"}").getBytes(StandardCharsets.UTF_8);
+      for (Sink sink : sinks) {
+        sink.put(marker, markerBody);
+        marked.add(sink);
+      }
+      for (Sink sink : sinks) {
+        writes.add(sink.openWrite(dataKey));
+      }
+      FanOut fanOut = new FanOut(writes);
+      Sha256.Writing stored = Sha256.writing(fanOut);
+      WritableByteChannel encoder = Codecs.encode(codecs, stored);
+      stream = source.open();
+      reader = new Reader(stream, buffers, bufferSize, id);
+      reader.start();
+      long lastReport = 0;
+      try {
+        while (true) {
+          Object item = reader.full.take();
+          if (item == END) {
+            break;
+          }
+          if (item instanceof Throwable failure) {
+            throw failure;
+          }
+          ByteBuffer buffer = (ByteBuffer) item;
+          // Owned by this thread from here until it goes back to the pool below.
+          ByteChannels.writeFully(encoder, buffer);
+          reader.free.put(buffer);
+          long now = System.nanoTime();
+          if (now - lastReport > 100_000_000L) {
+            lastReport = now;
+            listener.onProgress(new ProgressListener.Progress(reader.rawCount, stored.count(), -1,
+                Duration.ofNanos(now - startNanos), false));
+          }
+        }
+      } finally {
+        encoder.close();
+      }
+      reader.join();
+      Map<String, Object> facts = new LinkedHashMap<>(stream.facts());
+      Instant finished = clock.instant();
+      BackupManifest manifest = new BackupManifest(id, source.kind(), source.name(), sourceUri, source.format(),
+          started, finished, codecs.stream().map(CodecSpec::of).toList(), keyId(), reader.rawCount,
+          stored.count(), reader.rawHex(), stored.hex(), dataKey, facts);
+      byte[] manifestJson = Manifests.toJson(manifest);
+      byte[] sideFile = (manifest.storedSha256() + "  " + manifest.fileName() + "\n").getBytes(StandardCharsets.UTF_8);
+      for (int i = 0; i < sinks.size(); i++) {
+        writes.get(i).commit();
+        committed.add(sinks.get(i));
+      }
+      for (Sink sink : sinks) {
+        sink.put(manifest.sha256Key(), sideFile);
+      }
+      // The manifest is the commit point: only now does the backup appear in listings.
+      for (Sink sink : sinks) {
+        sink.put(manifest.manifestKey(), manifestJson);
+      }
+      listener.onProgress(new ProgressListener.Progress(manifest.rawSize(), manifest.storedSize(),
+          manifest.rawSize(), Duration.ofNanos(System.nanoTime() - startNanos), true));
+      LOG.info("backup {}: {} bytes -> {} bytes in {} ms", id, manifest.rawSize(), manifest.storedSize(),
+          manifest.duration().toMillis());
+      return manifest;
+    } catch (Throwable failure) {
+      if (reader != null) {
+        reader.cancel();
+      }
+      ByteChannels.closeQuietly(stream, failure);
+      for (PendingWrite write : writes) {
+        write.abort();
+      }
+      for (Sink sink : committed) {
+        removeQuietly(sink, dataKey, failure);
+      }
+      if (reader != null) {
+        reader.joinQuietly();
+      }
+      if (failure instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("backup " + id + " was interrupted; nothing was kept");
+      }
+      Rethrow.rethrow(failure);
+      throw new AssertionError(failure);
+    } finally {
+      for (Sink sink : marked) {
+        try {
+          sink.delete(marker);
+        } catch (IOException e) {
+          LOG.warn("backup {}: cannot remove in-progress marker {} from {}: {}", id, marker, sink, e.toString());
+        }
+      }
+    }
+  }
+
+  private void removeQuietly(Sink sink, String dataKey, Throwable failure) {
+    for (String key : List.of(dataKey + BackupManifest.MANIFEST_SUFFIX, dataKey + BackupManifest.SHA256_SUFFIX,
+        dataKey)) {
+      try {
+        sink.delete(key);
+      } catch (IOException e) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+
+  private Optional<String> keyId() {
+    for (Codec codec : codecs) {
+      if (codec instanceof EncryptionCodec encryption) {
+        return Optional.of(encryption.keyId());
+      }
+      String id = codec.parameters().get("key-id");
+      if (id != null) {
+        return Optional.of(id);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** {@code <source>_<stamp>}, with {@code -2}, {@code -3}... when a backup with that id already exists. */
+  private String uniqueId(Instant started) throws IOException {
+    String base = BackupLayout.backupId(source.name(), started);
+    Sink first = sinks.get(0);
+    List<StoredObject> existing = first.list(source.name() + "/");
+    String id = base;
+    for (int n = 2; taken(existing, id); n++) {
+      id = base + "-" + n;
+    }
+    return id;
+  }
+
+  private static boolean taken(List<StoredObject> existing, String id) {
+    for (StoredObject object : existing) {
+      String name = object.key().substring(object.key().lastIndexOf('/') + 1);
+      if (name.startsWith(id + ".") || name.equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder(sourceUri);
+    for (Codec codec : codecs) {
+      text.append(" -> ").append(codec);
+    }
+    text.append(" -> ");
+    for (int i = 0; i < sinks.size(); i++) {
+      text.append(i == 0 ? "" : " + ").append(sinks.get(i));
+    }
+    return text.toString();
+  }
+
+  /** Writes every buffer to every sink write; its close() does not close them (they are committed apart). */
+  private static final class FanOut implements WritableByteChannel {
+    private final List<PendingWrite> writes;
+    private boolean closed;
+
+    FanOut(List<PendingWrite> writes) {
+      this.writes = writes;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      if (closed) {
+        throw new IllegalStateException("closed");
+      }
+      int n = src.remaining();
+      for (PendingWrite write : writes) {
+        // Each sink reads its own view of the same bytes: no copy.
+        ByteChannels.writeFully(write, src.duplicate());
+      }
+      src.position(src.limit());
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !closed;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  /** Fills pooled buffers from the source on its own thread and hashes the raw bytes. */
+  private static final class Reader extends Thread {
+    final BlockingQueue<ByteBuffer> free;
+    final BlockingQueue<Object> full;
+    private final SourceStream stream;
+    private final MessageDigest raw = Sha256.newDigest();
+    volatile long rawCount;
+    private volatile boolean cancelled;
+    private byte[] digest;
+
+    Reader(SourceStream stream, int count, int size, String id) {
+      super("biowerk-dr-read-" + id);
+      setDaemon(true);
+      this.stream = stream;
+      this.free = new ArrayBlockingQueue<>(count);
+      this.full = new ArrayBlockingQueue<>(count + 1);
+      for (int i = 0; i < count; i++) {
+        free.add(ByteBuffer.allocateDirect(size));
+      }
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!cancelled) {
+          ByteBuffer buffer = free.take();
+          buffer.clear();
+          int n = ByteChannels.readFully(stream, buffer);
+          if (n < 0) {
+            break;
+          }
+          buffer.flip();
+          raw.update(buffer.duplicate());
+          rawCount += n;
+          // Handed over: the writing thread owns the buffer until it puts it back in `free`.
+          full.put(buffer);
+        }
+        if (!cancelled) {
+          // Closing finishes the run: a dump tool's exit status or a snapshot trailer is checked here.
+          stream.close();
+          digest = raw.digest();
+          full.put(END);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Throwable e) {
+        if (!cancelled) {
+          full.offer(e);
+        }
+      }
+    }
+
+    String rawHex() {
+      return Sha256.hex(digest);
+    }
+
+    void cancel() {
+      cancelled = true;
+      interrupt();
+    }
+
+    void joinQuietly() {
+      try {
+        join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Rethrows a throwable caught as such, keeping its type. */
+  static final class Rethrow {
+    private Rethrow() {}
+
+    static void rethrow(Throwable failure) throws IOException {
+      if (failure instanceof IOException e) {
+        throw e;
+      }
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      throw new IOException(failure);
+    }
+  }
+}

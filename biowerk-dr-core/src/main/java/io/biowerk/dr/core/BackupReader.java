@@ -1,0 +1,133 @@
+package io.biowerk.dr.core;
+
+import io.biowerk.dr.core.codec.Sha256;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+
+/**
+ * Reads backups back: the stored bytes checked against the manifest, or the decoded bytes checked while they
+ * stream. Every check names the backup and says what to do.
+ */
+public final class BackupReader {
+
+  private BackupReader() {}
+
+  /**
+   * Streams the stored bytes of a backup and checks their size and SHA-256 against the manifest; needs no key.
+   *
+   * @throws IntegrityException if they differ
+   * @throws ObjectNotFoundException if the data object is missing
+   * @throws IOException if the sink cannot be read
+   */
+  public static void checkStored(Sink sink, BackupManifest manifest) throws IOException {
+    try (Sha256.Reading in = Sha256.reading(sink.openRead(manifest.dataKey()))) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+      while (in.read(buffer) >= 0) {
+        buffer.clear();
+      }
+      check(manifest, "stored", manifest.storedSize(), in.count(), manifest.storedSha256(), in.hex());
+    }
+  }
+
+  /**
+   * Opens the decoded (native) bytes of a backup. Both checksums are checked as the bytes stream: the final
+   * {@code read} returns -1 only if the stored and the raw SHA-256 and sizes match the manifest, and throws
+   * an {@link IntegrityException} otherwise, so a consumer that commits only after reading to the end never
+   * commits damaged data. The caller closes the channel.
+   *
+   * @throws ProviderNotFoundException if a codec of the chain is not available
+   * @throws KeyNotFoundException if the backup's key is missing
+   * @throws WrongKeyException if the key found is not the one the backup was encrypted with
+   * @throws IOException if the sink cannot be read
+   */
+  public static ReadableByteChannel openDecoded(Sink sink, BackupManifest manifest, KeyRing keys)
+      throws IOException {
+    ReadableByteChannel raw = sink.openRead(manifest.dataKey());
+    try {
+      Sha256.Reading stored = Sha256.reading(raw);
+      ReadableByteChannel decoded = Codecs.decode(Codecs.fromSpecs(manifest.codecs(), keys), stored);
+      return new Checked(manifest, stored, Sha256.reading(decoded));
+    } catch (IOException | RuntimeException e) {
+      ByteChannels.closeQuietly(raw, e);
+      if (e instanceof IntegrityException integrity && integrity.backupId().isEmpty()) {
+        throw withBackup(manifest, integrity);
+      }
+      throw e;
+    }
+  }
+
+  static void check(BackupManifest manifest, String what, long expectedSize, long actualSize,
+      String expectedSha, String actualSha) throws IntegrityException {
+    if (expectedSize != actualSize) {
+      throw new IntegrityException("backup " + manifest.id() + ": " + what + " size is " + actualSize
+          + " bytes but the manifest records " + expectedSize + "; the backup is damaged, restore another copy"
+          + " or another backup", manifest.id(), Long.toString(expectedSize), Long.toString(actualSize));
+    }
+    if (!expectedSha.equals(actualSha)) {
+      throw new IntegrityException("backup " + manifest.id() + ": " + what + " SHA-256 is " + actualSha
+          + " but the manifest records " + expectedSha + "; the backup is damaged, restore another copy or"
+          + " another backup", manifest.id(), expectedSha, actualSha);
+    }
+  }
+
+  /** The same failure, with the backup named in its message. */
+  static IntegrityException withBackup(BackupManifest manifest, IntegrityException e) {
+    IntegrityException named;
+    if (e instanceof WrongKeyException wrong) {
+      named = new WrongKeyException("backup " + manifest.id() + ": " + e.getMessage(), wrong.keyId());
+    } else {
+      named = new IntegrityException("backup " + manifest.id() + ": " + e.getMessage() + " (stored object "
+          + manifest.dataKey() + ")", manifest.id(), e.expected().orElse(null), e.actual().orElse(null));
+    }
+    named.initCause(e);
+    return named;
+  }
+
+  private static final class Checked implements ReadableByteChannel {
+    private final BackupManifest manifest;
+    private final Sha256.Reading stored;
+    private final Sha256.Reading raw;
+    private boolean verified;
+
+    Checked(BackupManifest manifest, Sha256.Reading stored, Sha256.Reading raw) {
+      this.manifest = manifest;
+      this.stored = stored;
+      this.raw = raw;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      if (verified) {
+        return -1;
+      }
+      int n;
+      try {
+        n = raw.read(dst);
+      } catch (IntegrityException e) {
+        throw withBackup(manifest, e);
+      }
+      if (n < 0) {
+        // Drain what the codecs left unread (there should be nothing), so the stored hash covers every byte.
+        ByteBuffer rest = ByteBuffer.allocate(8192);
+        while (stored.read(rest) >= 0) {
+          rest.clear();
+        }
+        check(manifest, "stored", manifest.storedSize(), stored.count(), manifest.storedSha256(), stored.hex());
+        check(manifest, "restored", manifest.rawSize(), raw.count(), manifest.rawSha256(), raw.hex());
+        verified = true;
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return raw.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+      raw.close();
+    }
+  }
+}

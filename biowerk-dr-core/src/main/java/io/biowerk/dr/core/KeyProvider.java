@@ -1,0 +1,34 @@
+package io.biowerk.dr.core;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Resolves master-key ids to keys: a key file, an environment variable, later a KMS or a vault. Several
+ * providers form a {@link KeyRing}. Implementations never put key material in messages, logs or
+ * {@code toString()}.
+ */
+public interface KeyProvider {
+
+  /**
+   * Looks a key up by id.
+   *
+   * @throws IOException if the provider's store cannot be read (a file with unsafe permissions, a bad line)
+   */
+  Optional<MasterKey> key(String id) throws IOException;
+
+  /**
+   * The id of the key new backups should use, if this provider names one.
+   *
+   * @throws IOException if the provider's store cannot be read
+   */
+  Optional<String> activeKeyId() throws IOException;
+
+  /**
+   * The ids this provider knows (ids are not secret).
+   *
+   * @throws IOException if the provider's store cannot be read
+   */
+  Set<String> keyIds() throws IOException;
+}

@@ -1,0 +1,32 @@
+package io.biowerk.dr.core;
+
+import java.time.Duration;
+
+/** Receives progress of a backup, restore or verification, from the thread doing the work. */
+@FunctionalInterface
+public interface ProgressListener {
+
+  /** A listener that ignores progress. */
+  ProgressListener NONE = progress -> {};
+
+  /** Called now and then while work goes on, and once with {@code done} set at the end. */
+  void onProgress(Progress progress);
+
+  /**
+   * How far work has come.
+   *
+   * @param bytesIn bytes read from the source (backup) or the store (restore)
+   * @param bytesOut bytes written to the store (backup) or the target (restore)
+   * @param expectedIn bytes expected in all, or -1 when unknown
+   * @param elapsed time since the work started
+   * @param done whether this is the final report
+   */
+  record Progress(long bytesIn, long bytesOut, long expectedIn, Duration elapsed, boolean done) {
+
+    /** Input bytes per second so far. */
+    public double rate() {
+      double seconds = elapsed.toNanos() / 1e9;
+      return seconds <= 0 ? 0 : bytesIn / seconds;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.biowerk.dr.core;
+
+import static com.google.common.base.Preconditions.checkState;
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One restore: sink -> SHA-256 check while streaming -> reverse codec chain -> restore target, committed only
+ * after every checksum matched. By default the stored bytes are checked first, so a damaged backup is
+ * refused before the target sees a byte. Single-use.
+ */
+public final class RestoreJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreJob.class);
+
+  private final Sink sink;
+  private final BackupManifest manifest;
+  private final KeyRing keys;
+  private final RestoreTarget target;
+  private final boolean checkStoredFirst;
+  private final ProgressListener listener;
+  private boolean ran;
+
+  private RestoreJob(Sink sink, BackupManifest manifest, KeyRing keys, RestoreTarget target,
+      boolean checkStoredFirst, ProgressListener listener) {
+    this.sink = sink;
+    this.manifest = manifest;
+    this.keys = keys;
+    this.target = target;
+    this.checkStoredFirst = checkStoredFirst;
+    this.listener = listener;
+  }
+
+  /** A restore of {@code manifest}'s backup from {@code sink} into {@code target}. */
+  public static RestoreJob of(Sink sink, BackupManifest manifest, KeyRing keys, RestoreTarget target) {
+    return new RestoreJob(requireNonNull(sink, "sink"), requireNonNull(manifest, "manifest"),
+        requireNonNull(keys, "keys"), requireNonNull(target, "target"), true, ProgressListener.NONE);
+  }
+
+  /**
+   * Whether to check the stored bytes' SHA-256 in a first pass before the target sees any byte (default
+   * true). Without it, damage is still detected while streaming and the target's write is aborted, but a
+   * target that cannot roll back may have received part of the data.
+   */
+  public RestoreJob checkStoredFirst(boolean check) {
+    return new RestoreJob(sink, manifest, keys, target, check, listener);
+  }
+
+  /** Receives progress on the thread running the restore. */
+  public RestoreJob listener(ProgressListener listener) {
+    return new RestoreJob(sink, manifest, keys, target, checkStoredFirst, requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Runs the restore.
+   *
+   * @return how long it took (the RTO figure of this backup)
+   * @throws IntegrityException if the backup is damaged or the key is wrong; the target is not committed
+   * @throws IOException if the sink, a codec or the target fails; the target is not committed
+   */
+  public Duration run() throws IOException {
+    checkState(!ran, "a RestoreJob runs once");
+    ran = true;
+    long start = System.nanoTime();
+    if (checkStoredFirst) {
+      BackupReader.checkStored(sink, manifest);
+    }
+    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys);
+        PendingWrite out = target.open(manifest)) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+      long written = 0;
+      long lastReport = 0;
+      while (in.read(buffer) >= 0) {
+        buffer.flip();
+        written += buffer.remaining();
+        ByteChannels.writeFully(out, buffer);
+        buffer.clear();
+        long now = System.nanoTime();
+        if (now - lastReport > 100_000_000L) {
+          lastReport = now;
+          listener.onProgress(new ProgressListener.Progress(written, written, manifest.rawSize(),
+              Duration.ofNanos(now - start), false));
+        }
+      }
+      out.commit();
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      listener.onProgress(new ProgressListener.Progress(written, written, manifest.rawSize(), took, true));
+      LOG.info("restore {}: {} bytes in {} ms", manifest.id(), written, took.toMillis());
+      return took;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return sink + "/" + manifest.dataKey() + " -> " + target;
+  }
+}

@@ -1,0 +1,88 @@
+package io.biowerk.dr.core;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A place backups are stored: a local directory, an S3 bucket, an Azure container, a GCS bucket.
+ *
+ * <p>Objects are named by keys: relative, {@code /}-separated, without {@code .} or {@code ..} segments
+ * ({@code postgres/daily/postgres_20240115_020000.dump.zst.enc}). A sink is a supplier of channels: every call
+ * opens a new one, and the caller closes it. Implementations are thread-safe. Use {@link Sinks} to find a sink
+ * for a URI.
+ */
+public interface Sink {
+
+  /**
+   * Starts writing an object. It stays invisible to {@link #list} and {@link #openRead} until the returned
+   * write is committed, and vanishes if it is aborted. Committing replaces an existing object of that key.
+   *
+   * @throws IOException if the write cannot start (no such bucket, access denied, disk full)
+   */
+  PendingWrite openWrite(String key) throws IOException;
+
+  /**
+   * Opens an object for reading from its start.
+   *
+   * @throws ObjectNotFoundException if there is no such object
+   * @throws IOException if the store cannot be read
+   */
+  ReadableByteChannel openRead(String key) throws IOException;
+
+  /**
+   * Lists committed objects whose keys start with {@code prefix} (empty for all), sorted by key.
+   *
+   * @throws IOException if the store cannot be listed
+   */
+  List<StoredObject> list(String prefix) throws IOException;
+
+  /**
+   * Deletes an object; deleting a missing object does nothing.
+   *
+   * @throws IOException if the object exists and cannot be deleted (immutability, access denied)
+   */
+  void delete(String key) throws IOException;
+
+  /**
+   * Copies an object byte for byte to another key in this sink. Sinks that can copy on the server (rename,
+   * S3 CopyObject) override this; the default streams the bytes through this JVM.
+   *
+   * @throws ObjectNotFoundException if {@code from} does not exist
+   * @throws IOException if the copy fails; {@code to} is then not visible
+   */
+  default void copy(String from, String to) throws IOException {
+    try (ReadableByteChannel in = openRead(from);
+        PendingWrite out = openWrite(to)) {
+      ByteChannels.transfer(in, out);
+      out.commit();
+    }
+  }
+
+  /** What this sink supports beyond the basics. */
+  default Set<SinkCapability> capabilities() {
+    return Set.of();
+  }
+
+  /** Writes a whole small object (a manifest, a side file) and commits it. */
+  default void put(String key, byte[] bytes) throws IOException {
+    try (PendingWrite out = openWrite(key)) {
+      ByteChannels.writeFully(out, java.nio.ByteBuffer.wrap(bytes));
+      out.commit();
+    }
+  }
+
+  /** Reads a whole small object (a manifest, a side file). */
+  default byte[] get(String key) throws IOException {
+    try (ReadableByteChannel in = openRead(key)) {
+      return ByteChannels.readAll(in, 64L << 20, key);
+    }
+  }
+
+  /** Returns a channel that discards its input; useful to drain streams. */
+  static WritableByteChannel discard() {
+    return ByteChannels.discard();
+  }
+}

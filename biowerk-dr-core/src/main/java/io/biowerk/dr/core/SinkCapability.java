@@ -1,0 +1,15 @@
+package io.biowerk.dr.core;
+
+/** Something a {@link Sink} supports beyond writing, reading, listing and deleting. */
+public enum SinkCapability {
+  /** {@link Sink#copy} happens inside the store, without the bytes passing through this JVM. */
+  SERVER_SIDE_COPY,
+  /** Objects can be given a storage class or access tier (STANDARD_IA, Cool, Nearline). */
+  STORAGE_CLASS,
+  /** Objects can be made immutable for a period (S3 object lock, Azure immutability policy). */
+  IMMUTABILITY,
+  /** The store encrypts at rest with keys it manages (SSE-S3, SSE-KMS). */
+  SERVER_SIDE_ENCRYPTION,
+  /** Reads of byte ranges are supported, so restores can read several ranges in parallel. */
+  RANGED_READ
+}

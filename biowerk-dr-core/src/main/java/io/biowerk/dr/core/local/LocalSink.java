@@ -1,0 +1,307 @@
+package io.biowerk.dr.core.local;
+
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.ObjectNotFoundException;
+import io.biowerk.dr.core.PendingWrite;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.SinkCapability;
+import io.biowerk.dr.core.StorageException;
+import io.biowerk.dr.core.StoredObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A repository in a local directory ({@code file:///var/backups/biowerk}). A write goes to a hidden temp file
+ * beside its final name, is fsynced, renamed into place atomically, and the directory is fsynced, so a crash
+ * leaves either the old state or the new object, never a partial one. Temp files of crashed runs are hidden
+ * from listing. Thread-safe.
+ */
+public final class LocalSink implements Sink {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalSink.class);
+  static final String TEMP_MARK = ".biowerk-tmp-";
+
+  private final Path root;
+
+  private LocalSink(Path root) {
+    this.root = requireNonNull(root, "root").toAbsolutePath().normalize();
+  }
+
+  /**
+   * A sink over {@code root}, created (with parents) if missing.
+   *
+   * @throws StorageException if it cannot be created or is not a directory
+   */
+  public static LocalSink open(Path root) throws IOException {
+    LocalSink sink = new LocalSink(root);
+    try {
+      Files.createDirectories(sink.root);
+    } catch (IOException e) {
+      throw new StorageException("file: cannot create repository directory " + sink.root + " (" + e
+          + "); check the path and its permissions", sink.root.toString(), StorageException.Reason.OTHER, e);
+    }
+    if (!Files.isDirectory(sink.root)) {
+      throw new StorageException("file: repository " + sink.root + " is not a directory", sink.root.toString(),
+          StorageException.Reason.NO_SUCH_CONTAINER, null);
+    }
+    return sink;
+  }
+
+  /**
+   * A sink over an existing directory; does not create it.
+   *
+   * @throws StorageException if it does not exist
+   */
+  public static LocalSink existing(Path root) throws IOException {
+    LocalSink sink = new LocalSink(root);
+    if (!Files.isDirectory(sink.root)) {
+      throw new StorageException("file: repository " + sink.root + " does not exist; check the path or create"
+          + " it by running a backup into it", sink.root.toString(), StorageException.Reason.NO_SUCH_CONTAINER,
+          null);
+    }
+    return sink;
+  }
+
+  /** The repository directory. */
+  public Path root() {
+    return root;
+  }
+
+  /** The file an object key maps to. */
+  public Path resolve(String key) {
+    return root.resolve(Keys.check(key));
+  }
+
+  @Override
+  public PendingWrite openWrite(String key) throws IOException {
+    Path target = resolve(key);
+    Path dir = target.getParent();
+    Files.createDirectories(dir);
+    Path temp = dir.resolve("." + target.getFileName() + TEMP_MARK
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (AccessDeniedException e) {
+      throw new StorageException("file: cannot write " + target + ": permission denied", target.toString(),
+          StorageException.Reason.ACCESS_DENIED, e);
+    }
+    return new FileWrite(channel, temp, target);
+  }
+
+  @Override
+  public ReadableByteChannel openRead(String key) throws IOException {
+    Path path = resolve(key);
+    try {
+      return FileChannel.open(path, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw new ObjectNotFoundException("file: no object " + key + " in repository " + root, key);
+    }
+  }
+
+  @Override
+  public List<StoredObject> list(String prefix) throws IOException {
+    requireNonNull(prefix, "prefix");
+    List<StoredObject> objects = new ArrayList<>();
+    if (!Files.isDirectory(root)) {
+      return objects;
+    }
+    // Walk only the directory the prefix is inside, not the whole repository.
+    int slash = prefix.lastIndexOf('/');
+    Path start = slash < 0 ? root : root.resolve(Keys.checkPrefix(prefix.substring(0, slash)));
+    if (!Files.isDirectory(start)) {
+      return objects;
+    }
+    Files.walkFileTree(start, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+        String name = file.getFileName().toString();
+        if (!attributes.isRegularFile() || name.contains(TEMP_MARK)) {
+          return FileVisitResult.CONTINUE;
+        }
+        String key = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        if (key.startsWith(prefix)) {
+          objects.add(new StoredObject(key, attributes.size(), attributes.lastModifiedTime().toInstant()));
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) {
+        LOG.warn("file: cannot list {}: {}", file, e.toString());
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    objects.sort(Comparator.comparing(StoredObject::key));
+    return objects;
+  }
+
+  /** Temp files left by writes that never committed (crashed runs), with their age. */
+  public List<StoredObject> abandonedTempFiles() throws IOException {
+    List<StoredObject> temps = new ArrayList<>();
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+        if (file.getFileName().toString().contains(TEMP_MARK)) {
+          temps.add(new StoredObject(root.relativize(file).toString(), attributes.size(),
+              attributes.lastModifiedTime().toInstant()));
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return temps;
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Path path = resolve(key);
+    Files.deleteIfExists(path);
+    // Prune directories the delete emptied, up to the root, so old tiers do not leave husks behind.
+    Path dir = path.getParent();
+    while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
+      try (var entries = Files.list(dir)) {
+        if (entries.findAny().isPresent()) {
+          break;
+        }
+      }
+      try {
+        Files.delete(dir);
+      } catch (IOException e) {
+        break;
+      }
+      dir = dir.getParent();
+    }
+  }
+
+  @Override
+  public void copy(String from, String to) throws IOException {
+    Path source = resolve(from);
+    if (!Files.isRegularFile(source)) {
+      throw new ObjectNotFoundException("file: no object " + from + " in repository " + root, from);
+    }
+    Path target = resolve(to);
+    Files.createDirectories(target.getParent());
+    Path temp = target.resolveSibling("." + target.getFileName() + TEMP_MARK
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try {
+      Files.copy(source, temp, StandardCopyOption.COPY_ATTRIBUTES);
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+      moveIntoPlace(temp, target);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  @Override
+  public Set<SinkCapability> capabilities() {
+    return Set.of(SinkCapability.SERVER_SIDE_COPY, SinkCapability.RANGED_READ);
+  }
+
+  @Override
+  public String toString() {
+    return root.toUri().toString();
+  }
+
+  static void moveIntoPlace(Path temp, Path target) throws IOException {
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    fsyncDirectory(target.getParent());
+  }
+
+  static void fsyncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot open a directory for fsync; the rename is still atomic there.
+      LOG.debug("file: cannot fsync directory {}: {}", dir, e.toString());
+    }
+  }
+
+  private static final class FileWrite implements PendingWrite {
+    private final FileChannel channel;
+    private final Path temp;
+    private final Path target;
+    private boolean done;
+
+    FileWrite(FileChannel channel, Path temp, Path target) {
+      this.channel = channel;
+      this.temp = temp;
+      this.target = target;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      return channel.write(src);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !done;
+    }
+
+    @Override
+    public void commit() throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      done = true;
+      try {
+        channel.force(true);
+        channel.close();
+        moveIntoPlace(temp, target);
+      } catch (IOException | RuntimeException e) {
+        discard();
+        throw e;
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (!done) {
+        done = true;
+        discard();
+      }
+    }
+
+    private void discard() {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.debug("file: closing {}: {}", temp, e.toString());
+      }
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException e) {
+        LOG.warn("file: cannot delete temp file {} of an aborted write: {}", temp, e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * BIOwerk DR core: the SPIs, the streaming pipeline, codecs, keys, manifests and the local sink.
+ */
+module io.biowerk.dr.core {
+  requires transitive org.slf4j;
+  requires com.google.common;
+  requires com.github.luben.zstd_jni;
+  requires org.bouncycastle.provider;
+  requires com.fasterxml.jackson.databind;
+  requires org.apache.commons.compress;
+
+  exports io.biowerk.dr.core;
+  exports io.biowerk.dr.core.codec;
+  exports io.biowerk.dr.core.keys;
+  exports io.biowerk.dr.core.local;
+
+  uses io.biowerk.dr.core.SinkProvider;
+  uses io.biowerk.dr.core.SourceProvider;
+  uses io.biowerk.dr.core.RestoreTargetProvider;
+  uses io.biowerk.dr.core.CodecProvider;
+
+  provides io.biowerk.dr.core.CodecProvider with
+      io.biowerk.dr.core.codec.ZstdCodecProvider,
+      io.biowerk.dr.core.codec.EncryptionCodecProvider;
+  provides io.biowerk.dr.core.SinkProvider with io.biowerk.dr.core.local.LocalSinkProvider;
+}

@@ -1,0 +1,97 @@
+package io.biowerk.dr.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.Sha256;
+import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.keys.KeyFile;
+import io.biowerk.dr.core.local.LocalSink;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PipelineRoundTripTest {
+
+  @TempDir Path dir;
+
+  static Source bytes(byte[] data) {
+    return new Source() {
+      @Override public String kind() { return "test"; }
+      @Override public String name() { return "unit"; }
+      @Override public String format() { return "bin"; }
+      @Override public SourceStream open() {
+        var in = Channels.newChannel(new java.io.ByteArrayInputStream(data));
+        return new SourceStream() {
+          @Override public Map<String, Object> facts() { return Map.of("size", data.length); }
+          @Override public int read(ByteBuffer dst) throws IOException { return in.read(dst); }
+          @Override public boolean isOpen() { return in.isOpen(); }
+          @Override public void close() throws IOException { in.close(); }
+        };
+      }
+    };
+  }
+
+  static RestoreTarget collect(ByteArrayOutputStream out) {
+    return manifest -> new PendingWrite() {
+      final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+      @Override public int write(ByteBuffer src) { int n = src.remaining(); byte[] b = new byte[n]; src.get(b); pending.writeBytes(b); return n; }
+      @Override public boolean isOpen() { return true; }
+      @Override public void commit() { out.writeBytes(pending.toByteArray()); }
+      @Override public void abort() { pending.reset(); }
+    };
+  }
+
+  @Test
+  void backupAndRestoreRoundTrip() throws Exception {
+    byte[] data = new byte[3_000_000];
+    new Random(1).nextBytes(data);
+    for (int i = 0; i < data.length; i += 3) data[i] = 'a';
+    KeyFile keyFile = KeyFile.at(dir.resolve("keys/key"));
+    keyFile.create(Clock.systemUTC());
+    KeyRing ring = KeyRing.of(keyFile);
+    LocalSink a = LocalSink.open(dir.resolve("repo-a"));
+    LocalSink b = LocalSink.open(dir.resolve("repo-b"));
+    BackupManifest m = BackupJob.of(bytes(data))
+        .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+        .sinks(a, b).buffers(3, 65536).build().run();
+    assertThat(m.rawSha256()).isEqualTo(Sha256.of(data));
+    assertThat(m.dataKey()).startsWith("unit/daily/unit_").endsWith(".bin.zst.enc");
+    assertThat(Files.readString(a.resolve(m.sha256Key()))).isEqualTo(m.storedSha256() + "  " + m.fileName() + "\n");
+    BackupManifest parsed = Manifests.parse(a.get(m.manifestKey()), "test");
+    assertThat(parsed).isEqualTo(m);
+    for (LocalSink sink : new LocalSink[] {a, b}) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      RestoreJob.of(sink, parsed, ring, collect(out)).run();
+      assertThat(out.toByteArray()).isEqualTo(data);
+    }
+    assertThat(a.list("unit/.in-progress")).isEmpty();
+  }
+
+  @Test
+  void damagedBackupIsRefusedBeforeTheTargetSeesAByte() throws Exception {
+    byte[] data = new byte[200_000];
+    new Random(2).nextBytes(data);
+    LocalSink sink = LocalSink.open(dir.resolve("repo"));
+    BackupManifest m = BackupJob.of(bytes(data)).codecs(ZstdCodec.defaults()).sinks(sink).build().run();
+    Path stored = sink.resolve(m.dataKey());
+    byte[] bytes = Files.readAllBytes(stored);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(stored, bytes);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThatThrownBy(() -> RestoreJob.of(sink, m, KeyRing.empty(), collect(out)).run())
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("backup " + m.id())
+        .hasMessageContaining("stored SHA-256");
+    assertThat(out.size()).isZero();
+  }
+}
