@@ -18,6 +18,7 @@ module io.biowerk.dr.core {
   uses io.biowerk.dr.core.SourceProvider;
   uses io.biowerk.dr.core.RestoreTargetProvider;
   uses io.biowerk.dr.core.CodecProvider;
+  uses io.biowerk.dr.core.NativeVerifier;
 
   provides io.biowerk.dr.core.CodecProvider with
       io.biowerk.dr.core.codec.ZstdCodecProvider,
