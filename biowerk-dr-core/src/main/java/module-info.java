@@ -13,6 +13,11 @@ module io.biowerk.dr.core {
   exports io.biowerk.dr.core.codec;
   exports io.biowerk.dr.core.keys;
   exports io.biowerk.dr.core.local;
+  exports io.biowerk.dr.core.catalog;
+  exports io.biowerk.dr.core.retention;
+  exports io.biowerk.dr.core.verify;
+  exports io.biowerk.dr.core.files;
+  exports io.biowerk.dr.core.report;
 
   uses io.biowerk.dr.core.SinkProvider;
   uses io.biowerk.dr.core.SourceProvider;
@@ -24,4 +29,5 @@ module io.biowerk.dr.core {
       io.biowerk.dr.core.codec.ZstdCodecProvider,
       io.biowerk.dr.core.codec.EncryptionCodecProvider;
   provides io.biowerk.dr.core.SinkProvider with io.biowerk.dr.core.local.LocalSinkProvider;
+  provides io.biowerk.dr.core.SourceProvider with io.biowerk.dr.core.files.FilesSourceProvider;
 }

@@ -1,0 +1,398 @@
+package io.biowerk.dr.core.files;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.BackupLayout;
+import io.biowerk.dr.core.Source;
+import io.biowerk.dr.core.SourceFailedException;
+import io.biowerk.dr.core.SourceStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A directory tree as a backup source (the plan's configuration backups: compose files, env files,
+ * certificates), streamed as a POSIX (PAX) tar: long and non-ASCII names, permission bits, owners and
+ * modification times are kept; symbolic links are stored as links and never followed; directories are
+ * walked in name order, so the same tree gives the same bytes. Sockets, FIFOs and device files are skipped
+ * with a warning. Hard links are stored as separate files.
+ *
+ * <p>Made from {@code file:///etc/biowerk?name=config}; without {@code name} the source is named after the
+ * directory's last path segment. The tar is produced on a thread of its own into a pipe, without temp
+ * files; closing the stream before its end stops that thread.
+ *
+ * <p>Facts: {@code root}, {@code files}, {@code directories}, {@code symlinks}, {@code bytes} (file contents)
+ * and {@code skipped}. Immutable and thread-safe.
+ */
+public final class FilesSource implements Source {
+
+  /** The source kind recorded in manifests. */
+  public static final String KIND = "files";
+
+  private static final Logger LOG = LoggerFactory.getLogger(FilesSource.class);
+
+  private final Path root;
+  private final String name;
+  private final String uri;
+
+  private FilesSource(Path root, String name) {
+    this.root = root;
+    this.name = name;
+    this.uri = root.toUri().toString();
+  }
+
+  /**
+   * A source over the directory {@code root}, named {@code name} in the repository.
+   *
+   * @throws IllegalArgumentException if the name is not a valid source name
+   */
+  public static FilesSource of(Path root, String name) {
+    return new FilesSource(requireNonNull(root, "root").toAbsolutePath().normalize(),
+        BackupLayout.checkSourceName(name));
+  }
+
+  /**
+   * A source for {@code file:///absolute/dir[?name=config]}.
+   *
+   * @throws IllegalArgumentException if the URI is not such a URI or has an unknown option; the message names it
+   */
+  public static FilesSource of(URI uri) {
+    requireNonNull(uri, "uri");
+    checkArgument("file".equalsIgnoreCase(uri.getScheme()) && uri.getPath() != null && uri.getPath().startsWith("/"),
+        "files: source URI (%s) must be file:///absolute/directory[?name=<name>]", uri);
+    Map<String, String> options = query(uri);
+    String name = options.remove("name");
+    checkArgument(options.isEmpty(), "files: unknown option(s) %s in %s; known: name", options.keySet(), uri);
+    Path root = Path.of(uri.getPath());
+    if (name == null) {
+      name = nameOf(root);
+    } else {
+      checkArgument(isName(name), "files: name=%s in %s must be 1-63 lower-case letters, digits, '-' or '_'",
+          name, uri);
+    }
+    return of(root, name);
+  }
+
+  /** The repository name derived from a directory: its last segment, lower-cased, other characters as '-'. */
+  static String nameOf(Path root) {
+    Path last = root.getFileName();
+    String raw = last == null ? "" : last.toString().toLowerCase(Locale.ROOT);
+    StringBuilder name = new StringBuilder();
+    for (int i = 0; i < raw.length() && name.length() < 63; i++) {
+      char c = raw.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (name.length() == 0 && !(ok && c != '-' && c != '_')) {
+        continue;
+      }
+      name.append(ok ? c : '-');
+    }
+    return name.length() == 0 ? "files" : name.toString();
+  }
+
+  private static boolean isName(String name) {
+    try {
+      BackupLayout.checkSourceName(name);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  static Map<String, String> query(URI uri) {
+    Map<String, String> options = new LinkedHashMap<>();
+    String query = uri.getRawQuery();
+    if (query == null || query.isEmpty()) {
+      return options;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      options.put(key, value);
+    }
+    return options;
+  }
+
+  /** The directory backed up. */
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String format() {
+    return "tar";
+  }
+
+  /**
+   * Starts streaming the tree as tar.
+   *
+   * @throws SourceFailedException if the directory does not exist or is not a directory
+   * @throws IOException if the pipe cannot be made
+   */
+  @Override
+  public SourceStream open() throws IOException {
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      String why = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "is not a directory (a symbolic link or a file)"
+          : "does not exist";
+      throw new SourceFailedException("files: " + root + " " + why + "; give the directory to back up, e.g."
+          + " file:///etc/biowerk?name=config", uri, "");
+    }
+    return new TarStream(root, uri);
+  }
+
+  @Override
+  public String toString() {
+    return "files(" + uri + " as " + name + ")";
+  }
+
+  /** The tar bytes, produced by a writer thread into a pipe. */
+  private static final class TarStream implements SourceStream {
+    private final Path root;
+    private final String uri;
+    private final Pipe pipe;
+    private final Thread writer;
+    private final Map<String, Object> facts = new ConcurrentHashMap<>();
+    private volatile Throwable failure;
+    private volatile boolean cancelled;
+    private boolean eof;
+    private boolean closed;
+
+    TarStream(Path root, String uri) throws IOException {
+      this.root = root;
+      this.uri = uri;
+      this.pipe = Pipe.open();
+      facts.put("root", root.toString());
+      this.writer = new Thread(this::produce, "biowerk-dr-files-tar");
+      writer.setDaemon(true);
+      writer.start();
+    }
+
+    private void produce() {
+      Counts counts = new Counts();
+      try (OutputStream out = new BufferedOutputStream(Channels.newOutputStream(pipe.sink()), 1 << 16);
+          TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name())) {
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        tar.setAddPaxHeadersForNonAsciiNames(true);
+        walk(tar, counts);
+        tar.finish();
+      } catch (Throwable e) {
+        if (!cancelled) {
+          failure = e;
+        }
+      } finally {
+        facts.put("files", counts.files);
+        facts.put("directories", counts.directories);
+        facts.put("symlinks", counts.symlinks);
+        facts.put("bytes", counts.bytes);
+        facts.put("skipped", counts.skipped);
+        try {
+          pipe.sink().close();
+        } catch (IOException e) {
+          LOG.debug("files: closing pipe: {}", e.toString());
+        }
+      }
+    }
+
+    /** Depth-first in name order, with an explicit stack so deep trees cannot overflow the thread's stack. */
+    private void walk(TarArchiveOutputStream tar, Counts counts) throws IOException {
+      Deque<Path> stack = new ArrayDeque<>();
+      pushChildren(stack, root);
+      byte[] buffer = new byte[1 << 16];
+      while (!stack.isEmpty()) {
+        if (cancelled) {
+          return;
+        }
+        Path path = stack.pop();
+        String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        PosixFileAttributes attributes;
+        try {
+          attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+          LOG.warn("files: {} vanished during the backup; skipped", path);
+          counts.skipped++;
+          continue;
+        }
+        TarArchiveEntry entry;
+        if (attributes.isSymbolicLink()) {
+          entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+          entry.setLinkName(Files.readSymbolicLink(path).toString());
+          counts.symlinks++;
+        } else if (attributes.isDirectory()) {
+          entry = new TarArchiveEntry(name + "/");
+          counts.directories++;
+        } else if (attributes.isRegularFile()) {
+          entry = new TarArchiveEntry(name);
+          entry.setSize(attributes.size());
+          counts.files++;
+        } else {
+          LOG.warn("files: {} is a socket, FIFO or device file; skipped", path);
+          counts.skipped++;
+          continue;
+        }
+        entry.setMode((entry.getMode() & ~07777) | mode(path, attributes));
+        entry.setModTime(attributes.lastModifiedTime());
+        entry.setUserName(attributes.owner().getName());
+        entry.setGroupName(attributes.group().getName());
+        try {
+          entry.setUserId(((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue());
+          entry.setGroupId(((Number) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue());
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+          // No "unix" attribute view on this platform: names are kept, numeric ids are not.
+        }
+        tar.putArchiveEntry(entry);
+        if (attributes.isRegularFile()) {
+          counts.bytes += copy(path, attributes.size(), tar, buffer);
+        }
+        tar.closeArchiveEntry();
+        if (attributes.isDirectory()) {
+          pushChildren(stack, path);
+        }
+      }
+    }
+
+    private static int mode(Path path, PosixFileAttributes attributes) {
+      try {
+        return ((Number) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue() & 07777;
+      } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+        int mode = 0;
+        for (PosixFilePermission permission : attributes.permissions()) {
+          mode |= 1 << (8 - permission.ordinal());
+        }
+        return mode;
+      }
+    }
+
+    private long copy(Path path, long size, OutputStream tar, byte[] buffer) throws IOException {
+      long copied = 0;
+      try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+        while (copied < size) {
+          int n = in.read(buffer, 0, (int) Math.min(buffer.length, size - copied));
+          if (n < 0) {
+            throw new SourceFailedException("files: " + path + " shrank while being read (" + copied + " of "
+                + size + " bytes); run the backup again when the file is not being written", uri, "");
+          }
+          tar.write(buffer, 0, n);
+          copied += n;
+        }
+        if (in.read() >= 0) {
+          LOG.warn("files: {} grew while being read; its first {} bytes were backed up", path, size);
+        }
+      }
+      return copied;
+    }
+
+    private static void pushChildren(Deque<Path> stack, Path dir) throws IOException {
+      List<Path> children = new ArrayList<>();
+      try (Stream<Path> list = Files.list(dir)) {
+        list.forEach(children::add);
+      } catch (NoSuchFileException e) {
+        return;
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+      children.sort((a, b) -> b.getFileName().toString().compareTo(a.getFileName().toString()));
+      // Pushed in reverse name order, so they pop in name order.
+      children.forEach(stack::push);
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      if (closed) {
+        throw new IllegalStateException("closed");
+      }
+      if (eof) {
+        return -1;
+      }
+      int n = pipe.source().read(dst);
+      if (n < 0) {
+        eof = true;
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !closed;
+    }
+
+    @Override
+    public Map<String, Object> facts() {
+      return Map.copyOf(facts);
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (!eof) {
+        cancelled = true;
+      }
+      // Closing the read end breaks the pipe, so a writer blocked on it stops.
+      pipe.source().close();
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("files: interrupted while finishing the tar of " + root);
+      }
+      Throwable failed = failure;
+      if (!cancelled && failed != null) {
+        if (failed instanceof SourceFailedException e) {
+          throw e;
+        }
+        throw new SourceFailedException("files: reading " + root + " failed: " + failed
+            + "; check that the backup user can read every file under it", uri, String.valueOf(failed), failed);
+      }
+    }
+  }
+
+  private static final class Counts {
+    long files;
+    long directories;
+    long symlinks;
+    long bytes;
+    long skipped;
+  }
+}
