@@ -1,0 +1,116 @@
+package io.biowerk.dr.cli;
+
+import io.biowerk.dr.core.KeyProvider;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.keys.EnvironmentKeys;
+import io.biowerk.dr.core.keys.KeyFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --key-file} option and the key defaults: the given file, else {@code $BIOWERK_DR_KEY_FILE}, else
+ * {@code ~/.config/biowerk-dr/key}; keys in {@code $BIOWERK_DR_KEY} join the ring. The file named explicitly
+ * (option or variable) holds the active key; with neither, keys from {@code $BIOWERK_DR_KEY} are active if set
+ * (containers), else the default file's.
+ */
+final class KeyOptions {
+
+  /** The default key file, under the home directory. */
+  static final String DEFAULT = ".config/biowerk-dr/key";
+
+  @Option(names = {"-k", "--key-file"}, paramLabel = "FILE",
+      description = {"Key file (mode 0600). Default: $BIOWERK_DR_KEY_FILE, else ~/" + DEFAULT
+          + ", created on the first encrypted backup."})
+  String keyFile;
+
+  /** The key file in effect. */
+  KeyFile file(Environment env) {
+    return KeyFile.at(path(env));
+  }
+
+  Path path(Environment env) {
+    if (keyFile != null) {
+      return env.resolve(keyFile);
+    }
+    return env.variable(Environment.KEY_FILE_VARIABLE).map(env::resolve).orElse(env.home().resolve(DEFAULT));
+  }
+
+  /** Whether the key file was named (option or variable) rather than defaulted. */
+  boolean explicit(Environment env) {
+    return keyFile != null || env.variable(Environment.KEY_FILE_VARIABLE).isPresent();
+  }
+
+  EnvironmentKeys environmentKeys(Environment env) {
+    return EnvironmentKeys.fromVariable(EnvironmentKeys.DEFAULT_VARIABLE, env.variables()::get);
+  }
+
+  /**
+   * The ring for reading and writing. A key file named explicitly is always in it, so that a missing or unsafe
+   * one is reported when a key is needed; the default one only if it exists.
+   */
+  KeyRing ring(Environment env) {
+    KeyFile file = file(env);
+    EnvironmentKeys variable = environmentKeys(env);
+    List<KeyProvider> providers = new ArrayList<>();
+    boolean fileIn = explicit(env) || file.exists();
+    if (explicit(env) || !variable.isSet()) {
+      if (fileIn) {
+        providers.add(file);
+      }
+      if (variable.isSet()) {
+        providers.add(variable);
+      }
+    } else {
+      providers.add(variable);
+      if (fileIn) {
+        providers.add(file);
+      }
+    }
+    return KeyRing.of(providers);
+  }
+
+  /**
+   * The key a new backup is encrypted with. When no key exists anywhere, the key file is created (mode 0600)
+   * and the new key is printed once on stderr, with the warning to keep a copy in a vault.
+   *
+   * @throws IOException if a key file cannot be read or created
+   */
+  MasterKey activeForBackup(Environment env) throws IOException {
+    KeyFile file = file(env);
+    if (!file.exists() && !environmentKeys(env).isSet()) {
+      String id = file.create(env.clock());
+      announceNewKey(env, file.path(), id, "created a new encryption key");
+    }
+    return ring(env).active();
+  }
+
+  /**
+   * Prints a new key once: where it is, its id, the key line itself and the warning to store it in a vault.
+   * This is the only place key material is ever printed.
+   */
+  static void announceNewKey(Environment env, Path path, String id, String what) throws IOException {
+    String line = keyLine(path, id).orElse("(see the file)");
+    var err = env.err();
+    err.println("biowerk-dr: " + what + " " + id + " in " + path + " (mode 0600)");
+    err.println("biowerk-dr: WARNING: store a copy of this key in your password vault NOW. Without it the"
+        + " backups it encrypts cannot be restored. It is printed this once:");
+    err.println(line);
+    err.flush();
+  }
+
+  private static Optional<String> keyLine(Path path, String id) throws IOException {
+    for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
+      if (line.startsWith("key " + id + ":")) {
+        return Optional.of(line);
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,183 @@
+package io.biowerk.dr.cli;
+
+import io.biowerk.dr.core.keys.EnvironmentKeys;
+import io.biowerk.dr.core.keys.KeyFile;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code biowerk-dr keys}: the encryption keys: generate the first, list them, rotate to a new one. */
+@Command(name = "keys", sortOptions = false, header = "Generate, list and rotate encryption keys.",
+    description = {"Manages the master keys backups are encrypted with. Rotation adds a new active key and"
+        + " keeps the old ones, which still decrypt older backups; no backup is rewritten. Keep a copy of the"
+        + " key file in your vault: without it, its backups cannot be restored.", ""},
+    subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Rotate.class})
+final class KeysCommand extends CliCommand {
+
+  /** The runbook rotates keys every 90 days. */
+  static final Duration ROTATION = Duration.ofDays(90);
+
+  private static final Pattern DATED_ID = Pattern.compile("k(\\d{8})-[0-9a-f]{4}");
+
+  @Override
+  public Integer call() {
+    env().err().println("biowerk-dr: keys: missing subcommand; one of: generate, list, rotate");
+    spec.commandLine().usage(env().err());
+    return ExitCodes.USAGE;
+  }
+
+  /** {@code keys generate}. */
+  @Command(name = "generate", header = "Create the key file with a new key.",
+      description = {"Creates the key file with a new random key (mode 0600) and prints the key once, to store"
+          + " in your vault. Refuses to overwrite an existing key file.", ""})
+  static final class Generate extends CliCommand {
+    @Mixin
+    KeyOptions keys;
+
+    @Override
+    public Integer call() throws Exception {
+      Environment env = env();
+      KeyFile file = keys.file(env);
+      String id = file.create(env.clock());
+      KeyOptions.announceNewKey(env, file.path(), id, "generated key");
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("ok", true);
+        result.put("keyId", id);
+        result.put("keyFile", file.path().toString());
+        Json.print(out(), result);
+      } else {
+        out().println(id);
+        out().flush();
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keys list}. */
+  @Command(name = "list", header = "List key ids and the active key.",
+      description = {"Lists the key ids in the ring (never the keys), which one is active, and warns when the"
+          + " active key is older than the 90-day rotation period.", ""})
+  static final class ListKeys extends CliCommand {
+    @Mixin
+    KeyOptions keys;
+
+    @Override
+    public Integer call() throws Exception {
+      Environment env = env();
+      KeyFile file = keys.file(env);
+      EnvironmentKeys variable = keys.environmentKeys(env);
+      String active = keys.ring(env).providers().isEmpty() ? null : keys.ring(env).active().id();
+      List<Map<String, Object>> rows = new ArrayList<>();
+      if (file.exists() || keys.explicit(env)) {
+        for (String id : new TreeSet<>(file.keyIds())) {
+          rows.add(row(id, id.equals(active), file.path().toString(), env.clock().instant()));
+        }
+      }
+      if (variable.isSet()) {
+        for (String id : new TreeSet<>(variable.keyIds())) {
+          rows.add(row(id, id.equals(active), "$" + EnvironmentKeys.DEFAULT_VARIABLE, env.clock().instant()));
+        }
+      }
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("keyFile", file.path().toString());
+        result.put("active", active);
+        result.put("keys", rows);
+        Json.print(out(), result);
+      } else if (rows.isEmpty()) {
+        note("no keys: " + file.path() + " does not exist and $" + EnvironmentKeys.DEFAULT_VARIABLE + " is not set;"
+            + " the first encrypted backup creates the key file, or run `biowerk-dr keys generate`");
+      } else {
+        List<List<String>> table = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+          table.add(List.of(String.valueOf(row.get("id")), Boolean.TRUE.equals(row.get("active")) ? "*" : "",
+              row.get("created") == null ? "-" : String.valueOf(row.get("created")),
+              String.valueOf(row.get("from"))));
+        }
+        out().print(Format.table(List.of("ID", "ACTIVE", "CREATED", "FROM"), table));
+        out().flush();
+      }
+      if (active != null) {
+        created(active).ifPresent(created -> {
+          Duration age = Duration.between(created, env.clock().instant());
+          if (age.compareTo(ROTATION) > 0) {
+            note("the active key " + active + " is " + age.toDays() + " days old; the runbook rotates keys every "
+                + ROTATION.toDays() + " days: run `biowerk-dr keys rotate`");
+          }
+        });
+      }
+      return ExitCodes.OK;
+    }
+
+    private static Map<String, Object> row(String id, boolean active, String from, Instant now) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("id", id);
+      row.put("active", active);
+      row.put("created", created(id).map(i -> DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC).format(i))
+          .orElse(null));
+      row.put("from", from);
+      return row;
+    }
+  }
+
+  /** {@code keys rotate}. */
+  @Command(name = "rotate", header = "Add a new active key; old keys stay.",
+      description = {"Adds a new random key to the key file and makes it active. Older keys stay in the file"
+          + " and keep decrypting older backups. Store the new key in your vault.", ""})
+  static final class Rotate extends CliCommand {
+    @Mixin
+    KeyOptions keys;
+
+    @Override
+    public Integer call() throws Exception {
+      Environment env = env();
+      KeyFile file = keys.file(env);
+      Set<String> before = file.keyIds();
+      String id = file.rotate(env.clock());
+      KeyOptions.announceNewKey(env, file.path(), id, "rotated: new active key");
+      note("the previous keys (" + String.join(", ", new TreeSet<>(before)) + ") stay in the file and still"
+          + " decrypt older backups; update the copy in your vault");
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("ok", true);
+        result.put("keyId", id);
+        result.put("previous", new TreeSet<>(before));
+        result.put("keyFile", file.path().toString());
+        Json.print(out(), result);
+      } else {
+        out().println(id);
+        out().flush();
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** The creation day of an id generated by {@code KeyFile} ({@code k20261130-8f3a}). */
+  static Optional<Instant> created(String id) {
+    Matcher matcher = DATED_ID.matcher(id);
+    if (!matcher.matches()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(LocalDate.parse(matcher.group(1), DateTimeFormatter.BASIC_ISO_DATE)
+          .atStartOfDay(ZoneOffset.UTC).toInstant());
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+}

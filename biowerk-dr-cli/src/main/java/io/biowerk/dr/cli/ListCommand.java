@@ -1,0 +1,86 @@
+package io.biowerk.dr.cli;
+
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.VerificationResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code biowerk-dr list}: the backups in the repository, newest first. */
+@Command(name = "list", sortOptions = false, header = "List the backups, newest first.",
+    description = {"Lists the backups in the primary repository from their manifests, newest first, with"
+        + " sizes, key and the last verification. Objects of interrupted runs are never listed.", ""})
+final class ListCommand extends CliCommand {
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE", description = "Only backups of this source.")
+  String source;
+
+  @Mixin
+  RepositoryOptions repositories;
+
+  @Override
+  public Integer call() throws Exception {
+    Environment env = env();
+    Backups catalog = Backups.of(repositories.openPrimary(env));
+    List<BackupRecord> records = source == null ? catalog.list() : catalog.list(source);
+    if (json) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (BackupRecord record : records) {
+        rows.add(row(record));
+      }
+      Json.print(out(), rows);
+      return ExitCodes.OK;
+    }
+    if (records.isEmpty()) {
+      note("no backups" + (source == null ? "" : " of '" + source + "'") + " in "
+          + Uris.redact(repositories.uris(env).get(0)));
+      return ExitCodes.OK;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (BackupRecord record : records) {
+      BackupManifest m = record.manifest();
+      rows.add(List.of(m.id(), m.sourceName(), Format.time(m.startedAt()), m.tier(), Format.bytes(m.rawSize()),
+          Format.bytes(m.storedSize()), m.keyId().orElse("-"), verified(record)));
+    }
+    out().print(Format.table(List.of("ID", "SOURCE", "TAKEN (UTC)", "TIER", "RAW", "STORED", "KEY", "VERIFIED"),
+        rows));
+    out().flush();
+    return ExitCodes.OK;
+  }
+
+  private static String verified(BackupRecord record) {
+    return record.lastVerification()
+        .map(v -> (v.passed() ? "ok " : "FAILED ") + v.level().id() + " " + Format.time(v.at()))
+        .orElse("-");
+  }
+
+  static Map<String, Object> row(BackupRecord record) {
+    BackupManifest m = record.manifest();
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", m.id());
+    row.put("source", m.sourceName());
+    row.put("sourceKind", m.sourceKind());
+    row.put("sourceUri", m.sourceUri());
+    row.put("takenAt", m.startedAt().toString());
+    row.put("finishedAt", m.finishedAt().toString());
+    row.put("tier", m.tier());
+    row.put("format", m.format());
+    row.put("storedKey", m.dataKey());
+    row.put("rawSize", m.rawSize());
+    row.put("storedSize", m.storedSize());
+    row.put("keyId", m.keyId().orElse(null));
+    row.put("rawSha256", m.rawSha256());
+    row.put("storedSha256", m.storedSha256());
+    List<Map<String, Object>> verifications = new ArrayList<>();
+    for (VerificationResult v : record.verifications()) {
+      verifications.add(VerifyCommand.json(v));
+    }
+    row.put("verifications", verifications);
+    return row;
+  }
+}

@@ -1,0 +1,121 @@
+package io.biowerk.dr.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code biowerk-dr} command: the root of the subcommands and the process entry point.
+ *
+ * <p>{@link #commandLine(Environment)} builds the configured picocli {@link CommandLine} (one-line error
+ * messages, exit codes from {@link ExitCodes}); {@link #main} runs it against the real environment and exits
+ * with its code. Tests run the same command in-process with an {@link Environment} of their own.
+ */
+@Command(name = "biowerk-dr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    sortOptions = false, usageHelpAutoWidth = true,
+    description = {"Backs up PostgreSQL, Redis, MongoDB and directories into compressed, encrypted, verified"
+        + " backups, and restores them. Sources, targets and repositories are found by URI scheme.", ""},
+    subcommands = {BackupCommand.class, ListCommand.class, VerifyCommand.class, RestoreCommand.class,
+        KeysCommand.class, CommandLine.HelpCommand.class},
+    footerHeading = "%nDefaults:%n",
+    footer = {
+        "  repository  --repo, else $BIOWERK_DR_REPO, else ./biowerk-backups",
+        "  key file    --key-file, else $BIOWERK_DR_KEY_FILE, else",
+        "              ~/.config/biowerk-dr/key (made on first backup, mode 0600);",
+        "              keys in $BIOWERK_DR_KEY (id:base64,...) join the ring",
+        "",
+        "Exit codes: 0 ok, 1 failure, 2 usage error, 3 integrity failure (damage or",
+        "wrong key). Run 'biowerk-dr COMMAND --help' for a command's options."})
+public final class Main implements Callable<Integer> {
+
+  private final Environment environment;
+
+  @Spec
+  CommandSpec spec;
+
+  /** The command on the real environment of this process. */
+  public Main() {
+    this(Environment.system());
+  }
+
+  /** The command on {@code environment}. */
+  public Main(Environment environment) {
+    this.environment = requireNonNull(environment, "environment");
+  }
+
+  /** The environment the command runs in. */
+  public Environment environment() {
+    return environment;
+  }
+
+  /** With no subcommand: print the usage and fail as a usage error. */
+  @Override
+  public Integer call() {
+    environment.err().println("biowerk-dr: missing command; one of: backup, list, verify, restore, prune,"
+        + " keys, status");
+    spec.commandLine().usage(environment.err());
+    return ExitCodes.USAGE;
+  }
+
+  /**
+   * The configured command line over {@code environment}: its output goes to the environment's writers,
+   * parameter errors exit 2, and failures are printed on one line and mapped by {@link ExitCodes}.
+   */
+  public static CommandLine commandLine(Environment environment) {
+    CommandLine cli = new CommandLine(new Main(environment));
+    cli.setOut(environment.out());
+    cli.setErr(environment.err());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setParameterExceptionHandler(Errors::handleParameterException);
+    cli.setExecutionExceptionHandler(Errors::handleExecutionException);
+    return cli;
+  }
+
+  /** Runs {@code args} on {@code environment} and returns the exit code. */
+  public static int run(Environment environment, String... args) {
+    int code = commandLine(environment).execute(args);
+    environment.out().flush();
+    environment.err().flush();
+    return code;
+  }
+
+  /** The process entry point. */
+  public static void main(String[] args) {
+    for (String arg : args) {
+      if (arg.equals("--verbose") || arg.equals("-v")) {
+        // slf4j-simple reads its level once, when the first logger is made: this must come first.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+      }
+      if (arg.equals("--")) {
+        break;
+      }
+    }
+    System.exit(run(Environment.system(), args));
+  }
+
+  /** The version from the build, for {@code --version}. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      return new String[] {"biowerk-dr " + version(),
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+    }
+
+    static String version() throws IOException {
+      Properties properties = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      }
+      return properties.getProperty("version", "unknown");
+    }
+  }
+}

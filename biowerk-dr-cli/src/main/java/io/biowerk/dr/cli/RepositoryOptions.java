@@ -1,0 +1,100 @@
+package io.biowerk.dr.cli;
+
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.Sinks;
+import io.biowerk.dr.core.StorageException;
+import io.biowerk.dr.core.local.LocalSink;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --repo} option and the repository defaults: the given URIs, else {@code $BIOWERK_DR_REPO}
+ * (comma-separated), else {@code ./biowerk-backups}. Backups fan out to every repository; reads use the first.
+ */
+final class RepositoryOptions {
+
+  /** The default repository directory, relative to the working directory. */
+  static final String DEFAULT = "biowerk-backups";
+
+  @Option(names = {"-r", "--repo"}, paramLabel = "URI",
+      description = {"Repository: file:///path (or a plain path), s3://bucket/prefix... Repeat to fan out to"
+          + " several; the first is read from. Default: $BIOWERK_DR_REPO, else ./" + DEFAULT + "."})
+  List<String> repos = new ArrayList<>();
+
+  /** The repository URIs in effect, the primary first. */
+  List<URI> uris(Environment env) {
+    List<String> texts = new ArrayList<>(repos);
+    if (texts.isEmpty()) {
+      env.variable(Environment.REPO_VARIABLE).ifPresent(value -> {
+        for (String part : value.split(",")) {
+          if (!part.isBlank()) {
+            texts.add(part.strip());
+          }
+        }
+      });
+    }
+    if (texts.isEmpty()) {
+      texts.add(DEFAULT);
+    }
+    List<URI> uris = new ArrayList<>();
+    for (String text : texts) {
+      URI uri = Uris.parse(text, "repository", env);
+      if (!uris.contains(uri)) {
+        uris.add(uri);
+      }
+    }
+    return uris;
+  }
+
+  /** Every repository, opened for writing (a local directory is created if missing). */
+  List<Sink> openAll(Environment env) throws IOException {
+    List<Sink> sinks = new ArrayList<>();
+    for (URI uri : uris(env)) {
+      sinks.add(Sinks.forUri(uri));
+    }
+    return sinks;
+  }
+
+  /** The primary repository, for reading. A local directory must exist: reading never creates one. */
+  Sink openPrimary(Environment env) throws IOException {
+    return openExisting(uris(env).get(0), env);
+  }
+
+  /** Every repository, each of which must exist. */
+  List<Sink> openAllExisting(Environment env) throws IOException {
+    List<Sink> sinks = new ArrayList<>();
+    for (URI uri : uris(env)) {
+      sinks.add(openExisting(uri, env));
+    }
+    return sinks;
+  }
+
+  private Sink openExisting(URI uri, Environment env) throws IOException {
+    if ("file".equalsIgnoreCase(uri.getScheme())) {
+      Path root = Path.of(uri);
+      if (!Files.isDirectory(root)) {
+        throw new StorageException("repository " + uri + " (" + origin(env) + ") does not exist; pass --repo or"
+            + " set $" + Environment.REPO_VARIABLE + " to where the backups are, or run a backup first",
+            uri.toString(), StorageException.Reason.NO_SUCH_CONTAINER, null);
+      }
+      return LocalSink.existing(root);
+    }
+    return Sinks.forUri(uri);
+  }
+
+  /** Where the repositories in effect came from, for messages. */
+  String origin(Environment env) {
+    if (!repos.isEmpty()) {
+      return "from --repo";
+    }
+    if (env.variable(Environment.REPO_VARIABLE).isPresent()) {
+      return "from $" + Environment.REPO_VARIABLE;
+    }
+    return "the default ./" + DEFAULT;
+  }
+}

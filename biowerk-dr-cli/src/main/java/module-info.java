@@ -1,0 +1,15 @@
+/**
+ * The {@code biowerk-dr} command: composes the library into backup, list, verify, restore, prune, keys and
+ * status. It names no adapter: sources, targets, sinks and codecs are found by URI scheme through the
+ * ServiceLoader lookups of core, so an adapter joins by being on the class path.
+ */
+module io.biowerk.dr.cli {
+  requires io.biowerk.dr.core;
+  requires info.picocli;
+  requires com.fasterxml.jackson.databind;
+
+  // picocli sets the annotated option fields reflectively.
+  opens io.biowerk.dr.cli to info.picocli;
+
+  exports io.biowerk.dr.cli;
+}
