@@ -93,7 +93,7 @@ final class BackupCommand extends CliCommand {
       result.put("durationMillis", manifest.duration().toMillis());
       result.put("keyId", keyId);
       result.put("manifest", Json.manifest(manifest));
-      Json.print(out(), result);
+      printJson(result);
       return ExitCodes.OK;
     }
     var out = out();

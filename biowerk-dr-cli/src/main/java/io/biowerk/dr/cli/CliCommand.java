@@ -17,17 +17,26 @@ abstract class CliCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--json", description = "Print a machine-readable JSON result on stdout (messages and logs"
+  @Option(names = "--json", order = 90, description = "Print a machine-readable JSON result on stdout (messages and logs"
       + " stay on stderr).")
   boolean json;
 
-  @Option(names = {"-v", "--verbose"}, description = "Print progress logs and, on failure, the stack trace.")
+  @Option(names = {"-v", "--verbose"}, order = 91, description = "Print progress logs and, on failure, the stack trace.")
   boolean verbose;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(names = {"-h", "--help"}, order = 92, usageHelp = true, description = "Show this help and exit.")
   boolean help;
 
   private ProgressBar progress;
+
+  /** Set once the command printed its JSON result, so a failure after it adds no second document. */
+  boolean printedJson;
+
+  /** Prints the command's JSON result on stdout: one document per run. */
+  void printJson(Object result) {
+    Json.print(out(), result);
+    printedJson = true;
+  }
 
   /** The environment of the root command. */
   Environment env() {

@@ -42,7 +42,7 @@ final class Errors {
     if (command instanceof CliCommand cliCommand) {
       cliCommand.clearProgress();
       verbose = cliCommand.verbose;
-      json = cliCommand.json;
+      json = cliCommand.json && !cliCommand.printedJson;
     }
     int code = ExitCodes.of(e);
     String message = message(e);

@@ -59,7 +59,7 @@ final class KeysCommand extends CliCommand {
         result.put("ok", true);
         result.put("keyId", id);
         result.put("keyFile", file.path().toString());
-        Json.print(out(), result);
+        printJson(result);
       } else {
         out().println(id);
         out().flush();
@@ -98,7 +98,7 @@ final class KeysCommand extends CliCommand {
         result.put("keyFile", file.path().toString());
         result.put("active", active);
         result.put("keys", rows);
-        Json.print(out(), result);
+        printJson(result);
       } else if (rows.isEmpty()) {
         note("no keys: " + file.path() + " does not exist and $" + EnvironmentKeys.DEFAULT_VARIABLE + " is not set;"
             + " the first encrypted backup creates the key file, or run `biowerk-dr keys generate`");
@@ -158,7 +158,7 @@ final class KeysCommand extends CliCommand {
         result.put("keyId", id);
         result.put("previous", new TreeSet<>(before));
         result.put("keyFile", file.path().toString());
-        Json.print(out(), result);
+        printJson(result);
       } else {
         out().println(id);
         out().flush();

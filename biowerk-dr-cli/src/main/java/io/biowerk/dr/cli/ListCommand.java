@@ -33,7 +33,7 @@ final class ListCommand extends CliCommand {
       for (BackupRecord record : records) {
         rows.add(row(record));
       }
-      Json.print(out(), rows);
+      printJson(rows);
       return ExitCodes.OK;
     }
     if (records.isEmpty()) {

@@ -22,8 +22,8 @@ final class RepositoryOptions {
   static final String DEFAULT = "biowerk-backups";
 
   @Option(names = {"-r", "--repo"}, paramLabel = "URI",
-      description = {"Repository: file:///path (or a plain path), s3://bucket/prefix... Repeat to fan out to"
-          + " several; the first is read from. Default: $BIOWERK_DR_REPO, else ./" + DEFAULT + "."})
+      description = {"Repository URI or path, e.g. /var/backups/bw or s3://bucket/prefix. Repeat to fan out"
+          + " (backups go to all, reads use the first). Default: $BIOWERK_DR_REPO, else ./" + DEFAULT})
   List<String> repos = new ArrayList<>();
 
   /** The repository URIs in effect, the primary first. */

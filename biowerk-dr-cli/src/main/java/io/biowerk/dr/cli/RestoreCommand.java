@@ -79,7 +79,7 @@ final class RestoreCommand extends CliCommand {
       result.put("durationMillis", took.toMillis());
       result.put("takenAt", manifest.startedAt().toString());
       result.put("targetTime", before == null ? null : before.toString());
-      Json.print(out(), result);
+      printJson(result);
     } else {
       out().println("restored " + manifest.id() + " (" + Format.bytes(manifest.rawSize()) + ", taken "
           + Format.time(manifest.startedAt()) + ") into " + Uris.redact(targetUri) + " in " + Format.duration(took)

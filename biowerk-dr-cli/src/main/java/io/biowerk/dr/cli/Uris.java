@@ -63,7 +63,7 @@ final class Uris {
     StringBuilder text = new StringBuilder(uri.getScheme()).append(':');
     if (uri.getRawAuthority() != null) {
       text.append("//");
-      if (user != null) {
+      if (user != null && !user.isEmpty()) {
         text.append(user).append('@');
       }
       if (uri.getHost() != null) {

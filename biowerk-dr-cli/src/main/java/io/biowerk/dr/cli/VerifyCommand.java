@@ -98,7 +98,7 @@ final class VerifyCommand extends CliCommand {
       summary.put("failed", failures);
       summary.put("errors", errors);
       summary.put("results", results.stream().map(VerifyCommand::json).toList());
-      Json.print(out(), summary);
+      printJson(summary);
     }
     if (failures > 0) {
       throw new VerificationFailedException("verify: " + failures + " of " + records.size() + " backup"

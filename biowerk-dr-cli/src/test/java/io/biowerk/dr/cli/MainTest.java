@@ -1,0 +1,77 @@
+package io.biowerk.dr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command's surface: help everywhere, version, usage errors and their exit code. */
+class MainTest {
+
+  @TempDir Path dir;
+
+  static final List<String> COMMANDS = List.of("backup", "list", "verify", "restore", "keys");
+
+  @Test
+  void helpListsEveryCommandAndTheExitCodes() throws Exception {
+    Cli.Result result = new Cli(dir).run("--help");
+    assertThat(result.code()).as(result.toString()).isEqualTo(0);
+    for (String command : COMMANDS) {
+      assertThat(result.out()).contains("  " + command + " ");
+    }
+    assertThat(result.out()).contains("3 integrity failure").contains("BIOWERK_DR_REPO").contains("BIOWERK_DR_KEY_FILE");
+    assertThat(result.err()).isEmpty();
+  }
+
+  @Test
+  void everyCommandHasHelp() throws Exception {
+    Cli cli = new Cli(dir);
+    for (String command : COMMANDS) {
+      Cli.Result result = cli.run(command, "--help");
+      assertThat(result.code()).as(command + ": " + result).isEqualTo(0);
+      assertThat(result.out()).as(command).contains("Usage: biowerk-dr " + command);
+    }
+    for (String sub : List.of("generate", "list", "rotate")) {
+      Cli.Result result = cli.run("keys", sub, "--help");
+      assertThat(result.code()).as(sub + ": " + result).isEqualTo(0);
+      assertThat(result.out()).contains("Usage: biowerk-dr keys " + sub).contains("--key-file");
+    }
+    assertThat(cli.run("help", "restore").out().replaceAll("\\s+", " ")).contains("--target-time")
+        .contains("not in scope");
+  }
+
+  @Test
+  void versionNamesTheBuild() throws Exception {
+    Cli.Result result = new Cli(dir).run("--version");
+    assertThat(result.code()).isEqualTo(0);
+    assertThat(result.out()).startsWith("biowerk-dr 0.").doesNotContain("${");
+  }
+
+  @Test
+  void noCommandIsAUsageError() throws Exception {
+    Cli.Result result = new Cli(dir).run();
+    assertThat(result.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(result.err()).startsWith("biowerk-dr: missing command").contains("Usage: biowerk-dr");
+    assertThat(result.out()).isEmpty();
+  }
+
+  @Test
+  void unknownCommandOrOptionIsAUsageErrorOnOneLine() throws Exception {
+    Cli cli = new Cli(dir);
+    Cli.Result command = cli.run("bakcup", "x");
+    assertThat(command.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(command.err()).startsWith("biowerk-dr: Unmatched argument").contains("backup");
+
+    Cli.Result option = cli.run("list", "--frobnicate");
+    assertThat(option.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(option.err().lines().findFirst().orElseThrow())
+        .isEqualTo("biowerk-dr: Unknown option: '--frobnicate'");
+    assertThat(option.err()).contains("Try 'biowerk-dr list --help'");
+
+    Cli.Result missing = cli.run("restore", "latest");
+    assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(missing.err()).contains("Missing required parameter").contains("TARGET-URI");
+  }
+}

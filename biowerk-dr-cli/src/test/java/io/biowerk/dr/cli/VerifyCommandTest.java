@@ -1,0 +1,130 @@
+package io.biowerk.dr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.Manifests;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VerifyCommandTest {
+
+  @TempDir Path dir;
+  Cli cli;
+  BackupManifest older;
+  BackupManifest newer;
+
+  @BeforeEach
+  void twoEncryptedBackups() throws Exception {
+    cli = new Cli(dir);
+    assertThat(cli.run("keys", "generate").code()).isEqualTo(0);
+    older = Fixtures.backup(cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(300_000, 1), cli.clock);
+    cli.clock.advance(Duration.ofHours(1));
+    newer = Fixtures.backup(cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(200_000, 2), cli.clock);
+  }
+
+  @Test
+  void verifiesTheLatestBackupByDecodingItWhenTheKeyIsThere() {
+    Cli.Result result = cli.run("verify", "latest");
+    assertThat(result.code()).as(result.toString()).isEqualTo(0);
+    assertThat(result.out()).startsWith("ok      " + newer.id() + "  decode").contains("raw SHA-256 match");
+  }
+
+  @Test
+  void verifiesEveryBackupWithJsonResults() throws Exception {
+    Cli.Result result = cli.run("verify", "all", "--level", "stored", "--json");
+    assertThat(result.code()).as(result.toString()).isEqualTo(0);
+    JsonNode json = Manifests.JSON.readTree(result.out());
+    assertThat(json.get("ok").asBoolean()).isTrue();
+    assertThat(json.get("verified").asInt()).isEqualTo(2);
+    List<String> ids = new ArrayList<>();
+    json.get("results").forEach(r -> ids.add(r.get("backupId").asText()));
+    assertThat(ids).containsExactly(newer.id(), older.id());
+    assertThat(json.get("results").get(0).get("level").asText()).isEqualTo("stored");
+  }
+
+  @Test
+  void aDamagedBackupFailsWithExitCode3() throws Exception {
+    flipOneByte(cli.defaultRepo().resolve(older.dataKey()));
+    Cli.Result one = cli.run("verify", older.id(), "--level", "stored");
+    assertThat(one.code()).as(one.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(one.out()).startsWith("FAILED  " + older.id() + "  stored").contains("SHA-256");
+    assertThat(one.err()).startsWith("biowerk-dr: verify: 1 of 1 backup FAILED verification")
+        .contains("restore from another copy");
+
+    Cli.Result all = cli.run("verify", "all", "--json");
+    assertThat(all.code()).isEqualTo(ExitCodes.INTEGRITY);
+    JsonNode json = Manifests.JSON.readTree(all.out());
+    assertThat(json.get("ok").asBoolean()).isFalse();
+    assertThat(json.get("failed").asInt()).isEqualTo(1);
+    assertThat(json.get("results").get(0).get("passed").asBoolean()).isTrue();
+    assertThat(json.get("results").get(1).get("passed").asBoolean()).isFalse();
+    assertThat(json.get("results").get(1).get("detail").asText()).contains(older.id());
+  }
+
+  @Test
+  void aWrongKeyFailsWithExitCode3() throws Exception {
+    // Same key id, other key bytes: the container's key commitment does not match.
+    Path file = cli.defaultKeyFile();
+    List<String> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      lines.add(line.startsWith("key ") ? line.substring(0, line.indexOf(':') + 2)
+          + Base64.getEncoder().encodeToString(new byte[32]) : line);
+    }
+    Files.write(file, lines);
+    Cli.Result result = cli.run("verify", "latest");
+    assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(result.out()).contains("FAILED").contains("is not the key this backup was encrypted with");
+  }
+
+  @Test
+  void withoutTheKeyTheDefaultIsTheStoredLevelAndItSaysSo() throws Exception {
+    Files.move(cli.defaultKeyFile(), dir.resolve("vault-copy"));
+    Cli.Result result = cli.run("verify", "latest");
+    assertThat(result.code()).as(result.toString()).isEqualTo(0);
+    assertThat(result.out()).contains(newer.id() + "  stored");
+    assertThat(result.err()).contains("only the stored bytes were checked").contains("--key-file");
+
+    Cli.Result decode = cli.run("verify", "latest", "--level", "decode");
+    assertThat(decode.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(decode.err()).contains("keys: no key with id '" + newer.keyId().orElseThrow() + "'");
+  }
+
+  @Test
+  void unknownBackupLevelOrRepositoryAreReported() throws Exception {
+    Cli.Result unknown = cli.run("verify", "unit_20000101_000000");
+    assertThat(unknown.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(unknown.err()).contains("unit_20000101_000000").contains("biowerk-dr list");
+
+    Cli.Result level = cli.run("verify", "latest", "--level", "deep");
+    assertThat(level.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(level.err()).contains("unknown verification level 'deep'").contains("stored, decode");
+
+    Cli.Result repo = cli.run("verify", "latest", "--repo", dir.resolve("nowhere").toString());
+    assertThat(repo.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(repo.err()).contains("does not exist").contains("--repo");
+    assertThat(dir.resolve("nowhere")).doesNotExist();
+  }
+
+  static void flipOneByte(Path file) throws Exception {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      long at = channel.size() / 2;
+      channel.read(one, at);
+      one.flip();
+      one.put(0, (byte) (one.get(0) ^ 0x40));
+      channel.write(one, at);
+    }
+  }
+}
