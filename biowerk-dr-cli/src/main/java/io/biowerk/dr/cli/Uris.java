@@ -57,33 +57,22 @@ final class Uris {
     if (uri.isOpaque()) {
       return uri.getScheme() + ":***";
     }
+    String text = uri.toString();
     String userInfo = uri.getRawUserInfo();
-    String user = userInfo == null ? null : userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':'))
-        : userInfo;
-    StringBuilder text = new StringBuilder(uri.getScheme()).append(':');
-    if (uri.getRawAuthority() != null) {
-      text.append("//");
-      if (user != null && !user.isEmpty()) {
-        text.append(user).append('@');
-      }
-      if (uri.getHost() != null) {
-        text.append(uri.getHost().contains(":") && !uri.getHost().startsWith("[") ? "[" + uri.getHost() + "]"
-            : uri.getHost());
-        if (uri.getPort() >= 0) {
-          text.append(':').append(uri.getPort());
-        }
-      } else {
-        String authority = uri.getRawAuthority();
-        text.append(authority.contains("@") ? authority.substring(authority.lastIndexOf('@') + 1) : authority);
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
+      text = text.replaceFirst("//" + java.util.regex.Pattern.quote(userInfo) + "@",
+          java.util.regex.Matcher.quoteReplacement(user.isEmpty() ? "//" : "//" + user + "@"));
+    }
+    String query = uri.getRawQuery();
+    if (query != null) {
+      int at = text.indexOf("?" + query);
+      if (at >= 0) {
+        text = text.substring(0, at + 1) + redactQuery(query) + text.substring(at + 1 + query.length());
       }
     }
-    if (uri.getRawPath() != null) {
-      text.append(uri.getRawPath());
-    }
-    if (uri.getRawQuery() != null) {
-      text.append('?').append(redactQuery(uri.getRawQuery()));
-    }
-    return text.toString();
+    return text;
   }
 
   /** Like {@link #redact(URI)} for text that may not even parse: only what is safe is kept. */
