@@ -58,7 +58,11 @@ final class Uris {
       return uri.getScheme() + ":***";
     }
     String text = uri.toString();
-    String userInfo = uri.getRawUserInfo();
+    String authority = uri.getRawAuthority();
+    // From the authority, not getRawUserInfo(): a multi-host authority (mongodb://u:p@a:1,b:2) has no parsed
+    // user info, but its password must go all the same.
+    String userInfo = authority != null && authority.contains("@")
+        ? authority.substring(0, authority.lastIndexOf('@')) : null;
     if (userInfo != null) {
       int colon = userInfo.indexOf(':');
       String user = colon < 0 ? userInfo : userInfo.substring(0, colon);

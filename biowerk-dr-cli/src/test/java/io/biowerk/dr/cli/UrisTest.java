@@ -45,7 +45,7 @@ class UrisTest {
     assertThat(Uris.redact(URI.create("s3://bucket/p?access_key=AKIA&secret_key=xyz&region=eu-west-1")))
         .isEqualTo("s3://bucket/p?access_key=***&secret_key=***&region=eu-west-1");
     assertThat(Uris.redact(URI.create("mongodb://u:p@a:1,b:2/db?password=x")))
-        .isEqualTo("mongodb://a:1,b:2/db?password=***");
+        .isEqualTo("mongodb://u@a:1,b:2/db?password=***");
     assertThat(Uris.redact(URI.create("file:///etc/biowerk"))).isEqualTo("file:///etc/biowerk");
   }
 }
