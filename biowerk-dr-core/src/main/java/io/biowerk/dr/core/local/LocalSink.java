@@ -16,6 +16,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -112,6 +113,10 @@ public final class LocalSink implements Sink {
   @Override
   public ReadableByteChannel openRead(String key) throws IOException {
     Path path = resolve(key);
+    if (Files.isDirectory(path)) {
+      // A directory is only a prefix of other keys, not an object (FileChannel would open it on Linux).
+      throw new ObjectNotFoundException("file: no object " + key + " in repository " + root, key);
+    }
     try {
       return FileChannel.open(path, StandardOpenOption.READ);
     } catch (NoSuchFileException e) {
@@ -175,7 +180,11 @@ public final class LocalSink implements Sink {
   @Override
   public void delete(String key) throws IOException {
     Path path = resolve(key);
-    Files.deleteIfExists(path);
+    // A directory is only a prefix of other keys, and a missing object is nothing to delete: both are no-ops
+    // (and a missing parent directory must not make the pruning below fail).
+    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) || !Files.deleteIfExists(path)) {
+      return;
+    }
     // Prune directories the delete emptied, up to the root, so old tiers do not leave husks behind.
     Path dir = path.getParent();
     while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
