@@ -1,0 +1,64 @@
+package io.biowerk.dr.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.biowerk.dr.core.PendingWrite;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.Sinks;
+import io.biowerk.dr.core.local.LocalSink;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link LocalSink} against the sink contract, plus what only a directory can show. */
+class LocalSinkContractTest extends SinkContractTest {
+
+  @TempDir Path dir;
+
+  @Override
+  protected Sink newSink() throws Exception {
+    return LocalSink.open(dir.resolve("repo"));
+  }
+
+  @Test
+  void anAbortedWriteLeavesNoFileBehind() throws Exception {
+    LocalSink local = (LocalSink) sink();
+    try (PendingWrite out = local.openWrite("a/b/object.bin")) {
+      out.write(ByteBuffer.wrap(new byte[1000]));
+    }
+    try (Stream<Path> files = Files.walk(local.root())) {
+      assertThat(files.filter(Files::isRegularFile)).isEmpty();
+    }
+    assertThat(local.abandonedTempFiles()).isEmpty();
+  }
+
+  @Test
+  void aPendingWriteIsATempFileHiddenFromListing() throws Exception {
+    LocalSink local = (LocalSink) sink();
+    try (PendingWrite out = local.openWrite("a/object.bin")) {
+      out.write(ByteBuffer.wrap(new byte[10]));
+      assertThat(local.abandonedTempFiles()).hasSize(1);
+      assertThat(local.list("")).isEmpty();
+    }
+  }
+
+  @Test
+  void keysThatEscapeTheRepositoryAreRefused() throws Exception {
+    for (String key : new String[] {"../outside", "a/../../outside", "/etc/passwd", "a/./b", ""}) {
+      assertThatThrownBy(() -> sink().openWrite(key)).as(key).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(Files.exists(dir.resolve("outside"))).isFalse();
+  }
+
+  @Test
+  void theFileSchemeFindsALocalSinkThroughServiceLoader() throws Exception {
+    Sink found = Sinks.forUri(dir.resolve("by-uri").toUri());
+    assertThat(found).isInstanceOf(LocalSink.class);
+    found.put("x/y", new byte[] {1, 2, 3});
+    assertThat(Files.readAllBytes(dir.resolve("by-uri/x/y"))).containsExactly(1, 2, 3);
+  }
+}
