@@ -93,6 +93,15 @@ public final class Rdb {
     return new String(name);
   }
 
+  /** The module id for a 9-character name and encoding version, the inverse of {@link #moduleName}. */
+  static long moduleIdForTest(String name, int encver) {
+    long id = 0;
+    for (int j = 0; j < 9; j++) {
+      id = (id << 6) | MODULE_CHARSET.indexOf(name.charAt(j));
+    }
+    return (id << 10) | encver;
+  }
+
   /**
    * The RDB version a Redis server version writes and the newest it reads, or -1 when unknown:
    * 7.0 -> 10, 7.2 -> 11, 7.4 -> 12, 5.0 to 6.2 -> 9, 4.0 -> 8, 3.2 -> 7, older -> 6.
