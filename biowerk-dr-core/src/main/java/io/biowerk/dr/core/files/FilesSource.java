@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * directory's last path segment. The tar is produced on a thread of its own into a pipe, without temp
  * files; closing the stream before its end stops that thread.
  *
- * <p>Facts: {@code root}, {@code files}, {@code directories}, {@code symlinks}, {@code bytes} (file contents)
- * and {@code skipped}. Immutable and thread-safe.
+ * <p>Facts: {@code root}, {@code files}, {@code directories}, {@code symlinks}, {@code externalLinks} (links
+ * that are absolute or point outside the tree, which a restore refuses unless told {@code links=external}),
+ * {@code bytes} (file contents) and {@code skipped}. Immutable and thread-safe.
  */
 public final class FilesSource implements Source {
 
@@ -225,6 +226,7 @@ public final class FilesSource implements Source {
         facts.put("symlinks", counts.symlinks);
         facts.put("bytes", counts.bytes);
         facts.put("skipped", counts.skipped);
+        facts.put("externalLinks", counts.externalLinks);
         try {
           pipe.sink().close();
         } catch (IOException e) {
@@ -235,6 +237,13 @@ public final class FilesSource implements Source {
 
     /** Depth-first in name order, with an explicit stack so deep trees cannot overflow the thread's stack. */
     private void walk(TarArchiveOutputStream tar, Counts counts) throws IOException {
+      // The root itself first, as "./", so a restore gives the target directory the root's mode and time.
+      PosixFileAttributes rootAttributes =
+          Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      TarArchiveEntry rootEntry = new TarArchiveEntry("./");
+      describe(rootEntry, root, rootAttributes);
+      tar.putArchiveEntry(rootEntry);
+      tar.closeArchiveEntry();
       Deque<Path> stack = new ArrayDeque<>();
       pushChildren(stack, root);
       byte[] buffer = new byte[1 << 16];
@@ -255,8 +264,14 @@ public final class FilesSource implements Source {
         TarArchiveEntry entry;
         if (attributes.isSymbolicLink()) {
           entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-          entry.setLinkName(Files.readSymbolicLink(path).toString());
+          Path link = Files.readSymbolicLink(path);
+          entry.setLinkName(link.toString());
           counts.symlinks++;
+          if (!path.getParent().resolve(link).normalize().startsWith(root)) {
+            counts.externalLinks++;
+            LOG.warn("files: {} is a link to {}, outside {}; it is stored as a link, and a restore recreates it only"
+                + " when asked to (links=external)", path, link, root);
+          }
         } else if (attributes.isDirectory()) {
           entry = new TarArchiveEntry(name + "/");
           counts.directories++;
@@ -269,16 +284,7 @@ public final class FilesSource implements Source {
           counts.skipped++;
           continue;
         }
-        entry.setMode((entry.getMode() & ~07777) | mode(path, attributes));
-        entry.setModTime(attributes.lastModifiedTime());
-        entry.setUserName(attributes.owner().getName());
-        entry.setGroupName(attributes.group().getName());
-        try {
-          entry.setUserId(((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue());
-          entry.setGroupId(((Number) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue());
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-          // No "unix" attribute view on this platform: names are kept, numeric ids are not.
-        }
+        describe(entry, path, attributes);
         tar.putArchiveEntry(entry);
         if (attributes.isRegularFile()) {
           counts.bytes += copy(path, attributes.size(), tar, buffer);
@@ -287,6 +293,20 @@ public final class FilesSource implements Source {
         if (attributes.isDirectory()) {
           pushChildren(stack, path);
         }
+      }
+    }
+
+    private static void describe(TarArchiveEntry entry, Path path, PosixFileAttributes attributes)
+        throws IOException {
+      entry.setMode((entry.getMode() & ~07777) | mode(path, attributes));
+      entry.setModTime(attributes.lastModifiedTime());
+      entry.setUserName(attributes.owner().getName());
+      entry.setGroupName(attributes.group().getName());
+      try {
+        entry.setUserId(((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue());
+        entry.setGroupId(((Number) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue());
+      } catch (UnsupportedOperationException | IllegalArgumentException e) {
+        // No "unix" attribute view on this platform: names are kept, numeric ids are not.
       }
     }
 
@@ -394,5 +414,6 @@ public final class FilesSource implements Source {
     long symlinks;
     long bytes;
     long skipped;
+    long externalLinks;
   }
 }

@@ -1,0 +1,424 @@
+package io.biowerk.dr.core.files;
+
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.PendingWrite;
+import io.biowerk.dr.core.RestoreTarget;
+import io.biowerk.dr.core.TargetNotEmptyException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.Pipe;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores into a directory ({@code file:///srv/restore/config}): a {@code tar} backup (the files source) is
+ * extracted, any other format (a {@code pg_dump} file, an RDB snapshot) is written as one file at that path.
+ *
+ * <p>Extraction goes to a hidden staging directory beside the target, on the same file system; only on
+ * {@link PendingWrite#commit()}, after the restore job has checked every checksum, is the staging directory
+ * renamed into place, so an interrupted or refused restore leaves the target as it was. Every archive entry is
+ * checked before it is written (see {@link TarExtractor}): an entry that would land outside the target is
+ * refused with an {@link io.biowerk.dr.core.UnsafePathException}, the staging directory is removed, and
+ * nothing outside the target is ever written.
+ *
+ * <p>A target that exists and is not empty is replaced only when made with {@code force}; otherwise
+ * {@link #open} throws a {@link TargetNotEmptyException}. With {@code force}, the old contents are moved aside
+ * and deleted once the new tree is in place. Thread-safe; each {@link #open} is one restore.
+ */
+public final class FilesRestoreTarget implements RestoreTarget {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FilesRestoreTarget.class);
+  private static final String STAGING = ".biowerk-restore-";
+
+  private final Path target;
+  private final boolean force;
+  private final boolean externalLinks;
+
+  private FilesRestoreTarget(Path target, boolean force, boolean externalLinks) {
+    this.target = target;
+    this.force = force;
+    this.externalLinks = externalLinks;
+  }
+
+  /** A target at {@code directory}; {@code force} allows replacing a non-empty one. */
+  public static FilesRestoreTarget of(Path directory, boolean force) {
+    return new FilesRestoreTarget(requireNonNull(directory, "directory").toAbsolutePath().normalize(), force,
+        false);
+  }
+
+  /**
+   * The same target, recreating symbolic links that are absolute or point outside the target as they were
+   * stored, instead of refusing them. Entries are still never written through any link, and hard links out
+   * are still refused, so the restore itself writes nothing outside the target; what a link points at
+   * afterwards is the restored tree's business.
+   */
+  public FilesRestoreTarget withExternalLinks() {
+    return new FilesRestoreTarget(target, force, true);
+  }
+
+  /**
+   * A target for {@code file:///absolute/path[?links=external]}.
+   *
+   * @throws IllegalArgumentException if the URI is not such a URI or has an unknown option
+   */
+  public static FilesRestoreTarget of(URI uri, boolean force) {
+    requireNonNull(uri, "uri");
+    if (!"file".equalsIgnoreCase(uri.getScheme()) || uri.getPath() == null || !uri.getPath().startsWith("/")) {
+      throw new IllegalArgumentException("files: restore target URI (" + uri
+          + ") must be file:///absolute/path[?links=external]");
+    }
+    java.util.Map<String, String> options = FilesSource.query(uri);
+    String links = options.remove("links");
+    if (!options.isEmpty() || (links != null && !links.equals("external") && !links.equals("refuse"))) {
+      throw new IllegalArgumentException("files: restore target URI (" + uri + ") has unknown options; the only"
+          + " option is links=external (recreate links that point outside the target) or links=refuse (default)");
+    }
+    FilesRestoreTarget target = of(Path.of(uri.getPath()), force);
+    return "external".equals(links) ? target.withExternalLinks() : target;
+  }
+
+  /** The target path. */
+  public Path path() {
+    return target;
+  }
+
+  /**
+   * Starts a restore.
+   *
+   * @throws TargetNotEmptyException if the target holds data and {@code force} was not given
+   * @throws IOException if the staging directory cannot be made
+   */
+  @Override
+  public PendingWrite open(BackupManifest manifest) throws IOException {
+    requireNonNull(manifest, "manifest");
+    checkTarget();
+    Path parent = target.getParent();
+    Files.createDirectories(parent);
+    boolean tar = "tar".equals(manifest.format());
+    if (!tar) {
+      return new SingleFile(parent.resolve("." + target.getFileName() + STAGING
+          + Long.toHexString(ThreadLocalRandom.current().nextLong())));
+    }
+    Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + STAGING,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    return new Extraction(staging);
+  }
+
+  private void checkTarget() throws IOException {
+    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (force) {
+      return;
+    }
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      long entries;
+      try (Stream<Path> list = Files.list(target)) {
+        entries = list.count();
+      }
+      if (entries == 0) {
+        return;
+      }
+      throw new TargetNotEmptyException("files: restore target " + target + " is not empty (" + entries
+          + " entries); restore into a new or empty directory, or use --force to replace its contents",
+          target.toUri().toString());
+    }
+    throw new TargetNotEmptyException("files: restore target " + target + " already exists (as a file or link);"
+        + " choose another path, or use --force to replace it", target.toUri().toString());
+  }
+
+  /** Moves {@code staged} to the target, moving an existing target aside first (force) and deleting it after. */
+  private void moveIntoPlace(Path staged) throws IOException {
+    boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+    if (exists && !force) {
+      // Filled since open(): still not ours to replace.
+      checkTarget();
+      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+        Files.delete(target); // empty: the rename below needs the name
+      }
+    }
+    Path old = null;
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      old = target.resolveSibling("." + target.getFileName() + ".biowerk-old-"
+          + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+      move(target, old);
+    }
+    try {
+      move(staged, target);
+    } catch (IOException e) {
+      if (old != null) {
+        try {
+          move(old, target);
+        } catch (IOException back) {
+          e.addSuppressed(back);
+        }
+      }
+      throw e;
+    }
+    fsync(target.getParent());
+    if (old != null) {
+      deleteTree(old);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to);
+    }
+  }
+
+  private static void fsync(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      LOG.debug("files: cannot fsync {}: {}", dir, e.toString());
+    }
+  }
+
+  /** Deletes a tree without following links; read-only directories are opened up first. */
+  static void deleteTree(Path root) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
+          Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          Files.delete(dir);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      LOG.warn("files: cannot remove {} completely: {}; delete it by hand", root, e.toString());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "files(" + target.toUri() + (force ? ", force" : "") + (externalLinks ? ", external links" : "") + ")";
+  }
+
+  /** A tar extraction: the restore job writes into a pipe; a thread of ours extracts from it. */
+  private final class Extraction implements PendingWrite {
+    private final Path staging;
+    private final Pipe pipe;
+    private final Thread extractor;
+    private final TarExtractor tar;
+    private volatile Throwable failure;
+    private boolean done;
+
+    Extraction(Path staging) throws IOException {
+      this.staging = staging;
+      this.pipe = Pipe.open();
+      this.tar = new TarExtractor(staging, true, externalLinks);
+      this.extractor = new Thread(this::extract, "biowerk-dr-files-extract");
+      extractor.setDaemon(true);
+      extractor.start();
+    }
+
+    private void extract() {
+      try (InputStream in = Channels.newInputStream(pipe.source())) {
+        tar.extractAll(in);
+      } catch (Throwable e) {
+        failure = e;
+        try {
+          // Breaks the pipe, so the writer stops instead of blocking on a reader that is gone.
+          pipe.source().close();
+        } catch (IOException closing) {
+          e.addSuppressed(closing);
+        }
+      }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      rethrowFailure();
+      int n = src.remaining();
+      try {
+        ByteChannels.writeFully(pipe.sink(), src);
+      } catch (IOException e) {
+        join();
+        rethrowFailure();
+        throw e;
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !done;
+    }
+
+    @Override
+    public void commit() throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      done = true;
+      try {
+        pipe.sink().close();
+        join();
+        rethrowFailure();
+        tar.finish();
+        moveIntoPlace(staging);
+        LOG.info("files: restored {} into {}", tar.summary(), target);
+      } catch (IOException | RuntimeException | Error e) {
+        deleteTree(staging);
+        throw e;
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        pipe.sink().close();
+        pipe.source().close();
+      } catch (IOException e) {
+        LOG.debug("files: closing the extraction pipe: {}", e.toString());
+      }
+      try {
+        join();
+      } catch (InterruptedIOException e) {
+        LOG.warn("files: interrupted while stopping the extraction into {}", staging);
+      }
+      deleteTree(staging);
+    }
+
+    private void join() throws InterruptedIOException {
+      try {
+        extractor.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("files: interrupted while extracting into " + staging);
+      }
+    }
+
+    private void rethrowFailure() throws IOException {
+      Throwable failed = failure;
+      if (failed == null) {
+        return;
+      }
+      if (failed instanceof IOException e) {
+        throw e;
+      }
+      if (failed instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failed instanceof Error e) {
+        throw e;
+      }
+      throw new IOException("files: extraction failed: " + failed, failed);
+    }
+  }
+
+  /** A non-tar backup written as one file: temp file beside the target, renamed into place on commit. */
+  private final class SingleFile implements PendingWrite {
+    private final Path temp;
+    private final FileChannel channel;
+    private boolean done;
+
+    SingleFile(Path temp) throws IOException {
+      this.temp = temp;
+      this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      int n = src.remaining();
+      ByteChannels.writeFully(channel, src);
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !done;
+    }
+
+    @Override
+    public void commit() throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      done = true;
+      try {
+        channel.force(true);
+        channel.close();
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+          // A file replaces a directory only when forced, and the old tree goes once the file is in place.
+          moveIntoPlace(temp);
+        } else {
+          if (!force && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            checkTarget();
+          }
+          move(temp, target);
+          fsync(target.getParent());
+        }
+        LOG.info("files: restored backup file into {}", target);
+      } catch (IOException | RuntimeException e) {
+        abortQuietly();
+        throw e;
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (!done) {
+        done = true;
+        abortQuietly();
+      }
+    }
+
+    private void abortQuietly() {
+      try {
+        channel.close();
+        Files.deleteIfExists(temp);
+      } catch (IOException e) {
+        LOG.warn("files: cannot remove {}: {}", temp, e.toString());
+      }
+    }
+  }
+}
