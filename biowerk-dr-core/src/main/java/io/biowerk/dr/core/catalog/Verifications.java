@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * The JSON form of a backup's verification history, the {@code <dataKey>.verify.json} side file: a JSON list
- * of {@code {"backupId", "level", "at", "passed", "durationMillis", "detail"}} objects, oldest first.
+ * of {@code {"backupId", "level", "at", "passed", "duration", "durationMillis", "detail"}} objects, oldest first.
  */
 public final class Verifications {
 
@@ -35,6 +35,7 @@ public final class Verifications {
       node.put("level", result.level().id());
       node.put("at", result.at().toString());
       node.put("passed", result.passed());
+      node.put("duration", result.duration().toString());
       node.put("durationMillis", result.duration().toMillis());
       node.put("detail", result.detail());
     }
@@ -71,7 +72,8 @@ public final class Verifications {
             VerificationLevel.of(node.path("level").asText()),
             Instant.parse(node.path("at").asText()),
             node.path("passed").asBoolean(false),
-            Duration.ofMillis(node.path("durationMillis").asLong(0)),
+            node.hasNonNull("duration") ? Duration.parse(node.get("duration").asText())
+                : Duration.ofMillis(node.path("durationMillis").asLong(0)),
             node.path("detail").asText("")));
       } catch (RuntimeException e) {
         throw new IOException("catalog: verification record " + location + " has an unreadable entry ("
