@@ -1,0 +1,203 @@
+package io.biowerk.dr.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.biowerk.dr.core.ObjectNotFoundException;
+import io.biowerk.dr.core.PendingWrite;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.SinkCapability;
+import io.biowerk.dr.core.Sinks;
+import io.biowerk.dr.core.StoredObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+
+/** The S3 sink against S3Proxy: keys under the prefix, listing, deleting, copying, discovery by URI scheme. */
+@ExtendWith(S3ProxyExtension.class)
+class S3SinkIT {
+
+  private final S3ProxyServer server;
+  private String bucket;
+  private S3Sink sink;
+
+  S3SinkIT(S3ProxyServer server) {
+    this.server = server;
+  }
+
+  @BeforeEach
+  void open() throws IOException {
+    bucket = server.newBucket("sink");
+    sink = S3Sink.open(server.options(bucket).prefix("/backups/prod/").build());
+  }
+
+  @AfterEach
+  void close() {
+    sink.close();
+  }
+
+  @Test
+  void keysLiveUnderThePrefixWithTheStorageClass() throws IOException {
+    sink.put("postgres/daily/a.dump", "hello".getBytes(StandardCharsets.UTF_8));
+    var head = server.admin().headObject(r -> r.bucket(bucket).key("backups/prod/postgres/daily/a.dump"));
+    assertThat(head.contentLength()).isEqualTo(5);
+    assertThat(head.storageClass()).isEqualTo(StorageClass.STANDARD_IA);
+    assertThat(new String(sink.get("postgres/daily/a.dump"), StandardCharsets.UTF_8)).isEqualTo("hello");
+    assertThat(sink.objectKey("postgres/daily/a.dump")).isEqualTo("backups/prod/postgres/daily/a.dump");
+  }
+
+  @Test
+  void commitReplacesAnExistingObject() throws IOException {
+    sink.put("k", new byte[] {1, 2, 3});
+    sink.put("k", new byte[] {4});
+    assertThat(sink.get("k")).containsExactly(4);
+  }
+
+  @Test
+  void listIsSortedFilteredByPrefixAndPaginated() throws Exception {
+    // 1,005 keys: more than one ListObjectsV2 page of 1,000
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> puts = new ArrayList<>();
+      for (int i = 0; i < 1005; i++) {
+        String key = String.format("redis/daily/r%04d.rdb", 1004 - i);
+        puts.add(pool.submit(() -> {
+          sink.put(key, new byte[] {1});
+          return null;
+        }));
+      }
+      for (Future<?> put : puts) {
+        put.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    sink.put("redis/weekly/w.rdb", new byte[] {1, 2});
+    sink.put("redisx/other", new byte[] {1});
+    // an object outside the prefix and a console "folder" marker inside it are not listed
+    server.admin().putObject(r -> r.bucket(bucket).key("elsewhere/redis/x"), RequestBody.fromString("x"));
+    server.admin().putObject(r -> r.bucket(bucket).key("backups/prod/redis/folder/"), RequestBody.empty());
+
+    List<StoredObject> daily = sink.list("redis/daily/");
+    assertThat(daily).hasSize(1005);
+    assertThat(daily.get(0).key()).isEqualTo("redis/daily/r0000.rdb");
+    assertThat(daily).extracting(StoredObject::key).isSorted();
+    assertThat(sink.list("redis/")).extracting(StoredObject::key).hasSize(1006).contains("redis/weekly/w.rdb")
+        .doesNotContain("redis/folder/", "redisx/other");
+    assertThat(sink.list("")).hasSize(1007);
+
+    List<String> keys = daily.stream().map(StoredObject::key).toList();
+    sink.deleteAll(keys);
+    assertThat(sink.list("redis/daily/")).isEmpty();
+    assertThat(sink.list("redis/")).extracting(StoredObject::key).containsExactly("redis/weekly/w.rdb");
+  }
+
+  @Test
+  void deleteRemovesAndIgnoresMissing() throws IOException {
+    sink.put("a/b", new byte[] {1});
+    sink.delete("a/b");
+    sink.delete("a/b");
+    sink.delete("never/there");
+    assertThat(sink.list("a/")).isEmpty();
+    assertThatThrownBy(() -> sink.get("a/b")).isInstanceOf(ObjectNotFoundException.class)
+        .hasMessage("s3: no object 'a/b' in bucket '" + bucket + "' (s3://" + bucket + "/backups/prod/a/b)")
+        .extracting(e -> ((ObjectNotFoundException) e).key()).isEqualTo("a/b");
+  }
+
+  @Test
+  void copyHappensInTheStore() throws IOException {
+    byte[] data = TestData.bytes(100_000, 3);
+    sink.put("postgres/daily/p.dump", data);
+    sink.copy("postgres/daily/p.dump", "postgres/weekly/p.dump");
+    sink.copy("postgres/weekly/p.dump", "postgres/weekly/p.dump"); // self-copy is a no-op, not an S3 error
+    assertThat(sink.get("postgres/weekly/p.dump")).isEqualTo(data);
+    assertThat(sink.get("postgres/daily/p.dump")).isEqualTo(data);
+    assertThatThrownBy(() -> sink.copy("postgres/daily/missing", "x")).isInstanceOf(ObjectNotFoundException.class)
+        .hasMessageContaining("s3: no object 'postgres/daily/missing'");
+    assertThat(sink.list("x")).isEmpty();
+  }
+
+  @Test
+  void capabilities() throws IOException {
+    assertThat(sink.capabilities()).containsExactlyInAnyOrder(SinkCapability.SERVER_SIDE_COPY,
+        SinkCapability.STORAGE_CLASS, SinkCapability.SERVER_SIDE_ENCRYPTION, SinkCapability.RANGED_READ);
+  }
+
+  @Test
+  void foundByUriSchemeThroughServiceLoader() throws IOException {
+    // Credentials through the SDK's default chain (system properties stand in for AWS_ACCESS_KEY_ID / ..._SECRET_
+    // ACCESS_KEY, which a running JVM cannot set), never through the URI.
+    String oldId = System.setProperty("aws.accessKeyId", server.accessKey());
+    String oldSecret = System.setProperty("aws.secretAccessKey", server.secretKey());
+    try {
+      assertThat(Sinks.schemes()).contains("s3", "file");
+      Sink found = Sinks.forUri(server.uri(bucket, "via-uri", "storage-class=STANDARD&part-size=5MiB"));
+      try {
+        assertThat(found).isInstanceOf(S3Sink.class);
+        assertThat(found.toString()).startsWith("s3://" + bucket + "/via-uri?").contains("storage-class=STANDARD")
+            .doesNotContain(server.secretKey()).doesNotContain(server.accessKey());
+        found.put("k", new byte[] {7});
+        assertThat(sink.list("")).isEmpty(); // other prefix
+        // AWS leaves the header out for STANDARD; S3Proxy sends it
+        assertThat(server.admin().headObject(r -> r.bucket(bucket).key("via-uri/k")).storageClass())
+            .isIn(null, StorageClass.STANDARD);
+        assertThat(found.get("k")).containsExactly(7);
+      } finally {
+        ((S3Sink) found).close();
+      }
+    } finally {
+      restore("aws.accessKeyId", oldId);
+      restore("aws.secretAccessKey", oldSecret);
+    }
+  }
+
+  @Test
+  void createsTheBucketOnlyWhenAsked() throws IOException {
+    String fresh = "biowerk-created-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
+    assertThatThrownBy(() -> S3Sink.open(server.options(fresh).build()))
+        .isInstanceOf(io.biowerk.dr.core.StorageException.class);
+    assertThat(server.admin().listBuckets().buckets()).noneMatch(b -> b.name().equals(fresh));
+    try (S3Sink created = S3Sink.open(server.options(fresh).createBucket(true).build())) {
+      created.put("k", new byte[] {1});
+      assertThat(created.get("k")).containsExactly(1);
+    }
+    assertThat(server.admin().listBuckets().buckets()).anyMatch(b -> b.name().equals(fresh));
+  }
+
+  @Test
+  void useAfterCloseIsAnError() throws IOException {
+    S3Sink other = S3Sink.open(server.options(bucket).build());
+    other.close();
+    other.close();
+    assertThatThrownBy(() -> other.openWrite("k")).isInstanceOf(IllegalStateException.class).hasMessage("closed");
+  }
+
+  @Test
+  void openWriteWritesNothingUntilCommit() throws IOException {
+    try (PendingWrite write = sink.openWrite("pending")) {
+      TestData.write(write, 1000, 1, 10);
+      assertThat(sink.list("")).isEmpty();
+      write.commit();
+    }
+    assertThat(sink.list("")).extracting(StoredObject::key, StoredObject::size)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("pending", 1000L));
+  }
+
+  private static void restore(String property, String old) {
+    if (old == null) {
+      System.clearProperty(property);
+    } else {
+      System.setProperty(property, old);
+    }
+  }
+}
