@@ -217,9 +217,13 @@ public final class BackupJob {
                 Duration.ofNanos(now - startNanos), false));
           }
         }
-      } finally {
-        encoder.close();
+      } catch (Throwable failure) {
+        // Close (which frees native codec state) without letting a second failure of the same broken sink,
+        // met while the codecs flush, replace the first one: that one says what went wrong.
+        ByteChannels.closeQuietly(encoder, failure);
+        throw failure;
       }
+      encoder.close();
       reader.join();
       Map<String, Object> facts = new LinkedHashMap<>(stream.facts());
       Instant finished = clock.instant();
