@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Options: {@code db-map=0:1,2:3} (restore database 0 into 1, 2 into 3; others keep their number),
  * {@code flush=true} ({@code FLUSHALL} and {@code FUNCTION FLUSH} first), {@code timeout}, {@code batch}
- * (commands per pipeline round trip, default 1000).
+ * (commands per pipeline round trip, default 1000), {@code tls-ca} (as for {@link RedisSource}).
  *
  * <p>The target must be empty unless {@code force} (keys of the same name are then replaced, others kept) or
  * {@code flush=true}: otherwise {@link #open} throws {@link TargetNotEmptyException}. Keys are written while the
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisRestoreTarget implements RestoreTarget {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisRestoreTarget.class);
-  static final Set<String> OPTIONS = Set.of("db-map", "flush", "timeout", "batch");
+  static final Set<String> OPTIONS = Set.of("db-map", "flush", "timeout", "batch", "tls-ca");
 
   private final RedisEndpoint endpoint;
   private final boolean force;

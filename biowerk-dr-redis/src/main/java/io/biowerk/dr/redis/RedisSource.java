@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Other options: {@code name} (repository name, default {@code redis}), {@code db} (scan mode: a
  * comma-separated list of databases, default all), {@code timeout} (socket read timeout, default
- * {@code 60s}), {@code scan-count} (SCAN COUNT, default 1000).
+ * {@code 60s}), {@code scan-count} (SCAN COUNT, default 1000), {@code tls-ca} (with {@code rediss://}: a PEM
+ * file of CA certificates to trust instead of the JDK's; the server's name is always checked).
  *
  * <p>Why a hand-written replication reader and parser rather than {@code com.moilioncircle:redis-replicator}:
  * the protocol part is a handful of lines, neither Jedis nor Lettuce exposes the raw stream, and our own
@@ -56,7 +57,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisSource implements Source {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisSource.class);
-  static final Set<String> OPTIONS = Set.of("name", "mode", "db", "timeout", "scan-count");
+  static final Set<String> OPTIONS = Set.of("name", "mode", "db", "timeout", "scan-count", "tls-ca");
   private static final Pattern NAME = Pattern.compile("[a-z0-9_-]+");
 
   private final RedisEndpoint endpoint;

@@ -61,8 +61,7 @@ final class RespConnection implements AutoCloseable {
       socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), Math.min(timeout, 10_000));
       socket.setSoTimeout(timeout);
       if (endpoint.tls()) {
-        SSLSocket tls = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
-            .createSocket(socket, endpoint.host(), endpoint.port(), true);
+        SSLSocket tls = (SSLSocket) tlsFactory(endpoint).createSocket(socket, endpoint.host(), endpoint.port(), true);
         var params = tls.getSSLParameters();
         // Check that the certificate names the host we dialled, as HTTPS does.
         params.setEndpointIdentificationAlgorithm("HTTPS");
@@ -91,6 +90,37 @@ final class RespConnection implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       connection.close();
       throw e;
+    }
+  }
+
+  /**
+   * The JDK's default TLS socket factory, or with {@code tls-ca=/path/ca.pem} one that trusts the certificates
+   * in that PEM file (a private CA, as managed Redis and self-run TLS setups use).
+   */
+  private static SSLSocketFactory tlsFactory(RedisEndpoint endpoint) throws IOException {
+    if (endpoint.option("tls-ca").isEmpty()) {
+      return (SSLSocketFactory) SSLSocketFactory.getDefault();
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(endpoint.option("tls-ca").get());
+    try (InputStream pem = java.nio.file.Files.newInputStream(file)) {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      trust.load(null, null);
+      int n = 0;
+      for (java.security.cert.Certificate cert
+          : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
+        trust.setCertificateEntry("ca-" + n++, cert);
+      }
+      if (n == 0) {
+        throw new IOException("redis: tls-ca file " + file + " holds no certificate");
+      }
+      javax.net.ssl.TrustManagerFactory factory =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(trust);
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, factory.getTrustManagers(), null);
+      return context.getSocketFactory();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("redis: cannot use tls-ca file " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -296,6 +296,67 @@ class RedisBackupIT {
     assertThat(Files.list(data).count()).isZero();
   }
 
+  @Test
+  void tlsBackupAndRestoreOverRediss() throws Exception {
+    RedisServers.Server secure = servers.startTls("repl-diskless-sync no");
+    Datasets.loadVaried(secure, 1_000, 50_000);
+    BackupManifest manifest = backup(RedisSource.of(secure.uri()));
+    assertThat(manifest.sourceUri()).isEqualTo("rediss://127.0.0.1:" + secure.port);
+    verify(manifest);
+    RedisServers.Server target = servers.startTls();
+    restore(manifest, target.uri(), false);
+    Datasets.assertSameData(secure, target);
+    // Without the CA the JDK's trust store refuses the self-signed certificate, and the error says where to look.
+    URI untrusted = URI.create("rediss://127.0.0.1:" + secure.port);
+    assertThatThrownBy(() -> RedisSource.of(untrusted).open()).isInstanceOf(SourceFailedException.class)
+        .hasMessageContaining("redis: cannot connect to 127.0.0.1:" + secure.port)
+        .hasMessageContaining("trust store");
+  }
+
+  @Test
+  void restoreLevelVerificationRestoresIntoAScratchServer() throws Exception {
+    RedisServers.Server small = servers.start();
+    Datasets.loadVaried(small, 2_000, 10_000);
+    BackupManifest manifest = backup(RedisSource.of(small.uri()));
+    RedisServers.Server scratch = servers.start();
+    try (RespConnection c = scratch.connect()) {
+      c.callOk("SET", "leftover", "x"); // a scratch server is flushed first
+    }
+    String line;
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, manifest, keys)) {
+      line = new RdbVerifier().verify(manifest, VerificationLevel.RESTORE, decoded,
+          Map.of("scratch-uri", scratch.uri().toString()));
+    }
+    assertThat(line).isEqualTo("redis restore into scratch server: 3122 keys (db0=3019, db1=101, db5=2)");
+    Datasets.assertSameData(small, scratch);
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, manifest, keys)) {
+      assertThatThrownBy(() -> new RdbVerifier().verify(manifest, VerificationLevel.RESTORE, decoded, Map.of()))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redis: restore verification needs "
+              + "the option scratch-uri");
+    }
+  }
+
+  @Test
+  void verifierComparesKeyCountsWithTheManifest() throws Exception {
+    RedisServers.Server small = servers.start();
+    try (RespConnection c = small.connect()) {
+      c.callOk("SET", "a", "1");
+      c.callOk("SET", "b", "2");
+    }
+    BackupManifest manifest = backup(RedisSource.of(small.uri()));
+    Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
+    facts.put("keys", Map.of("0", 3L));
+    BackupManifest lying = new BackupManifest(manifest.id(), manifest.sourceKind(), manifest.sourceName(),
+        manifest.sourceUri(), manifest.format(), manifest.startedAt(), manifest.finishedAt(), manifest.codecs(),
+        manifest.keyId(), manifest.rawSize(), manifest.storedSize(), manifest.rawSha256(), manifest.storedSha256(),
+        manifest.dataKey(), facts);
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, lying, keys)) {
+      assertThatThrownBy(() -> new RdbVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
+          .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
+          .hasMessageContaining("holds keys per database {0=2} but its manifest recorded {0=3}");
+    }
+  }
+
   /** The raw RDB a sync backup of {@code server} produces. */
   static byte[] snapshot(RedisServers.Server server) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

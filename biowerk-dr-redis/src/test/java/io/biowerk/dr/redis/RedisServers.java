@@ -28,12 +28,14 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
     final int port;
     final Path dir;
     final String password;
+    final Path tlsCa;
 
-    Server(Process process, int port, Path dir, String password) {
+    Server(Process process, int port, Path dir, String password, Path tlsCa) {
       this.process = process;
       this.port = port;
       this.dir = dir;
       this.password = password;
+      this.tlsCa = tlsCa;
     }
 
     URI uri() {
@@ -42,7 +44,11 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
 
     URI uri(String query) {
       String auth = password == null ? "" : "default:" + password + "@";
-      return URI.create("redis://" + auth + "127.0.0.1:" + port + (query.isEmpty() ? "" : "?" + query));
+      if (tlsCa != null) {
+        query = "tls-ca=" + tlsCa + (query.isEmpty() ? "" : "&" + query);
+      }
+      return URI.create((tlsCa == null ? "redis://" : "rediss://") + auth + "127.0.0.1:" + port
+          + (query.isEmpty() ? "" : "?" + query));
     }
 
     RespConnection connect() throws IOException {
@@ -67,6 +73,38 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
    * Starts a server; {@code config} lines go into its redis.conf (e.g. {@code repl-diskless-sync yes}).
    */
   Server start(String... config) throws IOException {
+    return start(null, config);
+  }
+
+  /**
+   * Starts a server that speaks only TLS, with a fresh self-signed certificate for 127.0.0.1 (made with
+   * openssl); its {@link Server#uri()} is {@code rediss://} and trusts that certificate through {@code tls-ca}.
+   */
+  Server startTls(String... config) throws IOException {
+    Path certs = Files.createTempDirectory("biowerk-redis-tls-");
+    Path cert = certs.resolve("cert.pem");
+    Path key = certs.resolve("key.pem");
+    try {
+      Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(),
+          "-out", cert.toString()).redirectErrorStream(true).redirectOutput(certs.resolve("openssl.log").toFile())
+          .start();
+      if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
+        throw new IOException("openssl could not make a test certificate; see " + certs.resolve("openssl.log"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+    String[] all = java.util.Arrays.copyOf(config, config.length + 4);
+    all[config.length] = "tls-cert-file " + cert;
+    all[config.length + 1] = "tls-key-file " + key;
+    all[config.length + 2] = "tls-ca-cert-file " + cert;
+    all[config.length + 3] = "tls-auth-clients no";
+    return start(cert, all);
+  }
+
+  private Server start(Path tlsCa, String... config) throws IOException {
     Path dir = Files.createTempDirectory("biowerk-redis-");
     String password = null;
     for (String line : config) {
@@ -77,7 +115,7 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
     for (int attempt = 0; ; attempt++) {
       int port = freePort();
       StringBuilder conf = new StringBuilder();
-      conf.append("port ").append(port).append('\n')
+      conf.append(tlsCa == null ? "port " + port : "port 0\ntls-port " + port).append('\n')
           .append("bind 127.0.0.1\n")
           .append("save \"\"\n")
           .append("appendonly no\n")
@@ -91,7 +129,7 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
       Files.writeString(file, conf);
       Process process = new ProcessBuilder(BINARY, file.toString()).redirectErrorStream(true)
           .redirectOutput(dir.resolve("stdout.log").toFile()).start();
-      Server server = new Server(process, port, dir, password);
+      Server server = new Server(process, port, dir, password, tlsCa);
       (inClassSetup ? perClass : perTest).add(server);
       if (awaitReady(server)) {
         return server;
