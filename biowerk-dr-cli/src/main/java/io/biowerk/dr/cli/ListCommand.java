@@ -3,6 +3,8 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.VerificationResult;
+import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.BackupLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +28,14 @@ final class ListCommand extends CliCommand {
   @Override
   public Integer call() throws Exception {
     Environment env = env();
-    Backups catalog = Backups.of(repositories.openPrimary(env));
-    List<BackupRecord> records = source == null ? catalog.list() : catalog.list(source);
+    Catalog catalog = repositories.primaryCatalog(env);
+    Catalog.Listing listing = source == null ? catalog.scan() : catalog.scan(source(source));
+    List<BackupRecord> records = listing.backups();
+    if (!listing.corrupt().isEmpty()) {
+      // Never silent: a manifest that cannot be used hides a backup someone may be counting on.
+      note(listing.corrupt().size() + " manifest(s) cannot be used and are not listed: "
+          + String.join(", ", listing.corrupt()) + "; restore them from another copy of the repository");
+    }
     if (json) {
       List<Map<String, Object>> rows = new ArrayList<>();
       for (BackupRecord record : records) {
@@ -51,6 +59,15 @@ final class ListCommand extends CliCommand {
         rows));
     out().flush();
     return ExitCodes.OK;
+  }
+
+  /** A source name as typed, checked. */
+  static String source(String name) {
+    try {
+      return BackupLayout.checkSourceName(name);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
   }
 
   private static String verified(BackupRecord record) {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     description = {"Backs up PostgreSQL, Redis, MongoDB and directories into compressed, encrypted, verified"
         + " backups, and restores them. Sources, targets and repositories are found by URI scheme.", ""},
     subcommands = {BackupCommand.class, ListCommand.class, VerifyCommand.class, RestoreCommand.class,
-        KeysCommand.class, CommandLine.HelpCommand.class},
+        PruneCommand.class, KeysCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nDefaults:%n",
     footer = {
         "  repository  --repo, else $BIOWERK_DR_REPO, else ./biowerk-backups",

@@ -3,6 +3,7 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Sinks;
 import io.biowerk.dr.core.StorageException;
+import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
 import java.net.URI;
@@ -63,6 +64,11 @@ final class RepositoryOptions {
   /** The primary repository, for reading. A local directory must exist: reading never creates one. */
   Sink openPrimary(Environment env) throws IOException {
     return openExisting(uris(env).get(0), env);
+  }
+
+  /** The catalog of the primary repository, reading the time from the environment's clock. */
+  Catalog primaryCatalog(Environment env) throws IOException {
+    return Catalog.of(openPrimary(env)).withClock(env.clock());
   }
 
   /** Every repository, each of which must exist. */

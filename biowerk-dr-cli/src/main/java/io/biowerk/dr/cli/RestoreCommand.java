@@ -7,6 +7,7 @@ import io.biowerk.dr.core.RestoreJob;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Sources;
+import io.biowerk.dr.core.catalog.Catalog;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Parameters;
     description = {"The stored bytes are checked against the manifest first, then decrypted, decompressed and"
         + " checked again while they stream; the target is committed only when every checksum matched. A"
         + " target that holds data is refused unless --force is given.", "",
-        "--target-time picks the newest backup taken at or before that time (the plan's \"closest backup"
+        "--target-time picks the newest backup that had finished by that time (the plan's \"closest backup"
         + " before the target time\", e.g. one from before a security breach). It does not replay WAL or"
         + " oplog: true point-in-time recovery is not in scope of this command yet.", ""},
     footer = {"", "Examples:",
@@ -52,7 +53,7 @@ final class RestoreCommand extends CliCommand {
   boolean force;
 
   @Option(names = "--target-time", paramLabel = "ISO-8601",
-      description = "Restore the newest backup taken at or before this time, e.g. 2024-01-15T09:00:00Z.")
+      description = "Restore the newest backup finished by this time, e.g. 2024-01-15T09:00:00Z.")
   String targetTime;
 
   @Override
@@ -62,12 +63,12 @@ final class RestoreCommand extends CliCommand {
     Instant before = targetTime == null ? null : instant(targetTime);
     RestoreTarget restoreTarget = Sources.targetForUri(targetUri, force);
     Sink sink = repositories.openPrimary(env);
-    Backups catalog = Backups.of(sink);
+    Catalog catalog = Catalog.of(sink).withClock(env.clock());
     BackupRecord record = before == null ? catalog.resolve(backup) : pickBefore(catalog, before);
     BackupManifest manifest = record.manifest();
     if (before != null) {
-      note("--target-time " + before + ": picked " + manifest.id() + ", taken " + manifest.startedAt()
-          + ", the newest backup of '" + manifest.sourceName() + "' at or before it (no log replay)");
+      note("--target-time " + before + ": picked " + manifest.id() + " (finished " + manifest.finishedAt()
+          + "), the newest backup of '" + manifest.sourceName() + "' finished by then; no WAL/oplog replay");
     }
     Duration took = RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore")).run();
     if (json) {
@@ -89,10 +90,10 @@ final class RestoreCommand extends CliCommand {
     return ExitCodes.OK;
   }
 
-  private BackupRecord pickBefore(Backups catalog, Instant before) throws Exception {
+  private BackupRecord pickBefore(Catalog catalog, Instant before) throws Exception {
     String source;
     if (backup.startsWith("latest:")) {
-      source = backup.substring("latest:".length());
+      source = ListCommand.source(backup.substring("latest:".length()));
     } else if (backup.equals("latest")) {
       List<String> sources = catalog.sources();
       if (sources.size() != 1) {
@@ -106,7 +107,7 @@ final class RestoreCommand extends CliCommand {
           + " id '" + backup + "'");
     }
     return catalog.latestBefore(source, before).orElseThrow(() -> new BackupNotFoundException(
-        "restore: no backup of '" + source + "' was taken at or before " + before + "; see `biowerk-dr list "
+        "restore: no backup of '" + source + "' had finished by " + before + "; see `biowerk-dr list "
             + source + "` for the oldest one", "latest:" + source));
   }
 

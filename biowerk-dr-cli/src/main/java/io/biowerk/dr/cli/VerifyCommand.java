@@ -1,18 +1,13 @@
 package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.BackupReader;
 import io.biowerk.dr.core.BackupRecord;
-import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyRing;
-import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
+import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.verify.Verifier;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +23,10 @@ import picocli.CommandLine.Parameters;
         "Levels, each including the ones before it:",
         "  stored   SHA-256 of the stored bytes against the manifest; needs no key",
         "  decode   decrypt and decompress everything and check the raw SHA-256",
-        "  native   the database's own check of the decoded bytes (pg_restore --list, RDB parse)",
-        "  restore  restore into a scratch target and check it, timed against the RTO",
+        "  native   the database's own check of the decoded bytes (pg_restore --list, RDB parse,",
+        "           tar walk for files); needs the adapter module of the backup's source",
+        "  restore  restore into a scratch target (--option scratch-uri=...) and check it, timed",
+        "           against the RTO",
         "Default: decode when the backup is unencrypted or its key is in the ring, else stored.",
         "Exit code 3 when any backup is damaged or the key does not decrypt it.", ""},
     footer = {"", "Examples:",
@@ -52,38 +49,49 @@ final class VerifyCommand extends CliCommand {
   @Mixin
   KeyOptions keys;
 
+  @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
+      description = "An option for the native verifier, e.g. scratch-uri=postgresql://postgres@127.0.0.1/scratch"
+          + " for a restore test. Repeatable.")
+  Map<String, String> options = new LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     Environment env = env();
     VerificationLevel wanted = level == null ? null : level(level);
-    Sink sink = repositories.openPrimary(env);
-    Backups catalog = Backups.of(sink);
+    Catalog catalog = repositories.primaryCatalog(env);
     List<BackupRecord> records = backup.equals("all") ? catalog.list() : List.of(catalog.resolve(backup));
     KeyRing ring = keys.ring(env);
     List<VerificationResult> results = new ArrayList<>();
     int failures = 0;
+    int integrityErrors = 0;
     int errors = 0;
     for (BackupRecord record : records) {
       BackupManifest manifest = record.manifest();
       VerificationLevel effective = wanted != null ? wanted : defaultLevel(manifest, ring);
       VerificationResult result;
       try {
-        result = verify(sink, manifest, ring, effective);
+        result = Verifier.verify(catalog.sink(), manifest, ring, effective, options, env.clock());
       } catch (IOException | RuntimeException e) {
         if (records.size() == 1) {
           throw e;
         }
-        errors++;
+        // With several backups, one that cannot be checked (its key is missing) must not stop the others.
+        if (ExitCodes.of(e) == ExitCodes.INTEGRITY) {
+          integrityErrors++;
+        } else {
+          errors++;
+        }
         note(manifest.id() + ": cannot verify: " + Errors.message(e));
         continue;
       }
+      record(catalog, result);
       results.add(result);
       if (!result.passed()) {
         failures++;
       }
       if (!json) {
         out().println((result.passed() ? "ok      " : "FAILED  ") + manifest.id() + "  " + effective.id() + "  "
-            + Format.duration(result.duration()) + "  " + result.detail());
+            + Format.duration(result.duration()) + "  " + Errors.oneLine(result.detail()));
         out().flush();
       }
       if (wanted == null && effective == VerificationLevel.STORED && manifest.encrypted()) {
@@ -93,17 +101,18 @@ final class VerifyCommand extends CliCommand {
     }
     if (json) {
       Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("ok", failures == 0 && errors == 0);
+      summary.put("ok", failures == 0 && integrityErrors == 0 && errors == 0);
       summary.put("verified", results.size());
-      summary.put("failed", failures);
+      summary.put("failed", failures + integrityErrors);
       summary.put("errors", errors);
       summary.put("results", results.stream().map(VerifyCommand::json).toList());
       printJson(summary);
     }
-    if (failures > 0) {
-      throw new VerificationFailedException("verify: " + failures + " of " + records.size() + " backup"
+    int bad = failures + integrityErrors;
+    if (bad > 0) {
+      throw new VerificationFailedException("verify: " + bad + " of " + records.size() + " backup"
           + (records.size() == 1 ? "" : "s") + " FAILED verification; do not rely on "
-          + (failures == 1 ? "it" : "them") + ": restore from another copy or take a new backup now");
+          + (bad == 1 ? "it" : "them") + ": restore from another copy or take a new backup now");
     }
     if (errors > 0) {
       throw new IOException("verify: " + errors + " of " + records.size() + " backups could not be verified"
@@ -112,48 +121,26 @@ final class VerifyCommand extends CliCommand {
     return ExitCodes.OK;
   }
 
+  /** Records the result beside the backup; a read-only repository gets a warning, not a failed verify. */
+  private void record(Catalog catalog, VerificationResult result) {
+    try {
+      catalog.record(result);
+    } catch (IOException e) {
+      note(result.backupId() + ": the result could not be recorded in the repository: " + Errors.message(e));
+    }
+  }
+
   /** {@code decode} when the backup is unencrypted or its key is in the ring, else {@code stored}. */
-  static VerificationLevel defaultLevel(BackupManifest manifest, KeyRing ring) throws IOException {
+  static VerificationLevel defaultLevel(BackupManifest manifest, KeyRing ring) {
     if (!manifest.encrypted()) {
       return VerificationLevel.DECODE;
     }
     try {
       return ring.ids().contains(manifest.keyId().get()) ? VerificationLevel.DECODE : VerificationLevel.STORED;
     } catch (IOException e) {
-      // An unreadable key file: check what needs no key, and say why below.
+      // An unreadable key file: check what needs no key; the note printed for it says how to decode.
       return VerificationLevel.STORED;
     }
-  }
-
-  private VerificationResult verify(Sink sink, BackupManifest manifest, KeyRing ring, VerificationLevel level)
-      throws IOException {
-    long nanos = System.nanoTime();
-    String detail;
-    boolean passed = true;
-    try {
-      switch (level) {
-        case STORED -> {
-          BackupReader.checkStored(sink, manifest);
-          detail = "stored SHA-256 and size match (" + Format.bytes(manifest.storedSize()) + ")";
-        }
-        case DECODE -> {
-          try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, ring)) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-            while (in.read(buffer) >= 0) {
-              buffer.clear();
-            }
-          }
-          detail = "decoded " + Format.bytes(manifest.rawSize()) + "; stored and raw SHA-256 match";
-        }
-        default -> throw new UsageException("verify --level " + level.id() + " is not available in this build;"
-            + " use stored or decode");
-      }
-    } catch (IntegrityException e) {
-      passed = false;
-      detail = Errors.message(e);
-    }
-    return new VerificationResult(manifest.id(), level, env().clock().instant(), passed,
-        Duration.ofNanos(System.nanoTime() - nanos), detail);
   }
 
   static VerificationLevel level(String text) {

@@ -38,7 +38,9 @@ class VerifyCommandTest {
   void verifiesTheLatestBackupByDecodingItWhenTheKeyIsThere() {
     Cli.Result result = cli.run("verify", "latest");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    assertThat(result.out()).startsWith("ok      " + newer.id() + "  decode").contains("raw SHA-256 match");
+    assertThat(result.out()).startsWith("ok      " + newer.id() + "  decode").contains("decode: 200000 bytes decoded");
+    // The result is recorded beside the backup: list shows it.
+    assertThat(cli.run("list").out()).contains("ok decode 2026-11-30 13:00:00Z");
   }
 
   @Test
@@ -85,7 +87,12 @@ class VerifyCommandTest {
     Files.write(file, lines);
     Cli.Result result = cli.run("verify", "latest");
     assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.INTEGRITY);
-    assertThat(result.out()).contains("FAILED").contains("is not the key this backup was encrypted with");
+    assertThat(result.err()).contains("is not the key this backup was encrypted with")
+        .contains("use the key file that held that key");
+
+    Cli.Result all = cli.run("verify", "all", "--json");
+    assertThat(all.code()).as(all.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(Manifests.JSON.readTree(all.out()).get("failed").asInt()).isEqualTo(2);
   }
 
   @Test

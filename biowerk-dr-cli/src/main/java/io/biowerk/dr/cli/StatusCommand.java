@@ -1,0 +1,106 @@
+package io.biowerk.dr.cli;
+
+import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.report.ObjectivesReport;
+import io.biowerk.dr.core.report.ObjectivesReport.SourceObjectives;
+import io.biowerk.dr.core.report.ObjectivesReport.Status;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code biowerk-dr status}: the recovery objectives per source (RPO and RTO against their targets). */
+@Command(name = "status", sortOptions = false, header = "Report RPO and RTO per source against the targets.",
+    description = {"For each source: the newest restorable backup and its age against the RPO target (1 hour by"
+        + " default, per the plan), the last passed verification, and the duration of the last restore test"
+        + " (verify --level restore) against the RTO target (4 h; PostgreSQL and MongoDB 2 h, Redis 1 h).",
+        "An objective with nothing to measure is UNKNOWN, never OK.", ""},
+    footer = {"", "Examples:",
+        "  biowerk-dr status",
+        "  biowerk-dr status --rpo 25h --fail-on-violation    # in a daily monitoring job"})
+final class StatusCommand extends CliCommand {
+
+  @Option(names = "--rpo", paramLabel = "DURATION",
+      description = "RPO target for every source: 1h, 25h, 2d or ISO-8601. Default: 1h.")
+  String rpo;
+
+  @Option(names = "--rto", paramLabel = "DURATION",
+      description = "RTO target for every source (overrides the per-kind defaults).")
+  String rto;
+
+  @Option(names = "--fail-on-violation", description = "Exit 1 when an objective is VIOLATED.")
+  boolean failOnViolation;
+
+  @Mixin
+  RepositoryOptions repositories;
+
+  @Override
+  public Integer call() throws Exception {
+    Environment env = env();
+    ObjectivesReport report = ObjectivesReport.withPlanTargets();
+    if (rpo != null) {
+      report = report.rpo(PruneCommand.duration(rpo));
+    }
+    Catalog catalog = repositories.primaryCatalog(env);
+    Instant now = env.clock().instant();
+    Catalog.Listing listing = catalog.scan();
+    if (rto != null) {
+      // A source's own target beats its kind's default, so the override is given per source.
+      Duration target = PruneCommand.duration(rto);
+      report = report.rto(target);
+      for (String source : catalog.sources()) {
+        report = report.rto(source, target);
+      }
+    }
+    List<SourceObjectives> objectives = report.report(catalog, now);
+    boolean violated = objectives.stream().anyMatch(o -> o.overall() == Status.VIOLATED);
+    if (json) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("ok", !violated);
+      result.put("at", now.toString());
+      result.put("repository", Uris.redact(repositories.uris(env).get(0)));
+      result.put("sources", objectives.stream().map(SourceObjectives::toMap).toList());
+      result.put("corruptManifests", listing.corrupt());
+      result.put("orphans", listing.orphans().size());
+      printJson(result);
+    } else {
+      out().println("repository " + Uris.redact(repositories.uris(env).get(0)) + " at " + Format.time(now));
+      if (objectives.isEmpty()) {
+        out().println("no backups yet: run `biowerk-dr backup <source-uri>`");
+      } else {
+        List<List<String>> rows = new ArrayList<>();
+        for (SourceObjectives o : objectives) {
+          rows.add(List.of(o.source(), String.valueOf(o.backups()),
+              o.newestBackupId() == null ? "-" : o.newestBackupId(),
+              o.rpoAgeSeconds() == null ? "-" : Format.age(Duration.ofSeconds(o.rpoAgeSeconds())),
+              o.rpoStatus() + " (" + Format.age(Duration.ofSeconds(o.rpoTargetSeconds())) + ")",
+              o.lastVerifiedAt() == null ? "-" : Format.time(o.lastVerifiedAt()) + " " + o.lastVerifiedLevel(),
+              o.lastRestoreSeconds() == null ? "-" : Format.duration(Duration.ofSeconds(o.lastRestoreSeconds())),
+              o.rtoStatus() + " (" + Format.age(Duration.ofSeconds(o.rtoTargetSeconds())) + ")",
+              o.overall().name()));
+        }
+        out().print(Format.table(List.of("SOURCE", "BACKUPS", "NEWEST RESTORABLE", "AGE", "RPO", "LAST VERIFIED",
+            "RESTORE TEST", "RTO", "STATUS"), rows));
+      }
+      if (!listing.corrupt().isEmpty()) {
+        out().println("WARNING: " + listing.corrupt().size() + " manifest(s) cannot be used: "
+            + String.join(", ", listing.corrupt()));
+      }
+      if (!listing.orphans().isEmpty()) {
+        out().println(listing.orphans().size() + " leftover object(s) of crashed runs; `biowerk-dr prune` removes"
+            + " them after a day");
+      }
+      out().flush();
+    }
+    if (violated && failOnViolation) {
+      throw new java.io.IOException("status: an objective is VIOLATED (see above): take a backup"
+          + " (RPO) or run and speed up a restore test (RTO)");
+    }
+    return ExitCodes.OK;
+  }
+}
