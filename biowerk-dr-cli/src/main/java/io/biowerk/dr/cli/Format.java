@@ -67,9 +67,11 @@ final class Format {
       return seconds / 60 + "m";
     }
     if (seconds < 86400) {
-      return String.format(Locale.ROOT, "%dh %02dm", seconds / 3600, (seconds % 3600) / 60);
+      long minutes = (seconds % 3600) / 60;
+      return minutes == 0 ? seconds / 3600 + "h" : String.format(Locale.ROOT, "%dh %02dm", seconds / 3600, minutes);
     }
-    return String.format(Locale.ROOT, "%dd %02dh", seconds / 86400, (seconds % 86400) / 3600);
+    long hours = (seconds % 86400) / 3600;
+    return hours == 0 ? seconds / 86400 + "d" : String.format(Locale.ROOT, "%dd %02dh", seconds / 86400, hours);
   }
 
   /** {@code 2024-01-15 02:00:00Z}. */

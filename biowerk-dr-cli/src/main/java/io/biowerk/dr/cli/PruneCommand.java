@@ -152,7 +152,7 @@ final class PruneCommand extends CliCommand {
       GfsPolicy.Builder builder = GfsPolicy.builder().keepLast(keepLast).keepDaily(keepDaily)
           .keepWeekly(keepWeekly).keepMonthly(keepMonthly).keepYearly(keepYearly);
       if (keepWithin != null) {
-        builder.keepWithin(duration(keepWithin));
+        builder.keepWithin(duration("--keep-within", keepWithin));
       }
       return builder.build();
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -161,7 +161,7 @@ final class PruneCommand extends CliCommand {
   }
 
   /** {@code 7d}, {@code 36h}, {@code 90m}, {@code 2w}, or ISO-8601 ({@code P7D}, {@code PT36H}). */
-  static Duration duration(String text) {
+  static Duration duration(String option, String text) {
     Matcher matcher = SHORT_DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
     if (matcher.matches()) {
       long n = Long.parseLong(matcher.group(1));
@@ -175,7 +175,7 @@ final class PruneCommand extends CliCommand {
     try {
       return Duration.parse(text.strip().toUpperCase(Locale.ROOT));
     } catch (DateTimeParseException e) {
-      throw new UsageException("--keep-within '" + text + "' is not a duration; write e.g. 7d, 36h, 90m, 2w or"
+      throw new UsageException(option + " '" + text + "' is not a duration; write e.g. 7d, 36h, 90m, 2w or"
           + " P7D");
     }
   }

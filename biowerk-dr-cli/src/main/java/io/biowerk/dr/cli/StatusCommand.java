@@ -44,14 +44,14 @@ final class StatusCommand extends CliCommand {
     Environment env = env();
     ObjectivesReport report = ObjectivesReport.withPlanTargets();
     if (rpo != null) {
-      report = report.rpo(PruneCommand.duration(rpo));
+      report = report.rpo(PruneCommand.duration("--rpo", rpo));
     }
     Catalog catalog = repositories.primaryCatalog(env);
     Instant now = env.clock().instant();
     Catalog.Listing listing = catalog.scan();
     if (rto != null) {
       // A source's own target beats its kind's default, so the override is given per source.
-      Duration target = PruneCommand.duration(rto);
+      Duration target = PruneCommand.duration("--rto", rto);
       report = report.rto(target);
       for (String source : catalog.sources()) {
         report = report.rto(source, target);
