@@ -75,7 +75,7 @@ final class BackupCommand extends CliCommand {
       keyId = key.id();
     }
     List<Sink> sinks = repositories.openAll(env);
-    BackupManifest manifest = BackupJob.of(src).codecs(codecs).sinks(sinks).tier(tier)
+    BackupManifest manifest = BackupJob.of(src).codecs(codecs).sinks(sinks).tier(tier).clock(env.clock())
         .sourceUri(Uris.redact(uri)).listener(progress("backup")).build().run();
 
     if (json) {
