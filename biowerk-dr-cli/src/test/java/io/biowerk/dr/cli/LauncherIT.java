@@ -1,0 +1,142 @@
+package io.biowerk.dr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.biowerk.dr.core.Manifests;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the real launcher {@code ./biowerk-dr} as a process, the way a user, cron or a runbook does: a fresh
+ * HOME (so the key is generated on first use), backup -> list -> verify -> restore of a directory, exit codes
+ * and stdout/stderr separation, and a backup larger than the heap under {@code JAVA_OPTS=-Xmx64m}.
+ */
+class LauncherIT {
+
+  @TempDir Path dir;
+  Path root;
+  Path home;
+  Path work;
+
+  record Run(int code, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+
+  @BeforeEach
+  void setUp() throws IOException {
+    root = Path.of(System.getProperty("biowerk.root", "..")).toAbsolutePath().normalize();
+    assertThat(root.resolve("biowerk-dr")).as("the launcher at the repository root").isExecutable();
+    home = Files.createDirectories(dir.resolve("home"));
+    work = Files.createDirectories(dir.resolve("work"));
+  }
+
+  Run run(Map<String, String> extra, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(root.resolve("biowerk-dr").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("BIOWERK_DR_") || k.equals("JAVA_OPTS"));
+    env.put("HOME", home.toString());
+    env.putAll(extra);
+    Path out = dir.resolve("stdout");
+    Path err = dir.resolve("stderr");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process process = builder.start();
+    // The first run may build the jar (minutes on a cold machine); later runs take about a second.
+    assertThat(process.waitFor(10, TimeUnit.MINUTES)).as("the launcher finished").isTrue();
+    return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  Run run(String... args) throws Exception {
+    return run(Map.of(), args);
+  }
+
+  @Test
+  void backupListVerifyRestoreThroughTheLauncher() throws Exception {
+    Path docs = Files.createDirectories(work.resolve("docs"));
+    Files.writeString(docs.resolve("README.md"), "# BIOwerk DR\n".repeat(1000));
+    Files.createDirectories(docs.resolve("runbooks"));
+    Files.writeString(docs.resolve("runbooks/restore.md"), "restore latest\n");
+
+    Run backup = run("backup", "file://" + docs);
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    assertThat(backup.out()).startsWith("backup docs_").contains("stored as   docs_").contains("ratio");
+    Path key = home.resolve(".config/biowerk-dr/key");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+    assertThat(backup.err()).contains("created a new encryption key").contains("vault");
+    assertThat(backup.err()).doesNotContain("\r");
+
+    Run list = run("list", "--json");
+    assertThat(list.code()).as(list.toString()).isEqualTo(0);
+    JsonNode rows = Manifests.JSON.readTree(list.out());
+    assertThat(rows).hasSize(1);
+    String id = rows.get(0).get("id").asText();
+    assertThat(rows.get(0).get("source").asText()).isEqualTo("docs");
+
+    Run verify = run("verify", "latest");
+    assertThat(verify.code()).as(verify.toString()).isEqualTo(0);
+    assertThat(verify.out()).startsWith("ok      " + id + "  decode");
+
+    Path target = dir.resolve("restored");
+    Run restore = run("restore", id, target.toString());
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(0);
+    assertThat(Files.readString(target.resolve("README.md"))).isEqualTo("# BIOwerk DR\n".repeat(1000));
+    assertThat(Files.readString(target.resolve("runbooks/restore.md"))).isEqualTo("restore latest\n");
+
+    Run again = run("restore", id, target.toString());
+    assertThat(again.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(again.err()).contains("--force");
+
+    Run scheme = run("backup", "nfs://server/export");
+    assertThat(scheme.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(scheme.err()).contains("found: file");
+  }
+
+  @Test
+  void aBackupLargerThanTheHeapStreamsUnderJavaOpts() throws Exception {
+    Path big = Files.createDirectories(work.resolve("big"));
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    Random random = new Random(42);
+    byte[] chunk = new byte[1 << 20];
+    try (OutputStream out = Files.newOutputStream(big.resolve("blob.bin"))) {
+      for (int i = 0; i < 96; i++) {
+        random.nextBytes(chunk);
+        sha.update(chunk);
+        out.write(chunk);
+      }
+    }
+    String expected = HexFormat.of().formatHex(sha.digest());
+    Map<String, String> smallHeap = Map.of("JAVA_OPTS", "-Xmx64m");
+    Run backup = run(smallHeap, "backup", big.toString(), "--json");
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    assertThat(Manifests.JSON.readTree(backup.out()).get("rawSize").asLong()).isGreaterThan(96L << 20);
+
+    Path target = dir.resolve("big-restored");
+    Run restore = run(smallHeap, "restore", "latest:big", target.toString());
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(0);
+    MessageDigest restored = MessageDigest.getInstance("SHA-256");
+    restored.update(Files.readAllBytes(target.resolve("blob.bin")));
+    assertThat(HexFormat.of().formatHex(restored.digest())).isEqualTo(expected);
+    assertThat(new String(Files.readAllBytes(dir.resolve("stderr")), StandardCharsets.UTF_8))
+        .doesNotContain("OutOfMemoryError");
+  }
+}
