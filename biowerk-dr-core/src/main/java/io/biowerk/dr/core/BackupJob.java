@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * One backup: source -> codec chain -> one or more sinks, with SHA-256 of the raw and of the stored bytes,
  * and the manifest written last as the commit point.
  *
- * <p>Two threads share the work, joined by a bounded queue of pooled direct buffers: a reader thread fills
- * buffers from the source and hashes them; the calling thread runs the codec chain (zstd may add its own
- * worker threads), hashes the stored bytes and writes them to every sink. Buffers are handed over, never
- * copied, and memory is bounded by the buffer budget whatever the backup size.
+ * <p>Three threads share the work, joined by bounded queues of pooled buffers: a reader thread fills
+ * buffers from the source and hashes them; the calling thread runs the first codec (zstd, which may add its
+ * own worker threads); a sealing thread runs the rest of the chain (encryption), hashes the stored bytes and
+ * writes them to every sink. Source buffers are handed over, never copied; the compressed bytes are copied
+ * once into the sealing thread's pool. Memory is bounded by the buffer budget whatever the backup size.
  *
  * <p>A failure anywhere aborts every sink write and removes whatever was already committed, so no partial
  * backup is ever listed. While the backup runs, a marker under {@code <source>/.in-progress/} tells retention
@@ -125,8 +126,8 @@ public final class BackupJob {
     }
 
     /**
-     * The buffer budget: {@code count} buffers of {@code size} bytes travel between the two threads
-     * (default 4 of 1 MiB).
+     * The buffer budget: {@code count} buffers of {@code size} bytes travel between the reader and the
+     * compressor, and as many between the compressor and the sealing thread (default 4 of 1 MiB each).
      */
     public Builder buffers(int count, int size) {
       checkArgument(count >= 2, "buffer count (%s) must be at least 2", count);
@@ -181,6 +182,7 @@ public final class BackupJob {
     List<Sink> committed = new ArrayList<>();
     SourceStream stream = null;
     Reader reader = null;
+    Handoff handoff = null;
     try {
       byte[] markerBody = ("{\"id\":\"" + id + "\",\"startedAt\":\"" + started + "\"}").getBytes(StandardCharsets.UTF_8);
       for (Sink sink : sinks) {
@@ -192,7 +194,17 @@ public final class BackupJob {
       }
       FanOut fanOut = new FanOut(writes);
       Sha256.Writing stored = Sha256.writing(fanOut);
-      WritableByteChannel encoder = Codecs.encode(codecs, stored);
+      WritableByteChannel encoder;
+      if (codecs.isEmpty()) {
+        encoder = stored;
+      } else {
+        // The first codec (compression) runs on this thread; the rest of the chain (encryption), the stored
+        // hash and the sink writes run on a third thread, so they use the core zstd leaves idle instead of
+        // taking turns with it (and a cold, not yet compiled AES-GCM does not stall the compressor).
+        WritableByteChannel tail = Codecs.encode(codecs.subList(1, codecs.size()), stored);
+        handoff = new Handoff(tail, buffers, bufferSize, "biowerk-dr-seal-" + id);
+        encoder = codecs.get(0).encode(handoff);
+      }
       stream = source.open();
       reader = new Reader(stream, buffers, bufferSize, id);
       reader.start();
@@ -251,6 +263,9 @@ public final class BackupJob {
     } catch (Throwable failure) {
       if (reader != null) {
         reader.cancel();
+      }
+      if (handoff != null) {
+        handoff.cancel();
       }
       ByteChannels.closeQuietly(stream, failure);
       for (PendingWrite write : writes) {

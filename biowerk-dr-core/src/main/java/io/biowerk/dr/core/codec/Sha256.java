@@ -49,7 +49,8 @@ public final class Sha256 {
   public static final class Writing implements WritableByteChannel {
     private final WritableByteChannel out;
     private final MessageDigest digest = newDigest();
-    private long count;
+    // volatile: progress reports read it from another thread than the one writing
+    private volatile long count;
     private byte[] result;
 
     private Writing(WritableByteChannel out) {
