@@ -10,6 +10,7 @@ apt_install() {
 
 command -v pg_dump >/dev/null 2>&1 || apt_install postgresql-client
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+command -v zstd >/dev/null 2>&1 || apt_install zstd   # ZstdCliInteropTest: the zst codec against the zstd tool
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if [ -d /etc/postgresql ]; then

@@ -15,8 +15,8 @@ import java.util.concurrent.BlockingQueue;
  * <p>Each write copies the caller's bytes into a pooled buffer: the caller's buffer is lent only for the call
  * (zstd reuses its output buffer), and the bytes copied are the compressed ones, a fraction of the input.
  * Memory is bounded by {@code count * size} bytes. Closing sends what is left, waits until the consumer has
- * written and closed {@code downstream}, and throws the consumer's failure if it had one; a failure on either
- * side reaches the other at its next call. {@link #cancel()} stops the consumer without finishing.
+ * written and closed {@code downstream}, and throws the consumer's failure if no write has thrown it already
+ * (a failure is thrown once); a failure on either side reaches the other at its next call. {@link #cancel()} stops the consumer without finishing.
  */
 final class Handoff implements WritableByteChannel {
 
@@ -27,6 +27,7 @@ final class Handoff implements WritableByteChannel {
   private final BlockingQueue<ByteBuffer> full;
   private final Thread consumer;
   private volatile Throwable failure;
+  private boolean reported;
   private ByteBuffer current;
   private boolean closed;
 
@@ -51,6 +52,9 @@ final class Handoff implements WritableByteChannel {
     int n = src.remaining();
     while (src.hasRemaining()) {
       checkFailure();
+      if (reported) {
+        throw new IllegalStateException("the sealing thread has failed; the backup is aborting");
+      }
       if (current == null) {
         current = take();
       }
@@ -71,6 +75,9 @@ final class Handoff implements WritableByteChannel {
       ByteBuffer buffer;
       do {
         checkFailure();
+        if (reported) {
+          throw new IllegalStateException("the sealing thread has failed; the backup is aborting");
+        }
         buffer = free.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
       } while (buffer == null);
       return buffer;
@@ -94,7 +101,10 @@ final class Handoff implements WritableByteChannel {
 
   private void checkFailure() throws IOException {
     Throwable f = failure;
-    if (f != null) {
+    if (f != null && !reported) {
+      // Thrown once: the producer's close() would otherwise throw the same instance again, and a codec
+      // adding it to itself as suppressed fails with "Self-suppression not permitted".
+      reported = true;
       BackupJob.Rethrow.rethrow(f);
     }
   }
