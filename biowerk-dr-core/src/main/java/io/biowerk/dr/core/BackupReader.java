@@ -53,6 +53,15 @@ public final class BackupReader {
       if (e instanceof IntegrityException integrity && integrity.backupId().isEmpty()) {
         throw withBackup(manifest, integrity);
       }
+      if (e instanceof KeyNotFoundException missing) {
+        throw withBackup(manifest, missing);
+      }
+      if (e instanceof ProviderNotFoundException absent) {
+        ProviderNotFoundException named = new ProviderNotFoundException("backup " + manifest.id() + ": "
+            + absent.getMessage(), absent.requested(), absent.available());
+        named.initCause(absent);
+        throw named;
+      }
       throw e;
     }
   }
@@ -69,6 +78,24 @@ public final class BackupReader {
           + " but the manifest records " + expectedSha + "; the backup is damaged, restore another copy or"
           + " another backup", manifest.id(), expectedSha, actualSha);
     }
+  }
+
+  /**
+   * A missing key, with the backup named. If the stored object names another key than the manifest records,
+   * the key id in the stored header is damaged: that is an integrity failure, not a key to go looking for.
+   */
+  static IOException withBackup(BackupManifest manifest, KeyNotFoundException e) {
+    IOException named;
+    if (manifest.keyId().isPresent() && e.keyId() != null && !manifest.keyId().get().equals(e.keyId())) {
+      named = new IntegrityException("backup " + manifest.id() + ": the stored object names encryption key '"
+          + e.keyId() + "' but the manifest records key '" + manifest.keyId().get() + "'; the stored object "
+          + manifest.dataKey() + " is damaged, restore another copy or another backup", manifest.id(),
+          manifest.keyId().get(), e.keyId());
+    } else {
+      named = new KeyNotFoundException("backup " + manifest.id() + ": " + e.getMessage(), e.keyId());
+    }
+    named.initCause(e);
+    return named;
   }
 
   /** The same failure, with the backup named in its message. */
