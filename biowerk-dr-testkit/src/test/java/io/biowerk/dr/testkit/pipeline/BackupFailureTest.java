@@ -30,8 +30,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in-progress marker; the source mid-read or at its end) throws, and leaves no object at all in any of the
  * fan-out sinks, the healthy ones included: no data, no side file, no manifest, no marker.
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES) // a pipeline that hangs on a failure must fail the build, not stall it
 class BackupFailureTest {
 
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-30T02:00:00Z"), ZoneOffset.UTC);
@@ -85,6 +89,39 @@ class BackupFailureTest {
     assertThat(failing.aborted()).containsExactly(DATA_KEY);
     assertThat(healthy.committed()).as("only the in-progress marker was ever committed")
         .containsExactly("orders/.in-progress/" + ID);
+  }
+
+  @AfterEach
+  void noPipelineThreadOutlivesItsBackup() throws InterruptedException {
+    // The reader and sealing threads are stopped before run() returns or throws (joined, not abandoned).
+    List<String> alive = List.of();
+    for (int i = 0; i < 100; i++) {
+      alive = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+          .filter(name -> name.startsWith("biowerk-dr-read-") || name.startsWith("biowerk-dr-seal-")).toList();
+      if (alive.isEmpty()) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(alive).as("pipeline threads still running 5 s after the backup ended").isEmpty();
+  }
+
+  @Test
+  void aSinkFailingMidWriteLeavesNothingWhateverTheChain() throws Exception {
+    List<List<Codec>> chains = List.of(List.of(), List.of(ZstdCodec.defaults()),
+        List.of(EncryptionCodec.encryptingWith(RING.active(), RING)), chain());
+    for (List<Codec> codecs : chains) {
+      InMemorySink first = InMemorySink.named("first");
+      InMemorySink second = InMemorySink.named("second");
+      FaultInjectingSink faulty = FaultInjectingSink.wrapping(second).failWriteAtByte("orders/daily/.*", 200_000);
+      GeneratedSource random = GeneratedSource.random(2 << 20, 2).named("orders", "sql");
+      assertThatThrownBy(() -> BackupJob.of(random).codecs(codecs).sinks(first, faulty).clock(CLOCK)
+          .buffers(2, 16 * 1024).build().run())
+          .as("chain %s", codecs).isInstanceOf(InjectedFaultException.class)
+          .hasMessageContaining("injected failure at byte 200000 of orders/daily/" + ID + ".sql");
+      assertThat(first.list("")).as("left in the healthy sink, chain %s", codecs).isEmpty();
+      assertThat(second.list("")).as("left in the failing sink, chain %s", codecs).isEmpty();
+    }
   }
 
   @Test

@@ -32,14 +32,17 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Restoring a backup that cannot be trusted or read fails with a specific exception whose message names the
  * backup and says what to do, and the restore target is never committed: a corrupted or truncated stored
  * object, a manifest that does not parse, a wrong or missing key, an unknown codec, a missing data object.
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class RestoreFailureTest {
 
   static final String KEY = Base64.getEncoder().encodeToString(new byte[32]);
