@@ -29,10 +29,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * An S3 endpoint for integration tests: an external S3-compatible server named by {@code BIOWERK_DR_S3_ENDPOINT}
  * (with {@code BIOWERK_DR_S3_ACCESS_KEY} / {@code BIOWERK_DR_S3_SECRET_KEY}, e.g. a MinIO in CI) or else S3Proxy
  * ({@code org.gaul:s3proxy}) started as a child JVM on a free loopback port with a filesystem backend under
- * {@code target/}. A child process rather than in-process: S3Proxy's fat jar bundles its own copies of
+ * {@code target/}. Shipped in this module's test jar so the CLI's tests use the same server. A child process rather than in-process: S3Proxy's fat jar bundles its own copies of
  * libraries the SDK also uses. Stopped (and its data deleted) when the test run ends.
  */
-public final class S3ProxyServer implements ExtensionContext.Store.CloseableResource {
+public final class S3ProxyServer implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
   static final String ACCESS_KEY = "biowerk-test-access";
   // Random per run, so a test can assert that no message ever contains it.
@@ -57,7 +57,7 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
   }
 
   /** Starts S3Proxy, or connects to the server in {@code BIOWERK_DR_S3_ENDPOINT}. */
-  static S3ProxyServer start() {
+  public static S3ProxyServer start() {
     String external = System.getenv("BIOWERK_DR_S3_ENDPOINT");
     if (external != null && !external.isBlank()) {
       return new S3ProxyServer(URI.create(external), System.getenv("BIOWERK_DR_S3_ACCESS_KEY"),
@@ -148,29 +148,29 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return endpoint;
   }
 
-  StaticCredentialsProvider credentials() {
+  public StaticCredentialsProvider credentials() {
     return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
   }
 
-  String accessKey() {
+  public String accessKey() {
     return accessKey;
   }
 
-  String secretKey() {
+  public String secretKey() {
     return secretKey;
   }
 
   /** A client with full rights, for test set-up and for checking what the sink left behind. */
-  S3Client admin() {
+  public S3Client admin() {
     return admin;
   }
 
   /** Creates a fresh, uniquely named bucket. */
-  String newBucket(String purpose) {
+  public String newBucket(String purpose) {
     String bucket = ("biowerk-" + purpose + "-" + ProcessHandle.current().pid() + "-" + BUCKETS.incrementAndGet())
         .toLowerCase().replaceAll("[^a-z0-9-]", "-");
     admin.createBucket(b -> b.bucket(bucket));
@@ -178,13 +178,13 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
   }
 
   /** Options for {@code bucket} on this server, with its credentials. */
-  S3Options.Builder options(String bucket) {
+  public S3Options.Builder options(String bucket) {
     return S3Options.builder(bucket).endpoint(endpoint).region("us-east-1").pathStyle(true)
         .credentials(credentials());
   }
 
   /** The {@code s3://} URI of {@code bucket/prefix} on this server (credentials not included: they never are). */
-  URI uri(String bucket, String prefix, String extraQuery) {
+  public URI uri(String bucket, String prefix, String extraQuery) {
     return URI.create("s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint + "&path-style=true&region=us-east-1"
         + (extraQuery.isEmpty() ? "" : "&" + extraQuery));
   }
