@@ -66,9 +66,11 @@ public final class Catalog {
   private static final Set<String> NOT_BACKUP_FOLDERS =
       Set.of(BackupLayout.WAL, BackupLayout.OPLOG, BackupLayout.IN_PROGRESS);
 
-  /** Newest first: by start time, then by id. */
-  public static final Comparator<BackupRecord> NEWEST_FIRST =
-      Comparator.comparing(BackupRecord::time).thenComparing(BackupRecord::id).reversed();
+  /** Newest first: by start time, then by id (both descending). Written out: retention sorts 100,000s. */
+  public static final Comparator<BackupRecord> NEWEST_FIRST = (a, b) -> {
+    int byTime = b.time().compareTo(a.time());
+    return byTime != 0 ? byTime : b.id().compareTo(a.id());
+  };
 
   private final Sink sink;
   private final Clock clock;

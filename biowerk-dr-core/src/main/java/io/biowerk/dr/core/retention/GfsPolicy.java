@@ -178,8 +178,8 @@ public final class GfsPolicy implements RetentionPolicy {
 
       @Override String label(long key) {
         LocalDate monday = LocalDate.ofEpochDay(key * 7 - 3);
-        return String.format("%d-W%02d", monday.get(IsoFields.WEEK_BASED_YEAR),
-            monday.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+        int week = monday.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
+        return monday.get(IsoFields.WEEK_BASED_YEAR) + (week < 10 ? "-W0" : "-W") + week;
       }
 
       @Override long nextStartDay(long key) {
@@ -193,7 +193,8 @@ public final class GfsPolicy implements RetentionPolicy {
       }
 
       @Override String label(long key) {
-        return String.format("%d-%02d", Math.floorDiv(key, 12), Math.floorMod(key, 12) + 1);
+        int month = (int) Math.floorMod(key, 12) + 1;
+        return Math.floorDiv(key, 12) + (month < 10 ? "-0" : "-") + month;
       }
 
       @Override long nextStartDay(long key) {
@@ -258,15 +259,13 @@ public final class GfsPolicy implements RetentionPolicy {
     }
     Period[] periods = Period.values();
     int[] counts = {daily, weekly, monthly, yearly};
-    // Per bucket: which backup index keeps each period, and the oldest period kept (to explain deletions).
+    // Per bucket: which backup index keeps each period (to explain deletions).
     List<Map<Long, Integer>> keepers = new ArrayList<>();
-    long[] oldestKept = new long[periods.length];
     for (int p = 0; p < periods.length; p++) {
       Period period = periods[p];
       int count = counts[p];
       Map<Long, Integer> keeper = new HashMap<>();
       keepers.add(keeper);
-      oldestKept[p] = Long.MAX_VALUE;
       if (count == 0) {
         continue;
       }
@@ -280,7 +279,6 @@ public final class GfsPolicy implements RetentionPolicy {
         lastKey = key;
         kept++;
         keeper.put(key, i);
-        oldestKept[p] = key;
         add(reasons, i, period.rule + " " + kept + "/" + count);
         // Promote only once the period is over: the newest backup of the current period may be replaced.
         if (period.nextStartDay(key) <= nowDay) {
@@ -289,6 +287,10 @@ public final class GfsPolicy implements RetentionPolicy {
       }
     }
 
+    List<Map<Long, String>> explained = new ArrayList<>();
+    for (int p = 0; p < periods.length; p++) {
+      explained.add(new HashMap<>());
+    }
     List<RetentionDecision> decisions = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       BackupRecord backup = sorted.get(i);
@@ -297,26 +299,31 @@ public final class GfsPolicy implements RetentionPolicy {
         String tier = tierRank[i] > Math.max(Catalog.tierRank(current), 1) ? tierName(tierRank[i]) : current;
         decisions.add(new RetentionDecision(backup, true, reasons[i], tier));
       } else {
-        decisions.add(new RetentionDecision(backup, false, whyDeleted(days[i], keepers, oldestKept), current));
+        decisions.add(new RetentionDecision(backup, false, whyDeleted(days[i], keepers, explained), current));
       }
     }
     return new RetentionPlan(decisions);
   }
 
-  private List<String> whyDeleted(long day, List<Map<Long, Integer>> keepers, long[] oldestKept) {
-    List<String> why = new ArrayList<>();
+  /**
+   * Why no rule keeps a backup of {@code day}, one line per rule. The lines depend only on the periods, so
+   * they are made once per period and shared: a plan over 100,000 backups deletes most of them.
+   */
+  private List<String> whyDeleted(long day, List<Map<Long, Integer>> keepers, List<Map<Long, String>> explained) {
+    List<String> why = new ArrayList<>(6);
     int[] counts = {daily, weekly, monthly, yearly};
     Period[] periods = Period.values();
     for (int p = 0; p < periods.length; p++) {
       if (counts[p] == 0) {
         continue;
       }
-      long key = periods[p].key(day);
-      if (keepers.get(p).containsKey(key)) {
-        why.add(periods[p].rule + ": a newer backup is kept for " + periods[p].label(key));
-      } else {
-        why.add(periods[p].rule + ": " + periods[p].label(key) + " is older than the " + counts[p] + " kept");
-      }
+      Period period = periods[p];
+      long key = period.key(day);
+      int count = counts[p];
+      boolean kept = keepers.get(p).containsKey(key);
+      why.add(explained.get(p).computeIfAbsent(key, k -> kept
+          ? period.rule + ": a newer backup is kept for " + period.label(k)
+          : period.rule + ": " + period.label(k) + " is older than the " + count + " kept"));
     }
     if (last > 0) {
       why.add("last: not among the " + last + " newest");

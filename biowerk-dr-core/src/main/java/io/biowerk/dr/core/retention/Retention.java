@@ -80,18 +80,26 @@ public final class Retention {
     List<BackupRecord> sorted = new ArrayList<>(backups);
     sorted.sort(Catalog.NEWEST_FIRST);
     RetentionPlan planned = policy.plan(sorted, now);
-    Map<String, RetentionDecision> byId = new HashMap<>(sorted.size() * 2);
-    for (RetentionDecision decision : planned.decisions()) {
-      checkState(byId.put(decision.backup().id(), decision) == null,
-          "retention policy %s decided backup %s twice", policy, decision.backup().id());
+    List<RetentionDecision> given = planned.decisions();
+    checkState(given.size() == sorted.size(), "retention policy %s decided %s backups but was given %s", policy,
+        given.size(), sorted.size());
+    Map<String, RetentionDecision> byId = null;
+    for (int i = 0; i < given.size() && byId == null; i++) {
+      if (!given.get(i).backup().id().equals(sorted.get(i).id())) {
+        // Not in the order given: match by id (the usual policy keeps the order, so this is rare).
+        byId = new HashMap<>(sorted.size() * 2);
+        for (RetentionDecision decision : given) {
+          checkState(byId.put(decision.backup().id(), decision) == null,
+              "retention policy %s decided backup %s twice", policy, decision.backup().id());
+        }
+      }
     }
-    checkState(byId.size() == sorted.size(), "retention policy %s decided %s backups but was given %s", policy,
-        byId.size(), sorted.size());
     String newest = sorted.isEmpty() ? null : sorted.get(0).id();
     String lastVerified = lastVerified(sorted);
     List<RetentionDecision> decisions = new ArrayList<>(sorted.size());
-    for (BackupRecord backup : sorted) {
-      RetentionDecision decision = byId.get(backup.id());
+    for (int i = 0; i < sorted.size(); i++) {
+      BackupRecord backup = sorted.get(i);
+      RetentionDecision decision = byId == null ? given.get(i) : byId.get(backup.id());
       checkState(decision != null, "retention policy %s did not decide backup %s", policy, backup.id());
       List<String> safety = new ArrayList<>(3);
       if (backup.id().equals(newest)) {
