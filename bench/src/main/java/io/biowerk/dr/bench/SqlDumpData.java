@@ -80,22 +80,22 @@ public final class SqlDumpData {
     return data.out.length == size ? data.out : Arrays.copyOf(data.out, size);
   }
 
-  /** Writes {@code size} bytes of dump text from {@code seed} to {@code file}; for the shell anchors. */
-  public static void write(long seed, long size, Path file) throws IOException {
+  /**
+   * Writes {@code size} bytes to {@code file}: the {@link #generate(long, int) 256 MiB sample of seed 42}, repeated,
+   * exactly the bytes the benchmarks push through the pipeline; for the shell anchors.
+   */
+  public static void write(long size, Path file) throws IOException {
+    byte[] sample = generate(42, 256 << 20);
     try (OutputStream stream = Files.newOutputStream(file)) {
-      long written = 0;
-      long chunkSeed = seed;
-      while (written < size) {
-        int chunk = (int) Math.min(64L << 20, size - written);
-        stream.write(generate(chunkSeed++, chunk));
-        written += chunk;
+      for (long written = 0; written < size; written += sample.length) {
+        stream.write(sample, 0, (int) Math.min(sample.length, size - written));
       }
     }
   }
 
   /** {@code java -cp benchmarks.jar io.biowerk.dr.bench.SqlDumpData FILE MiB}: writes a data file. */
   public static void main(String[] args) throws IOException {
-    write(42, Long.parseLong(args[1]) << 20, Path.of(args[0]));
+    write(Long.parseLong(args[1]) << 20, Path.of(args[0]));
   }
 
   private void header() {
