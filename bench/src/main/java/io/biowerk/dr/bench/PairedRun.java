@@ -32,6 +32,7 @@ public final class PairedRun {
     ByteBuffer direct = ByteBuffer.allocateDirect(sample.length).put(sample).flip();
     Path root = BenchSupport.sinkRoot();
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    var threads = ManagementFactory.getThreadMXBean();
     try {
       for (int w : workers) {
         // untimed warm-up
@@ -41,10 +42,11 @@ public final class PairedRun {
         }
         List<double[]> rows = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-          double[] row = new double[4];
+          double[] row = new double[6];
           for (int k = 0; k < 2; k++) {
             boolean doZstd = (r + k) % 2 == 0;
             long cpu0 = os.getProcessCpuTime();
+            long own0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             if (doZstd) {
               zstd(direct, w);
@@ -53,20 +55,30 @@ public final class PairedRun {
             }
             long t1 = System.nanoTime();
             long cpu1 = os.getProcessCpuTime();
+            long own1 = threads.getCurrentThreadCpuTime();
             int at = doZstd ? 0 : 2;
             row[at] = sample.length / 1e6 / ((t1 - t0) / 1e9);
             row[at + 1] = (cpu1 - cpu0) / 1e9 / (sample.length / 1e9);
+            row[4 + (doZstd ? 0 : 1)] = (own1 - own0) / 1e9 / (sample.length / 1e9);
           }
           rows.add(row);
-          System.out.printf("workers %d round %d: zstd %.1f MB/s (%.2f cpu-s/GB), chain %.1f MB/s (%.2f cpu-s/GB),"
-              + " ratio %.3f, load %.2f%n", w, r, row[0], row[1], row[2], row[3], row[2] / row[0],
-              os.getSystemLoadAverage());
+          System.out.printf("workers %d round %d: zstd %.1f MB/s (%.2f cpu-s/GB, calling thread %.2f), chain %.1f MB/s"
+              + " (%.2f cpu-s/GB, calling thread %.2f), ratio %.3f, load %.2f%n", w, r, row[0], row[1], row[4],
+              row[2], row[3], row[5], row[2] / row[0], os.getSystemLoadAverage());
         }
         double[] ratios = rows.stream().mapToDouble(x -> x[2] / x[0]).sorted().toArray();
         double bestZstd = rows.stream().mapToDouble(x -> x[0]).max().orElseThrow();
         double bestChain = rows.stream().mapToDouble(x -> x[2]).max().orElseThrow();
         double cpuZstd = rows.stream().mapToDouble(x -> x[1]).sorted().toArray()[rows.size() / 2];
         double cpuChain = rows.stream().mapToDouble(x -> x[3]).sorted().toArray()[rows.size() / 2];
+        double ownZstd = rows.stream().mapToDouble(x -> x[4]).sorted().toArray()[rows.size() / 2];
+        double ownChain = rows.stream().mapToDouble(x -> x[5]).sorted().toArray()[rows.size() / 2];
+        if (w == 0) {
+          // With one zstd worker the calling thread is the critical path; the rest must fit on the other core.
+          System.out.printf("CRITICAL-PATH workers 0: calling-thread cpu-s/GB zstd alone %.2f, chain %.2f (ratio %.3f);"
+              + " chain work off the calling thread %.2f cpu-s/GB = %.2f of a core at the zstd-alone rate%n", ownZstd,
+              ownChain, ownZstd / ownChain, cpuChain - ownChain, (cpuChain - ownChain) * bestZstd / 1000);
+        }
         System.out.printf("SUMMARY workers %d: best zstd %.1f MB/s, best chain %.1f MB/s, best/best %.3f,"
             + " median pair ratio %.3f (min %.3f max %.3f), median cpu-s/GB zstd %.2f chain %.2f%n", w, bestZstd,
             bestChain, bestChain / bestZstd, ratios[ratios.length / 2], ratios[0], ratios[ratios.length - 1],
