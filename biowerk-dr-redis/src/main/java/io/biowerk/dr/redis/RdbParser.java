@@ -35,6 +35,8 @@ import java.util.TreeMap;
  */
 public final class RdbParser {
 
+  private static final byte[] SKIPPED = "(name not read)".getBytes(StandardCharsets.US_ASCII);
+
   private final RdbInput in;
   private int version;
   private String where = "the header";
@@ -89,6 +91,11 @@ public final class RdbParser {
     }
     visitor.header(version);
     boolean payloads = visitor.wantsPayloads();
+    boolean wantsKeys = visitor.wantsKeys() || payloads;
+    // Counted in arrays and flushed into the maps per database: map updates per key cost more than the parse.
+    long[] typeCounts = new long[256];
+    long dbKeys = 0;
+    long dbExpires = 0;
     SortedMap<Integer, Long> keys = new TreeMap<>();
     SortedMap<Integer, Long> expires = new TreeMap<>();
     Map<String, Long> types = new TreeMap<>();
@@ -122,6 +129,9 @@ public final class RdbParser {
           if (selected < 0 || selected > Integer.MAX_VALUE) {
             throw corrupt("database number " + selected + " is out of range");
           }
+          flushCounts(keys, expires, db, dbKeys, dbExpires);
+          dbKeys = 0;
+          dbExpires = 0;
           db = (int) selected;
           keys.putIfAbsent(db, 0L);
           visitor.selectDb(db);
@@ -161,13 +171,25 @@ public final class RdbParser {
           functions++;
           continue;
         case OPCODE_EOF:
+          flushCounts(keys, expires, db, dbKeys, dbExpires);
+          for (int t = 0; t < typeCounts.length; t++) {
+            if (typeCounts[t] > 0) {
+              types.put(typeName(t), typeCounts[t]);
+            }
+          }
           return finish(keys, expires, functions, modules, types, aux);
         default:
           break;
       }
       int type = opcode;
       where = "a key of type " + typeName(type);
-      byte[] key = readString();
+      byte[] key;
+      if (wantsKeys) {
+        key = readString();
+      } else {
+        skipString();
+        key = SKIPPED;
+      }
       // The message is built only on failure: this runs once per key.
       currentKey = key;
       currentType = type;
@@ -191,15 +213,27 @@ public final class RdbParser {
         payload = in.captured();
         payloadLength = in.capturedLength();
       }
-      keys.merge(db, 1L, Long::sum);
+      dbKeys++;
       if (expire != -1) {
-        expires.merge(db, 1L, Long::sum);
+        dbExpires++;
       }
-      types.merge(typeName(type), 1L, Long::sum);
-      visitor.key(new RdbKey(db, key, type, expire, idle, freq, payload, payloadLength));
+      typeCounts[type]++;
+      if (wantsKeys) {
+        visitor.key(new RdbKey(db, key, type, expire, idle, freq, payload, payloadLength));
+      }
       expire = -1;
       idle = -1;
       freq = -1;
+    }
+  }
+
+  private static void flushCounts(SortedMap<Integer, Long> keys, SortedMap<Integer, Long> expires, int db,
+      long dbKeys, long dbExpires) {
+    if (dbKeys > 0) {
+      keys.merge(db, dbKeys, Long::sum);
+    }
+    if (dbExpires > 0) {
+      expires.merge(db, dbExpires, Long::sum);
     }
   }
 
@@ -492,6 +526,9 @@ public final class RdbParser {
   private String where() {
     if (currentKey == null) {
       return where;
+    }
+    if (currentKey == SKIPPED) {
+      return "a key of type " + typeName(currentType) + " in db " + currentDb;
     }
     return "key '" + printable(new String(currentKey, StandardCharsets.UTF_8)) + "' (" + typeName(currentType)
         + ") in db " + currentDb;

@@ -25,6 +25,22 @@ public interface RdbVisitor {
     return false;
   }
 
+  /**
+   * Whether {@link #key} is wanted at all: a visitor that only needs the summary's counts says false, and the
+   * parser then skips key names instead of copying them (a tenth of the parse time on small keys).
+   */
+  default boolean wantsKeys() {
+    return true;
+  }
+
+  /** A visitor that needs nothing but the {@link RdbSummary}. */
+  RdbVisitor SUMMARY_ONLY = new RdbVisitor() {
+    @Override
+    public boolean wantsKeys() {
+      return false;
+    }
+  };
+
   /** One key. */
   default void key(RdbKey key) throws IOException {}
 }

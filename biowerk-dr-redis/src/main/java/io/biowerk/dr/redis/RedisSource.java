@@ -255,7 +255,7 @@ public final class RedisSource implements Source {
           ? new LengthTransfer(c.input(), length, where)
           : new MarkedTransfer(c.input(), mark, where);
       InputStream tee = new TeeInputStream(transfer, pipe);
-      RdbSummary summary = RdbParser.over(tee).parse(new RdbVisitor() {});
+      RdbSummary summary = RdbParser.over(tee).parse(RdbVisitor.SUMMARY_ONLY);
       record(out, summary);
       LOG.info("redis: snapshot of {}: RDB v{}, {} keys, {} bytes", where, summary.version(), summary.totalKeys(),
           summary.bytes());
