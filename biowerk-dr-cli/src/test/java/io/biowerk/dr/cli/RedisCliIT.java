@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code biowerk-dr backup redis://...}, {@code verify}, then {@code restore ... redis://...}
+ * {@code biowerk-dr backup redis://...}, {@code verify --level native}, then {@code restore ... redis://...}
  * against two private redis-server processes this test starts (and kills) on free loopback ports.
  */
 class RedisCliIT {
@@ -81,10 +81,16 @@ class RedisCliIT {
     assertThat(backup.out()).contains("\"sourceName\" : \"redis\"").contains(".rdb.zst.enc")
         .contains("\"mode\" : \"sync\"").contains("\"rdbVersion\" : 10");
 
-    // The command offers stored and decode so far; the RDB parse itself is RdbVerifier's (biowerk-dr-redis).
-    Cli.Result verify = cli.run("verify", "latest:redis");
+    Cli.Result verify = cli.run("verify", "latest:redis", "--level", "native");
     assertThat(verify.code()).as(verify.toString()).isEqualTo(0);
-    assertThat(verify.out()).contains("decode").contains("raw SHA-256 match");
+    assertThat(verify.out()).contains("native").contains("RDB v10: 2004 keys in 2 databases (db0=2003, db3=1)")
+        .contains("CRC-64");
+
+    int scratch = startServer("scratch");
+    Cli.Result drill = cli.run("verify", "latest:redis", "--level", "restore", "-o",
+        "scratch-uri=redis://127.0.0.1:" + scratch);
+    assertThat(drill.code()).as(drill.toString()).isEqualTo(0);
+    assertThat(drill.out()).contains("redis restore into scratch server: 2004 keys (db0=2003, db3=1)");
 
     int target = startServer("target");
     Cli.Result restore = cli.run("restore", "latest:redis", "redis://127.0.0.1:" + target);
