@@ -1,0 +1,189 @@
+package io.biowerk.dr.postgres;
+
+import io.biowerk.dr.core.UnsafePathException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pg_dump directory-format archive as a tar stream, and back. The directory is flat ({@code toc.dat},
+ * {@code <id>.dat}, {@code blobs.toc}), so the tar is too; file bytes go from the file straight into the
+ * reader's buffer.
+ */
+final class DirTar {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DirTar.class);
+  /** The names pg_dump writes in a directory archive; anything else in a tar is refused. */
+  private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}");
+
+  private DirTar() {}
+
+  /** A channel of the tar of {@code dir}'s regular files, {@code toc.dat} first. The caller closes it. */
+  static ReadableByteChannel reading(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = new ArrayList<>(list.filter(Files::isRegularFile).sorted(Comparator.comparing(
+          (Path p) -> !p.getFileName().toString().equals("toc.dat")).thenComparing(Path::toString)).toList());
+    }
+    return new TarChannel(files);
+  }
+
+  /**
+   * Unpacks a tar of a directory archive into {@code dir}, accepting only flat file names such as pg_dump
+   * writes, so no entry can land outside {@code dir}.
+   *
+   * @throws UnsafePathException if an entry has any other name
+   */
+  static void extract(InputStream tar, Path dir) throws IOException {
+    try (TarArchiveInputStream in = new TarArchiveInputStream(tar)) {
+      TarArchiveEntry entry;
+      while ((entry = in.getNextEntry()) != null) {
+        String name = entry.getName();
+        if (!entry.isFile() || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
+          throw new UnsafePathException("postgresql: the directory-format backup holds the entry '" + name
+              + "', which is not a file name pg_dump writes; the backup is not a pg_dump directory archive"
+              + " and is refused", name);
+        }
+        Files.copy(in, dir.resolve(name));
+      }
+    }
+  }
+
+  /** Deletes {@code dir} and everything in it; logs what it cannot delete. */
+  static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.deleteIfExists(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+          Files.deleteIfExists(d);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      LOG.warn("postgresql: cannot delete scratch directory {}: {}; delete it by hand", dir, e.toString());
+    }
+  }
+
+  /** Headers, file bytes and padding, pulled on demand. */
+  private static final class TarChannel implements ReadableByteChannel {
+    private final Deque<Object> parts = new ArrayDeque<>();
+    private FileChannel current;
+    private long currentLeft;
+    private boolean closed;
+
+    TarChannel(List<Path> files) throws IOException {
+      for (Path file : files) {
+        long size = Files.size(file);
+        TarArchiveEntry entry = new TarArchiveEntry(file.getFileName().toString());
+        entry.setSize(size);
+        entry.setMode(0100600);
+        entry.setModTime(Files.getLastModifiedTime(file));
+        byte[] header = new byte[512];
+        entry.writeEntryHeader(header);
+        parts.add(ByteBuffer.wrap(header));
+        parts.add(file);
+        parts.add(new long[] {size});
+        int pad = (int) ((512 - size % 512) % 512);
+        if (pad > 0) {
+          parts.add(ByteBuffer.allocate(pad));
+        }
+      }
+      parts.add(ByteBuffer.allocate(1024));
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      if (closed) {
+        throw new IllegalStateException("closed");
+      }
+      int total = 0;
+      while (dst.hasRemaining()) {
+        if (current != null) {
+          int limit = dst.limit();
+          if (dst.remaining() > currentLeft) {
+            dst.limit(dst.position() + (int) currentLeft);
+          }
+          int n = current.read(dst);
+          dst.limit(limit);
+          if (n < 0) {
+            throw new IOException("postgresql: a file of the directory archive shrank while it was being read");
+          }
+          currentLeft -= n;
+          total += n;
+          if (currentLeft == 0) {
+            current.close();
+            current = null;
+          }
+          continue;
+        }
+        Object part = parts.peek();
+        if (part == null) {
+          break;
+        }
+        if (part instanceof ByteBuffer bytes) {
+          int n = Math.min(bytes.remaining(), dst.remaining());
+          ByteBuffer slice = bytes.slice();
+          slice.limit(n);
+          dst.put(slice);
+          bytes.position(bytes.position() + n);
+          total += n;
+          if (!bytes.hasRemaining()) {
+            parts.poll();
+          }
+        } else if (part instanceof Path file) {
+          parts.poll();
+          long[] size = (long[]) parts.poll();
+          currentLeft = size[0];
+          if (currentLeft > 0) {
+            current = FileChannel.open(file, StandardOpenOption.READ);
+          }
+        }
+      }
+      return total == 0 && parts.isEmpty() && current == null ? -1 : total;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !closed;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (current != null) {
+        current.close();
+      }
+    }
+  }
+}

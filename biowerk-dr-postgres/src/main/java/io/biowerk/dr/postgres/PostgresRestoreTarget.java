@@ -1,0 +1,455 @@
+package io.biowerk.dr.postgres;
+
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.PendingWrite;
+import io.biowerk.dr.core.RestoreTarget;
+import io.biowerk.dr.core.TargetNotEmptyException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL database as a restore target: the decoded dump streams into {@code pg_restore}'s stdin
+ * (custom format), in a single transaction by default ({@code --single-transaction --exit-on-error}), so a
+ * failed or aborted restore applies nothing.
+ *
+ * <p>URI: {@code postgresql://user@host:port/dbname?options}; options: {@code create=true} (create the
+ * database when missing, through the maintenance database {@code maintenance-db}, {@code postgres} by
+ * default; an aborted or failed restore drops it again), {@code clean=true} ({@code --clean --if-exists}),
+ * {@code no-owner=true}, {@code no-privileges=true}, {@code single-transaction=false}, {@code jobs=N}
+ * (directory-format backups only; implies no single transaction), {@code pg-restore=/path}, {@code temp-dir}
+ * (where a directory-format backup is unpacked). A database that holds user tables is refused unless the
+ * target was made with {@code force}.
+ */
+public final class PostgresRestoreTarget implements RestoreTarget {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresRestoreTarget.class);
+
+  static final Set<String> OPTIONS = Set.of("create", "clean", "no-owner", "no-privileges",
+      "single-transaction", "jobs", "pg-restore", "maintenance-db", "temp-dir");
+
+  private final PgUri uri;
+  private final String uriText;
+  private final boolean force;
+  private final boolean create;
+  private final boolean clean;
+  private final boolean noOwner;
+  private final boolean noPrivileges;
+  private final boolean singleTransaction;
+  private final int jobs;
+  private final Optional<String> pgRestore;
+  private final String maintenanceDb;
+  private final Optional<Path> tempDir;
+  private final PgTools tools;
+
+  PostgresRestoreTarget(PgUri uri, String uriText, boolean force, PgTools tools) {
+    this(uri, uriText, force, tools, uri.flag("create", false), uri.flag("no-owner", false),
+        uri.flag("no-privileges", false), uri.option("pg-restore"));
+  }
+
+  private PostgresRestoreTarget(PgUri uri, String uriText, boolean force, PgTools tools, boolean create,
+      boolean noOwner, boolean noPrivileges, Optional<String> pgRestore) {
+    this.uri = requireNonNull(uri, "uri");
+    this.uriText = uriText;
+    this.force = force;
+    this.create = create;
+    this.clean = uri.flag("clean", false);
+    this.noOwner = noOwner;
+    this.noPrivileges = noPrivileges;
+    this.singleTransaction = uri.flag("single-transaction", true);
+    this.jobs = uri.intOption("jobs", 1, 1);
+    this.pgRestore = pgRestore;
+    this.maintenanceDb = uri.option("maintenance-db").orElse("postgres");
+    this.tempDir = uri.option("temp-dir").map(Path::of);
+    this.tools = tools;
+  }
+
+  /**
+   * A target that creates {@code database} on {@code server} for a verification restore: owners and
+   * privileges are left out, since the scratch server need not have the source's roles.
+   */
+  static PostgresRestoreTarget scratch(PgUri server, String database, PgTools tools, Optional<String> pgRestore) {
+    PgUri target = server.withDatabase(database);
+    return new PostgresRestoreTarget(target, target.redacted(), false, tools, true, true, true, pgRestore);
+  }
+
+  /**
+   * A target for {@code uri}.
+   *
+   * @param force whether a database that already holds tables may be restored into
+   * @throws IllegalArgumentException if the URI or an option is malformed
+   */
+  public static PostgresRestoreTarget of(URI uri, boolean force) {
+    PgUri parsed = PgUri.parse(uri, OPTIONS);
+    return new PostgresRestoreTarget(parsed, PostgresSource.redactedWithOptions(parsed, uri), force,
+        PgTools.system());
+  }
+
+  String maintenanceDb() {
+    return maintenanceDb;
+  }
+
+  /** The database restored into. */
+  public String database() {
+    return uri.database();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws TargetNotEmptyException if the database holds user tables and the target was not made with force
+   * @throws PostgresRestoreException if the database is missing (and {@code create} is off), the server
+   *     refuses the connection, or pg_restore is too old for the server or the dump
+   */
+  @Override
+  public PendingWrite open(BackupManifest manifest) throws IOException {
+    if (!manifest.sourceKind().equals("postgresql")
+        || !(manifest.format().equals(PostgresSource.FORMAT_CUSTOM)
+            || manifest.format().equals(PostgresSource.FORMAT_DIRECTORY_TAR))) {
+      throw new IllegalArgumentException("postgresql: backup " + manifest.id() + " is a " + manifest.sourceKind()
+          + " backup in format " + manifest.format() + "; only pg_dump backups (dump, dirtar) restore into "
+          + uriText);
+    }
+    boolean directory = manifest.format().equals(PostgresSource.FORMAT_DIRECTORY_TAR);
+    boolean created = false;
+    int serverVersionNum;
+    try (Connection admin = uri.connect(maintenanceDb)) {
+      serverVersionNum = serverVersionNum(admin);
+      boolean exists;
+      try (PreparedStatement st = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+        st.setString(1, uri.database());
+        try (ResultSet rs = st.executeQuery()) {
+          exists = rs.next();
+        }
+      }
+      PgTools.Tool tool = findTool(manifest, serverVersionNum);
+      if (!exists) {
+        if (!create) {
+          throw new PostgresRestoreException("postgresql: database \"" + uri.database() + "\" does not exist on "
+              + uri.server() + "; add ?create=true to the target URI to create it, or create it yourself"
+              + " (createdb -h " + uri.host() + " -p " + uri.port() + " " + uri.database() + ")", uriText,
+              PgFailure.UNKNOWN_DATABASE, "", null);
+        }
+        try (Statement st = admin.createStatement()) {
+          // template0: a dump restores into a pristine database, not one carrying template1's additions.
+          st.execute("CREATE DATABASE " + PgNames.quote(uri.database()) + " TEMPLATE template0");
+        }
+        created = true;
+        LOG.info("postgresql: created database {} on {}", uri.database(), uri.server());
+      } else {
+        long tables = userTables(uri);
+        if (tables > 0 && !force) {
+          throw new TargetNotEmptyException("postgresql: database \"" + uri.database() + "\" on " + uri.server()
+              + " already holds " + tables + " table(s); use --force to restore into it anyway (with ?clean=true"
+              + " to drop the objects the backup holds first), or restore into a new database with ?create=true",
+              uriText);
+        }
+      }
+      return directory ? new DirectoryRestore(tool, manifest, created) : new StreamRestore(tool, manifest,
+          created);
+    } catch (SQLException e) {
+      if (created) {
+        dropQuietly(uri.database());
+      }
+      throw sqlFailure(e);
+    } catch (IOException | RuntimeException e) {
+      if (created) {
+        dropQuietly(uri.database());
+      }
+      throw e;
+    }
+  }
+
+  private PgTools.Tool findTool(BackupManifest manifest, int serverVersionNum) throws PostgresRestoreException {
+    try {
+      PgTools.Tool tool = tools.find("pg_restore", pgRestore, serverVersionNum, "the server");
+      Object dumpVersion = manifest.facts().get("pgDumpVersion");
+      if (dumpVersion != null) {
+        Optional<Integer> dumpNum = PgTools.parseVersion("(PostgreSQL) " + dumpVersion);
+        if (dumpNum.isPresent() && tool.major() < PgTools.major(dumpNum.get())) {
+          tool = tools.find("pg_restore", pgRestore, dumpNum.get(), "the pg_dump that wrote the backup");
+        }
+      }
+      return tool;
+    } catch (PgTools.ToolProblem e) {
+      throw new PostgresRestoreException(e.getMessage(), uriText, PgFailure.TOOL_VERSION, "", null);
+    }
+  }
+
+  static int serverVersionNum(Connection connection) throws SQLException {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /** User tables in the database: ordinary and partitioned tables outside the system schemas. */
+  static long userTables(PgUri database) throws SQLException {
+    try (Connection connection = database.connect();
+        Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n"
+            + " ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%'"
+            + " AND n.nspname <> 'information_schema'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Drops {@code database} (forcing other sessions off on PostgreSQL 13+); logs a failure. */
+  void dropQuietly(String database) {
+    try {
+      drop(uri, maintenanceDb, database);
+      LOG.info("postgresql: dropped database {} on {}", database, uri.server());
+    } catch (SQLException e) {
+      LOG.warn("postgresql: cannot drop database {} on {}: {}; drop it by hand", database, uri.server(),
+          e.getMessage());
+    }
+  }
+
+  static void drop(PgUri server, String maintenanceDb, String database) throws SQLException {
+    try (Connection admin = server.connect(maintenanceDb); Statement st = admin.createStatement()) {
+      String force = serverVersionNum(admin) >= 130000 ? " WITH (FORCE)" : "";
+      st.execute("DROP DATABASE IF EXISTS " + PgNames.quote(database) + force);
+    }
+  }
+
+  private PostgresRestoreException sqlFailure(SQLException e) {
+    PgFailure reason = PgFailure.ofSql(e);
+    String detail = e.getMessage() == null ? e.toString() : e.getMessage();
+    return new PostgresRestoreException("postgresql: cannot restore into " + uriText + ": " + reason.what() + ": "
+        + detail + "; " + reason.hint(), uriText, reason, detail, e);
+  }
+
+  private PostgresRestoreException toolFailure(int status, String stderr, boolean dropped) {
+    PgFailure reason = PgFailure.ofTool(status, stderr);
+    String output = stderr.isEmpty() ? "(no error output)" : PostgresSource.abbreviate(stderr);
+    String how = status >= 128 ? "was killed by signal " + (status - 128) : "failed (exit status " + status + ")";
+    String applied = singleTransaction && jobs == 1
+        ? (dropped ? "; nothing was applied and the database it created was dropped" : "; nothing was applied")
+        : "; the restore was not in one transaction, so part of it may have been applied";
+    return new PostgresRestoreException("postgresql: pg_restore into " + uriText + " " + how + ": "
+        + reason.what() + ": " + output + applied + "; " + reason.hint(), uriText, reason, stderr, null);
+  }
+
+  private List<String> command(PgTools.Tool tool, boolean directory) {
+    List<String> command = new ArrayList<>();
+    command.add(tool.path().toString());
+    command.addAll(uri.toolConnectionArgs());
+    command.add("--dbname=" + PostgresSource.conninfoDbname(uri.database()));
+    command.add("--exit-on-error");
+    command.add(directory ? "-Fd" : "-Fc");
+    if (singleTransaction && (jobs == 1 || !directory)) {
+      command.add("--single-transaction");
+    } else if (directory && jobs > 1) {
+      command.add("--jobs=" + jobs);
+    }
+    if (clean) {
+      command.add("--clean");
+      command.add("--if-exists");
+    }
+    if (noOwner) {
+      command.add("--no-owner");
+    }
+    if (noPrivileges) {
+      command.add("--no-privileges");
+    }
+    return command;
+  }
+
+  @Override
+  public String toString() {
+    return uriText;
+  }
+
+  /** A custom-format dump streaming into pg_restore's stdin. */
+  private final class StreamRestore implements PendingWrite {
+    private final PgProcess restore;
+    private final OutputStream stdin;
+    private final boolean created;
+    private final byte[] chunk = new byte[256 * 1024];
+    private boolean done;
+
+    StreamRestore(PgTools.Tool tool, BackupManifest manifest, boolean created) throws IOException {
+      this.created = created;
+      LOG.info("postgresql: restoring {} into {} with {}", manifest.id(), uriText, tool);
+      this.restore = PgProcess.start(command(tool, false), uri.toolEnvironment(System.getenv()), true, false);
+      this.stdin = restore.process().getOutputStream();
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      int n = src.remaining();
+      try {
+        while (src.hasRemaining()) {
+          int len = Math.min(chunk.length, src.remaining());
+          src.get(chunk, 0, len);
+          stdin.write(chunk, 0, len);
+        }
+      } catch (IOException e) {
+        // pg_restore stopped reading: it exited, and its error output says why.
+        done = true;
+        restore.kill();
+        int status = restore.waitFor();
+        if (created) {
+          dropQuietly(uri.database());
+        }
+        PostgresRestoreException failure = toolFailure(status == 0 ? 1 : status, restore.stderr(), created);
+        failure.addSuppressed(e);
+        throw failure;
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !done;
+    }
+
+    @Override
+    public void commit() throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      done = true;
+      int status;
+      try {
+        stdin.close();
+      } catch (IOException e) {
+        // pg_restore exited early; its status and output say why
+      }
+      status = restore.waitFor();
+      if (status != 0) {
+        if (created) {
+          dropQuietly(uri.database());
+        }
+        throw toolFailure(status, restore.stderr(), created);
+      }
+      LOG.info("postgresql: restore into {} committed", uriText);
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      // Killing pg_restore mid-transaction rolls the transaction back on the server.
+      restore.kill();
+      if (created) {
+        dropQuietly(uri.database());
+      }
+      LOG.info("postgresql: restore into {} aborted", uriText);
+    }
+  }
+
+  /** A directory-format dump: the tar is spooled to scratch disk, unpacked and restored on commit. */
+  private final class DirectoryRestore implements PendingWrite {
+    private final PgTools.Tool tool;
+    private final boolean created;
+    private final Path scratch;
+    private final FileChannel spool;
+    private boolean done;
+
+    DirectoryRestore(PgTools.Tool tool, BackupManifest manifest, boolean created) throws IOException {
+      this.tool = tool;
+      this.created = created;
+      Path parent = tempDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
+      this.scratch = Files.createTempDirectory(parent, "biowerk-pg_restore-");
+      this.spool = FileChannel.open(scratch.resolve("dump.tar"), StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
+      LOG.info("postgresql: restoring {} into {} with {} (spooling the directory archive to {})", manifest.id(),
+          uriText, tool, scratch);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      int n = src.remaining();
+      while (src.hasRemaining()) {
+        spool.write(src);
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !done;
+    }
+
+    @Override
+    public void commit() throws IOException {
+      if (done) {
+        throw new IllegalStateException("closed");
+      }
+      done = true;
+      try {
+        spool.close();
+        Path dir = Files.createDirectory(scratch.resolve("dump"));
+        try (InputStream in = Channels.newInputStream(FileChannel.open(scratch.resolve("dump.tar")))) {
+          DirTar.extract(in, dir);
+        }
+        Files.delete(scratch.resolve("dump.tar"));
+        List<String> command = command(tool, true);
+        command.add(dir.toString());
+        PgProcess restore = PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, false);
+        int status = restore.waitFor();
+        if (status != 0) {
+          if (created) {
+            dropQuietly(uri.database());
+          }
+          throw toolFailure(status, restore.stderr(), created);
+        }
+      } catch (IOException | RuntimeException e) {
+        if (created && !(e instanceof PostgresRestoreException)) {
+          dropQuietly(uri.database());
+        }
+        throw e;
+      } finally {
+        DirTar.deleteTree(scratch);
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        spool.close();
+      } catch (IOException e) {
+        // the spool is deleted next
+      }
+      DirTar.deleteTree(scratch);
+      if (created) {
+        dropQuietly(uri.database());
+      }
+    }
+  }
+}

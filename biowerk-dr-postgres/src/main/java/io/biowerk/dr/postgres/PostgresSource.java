@@ -1,0 +1,496 @@
+package io.biowerk.dr.postgres;
+
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.BackupLayout;
+import io.biowerk.dr.core.Source;
+import io.biowerk.dr.core.SourceStream;
+import io.biowerk.dr.postgres.PgNames.NamePattern;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL database as a backup source: {@code pg_dump -Fc -Z0} streamed from its stdout into the
+ * pipeline with no temporary file (compression is the codec chain's job).
+ *
+ * <p>URI: {@code postgresql://user[:password]@host:port/dbname?options}; the password comes from the URI,
+ * {@code PGPASSWORD} or the password file ({@code ~/.pgpass}, {@code PGPASSFILE}), reaches pg_dump through its
+ * environment only and is never logged. Options: {@code schema}, {@code exclude-schema}, {@code table},
+ * {@code exclude-table} (repeatable, psql patterns, passed to pg_dump as {@code -n -N -t -T}); {@code jobs=N}
+ * (N &gt; 1 dumps in parallel in the directory format into a scratch directory, then streams it as a tar:
+ * format {@code dirtar}, needs scratch disk the size of the uncompressed dump, under {@code temp-dir} or
+ * {@code java.io.tmpdir}); {@code pg-dump=/path} (the tool or its directory); {@code name} (the repository
+ * name, {@code postgres} by default, as in the plan's layout); {@code row-counts=false} (skip the exact counts).
+ *
+ * <p>Each run holds a {@code REPEATABLE READ} transaction open on a JDBC connection, exports its snapshot and
+ * hands it to pg_dump ({@code --snapshot}), so the per-table row counts recorded in the manifest are those of
+ * the dumped data. Immutable and thread-safe; {@link #toString()} shows no password.
+ */
+public final class PostgresSource implements Source {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresSource.class);
+
+  /** The URI options a source understands. */
+  static final Set<String> OPTIONS = Set.of("schema", "exclude-schema", "table", "exclude-table", "jobs",
+      "pg-dump", "name", "row-counts", "temp-dir");
+
+  /** The format name of a custom-format dump. */
+  public static final String FORMAT_CUSTOM = "dump";
+  /** The format name of a directory-format dump streamed as a tar. */
+  public static final String FORMAT_DIRECTORY_TAR = "dirtar";
+
+  private final PgUri uri;
+  private final String uriText;
+  private final String name;
+  private final int jobs;
+  private final boolean rowCounts;
+  private final Optional<String> pgDump;
+  private final Optional<Path> tempDir;
+  private final PgTools tools;
+
+  PostgresSource(PgUri uri, String uriText, PgTools tools) {
+    this.uri = requireNonNull(uri, "uri");
+    this.uriText = uriText;
+    this.name = BackupLayout.checkSourceName(uri.option("name").orElse("postgres"));
+    this.jobs = uri.intOption("jobs", 1, 1);
+    this.rowCounts = uri.flag("row-counts", true);
+    this.pgDump = uri.option("pg-dump");
+    this.tempDir = uri.option("temp-dir").map(Path::of);
+    this.tools = tools;
+  }
+
+  /**
+   * A source for {@code uri}.
+   *
+   * @throws IllegalArgumentException if the URI or an option is malformed; the message names it
+   */
+  public static PostgresSource of(URI uri) {
+    PgUri parsed = PgUri.parse(uri, OPTIONS);
+    return new PostgresSource(parsed, redactedWithOptions(parsed, uri), PgTools.system());
+  }
+
+  static String redactedWithOptions(PgUri parsed, URI uri) {
+    return parsed.redacted() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+  }
+
+  @Override
+  public String kind() {
+    return "postgresql";
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String format() {
+    return jobs > 1 ? FORMAT_DIRECTORY_TAR : FORMAT_CUSTOM;
+  }
+
+  /** The source URI without a password, as the manifest records it. */
+  public String uri() {
+    return uriText;
+  }
+
+  @Override
+  public SourceStream open() throws IOException {
+    Connection connection;
+    try {
+      connection = uri.connect();
+    } catch (SQLException e) {
+      throw sqlFailure("cannot connect to", e);
+    }
+    PgProcess dump = null;
+    Path scratch = null;
+    try {
+      connection.setAutoCommit(false);
+      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      connection.setReadOnly(true);
+      Map<String, Object> facts = new LinkedHashMap<>();
+      int serverVersionNum;
+      try (Statement st = connection.createStatement();
+          ResultSet rs = st.executeQuery("SELECT current_setting('server_version'),"
+              + " current_setting('server_version_num')::int, current_database(),"
+              + " pg_database_size(current_database()), current_setting('server_encoding')")) {
+        rs.next();
+        facts.put("serverVersion", rs.getString(1));
+        serverVersionNum = rs.getInt(2);
+        facts.put("serverVersionNum", serverVersionNum);
+        facts.put("database", rs.getString(3));
+        facts.put("databaseSize", rs.getLong(4));
+        facts.put("encoding", rs.getString(5));
+      }
+      PgTools.Tool tool;
+      try {
+        tool = tools.find("pg_dump", pgDump, serverVersionNum, "the server");
+      } catch (PgTools.ToolProblem e) {
+        throw new PostgresSourceException(e.getMessage(), uriText, PgFailure.TOOL_VERSION, "", null);
+      }
+      facts.put("pgDumpVersion", tool.version());
+      facts.put("dumpFormat", jobs > 1 ? "directory" : "custom");
+      if (jobs > 1) {
+        facts.put("jobs", jobs);
+      }
+      List<String> schemas = new ArrayList<>();
+      List<TableInfo> tables = new ArrayList<>();
+      catalog(connection, schemas, tables);
+      facts.put("schemas", schemas);
+      facts.put("tables", tables.stream().map(TableInfo::qualified).toList());
+      String snapshot;
+      try (Statement st = connection.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+        rs.next();
+        snapshot = rs.getString(1);
+      }
+      facts.put("snapshot", snapshot);
+
+      List<String> command = new ArrayList<>();
+      command.add(tool.path().toString());
+      command.addAll(uri.toolConnectionArgs());
+      command.add("--snapshot=" + snapshot);
+      command.add("-Z0");
+      for (String p : uri.all("schema")) {
+        command.add("--schema=" + p);
+      }
+      for (String p : uri.all("exclude-schema")) {
+        command.add("--exclude-schema=" + p);
+      }
+      for (String p : uri.all("table")) {
+        command.add("--table=" + p);
+      }
+      for (String p : uri.all("exclude-table")) {
+        command.add("--exclude-table=" + p);
+      }
+      if (jobs > 1) {
+        Path parent = tempDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        scratch = Files.createTempDirectory(parent, "biowerk-pg_dump-");
+        command.add("-Fd");
+        command.add("--jobs=" + jobs);
+        command.add("--file=" + scratch.resolve("dump"));
+      } else {
+        command.add("-Fc");
+      }
+      command.add("--dbname=" + conninfoDbname(uri.database()));
+      LOG.info("postgresql: dumping {} with {}{}", uriText, tool, jobs > 1 ? " into " + scratch : "");
+      dump = PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, jobs == 1);
+      RowCounter counter = new RowCounter(connection, rowCounts ? tables : List.of(), dump.toString());
+      counter.start();
+      return new DumpStream(dump, connection, counter, facts, scratch);
+    } catch (SQLException e) {
+      cleanUp(connection, dump, scratch);
+      throw sqlFailure("cannot read the catalog of", e);
+    } catch (IOException | RuntimeException e) {
+      cleanUp(connection, dump, scratch);
+      throw e;
+    }
+  }
+
+  /** A libpq conninfo naming just the database, so any database name (even one with '=') is safe. */
+  static String conninfoDbname(String database) {
+    return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  private static void cleanUp(Connection connection, PgProcess dump, Path scratch) {
+    if (dump != null) {
+      dump.kill();
+    }
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // the connection is going away anyway
+    }
+    DirTar.deleteTree(scratch);
+  }
+
+  private PostgresSourceException sqlFailure(String what, SQLException e) {
+    PgFailure reason = PgFailure.ofSql(e);
+    String detail = e.getMessage() == null ? e.toString() : e.getMessage();
+    return new PostgresSourceException("postgresql: " + what + " " + uriText + ": " + reason.what() + ": "
+        + detail + "; " + hint(reason), uriText, reason, detail, e);
+  }
+
+  private String hint(PgFailure reason) {
+    if (reason == PgFailure.AUTHENTICATION) {
+      return reason.hint() + " (password taken from " + uri.passwordOrigin() + ")";
+    }
+    return reason.hint();
+  }
+
+  PostgresSourceException toolFailure(int status, String stderr) {
+    PgFailure reason = PgFailure.ofTool(status, stderr);
+    String output = stderr.isEmpty() ? "(no error output)" : abbreviate(stderr);
+    String how = status >= 128 ? "was killed by signal " + (status - 128) : "failed (exit status " + status + ")";
+    return new PostgresSourceException("postgresql: pg_dump of " + uriText + " " + how + ": " + reason.what()
+        + ": " + output + "; " + hint(reason), uriText, reason, stderr, null);
+  }
+
+  static String abbreviate(String text) {
+    return text.length() <= 2000 ? text : text.substring(0, 1000) + " [...] " + text.substring(text.length() - 900);
+  }
+
+  /** One table of the dump, as the catalog lists it. */
+  record TableInfo(String schema, String name, String qualified, boolean partitioned, boolean readable) {}
+
+  /** Reads the schemas and tables the dump will hold, with pg_dump's include and exclude patterns applied. */
+  private void catalog(Connection connection, List<String> schemas, List<TableInfo> tables) throws SQLException {
+    List<NamePattern> includeSchemas = uri.all("schema").stream().map(NamePattern::schema).toList();
+    List<NamePattern> excludeSchemas = uri.all("exclude-schema").stream().map(NamePattern::schema).toList();
+    List<NamePattern> includeTables = uri.all("table").stream().map(NamePattern::table).toList();
+    List<NamePattern> excludeTables = uri.all("exclude-table").stream().map(NamePattern::table).toList();
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"
+            + " AND nspname <> 'information_schema' ORDER BY 1")) {
+      while (rs.next()) {
+        String schema = rs.getString(1);
+        if (schemaIncluded(schema, includeSchemas, excludeSchemas) && includeTables.isEmpty()) {
+          schemas.add(schema);
+        }
+      }
+    }
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname,"
+            + " quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind = 'p',"
+            + " has_table_privilege(c.oid, 'SELECT')"
+            + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%'"
+            + " AND n.nspname <> 'information_schema'"
+            + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+            + " AND d.objid = c.oid AND d.deptype = 'e')"
+            + " ORDER BY 1, 2")) {
+      while (rs.next()) {
+        String schema = rs.getString(1);
+        String table = rs.getString(2);
+        boolean included = includeTables.isEmpty()
+            ? schemaIncluded(schema, includeSchemas, excludeSchemas)
+            : includeTables.stream().anyMatch(p -> p.matchesTable(schema, table, uri.user()));
+        if (included && excludeTables.stream().noneMatch(p -> p.matchesTable(schema, table, uri.user()))) {
+          tables.add(new TableInfo(schema, table, rs.getString(3), rs.getBoolean(4), rs.getBoolean(5)));
+          if (!includeTables.isEmpty() && !schemas.contains(schema)) {
+            schemas.add(schema);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean schemaIncluded(String schema, List<NamePattern> include, List<NamePattern> exclude) {
+    return (include.isEmpty() || include.stream().anyMatch(p -> p.matchesSchema(schema)))
+        && exclude.stream().noneMatch(p -> p.matchesSchema(schema));
+  }
+
+  @Override
+  public String toString() {
+    return uriText;
+  }
+
+  /** Counts each table's rows on the snapshot connection while pg_dump runs. */
+  private static final class RowCounter extends Thread {
+    private final Connection connection;
+    private final List<TableInfo> tables;
+    final Map<String, Object> counts = Collections.synchronizedMap(new LinkedHashMap<>());
+    volatile SQLException failure;
+    private volatile boolean cancelled;
+
+    RowCounter(Connection connection, List<TableInfo> tables, String dump) {
+      super("biowerk-dr-rowcount-" + dump);
+      setDaemon(true);
+      this.connection = connection;
+      this.tables = tables;
+    }
+
+    @Override
+    public void run() {
+      try (Statement st = connection.createStatement()) {
+        for (TableInfo table : tables) {
+          if (cancelled) {
+            return;
+          }
+          // A partitioned table holds no rows of its own; an unreadable one makes pg_dump fail by itself.
+          if (table.partitioned() || !table.readable()) {
+            continue;
+          }
+          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + PgNames.quote(table.schema()) + "."
+              + PgNames.quote(table.name()))) {
+            rs.next();
+            counts.put(table.qualified(), rs.getLong(1));
+          }
+        }
+      } catch (SQLException e) {
+        if (!cancelled) {
+          failure = e;
+        }
+      }
+    }
+
+    void cancel() {
+      cancelled = true;
+    }
+  }
+
+  /** The dump's bytes: pg_dump's stdout, or (jobs &gt; 1) the tar of its directory once it has finished. */
+  private final class DumpStream implements SourceStream {
+    private final PgProcess dump;
+    private final Connection connection;
+    private final RowCounter counter;
+    private final Map<String, Object> facts;
+    private final Path scratch;
+    private final InputStream stdout;
+    private final byte[] chunk;
+    private ReadableByteChannel tar;
+    private volatile boolean eof;
+    private volatile boolean closed;
+    private volatile boolean finished;
+
+    DumpStream(PgProcess dump, Connection connection, RowCounter counter, Map<String, Object> facts,
+        Path scratch) {
+      this.dump = dump;
+      this.connection = connection;
+      this.counter = counter;
+      this.facts = Collections.synchronizedMap(facts);
+      this.scratch = scratch;
+      this.stdout = scratch == null ? dump.process().getInputStream() : null;
+      this.chunk = scratch == null ? new byte[256 * 1024] : null;
+    }
+
+    @Override
+    public Map<String, Object> facts() {
+      synchronized (facts) {
+        return new LinkedHashMap<>(facts);
+      }
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      if (closed) {
+        throw new IllegalStateException("closed");
+      }
+      if (eof) {
+        return -1;
+      }
+      if (!dst.hasRemaining()) {
+        return 0;
+      }
+      int n;
+      if (scratch == null) {
+        if (dst.hasArray()) {
+          n = stdout.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+          if (n > 0) {
+            dst.position(dst.position() + n);
+          }
+        } else {
+          // Copied once, from the pipe's heap buffer into the pipeline's direct buffer.
+          n = stdout.read(chunk, 0, Math.min(chunk.length, dst.remaining()));
+          if (n > 0) {
+            dst.put(chunk, 0, n);
+          }
+        }
+      } else {
+        if (tar == null) {
+          finishDump();
+          tar = DirTar.reading(scratch.resolve("dump"));
+        }
+        n = tar.read(dst);
+      }
+      if (n < 0) {
+        eof = true;
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !closed;
+    }
+
+    /** Waits for pg_dump and the row counts; throws if either failed. */
+    private void finishDump() throws IOException {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      int status = dump.waitFor();
+      try {
+        counter.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("postgresql: interrupted while counting rows");
+      }
+      if (status != 0) {
+        PostgresSourceException failure = toolFailure(status, dump.stderr());
+        if (counter.failure != null) {
+          failure.addSuppressed(counter.failure);
+        }
+        throw failure;
+      }
+      if (counter.failure != null) {
+        throw sqlFailure("cannot count the rows of", counter.failure);
+      }
+      if (rowCounts) {
+        facts.put("rowCounts", new LinkedHashMap<>(counter.counts));
+      }
+      try {
+        connection.commit();
+      } catch (SQLException e) {
+        throw sqlFailure("cannot end the snapshot transaction on", e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        if (eof) {
+          finishDump();
+          LOG.info("postgresql: dump of {} finished", uriText);
+        } else {
+          // Closed before the end: a cancel. pg_dump is killed; its partial output is worthless.
+          counter.cancel();
+          dump.kill();
+          LOG.info("postgresql: dump of {} cancelled", uriText);
+        }
+      } finally {
+        if (!finished || counter.isAlive()) {
+          try {
+            connection.abort(Runnable::run);
+          } catch (SQLException | RuntimeException e) {
+            // aborting a connection that is already gone
+          }
+        }
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          // closing a connection that is already gone
+        }
+        if (stdout != null) {
+          stdout.close();
+        }
+        if (tar != null) {
+          tar.close();
+        }
+        DirTar.deleteTree(scratch);
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package io.biowerk.dr.postgres;
+
+import io.biowerk.dr.core.Source;
+import io.biowerk.dr.core.SourceProvider;
+import java.net.URI;
+import java.util.Set;
+
+/** Makes {@link PostgresSource}s for {@code postgresql://} and {@code postgres://} URIs. */
+public final class PostgresSourceProvider implements SourceProvider {
+
+  @Override
+  public Set<String> schemes() {
+    return PgUri.SCHEMES;
+  }
+
+  @Override
+  public Source create(URI uri) {
+    return PostgresSource.of(uri);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * BIOwerk DR for PostgreSQL: logical backups with {@code pg_dump}, restores with {@code pg_restore}, and the
+ * native and restore verification levels.
+ */
+module io.biowerk.dr.postgres {
+  requires io.biowerk.dr.core;
+  requires java.sql;
+  requires org.postgresql.jdbc;
+  requires org.apache.commons.compress;
+  requires com.google.common;
+
+  exports io.biowerk.dr.postgres;
+
+  provides io.biowerk.dr.core.SourceProvider with io.biowerk.dr.postgres.PostgresSourceProvider;
+  provides io.biowerk.dr.core.RestoreTargetProvider with io.biowerk.dr.postgres.PostgresRestoreTargetProvider;
+  provides io.biowerk.dr.core.NativeVerifier with io.biowerk.dr.postgres.PostgresVerifier;
+}
