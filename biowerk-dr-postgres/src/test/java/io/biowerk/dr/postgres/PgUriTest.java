@@ -94,7 +94,7 @@ class PgUriTest {
     assertThatThrownBy(() -> parse("postgresql://a@h/db?password=x", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("put it in PGPASSWORD or ~/.pgpass");
-    assertThatThrownBy(() -> parse("postgresql://a@h/db?jobs=0", Map.of()))
+    assertThatThrownBy(() -> PostgresSource.of(URI.create("postgresql://a@h/db?jobs=0")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("postgresql: option jobs (0) must be at least 1");
     assertThatThrownBy(() -> PgUri.parse(URI.create("mysql://h/db"), Set.of()))

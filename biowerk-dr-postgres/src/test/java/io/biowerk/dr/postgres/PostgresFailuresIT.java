@@ -132,7 +132,8 @@ class PostgresFailuresIT {
       assertRepositoryEmpty();
       // the advice works: leave the table out and the same role backs up the rest
       BackupManifest manifest = PgFixtures.backup(source(uri + "?exclude-table=secret"), repo, ring);
-      assertThat((Map<?, ?>) manifest.facts().get("rowCounts")).containsOnlyKeys("public.open_data");
+      assertThat(((Map<?, ?>) manifest.facts().get("rowCounts")).keySet().stream().map(String::valueOf))
+          .containsExactly("public.open_data");
     } finally {
       server.execute(db, "DROP OWNED BY " + role);
     }
