@@ -35,6 +35,8 @@ final class PgUri {
 
   private static final Logger LOG = LoggerFactory.getLogger(PgUri.class);
   static final Set<String> SCHEMES = Set.of("postgresql", "postgres");
+  /** libpq connection options every PostgreSQL URI may carry; JDBC and the tools get the same values. */
+  static final Set<String> CONNECTION_OPTIONS = Set.of("sslmode", "sslrootcert");
 
   private final String host;
   private final int port;
@@ -96,8 +98,8 @@ final class PgUri {
     checkArgument(!options.containsKey("password"),
         "postgresql: a password in the query would end up in logs; put it in PGPASSWORD or ~/.pgpass instead");
     for (String name : options.keySet()) {
-      checkArgument(allowed.contains(name), "postgresql: unknown option '%s' in %s; known options: %s", name,
-          redactedForm(uri), String.join(", ", new TreeSet<>(allowed)));
+      checkArgument(allowed.contains(name) || CONNECTION_OPTIONS.contains(name), "postgresql: unknown option '%s' in %s; known options: %s", name,
+          redactedForm(uri), String.join(", ", union(allowed)));
     }
     Optional<String> password = Optional.ofNullable(uriPassword);
     String origin = "the URI";
@@ -111,6 +113,12 @@ final class PgUri {
       origin = file.toString();
     }
     return new PgUri(host, port, user, database, password, password.isPresent() ? origin : "none", options);
+  }
+
+  private static TreeSet<String> union(Set<String> allowed) {
+    TreeSet<String> all = new TreeSet<>(allowed);
+    all.addAll(CONNECTION_OPTIONS);
+    return all;
   }
 
   /** Reads the libpq password file: {@code host:port:database:user:password}, {@code *} matching anything. */
@@ -316,6 +324,8 @@ final class PgUri {
     password.ifPresent(p -> props.setProperty("password", p));
     props.setProperty("ApplicationName", "biowerk-dr");
     props.setProperty("connectTimeout", "15");
+    option("sslmode").ifPresent(v -> props.setProperty("sslmode", v));
+    option("sslrootcert").ifPresent(v -> props.setProperty("sslrootcert", v));
     String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/"
         + java.net.URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20");
     return DriverManager.getConnection(url, props);
@@ -334,6 +344,8 @@ final class PgUri {
     }
     password.ifPresent(p -> env.put("PGPASSWORD", p));
     env.putIfAbsent("PGCONNECT_TIMEOUT", "15");
+    option("sslmode").ifPresent(v -> env.put("PGSSLMODE", v));
+    option("sslrootcert").ifPresent(v -> env.put("PGSSLROOTCERT", v));
     env.put("PGAPPNAME", "biowerk-dr");
     return env;
   }
