@@ -84,6 +84,10 @@ class PostgresCliIT {
     Cli.Result verify = cli.run("verify", "latest:postgres", "--level", "native");
     assertThat(verify.code()).as(verify.toString()).isEqualTo(0);
     assertThat(verify.out()).contains("pg_restore --list");
+    Cli.Result drill = cli.run("verify", "latest:postgres", "--level", "restore");
+    assertThat(drill.code()).as(drill.toString()).isEqualTo(0);
+    assertThat(drill.out()).contains("restored into scratch database biowerk_verify_")
+        .contains("within the RTO of 2 h").contains("1 table, 20000 rows: every count matches");
 
     Cli.Result restore = cli.run("restore", "latest:postgres",
         "postgresql://postgres@" + hostPort + "/" + restored + "?create=true");

@@ -365,7 +365,8 @@ public final class PostgresVerifier implements NativeVerifier {
       }
       String countText = expected.isEmpty()
           ? "no row counts were recorded at backup time (row-counts=false), so only the restore was checked"
-          : expected.size() + " tables, " + rows + " rows: every count matches the backup's";
+          : (expected.size() == 1 ? "1 table, " : expected.size() + " tables, ") + rows
+              + " rows: every count matches the backup's";
       double share = 100.0 * took.toMillis() / Math.max(1, rto.toMillis());
       String rtoText = took.compareTo(rto) <= 0
           ? String.format(java.util.Locale.ROOT, "within the RTO of %s (%.2f%% of it)", human(rto), share)
