@@ -99,5 +99,11 @@ class PostgresCliIT {
     Cli.Result again = cli.run("restore", "latest:postgres", "postgresql://postgres@" + hostPort + "/" + restored);
     assertThat(again.code()).as(again.toString()).isNotEqualTo(0);
     assertThat(again.err()).contains("postgresql: database \"" + restored + "\"").contains("use --force");
+    // the runbook's recovery: --force replaces what the backup holds, in one transaction
+    execute(restored, "DELETE FROM orders WHERE id > 10");
+    Cli.Result forced = cli.run("restore", "latest:postgres", "postgresql://postgres@" + hostPort + "/" + restored,
+        "--force");
+    assertThat(forced.code()).as(forced.toString()).isEqualTo(0);
+    assertThat(query(restored, checksum)).isEqualTo(query(source, checksum));
   }
 }

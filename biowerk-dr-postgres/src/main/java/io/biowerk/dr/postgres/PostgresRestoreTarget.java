@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>URI: {@code postgresql://user@host:port/dbname?options}; options: {@code create=true} (create the
  * database when missing, through the maintenance database {@code maintenance-db}, {@code postgres} by
- * default; an aborted or failed restore drops it again), {@code clean=true} ({@code --clean --if-exists}),
+ * default; an aborted or failed restore drops it again), {@code clean=true|false} ({@code --clean
+ * --if-exists}: drop the objects the backup holds before recreating them; on by default when a forced restore
+ * meets a database that holds tables, so {@code --force} replaces them, in the same single transaction),
  * {@code no-owner=true}, {@code no-privileges=true}, {@code single-transaction=false}, {@code jobs=N}
  * (directory-format backups only; implies no single transaction), {@code pg-restore=/path}, {@code temp-dir}
  * (where a directory-format backup is unpacked). A database that holds user tables is refused unless the
@@ -52,7 +54,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   private final String uriText;
   private final boolean force;
   private final boolean create;
-  private final boolean clean;
+  private final Optional<Boolean> clean;
   private final boolean noOwner;
   private final boolean noPrivileges;
   private final boolean singleTransaction;
@@ -73,7 +75,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     this.uriText = uriText;
     this.force = force;
     this.create = create;
-    this.clean = uri.flag("clean", false);
+    this.clean = uri.option("clean").map(v -> uri.flag("clean", false));
     this.noOwner = noOwner;
     this.noPrivileges = noPrivileges;
     this.singleTransaction = uri.flag("single-transaction", true);
@@ -143,6 +145,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         }
       }
       PgTools.Tool tool = findTool(manifest, serverVersionNum);
+      boolean cleanFirst = clean.orElse(false);
       if (!exists) {
         if (!create) {
           throw new PostgresRestoreException("postgresql: database \"" + uri.database() + "\" does not exist on "
@@ -160,13 +163,15 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         long tables = userTables(uri);
         if (tables > 0 && !force) {
           throw new TargetNotEmptyException("postgresql: database \"" + uri.database() + "\" on " + uri.server()
-              + " already holds " + tables + " table(s); use --force to restore into it anyway (with ?clean=true"
-              + " to drop the objects the backup holds first), or restore into a new database with ?create=true",
+              + " already holds " + tables + " table(s); use --force to replace the objects the backup holds"
+              + " (dropped and recreated in one transaction), or restore into a new database with ?create=true",
               uriText);
         }
+        // Forced over existing tables: replace what the backup holds (in the same transaction as the load).
+        cleanFirst = clean.orElse(tables > 0);
       }
-      return directory ? new DirectoryRestore(tool, manifest, created) : new StreamRestore(tool, manifest,
-          created);
+      return directory ? new DirectoryRestore(tool, manifest, created, cleanFirst)
+          : new StreamRestore(tool, manifest, created, cleanFirst);
     } catch (SQLException e) {
       if (created) {
         dropQuietly(uri.database());
@@ -252,7 +257,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         + reason.what() + ": " + output + applied + "; " + reason.hint(), uriText, reason, stderr, null);
   }
 
-  private List<String> command(PgTools.Tool tool, boolean directory) {
+  private List<String> command(PgTools.Tool tool, boolean directory, boolean clean) {
     List<String> command = new ArrayList<>();
     command.add(tool.path().toString());
     command.addAll(uri.toolConnectionArgs());
@@ -290,10 +295,12 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     private final byte[] chunk = new byte[256 * 1024];
     private boolean done;
 
-    StreamRestore(PgTools.Tool tool, BackupManifest manifest, boolean created) throws IOException {
+    StreamRestore(PgTools.Tool tool, BackupManifest manifest, boolean created, boolean clean)
+        throws IOException {
       this.created = created;
       LOG.info("postgresql: restoring {} into {} with {}", manifest.id(), uriText, tool);
-      this.restore = PgProcess.start(command(tool, false), uri.toolEnvironment(System.getenv()), true, false);
+      this.restore = PgProcess.start(command(tool, false, clean), uri.toolEnvironment(System.getenv()), true,
+          false);
       this.stdin = restore.process().getOutputStream();
     }
 
@@ -370,13 +377,16 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   private final class DirectoryRestore implements PendingWrite {
     private final PgTools.Tool tool;
     private final boolean created;
+    private final boolean clean;
     private final Path scratch;
     private final FileChannel spool;
     private boolean done;
 
-    DirectoryRestore(PgTools.Tool tool, BackupManifest manifest, boolean created) throws IOException {
+    DirectoryRestore(PgTools.Tool tool, BackupManifest manifest, boolean created, boolean clean)
+        throws IOException {
       this.tool = tool;
       this.created = created;
+      this.clean = clean;
       Path parent = tempDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
       this.scratch = Files.createTempDirectory(parent, "biowerk-pg_restore-");
       this.spool = FileChannel.open(scratch.resolve("dump.tar"), StandardOpenOption.CREATE_NEW,
@@ -415,7 +425,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
           DirTar.extract(in, dir);
         }
         Files.delete(scratch.resolve("dump.tar"));
-        List<String> command = command(tool, true);
+        List<String> command = command(tool, true, clean);
         command.add(dir.toString());
         PgProcess restore = PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, false);
         int status = restore.waitFor();

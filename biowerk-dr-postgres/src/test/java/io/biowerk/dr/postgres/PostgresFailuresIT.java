@@ -198,11 +198,11 @@ class PostgresFailuresIT {
     BackupManifest manifest = PgFixtures.backup(source(server.uri(db)), repo, ring);
     String target = server.createDatabase("clash");
     databases.add(target);
-    // same name as a table in the backup, different shape: pg_restore's CREATE TABLE fails
+    // same name as a table in the backup, different shape, and clean turned off: pg_restore's CREATE TABLE fails
     server.execute(target, "CREATE TABLE public.secret (other int)");
     server.execute(target, "INSERT INTO public.secret VALUES (42)");
     assertThatThrownBy(() -> RestoreJob.of(repo, manifest, ring,
-        Sources.targetForUri(URI.create(server.uri(target)), true)).run())
+        Sources.targetForUri(URI.create(server.uri(target) + "?clean=false"), true)).run())
         .isInstanceOf(PostgresRestoreException.class)
         .hasMessageStartingWith("postgresql: pg_restore into postgresql://" + server.user + "@")
         .hasMessageContaining("failed (exit status 1)")

@@ -210,19 +210,21 @@ class PostgresRoundTripIT {
   }
 
   @Test
-  void aDatabaseWithTablesIsRefusedWithoutForceAndRestoredOverWithForceAndClean() throws Exception {
+  void aDatabaseWithTablesIsRefusedWithoutForceAndReplacedWithForce() throws Exception {
     String target = track(server.createDatabase("busy"));
     server.execute(target, "CREATE TABLE keep_me (id int)");
+    // an older shape of a table the backup holds: a forced restore replaces it
+    server.execute(target, "CREATE TABLE public.customers (id int, stale text)");
+    server.execute(target, "INSERT INTO public.customers VALUES (1, 'old')");
     assertThatThrownBy(() -> RestoreJob.of(repo, manifest, ring,
         Sources.targetForUri(URI.create(server.uri(target)), false)).run())
         .isInstanceOf(TargetNotEmptyException.class)
         .hasMessageStartingWith("postgresql: database \"" + target + "\" on ")
-        .hasMessageContaining("already holds 1 table(s)")
+        .hasMessageContaining("already holds 2 table(s)")
         .hasMessageContaining("use --force");
-    assertThat(server.query(target, "SELECT relname FROM pg_class WHERE relname = 'customers'")).isEmpty();
+    assertThat(server.query(target, "SELECT stale FROM public.customers")).containsExactly("old");
 
-    RestoreJob.of(repo, manifest, ring,
-        Sources.targetForUri(URI.create(server.uri(target) + "?clean=true"), true)).run();
+    RestoreJob.of(repo, manifest, ring, Sources.targetForUri(URI.create(server.uri(target)), true)).run();
     Map<String, String> sums = PgFixtures.checksums(server, target);
     sums.remove("public.keep_me");
     assertThat(sums).isEqualTo(sourceSums);
