@@ -118,7 +118,9 @@ public final class RedisRestoreTarget implements RestoreTarget {
         LOG.warn("redis: flushing {} before the restore ({} keys, {} function libraries)", endpoint.redacted(),
             keys, functions);
         c.callOk("FLUSHALL");
-        c.callOk("FUNCTION", "FLUSH");
+        if (functions > 0) {
+          c.callOk("FUNCTION", "FLUSH"); // only servers with functions (7.0+) know the command
+        }
       }
       return new Write(c, manifest, version);
     } catch (IOException | RuntimeException e) {
