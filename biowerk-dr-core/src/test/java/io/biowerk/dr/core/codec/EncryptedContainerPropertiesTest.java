@@ -286,4 +286,13 @@ class EncryptedContainerPropertiesTest {
     assertThatThrownBy(() -> EncryptionCodec.encryptingWith(MasterKey.generate("k"), RING, 1023))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1023");
   }
+
+  @Test
+  void aDecryptOnlyCodecRefusesToEncrypt() {
+    EncryptionCodec decryptOnly = EncryptionCodec.decryptingWith(RING);
+    assertThatThrownBy(() -> decryptOnly.encode(Channels.newChannel(new ByteArrayOutputStream())))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("only decrypts");
+    assertThatThrownBy(decryptOnly::keyId).isInstanceOf(IllegalStateException.class);
+    assertThat(decryptOnly.toString()).isEqualTo("aes-256-gcm(decrypt)");
+  }
 }
