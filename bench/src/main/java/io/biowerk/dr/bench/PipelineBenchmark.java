@@ -43,8 +43,8 @@ public class PipelineBenchmark {
   /** Input bytes per benchmark operation. */
   public static final long BYTES_PER_OP = BenchSupport.SAMPLE_SIZE;
 
-  /** zstd worker threads: 0 compresses on the calling thread, 2 uses two zstd workers. */
-  @Param({"0", "2"})
+  /** zstd worker threads: 0 compresses on the calling thread, 1 on one zstd worker, 2 on two. */
+  @Param({"0", "1", "2"})
   public int workers;
 
   private byte[] sample;
