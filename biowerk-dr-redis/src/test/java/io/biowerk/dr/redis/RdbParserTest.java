@@ -116,6 +116,82 @@ class RdbParserTest {
         .hasMessageContaining("key 'x' (type-42) in db 3: value type 42 is not known");
   }
 
+  /** A ziplist of short strings (the pre-7.0 encoding of small lists, hashes and sorted sets). */
+  static byte[] ziplist(String... entries) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    int prev = 0;
+    for (String e : entries) {
+      byte[] b = e.getBytes(StandardCharsets.US_ASCII);
+      body.write(prev); // previous entry length, 1 byte
+      body.write(b.length); // 00pppppp: 6-bit string length
+      body.writeBytes(b);
+      prev = 2 + b.length;
+    }
+    body.write(0xff);
+    byte[] content = body.toByteArray();
+    byte[] zl = new byte[10 + content.length];
+    zl[0] = (byte) zl.length;
+    zl[8] = (byte) entries.length;
+    System.arraycopy(content, 0, zl, 10, content.length);
+    return zl;
+  }
+
+  static byte[] intset16(int... values) {
+    byte[] b = new byte[8 + 2 * values.length];
+    b[0] = 2;
+    b[4] = (byte) values.length;
+    for (int i = 0; i < values.length; i++) {
+      b[8 + 2 * i] = (byte) values[i];
+      b[9 + 2 * i] = (byte) (values[i] >>> 8);
+    }
+    return b;
+  }
+
+  static byte[] zipmap(String key, String value) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.write(1);
+    b.write(key.length());
+    b.writeBytes(key.getBytes(StandardCharsets.US_ASCII));
+    b.write(value.length());
+    b.write(0); // free bytes
+    b.writeBytes(value.getBytes(StandardCharsets.US_ASCII));
+    b.write(0xff);
+    return b.toByteArray();
+  }
+
+  @Test
+  void legacyEncodingsOfOlderRedisParse() throws IOException {
+    byte[] rdb = rdb(7,
+        "l".getBytes(), payload(10, rdbString(ziplist("a", "bb", "ccc")), 7),
+        "h".getBytes(), payload(13, rdbString(ziplist("f", "v")), 7),
+        "i".getBytes(), payload(11, rdbString(intset16(1, 2, 300)), 7),
+        "m".getBytes(), payload(9, rdbString(zipmap("k", "val")), 7),
+        "q".getBytes(), payload(14, concat(new byte[] {1}, rdbString(ziplist("x", "y"))), 7));
+    RdbSummary summary = RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {});
+    assertThat(summary.version()).isEqualTo(7);
+    assertThat(summary.types()).containsOnlyKeys("list-ziplist", "hash-ziplist", "set-intset", "hash-zipmap",
+        "list-quicklist");
+  }
+
+  @Test
+  void damagedLegacyEncodingsAreNamed() throws IOException {
+    byte[] odd = rdb(7, "h".getBytes(), payload(13, rdbString(ziplist("f", "v", "w")), 7));
+    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(odd)).parse(new RdbVisitor() {}))
+        .isInstanceOf(IntegrityException.class).hasMessageContaining("odd number of entries (3)");
+    byte[] intset = intset16(1, 2);
+    intset[4] = 3; // claims three elements
+    byte[] short3 = rdb(7, "i".getBytes(), payload(11, rdbString(intset), 7));
+    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(short3)).parse(new RdbVisitor() {}))
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("intset of 3 elements of 2 bytes cannot be 12 bytes long");
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
   @Test
   void notAnRdbAtAll() {
     byte[] text = "hello world, not redis".getBytes();

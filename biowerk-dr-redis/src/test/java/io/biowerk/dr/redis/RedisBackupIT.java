@@ -357,6 +357,85 @@ class RedisBackupIT {
     }
   }
 
+  @Test
+  void damagedOrShortSnapshotsFromTheServerCommitNothing() throws Exception {
+    RedisServers.Server small = servers.start();
+    Datasets.loadVaried(small, 500, 10_000);
+    byte[] rdb = snapshot(small);
+    byte[] flipped = rdb.clone();
+    flipped[RdbSamples.indexOf(flipped, "value-400".getBytes()) + 6] = 'Z';
+    for (boolean marked : new boolean[] {false, true}) {
+      try (FakeMaster master = new FakeMaster(flipped, marked, flipped.length)) {
+        assertThatThrownBy(() -> backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port()))))
+            .as("damaged, marked=%s", marked).isInstanceOf(SourceFailedException.class)
+            .hasMessageContaining("redis: RDB checksum mismatch").hasMessageContaining("nothing was kept");
+      }
+      try (FakeMaster master = new FakeMaster(rdb, marked, rdb.length / 2)) {
+        assertThatThrownBy(() -> backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port()))))
+            .as("cut, marked=%s", marked).isInstanceOf(SourceFailedException.class)
+            .hasMessageContaining("closed the connection after").hasMessageContaining("nothing was kept");
+      }
+      try (FakeMaster master = new FakeMaster(rdb, marked, rdb.length)) {
+        BackupManifest good = backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port())));
+        assertThat(good.facts()).containsEntry("transfer", marked ? "diskless" : "disk")
+            .containsEntry("replicationId", "5f3c0000000000000000000000000000000000aa");
+        assertThat(good.rawSize()).isEqualTo(rdb.length);
+        sink.delete(good.manifestKey());
+        sink.delete(good.sha256Key());
+        sink.delete(good.dataKey());
+      }
+    }
+    assertThat(sink.list("")).as("nothing committed by the failed runs").isEmpty();
+  }
+
+  @Test
+  void serverKilledDuringADisklessTransferCommitsNothing() throws Exception {
+    RedisServers.Server doomed = servers.start("repl-diskless-sync yes");
+    try (Datasets.Loader l = new Datasets.Loader(doomed.connect())) {
+      byte[] value = new byte[1 << 20];
+      new java.util.Random(8).nextBytes(value);
+      for (int i = 0; i < 60; i++) {
+        value[0] = (byte) i;
+        l.cmd("SET", "blob:" + i, value);
+      }
+    }
+    BackupJob job = BackupJob.of(RedisSource.of(doomed.uri())).codecs(ZstdCodec.defaults()).sinks(sink)
+        .buffers(2, 64 * 1024)
+        .listener(progress -> {
+          if (progress.bytesIn() > 0 && doomed.process.isAlive()) {
+            doomed.kill();
+          }
+        }).build();
+    assertThatThrownBy(job::run).isInstanceOf(SourceFailedException.class)
+        .hasMessageContaining("before the end mark").hasMessageContaining("nothing was kept");
+    assertThat(sink.list("")).isEmpty();
+  }
+
+  @Test
+  void scanModeSelectsDatabasesAndLfuCountersSurviveTheRestore() throws Exception {
+    RedisServers.Server lfu = servers.start("maxmemory-policy allkeys-lfu");
+    try (Datasets.Loader l = new Datasets.Loader(lfu.connect())) {
+      l.cmd("SET", "hot", "1");
+      for (int i = 0; i < 50; i++) {
+        l.cmd("GET", "hot");
+      }
+      l.cmd("SELECT", 1);
+      l.cmd("SET", "other", "2");
+    }
+    BackupManifest only1 = backup(RedisSource.of(lfu.uri("mode=scan&db=1")));
+    assertThat(only1.facts()).containsEntry("keys", Map.of("1", 1L));
+
+    BackupManifest synced = backup(RedisSource.of(lfu.uri()));
+    RedisServers.Server target = servers.start("maxmemory-policy allkeys-lfu");
+    restore(synced, target.uri(), false);
+    try (RespConnection a = lfu.connect(); RespConnection b = target.connect()) {
+      long before = (Long) a.callOk("OBJECT", "FREQ", "hot");
+      assertThat(before).isGreaterThan(5);
+      assertThat((Long) b.callOk("OBJECT", "FREQ", "hot")).as("LFU counter restored with FREQ")
+          .isBetween(before - 2, before);
+    }
+  }
+
   /** The raw RDB a sync backup of {@code server} produces. */
   static byte[] snapshot(RedisServers.Server server) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
