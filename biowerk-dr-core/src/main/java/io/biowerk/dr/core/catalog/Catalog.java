@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Data objects with no manifest (a crashed run), manifests superseded by a copy of the same backup in a
  *       higher tier (an interrupted promotion), stale in-progress markers and, on a {@link LocalSink},
  *       temp files of writes that never committed are {@link #orphans()}, cleaned by {@link #cleanOrphans}.
+ *       Only files named after a backup id ({@code <source>_<YYYYMMDD>_<HHMMSS>.*}) can be orphans: anything
+ *       else an operator keeps in the repository is left alone.
  *   <li>An in-progress marker older than {@link #staleAfter(Duration) the staleness limit} (24 hours by
  *       default) is the leftover of a crashed run: reported (WARN, orphans, {@link #markers}) but not honoured.
  * </ul>
@@ -63,6 +65,8 @@ public final class Catalog {
 
   private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
   private static final Pattern ID = Pattern.compile("(.+)_\\d{8}_\\d{6}(-\\d+)?");
+  /** A file named after a backup id: only such files can be a crashed run's leftovers. */
+  private static final Pattern BACKUP_FILE = Pattern.compile("[a-z0-9][a-z0-9_-]*_\\d{8}_\\d{6}(-\\d+)?\\..+");
   private static final Set<String> NOT_BACKUP_FOLDERS =
       Set.of(BackupLayout.WAL, BackupLayout.OPLOG, BackupLayout.IN_PROGRESS);
 
@@ -149,7 +153,7 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed or read
    */
   public Listing scan() throws IOException {
-    return scan("", clock.instant());
+    return scan("", clock.instant(), true);
   }
 
   /**
@@ -158,7 +162,7 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed or read
    */
   public Listing scan(String source) throws IOException {
-    return scan(BackupLayout.checkSourceName(source) + "/", clock.instant());
+    return scan(BackupLayout.checkSourceName(source) + "/", clock.instant(), true);
   }
 
   /**
@@ -167,7 +171,7 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed or read
    */
   public List<BackupRecord> list() throws IOException {
-    return scan().backups();
+    return scan("", clock.instant(), false).backups();
   }
 
   /**
@@ -176,7 +180,7 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed or read
    */
   public List<BackupRecord> list(String sourceName) throws IOException {
-    return scan(sourceName).backups().stream()
+    return scan(BackupLayout.checkSourceName(sourceName) + "/", clock.instant(), false).backups().stream()
         .filter(b -> b.manifest().sourceName().equals(sourceName)).toList();
   }
 
@@ -212,7 +216,7 @@ public final class Catalog {
     // An id starts with its source's name, so usually one folder is enough to look in.
     Matcher matcher = ID.matcher(id);
     if (matcher.matches() && isSourceName(matcher.group(1))) {
-      Optional<BackupRecord> found = find(scan(matcher.group(1)).backups(), id);
+      Optional<BackupRecord> found = find(scan(matcher.group(1) + "/", clock.instant(), false).backups(), id);
       if (found.isPresent()) {
         return found.get();
       }
@@ -281,7 +285,7 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed or read
    */
   public List<String> corrupt() throws IOException {
-    return scan().corrupt();
+    return scan("", clock.instant(), false).corrupt();
   }
 
   /**
@@ -306,7 +310,7 @@ public final class Catalog {
   public int cleanOrphans(Duration grace, Instant now) throws IOException {
     checkArgument(grace != null && !grace.isNegative(), "grace period (%s) may not be negative", grace);
     requireNonNull(now, "now");
-    Listing listing = scan("", now);
+    Listing listing = scan("", now, true);
     Set<String> busy = new HashSet<>();
     for (Marker marker : listing.markers()) {
       if (!marker.stale()) {
@@ -390,7 +394,8 @@ public final class Catalog {
     return markers;
   }
 
-  private Listing scan(String prefix, Instant now) throws IOException {
+  /** One listing; {@code temps}: also walk a local sink for temp files (a second walk of the tree). */
+  private Listing scan(String prefix, Instant now, boolean temps) throws IOException {
     List<StoredObject> objects = sink.list(prefix);
     Map<String, StoredObject> byKey = new HashMap<>(objects.size() * 2);
     List<StoredObject> manifests = new ArrayList<>();
@@ -468,7 +473,9 @@ public final class Catalog {
         .map(k -> k.substring(0, k.length() - BackupManifest.MANIFEST_SUFFIX.length())).toList();
     List<StoredObject> orphans = new ArrayList<>();
     for (StoredObject object : byKey.values()) {
-      if (!owned.contains(object.key()) && !underCorrupt(object.key(), corruptPrefixes)) {
+      String name = object.key().substring(object.key().lastIndexOf('/') + 1);
+      if (!owned.contains(object.key()) && !underCorrupt(object.key(), corruptPrefixes)
+          && BACKUP_FILE.matcher(name).matches()) {
         orphans.add(object);
       }
     }
@@ -479,7 +486,7 @@ public final class Catalog {
         orphans.add(new StoredObject(marker.key(), 0, marker.startedAt()));
       }
     }
-    if (sink instanceof LocalSink local) {
+    if (temps && sink instanceof LocalSink local) {
       for (StoredObject temp : local.abandonedTempFiles()) {
         String key = temp.key().replace(java.io.File.separatorChar, '/');
         if (key.startsWith(prefix)) {

@@ -146,7 +146,9 @@ public final class Retention {
    * of which the catalog lists the higher tier and reports the other's objects as orphans.
    *
    * <p>The repository is read again first: backups already gone or already in their tier are left alone, so
-   * applying a plan twice changes nothing, and an interrupted apply is finished by applying again. The safety
+   * applying a plan twice changes nothing, and an interrupted apply is finished by applying again; objects an
+   * interrupted deletion left behind (its manifest already gone) are orphans for
+   * {@link Catalog#cleanOrphans}. The safety
    * rules are checked again against what the repository holds now; decisions they forbid are skipped and
    * reported.
    *

@@ -69,7 +69,7 @@ public final class Verifier {
   /**
    * Verifies the backup {@code manifest} describes at {@code level}.
    *
-   * @param keys the key ring to decrypt with; not used at {@link VerificationLevel#STORED}
+   * @param keys the key ring to decrypt with; not used at {@link VerificationLevel#STORED}; null for none
    * @param options options for the native verifier ({@code scratch-uri} for a restore test)
    * @param clock the clock the result's time is read from
    * @return the result; {@code passed == false} means the backup's bytes are damaged or unusable
@@ -90,9 +90,7 @@ public final class Verifier {
       // Looked up first: a missing adapter is a set-up error, found before reading gigabytes.
       nativeVerifier = nativeVerifier(manifest.sourceKind(), level);
     }
-    if (level != VerificationLevel.STORED) {
-      requireNonNull(keys, "keys");
-    }
+    KeyRing ring = keys == null ? KeyRing.empty() : keys;
     long start = System.nanoTime();
     String detail;
     try {
@@ -102,12 +100,12 @@ public final class Verifier {
           detail = "stored: " + manifest.storedSize() + " bytes, SHA-256 " + manifest.storedSha256() + " matches";
           break;
         case DECODE:
-          long raw = decodeAll(sink, manifest, keys);
+          long raw = decodeAll(sink, manifest, ring);
           detail = "decode: " + raw + " bytes decoded, raw SHA-256 " + manifest.rawSha256()
               + " and stored SHA-256 match";
           break;
         default:
-          detail = verifyNatively(sink, manifest, keys, level, options, nativeVerifier);
+          detail = verifyNatively(sink, manifest, ring, level, options, nativeVerifier);
           break;
       }
     } catch (WrongKeyException e) {

@@ -123,6 +123,20 @@ class CatalogTest {
   }
 
   @Test
+  void filesThatAreNotNamedAfterABackupAreNeverOrphans() throws Exception {
+    Backups.write(sink, "postgres", T0, "daily");
+    sink.put("postgres/daily/README.txt", new byte[3]);
+    sink.put("postgres/wal/000000010000000000000001", new byte[16]);
+    sink.put("postgres/wal/postgres_20240101_000000.bin", new byte[16]);
+    sink.put("notes.md", new byte[3]);
+    Catalog catalog = Catalog.of(sink);
+
+    assertThat(catalog.orphans()).isEmpty();
+    assertThat(catalog.cleanOrphans(Duration.ZERO, T0.plus(Duration.ofDays(365)))).isZero();
+    assertThat(sink.list("")).hasSize(3 + 4);
+  }
+
+  @Test
   void orphansOfASourceWithABackupInProgressAreNotCleaned() throws Exception {
     sink.put("postgres/daily/postgres_20240116_020000.bin", new byte[100]);
     sink.touch("postgres/daily/postgres_20240116_020000.bin", T0.minus(Duration.ofDays(2)));
