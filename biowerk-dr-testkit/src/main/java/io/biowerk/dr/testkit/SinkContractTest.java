@@ -203,13 +203,14 @@ public abstract class SinkContractTest {
   }
 
   @Test
-  void writingAfterCommitThrowsIllegalStateException() throws Exception {
+  void writingOrCommittingAgainAfterCommitThrowsIllegalStateException() throws Exception {
     try (PendingWrite out = sink().openWrite("done/object.txt")) {
       ByteChannels.writeFully(out, ByteBuffer.wrap(utf8("done")));
       out.commit();
       assertThat(out.isOpen()).isFalse();
       assertThatThrownBy(() -> out.write(ByteBuffer.wrap(utf8("more")))).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("closed");
+      assertThatThrownBy(out::commit).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
     assertThat(read(sink(), "done/object.txt")).asString(StandardCharsets.UTF_8).isEqualTo("done");
   }
