@@ -124,6 +124,33 @@ class VerifyCommandTest {
     assertThat(dir.resolve("nowhere")).doesNotExist();
   }
 
+  @Test
+  void nativeLevelUsesTheVerifierOfTheSourceKindOrSaysWhichModuleIsMissing() throws Exception {
+    Path docs = Files.createDirectories(cli.work.resolve("docs"));
+    Files.writeString(docs.resolve("plan.md"), "# plan\n");
+    assertThat(cli.run("backup", "docs").code()).isEqualTo(0);
+    Cli.Result files = cli.run("verify", "latest:docs", "--level", "native");
+    assertThat(files.code()).as(files.toString()).isEqualTo(0);
+    assertThat(files.out()).startsWith("ok      docs_").contains("  native  ");
+
+    // The fixtures' source kind ("bytes") has no native verifier on the class path.
+    Cli.Result none = cli.run("verify", newer.id(), "--level", "native");
+    assertThat(none.code()).as(none.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(none.err()).contains("no native verifier for source kind 'bytes'").contains("verify at level 'decode'");
+  }
+
+  @Test
+  void anUnreadableManifestIsReportedNotHidden() throws Exception {
+    Files.writeString(cli.defaultRepo().resolve(older.manifestKey()), "{ not json");
+    Cli.Result list = cli.run("list");
+    assertThat(list.code()).as(list.toString()).isEqualTo(0);
+    assertThat(list.out()).contains(newer.id()).doesNotContain(older.id());
+    assertThat(list.err()).contains("1 manifest(s) cannot be used").contains(older.manifestKey());
+    Cli.Result verify = cli.run("verify", older.id());
+    assertThat(verify.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(verify.err()).contains(older.id());
+  }
+
   static void flipOneByte(Path file) throws Exception {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer one = ByteBuffer.allocate(1);
