@@ -182,7 +182,9 @@ public final class RdbParser {
           break;
       }
       int type = opcode;
-      where = "a key of type " + typeName(type);
+      where = null; // a key of currentType: built only if an error needs it
+      currentType = type;
+      currentDb = db;
       byte[] key;
       if (wantsKeys) {
         key = readString();
@@ -525,7 +527,7 @@ public final class RdbParser {
 
   private String where() {
     if (currentKey == null) {
-      return where;
+      return where != null ? where : "a key of type " + typeName(currentType) + " in db " + currentDb;
     }
     if (currentKey == SKIPPED) {
       return "a key of type " + typeName(currentType) + " in db " + currentDb;
