@@ -8,7 +8,6 @@ import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupNotFoundException;
 import io.biowerk.dr.core.BackupRecord;
-import io.biowerk.dr.core.CorruptManifestException;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.Sink;
@@ -16,6 +15,7 @@ import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +29,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -76,31 +80,49 @@ public final class Catalog {
     return byTime != 0 ? byTime : b.id().compareTo(a.id());
   };
 
+  /** How many small documents are read at once by default: a remote sink answers each get in a round trip. */
+  public static final int DEFAULT_READ_PARALLELISM = 8;
+
+  /** Below this many documents, reading them one after the other is cheaper than starting threads. */
+  private static final int PARALLEL_THRESHOLD = 32;
+
   private final Sink sink;
   private final Clock clock;
   private final Duration staleAfter;
+  private final int readParallelism;
 
-  private Catalog(Sink sink, Clock clock, Duration staleAfter) {
+  private Catalog(Sink sink, Clock clock, Duration staleAfter, int readParallelism) {
     this.sink = requireNonNull(sink, "sink");
     this.clock = requireNonNull(clock, "clock");
     this.staleAfter = requireNonNull(staleAfter, "staleAfter");
+    this.readParallelism = readParallelism;
   }
 
   /** A catalog over the repository in {@code sink}. */
   public static Catalog of(Sink sink) {
-    return new Catalog(sink, Clock.systemUTC(), DEFAULT_STALE_AFTER);
+    return new Catalog(sink, Clock.systemUTC(), DEFAULT_STALE_AFTER, DEFAULT_READ_PARALLELISM);
   }
 
   /** The same catalog reading the time from {@code clock} (for marker staleness). */
   public Catalog withClock(Clock clock) {
-    return new Catalog(sink, clock, staleAfter);
+    return new Catalog(sink, clock, staleAfter, readParallelism);
   }
 
   /** The same catalog taking in-progress markers older than {@code limit} for crash leftovers. */
   public Catalog staleAfter(Duration limit) {
     checkArgument(limit != null && !limit.isNegative() && !limit.isZero(),
         "staleness limit (%s) must be positive", limit);
-    return new Catalog(sink, clock, limit);
+    return new Catalog(sink, clock, limit, readParallelism);
+  }
+
+  /**
+   * The same catalog reading up to {@code threads} manifests and verification records at once (8 by
+   * default; 1 reads them one after the other on the calling thread). Listing a remote repository costs one
+   * round trip per backup, so this is what keeps listing 10,000 backups in S3 in seconds.
+   */
+  public Catalog readParallelism(int threads) {
+    checkArgument(threads >= 1, "read parallelism (%s) must be at least 1", threads);
+    return new Catalog(sink, clock, staleAfter, threads);
   }
 
   /** The sink this catalog reads. */
@@ -417,19 +439,20 @@ public final class Catalog {
 
     List<String> corrupt = new ArrayList<>();
     Map<String, BackupManifest> winners = new LinkedHashMap<>();
-    for (StoredObject object : manifests) {
-      String key = object.key();
-      String expectedDataKey = key.substring(0, key.length() - BackupManifest.MANIFEST_SUFFIX.length());
-      BackupManifest manifest;
-      try {
-        manifest = Manifests.parse(sink.get(key), sink + " " + key);
-      } catch (ObjectNotFoundException e) {
+    List<String> manifestKeys = manifests.stream().map(StoredObject::key).toList();
+    Map<String, Read<BackupManifest>> parsed = read(manifestKeys, Manifests::parse);
+    for (String key : manifestKeys) {
+      Read<BackupManifest> read = parsed.get(key);
+      if (read.missing()) {
         continue; // deleted since the listing (a prune running beside us)
-      } catch (CorruptManifestException e) {
-        LOG.warn("catalog: skipping {}: {}", key, e.getMessage());
+      }
+      if (read.failure() != null) {
+        LOG.warn("catalog: skipping {}: {}", key, read.failure().getMessage());
         corrupt.add(key);
         continue;
       }
+      String expectedDataKey = key.substring(0, key.length() - BackupManifest.MANIFEST_SUFFIX.length());
+      BackupManifest manifest = read.value();
       if (!manifest.dataKey().equals(expectedDataKey) && byKey.containsKey(expectedDataKey)) {
         // Moved by hand together with its data: the data beside the manifest is the one it describes.
         manifest = manifest.withDataKey(expectedDataKey);
@@ -447,6 +470,14 @@ public final class Catalog {
     }
 
     Set<String> owned = new HashSet<>();
+    List<String> verifyKeys = new ArrayList<>();
+    for (BackupManifest manifest : winners.values()) {
+      String verifyKey = manifest.dataKey() + Verifications.SUFFIX;
+      if (byKey.containsKey(verifyKey)) {
+        verifyKeys.add(verifyKey);
+      }
+    }
+    Map<String, Read<List<VerificationResult>>> histories = read(verifyKeys, Verifications::parse);
     List<BackupRecord> backups = new ArrayList<>(winners.size());
     for (BackupManifest manifest : winners.values()) {
       String dataKey = manifest.dataKey();
@@ -456,14 +487,11 @@ public final class Catalog {
       String verifyKey = dataKey + Verifications.SUFFIX;
       owned.add(verifyKey);
       List<VerificationResult> verifications = List.of();
-      if (byKey.containsKey(verifyKey)) {
-        try {
-          verifications = Verifications.parse(sink.get(verifyKey), sink + " " + verifyKey);
-        } catch (ObjectNotFoundException e) {
-          verifications = List.of();
-        } catch (IOException e) {
-          LOG.warn("{}", e.getMessage());
-        }
+      Read<List<VerificationResult>> history = histories.get(verifyKey);
+      if (history != null && history.failure() != null) {
+        LOG.warn("{}", history.failure().getMessage());
+      } else if (history != null && !history.missing()) {
+        verifications = history.value();
       }
       backups.add(new BackupRecord(manifest, verifications));
     }
@@ -498,6 +526,72 @@ public final class Catalog {
     corrupt.sort(Comparator.naturalOrder());
     markers.sort(Comparator.comparing(Marker::startedAt));
     return new Listing(backups, corrupt, orphans, markers);
+  }
+
+  /** A small document read from the sink: parsed, missing (deleted since the listing), or unparseable. */
+  private record Read<T>(T value, boolean missing, IOException failure) {}
+
+  /** Parses a small document; {@code location} names it in messages. */
+  private interface Parser<T> {
+    T parse(byte[] bytes, String location) throws IOException;
+  }
+
+  /**
+   * Reads and parses {@code keys}, several at once when there are many. A document that does not parse is a
+   * {@link Read#failure()}; a sink that cannot be read fails the whole call.
+   */
+  private <T> Map<String, Read<T>> read(List<String> keys, Parser<T> parser) throws IOException {
+    Map<String, Read<T>> results = new HashMap<>(keys.size() * 2);
+    if (keys.size() < PARALLEL_THRESHOLD || readParallelism == 1) {
+      for (String key : keys) {
+        results.put(key, readOne(key, parser));
+      }
+      return results;
+    }
+    int threads = Math.min(readParallelism, keys.size() / (PARALLEL_THRESHOLD / 2));
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(threads, 1), runnable -> {
+      Thread thread = new Thread(runnable, "biowerk-dr-catalog-read");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<Future<Read<T>>> futures = new ArrayList<>(keys.size());
+      for (String key : keys) {
+        futures.add(pool.submit(() -> readOne(key, parser)));
+      }
+      for (int i = 0; i < keys.size(); i++) {
+        results.put(keys.get(i), futures.get(i).get());
+      }
+      return results;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("catalog: interrupted while reading manifests of " + sink);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IOException("catalog: reading manifests of " + sink + " failed: " + cause, cause);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private <T> Read<T> readOne(String key, Parser<T> parser) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = sink.get(key);
+    } catch (ObjectNotFoundException e) {
+      return new Read<>(null, true, null);
+    }
+    try {
+      return new Read<>(parser.parse(bytes, sink + " " + key), false, null);
+    } catch (IOException e) {
+      return new Read<>(null, false, e);
+    }
   }
 
   private Optional<Marker> marker(StoredObject object, Instant now) throws IOException {

@@ -123,6 +123,60 @@ class CatalogTest {
   }
 
   @Test
+  void manyManifestsAreReadInParallelWithTheSameResultAsOneByOne() throws Exception {
+    for (int i = 0; i < 300; i++) {
+      BackupManifest manifest = Backups.write(sink, i % 2 == 0 ? "postgres" : "redis", T0.plusSeconds(3600L * i),
+          "daily");
+      if (i % 50 == 7) {
+        sink.replace(manifest.manifestKey(), "{".getBytes(StandardCharsets.UTF_8));
+      }
+      if (i % 10 == 0) {
+        sink.put(manifest.dataKey() + ".verify.json", Verifications.toJson(List.of(new VerificationResult(
+            manifest.id(), VerificationLevel.STORED, T0, true, Duration.ofSeconds(1), "ok"))));
+      }
+    }
+    Catalog parallel = Catalog.of(sink);
+    Catalog serial = Catalog.of(sink).readParallelism(1);
+
+    Catalog.Listing fast = parallel.scan();
+    assertThat(fast.backups()).hasSize(294).isEqualTo(serial.scan().backups());
+    assertThat(fast.corrupt()).hasSize(6).isEqualTo(serial.corrupt());
+    assertThat(fast.backups().stream().filter(b -> !b.verifications().isEmpty())).hasSize(30);
+    assertThatThrownBy(() -> Catalog.of(sink).readParallelism(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("read parallelism (0) must be at least 1");
+  }
+
+  @Test
+  void aSinkThatCannotBeReadFailsTheListingInsteadOfHidingBackups() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      Backups.write(sink, "postgres", T0.plusSeconds(60L * i), "daily");
+    }
+    io.biowerk.dr.core.Sink failing = new io.biowerk.dr.core.Sink() {
+      @Override public io.biowerk.dr.core.PendingWrite openWrite(String key) throws java.io.IOException {
+        return sink.openWrite(key);
+      }
+      @Override public java.nio.channels.ReadableByteChannel openRead(String key) throws java.io.IOException {
+        if (key.contains("_20240115_0250")) {
+          throw new io.biowerk.dr.core.StorageException("memory: connection reset reading " + key, key,
+              io.biowerk.dr.core.StorageException.Reason.OTHER, null);
+        }
+        return sink.openRead(key);
+      }
+      @Override public List<StoredObject> list(String prefix) {
+        return sink.list(prefix);
+      }
+      @Override public void delete(String key) {
+        sink.delete(key);
+      }
+    };
+    for (int threads : new int[] {1, 8}) {
+      assertThatThrownBy(() -> Catalog.of(failing).readParallelism(threads).list())
+          .isInstanceOf(io.biowerk.dr.core.StorageException.class)
+          .hasMessageStartingWith("memory: connection reset reading postgres/daily/postgres_20240115_025000");
+    }
+  }
+
+  @Test
   void filesThatAreNotNamedAfterABackupAreNeverOrphans() throws Exception {
     Backups.write(sink, "postgres", T0, "daily");
     sink.put("postgres/daily/README.txt", new byte[3]);
