@@ -15,10 +15,13 @@ import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.ProviderNotFoundException;
 import io.biowerk.dr.core.RestoreJob;
+import io.biowerk.dr.core.VerificationLevel;
+import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.WrongKeyException;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.ZstdCodec;
 import io.biowerk.dr.core.keys.EnvironmentKeys;
+import io.biowerk.dr.core.verify.Verifier;
 import io.biowerk.dr.testkit.GeneratedSource;
 import io.biowerk.dr.testkit.HostileChannels;
 import io.biowerk.dr.testkit.InMemorySink;
@@ -193,6 +196,11 @@ class RestoreFailureTest {
     }).isInstanceOfSatisfying(IntegrityException.class, e -> assertThat(e.backupId()).contains(ID))
         .hasMessage("backup " + ID + ": the stored object names encryption key 'k7' but the manifest records key"
             + " 'k1'; the stored object " + manifest.dataKey() + " is damaged, restore another copy or another backup");
+    // Decode verification therefore records the backup as damaged, instead of failing to run for want of a key.
+    VerificationResult result = Verifier.verify(sink, manifest, RING, VerificationLevel.DECODE, Map.of(),
+        Clock.systemUTC());
+    assertThat(result.passed()).isFalse();
+    assertThat(result.detail()).contains("names encryption key 'k7'");
   }
 
   @Test
