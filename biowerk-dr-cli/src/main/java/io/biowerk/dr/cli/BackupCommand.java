@@ -75,8 +75,9 @@ final class BackupCommand extends CliCommand {
       keyId = key.id();
     }
     List<Sink> sinks = repositories.openAll(env);
-    BackupManifest manifest = BackupJob.of(src).codecs(codecs).sinks(sinks).tier(tier).clock(env.clock())
-        .sourceUri(Uris.redact(uri)).listener(progress("backup")).build().run();
+    BackupJob job = BackupJob.of(src).codecs(codecs).sinks(sinks).tier(tier).clock(env.clock())
+        .sourceUri(Uris.redact(uri)).listener(progress("backup")).build();
+    BackupManifest manifest = cleanUpOnShutdown(job::run);
 
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();

@@ -2,7 +2,10 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.ProgressListener;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,6 +64,39 @@ abstract class CliCommand implements Callable<Integer> {
     progress = new ProgressBar(env().err(), verb);
     return progress;
   }
+
+  /**
+   * Runs {@code work} so that Ctrl-C or a SIGTERM (a scheduler's timeout, a pod being stopped) cleans up
+   * instead of just dying: the JVM's shutdown interrupts the working thread and waits up to
+   * {@link #CLEANUP_WAIT} for it, so a backup aborts its writes and removes its in-progress marker (which
+   * would otherwise hold off retention for a day) and a restore aborts its target.
+   */
+  <T> T cleanUpOnShutdown(Callable<T> work) throws Exception {
+    Thread worker = Thread.currentThread();
+    // Waits until the error ("... was interrupted; nothing was kept") has been printed, not just the cleanup.
+    CountDownLatch finished = ((Main) spec.root().userObject()).finished;
+    Thread hook = new Thread(() -> {
+      worker.interrupt();
+      try {
+        finished.await(CLEANUP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "biowerk-dr-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return work.call();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: it returns once Main.run has printed the outcome.
+      }
+    }
+  }
+
+  /** How long a shutdown waits for an interrupted backup or restore to clean up. */
+  static final Duration CLEANUP_WAIT = Duration.ofSeconds(20);
 
   /** Clears a drawn progress line so the next message starts on a clean line. */
   void clearProgress() {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,7 +70,12 @@ public final class Main implements Callable<Integer> {
    * parameter errors exit 2, and failures are printed on one line and mapped by {@link ExitCodes}.
    */
   public static CommandLine commandLine(Environment environment) {
-    CommandLine cli = new CommandLine(new Main(environment));
+    return configure(new Main(environment));
+  }
+
+  private static CommandLine configure(Main main) {
+    Environment environment = main.environment;
+    CommandLine cli = new CommandLine(main);
     cli.setOut(environment.out());
     cli.setErr(environment.err());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
@@ -80,11 +86,19 @@ public final class Main implements Callable<Integer> {
 
   /** Runs {@code args} on {@code environment} and returns the exit code. */
   public static int run(Environment environment, String... args) {
-    int code = commandLine(environment).execute(args);
-    environment.out().flush();
-    environment.err().flush();
-    return code;
+    Main main = new Main(environment);
+    try {
+      int code = configure(main).execute(args);
+      environment.out().flush();
+      environment.err().flush();
+      return code;
+    } finally {
+      main.finished.countDown();
+    }
   }
+
+  /** Counted down when the command has printed its result or error; a shutdown waits for it. */
+  final CountDownLatch finished = new CountDownLatch(1);
 
   /** The process entry point. */
   public static void main(String[] args) {

@@ -70,7 +70,8 @@ final class RestoreCommand extends CliCommand {
       note("--target-time " + before + ": picked " + manifest.id() + " (finished " + manifest.finishedAt()
           + "), the newest backup of '" + manifest.sourceName() + "' finished by then; no WAL/oplog replay");
     }
-    Duration took = RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore")).run();
+    RestoreJob job = RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore"));
+    Duration took = cleanUpOnShutdown(job::run);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ok", true);

@@ -112,6 +112,39 @@ class LauncherIT {
   }
 
   @Test
+  void aStoppedBackupCleansUpAndLeavesNothingBehind() throws Exception {
+    // A 64 GiB sparse file: reading its zeros keeps the backup busy for far longer than the test waits.
+    Path sparse = Files.createDirectories(work.resolve("sparse"));
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(sparse.resolve("zeros").toFile(), "rw")) {
+      file.setLength(64L << 30);
+    }
+    ProcessBuilder builder = new ProcessBuilder(root.resolve("biowerk-dr").toString(), "backup", sparse.toString(),
+        "--no-encrypt").directory(work.toFile());
+    builder.environment().keySet().removeIf(k -> k.startsWith("BIOWERK_DR_") || k.equals("JAVA_OPTS"));
+    builder.environment().put("HOME", home.toString());
+    builder.redirectOutput(dir.resolve("stdout").toFile()).redirectError(dir.resolve("stderr").toFile());
+    Process process = builder.start();
+    Path markers = work.resolve("biowerk-backups/sparse/.in-progress");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (!(Files.isDirectory(markers) && Files.list(markers).findAny().isPresent())) {
+      assertThat(process.isAlive()).as("the backup is running").isTrue();
+      assertThat(System.nanoTime()).as("the backup started within 5 minutes").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    Thread.sleep(1500);
+    assertThat(process.isAlive()).as("still backing up 64 GiB").isTrue();
+    process.destroy(); // SIGTERM, as a scheduler's timeout or a stopped pod sends
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped within a minute").isTrue();
+    assertThat(process.exitValue()).isNotEqualTo(0);
+    List<Path> left;
+    try (var walk = Files.walk(work.resolve("biowerk-backups"))) {
+      left = walk.filter(Files::isRegularFile).toList();
+    }
+    assertThat(left).as("no data, temp file, manifest or in-progress marker is left").isEmpty();
+    assertThat(Files.readString(dir.resolve("stderr"))).contains("interrupted").contains("nothing was kept");
+  }
+
+  @Test
   void aBackupLargerThanTheHeapStreamsUnderJavaOpts() throws Exception {
     Path big = Files.createDirectories(work.resolve("big"));
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
