@@ -135,7 +135,9 @@ public final class EncryptionCodec implements Codec {
     if (!MessageDigest.isEqual(keys.commitment, header.commitment)) {
       throw new WrongKeyException("enc decode failed: the key with id '" + header.keyId
           + "' is not the key this backup was encrypted with (key commitment differs); use the key file that"
-          + " held that key when the backup was made", header.keyId);
+          + " held that key when the backup was made. If you are sure the key is right, the container header"
+          + " itself may be damaged: `biowerk-dr verify --level stored` checks the stored bytes without a key",
+          header.keyId);
     }
     return new Decryptor(in, keys.aesKey, header.bytes, header.segmentSize);
   }
