@@ -33,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
@@ -74,6 +75,10 @@ import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
  * handed over in order, each pinned to the object's ETag so a concurrent overwrite is detected, with memory
  * bounded by parallelism x range size. {@link #copy} happens inside the store (CopyObject, or UploadPartCopy over
  * 5 GiB). {@link #deleteAll} deletes in batches of 1,000.
+ *
+ * <p>Permissions: s3:ListBucket (checked when the sink opens), s3:GetObject, s3:PutObject, s3:DeleteObject and
+ * s3:AbortMultipartUpload on the prefix, and kms:GenerateDataKey and kms:Decrypt on the key for SSE-KMS. With
+ * object lock, a delete only hides an object (a delete marker) until its retention ends.
  *
  * <p>The sink owns its {@link S3Client} and a thread pool for transfers; {@link #close()} releases them.
  * Thread-safe. Transient errors (throttling, 5xx, connection resets) are retried by the SDK's standard retry mode;
@@ -130,6 +135,10 @@ public final class S3Sink implements Sink, AutoCloseable {
     builder.region(region);
     options.endpoint().ifPresent(builder::endpointOverride);
     builder.forcePathStyle(options.pathStyle());
+    if (options.checksum() == S3Checksum.MD5) {
+      // Stores that need Content-MD5 predate flexible checksums and their aws-chunked trailers: send none.
+      builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+    }
     if (options.credentials().isPresent()) {
       builder.credentialsProvider(options.credentials().get());
     } else if (options.profile().isPresent()) {
@@ -174,7 +183,8 @@ public final class S3Sink implements Sink, AutoCloseable {
           ? DefaultAwsRegionProviderChain.builder().profileName(options.profile().get()).build().getRegion()
           : new DefaultAwsRegionProviderChain().getRegion();
     } catch (SdkException e) {
-      if (options.endpoint().isPresent()) {
+      if (options.endpoint().isPresent() || System.getenv("AWS_ENDPOINT_URL_S3") != null
+          || System.getenv("AWS_ENDPOINT_URL") != null) {
         // S3-compatible stores mostly ignore the region, but SigV4 needs one: us-east-1 is their convention.
         return Region.US_EAST_1;
       }

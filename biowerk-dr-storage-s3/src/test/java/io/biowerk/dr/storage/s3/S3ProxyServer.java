@@ -88,6 +88,8 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
           "--properties", file.toString())
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       S3ProxyServer server = new S3ProxyServer(endpoint, ACCESS_KEY, SECRET_KEY, process, data);
+      // Should this JVM end without close() (a killed fork, Ctrl-C), the child must not outlive it.
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "s3proxy-stop"));
       server.awaitReady(log);
       return server;
     } catch (IOException e) {
