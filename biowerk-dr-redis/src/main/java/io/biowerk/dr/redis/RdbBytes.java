@@ -10,12 +10,12 @@ final class RdbBytes extends ByteArrayOutputStream {
   }
 
   void length(long n) {
-    if (n < 64) {
+    if (Long.compareUnsigned(n, 64) < 0) { // unsigned: module ids use all 64 bits
       write((int) n);
-    } else if (n < 16384) {
+    } else if (Long.compareUnsigned(n, 16384) < 0) {
       write(0x40 | (int) (n >>> 8));
       write((int) n);
-    } else if (n <= 0xffffffffL) {
+    } else if (Long.compareUnsigned(n, 0xffffffffL) <= 0) {
       write(0x80);
       for (int i = 3; i >= 0; i--) {
         write((int) (n >>> (8 * i)));

@@ -90,12 +90,12 @@ final class RdbWriter {
   }
 
   void length(long n) throws IOException {
-    if (n < 64) {
+    if (Long.compareUnsigned(n, 64) < 0) { // unsigned: module ids use all 64 bits
       u8((int) n);
-    } else if (n < 16384) {
+    } else if (Long.compareUnsigned(n, 16384) < 0) {
       u8(0x40 | (int) (n >>> 8));
       u8((int) n);
-    } else if (n <= 0xffffffffL) {
+    } else if (Long.compareUnsigned(n, 0xffffffffL) <= 0) {
       u8(0x80);
       for (int i = 3; i >= 0; i--) {
         u8((int) (n >>> (8 * i)));

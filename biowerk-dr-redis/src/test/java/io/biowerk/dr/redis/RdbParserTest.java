@@ -186,6 +186,44 @@ class RdbParserTest {
         .hasMessageContaining("intset of 3 elements of 2 bytes cannot be 12 bytes long");
   }
 
+  @Test
+  void moduleValuesAndAuxDataAreReportedByModuleName() throws IOException {
+    long id = Rdb.moduleIdForTest("ReJSON-RL", 3);
+    RdbBytes value = new RdbBytes();
+    value.length(id);
+    value.length(5); // STRING opcode
+    value.string("{\"a\":1}".getBytes());
+    value.length(2); // UINT opcode
+    value.length(42);
+    value.length(4); // DOUBLE opcode
+    value.write(new byte[8], 0, 8);
+    value.length(0); // EOF
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    RdbWriter w = new RdbWriter(out);
+    w.header(10);
+    RdbBytes aux = new RdbBytes();
+    aux.u8(0xF7); // MODULE_AUX
+    aux.length(Rdb.moduleIdForTest("graphdata", 1));
+    aux.length(2); // when opcode: UINT
+    aux.length(2); // after keys
+    aux.length(0); // EOF
+    w.records(aux.toByteArray(), 0, aux.size());
+    w.selectDb(0);
+    byte[] payload = payload(7, value.toByteArray(), 10);
+    w.key("doc".getBytes(), payload, payload.length - 10);
+    w.end();
+    RdbSummary summary = RdbParser.over(new ByteArrayInputStream(out.toByteArray())).parse(new RdbVisitor() {});
+    assertThat(summary.modules()).containsExactly("graphdata", "ReJSON-RL");
+    assertThat(summary.types()).containsEntry("module", 1L);
+
+    byte[] broken = out.toByteArray().clone();
+    int at = RdbSamples.indexOf(broken, "{\"a\":1}".getBytes());
+    broken[at + 7 + 2] = 9; // the DOUBLE opcode becomes an unknown one
+    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(broken)).parse(new RdbVisitor() {}))
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("key 'doc' (module) in db 0: module ReJSON-RL data has an unknown opcode");
+  }
+
   static byte[] concat(byte[] a, byte[] b) {
     byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
