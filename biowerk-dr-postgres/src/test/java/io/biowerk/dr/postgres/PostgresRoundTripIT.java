@@ -210,6 +210,32 @@ class PostgresRoundTripIT {
   }
 
   @Test
+  void damageFoundMidStreamAbortsPgRestoreAndDropsTheDatabaseItCreated() throws Exception {
+    LocalSink tampered = LocalSink.open(dir.resolve("tampered-late"));
+    tampered.put(manifest.dataKey(), repo.get(manifest.dataKey()));
+    try (FileChannel ch = FileChannel.open(tampered.resolve(manifest.dataKey()), StandardOpenOption.READ,
+        StandardOpenOption.WRITE)) {
+      long at = ch.size() * 3 / 4;
+      ByteBuffer one = ByteBuffer.allocate(1);
+      ch.read(one, at);
+      one.put(0, (byte) (one.get(0) ^ 0x40));
+      one.rewind();
+      ch.write(one, at);
+    }
+    String target = newName("late_damage");
+    AtomicBoolean opened = new AtomicBoolean();
+    var real = Sources.targetForUri(URI.create(server.uri(target) + "?create=true"), false);
+    // without the first pass, pg_restore receives the first three quarters before the damage shows
+    assertThatThrownBy(() -> RestoreJob.of(tampered, manifest, ring, m -> {
+      opened.set(true);
+      return real.open(m);
+    }).checkStoredFirst(false).run())
+        .isInstanceOf(IntegrityException.class);
+    assertThat(opened).isTrue();
+    assertThat(server.databaseExists(target)).isFalse();
+  }
+
+  @Test
   void aDatabaseWithTablesIsRefusedWithoutForceAndReplacedWithForce() throws Exception {
     String target = track(server.createDatabase("busy"));
     server.execute(target, "CREATE TABLE keep_me (id int)");
