@@ -20,7 +20,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class RedisServers implements AfterEachCallback, AfterAllCallback {
 
-  static final String BINARY = System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server");
+  /** $REDIS_SERVER, else /usr/bin/redis-server (Debian's), else redis-server on the PATH. */
+  static final String BINARY = System.getenv().getOrDefault("REDIS_SERVER",
+      Files.isExecutable(Path.of("/usr/bin/redis-server")) ? "/usr/bin/redis-server" : "redis-server");
 
   /** One running server. */
   static final class Server {
