@@ -23,8 +23,8 @@ final class RepositoryOptions {
   static final String DEFAULT = "biowerk-backups";
 
   @Option(names = {"-r", "--repo"}, paramLabel = "URI",
-      description = {"Repository URI or path, e.g. /var/backups/bw or s3://bucket/prefix. Repeat to fan out"
-          + " (backups go to all, reads use the first). Default: $BIOWERK_DR_REPO, else ./" + DEFAULT})
+      description = {"Repository: a path or URI (s3://bucket/prefix). Repeat to fan out: backups go to all,"
+          + " reads use the first. Default: $BIOWERK_DR_REPO, else the directory " + DEFAULT + " here."})
   List<String> repos = new ArrayList<>();
 
   /** The repository URIs in effect, the primary first. */

@@ -22,13 +22,14 @@ import picocli.CommandLine.Parameters;
     description = {"Verifies backups and records the outcome beside them (list and status show it).",
         "Levels, each including the ones before it:",
         "  stored   SHA-256 of the stored bytes against the manifest; needs no key",
-        "  decode   decrypt and decompress everything and check the raw SHA-256",
-        "  native   the database's own check of the decoded bytes (pg_restore --list, RDB parse,",
-        "           tar walk for files); needs the adapter module of the backup's source",
-        "  restore  restore into a scratch target (--option scratch-uri=...) and check it, timed",
-        "           against the RTO",
-        "Default: decode when the backup is unencrypted or its key is in the ring, else stored.",
-        "Exit code 3 when any backup is damaged or the key does not decrypt it.", ""},
+        "  decode   decrypt and decompress everything, check the raw SHA-256",
+        "  native   the source's own check of the decoded bytes (pg_restore --list,",
+        "           RDB parse, tar walk); needs the adapter module of the source",
+        "  restore  restore into a scratch target (-o scratch-uri=...), check it and",
+        "           time it against the RTO",
+        "Default: decode when the backup is unencrypted or its key is in the ring,",
+        "else stored. Exit code 3 when a backup is damaged or the key does not",
+        "decrypt it.", ""},
     footer = {"", "Examples:",
         "  biowerk-dr verify latest",
         "  biowerk-dr verify all --level stored      # every backup, no key needed",
@@ -50,8 +51,8 @@ final class VerifyCommand extends CliCommand {
   KeyOptions keys;
 
   @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
-      description = "An option for the native verifier, e.g. scratch-uri=postgresql://postgres@127.0.0.1/scratch"
-          + " for a restore test. Repeatable.")
+      description = {"An option for the native verifier (repeatable), e.g. for a restore test:",
+          "scratch-uri=postgresql://postgres@staging/postgres"})
   Map<String, String> options = new LinkedHashMap<>();
 
   @Override
