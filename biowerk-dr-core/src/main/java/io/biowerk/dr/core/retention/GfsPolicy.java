@@ -292,6 +292,9 @@ public final class GfsPolicy implements RetentionPolicy {
       explained.add(new HashMap<>());
     }
     List<RetentionDecision> decisions = new ArrayList<>(n);
+    // Backups of the same day are deleted for the same reasons, and they come one after the other.
+    long whyDay = Long.MIN_VALUE;
+    List<String> why = List.of();
     for (int i = 0; i < n; i++) {
       BackupRecord backup = sorted.get(i);
       String current = backup.manifest().tier();
@@ -299,7 +302,11 @@ public final class GfsPolicy implements RetentionPolicy {
         String tier = tierRank[i] > Math.max(Catalog.tierRank(current), 1) ? tierName(tierRank[i]) : current;
         decisions.add(new RetentionDecision(backup, true, reasons[i], tier));
       } else {
-        decisions.add(new RetentionDecision(backup, false, whyDeleted(days[i], keepers, explained), current));
+        if (days[i] != whyDay) {
+          whyDay = days[i];
+          why = whyDeleted(days[i], keepers, explained);
+        }
+        decisions.add(new RetentionDecision(backup, false, why, current));
       }
     }
     return new RetentionPlan(decisions);
@@ -331,7 +338,7 @@ public final class GfsPolicy implements RetentionPolicy {
     if (!within.isZero()) {
       why.add("within: older than " + human(within));
     }
-    return why;
+    return List.copyOf(why);
   }
 
   private static void add(List<String>[] reasons, int i, String reason) {

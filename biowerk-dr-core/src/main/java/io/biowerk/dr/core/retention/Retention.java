@@ -101,20 +101,24 @@ public final class Retention {
       BackupRecord backup = sorted.get(i);
       RetentionDecision decision = byId == null ? given.get(i) : byId.get(backup.id());
       checkState(decision != null, "retention policy %s did not decide backup %s", policy, backup.id());
+      boolean isNewest = backup.id().equals(newest);
+      boolean isLastVerified = backup.id().equals(lastVerified);
+      if (!isNewest && !isLastVerified && inProgress.isEmpty()) {
+        decisions.add(decision);
+        continue;
+      }
       List<String> safety = new ArrayList<>(3);
-      if (backup.id().equals(newest)) {
+      if (isNewest) {
         safety.add(NEWEST);
       }
-      if (backup.id().equals(lastVerified)) {
+      if (isLastVerified) {
         safety.add(LAST_VERIFIED);
       }
       if (inProgress.isPresent()) {
         safety.add(IN_PROGRESS + " (a backup started " + inProgress.get() + ")");
       }
       String current = backup.manifest().tier();
-      if (safety.isEmpty()) {
-        decisions.add(decision);
-      } else if (decision.keep()) {
+      if (decision.keep()) {
         List<String> reasons = new ArrayList<>(safety);
         reasons.addAll(decision.reasons());
         decisions.add(new RetentionDecision(backup, true, reasons,

@@ -177,6 +177,14 @@ class CatalogTest {
   }
 
   @Test
+  void theTierOfADataKeyIsItsFolder() {
+    assertThat(BackupLayout.tierOf("postgres/weekly/postgres_20240115_020000.dump.zst")).isEqualTo("weekly");
+    assertThat(BackupLayout.tierOf("root/postgres/monthly/x.dump")).isEqualTo("monthly");
+    assertThat(BackupLayout.tierOf("postgres/x.dump")).isEmpty();
+    assertThat(BackupLayout.tierOf("x.dump")).isEmpty();
+  }
+
+  @Test
   void filesThatAreNotNamedAfterABackupAreNeverOrphans() throws Exception {
     Backups.write(sink, "postgres", T0, "daily");
     sink.put("postgres/daily/README.txt", new byte[3]);
