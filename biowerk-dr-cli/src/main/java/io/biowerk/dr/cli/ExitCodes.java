@@ -1,6 +1,7 @@
 package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.IntegrityException;
+import io.biowerk.dr.core.KeyNotFoundException;
 import io.biowerk.dr.core.ProviderNotFoundException;
 import picocli.CommandLine;
 
@@ -19,7 +20,10 @@ public final class ExitCodes {
   /** The command line is wrong: an unknown option or URI scheme, a malformed value. Nothing was done. */
   public static final int USAGE = 2;
 
-  /** A backup is damaged or the key does not decrypt it: checksums differ, authentication failed. */
+  /**
+   * A backup is damaged or the keys at hand do not decrypt it: checksums differ, authentication failed, the
+   * key it was encrypted with is wrong or missing.
+   */
   public static final int INTEGRITY = 3;
 
   private ExitCodes() {}
@@ -29,6 +33,11 @@ public final class ExitCodes {
     if (failure instanceof IntegrityException) {
       // Includes WrongKeyException, CorruptManifestException and UnsafePathException: the backup as stored
       // cannot be trusted (or not with this key), which is what a scheduled verify must page about.
+      return INTEGRITY;
+    }
+    if (failure instanceof KeyNotFoundException missing && missing.keyId() != null) {
+      // A backup needs a key this ring lacks: with these keys the backup cannot be restored, which is what
+      // "wrong key" means to the person at the console. (No active key for a new backup is a plain failure.)
       return INTEGRITY;
     }
     if (failure instanceof ProviderNotFoundException || failure instanceof UsageException

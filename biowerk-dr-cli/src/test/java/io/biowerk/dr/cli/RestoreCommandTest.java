@@ -106,6 +106,20 @@ class RestoreCommandTest {
   }
 
   @Test
+  void anotherKeyFileIsAnIntegrityFailureThatNamesTheKeyNeeded() throws Exception {
+    // A new machine with a freshly generated key instead of the one from the vault.
+    Path other = dir.resolve("other-key");
+    assertThat(cli.run("keys", "generate", "--key-file", other.toString()).code()).isEqualTo(0);
+    String needed = Files.readAllLines(cli.defaultKeyFile()).stream().filter(l -> l.startsWith("active: "))
+        .findFirst().orElseThrow().substring("active: ".length());
+    Path target = dir.resolve("restored");
+    Cli.Result result = cli.run("restore", "latest", target.toString(), "--key-file", other.toString());
+    assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(result.err()).contains("no key with id '" + needed + "'").contains("--key-file");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
   void aDamagedBackupIsRefusedBeforeTheTargetSeesAByte() throws Exception {
     Path data;
     try (var walk = Files.walk(cli.defaultRepo())) {

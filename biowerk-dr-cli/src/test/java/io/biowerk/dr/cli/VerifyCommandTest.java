@@ -104,7 +104,7 @@ class VerifyCommandTest {
     assertThat(result.err()).contains("only the stored bytes were checked").contains("--key-file");
 
     Cli.Result decode = cli.run("verify", "latest", "--level", "decode");
-    assertThat(decode.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(decode.code()).isEqualTo(ExitCodes.INTEGRITY);
     assertThat(decode.err()).contains("keys: no key with id '" + newer.keyId().orElseThrow() + "'");
   }
 
