@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
@@ -411,12 +410,14 @@ public final class S3Options {
       return this;
     }
 
+    /** The bucket's region ({@code eu-west-1}); otherwise the SDK's region chain decides. */
     public Builder region(String region) {
       checkArgument(region.matches("[a-z0-9-]+"), "s3: region (%s) must look like eu-west-1", region);
       this.region = region;
       return this;
     }
 
+    /** An S3-compatible endpoint ({@code http://127.0.0.1:9000}) instead of AWS's. */
     public Builder endpoint(URI endpoint) {
       checkArgument(endpoint.getScheme() != null && endpoint.getHost() != null
               && (endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https")),
@@ -426,21 +427,25 @@ public final class S3Options {
       return this;
     }
 
+    /** Path-style addressing ({@code host/bucket/key}), which most S3-compatible stores need. */
     public Builder pathStyle(boolean pathStyle) {
       this.pathStyle = pathStyle;
       return this;
     }
 
+    /** The storage class of every object written, copies included; STANDARD_IA unless set. */
     public Builder storageClass(StorageClass storageClass) {
       this.storageClass = requireNonNull(storageClass, "storageClass");
       return this;
     }
 
+    /** Server-side encryption: AES256 (SSE-S3) or aws:kms (SSE-KMS). */
     public Builder sse(ServerSideEncryption sse) {
       this.sse = requireNonNull(sse, "sse");
       return this;
     }
 
+    /** The KMS key (id, ARN or alias) for SSE-KMS; implies {@code sse=aws:kms}. */
     public Builder kmsKeyId(String kmsKeyId) {
       checkArgument(!kmsKeyId.isBlank(), "s3: kms-key-id may not be empty");
       this.kmsKeyId = kmsKeyId;
@@ -470,11 +475,13 @@ public final class S3Options {
       return this;
     }
 
+    /** Object lock retention mode for new objects; needs {@link #objectLockPeriod} and a bucket with object lock. */
     public Builder objectLockMode(ObjectLockMode mode) {
       this.objectLockMode = requireNonNull(mode, "mode");
       return this;
     }
 
+    /** How long new objects stay locked, counted from when they are written. */
     public Builder objectLockPeriod(Duration period) {
       checkArgument(!period.isNegative() && !period.isZero(), "s3: object-lock-days (%s) must be positive",
           period.toDays());
@@ -482,17 +489,20 @@ public final class S3Options {
       return this;
     }
 
+    /** Whether opening the sink creates a missing bucket (with object lock if a lock mode is set). */
     public Builder createBucket(boolean createBucket) {
       this.createBucket = createBucket;
       return this;
     }
 
+    /** A named profile of {@code ~/.aws/config} / {@code ~/.aws/credentials} for credentials and region. */
     public Builder profile(String profile) {
       checkArgument(!profile.isBlank(), "s3: profile may not be empty");
       this.profile = profile;
       return this;
     }
 
+    /** Attempts per request in the SDK's standard retry mode, first included; 3 unless set. */
     public Builder maxAttempts(int maxAttempts) {
       checkArgument(maxAttempts >= 1 && maxAttempts <= 20, "s3: max-attempts (%s) must be between 1 and 20",
           maxAttempts);
@@ -500,6 +510,7 @@ public final class S3Options {
       return this;
     }
 
+    /** The per-part integrity checksum; CRC32C unless set. */
     public Builder checksum(S3Checksum checksum) {
       this.checksum = requireNonNull(checksum, "checksum");
       return this;
@@ -533,10 +544,5 @@ public final class S3Options {
       checkArgument(credentials == null || profile == null, "s3: give either explicit credentials or a profile");
       return new S3Options(this);
     }
-  }
-
-  /** For error messages: the option names, sorted. */
-  static String knownOptions() {
-    return KNOWN.stream().collect(Collectors.joining(", "));
   }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -370,7 +371,7 @@ public final class S3Sink implements Sink, AutoCloseable {
     String uploadId = client.createMultipartUpload(createMultipartRequest(target)).uploadId();
     List<Future<UploadPartCopyResponse>> parts = new ArrayList<>();
     try {
-      java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(options.parallelism());
+      Semaphore inFlight = new Semaphore(options.parallelism());
       int number = 0;
       for (long offset = 0; offset < size; offset += partSize) {
         int partNumber = ++number;

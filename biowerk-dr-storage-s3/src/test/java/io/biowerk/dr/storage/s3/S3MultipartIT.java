@@ -46,6 +46,7 @@ class S3MultipartIT {
   private final AtomicInteger failPart = new AtomicInteger(-1);
   private final AtomicInteger resetPartOnce = new AtomicInteger(-1);
   private final AtomicInteger partTwoAttempts = new AtomicInteger();
+  private volatile boolean failComplete;
   private String bucket;
   private S3Sink sink;
 
@@ -60,6 +61,9 @@ class S3MultipartIT {
       requests.add(context.request());
       if (context.request() instanceof UploadPartRequest part && part.partNumber() == failPart.get()) {
         throw SdkClientException.create("injected failure of part " + part.partNumber());
+      }
+      if (context.request() instanceof CompleteMultipartUploadRequest && failComplete) {
+        throw SdkClientException.create("injected failure of CompleteMultipartUpload");
       }
     }
 
@@ -209,6 +213,33 @@ class S3MultipartIT {
     assertThat(openUploads()).isEmpty();
     assertThat(sink.list("fail/")).isEmpty();
     assertThatThrownBy(() -> sink.openRead("fail/middle")).isInstanceOf(ObjectNotFoundException.class);
+  }
+
+  @Test
+  void failedCompleteLeavesNothing() throws IOException {
+    failComplete = true;
+    PendingWrite out = sink.openWrite("fail/complete");
+    TestData.write(out, 2L * PART + 1, 3, 65536);
+    assertThatThrownBy(out::commit).isInstanceOf(StorageException.class)
+        .hasMessageContaining("s3: CompleteMultipartUpload on 'fail/complete' in bucket '" + bucket + "' failed")
+        .hasMessageContaining("injected failure of CompleteMultipartUpload");
+    assertThat(openUploads()).isEmpty();
+    assertThat(sink.list("fail/")).isEmpty();
+  }
+
+  @Test
+  void anObjectReplacedDuringARangedReadFailsTheRead() throws IOException {
+    write("restore/replaced", 10L << 20, 1 << 20);
+    sink.close();
+    sink = open(server.options(bucket).prefix("repo").rangeSize(1 << 20).parallelism(1).build());
+    ReadableByteChannel in = sink.openRead("restore/replaced");
+    // Ranges 0 and 1 are under way; every later one is asked for with If-Match on the first response's ETag.
+    server.admin().putObject(r -> r.bucket(bucket).key("repo/restore/replaced"),
+        software.amazon.awssdk.core.sync.RequestBody.fromBytes(TestData.bytes(10 << 20, 99)));
+    assertThatThrownBy(() -> TestData.read(in, 1 << 16)).isInstanceOf(StorageException.class)
+        .hasMessage("s3: 'restore/replaced' in bucket '" + bucket + "' was replaced while it was being read (its"
+            + " ETag changed); read it again");
+    in.close();
   }
 
   @Test
