@@ -185,7 +185,10 @@ class S3SinkIT {
   void createsTheBucketOnlyWhenAsked() throws IOException {
     String fresh = "biowerk-created-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
     assertThatThrownBy(() -> S3Sink.open(server.options(fresh).build()))
-        .isInstanceOf(io.biowerk.dr.core.StorageException.class);
+        .isInstanceOfSatisfying(io.biowerk.dr.core.StorageException.class, e -> assertThat(e.reason())
+            .isEqualTo(io.biowerk.dr.core.StorageException.Reason.NO_SUCH_CONTAINER))
+        .hasMessageContaining("s3: bucket '" + fresh + "' does not exist")
+        .hasMessageContaining("add create-bucket=true to create it");
     assertThat(server.admin().listBuckets().buckets()).noneMatch(b -> b.name().equals(fresh));
     try (S3Sink created = S3Sink.open(server.options(fresh).createBucket(true).build())) {
       created.put("k", new byte[] {1});
