@@ -89,6 +89,16 @@ public final class MemorySink implements Sink {
   }
 
   @Override
+  public byte[] get(String key) throws IOException {
+    Stored stored = objects.get(key);
+    if (stored == null) {
+      throw new ObjectNotFoundException("memory: no object " + key, key);
+    }
+    reads.incrementAndGet();
+    return stored.bytes().clone();
+  }
+
+  @Override
   public List<StoredObject> list(String prefix) {
     List<StoredObject> list = new ArrayList<>();
     objects.forEach((key, stored) -> {

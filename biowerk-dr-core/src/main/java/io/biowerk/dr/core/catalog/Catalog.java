@@ -469,7 +469,7 @@ public final class Catalog {
       }
     }
 
-    Set<String> owned = new HashSet<>();
+    Set<String> owned = new HashSet<>(winners.size() * 6);
     List<String> verifyKeys = new ArrayList<>();
     for (BackupManifest manifest : winners.values()) {
       String verifyKey = manifest.dataKey() + Verifications.SUFFIX;
@@ -542,9 +542,10 @@ public final class Catalog {
    */
   private <T> Map<String, Read<T>> read(List<String> keys, Parser<T> parser) throws IOException {
     Map<String, Read<T>> results = new HashMap<>(keys.size() * 2);
+    String where = sink.toString(); // a URI for some sinks: made once, not per document
     if (keys.size() < PARALLEL_THRESHOLD || readParallelism == 1) {
       for (String key : keys) {
-        results.put(key, readOne(key, parser));
+        results.put(key, readOne(key, parser, where));
       }
       return results;
     }
@@ -557,7 +558,7 @@ public final class Catalog {
     try {
       List<Future<Read<T>>> futures = new ArrayList<>(keys.size());
       for (String key : keys) {
-        futures.add(pool.submit(() -> readOne(key, parser)));
+        futures.add(pool.submit(() -> readOne(key, parser, where)));
       }
       for (int i = 0; i < keys.size(); i++) {
         results.put(keys.get(i), futures.get(i).get());
@@ -580,7 +581,7 @@ public final class Catalog {
     }
   }
 
-  private <T> Read<T> readOne(String key, Parser<T> parser) throws IOException {
+  private <T> Read<T> readOne(String key, Parser<T> parser, String where) throws IOException {
     byte[] bytes;
     try {
       bytes = sink.get(key);
@@ -588,7 +589,7 @@ public final class Catalog {
       return new Read<>(null, true, null);
     }
     try {
-      return new Read<>(parser.parse(bytes, sink + " " + key), false, null);
+      return new Read<>(parser.parse(bytes, where + " " + key), false, null);
     } catch (IOException e) {
       return new Read<>(null, false, e);
     }
