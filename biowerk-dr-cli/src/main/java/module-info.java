@@ -5,7 +5,7 @@
  */
 module io.biowerk.dr.cli {
   requires io.biowerk.dr.core;
-  requires info.picocli;
+  requires transitive info.picocli;
   requires com.fasterxml.jackson.databind;
 
   // picocli sets the annotated option fields reflectively.
