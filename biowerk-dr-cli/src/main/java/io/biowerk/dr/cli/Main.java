@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false, usageHelpAutoWidth = true,
     description = {"Backs up PostgreSQL, Redis, MongoDB and directories into compressed, encrypted, verified"
         + " backups, and restores them. Sources, targets and repositories are found by URI scheme.", ""},
-    subcommands = {BackupCommand.class, ListCommand.class, VerifyCommand.class, RestoreCommand.class,
-        PruneCommand.class, KeysCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {BackupCommand.class, ListCommand.class, ShowCommand.class, VerifyCommand.class,
+        RestoreCommand.class, PruneCommand.class, KeysCommand.class, StatusCommand.class,
+        CommandLine.HelpCommand.class},
     footerHeading = "%nDefaults:%n",
     footer = {
         "  repository  --repo, else $BIOWERK_DR_REPO, else ./biowerk-backups",
@@ -59,8 +60,8 @@ public final class Main implements Callable<Integer> {
   /** With no subcommand: print the usage and fail as a usage error. */
   @Override
   public Integer call() {
-    environment.err().println("biowerk-dr: missing command; one of: backup, list, verify, restore, prune,"
-        + " keys, status");
+    environment.err().println("biowerk-dr: missing command; one of: backup, list, show, verify, restore,"
+        + " prune, keys, status");
     spec.commandLine().usage(environment.err());
     return ExitCodes.USAGE;
   }

@@ -42,6 +42,25 @@ class ListCommandTest {
   }
 
   @Test
+  void showPrintsOneBackupsManifestAndVerifications() throws Exception {
+    Cli cli = new Cli(dir);
+    assertThat(cli.run("keys", "generate").code()).isEqualTo(0);
+    BackupManifest m = Fixtures.backup(cli.defaultRepo(), cli.defaultKeyFile(), "alpha", Fixtures.data(10_000, 1),
+        cli.clock);
+    Cli.Result never = cli.run("show", "latest:alpha");
+    assertThat(never.code()).as(never.toString()).isEqualTo(0);
+    assertThat(never.out()).contains("backup      " + m.id()).contains("key         " + m.keyId().orElseThrow())
+        .contains("sha256 " + m.rawSha256()).contains("sha256 " + m.storedSha256())
+        .contains("bin -> zst{level=3} -> enc{").contains("fact        bytes = 10000").contains("verified    never");
+    assertThat(cli.run("verify", m.id()).code()).isEqualTo(0);
+    JsonNode json = Manifests.JSON.readTree(cli.run("show", m.id(), "--json").out());
+    assertThat(json.get("id").asText()).isEqualTo(m.id());
+    assertThat(json.get("stored").get("sha256").asText()).isEqualTo(m.storedSha256());
+    assertThat(json.get("verifications").get(0).get("passed").asBoolean()).isTrue();
+    assertThat(cli.run("show", "alpha_19990101_000000").code()).isEqualTo(ExitCodes.FAILURE);
+  }
+
+  @Test
   void aMissingRepositoryIsAFailureThatSaysWhereItLooked() throws Exception {
     Cli cli = new Cli(dir);
     Cli.Result result = cli.run("list");

@@ -12,7 +12,7 @@ class MainTest {
 
   @TempDir Path dir;
 
-  static final List<String> COMMANDS = List.of("backup", "list", "verify", "restore", "prune", "keys", "status");
+  static final List<String> COMMANDS = List.of("backup", "list", "show", "verify", "restore", "prune", "keys", "status");
 
   @Test
   void helpListsEveryCommandAndTheExitCodes() throws Exception {
