@@ -193,12 +193,12 @@ public final class GfsPolicy implements RetentionPolicy {
       }
 
       @Override String label(long key) {
-        int month = (int) Math.floorMod(key, 12) + 1;
+        int month = Math.floorMod(key, 12) + 1;
         return Math.floorDiv(key, 12) + (month < 10 ? "-0" : "-") + month;
       }
 
       @Override long nextStartDay(long key) {
-        return LocalDate.of((int) Math.floorDiv(key, 12), (int) Math.floorMod(key, 12) + 1, 1).plusMonths(1)
+        return LocalDate.of((int) Math.floorDiv(key, 12), Math.floorMod(key, 12) + 1, 1).plusMonths(1)
             .toEpochDay();
       }
     },
@@ -245,8 +245,7 @@ public final class GfsPolicy implements RetentionPolicy {
     }
     long nowDay = Math.floorDiv(now.getEpochSecond(), 86_400L);
 
-    @SuppressWarnings("unchecked")
-    List<String>[] reasons = new List[n];
+    List<List<String>> reasons = new ArrayList<>(java.util.Collections.nCopies(n, (List<String>) null));
     int[] tierRank = new int[n];
     Instant withinStart = now.minus(within);
     for (int i = 0; i < n; i++) {
@@ -298,9 +297,9 @@ public final class GfsPolicy implements RetentionPolicy {
     for (int i = 0; i < n; i++) {
       BackupRecord backup = sorted.get(i);
       String current = backup.manifest().tier();
-      if (reasons[i] != null) {
+      if (reasons.get(i) != null) {
         String tier = tierRank[i] > Math.max(Catalog.tierRank(current), 1) ? tierName(tierRank[i]) : current;
-        decisions.add(new RetentionDecision(backup, true, reasons[i], tier));
+        decisions.add(new RetentionDecision(backup, true, reasons.get(i), tier));
       } else {
         if (days[i] != whyDay) {
           whyDay = days[i];
@@ -341,11 +340,11 @@ public final class GfsPolicy implements RetentionPolicy {
     return List.copyOf(why);
   }
 
-  private static void add(List<String>[] reasons, int i, String reason) {
-    if (reasons[i] == null) {
-      reasons[i] = new ArrayList<>(4);
+  private static void add(List<List<String>> reasons, int i, String reason) {
+    if (reasons.get(i) == null) {
+      reasons.set(i, new ArrayList<>(4));
     }
-    reasons[i].add(reason);
+    reasons.get(i).add(reason);
   }
 
   private static String tierName(int rank) {
