@@ -67,8 +67,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
  * <p><b>Writes</b> stream with unknown length: bytes collect in a part buffer; an object that fits one part goes
  * up in one PutObject at commit, a larger one as a multipart upload with up to {@link S3Options#parallelism()}
  * parts in flight. Parts start at {@link S3Options#partSize()} and double every 1,000 parts (up to 1 GiB), so the
- * 10,000 parts S3 allows cover several TiB. Memory per write is at most (parallelism + 1) buffers of the current
- * part size, whatever the object size. Every part carries a checksum ({@link S3Options#checksum()}) the store
+ * 10,000 parts S3 allows cover several TiB. Memory per write: (parallelism + 1) x part size while parts have their
+ * first size (the first 8 GiB at the defaults); once they grow, fewer are in flight, so the bytes in flight stay
+ * within parallelism x the first part size, or one part when a part alone is larger, plus the part being filled. Every part carries a checksum ({@link S3Options#checksum()}) the store
  * verifies. {@code CompleteMultipartUpload} is the commit; {@code AbortMultipartUpload} runs on abort, on close
  * without commit and on any failure, so nothing partial is ever visible and no upload is left open.
  *

@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 /**
  * One streaming write to an {@link S3Sink}: a single PutObject if everything fits in one part at commit, a
  * multipart upload otherwise. Not thread-safe (one thread writes and commits); part uploads run on the sink's
- * executor, at most {@code parallelism} at once.
+ * executor, at most {@code parallelism} at once, fewer once parts have grown (see {@link #permits}).
  */
 final class S3Write implements PendingWrite {
 
@@ -70,6 +70,15 @@ final class S3Write implements PendingWrite {
     return (int) Math.min(S3Options.MAX_PART_SIZE, (long) base << doublings);
   }
 
+  /**
+   * The permits (of {@code parallelism}) a part of {@code partSize} takes: one per base part size it spans, so
+   * that once parts have grown, fewer of them are in flight and the bytes in flight stay within
+   * parallelism x base part size, or one part once a part alone is larger.
+   */
+  static int permits(int base, int partSize, int parallelism) {
+    return Math.min(parallelism, Math.max(1, partSize / base));
+  }
+
   @Override
   public int write(ByteBuffer src) throws IOException {
     if (done) {
@@ -101,6 +110,7 @@ final class S3Write implements PendingWrite {
 
   private void shipPart() throws IOException {
     int number = parts.size() + 1;
+    int weight = permits(options.partSize(), partSize(options.partSize(), number), options.parallelism());
     if (number > S3Options.MAX_PARTS) {
       fail();
       throw new IOException("s3: '" + key + "' exceeds S3's 10,000 parts (" + totalShipped() + " bytes so far);"
@@ -110,7 +120,7 @@ final class S3Write implements PendingWrite {
       if (uploadId == null) {
         uploadId = sink.s3().createMultipartUpload(sink.createMultipartRequest(objectKey)).uploadId();
       }
-      inFlight.acquire();
+      inFlight.acquire(weight);
     } catch (SdkException e) {
       fail();
       throw sink.translate(e, "CreateMultipartUpload", key, objectKey);
@@ -136,11 +146,11 @@ final class S3Write implements PendingWrite {
           throw e;
         } finally {
           free.add(data); // before the permit: whoever gets the permit finds this buffer to reuse
-          inFlight.release();
+          inFlight.release(weight);
         }
       }));
     } catch (RejectedExecutionException e) {
-      inFlight.release();
+      inFlight.release(weight);
       fail();
       throw new IllegalStateException("closed", e);
     }

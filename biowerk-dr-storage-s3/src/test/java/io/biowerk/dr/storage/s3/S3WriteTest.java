@@ -32,4 +32,19 @@ class S3WriteTest {
     assertThat(reach(8 << 20)).isGreaterThan((38L << 40) / 10);
     assertThat(reach(64 << 20)).isGreaterThan(6L << 40);
   }
+
+  @Test
+  void grownPartsTakeMorePermitsSoBytesInFlightStayBounded() {
+    int base = 8 << 20;
+    assertThat(S3Write.permits(base, base, 4)).isEqualTo(1);       // 4 parts of 8 MiB in flight
+    assertThat(S3Write.permits(base, 2 * base, 4)).isEqualTo(2);   // 2 of 16 MiB
+    assertThat(S3Write.permits(base, 4 * base, 4)).isEqualTo(4);   // 1 of 32 MiB
+    assertThat(S3Write.permits(base, S3Options.MAX_PART_SIZE, 4)).isEqualTo(4);
+    assertThat(S3Write.permits(base, 2 * base, 1)).isEqualTo(1);
+    for (int part = 1; part <= S3Options.MAX_PARTS; part++) {
+      int size = S3Write.partSize(base, part);
+      long inFlight = (long) (4 / S3Write.permits(base, size, 4)) * size;
+      assertThat(inFlight).isLessThanOrEqualTo(Math.max(4L * base, size));
+    }
+  }
 }
