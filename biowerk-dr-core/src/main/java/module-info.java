@@ -6,7 +6,7 @@ module io.biowerk.dr.core {
   requires com.google.common;
   requires com.github.luben.zstd_jni;
   requires org.bouncycastle.provider;
-  requires com.fasterxml.jackson.databind;
+  requires transitive com.fasterxml.jackson.databind; // Manifests.JSON is public API
   requires org.apache.commons.compress;
 
   exports io.biowerk.dr.core;
