@@ -3,7 +3,9 @@ package io.biowerk.dr.redis;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.IntegrityException;
+import io.biowerk.dr.core.local.AtomicFiles;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
@@ -15,9 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +93,7 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
       throw new TargetNotEmptyException("redis: " + target + " already exists; stop Redis and move it aside, or "
           + "restore with force to replace it", target.toString());
     }
-    Path temp = dir.resolve("." + fileName + "." + UUID.randomUUID() + ".tmp");
+    Path temp = AtomicFiles.tempBeside(dir.resolve(fileName));
     FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     return new Write(channel, temp, target, manifest.id());
   }
@@ -104,7 +104,7 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
   }
 
   /** A temp file that becomes the target on commit, after its header and trailer checked. */
-  private static final class Write implements PendingWrite {
+  private static final class Write extends AbstractPendingWrite {
     private final FileChannel channel;
     private final Path temp;
     private final Path target;
@@ -113,7 +113,6 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
     private final byte[] tail = new byte[8];
     private long written;
     private long crc;
-    private boolean done;
 
     Write(FileChannel channel, Path temp, Path target, String id) {
       this.channel = channel;
@@ -123,10 +122,7 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected int writeOpen(ByteBuffer src) throws IOException {
       int n = src.remaining();
       // The CRC covers all but the last 8 bytes; hold the newest 8 back in `tail` until more arrive.
       ByteBuffer view = src.duplicate();
@@ -164,54 +160,31 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public boolean isOpen() {
-      return !done;
+    protected void publish() throws IOException {
+      String magic = new String(head, StandardCharsets.ISO_8859_1);
+      if (written < 18 || !magic.startsWith("REDIS")) {
+        throw new IntegrityException("redis: backup " + id + " is not an RDB snapshot (no REDIS header); "
+            + target + " was left unchanged");
+      }
+      int version = Integer.parseInt(magic.substring(5));
+      long stored = 0;
+      for (int i = 0; i < 8; i++) {
+        stored |= (long) (tail[i] & 0xff) << (8 * i);
+      }
+      if (version >= 5 && stored != 0 && stored != crc) {
+        throw new IntegrityException("redis: backup " + id + " has a bad RDB CRC-64 (" + Crc64.hex(stored)
+            + " vs " + Crc64.hex(crc) + "); " + target + " was left unchanged", id, Crc64.hex(stored),
+            Crc64.hex(crc));
+      }
+      channel.force(true);
+      channel.close();
+      AtomicFiles.moveIntoPlace(temp, target);
+      LOG.info("redis: wrote backup {} to {} ({} bytes); start Redis with dir {} and dbfilename {}", id, target,
+          written, target.getParent(), target.getFileName());
     }
 
     @Override
-    public void commit() throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
-      try {
-        String magic = new String(head, StandardCharsets.ISO_8859_1);
-        if (written < 18 || !magic.startsWith("REDIS")) {
-          throw new IntegrityException("redis: backup " + id + " is not an RDB snapshot (no REDIS header); "
-              + target + " was left unchanged");
-        }
-        int version = Integer.parseInt(magic.substring(5));
-        long stored = 0;
-        for (int i = 0; i < 8; i++) {
-          stored |= (long) (tail[i] & 0xff) << (8 * i);
-        }
-        if (version >= 5 && stored != 0 && stored != crc) {
-          throw new IntegrityException("redis: backup " + id + " has a bad RDB CRC-64 (" + Crc64.hex(stored)
-              + " vs " + Crc64.hex(crc) + "); " + target + " was left unchanged", id, Crc64.hex(stored),
-              Crc64.hex(crc));
-        }
-        channel.force(true);
-        channel.close();
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-          directory.force(true);
-        } catch (IOException e) {
-          LOG.debug("redis: cannot fsync directory {}: {}", target.getParent(), e.toString());
-        }
-        done = true;
-        LOG.info("redis: wrote backup {} to {} ({} bytes); start Redis with dir {} and dbfilename {}", id, target,
-            written, target.getParent(), target.getFileName());
-      } catch (IOException | RuntimeException e) {
-        abort();
-        throw e;
-      }
-    }
-
-    @Override
-    public void abort() {
-      if (done) {
-        return;
-      }
-      done = true;
+    protected void discard() {
       try {
         channel.close();
       } catch (IOException e) {

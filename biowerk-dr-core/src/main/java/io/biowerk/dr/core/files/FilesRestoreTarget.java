@@ -3,7 +3,9 @@ package io.biowerk.dr.core.files;
 import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.local.AtomicFiles;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
@@ -15,13 +17,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.Pipe;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -161,39 +161,23 @@ public final class FilesRestoreTarget implements RestoreTarget {
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       old = target.resolveSibling("." + target.getFileName() + ".biowerk-old-"
           + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-      move(target, old);
+      AtomicFiles.move(target, old, false);
     }
     try {
-      move(staged, target);
+      AtomicFiles.move(staged, target, false);
     } catch (IOException e) {
       if (old != null) {
         try {
-          move(old, target);
+          AtomicFiles.move(old, target, false);
         } catch (IOException back) {
           e.addSuppressed(back);
         }
       }
       throw e;
     }
-    fsync(target.getParent());
+    AtomicFiles.fsyncDirectory(target.getParent());
     if (old != null) {
       deleteTree(old);
-    }
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to);
-    }
-  }
-
-  private static void fsync(Path dir) {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException e) {
-      LOG.debug("files: cannot fsync {}: {}", dir, e.toString());
     }
   }
 
@@ -233,13 +217,12 @@ public final class FilesRestoreTarget implements RestoreTarget {
   }
 
   /** A tar extraction: the restore job writes into a pipe; a thread of ours extracts from it. */
-  private final class Extraction implements PendingWrite {
+  private final class Extraction extends AbstractPendingWrite {
     private final Path staging;
     private final Pipe pipe;
     private final Thread extractor;
     private final TarExtractor tar;
     private volatile Throwable failure;
-    private boolean done;
 
     Extraction(Path staging) throws IOException {
       this.staging = staging;
@@ -265,10 +248,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected int writeOpen(ByteBuffer src) throws IOException {
       rethrowFailure();
       int n = src.remaining();
       try {
@@ -282,35 +262,17 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public boolean isOpen() {
-      return !done;
+    protected void publish() throws IOException {
+      pipe.sink().close();
+      join();
+      rethrowFailure();
+      tar.finish();
+      moveIntoPlace(staging);
+      LOG.info("files: restored {} into {}", tar.summary(), target);
     }
 
     @Override
-    public void commit() throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
-      done = true;
-      try {
-        pipe.sink().close();
-        join();
-        rethrowFailure();
-        tar.finish();
-        moveIntoPlace(staging);
-        LOG.info("files: restored {} into {}", tar.summary(), target);
-      } catch (IOException | RuntimeException | Error e) {
-        deleteTree(staging);
-        throw e;
-      }
-    }
-
-    @Override
-    public void abort() {
-      if (done) {
-        return;
-      }
-      done = true;
+    protected void discard() {
       try {
         pipe.sink().close();
         pipe.source().close();
@@ -353,10 +315,9 @@ public final class FilesRestoreTarget implements RestoreTarget {
   }
 
   /** A non-tar backup written as one file: temp file beside the target, renamed into place on commit. */
-  private final class SingleFile implements PendingWrite {
+  private final class SingleFile extends AbstractPendingWrite {
     private final Path temp;
     private final FileChannel channel;
-    private boolean done;
 
     SingleFile(Path temp) throws IOException {
       this.temp = temp;
@@ -364,55 +325,30 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected int writeOpen(ByteBuffer src) throws IOException {
       int n = src.remaining();
       ByteChannels.writeFully(channel, src);
       return n;
     }
 
     @Override
-    public boolean isOpen() {
-      return !done;
-    }
-
-    @Override
-    public void commit() throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
-      done = true;
-      try {
-        channel.force(true);
-        channel.close();
-        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-          // A file replaces a directory only when forced, and the old tree goes once the file is in place.
-          moveIntoPlace(temp);
-        } else {
-          if (!force && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            checkTarget();
-          }
-          move(temp, target);
-          fsync(target.getParent());
+    protected void publish() throws IOException {
+      channel.force(true);
+      channel.close();
+      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+        // A file replaces a directory only when forced, and the old tree goes once the file is in place.
+        moveIntoPlace(temp);
+      } else {
+        if (!force && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+          checkTarget();
         }
-        LOG.info("files: restored backup file into {}", target);
-      } catch (IOException | RuntimeException e) {
-        abortQuietly();
-        throw e;
+        AtomicFiles.moveIntoPlace(temp, target);
       }
+      LOG.info("files: restored backup file into {}", target);
     }
 
     @Override
-    public void abort() {
-      if (!done) {
-        done = true;
-        abortQuietly();
-      }
-    }
-
-    private void abortQuietly() {
+    protected void discard() {
       try {
         channel.close();
         Files.deleteIfExists(temp);

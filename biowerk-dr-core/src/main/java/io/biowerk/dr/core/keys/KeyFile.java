@@ -2,18 +2,20 @@ package io.biowerk.dr.core.keys;
 
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.KeyFileException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.local.AtomicFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -234,18 +236,21 @@ public final class KeyFile implements KeyProvider {
         Arrays.fill(bytes, (byte) 0);
       }
     }
-    Path temp = parent.resolve("." + path.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
-    Files.write(temp, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Path temp = AtomicFiles.tempBeside(path);
+    // Created private: a temp file made with the default umask and narrowed afterwards would leave the keys
+    // readable by others for a moment.
+    try (FileChannel channel = FileChannel.open(temp,
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      ByteChannels.writeFully(channel, ByteBuffer.wrap((String.join("\n", lines) + "\n")
+          .getBytes(StandardCharsets.UTF_8)));
+      channel.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temp);
+      throw e;
+    }
     try {
-      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-      try (var channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        channel.force(true);
-      }
-      try {
-        Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, path, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.moveIntoPlace(temp, path);
     } finally {
       Files.deleteIfExists(temp);
     }

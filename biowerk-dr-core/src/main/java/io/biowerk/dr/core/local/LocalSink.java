@@ -2,6 +2,7 @@ package io.biowerk.dr.core.local;
 
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
@@ -13,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class LocalSink implements Sink {
 
   private static final Logger LOG = LoggerFactory.getLogger(LocalSink.class);
-  static final String TEMP_MARK = ".biowerk-tmp-";
+  static final String TEMP_MARK = AtomicFiles.TEMP_MARK;
 
   private final Path root;
 
@@ -98,8 +97,7 @@ public final class LocalSink implements Sink {
     Path target = resolve(key);
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path temp = dir.resolve("." + target.getFileName() + TEMP_MARK
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Path temp = AtomicFiles.tempBeside(target);
     FileChannel channel;
     try {
       channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -210,14 +208,13 @@ public final class LocalSink implements Sink {
     }
     Path target = resolve(to);
     Files.createDirectories(target.getParent());
-    Path temp = target.resolveSibling("." + target.getFileName() + TEMP_MARK
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Path temp = AtomicFiles.tempBeside(target);
     try {
       Files.copy(source, temp, StandardCopyOption.COPY_ATTRIBUTES);
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         channel.force(true);
       }
-      moveIntoPlace(temp, target);
+      AtomicFiles.moveIntoPlace(temp, target);
     } finally {
       Files.deleteIfExists(temp);
     }
@@ -233,29 +230,10 @@ public final class LocalSink implements Sink {
     return root.toUri().toString();
   }
 
-  static void moveIntoPlace(Path temp, Path target) throws IOException {
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-    fsyncDirectory(target.getParent());
-  }
-
-  static void fsyncDirectory(Path dir) {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException e) {
-      // Some file systems cannot open a directory for fsync; the rename is still atomic there.
-      LOG.debug("file: cannot fsync directory {}: {}", dir, e.toString());
-    }
-  }
-
-  private static final class FileWrite implements PendingWrite {
+  private static final class FileWrite extends AbstractPendingWrite {
     private final FileChannel channel;
     private final Path temp;
     private final Path target;
-    private boolean done;
 
     FileWrite(FileChannel channel, Path temp, Path target) {
       this.channel = channel;
@@ -264,43 +242,19 @@ public final class LocalSink implements Sink {
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected int writeOpen(ByteBuffer src) throws IOException {
       return channel.write(src);
     }
 
     @Override
-    public boolean isOpen() {
-      return !done;
+    protected void publish() throws IOException {
+      channel.force(true);
+      channel.close();
+      AtomicFiles.moveIntoPlace(temp, target);
     }
 
     @Override
-    public void commit() throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
-      done = true;
-      try {
-        channel.force(true);
-        channel.close();
-        moveIntoPlace(temp, target);
-      } catch (IOException | RuntimeException e) {
-        discard();
-        throw e;
-      }
-    }
-
-    @Override
-    public void abort() {
-      if (!done) {
-        done = true;
-        discard();
-      }
-    }
-
-    private void discard() {
+    protected void discard() {
       try {
         channel.close();
       } catch (IOException e) {
