@@ -2,6 +2,7 @@ package io.biowerk.dr.postgres;
 
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
@@ -288,12 +289,11 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   }
 
   /** A custom-format dump streaming into pg_restore's stdin. */
-  private final class StreamRestore implements PendingWrite {
+  private final class StreamRestore extends AbstractPendingWrite {
     private final PgProcess restore;
     private final OutputStream stdin;
     private final boolean created;
     private final byte[] chunk = new byte[256 * 1024];
-    private boolean done;
 
     StreamRestore(PgTools.Tool tool, BackupManifest manifest, boolean created, boolean clean)
         throws IOException {
@@ -305,10 +305,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected int writeOpen(ByteBuffer src) throws IOException {
       int n = src.remaining();
       try {
         while (src.hasRemaining()) {
@@ -317,13 +314,11 @@ public final class PostgresRestoreTarget implements RestoreTarget {
           stdin.write(chunk, 0, len);
         }
       } catch (IOException e) {
-        // pg_restore stopped reading: it exited, and its error output says why.
-        done = true;
+        // pg_restore stopped reading: it exited, and its error output says why. Abort now (which drops a
+        // database this restore created), so the message's "was dropped" is already true when it is thrown.
         restore.kill();
         int status = restore.waitFor();
-        if (created) {
-          dropQuietly(uri.database());
-        }
+        abort();
         PostgresRestoreException failure = toolFailure(status == 0 ? 1 : status, restore.stderr(), created);
         failure.addSuppressed(e);
         throw failure;
@@ -332,38 +327,21 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public boolean isOpen() {
-      return !done;
-    }
-
-    @Override
-    public void commit() throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
-      done = true;
-      int status;
+    protected void publish() throws IOException {
       try {
         stdin.close();
       } catch (IOException e) {
         // pg_restore exited early; its status and output say why
       }
-      status = restore.waitFor();
+      int status = restore.waitFor();
       if (status != 0) {
-        if (created) {
-          dropQuietly(uri.database());
-        }
         throw toolFailure(status, restore.stderr(), created);
       }
       LOG.info("postgresql: restore into {} committed", uriText);
     }
 
     @Override
-    public void abort() {
-      if (done) {
-        return;
-      }
-      done = true;
+    protected void discard() {
       // Killing pg_restore mid-transaction rolls the transaction back on the server.
       restore.kill();
       if (created) {
@@ -374,13 +352,12 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   }
 
   /** A directory-format dump: the tar is spooled to scratch disk, unpacked and restored on commit. */
-  private final class DirectoryRestore implements PendingWrite {
+  private final class DirectoryRestore extends AbstractPendingWrite {
     private final PgTools.Tool tool;
     private final boolean created;
     private final boolean clean;
     private final Path scratch;
     private final FileChannel spool;
-    private boolean done;
 
     DirectoryRestore(PgTools.Tool tool, BackupManifest manifest, boolean created, boolean clean)
         throws IOException {
@@ -396,10 +373,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected int writeOpen(ByteBuffer src) throws IOException {
       int n = src.remaining();
       while (src.hasRemaining()) {
         spool.write(src);
@@ -408,16 +382,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public boolean isOpen() {
-      return !done;
-    }
-
-    @Override
-    public void commit() throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
-      done = true;
+    protected void publish() throws IOException {
       try {
         spool.close();
         Path dir = Files.createDirectory(scratch.resolve("dump"));
@@ -430,27 +395,16 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         PgProcess restore = PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, false);
         int status = restore.waitFor();
         if (status != 0) {
-          if (created) {
-            dropQuietly(uri.database());
-          }
+          // discard() runs next and drops a database this restore created.
           throw toolFailure(status, restore.stderr(), created);
         }
-      } catch (IOException | RuntimeException e) {
-        if (created && !(e instanceof PostgresRestoreException)) {
-          dropQuietly(uri.database());
-        }
-        throw e;
       } finally {
         DirTar.deleteTree(scratch);
       }
     }
 
     @Override
-    public void abort() {
-      if (done) {
-        return;
-      }
-      done = true;
+    protected void discard() {
       try {
         spool.close();
       } catch (IOException e) {

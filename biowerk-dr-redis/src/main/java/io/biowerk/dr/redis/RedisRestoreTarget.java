@@ -2,6 +2,7 @@ package io.biowerk.dr.redis;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
@@ -135,7 +136,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
   }
 
   /** The restore of one backup: a parser thread turns the streamed RDB into pipelined RESTOREs. */
-  private final class Write implements PendingWrite {
+  private final class Write extends AbstractPendingWrite {
     private final RespConnection c;
     private final BackupManifest manifest;
     private final String targetVersion;
@@ -145,7 +146,6 @@ public final class RedisRestoreTarget implements RestoreTarget {
     private volatile long restored;
     private volatile long expired;
     private int functions;
-    private boolean done;
 
     Write(RespConnection c, BackupManifest manifest, String targetVersion) {
       this.c = c;
@@ -168,10 +168,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected int writeOpen(ByteBuffer src) throws IOException {
       failIfFailed();
       int n = src.remaining();
       try {
@@ -208,38 +205,22 @@ public final class RedisRestoreTarget implements RestoreTarget {
     }
 
     @Override
-    public boolean isOpen() {
-      return !done;
-    }
-
-    @Override
-    public void commit() throws IOException {
-      if (done) {
-        throw new IllegalStateException("closed");
-      }
+    protected void publish() throws IOException {
       try {
-        try {
-          pipe.finish();
-        } catch (IOException e) {
-          failIfFailed();
-          throw e;
-        }
-        join();
+        pipe.finish();
+      } catch (IOException e) {
         failIfFailed();
-        LOG.info("redis: restored backup {} into {}: {} keys, {} function libraries, {} keys skipped as expired",
-            manifest.id(), endpoint.redacted(), restored, functions, expired);
-      } finally {
-        done = true;
-        c.close();
+        throw e;
       }
+      join();
+      failIfFailed();
+      c.close();
+      LOG.info("redis: restored backup {} into {}: {} keys, {} function libraries, {} keys skipped as expired",
+          manifest.id(), endpoint.redacted(), restored, functions, expired);
     }
 
     @Override
-    public void abort() {
-      if (done) {
-        return;
-      }
-      done = true;
+    protected void discard() {
       pipe.cancel();
       c.close();
       try {
