@@ -1,6 +1,6 @@
 package io.biowerk.dr.storage.s3;
 
-import io.biowerk.dr.core.PendingWrite;
+import io.biowerk.dr.core.AbstractPendingWrite;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * multipart upload otherwise. Not thread-safe (one thread writes and commits); part uploads run on the sink's
  * executor, at most {@code parallelism} at once, fewer once parts have grown (see {@link #permits}).
  */
-final class S3Write implements PendingWrite {
+final class S3Write extends AbstractPendingWrite {
 
   /** The first buffer is small so that manifests and side files do not allocate a whole part. */
   private static final int FIRST_BUFFER = 256 << 10;
@@ -53,7 +53,6 @@ final class S3Write implements PendingWrite {
   private byte[] buffer;
   private int filled;
   private String uploadId;
-  private boolean done;
 
   S3Write(S3Sink sink, String key, String objectKey) {
     this.sink = sink;
@@ -80,10 +79,7 @@ final class S3Write implements PendingWrite {
   }
 
   @Override
-  public int write(ByteBuffer src) throws IOException {
-    if (done) {
-      throw new IllegalStateException("closed");
-    }
+  protected int writeOpen(ByteBuffer src) throws IOException {
     rethrowPartFailure();
     int written = src.remaining();
     while (src.hasRemaining()) {
@@ -103,16 +99,11 @@ final class S3Write implements PendingWrite {
     return written;
   }
 
-  @Override
-  public boolean isOpen() {
-    return !done;
-  }
-
   private void shipPart() throws IOException {
     int number = parts.size() + 1;
     int weight = permits(options.partSize(), partSize(options.partSize(), number), options.parallelism());
     if (number > S3Options.MAX_PARTS) {
-      fail();
+      abort();
       throw new IOException("s3: '" + key + "' exceeds S3's 10,000 parts (" + totalShipped() + " bytes so far);"
           + " raise part-size; nothing was written");
     }
@@ -122,10 +113,10 @@ final class S3Write implements PendingWrite {
       }
       inFlight.acquire(weight);
     } catch (SdkException e) {
-      fail();
+      abort();
       throw sink.translate(e, "CreateMultipartUpload", key, objectKey);
     } catch (InterruptedException e) {
-      fail();
+      abort();
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("s3: upload of '" + key + "' was interrupted; nothing was written");
     }
@@ -151,7 +142,7 @@ final class S3Write implements PendingWrite {
       }));
     } catch (RejectedExecutionException e) {
       inFlight.release(weight);
-      fail();
+      abort();
       throw new IllegalStateException("closed", e);
     }
     buffer = takeBuffer(partSize(options.partSize(), number + 1));
@@ -180,12 +171,9 @@ final class S3Write implements PendingWrite {
   }
 
   @Override
-  public void commit() throws IOException {
-    if (done) {
-      throw new IllegalStateException("closed");
-    }
+  protected void publish() throws IOException {
+    // On any failure here, discard() waits for parts in flight and aborts the multipart upload.
     if (uploadId == null) {
-      done = true;
       PutObjectRequest.Builder request = sink.putRequest(objectKey).contentLength((long) filled);
       if (options.checksum().algorithm() == null) {
         request.contentMD5(md5(buffer, filled));
@@ -202,7 +190,6 @@ final class S3Write implements PendingWrite {
     if (filled > 0) {
       shipPart();
     }
-    done = true;
     List<CompletedPart> completed = new ArrayList<>(parts.size());
     try {
       for (Future<CompletedPart> part : parts) {
@@ -211,30 +198,20 @@ final class S3Write implements PendingWrite {
       sink.s3().completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(options.bucket())
           .key(objectKey).uploadId(uploadId).multipartUpload(m -> m.parts(completed)).build());
     } catch (ExecutionException e) {
-      fail();
       throw partException(e.getCause());
     } catch (InterruptedException e) {
-      fail();
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("s3: upload of '" + key + "' was interrupted; nothing was written");
     } catch (SdkException e) {
-      fail();
       throw sink.translate(e, "CompleteMultipartUpload", key, objectKey);
     } finally {
       release();
     }
   }
 
-  @Override
-  public void abort() {
-    if (!done) {
-      fail();
-    }
-  }
-
   /** Stops the write: waits for part uploads in flight, then aborts the multipart upload so no part survives. */
-  private void fail() {
-    done = true;
+  @Override
+  protected void discard() {
     cancelled = true;
     // Parts still in flight could land after an abort and linger (S3's documented race), so wait for them.
     for (Future<CompletedPart> part : parts) {
@@ -256,7 +233,7 @@ final class S3Write implements PendingWrite {
   private void rethrowPartFailure() throws IOException {
     Throwable failure = partFailure;
     if (failure != null) {
-      fail();
+      abort();
       throw partException(failure);
     }
   }
