@@ -2,7 +2,6 @@ package io.biowerk.dr.core;
 
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.List;
 import java.util.Set;
 
@@ -79,10 +78,5 @@ public interface Sink {
     try (ReadableByteChannel in = openRead(key)) {
       return ByteChannels.readAll(in, 64L << 20, key);
     }
-  }
-
-  /** Returns a channel that discards its input; useful to drain streams. */
-  static WritableByteChannel discard() {
-    return ByteChannels.discard();
   }
 }
