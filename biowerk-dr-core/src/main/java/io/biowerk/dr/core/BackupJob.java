@@ -171,22 +171,26 @@ public final class BackupJob {
     ran = true;
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
-    String id = uniqueId(started);
     List<String> extensions = codecs.stream().map(Codec::id).toList();
+    // Checks the format and codec ids before anything is written.
+    BackupLayout.dataKey(source.name(), tier, BackupLayout.backupId(source.name(), started), source.format(),
+        extensions);
+    Sink first = sinks.get(0);
+    String id = claimId(first, started);
     String dataKey = BackupLayout.dataKey(source.name(), tier, id, source.format(), extensions);
     String marker = BackupLayout.inProgressKey(source.name(), id);
     LOG.info("backup {}: {} -> {}", id, this, dataKey);
 
-    List<Sink> marked = new ArrayList<>();
+    // The first sink's marker was written by claimId; it is removed in `finally` like the others.
+    List<Sink> marked = new ArrayList<>(List.of(first));
     List<PendingWrite> writes = new ArrayList<>();
     List<Sink> committed = new ArrayList<>();
     SourceStream stream = null;
     Reader reader = null;
     Handoff handoff = null;
     try {
-      byte[] markerBody = ("{\"id\":\"" + id + "\",\"startedAt\":\"" + started + "\"}").getBytes(StandardCharsets.UTF_8);
-      for (Sink sink : sinks) {
-        sink.put(marker, markerBody);
+      for (Sink sink : sinks.subList(1, sinks.size())) {
+        sink.put(marker, markerBody(id, started));
         marked.add(sink);
       }
       for (Sink sink : sinks) {
@@ -318,20 +322,41 @@ public final class BackupJob {
     return Optional.empty();
   }
 
-  /** {@code <source>_<stamp>}, with {@code -2}, {@code -3}... when a backup with that id already exists. */
-  private String uniqueId(Instant started) throws IOException {
+  /**
+   * Claims the id {@code <source>_<stamp>} (with {@code -2}, {@code -3}... when taken) by creating its
+   * in-progress marker in the first sink with {@link Sink#putIfAbsent}, so two runs of one source started in
+   * the same second never share an id and overwrite each other's objects.
+   */
+  private String claimId(Sink first, Instant started) throws IOException {
     String base = BackupLayout.backupId(source.name(), started);
-    Sink first = sinks.get(0);
-    List<StoredObject> existing = first.list(source.name() + "/");
-    String id = base;
-    for (int n = 2; taken(existing, id); n++) {
-      id = base + "-" + n;
+    String prefix = source.name() + "/";
+    List<StoredObject> existing = first.list(prefix);
+    for (int n = 1; n <= 1000; n++) {
+      String id = n == 1 ? base : base + "-" + n;
+      String marker = BackupLayout.inProgressKey(source.name(), id);
+      if (taken(existing, id, null) || !first.putIfAbsent(marker, markerBody(id, started))) {
+        continue;
+      }
+      // A run that finished (and removed its marker) between our listing and our claim left its objects.
+      if (taken(first.list(prefix), id, marker)) {
+        first.delete(marker);
+        continue;
+      }
+      return id;
     }
-    return id;
+    throw new IOException("backup of " + source.name() + ": 1000 backups already started at " + started
+        + "; wait a second and run it again");
   }
 
-  private static boolean taken(List<StoredObject> existing, String id) {
+  private static byte[] markerBody(String id, Instant started) {
+    return ("{\"id\":\"" + id + "\",\"startedAt\":\"" + started + "\"}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static boolean taken(List<StoredObject> existing, String id, String ownMarker) {
     for (StoredObject object : existing) {
+      if (object.key().equals(ownMarker)) {
+        continue;
+      }
       String name = object.key().substring(object.key().lastIndexOf('/') + 1);
       if (name.startsWith(id + ".") || name.equals(id)) {
         return true;

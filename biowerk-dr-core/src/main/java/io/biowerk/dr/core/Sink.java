@@ -73,6 +73,25 @@ public interface Sink {
     }
   }
 
+  /**
+   * Writes a whole small object only if no object has that key, and says whether it did. Backups claim their
+   * id with it, so two runs started in the same second cannot write to the same keys. Sinks that can create
+   * atomically (an exclusive link on a file system, a conditional PUT) override it; this default checks and
+   * then writes, which two processes can interleave.
+   *
+   * @return true if this call created the object, false if one already existed
+   * @throws IOException if the store cannot be read or written
+   */
+  default boolean putIfAbsent(String key, byte[] bytes) throws IOException {
+    for (StoredObject object : list(key)) {
+      if (object.key().equals(key)) {
+        return false;
+      }
+    }
+    put(key, bytes);
+    return true;
+  }
+
   /** Reads a whole small object (a manifest, a side file). */
   default byte[] get(String key) throws IOException {
     try (ReadableByteChannel in = openRead(key)) {

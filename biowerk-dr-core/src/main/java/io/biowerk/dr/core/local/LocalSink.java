@@ -3,6 +3,7 @@ package io.biowerk.dr.core.local;
 import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.AbstractPendingWrite;
+import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
@@ -14,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -197,6 +200,43 @@ public final class LocalSink implements Sink {
         break;
       }
       dir = dir.getParent();
+    }
+  }
+
+  /**
+   * Creates the object atomically: the bytes go to a temp file, which is then hard-linked to the key; the
+   * link fails if the key exists, whoever made it, and readers never see a partial object. Where the file
+   * system has no hard links, an exclusive create is the fallback (existence is still decided atomically).
+   */
+  @Override
+  public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
+    Path target = resolve(key);
+    Files.createDirectories(target.getParent());
+    Path temp = AtomicFiles.tempBeside(target);
+    try {
+      writeNew(temp, bytes);
+      try {
+        Files.createLink(target, temp);
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      } catch (UnsupportedOperationException | FileSystemException e) {
+        try {
+          writeNew(target, bytes);
+        } catch (FileAlreadyExistsException exists) {
+          return false;
+        }
+      }
+      AtomicFiles.fsyncDirectory(target.getParent());
+      return true;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  private static void writeNew(Path path, byte[] bytes) throws IOException {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteChannels.writeFully(channel, ByteBuffer.wrap(bytes));
+      channel.force(true);
     }
   }
 
