@@ -279,6 +279,32 @@ public final class S3Sink implements Sink, AutoCloseable {
     return objects;
   }
 
+  /**
+   * Creates the object only if the key is free, with a conditional PUT ({@code If-None-Match: *}): S3 answers
+   * 412 when an object exists, and 409 when another conditional write to the key is in progress, so exactly
+   * one of several racing writers wins.
+   */
+  @Override
+  public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
+    checkOpen();
+    String objectKey = objectKey(key);
+    PutObjectRequest.Builder request = putRequest(objectKey).ifNoneMatch("*").contentLength((long) bytes.length);
+    if (options.checksum().algorithm() == null) {
+      request.contentMD5(S3Write.md5(bytes, bytes.length));
+    }
+    try {
+      client.putObject(request.build(), software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
+      return true;
+    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      if (e.statusCode() == 412 || e.statusCode() == 409) {
+        return false;
+      }
+      throw translate(e, "PutObject (If-None-Match)", key, objectKey);
+    } catch (SdkException e) {
+      throw translate(e, "PutObject (If-None-Match)", key, objectKey);
+    }
+  }
+
   @Override
   public void delete(String key) throws IOException {
     checkOpen();

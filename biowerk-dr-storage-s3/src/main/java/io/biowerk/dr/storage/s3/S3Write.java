@@ -297,7 +297,7 @@ final class S3Write extends AbstractPendingWrite {
     return uploadId;
   }
 
-  private static String md5(byte[] data, int length) {
+  static String md5(byte[] data, int length) {
     try {
       MessageDigest md5 = MessageDigest.getInstance("MD5");
       md5.update(data, 0, length);

@@ -1,5 +1,6 @@
 package io.biowerk.dr.storage.s3;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,6 +59,13 @@ class S3SinkIT {
     assertThat(head.storageClass()).isEqualTo(StorageClass.STANDARD_IA);
     assertThat(new String(sink.get("postgres/daily/a.dump"), StandardCharsets.UTF_8)).isEqualTo("hello");
     assertThat(sink.objectKey("postgres/daily/a.dump")).isEqualTo("backups/prod/postgres/daily/a.dump");
+  }
+
+  @Test
+  void putIfAbsentCreatesOnceAndNeverReplaces() throws IOException {
+    assertThat(sink.putIfAbsent("redis/.in-progress/redis_20240115_020000", "first".getBytes(UTF_8))).isTrue();
+    assertThat(sink.putIfAbsent("redis/.in-progress/redis_20240115_020000", "second".getBytes(UTF_8))).isFalse();
+    assertThat(new String(sink.get("redis/.in-progress/redis_20240115_020000"), UTF_8)).isEqualTo("first");
   }
 
   @Test
