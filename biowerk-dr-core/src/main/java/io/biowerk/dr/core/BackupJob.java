@@ -285,7 +285,7 @@ public final class BackupJob {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("backup " + id + " was interrupted; nothing was kept");
       }
-      Rethrow.rethrow(failure);
+      Failures.rethrowIfAny(failure, "backup " + id);
       throw new AssertionError(failure);
     } finally {
       for (Sink sink : marked) {
@@ -479,24 +479,6 @@ public final class BackupJob {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  /** Rethrows a throwable caught as such, keeping its type. */
-  static final class Rethrow {
-    private Rethrow() {}
-
-    static void rethrow(Throwable failure) throws IOException {
-      if (failure instanceof IOException e) {
-        throw e;
-      }
-      if (failure instanceof RuntimeException e) {
-        throw e;
-      }
-      if (failure instanceof Error e) {
-        throw e;
-      }
-      throw new IOException(failure);
     }
   }
 }

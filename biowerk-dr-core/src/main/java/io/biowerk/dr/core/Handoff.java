@@ -105,7 +105,7 @@ final class Handoff implements WritableByteChannel {
       // Thrown once: the producer's close() would otherwise throw the same instance again, and a codec
       // adding it to itself as suppressed fails with "Self-suppression not permitted".
       reported = true;
-      BackupJob.Rethrow.rethrow(f);
+      Failures.rethrowIfAny(f, "the sealing thread");
     }
   }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.Codec;
+import io.biowerk.dr.core.Failures;
 import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
@@ -430,7 +431,7 @@ public final class EncryptionCodec implements Codec {
           failure.addSuppressed(e);
         }
       }
-      ZstdCodec.rethrow(failure);
+      Failures.rethrowIfAny(failure, "enc encode");
     }
   }
 

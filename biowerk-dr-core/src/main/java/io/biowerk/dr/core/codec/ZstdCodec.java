@@ -9,6 +9,7 @@ import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.Codec;
+import io.biowerk.dr.core.Failures;
 import io.biowerk.dr.core.IntegrityException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -224,7 +225,7 @@ public final class ZstdCodec implements Codec {
           failure.addSuppressed(e);
         }
       }
-      rethrow(failure);
+      Failures.rethrowIfAny(failure, "zstd encode");
     }
   }
 
@@ -318,18 +319,6 @@ public final class ZstdCodec implements Codec {
       } finally {
         in.close();
       }
-    }
-  }
-
-  static void rethrow(Throwable failure) throws IOException {
-    if (failure instanceof IOException e) {
-      throw e;
-    }
-    if (failure instanceof RuntimeException e) {
-      throw e;
-    }
-    if (failure instanceof Error e) {
-      throw e;
     }
   }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.Failures;
 import io.biowerk.dr.core.local.AtomicFiles;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
@@ -297,20 +298,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
 
     private void rethrowFailure() throws IOException {
-      Throwable failed = failure;
-      if (failed == null) {
-        return;
-      }
-      if (failed instanceof IOException e) {
-        throw e;
-      }
-      if (failed instanceof RuntimeException e) {
-        throw e;
-      }
-      if (failed instanceof Error e) {
-        throw e;
-      }
-      throw new IOException("files: extraction failed: " + failed, failed);
+      Failures.rethrowIfAny(failure, "files: extraction");
     }
   }
 
