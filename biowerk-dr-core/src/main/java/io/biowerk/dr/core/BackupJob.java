@@ -152,6 +152,9 @@ public final class BackupJob {
     /** The job. */
     public BackupJob build() {
       checkState(!sinks.isEmpty(), "a backup needs at least one sink");
+      // A bad tier, format or codec id is refused here, before a run claims an id or writes anything.
+      BackupLayout.dataKey(source.name(), tier, BackupLayout.backupId(source.name(), Instant.EPOCH),
+          source.format(), codecs.stream().map(Codec::id).toList());
       if (sourceUri == null) {
         sourceUri = source.kind() + ":" + source.name();
       }
@@ -172,9 +175,6 @@ public final class BackupJob {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
     List<String> extensions = codecs.stream().map(Codec::id).toList();
-    // Checks the format and codec ids before anything is written.
-    BackupLayout.dataKey(source.name(), tier, BackupLayout.backupId(source.name(), started), source.format(),
-        extensions);
     Sink first = sinks.get(0);
     String id = claimId(first, started);
     String dataKey = BackupLayout.dataKey(source.name(), tier, id, source.format(), extensions);

@@ -78,6 +78,15 @@ class PipelineRoundTripTest {
   }
 
   @Test
+  void aBadTierIsRefusedWhenTheJobIsBuiltAndNothingIsWritten() throws Exception {
+    LocalSink sink = LocalSink.open(dir.resolve("repo"));
+    assertThatThrownBy(() -> BackupJob.of(bytes(new byte[10])).sinks(sink).tier("Daily Tier").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tier (Daily Tier) is not a folder name");
+    assertThat(sink.list("")).isEmpty();
+  }
+
+  @Test
   void damagedBackupIsRefusedBeforeTheTargetSeesAByte() throws Exception {
     byte[] data = new byte[200_000];
     new Random(2).nextBytes(data);
