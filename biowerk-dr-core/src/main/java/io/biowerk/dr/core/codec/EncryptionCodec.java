@@ -118,7 +118,6 @@ public final class EncryptionCodec implements Codec {
     if (encryptionKey == null) {
       throw new IllegalStateException("this codec only decrypts; make one with encryptingWith(key, ring)");
     }
-    JitWarmup.start(Cipher.ENCRYPT_MODE);
     byte[] salt = new byte[SALT_LENGTH];
     RANDOM.nextBytes(salt);
     DerivedKeys keys = DerivedKeys.derive(encryptionKey, salt);
@@ -129,7 +128,6 @@ public final class EncryptionCodec implements Codec {
 
   @Override
   public ReadableByteChannel decode(ReadableByteChannel in) throws IOException {
-    JitWarmup.start(Cipher.DECRYPT_MODE);
     Header header = Header.read(in);
     MasterKey key = ring.resolve(header.keyId);
     DerivedKeys keys = DerivedKeys.derive(key, header.salt);
@@ -166,14 +164,19 @@ public final class EncryptionCodec implements Codec {
    * Gets the JDK's AES-GCM compiled by C2 before the bulk data needs it. Until C2 compiles the GCM code with its
    * AES-NI/CLMUL intrinsics, AES-GCM runs at 20-80 MB/s instead of GB/s, and C2 compiles only after thousands of
    * {@code doFinal} calls: with 64 KiB segments that is the first ~200 MiB of a backup, most of the first GiB
-   * of input of a fresh JVM (a nightly backup started by cron). So the first encode (or decode) in a JVM starts
-   * a daemon thread that seals (or opens) a few thousand 1 KiB segments under a throwaway all-zero key through
-   * the same calls: ~0.3 s of CPU, mostly on the core the compressor leaves idle, and the data path is fast from
-   * its first megabytes. Its output is discarded; it touches no real key. Off with
-   * {@code -Dio.biowerk.dr.enc.warmup=false}.
+   * of input of a fresh JVM (a nightly backup started by cron). So once a channel has sealed (or opened)
+   * {@link #AFTER_BYTES} in a JVM, it starts a daemon thread that seals (or opens) a few thousand 1 KiB segments
+   * under a throwaway all-zero key through the same calls: ~0.3 s of CPU plus C2's compiling, mostly on the core
+   * the compressor leaves idle, and the data path is fast a few hundred milliseconds later. Waiting for
+   * {@code AFTER_BYTES} first spares that CPU to a backup that encrypts little (a dump that compresses 100x
+   * encrypts 5 MB per 500 MB read, which the cold cipher handles in a tenth of a second, while the warm-up
+   * would take CPU from the database's own dump tool). Its output is discarded; it touches no real key. Off
+   * with {@code -Dio.biowerk.dr.enc.warmup=false}.
    */
   static final class JitWarmup {
     static final int ROUNDS = 6000;
+    /** The bytes a channel seals or opens before it starts the warm-up. */
+    static final long AFTER_BYTES = 8L << 20;
     private static final java.util.concurrent.atomic.AtomicBoolean ENCRYPT =
         new java.util.concurrent.atomic.AtomicBoolean();
     private static final java.util.concurrent.atomic.AtomicBoolean DECRYPT =
@@ -335,6 +338,8 @@ public final class EncryptionCodec implements Codec {
     private final ByteBuffer pending;
     private final ByteBuffer sealed;
     private long index;
+    private long passed;
+    private boolean warmupAsked;
     private boolean closed;
 
     Encryptor(WritableByteChannel out, SecretKeySpec key, byte[] aad, int segmentSize) throws IOException {
@@ -383,6 +388,11 @@ public final class EncryptionCodec implements Codec {
     }
 
     private void seal(ByteBuffer plaintext, boolean last) throws IOException {
+      passed += plaintext.remaining();
+      if (passed >= JitWarmup.AFTER_BYTES && !warmupAsked) {
+        warmupAsked = true;
+        JitWarmup.start(Cipher.ENCRYPT_MODE);
+      }
       try {
         cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
         cipher.updateAAD(aad);
@@ -444,6 +454,8 @@ public final class EncryptionCodec implements Codec {
     private final ByteBuffer ciphertext;
     private final ByteBuffer plaintext;
     private long index;
+    private long passed;
+    private boolean warmupAsked;
     private boolean lastSeen;
     private boolean closed;
 
@@ -506,6 +518,11 @@ public final class EncryptionCodec implements Codec {
     }
 
     private void open(ByteBuffer sealed, ByteBuffer into, boolean last) throws IOException {
+      passed += sealed.remaining();
+      if (passed >= JitWarmup.AFTER_BYTES && !warmupAsked) {
+        warmupAsked = true;
+        JitWarmup.start(Cipher.DECRYPT_MODE);
+      }
       try {
         cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
         cipher.updateAAD(aad);
