@@ -127,17 +127,21 @@ public final class PostgresSource implements Source {
       connection.setReadOnly(true);
       Map<String, Object> facts = new LinkedHashMap<>();
       int serverVersionNum;
+      String snapshot;
+      // One round trip: the snapshot pg_dump will share, and the facts the tool check and the manifest need.
+      // The catalog queries wait until pg_dump runs (RowCounter), in the same snapshot.
       try (Statement st = connection.createStatement();
-          ResultSet rs = st.executeQuery("SELECT current_setting('server_version'),"
+          ResultSet rs = st.executeQuery("SELECT pg_export_snapshot(), current_setting('server_version'),"
               + " current_setting('server_version_num')::int, current_database(),"
               + " pg_database_size(current_database()), current_setting('server_encoding')")) {
         rs.next();
-        facts.put("serverVersion", rs.getString(1));
-        serverVersionNum = rs.getInt(2);
+        snapshot = rs.getString(1);
+        facts.put("serverVersion", rs.getString(2));
+        serverVersionNum = rs.getInt(3);
         facts.put("serverVersionNum", serverVersionNum);
-        facts.put("database", rs.getString(3));
-        facts.put("databaseSize", rs.getLong(4));
-        facts.put("encoding", rs.getString(5));
+        facts.put("database", rs.getString(4));
+        facts.put("databaseSize", rs.getLong(5));
+        facts.put("encoding", rs.getString(6));
       }
       PgTools.Tool tool;
       try {
@@ -149,17 +153,6 @@ public final class PostgresSource implements Source {
       facts.put("dumpFormat", jobs > 1 ? "directory" : "custom");
       if (jobs > 1) {
         facts.put("jobs", jobs);
-      }
-      List<String> schemas = new ArrayList<>();
-      List<TableInfo> tables = new ArrayList<>();
-      catalog(connection, schemas, tables);
-      facts.put("schemas", schemas);
-      facts.put("tables", tables.stream().map(TableInfo::qualified).toList());
-      String snapshot;
-      try (Statement st = connection.createStatement();
-          ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
-        rs.next();
-        snapshot = rs.getString(1);
       }
       facts.put("snapshot", snapshot);
 
@@ -192,12 +185,12 @@ public final class PostgresSource implements Source {
       command.add("--dbname=" + conninfoDbname(uri.database()));
       LOG.info("postgresql: dumping {} with {}{}", uriText, tool, jobs > 1 ? " into " + scratch : "");
       dump = PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, jobs == 1);
-      RowCounter counter = new RowCounter(connection, rowCounts ? tables : List.of(), dump.toString());
+      RowCounter counter = new RowCounter(connection, dump.toString());
       counter.start();
       return new DumpStream(dump, connection, counter, facts, scratch);
     } catch (SQLException e) {
       cleanUp(connection, dump, scratch);
-      throw sqlFailure("cannot read the catalog of", e);
+      throw sqlFailure("cannot start the snapshot transaction on", e);
     } catch (IOException | RuntimeException e) {
       cleanUp(connection, dump, scratch);
       throw e;
@@ -302,36 +295,50 @@ public final class PostgresSource implements Source {
     return uriText;
   }
 
-  /** Counts each table's rows on the snapshot connection while pg_dump runs. */
-  private static final class RowCounter extends Thread {
+  /**
+   * Reads the catalog (the schemas and tables the dump holds, with pg_dump's include and exclude patterns
+   * applied) and counts each table's rows, on the snapshot connection while pg_dump runs: both see the data as
+   * pg_dump does, and neither delays pg_dump's start.
+   */
+  private final class RowCounter extends Thread {
     private final Connection connection;
-    private final List<TableInfo> tables;
+    final List<String> schemas = new ArrayList<>();
+    final List<TableInfo> tables = new ArrayList<>();
     final Map<String, Object> counts = Collections.synchronizedMap(new LinkedHashMap<>());
     volatile SQLException failure;
+    /** What failed: "read the catalog of" or "count the rows of". */
+    volatile String failedTo;
     private volatile boolean cancelled;
 
-    RowCounter(Connection connection, List<TableInfo> tables, String dump) {
+    RowCounter(Connection connection, String dump) {
       super("biowerk-dr-rowcount-" + dump);
       setDaemon(true);
       this.connection = connection;
-      this.tables = tables;
     }
 
     @Override
     public void run() {
-      try (Statement st = connection.createStatement()) {
-        for (TableInfo table : tables) {
-          if (cancelled) {
-            return;
-          }
-          // A partitioned table holds no rows of its own; an unreadable one makes pg_dump fail by itself.
-          if (table.partitioned() || !table.readable()) {
-            continue;
-          }
-          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + PgNames.quote(table.schema()) + "."
-              + PgNames.quote(table.name()))) {
-            rs.next();
-            counts.put(table.qualified(), rs.getLong(1));
+      failedTo = "cannot read the catalog of";
+      try {
+        catalog(connection, schemas, tables);
+        if (!rowCounts) {
+          return;
+        }
+        failedTo = "cannot count the rows of";
+        try (Statement st = connection.createStatement()) {
+          for (TableInfo table : tables) {
+            if (cancelled) {
+              return;
+            }
+            // A partitioned table holds no rows of its own; an unreadable one makes pg_dump fail by itself.
+            if (table.partitioned() || !table.readable()) {
+              continue;
+            }
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + PgNames.quote(table.schema())
+                + "." + PgNames.quote(table.name()))) {
+              rs.next();
+              counts.put(table.qualified(), rs.getLong(1));
+            }
           }
         }
       } catch (SQLException e) {
@@ -442,8 +449,10 @@ public final class PostgresSource implements Source {
         throw failure;
       }
       if (counter.failure != null) {
-        throw sqlFailure("cannot count the rows of", counter.failure);
+        throw sqlFailure(counter.failedTo, counter.failure);
       }
+      facts.put("schemas", List.copyOf(counter.schemas));
+      facts.put("tables", counter.tables.stream().map(TableInfo::qualified).toList());
       if (rowCounts) {
         facts.put("rowCounts", new LinkedHashMap<>(counter.counts));
       }
