@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -171,5 +172,44 @@ class LauncherIT {
     assertThat(HexFormat.of().formatHex(restored.digest())).isEqualTo(expected);
     assertThat(new String(Files.readAllBytes(dir.resolve("stderr")), StandardCharsets.UTF_8))
         .doesNotContain("OutOfMemoryError");
+  }
+
+  @Test
+  void theClassDataArchiveIsTrainedOncePerJarAndUsedByLaterRuns() throws Exception {
+    // A copy of the jar of its own, so the archive this test trains lands next to it and not beside the build's.
+    Path jar = Files.createDirectories(dir.resolve("cds")).resolve("biowerk-dr.jar");
+    Files.copy(root.resolve("biowerk-dr-cli/target/biowerk-dr.jar"), jar);
+    Path archive = dir.resolve("cds/biowerk-dr.jsa");
+    Path classes = dir.resolve("classes.log");
+    Map<String, String> env = Map.of("BIOWERK_DR_JAR", jar.toString());
+    Files.createDirectories(work.resolve("biowerk-backups"));
+
+    Run first = run(env, "--version");
+    assertThat(first.code()).as(first.toString()).isEqualTo(0);
+    assertThat(archive).as("trained by the first run").isNotEmptyFile();
+    assertThat(dir.resolve("cds/biowerk-dr.jsa.failed")).doesNotExist();
+    assertThat(first.out()).startsWith("biowerk-dr ").doesNotContain("cds").doesNotContain("warning");
+
+    Map<String, String> logged = Map.of("BIOWERK_DR_JAR", jar.toString(), "JAVA_OPTS",
+        "-Xlog:class+load=info:file=" + classes);
+    Run list = run(logged, "list", "--json");
+    assertThat(list.code()).as(list.toString()).isEqualTo(0);
+    assertThat(Manifests.JSON.readTree(list.out())).as("stdout is still just the JSON").isEmpty();
+    assertThat(Files.readString(classes)).as("classes mapped from the trained archive")
+        .contains("io.biowerk.dr.cli.ListCommand source: shared objects file (top)");
+    FileTime trained = Files.getLastModifiedTime(archive);
+
+    Map<String, String> off = new java.util.HashMap<>(logged);
+    off.put("BIOWERK_DR_CDS", "off");
+    Run without = run(off, "list", "--json");
+    assertThat(without.code()).as(without.toString()).isEqualTo(0);
+    assertThat(Files.readString(classes)).doesNotContain("shared objects file (top)");
+
+    // A new jar (a rebuild or an upgrade) is trained again: the old archive would be ignored by the JVM.
+    Files.setLastModifiedTime(jar, FileTime.fromMillis(trained.toMillis() + 2000));
+    Run rebuilt = run(env, "--version");
+    assertThat(rebuilt.code()).as(rebuilt.toString()).isEqualTo(0);
+    assertThat(Files.getLastModifiedTime(archive).toMillis()).as("retrained after the jar changed")
+        .isGreaterThan(trained.toMillis());
   }
 }
