@@ -23,6 +23,8 @@ public class StorageException extends IOException {
     UNREACHABLE,
     /** An object is under a retention lock. */
     IMMUTABLE,
+    /** The store is full: no space left on the device, or a quota reached. */
+    FULL,
     /** Anything else. */
     OTHER
   }

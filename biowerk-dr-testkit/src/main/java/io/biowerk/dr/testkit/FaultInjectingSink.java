@@ -130,7 +130,8 @@ public final class FaultInjectingSink implements Sink {
 
   private InjectedFaultException inject(String what, String key, Fault fault) {
     String message = "fault-injecting sink: injected failure " + what + " " + key + " (fault for keys matching '"
-        + fault.pattern() + "'; a simulated disk or network failure)";
+        + fault.pattern() + "'; a simulated disk or network failure); nothing of this object is kept: check the store,"
+        + " then run it again";
     injected.add(message);
     return new InjectedFaultException(message);
   }

@@ -12,6 +12,7 @@ import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StoredObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.AccessDeniedException;
@@ -274,6 +275,7 @@ public final class LocalSink implements Sink {
     private final FileChannel channel;
     private final Path temp;
     private final Path target;
+    private long written;
 
     FileWrite(FileChannel channel, Path temp, Path target) {
       this.channel = channel;
@@ -283,14 +285,64 @@ public final class LocalSink implements Sink {
 
     @Override
     protected int writeOpen(ByteBuffer src) throws IOException {
-      return channel.write(src);
+      try {
+        int n = channel.write(src);
+        written += n;
+        return n;
+      } catch (ClosedChannelException e) {
+        // Closed by an interrupt or a cancel: not a storage failure; the caller knows why.
+        throw e;
+      } catch (IOException e) {
+        throw failure("writing", e);
+      }
     }
 
     @Override
     protected void publish() throws IOException {
-      channel.force(true);
-      channel.close();
-      AtomicFiles.moveIntoPlace(temp, target);
+      try {
+        channel.force(true);
+        channel.close();
+        AtomicFiles.moveIntoPlace(temp, target);
+      } catch (ClosedChannelException e) {
+        throw e;
+      } catch (IOException e) {
+        throw failure("committing", e);
+      }
+    }
+
+    /** The file system's own exception, with the object, how far it got, and what to do about it. */
+    private StorageException failure(String doing, IOException e) {
+      String said = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      StorageException.Reason reason = reasonOf(e, said);
+      String advice = switch (reason) {
+        case FULL -> "free space on that file system (df " + target.getParent() + ") or point the repository"
+            + " elsewhere";
+        case ACCESS_DENIED -> "make the repository writable by this user";
+        case NO_SUCH_CONTAINER -> "the repository directory went away while writing; check the mount and the path";
+        default -> "check the disk and the file system (dmesg may say more)";
+      };
+      return new StorageException("file: " + doing + " " + target + " failed after " + written + " bytes: " + said
+          + "; nothing of this object was kept. " + capitalized(advice) + ", then run it again", target.toString(),
+          reason, e);
+    }
+
+    private static StorageException.Reason reasonOf(IOException e, String said) {
+      String lower = said.toLowerCase(java.util.Locale.ROOT);
+      if (lower.contains("no space left") || lower.contains("quota exceeded")) {
+        return StorageException.Reason.FULL;
+      }
+      if (e instanceof AccessDeniedException || lower.contains("permission denied")
+          || lower.contains("read-only file system")) {
+        return StorageException.Reason.ACCESS_DENIED;
+      }
+      if (e instanceof NoSuchFileException) {
+        return StorageException.Reason.NO_SUCH_CONTAINER;
+      }
+      return StorageException.Reason.OTHER;
+    }
+
+    private static String capitalized(String text) {
+      return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     @Override

@@ -118,7 +118,8 @@ class BackupFailureTest {
       assertThatThrownBy(() -> BackupJob.of(random).codecs(codecs).sinks(first, faulty).clock(CLOCK)
           .buffers(2, 16 * 1024).build().run())
           .as("chain %s", codecs).isInstanceOf(InjectedFaultException.class)
-          .hasMessageContaining("injected failure at byte 200000 of orders/daily/" + ID + ".sql");
+          .hasMessageContaining("injected failure at byte 200000 of orders/daily/" + ID + ".sql")
+          .hasMessageContaining("check the store, then run it again");
       assertThat(first.list("")).as("left in the healthy sink, chain %s", codecs).isEmpty();
       assertThat(second.list("")).as("left in the failing sink, chain %s", codecs).isEmpty();
     }
