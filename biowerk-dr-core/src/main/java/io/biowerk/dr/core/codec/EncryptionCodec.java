@@ -165,7 +165,7 @@ public final class EncryptionCodec implements Codec {
    * AES-NI/CLMUL intrinsics, AES-GCM runs at 20-80 MB/s instead of GB/s, and C2 compiles only after thousands of
    * {@code doFinal} calls: with 64 KiB segments that is the first ~200 MiB of a backup, most of the first GiB
    * of input of a fresh JVM (a nightly backup started by cron). So once a channel has sealed (or opened)
-   * {@link #AFTER_BYTES} in a JVM, it starts a daemon thread that seals (or opens) a few thousand 1 KiB segments
+   * {@link #AFTER_BYTES} (8 MiB) in a JVM, it starts a daemon thread that seals (or opens) a few thousand 1 KiB segments
    * under a throwaway all-zero key through the same calls: ~0.3 s of CPU plus C2's compiling, mostly on the core
    * the compressor leaves idle, and the data path is fast a few hundred milliseconds later. Waiting for
    * {@code AFTER_BYTES} first spares that CPU to a backup that encrypts little (a dump that compresses 100x
@@ -175,8 +175,11 @@ public final class EncryptionCodec implements Codec {
    */
   static final class JitWarmup {
     static final int ROUNDS = 6000;
-    /** The bytes a channel seals or opens before it starts the warm-up. */
-    static final long AFTER_BYTES = 8L << 20;
+    /**
+     * The bytes a channel seals or opens before it starts the warm-up: 8 MiB, or
+     * {@code -Dio.biowerk.dr.enc.warmup-after=BYTES} (0 warms up at the first segment).
+     */
+    static final long AFTER_BYTES = Long.getLong("io.biowerk.dr.enc.warmup-after", 8L << 20);
     private static final java.util.concurrent.atomic.AtomicBoolean ENCRYPT =
         new java.util.concurrent.atomic.AtomicBoolean();
     private static final java.util.concurrent.atomic.AtomicBoolean DECRYPT =
