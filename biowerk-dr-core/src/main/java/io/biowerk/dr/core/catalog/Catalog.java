@@ -16,6 +16,7 @@ import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -67,6 +69,12 @@ public final class Catalog {
   /** How old an in-progress marker may get before it is taken for a crash leftover. */
   public static final Duration DEFAULT_STALE_AFTER = Duration.ofHours(24);
 
+  /** How long {@link #record} waits for another run's lock on the same backup's record, by default. */
+  public static final Duration RECORD_LOCK_WAIT = Duration.ofSeconds(30);
+
+  /** How old a verification lock must be to be taken for a crashed run's leftover and broken. */
+  public static final Duration RECORD_LOCK_STALE = Duration.ofMinutes(2);
+
   private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
   private static final Pattern ID = Pattern.compile("(.+)_\\d{8}_\\d{6}(-\\d+)?");
   /** A file named after a backup id: only such files can be a crashed run's leftovers. */
@@ -90,29 +98,31 @@ public final class Catalog {
   private final Clock clock;
   private final Duration staleAfter;
   private final int readParallelism;
+  private final Duration lockWait;
 
-  private Catalog(Sink sink, Clock clock, Duration staleAfter, int readParallelism) {
+  private Catalog(Sink sink, Clock clock, Duration staleAfter, int readParallelism, Duration lockWait) {
     this.sink = requireNonNull(sink, "sink");
     this.clock = requireNonNull(clock, "clock");
     this.staleAfter = requireNonNull(staleAfter, "staleAfter");
     this.readParallelism = readParallelism;
+    this.lockWait = requireNonNull(lockWait, "lockWait");
   }
 
   /** A catalog over the repository in {@code sink}. */
   public static Catalog of(Sink sink) {
-    return new Catalog(sink, Clock.systemUTC(), DEFAULT_STALE_AFTER, DEFAULT_READ_PARALLELISM);
+    return new Catalog(sink, Clock.systemUTC(), DEFAULT_STALE_AFTER, DEFAULT_READ_PARALLELISM, RECORD_LOCK_WAIT);
   }
 
   /** The same catalog reading the time from {@code clock} (for marker staleness). */
   public Catalog withClock(Clock clock) {
-    return new Catalog(sink, clock, staleAfter, readParallelism);
+    return new Catalog(sink, clock, staleAfter, readParallelism, lockWait);
   }
 
   /** The same catalog taking in-progress markers older than {@code limit} for crash leftovers. */
   public Catalog staleAfter(Duration limit) {
     checkArgument(limit != null && !limit.isNegative() && !limit.isZero(),
         "staleness limit (%s) must be positive", limit);
-    return new Catalog(sink, clock, limit, readParallelism);
+    return new Catalog(sink, clock, limit, readParallelism, lockWait);
   }
 
   /**
@@ -122,7 +132,16 @@ public final class Catalog {
    */
   public Catalog readParallelism(int threads) {
     checkArgument(threads >= 1, "read parallelism (%s) must be at least 1", threads);
-    return new Catalog(sink, clock, staleAfter, threads);
+    return new Catalog(sink, clock, staleAfter, threads, lockWait);
+  }
+
+  /**
+   * The same catalog waiting up to {@code wait} for another run's lock when it records a verification
+   * ({@link #RECORD_LOCK_WAIT} by default).
+   */
+  public Catalog recordLockWait(Duration wait) {
+    checkArgument(wait != null && !wait.isNegative(), "lock wait (%s) must not be negative", wait);
+    return new Catalog(sink, clock, staleAfter, readParallelism, wait);
   }
 
   /** The sink this catalog reads. */
@@ -359,22 +378,104 @@ public final class Catalog {
 
   /**
    * Records a verification result beside its backup, in {@code <dataKey>.verify.json} (a JSON list, see
-   * {@link Verifications}), rewritten whole through {@link Sink#put}, which commits atomically. Two
-   * verifications of the same backup recorded at the same moment may lose one of the two entries.
+   * {@link Verifications}), rewritten whole through {@link Sink#put}, which commits atomically. The rewrite
+   * holds the lock {@code <dataKey>.verify.lock}, created with {@link Sink#putIfAbsent}, so two verifications of
+   * one backup recorded at the same moment (a scheduled one and a drill) both keep their entries: the second
+   * waits for the first up to {@link #recordLockWait} (30 s by default). A lock older than {@link #RECORD_LOCK_STALE} is the
+   * leftover of a crashed run and is broken.
    *
    * @throws BackupNotFoundException if the backup is not in the repository
-   * @throws IOException if the sink cannot be read or written
+   * @throws IOException if the sink cannot be read or written, or another run held the lock too long (the
+   *     message names the lock and what to do)
    */
   public BackupRecord record(VerificationResult result) throws IOException {
     requireNonNull(result, "result");
     BackupRecord backup = get(result.backupId());
-    List<VerificationResult> history = new ArrayList<>(backup.verifications());
-    history.add(result);
-    history.sort(Comparator.comparing(VerificationResult::at));
-    sink.put(backup.manifest().dataKey() + Verifications.SUFFIX, Verifications.toJson(history));
+    String dataKey = backup.manifest().dataKey();
+    String verifyKey = dataKey + Verifications.SUFFIX;
+    String lockKey = dataKey + Verifications.LOCK_SUFFIX;
+    lock(lockKey, result.backupId());
+    List<VerificationResult> history;
+    try {
+      // Read afresh under the lock: the listing above may predate another run's entry.
+      history = new ArrayList<>(readHistory(verifyKey));
+      history.add(result);
+      history.sort(Comparator.comparing(VerificationResult::at));
+      sink.put(verifyKey, Verifications.toJson(history));
+    } finally {
+      try {
+        sink.delete(lockKey);
+      } catch (IOException e) {
+        LOG.warn("catalog: cannot remove the verification lock {}: {}; the next run breaks it after {}", lockKey,
+            e.toString(), RECORD_LOCK_STALE);
+      }
+    }
     LOG.info("catalog: recorded {} verification of {}: {}", result.level().id(), result.backupId(),
         result.passed() ? "passed" : "FAILED");
     return new BackupRecord(backup.manifest(), history);
+  }
+
+  private List<VerificationResult> readHistory(String verifyKey) throws IOException {
+    byte[] json;
+    try {
+      json = sink.get(verifyKey);
+    } catch (ObjectNotFoundException e) {
+      return List.of();
+    }
+    try {
+      return Verifications.parse(json, verifyKey);
+    } catch (IOException e) {
+      // A damaged history is not a reason to lose this result; listing warns about it too.
+      LOG.warn("{}; starting it afresh", e.getMessage());
+      return List.of();
+    }
+  }
+
+  private void lock(String lockKey, String backupId) throws IOException {
+    long deadline = System.nanoTime() + lockWait.toNanos();
+    while (true) {
+      Instant now = clock.instant();
+      byte[] body = ("{\"lockedAt\":\"" + now + "\"}").getBytes(StandardCharsets.UTF_8);
+      if (sink.putIfAbsent(lockKey, body)) {
+        return;
+      }
+      Instant lockedAt = lockedAt(lockKey);
+      if (lockedAt != null && lockedAt.plus(RECORD_LOCK_STALE).isBefore(now)) {
+        LOG.warn("catalog: breaking the verification lock {} from {}: older than {}, so left by a crashed run",
+            lockKey, lockedAt, RECORD_LOCK_STALE);
+        sink.delete(lockKey);
+        continue;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("catalog: cannot record the verification of " + backupId + ": another run has held"
+            + " the lock " + lockKey + " for more than " + lockWait.toMillis() + " ms" + (lockedAt == null
+                ? "" : " (since " + lockedAt + ")") + "; run the verification again later, or delete that lock if"
+            + " no other verification of this backup is running");
+      }
+      try {
+        Thread.sleep(10 + ThreadLocalRandom.current().nextInt(40));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("catalog: interrupted while waiting for the lock " + lockKey);
+      }
+    }
+  }
+
+  /** When the lock was taken, from its body (else the object's time); null if it is gone or unreadable. */
+  private Instant lockedAt(String lockKey) throws IOException {
+    try {
+      JsonNode node = Manifests.JSON.readTree(sink.get(lockKey));
+      return Instant.parse(node.path("lockedAt").asText());
+    } catch (ObjectNotFoundException e) {
+      return null;
+    } catch (IOException | RuntimeException e) {
+      for (StoredObject object : sink.list(lockKey)) {
+        if (object.key().equals(lockKey)) {
+          return object.lastModified();
+        }
+      }
+      return null;
+    }
   }
 
   /**
@@ -486,6 +587,7 @@ public final class Catalog {
       owned.add(manifest.sha256Key());
       String verifyKey = dataKey + Verifications.SUFFIX;
       owned.add(verifyKey);
+      owned.add(dataKey + Verifications.LOCK_SUFFIX);
       List<VerificationResult> verifications = List.of();
       Read<List<VerificationResult>> history = histories.get(verifyKey);
       if (history != null && history.failure() != null) {

@@ -22,6 +22,9 @@ public final class Verifications {
   /** Suffix of the verification side file: {@code <dataKey>.verify.json}. */
   public static final String SUFFIX = ".verify.json";
 
+  /** Suffix of the lock held while the side file is rewritten: {@code <dataKey>.verify.lock}. */
+  public static final String LOCK_SUFFIX = ".verify.lock";
+
   private Verifications() {}
 
   /** The JSON document for {@code results}, oldest first. */

@@ -13,6 +13,7 @@ import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.local.LocalSink;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -274,6 +275,72 @@ class CatalogTest {
 
     assertThat(Catalog.of(sink).list()).singleElement()
         .satisfies(b -> assertThat(b.verifications()).isEmpty());
+  }
+
+  @Test
+  void verificationsRecordedAtTheSameMomentByTwoRunsAreAllKept(@TempDir Path dir) throws Exception {
+    LocalSink local = LocalSink.open(dir);
+    BackupManifest manifest = Backups.write(local, "postgres", T0, "daily");
+    int perRun = 15;
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService runs = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int run = 0; run < 2; run++) {
+        int r = run;
+        // Two catalogs, as two processes (a scheduled verification and a drill) would have.
+        Catalog catalog = Catalog.of(local);
+        done.add(runs.submit(() -> {
+          start.await();
+          for (int i = 0; i < perRun; i++) {
+            catalog.record(new VerificationResult(manifest.id(), VerificationLevel.STORED,
+                T0.plusSeconds(60L * i + r), true, Duration.ofMillis(10), "run " + r + " #" + i));
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+      }
+    } finally {
+      runs.shutdownNow();
+    }
+    assertThat(Catalog.of(local).get(manifest.id()).verifications()).as("no entry lost to the other run")
+        .hasSize(2 * perRun);
+    assertThat(local.list("")).extracting(StoredObject::key).noneMatch(k -> k.endsWith(".verify.lock"));
+  }
+
+  @Test
+  void aLockLeftByACrashedRunIsBrokenAndAFreshOneIsNotAnOrphan() throws Exception {
+    BackupManifest manifest = Backups.write(sink, "postgres", T0, "daily");
+    String lock = manifest.dataKey() + ".verify.lock";
+    Catalog catalog = Catalog.of(sink).withClock(Clock.fixed(T0.plus(Duration.ofHours(1)), ZoneOffset.UTC));
+    sink.put(lock, ("{\"lockedAt\":\"" + T0 + "\"}").getBytes(StandardCharsets.UTF_8));
+    assertThat(catalog.orphans()).as("a lock belongs to its backup").isEmpty();
+
+    catalog.record(new VerificationResult(manifest.id(), VerificationLevel.STORED, T0.plusSeconds(3600), true,
+        Duration.ZERO, "ok"));
+
+    assertThat(catalog.get(manifest.id()).verifications()).hasSize(1);
+    assertThat(sink.list("")).extracting(StoredObject::key).doesNotContain(lock);
+  }
+
+  @Test
+  void aLockHeldTooLongByAnotherRunFailsTheRecordSayingWhatToDo() throws Exception {
+    BackupManifest manifest = Backups.write(sink, "postgres", T0, "daily");
+    String lock = manifest.dataKey() + ".verify.lock";
+    sink.put(lock, ("{\"lockedAt\":\"" + T0 + "\"}").getBytes(StandardCharsets.UTF_8));
+    Catalog catalog = Catalog.of(sink).withClock(Clock.fixed(T0.plusSeconds(5), ZoneOffset.UTC))
+        .recordLockWait(Duration.ofMillis(200));
+
+    assertThatThrownBy(() -> catalog.record(new VerificationResult(manifest.id(), VerificationLevel.STORED,
+        T0.plusSeconds(5), true, Duration.ZERO, "ok"))).isInstanceOf(IOException.class)
+        .hasMessageStartingWith("catalog: cannot record the verification of " + manifest.id())
+        .hasMessageContaining(lock).hasMessageContaining("since " + T0)
+        .hasMessageContaining("run the verification again later, or delete that lock");
+    assertThat(sink.list("")).extracting(StoredObject::key).as("the other run's lock is left alone").contains(lock)
+        .doesNotContain(manifest.dataKey() + ".verify.json");
   }
 
   @Test
