@@ -86,8 +86,17 @@ final class S3Errors {
             + bucket + (objectKey == null ? "" : "/" + objectKey) + ", the bucket policy, and object lock"
             + " retention", location, Reason.ACCESS_DENIED, e);
       }
+      String advice;
+      if (status == 501) {
+        advice = "the store does not implement what was asked; drop the option that needs it for this store";
+      } else if (status >= 500 || code.equals("SlowDown")) {
+        advice = "the store failed or is throttling; run it again later";
+      } else {
+        advice = "look up that error code in the store's documentation";
+      }
       return new StorageException("s3: " + operation + " on " + target + " failed (" + said + ", request id "
-          + service.requestId() + ")", location, Reason.OTHER, e);
+          + service.requestId() + "); " + advice + ", and give the request id to whoever runs the store if it"
+          + " persists", location, Reason.OTHER, e);
     }
     if (e instanceof AbortedException || Thread.currentThread().isInterrupted()) {
       InterruptedIOException interrupted = new InterruptedIOException("s3: " + operation + " on " + target
@@ -110,8 +119,8 @@ final class S3Errors {
           + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ?profile=NAME (a profile in"
           + " ~/.aws/credentials or ~/.aws/config), or run with an IAM role", location, Reason.AUTHENTICATION, e);
     }
-    return new StorageException("s3: " + operation + " on " + target + " failed (" + message + ")", location,
-        Reason.OTHER, e);
+    return new StorageException("s3: " + operation + " on " + target + " failed (" + message + "); check the"
+        + " endpoint, the network and the store, then run it again", location, Reason.OTHER, e);
   }
 
   @SafeVarargs

@@ -114,7 +114,8 @@ class S3BadConfigurationIT {
       StorageException e = catchThrowableOfType(StorageException.class, () -> sink.put("k", new byte[] {1}));
       assertThat(e.reason()).isEqualTo(Reason.OTHER);
       assertThat(e).hasMessageStartingWith("s3: PutObject on 'k' in bucket '" + bucket + "' failed (")
-          .hasMessageContaining("HTTP 501").hasMessageContaining("Server-side encryption is not supported");
+          .hasMessageContaining("HTTP 501").hasMessageContaining("Server-side encryption is not supported")
+          .hasMessageContaining("drop the option that needs it for this store");
       assertThat(sink.list("")).isEmpty();
     }
   }

@@ -102,6 +102,13 @@ class S3ErrorsTest {
     IOException e = translate(aws(500, "InternalError", "We encountered an internal error"));
     assertThat(((StorageException) e).reason()).isEqualTo(Reason.OTHER);
     assertThat(e).hasMessageStartingWith("s3: PutObject on 'postgres/daily/x.dump' in bucket 'bkt' failed"
-        + " (InternalError (HTTP 500): We encountered an internal error");
+        + " (InternalError (HTTP 500): We encountered an internal error")
+        .hasMessageEndingWith("the store failed or is throttling; run it again later, and give the request id to"
+            + " whoever runs the store if it persists");
+    assertThat(translate(aws(400, "InvalidArgument", "bad header")))
+        .hasMessageContaining("look up that error code in the store's documentation");
+    assertThat(translate(SdkClientException.builder().message("Unable to marshall request").build()))
+        .isInstanceOf(StorageException.class).hasMessageEndingWith("failed (Unable to marshall request); check"
+            + " the endpoint, the network and the store, then run it again");
   }
 }
