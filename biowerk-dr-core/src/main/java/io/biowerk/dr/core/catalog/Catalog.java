@@ -381,8 +381,8 @@ public final class Catalog {
    * {@link Verifications}), rewritten whole through {@link Sink#put}, which commits atomically. The rewrite
    * holds the lock {@code <dataKey>.verify.lock}, created with {@link Sink#putIfAbsent}, so two verifications of
    * one backup recorded at the same moment (a scheduled one and a drill) both keep their entries: the second
-   * waits for the first up to {@link #recordLockWait} (30 s by default). A lock older than {@link #RECORD_LOCK_STALE} is the
-   * leftover of a crashed run and is broken.
+   * waits for the first up to {@link #recordLockWait} (30 s by default). A lock older than
+   * {@link #RECORD_LOCK_STALE} is the leftover of a crashed run and is broken.
    *
    * @throws BackupNotFoundException if the backup is not in the repository
    * @throws IOException if the sink cannot be read or written, or another run held the lock too long (the

@@ -165,13 +165,13 @@ public final class EncryptionCodec implements Codec {
    * AES-NI/CLMUL intrinsics, AES-GCM runs at 20-80 MB/s instead of GB/s, and C2 compiles only after thousands of
    * {@code doFinal} calls: with 64 KiB segments that is the first ~200 MiB of a backup, most of the first GiB
    * of input of a fresh JVM (a nightly backup started by cron). So once a channel has sealed (or opened)
-   * {@link #AFTER_BYTES} (8 MiB) in a JVM, it starts a daemon thread that seals (or opens) a few thousand 1 KiB segments
-   * under a throwaway all-zero key through the same calls: ~0.3 s of CPU plus C2's compiling, mostly on the core
-   * the compressor leaves idle, and the data path is fast a few hundred milliseconds later. Waiting for
-   * {@code AFTER_BYTES} first spares that CPU to a backup that encrypts little (a dump that compresses 100x
-   * encrypts 5 MB per 500 MB read, which the cold cipher handles in a tenth of a second, while the warm-up
-   * would take CPU from the database's own dump tool). Its output is discarded; it touches no real key. Off
-   * with {@code -Dio.biowerk.dr.enc.warmup=false}.
+   * {@link #AFTER_BYTES} (8 MiB) in a JVM, it starts a daemon thread that seals (or opens) a few thousand 1 KiB
+   * segments under a throwaway all-zero key through the same calls: ~0.3 s of CPU plus C2's compiling, mostly
+   * on the core the compressor leaves idle, and the data path is fast a few hundred milliseconds later. Waiting
+   * for {@code AFTER_BYTES} first spares that CPU to a backup that encrypts little (a dump that compresses
+   * 100x encrypts 5 MB per 500 MB read, which the cold cipher handles in a tenth of a second, while the
+   * warm-up would take CPU from the database's own dump tool). Its output is discarded; it touches no real
+   * key. Off with {@code -Dio.biowerk.dr.enc.warmup=false}.
    */
   static final class JitWarmup {
     static final int ROUNDS = 6000;
