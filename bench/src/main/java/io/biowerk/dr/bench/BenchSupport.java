@@ -7,16 +7,15 @@ import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.local.FileTrees;
 import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /** Shared pieces of the benchmarks: the data sample, a fixed key, the sink directory, a discarding channel. */
 final class BenchSupport {
@@ -67,14 +66,7 @@ final class BenchSupport {
   }
 
   static void deleteTree(Path root) throws IOException {
-    if (root == null || !Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
+    FileTrees.delete(root);
   }
 
   /** One backup of {@code total} bytes of the sample: zstd-3 with {@code workers} -> AES-256-GCM -> a file. */

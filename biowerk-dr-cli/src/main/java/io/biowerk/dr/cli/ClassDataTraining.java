@@ -2,19 +2,17 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.SourceStream;
 import io.biowerk.dr.core.Sources;
+import io.biowerk.dr.core.local.FileTrees;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * The training run of the command's class-data-sharing archive; not a command. The launcher ({@code biowerk-dr}
@@ -39,7 +37,7 @@ public final class ClassDataTraining {
     try {
       train(dir);
     } finally {
-      deleteTree(dir);
+      FileTrees.delete(dir);
     }
   }
 
@@ -78,18 +76,6 @@ public final class ClassDataTraining {
     if (code != 0) {
       throw new IllegalStateException("training step 'biowerk-dr " + String.join(" ", args) + "' exited with "
           + code + ": " + output);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-        try {
-          Files.deleteIfExists(path);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
     }
   }
 }

@@ -7,6 +7,7 @@ import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.Failures;
 import io.biowerk.dr.core.local.AtomicFiles;
+import io.biowerk.dr.core.local.FileTrees;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
@@ -18,13 +19,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.Pipe;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -182,31 +180,10 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
   }
 
-  /** Deletes a tree without following links; read-only directories are opened up first. */
+  /** Deletes a tree without following links (read-only directories too); logs what it cannot delete. */
   static void deleteTree(Path root) {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
     try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
-          Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          Files.delete(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      FileTrees.delete(root);
     } catch (IOException e) {
       LOG.warn("files: cannot remove {} completely: {}; delete it by hand", root, e.toString());
     }
