@@ -187,6 +187,25 @@ public final class EncryptionCodec implements Codec {
 
     private JitWarmup() {}
 
+    /** Counts one channel's bytes and starts the warm-up once they pass {@link #AFTER_BYTES}. */
+    static final class Trigger {
+      private final int mode;
+      private long passed;
+      private boolean fired;
+
+      Trigger(int mode) {
+        this.mode = mode;
+      }
+
+      void passed(int bytes) {
+        passed += bytes;
+        if (!fired && passed >= AFTER_BYTES) {
+          fired = true;
+          start(mode);
+        }
+      }
+    }
+
     static void start(int mode) {
       if (!Boolean.parseBoolean(System.getProperty("io.biowerk.dr.enc.warmup", "true"))) {
         return;
@@ -340,9 +359,8 @@ public final class EncryptionCodec implements Codec {
     private final Cipher cipher;
     private final ByteBuffer pending;
     private final ByteBuffer sealed;
+    private final JitWarmup.Trigger warmup = new JitWarmup.Trigger(Cipher.ENCRYPT_MODE);
     private long index;
-    private long passed;
-    private boolean warmupAsked;
     private boolean closed;
 
     Encryptor(WritableByteChannel out, SecretKeySpec key, byte[] aad, int segmentSize) throws IOException {
@@ -391,11 +409,7 @@ public final class EncryptionCodec implements Codec {
     }
 
     private void seal(ByteBuffer plaintext, boolean last) throws IOException {
-      passed += plaintext.remaining();
-      if (passed >= JitWarmup.AFTER_BYTES && !warmupAsked) {
-        warmupAsked = true;
-        JitWarmup.start(Cipher.ENCRYPT_MODE);
-      }
+      warmup.passed(plaintext.remaining());
       try {
         cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
         cipher.updateAAD(aad);
@@ -456,9 +470,8 @@ public final class EncryptionCodec implements Codec {
     private final Cipher cipher;
     private final ByteBuffer ciphertext;
     private final ByteBuffer plaintext;
+    private final JitWarmup.Trigger warmup = new JitWarmup.Trigger(Cipher.DECRYPT_MODE);
     private long index;
-    private long passed;
-    private boolean warmupAsked;
     private boolean lastSeen;
     private boolean closed;
 
@@ -521,11 +534,7 @@ public final class EncryptionCodec implements Codec {
     }
 
     private void open(ByteBuffer sealed, ByteBuffer into, boolean last) throws IOException {
-      passed += sealed.remaining();
-      if (passed >= JitWarmup.AFTER_BYTES && !warmupAsked) {
-        warmupAsked = true;
-        JitWarmup.start(Cipher.DECRYPT_MODE);
-      }
+      warmup.passed(sealed.remaining());
       try {
         cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
         cipher.updateAAD(aad);
