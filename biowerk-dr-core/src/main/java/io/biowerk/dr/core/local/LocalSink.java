@@ -315,15 +315,14 @@ public final class LocalSink implements Sink {
       String said = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       StorageException.Reason reason = reasonOf(e, said);
       String advice = switch (reason) {
-        case FULL -> "free space on that file system (df " + target.getParent() + ") or point the repository"
+        case FULL -> "Free space on that file system (df " + target.getParent() + ") or point the repository"
             + " elsewhere";
-        case ACCESS_DENIED -> "make the repository writable by this user";
-        case NO_SUCH_CONTAINER -> "the repository directory went away while writing; check the mount and the path";
-        default -> "check the disk and the file system (dmesg may say more)";
+        case ACCESS_DENIED -> "Make the repository writable by this user";
+        case NO_SUCH_CONTAINER -> "The repository directory went away while writing; check the mount and the path";
+        default -> "Check the disk and the file system (dmesg may say more)";
       };
       return new StorageException("file: " + doing + " " + target + " failed after " + written + " bytes: " + said
-          + "; nothing of this object was kept. " + capitalized(advice) + ", then run it again", target.toString(),
-          reason, e);
+          + "; nothing of this object was kept. " + advice + ", then run it again", target.toString(), reason, e);
     }
 
     private static StorageException.Reason reasonOf(IOException e, String said) {
@@ -339,10 +338,6 @@ public final class LocalSink implements Sink {
         return StorageException.Reason.NO_SUCH_CONTAINER;
       }
       return StorageException.Reason.OTHER;
-    }
-
-    private static String capitalized(String text) {
-      return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     @Override
