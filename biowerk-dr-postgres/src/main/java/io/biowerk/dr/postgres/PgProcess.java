@@ -42,6 +42,12 @@ final class PgProcess {
    */
   static PgProcess start(List<String> command, Map<String, String> env, boolean stdinPiped, boolean stdoutPiped)
       throws IOException {
+    return start(baseName(command.get(0)), command, env, stdinPiped, stdoutPiped);
+  }
+
+  /** As {@link #start(List, Map, boolean, boolean)}, for a command that runs the tool {@code name} through another. */
+  static PgProcess start(String name, List<String> command, Map<String, String> env, boolean stdinPiped,
+      boolean stdoutPiped) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().clear();
     builder.environment().putAll(env);
@@ -49,7 +55,6 @@ final class PgProcess {
         new java.io.File("/dev/null")));
     builder.redirectOutput(stdoutPiped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD);
     builder.redirectError(ProcessBuilder.Redirect.PIPE);
-    String name = baseName(command.get(0));
     LOG.debug("postgresql: running {}", command);
     return new PgProcess(name, builder.start());
   }

@@ -34,23 +34,59 @@ import org.slf4j.LoggerFactory;
  * <p>URI: {@code postgresql://user[:password]@host:port/dbname?options}; the password comes from the URI,
  * {@code PGPASSWORD} or the password file ({@code ~/.pgpass}, {@code PGPASSFILE}), reaches pg_dump through its
  * environment only and is never logged. Options: {@code schema}, {@code exclude-schema}, {@code table},
- * {@code exclude-table} (repeatable, psql patterns, passed to pg_dump as {@code -n -N -t -T}); {@code jobs=N}
+ * {@code exclude-table} (repeatable, psql patterns, passed to pg_dump as {@code -n -N -t -T});
+ * {@code exclude-table-data} (repeatable: the table's definition is kept, its rows are not); {@code jobs=N}
  * (N &gt; 1 dumps in parallel in the directory format into a scratch directory, then streams it as a tar:
  * format {@code dirtar}, needs scratch disk the size of the uncompressed dump, under {@code temp-dir} or
  * {@code java.io.tmpdir}); {@code pg-dump=/path} (the tool or its directory); {@code name} (the repository
- * name, {@code postgres} by default, as in the plan's layout); {@code row-counts=false} (skip the exact counts).
+ * name, {@code postgres} by default, as in the plan's layout); {@code row-counts=true|server|false} (where
+ * the exact per-table counts come from, see below).
  *
  * <p>Each run holds a {@code REPEATABLE READ} transaction open on a JDBC connection, exports its snapshot and
- * hands it to pg_dump ({@code --snapshot}), so the per-table row counts recorded in the manifest are those of
- * the dumped data. Immutable and thread-safe; {@link #toString()} shows no password.
+ * hands it to pg_dump ({@code --snapshot}), so the catalog and the per-table row counts recorded in the
+ * manifest are those of the dumped data. By default ({@code row-counts=true}) the rows are counted in the
+ * archive as it streams past ({@link ArchiveRowCounter}), which costs the server nothing; a table the archive
+ * does not count (the directory format of {@code jobs=N}, or an archive the counter does not read) is counted
+ * with {@code count(*)} in the same snapshot. {@code row-counts=server} counts every table that way, while
+ * pg_dump runs; {@code row-counts=false} records none. The manifest's {@code rowCountsFrom} says which was used.
+ * pg_dump's stdout is written in 1 MiB writes through coreutils' {@code stdbuf} where that works (system property
+ * {@value #STDBUF_PROPERTY}{@code =false} turns it off). Immutable and thread-safe; {@link #toString()} shows
+ * no password.
  */
 public final class PostgresSource implements Source {
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSource.class);
 
   /** The URI options a source understands. */
-  static final Set<String> OPTIONS = Set.of("schema", "exclude-schema", "table", "exclude-table", "jobs",
+  static final Set<String> OPTIONS = Set.of("schema", "exclude-schema", "table", "exclude-table",
+      "exclude-table-data", "jobs",
       "pg-dump", "name", "row-counts", "temp-dir");
+
+  /** The system property that, set to {@code false}, runs pg_dump without {@code stdbuf}. */
+  static final String STDBUF_PROPERTY = "io.biowerk.dr.postgres.stdbuf";
+  /** pg_dump's stdout buffer: the size of its writes into the pipe. */
+  static final int STDOUT_BUFFER = 1 << 20;
+
+  /** Where the manifest's exact per-table row counts come from. */
+  enum RowCounts {
+    /** None are recorded. */
+    OFF,
+    /** Counted in the archive as it streams; the server counts what the archive cannot tell. */
+    DUMP,
+    /** Counted by the server ({@code count(*)} per table in the dump's snapshot) while pg_dump runs. */
+    SERVER;
+
+    static RowCounts parse(Optional<String> value) {
+      String v = value.orElse("true").toLowerCase(java.util.Locale.ROOT);
+      return switch (v) {
+        case "true", "1" -> DUMP;
+        case "server" -> SERVER;
+        case "false", "0" -> OFF;
+        default -> throw new IllegalArgumentException("postgresql: option row-counts (" + value.get()
+            + ") must be true (count in the dump), server (count(*) per table) or false");
+      };
+    }
+  }
 
   /** The format name of a custom-format dump. */
   public static final String FORMAT_CUSTOM = "dump";
@@ -61,7 +97,7 @@ public final class PostgresSource implements Source {
   private final String uriText;
   private final String name;
   private final int jobs;
-  private final boolean rowCounts;
+  private final RowCounts rowCounts;
   private final Optional<String> pgDump;
   private final Optional<Path> tempDir;
   private final PgTools tools;
@@ -71,7 +107,7 @@ public final class PostgresSource implements Source {
     this.uriText = uriText;
     this.name = BackupLayout.checkSourceName(uri.option("name").orElse("postgres"));
     this.jobs = uri.intOption("jobs", 1, 1);
-    this.rowCounts = uri.flag("row-counts", true);
+    this.rowCounts = RowCounts.parse(uri.option("row-counts"));
     this.pgDump = uri.option("pg-dump");
     this.tempDir = uri.option("temp-dir").map(Path::of);
     this.tools = tools;
@@ -173,6 +209,9 @@ public final class PostgresSource implements Source {
       for (String p : uri.all("exclude-table")) {
         command.add("--exclude-table=" + p);
       }
+      for (String p : uri.all("exclude-table-data")) {
+        command.add("--exclude-table-data=" + p);
+      }
       if (jobs > 1) {
         Path parent = tempDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
         scratch = Files.createTempDirectory(parent, "biowerk-pg_dump-");
@@ -184,10 +223,17 @@ public final class PostgresSource implements Source {
       }
       command.add("--dbname=" + conninfoDbname(uri.database()));
       LOG.info("postgresql: dumping {} with {}{}", uriText, tool, jobs > 1 ? " into " + scratch : "");
-      dump = PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, jobs == 1);
-      RowCounter counter = new RowCounter(connection, dump.toString());
+      if (jobs == 1 && !"false".equalsIgnoreCase(System.getProperty(STDBUF_PROPERTY, "true"))) {
+        command = tools.withStdoutBuffer(command, STDOUT_BUFFER);
+      }
+      dump = PgProcess.start("pg_dump", command, uri.toolEnvironment(System.getenv()), false, jobs == 1);
+      // The archive counts the rows of a custom-format dump; the directory format's tar comes from disk later.
+      boolean countInArchive = rowCounts == RowCounts.DUMP && jobs == 1;
+      RowCounter counter = new RowCounter(connection, dump.toString(),
+          rowCounts != RowCounts.OFF && !countInArchive);
       counter.start();
-      return new DumpStream(dump, connection, counter, facts, scratch);
+      return new DumpStream(dump, connection, counter, countInArchive ? new ArchiveRowCounter() : null, facts,
+          scratch);
     } catch (SQLException e) {
       cleanUp(connection, dump, scratch);
       throw sqlFailure("cannot start the snapshot transaction on", e);
@@ -241,7 +287,8 @@ public final class PostgresSource implements Source {
   }
 
   /** One table of the dump, as the catalog lists it. */
-  record TableInfo(String schema, String name, String qualified, boolean partitioned, boolean readable) {}
+  record TableInfo(String schema, String name, String qualified, boolean partitioned, boolean readable,
+      boolean dataExcluded) {}
 
   /** Reads the schemas and tables the dump will hold, with pg_dump's include and exclude patterns applied. */
   private void catalog(Connection connection, List<String> schemas, List<TableInfo> tables) throws SQLException {
@@ -249,6 +296,7 @@ public final class PostgresSource implements Source {
     List<NamePattern> excludeSchemas = uri.all("exclude-schema").stream().map(NamePattern::schema).toList();
     List<NamePattern> includeTables = uri.all("table").stream().map(NamePattern::table).toList();
     List<NamePattern> excludeTables = uri.all("exclude-table").stream().map(NamePattern::table).toList();
+    List<NamePattern> excludeData = uri.all("exclude-table-data").stream().map(NamePattern::table).toList();
     try (Statement st = connection.createStatement();
         ResultSet rs = st.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"
             + " AND nspname <> 'information_schema' ORDER BY 1")) {
@@ -276,7 +324,8 @@ public final class PostgresSource implements Source {
             ? schemaIncluded(schema, includeSchemas, excludeSchemas)
             : includeTables.stream().anyMatch(p -> p.matchesTable(schema, table, uri.user()));
         if (included && excludeTables.stream().noneMatch(p -> p.matchesTable(schema, table, uri.user()))) {
-          tables.add(new TableInfo(schema, table, rs.getString(3), rs.getBoolean(4), rs.getBoolean(5)));
+          tables.add(new TableInfo(schema, table, rs.getString(3), rs.getBoolean(4), rs.getBoolean(5),
+              excludeData.stream().anyMatch(p -> p.matchesTable(schema, table, uri.user()))));
           if (!includeTables.isEmpty() && !schemas.contains(schema)) {
             schemas.add(schema);
           }
@@ -297,8 +346,8 @@ public final class PostgresSource implements Source {
 
   /**
    * Reads the catalog (the schemas and tables the dump holds, with pg_dump's include and exclude patterns
-   * applied) and counts each table's rows, on the snapshot connection while pg_dump runs: both see the data as
-   * pg_dump does, and neither delays pg_dump's start.
+   * applied) and, when asked, counts each table's rows, on the snapshot connection while pg_dump runs: both see
+   * the data as pg_dump does, and neither delays pg_dump's start.
    */
   private final class RowCounter extends Thread {
     private final Connection connection;
@@ -308,12 +357,14 @@ public final class PostgresSource implements Source {
     volatile SQLException failure;
     /** What failed: "read the catalog of" or "count the rows of". */
     volatile String failedTo;
+    private final boolean count;
     private volatile boolean cancelled;
 
-    RowCounter(Connection connection, String dump) {
+    RowCounter(Connection connection, String dump, boolean count) {
       super("biowerk-dr-rowcount-" + dump);
       setDaemon(true);
       this.connection = connection;
+      this.count = count;
     }
 
     @Override
@@ -321,29 +372,34 @@ public final class PostgresSource implements Source {
       failedTo = "cannot read the catalog of";
       try {
         catalog(connection, schemas, tables);
-        if (!rowCounts) {
+        if (!count) {
           return;
         }
         failedTo = "cannot count the rows of";
-        try (Statement st = connection.createStatement()) {
-          for (TableInfo table : tables) {
-            if (cancelled) {
-              return;
-            }
-            // A partitioned table holds no rows of its own; an unreadable one makes pg_dump fail by itself.
-            if (table.partitioned() || !table.readable()) {
-              continue;
-            }
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + PgNames.quote(table.schema())
-                + "." + PgNames.quote(table.name()))) {
-              rs.next();
-              counts.put(table.qualified(), rs.getLong(1));
-            }
-          }
-        }
+        count(countable(tables));
       } catch (SQLException e) {
         if (!cancelled) {
           failure = e;
+        }
+      }
+    }
+
+    /** Counts {@code these} tables' rows with {@code count(*)} in the snapshot. */
+    void count(List<TableInfo> these) throws SQLException {
+      try (Statement st = connection.createStatement()) {
+        for (TableInfo table : these) {
+          if (cancelled) {
+            return;
+          }
+          if (table.dataExcluded()) {
+            counts.put(table.qualified(), 0L); // the dump holds none of its rows
+            continue;
+          }
+          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + PgNames.quote(table.schema())
+              + "." + PgNames.quote(table.name()))) {
+            rs.next();
+            counts.put(table.qualified(), rs.getLong(1));
+          }
         }
       }
     }
@@ -353,11 +409,17 @@ public final class PostgresSource implements Source {
     }
   }
 
+  /** The tables that have rows to count: a partitioned one holds none of its own, an unreadable one fails pg_dump. */
+  private static List<TableInfo> countable(List<TableInfo> tables) {
+    return tables.stream().filter(t -> !t.partitioned() && t.readable()).toList();
+  }
+
   /** The dump's bytes: pg_dump's stdout, or (jobs &gt; 1) the tar of its directory once it has finished. */
   private final class DumpStream implements SourceStream {
     private final PgProcess dump;
     private final Connection connection;
     private final RowCounter counter;
+    private final ArchiveRowCounter archive;
     private final Map<String, Object> facts;
     private final Path scratch;
     private final InputStream stdout;
@@ -367,11 +429,12 @@ public final class PostgresSource implements Source {
     private volatile boolean closed;
     private volatile boolean finished;
 
-    DumpStream(PgProcess dump, Connection connection, RowCounter counter, Map<String, Object> facts,
-        Path scratch) {
+    DumpStream(PgProcess dump, Connection connection, RowCounter counter, ArchiveRowCounter archive,
+        Map<String, Object> facts, Path scratch) {
       this.dump = dump;
       this.connection = connection;
       this.counter = counter;
+      this.archive = archive;
       this.facts = Collections.synchronizedMap(facts);
       this.scratch = scratch;
       this.stdout = scratch == null ? dump.process().getInputStream() : null;
@@ -397,6 +460,7 @@ public final class PostgresSource implements Source {
         return 0;
       }
       int n;
+      int start = dst.position();
       if (scratch == null) {
         if (dst.hasArray()) {
           n = stdout.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
@@ -419,6 +483,8 @@ public final class PostgresSource implements Source {
       }
       if (n < 0) {
         eof = true;
+      } else if (archive != null && n > 0) {
+        archive.accept(dst.duplicate().limit(start + n).position(start));
       }
       return n;
     }
@@ -426,6 +492,47 @@ public final class PostgresSource implements Source {
     @Override
     public boolean isOpen() {
       return !closed;
+    }
+
+    /** The row counts in catalog order: from the archive where it counted them, else from the server. */
+    private Map<String, Object> rowCounts() throws PostgresSourceException {
+      List<TableInfo> tables = countable(counter.tables);
+      if (archive == null) {
+        facts.put("rowCountsFrom", "server");
+        return new LinkedHashMap<>(counter.counts);
+      }
+      List<TableInfo> left = new ArrayList<>();
+      if (archive.finish()) {
+        for (TableInfo table : tables) {
+          java.util.OptionalLong rows = archive.rows(table.schema(), table.name());
+          if (rows.isPresent()) {
+            counter.counts.put(table.qualified(), rows.getAsLong());
+          } else {
+            left.add(table);
+          }
+        }
+      } else {
+        left.addAll(tables);
+        LOG.info("postgresql: counting the rows of {} with count(*) in the dump's snapshot: {}", uriText,
+            archive.problem().orElse("the archive could not be read"));
+      }
+      if (!left.isEmpty()) {
+        if (left.size() < tables.size()) {
+          LOG.info("postgresql: counting the rows of {} of {} tables with count(*) in the dump's snapshot, as the"
+              + " archive holds no data for them", left.size(), tables.size());
+        }
+        try {
+          counter.count(left);
+        } catch (SQLException e) {
+          throw sqlFailure("cannot count the rows of", e);
+        }
+      }
+      facts.put("rowCountsFrom", left.isEmpty() ? "dump" : left.size() == tables.size() ? "server" : "dump+server");
+      Map<String, Object> counts = new LinkedHashMap<>();
+      for (TableInfo table : tables) {
+        counts.put(table.qualified(), counter.counts.get(table.qualified()));
+      }
+      return counts;
     }
 
     /** Waits for pg_dump and the row counts; throws if either failed. */
@@ -453,8 +560,8 @@ public final class PostgresSource implements Source {
       }
       facts.put("schemas", List.copyOf(counter.schemas));
       facts.put("tables", counter.tables.stream().map(TableInfo::qualified).toList());
-      if (rowCounts) {
-        facts.put("rowCounts", new LinkedHashMap<>(counter.counts));
+      if (rowCounts != RowCounts.OFF) {
+        facts.put("rowCounts", rowCounts());
       }
       try {
         connection.commit();

@@ -3,9 +3,11 @@ package io.biowerk.dr.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,5 +104,31 @@ class PgToolsTest {
     PgTools.Tool tool = PgTools.system().find("pg_dump", Optional.empty(), 100000, "the server");
     assertThat(tool.major()).isGreaterThanOrEqualTo(10);
     assertThat(tool.path()).isExecutable();
+  }
+
+  @Test
+  void runsTheToolThroughStdbufWhenItIsOnThePathAndWorks() throws Exception {
+    Path tool = fakeTool(dir.resolve("bin"), "pg_dump", "15.4");
+    List<String> command = List.of(tool.toString(), "-Fc", "--dbname=x");
+    List<String> wrapped = new PgTools(dir.resolve("none"), "/nonexistent:/usr/bin").withStdoutBuffer(command, 4096);
+    assertThat(wrapped).containsExactly("/usr/bin/stdbuf", "-o4096", tool.toString(), "-Fc", "--dbname=x");
+    // and the wrapped command runs the tool
+    Process p = new ProcessBuilder(wrapped.subList(0, 3)).redirectErrorStream(true).start();
+    assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("(PostgreSQL) 15.4");
+  }
+
+  @Test
+  void runsTheToolAsItIsWithoutAWorkingStdbuf() throws Exception {
+    Path tool = fakeTool(dir.resolve("bin"), "pg_dump", "15.4");
+    List<String> command = List.of(tool.toString(), "-Fc");
+    assertThat(new PgTools(dir.resolve("none"), dir.resolve("empty").toString()).withStdoutBuffer(command, 4096))
+        .isEqualTo(command);
+    // a stdbuf that cannot preload its library fails the check, so the tool runs unwrapped
+    Path broken = dir.resolve("broken");
+    Files.createDirectories(broken);
+    Files.writeString(broken.resolve("stdbuf"), "#!/bin/sh\necho \"stdbuf: failed to find 'libstdbuf.so'\" >&2\nexit 125\n");
+    Files.setPosixFilePermissions(broken.resolve("stdbuf"), PosixFilePermissions.fromString("rwx------"));
+    assertThat(new PgTools(dir.resolve("none"), broken.toString()).withStdoutBuffer(command, 4096))
+        .isEqualTo(command);
   }
 }
