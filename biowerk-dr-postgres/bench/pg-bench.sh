@@ -3,8 +3,8 @@
 #   A  pg_dump -Fc -Z0 > /dev/null             (the anchor: pg_dump alone, no compression)
 #   B  pg_dump -Fc > file                      (pg_dump's default compression, gzip level 6... to a file)
 #   C  ./biowerk-dr backup postgresql://... (the command, through its launcher): pg_dump -Fc -Z0 -> zstd-3 ->
-#      AES-256-GCM -> a local repository, with the exact per-table row counts taken in the dump's snapshot
-#   D  the same with ?row-counts=false (what the counts cost the server)
+#      AES-256-GCM -> a local repository, with the exact per-table row counts counted in the archive as it streams
+#   D  the same with ?row-counts=server (the counts taken by count(*) per table in the dump's snapshot, as before)
 #   E  pg_dump -Fc -Z0 | zstd -3 | openssl enc -aes-256-ctr > file   (the same work done by C tools, a yardstick)
 # on a pgbench database at scale ${SCALE:-50} created in database biowerk_bench and dropped afterwards.
 # Each figure is the wall time of the whole process (for C and D: JVM start-up included), with the client CPU
@@ -43,7 +43,7 @@ for r in $(seq 1 "$ROUNDS"); do
   size_b=$(stat -c %s "$WORK/default.dump"); rm -f "$WORK/default.dump"
   c=$(t ./biowerk-dr backup "postgresql://postgres@$HOST:$PORT/$DB" --repo "file://$WORK/repo" --json)
   stored=$(find "$WORK/repo" -name '*.enc' -printf '%s\n' | head -1); rm -rf "$WORK/repo"
-  d=$(t ./biowerk-dr backup "postgresql://postgres@$HOST:$PORT/$DB?row-counts=false" --repo "file://$WORK/repo" --json)
+  d=$(t ./biowerk-dr backup "postgresql://postgres@$HOST:$PORT/$DB?row-counts=server" --repo "file://$WORK/repo" --json)
   rm -rf "$WORK/repo"
   e=$(t bash -c "$PGDUMP -h $HOST -p $PORT -U postgres -Fc -Z0 $DB | zstd -3 -q | openssl enc -aes-256-ctr -pbkdf2 -pass pass:bench > $WORK/e.enc")
   rm -f "$WORK/e.enc"
