@@ -109,7 +109,7 @@ public final class PostgresVerifier implements NativeVerifier {
     Map<String, String> env = new LinkedHashMap<>(System.getenv());
     env.remove("PGPASSWORD");
     String list;
-    String readAll;
+    ArchiveRowCounter archive = null;
     if (directory) {
       Path scratch = Files.createTempDirectory("biowerk-pg_verify-");
       try {
@@ -142,10 +142,12 @@ public final class PostgresVerifier implements NativeVerifier {
         OutputStream readIn = reader.process().getOutputStream();
         boolean listOpen = true;
         boolean readOpen = true;
+        archive = new ArchiveRowCounter();
         ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
         // Read to the end whatever the tools do: the last read is where the checksums are checked.
         while (decoded.read(buffer) >= 0) {
           buffer.flip();
+          archive.accept(buffer);
           if (listOpen) {
             listOpen = writeOrStop(listIn, buffer);
           }
@@ -169,7 +171,42 @@ public final class PostgresVerifier implements NativeVerifier {
         reader.kill();
       }
     }
-    return checkList(manifest, list);
+    return checkList(manifest, list) + checkRows(manifest, archive);
+  }
+
+  /**
+   * Checks that each table holds, in the archive, the rows the manifest recorded at backup time: the archive is
+   * counted as pg_restore reads it, and a difference means the dump is not the one those counts describe.
+   */
+  static String checkRows(BackupManifest manifest, ArchiveRowCounter archive) throws IntegrityException {
+    Map<String, Object> recorded = map(manifest.facts().get("rowCounts"));
+    if (archive == null || recorded.isEmpty()) {
+      return "";
+    }
+    if (!archive.finish()) {
+      return "; rows not counted (" + archive.problem().orElse("the archive could not be read") + ")";
+    }
+    List<String> differ = new ArrayList<>();
+    int checked = 0;
+    for (Map.Entry<String, Object> entry : recorded.entrySet()) {
+      PgNames.Qualified name = PgNames.parse(entry.getKey());
+      java.util.OptionalLong rows = archive.rows(name.schema(), name.name());
+      long expected = ((Number) entry.getValue()).longValue();
+      if (rows.isPresent()) {
+        checked++;
+        if (rows.getAsLong() != expected) {
+          differ.add(entry.getKey() + ": the archive holds " + rows.getAsLong() + " rows, backup recorded "
+              + expected);
+        }
+      }
+    }
+    if (!differ.isEmpty()) {
+      throw new IntegrityException("postgresql: backup " + manifest.id() + " is not what was dumped: "
+          + differ.size() + " table(s) hold other row counts than were recorded at backup time: "
+          + String.join(", ", differ.subList(0, Math.min(10, differ.size()))) + (differ.size() > 10 ? ", ..." : "")
+          + "; restore another backup", manifest.id(), "the recorded row counts", String.join(", ", differ));
+    }
+    return "; the rows of " + checked + " of " + recorded.size() + " tables in the archive match those recorded";
   }
 
   private static boolean writeOrStop(OutputStream out, ByteBuffer buffer) {
@@ -229,9 +266,11 @@ public final class PostgresVerifier implements NativeVerifier {
         missing.add(qualified + " (TABLE)");
       }
     }
-    for (String qualified : counts.keySet()) {
-      if (!listed(data, qualified)) {
-        missing.add(qualified + " (TABLE DATA)");
+    for (Map.Entry<String, Object> count : counts.entrySet()) {
+      // A table recorded with no rows may have no data entry: its data was left out (exclude-table-data).
+      boolean hasRows = !(count.getValue() instanceof Number n) || n.longValue() != 0;
+      if (hasRows && !listed(data, count.getKey())) {
+        missing.add(count.getKey() + " (TABLE DATA)");
       }
     }
     if (entries == 0 || !missing.isEmpty()) {

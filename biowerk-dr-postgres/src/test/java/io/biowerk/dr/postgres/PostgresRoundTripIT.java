@@ -126,7 +126,25 @@ class PostgresRoundTripIT {
   void nativeVerificationListsEveryTableAndReadsEveryBlock() throws Exception {
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
       String detail = new PostgresVerifier().verify(manifest, VerificationLevel.NATIVE, decoded, Map.of());
-      assertThat(detail).startsWith("pg_restore --list: ").contains(" 8 tables, 7 with data");
+      assertThat(detail).startsWith("pg_restore --list: ").contains(" 8 tables, 7 with data")
+          .endsWith("; the rows of 7 of 7 tables in the archive match those recorded");
+    }
+  }
+
+  @Test
+  void nativeVerificationFailsWhenTheArchiveHoldsOtherRowsThanWereRecorded() throws Exception {
+    Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> counts = new java.util.LinkedHashMap<>((Map<String, Object>) facts.get("rowCounts"));
+    counts.put("sales.orders", 5001);
+    facts.put("rowCounts", counts);
+    BackupManifest lying = withFacts(manifest, facts);
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
+      assertThatThrownBy(() -> new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
+          .isInstanceOf(IntegrityException.class)
+          .hasMessageStartingWith("postgresql: backup " + manifest.id() + " is not what was dumped: 1 table(s)")
+          .hasMessageContaining("sales.orders: the archive holds 5000 rows, backup recorded 5001")
+          .hasMessageContaining("restore another backup");
     }
   }
 
