@@ -59,8 +59,7 @@ public final class PostgresSource implements Source {
 
   /** The URI options a source understands. */
   static final Set<String> OPTIONS = Set.of("schema", "exclude-schema", "table", "exclude-table",
-      "exclude-table-data", "jobs",
-      "pg-dump", "name", "row-counts", "temp-dir");
+      "exclude-table-data", "jobs", "pg-dump", "name", "row-counts", "temp-dir");
 
   /** The system property that, set to {@code false}, runs pg_dump without {@code stdbuf}. */
   static final String STDBUF_PROPERTY = "io.biowerk.dr.postgres.stdbuf";
@@ -409,7 +408,7 @@ public final class PostgresSource implements Source {
     }
   }
 
-  /** The tables that have rows to count: a partitioned one holds none of its own, an unreadable one fails pg_dump. */
+  /** The tables with rows to count: a partitioned one holds none of its own, an unreadable one fails pg_dump. */
   private static List<TableInfo> countable(List<TableInfo> tables) {
     return tables.stream().filter(t -> !t.partitioned() && t.readable()).toList();
   }

@@ -126,7 +126,8 @@ class PgToolsTest {
     // a stdbuf that cannot preload its library fails the check, so the tool runs unwrapped
     Path broken = dir.resolve("broken");
     Files.createDirectories(broken);
-    Files.writeString(broken.resolve("stdbuf"), "#!/bin/sh\necho \"stdbuf: failed to find 'libstdbuf.so'\" >&2\nexit 125\n");
+    Files.writeString(broken.resolve("stdbuf"),
+        "#!/bin/sh\necho \"stdbuf: failed to find 'libstdbuf.so'\" >&2\nexit 125\n");
     Files.setPosixFilePermissions(broken.resolve("stdbuf"), PosixFilePermissions.fromString("rwx------"));
     assertThat(new PgTools(dir.resolve("none"), broken.toString()).withStdoutBuffer(command, 4096))
         .isEqualTo(command);
