@@ -364,13 +364,7 @@ final class ArchiveRowCounter {
           int n = (int) Math.min(chunkLeft, end - p);
           if (dataBlock) {
             rows += newlines(b, p, n);
-            if (n >= 8) {
-              tail = b.getLong(p + n - 8);
-            } else {
-              for (int k = p; k < p + n; k++) {
-                tail = (tail >>> 8) | ((b.get(k) & 0xFFL) << 56);
-              }
-            }
+            tail = lastBytes(tail, b, p, n);
             blockBytes += n;
           }
           p += n;
@@ -441,13 +435,7 @@ final class ArchiveRowCounter {
         break;
       }
       counted += newlines(b, data, length);
-      if (length >= 8) {
-        lastWord = b.getLong(data + length - 8);
-      } else {
-        for (int k = data; k < data + length; k++) {
-          lastWord = (lastWord >>> 8) | ((b.get(k) & 0xFFL) << 56);
-        }
-      }
+      lastWord = lastBytes(lastWord, b, data, length);
       bytes += length;
       p = data + length;
     }
@@ -455,6 +443,18 @@ final class ArchiveRowCounter {
     tail = lastWord;
     blockBytes += bytes;
     return p;
+  }
+
+  /** The last eight bytes of a block that had {@code tail} as its last eight and goes on with {@code b[p, p + n)}. */
+  private static long lastBytes(long tail, ByteBuffer b, int p, int n) {
+    if (n >= 8) {
+      return b.getLong(p + n - 8);
+    }
+    long t = tail;
+    for (int k = p; k < p + n; k++) {
+      t = (t >>> 8) | ((b.get(k) & 0xFFL) << 56);
+    }
+    return t;
   }
 
   private long littleEndian(ByteBuffer b, int p) {

@@ -131,14 +131,19 @@ class PostgresRoundTripIT {
     }
   }
 
-  @Test
-  void nativeVerificationFailsWhenTheArchiveHoldsOtherRowsThanWereRecorded() throws Exception {
+  /** The backup's manifest, recording {@code rows} rows for {@code table}. */
+  BackupManifest recording(String table, long rows) {
     Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
     @SuppressWarnings("unchecked")
     Map<String, Object> counts = new java.util.LinkedHashMap<>((Map<String, Object>) facts.get("rowCounts"));
-    counts.put("sales.orders", 5001);
+    counts.put(table, rows);
     facts.put("rowCounts", counts);
-    BackupManifest lying = withFacts(manifest, facts);
+    return withFacts(manifest, facts);
+  }
+
+  @Test
+  void nativeVerificationFailsWhenTheArchiveHoldsOtherRowsThanWereRecorded() throws Exception {
+    BackupManifest lying = recording("sales.orders", 5001);
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
       assertThatThrownBy(() -> new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
           .isInstanceOf(IntegrityException.class)
@@ -180,12 +185,7 @@ class PostgresRoundTripIT {
 
   @Test
   void restoreVerificationFailsOnARowCountMismatchAndStillDropsTheScratchDatabase() throws Exception {
-    Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
-    @SuppressWarnings("unchecked")
-    Map<String, Object> counts = new java.util.LinkedHashMap<>((Map<String, Object>) facts.get("rowCounts"));
-    counts.put("sales.orders", 5001);
-    facts.put("rowCounts", counts);
-    BackupManifest lying = withFacts(manifest, facts);
+    BackupManifest lying = recording("sales.orders", 5001);
     List<String> before = server.query("postgres", "SELECT datname FROM pg_database");
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
       assertThatThrownBy(() -> new PostgresVerifier().verify(lying, VerificationLevel.RESTORE, decoded,
