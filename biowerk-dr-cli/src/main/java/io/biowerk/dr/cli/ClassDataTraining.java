@@ -16,10 +16,10 @@ import java.util.Random;
 
 /**
  * The training run of the command's class-data-sharing archive; not a command. The launcher ({@code biowerk-dr}
- * at the repository root) runs it once per jar and JDK under {@code -XX:ArchiveClassesAtExit}, and every later
- * run maps the classes it loaded from that archive instead of reading, parsing and verifying them again (see
- * docs/benchmarks.md, "cli"): a backup's JVM then spends less CPU on start-up, CPU a database's own dump tool
- * on the same host wants.
+ * at the repository root) runs it once per jar and JDK under {@code -XX:DumpLoadedClassList} and dumps a static
+ * archive of the classes it loaded, and every later run maps them instead of reading, parsing and verifying them
+ * again (see docs/benchmarks.md, "cli"): a backup's JVM then spends less CPU on start-up, CPU a database's own
+ * dump tool on the same host wants.
  *
  * <p>In a fresh temporary directory, with a throwaway key and none of the user's environment, home or keys, it
  * generates a key, backs up a small directory (zstd + AES-256-GCM), lists, verifies and restores it, and opens
