@@ -24,6 +24,9 @@ import java.util.stream.Stream;
  */
 final class PgTools {
 
+  /** Whether {@code stdbuf} runs a tool, by "stdbuf path, tool path": checked once per JVM. */
+  private static final Map<String, Boolean> STDBUF_WORKS = new ConcurrentHashMap<>();
+
   private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?(?:\\.(\\d+))?");
 
   /** A tool found and the version it reports. */
@@ -172,8 +175,6 @@ final class PgTools {
         k -> probe(wrapped.subList(0, 3)).isPresent());
     return works ? wrapped : command;
   }
-
-  private static final Map<String, Boolean> STDBUF_WORKS = new ConcurrentHashMap<>();
 
   /** The first executable {@code name} on the search path. */
   Optional<Path> onPath(String name) {
