@@ -41,13 +41,18 @@ import java.util.Set;
  * lengths are parsed, never scanned, so a length byte of {@code 0x0a} is not a row. A table whose data is not
  * COPY text ending in that line (an INSERT-style dump) is not counted.
  *
+ * <p>A directory-format archive ({@code pg_dump -Fd -Z0}, {@link #directory()}) arrives as files
+ * ({@link DirTar.Listener}): {@code toc.dat} first, with the same header (format byte 3, "tar", as pg_dump writes
+ * it there) and table of contents, each entry's extra field being its data file's name instead of an offset;
+ * then one {@code <dump id>.dat} file of COPY text per table, ending with the same end-of-data line.
+ *
  * <p>Anything else (a compressed archive, another format or version, a block type it does not know) makes the
  * counter stop with a {@linkplain #problem() reason}; the caller then counts in the server, so the result never
  * depends on this reader understanding the archive. Memory: the header and table of contents, kept until they are
  * parsed (at most {@value #MAX_HEAD} bytes, else it stops), and one entry per table. Not thread-safe: one reading
  * thread feeds it.
  */
-final class ArchiveRowCounter {
+final class ArchiveRowCounter implements DirTar.Listener {
 
   /** The most bytes of header and table of contents it keeps before it stops counting. */
   static final int MAX_HEAD = 64 << 20;
@@ -56,6 +61,9 @@ final class ArchiveRowCounter {
   private static final int BLK_DATA = 1;
   private static final int BLK_BLOBS = 3;
   private static final int FORMAT_CUSTOM = 1;
+  /** What pg_dump writes in a directory archive's {@code toc.dat}: "tar", the directory being tar-compatible. */
+  private static final int FORMAT_DIRECTORY_TOC = 3;
+  private static final String TOC_FILE = "toc.dat";
   private static final int FIRST_VERSION = version(1, 12, 0);
   private static final int LAST_VERSION = version(1, 16, 255);
 
@@ -64,6 +72,7 @@ final class ArchiveRowCounter {
   /** One table, as the archive's table of contents names it (namespace and tag of its TABLE DATA entry). */
   record Table(String schema, String name) {}
 
+  private final boolean directory;
   private State state = State.HEAD;
   private byte[] head = new byte[64 * 1024];
   private int headLength;
@@ -71,8 +80,11 @@ final class ArchiveRowCounter {
   private String problem;
 
   private int intSize;
-  /** The TABLE DATA entries whose data is COPY text, by dump id. */
+  /** The TABLE DATA entries whose data is COPY text, by dump id (custom format) or data file (directory). */
   private final Map<Integer, Table> tableData = new HashMap<>();
+  private final Map<String, Table> dataFiles = new HashMap<>();
+  /** The data file being counted (directory format). */
+  private String file;
   /** Every table with a TABLE DATA entry, and every table with a TABLE entry. */
   private final Set<Table> withData = new HashSet<>();
   private final Set<Table> tables = new HashSet<>();
@@ -90,6 +102,20 @@ final class ArchiveRowCounter {
   private boolean intNegative;
   private long intValue;
 
+  /** A counter of a custom-format archive, fed as one stream with {@link #accept(ByteBuffer)}. */
+  ArchiveRowCounter() {
+    this(false);
+  }
+
+  private ArchiveRowCounter(boolean directory) {
+    this.directory = directory;
+  }
+
+  /** A counter of a directory-format archive, fed file by file as a {@link DirTar.Listener}. */
+  static ArchiveRowCounter directory() {
+    return new ArchiveRowCounter(true);
+  }
+
   private static int version(int major, int minor, int rev) {
     return (major * 256 + minor) * 256 + rev;
   }
@@ -98,6 +124,9 @@ final class ArchiveRowCounter {
   void accept(ByteBuffer data) {
     if (!data.hasRemaining() || state == State.STOPPED) {
       return;
+    }
+    if (directory && state != State.HEAD) {
+      return; // toc.dat seen again (as the tar streams it, after it was read from disk): parsed already
     }
     ByteBuffer view = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     if (state == State.HEAD) {
@@ -122,6 +151,69 @@ final class ArchiveRowCounter {
       stop("the archive ended inside the data of dump id " + blockId + " (" + state + ")");
     }
     return state == State.BLOCK_TYPE;
+  }
+
+  @Override
+  public void bytes(String name, ByteBuffer data) {
+    if (name.equals(TOC_FILE)) {
+      accept(data);
+      return;
+    }
+    if (state != State.BLOCK_TYPE || !dataFiles.containsKey(name) || !data.hasRemaining()) {
+      return;
+    }
+    if (!name.equals(file)) {
+      startFile(name);
+    }
+    ByteBuffer view = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    rows += newlines(view, view.position(), view.remaining());
+    tail = lastBytes(tail, view, view.position(), view.remaining());
+    blockBytes += view.remaining();
+  }
+
+  @Override
+  public void end(String name) {
+    if (name.equals(TOC_FILE)) {
+      if (state == State.HEAD) {
+        parseHead();
+      }
+      if (state == State.HEAD) {
+        stop("toc.dat ended after " + headLength + " bytes, inside its header or table of contents");
+      }
+      return;
+    }
+    Table table = dataFiles.get(name);
+    if (state != State.BLOCK_TYPE || table == null) {
+      return;
+    }
+    if (!name.equals(file)) {
+      startFile(name); // an empty file
+    }
+    int marker = endOfDataNewlines();
+    if (marker > 0) {
+      counts.merge(table, rows - marker, Long::sum);
+    }
+    file = null;
+  }
+
+  private void startFile(String name) {
+    file = name;
+    rows = 0;
+    tail = 0;
+    blockBytes = 0;
+  }
+
+  /**
+   * Whether, its table of contents read, the archive can tell the rows of table {@code schema.name}: it lists the
+   * table's data as COPY text (counted as it streams), or the table without data (none).
+   */
+  boolean knows(String schema, String name) {
+    if (problem != null || state == State.HEAD) {
+      return false;
+    }
+    Table table = new Table(schema, name);
+    return tableData.containsValue(table) || dataFiles.containsValue(table)
+        || (tables.contains(table) && !withData.contains(table));
   }
 
   /** Why counting stopped, if it did. */
@@ -195,7 +287,9 @@ final class ArchiveRowCounter {
     int restLength = headLength;
     head = null;
     state = State.BLOCK_TYPE;
-    scan(ByteBuffer.wrap(rest).order(ByteOrder.LITTLE_ENDIAN), dataStart, restLength);
+    if (!directory) {
+      scan(ByteBuffer.wrap(rest).order(ByteOrder.LITTLE_ENDIAN), dataStart, restLength);
+    }
   }
 
   /** More bytes are needed before the header can be parsed. */
@@ -251,8 +345,10 @@ final class ArchiveRowCounter {
         throw new Unreadable("integer size " + intSize + " or offset size " + offSize + " is out of range");
       }
       int format = u8();
-      if (format != FORMAT_CUSTOM) {
-        throw new Unreadable("archive format " + format + " is not custom (1)");
+      int expected = directory ? FORMAT_DIRECTORY_TOC : FORMAT_CUSTOM;
+      if (format != expected) {
+        throw new Unreadable("archive format " + format + " is not " + (directory ? "a directory archive's"
+            + " toc.dat (3)" : "custom (1)"));
       }
       long compression = version >= version(1, 15, 0) ? u8() : integer();
       if (compression != 0) {
@@ -296,15 +392,24 @@ final class ArchiveRowCounter {
       while (skipString()) {
         // dependencies, up to a missing string
       }
-      need(1 + offSize); // the data offset: a flag byte and offSize bytes
-      pos += 1 + offSize;
+      String dataFile = null;
+      if (directory) {
+        dataFile = string(); // the data file's name
+      } else {
+        need(1 + offSize); // the data offset: a flag byte and offSize bytes
+        pos += 1 + offSize;
+      }
       Table table = new Table(namespace == null ? "" : namespace, tag == null ? "" : tag);
       if ("TABLE".equals(desc)) {
         tables.add(table);
       } else if ("TABLE DATA".equals(desc)) {
         withData.add(table);
         if (copyStatement != null && copyStatement.startsWith("COPY ")) {
-          tableData.put((int) dumpId, table);
+          if (!directory) {
+            tableData.put((int) dumpId, table);
+          } else if (dataFile != null && !dataFile.isEmpty()) {
+            dataFiles.put(dataFile, table);
+          }
         }
       }
     }

@@ -35,14 +35,36 @@ final class DirTar {
 
   private DirTar() {}
 
+  /** Sees each file's bytes as the tar streams them. */
+  interface Listener {
+    /** The next bytes of file {@code name}, from {@code data}'s position to its limit; neither may change. */
+    void bytes(String name, ByteBuffer data);
+
+    /** File {@code name} is complete (also called, with no bytes before, for an empty file). */
+    void end(String name);
+  }
+
+  private static final Listener NONE = new Listener() {
+    @Override
+    public void bytes(String name, ByteBuffer data) {}
+
+    @Override
+    public void end(String name) {}
+  };
+
   /** A channel of the tar of {@code dir}'s regular files, {@code toc.dat} first. The caller closes it. */
   static ReadableByteChannel reading(Path dir) throws IOException {
+    return reading(dir, NONE);
+  }
+
+  /** As {@link #reading(Path)}, showing {@code listener} each file's bytes as they stream. */
+  static ReadableByteChannel reading(Path dir, Listener listener) throws IOException {
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
       files = new ArrayList<>(list.filter(Files::isRegularFile).sorted(Comparator.comparing(
           (Path p) -> !p.getFileName().toString().equals("toc.dat")).thenComparing(Path::toString)).toList());
     }
-    return new TarChannel(files);
+    return new TarChannel(files, listener);
   }
 
   /**
@@ -78,11 +100,14 @@ final class DirTar {
   /** Headers, file bytes and padding, pulled on demand. */
   private static final class TarChannel implements ReadableByteChannel {
     private final Deque<Object> parts = new ArrayDeque<>();
+    private final Listener listener;
     private FileChannel current;
+    private String currentName;
     private long currentLeft;
     private boolean closed;
 
-    TarChannel(List<Path> files) throws IOException {
+    TarChannel(List<Path> files, Listener listener) throws IOException {
+      this.listener = listener;
       for (Path file : files) {
         long size = Files.size(file);
         TarArchiveEntry entry = new TarArchiveEntry(file.getFileName().toString());
@@ -119,11 +144,15 @@ final class DirTar {
           if (n < 0) {
             throw new IOException("postgresql: a file of the directory archive shrank while it was being read");
           }
+          if (n > 0) {
+            listener.bytes(currentName, dst.duplicate().limit(dst.position()).position(dst.position() - n));
+          }
           currentLeft -= n;
           total += n;
           if (currentLeft == 0) {
             current.close();
             current = null;
+            listener.end(currentName);
           }
           continue;
         }
@@ -145,8 +174,11 @@ final class DirTar {
           parts.poll();
           long[] size = (long[]) parts.poll();
           currentLeft = size[0];
+          currentName = file.getFileName().toString();
           if (currentLeft > 0) {
             current = FileChannel.open(file, StandardOpenOption.READ);
+          } else {
+            listener.end(currentName);
           }
         }
       }

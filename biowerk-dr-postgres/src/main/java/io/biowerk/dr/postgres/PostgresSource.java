@@ -45,10 +45,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each run holds a {@code REPEATABLE READ} transaction open on a JDBC connection, exports its snapshot and
  * hands it to pg_dump ({@code --snapshot}), so the catalog and the per-table row counts recorded in the
  * manifest are those of the dumped data. By default ({@code row-counts=true}) the rows are counted in the
- * archive as it streams past ({@link ArchiveRowCounter}), which costs the server nothing; a table the archive
- * does not count (the directory format of {@code jobs=N}, or an archive the counter does not read) is counted
- * with {@code count(*)} in the same snapshot. {@code row-counts=server} counts every table that way, while
- * pg_dump runs; {@code row-counts=false} records none. The manifest's {@code rowCountsFrom} says which was used.
+ * archive as it streams past ({@link ArchiveRowCounter}: the custom format's stream, or the directory format's
+ * data files as their tar streams), which costs the server nothing; a table the archive does not tell (an archive
+ * the counter does not read) is counted with {@code count(*)} in the same snapshot. {@code row-counts=server}
+ * counts every table that way, while pg_dump runs; {@code row-counts=false} records none. The manifest's
+ * {@code rowCountsFrom} says which was used.
  * pg_dump's stdout is written in 1 MiB writes through coreutils' {@code stdbuf} where that works (system property
  * {@value #STDBUF_PROPERTY}{@code =false} turns it off). Immutable and thread-safe; {@link #toString()} shows
  * no password.
@@ -226,13 +227,11 @@ public final class PostgresSource implements Source {
         command = tools.withStdoutBuffer(command, STDOUT_BUFFER);
       }
       dump = PgProcess.start("pg_dump", command, uri.toolEnvironment(System.getenv()), false, jobs == 1);
-      // The archive counts the rows of a custom-format dump; the directory format's tar comes from disk later.
-      boolean countInArchive = rowCounts == RowCounts.DUMP && jobs == 1;
-      RowCounter counter = new RowCounter(connection, dump.toString(),
-          rowCounts != RowCounts.OFF && !countInArchive);
+      RowCounter counter = new RowCounter(connection, dump.toString(), rowCounts == RowCounts.SERVER);
       counter.start();
-      return new DumpStream(dump, connection, counter, countInArchive ? new ArchiveRowCounter() : null, facts,
-          scratch);
+      ArchiveRowCounter archive = rowCounts != RowCounts.DUMP ? null
+          : jobs > 1 ? ArchiveRowCounter.directory() : new ArchiveRowCounter();
+      return new DumpStream(dump, connection, counter, archive, facts, scratch);
     } catch (SQLException e) {
       cleanUp(connection, dump, scratch);
       throw sqlFailure("cannot start the snapshot transaction on", e);
@@ -421,6 +420,8 @@ public final class PostgresSource implements Source {
     private final ArchiveRowCounter archive;
     private final Map<String, Object> facts;
     private final Path scratch;
+    /** The tables counted with count(*) in the snapshot, as the archive could not tell them. */
+    private final java.util.Set<String> serverCounted = new java.util.HashSet<>();
     private final InputStream stdout;
     private final byte[] chunk;
     private ReadableByteChannel tar;
@@ -476,7 +477,8 @@ public final class PostgresSource implements Source {
       } else {
         if (tar == null) {
           finishDump();
-          tar = DirTar.reading(scratch.resolve("dump"));
+          tar = archive == null ? DirTar.reading(scratch.resolve("dump"))
+              : DirTar.reading(scratch.resolve("dump"), archive);
         }
         n = tar.read(dst);
       }
@@ -493,44 +495,76 @@ public final class PostgresSource implements Source {
       return !closed;
     }
 
-    /** The row counts in catalog order: from the archive where it counted them, else from the server. */
-    private Map<String, Object> rowCounts() throws PostgresSourceException {
-      List<TableInfo> tables = countable(counter.tables);
-      if (archive == null) {
-        facts.put("rowCountsFrom", "server");
-        return new LinkedHashMap<>(counter.counts);
-      }
+    /**
+     * Counts with {@code count(*)}, in the snapshot, the tables the archive cannot tell: all of them when it could
+     * not be read. Called while the snapshot transaction is open: at the dump's end for the custom format, whose
+     * archive has then been counted; before the tar streams for the directory format, whose table of contents is
+     * then on disk and whose data files are counted as the tar streams.
+     */
+    private void countWhatTheArchiveCannot(List<TableInfo> tables) throws PostgresSourceException {
+      boolean readable = scratch == null ? archive.finish() : readToc();
       List<TableInfo> left = new ArrayList<>();
-      if (archive.finish()) {
-        for (TableInfo table : tables) {
-          java.util.OptionalLong rows = archive.rows(table.schema(), table.name());
-          if (rows.isPresent()) {
-            counter.counts.put(table.qualified(), rows.getAsLong());
-          } else {
-            left.add(table);
-          }
+      for (TableInfo table : tables) {
+        boolean known = scratch == null ? archive.rows(table.schema(), table.name()).isPresent()
+            : archive.knows(table.schema(), table.name());
+        if (!readable || !known) {
+          left.add(table);
         }
-      } else {
-        left.addAll(tables);
+      }
+      if (left.isEmpty()) {
+        return;
+      }
+      if (!readable) {
         LOG.info("postgresql: counting the rows of {} with count(*) in the dump's snapshot: {}", uriText,
             archive.problem().orElse("the archive could not be read"));
+      } else {
+        LOG.info("postgresql: counting the rows of {} of {} tables with count(*) in the dump's snapshot, as the"
+            + " archive does not tell them", left.size(), tables.size());
       }
-      if (!left.isEmpty()) {
-        if (left.size() < tables.size()) {
-          LOG.info("postgresql: counting the rows of {} of {} tables with count(*) in the dump's snapshot, as the"
-              + " archive holds no data for them", left.size(), tables.size());
-        }
-        try {
-          counter.count(left);
-        } catch (SQLException e) {
-          throw sqlFailure("cannot count the rows of", e);
-        }
+      try {
+        counter.count(left);
+      } catch (SQLException e) {
+        throw sqlFailure("cannot count the rows of", e);
       }
-      facts.put("rowCountsFrom", left.isEmpty() ? "dump" : left.size() == tables.size() ? "server" : "dump+server");
+      serverCounted.addAll(left.stream().map(TableInfo::qualified).toList());
+    }
+
+    /** Feeds the directory archive's toc.dat to the counter; returns whether it was read. */
+    private boolean readToc() {
+      Path toc = scratch.resolve("dump").resolve("toc.dat");
+      try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(toc)) {
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        while (in.read(buffer.clear()) > 0) {
+          archive.bytes("toc.dat", buffer.flip());
+        }
+        archive.end("toc.dat");
+      } catch (IOException e) {
+        LOG.info("postgresql: cannot read {}: {}", toc, e.toString());
+        return false;
+      }
+      return archive.problem().isEmpty();
+    }
+
+    /**
+     * The row counts in catalog order, once the archive has been read to its end: the server's for the tables it
+     * counted, else the archive's. A table neither has (a directory archive's data file that did not end as pg_dump
+     * ends them, known only after the snapshot was released) is left out, with a warning.
+     */
+    private Map<String, Object> recordedCounts(List<TableInfo> tables) {
       Map<String, Object> counts = new LinkedHashMap<>();
       for (TableInfo table : tables) {
-        counts.put(table.qualified(), counter.counts.get(table.qualified()));
+        java.util.OptionalLong rows = archive.rows(table.schema(), table.name());
+        if (serverCounted.contains(table.qualified())) {
+          counts.put(table.qualified(), counter.counts.get(table.qualified()));
+        } else if (rows.isPresent()) {
+          counts.put(table.qualified(), rows.getAsLong());
+        } else {
+          LOG.warn("postgresql: the rows of {} in {} could not be counted; the manifest records no count for it",
+              table.qualified(), uriText);
+        }
       }
+      facts.put("rowCountsFrom", serverCounted.isEmpty() ? "dump"
+          : serverCounted.size() == tables.size() ? "server" : "dump+server");
       return counts;
     }
 
@@ -559,8 +593,14 @@ public final class PostgresSource implements Source {
       }
       facts.put("schemas", List.copyOf(counter.schemas));
       facts.put("tables", counter.tables.stream().map(TableInfo::qualified).toList());
-      if (rowCounts != RowCounts.OFF) {
-        facts.put("rowCounts", rowCounts());
+      if (rowCounts == RowCounts.SERVER) {
+        facts.put("rowCountsFrom", "server");
+        facts.put("rowCounts", new LinkedHashMap<>(counter.counts));
+      } else if (rowCounts == RowCounts.DUMP) {
+        countWhatTheArchiveCannot(countable(counter.tables));
+        if (scratch == null) {
+          facts.put("rowCounts", recordedCounts(countable(counter.tables)));
+        } // else recorded once the tar has streamed every data file (close)
       }
       try {
         connection.commit();
@@ -578,6 +618,9 @@ public final class PostgresSource implements Source {
       try {
         if (eof) {
           finishDump();
+          if (scratch != null && archive != null) {
+            facts.put("rowCounts", recordedCounts(countable(counter.tables)));
+          }
           LOG.info("postgresql: dump of {} finished", uriText);
         } else {
           // Closed before the end: a cancel. pg_dump is killed; its partial output is worthless.

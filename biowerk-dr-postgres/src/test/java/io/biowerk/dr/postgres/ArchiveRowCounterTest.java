@@ -25,6 +25,8 @@ class ArchiveRowCounterTest {
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final int minor;
     final int intSize;
+    /** A directory archive's toc.dat: each entry names its data file instead of an offset. */
+    boolean directory;
 
     Archive(int minor, int intSize) {
       this.minor = minor;
@@ -88,8 +90,10 @@ class ArchiveRowCounterTest {
       }
       string("postgres").string("false");
       string("12").string("13").string(null); // two dependencies and the end of the list
-      bytes(1, 0, 0, 0, 0, 0, 0, 0, 0); // offset not set: a flag byte and offSize bytes
-      return this;
+      if (directory) {
+        return string(copyStmt == null || copyStmt.isEmpty() ? null : dumpId + ".dat");
+      }
+      return bytes(1, 0, 0, 0, 0, 0, 0, 0, 0); // offset not set: a flag byte and offSize bytes
     }
 
     Archive toc(int entries) {
@@ -331,6 +335,56 @@ class ArchiveRowCounterTest {
             .isEqualTo(expected);
       }
     }
+  }
+
+  @Test
+  void countsADirectoryArchiveFileByFileAsTheTarStreamsIt() {
+    Archive toc = new Archive();
+    toc.directory = true;
+    byte[] tocDat = toc.head(3, 0).toc(5)
+        .entry(2, "TABLE", "public", "big", "")
+        .entry(3, "TABLE", "public", "nodata", "")
+        .tableData(7, "public", "big")
+        .tableData(8, "Mixed Schema", "Tåble")
+        .tableData(9, "public", "broken")
+        .toBytes();
+    ArchiveRowCounter counter = ArchiveRowCounter.directory();
+    counter.bytes("toc.dat", ByteBuffer.wrap(tocDat, 0, 100));
+    assertThat(counter.knows("public", "big")).as("not before toc.dat is complete").isFalse();
+    counter.bytes("toc.dat", ByteBuffer.wrap(tocDat, 100, tocDat.length - 100));
+    counter.end("toc.dat");
+    assertThat(counter.knows("public", "big")).isTrue();
+    assertThat(counter.knows("public", "nodata")).isTrue();
+    assertThat(counter.knows("public", "absent")).isFalse();
+    // the tar streams toc.dat again, then the data files, cut anywhere
+    counter.bytes("toc.dat", ByteBuffer.wrap(tocDat));
+    counter.end("toc.dat");
+    byte[] big = ("1\ta\n".repeat(1000) + "\\.\n\n\n").getBytes(StandardCharsets.UTF_8);
+    for (int at = 0; at < big.length; at += 333) {
+      counter.bytes("7.dat", ByteBuffer.wrap(big, at, Math.min(333, big.length - at)));
+    }
+    counter.end("7.dat");
+    counter.bytes("8.dat", ByteBuffer.wrap("x\n\\.\n\n\n".getBytes(StandardCharsets.UTF_8)));
+    counter.end("8.dat");
+    counter.bytes("9.dat", ByteBuffer.wrap("x\n".getBytes(StandardCharsets.UTF_8))); // no end-of-data line
+    counter.end("9.dat");
+    counter.bytes("blob_16400.dat", ByteBuffer.wrap("\n\n".getBytes(StandardCharsets.UTF_8)));
+    counter.end("blob_16400.dat");
+    assertThat(counter.finish()).isTrue();
+    assertThat(rows(counter, "public", "big")).isEqualTo(1000);
+    assertThat(rows(counter, "Mixed Schema", "Tåble")).isEqualTo(1);
+    assertThat(rows(counter, "public", "nodata")).isZero();
+    assertThat(counter.rows("public", "broken")).isEmpty();
+  }
+
+  @Test
+  void aDirectoryCounterRefusesACustomHeaderAndTheOtherWayRound() {
+    ArchiveRowCounter directory = ArchiveRowCounter.directory();
+    directory.bytes("toc.dat", ByteBuffer.wrap(new Archive().head().toc(0).toBytes()));
+    directory.end("toc.dat");
+    assertThat(directory.problem()).hasValueSatisfying(p -> assertThat(p).contains("archive format 1 is not a"
+        + " directory archive's toc.dat (3)"));
+    assertStops(new Archive().head(3, 0).toc(0).toBytes(), "archive format 3 is not custom (1)");
   }
 
   private static void assertStops(byte[] archive, String reason) {
