@@ -4,6 +4,7 @@ import io.biowerk.dr.core.UnsafePathException;
 import io.biowerk.dr.core.local.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
@@ -74,6 +75,12 @@ final class DirTar {
    * @throws UnsafePathException if an entry has any other name
    */
   static void extract(InputStream tar, Path dir) throws IOException {
+    extract(tar, dir, NONE);
+  }
+
+  /** As {@link #extract(InputStream, Path)}, showing {@code listener} each file's bytes as they are written. */
+  static void extract(InputStream tar, Path dir, Listener listener) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
     try (TarArchiveInputStream in = new TarArchiveInputStream(tar)) {
       TarArchiveEntry entry;
       while ((entry = in.getNextEntry()) != null) {
@@ -83,7 +90,17 @@ final class DirTar {
               + "', which is not a file name pg_dump writes; the backup is not a pg_dump directory archive"
               + " and is refused", name);
         }
-        Files.copy(in, dir.resolve(name));
+        try (OutputStream out = Files.newOutputStream(dir.resolve(name), StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+          int n;
+          while ((n = in.read(buffer)) >= 0) {
+            out.write(buffer, 0, n);
+            if (n > 0) {
+              listener.bytes(name, ByteBuffer.wrap(buffer, 0, n));
+            }
+          }
+        }
+        listener.end(name);
       }
     }
   }

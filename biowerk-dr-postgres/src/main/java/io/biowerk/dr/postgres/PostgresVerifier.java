@@ -113,7 +113,8 @@ public final class PostgresVerifier implements NativeVerifier {
     if (directory) {
       Path scratch = Files.createTempDirectory("biowerk-pg_verify-");
       try {
-        Path dir = spoolAndExtract(decoded, scratch);
+        archive = ArchiveRowCounter.directory();
+        Path dir = spoolAndExtract(decoded, scratch, archive);
         PgProcess lister = PgProcess.start(List.of(tool.path().toString(), "--list", "-Fd", dir.toString()), env,
             false, true);
         StdoutCollector listed = new StdoutCollector(lister);
@@ -313,7 +314,8 @@ public final class PostgresVerifier implements NativeVerifier {
     return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
-  private static Path spoolAndExtract(ReadableByteChannel decoded, Path scratch) throws IOException {
+  private static Path spoolAndExtract(ReadableByteChannel decoded, Path scratch, DirTar.Listener listener)
+      throws IOException {
     Path tar = scratch.resolve("dump.tar");
     try (FileChannel out = FileChannel.open(tar, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
@@ -327,7 +329,7 @@ public final class PostgresVerifier implements NativeVerifier {
     }
     Path dir = Files.createDirectory(scratch.resolve("dump"));
     try (InputStream in = Channels.newInputStream(FileChannel.open(tar))) {
-      DirTar.extract(in, dir);
+      DirTar.extract(in, dir, listener);
     }
     Files.delete(tar);
     return dir;
