@@ -285,8 +285,7 @@ public final class BackupJob {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("backup " + id + " was interrupted; nothing was kept");
       }
-      Failures.rethrowIfAny(failure, "backup " + id);
-      throw new AssertionError(failure);
+      throw Failures.toThrow(failure, "backup " + id);
     } finally {
       for (Sink sink : marked) {
         try {

@@ -18,11 +18,20 @@ public final class Failures {
    * @throws IOException {@code failure}, or a checked failure of another kind wrapped
    */
   public static void rethrowIfAny(Throwable failure, String what) throws IOException {
-    if (failure == null) {
-      return;
+    if (failure != null) {
+      throw toThrow(failure, what);
     }
+  }
+
+  /**
+   * {@code failure} as an exception a method declaring {@link IOException} can throw, for
+   * {@code throw Failures.toThrow(failure, what)} where the compiler must see a throw: itself when it is an
+   * {@code IOException}; a {@link RuntimeException} or an {@link Error} is thrown from here as it is; any other
+   * is wrapped in an {@code IOException} saying {@code what} failed.
+   */
+  public static IOException toThrow(Throwable failure, String what) {
     if (failure instanceof IOException e) {
-      throw e;
+      return e;
     }
     if (failure instanceof RuntimeException e) {
       throw e;
@@ -30,6 +39,6 @@ public final class Failures {
     if (failure instanceof Error e) {
       throw e;
     }
-    throw new IOException(what + " failed: " + failure, failure);
+    return new IOException(what + " failed: " + failure, failure);
   }
 }

@@ -1,5 +1,6 @@
 package io.biowerk.dr.redis;
 
+import io.biowerk.dr.core.Failures;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -130,7 +131,7 @@ final class ChunkPipe extends OutputStream {
    */
   int read(ByteBuffer dst) throws IOException {
     if (failure != null) {
-      throw rethrow(failure);
+      throw Failures.toThrow(failure, "redis: the snapshot transfer");
     }
     if (ended) {
       return -1;
@@ -151,7 +152,7 @@ final class ChunkPipe extends OutputStream {
           if (total > 0) {
             break;
           }
-          throw rethrow(error);
+          throw Failures.toThrow(error, "redis: the snapshot transfer");
         }
         reading = (Chunk) item;
         readPos = 0;
@@ -189,18 +190,5 @@ final class ChunkPipe extends OutputStream {
     full.clear();
     // Wakes a consumer blocked in read(), if the consumer is not the one cancelling.
     full.offer(new InterruptedIOException("redis: cancelled"));
-  }
-
-  private static IOException rethrow(Throwable error) {
-    if (error instanceof IOException io) {
-      return io;
-    }
-    if (error instanceof RuntimeException runtime) {
-      throw runtime;
-    }
-    if (error instanceof Error fatal) {
-      throw fatal;
-    }
-    return new IOException(error);
   }
 }
