@@ -37,6 +37,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -56,6 +57,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Error;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
 
@@ -288,14 +290,11 @@ public final class S3Sink implements Sink, AutoCloseable {
   public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
     checkOpen();
     String objectKey = objectKey(key);
-    PutObjectRequest.Builder request = putRequest(objectKey).ifNoneMatch("*").contentLength((long) bytes.length);
-    if (options.checksum().algorithm() == null) {
-      request.contentMD5(S3Write.md5(bytes, bytes.length));
-    }
+    PutObjectRequest request = putRequest(objectKey, bytes, bytes.length).ifNoneMatch("*").build();
     try {
-      client.putObject(request.build(), software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
+      client.putObject(request, RequestBody.fromBytes(bytes));
       return true;
-    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+    } catch (S3Exception e) {
       if (e.statusCode() == 412 || e.statusCode() == 409) {
         return false;
       }
@@ -501,9 +500,13 @@ public final class S3Sink implements Sink, AutoCloseable {
     return clock.instant().plus(options.objectLockPeriod().orElseThrow());
   }
 
-  PutObjectRequest.Builder putRequest(String objectKey) {
+  /**
+   * A single-request upload of {@code data[0, length)} to {@code objectKey}, with the sink's storage class,
+   * encryption, object lock and checksum: the configured checksum algorithm, else Content-MD5.
+   */
+  PutObjectRequest.Builder putRequest(String objectKey, byte[] data, int length) {
     PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(options.bucket()).key(objectKey)
-        .storageClass(options.storageClass());
+        .storageClass(options.storageClass()).contentLength((long) length);
     options.sse().ifPresent(request::serverSideEncryption);
     options.kmsKeyId().ifPresent(request::ssekmsKeyId);
     if (options.objectLockMode().isPresent()) {
@@ -511,6 +514,8 @@ public final class S3Sink implements Sink, AutoCloseable {
     }
     if (options.checksum().algorithm() != null) {
       request.checksumAlgorithm(options.checksum().algorithm());
+    } else {
+      request.contentMD5(S3Write.md5(data, length));
     }
     return request;
   }

@@ -21,7 +21,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -174,12 +173,8 @@ final class S3Write extends AbstractPendingWrite {
   protected void publish() throws IOException {
     // On any failure here, discard() waits for parts in flight and aborts the multipart upload.
     if (uploadId == null) {
-      PutObjectRequest.Builder request = sink.putRequest(objectKey).contentLength((long) filled);
-      if (options.checksum().algorithm() == null) {
-        request.contentMD5(md5(buffer, filled));
-      }
       try {
-        sink.s3().putObject(request.build(), body(buffer, filled));
+        sink.s3().putObject(sink.putRequest(objectKey, buffer, filled).build(), body(buffer, filled));
       } catch (SdkException e) {
         throw sink.translate(e, "PutObject", key, objectKey);
       } finally {
