@@ -85,7 +85,8 @@ final class ArchiveRowCounter implements DirTar.Listener {
   private final Map<String, Table> dataFiles = new HashMap<>();
   /** The data file being counted (directory format). */
   private String file;
-  /** Every table with a TABLE DATA entry, and every table with a TABLE entry. */
+  /** The tables of {@code tableData} or {@code dataFiles}; every table with a TABLE DATA entry; with a TABLE entry. */
+  private final Set<Table> withCopyData = new HashSet<>();
   private final Set<Table> withData = new HashSet<>();
   private final Set<Table> tables = new HashSet<>();
   private final Map<Table, Long> counts = new HashMap<>();
@@ -212,8 +213,7 @@ final class ArchiveRowCounter implements DirTar.Listener {
       return false;
     }
     Table table = new Table(schema, name);
-    return tableData.containsValue(table) || dataFiles.containsValue(table)
-        || (tables.contains(table) && !withData.contains(table));
+    return withCopyData.contains(table) || (tables.contains(table) && !withData.contains(table));
   }
 
   /** Why counting stopped, if it did. */
@@ -407,8 +407,10 @@ final class ArchiveRowCounter implements DirTar.Listener {
         if (copyStatement != null && copyStatement.startsWith("COPY ")) {
           if (!directory) {
             tableData.put((int) dumpId, table);
+            withCopyData.add(table);
           } else if (dataFile != null && !dataFile.isEmpty()) {
             dataFiles.put(dataFile, table);
+            withCopyData.add(table);
           }
         }
       }

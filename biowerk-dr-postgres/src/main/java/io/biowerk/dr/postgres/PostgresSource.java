@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +20,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +81,7 @@ public final class PostgresSource implements Source {
     SERVER;
 
     static RowCounts parse(Optional<String> value) {
-      String v = value.orElse("true").toLowerCase(java.util.Locale.ROOT);
+      String v = value.orElse("true").toLowerCase(Locale.ROOT);
       return switch (v) {
         case "true", "1" -> DUMP;
         case "server" -> SERVER;
@@ -421,7 +425,7 @@ public final class PostgresSource implements Source {
     private final Map<String, Object> facts;
     private final Path scratch;
     /** The tables counted with count(*) in the snapshot, as the archive could not tell them. */
-    private final java.util.Set<String> serverCounted = new java.util.HashSet<>();
+    private final Set<String> serverCounted = new HashSet<>();
     private final InputStream stdout;
     private final byte[] chunk;
     private ReadableByteChannel tar;
@@ -460,8 +464,8 @@ public final class PostgresSource implements Source {
         return 0;
       }
       int n;
-      int start = dst.position();
       if (scratch == null) {
+        int start = dst.position();
         if (dst.hasArray()) {
           n = stdout.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
           if (n > 0) {
@@ -474,18 +478,19 @@ public final class PostgresSource implements Source {
             dst.put(chunk, 0, n);
           }
         }
+        if (archive != null && n > 0) {
+          archive.accept(dst.duplicate().limit(start + n).position(start));
+        }
       } else {
         if (tar == null) {
           finishDump();
           tar = archive == null ? DirTar.reading(scratch.resolve("dump"))
               : DirTar.reading(scratch.resolve("dump"), archive);
         }
-        n = tar.read(dst);
+        n = tar.read(dst); // its data files reach the archive counter through DirTar's listener
       }
       if (n < 0) {
         eof = true;
-      } else if (archive != null && n > 0) {
-        archive.accept(dst.duplicate().limit(start + n).position(start));
       }
       return n;
     }
@@ -532,7 +537,7 @@ public final class PostgresSource implements Source {
     /** Feeds the directory archive's toc.dat to the counter; returns whether it was read. */
     private boolean readToc() {
       Path toc = scratch.resolve("dump").resolve("toc.dat");
-      try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(toc)) {
+      try (FileChannel in = FileChannel.open(toc)) {
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         while (in.read(buffer.clear()) > 0) {
           archive.bytes("toc.dat", buffer.flip());
@@ -553,7 +558,7 @@ public final class PostgresSource implements Source {
     private Map<String, Object> recordedCounts(List<TableInfo> tables) {
       Map<String, Object> counts = new LinkedHashMap<>();
       for (TableInfo table : tables) {
-        java.util.OptionalLong rows = archive.rows(table.schema(), table.name());
+        OptionalLong rows = archive.rows(table.schema(), table.name());
         if (serverCounted.contains(table.qualified())) {
           counts.put(table.qualified(), counter.counts.get(table.qualified()));
         } else if (rows.isPresent()) {
@@ -597,9 +602,10 @@ public final class PostgresSource implements Source {
         facts.put("rowCountsFrom", "server");
         facts.put("rowCounts", new LinkedHashMap<>(counter.counts));
       } else if (rowCounts == RowCounts.DUMP) {
-        countWhatTheArchiveCannot(countable(counter.tables));
+        List<TableInfo> tables = countable(counter.tables);
+        countWhatTheArchiveCannot(tables);
         if (scratch == null) {
-          facts.put("rowCounts", recordedCounts(countable(counter.tables)));
+          facts.put("rowCounts", recordedCounts(tables));
         } // else recorded once the tar has streamed every data file (close)
       }
       try {

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -191,7 +192,7 @@ public final class PostgresVerifier implements NativeVerifier {
     int checked = 0;
     for (Map.Entry<String, Object> entry : recorded.entrySet()) {
       PgNames.Qualified name = PgNames.parse(entry.getKey());
-      java.util.OptionalLong rows = archive.rows(name.schema(), name.name());
+      OptionalLong rows = archive.rows(name.schema(), name.name());
       long expected = ((Number) entry.getValue()).longValue();
       if (rows.isPresent()) {
         checked++;
