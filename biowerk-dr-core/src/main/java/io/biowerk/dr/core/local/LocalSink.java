@@ -149,7 +149,7 @@ public final class LocalSink implements Sink {
 
   @Override
   public List<StoredObject> list(String prefix) throws IOException {
-    requireNonNull(prefix, "prefix");
+    ObjectKeys.checkPrefix(prefix);
     List<StoredObject> objects = new ArrayList<>();
     if (!Files.isDirectory(root)) {
       return objects;

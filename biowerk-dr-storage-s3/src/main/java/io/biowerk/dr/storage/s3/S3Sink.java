@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -547,7 +548,7 @@ public final class S3Sink implements Sink, AutoCloseable {
     if (options.objectLockMode().isPresent()) {
       capabilities.add(SinkCapability.IMMUTABILITY);
     }
-    return capabilities;
+    return Collections.unmodifiableSet(capabilities);
   }
 
   /** Releases the client's connections and the transfer threads. Idempotent. */
