@@ -345,7 +345,8 @@ public final class Catalog {
       String source = spec.substring("latest:".length());
       checkArgument(
           isSourceName(source),
-          "'%s' does not name a source; write latest:<source>, e.g. latest:postgres",
+          "'%s' does not name a source; write latest:<source>, e.g. latest:orders (a source"
+              + " name is lower-case letters, digits, '-' and '_')",
           spec);
       Optional<BackupRecord> latest = latest(source);
       if (latest.isEmpty()) {
