@@ -1,7 +1,7 @@
 /**
- * BIOwerk DR Azure Blob storage: a {@link io.biowerk.dr.core.Sink} for {@code azure://account/container/prefix}
- * repositories on the Azure SDK for Java, and a generator of the storage account's lifecycle management policy
- * for the DR plan.
+ * BIOwerk DR Azure Blob storage: a {@link io.biowerk.dr.core.Sink} for {@code
+ * azure://account/container/prefix} repositories on the Azure SDK for Java, and a generator of the
+ * storage account's lifecycle management policy for the DR plan.
  */
 module io.biowerk.dr.storage.azure {
   requires transitive io.biowerk.dr.core;
@@ -14,5 +14,6 @@ module io.biowerk.dr.storage.azure {
 
   exports io.biowerk.dr.storage.azure;
 
-  provides io.biowerk.dr.core.SinkProvider with io.biowerk.dr.storage.azure.AzureSinkProvider;
+  provides io.biowerk.dr.core.SinkProvider with
+      io.biowerk.dr.storage.azure.AzureSinkProvider;
 }

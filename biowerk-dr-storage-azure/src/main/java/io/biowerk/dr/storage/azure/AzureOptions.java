@@ -22,27 +22,35 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The settings of an {@link AzureSink}: storage account, container, blob name prefix, where the account is
- * (endpoint or endpoint suffix), how it is reached (credentials), how blobs are stored (access tier per backup
- * tier, legal hold, immutability) and how they are moved (block size, parallelism, range size, retries).
- * Immutable; make one with {@link #builder(String, String)} or {@link #fromUri(URI, Map)}.
+ * The settings of an {@link AzureSink}: storage account, container, blob name prefix, where the
+ * account is (endpoint or endpoint suffix), how it is reached (credentials), how blobs are stored
+ * (access tier per backup tier, legal hold, immutability) and how they are moved (block size,
+ * parallelism, range size, retries). Immutable; make one with {@link #builder(String, String)} or
+ * {@link #fromUri(URI, Map)}.
  *
- * <p><b>Credentials</b> never ride on the URI. They are looked up in the order the Azure CLI uses for
- * {@code az storage}: a connection string ({@code AZURE_STORAGE_CONNECTION_STRING}), an account key
- * ({@code AZURE_STORAGE_KEY}), a SAS token ({@code AZURE_STORAGE_SAS_TOKEN}), and otherwise Microsoft Entra ID
- * through {@code DefaultAzureCredential} (environment service principal, workload identity, managed identity,
- * Azure CLI / PowerShell / azd login). {@code ?auth=} forces one of them. {@link #toString()} names the kind of
- * credential and where it came from, never its value.
+ * <p><b>Credentials</b> never ride on the URI. They are looked up in the order the Azure CLI uses
+ * for {@code az storage}: a connection string ({@code AZURE_STORAGE_CONNECTION_STRING}), an account
+ * key ({@code AZURE_STORAGE_KEY}), a SAS token ({@code AZURE_STORAGE_SAS_TOKEN}), and otherwise
+ * Microsoft Entra ID through {@code DefaultAzureCredential} (environment service principal,
+ * workload identity, managed identity, Azure CLI / PowerShell / azd login). {@code ?auth=} forces
+ * one of them. {@link #toString()} names the kind of credential and where it came from, never its
+ * value.
  */
 public final class AzureOptions {
 
   /** Azure's largest block (4,000 MiB); this sink's buffers stop at {@link #MAX_BLOCK_SIZE}. */
   public static final long AZURE_MAX_BLOCK = 4000L << 20;
+
   /** The largest block buffer this sink allocates. */
   public static final int MAX_BLOCK_SIZE = 1 << 30;
+
   /** Azure's limit on committed blocks per blob. */
   public static final int MAX_BLOCKS = 50_000;
-  /** Objects at most this large are never put in the Archive tier: manifests and side files stay readable. */
+
+  /**
+   * Objects at most this large are never put in the Archive tier: manifests and side files stay
+   * readable.
+   */
   public static final long MIN_ARCHIVE_SIZE = 128 << 10;
 
   /** How the sink authenticates. */
@@ -63,13 +71,42 @@ public final class AzureOptions {
   static final String ENV_KEY = "AZURE_STORAGE_KEY";
   static final String ENV_SAS = "AZURE_STORAGE_SAS_TOKEN";
 
-  static final Set<String> KNOWN = new TreeSet<>(Arrays.asList("endpoint", "endpoint-suffix", "auth", "tier",
-      "tier-daily", "tier-weekly", "tier-monthly", "block-size", "parallelism", "range-size", "max-attempts",
-      "create-container", "legal-hold", "immutability-days", "checksum", "archive-tag"));
-  private static final Set<String> SECRET_NAMES = Set.of("key", "account-key", "accountkey", "sas", "sas-token",
-      "sig", "connection-string", "connectionstring", "password", "secret", "token", "credentials");
+  static final Set<String> KNOWN =
+      new TreeSet<>(
+          Arrays.asList(
+              "endpoint",
+              "endpoint-suffix",
+              "auth",
+              "tier",
+              "tier-daily",
+              "tier-weekly",
+              "tier-monthly",
+              "block-size",
+              "parallelism",
+              "range-size",
+              "max-attempts",
+              "create-container",
+              "legal-hold",
+              "immutability-days",
+              "checksum",
+              "archive-tag"));
+  private static final Set<String> SECRET_NAMES =
+      Set.of(
+          "key",
+          "account-key",
+          "accountkey",
+          "sas",
+          "sas-token",
+          "sig",
+          "connection-string",
+          "connectionstring",
+          "password",
+          "secret",
+          "token",
+          "credentials");
   private static final Pattern ACCOUNT = Pattern.compile("[a-z0-9]{3,24}");
-  private static final Pattern CONTAINER = Pattern.compile("\\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}");
+  private static final Pattern CONTAINER =
+      Pattern.compile("\\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}");
 
   private final String account;
   private final String container;
@@ -134,32 +171,41 @@ public final class AzureOptions {
   }
 
   /**
-   * Reads {@code azure://account/container/prefix?endpoint=..&endpoint-suffix=..&auth=..&tier-daily=Cool
+   * Reads {@code
+   * azure://account/container/prefix?endpoint=..&endpoint-suffix=..&auth=..&tier-daily=Cool
    * &tier-weekly=Cool&tier-monthly=Cold&tier=..&block-size=8MiB&parallelism=4&range-size=8MiB&max-attempts=4
-   * &create-container=false&legal-hold=false&immutability-days=..&checksum=md5}, with credentials from
-   * {@code env} (see the class comment).
+   * &create-container=false&legal-hold=false&immutability-days=..&checksum=md5}, with credentials
+   * from {@code env} (see the class comment).
    *
-   * @throws IllegalArgumentException if the URI is not an {@code azure:} URI, an option is unknown or malformed,
-   *     or the credentials asked for by {@code auth} are not in {@code env}; the message names the option or
-   *     variable, never a credential's value
+   * @throws IllegalArgumentException if the URI is not an {@code azure:} URI, an option is unknown
+   *     or malformed, or the credentials asked for by {@code auth} are not in {@code env}; the
+   *     message names the option or variable, never a credential's value
    */
   public static AzureOptions fromUri(URI uri, Map<String, String> env) {
     requireNonNull(uri, "uri");
     requireNonNull(env, "env");
-    checkArgument("azure".equalsIgnoreCase(uri.getScheme()),
-        "azure: repository URI must start with azure://, not %s", uri.getScheme());
-    checkArgument(uri.getRawUserInfo() == null,
+    checkArgument(
+        "azure".equalsIgnoreCase(uri.getScheme()),
+        "azure: repository URI must start with azure://, not %s",
+        uri.getScheme());
+    checkArgument(
+        uri.getRawUserInfo() == null,
         "azure: credentials may not ride on the repository URI (they would end up in logs and shell history); set"
             + " %s, %s or %s, or sign in for DefaultAzureCredential (az login, managed identity)",
-        ENV_CONNECTION_STRING, ENV_KEY, ENV_SAS);
+        ENV_CONNECTION_STRING,
+        ENV_KEY,
+        ENV_SAS);
     String account = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
-    checkArgument(account != null && !account.isEmpty(),
+    checkArgument(
+        account != null && !account.isEmpty(),
         "azure: repository URI needs an account and a container, e.g. azure://mybackups/biowerk/prod");
     String path = uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+", "");
     int slash = path.indexOf('/');
     String container = slash < 0 ? path : path.substring(0, slash);
-    checkArgument(!container.isEmpty(),
-        "azure: repository URI needs a container after the account, e.g. azure://%s/biowerk/prod", account);
+    checkArgument(
+        !container.isEmpty(),
+        "azure: repository URI needs a container after the account, e.g. azure://%s/biowerk/prod",
+        account);
     Builder b = builder(account, container).prefix(slash < 0 ? "" : path.substring(slash + 1));
     for (Map.Entry<String, String> option : query(uri).entrySet()) {
       String name = option.getKey();
@@ -182,11 +228,19 @@ public final class AzureOptions {
         case "checksum" -> b.md5(checksum(value));
         case "archive-tag" -> b.archiveTag(bool(name, value));
         default -> {
-          checkArgument(!SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
+          checkArgument(
+              !SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
               "azure: credentials may not ride on the repository URI (option '%s'; they would end up in logs and"
-                  + " shell history); set %s, %s or %s instead", name, ENV_CONNECTION_STRING, ENV_KEY, ENV_SAS);
-          throw new IllegalArgumentException("azure: unknown repository option '" + name + "'; known options: "
-              + String.join(", ", KNOWN));
+                  + " shell history); set %s, %s or %s instead",
+              name,
+              ENV_CONNECTION_STRING,
+              ENV_KEY,
+              ENV_SAS);
+          throw new IllegalArgumentException(
+              "azure: unknown repository option '"
+                  + name
+                  + "'; known options: "
+                  + String.join(", ", KNOWN));
         }
       }
     }
@@ -205,10 +259,14 @@ public final class AzureOptions {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      checkArgument(options.put(name.toLowerCase(Locale.ROOT), value) == null,
-          "azure: repository option '%s' is given twice", name);
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      checkArgument(
+          options.put(name.toLowerCase(Locale.ROOT), value) == null,
+          "azure: repository option '%s' is given twice",
+          name);
     }
     return options;
   }
@@ -217,7 +275,11 @@ public final class AzureOptions {
     if (value.isEmpty() || value.equalsIgnoreCase("true")) {
       return true;
     }
-    checkArgument(value.equalsIgnoreCase("false"), "azure: option %s (%s) must be true or false", name, value);
+    checkArgument(
+        value.equalsIgnoreCase("false"),
+        "azure: option %s (%s) must be true or false",
+        name,
+        value);
     return false;
   }
 
@@ -225,44 +287,55 @@ public final class AzureOptions {
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("azure: option " + name + " (" + value + ") must be a whole number", e);
+      throw new IllegalArgumentException(
+          "azure: option " + name + " (" + value + ") must be a whole number", e);
     }
   }
 
   private static int intSize(String name, String value) {
     long bytes = parseSize(name, value);
-    checkArgument(bytes <= MAX_BLOCK_SIZE, "azure: option %s (%s) may not exceed 1GiB", name, value);
+    checkArgument(
+        bytes <= MAX_BLOCK_SIZE, "azure: option %s (%s) may not exceed 1GiB", name, value);
     return (int) bytes;
   }
 
-  /** Parses {@code 8MiB}, {@code 8M}, {@code 512KiB}, {@code 1GiB} or a plain byte count; units are binary. */
+  /**
+   * Parses {@code 8MiB}, {@code 8M}, {@code 512KiB}, {@code 1GiB} or a plain byte count; units are
+   * binary.
+   */
   static long parseSize(String name, String value) {
-    Matcher m = Pattern.compile("(?i)\\s*(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)\\s*").matcher(value);
-    checkArgument(m.matches(), "azure: option %s (%s) must be a size such as 8MiB, 512KiB or 1048576", name,
+    Matcher m =
+        Pattern.compile("(?i)\\s*(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)\\s*").matcher(value);
+    checkArgument(
+        m.matches(),
+        "azure: option %s (%s) must be a size such as 8MiB, 512KiB or 1048576",
+        name,
         value);
-    long multiplier = switch (m.group(2).toUpperCase(Locale.ROOT)) {
-      case "", "B" -> 1L;
-      case "K", "KB", "KIB" -> 1L << 10;
-      case "M", "MB", "MIB" -> 1L << 20;
-      default -> 1L << 30;
-    };
+    long multiplier =
+        switch (m.group(2).toUpperCase(Locale.ROOT)) {
+          case "", "B" -> 1L;
+          case "K", "KB", "KIB" -> 1L << 10;
+          case "M", "MB", "MIB" -> 1L << 20;
+          default -> 1L << 30;
+        };
     try {
       return Math.multiplyExact(Long.parseLong(m.group(1)), multiplier);
     } catch (ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("azure: option " + name + " (" + value + ") is too large", e);
+      throw new IllegalArgumentException(
+          "azure: option " + name + " (" + value + ") is too large", e);
     }
   }
 
   /** An access tier by its Azure name, case-insensitively: Hot, Cool, Cold or Archive. */
   static AccessTier tier(String name, String value) {
-    for (AccessTier tier : new AccessTier[] {AccessTier.HOT, AccessTier.COOL, AccessTier.COLD,
-        AccessTier.ARCHIVE}) {
+    for (AccessTier tier :
+        new AccessTier[] {AccessTier.HOT, AccessTier.COOL, AccessTier.COLD, AccessTier.ARCHIVE}) {
       if (tier.toString().equalsIgnoreCase(value)) {
         return tier;
       }
     }
-    throw new IllegalArgumentException("azure: option " + name + " (" + value + ") must be one of Hot, Cool, Cold,"
-        + " Archive");
+    throw new IllegalArgumentException(
+        "azure: option " + name + " (" + value + ") must be one of Hot, Cool, Cold," + " Archive");
   }
 
   private static Auth auth(String value) {
@@ -271,13 +344,18 @@ public final class AzureOptions {
         return a;
       }
     }
-    throw new IllegalArgumentException("azure: option auth (" + value + ") must be one of auto, connection-string,"
-        + " key, sas, default");
+    throw new IllegalArgumentException(
+        "azure: option auth ("
+            + value
+            + ") must be one of auto, connection-string,"
+            + " key, sas, default");
   }
 
   private static boolean checksum(String value) {
-    checkArgument(value.equalsIgnoreCase("md5") || value.equalsIgnoreCase("none"),
-        "azure: option checksum (%s) must be md5 or none", value);
+    checkArgument(
+        value.equalsIgnoreCase("md5") || value.equalsIgnoreCase("none"),
+        "azure: option checksum (%s) must be md5 or none",
+        value);
     return value.equalsIgnoreCase("md5");
   }
 
@@ -291,14 +369,17 @@ public final class AzureOptions {
     return container;
   }
 
-  /** The blob name prefix, without leading or trailing {@code /}; empty for the container's root. */
+  /**
+   * The blob name prefix, without leading or trailing {@code /}; empty for the container's root.
+   */
   public String prefix() {
     return prefix;
   }
 
   /**
-   * The Blob service endpoint: the {@code endpoint} option, else the connection string's {@code BlobEndpoint}
-   * (empty here: the SDK reads it), else {@code https://<account>.blob.<endpoint-suffix>}.
+   * The Blob service endpoint: the {@code endpoint} option, else the connection string's {@code
+   * BlobEndpoint} (empty here: the SDK reads it), else {@code
+   * https://<account>.blob.<endpoint-suffix>}.
    */
   public Optional<URI> endpoint() {
     return endpoint;
@@ -331,7 +412,10 @@ public final class AzureOptions {
     return sasToken;
   }
 
-  /** The access tier for blobs outside the daily/weekly/monthly folders; empty for the account default. */
+  /**
+   * The access tier for blobs outside the daily/weekly/monthly folders; empty for the account
+   * default.
+   */
   public Optional<AccessTier> defaultTier() {
     return defaultTier;
   }
@@ -342,9 +426,9 @@ public final class AzureOptions {
   }
 
   /**
-   * The access tier a blob of {@code key} and {@code size} bytes is written with: that of its backup tier folder
-   * ({@code <source>/<tier>/...}), else the default; Archive only for blobs over 128 KiB (smaller ones get Cold,
-   * so manifests and side files stay readable without rehydration).
+   * The access tier a blob of {@code key} and {@code size} bytes is written with: that of its
+   * backup tier folder ({@code <source>/<tier>/...}), else the default; Archive only for blobs over
+   * 128 KiB (smaller ones get Cold, so manifests and side files stay readable without rehydration).
    */
   public Optional<AccessTier> tierFor(String key, long size) {
     String[] segments = key.split("/");
@@ -393,12 +477,17 @@ public final class AzureOptions {
     return createContainer;
   }
 
-  /** Whether committed blobs get a legal hold (needs version-level immutability on the container). */
+  /**
+   * Whether committed blobs get a legal hold (needs version-level immutability on the container).
+   */
   public boolean legalHold() {
     return legalHold;
   }
 
-  /** How long committed blobs are immutable (an unlocked time-based policy); needs version-level immutability. */
+  /**
+   * How long committed blobs are immutable (an unlocked time-based policy); needs version-level
+   * immutability.
+   */
   public Optional<Duration> immutabilityPeriod() {
     return immutabilityPeriod;
   }
@@ -409,8 +498,8 @@ public final class AzureOptions {
   }
 
   /**
-   * Whether data blobs over 128 KiB get the index tag {@code biowerk-archivable=true}, which the archive rule of
-   * an {@link AzureLifecyclePolicy} matches (needs the tag permission).
+   * Whether data blobs over 128 KiB get the index tag {@code biowerk-archivable=true}, which the
+   * archive rule of an {@link AzureLifecyclePolicy} matches (needs the tag permission).
    */
   public boolean archiveTag() {
     return archiveTag;
@@ -461,8 +550,15 @@ public final class AzureOptions {
     private String sasToken;
     private String credentialSource;
     private AccessTier defaultTier;
-    private final Map<String, AccessTier> tiers = new TreeMap<>(Map.of(BackupLayout.DAILY, AccessTier.COOL,
-        BackupLayout.WEEKLY, AccessTier.COOL, BackupLayout.MONTHLY, AccessTier.COLD));
+    private final Map<String, AccessTier> tiers =
+        new TreeMap<>(
+            Map.of(
+                BackupLayout.DAILY,
+                AccessTier.COOL,
+                BackupLayout.WEEKLY,
+                AccessTier.COOL,
+                BackupLayout.MONTHLY,
+                AccessTier.COLD));
     private int blockSize = 8 << 20;
     private int parallelism = 4;
     private int rangeSize;
@@ -477,11 +573,15 @@ public final class AzureOptions {
     private int listPageSize = 5000;
 
     private Builder(String account, String container) {
-      checkArgument(account != null && ACCOUNT.matcher(account).matches(),
-          "azure: storage account name (%s) must be 3-24 lower-case letters and digits", account);
-      checkArgument(container != null && CONTAINER.matcher(container).matches(),
+      checkArgument(
+          account != null && ACCOUNT.matcher(account).matches(),
+          "azure: storage account name (%s) must be 3-24 lower-case letters and digits",
+          account);
+      checkArgument(
+          container != null && CONTAINER.matcher(container).matches(),
           "azure: container name (%s) must be 3-63 lower-case letters, digits and single hyphens, starting and"
-              + " ending with a letter or digit", container);
+              + " ending with a letter or digit",
+          container);
       this.account = account;
       this.container = container;
     }
@@ -499,18 +599,24 @@ public final class AzureOptions {
     /** The Blob service endpoint ({@code http://127.0.0.1:10000/devstoreaccount1} for Azurite). */
     public Builder endpoint(URI endpoint) {
       requireNonNull(endpoint, "endpoint");
-      checkArgument("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()),
-          "azure: endpoint (%s) must be an http:// or https:// URL", endpoint);
-      checkArgument(endpoint.getRawUserInfo() == null && endpoint.getRawQuery() == null,
-          "azure: endpoint may not carry credentials or a query (a SAS token belongs in %s)", ENV_SAS);
+      checkArgument(
+          "http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()),
+          "azure: endpoint (%s) must be an http:// or https:// URL",
+          endpoint);
+      checkArgument(
+          endpoint.getRawUserInfo() == null && endpoint.getRawQuery() == null,
+          "azure: endpoint may not carry credentials or a query (a SAS token belongs in %s)",
+          ENV_SAS);
       this.endpoint = endpoint;
       return this;
     }
 
     /** The cloud's DNS suffix ({@code core.usgovcloudapi.net}, {@code core.chinacloudapi.cn}). */
     public Builder endpointSuffix(String suffix) {
-      checkArgument(suffix != null && suffix.matches("[a-z0-9.-]+"), "azure: endpoint-suffix (%s) must be a DNS"
-          + " suffix such as core.windows.net", suffix);
+      checkArgument(
+          suffix != null && suffix.matches("[a-z0-9.-]+"),
+          "azure: endpoint-suffix (%s) must be a DNS" + " suffix such as core.windows.net",
+          suffix);
       this.endpointSuffix = suffix;
       return this;
     }
@@ -547,8 +653,11 @@ public final class AzureOptions {
 
     /** The access tier of blobs under {@code <source>/<backupTier>/}. */
     public Builder tier(String backupTier, AccessTier tier) {
-      checkArgument(BackupLayout.BACKUP_TIERS.contains(backupTier), "azure: backup tier (%s) must be one of %s",
-          backupTier, BackupLayout.BACKUP_TIERS);
+      checkArgument(
+          BackupLayout.BACKUP_TIERS.contains(backupTier),
+          "azure: backup tier (%s) must be one of %s",
+          backupTier,
+          BackupLayout.BACKUP_TIERS);
       tiers.put(backupTier, requireNonNull(tier, "tier"));
       return this;
     }
@@ -560,28 +669,36 @@ public final class AzureOptions {
     }
 
     public Builder blockSize(int bytes) {
-      checkArgument(bytes >= 64 << 10 && bytes <= MAX_BLOCK_SIZE,
-          "azure: block-size (%s) must be between 64KiB and 1GiB", bytes);
+      checkArgument(
+          bytes >= 64 << 10 && bytes <= MAX_BLOCK_SIZE,
+          "azure: block-size (%s) must be between 64KiB and 1GiB",
+          bytes);
       this.blockSize = bytes;
       return this;
     }
 
     public Builder parallelism(int parallelism) {
-      checkArgument(parallelism >= 1 && parallelism <= 64, "azure: parallelism (%s) must be between 1 and 64",
+      checkArgument(
+          parallelism >= 1 && parallelism <= 64,
+          "azure: parallelism (%s) must be between 1 and 64",
           parallelism);
       this.parallelism = parallelism;
       return this;
     }
 
     public Builder rangeSize(int bytes) {
-      checkArgument(bytes >= 64 << 10 && bytes <= MAX_BLOCK_SIZE,
-          "azure: range-size (%s) must be between 64KiB and 1GiB", bytes);
+      checkArgument(
+          bytes >= 64 << 10 && bytes <= MAX_BLOCK_SIZE,
+          "azure: range-size (%s) must be between 64KiB and 1GiB",
+          bytes);
       this.rangeSize = bytes;
       return this;
     }
 
     public Builder maxAttempts(int attempts) {
-      checkArgument(attempts >= 1 && attempts <= 20, "azure: max-attempts (%s) must be between 1 and 20",
+      checkArgument(
+          attempts >= 1 && attempts <= 20,
+          "azure: max-attempts (%s) must be between 1 and 20",
           attempts);
       this.maxAttempts = attempts;
       return this;
@@ -589,8 +706,11 @@ public final class AzureOptions {
 
     /** The first retry delay and the longest one (exponential backoff in between). */
     public Builder retryDelay(Duration first, Duration max) {
-      checkArgument(!first.isNegative() && !first.isZero() && max.compareTo(first) >= 0,
-          "azure: retry delays (%s, %s) must be positive, the first no larger than the longest", first, max);
+      checkArgument(
+          !first.isNegative() && !first.isZero() && max.compareTo(first) >= 0,
+          "azure: retry delays (%s, %s) must be positive, the first no larger than the longest",
+          first,
+          max);
       this.retryDelay = first;
       this.maxRetryDelay = max;
       return this;
@@ -607,8 +727,10 @@ public final class AzureOptions {
     }
 
     public Builder immutabilityPeriod(Duration period) {
-      checkArgument(!period.isNegative() && !period.isZero() && period.toDays() >= 1,
-          "azure: immutability-days (%s) must be at least 1", period.toDays());
+      checkArgument(
+          !period.isNegative() && !period.isZero() && period.toDays() >= 1,
+          "azure: immutability-days (%s) must be at least 1",
+          period.toDays());
       this.immutabilityPeriod = period;
       return this;
     }
@@ -619,7 +741,10 @@ public final class AzureOptions {
       return this;
     }
 
-    /** Tags data blobs over 128 KiB {@code biowerk-archivable=true} for the lifecycle policy's archive rule. */
+    /**
+     * Tags data blobs over 128 KiB {@code biowerk-archivable=true} for the lifecycle policy's
+     * archive rule.
+     */
     public Builder archiveTag(boolean tag) {
       this.archiveTag = tag;
       return this;
@@ -627,16 +752,18 @@ public final class AzureOptions {
 
     /** Blobs per listing page, 1 to 5,000; smaller pages only in tests of paging. */
     public Builder listPageSize(int size) {
-      checkArgument(size >= 1 && size <= 5000, "azure: list page size (%s) must be between 1 and 5000", size);
+      checkArgument(
+          size >= 1 && size <= 5000, "azure: list page size (%s) must be between 1 and 5000", size);
       this.listPageSize = size;
       return this;
     }
 
     /**
-     * Picks the credential from {@code env} as {@link AzureOptions} describes, unless one was set explicitly.
+     * Picks the credential from {@code env} as {@link AzureOptions} describes, unless one was set
+     * explicitly.
      *
-     * @throws IllegalArgumentException if {@code auth} asks for a variable that is not set, or the connection
-     *     string is for another account
+     * @throws IllegalArgumentException if {@code auth} asks for a variable that is not set, or the
+     *     connection string is for another account
      */
     Builder credentialsFrom(Map<String, String> env) {
       if (credentialSource != null) {
@@ -657,10 +784,11 @@ public final class AzureOptions {
             auth = Auth.DEFAULT;
           }
         }
-        case CONNECTION_STRING -> connectionString(require(cs, ENV_CONNECTION_STRING, "connection-string"));
+        case CONNECTION_STRING ->
+            connectionString(require(cs, ENV_CONNECTION_STRING, "connection-string"));
         case KEY -> accountKey(require(key, ENV_KEY, "key"));
         case SAS -> sasToken(require(sas, ENV_SAS, "sas"));
-        case DEFAULT -> { }
+        case DEFAULT -> {}
       }
       if (connectionString != null) {
         credentialSource = "connection string from " + ENV_CONNECTION_STRING;
@@ -683,8 +811,10 @@ public final class AzureOptions {
 
     public AzureOptions build() {
       if (connectionString != null) {
-        Matcher name = Pattern.compile("(?i)(?:^|;)\\s*AccountName\\s*=\\s*([^;]+)").matcher(connectionString);
-        checkArgument(!name.find() || name.group(1).trim().equals(account),
+        Matcher name =
+            Pattern.compile("(?i)(?:^|;)\\s*AccountName\\s*=\\s*([^;]+)").matcher(connectionString);
+        checkArgument(
+            !name.find() || name.group(1).trim().equals(account),
             "azure: the connection string is for another storage account than '%s' (the repository URI's); use"
                 + " the connection string of that account, or the account its AccountName names in the URI",
             account);

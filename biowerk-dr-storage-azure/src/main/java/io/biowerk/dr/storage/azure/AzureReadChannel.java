@@ -21,10 +21,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * A read of one blob as byte ranges, up to {@code parallelism} fetched at once on the sink's executor and handed
- * to the reader in order. Every range is pinned to the ETag the blob had when the read opened ({@code If-Match}),
- * so a blob overwritten during the read fails the read instead of splicing two versions. Memory: at most
- * parallelism + 1 ranges. Not thread-safe, except that {@link #close()} may come from another thread to cancel.
+ * A read of one blob as byte ranges, up to {@code parallelism} fetched at once on the sink's
+ * executor and handed to the reader in order. Every range is pinned to the ETag the blob had when
+ * the read opened ({@code If-Match}), so a blob overwritten during the read fails the read instead
+ * of splicing two versions. Memory: at most parallelism + 1 ranges. Not thread-safe, except that
+ * {@link #close()} may come from another thread to cancel.
  */
 final class AzureReadChannel implements ReadableByteChannel {
 
@@ -57,8 +58,8 @@ final class AzureReadChannel implements ReadableByteChannel {
     if (AccessTier.ARCHIVE.equals(properties.getAccessTier())) {
       throw sink.archived(key, blobName, properties.getArchiveStatus() != null);
     }
-    AzureReadChannel channel = new AzureReadChannel(sink, key, blobName, properties.getBlobSize(),
-        properties.getETag());
+    AzureReadChannel channel =
+        new AzureReadChannel(sink, key, blobName, properties.getBlobSize(), properties.getETag());
     channel.readAhead();
     return channel;
   }
@@ -83,7 +84,8 @@ final class AzureReadChannel implements ReadableByteChannel {
       }
       if (ahead.isEmpty()) {
         if (position != size) {
-          throw new IOException("azure sink: read of '" + key + "' ended at byte " + position + " of " + size);
+          throw new IOException(
+              "azure sink: read of '" + key + "' ended at byte " + position + " of " + size);
         }
         return -1;
       }
@@ -102,9 +104,15 @@ final class AzureReadChannel implements ReadableByteChannel {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof BlobStorageException service && service.getStatusCode() == 412) {
-        throw new StorageException("azure sink: '" + key + "' in container '" + sink.options().container()
-            + "' was replaced while it was being read (its ETag changed); read it again",
-            sink.location(blobName), StorageException.Reason.OTHER, service);
+        throw new StorageException(
+            "azure sink: '"
+                + key
+                + "' in container '"
+                + sink.options().container()
+                + "' was replaced while it was being read (its ETag changed); read it again",
+            sink.location(blobName),
+            StorageException.Reason.OTHER,
+            service);
       }
       if (cause instanceof RuntimeException runtime) {
         throw sink.translate(runtime, "Get Blob", key, blobName);
@@ -134,12 +142,25 @@ final class AzureReadChannel implements ReadableByteChannel {
   private byte[] fetch(long from, int length) throws IOException {
     byte[] bytes = new byte[length];
     FixedOutputStream out = new FixedOutputStream(bytes);
-    blob.downloadStreamWithResponse(out, new BlobRange(from, (long) length),
+    blob.downloadStreamWithResponse(
+        out,
+        new BlobRange(from, (long) length),
         new DownloadRetryOptions().setMaxRetryRequests(sink.options().maxAttempts()),
-        new BlobRequestConditions().setIfMatch(eTag), false, null, Context.NONE);
+        new BlobRequestConditions().setIfMatch(eTag),
+        false,
+        null,
+        Context.NONE);
     if (out.count != length) {
-      throw new IOException("azure sink: range " + from + "+" + length + " of '" + key + "' came back with "
-          + out.count + " bytes; the service sent a malformed response");
+      throw new IOException(
+          "azure sink: range "
+              + from
+              + "+"
+              + length
+              + " of '"
+              + key
+              + "' came back with "
+              + out.count
+              + " bytes; the service sent a malformed response");
     }
     return bytes;
   }
@@ -163,8 +184,8 @@ final class AzureReadChannel implements ReadableByteChannel {
   }
 
   /**
-   * Collects one range into its array. A download retried after a dropped connection resumes where it stopped,
-   * so writes simply continue; more bytes than the range are a malformed response.
+   * Collects one range into its array. A download retried after a dropped connection resumes where
+   * it stopped, so writes simply continue; more bytes than the range are a malformed response.
    */
   private static final class FixedOutputStream extends OutputStream {
     private final byte[] bytes;

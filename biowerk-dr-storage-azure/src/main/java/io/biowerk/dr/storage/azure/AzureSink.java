@@ -59,35 +59,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A repository in an Azure Blob Storage container, under a blob name prefix: object key
- * {@code postgres/daily/x.dump.zst.enc} is stored as block blob {@code <prefix>/postgres/daily/x.dump.zst.enc}.
- * Works with Azure (public and sovereign clouds, through {@code endpoint-suffix}) and with Azurite through an
- * endpoint.
+ * A repository in an Azure Blob Storage container, under a blob name prefix: object key {@code
+ * postgres/daily/x.dump.zst.enc} is stored as block blob {@code
+ * <prefix>/postgres/daily/x.dump.zst.enc}. Works with Azure (public and sovereign clouds, through
+ * {@code endpoint-suffix}) and with Azurite through an endpoint.
  *
- * <p><b>Writes</b> stream with unknown length: bytes collect in a block buffer; an object that fits one block goes
- * up in one Put Blob at commit, a larger one as staged blocks (Put Block), up to {@link AzureOptions#parallelism()}
- * in flight, made visible by one Put Block List at commit. Blocks start at {@link AzureOptions#blockSize()} and
- * double every 10,000 blocks (up to 1 GiB), so the 50,000 blocks Azure allows cover several TiB. Memory per write:
- * (parallelism + 1) x block size. Staged blocks are invisible: an aborted or failed write commits nothing, and
- * its uncommitted blocks cannot be deleted by a client but are discarded by the service on their own (after
- * 7 days, or at the next Put Blob / Put Block List of that name). The blob gets the access tier of its backup
- * tier folder ({@link AzureOptions#tierFor}), a legal hold and an immutability policy when asked, all at commit.
+ * <p><b>Writes</b> stream with unknown length: bytes collect in a block buffer; an object that fits
+ * one block goes up in one Put Blob at commit, a larger one as staged blocks (Put Block), up to
+ * {@link AzureOptions#parallelism()} in flight, made visible by one Put Block List at commit.
+ * Blocks start at {@link AzureOptions#blockSize()} and double every 10,000 blocks (up to 1 GiB), so
+ * the 50,000 blocks Azure allows cover several TiB. Memory per write: (parallelism + 1) x block
+ * size. Staged blocks are invisible: an aborted or failed write commits nothing, and its
+ * uncommitted blocks cannot be deleted by a client but are discarded by the service on their own
+ * (after 7 days, or at the next Put Blob / Put Block List of that name). The blob gets the access
+ * tier of its backup tier folder ({@link AzureOptions#tierFor}), a legal hold and an immutability
+ * policy when asked, all at commit.
  *
- * <p><b>Reads</b> read the blob's properties first (a blob in the Archive tier is a
- * {@link BlobArchivedException} before any byte is fetched), then fetch byte ranges, several in flight and handed
- * over in order, each pinned to the blob's ETag so a concurrent overwrite fails the read instead of splicing two
- * versions. {@link #copy} happens inside the service (Copy Blob) and gives the copy the tier of its own folder,
- * so promotion from daily to monthly also moves data to a colder tier.
+ * <p><b>Reads</b> read the blob's properties first (a blob in the Archive tier is a {@link
+ * BlobArchivedException} before any byte is fetched), then fetch byte ranges, several in flight and
+ * handed over in order, each pinned to the blob's ETag so a concurrent overwrite fails the read
+ * instead of splicing two versions. {@link #copy} happens inside the service (Copy Blob) and gives
+ * the copy the tier of its own folder, so promotion from daily to monthly also moves data to a
+ * colder tier.
  *
- * <p>Permissions (RBAC): 'Storage Blob Data Contributor' on the container for backups (read, write, delete,
- * list); 'Storage Blob Data Reader' for restores. With a SAS: {@code racwdl} for backups, {@code rl} for
- * restores; {@code t} (tags) is never needed. See docs/azure.md.
+ * <p>Permissions (RBAC): 'Storage Blob Data Contributor' on the container for backups (read, write,
+ * delete, list); 'Storage Blob Data Reader' for restores. With a SAS: {@code racwdl} for backups,
+ * {@code rl} for restores; {@code t} (tags) is never needed. See docs/azure.md.
  *
- * <p>The sink owns a thread pool for transfers; {@link #close()} releases it (the SDK's HTTP connections are
- * shared and need no closing). Thread-safe. Transient errors (throttling 503/429, 500, timeouts, connection
- * resets) are retried by the SDK with exponential backoff ({@link AzureOptions#maxAttempts()}); permanent ones
- * become {@link StorageException}s with a reason, the container and key, and what to do; a missing object is an
- * {@link ObjectNotFoundException}.
+ * <p>The sink owns a thread pool for transfers; {@link #close()} releases it (the SDK's HTTP
+ * connections are shared and need no closing). Thread-safe. Transient errors (throttling 503/429,
+ * 500, timeouts, connection resets) are retried by the SDK with exponential backoff ({@link
+ * AzureOptions#maxAttempts()}); permanent ones become {@link StorageException}s with a reason, the
+ * container and key, and what to do; a missing object is an {@link ObjectNotFoundException}.
  */
 public final class AzureSink implements Sink, AutoCloseable {
 
@@ -108,29 +111,31 @@ public final class AzureSink implements Sink, AutoCloseable {
     this.container = service.getBlobContainerClient(options.container());
     this.clock = clock;
     this.where = service.getAccountUrl();
-    ThreadFactory threads = runnable -> {
-      Thread t = new Thread(runnable, "biowerk-azure-" + THREADS.incrementAndGet());
-      // Daemon: a CLI that never closes the sink must still exit; open transfers are aborted by their owners.
-      t.setDaemon(true);
-      return t;
-    };
+    ThreadFactory threads =
+        runnable -> {
+          Thread t = new Thread(runnable, "biowerk-azure-" + THREADS.incrementAndGet());
+          // Daemon: a CLI that never closes the sink must still exit; open transfers are aborted by
+          // their owners.
+          t.setDaemon(true);
+          return t;
+        };
     this.executor = Executors.newCachedThreadPool(threads);
   }
 
   /**
-   * Opens the repository: builds the client and checks that the container exists and can be listed (creating it
-   * first when {@link AzureOptions#createContainer()} asks for it).
+   * Opens the repository: builds the client and checks that the container exists and can be listed
+   * (creating it first when {@link AzureOptions#createContainer()} asks for it).
    *
-   * @throws StorageException if the container does not exist, the credentials are wrong or missing, access is
-   *     denied or the endpoint cannot be reached; the reason and message say which
+   * @throws StorageException if the container does not exist, the credentials are wrong or missing,
+   *     access is denied or the endpoint cannot be reached; the reason and message say which
    */
   public static AzureSink open(AzureOptions options) throws IOException {
-    return open(options, builder -> { });
+    return open(options, builder -> {});
   }
 
   /**
-   * Opens the repository with a hook to adjust the SDK client builder before it is built (an HTTP client, a proxy,
-   * a pipeline policy); the hook runs after this sink's own settings.
+   * Opens the repository with a hook to adjust the SDK client builder before it is built (an HTTP
+   * client, a proxy, a pipeline policy); the hook runs after this sink's own settings.
    *
    * @throws StorageException as {@link #open(AzureOptions)}
    */
@@ -143,23 +148,42 @@ public final class AzureSink implements Sink, AutoCloseable {
         builder.connectionString(options.connectionString().orElseThrow());
         options.endpoint().ifPresent(e -> builder.endpoint(e.toString()));
       }
-      case KEY -> builder.endpoint(options.serviceEndpoint().toString())
-          .credential(new StorageSharedKeyCredential(options.account(), options.accountKey().orElseThrow()));
-      case SAS -> builder.endpoint(options.serviceEndpoint().toString()).sasToken(options.sasToken().orElseThrow());
-      default -> builder.endpoint(options.serviceEndpoint().toString())
-          .credential(new DefaultAzureCredentialBuilder().build());
+      case KEY ->
+          builder
+              .endpoint(options.serviceEndpoint().toString())
+              .credential(
+                  new StorageSharedKeyCredential(
+                      options.account(), options.accountKey().orElseThrow()));
+      case SAS ->
+          builder
+              .endpoint(options.serviceEndpoint().toString())
+              .sasToken(options.sasToken().orElseThrow());
+      default ->
+          builder
+              .endpoint(options.serviceEndpoint().toString())
+              .credential(new DefaultAzureCredentialBuilder().build());
     }
-    builder.retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, options.maxAttempts(),
-        (Integer) null, options.retryDelay().toMillis(), options.maxRetryDelay().toMillis(), null));
+    builder.retryOptions(
+        new RequestRetryOptions(
+            RetryPolicyType.EXPONENTIAL,
+            options.maxAttempts(),
+            (Integer) null,
+            options.retryDelay().toMillis(),
+            options.maxRetryDelay().toMillis(),
+            null));
     customizer.accept(builder);
     BlobServiceClient service;
     try {
       service = builder.buildClient();
     } catch (IllegalArgumentException e) {
       // The SDK's text can quote the connection string it could not parse: leave it out.
-      throw new IllegalArgumentException("azure sink: cannot build a client for account '" + options.account()
-          + "' with the " + options.auth().name().toLowerCase().replace('_', ' ') + " given (it is malformed);"
-          + " check it, and the endpoint");
+      throw new IllegalArgumentException(
+          "azure sink: cannot build a client for account '"
+              + options.account()
+              + "' with the "
+              + options.auth().name().toLowerCase().replace('_', ' ')
+              + " given (it is malformed);"
+              + " check it, and the endpoint");
     }
     AzureSink sink = new AzureSink(options, service, Clock.systemUTC());
     try {
@@ -171,17 +195,28 @@ public final class AzureSink implements Sink, AutoCloseable {
     return sink;
   }
 
-  /** Lists at most one blob, which proves container, credentials, endpoint and list permission in one request. */
+  /**
+   * Lists at most one blob, which proves container, credentials, endpoint and list permission in
+   * one request.
+   */
   private void checkContainer() throws IOException {
     try {
       try {
-        container.listBlobs(new ListBlobsOptions().setPrefix(blobPrefix("")).setMaxResultsPerPage(1), null)
-            .iterableByPage().iterator().next();
+        container
+            .listBlobs(
+                new ListBlobsOptions().setPrefix(blobPrefix("")).setMaxResultsPerPage(1), null)
+            .iterableByPage()
+            .iterator()
+            .next();
       } catch (BlobStorageException e) {
-        if (!options.createContainer() || !"ContainerNotFound".equals(String.valueOf(e.getErrorCode()))) {
+        if (!options.createContainer()
+            || !"ContainerNotFound".equals(String.valueOf(e.getErrorCode()))) {
           throw e;
         }
-        LOG.info("azure sink: creating container {} in {} (create-container=true)", options.container(), where);
+        LOG.info(
+            "azure sink: creating container {} in {} (create-container=true)",
+            options.container(),
+            where);
         container.createIfNotExists();
       }
     } catch (RuntimeException e) {
@@ -194,7 +229,9 @@ public final class AzureSink implements Sink, AutoCloseable {
     return options;
   }
 
-  /** The SDK's container client, for operations this sink does not offer (policies, leases, SAS). */
+  /**
+   * The SDK's container client, for operations this sink does not offer (policies, leases, SAS).
+   */
   public BlobContainerClient containerClient() {
     return container;
   }
@@ -236,14 +273,19 @@ public final class AzureSink implements Sink, AutoCloseable {
     List<StoredObject> objects = new ArrayList<>();
     try {
       // A flat listing follows continuation markers page by page; uncommitted blobs are not listed.
-      for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(full)
-          .setMaxResultsPerPage(options.listPageSize()), null)) {
+      for (BlobItem item :
+          container.listBlobs(
+              new ListBlobsOptions().setPrefix(full).setMaxResultsPerPage(options.listPageSize()),
+              null)) {
         String name = item.getName();
         if (name.length() <= strip || name.endsWith("/") || Boolean.TRUE.equals(item.isPrefix())) {
           continue; // folder markers of hierarchical-namespace accounts are not objects
         }
-        objects.add(new StoredObject(name.substring(strip), item.getProperties().getContentLength(),
-            item.getProperties().getLastModified().toInstant()));
+        objects.add(
+            new StoredObject(
+                name.substring(strip),
+                item.getProperties().getContentLength(),
+                item.getProperties().getLastModified().toInstant()));
       }
     } catch (RuntimeException e) {
       throw translate(e, "List Blobs", null, null);
@@ -253,17 +295,18 @@ public final class AzureSink implements Sink, AutoCloseable {
   }
 
   /**
-   * Creates the blob only if the name is free, with a conditional Put Blob ({@code If-None-Match: *}): the
-   * service answers 409 {@code BlobAlreadyExists} when one exists, atomically, so exactly one of several racing
-   * writers wins.
+   * Creates the blob only if the name is free, with a conditional Put Blob ({@code If-None-Match:
+   * *}): the service answers 409 {@code BlobAlreadyExists} when one exists, atomically, so exactly
+   * one of several racing writers wins.
    */
   @Override
   public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
     checkOpen();
     requireNonNull(bytes, "bytes");
     String blobName = blobName(key);
-    BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(new ByteArrayInputStream(bytes),
-        bytes.length).setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
+    BlockBlobSimpleUploadOptions upload =
+        new BlockBlobSimpleUploadOptions(new ByteArrayInputStream(bytes), bytes.length)
+            .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
     decorate(upload, key, bytes.length);
     if (options.md5()) {
       upload.setContentMd5(AzureWrite.md5(bytes, bytes.length));
@@ -285,24 +328,26 @@ public final class AzureSink implements Sink, AutoCloseable {
   /**
    * Deletes a blob and its snapshots; a missing blob is ignored.
    *
-   * @throws StorageException with reason {@link StorageException.Reason#IMMUTABLE} if a legal hold or an
-   *     immutability policy protects it
+   * @throws StorageException with reason {@link StorageException.Reason#IMMUTABLE} if a legal hold
+   *     or an immutability policy protects it
    */
   @Override
   public void delete(String key) throws IOException {
     checkOpen();
     String blobName = blobName(key);
     try {
-      container.getBlobClient(blobName).deleteIfExistsWithResponse(DeleteSnapshotsOptionType.INCLUDE, null, null,
-          Context.NONE);
+      container
+          .getBlobClient(blobName)
+          .deleteIfExistsWithResponse(DeleteSnapshotsOptionType.INCLUDE, null, null, Context.NONE);
     } catch (RuntimeException e) {
       throw translate(e, "Delete Blob", key, blobName);
     }
   }
 
   /**
-   * Copies inside the service (Copy Blob, pinned to the source's ETag) and waits for the copy to finish; the
-   * copy gets the access tier of its own backup tier folder, and this sink's legal hold and immutability.
+   * Copies inside the service (Copy Blob, pinned to the source's ETag) and waits for the copy to
+   * finish; the copy gets the access tier of its own backup tier folder, and this sink's legal hold
+   * and immutability.
    *
    * @throws ObjectNotFoundException if {@code from} does not exist
    * @throws BlobArchivedException if {@code from} is in the Archive tier
@@ -322,12 +367,15 @@ public final class AzureSink implements Sink, AutoCloseable {
     BlobClient sourceBlob = container.getBlobClient(source);
     String sourceUrl = sourceBlob.getBlobUrl();
     if (options.auth() == AzureOptions.Auth.SAS) {
-      // A SAS authorizes this request, not the service's read of the source: that needs the SAS on its URL.
+      // A SAS authorizes this request, not the service's read of the source: that needs the SAS on
+      // its URL.
       sourceUrl = sourceUrl + "?" + options.sasToken().orElseThrow();
     }
-    BlobBeginCopyOptions copy = new BlobBeginCopyOptions(sourceUrl)
-        .setSourceRequestConditions(new BlobBeginCopySourceRequestConditions().setIfMatch(properties.getETag()))
-        .setPollInterval(Duration.ofMillis(250));
+    BlobBeginCopyOptions copy =
+        new BlobBeginCopyOptions(sourceUrl)
+            .setSourceRequestConditions(
+                new BlobBeginCopySourceRequestConditions().setIfMatch(properties.getETag()))
+            .setPollInterval(Duration.ofMillis(250));
     tierFor(to, properties.getBlobSize()).ifPresent(copy::setTier);
     tags(properties.getBlobSize()).ifPresent(copy::setTags);
     if (options.legalHold()) {
@@ -339,9 +387,22 @@ public final class AzureSink implements Sink, AutoCloseable {
       PollResponse<BlobCopyInfo> done = poller.waitForCompletion(Duration.ofHours(6));
       CopyStatusType status = done.getValue() == null ? null : done.getValue().getCopyStatus();
       if (status != null && status != CopyStatusType.SUCCESS) {
-        throw new StorageException("azure sink: copy of '" + from + "' to '" + to + "' in container '"
-            + options.container() + "' ended " + status + " (" + done.getValue().getError() + "); nothing usable"
-            + " was written to the target; run it again", location(target), StorageException.Reason.OTHER, null);
+        throw new StorageException(
+            "azure sink: copy of '"
+                + from
+                + "' to '"
+                + to
+                + "' in container '"
+                + options.container()
+                + "' ended "
+                + status
+                + " ("
+                + done.getValue().getError()
+                + "); nothing usable"
+                + " was written to the target; run it again",
+            location(target),
+            StorageException.Reason.OTHER,
+            null);
       }
     } catch (RuntimeException e) {
       throw translate(e, "Copy Blob", to, target);
@@ -367,18 +428,21 @@ public final class AzureSink implements Sink, AutoCloseable {
   }
 
   /**
-   * Starts rehydrating an archived blob to an online tier ({@link AccessTier#COLD}, {@link AccessTier#COOL} or
-   * {@link AccessTier#HOT}) with {@code priority}; the blob becomes readable when the service has finished (up to
-   * 15 hours at {@link RehydratePriority#STANDARD}, under one hour at {@link RehydratePriority#HIGH} for blobs
-   * under 10 GiB). Does nothing to a blob that is already online.
+   * Starts rehydrating an archived blob to an online tier ({@link AccessTier#COLD}, {@link
+   * AccessTier#COOL} or {@link AccessTier#HOT}) with {@code priority}; the blob becomes readable
+   * when the service has finished (up to 15 hours at {@link RehydratePriority#STANDARD}, under one
+   * hour at {@link RehydratePriority#HIGH} for blobs under 10 GiB). Does nothing to a blob that is
+   * already online.
    *
    * @return true if a rehydration was started or is under way, false if the blob was not archived
    * @throws ObjectNotFoundException if there is no such blob
    * @throws StorageException if the service refuses (permission: Microsoft.Storage/.../blobs/write)
    */
-  public boolean rehydrate(String key, AccessTier tier, RehydratePriority priority) throws IOException {
+  public boolean rehydrate(String key, AccessTier tier, RehydratePriority priority)
+      throws IOException {
     checkOpen();
-    checkArgument(!AccessTier.ARCHIVE.equals(tier), "azure sink: rehydrate to an online tier, not %s", tier);
+    checkArgument(
+        !AccessTier.ARCHIVE.equals(tier), "azure sink: rehydrate to an online tier, not %s", tier);
     String blobName = blobName(key);
     BlobProperties properties = properties(key, blobName);
     if (!AccessTier.ARCHIVE.equals(properties.getAccessTier())) {
@@ -388,8 +452,14 @@ public final class AzureSink implements Sink, AutoCloseable {
       return true;
     }
     try {
-      container.getBlobClient(blobName).setAccessTierWithResponse(tier, priority, null, null, Context.NONE);
-      LOG.info("azure sink: rehydration of {} to {} started ({} priority)", location(blobName), tier, priority);
+      container
+          .getBlobClient(blobName)
+          .setAccessTierWithResponse(tier, priority, null, null, Context.NONE);
+      LOG.info(
+          "azure sink: rehydration of {} to {} started ({} priority)",
+          location(blobName),
+          tier,
+          priority);
       return true;
     } catch (RuntimeException e) {
       throw translate(e, "Set Blob Tier", key, blobName);
@@ -397,7 +467,8 @@ public final class AzureSink implements Sink, AutoCloseable {
   }
 
   /**
-   * Sets or clears the legal hold of a blob (needs version-level immutability support on the container).
+   * Sets or clears the legal hold of a blob (needs version-level immutability support on the
+   * container).
    *
    * @throws StorageException if the account or container does not support it, or access is denied
    */
@@ -413,8 +484,12 @@ public final class AzureSink implements Sink, AutoCloseable {
 
   @Override
   public Set<SinkCapability> capabilities() {
-    EnumSet<SinkCapability> capabilities = EnumSet.of(SinkCapability.SERVER_SIDE_COPY,
-        SinkCapability.STORAGE_CLASS, SinkCapability.SERVER_SIDE_ENCRYPTION, SinkCapability.RANGED_READ);
+    EnumSet<SinkCapability> capabilities =
+        EnumSet.of(
+            SinkCapability.SERVER_SIDE_COPY,
+            SinkCapability.STORAGE_CLASS,
+            SinkCapability.SERVER_SIDE_ENCRYPTION,
+            SinkCapability.RANGED_READ);
     if (options.legalHold() || options.immutabilityPeriod().isPresent()) {
       capabilities.add(SinkCapability.IMMUTABILITY);
     }
@@ -458,33 +533,56 @@ public final class AzureSink implements Sink, AutoCloseable {
   }
 
   BlobArchivedException archived(String key, String blobName, boolean rehydrating) {
-    return new BlobArchivedException("azure sink: '" + key + "' in container '" + options.container() + "' is "
-        + (rehydrating ? "being rehydrated from the Archive tier; wait until that finishes (up to 15 hours), then"
-            + " retry"
-            : "in the Archive tier and cannot be read until it is rehydrated; start that with"
-                + " AzureSink.rehydrate (or az storage blob set-tier --container-name " + options.container()
-                + " --name " + blobName + " --tier Cold --rehydrate-priority Standard), wait for it (up to 15"
-                + " hours; High priority: under 1 hour), then retry"),
-        location(blobName), key, rehydrating, null);
+    return new BlobArchivedException(
+        "azure sink: '"
+            + key
+            + "' in container '"
+            + options.container()
+            + "' is "
+            + (rehydrating
+                ? "being rehydrated from the Archive tier; wait until that finishes (up to 15 hours), then"
+                    + " retry"
+                : "in the Archive tier and cannot be read until it is rehydrated; start that with"
+                    + " AzureSink.rehydrate (or az storage blob set-tier --container-name "
+                    + options.container()
+                    + " --name "
+                    + blobName
+                    + " --tier Cold --rehydrate-priority Standard), wait for it (up to 15"
+                    + " hours; High priority: under 1 hour), then retry"),
+        location(blobName),
+        key,
+        rehydrating,
+        null);
   }
 
   Optional<AccessTier> tierFor(String key, long size) {
     return options.tierFor(key, size);
   }
 
-  /** The index tags of a data blob of {@code size} bytes: the archivable tag when asked for and large enough. */
+  /**
+   * The index tags of a data blob of {@code size} bytes: the archivable tag when asked for and
+   * large enough.
+   */
   Optional<Map<String, String>> tags(long size) {
     return options.archiveTag() && size > AzureOptions.MIN_ARCHIVE_SIZE
-        ? Optional.of(Map.of(AzureLifecyclePolicy.ARCHIVABLE_TAG, "true")) : Optional.empty();
+        ? Optional.of(Map.of(AzureLifecyclePolicy.ARCHIVABLE_TAG, "true"))
+        : Optional.empty();
   }
 
   Optional<BlobImmutabilityPolicy> immutabilityPolicy() {
-    return options.immutabilityPeriod().map(p -> new BlobImmutabilityPolicy()
-        .setPolicyMode(BlobImmutabilityPolicyMode.UNLOCKED)
-        .setExpiryTime(OffsetDateTime.ofInstant(clock.instant().plus(p), ZoneOffset.UTC)));
+    return options
+        .immutabilityPeriod()
+        .map(
+            p ->
+                new BlobImmutabilityPolicy()
+                    .setPolicyMode(BlobImmutabilityPolicyMode.UNLOCKED)
+                    .setExpiryTime(
+                        OffsetDateTime.ofInstant(clock.instant().plus(p), ZoneOffset.UTC)));
   }
 
-  /** Sets the tier, legal hold and immutability of a single-request upload of {@code size} bytes. */
+  /**
+   * Sets the tier, legal hold and immutability of a single-request upload of {@code size} bytes.
+   */
   void decorate(BlockBlobSimpleUploadOptions upload, String key, long size) {
     tierFor(key, size).ifPresent(upload::setTier);
     tags(size).ifPresent(upload::setTags);
@@ -504,7 +602,9 @@ public final class AzureSink implements Sink, AutoCloseable {
     checkArgument(key != null && !key.isEmpty(), "object key may not be empty");
     checkPrefix(key);
     checkArgument(!key.endsWith("/"), "object key (%s) may not end with '/'", key);
-    checkArgument(key.length() <= 1024, "object key (%s...) is longer than Azure's 1,024 characters",
+    checkArgument(
+        key.length() <= 1024,
+        "object key (%s...) is longer than Azure's 1,024 characters",
         key.substring(0, Math.min(32, key.length())));
     return key;
   }
@@ -513,11 +613,15 @@ public final class AzureSink implements Sink, AutoCloseable {
     if (prefix.isEmpty()) {
       return;
     }
-    checkArgument(!prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
-        "object key (%s) must be relative, '/'-separated, without NUL", prefix);
+    checkArgument(
+        !prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
+        "object key (%s) must be relative, '/'-separated, without NUL",
+        prefix);
     for (String segment : prefix.split("/", -1)) {
-      checkArgument(!segment.equals(".") && !segment.equals(".."),
-          "object key (%s) may not contain '.' or '..' segments", prefix);
+      checkArgument(
+          !segment.equals(".") && !segment.equals(".."),
+          "object key (%s) may not contain '.' or '..' segments",
+          prefix);
     }
   }
 }

@@ -23,21 +23,27 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One streaming write to an {@link AzureSink}: a single Put Blob if everything fits in one block at commit, else
- * staged blocks (Put Block) made visible by one Put Block List. Not thread-safe (one thread writes and commits);
- * blocks are staged on the sink's executor, at most {@code parallelism} at once, fewer once blocks have grown.
+ * One streaming write to an {@link AzureSink}: a single Put Blob if everything fits in one block at
+ * commit, else staged blocks (Put Block) made visible by one Put Block List. Not thread-safe (one
+ * thread writes and commits); blocks are staged on the sink's executor, at most {@code parallelism}
+ * at once, fewer once blocks have grown.
  *
- * <p>Block ids are a random per-write tag and the block number, so two writes to the same name at once never
- * mix their blocks; whichever commits last wins, as with any overwrite. An aborted write's staged blocks stay
- * uncommitted (invisible) until the service discards them: Azure offers no call to delete them, and deletes
- * them after 7 days or at the next commit of that name.
+ * <p>Block ids are a random per-write tag and the block number, so two writes to the same name at
+ * once never mix their blocks; whichever commits last wins, as with any overwrite. An aborted
+ * write's staged blocks stay uncommitted (invisible) until the service discards them: Azure offers
+ * no call to delete them, and deletes them after 7 days or at the next commit of that name.
  */
 final class AzureWrite extends AbstractPendingWrite {
 
   /** The first buffer is small so that manifests and side files do not allocate a whole block. */
   private static final int FIRST_BUFFER = 256 << 10;
-  /** Blocks keep one size for this many block numbers, then double: 50,000 blocks then cover several TiB. */
+
+  /**
+   * Blocks keep one size for this many block numbers, then double: 50,000 blocks then cover several
+   * TiB.
+   */
   static final int BLOCKS_PER_SIZE = 10_000;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final AzureSink sink;
@@ -46,7 +52,8 @@ final class AzureWrite extends AbstractPendingWrite {
   private final String blobName;
   private final byte[] tag = new byte[12];
   private final Semaphore inFlight;
-  // Buffers of finished block uploads, reused so that at most parallelism + 1 buffers exist per write.
+  // Buffers of finished block uploads, reused so that at most parallelism + 1 buffers exist per
+  // write.
   private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
   private final AtomicLong allocated = new AtomicLong();
   private final AtomicLong peakAllocated = new AtomicLong();
@@ -69,18 +76,27 @@ final class AzureWrite extends AbstractPendingWrite {
     this.buffer = allocate(Math.min(FIRST_BUFFER, options.blockSize()));
   }
 
-  /** The size of block {@code number} (1-based): the configured size, doubled every 10,000 blocks, up to 1 GiB. */
+  /**
+   * The size of block {@code number} (1-based): the configured size, doubled every 10,000 blocks,
+   * up to 1 GiB.
+   */
   static int blockSize(int base, int number) {
     int doublings = Math.min(30, (number - 1) / BLOCKS_PER_SIZE);
     return (int) Math.min(AzureOptions.MAX_BLOCK_SIZE, (long) base << doublings);
   }
 
-  /** The permits (of {@code parallelism}) a block takes: one per base block size it spans, at least one. */
+  /**
+   * The permits (of {@code parallelism}) a block takes: one per base block size it spans, at least
+   * one.
+   */
   static int permits(int base, int blockSize, int parallelism) {
     return Math.min(parallelism, Math.max(1, blockSize / base));
   }
 
-  /** A block id: base64 of the write's tag and the block number, the same length for every block of a blob. */
+  /**
+   * A block id: base64 of the write's tag and the block number, the same length for every block of
+   * a blob.
+   */
   String blockId(int number) {
     ByteBuffer id = ByteBuffer.allocate(tag.length + 4).put(tag).putInt(number);
     return Base64.getEncoder().encodeToString(id.array());
@@ -96,7 +112,8 @@ final class AzureWrite extends AbstractPendingWrite {
         if (buffer.length < wanted) {
           buffer = grow(buffer, Math.min(wanted, buffer.length * 2));
         } else {
-          // Stage only when a byte beyond the full buffer arrives, so an object of exactly one block is one PUT.
+          // Stage only when a byte beyond the full buffer arrives, so an object of exactly one
+          // block is one PUT.
           stageBlock();
         }
       }
@@ -111,41 +128,62 @@ final class AzureWrite extends AbstractPendingWrite {
     int number = blockIds.size() + 1;
     if (number > AzureOptions.MAX_BLOCKS) {
       abort();
-      throw new IOException("azure sink: '" + key + "' in container '" + options.container() + "' exceeds"
-          + " Azure's 50,000 blocks (" + staged + " bytes so far); raise block-size; nothing was committed");
+      throw new IOException(
+          "azure sink: '"
+              + key
+              + "' in container '"
+              + options.container()
+              + "' exceeds"
+              + " Azure's 50,000 blocks ("
+              + staged
+              + " bytes so far); raise block-size; nothing was committed");
     }
-    int weight = permits(options.blockSize(), blockSize(options.blockSize(), number), options.parallelism());
+    int weight =
+        permits(options.blockSize(), blockSize(options.blockSize(), number), options.parallelism());
     try {
       inFlight.acquire(weight);
     } catch (InterruptedException e) {
       abort();
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("azure sink: upload of '" + key + "' was interrupted; nothing was"
-          + " committed");
+      throw new InterruptedIOException(
+          "azure sink: upload of '" + key + "' was interrupted; nothing was" + " committed");
     }
-    byte[] data = buffer; // ownership passes to the block upload, which returns it to the pool when done
+    byte[] data =
+        buffer; // ownership passes to the block upload, which returns it to the pool when done
     int length = filled;
     String id = blockId(number);
     blockIds.add(id);
     try {
-      blocks.add(sink.executor().submit(() -> {
-        try {
-          if (cancelled) {
-            throw new InterruptedIOException("cancelled");
-          }
-          sink.blockBlob(blobName).stageBlockWithResponse(id, new ByteArrayInputStream(data, 0, length), length,
-              options.md5() ? md5(data, length) : null, null, null, Context.NONE);
-          return null;
-        } catch (Exception | Error e) {
-          if (blockFailure == null) {
-            blockFailure = e;
-          }
-          throw e;
-        } finally {
-          free.add(data); // before the permit: whoever gets the permit finds this buffer to reuse
-          inFlight.release(weight);
-        }
-      }));
+      blocks.add(
+          sink.executor()
+              .submit(
+                  () -> {
+                    try {
+                      if (cancelled) {
+                        throw new InterruptedIOException("cancelled");
+                      }
+                      sink.blockBlob(blobName)
+                          .stageBlockWithResponse(
+                              id,
+                              new ByteArrayInputStream(data, 0, length),
+                              length,
+                              options.md5() ? md5(data, length) : null,
+                              null,
+                              null,
+                              Context.NONE);
+                      return null;
+                    } catch (Exception | Error e) {
+                      if (blockFailure == null) {
+                        blockFailure = e;
+                      }
+                      throw e;
+                    } finally {
+                      free.add(
+                          data); // before the permit: whoever gets the permit finds this buffer to
+                      // reuse
+                      inFlight.release(weight);
+                    }
+                  }));
     } catch (RejectedExecutionException e) {
       inFlight.release(weight);
       abort();
@@ -161,8 +199,8 @@ final class AzureWrite extends AbstractPendingWrite {
   protected void publish() throws IOException {
     // On any failure here, discard() waits for blocks in flight; nothing was committed.
     if (blockIds.isEmpty()) {
-      BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(
-          new ByteArrayInputStream(buffer, 0, filled), filled);
+      BlockBlobSimpleUploadOptions upload =
+          new BlockBlobSimpleUploadOptions(new ByteArrayInputStream(buffer, 0, filled), filled);
       sink.decorate(upload, key, filled);
       if (options.md5()) {
         upload.setContentMd5(md5(buffer, filled));
@@ -195,8 +233,8 @@ final class AzureWrite extends AbstractPendingWrite {
       throw blockException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("azure sink: upload of '" + key + "' was interrupted; nothing was"
-          + " committed");
+      throw new InterruptedIOException(
+          "azure sink: upload of '" + key + "' was interrupted; nothing was" + " committed");
     } catch (RuntimeException e) {
       throw sink.translate(e, "Put Block List", key, blobName);
     } finally {
@@ -204,7 +242,10 @@ final class AzureWrite extends AbstractPendingWrite {
     }
   }
 
-  /** Stops the write: waits for blocks in flight so none is staged after the abort returns. Commits nothing. */
+  /**
+   * Stops the write: waits for blocks in flight so none is staged after the abort returns. Commits
+   * nothing.
+   */
   @Override
   protected void discard() {
     cancelled = true;
@@ -236,8 +277,15 @@ final class AzureWrite extends AbstractPendingWrite {
     if (cause instanceof RuntimeException runtime) {
       return sink.translate(runtime, "Put Block", key, blobName);
     }
-    return new IOException("azure sink: a block of '" + key + "' in container '" + options.container()
-        + "' failed (" + cause + "); nothing was committed", cause);
+    return new IOException(
+        "azure sink: a block of '"
+            + key
+            + "' in container '"
+            + options.container()
+            + "' failed ("
+            + cause
+            + "); nothing was committed",
+        cause);
   }
 
   private byte[] takeBuffer(int size) {
@@ -293,7 +341,8 @@ final class AzureWrite extends AbstractPendingWrite {
 
   @Override
   public String toString() {
-    return "azure write of " + sink.location(blobName) + (blockIds.isEmpty() ? "" : " (" + blockIds.size()
-        + " blocks staged)");
+    return "azure write of "
+        + sink.location(blobName)
+        + (blockIds.isEmpty() ? "" : " (" + blockIds.size() + " blocks staged)");
   }
 }
