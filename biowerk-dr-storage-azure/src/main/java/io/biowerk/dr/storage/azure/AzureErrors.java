@@ -53,6 +53,11 @@ final class AzureErrors {
           service.getResponse() == null
               ? null
               : service.getResponse().getHeaderValue("x-ms-request-id");
+      String said = service.getServiceMessage() == null ? "" : service.getServiceMessage();
+      if (code.equals("AuthorizationFailure") && said.contains("failed to authenticate")) {
+        code = "AuthenticationFailed"; // Azurite's answer to a bad signature, where Azure says
+        // AuthenticationFailed
+      }
       switch (code) {
         case "ContainerNotFound", "ContainerBeingDeleted" -> {
           return new StorageException(

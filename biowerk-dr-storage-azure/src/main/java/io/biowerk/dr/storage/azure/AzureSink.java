@@ -142,6 +142,16 @@ public final class AzureSink implements Sink, AutoCloseable {
   public static AzureSink open(AzureOptions options, Consumer<BlobServiceClientBuilder> customizer)
       throws IOException {
     requireNonNull(options, "options");
+    checkArgument(
+        options.auth() != AzureOptions.Auth.DEFAULT
+            || "https".equals(options.serviceEndpoint().getScheme()),
+        "azure sink: DefaultAzureCredential (Microsoft Entra ID) sends tokens only over https, and the endpoint"
+            + " of account '%s' is %s; for an emulator such as Azurite set %s, %s or %s",
+        options.account(),
+        options.serviceEndpoint(),
+        AzureOptions.ENV_CONNECTION_STRING,
+        AzureOptions.ENV_KEY,
+        AzureOptions.ENV_SAS);
     BlobServiceClientBuilder builder = new BlobServiceClientBuilder();
     switch (options.auth()) {
       case CONNECTION_STRING -> {
