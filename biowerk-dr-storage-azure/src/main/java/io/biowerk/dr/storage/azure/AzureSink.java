@@ -232,6 +232,39 @@ public final class AzureSink implements Sink, AutoCloseable {
     } catch (RuntimeException e) {
       throw translate(e, "List Blobs", null, null);
     }
+    if (options.legalHold() || options.immutabilityPeriod().isPresent()) {
+      checkImmutability();
+    }
+  }
+
+  /**
+   * Refuses legal-hold and immutability-days on a container without version-level immutability: the
+   * service would ignore the holds or fail every commit, and a backup that silently is not
+   * immutable is worse than none.
+   */
+  private void checkImmutability() throws IOException {
+    Boolean enabled;
+    try {
+      enabled = container.getProperties().isImmutableStorageWithVersioningEnabled();
+    } catch (RuntimeException e) {
+      throw translate(e, "Get Container Properties", null, null);
+    }
+    if (!Boolean.TRUE.equals(enabled)) {
+      throw new StorageException(
+          "azure sink: legal-hold and immutability-days need version-level immutability on container '"
+              + options.container()
+              + "' of account '"
+              + options.account()
+              + "', and it is off (or the service does not support it: Azurite does not); create the container"
+              + " with it (az storage container-rm create --storage-account "
+              + options.account()
+              + " --name "
+              + options.container()
+              + " --enable-vlw true) or drop those options",
+          "azure://" + options.account() + "/" + options.container(),
+          StorageException.Reason.OTHER,
+          null);
+    }
   }
 
   /** The options this sink was opened with. */

@@ -64,6 +64,8 @@ final class FaultyBlobProxy implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicBoolean dropBlockUploads = new AtomicBoolean();
   private volatile int throttleStatus = 503;
+  private volatile String errorCode = "ServerBusy";
+  private volatile String errorMessage = "";
 
   /** Proxies to {@code upstream} (scheme, host and port of the Blob service). */
   FaultyBlobProxy(URI upstream) {
@@ -88,7 +90,14 @@ final class FaultyBlobProxy implements AutoCloseable {
    * them.
    */
   void throttleNext(int count, int status) {
+    answerNext(count, status, "ServerBusy", "Ingress is over the account limit.");
+  }
+
+  /** Answers the next {@code count} requests with an Azure error instead of forwarding them. */
+  void answerNext(int count, int status, String code, String message) {
     throttleStatus = status;
+    errorCode = code;
+    errorMessage = message;
     throttleNext.set(count);
   }
 
@@ -117,10 +126,13 @@ final class FaultyBlobProxy implements AutoCloseable {
         throttled.incrementAndGet();
         exchange.getRequestBody().readAllBytes();
         byte[] body =
-            ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>"
-                    + "Ingress is over the account limit (fake, from FaultyBlobProxy).</Message></Error>")
+            ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>"
+                    + errorCode
+                    + "</Code><Message>"
+                    + errorMessage
+                    + " (fake, from FaultyBlobProxy)</Message></Error>")
                 .getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("x-ms-error-code", "ServerBusy");
+        exchange.getResponseHeaders().set("x-ms-error-code", errorCode);
         exchange.getResponseHeaders().set("Content-Type", "application/xml");
         exchange.sendResponseHeaders(throttleStatus, body.length);
         exchange.getResponseBody().write(body);
