@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -37,6 +38,10 @@ final class AzureReadChannel implements ReadableByteChannel {
   private final long rangeSize;
   private final String eTag;
   private final ArrayDeque<Future<byte[]>> ahead = new ArrayDeque<>();
+  // Arrays of ranges already handed over, reused by later fetches: at most parallelism + 1 exist,
+  // and
+  // a small heap is not churned by one large array per range.
+  private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
 
   private ByteBuffer current = ByteBuffer.allocate(0);
   private long nextOffset;
@@ -89,6 +94,9 @@ final class AzureReadChannel implements ReadableByteChannel {
         }
         return -1;
       }
+      if (current.capacity() > 0) {
+        free.add(current.array()); // every byte of it was read: the array goes back to the pool
+      }
       current = ByteBuffer.wrap(next()); // the fetched range is handed over, not copied
       readAhead();
     }
@@ -140,7 +148,10 @@ final class AzureReadChannel implements ReadableByteChannel {
   }
 
   private byte[] fetch(long from, int length) throws IOException {
-    byte[] bytes = new byte[length];
+    byte[] bytes = free.poll();
+    if (bytes == null || bytes.length != length) {
+      bytes = new byte[length]; // the first ranges, and the shorter last one
+    }
     FixedOutputStream out = new FixedOutputStream(bytes);
     blob.downloadStreamWithResponse(
         out,

@@ -47,6 +47,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -152,6 +153,30 @@ public final class AzureSink implements Sink, AutoCloseable {
         AzureOptions.ENV_CONNECTION_STRING,
         AzureOptions.ENV_KEY,
         AzureOptions.ENV_SAS);
+    BlobServiceClient service;
+    try {
+      service = build(options, customizer);
+    } catch (IllegalArgumentException e) {
+      // The SDK's text can quote the connection string it could not parse: leave it out.
+      throw new IllegalArgumentException(
+          "azure sink: cannot build a client for account '"
+              + options.account()
+              + "' with the "
+              + options.auth().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+              + " given (it is malformed); check it, and the endpoint");
+    }
+    AzureSink sink = new AzureSink(options, service, Clock.systemUTC());
+    try {
+      sink.checkContainer();
+    } catch (IOException | RuntimeException e) {
+      sink.close();
+      throw e;
+    }
+    return sink;
+  }
+
+  private static BlobServiceClient build(
+      AzureOptions options, Consumer<BlobServiceClientBuilder> customizer) {
     BlobServiceClientBuilder builder = new BlobServiceClientBuilder();
     switch (options.auth()) {
       case CONNECTION_STRING -> {
@@ -182,27 +207,7 @@ public final class AzureSink implements Sink, AutoCloseable {
             options.maxRetryDelay().toMillis(),
             null));
     customizer.accept(builder);
-    BlobServiceClient service;
-    try {
-      service = builder.buildClient();
-    } catch (IllegalArgumentException e) {
-      // The SDK's text can quote the connection string it could not parse: leave it out.
-      throw new IllegalArgumentException(
-          "azure sink: cannot build a client for account '"
-              + options.account()
-              + "' with the "
-              + options.auth().name().toLowerCase().replace('_', ' ')
-              + " given (it is malformed);"
-              + " check it, and the endpoint");
-    }
-    AzureSink sink = new AzureSink(options, service, Clock.systemUTC());
-    try {
-      sink.checkContainer();
-    } catch (IOException | RuntimeException e) {
-      sink.close();
-      throw e;
-    }
-    return sink;
+    return builder.buildClient();
   }
 
   /**

@@ -271,4 +271,31 @@ class AzureSinkIT {
       ((AzureSink) found).close();
     }
   }
+
+  @Test
+  void aContainerSasWithRacwdlDoesEverythingABackupNeedsIncludingServerSideCopy() throws Exception {
+    String container = server.newContainer("sas");
+    String sas =
+        server
+            .admin()
+            .getBlobContainerClient(container)
+            .generateSas(
+                new com.azure.storage.blob.sas.BlobServiceSasSignatureValues(
+                    java.time.OffsetDateTime.now().plusHours(1),
+                    com.azure.storage.blob.sas.BlobContainerSasPermission.parse("racwdl")));
+    AzureSink sink =
+        open(
+            AzureOptions.builder(server.account(), container)
+                .endpoint(server.endpoint())
+                .sasToken(sas)
+                .blockSize(64 << 10));
+    byte[] data = random(300 << 10, 8);
+    write(sink, DAILY, data);
+    assertThat(sink.putIfAbsent("claims/x", new byte[] {1})).isTrue();
+    sink.copy(DAILY, MONTHLY);
+    assertThat(sink.get(MONTHLY)).isEqualTo(data);
+    sink.delete(DAILY);
+    assertThat(sink.list("")).extracting(o -> o.key()).containsExactly("claims/x", MONTHLY);
+    assertThat(sink.toString()).doesNotContain("sig=").endsWith("(SAS token)");
+  }
 }
