@@ -5,19 +5,16 @@ import static java.util.Objects.requireNonNull;
 
 import com.azure.storage.blob.models.AccessTier;
 import io.biowerk.dr.core.BackupLayout;
+import io.biowerk.dr.core.ObjectKeys;
+import io.biowerk.dr.core.UriOptions;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,39 +68,55 @@ public final class AzureOptions {
   static final String ENV_KEY = "AZURE_STORAGE_KEY";
   static final String ENV_SAS = "AZURE_STORAGE_SAS_TOKEN";
 
-  static final Set<String> KNOWN =
-      new TreeSet<>(
-          Arrays.asList(
-              "endpoint",
-              "endpoint-suffix",
-              "auth",
-              "tier",
-              "tier-daily",
-              "tier-weekly",
-              "tier-monthly",
-              "block-size",
-              "parallelism",
-              "range-size",
-              "max-attempts",
-              "create-container",
-              "legal-hold",
-              "immutability-days",
-              "checksum",
-              "archive-tag"));
-  private static final Set<String> SECRET_NAMES =
-      Set.of(
-          "key",
-          "account-key",
-          "accountkey",
-          "sas",
-          "sas-token",
-          "sig",
-          "connection-string",
-          "connectionstring",
-          "password",
-          "secret",
-          "token",
-          "credentials");
+  private static final String CREDENTIALS_ADVICE =
+      "credentials in a URI end up in logs and shell history; set "
+          + ENV_CONNECTION_STRING
+          + ", "
+          + ENV_KEY
+          + " or "
+          + ENV_SAS
+          + ", or sign in for DefaultAzureCredential";
+  static final UriOptions.Spec OPTIONS =
+      credentialsRefused(
+          UriOptions.spec("azure sink")
+              .known(
+                  "endpoint",
+                  "endpoint-suffix",
+                  "auth",
+                  "tier",
+                  "tier-daily",
+                  "tier-weekly",
+                  "tier-monthly",
+                  "block-size",
+                  "parallelism",
+                  "range-size",
+                  "max-attempts",
+                  "create-container",
+                  "legal-hold",
+                  "immutability-days",
+                  "checksum",
+                  "archive-tag"));
+
+  private static UriOptions.Spec credentialsRefused(UriOptions.Spec spec) {
+    for (String name :
+        List.of(
+            "key",
+            "account-key",
+            "accountkey",
+            "sas",
+            "sas-token",
+            "sig",
+            "connection-string",
+            "connectionstring",
+            "password",
+            "secret",
+            "token",
+            "credentials")) {
+      spec.refuse(name, CREDENTIALS_ADVICE);
+    }
+    return spec;
+  }
+
   private static final Pattern ACCOUNT = Pattern.compile("[a-z0-9]{3,24}");
   private static final Pattern CONTAINER =
       Pattern.compile("\\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}");
@@ -186,11 +199,11 @@ public final class AzureOptions {
     requireNonNull(env, "env");
     checkArgument(
         "azure".equalsIgnoreCase(uri.getScheme()),
-        "azure: repository URI must start with azure://, not %s",
+        "azure sink: repository URI must start with azure://, not %s",
         uri.getScheme());
     checkArgument(
         uri.getRawUserInfo() == null,
-        "azure: credentials may not ride on the repository URI (they would end up in logs and shell history); set"
+        "azure sink: credentials may not ride on the repository URI (they would end up in logs and shell history); set"
             + " %s, %s or %s, or sign in for DefaultAzureCredential (az login, managed identity)",
         ENV_CONNECTION_STRING,
         ENV_KEY,
@@ -198,18 +211,18 @@ public final class AzureOptions {
     String account = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
     checkArgument(
         account != null && !account.isEmpty(),
-        "azure: repository URI needs an account and a container, e.g. azure://mybackups/biowerk/prod");
+        "azure sink: repository URI needs an account and a container, e.g. azure://mybackups/biowerk/prod");
     String path = uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+", "");
     int slash = path.indexOf('/');
     String container = slash < 0 ? path : path.substring(0, slash);
     checkArgument(
         !container.isEmpty(),
-        "azure: repository URI needs a container after the account, e.g. azure://%s/biowerk/prod",
+        "azure sink: repository URI needs a container after the account, e.g. azure://%s/biowerk/prod",
         account);
     Builder b = builder(account, container).prefix(slash < 0 ? "" : path.substring(slash + 1));
-    for (Map.Entry<String, String> option : query(uri).entrySet()) {
-      String name = option.getKey();
-      String value = option.getValue();
+    UriOptions query = OPTIONS.parse(uri);
+    for (String name : query.names()) {
+      String value = query.get(name).orElseThrow();
       switch (name) {
         case "endpoint" -> b.endpoint(URI.create(value));
         case "endpoint-suffix" -> b.endpointSuffix(value);
@@ -227,48 +240,11 @@ public final class AzureOptions {
         case "immutability-days" -> b.immutabilityPeriod(Duration.ofDays(integer(name, value)));
         case "checksum" -> b.md5(checksum(value));
         case "archive-tag" -> b.archiveTag(bool(name, value));
-        default -> {
-          checkArgument(
-              !SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
-              "azure: credentials may not ride on the repository URI (option '%s'; they would end up in logs and"
-                  + " shell history); set %s, %s or %s instead",
-              name,
-              ENV_CONNECTION_STRING,
-              ENV_KEY,
-              ENV_SAS);
-          throw new IllegalArgumentException(
-              "azure: unknown repository option '"
-                  + name
-                  + "'; known options: "
-                  + String.join(", ", KNOWN));
-        }
+        default -> throw new IllegalStateException("declared but not read: " + name);
       }
     }
     b.credentialsFrom(env);
     return b.build();
-  }
-
-  private static Map<String, String> query(URI uri) {
-    Map<String, String> options = new LinkedHashMap<>();
-    String raw = uri.getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return options;
-    }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name =
-          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value =
-          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      checkArgument(
-          options.put(name.toLowerCase(Locale.ROOT), value) == null,
-          "azure: repository option '%s' is given twice",
-          name);
-    }
-    return options;
   }
 
   private static boolean bool(String name, String value) {
@@ -277,7 +253,7 @@ public final class AzureOptions {
     }
     checkArgument(
         value.equalsIgnoreCase("false"),
-        "azure: option %s (%s) must be true or false",
+        "azure sink: option %s (%s) must be true or false",
         name,
         value);
     return false;
@@ -288,14 +264,14 @@ public final class AzureOptions {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "azure: option " + name + " (" + value + ") must be a whole number", e);
+          "azure sink: option " + name + " (" + value + ") must be a whole number", e);
     }
   }
 
   private static int intSize(String name, String value) {
     long bytes = parseSize(name, value);
     checkArgument(
-        bytes <= MAX_BLOCK_SIZE, "azure: option %s (%s) may not exceed 1GiB", name, value);
+        bytes <= MAX_BLOCK_SIZE, "azure sink: option %s (%s) may not exceed 1GiB", name, value);
     return (int) bytes;
   }
 
@@ -308,7 +284,7 @@ public final class AzureOptions {
         Pattern.compile("(?i)\\s*(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)\\s*").matcher(value);
     checkArgument(
         m.matches(),
-        "azure: option %s (%s) must be a size such as 8MiB, 512KiB or 1048576",
+        "azure sink: option %s (%s) must be a size such as 8MiB, 512KiB or 1048576",
         name,
         value);
     long multiplier =
@@ -322,7 +298,7 @@ public final class AzureOptions {
       return Math.multiplyExact(Long.parseLong(m.group(1)), multiplier);
     } catch (ArithmeticException | NumberFormatException e) {
       throw new IllegalArgumentException(
-          "azure: option " + name + " (" + value + ") is too large", e);
+          "azure sink: option " + name + " (" + value + ") is too large", e);
     }
   }
 
@@ -335,7 +311,12 @@ public final class AzureOptions {
       }
     }
     throw new IllegalArgumentException(
-        "azure: option " + name + " (" + value + ") must be one of Hot, Cool, Cold," + " Archive");
+        "azure sink: option "
+            + name
+            + " ("
+            + value
+            + ") must be one of Hot, Cool, Cold,"
+            + " Archive");
   }
 
   private static Auth auth(String value) {
@@ -345,7 +326,7 @@ public final class AzureOptions {
       }
     }
     throw new IllegalArgumentException(
-        "azure: option auth ("
+        "azure sink: option auth ("
             + value
             + ") must be one of auto, connection-string,"
             + " key, sas, default");
@@ -354,7 +335,7 @@ public final class AzureOptions {
   private static boolean checksum(String value) {
     checkArgument(
         value.equalsIgnoreCase("md5") || value.equalsIgnoreCase("none"),
-        "azure: option checksum (%s) must be md5 or none",
+        "azure sink: option checksum (%s) must be md5 or none",
         value);
     return value.equalsIgnoreCase("md5");
   }
@@ -575,11 +556,11 @@ public final class AzureOptions {
     private Builder(String account, String container) {
       checkArgument(
           account != null && ACCOUNT.matcher(account).matches(),
-          "azure: storage account name (%s) must be 3-24 lower-case letters and digits",
+          "azure sink: storage account name (%s) must be 3-24 lower-case letters and digits",
           account);
       checkArgument(
           container != null && CONTAINER.matcher(container).matches(),
-          "azure: container name (%s) must be 3-63 lower-case letters, digits and single hyphens, starting and"
+          "azure sink: container name (%s) must be 3-63 lower-case letters, digits and single hyphens, starting and"
               + " ending with a letter or digit",
           container);
       this.account = account;
@@ -590,7 +571,7 @@ public final class AzureOptions {
     public Builder prefix(String prefix) {
       String p = requireNonNull(prefix, "prefix").replaceAll("^/+|/+$", "");
       if (!p.isEmpty()) {
-        AzureSink.checkPrefix(p);
+        ObjectKeys.checkPrefix(p);
       }
       this.prefix = p;
       return this;
@@ -601,11 +582,11 @@ public final class AzureOptions {
       requireNonNull(endpoint, "endpoint");
       checkArgument(
           "http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()),
-          "azure: endpoint (%s) must be an http:// or https:// URL",
+          "azure sink: endpoint (%s) must be an http:// or https:// URL",
           endpoint);
       checkArgument(
           endpoint.getRawUserInfo() == null && endpoint.getRawQuery() == null,
-          "azure: endpoint may not carry credentials or a query (a SAS token belongs in %s)",
+          "azure sink: endpoint may not carry credentials or a query (a SAS token belongs in %s)",
           ENV_SAS);
       this.endpoint = endpoint;
       return this;
@@ -615,7 +596,7 @@ public final class AzureOptions {
     public Builder endpointSuffix(String suffix) {
       checkArgument(
           suffix != null && suffix.matches("[a-z0-9.-]+"),
-          "azure: endpoint-suffix (%s) must be a DNS" + " suffix such as core.windows.net",
+          "azure sink: endpoint-suffix (%s) must be a DNS" + " suffix such as core.windows.net",
           suffix);
       this.endpointSuffix = suffix;
       return this;
@@ -655,7 +636,7 @@ public final class AzureOptions {
     public Builder tier(String backupTier, AccessTier tier) {
       checkArgument(
           BackupLayout.BACKUP_TIERS.contains(backupTier),
-          "azure: backup tier (%s) must be one of %s",
+          "azure sink: backup tier (%s) must be one of %s",
           backupTier,
           BackupLayout.BACKUP_TIERS);
       tiers.put(backupTier, requireNonNull(tier, "tier"));
@@ -671,7 +652,7 @@ public final class AzureOptions {
     public Builder blockSize(int bytes) {
       checkArgument(
           bytes >= 64 << 10 && bytes <= MAX_BLOCK_SIZE,
-          "azure: block-size (%s) must be between 64KiB and 1GiB",
+          "azure sink: block-size (%s) must be between 64KiB and 1GiB",
           bytes);
       this.blockSize = bytes;
       return this;
@@ -680,7 +661,7 @@ public final class AzureOptions {
     public Builder parallelism(int parallelism) {
       checkArgument(
           parallelism >= 1 && parallelism <= 64,
-          "azure: parallelism (%s) must be between 1 and 64",
+          "azure sink: parallelism (%s) must be between 1 and 64",
           parallelism);
       this.parallelism = parallelism;
       return this;
@@ -689,7 +670,7 @@ public final class AzureOptions {
     public Builder rangeSize(int bytes) {
       checkArgument(
           bytes >= 64 << 10 && bytes <= MAX_BLOCK_SIZE,
-          "azure: range-size (%s) must be between 64KiB and 1GiB",
+          "azure sink: range-size (%s) must be between 64KiB and 1GiB",
           bytes);
       this.rangeSize = bytes;
       return this;
@@ -698,7 +679,7 @@ public final class AzureOptions {
     public Builder maxAttempts(int attempts) {
       checkArgument(
           attempts >= 1 && attempts <= 20,
-          "azure: max-attempts (%s) must be between 1 and 20",
+          "azure sink: max-attempts (%s) must be between 1 and 20",
           attempts);
       this.maxAttempts = attempts;
       return this;
@@ -708,7 +689,7 @@ public final class AzureOptions {
     public Builder retryDelay(Duration first, Duration max) {
       checkArgument(
           !first.isNegative() && !first.isZero() && max.compareTo(first) >= 0,
-          "azure: retry delays (%s, %s) must be positive, the first no larger than the longest",
+          "azure sink: retry delays (%s, %s) must be positive, the first no larger than the longest",
           first,
           max);
       this.retryDelay = first;
@@ -729,7 +710,7 @@ public final class AzureOptions {
     public Builder immutabilityPeriod(Duration period) {
       checkArgument(
           !period.isNegative() && !period.isZero() && period.toDays() >= 1,
-          "azure: immutability-days (%s) must be at least 1",
+          "azure sink: immutability-days (%s) must be at least 1",
           period.toDays());
       this.immutabilityPeriod = period;
       return this;
@@ -753,7 +734,9 @@ public final class AzureOptions {
     /** Blobs per listing page, 1 to 5,000; smaller pages only in tests of paging. */
     public Builder listPageSize(int size) {
       checkArgument(
-          size >= 1 && size <= 5000, "azure: list page size (%s) must be between 1 and 5000", size);
+          size >= 1 && size <= 5000,
+          "azure sink: list page size (%s) must be between 1 and 5000",
+          size);
       this.listPageSize = size;
       return this;
     }
@@ -805,7 +788,7 @@ public final class AzureOptions {
     }
 
     private static String require(String value, String variable, String auth) {
-      checkArgument(value != null, "azure: auth=%s needs %s to be set", auth, variable);
+      checkArgument(value != null, "azure sink: auth=%s needs %s to be set", auth, variable);
       return value;
     }
 
@@ -815,7 +798,7 @@ public final class AzureOptions {
             Pattern.compile("(?i)(?:^|;)\\s*AccountName\\s*=\\s*([^;]+)").matcher(connectionString);
         checkArgument(
             !name.find() || name.group(1).trim().equals(account),
-            "azure: the connection string is for another storage account than '%s' (the repository URI's); use"
+            "azure sink: the connection string is for another storage account than '%s' (the repository URI's); use"
                 + " the connection string of that account, or the account its AccountName names in the URI",
             account);
       }

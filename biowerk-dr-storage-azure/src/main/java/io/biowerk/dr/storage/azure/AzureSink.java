@@ -30,6 +30,7 @@ import com.azure.storage.blob.specialized.BlockBlobClient;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
+import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
@@ -44,6 +45,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -315,7 +317,7 @@ public final class AzureSink implements Sink, AutoCloseable {
   public List<StoredObject> list(String prefix) throws IOException {
     checkOpen();
     requireNonNull(prefix, "prefix");
-    checkPrefix(prefix);
+    ObjectKeys.checkPrefix(prefix);
     String full = blobPrefix(prefix);
     int strip = options.prefix().isEmpty() ? 0 : options.prefix().length() + 1;
     List<StoredObject> objects = new ArrayList<>();
@@ -537,11 +539,12 @@ public final class AzureSink implements Sink, AutoCloseable {
             SinkCapability.SERVER_SIDE_COPY,
             SinkCapability.STORAGE_CLASS,
             SinkCapability.SERVER_SIDE_ENCRYPTION,
-            SinkCapability.RANGED_READ);
+            SinkCapability.RANGED_READ,
+            SinkCapability.ATOMIC_PUT_IF_ABSENT);
     if (options.legalHold() || options.immutabilityPeriod().isPresent()) {
       capabilities.add(SinkCapability.IMMUTABILITY);
     }
-    return capabilities;
+    return Collections.unmodifiableSet(capabilities);
   }
 
   /** Releases the transfer threads. Idempotent. */
@@ -646,30 +649,13 @@ public final class AzureSink implements Sink, AutoCloseable {
     }
   }
 
+  /** A valid object key ({@link ObjectKeys}) that also fits Azure's 1,024 characters of a name. */
   static String checkKey(String key) {
-    checkArgument(key != null && !key.isEmpty(), "object key may not be empty");
-    checkPrefix(key);
-    checkArgument(!key.endsWith("/"), "object key (%s) may not end with '/'", key);
+    ObjectKeys.checkKey(key);
     checkArgument(
         key.length() <= 1024,
         "object key (%s...) is longer than Azure's 1,024 characters",
         key.substring(0, Math.min(32, key.length())));
     return key;
-  }
-
-  static void checkPrefix(String prefix) {
-    if (prefix.isEmpty()) {
-      return;
-    }
-    checkArgument(
-        !prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
-        "object key (%s) must be relative, '/'-separated, without NUL",
-        prefix);
-    for (String segment : prefix.split("/", -1)) {
-      checkArgument(
-          !segment.equals(".") && !segment.equals(".."),
-          "object key (%s) may not contain '.' or '..' segments",
-          prefix);
-    }
   }
 }

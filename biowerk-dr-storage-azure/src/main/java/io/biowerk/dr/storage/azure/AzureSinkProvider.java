@@ -31,4 +31,9 @@ public final class AzureSinkProvider implements SinkProvider {
   public Sink create(URI uri) throws IOException {
     return AzureSink.open(AzureOptions.fromUri(uri));
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-storage-azure";
+  }
 }

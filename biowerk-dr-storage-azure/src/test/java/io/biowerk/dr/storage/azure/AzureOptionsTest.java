@@ -108,7 +108,7 @@ class AzureOptionsTest {
   void aForcedCredentialThatIsNotSetIsRefusedNamingTheVariable() {
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?auth=sas", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("azure: auth=sas needs AZURE_STORAGE_SAS_TOKEN to be set");
+        .hasMessage("azure sink: auth=sas needs AZURE_STORAGE_SAS_TOKEN to be set");
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?auth=magic", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must be one of auto, connection-string, key, sas, default");
@@ -135,7 +135,8 @@ class AzureOptionsTest {
         .hasMessageNotContaining("pw");
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?sig=c2VjcmV0", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("option 'sig'")
+        .hasMessageStartingWith(
+            "azure sink: option 'sig' is refused: credentials in a URI end up in logs")
         .hasMessageNotContaining("c2VjcmV0");
   }
 
@@ -163,11 +164,12 @@ class AzureOptionsTest {
   void malformedOrUnknownOptionsAreRefusedNamingThem() {
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?colour=blue", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("azure: unknown repository option 'colour'; known options: ")
+        .hasMessageStartingWith("azure sink: unknown option 'colour'; known options: ")
         .hasMessageContaining("tier-daily");
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?tier-daily=Frozen", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("azure: option tier-daily (Frozen) must be one of Hot, Cool, Cold, Archive");
+        .hasMessage(
+            "azure sink: option tier-daily (Frozen) must be one of Hot, Cool, Cold, Archive");
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?block-size=2GiB", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("may not exceed 1GiB");
@@ -176,7 +178,7 @@ class AzureOptionsTest {
         .hasMessageContaining("must be a size such as 8MiB");
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?parallelism=2&parallelism=3", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("azure: repository option 'parallelism' is given twice");
+        .hasMessage("azure sink: option 'parallelism' is given twice; give it once");
     assertThatThrownBy(() -> parse("azure://mybackups", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("needs a container after the account");

