@@ -1,7 +1,6 @@
 package io.biowerk.dr.storage.azure;
 
-import com.azure.core.util.Context;
-import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobAsyncClient;
 import com.azure.storage.blob.models.AccessTier;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
@@ -11,29 +10,29 @@ import com.azure.storage.blob.models.DownloadRetryOptions;
 import io.biowerk.dr.core.StorageException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
+import reactor.core.publisher.Mono;
 
 /**
- * A read of one blob as byte ranges, up to {@code parallelism} fetched at once on the sink's
- * executor and handed to the reader in order. Every range is pinned to the ETag the blob had when
- * the read opened ({@code If-Match}), so a blob overwritten during the read fails the read instead
- * of splicing two versions. Memory: at most parallelism + 1 ranges. Not thread-safe, except that
- * {@link #close()} may come from another thread to cancel.
+ * A read of one blob as byte ranges, up to {@code parallelism} fetched at once through the SDK's
+ * async client (no thread blocked per range) and handed to the reader in order. Every range is
+ * pinned to the ETag the blob had when the read opened ({@code If-Match}), so a blob overwritten
+ * during the read fails the read instead of splicing two versions. Memory: at most parallelism + 1
+ * ranges. Not thread-safe, except that {@link #close()} may come from another thread to cancel.
  */
 final class AzureReadChannel implements ReadableByteChannel {
 
   private final AzureSink sink;
   private final String key;
   private final String blobName;
-  private final BlobClient blob;
+  private final BlobAsyncClient asyncBlob;
   private final long size;
   private final long rangeSize;
   private final String eTag;
@@ -52,7 +51,7 @@ final class AzureReadChannel implements ReadableByteChannel {
     this.sink = sink;
     this.key = key;
     this.blobName = blobName;
-    this.blob = sink.blob(blobName);
+    this.asyncBlob = sink.asyncBlob(blobName);
     this.size = size;
     this.eTag = eTag;
     this.rangeSize = sink.options().rangeSize();
@@ -139,41 +138,53 @@ final class AzureReadChannel implements ReadableByteChannel {
       long from = nextOffset;
       int length = (int) Math.min(size - from, rangeSize);
       nextOffset = from + length;
-      try {
-        ahead.addLast(sink.executor().submit(() -> fetch(from, length)));
-      } catch (RejectedExecutionException e) {
-        throw new IllegalStateException("closed", e);
-      }
+      ahead.addLast(fetch(from, length));
     }
   }
 
-  private byte[] fetch(long from, int length) throws IOException {
-    byte[] bytes = free.poll();
-    if (bytes == null || bytes.length != length) {
-      bytes = new byte[length]; // the first ranges, and the shorter last one
-    }
-    FixedOutputStream out = new FixedOutputStream(bytes);
-    blob.downloadStreamWithResponse(
-        out,
-        new BlobRange(from, (long) length),
-        new DownloadRetryOptions().setMaxRetryRequests(sink.options().maxAttempts()),
-        new BlobRequestConditions().setIfMatch(eTag),
-        false,
-        null,
-        Context.NONE);
-    if (out.count != length) {
-      throw new IOException(
-          "azure sink: range "
-              + from
-              + "+"
-              + length
-              + " of '"
-              + key
-              + "' came back with "
-              + out.count
-              + " bytes; the service sent a malformed response");
-    }
-    return bytes;
+  /**
+   * Fetches one range through the async client, copying the network buffers into the range's array
+   * as they arrive; a dropped connection is resumed where it stopped (DownloadRetryOptions).
+   */
+  private CompletableFuture<byte[]> fetch(long from, int length) {
+    byte[] pooled = free.poll();
+    byte[] bytes = pooled != null && pooled.length == length ? pooled : new byte[length];
+    int[] filled = {0};
+    return asyncBlob
+        .downloadStreamWithResponse(
+            new BlobRange(from, (long) length),
+            new DownloadRetryOptions().setMaxRetryRequests(sink.options().maxAttempts()),
+            new BlobRequestConditions().setIfMatch(eTag),
+            false)
+        .flatMapMany(response -> response.getValue())
+        .doOnNext(
+            buffer -> {
+              int n = buffer.remaining();
+              if (n > length - filled[0]) {
+                throw new IllegalStateException(
+                    "azure sink: the service sent more bytes than the range asked for");
+              }
+              buffer.get(bytes, filled[0], n);
+              filled[0] += n;
+            })
+        .then(
+            Mono.fromCallable(
+                () -> {
+                  if (filled[0] != length) {
+                    throw new IOException(
+                        "azure sink: range "
+                            + from
+                            + "+"
+                            + length
+                            + " of '"
+                            + key
+                            + "' came back with "
+                            + filled[0]
+                            + " bytes; the service sent a malformed response");
+                  }
+                  return bytes;
+                }))
+        .toFuture();
   }
 
   @Override
@@ -192,32 +203,5 @@ final class AzureReadChannel implements ReadableByteChannel {
       range.cancel(true);
     }
     ahead.clear();
-  }
-
-  /**
-   * Collects one range into its array. A download retried after a dropped connection resumes where
-   * it stopped, so writes simply continue; more bytes than the range are a malformed response.
-   */
-  private static final class FixedOutputStream extends OutputStream {
-    private final byte[] bytes;
-    private int count;
-
-    FixedOutputStream(byte[] bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      if (len > bytes.length - count) {
-        throw new IOException("azure sink: the service sent more bytes than the range asked for");
-      }
-      System.arraycopy(b, off, bytes, count, len);
-      count += len;
-    }
   }
 }

@@ -7,8 +7,11 @@ import com.azure.core.util.Context;
 import com.azure.core.util.polling.PollResponse;
 import com.azure.core.util.polling.SyncPoller;
 import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.storage.blob.BlobAsyncClient;
 import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceAsyncClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.AccessTier;
@@ -103,15 +106,21 @@ public final class AzureSink implements Sink, AutoCloseable {
   private final AzureOptions options;
   private final BlobServiceClient service;
   private final BlobContainerClient container;
+  // Ranged reads go through the async client: the bytes are copied from the network buffers into
+  // the
+  // range's array as they arrive, with no thread blocked per range in flight.
+  private final BlobContainerAsyncClient asyncContainer;
   private final ExecutorService executor;
   private final Clock clock;
   private final String where;
   private volatile boolean closed;
 
-  private AzureSink(AzureOptions options, BlobServiceClient service, Clock clock) {
+  private AzureSink(
+      AzureOptions options, BlobServiceClient service, BlobServiceAsyncClient async, Clock clock) {
     this.options = options;
     this.service = service;
     this.container = service.getBlobContainerClient(options.container());
+    this.asyncContainer = async.getBlobContainerAsyncClient(options.container());
     this.clock = clock;
     this.where = service.getAccountUrl();
     ThreadFactory threads =
@@ -156,8 +165,11 @@ public final class AzureSink implements Sink, AutoCloseable {
         AzureOptions.ENV_KEY,
         AzureOptions.ENV_SAS);
     BlobServiceClient service;
+    BlobServiceAsyncClient async;
     try {
-      service = build(options, customizer);
+      BlobServiceClientBuilder builder = build(options, customizer);
+      service = builder.buildClient();
+      async = builder.buildAsyncClient();
     } catch (IllegalArgumentException e) {
       // The SDK's text can quote the connection string it could not parse: leave it out.
       throw new IllegalArgumentException(
@@ -167,7 +179,7 @@ public final class AzureSink implements Sink, AutoCloseable {
               + options.auth().name().toLowerCase(Locale.ROOT).replace('_', ' ')
               + " given (it is malformed); check it, and the endpoint");
     }
-    AzureSink sink = new AzureSink(options, service, Clock.systemUTC());
+    AzureSink sink = new AzureSink(options, service, async, Clock.systemUTC());
     try {
       sink.checkContainer();
     } catch (IOException | RuntimeException e) {
@@ -177,7 +189,7 @@ public final class AzureSink implements Sink, AutoCloseable {
     return sink;
   }
 
-  private static BlobServiceClient build(
+  private static BlobServiceClientBuilder build(
       AzureOptions options, Consumer<BlobServiceClientBuilder> customizer) {
     BlobServiceClientBuilder builder = new BlobServiceClientBuilder();
     switch (options.auth()) {
@@ -209,7 +221,7 @@ public final class AzureSink implements Sink, AutoCloseable {
             options.maxRetryDelay().toMillis(),
             null));
     customizer.accept(builder);
-    return builder.buildClient();
+    return builder;
   }
 
   /**
@@ -569,6 +581,10 @@ public final class AzureSink implements Sink, AutoCloseable {
 
   BlobClient blob(String blobName) {
     return container.getBlobClient(blobName);
+  }
+
+  BlobAsyncClient asyncBlob(String blobName) {
+    return asyncContainer.getBlobAsyncClient(blobName);
   }
 
   ExecutorService executor() {
