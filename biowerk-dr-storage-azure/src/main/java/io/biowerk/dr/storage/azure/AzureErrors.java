@@ -134,13 +134,14 @@ final class AzureErrors {
               "azure sink: "
                   + target
                   + " is in the Archive tier and cannot be read"
-                  + " until it is rehydrated; start that with AzureSink.rehydrate (or az storage blob set-tier"
+                  + " until it is rehydrated; start that with the repository option rehydrate=standard (or"
+                  + " high) and read again, with AzureSink.rehydrate, or with az storage blob set-tier"
                   + " --container-name "
                   + container
                   + " --name "
                   + blobName
                   + " --tier Cold --rehydrate-priority"
-                  + " Standard), wait for it (up to 15 hours; High priority: under 1 hour), then retry",
+                  + " Standard; wait for it (up to 15 hours; High priority: under 1 hour), then retry",
               location,
               key,
               false,

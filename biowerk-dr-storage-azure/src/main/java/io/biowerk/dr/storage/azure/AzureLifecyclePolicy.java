@@ -119,9 +119,12 @@ public final class AzureLifecyclePolicy {
       }
       if (rule.archiveAfterDays() > 0) {
         ObjectNode archive = JSON.createObjectNode();
+        // A blob rehydrated for a restore must not go straight back to Archive: its modification
+        // time is old, so only the time since its last tier change holds it online for a week.
         archive
             .putObject("tierToArchive")
-            .put("daysAfterModificationGreaterThan", rule.archiveAfterDays());
+            .put("daysAfterModificationGreaterThan", rule.archiveAfterDays())
+            .put("daysAfterLastTierChangeGreaterThan", 7);
         add(array, rule.name() + "Archive", rule.prefix(), archive, true);
       }
     }

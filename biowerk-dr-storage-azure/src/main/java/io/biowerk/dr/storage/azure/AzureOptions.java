@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import com.azure.storage.blob.models.AccessTier;
+import com.azure.storage.blob.models.RehydratePriority;
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.UriOptions;
@@ -95,7 +96,8 @@ public final class AzureOptions {
                   "legal-hold",
                   "immutability-days",
                   "checksum",
-                  "archive-tag"));
+                  "archive-tag",
+                  "rehydrate"));
 
   private static UriOptions.Spec credentialsRefused(UriOptions.Spec spec) {
     for (String name :
@@ -144,6 +146,7 @@ public final class AzureOptions {
   private final Optional<Duration> immutabilityPeriod;
   private final boolean md5;
   private final boolean archiveTag;
+  private final Optional<RehydratePriority> rehydrate;
   private final int listPageSize;
 
   private AzureOptions(Builder b) {
@@ -170,6 +173,7 @@ public final class AzureOptions {
     this.immutabilityPeriod = Optional.ofNullable(b.immutabilityPeriod);
     this.md5 = b.md5;
     this.archiveTag = b.archiveTag;
+    this.rehydrate = Optional.ofNullable(b.rehydrate);
     this.listPageSize = b.listPageSize;
   }
 
@@ -240,6 +244,7 @@ public final class AzureOptions {
         case "immutability-days" -> b.immutabilityPeriod(Duration.ofDays(integer(name, value)));
         case "checksum" -> b.md5(checksum(value));
         case "archive-tag" -> b.archiveTag(bool(name, value));
+        case "rehydrate" -> b.rehydrate(rehydratePriority(value));
         default -> throw new IllegalStateException("declared but not read: " + name);
       }
     }
@@ -330,6 +335,14 @@ public final class AzureOptions {
             + value
             + ") must be one of auto, connection-string,"
             + " key, sas, default");
+  }
+
+  private static RehydratePriority rehydratePriority(String value) {
+    checkArgument(
+        value.equalsIgnoreCase("standard") || value.equalsIgnoreCase("high"),
+        "azure sink: option rehydrate (%s) must be standard or high",
+        value);
+    return value.equalsIgnoreCase("high") ? RehydratePriority.HIGH : RehydratePriority.STANDARD;
   }
 
   private static boolean checksum(String value) {
@@ -486,6 +499,14 @@ public final class AzureOptions {
     return archiveTag;
   }
 
+  /**
+   * Whether reading an archived blob starts its rehydration to Cold, at this priority (the read
+   * still fails with a {@link BlobArchivedException}: the blob is readable hours later).
+   */
+  public Optional<RehydratePriority> rehydrate() {
+    return rehydrate;
+  }
+
   /** Blobs per listing page (Azure's maximum is 5,000). */
   public int listPageSize() {
     return listPageSize;
@@ -508,6 +529,7 @@ public final class AzureOptions {
     if (archiveTag) {
       q.append("&archive-tag=true");
     }
+    rehydrate.ifPresent(p -> q.append("&rehydrate=").append(p.toString().toLowerCase(Locale.ROOT)));
     if (legalHold) {
       q.append("&legal-hold=true");
     }
@@ -551,6 +573,7 @@ public final class AzureOptions {
     private Duration immutabilityPeriod;
     private boolean md5 = true;
     private boolean archiveTag;
+    private RehydratePriority rehydrate;
     private int listPageSize = 5000;
 
     private Builder(String account, String container) {
@@ -719,6 +742,12 @@ public final class AzureOptions {
     /** Whether blocks carry a Content-MD5 the service verifies (default true). */
     public Builder md5(boolean md5) {
       this.md5 = md5;
+      return this;
+    }
+
+    /** Starts the rehydration of an archived blob when a read finds it, at {@code priority}. */
+    public Builder rehydrate(RehydratePriority priority) {
+      this.rehydrate = requireNonNull(priority, "priority");
       return this;
     }
 

@@ -60,7 +60,11 @@ final class AzureReadChannel implements ReadableByteChannel {
   static AzureReadChannel open(AzureSink sink, String key, String blobName) throws IOException {
     BlobProperties properties = sink.properties(key, blobName);
     if (AccessTier.ARCHIVE.equals(properties.getAccessTier())) {
-      throw sink.archived(key, blobName, properties.getArchiveStatus() != null);
+      boolean rehydrating = properties.getArchiveStatus() != null;
+      if (!rehydrating && sink.options().rehydrate().isPresent()) {
+        rehydrating = sink.rehydrate(key, AccessTier.COLD, sink.options().rehydrate().get());
+      }
+      throw sink.archived(key, blobName, rehydrating);
     }
     AzureReadChannel channel =
         new AzureReadChannel(sink, key, blobName, properties.getBlobSize(), properties.getETag());

@@ -607,14 +607,15 @@ public final class AzureSink implements Sink, AutoCloseable {
             + options.container()
             + "' is "
             + (rehydrating
-                ? "being rehydrated from the Archive tier; wait until that finishes (up to 15 hours), then"
-                    + " retry"
-                : "in the Archive tier and cannot be read until it is rehydrated; start that with"
-                    + " AzureSink.rehydrate (or az storage blob set-tier --container-name "
+                ? "being rehydrated from the Archive tier; wait until that finishes (up to 15 hours; High"
+                    + " priority: under 1 hour), then retry"
+                : "in the Archive tier and cannot be read until it is rehydrated; start that with the"
+                    + " repository option rehydrate=standard (or high) and read again, with"
+                    + " AzureSink.rehydrate, or with az storage blob set-tier --container-name "
                     + options.container()
                     + " --name "
                     + blobName
-                    + " --tier Cold --rehydrate-priority Standard), wait for it (up to 15"
+                    + " --tier Cold --rehydrate-priority Standard; wait for it (up to 15"
                     + " hours; High priority: under 1 hour), then retry"),
         location(blobName),
         key,

@@ -66,6 +66,12 @@ class AzureLifecyclePolicyTest {
 
     JsonNode archive = rule(policy, "biowerkPostgresDailyArchive");
     assertThat(days(archive, "tierToArchive")).isEqualTo(90);
+    assertThat(
+            archive
+                .at("/definition/actions/baseBlob/tierToArchive/daysAfterLastTierChangeGreaterThan")
+                .asInt())
+        .as("a blob rehydrated for a restore stays online for a week")
+        .isEqualTo(7);
     assertThat(archive.at("/definition/filters/blobIndexMatch/0/name").asText())
         .isEqualTo(AzureLifecyclePolicy.ARCHIVABLE_TAG);
     assertThat(archive.at("/definition/filters/blobIndexMatch/0/op").asText()).isEqualTo("==");

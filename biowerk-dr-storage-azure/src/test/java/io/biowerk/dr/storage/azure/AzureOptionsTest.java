@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.azure.storage.blob.models.AccessTier;
+import com.azure.storage.blob.models.RehydratePriority;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -30,7 +31,7 @@ class AzureOptionsTest {
             "azure://mybackups/biowerk/prod/eu?endpoint=http://127.0.0.1:10000/mybackups&tier-daily=hot"
                 + "&tier-monthly=Archive&tier=Cool&block-size=16MiB&parallelism=8&range-size=4MiB"
                 + "&max-attempts=6&create-container=true&legal-hold&immutability-days=30&checksum=none"
-                + "&archive-tag=true",
+                + "&archive-tag=true&rehydrate=high",
             Map.of());
     assertThat(o.account()).isEqualTo("mybackups");
     assertThat(o.container()).isEqualTo("biowerk");
@@ -50,6 +51,8 @@ class AzureOptionsTest {
     assertThat(o.immutabilityPeriod()).contains(Duration.ofDays(30));
     assertThat(o.md5()).isFalse();
     assertThat(o.archiveTag()).isTrue();
+    assertThat(o.rehydrate()).contains(RehydratePriority.HIGH);
+    assertThat(o.toString()).contains("&rehydrate=high");
   }
 
   @Test
@@ -170,6 +173,9 @@ class AzureOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "azure sink: option tier-daily (Frozen) must be one of Hot, Cool, Cold, Archive");
+    assertThatThrownBy(() -> parse("azure://mybackups/c1c?rehydrate=now", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("azure sink: option rehydrate (now) must be standard or high");
     assertThatThrownBy(() -> parse("azure://mybackups/c1c?block-size=2GiB", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("may not exceed 1GiB");

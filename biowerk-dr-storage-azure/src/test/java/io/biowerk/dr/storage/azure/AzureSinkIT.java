@@ -191,6 +191,7 @@ class AzureSinkIT {
             })
         .hasMessageStartingWith(
             "azure sink: '" + MONTHLY + "' in container '" + container + "' is in the Archive tier")
+        .hasMessageContaining("rehydrate=standard")
         .hasMessageContaining("AzureSink.rehydrate")
         .hasMessageContaining("--rehydrate-priority");
     assertThatThrownBy(() -> sink.copy(MONTHLY, "postgres/weekly/x"))
@@ -309,5 +310,28 @@ class AzureSinkIT {
     sink.delete(DAILY);
     assertThat(sink.list("")).extracting(o -> o.key()).containsExactly("claims/x", MONTHLY);
     assertThat(sink.toString()).doesNotContain("sig=").endsWith("(SAS token)");
+  }
+
+  @Test
+  void theRehydrateOptionStartsARehydrationWhenAReadFindsAnArchivedBlob() throws Exception {
+    String container = server.newContainer("rehydrate");
+    AzureSink writer = open(server.options(container).tier("monthly", AccessTier.ARCHIVE));
+    write(writer, MONTHLY, random(200 << 10, 9));
+    AzureSink reader = open(server.options(container).rehydrate(RehydratePriority.HIGH));
+    assertThatThrownBy(() -> reader.openRead(MONTHLY))
+        .isInstanceOfSatisfying(
+            BlobArchivedException.class, e -> assertThat(e.rehydrating()).isTrue())
+        .hasMessageStartingWith(
+            "azure sink: '"
+                + MONTHLY
+                + "' in container '"
+                + container
+                + "' is being rehydrated from the Archive tier; wait until that finishes");
+    BlobProperties after = reader.properties(MONTHLY);
+    assertThat(
+            AccessTier.COLD.equals(after.getAccessTier())
+                || String.valueOf(after.getArchiveStatus()).startsWith("rehydrate-pending"))
+        .as("tier %s, archive status %s", after.getAccessTier(), after.getArchiveStatus())
+        .isTrue();
   }
 }
