@@ -9,7 +9,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.biowerk.dr.core.BackupLayout;
+import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.retention.GfsPolicy;
+import io.biowerk.dr.core.retention.RetentionPolicies;
+import io.biowerk.dr.core.retention.StorageTiering;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -82,6 +86,49 @@ public final class AzureLifecyclePolicy {
           .coldAfter(60)
           .archiveAfter(90)
           .deleteAfter(365);
+    }
+    return builder.build();
+  }
+
+  /**
+   * The DR plan's policy for the sources {@code catalog} holds backups of (never a fixed list of
+   * names), from core's {@link StorageTiering} with the plan's retention ({@link
+   * RetentionPolicies#plan()}): see {@link #forTiering}. Sources added later need the policy
+   * generated again.
+   *
+   * @throws IOException if the catalog cannot be listed
+   * @throws IllegalStateException if the repository holds no backups yet
+   */
+  public static AzureLifecyclePolicy drPlan(
+      String container, String repositoryPrefix, Catalog catalog) throws IOException {
+    GfsPolicy plan = RetentionPolicies.plan();
+    List<StorageTiering> tiers = StorageTiering.forRepository(catalog, plan);
+    if (tiers.isEmpty()) {
+      throw new IllegalStateException(
+          "azure lifecycle: the repository holds no backups yet, so there is no source to write"
+              + " rules for; generate the policy after the first backup of each source");
+    }
+    return forTiering(container, repositoryPrefix, tiers, plan);
+  }
+
+  /**
+   * Rules for {@code tiers}, one set per source: Cool after 30 days and Cold after 60 when the
+   * tiering's cold day is later, Archive (tagged data blobs only) on its cold day, delete on its
+   * expiry day, or later in folders where {@code retention} keeps backups longer.
+   */
+  public static AzureLifecyclePolicy forTiering(
+      String container, String repositoryPrefix, List<StorageTiering> tiers, GfsPolicy retention) {
+    Builder builder = builder(container, repositoryPrefix);
+    for (StorageTiering tier : tiers) {
+      builder.source(tier.source(), retention);
+      int cold = tier.coldAfterDays();
+      if (cold > 30) {
+        builder.coolAfter(30);
+      }
+      if (cold > 60) {
+        builder.coldAfter(60);
+      }
+      builder.archiveAfter(cold).deleteAfter(tier.expireAfterDays());
     }
     return builder.build();
   }

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biowerk.dr.core.InMemorySink;
+import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.retention.GfsPolicy;
+import io.biowerk.dr.core.retention.RetentionPolicies;
+import io.biowerk.dr.core.retention.StorageTiering;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -145,5 +149,32 @@ class AzureLifecyclePolicyTest {
     assertThatThrownBy(() -> AzureLifecyclePolicy.builder("biowerk", "").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("azure lifecycle: no source was added");
+  }
+
+  @Test
+  void theDrPlanCoversTheSourcesTheCatalogHolds() throws Exception {
+    InMemorySink sink = InMemorySink.named("azure-lifecycle");
+    assertThatThrownBy(() -> AzureLifecyclePolicy.drPlan("biowerk", "prod", Catalog.of(sink)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("azure lifecycle: the repository holds no backups yet");
+    // StorageTieringTest proves one tiering per source of the catalog; here, its days become rules.
+    AzureLifecyclePolicy policy =
+        AzureLifecyclePolicy.forTiering(
+            "biowerk",
+            "prod",
+            StorageTiering.forSources(List.of("orders"), RetentionPolicies.plan(), 90, 365),
+            RetentionPolicies.plan());
+    assertThat(policy.rules())
+        .extracting(AzureLifecyclePolicy.Rule::name)
+        .containsExactly("biowerkOrdersDaily", "biowerkOrdersWeekly", "biowerkOrdersMonthly");
+    assertThat(policy.rules())
+        .allSatisfy(
+            r -> {
+              assertThat(r.archiveAfterDays()).isEqualTo(90);
+              assertThat(r.tierAfterDays())
+                  .containsEntry("tierToCool", 30)
+                  .containsEntry("tierToCold", 60);
+              assertThat(r.deleteAfterDays()).isGreaterThanOrEqualTo(373);
+            });
   }
 }
