@@ -19,3 +19,13 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432 || echo "warning: PostgreSQL is not reachable on 127.0.0.1:5432; its tests will say how to provide one" >&2
+
+# Azurite (Azure Storage emulator) for biowerk-dr-storage-azure's tests, which start and stop it themselves.
+# Installed outside the work tree; the tests would install it too, but CI should not pay that inside a test.
+AZURITE_VERSION=3.37.0
+AZURITE_DIR="${HOME}/.cache/biowerk-dr/azurite-${AZURITE_VERSION}"
+if [ ! -x "${AZURITE_DIR}/node_modules/.bin/azurite-blob" ]; then
+  command -v npm >/dev/null 2>&1 || apt_install npm
+  mkdir -p "${AZURITE_DIR}"
+  npm install --no-audit --no-fund --prefix "${AZURITE_DIR}" "azurite@${AZURITE_VERSION}" >/dev/null
+fi

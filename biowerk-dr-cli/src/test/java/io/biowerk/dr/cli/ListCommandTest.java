@@ -104,6 +104,6 @@ class ListCommandTest {
   void anUnknownRepositorySchemeIsAUsageErrorListingTheSchemes() throws Exception {
     Cli.Result result = new Cli(dir).run("list", "--repo", "ftp://host/backups");
     assertThat(result.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(result.err()).contains("'ftp'").contains("found: file");
+    assertThat(result.err()).contains("'ftp'").contains("found: ").contains("file (");
   }
 }
