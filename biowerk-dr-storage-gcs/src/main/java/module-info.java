@@ -1,9 +1,11 @@
 /**
- * BIOwerk DR Google Cloud Storage: a {@link io.biowerk.dr.core.Sink} for {@code gs://bucket/prefix} repositories on
- * the google-cloud-storage client, and a generator of the bucket lifecycle rules of a retention policy.
+ * BIOwerk DR Google Cloud Storage: a {@link io.biowerk.dr.core.Sink} for {@code gs://bucket/prefix}
+ * repositories on the google-cloud-storage client, and a generator of the bucket lifecycle rules of
+ * a retention policy.
  *
- * <p>The Google client jars carry no module descriptors and no Automatic-Module-Name (except google-http-client
- * and api-common), so they are required by the automatic module names the JDK derives from their file names.
+ * <p>The Google client jars carry no module descriptors and no Automatic-Module-Name (except
+ * google-http-client and api-common), so they are required by the automatic module names the JDK
+ * derives from their file names.
  */
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.biowerk.dr.storage.gcs {
@@ -21,5 +23,6 @@ module io.biowerk.dr.storage.gcs {
 
   exports io.biowerk.dr.storage.gcs;
 
-  provides io.biowerk.dr.core.SinkProvider with io.biowerk.dr.storage.gcs.GcsSinkProvider;
+  provides io.biowerk.dr.core.SinkProvider with
+      io.biowerk.dr.storage.gcs.GcsSinkProvider;
 }

@@ -19,34 +19,61 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The settings of a {@link GcsSink}: bucket, object name prefix, where the service is (an emulator's endpoint),
- * how objects are stored (storage class per backup tier, holds) and how they move (upload chunk size, read range
- * size and parallelism, retry attempts). Immutable; make one with {@link #builder(String)} or
- * {@link #fromUri(URI)}.
+ * The settings of a {@link GcsSink}: bucket, object name prefix, where the service is (an
+ * emulator's endpoint), how objects are stored (storage class per backup tier, holds) and how they
+ * move (upload chunk size, read range size and parallelism, retry attempts). Immutable; make one
+ * with {@link #builder(String)} or {@link #fromUri(URI)}.
  *
- * <p>Credentials never ride on the URI: the client finds Application Default Credentials
- * ({@code GOOGLE_APPLICATION_CREDENTIALS}, {@code gcloud auth application-default login}, the metadata server of
- * Compute Engine, GKE and Cloud Run). {@code ?credentials=none} sends no credentials, for emulators.
- * {@link #toString()} shows no credentials (there are none to show).
+ * <p>Credentials never ride on the URI: the client finds Application Default Credentials ({@code
+ * GOOGLE_APPLICATION_CREDENTIALS}, {@code gcloud auth application-default login}, the metadata
+ * server of Compute Engine, GKE and Cloud Run). {@code ?credentials=none} sends no credentials, for
+ * emulators. {@link #toString()} shows no credentials (there are none to show).
  *
  * <p>This class names no type of the Google client, so parsing a URI does not load it.
  */
 public final class GcsOptions {
 
-  /** The granularity of resumable upload chunks: every chunk but the last is a multiple of 256 KiB. */
+  /**
+   * The granularity of resumable upload chunks: every chunk but the last is a multiple of 256 KiB.
+   */
   public static final int CHUNK_GRANULARITY = 256 << 10;
+
   /** The largest chunk buffer this sink allocates. */
   public static final int MAX_CHUNK_SIZE = 256 << 20;
+
   /** The backup tiers, the second segment of a backup key ({@code <source>/<tier>/<name>}). */
   public static final List<String> TIERS = List.of("daily", "weekly", "monthly", "wal", "oplog");
-  /** The storage classes GCS offers. */
-  public static final List<String> STORAGE_CLASSES = List.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
 
-  static final Set<String> KNOWN = new TreeSet<>(Arrays.asList("endpoint", "credentials", "project",
-      "storage-class", "tier-classes", "chunk-size", "range-size", "parallelism", "max-attempts",
-      "temporary-hold", "event-based-hold", "verify-crc32c"));
-  private static final Set<String> SECRET_NAMES = Set.of("key", "token", "access-token", "credentials-json",
-      "private-key", "password", "secret", "client-secret", "key-file");
+  /** The storage classes GCS offers. */
+  public static final List<String> STORAGE_CLASSES =
+      List.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
+
+  static final Set<String> KNOWN =
+      new TreeSet<>(
+          Arrays.asList(
+              "endpoint",
+              "credentials",
+              "project",
+              "storage-class",
+              "tier-classes",
+              "chunk-size",
+              "range-size",
+              "parallelism",
+              "max-attempts",
+              "temporary-hold",
+              "event-based-hold",
+              "verify-crc32c"));
+  private static final Set<String> SECRET_NAMES =
+      Set.of(
+          "key",
+          "token",
+          "access-token",
+          "credentials-json",
+          "private-key",
+          "password",
+          "secret",
+          "client-secret",
+          "key-file");
 
   private final String bucket;
   private final String prefix;
@@ -92,18 +119,22 @@ public final class GcsOptions {
    * &storage-class=NEARLINE&tier-classes=weekly:COLDLINE,monthly:ARCHIVE&chunk-size=16MiB&range-size=16MiB
    * &parallelism=4&max-attempts=6&temporary-hold=false&event-based-hold=false&verify-crc32c=true}.
    *
-   * @throws IllegalArgumentException if the URI is not a {@code gs:} URI or an option is unknown or malformed; the
-   *     message names the option (never a credential's value)
+   * @throws IllegalArgumentException if the URI is not a {@code gs:} URI or an option is unknown or
+   *     malformed; the message names the option (never a credential's value)
    */
   public static GcsOptions fromUri(URI uri) {
     requireNonNull(uri, "uri");
-    checkArgument("gs".equalsIgnoreCase(uri.getScheme()), "gcs: repository URI must start with gs://, not %s",
+    checkArgument(
+        "gs".equalsIgnoreCase(uri.getScheme()),
+        "gcs: repository URI must start with gs://, not %s",
         uri.getScheme());
-    checkArgument(uri.getRawUserInfo() == null,
+    checkArgument(
+        uri.getRawUserInfo() == null,
         "gcs: credentials may not ride on the repository URI (they would end up in logs and shell history);"
             + " use Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS or the metadata server)");
     String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
-    checkArgument(bucket != null && !bucket.isEmpty(),
+    checkArgument(
+        bucket != null && !bucket.isEmpty(),
         "gcs: repository URI needs a bucket, e.g. gs://biowerk-backups-production/prefix");
     Builder b = builder(bucket).prefix(uri.getPath() == null ? "" : uri.getPath());
     for (Map.Entry<String, String> option : query(uri).entrySet()) {
@@ -112,7 +143,8 @@ public final class GcsOptions {
       switch (name) {
         case "endpoint" -> b.endpoint(URI.create(value));
         case "credentials" -> {
-          checkArgument(value.equalsIgnoreCase("none") || value.equalsIgnoreCase("default"),
+          checkArgument(
+              value.equalsIgnoreCase("none") || value.equalsIgnoreCase("default"),
               "gcs: option credentials must be 'none' (for emulators) or 'default' (Application Default"
                   + " Credentials); key files are named by GOOGLE_APPLICATION_CREDENTIALS, never on the URI");
           b.anonymous(value.equalsIgnoreCase("none"));
@@ -122,7 +154,9 @@ public final class GcsOptions {
         case "tier-classes" -> {
           for (String pair : value.split(",")) {
             String[] parts = pair.split(":", 2);
-            checkArgument(parts.length == 2, "gcs: tier-classes (%s) must read like weekly:COLDLINE,monthly:ARCHIVE",
+            checkArgument(
+                parts.length == 2,
+                "gcs: tier-classes (%s) must read like weekly:COLDLINE,monthly:ARCHIVE",
                 value);
             b.tierClass(parts[0].trim(), parts[1].trim());
           }
@@ -135,11 +169,16 @@ public final class GcsOptions {
         case "event-based-hold" -> b.eventBasedHold(bool(name, value));
         case "verify-crc32c" -> b.verifyCrc32c(bool(name, value));
         default -> {
-          checkArgument(!SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
+          checkArgument(
+              !SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
               "gcs: credentials may not ride on the repository URI (option '%s'; they would end up in logs and"
-                  + " shell history); use GOOGLE_APPLICATION_CREDENTIALS or the metadata server", name);
-          throw new IllegalArgumentException("gcs: unknown repository option '" + name + "'; known options: "
-              + String.join(", ", KNOWN));
+                  + " shell history); use GOOGLE_APPLICATION_CREDENTIALS or the metadata server",
+              name);
+          throw new IllegalArgumentException(
+              "gcs: unknown repository option '"
+                  + name
+                  + "'; known options: "
+                  + String.join(", ", KNOWN));
         }
       }
     }
@@ -157,10 +196,14 @@ public final class GcsOptions {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      checkArgument(options.put(name.toLowerCase(Locale.ROOT), value) == null,
-          "gcs: repository option '%s' is given twice", name);
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      checkArgument(
+          options.put(name.toLowerCase(Locale.ROOT), value) == null,
+          "gcs: repository option '%s' is given twice",
+          name);
     }
     return options;
   }
@@ -169,7 +212,8 @@ public final class GcsOptions {
     if (value.isEmpty() || value.equalsIgnoreCase("true")) {
       return true;
     }
-    checkArgument(value.equalsIgnoreCase("false"), "gcs: option %s (%s) must be true or false", name, value);
+    checkArgument(
+        value.equalsIgnoreCase("false"), "gcs: option %s (%s) must be true or false", name, value);
     return false;
   }
 
@@ -177,13 +221,15 @@ public final class GcsOptions {
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("gcs: option " + name + " (" + value + ") must be a whole number", e);
+      throw new IllegalArgumentException(
+          "gcs: option " + name + " (" + value + ") must be a whole number", e);
     }
   }
 
   private static int intSize(String name, String value) {
     long bytes = parseSize(name, value);
-    checkArgument(bytes <= MAX_CHUNK_SIZE, "gcs: option %s (%s) may not exceed 256MiB", name, value);
+    checkArgument(
+        bytes <= MAX_CHUNK_SIZE, "gcs: option %s (%s) may not exceed 256MiB", name, value);
     return (int) bytes;
   }
 
@@ -192,27 +238,37 @@ public final class GcsOptions {
     String v = value.trim();
     String number = v.replaceAll("(?i)[kmg]i?b?$|(?i)b$", "");
     String unit = v.substring(number.length()).toUpperCase(Locale.ROOT);
-    long multiplier = switch (unit) {
-      case "", "B" -> 1L;
-      case "K", "KB", "KIB" -> 1L << 10;
-      case "M", "MB", "MIB" -> 1L << 20;
-      case "G", "GB", "GIB" -> 1L << 30;
-      default -> throw new IllegalArgumentException("gcs: option " + name + " (" + value
-          + ") must be a size such as 16MiB or 512KiB");
-    };
+    long multiplier =
+        switch (unit) {
+          case "", "B" -> 1L;
+          case "K", "KB", "KIB" -> 1L << 10;
+          case "M", "MB", "MIB" -> 1L << 20;
+          case "G", "GB", "GIB" -> 1L << 30;
+          default ->
+              throw new IllegalArgumentException(
+                  "gcs: option "
+                      + name
+                      + " ("
+                      + value
+                      + ") must be a size such as 16MiB or 512KiB");
+        };
     try {
       long n = Long.parseLong(number.trim());
       checkArgument(n > 0, "gcs: option %s (%s) must be positive", name, value);
       return Math.multiplyExact(n, multiplier);
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException("gcs: option " + name + " (" + value
-          + ") must be a size such as 16MiB or 512KiB", e);
+      throw new IllegalArgumentException(
+          "gcs: option " + name + " (" + value + ") must be a size such as 16MiB or 512KiB", e);
     }
   }
 
   static String storageClass(String value) {
     String c = value.trim().toUpperCase(Locale.ROOT);
-    checkArgument(STORAGE_CLASSES.contains(c), "gcs: storage class (%s) is not one of %s", value, STORAGE_CLASSES);
+    checkArgument(
+        STORAGE_CLASSES.contains(c),
+        "gcs: storage class (%s) is not one of %s",
+        value,
+        STORAGE_CLASSES);
     return c;
   }
 
@@ -221,7 +277,9 @@ public final class GcsOptions {
     return bucket;
   }
 
-  /** The prefix every object name is put under, without leading or trailing {@code /}; may be empty. */
+  /**
+   * The prefix every object name is put under, without leading or trailing {@code /}; may be empty.
+   */
   public String prefix() {
     return prefix;
   }
@@ -236,24 +294,32 @@ public final class GcsOptions {
     return anonymous;
   }
 
-  /** The project, if set; otherwise the client's default (from the credentials or the environment). */
+  /**
+   * The project, if set; otherwise the client's default (from the credentials or the environment).
+   */
   public Optional<String> project() {
     return project;
   }
 
-  /** The storage class of objects outside the tiers named by {@link #tierClasses()}; empty: the bucket's default. */
+  /**
+   * The storage class of objects outside the tiers named by {@link #tierClasses()}; empty: the
+   * bucket's default.
+   */
   public Optional<String> storageClass() {
     return storageClass;
   }
 
-  /** The storage class per backup tier ({@code weekly -> COLDLINE}); tiers not named get {@link #storageClass()}. */
+  /**
+   * The storage class per backup tier ({@code weekly -> COLDLINE}); tiers not named get {@link
+   * #storageClass()}.
+   */
   public Map<String, String> tierClasses() {
     return tierClasses;
   }
 
   /**
-   * The storage class an object of this key is written with: that of its tier (the key's second segment), else
-   * the default, else empty (the bucket's default class).
+   * The storage class an object of this key is written with: that of its tier (the key's second
+   * segment), else the default, else empty (the bucket's default class).
    */
   public Optional<String> storageClassFor(String key) {
     String[] segments = key.split("/", 3);
@@ -278,7 +344,10 @@ public final class GcsOptions {
     return parallelism;
   }
 
-  /** How many times a request is tried in all before a transient failure (5xx, 429, reset) is reported. */
+  /**
+   * How many times a request is tried in all before a transient failure (5xx, 429, reset) is
+   * reported.
+   */
   public int maxAttempts() {
     return maxAttempts;
   }
@@ -293,7 +362,10 @@ public final class GcsOptions {
     return temporaryHold;
   }
 
-  /** Whether new objects get an event-based hold (the bucket's retention period starts when it is released). */
+  /**
+   * Whether new objects get an event-based hold (the bucket's retention period starts when it is
+   * released).
+   */
   public boolean eventBasedHold() {
     return eventBasedHold;
   }
@@ -352,9 +424,12 @@ public final class GcsOptions {
 
     private Builder(String bucket) {
       requireNonNull(bucket, "bucket");
-      // GCS bucket names: 3-63 characters (up to 222 with dots), lower case letters, digits, '-', '_' and '.'.
-      checkArgument(bucket.matches("[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]"),
-          "gcs: bucket name (%s) must be 3-222 lower-case letters, digits, '-', '_' or '.'", bucket);
+      // GCS bucket names: 3-63 characters (up to 222 with dots), lower case letters, digits, '-',
+      // '_' and '.'.
+      checkArgument(
+          bucket.matches("[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]"),
+          "gcs: bucket name (%s) must be 3-222 lower-case letters, digits, '-', '_' or '.'",
+          bucket);
       this.bucket = bucket;
     }
 
@@ -371,8 +446,11 @@ public final class GcsOptions {
     /** The service endpoint, e.g. {@code http://127.0.0.1:4443} for an emulator. */
     public Builder endpoint(URI endpoint) {
       requireNonNull(endpoint, "endpoint");
-      checkArgument(("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))
-          && endpoint.getHost() != null, "gcs: endpoint (%s) must be an http:// or https:// URL", endpoint);
+      checkArgument(
+          ("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))
+              && endpoint.getHost() != null,
+          "gcs: endpoint (%s) must be an http:// or https:// URL",
+          endpoint);
       this.endpoint = endpoint;
       return this;
     }
@@ -395,7 +473,10 @@ public final class GcsOptions {
       return this;
     }
 
-    /** The storage class of new objects in one backup tier ({@code daily}, {@code weekly}, {@code monthly}). */
+    /**
+     * The storage class of new objects in one backup tier ({@code daily}, {@code weekly}, {@code
+     * monthly}).
+     */
     public Builder tierClass(String tier, String storageClass) {
       checkArgument(TIERS.contains(tier), "gcs: tier (%s) is not one of %s", tier, TIERS);
       tierClasses.put(tier, GcsOptions.storageClass(requireNonNull(storageClass, "storageClass")));
@@ -404,35 +485,47 @@ public final class GcsOptions {
 
     /** The upload chunk; rounded up to a multiple of 256 KiB. */
     public Builder chunkSize(int chunkSize) {
-      checkArgument(chunkSize > 0 && chunkSize <= MAX_CHUNK_SIZE, "gcs: chunk-size (%s) must be 1 byte to 256MiB",
+      checkArgument(
+          chunkSize > 0 && chunkSize <= MAX_CHUNK_SIZE,
+          "gcs: chunk-size (%s) must be 1 byte to 256MiB",
           chunkSize);
       this.chunkSize = (chunkSize + CHUNK_GRANULARITY - 1) / CHUNK_GRANULARITY * CHUNK_GRANULARITY;
       return this;
     }
 
     public Builder rangeSize(int rangeSize) {
-      checkArgument(rangeSize >= 4096 && rangeSize <= MAX_CHUNK_SIZE,
-          "gcs: range-size (%s) must be 4KiB to 256MiB", rangeSize);
+      checkArgument(
+          rangeSize >= 4096 && rangeSize <= MAX_CHUNK_SIZE,
+          "gcs: range-size (%s) must be 4KiB to 256MiB",
+          rangeSize);
       this.rangeSize = rangeSize;
       return this;
     }
 
     public Builder parallelism(int parallelism) {
-      checkArgument(parallelism >= 1 && parallelism <= 64, "gcs: parallelism (%s) must be 1 to 64", parallelism);
+      checkArgument(
+          parallelism >= 1 && parallelism <= 64,
+          "gcs: parallelism (%s) must be 1 to 64",
+          parallelism);
       this.parallelism = parallelism;
       return this;
     }
 
     public Builder maxAttempts(int maxAttempts) {
-      checkArgument(maxAttempts >= 1 && maxAttempts <= 20, "gcs: max-attempts (%s) must be 1 to 20", maxAttempts);
+      checkArgument(
+          maxAttempts >= 1 && maxAttempts <= 20,
+          "gcs: max-attempts (%s) must be 1 to 20",
+          maxAttempts);
       this.maxAttempts = maxAttempts;
       return this;
     }
 
     /** The delay before the first retry (1 s by default); tests shorten it. */
     public Builder initialRetryDelay(Duration delay) {
-      checkArgument(!delay.isNegative() && delay.compareTo(Duration.ofMinutes(1)) <= 0,
-          "gcs: initial retry delay (%s) must be 0 to 1 minute", delay);
+      checkArgument(
+          !delay.isNegative() && delay.compareTo(Duration.ofMinutes(1)) <= 0,
+          "gcs: initial retry delay (%s) must be 0 to 1 minute",
+          delay);
       this.initialRetryDelay = delay;
       return this;
     }

@@ -19,11 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bytes of one generation of a Cloud Storage object, in order: through one client {@link ReadChannel}, or for
- * an object larger than two ranges as ranges read in parallel (at most {@link GcsOptions#parallelism()} in
- * flight, each at most {@link GcsOptions#rangeSize()} bytes) and handed over in order. At the end the CRC32C of
- * what was read is compared with the object's; a difference, or fewer bytes than the object has, is an
- * {@link IntegrityException}. Whoever opened it closes it; closing cancels ranges in flight. Not thread-safe.
+ * The bytes of one generation of a Cloud Storage object, in order: through one client {@link
+ * ReadChannel}, or for an object larger than two ranges as ranges read in parallel (at most {@link
+ * GcsOptions#parallelism()} in flight, each at most {@link GcsOptions#rangeSize()} bytes) and
+ * handed over in order. At the end the CRC32C of what was read is compared with the object's; a
+ * difference, or fewer bytes than the object has, is an {@link IntegrityException}. Whoever opened
+ * it closes it; closing cancels ranges in flight. Not thread-safe.
  */
 final class GcsReadChannel implements ReadableByteChannel {
 
@@ -58,8 +59,11 @@ final class GcsReadChannel implements ReadableByteChannel {
       sequential.setChunkSize(options.rangeSize());
     }
     if (expectedCrc == null && options.verifyCrc32c()) {
-      LOG.debug("gcs: gs://{}/{} reports no CRC32C (the backend computes none, as test fakes); the download is"
-          + " not checked against one", id.getBucket(), id.getName());
+      LOG.debug(
+          "gcs: gs://{}/{} reports no CRC32C (the backend computes none, as test fakes); the download is"
+              + " not checked against one",
+          id.getBucket(),
+          id.getName());
     }
   }
 
@@ -156,9 +160,18 @@ final class GcsReadChannel implements ReadableByteChannel {
       }
     }
     if (buffer.hasRemaining()) {
-      throw new IntegrityException("gcs: '" + key + "' in bucket '" + id.getBucket() + "' ended at "
-          + (from + buffer.position()) + " bytes, inside the range from " + from + " of an object of " + size
-          + " bytes; read it again, and check the object if it persists");
+      throw new IntegrityException(
+          "gcs: '"
+              + key
+              + "' in bucket '"
+              + id.getBucket()
+              + "' ended at "
+              + (from + buffer.position())
+              + " bytes, inside the range from "
+              + from
+              + " of an object of "
+              + size
+              + " bytes; read it again, and check the object if it persists");
     }
     return buffer.flip();
   }
@@ -166,26 +179,54 @@ final class GcsReadChannel implements ReadableByteChannel {
   private void finish() throws IOException {
     finished = true;
     if (size >= 0 && position != size) {
-      throw new IntegrityException("gcs: '" + key + "' in bucket '" + id.getBucket() + "' has " + size
-          + " bytes but the download ended after " + position + "; read it again, and check the network if it"
-          + " persists");
+      throw new IntegrityException(
+          "gcs: '"
+              + key
+              + "' in bucket '"
+              + id.getBucket()
+              + "' has "
+              + size
+              + " bytes but the download ended after "
+              + position
+              + "; read it again, and check the network if it"
+              + " persists");
     }
     if (expectedCrc != null) {
       String actual = base64(crc.getValue());
       if (!actual.equals(expectedCrc)) {
-        throw new IntegrityException("gcs: the bytes read of '" + key + "' in bucket '" + id.getBucket()
-            + "' have CRC32C " + actual + " but the object's is " + expectedCrc + "; the download was damaged:"
-            + " read it again, and check the network or proxy if it persists", null, expectedCrc, actual);
+        throw new IntegrityException(
+            "gcs: the bytes read of '"
+                + key
+                + "' in bucket '"
+                + id.getBucket()
+                + "' have CRC32C "
+                + actual
+                + " but the object's is "
+                + expectedCrc
+                + "; the download was damaged:"
+                + " read it again, and check the network or proxy if it persists",
+            null,
+            expectedCrc,
+            actual);
       }
     }
   }
 
   private IOException translateRead(Throwable e) {
-    com.google.cloud.BaseServiceException service = GcsErrors.cause(e, com.google.cloud.BaseServiceException.class);
+    com.google.cloud.BaseServiceException service =
+        GcsErrors.cause(e, com.google.cloud.BaseServiceException.class);
     if (service != null && (service.getCode() == 404 || service.getCode() == 412)) {
-      return new io.biowerk.dr.core.StorageException("gcs: '" + key + "' in bucket '" + id.getBucket()
-          + "' was replaced or deleted while it was read (generation " + id.getGeneration() + " is gone); read it"
-          + " again", "gs://" + id.getBucket() + "/" + id.getName(), io.biowerk.dr.core.StorageException.Reason.OTHER,
+      return new io.biowerk.dr.core.StorageException(
+          "gcs: '"
+              + key
+              + "' in bucket '"
+              + id.getBucket()
+              + "' was replaced or deleted while it was read (generation "
+              + id.getGeneration()
+              + " is gone); read it"
+              + " again",
+          "gs://" + id.getBucket() + "/" + id.getName(),
+          io.biowerk.dr.core.StorageException.Reason.OTHER,
           e);
     }
     if (e instanceof IntegrityException integrity) {
@@ -215,7 +256,9 @@ final class GcsReadChannel implements ReadableByteChannel {
 
   /** A CRC32C as Cloud Storage writes it: the four bytes, big-endian, in base64. */
   static String base64(long crc32c) {
-    byte[] bytes = {(byte) (crc32c >>> 24), (byte) (crc32c >>> 16), (byte) (crc32c >>> 8), (byte) crc32c};
+    byte[] bytes = {
+      (byte) (crc32c >>> 24), (byte) (crc32c >>> 16), (byte) (crc32c >>> 8), (byte) crc32c
+    };
     return Base64.getEncoder().encodeToString(bytes);
   }
 }

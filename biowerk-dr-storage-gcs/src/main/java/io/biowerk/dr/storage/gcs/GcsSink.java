@@ -36,33 +36,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A repository in a Google Cloud Storage bucket, under an object name prefix: key
- * {@code postgres/daily/x.dump.zst.enc} is stored as {@code <prefix>/postgres/daily/x.dump.zst.enc}. Works with
- * Cloud Storage and with emulators and test servers of its JSON API through the endpoint option.
+ * A repository in a Google Cloud Storage bucket, under an object name prefix: key {@code
+ * postgres/daily/x.dump.zst.enc} is stored as {@code <prefix>/postgres/daily/x.dump.zst.enc}. Works
+ * with Cloud Storage and with emulators and test servers of its JSON API through the endpoint
+ * option.
  *
- * <p><b>Writes</b> are resumable uploads through the client's {@link com.google.cloud.WriteChannel}: the session
- * starts when the write opens (so a missing bucket or a refused permission shows at once), bytes collect in one
- * chunk buffer of {@link GcsOptions#chunkSize()} and go up a chunk at a time; only the final request, sent on
- * commit, makes the object visible. Memory per write is one chunk. A CRC32C of the bytes is computed as they pass
- * and compared with the CRC32C Cloud Storage reports for the finished object; on a mismatch the object is deleted
- * again and the commit fails with an {@link io.biowerk.dr.core.IntegrityException}. Abort, close without commit
- * and every failure cancel the session (a DELETE of the session URI), so nothing is visible; a session that cannot
- * be cancelled expires on its own after a week, still invisible.
+ * <p><b>Writes</b> are resumable uploads through the client's {@link
+ * com.google.cloud.WriteChannel}: the session starts when the write opens (so a missing bucket or a
+ * refused permission shows at once), bytes collect in one chunk buffer of {@link
+ * GcsOptions#chunkSize()} and go up a chunk at a time; only the final request, sent on commit,
+ * makes the object visible. Memory per write is one chunk. A CRC32C of the bytes is computed as
+ * they pass and compared with the CRC32C Cloud Storage reports for the finished object; on a
+ * mismatch the object is deleted again and the commit fails with an {@link
+ * io.biowerk.dr.core.IntegrityException}. Abort, close without commit and every failure cancel the
+ * session (a DELETE of the session URI), so nothing is visible; a session that cannot be cancelled
+ * expires on its own after a week, still invisible.
  *
- * <p><b>Reads</b> pin the generation seen when the read opens, so a concurrent overwrite is detected rather than
- * mixed in. Objects larger than two ranges are read as {@link GcsOptions#parallelism()} ranges in flight, handed
- * over in order (memory: parallelism x range size). The bytes read are checked against the object's CRC32C at the
- * end. {@link #putIfAbsent} is a single conditional create ({@code ifGenerationMatch=0}), atomic. {@link #copy} is
- * a server-side rewrite that gives the copy this sink's storage class for its tier.
+ * <p><b>Reads</b> pin the generation seen when the read opens, so a concurrent overwrite is
+ * detected rather than mixed in. Objects larger than two ranges are read as {@link
+ * GcsOptions#parallelism()} ranges in flight, handed over in order (memory: parallelism x range
+ * size). The bytes read are checked against the object's CRC32C at the end. {@link #putIfAbsent} is
+ * a single conditional create ({@code ifGenerationMatch=0}), atomic. {@link #copy} is a server-side
+ * rewrite that gives the copy this sink's storage class for its tier.
  *
- * <p>Credentials are Application Default Credentials, found by the client; none are held or printed by this class.
- * Transient failures (429, 5xx, dropped connections) are retried by the client up to
- * {@link GcsOptions#maxAttempts()} times with exponential backoff; what remains becomes a
- * {@link io.biowerk.dr.core.StorageException} naming bucket, object and what to do, or an
- * {@link ObjectNotFoundException}.
+ * <p>Credentials are Application Default Credentials, found by the client; none are held or printed
+ * by this class. Transient failures (429, 5xx, dropped connections) are retried by the client up to
+ * {@link GcsOptions#maxAttempts()} times with exponential backoff; what remains becomes a {@link
+ * io.biowerk.dr.core.StorageException} naming bucket, object and what to do, or an {@link
+ * ObjectNotFoundException}.
  *
- * <p>The sink owns its {@link Storage} client and a thread pool for ranged reads; {@link #close()} releases them.
- * Thread-safe.
+ * <p>The sink owns its {@link Storage} client and a thread pool for ranged reads; {@link #close()}
+ * releases them. Thread-safe.
  */
 public final class GcsSink implements Sink, AutoCloseable {
 
@@ -79,21 +83,23 @@ public final class GcsSink implements Sink, AutoCloseable {
     this.options = options;
     this.storage = storage;
     this.where = options.endpoint().map(Object::toString).orElse(storage.getOptions().getHost());
-    ThreadFactory threads = runnable -> {
-      Thread t = new Thread(runnable, "biowerk-gcs-" + THREADS.incrementAndGet());
-      // Daemon: range readers only ever serve a read channel, whose close cancels them.
-      t.setDaemon(true);
-      return t;
-    };
+    ThreadFactory threads =
+        runnable -> {
+          Thread t = new Thread(runnable, "biowerk-gcs-" + THREADS.incrementAndGet());
+          // Daemon: range readers only ever serve a read channel, whose close cancels them.
+          t.setDaemon(true);
+          return t;
+        };
     this.executor = Executors.newCachedThreadPool(threads);
   }
 
   /**
-   * Opens the repository: builds the client (Application Default Credentials, or none with
-   * {@code credentials=none}) and checks that the bucket exists and its objects can be listed.
+   * Opens the repository: builds the client (Application Default Credentials, or none with {@code
+   * credentials=none}) and checks that the bucket exists and its objects can be listed.
    *
-   * @throws io.biowerk.dr.core.StorageException if the bucket does not exist, the credentials are rejected,
-   *     listing is denied or the service cannot be reached; the reason and message say which
+   * @throws io.biowerk.dr.core.StorageException if the bucket does not exist, the credentials are
+   *     rejected, listing is denied or the service cannot be reached; the reason and message say
+   *     which
    */
   public static GcsSink open(GcsOptions options) throws IOException {
     requireNonNull(options, "options");
@@ -101,8 +107,9 @@ public final class GcsSink implements Sink, AutoCloseable {
   }
 
   /**
-   * Opens the repository on a client made elsewhere (a client with custom transport settings, or a fake such as
-   * google-cloud-nio's {@code LocalStorageHelper}); the sink takes ownership and closes it.
+   * Opens the repository on a client made elsewhere (a client with custom transport settings, or a
+   * fake such as google-cloud-nio's {@code LocalStorageHelper}); the sink takes ownership and
+   * closes it.
    *
    * @throws io.biowerk.dr.core.StorageException as {@link #open(GcsOptions)}
    */
@@ -119,12 +126,15 @@ public final class GcsSink implements Sink, AutoCloseable {
     return sink;
   }
 
-  /** The client {@link #open(GcsOptions)} builds: JSON API over HTTP, the sink's endpoint, retries. */
+  /**
+   * The client {@link #open(GcsOptions)} builds: JSON API over HTTP, the sink's endpoint, retries.
+   */
   static Storage client(GcsOptions options) {
     HttpStorageOptions.Builder builder = StorageOptions.http();
     options.endpoint().ifPresent(e -> builder.setHost(e.toString().replaceAll("/+$", "")));
     if (options.anonymous()) {
-      // No Application Default Credentials lookup, and a fixed project, so nothing probes a metadata server.
+      // No Application Default Credentials lookup, and a fixed project, so nothing probes a
+      // metadata server.
       builder.setCredentials(NoCredentials.getInstance());
       builder.setProjectId(options.project().orElse("biowerk-dr-emulator"));
     } else {
@@ -132,23 +142,34 @@ public final class GcsSink implements Sink, AutoCloseable {
     }
     Duration initial = options.initialRetryDelay();
     Duration max = initial.isZero() ? Duration.ofMillis(1) : initial.multipliedBy(32);
-    RetrySettings retry = StorageOptions.getDefaultRetrySettings().toBuilder()
-        .setMaxAttempts(options.maxAttempts())
-        .setInitialRetryDelayDuration(initial.isZero() ? Duration.ofMillis(1) : initial)
-        .setMaxRetryDelayDuration(max.compareTo(Duration.ofSeconds(32)) > 0 ? max : Duration.ofSeconds(32))
-        .build();
+    RetrySettings retry =
+        StorageOptions.getDefaultRetrySettings().toBuilder()
+            .setMaxAttempts(options.maxAttempts())
+            .setInitialRetryDelayDuration(initial.isZero() ? Duration.ofMillis(1) : initial)
+            .setMaxRetryDelayDuration(
+                max.compareTo(Duration.ofSeconds(32)) > 0 ? max : Duration.ofSeconds(32))
+            .build();
     builder.setRetrySettings(retry);
-    // Every request of this sink is safe to repeat (deletes of a missing object and rewrites to the same bytes
+    // Every request of this sink is safe to repeat (deletes of a missing object and rewrites to the
+    // same bytes
     // change nothing), so retry them all, not only those the client can prove idempotent.
     builder.setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy());
     return builder.build().getService();
   }
 
-  /** Lists at most one object, which proves bucket, credentials, endpoint and storage.objects.list at once. */
+  /**
+   * Lists at most one object, which proves bucket, credentials, endpoint and storage.objects.list
+   * at once.
+   */
   private void checkBucket() throws IOException {
     try {
-      storage.list(options.bucket(), Storage.BlobListOption.prefix(name("")), Storage.BlobListOption.pageSize(1))
-          .getValues().iterator().hasNext();
+      var unused =
+          storage
+              .list(
+                  options.bucket(),
+                  Storage.BlobListOption.prefix(name("")),
+                  Storage.BlobListOption.pageSize(1))
+              .getValues();
     } catch (RuntimeException e) {
       throw translate(e, "list objects", "storage.objects.list", null, null);
     }
@@ -197,13 +218,17 @@ public final class GcsSink implements Sink, AutoCloseable {
     List<StoredObject> objects = new ArrayList<>();
     try {
       // iterateAll follows page tokens (1,000 names per page).
-      for (Blob blob : storage.list(options.bucket(), Storage.BlobListOption.prefix(full)).iterateAll()) {
+      for (Blob blob :
+          storage.list(options.bucket(), Storage.BlobListOption.prefix(full)).iterateAll()) {
         String name = blob.getName();
         if (name.length() <= strip || name.endsWith("/")) {
           continue; // folder placeholders made by consoles are not objects
         }
-        objects.add(new StoredObject(name.substring(strip), blob.getSize() == null ? 0 : blob.getSize(),
-            modified(blob)));
+        objects.add(
+            new StoredObject(
+                name.substring(strip),
+                blob.getSize() == null ? 0 : blob.getSize(),
+                modified(blob)));
       }
     } catch (RuntimeException e) {
       throw translate(e, "list objects", "storage.objects.list", null, null);
@@ -221,8 +246,8 @@ public final class GcsSink implements Sink, AutoCloseable {
   }
 
   /**
-   * Creates the object only if the name is free, in one request with {@code ifGenerationMatch=0}: Cloud Storage
-   * answers 412 when an object exists, so exactly one of several racing writers wins.
+   * Creates the object only if the name is free, in one request with {@code ifGenerationMatch=0}:
+   * Cloud Storage answers 412 when an object exists, so exactly one of several racing writers wins.
    */
   @Override
   public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
@@ -230,7 +255,10 @@ public final class GcsSink implements Sink, AutoCloseable {
     requireNonNull(bytes, "bytes");
     String name = objectName(key);
     try {
-      storage.create(blobInfo(key, name), bytes, Storage.BlobTargetOption.doesNotExist(),
+      storage.create(
+          blobInfo(key, name),
+          bytes,
+          Storage.BlobTargetOption.doesNotExist(),
           Storage.BlobTargetOption.disableGzipContent());
       return true;
     } catch (com.google.cloud.storage.StorageException e) {
@@ -246,8 +274,9 @@ public final class GcsSink implements Sink, AutoCloseable {
   /**
    * Deletes the object; a missing one is nothing to do.
    *
-   * @throws io.biowerk.dr.core.StorageException with reason {@code IMMUTABLE} if a hold or the bucket's
-   *     retention policy keeps the object; the message says it is held and how to release it
+   * @throws io.biowerk.dr.core.StorageException with reason {@code IMMUTABLE} if a hold or the
+   *     bucket's retention policy keeps the object; the message says it is held and how to release
+   *     it
    */
   @Override
   public void delete(String key) throws IOException {
@@ -261,9 +290,10 @@ public final class GcsSink implements Sink, AutoCloseable {
   }
 
   /**
-   * Copies inside the service (a rewrite, as many calls as Cloud Storage needs for a large object), pinned to the
-   * source generation seen first. The copy gets this sink's storage class for the target's tier, so promotion into
-   * weekly or monthly folders can also move data to a colder class.
+   * Copies inside the service (a rewrite, as many calls as Cloud Storage needs for a large object),
+   * pinned to the source generation seen first. The copy gets this sink's storage class for the
+   * target's tier, so promotion into weekly or monthly folders can also move data to a colder
+   * class.
    */
   @Override
   public void copy(String from, String to) throws IOException {
@@ -275,19 +305,38 @@ public final class GcsSink implements Sink, AutoCloseable {
       return;
     }
     try {
-      Storage.CopyRequest request = Storage.CopyRequest.newBuilder()
-          .setSource(BlobId.of(options.bucket(), source, head.getGeneration()))
-          .setTarget(blobInfo(to, target))
-          .build();
+      Storage.CopyRequest request =
+          Storage.CopyRequest.newBuilder()
+              .setSource(BlobId.of(options.bucket(), source, head.getGeneration()))
+              .setTarget(blobInfo(to, target))
+              .build();
       Blob copied = storage.copy(request).getResult();
-      if (options.verifyCrc32c() && head.getCrc32c() != null && copied.getCrc32c() != null
+      if (options.verifyCrc32c()
+          && head.getCrc32c() != null
+          && copied.getCrc32c() != null
           && !head.getCrc32c().equals(copied.getCrc32c())) {
-        throw new io.biowerk.dr.core.IntegrityException("gcs: the copy of '" + from + "' to '" + to + "' in bucket '"
-            + options.bucket() + "' has CRC32C " + copied.getCrc32c() + ", the source " + head.getCrc32c()
-            + "; delete the copy and run it again", null, head.getCrc32c(), copied.getCrc32c());
+        throw new io.biowerk.dr.core.IntegrityException(
+            "gcs: the copy of '"
+                + from
+                + "' to '"
+                + to
+                + "' in bucket '"
+                + options.bucket()
+                + "' has CRC32C "
+                + copied.getCrc32c()
+                + ", the source "
+                + head.getCrc32c()
+                + "; delete the copy and run it again",
+            null,
+            head.getCrc32c(),
+            copied.getCrc32c());
       }
     } catch (RuntimeException e) {
-      throw translate(e, "rewrite to '" + target + "'", "storage.objects.create and storage.objects.get", from,
+      throw translate(
+          e,
+          "rewrite to '" + target + "'",
+          "storage.objects.create and storage.objects.get",
+          from,
           source);
     }
   }
@@ -310,17 +359,27 @@ public final class GcsSink implements Sink, AutoCloseable {
       throw translate(e, "get metadata", "storage.objects.get", key, name);
     }
     if (blob == null) {
-      throw new ObjectNotFoundException("gcs: no object '" + key + "' in bucket '" + options.bucket() + "' (gs://"
-          + options.bucket() + "/" + name + ")", key);
+      throw new ObjectNotFoundException(
+          "gcs: no object '"
+              + key
+              + "' in bucket '"
+              + options.bucket()
+              + "' (gs://"
+              + options.bucket()
+              + "/"
+              + name
+              + ")",
+          key);
     }
     return blob;
   }
 
   /**
-   * Releases the temporary and event-based holds of an object, so retention can delete it (an event-based hold's
-   * release starts the bucket's retention period).
+   * Releases the temporary and event-based holds of an object, so retention can delete it (an
+   * event-based hold's release starts the bucket's retention period).
    *
-   * @throws IOException if the object is missing or the holds cannot be changed (storage.objects.update)
+   * @throws IOException if the object is missing or the holds cannot be changed
+   *     (storage.objects.update)
    */
   public void releaseHolds(String key) throws IOException {
     checkOpen();
@@ -335,8 +394,12 @@ public final class GcsSink implements Sink, AutoCloseable {
 
   @Override
   public Set<SinkCapability> capabilities() {
-    EnumSet<SinkCapability> capabilities = EnumSet.of(SinkCapability.SERVER_SIDE_COPY,
-        SinkCapability.STORAGE_CLASS, SinkCapability.SERVER_SIDE_ENCRYPTION, SinkCapability.RANGED_READ);
+    EnumSet<SinkCapability> capabilities =
+        EnumSet.of(
+            SinkCapability.SERVER_SIDE_COPY,
+            SinkCapability.STORAGE_CLASS,
+            SinkCapability.SERVER_SIDE_ENCRYPTION,
+            SinkCapability.RANGED_READ);
     if (options.temporaryHold() || options.eventBasedHold()) {
       capabilities.add(SinkCapability.IMMUTABILITY);
     }
@@ -374,7 +437,8 @@ public final class GcsSink implements Sink, AutoCloseable {
 
   /** The metadata a new object of {@code key} is created with: storage class of its tier, holds. */
   BlobInfo blobInfo(String key, String name) {
-    BlobInfo.Builder info = BlobInfo.newBuilder(options.bucket(), name).setContentType("application/octet-stream");
+    BlobInfo.Builder info =
+        BlobInfo.newBuilder(options.bucket(), name).setContentType("application/octet-stream");
     options.storageClassFor(key).ifPresent(c -> info.setStorageClass(StorageClass.valueOf(c)));
     if (options.temporaryHold()) {
       info.setTemporaryHold(true);
@@ -406,12 +470,19 @@ public final class GcsSink implements Sink, AutoCloseable {
     if (prefix.isEmpty()) {
       return;
     }
-    checkArgument(!prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0
-            && prefix.indexOf('\r') < 0 && prefix.indexOf('\n') < 0,
-        "object key (%s) must be relative, '/'-separated, without NUL or line breaks", prefix);
+    checkArgument(
+        !prefix.startsWith("/")
+            && !prefix.contains("\\")
+            && prefix.indexOf('\0') < 0
+            && prefix.indexOf('\r') < 0
+            && prefix.indexOf('\n') < 0,
+        "object key (%s) must be relative, '/'-separated, without NUL or line breaks",
+        prefix);
     for (String segment : prefix.split("/", -1)) {
-      checkArgument(!segment.equals(".") && !segment.equals(".."),
-          "object key (%s) may not contain '.' or '..' segments", prefix);
+      checkArgument(
+          !segment.equals(".") && !segment.equals(".."),
+          "object key (%s) may not contain '.' or '..' segments",
+          prefix);
     }
   }
 }

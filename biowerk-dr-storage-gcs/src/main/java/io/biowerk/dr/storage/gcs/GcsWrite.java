@@ -23,13 +23,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One object being written to a {@link GcsSink}. Bytes collect in a buffer of at most one chunk
- * ({@link GcsOptions#chunkSize()}); an object that fits goes up on {@link #commit()} in one request (a direct
- * upload, which the client sends with its CRC32C and MD5). A larger one becomes a resumable upload session when
- * the buffer is full: the buffer is handed to the client's {@link WriteChannel} and dropped, and from then on
- * bytes stream through that channel a chunk at a time; {@code commit()} sends the final request, which alone makes
- * the object visible. Either way the CRC32C of what was written is then compared with the one Cloud Storage
- * reports. Memory: one chunk (two for a moment while the buffer is handed over). Not thread-safe, like every
- * {@link io.biowerk.dr.core.PendingWrite}.
+ * ({@link GcsOptions#chunkSize()}); an object that fits goes up on {@link #commit()} in one request
+ * (a direct upload, which the client sends with its CRC32C and MD5). A larger one becomes a
+ * resumable upload session when the buffer is full: the buffer is handed to the client's {@link
+ * WriteChannel} and dropped, and from then on bytes stream through that channel a chunk at a time;
+ * {@code commit()} sends the final request, which alone makes the object visible. Either way the
+ * CRC32C of what was written is then compared with the one Cloud Storage reports. Memory: one chunk
+ * (two for a moment while the buffer is handed over). Not thread-safe, like every {@link
+ * io.biowerk.dr.core.PendingWrite}.
  */
 final class GcsWrite extends AbstractPendingWrite {
 
@@ -53,7 +54,8 @@ final class GcsWrite extends AbstractPendingWrite {
   @Override
   protected int writeOpen(ByteBuffer src) throws IOException {
     int n = src.remaining();
-    // The CRC32C reads a view of the caller's buffer; the bytes are then copied into the chunk buffer or channel.
+    // The CRC32C reads a view of the caller's buffer; the bytes are then copied into the chunk
+    // buffer or channel.
     crc.update(src.duplicate());
     if (channel == null) {
       int chunk = sink.options().chunkSize();
@@ -61,7 +63,8 @@ final class GcsWrite extends AbstractPendingWrite {
         buffer = ByteBuffer.allocate(Math.min(chunk, Math.max(FIRST_BUFFER, n)));
       }
       if (buffer.remaining() < n && buffer.capacity() < chunk) {
-        // Grow by doubling up to one chunk, so a small manifest does not cost a whole chunk of heap.
+        // Grow by doubling up to one chunk, so a small manifest does not cost a whole chunk of
+        // heap.
         int capacity = buffer.capacity();
         while (capacity - buffer.position() < n && capacity < chunk) {
           capacity = Math.min(chunk, capacity * 2);
@@ -112,12 +115,18 @@ final class GcsWrite extends AbstractPendingWrite {
   protected void publish() throws IOException {
     BlobInfo result;
     if (channel == null) {
-      byte[] bytes = buffer == null ? new byte[0]
-          : buffer.position() == buffer.capacity() ? buffer.array() : java.util.Arrays.copyOf(buffer.array(),
-              buffer.position());
+      byte[] bytes =
+          buffer == null
+              ? new byte[0]
+              : buffer.position() == buffer.capacity()
+                  ? buffer.array()
+                  : java.util.Arrays.copyOf(buffer.array(), buffer.position());
       buffer = null;
       try {
-        result = sink.client().create(sink.blobInfo(key, name), bytes, Storage.BlobTargetOption.disableGzipContent());
+        result =
+            sink.client()
+                .create(
+                    sink.blobInfo(key, name), bytes, Storage.BlobTargetOption.disableGzipContent());
       } catch (RuntimeException e) {
         throw sink.translate(e, "upload", "storage.objects.create", key, name);
       }
@@ -134,21 +143,38 @@ final class GcsWrite extends AbstractPendingWrite {
     }
     String expected = GcsReadChannel.base64(crc.getValue());
     if (result.getCrc32c() == null) {
-      LOG.debug("gcs: no CRC32C reported for gs://{}/{}; not checked (the backend computes none, as test fakes)",
-          sink.options().bucket(), name);
+      LOG.debug(
+          "gcs: no CRC32C reported for gs://{}/{}; not checked (the backend computes none, as test fakes)",
+          sink.options().bucket(),
+          name);
       return;
     }
     if (!expected.equals(result.getCrc32c())) {
       try {
         sink.client().delete(BlobId.of(sink.options().bucket(), name, result.getGeneration()));
       } catch (RuntimeException e) {
-        LOG.warn("gcs: cannot delete the damaged upload gs://{}/{} (generation {}): {}", sink.options().bucket(),
-            name, result.getGeneration(), e.toString());
+        LOG.warn(
+            "gcs: cannot delete the damaged upload gs://{}/{} (generation {}): {}",
+            sink.options().bucket(),
+            name,
+            result.getGeneration(),
+            e.toString());
       }
-      throw new IntegrityException("gcs: Cloud Storage stored '" + key + "' in bucket '" + sink.options().bucket()
-          + "' with CRC32C " + result.getCrc32c() + " but " + written + " bytes with CRC32C " + expected
-          + " were sent; the object was deleted again. The data was damaged in transit: run the backup again",
-          null, expected, result.getCrc32c());
+      throw new IntegrityException(
+          "gcs: Cloud Storage stored '"
+              + key
+              + "' in bucket '"
+              + sink.options().bucket()
+              + "' with CRC32C "
+              + result.getCrc32c()
+              + " but "
+              + written
+              + " bytes with CRC32C "
+              + expected
+              + " were sent; the object was deleted again. The data was damaged in transit: run the backup again",
+          null,
+          expected,
+          result.getCrc32c());
     }
   }
 
@@ -171,38 +197,55 @@ final class GcsWrite extends AbstractPendingWrite {
     if (channel == null) {
       return; // nothing was sent
     }
-    // Closing the channel would finish the upload; instead the session is cancelled and the channel dropped.
+    // Closing the channel would finish the upload; instead the session is cancelled and the channel
+    // dropped.
     Optional<String> session = Internals.sessionUri(channel);
     if (session.isEmpty()) {
-      LOG.debug("gcs: no resumable session to cancel for gs://{}/{}; an unfinished session expires after a week,"
-          + " invisible", sink.options().bucket(), name);
+      LOG.debug(
+          "gcs: no resumable session to cancel for gs://{}/{}; an unfinished session expires after a week,"
+              + " invisible",
+          sink.options().bucket(),
+          name);
       return;
     }
     try {
-      HttpTransportOptions transport = (HttpTransportOptions) sink.client().getOptions().getTransportOptions();
-      HttpRequest request = transport.getHttpTransportFactory().create()
-          .createRequestFactory(transport.getHttpRequestInitializer(sink.client().getOptions()))
-          .buildDeleteRequest(new GenericUrl(session.get()));
+      HttpTransportOptions transport =
+          (HttpTransportOptions) sink.client().getOptions().getTransportOptions();
+      HttpRequest request =
+          transport
+              .getHttpTransportFactory()
+              .create()
+              .createRequestFactory(transport.getHttpRequestInitializer(sink.client().getOptions()))
+              .buildDeleteRequest(new GenericUrl(session.get()));
       request.setThrowExceptionOnExecuteError(false);
       request.setNumberOfRetries(0);
       HttpResponse response = request.execute();
       try {
-        // 499 is the JSON API's answer to a cancelled upload; 404/410 mean the session was already gone.
-        LOG.debug("gcs: cancelled the upload of gs://{}/{} (HTTP {})", sink.options().bucket(), name,
+        // 499 is the JSON API's answer to a cancelled upload; 404/410 mean the session was already
+        // gone.
+        LOG.debug(
+            "gcs: cancelled the upload of gs://{}/{} (HTTP {})",
+            sink.options().bucket(),
+            name,
             response.getStatusCode());
       } finally {
         response.disconnect();
       }
     } catch (IOException | RuntimeException e) {
-      LOG.warn("gcs: cannot cancel the upload session of gs://{}/{} ({}); nothing was made visible, and the session"
-          + " expires on its own within a week", sink.options().bucket(), name, e.toString());
+      LOG.warn(
+          "gcs: cannot cancel the upload session of gs://{}/{} ({}); nothing was made visible, and the session"
+              + " expires on its own within a week",
+          sink.options().bucket(),
+          name,
+          e.toString());
     }
   }
 
   /**
-   * Reads two things the client's resumable write channel knows but does not publish: the session URI (to cancel
-   * it) and the object the final request returned (to check its CRC32C without a second request that a concurrent
-   * writer could race). Either is empty when the client's internals differ; callers then fall back.
+   * Reads two things the client's resumable write channel knows but does not publish: the session
+   * URI (to cancel it) and the object the final request returned (to check its CRC32C without a
+   * second request that a concurrent writer could race). Either is empty when the client's
+   * internals differ; callers then fall back.
    */
   static final class Internals {
     private Internals() {}
@@ -217,7 +260,8 @@ final class GcsWrite extends AbstractPendingWrite {
         Object write = start.get(channel);
         Method uploadId = write.getClass().getDeclaredMethod("getUploadId");
         uploadId.setAccessible(true);
-        return Optional.ofNullable((String) uploadId.invoke(write)).filter(s -> s.startsWith("http"));
+        return Optional.ofNullable((String) uploadId.invoke(write))
+            .filter(s -> s.startsWith("http"));
       } catch (ReflectiveOperationException | RuntimeException e) {
         return Optional.empty();
       }
@@ -236,7 +280,9 @@ final class GcsWrite extends AbstractPendingWrite {
         }
         Object info = future.get(0, TimeUnit.SECONDS);
         return info instanceof BlobInfo blob ? Optional.of(blob) : Optional.empty();
-      } catch (ReflectiveOperationException | RuntimeException | java.util.concurrent.ExecutionException
+      } catch (ReflectiveOperationException
+          | RuntimeException
+          | java.util.concurrent.ExecutionException
           | java.util.concurrent.TimeoutException e) {
         return Optional.empty();
       } catch (InterruptedException e) {

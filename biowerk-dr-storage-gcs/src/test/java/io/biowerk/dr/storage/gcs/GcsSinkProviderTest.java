@@ -11,9 +11,15 @@ class GcsSinkProviderTest {
 
   @Test
   void theGsSchemeIsFoundThroughServiceLoader() {
-    SinkProvider found = ServiceLoader.load(SinkProvider.class).stream().map(ServiceLoader.Provider::get)
-        .filter(p -> p.schemes().contains("gs")).findFirst().orElseThrow(
-            () -> new AssertionError("no SinkProvider for gs:// on the class path; check META-INF/services"));
+    SinkProvider found =
+        ServiceLoader.load(SinkProvider.class).stream()
+            .map(ServiceLoader.Provider::get)
+            .filter(p -> p.schemes().contains("gs"))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "no SinkProvider for gs:// on the class path; check META-INF/services"));
     assertThat(found).isInstanceOf(GcsSinkProvider.class);
     assertThat(found.schemes()).containsExactly("gs");
   }
