@@ -258,7 +258,10 @@ final class JsonApiTestServer implements AutoCloseable {
       exchange
           .getRequestHeaders()
           .forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
-      Request request = new Request(exchange.getRequestMethod(), path, query, headers, body.length);
+      // The JDK's HTTP client cannot send PATCH; google-http-client sends POST with this header
+      // instead.
+      String method = headers.getOrDefault("x-http-method-override", exchange.getRequestMethod());
+      Request request = new Request(method, path, query, headers, body.length);
       requests.add(request);
       Fault fault = fault(request);
       if (fault != null) {
