@@ -392,6 +392,28 @@ public final class GcsSink implements Sink, AutoCloseable {
     }
   }
 
+  /**
+   * Sets the bucket's retention policy: no object can be deleted or replaced until it is {@code
+   * period} old (0 removes an unlocked policy). Locking the policy, which makes it permanent, is
+   * left to the operator ({@code gcloud storage buckets update --lock-retention-period}): it cannot
+   * be undone.
+   *
+   * @throws IOException if the service refuses (storage.buckets.update is needed)
+   */
+  public void setBucketRetention(Duration period) throws IOException {
+    checkOpen();
+    requireNonNull(period, "period");
+    checkArgument(!period.isNegative(), "gcs: retention period (%s) may not be negative", period);
+    try {
+      storage.update(
+          com.google.cloud.storage.BucketInfo.newBuilder(options.bucket())
+              .setRetentionPeriodDuration(period.isZero() ? null : period)
+              .build());
+    } catch (RuntimeException e) {
+      throw translate(e, "set the retention policy", "storage.buckets.update", null, null);
+    }
+  }
+
   @Override
   public Set<SinkCapability> capabilities() {
     EnumSet<SinkCapability> capabilities =

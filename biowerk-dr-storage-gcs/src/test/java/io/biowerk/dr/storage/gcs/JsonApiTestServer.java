@@ -122,6 +122,7 @@ final class JsonApiTestServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newFixedThreadPool(8);
   private final Set<String> buckets = ConcurrentHashMap.newKeySet();
+  private final Map<String, ObjectNode> bucketResources = new ConcurrentHashMap<>();
   private final Map<String, NavigableMap<String, StoredObject>> objects = new ConcurrentHashMap<>();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
@@ -205,6 +206,11 @@ final class JsonApiTestServer implements AutoCloseable {
     synchronized (map) {
       return new TreeMap<>(map);
     }
+  }
+
+  /** The bucket's metadata as patched by clients (lifecycle, retentionPolicy), as JSON. */
+  ObjectNode bucketResource(String bucket) {
+    return bucketResources.get(bucket);
   }
 
   /** Resumable sessions started and neither finished nor cancelled. */
@@ -359,10 +365,15 @@ final class JsonApiTestServer implements AutoCloseable {
         return;
       }
       if (p.length == 5 + base) {
-        send(
-            exchange,
-            200,
-            JSON.createObjectNode().put("kind", "storage#bucket").put("name", bucket));
+        ObjectNode resource =
+            bucketResources.computeIfAbsent(
+                bucket, b -> JSON.createObjectNode().put("kind", "storage#bucket").put("name", b));
+        if (method.equals("PATCH") || method.equals("PUT")) {
+          synchronized (resource) {
+            resource.setAll((ObjectNode) JSON.readTree(body));
+          }
+        }
+        send(exchange, 200, resource);
         return;
       }
       if (p.length == 6 + base && method.equals("GET")) {
