@@ -56,7 +56,7 @@ final class GcsReadChannel implements ReadableByteChannel {
       this.sequential = null;
     } else {
       this.sequential = sink.client().reader(id);
-      sequential.setChunkSize(options.rangeSize());
+      sequential.setChunkSize(0); // no buffer of its own: reads land in the caller's buffer
     }
     if (expectedCrc == null && options.verifyCrc32c()) {
       LOG.debug(

@@ -187,6 +187,21 @@ class GcsJsonApiTest {
   }
 
   @Test
+  void withParallelismOneALargeObjectIsReadInOneStreamingRequest() throws Exception {
+    byte[] data = random(1 << 20, 12);
+    sink.put("pg/daily/stream.bin", data);
+    try (GcsSink sequential =
+        GcsSink.open(
+            server.options("wire").prefix("repo").rangeSize(64 << 10).parallelism(1).build())) {
+      server.clearRequests();
+      assertThat(sequential.get("pg/daily/stream.bin")).isEqualTo(data);
+    }
+    assertThat(server.requests().stream().filter(r -> "media".equals(r.query().get("alt"))))
+        .as("media GETs")
+        .hasSize(1);
+  }
+
+  @Test
   void serverErrorsOnChunksAreRetriedAndTheUploadCompletes() throws Exception {
     server.failNext(
         r -> r.isChunk() && r.bodyLength() > 0, 503, "backendError", "Backend Error", 1);
