@@ -3,9 +3,8 @@ package io.biowerk.dr.storage.gcs;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.UriOptions;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -137,7 +136,8 @@ public final class GcsOptions {
         bucket != null && !bucket.isEmpty(),
         "gcs: repository URI needs a bucket, e.g. gs://biowerk-backups-production/prefix");
     Builder b = builder(bucket).prefix(uri.getPath() == null ? "" : uri.getPath());
-    for (Map.Entry<String, String> option : query(uri).entrySet()) {
+    UriOptions options = spec().parse(uri);
+    for (Map.Entry<String, String> option : options.asMap().entrySet()) {
       String name = option.getKey();
       String value = option.getValue();
       switch (name) {
@@ -165,56 +165,26 @@ public final class GcsOptions {
         case "range-size" -> b.rangeSize(intSize(name, value));
         case "parallelism" -> b.parallelism(integer(name, value));
         case "max-attempts" -> b.maxAttempts(integer(name, value));
-        case "temporary-hold" -> b.temporaryHold(bool(name, value));
-        case "event-based-hold" -> b.eventBasedHold(bool(name, value));
-        case "verify-crc32c" -> b.verifyCrc32c(bool(name, value));
-        default -> {
-          checkArgument(
-              !SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
-              "gcs: credentials may not ride on the repository URI (option '%s'; they would end up in logs and"
-                  + " shell history); use GOOGLE_APPLICATION_CREDENTIALS or the metadata server",
-              name);
-          throw new IllegalArgumentException(
-              "gcs: unknown repository option '"
-                  + name
-                  + "'; known options: "
-                  + String.join(", ", KNOWN));
-        }
+        case "temporary-hold" -> b.temporaryHold(options.flag(name, false));
+        case "event-based-hold" -> b.eventBasedHold(options.flag(name, false));
+        case "verify-crc32c" -> b.verifyCrc32c(options.flag(name, true));
+        default ->
+            throw new IllegalStateException("gcs: option '" + name + "' is declared but not read");
       }
     }
     return b.build();
   }
 
-  private static Map<String, String> query(URI uri) {
-    Map<String, String> options = new LinkedHashMap<>();
-    String raw = uri.getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return options;
+  /** The query grammar of a gs:// repository URI: {@link #KNOWN}, credentials refused. */
+  static UriOptions.Spec spec() {
+    UriOptions.Spec spec = UriOptions.spec("gcs").known(KNOWN.toArray(String[]::new));
+    for (String secret : SECRET_NAMES) {
+      spec.refuse(
+          secret,
+          "credentials may not ride on the repository URI (they would end up in logs and shell"
+              + " history); use GOOGLE_APPLICATION_CREDENTIALS or the metadata server");
     }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name =
-          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value =
-          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      checkArgument(
-          options.put(name.toLowerCase(Locale.ROOT), value) == null,
-          "gcs: repository option '%s' is given twice",
-          name);
-    }
-    return options;
-  }
-
-  private static boolean bool(String name, String value) {
-    if (value.isEmpty() || value.equalsIgnoreCase("true")) {
-      return true;
-    }
-    checkArgument(
-        value.equalsIgnoreCase("false"), "gcs: option %s (%s) must be true or false", name, value);
-    return false;
+    return spec;
   }
 
   private static int integer(String name, String value) {

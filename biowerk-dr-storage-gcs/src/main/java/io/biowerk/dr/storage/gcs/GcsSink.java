@@ -13,6 +13,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageClass;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
+import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
@@ -418,6 +419,7 @@ public final class GcsSink implements Sink, AutoCloseable {
   public Set<SinkCapability> capabilities() {
     EnumSet<SinkCapability> capabilities =
         EnumSet.of(
+            SinkCapability.ATOMIC_PUT_IF_ABSENT,
             SinkCapability.SERVER_SIDE_COPY,
             SinkCapability.STORAGE_CLASS,
             SinkCapability.SERVER_SIDE_ENCRYPTION,
@@ -425,7 +427,7 @@ public final class GcsSink implements Sink, AutoCloseable {
     if (options.temporaryHold() || options.eventBasedHold()) {
       capabilities.add(SinkCapability.IMMUTABILITY);
     }
-    return capabilities;
+    return java.util.Collections.unmodifiableSet(capabilities);
   }
 
   /** Releases the client and the range reader threads. Idempotent. */
@@ -482,29 +484,10 @@ public final class GcsSink implements Sink, AutoCloseable {
   }
 
   static String checkKey(String key) {
-    checkArgument(key != null && !key.isEmpty(), "object key may not be empty");
-    checkPrefix(key);
-    checkArgument(!key.endsWith("/"), "object key (%s) may not end with '/'", key);
-    return key;
+    return ObjectKeys.checkKey(key);
   }
 
   static void checkPrefix(String prefix) {
-    if (prefix.isEmpty()) {
-      return;
-    }
-    checkArgument(
-        !prefix.startsWith("/")
-            && !prefix.contains("\\")
-            && prefix.indexOf('\0') < 0
-            && prefix.indexOf('\r') < 0
-            && prefix.indexOf('\n') < 0,
-        "object key (%s) must be relative, '/'-separated, without NUL or line breaks",
-        prefix);
-    for (String segment : prefix.split("/", -1)) {
-      checkArgument(
-          !segment.equals(".") && !segment.equals(".."),
-          "object key (%s) may not contain '.' or '..' segments",
-          prefix);
-    }
+    ObjectKeys.checkPrefix(prefix);
   }
 }

@@ -31,4 +31,9 @@ public final class GcsSinkProvider implements SinkProvider {
   public Sink create(URI uri) throws IOException {
     return GcsSink.open(GcsOptions.fromUri(uri));
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-storage-gcs";
+  }
 }

@@ -69,7 +69,7 @@ class GcsOptionsTest {
   void refusesUnknownAndMalformedOptionsNamingThem() {
     assertThatThrownBy(() -> GcsOptions.fromUri(URI.create("gs://bucket-1?colour=blue")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("unknown repository option 'colour'")
+        .hasMessageContaining("unknown option 'colour'")
         .hasMessageContaining("tier-classes");
     assertThatThrownBy(() -> GcsOptions.fromUri(URI.create("gs://bucket-1?storage-class=GLACIER")))
         .isInstanceOf(IllegalArgumentException.class)

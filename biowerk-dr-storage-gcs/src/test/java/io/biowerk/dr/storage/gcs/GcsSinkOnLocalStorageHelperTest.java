@@ -10,13 +10,13 @@ import org.junit.jupiter.api.AfterEach;
 /**
  * The shared sink contract against {@code LocalStorageHelper}, Google's in-process FAKE of the
  * Storage service (google-cloud-nio), made to ignore request options it does not implement rather
- * than throw: no HTTP, no buckets, no lifecycle, no CRC32C, and a resumable upload is listed from
- * its first request. No Cloud Storage emulator can be installed on these machines, so this fake is
- * what runs the whole contract through the real client API; {@link GcsJsonApiTest} covers what the
- * fake cannot show (chunked HTTP uploads, preconditions, CRC32C, retries, cancellation) against
- * {@link JsonApiTestServer}, and {@link GcsSinkOnJsonApiTestServerTest} runs this same contract
- * over HTTP. Each test gets a fresh fake and a prefix inside its bucket, so key mapping is
- * exercised too.
+ * than throw: no HTTP, no buckets, no lifecycle, no CRC32C, no preconditions (added here by {@link
+ * LocalStorageHelperWithPreconditions}), and a resumable upload is listed from its first request.
+ * No Cloud Storage emulator can be installed on these machines, so this fake is what runs the whole
+ * contract through the real client API; {@link GcsJsonApiTest} covers what the fake cannot show
+ * (chunked HTTP uploads, preconditions, CRC32C, retries, cancellation) against {@link
+ * JsonApiTestServer}, and {@link GcsSinkOnJsonApiTestServerTest} runs this same contract over HTTP.
+ * Each test gets a fresh fake and a prefix inside its bucket, so key mapping is exercised too.
  */
 class GcsSinkOnLocalStorageHelperTest extends SinkContractTest {
 
@@ -40,7 +40,11 @@ class GcsSinkOnLocalStorageHelperTest extends SinkContractTest {
             .rangeSize(1 << 20)
             .parallelism(4)
             .build();
-    GcsSink sink = GcsSink.open(options, LocalStorageHelper.customOptions(false).getService());
+    GcsSink sink =
+        GcsSink.open(
+            options,
+            LocalStorageHelperWithPreconditions.wrap(
+                LocalStorageHelper.customOptions(false).getService()));
     opened.add(sink);
     return sink;
   }

@@ -489,7 +489,8 @@ final class JsonApiTestServer implements AutoCloseable {
       }
     }
     String name = session.metadata.path("name").asText();
-    if (!preconditionHolds(session.bucket, name, session.query)) {
+    StoredObject stored = store(session.bucket, name, session.metadata, data, session.query);
+    if (stored == PRECONDITION_FAILED) {
       sessions.remove(id);
       error(
           exchange,
@@ -498,7 +499,6 @@ final class JsonApiTestServer implements AutoCloseable {
           "At least one of the pre-conditions you specified did not hold.");
       return;
     }
-    StoredObject stored = store(session.bucket, name, session.metadata, data);
     if (stored == null) {
       sessions.remove(id);
       heldError(exchange, session.bucket, name);
@@ -552,7 +552,8 @@ final class JsonApiTestServer implements AutoCloseable {
               + "\".");
       return;
     }
-    if (!preconditionHolds(bucket, name, request.query())) {
+    StoredObject stored = store(bucket, name, metadata, data, request.query());
+    if (stored == PRECONDITION_FAILED) {
       error(
           exchange,
           412,
@@ -560,7 +561,6 @@ final class JsonApiTestServer implements AutoCloseable {
           "At least one of the pre-conditions you specified did not hold.");
       return;
     }
-    StoredObject stored = store(bucket, name, metadata, data);
     if (stored == null) {
       heldError(exchange, bucket, name);
       return;
@@ -568,10 +568,22 @@ final class JsonApiTestServer implements AutoCloseable {
     send(exchange, 200, resource(bucket, name, stored));
   }
 
-  /** Stores a new generation, or returns null if a hold keeps the current one. */
-  private StoredObject store(String bucket, String name, ObjectNode metadata, byte[] data) {
+  /** What {@link #store} returns when {@code ifGenerationMatch} does not hold. */
+  private static final StoredObject PRECONDITION_FAILED =
+      new StoredObject(new byte[0], -1, "STANDARD", false, false, "");
+
+  /**
+   * Stores a new generation if the request's {@code ifGenerationMatch} holds, checked and stored
+   * under one lock as Cloud Storage does atomically; returns {@link #PRECONDITION_FAILED} if it
+   * does not, null if a hold keeps the current generation.
+   */
+  private StoredObject store(
+      String bucket, String name, ObjectNode metadata, byte[] data, Map<String, String> query) {
     NavigableMap<String, StoredObject> map = objects.get(bucket);
     synchronized (map) {
+      if (!preconditionHolds(bucket, name, query)) {
+        return PRECONDITION_FAILED;
+      }
       StoredObject old = map.get(name);
       if (old != null && (old.temporaryHold || old.eventBasedHold)) {
         return null;
@@ -710,7 +722,7 @@ final class JsonApiTestServer implements AutoCloseable {
     }
     ObjectNode metadata =
         body.length == 0 ? JSON.createObjectNode() : (ObjectNode) JSON.readTree(body);
-    StoredObject stored = store(toBucket, toName, metadata, source.data.clone());
+    StoredObject stored = store(toBucket, toName, metadata, source.data.clone(), request.query());
     if (stored == null) {
       heldError(exchange, toBucket, toName);
       return;
