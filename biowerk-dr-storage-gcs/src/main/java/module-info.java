@@ -5,7 +5,10 @@
  *
  * <p>The Google client jars carry no module descriptors and no Automatic-Module-Name (except
  * google-http-client and api-common), so they are required by the automatic module names the JDK
- * derives from their file names.
+ * derives from their file names. This descriptor compiles, but the client's jars cannot all be
+ * resolved as modules at run time: they split packages ({@code com.google.storage.v2} in gapic- and
+ * grpc-google-cloud-storage-v2, {@code javax.annotation} in jsr305 and javax.annotation-api). Run
+ * this module on the class path, as the command's shaded jar does.
  */
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.biowerk.dr.storage.gcs {
