@@ -12,6 +12,7 @@ import io.biowerk.dr.core.RetentionDecision;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.RetentionPolicy;
 import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.catalog.Verifications;
 import java.io.IOException;
@@ -177,7 +178,9 @@ public final class Retention {
    *
    * @param sink the sink of the repository {@code catalog} reads
    * @throws IOException if an object cannot be copied or deleted; what was done before stays done,
-   *     and applying the plan again finishes the rest
+   *     and applying the plan again finishes the rest. A backup the store holds (a {@link
+   *     StorageException} with reason {@code IMMUTABLE}: an object hold, a retention lock) is not a
+   *     failure: it is kept, reported in {@link ApplyResult#skipped()}, and the rest goes on
    */
   public static ApplyResult apply(Catalog catalog, Sink sink, RetentionPlan plan)
       throws IOException {
@@ -239,7 +242,25 @@ public final class Retention {
                       + "; kept"));
           continue;
         }
-        delete(sink, backup.manifest());
+        try {
+          delete(sink, backup.manifest());
+        } catch (StorageException e) {
+          if (e.reason() != StorageException.Reason.IMMUTABLE) {
+            throw e;
+          }
+          // A hold or a retention lock in the store keeps it: report it and go on with the rest of
+          // the plan.
+          skipped.add(
+              new ApplyResult.Skip(
+                  backup.id(),
+                  "retention: "
+                      + backup.id()
+                      + " is held by the store and was kept; prune deletes it once the hold is"
+                      + " released ("
+                      + e.getMessage()
+                      + ")"));
+          continue;
+        }
         deleted.add(backup.id());
         freed += backup.manifest().storedSize();
       }
