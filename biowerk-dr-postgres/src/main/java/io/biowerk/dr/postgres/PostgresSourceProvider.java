@@ -5,7 +5,10 @@ import io.biowerk.dr.core.SourceProvider;
 import java.net.URI;
 import java.util.Set;
 
-/** Makes {@link PostgresSource}s for {@code postgresql://} and {@code postgres://} URIs. */
+/**
+ * Makes {@link PostgresSource}s (logical) and, with {@code ?mode=physical}, {@link
+ * PostgresPhysicalSource}s for {@code postgresql://} and {@code postgres://} URIs.
+ */
 public final class PostgresSourceProvider implements SourceProvider {
 
   @Override
@@ -15,6 +18,8 @@ public final class PostgresSourceProvider implements SourceProvider {
 
   @Override
   public Source create(URI uri) {
-    return PostgresSource.of(uri);
+    return PostgresPhysicalSource.isPhysical(uri)
+        ? PostgresPhysicalSource.of(uri)
+        : PostgresSource.of(uri);
   }
 }
