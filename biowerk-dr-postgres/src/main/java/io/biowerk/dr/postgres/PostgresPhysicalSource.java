@@ -56,7 +56,8 @@ public final class PostgresPhysicalSource implements Source {
   public static final String FORMAT = "pgbase";
 
   /** The URI options a physical source understands. */
-  static final Set<String> OPTIONS = Set.of("mode", "name", "pg-basebackup", "archive-check");
+  static final Set<String> OPTIONS =
+      Set.of("mode", "name", "pg-basebackup", "archive-check", "archive-timeout");
 
   private static final Pattern WAL_RANGE =
       Pattern.compile(
@@ -71,6 +72,7 @@ public final class PostgresPhysicalSource implements Source {
   private final String name;
   private final Optional<String> tool;
   private final boolean archiveCheck;
+  private final int archiveTimeoutSeconds;
   private final PgTools tools;
 
   PostgresPhysicalSource(PgUri uri, String uriText, PgTools tools) {
@@ -79,6 +81,7 @@ public final class PostgresPhysicalSource implements Source {
     this.name = BackupLayout.checkSourceName(uri.option("name").orElse("postgres"));
     this.tool = uri.option("pg-basebackup");
     this.archiveCheck = uri.flag("archive-check", true);
+    this.archiveTimeoutSeconds = uri.intOption("archive-timeout", 60, 1);
     this.tools = tools;
   }
 
@@ -198,10 +201,78 @@ public final class PostgresPhysicalSource implements Source {
     command.addAll(
         List.of("-D", "-", "-Ft", "-X", "none", "-c", "fast", "-l", "biowerk-dr base backup"));
     LOG.info("postgresql: physical backup of {} with {}", uriText, found);
+    ArchiveWatch watch = archiveCheck ? new ArchiveWatch() : null;
     PgProcess process =
         PgProcess.start(
             "pg_basebackup", command, uri.toolEnvironment(System.getenv()), false, true);
-    return new BaseStream(process, facts);
+    if (watch != null) {
+      watch.start(process);
+    }
+    return new BaseStream(process, facts, watch);
+  }
+
+  /**
+   * Watches {@code pg_stat_archiver} while pg_basebackup runs, and kills it when archiving keeps
+   * failing: with {@code -X none} the server does not end the backup until its last segment is
+   * archived.
+   */
+  private final class ArchiveWatch extends Thread {
+    private volatile PgProcess process;
+    private volatile boolean done;
+    private volatile String failure;
+
+    ArchiveWatch() {
+      super("biowerk-dr-archive-watch");
+      setDaemon(true);
+    }
+
+    void start(PgProcess p) {
+      this.process = p;
+      start();
+    }
+
+    @Override
+    public void run() {
+      long failingSince = 0;
+      try (Connection c = uri.connect();
+          Statement st = c.createStatement()) {
+        while (!done) {
+          try (ResultSet rs =
+              st.executeQuery(
+                  "SELECT coalesce(last_failed_time > coalesce(last_archived_time, 'epoch'), false),"
+                      + " last_failed_wal FROM pg_stat_archiver")) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+              if (failingSince == 0) {
+                failingSince = System.nanoTime();
+              } else if (System.nanoTime() - failingSince
+                  > java.util.concurrent.TimeUnit.SECONDS.toNanos(archiveTimeoutSeconds)) {
+                failure =
+                    "archive_command has been failing for "
+                        + archiveTimeoutSeconds
+                        + " s (on "
+                        + rs.getString(2)
+                        + "), and pg_basebackup waits until the backup's WAL is archived; fix"
+                        + " archive_command (the server log says why it fails), or raise"
+                        + " ?archive-timeout=SECONDS";
+                process.kill();
+                return;
+              }
+            } else {
+              failingSince = 0;
+            }
+          }
+          Thread.sleep(500);
+        }
+      } catch (SQLException | InterruptedException e) {
+        LOG.debug("postgresql: archive watch ended: {}", e.toString());
+      }
+    }
+
+    void finish() {
+      done = true;
+      interrupt();
+    }
   }
 
   private PostgresSourceException notSetUp(String what) {
@@ -252,6 +323,7 @@ public final class PostgresPhysicalSource implements Source {
 
   private final class BaseStream implements SourceStream {
     private final PgProcess process;
+    private final ArchiveWatch watch;
     private final InputStream stdout;
     private final Map<String, Object> facts;
     private final BaseBackupTap tap = new BaseBackupTap();
@@ -259,8 +331,9 @@ public final class PostgresPhysicalSource implements Source {
     private boolean eof;
     private boolean closed;
 
-    BaseStream(PgProcess process, Map<String, Object> facts) {
+    BaseStream(PgProcess process, Map<String, Object> facts, ArchiveWatch watch) {
       this.process = process;
+      this.watch = watch;
       this.stdout = process.process().getInputStream();
       this.facts = Collections.synchronizedMap(facts);
     }
@@ -314,6 +387,14 @@ public final class PostgresPhysicalSource implements Source {
         }
         int status = process.waitFor();
         String stderr = process.stderr();
+        if (watch != null && watch.failure != null) {
+          throw new PostgresSourceException(
+              "postgresql: physical backup of " + uriText + " stopped: " + watch.failure,
+              uriText,
+              PgFailure.FAILED,
+              watch.failure,
+              null);
+        }
         if (status != 0) {
           PgFailure reason = PgFailure.ofTool(status, stderr);
           throw new PostgresSourceException(
@@ -362,6 +443,9 @@ public final class PostgresPhysicalSource implements Source {
             facts.get("startWal"),
             facts.get("stopWal"));
       } finally {
+        if (watch != null) {
+          watch.finish();
+        }
         stdout.close();
       }
     }

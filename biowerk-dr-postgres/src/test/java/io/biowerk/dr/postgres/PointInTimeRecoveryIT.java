@@ -60,6 +60,7 @@ class PointInTimeRecoveryIT {
   static final String SOURCE = "pitr";
 
   Path scratch;
+  String archiveCommand;
   Path spoolDir;
   Path repoDir;
   Path keyFile;
@@ -83,22 +84,23 @@ class PointInTimeRecoveryIT {
     file.create(Clock.systemUTC());
     ring = KeyRing.of(file);
     String s = spoolDir.toString();
+    archiveCommand =
+        "test ! -f "
+            + s
+            + "/%f.error && cp %p "
+            + s
+            + "/.%f.tmp && mv "
+            + s
+            + "/.%f.tmp "
+            + s
+            + "/%f";
     cluster =
         PrivateCluster.start(
             Map.of(
                 "wal_level", "replica",
                 "archive_mode", "on",
                 "max_wal_senders", "4",
-                "archive_command",
-                    "test ! -f "
-                        + s
-                        + "/%f.error && cp %p "
-                        + s
-                        + "/.%f.tmp && mv "
-                        + s
-                        + "/.%f.tmp "
-                        + s
-                        + "/%f"));
+                "archive_command", archiveCommand));
     cluster.own(scratch);
     archive =
         LogArchive.of(
@@ -108,11 +110,8 @@ class PointInTimeRecoveryIT {
             List.of(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring)),
             ring);
     spool = LogSpool.at(spoolDir);
-    cluster
-        .superuser()
-        .execute(
-            "postgres",
-            "CREATE TABLE events (id int PRIMARY KEY, body text, at timestamptz DEFAULT clock_timestamp())");
+    cluster.execute(
+        "CREATE TABLE events (id int PRIMARY KEY, body text, at timestamptz DEFAULT clock_timestamp())");
   }
 
   @AfterAll
@@ -162,9 +161,7 @@ class PointInTimeRecoveryIT {
   }
 
   void insert(int id) throws Exception {
-    cluster
-        .superuser()
-        .execute("postgres", "INSERT INTO events (id, body) VALUES (" + id + ", 'row " + id + "')");
+    cluster.execute("INSERT INTO events (id, body) VALUES (" + id + ", 'row " + id + "')");
   }
 
   @Test
@@ -371,6 +368,26 @@ class PointInTimeRecoveryIT {
               "postgresql: cannot take a physical backup of " + minimal.uri("postgres"))
           .hasMessageContaining("wal_level is minimal")
           .hasMessageContaining("set wal_level = replica");
+    }
+  }
+
+  @Test
+  @Order(8)
+  void aFailingArchiveCommandStopsTheBackupInsteadOfHangingForever() throws Exception {
+    cluster.execute("ALTER SYSTEM SET archive_command = 'false'");
+    cluster.execute("SELECT pg_reload_conf()");
+    try {
+      var source =
+          PostgresPhysicalSource.of(
+              URI.create(
+                  cluster.uri("postgres") + "?mode=physical&archive-timeout=2&name=" + SOURCE));
+      assertThatThrownBy(() -> BackupJob.of(source).sinks(repo).build().run())
+          .isInstanceOf(PostgresSourceException.class)
+          .hasMessageContaining("archive_command has been failing for 2 s (on 0000000")
+          .hasMessageContaining("fix archive_command");
+    } finally {
+      cluster.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand + "'");
+      cluster.execute("SELECT pg_reload_conf()");
     }
   }
 

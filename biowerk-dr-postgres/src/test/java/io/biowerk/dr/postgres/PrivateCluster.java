@@ -24,10 +24,14 @@ import java.util.stream.Stream;
  * <p>Always cleaned up: {@link #close()} stops the server and removes the directory, and a JVM
  * shutdown hook does the same for a cluster a failed test never closed.
  */
-final class PrivateCluster implements AutoCloseable {
+public final class PrivateCluster implements AutoCloseable {
 
-  final Path dir;
-  final int port;
+  /** The cluster's own temp directory (log, socket, and data unless restored elsewhere). */
+  public final Path dir;
+
+  /** The loopback port it listens on. */
+  public final int port;
+
   private final Path data;
   private final Path bin;
   private final boolean root;
@@ -45,7 +49,7 @@ final class PrivateCluster implements AutoCloseable {
   }
 
   /** Creates and starts a cluster; fails with what to install when initdb is missing. */
-  static PrivateCluster start() throws Exception {
+  public static PrivateCluster start() throws Exception {
     return start(Map.of());
   }
 
@@ -53,7 +57,7 @@ final class PrivateCluster implements AutoCloseable {
    * Creates and starts a cluster with {@code settings} added to its {@code postgresql.conf} (e.g.
    * {@code archive_mode=on}).
    */
-  static PrivateCluster start(Map<String, String> settings) throws Exception {
+  public static PrivateCluster start(Map<String, String> settings) throws Exception {
     Path bin = findBin();
     boolean root = "root".equals(System.getProperty("user.name"));
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "biowerk-pgcluster-");
@@ -95,7 +99,8 @@ final class PrivateCluster implements AutoCloseable {
    * A cluster on a data directory restored elsewhere (moved into a new temp directory of its own,
    * handed to the server's OS user), with {@code settings} appended; not started.
    */
-  static PrivateCluster onRestored(Path restored, Map<String, String> settings) throws Exception {
+  public static PrivateCluster onRestored(Path restored, Map<String, String> settings)
+      throws Exception {
     Path bin = findBin();
     boolean root = "root".equals(System.getProperty("user.name"));
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "biowerk-pgrestored-");
@@ -155,12 +160,12 @@ final class PrivateCluster implements AutoCloseable {
   }
 
   /** The data directory. */
-  Path data() {
+  public Path data() {
     return data;
   }
 
   /** The tools' directory ({@code initdb}, {@code pg_ctl}, {@code pg_verifybackup}). */
-  Path bin() {
+  public Path bin() {
     return bin;
   }
 
@@ -168,13 +173,13 @@ final class PrivateCluster implements AutoCloseable {
    * Hands {@code path} (recursively) to the server's OS user, so the server and its commands can
    * use it.
    */
-  void own(Path path) throws Exception {
+  public void own(Path path) throws Exception {
     if (root) {
       run(List.of("chown", "-R", "postgres:postgres", path.toString()));
     }
   }
 
-  void startServer() throws Exception {
+  public void startServer() throws Exception {
     try {
       asOwner(
           bin.resolve("pg_ctl").toString(),
@@ -194,7 +199,7 @@ final class PrivateCluster implements AutoCloseable {
   }
 
   /** The server log so far (its last 4000 characters). */
-  String log() {
+  public String log() {
     try {
       String text = Files.readString(dir.resolve("log"), StandardCharsets.UTF_8);
       return text.substring(Math.max(0, text.length() - 4000));
@@ -204,13 +209,13 @@ final class PrivateCluster implements AutoCloseable {
   }
 
   /** Stops the server at once, as a crash would ({@code -m immediate}). */
-  void stopImmediately() throws Exception {
+  public void stopImmediately() throws Exception {
     asOwner(
         bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
   }
 
   /** Stops the server cleanly ({@code -m fast}). */
-  void stop() throws Exception {
+  public void stop() throws Exception {
     asOwner(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop");
   }
 
@@ -218,7 +223,7 @@ final class PrivateCluster implements AutoCloseable {
    * Kills the postmaster with SIGKILL, as the out-of-memory killer would, and waits until it is
    * gone.
    */
-  void kill9() throws Exception {
+  public void kill9() throws Exception {
     String pid = Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip();
     run(List.of("kill", "-9", pid));
     for (int i = 0; i < 200 && Files.isDirectory(Path.of("/proc", pid)); i++) {
@@ -230,7 +235,7 @@ final class PrivateCluster implements AutoCloseable {
    * Waits until the server has left recovery (promoted), failing with its log after {@code
    * seconds}.
    */
-  void awaitPromoted(int seconds) throws Exception {
+  public void awaitPromoted(int seconds) throws Exception {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < until) {
       try {
@@ -247,12 +252,56 @@ final class PrivateCluster implements AutoCloseable {
         "the restored server did not promote in " + seconds + " s:\n" + log());
   }
 
+  /** Runs {@code sql} in the {@code postgres} database as the superuser. */
+  public void execute(String sql) throws java.sql.SQLException {
+    superuser().execute("postgres", sql);
+  }
+
+  /** The first column of {@code sql}'s rows, as text. */
+  public List<String> query(String sql) throws java.sql.SQLException {
+    return superuser().query("postgres", sql);
+  }
+
+  /** The single value {@code sql} returns, as text. */
+  public String single(String sql) throws java.sql.SQLException {
+    return superuser().single("postgres", sql);
+  }
+
+  /**
+   * Copies this JVM's test class path into {@code dir} and hands it to the server's OS user, so
+   * commands the server runs ({@code archive_command}, {@code restore_command}) can start Java with
+   * it (as root, ~/.m2 is not readable by that user). Returns the class path of the copy.
+   */
+  public String copyClassPath(Path dir) throws Exception {
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Path cp = dir.resolve("cp");
+    Files.createDirectories(cp);
+    List<String> entries = new ArrayList<>();
+    int i = 0;
+    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+      Path from = Path.of(entry);
+      if (!Files.exists(from) || entry.contains("testcontainers") || entry.contains("docker")) {
+        continue;
+      }
+      Path to = cp.resolve(i++ + "-" + from.getFileName());
+      if (Files.isDirectory(from)) {
+        run(List.of("cp", "-r", from.toString(), to.toString()));
+      } else {
+        Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      entries.add(to.toString());
+    }
+    own(dir);
+    return String.join(":", entries);
+  }
+
   PgTestServer superuser() {
     return PgTestServer.of("127.0.0.1", port, "postgres", null);
   }
 
   /** {@code postgresql://postgres@127.0.0.1:<port>/<db>}. */
-  String uri(String db) {
+  public String uri(String db) {
     return "postgresql://postgres@127.0.0.1:" + port + "/" + db;
   }
 
@@ -265,7 +314,7 @@ final class PrivateCluster implements AutoCloseable {
     run(full);
   }
 
-  static void run(List<String> command) throws Exception {
+  public static void run(List<String> command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -5,10 +5,7 @@ import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.core.local.LocalSink;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogPrefetch;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,33 +46,14 @@ public final class WalFetchForTests {
    */
   static List<String> command(
       PrivateCluster cluster, Path dir, Path repo, Path keyFile, String source) throws Exception {
-    String classPath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path cp = dir.resolve("cp");
-    Files.createDirectories(cp);
-    List<String> entries = new ArrayList<>();
-    int i = 0;
-    for (String entry : classPath.split(java.io.File.pathSeparator)) {
-      Path from = Path.of(entry);
-      if (!Files.exists(from) || entry.contains("testcontainers") || entry.contains("docker")) {
-        continue;
-      }
-      Path to = cp.resolve(i++ + "-" + from.getFileName());
-      if (Files.isDirectory(from)) {
-        PrivateCluster.run(List.of("cp", "-r", from.toString(), to.toString()));
-      } else {
-        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-      }
-      entries.add(to.toString());
-    }
-    cluster.own(dir);
+    String classPath = cluster.copyClassPath(dir);
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     return List.of(
         java.toString(),
         "-Xshare:auto",
         "-XX:TieredStopAtLevel=1",
         "-cp",
-        String.join(":", entries),
+        classPath,
         WalFetchForTests.class.getName(),
         repo.toString(),
         keyFile.toString(),

@@ -26,6 +26,9 @@ public final class LogPrefetch {
 
   private static final Logger LOG = LoggerFactory.getLogger(LogPrefetch.class);
 
+  /** The suffix of a segment a receiver is still writing. */
+  public static final String PARTIAL = ".partial";
+
   private final LogArchive archive;
   private final Path spool;
   private final int ahead;
@@ -83,7 +86,11 @@ public final class LogPrefetch {
         Files.move(ready, destination, StandardCopyOption.REPLACE_EXISTING);
         found = true;
       } else {
-        found = archive.fetch(name, destination);
+        // A receiver stores the segment it is still writing as <name>.partial: the newest log there
+        // is.
+        found =
+            archive.fetch(name, destination)
+                || (!names.contains(name) && archive.fetch(name + PARTIAL, destination));
       }
       for (Future<Boolean> future : futures) {
         try {
