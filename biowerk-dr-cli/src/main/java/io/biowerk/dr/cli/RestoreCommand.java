@@ -91,7 +91,9 @@ final class RestoreCommand extends CliCommand {
   @Option(
       names = "--target-time",
       paramLabel = "ISO-8601",
-      description = "Restore the newest backup finished by this time, e.g. 2024-01-15T09:00:00Z.")
+      description =
+          "Recover to this time (a physical base backup and the archived log), or restore the newest"
+              + " logical backup finished by then. ISO-8601 with an offset, e.g. 2024-01-15T09:00:00Z.")
   String targetTime;
 
   @Option(
