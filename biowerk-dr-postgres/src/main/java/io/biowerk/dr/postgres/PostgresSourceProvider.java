@@ -3,6 +3,8 @@ package io.biowerk.dr.postgres;
 import io.biowerk.dr.core.Source;
 import io.biowerk.dr.core.SourceProvider;
 import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,5 +23,16 @@ public final class PostgresSourceProvider implements SourceProvider {
     return PostgresPhysicalSource.isPhysical(uri)
         ? PostgresPhysicalSource.of(uri)
         : PostgresSource.of(uri);
+  }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-postgres";
+  }
+
+  /** The plan's RTO for this kind of source. */
+  @Override
+  public Optional<Duration> defaultRto() {
+    return Optional.of(PostgresVerifier.DEFAULT_RTO);
   }
 }
