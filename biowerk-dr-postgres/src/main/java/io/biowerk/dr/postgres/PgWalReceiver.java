@@ -272,7 +272,8 @@ final class PgWalReceiver implements LogReceiver {
           ByteBuffer data = stream.readPending();
           long now = System.nanoTime();
           if (data != null) {
-            long lsn = stream.getLastReceiveLSN().asLong();
+            // For physical replication pgjdbc reports the position after the payload.
+            long lsn = stream.getLastReceiveLSN().asLong() - data.remaining();
             while (data.hasRemaining()) {
               long segment = lsn / segmentSize;
               if (segment != current.number) {

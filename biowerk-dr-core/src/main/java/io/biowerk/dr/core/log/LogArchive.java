@@ -43,7 +43,7 @@ import java.util.Optional;
  * without one is not in the archive.
  *
  * <p>Each segment is compressed, encrypted and checksummed by the codec chain given, like a backup.
- * Pushing is idempotent: the same bytes under the same name again do nothing (PostgreSQL retries
+ * Pushing is idempotent: the same bytes under the same name again do nothing (databases retry
  * {@code archive_command}), different bytes are refused with a {@link LogConflictException}.
  * Fetching checks both checksums before the destination file appears. Immutable and thread-safe;
  * the sink is the caller's.

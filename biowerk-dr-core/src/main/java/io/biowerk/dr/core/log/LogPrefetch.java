@@ -16,11 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetching with read-ahead, for a database that asks for one segment at a time (PostgreSQL's {@code
- * restore_command}): the segment asked for and the next ones in name order are fetched in parallel,
- * the next ones into a local spool directory, so the following requests are answered from local
- * disk instead of one round trip to the repository per segment. Segments in the spool are checked
- * as every fetch is; one older than the one asked for is removed.
+ * Fetching with read-ahead, for a database that asks for one segment at a time (a write-ahead log's
+ * {@code restore_command}): the segment asked for and the next ones in name order are fetched in
+ * parallel, the next ones into a local spool directory, so the following requests are answered from
+ * local disk instead of one round trip to the repository per segment. Segments in the spool are
+ * checked as every fetch is; one older than the one asked for is removed.
  */
 public final class LogPrefetch {
 

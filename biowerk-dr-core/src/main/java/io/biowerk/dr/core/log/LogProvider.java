@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A database's continuous log as the repository archives it: PostgreSQL's WAL, MongoDB's oplog.
- * Implemented by the adapter module that knows the log (the PostgreSQL module provides {@code wal})
- * and registered through {@link java.util.ServiceLoader}; the CLI makes its {@code <log>-push},
- * {@code <log>-fetch} and {@code <log>-receive} commands from whatever providers it finds, so it
- * names no adapter. Use {@link Logs} to find one.
+ * A database's continuous log as the repository archives it: a write-ahead log ({@code wal}), an
+ * operation log ({@code oplog}). Implemented by the adapter module that knows the log (each adapter
+ * names its own) and registered through {@link java.util.ServiceLoader}; the CLI makes its {@code
+ * <log>-push}, {@code <log>-fetch} and {@code <log>-receive} commands from whatever providers it
+ * finds, so it names no adapter. Use {@link Logs} to find one.
  *
  * <p>Segments live under {@code <source>/<log>/} in a {@link LogArchive}, each with a small
  * manifest (first and last position and time). Providers are cheap, stateless factories and
@@ -26,7 +26,7 @@ public interface LogProvider {
   String log();
 
   /**
-   * Describes one finished segment file the database handed over (PostgreSQL's {@code
+   * Describes one finished segment file the database handed over (a write-ahead log's {@code
    * archive_command} gives {@code %p}): its positions and times, checked against {@code name}.
    *
    * @param name the segment's name as the database knows it ({@code 000000010000000000000003})

@@ -5,7 +5,7 @@ import java.io.IOException;
 
 /**
  * A long-running process that streams a database's log into a {@link LogArchive} as it is written:
- * PostgreSQL's WAL over the replication protocol, MongoDB's oplog through a tailable cursor. Made
+ * a write-ahead log over a replication protocol, an operation log through a tailable cursor. Made
  * by {@link LogProvider#receiver}; implemented by the adapter module.
  *
  * <p>{@link #run} blocks until {@link #close()} is called from another thread (or a shutdown hook),

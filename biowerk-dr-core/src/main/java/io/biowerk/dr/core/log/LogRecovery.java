@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * Recovery of a database to a point in time: a base backup laid down into a directory plus the
  * archived log replayed up to a {@link RecoveryTarget}. Implemented by the adapter that knows the
- * log (PostgreSQL: a physical base backup, {@code recovery.signal} and a {@code restore_command});
- * made by {@link LogProvider#recovery}.
+ * log (a physical base backup laid down, plus the settings that make the database fetch and replay
+ * the log); made by {@link LogProvider#recovery}.
  */
 public interface LogRecovery {
 

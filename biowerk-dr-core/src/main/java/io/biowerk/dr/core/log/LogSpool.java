@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A local spool directory for asynchronous log archiving, as pgBackRest's {@code archive-async}:
- * the database's archive command only copies the segment into the spool (a local copy, synced and
+ * A local spool directory for asynchronous log archiving, as archivers' asynchronous modes do: the
+ * database's archive command only copies the segment into the spool (a local copy, synced and
  * renamed into place) and returns, while a long-running process drains the spool into the {@link
  * LogArchive}. A failure of the drainer is left in the spool as {@code <segment>.error}, and the
  * next {@link #offer} of that segment fails with its message, so the database keeps the segment and

@@ -12,7 +12,8 @@ import java.util.Optional;
  * archived log.
  *
  * @param time stop before the first transaction committed after this time
- * @param position stop at this log position (PostgreSQL: an LSN such as {@code 0/3000060})
+ * @param position stop at this log position in the log's own notation (an LSN such as {@code
+ *     0/3000060})
  * @param name stop at this named restore point
  * @param immediate stop as soon as the base backup is consistent
  * @param timeline the timeline to follow ({@code latest}, {@code current} or a number); empty for
