@@ -99,13 +99,14 @@ public final class Main implements Callable<Integer> {
   private static CommandLine configure(Main main) {
     Environment environment = main.environment;
     CommandLine cli = new CommandLine(main);
-    // One push, fetch and receive command per log an installed adapter archives (wal-push,
+    // One push, fetch, receive and status command per log an installed adapter archives (wal-push,
     // oplog-receive).
     for (LogProvider provider : Logs.all()) {
       String log = provider.log();
       cli.addSubcommand(log + "-push", new LogPushCommand(log));
       cli.addSubcommand(log + "-fetch", new LogFetchCommand(log));
       cli.addSubcommand(log + "-receive", new LogReceiveCommand(log));
+      cli.addSubcommand(log + "-status", new LogStatusCommand(log));
     }
     cli.setOut(environment.out());
     cli.setErr(environment.err());

@@ -160,6 +160,14 @@ class PostgresPitrCliIT {
       copy.awaitPromoted(90);
       assertThat(copy.query("SELECT id FROM events ORDER BY id")).containsExactly("1", "2");
     }
+
+    Cli.Result status = cli.run(withRepo("wal-status", "--source", "pitr"));
+    assertThat(status.code()).as(status.toString()).isZero();
+    assertThat(status.out())
+        .contains("wal of 'pitr': ")
+        .contains("(RPO ")
+        .containsPattern(
+            "pitr_\\d{8}_\\d{6}: recoverable from \\S+ to \\S+ \\(\\d+ segments 0000000100");
   }
 
   @Test

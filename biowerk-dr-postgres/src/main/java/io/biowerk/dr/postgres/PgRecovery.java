@@ -10,6 +10,7 @@ import io.biowerk.dr.core.log.LogRecovery;
 import io.biowerk.dr.core.log.LogSegment;
 import io.biowerk.dr.core.log.RecoveryRangeException;
 import io.biowerk.dr.core.log.RecoveryTarget;
+import io.biowerk.dr.core.log.RecoveryWindow;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,14 @@ final class PgRecovery implements LogRecovery {
           <= PgWal.lsn(target.position().get());
     }
     return true;
+  }
+
+  @Override
+  public RecoveryWindow window(BackupManifest base, LogArchive archive) throws IOException {
+    Plan plan = plan(base, RecoveryTarget.end(), archive);
+    Instant from = stopTime(base);
+    Instant to = plan.lastArchived() == null ? from : plan.lastArchived();
+    return new RecoveryWindow(from, to, plan.first(), plan.last(), plan.segments());
   }
 
   static Instant stopTime(BackupManifest base) {

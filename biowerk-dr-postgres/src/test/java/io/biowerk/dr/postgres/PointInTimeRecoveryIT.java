@@ -229,6 +229,10 @@ class PointInTimeRecoveryIT {
 
     LogRecovery recovery = wal.recovery(base).orElseThrow();
     assertThat(recovery.endsBefore(base, RecoveryTarget.time(between))).isTrue();
+    var window = recovery.window(base, archive);
+    assertThat(window.from()).isBefore(between);
+    assertThat(window.to()).isAfter(between);
+    assertThat(window.firstSegment()).isEqualTo(base.facts().get("startWal"));
     Path restored = scratch.resolve("restored-1");
     RestoreTarget target =
         recovery.prepare(
@@ -347,6 +351,9 @@ class PointInTimeRecoveryIT {
         .hasMessageContaining("segments after it are archived")
         .satisfies(e -> assertThat(((RecoveryRangeException) e).missingSegment()).contains(middle));
     assertThat(scratch.resolve("gap")).doesNotExist();
+    assertThatThrownBy(() -> recovery.window(base, archive))
+        .isInstanceOf(RecoveryRangeException.class)
+        .hasMessageContaining(middle);
   }
 
   @Test

@@ -41,4 +41,14 @@ public interface LogRecovery {
       boolean force,
       List<String> fetchCommand)
       throws IOException;
+
+  /**
+   * The window {@code base} and {@code archive} can recover to, after checking that every segment
+   * from the base backup's start to the newest archived one is there (timeline switches followed).
+   *
+   * @throws RecoveryRangeException if a segment is missing (named) or the base backup's own
+   *     segments are not all archived yet
+   * @throws IOException if the archive cannot be read
+   */
+  RecoveryWindow window(BackupManifest base, LogArchive archive) throws IOException;
 }
