@@ -215,6 +215,14 @@ class PointInTimeRecoveryIT {
     }
     assertThat(members).contains("PG_VERSION", "backup_label", "global/pg_control");
     assertThat(members.get(members.size() - 1)).isEqualTo("backup_manifest");
+
+    try (var decoded = BackupReader.openDecoded(repo, base, ring)) {
+      assertThat(
+              new PostgresVerifier(PgTools.system())
+                  .verify(base, io.biowerk.dr.core.VerificationLevel.NATIVE, decoded, Map.of()))
+          .startsWith("pg_verifybackup: ")
+          .contains("files match backup_manifest");
+    }
   }
 
   @Test
