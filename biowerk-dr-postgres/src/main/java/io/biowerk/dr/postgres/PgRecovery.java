@@ -383,13 +383,18 @@ final class PgRecovery implements LogRecovery {
     return PgWal.segmentName(tli, seg, segmentSize);
   }
 
+  /**
+   * The newest archived segment that lies on {@code path} (a segment of a forked-off branch does
+   * not).
+   */
   private static long lastSegment(List<String> names, List<Timeline> path, long segmentSize) {
     long last = -1;
-    Set<Integer> ids = new HashSet<>();
-    path.forEach(t -> ids.add(t.id()));
     for (String n : names) {
-      if (PgWal.isSegment(n) && ids.contains(PgWal.timeline(n))) {
-        last = Math.max(last, PgWal.segmentNumber(n, segmentSize));
+      if (PgWal.isSegment(n)) {
+        long number = PgWal.segmentNumber(n, segmentSize);
+        if (number > last && segment(path, number, segmentSize).equals(n)) {
+          last = number;
+        }
       }
     }
     return last;

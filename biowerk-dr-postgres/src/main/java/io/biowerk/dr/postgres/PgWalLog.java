@@ -88,7 +88,9 @@ public final class PgWalLog implements LogProvider {
           "wal: " + file + " has no valid segment size in its header; it is damaged");
     }
     long start = PgWal.startOf(segment, segmentSize);
-    if (timeline != PgWal.timeline(segment) || pageAddress != start) {
+    // The first segment of a new timeline starts with a copy of its parent's pages (an older
+    // timeline).
+    if (Integer.compareUnsigned(timeline, PgWal.timeline(segment)) > 0 || pageAddress != start) {
       throw new IOException(
           "wal: "
               + file
@@ -105,7 +107,7 @@ public final class PgWalLog implements LogProvider {
               + "); the file is not the segment it is named after");
     }
     facts.put("kind", name.endsWith(".partial") ? "partial" : "segment");
-    facts.put("timeline", timeline);
+    facts.put("timeline", PgWal.timeline(segment));
     facts.put("systemIdentifier", Long.toUnsignedString(systemId));
     facts.put("segmentSize", segmentSize);
     return new LogSegmentInfo(
