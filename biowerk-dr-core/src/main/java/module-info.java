@@ -21,12 +21,14 @@ module io.biowerk.dr.core {
   // The JSON mapper behind core's documents, for the command's --json output; not public API.
   exports io.biowerk.dr.core.internal to
       io.biowerk.dr.cli;
+  exports io.biowerk.dr.core.log;
 
   uses io.biowerk.dr.core.SinkProvider;
   uses io.biowerk.dr.core.SourceProvider;
   uses io.biowerk.dr.core.RestoreTargetProvider;
   uses io.biowerk.dr.core.CodecProvider;
   uses io.biowerk.dr.core.NativeVerifier;
+  uses io.biowerk.dr.core.log.LogProvider;
 
   provides io.biowerk.dr.core.CodecProvider with
       io.biowerk.dr.core.codec.ZstdCodecProvider,

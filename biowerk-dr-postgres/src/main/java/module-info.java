@@ -15,6 +15,8 @@ module io.biowerk.dr.postgres {
       io.biowerk.dr.postgres.PostgresSourceProvider;
   provides io.biowerk.dr.core.RestoreTargetProvider with
       io.biowerk.dr.postgres.PostgresRestoreTargetProvider;
+  provides io.biowerk.dr.core.log.LogProvider with
+      io.biowerk.dr.postgres.PgWalLog;
   provides io.biowerk.dr.core.NativeVerifier with
       io.biowerk.dr.postgres.PostgresVerifier;
 }

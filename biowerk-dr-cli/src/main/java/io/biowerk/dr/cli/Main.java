@@ -2,6 +2,8 @@ package io.biowerk.dr.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.Logs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -98,6 +100,15 @@ public final class Main implements Callable<Integer> {
   private static CommandLine configure(Main main) {
     Environment environment = main.environment;
     CommandLine cli = new CommandLine(main);
+    // One push, fetch, receive and status command per log an installed adapter archives (wal-push,
+    // oplog-receive).
+    for (LogProvider provider : Logs.all()) {
+      String log = provider.log();
+      cli.addSubcommand(log + "-push", new LogPushCommand(log));
+      cli.addSubcommand(log + "-fetch", new LogFetchCommand(log));
+      cli.addSubcommand(log + "-receive", new LogReceiveCommand(log));
+      cli.addSubcommand(log + "-status", new LogStatusCommand(log));
+    }
     cli.setOut(environment.out());
     cli.setErr(environment.err());
     cli.setCaseInsensitiveEnumValuesAllowed(true);

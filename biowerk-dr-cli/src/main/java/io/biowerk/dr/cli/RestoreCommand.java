@@ -3,18 +3,28 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupNotFoundException;
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.RestoreJob;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Sources;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.LogRecovery;
+import io.biowerk.dr.core.log.Logs;
+import io.biowerk.dr.core.log.RecoveryTarget;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,9 +43,17 @@ import picocli.CommandLine.Parameters;
           + " checked again while they stream; the target is committed only when every checksum matched. A"
           + " target that holds data is refused unless --force is given.",
       "",
-      "--target-time picks the newest backup that had finished by that time (the plan's \"closest backup"
-          + " before the target time\", e.g. one from before a security breach). It does not replay WAL or"
-          + " oplog: true point-in-time recovery is not in scope of this command yet.",
+      "Point-in-time recovery: for a source with physical base backups and an archived log, --target-time"
+          + " (or --target-lsn, --target-name, --target immediate) picks the newest base backup that ended"
+          + " before the target, checks that every log segment from its start to the target is archived,"
+          + " lays it down into the data directory TARGET and writes the recovery settings (the restore"
+          + " command fetches the log from the same repository with the same key); starting the database"
+          + " then replays the log to the target and promotes. A physical backup restored without a target"
+          + " recovers to the end of the archived log.",
+      "",
+      "For a source with only logical dumps, --target-time picks the newest dump that had finished by then"
+          + " (the plan's \"closest backup before the target time\"); a dump cannot be replayed to the exact"
+          + " time.",
       ""
     },
     footer = {
@@ -44,7 +62,9 @@ import picocli.CommandLine.Parameters;
       "  biowerk-dr restore latest:docs file:///tmp/docs-restored",
       "  biowerk-dr restore docs_20240115_020000 /srv/config --force",
       "  biowerk-dr restore latest:config /srv/config-check \\",
-      "      --target-time 2024-01-15T09:00:00Z"
+      "      --target-time 2024-01-15T09:00:00Z",
+      "  biowerk-dr restore latest:orders /srv/db/restored \\",
+      "      --target-time 2024-01-15T14:30:00+01:00"
     })
 final class RestoreCommand extends CliCommand {
 
@@ -72,17 +92,68 @@ final class RestoreCommand extends CliCommand {
   @Option(
       names = "--target-time",
       paramLabel = "ISO-8601",
-      description = "Restore the newest backup finished by this time, e.g. 2024-01-15T09:00:00Z.")
+      description =
+          "Recover to this time (a physical base backup and the archived log), or restore the newest"
+              + " logical backup finished by then. ISO-8601 with an offset, e.g. 2024-01-15T09:00:00Z.")
   String targetTime;
+
+  @Option(
+      names = "--target-lsn",
+      paramLabel = "POSITION",
+      description =
+          "Recover to this log position (in the log's own notation, e.g. an LSN 0/3000060).")
+  String targetLsn;
+
+  @Option(
+      names = "--target-name",
+      paramLabel = "NAME",
+      description = "Recover to this named restore point.")
+  String targetName;
+
+  @Option(
+      names = "--target",
+      paramLabel = "immediate",
+      description = "immediate: recover only until the base backup is consistent.")
+  String targetKind;
+
+  @Option(
+      names = "--target-timeline",
+      paramLabel = "latest|current|N",
+      description = "The timeline recovery follows (default: the database's, latest).")
+  String targetTimeline;
+
+  @Option(
+      names = "--fetch-command",
+      paramLabel = "COMMAND",
+      description =
+          "How the recovering database runs this command to fetch the log. Default: $"
+              + FETCH_VARIABLE
+              + ", else biowerk-dr (on the database user's PATH).")
+  String fetchCommand;
+
+  /** The variable naming the command a recovering database runs to fetch the log. */
+  static final String FETCH_VARIABLE = "BIOWERK_DR_COMMAND";
 
   @Override
   public Integer call() throws Exception {
     Environment env = env();
     URI targetUri = Uris.parse(target, "target URI", env);
     Instant before = targetTime == null ? null : instant(targetTime);
-    RestoreTarget restoreTarget = Sources.targetForUri(targetUri, force);
+    RecoveryTarget recoveryTarget = recoveryTarget(before);
+    boolean pointInTime =
+        targetLsn != null || targetName != null || targetKind != null || targetTimeline != null;
     Sink sink = repositories.openPrimary(env);
     Catalog catalog = Catalog.of(sink).withClock(env.clock());
+    Optional<PointInTime> recovery;
+    if (before == null && !pointInTime) {
+      recovery = recoverable(catalog.resolve(backup).manifest());
+    } else {
+      recovery = pickRecoverable(catalog, recoveryTarget, pointInTime);
+    }
+    if (recovery.isPresent()) {
+      return recover(env, sink, recovery.get(), recoveryTarget, targetUri);
+    }
+    RestoreTarget restoreTarget = Sources.targetForUri(targetUri, force);
     BackupRecord record = before == null ? catalog.resolve(backup) : pickBefore(catalog, before);
     BackupManifest manifest = record.manifest();
     if (before != null) {
@@ -95,7 +166,9 @@ final class RestoreCommand extends CliCommand {
               + manifest.finishedAt()
               + "), the newest backup of '"
               + manifest.sourceName()
-              + "' finished by then; no WAL/oplog replay");
+              + "' finished by then; a logical backup cannot be replayed to the exact time: for"
+              + " point-in-time recovery take physical base backups and archive the log (see the"
+              + " adapter's guide under docs/)");
     }
     RestoreJob job =
         RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore"));
@@ -147,7 +220,9 @@ final class RestoreCommand extends CliCommand {
           "--target-time picks a backup itself; give 'latest' or 'latest:SOURCE', not the"
               + " id '"
               + backup
-              + "'");
+              + "', which is a logical backup that cannot be replayed to a time (restore it without"
+              + " --target-time, or take physical base backups and archive the log for point-in-time"
+              + " recovery; see the adapter's guide under docs/)");
     }
     return catalog
         .latestBefore(source, before)
@@ -162,6 +237,178 @@ final class RestoreCommand extends CliCommand {
                         + source
                         + "` for the oldest one",
                     "latest:" + source));
+  }
+
+  /** A base backup with the log recovery that rolls it forward. */
+  private record PointInTime(BackupManifest base, LogProvider provider, LogRecovery recovery) {}
+
+  private RecoveryTarget recoveryTarget(Instant before) {
+    if (targetKind != null && !targetKind.equals("immediate")) {
+      throw new UsageException("--target must be 'immediate', not '" + targetKind + "'");
+    }
+    int kinds =
+        (before != null ? 1 : 0)
+            + (targetLsn != null ? 1 : 0)
+            + (targetName != null ? 1 : 0)
+            + (targetKind != null ? 1 : 0);
+    if (kinds > 1) {
+      throw new UsageException(
+          "give one of --target-time, --target-lsn, --target-name and --target immediate, not "
+              + kinds);
+    }
+    return new RecoveryTarget(
+        Optional.ofNullable(before),
+        Optional.ofNullable(targetLsn),
+        Optional.ofNullable(targetName),
+        targetKind != null,
+        Optional.ofNullable(targetTimeline));
+  }
+
+  /**
+   * The log recovery of {@code manifest}, if it is a base backup some installed adapter rolls
+   * forward.
+   */
+  private static Optional<PointInTime> recoverable(BackupManifest manifest) {
+    Object log = manifest.facts().get("log");
+    if (log == null) {
+      return Optional.empty();
+    }
+    for (LogProvider provider : Logs.all()) {
+      if (provider.log().equals(log)) {
+        return provider.recovery(manifest).map(r -> new PointInTime(manifest, provider, r));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The newest base backup that ended before {@code target}, if the source has base backups. */
+  private Optional<PointInTime> pickRecoverable(
+      Catalog catalog, RecoveryTarget target, boolean required) throws Exception {
+    List<BackupRecord> candidates;
+    String source;
+    if (backup.startsWith("latest")) {
+      source = sourceOf(catalog);
+      candidates = catalog.list(source);
+    } else {
+      BackupRecord record = catalog.resolve(backup);
+      source = record.manifest().sourceName();
+      candidates = List.of(record);
+    }
+    boolean anyBase = false;
+    for (BackupRecord record : candidates) {
+      Optional<PointInTime> found = recoverable(record.manifest());
+      if (found.isEmpty()) {
+        continue;
+      }
+      anyBase = true;
+      if (found.get().recovery().endsBefore(record.manifest(), target)) {
+        return found;
+      }
+    }
+    if (anyBase) {
+      throw new BackupNotFoundException(
+          "restore: no base backup of '"
+              + source
+              + "' had ended before the recovery target ("
+              + target
+              + "); see `biowerk-dr list "
+              + source
+              + "` for the oldest one, and pick a later target",
+          backup);
+    }
+    if (required) {
+      throw new UsageException(
+          "restore: '"
+              + backup
+              + "' has no base backup that can be rolled forward to a target (logical backups only);"
+              + " restore a logical backup without a target, or take physical base backups and archive"
+              + " the log for point-in-time recovery (see the adapter's guide under docs/)");
+    }
+    return Optional.empty();
+  }
+
+  private String sourceOf(Catalog catalog) throws Exception {
+    if (backup.startsWith("latest:")) {
+      return ListCommand.source(backup.substring("latest:".length()));
+    }
+    List<String> sources = catalog.sources();
+    if (sources.size() != 1) {
+      throw new UsageException(
+          "a recovery target with 'latest' needs the source when the repository holds "
+              + (sources.isEmpty() ? "none" : "several (" + String.join(", ", sources) + ")")
+              + "; write latest:SOURCE");
+    }
+    return sources.get(0);
+  }
+
+  private int recover(
+      Environment env, Sink sink, PointInTime pit, RecoveryTarget recoveryTarget, URI targetUri)
+      throws Exception {
+    if (!"file".equalsIgnoreCase(targetUri.getScheme())) {
+      throw new UsageException(
+          "restore: "
+              + pit.base().id()
+              + " is a physical base backup: give the data directory to lay it down into (a path),"
+              + " not "
+              + Uris.redact(targetUri));
+    }
+    Path directory = Path.of(targetUri);
+    BackupManifest base = pit.base();
+    String log = pit.provider().log();
+    KeyRing ring = keys.ring(env);
+    LogArchive archive = LogArchive.of(sink, base.sourceName(), log, List.of(), ring);
+    List<String> fetch = new ArrayList<>();
+    String prefix =
+        fetchCommand != null ? fetchCommand : env.variable(FETCH_VARIABLE).orElse("biowerk-dr");
+    fetch.addAll(List.of(prefix.strip().split("\\s+")));
+    fetch.addAll(
+        List.of(
+            log + "-fetch",
+            "--source",
+            base.sourceName(),
+            "--repo",
+            repositories.uris(env).get(0).toString()));
+    Path keyFile = keys.path(env);
+    if (Files.exists(keyFile)) {
+      fetch.addAll(List.of("--key-file", keyFile.toAbsolutePath().toString()));
+    } else if (base.encrypted()) {
+      note(
+          "the key is not in a key file; the database's restore command must find it in $BIOWERK_DR_KEY");
+    }
+    RestoreTarget restoreTarget =
+        pit.recovery().prepare(base, recoveryTarget, archive, directory, force, fetch);
+    RestoreJob job = RestoreJob.of(sink, base, ring, restoreTarget).listener(progress("restore"));
+    Duration took = cleanUpOnShutdown(job::run);
+    if (json) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("ok", true);
+      result.put("id", base.id());
+      result.put("target", directory.toString());
+      result.put("recoveryTarget", recoveryTarget.toString());
+      result.put("durationMillis", took.toMillis());
+      result.put("restoreTarget", restoreTarget.toString());
+      printJson(result);
+    } else {
+      out()
+          .println(
+              "restored base backup "
+                  + base.id()
+                  + " into "
+                  + directory
+                  + " in "
+                  + Format.duration(took)
+                  + "; checksums verified");
+      out().println("  recovery to " + recoveryTarget + ": " + restoreTarget);
+      out()
+          .println(
+              "  next: start the database on "
+                  + directory
+                  + "; it fetches the log with '"
+                  + log
+                  + "-fetch', replays it to the target and promotes");
+      out().flush();
+    }
+    return ExitCodes.OK;
   }
 
   static Instant instant(String text) {

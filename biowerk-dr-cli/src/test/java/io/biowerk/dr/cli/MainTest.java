@@ -62,7 +62,14 @@ class MainTest {
     }
     assertThat(cli.run("help", "restore").out().replaceAll("\\s+", " "))
         .contains("--target-time")
-        .contains("not in scope");
+        .contains("Point-in-time recovery")
+        .contains("--target-lsn");
+    // One push, fetch and receive command per log an adapter on the class path archives.
+    for (String command : List.of("wal-push", "wal-fetch", "wal-receive")) {
+      Cli.Result result = cli.run(command, "--help");
+      assertThat(result.code()).as(command + ": " + result).isEqualTo(0);
+      assertThat(result.out()).as(command).contains("Usage: biowerk-dr " + command);
+    }
   }
 
   @Test

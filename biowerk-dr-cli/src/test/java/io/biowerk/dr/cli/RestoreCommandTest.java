@@ -75,7 +75,7 @@ class RestoreCommandTest {
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
     assertThat(result.err())
         .contains("picked config_20261130_120000")
-        .contains("no WAL/oplog replay");
+        .contains("a logical backup cannot be replayed to the exact time");
     assertThat(Files.readString(target.resolve("app.env"))).isEqualTo("MODE=production\n");
 
     Cli.Result tooEarly =

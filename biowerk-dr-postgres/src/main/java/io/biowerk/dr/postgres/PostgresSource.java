@@ -76,7 +76,8 @@ public final class PostgresSource implements Source {
           "pg-dump",
           "name",
           "row-counts",
-          "temp-dir");
+          "temp-dir",
+          "mode");
 
   /** The system property that, set to {@code false}, runs pg_dump without {@code stdbuf}. */
   static final String STDBUF_PROPERTY = "io.biowerk.dr.postgres.stdbuf";
@@ -134,6 +135,14 @@ public final class PostgresSource implements Source {
     this.pgDump = uri.option("pg-dump");
     this.tempDir = uri.option("temp-dir").map(Path::of);
     this.tools = tools;
+    uri.option("mode")
+        .ifPresent(
+            mode ->
+                com.google.common.base.Preconditions.checkArgument(
+                    mode.equals("logical"),
+                    "postgresql: option mode (%s) must be logical (pg_dump, the default) or physical"
+                        + " (pg_basebackup)",
+                    mode));
   }
 
   /**

@@ -7,7 +7,10 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
-/** Makes {@link PostgresSource}s for {@code postgresql://} and {@code postgres://} URIs. */
+/**
+ * Makes {@link PostgresSource}s (logical) and, with {@code ?mode=physical}, {@link
+ * PostgresPhysicalSource}s for {@code postgresql://} and {@code postgres://} URIs.
+ */
 public final class PostgresSourceProvider implements SourceProvider {
 
   @Override
@@ -17,7 +20,9 @@ public final class PostgresSourceProvider implements SourceProvider {
 
   @Override
   public Source create(URI uri) {
-    return PostgresSource.of(uri);
+    return PostgresPhysicalSource.isPhysical(uri)
+        ? PostgresPhysicalSource.of(uri)
+        : PostgresSource.of(uri);
   }
 
   @Override

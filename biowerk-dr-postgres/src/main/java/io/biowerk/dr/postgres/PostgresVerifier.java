@@ -91,6 +91,16 @@ public final class PostgresVerifier implements NativeVerifier {
               + manifest.id()
               + ")");
     }
+    if (manifest.format().equals(PostgresPhysicalSource.FORMAT)) {
+      if (level != VerificationLevel.NATIVE) {
+        throw new IllegalArgumentException(
+            "postgresql: a physical base backup ("
+                + manifest.id()
+                + ") is verified at the native level (pg_verifybackup); the restore level is not built for"
+                + " it yet: restore it with 'restore' and start the server, see docs/postgres-pitr.md");
+      }
+      return BaseBackupVerifier.verify(manifest, decoded, options, tools);
+    }
     switch (level) {
       case NATIVE:
         return verifyNative(manifest, decoded, options);

@@ -1,0 +1,108 @@
+package io.biowerk.dr.cli;
+
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogPrefetch;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code biowerk-dr <log>-fetch}: fetches one archived segment for a recovering database (the
+ * database's {@code restore_command} runs {@code wal-fetch %f %p}), with read-ahead of the next
+ * segments into a local spool. Exit 1 without a message on stdout when the archive lacks the
+ * segment, which is how a database learns that recovery reached the end of the archive.
+ */
+@Command(
+    sortOptions = false,
+    header = "Fetch one archived log segment (the database's restore command).",
+    description = {
+      "Decrypts, decompresses and checks the segment, and writes it to DEST only when every checksum matched."
+          + " The next segments are fetched in parallel into a local spool at the same time, so the following"
+          + " requests are answered from disk. Exits 1 when the archive does not hold the segment.",
+      ""
+    },
+    footer = {
+      "",
+      "Example (as restore_command; biowerk-dr restore writes it itself):",
+      "  restore_command = 'biowerk-dr wal-fetch --source orders --repo /backups %f \"%p\"'"
+    })
+final class LogFetchCommand extends CliCommand {
+
+  private final String log;
+
+  LogFetchCommand(String log) {
+    this.log = log;
+  }
+
+  @Parameters(
+      index = "0",
+      paramLabel = "NAME",
+      description = "The segment's name (the restore command's %f).")
+  String name;
+
+  @Parameters(
+      index = "1",
+      paramLabel = "DEST",
+      description = "Where to write it (the archive command's %p).")
+  String destination;
+
+  @Mixin LogOptions logOptions;
+
+  @Mixin RepositoryOptions repositories;
+
+  @Mixin KeyOptions keys;
+
+  @Option(
+      names = "--ahead",
+      paramLabel = "N",
+      defaultValue = "8",
+      description = "Segments to fetch ahead into the spool. Default: ${DEFAULT-VALUE}.")
+  int ahead;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "Parallel fetches. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Option(
+      names = "--spool",
+      paramLabel = "DIR",
+      description = "The read-ahead spool. Default: $TMPDIR/biowerk-dr-USER/fetch/SOURCE-LOG.")
+  String spool;
+
+  @Override
+  public Integer call() throws Exception {
+    Environment env = env();
+    if (ahead < 0 || threads < 1) {
+      throw new UsageException("--ahead must be 0 or more and --threads 1 or more");
+    }
+    // Read-ahead is disposable: the default spool is under the temp directory, per user.
+    Path spoolDir =
+        spool == null
+            ? Path.of(
+                System.getProperty("java.io.tmpdir"),
+                "biowerk-dr-" + System.getProperty("user.name"),
+                "fetch",
+                logOptions.source + "-" + log)
+            : env.resolve(spool);
+    LogArchive archive = logOptions.forReading(repositories.openPrimary(env), log, keys, env);
+    Path dest = env.resolve(destination);
+    boolean found = LogPrefetch.of(archive, spoolDir, ahead, threads).fetch(name, dest);
+    if (json) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("ok", found);
+      result.put("segment", name);
+      result.put("found", found);
+      printJson(result);
+    } else if (!found) {
+      note(log + "-fetch: " + name + " is not in " + archive.prefix());
+    }
+    return found ? ExitCodes.OK : ExitCodes.FAILURE;
+  }
+}

@@ -1,0 +1,69 @@
+package io.biowerk.dr.cli;
+
+import io.biowerk.dr.core.Codec;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.log.LogArchive;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every log command shares: the source name the log is archived under, and how new
+ * segments are encoded. The source name must be the one the database's base backups are stored
+ * under ({@code ?name=} of the source URI), since recovery reads both from {@code <source>/}.
+ */
+final class LogOptions {
+
+  @Option(
+      names = {"-s", "--source"},
+      required = true,
+      paramLabel = "NAME",
+      description =
+          "The source name the log is archived under: the name of the database's base backups.")
+  String source;
+
+  @Option(
+      names = "--compression",
+      paramLabel = "zstd:LEVEL|none",
+      defaultValue = "zstd:3",
+      description =
+          "Compression of new segments: zstd at LEVEL 1-22, or none. Default: ${DEFAULT-VALUE}.")
+  String compression;
+
+  @Option(
+      names = "--no-encrypt",
+      description = "Store new segments unencrypted (no key is needed).")
+  boolean noEncrypt;
+
+  /**
+   * The archive of {@code log} in {@code sink}, encoding new segments with the active key (which
+   * must exist: an archive command never creates keys).
+   */
+  LogArchive forWriting(Sink sink, String log, KeyOptions keys, Environment env)
+      throws IOException {
+    List<Codec> codecs = new ArrayList<>(BackupCommand.compression(compression));
+    KeyRing ring = keys.ring(env);
+    if (!noEncrypt) {
+      MasterKey key = ring.active();
+      codecs.add(EncryptionCodec.encryptingWith(key, ring));
+    }
+    return LogArchive.of(sink, source, log, codecs, ring).withClock(env.clock());
+  }
+
+  /** The archive of {@code log} in {@code sink}, for reading. */
+  LogArchive forReading(Sink sink, String log, KeyOptions keys, Environment env) {
+    return LogArchive.of(sink, source, log, List.of(), keys.ring(env)).withClock(env.clock());
+  }
+
+  /**
+   * A per-user state folder for spools: {@code ~/.local/state/biowerk-dr/<what>/<source>-<log>}.
+   */
+  Path defaultSpool(Environment env, String what, String log) {
+    return env.home().resolve(".local/state/biowerk-dr").resolve(what).resolve(source + "-" + log);
+  }
+}

@@ -1,0 +1,249 @@
+package io.biowerk.dr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.biowerk.dr.core.keys.KeyFile;
+import io.biowerk.dr.postgres.PrivateCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The PostgreSQL point-in-time recovery commands end to end on a private cluster: the server's
+ * {@code archive_command} is the real {@code biowerk-dr wal-push --async} (a JVM per segment,
+ * started by the server), {@code wal-push --drain} stores the spool, {@code backup ?mode=physical}
+ * takes the base backup, {@code restore --target-time} lays it down with a {@code restore_command}
+ * running the real {@code wal-fetch}, and the restored copy recovers exactly the rows committed
+ * before the target. One cluster for the class.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PostgresPitrCliIT {
+
+  Path scratch;
+  Path repo;
+  Path keyFile;
+  Path spool;
+  String java;
+  PrivateCluster cluster;
+  Cli cli;
+
+  @BeforeAll
+  void start() throws Exception {
+    scratch = Files.createTempDirectory(Path.of("/tmp"), "biowerk-clipitr-");
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
+    cli = new Cli(scratch.resolve("cli"));
+    repo = scratch.resolve("repo");
+    spool = scratch.resolve("spool");
+    keyFile = scratch.resolve("keys/master.key");
+    KeyFile.at(keyFile).create(Clock.systemUTC());
+    Files.createDirectories(spool);
+    Path runtime = scratch.resolve("runtime");
+    Files.createDirectories(runtime);
+    cluster =
+        PrivateCluster.start(
+            Map.of("wal_level", "replica", "archive_mode", "on", "max_wal_senders", "4"));
+    String classPath = cluster.copyClassPath(runtime);
+    // A launcher script, as an installation has: archive_command is cut at 1024 characters.
+    Path launcher = runtime.resolve("biowerk-dr");
+    Files.writeString(
+        launcher,
+        "#!/bin/sh\nexec "
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
+            + classPath
+            + " io.biowerk.dr.cli.Main \"$@\"\n");
+    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+    java = launcher.toString();
+    cluster.own(scratch);
+    cluster.execute(
+        "ALTER SYSTEM SET archive_command = '"
+            + java
+            + " wal-push --source pitr --async --spool "
+            + spool
+            + " %p'");
+    cluster.execute("SELECT pg_reload_conf()");
+    cluster.execute(
+        "CREATE TABLE events (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    try {
+      if (cluster != null) {
+        cluster.close();
+      }
+    } finally {
+      PrivateCluster.run(List.of("rm", "-rf", scratch.toString()));
+    }
+  }
+
+  String[] withRepo(String... args) {
+    return Stream.concat(
+            Stream.of(args), Stream.of("--repo", repo.toString(), "--key-file", keyFile.toString()))
+        .toArray(String[]::new);
+  }
+
+  void switchAndDrain() throws Exception {
+    String segment = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
+    cluster.execute("SELECT pg_switch_wal()");
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (cluster
+            .single("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+            .compareTo(segment)
+        < 0) {
+      assertThat(System.nanoTime()).as("archived in 60 s:\n" + cluster.log()).isLessThan(until);
+      Thread.sleep(100);
+    }
+    // Segments are stamped with the command's clock: the real time, so they follow the commits in
+    // them.
+    cli.clock.set(Instant.now());
+    Cli.Result drained =
+        cli.run(
+            withRepo(
+                "wal-push", "--source", "pitr", "--drain", "--once", "--spool", spool.toString()));
+    assertThat(drained.code()).as(drained.toString()).isZero();
+    assertThat(drained.out()).contains("wal-push: stored ");
+  }
+
+  @Test
+  @Order(1)
+  void physicalBackupArchivedWalAndRecoveryToATimeThroughTheCommands() throws Exception {
+    cluster.execute("INSERT INTO events (id) VALUES (1)");
+    Cli.Result backup =
+        cli.run(withRepo("backup", cluster.uri("postgres") + "?mode=physical&name=pitr", "--json"));
+    assertThat(backup.code()).as(backup.toString()).isZero();
+    assertThat(backup.out()).contains("\"storedName\" : \"pitr_").contains(".pgbase.zst.enc\"");
+    cluster.execute("INSERT INTO events (id) VALUES (2)");
+    Thread.sleep(300);
+    Instant between =
+        Instant.parse(
+            cluster.single(
+                "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+    Thread.sleep(300);
+    cluster.execute("INSERT INTO events (id) VALUES (3)");
+    switchAndDrain();
+
+    Path restored = scratch.resolve("restored");
+    String target = between.atOffset(ZoneOffset.ofHours(1)).toString();
+    Cli.Result restore =
+        cli.run(
+            withRepo(
+                "restore",
+                "latest:pitr",
+                restored.toString(),
+                "--target-time",
+                target,
+                "--fetch-command",
+                java));
+    assertThat(restore.code()).as(restore.toString()).isZero();
+    assertThat(restore.out())
+        .contains("restored base backup pitr_")
+        .contains("recovery to time " + between)
+        .contains("next: start the database on " + restored);
+    try (PrivateCluster copy = PrivateCluster.onRestored(restored, Map.of("archive_mode", "off"))) {
+      copy.startServer();
+      copy.awaitPromoted(90);
+      assertThat(copy.query("SELECT id FROM events ORDER BY id")).containsExactly("1", "2");
+    }
+
+    Cli.Result status = cli.run(withRepo("wal-status", "--source", "pitr"));
+    assertThat(status.code()).as(status.toString()).isZero();
+    assertThat(status.out())
+        .contains("wal of 'pitr': ")
+        .contains("(RPO ")
+        .containsPattern(
+            "pitr_\\d{8}_\\d{6}: recoverable from \\S+ to \\S+ \\(\\d+ segments 0000000100");
+  }
+
+  @Test
+  @Order(2)
+  void pushingASegmentAgainIsIdempotentAndDifferentBytesAreRefused() throws Exception {
+    Path other = scratch.resolve("repo-sync");
+    Path walDir = cluster.data().resolve("pg_wal");
+    Path segment;
+    try (Stream<Path> files = Files.list(walDir)) {
+      segment =
+          files
+              .filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}"))
+              .sorted()
+              .findFirst()
+              .orElseThrow();
+    }
+    Path copy = scratch.resolve(segment.getFileName().toString());
+    Files.copy(segment, copy);
+    String[] push = {
+      "wal-push",
+      "--source",
+      "sync",
+      "--repo",
+      other.toString(),
+      "--key-file",
+      keyFile.toString(),
+      "--json",
+      copy.toString()
+    };
+    Cli.Result first = cli.run(push);
+    assertThat(first.code()).as(first.toString()).isZero();
+    assertThat(first.out()).contains("\"outcome\" : \"stored\"");
+    Cli.Result again = cli.run(push);
+    assertThat(again.code()).as(again.toString()).isZero();
+    assertThat(again.out()).contains("\"outcome\" : \"already stored\"");
+    byte[] bytes = Files.readAllBytes(copy);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(copy, bytes);
+    Cli.Result conflict = cli.run(push);
+    assertThat(conflict.code()).as(conflict.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(conflict.err())
+        .contains(
+            "wal archive: sync/wal/"
+                + segment.getFileName()
+                + " is already stored with different bytes")
+        .contains("give each cluster its own source name");
+  }
+
+  @Test
+  @Order(3)
+  void theSeedsTargetTimeOnADumpLeadsToPointInTimeRecovery() throws Exception {
+    Cli.Result dump =
+        cli.run(withRepo("backup", cluster.uri("postgres") + "?name=logical", "--json"));
+    assertThat(dump.code()).as(dump.toString()).isZero();
+    String id = dump.out().replaceFirst("(?s)^.*?\"id\" : \"([^\"]+)\".*$", "$1");
+    Cli.Result refused =
+        cli.run(
+            withRepo(
+                "restore",
+                "--target-time",
+                "2030-01-15T14:30:00+01:00",
+                id,
+                scratch.resolve("x").toString()));
+    assertThat(refused.code()).as(refused.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(refused.err())
+        .contains("logical backup that cannot be replayed to a time")
+        .contains("take physical base backups and archive the log");
+    Cli.Result lsn =
+        cli.run(
+            withRepo(
+                "restore",
+                "latest:logical",
+                scratch.resolve("y").toString(),
+                "--target-lsn",
+                "0/0"));
+    assertThat(lsn.code()).as(lsn.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(lsn.err()).contains("has no base backup that can be rolled forward");
+  }
+}

@@ -1,0 +1,135 @@
+package io.biowerk.dr.postgres;
+
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.LogReceiver;
+import io.biowerk.dr.core.log.LogRecovery;
+import io.biowerk.dr.core.log.LogSegmentInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * PostgreSQL's write-ahead log as a {@link LogProvider}: the log {@value #LOG}, whose segments
+ * {@code archive_command} hands to {@code biowerk-dr wal-push %p} and {@code restore_command}
+ * fetches with {@code biowerk-dr wal-fetch %f %p}; recovery to a point in time from a physical base
+ * backup ({@link PostgresPhysicalSource}). A segment is checked before it is stored: its first page
+ * header must name the same timeline and position as its file name; the system identifier it
+ * carries is recorded, so segments of another cluster are told apart. Stateless and thread-safe.
+ */
+public final class PgWalLog implements LogProvider {
+
+  /** The log's name, and the repository folder {@code <source>/wal/}. */
+  public static final String LOG = "wal";
+
+  /** Magic numbers of WAL page headers, PostgreSQL 10 to 17; only checked for being a WAL page. */
+  private static final int LONG_HEADER = 0x0002;
+
+  private final Clock clock;
+
+  /** The provider ServiceLoader makes. */
+  public PgWalLog() {
+    this(Clock.systemUTC());
+  }
+
+  PgWalLog(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public String log() {
+    return LOG;
+  }
+
+  @Override
+  public LogSegmentInfo describe(String name, Path file) throws IOException {
+    if (!PgWal.isArchivable(name)) {
+      throw new IllegalArgumentException(
+          "wal: '"
+              + name
+              + "' is not a WAL file name (24 hex digits, or a .history, .backup or .partial file);"
+              + " archive_command must pass %p of the segment PostgreSQL names");
+    }
+    Map<String, Object> facts = new LinkedHashMap<>();
+    Instant now = clock.instant();
+    if (!PgWal.isSegment(name) && !name.endsWith(".partial")) {
+      facts.put("kind", PgWal.isHistory(name) ? "history" : "backup-history");
+      facts.put("timeline", Integer.parseUnsignedInt(name.substring(0, 8), 16));
+      return new LogSegmentInfo(name, "", "", Optional.empty(), Optional.of(now), facts);
+    }
+    String segment = name.substring(0, 24);
+    ByteBuffer header = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
+    try (InputStream in = Files.newInputStream(file)) {
+      header.put(in.readNBytes(40)).flip();
+    }
+    if (header.remaining() < 40 || (header.getShort(2) & LONG_HEADER) == 0) {
+      throw new IOException(
+          "wal: "
+              + file
+              + " does not start with a WAL segment's long page header; it is not the segment "
+              + name
+              + " (damaged, or not a WAL file)");
+    }
+    int timeline = header.getInt(4);
+    long pageAddress = header.getLong(8);
+    long systemId = header.getLong(24);
+    long segmentSize = Integer.toUnsignedLong(header.getInt(32));
+    if (segmentSize == 0 || Long.bitCount(segmentSize) != 1) {
+      throw new IOException(
+          "wal: " + file + " has no valid segment size in its header; it is damaged");
+    }
+    long start = PgWal.startOf(segment, segmentSize);
+    // The first segment of a new timeline starts with a copy of its parent's pages (an older
+    // timeline).
+    if (Integer.compareUnsigned(timeline, PgWal.timeline(segment)) > 0 || pageAddress != start) {
+      throw new IOException(
+          "wal: "
+              + file
+              + " holds timeline "
+              + timeline
+              + " at "
+              + PgWal.lsn(pageAddress)
+              + ", not segment "
+              + name
+              + " (timeline "
+              + PgWal.timeline(segment)
+              + " at "
+              + PgWal.lsn(start)
+              + "); the file is not the segment it is named after");
+    }
+    facts.put("kind", name.endsWith(".partial") ? "partial" : "segment");
+    facts.put("timeline", PgWal.timeline(segment));
+    facts.put("systemIdentifier", Long.toUnsignedString(systemId));
+    facts.put("segmentSize", segmentSize);
+    return new LogSegmentInfo(
+        name,
+        PgWal.lsn(start),
+        PgWal.lsn(start + segmentSize),
+        Optional.empty(),
+        Optional.of(now),
+        facts);
+  }
+
+  @Override
+  public LogReceiver receiver(URI uri) throws IOException {
+    return PgWalReceiver.of(uri);
+  }
+
+  @Override
+  public Optional<LogRecovery> recovery(BackupManifest base) {
+    if (base.sourceKind().equals("postgresql")
+        && base.format().equals(PostgresPhysicalSource.FORMAT)) {
+      return Optional.of(new PgRecovery());
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,236 @@
+package io.biowerk.dr.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.biowerk.dr.core.BackupJob;
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.RestoreJob;
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.keys.KeyFile;
+import io.biowerk.dr.core.local.LocalSink;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogSegment;
+import io.biowerk.dr.core.log.RecoveryTarget;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The streaming WAL receiver on a private cluster with no archive_command at all: the receiver (a
+ * JVM of its own, {@link WalReceiveForTests}) is the only archiver. It is killed with SIGKILL
+ * mid-stream and restarted, and a recovery to the end of the repository's WAL still has every
+ * committed row, including the last one, which only the partial segment holds. A dropped slot stops
+ * it with a clear message.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WalReceiverIT {
+
+  static final String SOURCE = "recv";
+
+  Path scratch;
+  Path repoDir;
+  Path keyFile;
+  PrivateCluster cluster;
+  LocalSink repo;
+  KeyRing ring;
+  LogArchive archive;
+  Process receiver;
+
+  @BeforeAll
+  void start() throws Exception {
+    scratch = Files.createTempDirectory(Path.of("/tmp"), "biowerk-recv-");
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
+    repoDir = scratch.resolve("repo");
+    repo = LocalSink.open(repoDir);
+    keyFile = scratch.resolve("keys/master.key");
+    KeyFile file = KeyFile.at(keyFile);
+    file.create(Clock.systemUTC());
+    ring = KeyRing.of(file);
+    archive = LogArchive.of(repo, SOURCE, PgWalLog.LOG, List.of(), ring);
+    cluster =
+        PrivateCluster.start(
+            Map.of("wal_level", "replica", "max_wal_senders", "4", "archive_mode", "off"));
+    cluster.execute("CREATE TABLE events (id int PRIMARY KEY)");
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    try {
+      if (receiver != null) {
+        receiver.destroyForcibly().waitFor();
+      }
+      if (cluster != null) {
+        cluster.close();
+      }
+    } finally {
+      PrivateCluster.run(List.of("rm", "-rf", scratch.toString()));
+    }
+  }
+
+  String receiverUri() {
+    return cluster.uri("postgres") + "?name=" + SOURCE + "&flush-interval=200";
+  }
+
+  Process startReceiver() throws Exception {
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    return new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx64m",
+            "-cp",
+            classPath,
+            WalReceiveForTests.class.getName(),
+            repoDir.toString(),
+            keyFile.toString(),
+            receiverUri())
+        .redirectErrorStream(true)
+        .redirectOutput(scratch.resolve("receiver.log").toFile())
+        .start();
+  }
+
+  void await(String what, BooleanSupplier condition) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > until) {
+        throw new AssertionError(
+            what
+                + " within 60 s; receiver log:\n"
+                + Files.readString(scratch.resolve("receiver.log")));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  boolean archived(String segment) {
+    try {
+      return archive.names().contains(segment);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  boolean partialCovers(String segment, long lsn) {
+    try {
+      Optional<LogSegment> partial = archive.segment(segment + ".partial");
+      return partial.isPresent()
+          && PgWal.lsn(String.valueOf(partial.get().manifest().facts().get("receivedUpTo"))) >= lsn;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  String switchWal() throws Exception {
+    String segment = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
+    cluster.execute("SELECT pg_switch_wal()");
+    return segment;
+  }
+
+  @Test
+  @Order(1)
+  void aReceiverKilledWithSigkillAndRestartedLosesNoWal() throws Exception {
+    receiver = startReceiver();
+    await(
+        "the receiver's slot is active",
+        () -> {
+          try {
+            return "t"
+                .equals(
+                    cluster.single(
+                        "SELECT coalesce(bool_or(active), false)::text::char FROM pg_replication_slots"
+                            + " WHERE slot_name = 'biowerk_recv'"));
+          } catch (Exception e) {
+            return false;
+          }
+        });
+    BackupManifest base =
+        BackupJob.of(
+                PostgresPhysicalSource.of(
+                    URI.create(
+                        cluster.uri("postgres")
+                            + "?mode=physical&archive-check=false&name="
+                            + SOURCE)))
+            .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+            .sinks(repo)
+            .build()
+            .run();
+    cluster.execute("INSERT INTO events VALUES (1), (2)");
+    String first = switchWal();
+    await(first + " stored", () -> archived(first));
+
+    receiver.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no final flush
+    cluster.execute("INSERT INTO events VALUES (3)");
+    String second = switchWal();
+    cluster.execute("INSERT INTO events VALUES (4)");
+    String current = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
+    long end = PgWal.lsn(cluster.single("SELECT pg_current_wal_flush_lsn()::text"));
+
+    receiver = startReceiver();
+    await(second + " stored after the restart", () -> archived(second));
+    await(
+        "the partial " + current + " covering the last commit", () -> partialCovers(current, end));
+    receiver.destroyForcibly().waitFor();
+
+    List<String> segments = archive.names().stream().filter(PgWal::isSegment).toList();
+    long firstNumber = PgWal.segmentNumber(segments.get(0), PgWal.DEFAULT_SEGMENT_SIZE);
+    for (int i = 0; i < segments.size(); i++) {
+      assertThat(PgWal.segmentNumber(segments.get(i), PgWal.DEFAULT_SEGMENT_SIZE))
+          .as("segments are contiguous: " + segments)
+          .isEqualTo(firstNumber + i);
+    }
+
+    cluster.own(scratch.resolve("keys")); // the server's restore_command reads the key
+    Path restored = scratch.resolve("restored");
+    var target =
+        new PgWalLog()
+            .recovery(base)
+            .orElseThrow()
+            .prepare(
+                base,
+                RecoveryTarget.end(),
+                archive,
+                restored,
+                false,
+                WalFetchForTests.command(
+                    cluster, scratch.resolve("fetch"), repoDir, keyFile, SOURCE));
+    RestoreJob.of(repo, base, ring, target).run();
+    try (PrivateCluster copy = PrivateCluster.onRestored(restored, Map.of("archive_mode", "off"))) {
+      copy.startServer();
+      copy.awaitPromoted(60);
+      assertThat(copy.query("SELECT id FROM events ORDER BY id"))
+          .containsExactly("1", "2", "3", "4");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aDroppedSlotStopsTheReceiverWithWhatToDo() throws Exception {
+    cluster.execute("SELECT pg_drop_replication_slot('biowerk_recv')");
+    PgWalReceiver fresh = PgWalReceiver.of(URI.create(receiverUri()));
+    LogArchive writing = LogArchive.of(repo, SOURCE, PgWalLog.LOG, List.of(), ring);
+    assertThatThrownBy(() -> fresh.run(writing))
+        .isInstanceOf(PostgresSourceException.class)
+        .hasMessageContaining(
+            "the replication slot 'biowerk_recv' does not exist although recv/wal/ holds WAL")
+        .hasMessageContaining("Take a new base backup")
+        .hasMessageContaining("?create-slot=true");
+    assertThat(cluster.query("SELECT slot_name FROM pg_replication_slots")).isEmpty();
+  }
+}
