@@ -12,4 +12,6 @@ module io.biowerk.dr.mongo {
   requires org.mongodb.driver.sync.client;
 
   exports io.biowerk.dr.mongo;
+
+  provides io.biowerk.dr.core.SourceProvider with io.biowerk.dr.mongo.MongoSourceProvider;
 }
