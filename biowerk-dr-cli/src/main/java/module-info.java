@@ -1,7 +1,7 @@
 /**
- * The {@code biowerk-dr} command: composes the library into backup, list, verify, restore, prune, keys and
- * status. It names no adapter: sources, targets, sinks and codecs are found by URI scheme through the
- * ServiceLoader lookups of core, so an adapter joins by being on the class path.
+ * The {@code biowerk-dr} command: composes the library into backup, list, verify, restore, prune,
+ * keys and status. It names no adapter: sources, targets, sinks and codecs are found by URI scheme
+ * through the ServiceLoader lookups of core, so an adapter joins by being on the class path.
  */
 module io.biowerk.dr.cli {
   requires io.biowerk.dr.core;
@@ -9,7 +9,8 @@ module io.biowerk.dr.cli {
   requires com.fasterxml.jackson.databind;
 
   // picocli sets the annotated option fields reflectively.
-  opens io.biowerk.dr.cli to info.picocli;
+  opens io.biowerk.dr.cli to
+      info.picocli;
 
   exports io.biowerk.dr.cli;
 }

@@ -28,8 +28,12 @@ module io.biowerk.dr.core {
   provides io.biowerk.dr.core.CodecProvider with
       io.biowerk.dr.core.codec.ZstdCodecProvider,
       io.biowerk.dr.core.codec.EncryptionCodecProvider;
-  provides io.biowerk.dr.core.SinkProvider with io.biowerk.dr.core.local.LocalSinkProvider;
-  provides io.biowerk.dr.core.SourceProvider with io.biowerk.dr.core.files.FilesSourceProvider;
-  provides io.biowerk.dr.core.RestoreTargetProvider with io.biowerk.dr.core.files.FilesRestoreTargetProvider;
-  provides io.biowerk.dr.core.NativeVerifier with io.biowerk.dr.core.files.FilesNativeVerifier;
+  provides io.biowerk.dr.core.SinkProvider with
+      io.biowerk.dr.core.local.LocalSinkProvider;
+  provides io.biowerk.dr.core.SourceProvider with
+      io.biowerk.dr.core.files.FilesSourceProvider;
+  provides io.biowerk.dr.core.RestoreTargetProvider with
+      io.biowerk.dr.core.files.FilesRestoreTargetProvider;
+  provides io.biowerk.dr.core.NativeVerifier with
+      io.biowerk.dr.core.files.FilesNativeVerifier;
 }

@@ -1,6 +1,6 @@
 /**
- * BIOwerk DR for PostgreSQL: logical backups with {@code pg_dump}, restores with {@code pg_restore}, and the
- * native and restore verification levels.
+ * BIOwerk DR for PostgreSQL: logical backups with {@code pg_dump}, restores with {@code
+ * pg_restore}, and the native and restore verification levels.
  */
 module io.biowerk.dr.postgres {
   requires io.biowerk.dr.core;
@@ -11,7 +11,10 @@ module io.biowerk.dr.postgres {
 
   exports io.biowerk.dr.postgres;
 
-  provides io.biowerk.dr.core.SourceProvider with io.biowerk.dr.postgres.PostgresSourceProvider;
-  provides io.biowerk.dr.core.RestoreTargetProvider with io.biowerk.dr.postgres.PostgresRestoreTargetProvider;
-  provides io.biowerk.dr.core.NativeVerifier with io.biowerk.dr.postgres.PostgresVerifier;
+  provides io.biowerk.dr.core.SourceProvider with
+      io.biowerk.dr.postgres.PostgresSourceProvider;
+  provides io.biowerk.dr.core.RestoreTargetProvider with
+      io.biowerk.dr.postgres.PostgresRestoreTargetProvider;
+  provides io.biowerk.dr.core.NativeVerifier with
+      io.biowerk.dr.postgres.PostgresVerifier;
 }

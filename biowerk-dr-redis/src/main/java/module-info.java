@@ -1,6 +1,6 @@
 /**
- * BIOwerk DR for Redis: RDB snapshots over the replication protocol (or SCAN/DUMP), RDB verification, online
- * (RESTORE) and offline (dump.rdb) restore.
+ * BIOwerk DR for Redis: RDB snapshots over the replication protocol (or SCAN/DUMP), RDB
+ * verification, online (RESTORE) and offline (dump.rdb) restore.
  */
 module io.biowerk.dr.redis {
   requires io.biowerk.dr.core;
@@ -9,7 +9,10 @@ module io.biowerk.dr.redis {
 
   exports io.biowerk.dr.redis;
 
-  provides io.biowerk.dr.core.SourceProvider with io.biowerk.dr.redis.RedisSourceProvider;
-  provides io.biowerk.dr.core.RestoreTargetProvider with io.biowerk.dr.redis.RedisRestoreTargetProvider;
-  provides io.biowerk.dr.core.NativeVerifier with io.biowerk.dr.redis.RdbVerifier;
+  provides io.biowerk.dr.core.SourceProvider with
+      io.biowerk.dr.redis.RedisSourceProvider;
+  provides io.biowerk.dr.core.RestoreTargetProvider with
+      io.biowerk.dr.redis.RedisRestoreTargetProvider;
+  provides io.biowerk.dr.core.NativeVerifier with
+      io.biowerk.dr.redis.RdbVerifier;
 }

@@ -1,6 +1,7 @@
 /**
- * BIOwerk DR S3 storage: a {@link io.biowerk.dr.core.Sink} for {@code s3://bucket/prefix} repositories on the AWS
- * SDK for Java v2, and a builder for the bucket lifecycle rules of the DR plan.
+ * BIOwerk DR S3 storage: a {@link io.biowerk.dr.core.Sink} for {@code s3://bucket/prefix}
+ * repositories on the AWS SDK for Java v2, and a builder for the bucket lifecycle rules of the DR
+ * plan.
  */
 module io.biowerk.dr.storage.s3 {
   requires transitive io.biowerk.dr.core;
@@ -19,5 +20,6 @@ module io.biowerk.dr.storage.s3 {
 
   exports io.biowerk.dr.storage.s3;
 
-  provides io.biowerk.dr.core.SinkProvider with io.biowerk.dr.storage.s3.S3SinkProvider;
+  provides io.biowerk.dr.core.SinkProvider with
+      io.biowerk.dr.storage.s3.S3SinkProvider;
 }

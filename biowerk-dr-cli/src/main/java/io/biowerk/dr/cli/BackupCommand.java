@@ -23,35 +23,53 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code biowerk-dr backup}: one backup of a source into every repository. */
-@Command(name = "backup", sortOptions = false, header = "Back up a source into the repositories.",
-    description = {"Streams the source's native bytes through zstd and AES-256-GCM into every repository, with"
-        + " SHA-256 of the raw and the stored bytes; the manifest is written last, so an interrupted run"
-        + " leaves no backup. Memory stays bounded whatever the size. Prints the backup id, stored name,"
-        + " sizes, ratio and duration.", ""},
-    footer = {"", "Examples:",
-        "  biowerk-dr backup file:///etc/biowerk",
-        "  biowerk-dr backup docs --repo /var/backups/bw --repo s3://bucket/bw",
-        "  JAVA_OPTS=-Xmx64m biowerk-dr backup postgresql://postgres@127.0.0.1/app"})
+@Command(
+    name = "backup",
+    sortOptions = false,
+    header = "Back up a source into the repositories.",
+    description = {
+      "Streams the source's native bytes through zstd and AES-256-GCM into every repository, with"
+          + " SHA-256 of the raw and the stored bytes; the manifest is written last, so an interrupted run"
+          + " leaves no backup. Memory stays bounded whatever the size. Prints the backup id, stored name,"
+          + " sizes, ratio and duration.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  biowerk-dr backup file:///etc/biowerk",
+      "  biowerk-dr backup docs --repo /var/backups/bw --repo s3://bucket/bw",
+      "  JAVA_OPTS=-Xmx64m biowerk-dr backup postgresql://postgres@127.0.0.1/app"
+    })
 final class BackupCommand extends CliCommand {
 
-  @Parameters(index = "0", paramLabel = "SOURCE-URI",
-      description = "What to back up: file:///dir (or a plain path), postgresql://..., redis://..., mongodb://...")
+  @Parameters(
+      index = "0",
+      paramLabel = "SOURCE-URI",
+      description =
+          "What to back up: file:///dir (or a plain path), postgresql://..., redis://..., mongodb://...")
   String source;
 
-  @Mixin
-  RepositoryOptions repositories;
+  @Mixin RepositoryOptions repositories;
 
-  @Mixin
-  KeyOptions keys;
+  @Mixin KeyOptions keys;
 
-  @Option(names = "--compression", paramLabel = "zstd:LEVEL|none", defaultValue = "zstd:3",
+  @Option(
+      names = "--compression",
+      paramLabel = "zstd:LEVEL|none",
+      defaultValue = "zstd:3",
       description = "Compression: zstd at LEVEL 1-22, or none. Default: ${DEFAULT-VALUE}.")
   String compression;
 
-  @Option(names = "--no-encrypt", description = "Store the backup unencrypted (no key is needed or created).")
+  @Option(
+      names = "--no-encrypt",
+      description = "Store the backup unencrypted (no key is needed or created).")
   boolean noEncrypt;
 
-  @Option(names = "--tier", paramLabel = "daily|weekly|monthly", defaultValue = BackupLayout.DAILY,
+  @Option(
+      names = "--tier",
+      paramLabel = "daily|weekly|monthly",
+      defaultValue = BackupLayout.DAILY,
       description = "The layout folder to write into. Default: ${DEFAULT-VALUE}.")
   String tier;
 
@@ -59,8 +77,12 @@ final class BackupCommand extends CliCommand {
   public Integer call() throws Exception {
     Environment env = env();
     if (!BackupLayout.BACKUP_TIERS.contains(tier)) {
-      throw new UsageException("--tier must be one of " + String.join(", ", BackupLayout.BACKUP_TIERS)
-          + ", not '" + tier + "'");
+      throw new UsageException(
+          "--tier must be one of "
+              + String.join(", ", BackupLayout.BACKUP_TIERS)
+              + ", not '"
+              + tier
+              + "'");
     }
     URI uri = Uris.parse(source, "source URI", env);
     List<Codec> codecs = new ArrayList<>(compression(compression));
@@ -75,8 +97,15 @@ final class BackupCommand extends CliCommand {
       keyId = key.id();
     }
     List<Sink> sinks = repositories.openAll(env);
-    BackupJob job = BackupJob.of(src).codecs(codecs).sinks(sinks).tier(tier).clock(env.clock())
-        .sourceUri(Uris.redact(uri)).listener(progress("backup")).build();
+    BackupJob job =
+        BackupJob.of(src)
+            .codecs(codecs)
+            .sinks(sinks)
+            .tier(tier)
+            .clock(env.clock())
+            .sourceUri(Uris.redact(uri))
+            .listener(progress("backup"))
+            .build();
     BackupManifest manifest = cleanUpOnShutdown(job::run);
 
     if (json) {
@@ -90,7 +119,9 @@ final class BackupCommand extends CliCommand {
       result.put("repositories", repositoryUris.stream().map(Uris::redact).toList());
       result.put("rawSize", manifest.rawSize());
       result.put("storedSize", manifest.storedSize());
-      result.put("ratio", manifest.storedSize() == 0 ? null : (double) manifest.rawSize() / manifest.storedSize());
+      result.put(
+          "ratio",
+          manifest.storedSize() == 0 ? null : (double) manifest.rawSize() / manifest.storedSize());
       result.put("durationMillis", manifest.duration().toMillis());
       result.put("keyId", keyId);
       result.put("manifest", Json.manifest(manifest));
@@ -104,9 +135,16 @@ final class BackupCommand extends CliCommand {
     for (URI repository : repositoryUris) {
       out.println("  in          " + Uris.redact(repository) + "/" + manifest.dataKey());
     }
-    out.println("  size        " + Format.bytes(manifest.rawSize()) + " raw -> " + Format.bytes(manifest.storedSize())
-        + " stored (ratio " + Format.ratio(manifest.rawSize(), manifest.storedSize()) + ")");
-    out.println("  encryption  " + (keyId == null ? "none (--no-encrypt)" : "aes-256-gcm, key " + keyId));
+    out.println(
+        "  size        "
+            + Format.bytes(manifest.rawSize())
+            + " raw -> "
+            + Format.bytes(manifest.storedSize())
+            + " stored (ratio "
+            + Format.ratio(manifest.rawSize(), manifest.storedSize())
+            + ")");
+    out.println(
+        "  encryption  " + (keyId == null ? "none (--no-encrypt)" : "aes-256-gcm, key " + keyId));
     out.println("  sha256      " + manifest.storedSha256() + " (stored)");
     out.flush();
     return ExitCodes.OK;
@@ -126,9 +164,11 @@ final class BackupCommand extends CliCommand {
       try {
         return List.of(ZstdCodec.of(Integer.parseInt(level), 0, 0));
       } catch (NumberFormatException e) {
-        throw new UsageException("--compression zstd:LEVEL needs a whole number 1-22, not '" + level + "'");
+        throw new UsageException(
+            "--compression zstd:LEVEL needs a whole number 1-22, not '" + level + "'");
       }
     }
-    throw new UsageException("--compression must be zstd, zstd:LEVEL (1-22) or none, not '" + spec + "'");
+    throw new UsageException(
+        "--compression must be zstd, zstd:LEVEL (1-22) or none, not '" + spec + "'");
   }
 }

@@ -15,17 +15,18 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The training run of the command's class-data-sharing archive; not a command. The launcher ({@code biowerk-dr}
- * at the repository root) runs it once per jar and JDK under {@code -XX:DumpLoadedClassList} and dumps a static
- * archive of the classes it loaded, and every later run maps them instead of reading, parsing and verifying them
- * again (see docs/benchmarks.md, "cli"): a backup's JVM then spends less CPU on start-up, CPU a database's own
- * dump tool on the same host wants.
+ * The training run of the command's class-data-sharing archive; not a command. The launcher ({@code
+ * biowerk-dr} at the repository root) runs it once per jar and JDK under {@code
+ * -XX:DumpLoadedClassList} and dumps a static archive of the classes it loaded, and every later run
+ * maps them instead of reading, parsing and verifying them again (see docs/benchmarks.md, "cli"): a
+ * backup's JVM then spends less CPU on start-up, CPU a database's own dump tool on the same host
+ * wants.
  *
- * <p>In a fresh temporary directory, with a throwaway key and none of the user's environment, home or keys, it
- * generates a key, backs up a small directory (zstd + AES-256-GCM), lists, verifies and restores it, and opens
- * a PostgreSQL and a Redis source against loopback port 1, where nothing listens, so their connection code is
- * loaded without reaching any server. It deletes the directory afterwards and exits non-zero, naming the
- * step, if a step that must work did not.
+ * <p>In a fresh temporary directory, with a throwaway key and none of the user's environment, home
+ * or keys, it generates a key, backs up a small directory (zstd + AES-256-GCM), lists, verifies and
+ * restores it, and opens a PostgreSQL and a Redis source against loopback port 1, where nothing
+ * listens, so their connection code is loaded without reaching any server. It deletes the directory
+ * afterwards and exits non-zero, naming the step, if a step that must work did not.
  */
 public final class ClassDataTraining {
 
@@ -47,25 +48,37 @@ public final class ClassDataTraining {
     byte[] noise = new byte[256 * 1024];
     random.nextBytes(noise);
     Files.write(data.resolve("noise.bin"), noise);
-    Files.writeString(data.resolve("table.sql"), "INSERT INTO t VALUES (1, 'a');\n".repeat(20_000),
+    Files.writeString(
+        data.resolve("table.sql"),
+        "INSERT INTO t VALUES (1, 'a');\n".repeat(20_000),
         StandardCharsets.UTF_8);
     String repo = dir.resolve("repo").toUri().toString();
     StringWriter output = new StringWriter();
     PrintWriter writer = new PrintWriter(output);
-    Environment environment = new Environment(Map.of(), dir.resolve("home"), dir, writer, writer, false,
-        Clock.systemUTC());
+    Environment environment =
+        new Environment(
+            Map.of(), dir.resolve("home"), dir, writer, writer, false, Clock.systemUTC());
     step(environment, output, "keys", "generate");
     step(environment, output, "backup", data.toUri().toString(), "--repo", repo);
     step(environment, output, "list", "--repo", repo, "--json");
     step(environment, output, "verify", "latest", "--repo", repo);
-    step(environment, output, "restore", "latest:data", dir.resolve("restored").toString(), "--repo", repo);
+    step(
+        environment,
+        output,
+        "restore",
+        "latest:data",
+        dir.resolve("restored").toString(),
+        "--repo",
+        repo);
     step(environment, output, "status", "--repo", repo);
-    for (String uri : new String[] {"postgresql://training@127.0.0.1:1/training", "redis://127.0.0.1:1"}) {
+    for (String uri :
+        new String[] {"postgresql://training@127.0.0.1:1/training", "redis://127.0.0.1:1"}) {
       try (SourceStream stream = Sources.forUri(URI.create(uri)).open()) {
-        throw new IllegalStateException("training: something answered at " + uri + "; nothing should listen"
-            + " on port 1");
+        throw new IllegalStateException(
+            "training: something answered at " + uri + "; nothing should listen" + " on port 1");
       } catch (IOException expected) {
-        // The connection is refused: its code and error path are loaded, which is all the training wants.
+        // The connection is refused: its code and error path are loaded, which is all the training
+        // wants.
       }
     }
   }
@@ -74,8 +87,13 @@ public final class ClassDataTraining {
     output.getBuffer().setLength(0);
     int code = Main.run(environment, args);
     if (code != 0) {
-      throw new IllegalStateException("training step 'biowerk-dr " + String.join(" ", args) + "' exited with "
-          + code + ": " + output);
+      throw new IllegalStateException(
+          "training step 'biowerk-dr "
+              + String.join(" ", args)
+              + "' exited with "
+              + code
+              + ": "
+              + output);
     }
   }
 }

@@ -10,11 +10,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the command reads from the world around it: environment variables, the home and working directories,
- * where output goes, whether stderr is a terminal, and the clock. {@link #system()} is the real one; tests
- * pass their own so that a run never touches the user's home or key.
+ * What the command reads from the world around it: environment variables, the home and working
+ * directories, where output goes, whether stderr is a terminal, and the clock. {@link #system()} is
+ * the real one; tests pass their own so that a run never touches the user's home or key.
  *
- * @param variables environment variables ({@code BIOWERK_DR_REPO}, {@code BIOWERK_DR_KEY_FILE}, {@code BIOWERK_DR_KEY})
+ * @param variables environment variables ({@code BIOWERK_DR_REPO}, {@code BIOWERK_DR_KEY_FILE},
+ *     {@code BIOWERK_DR_KEY})
  * @param home the home directory the default key file lives under
  * @param workingDirectory the directory relative paths (and the default repository) resolve against
  * @param out standard output: results, and JSON with {@code --json}
@@ -22,8 +23,14 @@ import java.util.Optional;
  * @param terminal whether a person is watching (a progress bar is drawn only then)
  * @param clock the clock for key ids, retention and reports
  */
-public record Environment(Map<String, String> variables, Path home, Path workingDirectory, PrintWriter out,
-    PrintWriter err, boolean terminal, Clock clock) {
+public record Environment(
+    Map<String, String> variables,
+    Path home,
+    Path workingDirectory,
+    PrintWriter out,
+    PrintWriter err,
+    boolean terminal,
+    Clock clock) {
 
   /** Repository URI(s), comma-separated, used when no {@code --repo} is given. */
   public static final String REPO_VARIABLE = "BIOWERK_DR_REPO";
@@ -45,10 +52,14 @@ public record Environment(Map<String, String> variables, Path home, Path working
     Map<String, String> variables = System.getenv();
     String home = variables.getOrDefault("HOME", System.getProperty("user.home"));
     Charset charset = Charset.defaultCharset();
-    return new Environment(variables, Path.of(home), Path.of("").toAbsolutePath(),
+    return new Environment(
+        variables,
+        Path.of(home),
+        Path.of("").toAbsolutePath(),
         new PrintWriter(new java.io.OutputStreamWriter(System.out, charset), true),
         new PrintWriter(new java.io.OutputStreamWriter(System.err, charset), true),
-        System.console() != null, Clock.systemUTC());
+        System.console() != null,
+        Clock.systemUTC());
   }
 
   /** The variable's value, if set and not blank. */
@@ -57,7 +68,9 @@ public record Environment(Map<String, String> variables, Path home, Path working
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
   }
 
-  /** {@code path} resolved against the working directory ({@code ~/} against the home directory). */
+  /**
+   * {@code path} resolved against the working directory ({@code ~/} against the home directory).
+   */
   public Path resolve(String path) {
     if (path.equals("~")) {
       return home;

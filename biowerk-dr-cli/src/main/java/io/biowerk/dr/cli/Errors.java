@@ -14,10 +14,10 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * Turns failures into what a person at 3 a.m. and a scheduler both need: one line on stderr starting with
- * {@code biowerk-dr:} that says what happened and what to do, and an exit code from {@link ExitCodes}. The
- * stack trace is printed only with {@code --verbose}; with {@code --json} a JSON error object also goes to
- * stdout.
+ * Turns failures into what a person at 3 a.m. and a scheduler both need: one line on stderr
+ * starting with {@code biowerk-dr:} that says what happened and what to do, and an exit code from
+ * {@link ExitCodes}. The stack trace is printed only with {@code --verbose}; with {@code --json} a
+ * JSON error object also goes to stdout.
  */
 final class Errors {
 
@@ -51,7 +51,8 @@ final class Errors {
     if (verbose) {
       e.printStackTrace(err);
     } else if (code == ExitCodes.FAILURE && isBug(e)) {
-      err.println("biowerk-dr: this looks like a bug; run again with --verbose for the stack trace and report it");
+      err.println(
+          "biowerk-dr: this looks like a bug; run again with --verbose for the stack trace and report it");
     }
     err.flush();
     if (json) {
@@ -73,7 +74,10 @@ final class Errors {
     } else if (e instanceof AccessDeniedException f) {
       message = "permission denied: " + f.getFile();
     } else if (e instanceof FileAlreadyExistsException f) {
-      message = f.getReason() != null ? f.getReason() + " (" + f.getFile() + ")" : "already exists: " + f.getFile();
+      message =
+          f.getReason() != null
+              ? f.getReason() + " (" + f.getFile() + ")"
+              : "already exists: " + f.getFile();
     } else if (e instanceof FileSystemException f && f.getReason() != null) {
       message = f.getReason() + ": " + f.getFile();
     } else if (e.getMessage() == null || e.getMessage().isBlank()) {
@@ -90,8 +94,10 @@ final class Errors {
   }
 
   private static boolean isBug(Throwable e) {
-    return e instanceof NullPointerException || e instanceof IllegalStateException
-        || e instanceof ClassCastException || e instanceof IndexOutOfBoundsException;
+    return e instanceof NullPointerException
+        || e instanceof IllegalStateException
+        || e instanceof ClassCastException
+        || e instanceof IndexOutOfBoundsException;
   }
 
   /** {@code text} on one line: line breaks (a tool's stderr in a message) become "; ". */

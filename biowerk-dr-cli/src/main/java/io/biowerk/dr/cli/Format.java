@@ -46,14 +46,16 @@ final class Format {
     if (seconds < 3600) {
       return String.format(Locale.ROOT, "%dm %02ds", seconds / 60, seconds % 60);
     }
-    return String.format(Locale.ROOT, "%dh %02dm %02ds", seconds / 3600, (seconds % 3600) / 60, seconds % 60);
+    return String.format(
+        Locale.ROOT, "%dh %02dm %02ds", seconds / 3600, (seconds % 3600) / 60, seconds % 60);
   }
 
   /** {@code m:ss} or {@code h:mm:ss}, for progress. */
   static String clock(Duration duration) {
     long seconds = duration.toSeconds();
     return seconds >= 3600
-        ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds % 3600) / 60, seconds % 60)
+        ? String.format(
+            Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds % 3600) / 60, seconds % 60)
         : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
   }
 
@@ -68,10 +70,14 @@ final class Format {
     }
     if (seconds < 86400) {
       long minutes = (seconds % 3600) / 60;
-      return minutes == 0 ? seconds / 3600 + "h" : String.format(Locale.ROOT, "%dh %02dm", seconds / 3600, minutes);
+      return minutes == 0
+          ? seconds / 3600 + "h"
+          : String.format(Locale.ROOT, "%dh %02dm", seconds / 3600, minutes);
     }
     long hours = (seconds % 86400) / 3600;
-    return hours == 0 ? seconds / 86400 + "d" : String.format(Locale.ROOT, "%dd %02dh", seconds / 86400, hours);
+    return hours == 0
+        ? seconds / 86400 + "d"
+        : String.format(Locale.ROOT, "%dd %02dh", seconds / 86400, hours);
   }
 
   /** {@code 2024-01-15 02:00:00Z}. */

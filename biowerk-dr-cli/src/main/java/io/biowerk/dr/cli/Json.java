@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 
-/** Machine-readable output for {@code --json}: one JSON document per run on stdout, with core's mapper. */
+/**
+ * Machine-readable output for {@code --json}: one JSON document per run on stdout, with core's
+ * mapper.
+ */
 final class Json {
 
   private Json() {}

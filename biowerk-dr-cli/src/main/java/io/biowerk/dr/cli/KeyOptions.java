@@ -15,19 +15,24 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --key-file} option and the key defaults: the given file, else {@code $BIOWERK_DR_KEY_FILE}, else
- * {@code ~/.config/biowerk-dr/key}; keys in {@code $BIOWERK_DR_KEY} join the ring. The file named explicitly
- * (option or variable) holds the active key; with neither, keys from {@code $BIOWERK_DR_KEY} are active if set
- * (containers), else the default file's.
+ * The {@code --key-file} option and the key defaults: the given file, else {@code
+ * $BIOWERK_DR_KEY_FILE}, else {@code ~/.config/biowerk-dr/key}; keys in {@code $BIOWERK_DR_KEY}
+ * join the ring. The file named explicitly (option or variable) holds the active key; with neither,
+ * keys from {@code $BIOWERK_DR_KEY} are active if set (containers), else the default file's.
  */
 final class KeyOptions {
 
   /** The default key file, under the home directory. */
   static final String DEFAULT = ".config/biowerk-dr/key";
 
-  @Option(names = {"-k", "--key-file"}, paramLabel = "FILE",
-      description = {"Key file (mode 0600). Default: $BIOWERK_DR_KEY_FILE, else ~/" + DEFAULT
-          + ", created on the first encrypted backup."})
+  @Option(
+      names = {"-k", "--key-file"},
+      paramLabel = "FILE",
+      description = {
+        "Key file (mode 0600). Default: $BIOWERK_DR_KEY_FILE, else ~/"
+            + DEFAULT
+            + ", created on the first encrypted backup."
+      })
   String keyFile;
 
   /** The key file in effect. */
@@ -39,7 +44,9 @@ final class KeyOptions {
     if (keyFile != null) {
       return env.resolve(keyFile);
     }
-    return env.variable(Environment.KEY_FILE_VARIABLE).map(env::resolve).orElse(env.home().resolve(DEFAULT));
+    return env.variable(Environment.KEY_FILE_VARIABLE)
+        .map(env::resolve)
+        .orElse(env.home().resolve(DEFAULT));
   }
 
   /** Whether the key file was named (option or variable) rather than defaulted. */
@@ -52,8 +59,8 @@ final class KeyOptions {
   }
 
   /**
-   * The ring for reading and writing. A key file named explicitly is always in it, so that a missing or unsafe
-   * one is reported when a key is needed; the default one only if it exists.
+   * The ring for reading and writing. A key file named explicitly is always in it, so that a
+   * missing or unsafe one is reported when a key is needed; the default one only if it exists.
    */
   KeyRing ring(Environment env) {
     KeyFile file = file(env);
@@ -77,8 +84,9 @@ final class KeyOptions {
   }
 
   /**
-   * The key a new backup is encrypted with. When no key exists anywhere, the key file is created (mode 0600)
-   * and the new key is printed once on stderr, with the warning to keep a copy in a vault.
+   * The key a new backup is encrypted with. When no key exists anywhere, the key file is created
+   * (mode 0600) and the new key is printed once on stderr, with the warning to keep a copy in a
+   * vault.
    *
    * @throws IOException if a key file cannot be read or created
    */
@@ -92,15 +100,17 @@ final class KeyOptions {
   }
 
   /**
-   * Prints a new key once: where it is, its id, the key line itself and the warning to store it in a vault.
-   * This is the only place key material is ever printed.
+   * Prints a new key once: where it is, its id, the key line itself and the warning to store it in
+   * a vault. This is the only place key material is ever printed.
    */
-  static void announceNewKey(Environment env, Path path, String id, String what) throws IOException {
+  static void announceNewKey(Environment env, Path path, String id, String what)
+      throws IOException {
     String line = keyLine(path, id).orElse("(see the file)");
     var err = env.err();
     err.println("biowerk-dr: " + what + " " + id + " in " + path + " (mode 0600)");
-    err.println("biowerk-dr: WARNING: store a copy of this key in your password vault NOW. Without it the"
-        + " backups it encrypts cannot be restored. It is printed this once:");
+    err.println(
+        "biowerk-dr: WARNING: store a copy of this key in your password vault NOW. Without it the"
+            + " backups it encrypts cannot be restored. It is printed this once:");
     err.println(line);
     err.flush();
   }

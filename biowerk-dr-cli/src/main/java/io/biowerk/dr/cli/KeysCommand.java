@@ -20,12 +20,24 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code biowerk-dr keys}: the encryption keys: generate the first, list them, rotate to a new one. */
-@Command(name = "keys", sortOptions = false, header = "Generate, list and rotate encryption keys.",
-    description = {"Manages the master keys backups are encrypted with. Rotation adds a new active key and"
-        + " keeps the old ones, which still decrypt older backups; no backup is rewritten. Keep a copy of the"
-        + " key file in your vault: without it, its backups cannot be restored.", ""},
-    subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Rotate.class})
+/**
+ * {@code biowerk-dr keys}: the encryption keys: generate the first, list them, rotate to a new one.
+ */
+@Command(
+    name = "keys",
+    sortOptions = false,
+    header = "Generate, list and rotate encryption keys.",
+    description = {
+      "Manages the master keys backups are encrypted with. Rotation adds a new active key and"
+          + " keeps the old ones, which still decrypt older backups; no backup is rewritten. Keep a copy of the"
+          + " key file in your vault: without it, its backups cannot be restored.",
+      ""
+    },
+    subcommands = {
+      KeysCommand.Generate.class,
+      KeysCommand.ListKeys.class,
+      KeysCommand.Rotate.class
+    })
 final class KeysCommand extends CliCommand {
 
   /** The runbook rotates keys every 90 days. */
@@ -41,12 +53,16 @@ final class KeysCommand extends CliCommand {
   }
 
   /** {@code keys generate}. */
-  @Command(name = "generate", header = "Create the key file with a new key.",
-      description = {"Creates the key file with a new random key (mode 0600) and prints the key once, to store"
-          + " in your vault. Refuses to overwrite an existing key file.", ""})
+  @Command(
+      name = "generate",
+      header = "Create the key file with a new key.",
+      description = {
+        "Creates the key file with a new random key (mode 0600) and prints the key once, to store"
+            + " in your vault. Refuses to overwrite an existing key file.",
+        ""
+      })
   static final class Generate extends CliCommand {
-    @Mixin
-    KeyOptions keys;
+    @Mixin KeyOptions keys;
 
     @Override
     public Integer call() throws Exception {
@@ -69,12 +85,16 @@ final class KeysCommand extends CliCommand {
   }
 
   /** {@code keys list}. */
-  @Command(name = "list", header = "List key ids and the active key.",
-      description = {"Lists the key ids in the ring (never the keys), which one is active, and warns when the"
-          + " active key is older than the 90-day rotation period.", ""})
+  @Command(
+      name = "list",
+      header = "List key ids and the active key.",
+      description = {
+        "Lists the key ids in the ring (never the keys), which one is active, and warns when the"
+            + " active key is older than the 90-day rotation period.",
+        ""
+      })
   static final class ListKeys extends CliCommand {
-    @Mixin
-    KeyOptions keys;
+    @Mixin KeyOptions keys;
 
     @Override
     public Integer call() throws Exception {
@@ -90,7 +110,12 @@ final class KeysCommand extends CliCommand {
       }
       if (variable.isSet()) {
         for (String id : new TreeSet<>(variable.keyIds())) {
-          rows.add(row(id, id.equals(active), "$" + EnvironmentKeys.DEFAULT_VARIABLE, env.clock().instant()));
+          rows.add(
+              row(
+                  id,
+                  id.equals(active),
+                  "$" + EnvironmentKeys.DEFAULT_VARIABLE,
+                  env.clock().instant()));
         }
       }
       if (json) {
@@ -100,26 +125,42 @@ final class KeysCommand extends CliCommand {
         result.put("keys", rows);
         printJson(result);
       } else if (rows.isEmpty()) {
-        note("no keys: " + file.path() + " does not exist and $" + EnvironmentKeys.DEFAULT_VARIABLE + " is not set;"
-            + " the first encrypted backup creates the key file, or run `biowerk-dr keys generate`");
+        note(
+            "no keys: "
+                + file.path()
+                + " does not exist and $"
+                + EnvironmentKeys.DEFAULT_VARIABLE
+                + " is not set;"
+                + " the first encrypted backup creates the key file, or run `biowerk-dr keys generate`");
       } else {
         List<List<String>> table = new ArrayList<>();
         for (Map<String, Object> row : rows) {
-          table.add(List.of(String.valueOf(row.get("id")), Boolean.TRUE.equals(row.get("active")) ? "*" : "",
-              row.get("created") == null ? "-" : String.valueOf(row.get("created")),
-              String.valueOf(row.get("from"))));
+          table.add(
+              List.of(
+                  String.valueOf(row.get("id")),
+                  Boolean.TRUE.equals(row.get("active")) ? "*" : "",
+                  row.get("created") == null ? "-" : String.valueOf(row.get("created")),
+                  String.valueOf(row.get("from"))));
         }
         out().print(Format.table(List.of("ID", "ACTIVE", "CREATED", "FROM"), table));
         out().flush();
       }
       if (active != null) {
-        created(active).ifPresent(created -> {
-          Duration age = Duration.between(created, env.clock().instant());
-          if (age.compareTo(ROTATION) > 0) {
-            note("the active key " + active + " is " + age.toDays() + " days old; the runbook rotates keys every "
-                + ROTATION.toDays() + " days: run `biowerk-dr keys rotate`");
-          }
-        });
+        created(active)
+            .ifPresent(
+                created -> {
+                  Duration age = Duration.between(created, env.clock().instant());
+                  if (age.compareTo(ROTATION) > 0) {
+                    note(
+                        "the active key "
+                            + active
+                            + " is "
+                            + age.toDays()
+                            + " days old; the runbook rotates keys every "
+                            + ROTATION.toDays()
+                            + " days: run `biowerk-dr keys rotate`");
+                  }
+                });
       }
       return ExitCodes.OK;
     }
@@ -128,20 +169,27 @@ final class KeysCommand extends CliCommand {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("id", id);
       row.put("active", active);
-      row.put("created", created(id).map(i -> DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC).format(i))
-          .orElse(null));
+      row.put(
+          "created",
+          created(id)
+              .map(i -> DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC).format(i))
+              .orElse(null));
       row.put("from", from);
       return row;
     }
   }
 
   /** {@code keys rotate}. */
-  @Command(name = "rotate", header = "Add a new active key; old keys stay.",
-      description = {"Adds a new random key to the key file and makes it active. Older keys stay in the file"
-          + " and keep decrypting older backups. Store the new key in your vault.", ""})
+  @Command(
+      name = "rotate",
+      header = "Add a new active key; old keys stay.",
+      description = {
+        "Adds a new random key to the key file and makes it active. Older keys stay in the file"
+            + " and keep decrypting older backups. Store the new key in your vault.",
+        ""
+      })
   static final class Rotate extends CliCommand {
-    @Mixin
-    KeyOptions keys;
+    @Mixin KeyOptions keys;
 
     @Override
     public Integer call() throws Exception {
@@ -150,8 +198,11 @@ final class KeysCommand extends CliCommand {
       Set<String> before = file.keyIds();
       String id = file.rotate(env.clock());
       KeyOptions.announceNewKey(env, file.path(), id, "rotated: new active key");
-      note("the previous keys (" + String.join(", ", new TreeSet<>(before)) + ") stay in the file and still"
-          + " decrypt older backups; update the copy in your vault");
+      note(
+          "the previous keys ("
+              + String.join(", ", new TreeSet<>(before))
+              + ") stay in the file and still"
+              + " decrypt older backups; update the copy in your vault");
       if (json) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("ok", true);
@@ -174,8 +225,10 @@ final class KeysCommand extends CliCommand {
       return Optional.empty();
     }
     try {
-      return Optional.of(LocalDate.parse(matcher.group(1), DateTimeFormatter.BASIC_ISO_DATE)
-          .atStartOfDay(ZoneOffset.UTC).toInstant());
+      return Optional.of(
+          LocalDate.parse(matcher.group(1), DateTimeFormatter.BASIC_ISO_DATE)
+              .atStartOfDay(ZoneOffset.UTC)
+              .toInstant());
     } catch (DateTimeParseException e) {
       return Optional.empty();
     }

@@ -1,10 +1,10 @@
 package io.biowerk.dr.cli;
 
+import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
-import io.biowerk.dr.core.BackupLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,16 +14,25 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code biowerk-dr list}: the backups in the repository, newest first. */
-@Command(name = "list", sortOptions = false, header = "List the backups, newest first.",
-    description = {"Lists the backups in the primary repository from their manifests, newest first, with"
-        + " sizes, key and the last verification. Objects of interrupted runs are never listed.", ""})
+@Command(
+    name = "list",
+    sortOptions = false,
+    header = "List the backups, newest first.",
+    description = {
+      "Lists the backups in the primary repository from their manifests, newest first, with"
+          + " sizes, key and the last verification. Objects of interrupted runs are never listed.",
+      ""
+    })
 final class ListCommand extends CliCommand {
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE", description = "Only backups of this source.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "SOURCE",
+      description = "Only backups of this source.")
   String source;
 
-  @Mixin
-  RepositoryOptions repositories;
+  @Mixin RepositoryOptions repositories;
 
   @Override
   public Integer call() throws Exception {
@@ -33,8 +42,11 @@ final class ListCommand extends CliCommand {
     List<BackupRecord> records = listing.backups();
     if (!listing.corrupt().isEmpty()) {
       // Never silent: a manifest that cannot be used hides a backup someone may be counting on.
-      note(listing.corrupt().size() + " manifest(s) cannot be used and are not listed: "
-          + String.join(", ", listing.corrupt()) + "; restore them from another copy of the repository");
+      note(
+          listing.corrupt().size()
+              + " manifest(s) cannot be used and are not listed: "
+              + String.join(", ", listing.corrupt())
+              + "; restore them from another copy of the repository");
     }
     if (json) {
       List<Map<String, Object>> rows = new ArrayList<>();
@@ -45,18 +57,32 @@ final class ListCommand extends CliCommand {
       return ExitCodes.OK;
     }
     if (records.isEmpty()) {
-      note("no backups" + (source == null ? "" : " of '" + source + "'") + " in "
-          + Uris.redact(repositories.uris(env).get(0)));
+      note(
+          "no backups"
+              + (source == null ? "" : " of '" + source + "'")
+              + " in "
+              + Uris.redact(repositories.uris(env).get(0)));
       return ExitCodes.OK;
     }
     List<List<String>> rows = new ArrayList<>();
     for (BackupRecord record : records) {
       BackupManifest m = record.manifest();
-      rows.add(List.of(m.id(), m.sourceName(), Format.time(m.startedAt()), m.tier(), Format.bytes(m.rawSize()),
-          Format.bytes(m.storedSize()), m.keyId().orElse("-"), verified(record)));
+      rows.add(
+          List.of(
+              m.id(),
+              m.sourceName(),
+              Format.time(m.startedAt()),
+              m.tier(),
+              Format.bytes(m.rawSize()),
+              Format.bytes(m.storedSize()),
+              m.keyId().orElse("-"),
+              verified(record)));
     }
-    out().print(Format.table(List.of("ID", "SOURCE", "TAKEN (UTC)", "TIER", "RAW", "STORED", "KEY", "VERIFIED"),
-        rows));
+    out()
+        .print(
+            Format.table(
+                List.of("ID", "SOURCE", "TAKEN (UTC)", "TIER", "RAW", "STORED", "KEY", "VERIFIED"),
+                rows));
     out().flush();
     return ExitCodes.OK;
   }
@@ -71,7 +97,8 @@ final class ListCommand extends CliCommand {
   }
 
   private static String verified(BackupRecord record) {
-    return record.lastVerification()
+    return record
+        .lastVerification()
         .map(v -> (v.passed() ? "ok " : "FAILED ") + v.level().id() + " " + Format.time(v.at()))
         .orElse("-");
   }

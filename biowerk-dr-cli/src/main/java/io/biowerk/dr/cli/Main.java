@@ -15,32 +15,48 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code biowerk-dr} command: the root of the subcommands and the process entry point.
  *
- * <p>{@link #commandLine(Environment)} builds the configured picocli {@link CommandLine} (one-line error
- * messages, exit codes from {@link ExitCodes}); {@link #main} runs it against the real environment and exits
- * with its code. Tests run the same command in-process with an {@link Environment} of their own.
+ * <p>{@link #commandLine(Environment)} builds the configured picocli {@link CommandLine} (one-line
+ * error messages, exit codes from {@link ExitCodes}); {@link #main} runs it against the real
+ * environment and exits with its code. Tests run the same command in-process with an {@link
+ * Environment} of their own.
  */
-@Command(name = "biowerk-dr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    sortOptions = false, usageHelpAutoWidth = true,
-    description = {"Backs up PostgreSQL, Redis, MongoDB and directories into compressed, encrypted, verified"
-        + " backups, and restores them. Sources, targets and repositories are found by URI scheme.", ""},
-    subcommands = {BackupCommand.class, ListCommand.class, ShowCommand.class, VerifyCommand.class,
-        RestoreCommand.class, PruneCommand.class, KeysCommand.class, StatusCommand.class,
-        CommandLine.HelpCommand.class},
+@Command(
+    name = "biowerk-dr",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Backs up PostgreSQL, Redis, MongoDB and directories into compressed, encrypted, verified"
+          + " backups, and restores them. Sources, targets and repositories are found by URI scheme.",
+      ""
+    },
+    subcommands = {
+      BackupCommand.class,
+      ListCommand.class,
+      ShowCommand.class,
+      VerifyCommand.class,
+      RestoreCommand.class,
+      PruneCommand.class,
+      KeysCommand.class,
+      StatusCommand.class,
+      CommandLine.HelpCommand.class
+    },
     footerHeading = "%nDefaults:%n",
     footer = {
-        "  repository  --repo, else $BIOWERK_DR_REPO, else ./biowerk-backups",
-        "  key file    --key-file, else $BIOWERK_DR_KEY_FILE, else",
-        "              ~/.config/biowerk-dr/key (made on first backup, mode 0600);",
-        "              keys in $BIOWERK_DR_KEY (id:base64,...) join the ring",
-        "",
-        "Exit codes: 0 ok, 1 failure, 2 usage error, 3 integrity failure (damage or",
-        "wrong key). Run 'biowerk-dr COMMAND --help' for a command's options."})
+      "  repository  --repo, else $BIOWERK_DR_REPO, else ./biowerk-backups",
+      "  key file    --key-file, else $BIOWERK_DR_KEY_FILE, else",
+      "              ~/.config/biowerk-dr/key (made on first backup, mode 0600);",
+      "              keys in $BIOWERK_DR_KEY (id:base64,...) join the ring",
+      "",
+      "Exit codes: 0 ok, 1 failure, 2 usage error, 3 integrity failure (damage or",
+      "wrong key). Run 'biowerk-dr COMMAND --help' for a command's options."
+    })
 public final class Main implements Callable<Integer> {
 
   private final Environment environment;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   /** The command on the real environment of this process. */
   public Main() {
@@ -60,15 +76,19 @@ public final class Main implements Callable<Integer> {
   /** With no subcommand: print the usage and fail as a usage error. */
   @Override
   public Integer call() {
-    environment.err().println("biowerk-dr: missing command; one of: backup, list, show, verify, restore,"
-        + " prune, keys, status");
+    environment
+        .err()
+        .println(
+            "biowerk-dr: missing command; one of: backup, list, show, verify, restore,"
+                + " prune, keys, status");
     spec.commandLine().usage(environment.err());
     return ExitCodes.USAGE;
   }
 
   /**
-   * The configured command line over {@code environment}: its output goes to the environment's writers,
-   * parameter errors exit 2, and failures are printed on one line and mapped by {@link ExitCodes}.
+   * The configured command line over {@code environment}: its output goes to the environment's
+   * writers, parameter errors exit 2, and failures are printed on one line and mapped by {@link
+   * ExitCodes}.
    */
   public static CommandLine commandLine(Environment environment) {
     return configure(new Main(environment));
@@ -119,8 +139,14 @@ public final class Main implements Callable<Integer> {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() throws IOException {
-      return new String[] {"biowerk-dr " + version(),
-          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+      return new String[] {
+        "biowerk-dr " + version(),
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vm.name")
+            + ")"
+      };
     }
 
     static String version() throws IOException {

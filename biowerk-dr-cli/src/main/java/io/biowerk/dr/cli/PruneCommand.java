@@ -24,22 +24,36 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code biowerk-dr prune}: applies a retention policy, or prints its plan with {@code --dry-run}. */
-@Command(name = "prune", sortOptions = false, header = "Delete backups a retention policy no longer keeps.",
-    description = {"Plans retention per source (grandfather-father-son, as restic's forget) and carries it out:"
-        + " deletes what no rule keeps and moves kept backups into the weekly/ and monthly/ folders. Without"
-        + " --keep-* options the plan's policy applies: 30 daily, 12 weekly, 12 monthly.",
-        "",
-        "Safety rules no policy overrides: the newest backup of a source, the newest one whose last"
-        + " verification passed, and every backup of a source that is being backed up are kept. Leftovers of"
-        + " crashed runs older than a day are removed too. Every repository given is pruned.", ""},
-    footer = {"", "Examples:",
-        "  biowerk-dr prune --dry-run                 # print the plan, change nothing",
-        "  biowerk-dr prune --keep-daily 7 --keep-weekly 4",
-        "  biowerk-dr prune postgres --keep-within 14d"})
+/**
+ * {@code biowerk-dr prune}: applies a retention policy, or prints its plan with {@code --dry-run}.
+ */
+@Command(
+    name = "prune",
+    sortOptions = false,
+    header = "Delete backups a retention policy no longer keeps.",
+    description = {
+      "Plans retention per source (grandfather-father-son, as restic's forget) and carries it out:"
+          + " deletes what no rule keeps and moves kept backups into the weekly/ and monthly/ folders. Without"
+          + " --keep-* options the plan's policy applies: 30 daily, 12 weekly, 12 monthly.",
+      "",
+      "Safety rules no policy overrides: the newest backup of a source, the newest one whose last"
+          + " verification passed, and every backup of a source that is being backed up are kept. Leftovers of"
+          + " crashed runs older than a day are removed too. Every repository given is pruned.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  biowerk-dr prune --dry-run                 # print the plan, change nothing",
+      "  biowerk-dr prune --keep-daily 7 --keep-weekly 4",
+      "  biowerk-dr prune postgres --keep-within 14d"
+    })
 final class PruneCommand extends CliCommand {
 
-  /** Crashed runs' objects younger than this are left alone: a backup may be between data and manifest. */
+  /**
+   * Crashed runs' objects younger than this are left alone: a backup may be between data and
+   * manifest.
+   */
   static final Duration ORPHAN_GRACE = Duration.ofHours(24);
 
   private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)([wdhm])");
@@ -50,33 +64,49 @@ final class PruneCommand extends CliCommand {
   @Option(names = "--keep-last", paramLabel = "N", description = "Keep the N newest backups.")
   int keepLast;
 
-  @Option(names = "--keep-daily", paramLabel = "N", description = "Keep the newest backup of each of N days.")
+  @Option(
+      names = "--keep-daily",
+      paramLabel = "N",
+      description = "Keep the newest backup of each of N days.")
   int keepDaily;
 
-  @Option(names = "--keep-weekly", paramLabel = "N", description = "Keep the newest of each of N ISO weeks.")
+  @Option(
+      names = "--keep-weekly",
+      paramLabel = "N",
+      description = "Keep the newest of each of N ISO weeks.")
   int keepWeekly;
 
-  @Option(names = "--keep-monthly", paramLabel = "N", description = "Keep the newest of each of N months.")
+  @Option(
+      names = "--keep-monthly",
+      paramLabel = "N",
+      description = "Keep the newest of each of N months.")
   int keepMonthly;
 
-  @Option(names = "--keep-yearly", paramLabel = "N", description = "Keep the newest of each of N years.")
+  @Option(
+      names = "--keep-yearly",
+      paramLabel = "N",
+      description = "Keep the newest of each of N years.")
   int keepYearly;
 
-  @Option(names = "--keep-within", paramLabel = "DURATION",
+  @Option(
+      names = "--keep-within",
+      paramLabel = "DURATION",
       description = "Keep every backup younger than this: 7d, 36h, 90m, 2w or ISO-8601 (P7D).")
   String keepWithin;
 
-  @Option(names = {"-n", "--dry-run"}, description = "Print the plan and change nothing.")
+  @Option(
+      names = {"-n", "--dry-run"},
+      description = "Print the plan and change nothing.")
   boolean dryRun;
 
-  @Mixin
-  RepositoryOptions repositories;
+  @Mixin RepositoryOptions repositories;
 
   @Override
   public Integer call() throws Exception {
     Environment env = env();
     GfsPolicy policy = policy();
-    boolean preset = keepLast + keepDaily + keepWeekly + keepMonthly + keepYearly == 0 && keepWithin == null;
+    boolean preset =
+        keepLast + keepDaily + keepWeekly + keepMonthly + keepYearly == 0 && keepWithin == null;
     Instant now = env.clock().instant();
     List<Sink> sinks = repositories.openAllExisting(env);
     List<Map<String, Object>> repositoryResults = new ArrayList<>();
@@ -84,7 +114,8 @@ final class PruneCommand extends CliCommand {
     int deleted = 0;
     for (Sink sink : sinks) {
       Catalog catalog = Catalog.of(sink).withClock(env.clock());
-      List<String> sources = source == null ? catalog.sources() : List.of(ListCommand.source(source));
+      List<String> sources =
+          source == null ? catalog.sources() : List.of(ListCommand.source(source));
       if (!json && sinks.size() > 1) {
         out().println("repository " + sink);
       }
@@ -111,8 +142,10 @@ final class PruneCommand extends CliCommand {
       Map<String, Object> repositoryResult = new LinkedHashMap<>();
       repositoryResult.put("repository", sink.toString());
       repositoryResult.put("sources", sourceResults);
-      List<StoredObject> orphans = catalog.orphans().stream()
-          .filter(o -> o.lastModified().isBefore(now.minus(ORPHAN_GRACE))).toList();
+      List<StoredObject> orphans =
+          catalog.orphans().stream()
+              .filter(o -> o.lastModified().isBefore(now.minus(ORPHAN_GRACE)))
+              .toList();
       if (dryRun) {
         repositoryResult.put("orphans", orphans.stream().map(StoredObject::key).toList());
         if (!json && !orphans.isEmpty()) {
@@ -137,8 +170,15 @@ final class PruneCommand extends CliCommand {
       result.put("repositories", repositoryResults);
       printJson(result);
     } else {
-      out().println(kept + " kept, " + deleted + (dryRun ? " to delete (dry run: nothing was changed)" : " deleted")
-          + "; policy: " + policy + (preset ? " (the plan's preset)" : ""));
+      out()
+          .println(
+              kept
+                  + " kept, "
+                  + deleted
+                  + (dryRun ? " to delete (dry run: nothing was changed)" : " deleted")
+                  + "; policy: "
+                  + policy
+                  + (preset ? " (the plan's preset)" : ""));
       out().flush();
     }
     return ExitCodes.OK;
@@ -149,8 +189,13 @@ final class PruneCommand extends CliCommand {
       return GfsPolicy.plan30x12x12();
     }
     try {
-      GfsPolicy.Builder builder = GfsPolicy.builder().keepLast(keepLast).keepDaily(keepDaily)
-          .keepWeekly(keepWeekly).keepMonthly(keepMonthly).keepYearly(keepYearly);
+      GfsPolicy.Builder builder =
+          GfsPolicy.builder()
+              .keepLast(keepLast)
+              .keepDaily(keepDaily)
+              .keepWeekly(keepWeekly)
+              .keepMonthly(keepMonthly)
+              .keepYearly(keepYearly);
       if (keepWithin != null) {
         builder.keepWithin(duration("--keep-within", keepWithin));
       }
@@ -175,26 +220,51 @@ final class PruneCommand extends CliCommand {
     try {
       return Duration.parse(text.strip().toUpperCase(Locale.ROOT));
     } catch (DateTimeParseException e) {
-      throw new UsageException(option + " '" + text + "' is not a duration; write e.g. 7d, 36h, 90m, 2w or"
-          + " P7D");
+      throw new UsageException(
+          option + " '" + text + "' is not a duration; write e.g. 7d, 36h, 90m, 2w or" + " P7D");
     }
   }
 
   private void printPlan(String name, RetentionPlan plan) {
-    out().println("source " + name + ": " + plan.kept().size() + " kept, " + plan.deleted().size()
-        + (dryRun ? " to delete" : " deleted"));
+    out()
+        .println(
+            "source "
+                + name
+                + ": "
+                + plan.kept().size()
+                + " kept, "
+                + plan.deleted().size()
+                + (dryRun ? " to delete" : " deleted"));
     for (RetentionDecision decision : plan.decisions()) {
       BackupManifest m = decision.backup().manifest();
-      String move = decision.keep() && !decision.tier().equals(m.tier()) ? "  (-> " + decision.tier() + "/)" : "";
-      out().println("  " + (decision.keep() ? "keep    " : "delete  ") + m.id() + "  "
-          + Format.time(m.startedAt()) + "  " + String.join(", ", decision.reasons()) + move);
+      String move =
+          decision.keep() && !decision.tier().equals(m.tier())
+              ? "  (-> " + decision.tier() + "/)"
+              : "";
+      out()
+          .println(
+              "  "
+                  + (decision.keep() ? "keep    " : "delete  ")
+                  + m.id()
+                  + "  "
+                  + Format.time(m.startedAt())
+                  + "  "
+                  + String.join(", ", decision.reasons())
+                  + move);
     }
     out().flush();
   }
 
   private void printApplied(ApplyResult applied) {
     for (ApplyResult.Promotion promotion : applied.promoted()) {
-      out().println("  moved   " + promotion.id() + "  " + promotion.fromKey() + " -> " + promotion.toKey());
+      out()
+          .println(
+              "  moved   "
+                  + promotion.id()
+                  + "  "
+                  + promotion.fromKey()
+                  + " -> "
+                  + promotion.toKey());
     }
     for (ApplyResult.Skip skip : applied.skipped()) {
       out().println("  skipped " + skip.id() + "  " + skip.reason());
@@ -220,9 +290,14 @@ final class PruneCommand extends CliCommand {
   static Map<String, Object> json(ApplyResult applied) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("deleted", applied.deleted());
-    row.put("promoted", applied.promoted().stream().map(p -> Map.of("id", p.id(), "from", p.fromKey(),
-        "to", p.toKey())).toList());
-    row.put("skipped", applied.skipped().stream().map(s -> Map.of("id", s.id(), "reason", s.reason())).toList());
+    row.put(
+        "promoted",
+        applied.promoted().stream()
+            .map(p -> Map.of("id", p.id(), "from", p.fromKey(), "to", p.toKey()))
+            .toList());
+    row.put(
+        "skipped",
+        applied.skipped().stream().map(s -> Map.of("id", s.id(), "reason", s.reason())).toList());
     row.put("bytesFreed", applied.bytesFreed());
     return row;
   }

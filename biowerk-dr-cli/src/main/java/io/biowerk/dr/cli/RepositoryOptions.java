@@ -14,30 +14,39 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --repo} option and the repository defaults: the given URIs, else {@code $BIOWERK_DR_REPO}
- * (comma-separated), else {@code ./biowerk-backups}. Backups fan out to every repository; reads use the first.
+ * The {@code --repo} option and the repository defaults: the given URIs, else {@code
+ * $BIOWERK_DR_REPO} (comma-separated), else {@code ./biowerk-backups}. Backups fan out to every
+ * repository; reads use the first.
  */
 final class RepositoryOptions {
 
   /** The default repository directory, relative to the working directory. */
   static final String DEFAULT = "biowerk-backups";
 
-  @Option(names = {"-r", "--repo"}, paramLabel = "URI",
-      description = {"Repository: a path or URI (s3://bucket/prefix). Repeat to fan out: backups go to all,"
-          + " reads use the first. Default: $BIOWERK_DR_REPO, else the directory " + DEFAULT + " here."})
+  @Option(
+      names = {"-r", "--repo"},
+      paramLabel = "URI",
+      description = {
+        "Repository: a path or URI (s3://bucket/prefix). Repeat to fan out: backups go to all,"
+            + " reads use the first. Default: $BIOWERK_DR_REPO, else the directory "
+            + DEFAULT
+            + " here."
+      })
   List<String> repos = new ArrayList<>();
 
   /** The repository URIs in effect, the primary first. */
   List<URI> uris(Environment env) {
     List<String> texts = new ArrayList<>(repos);
     if (texts.isEmpty()) {
-      env.variable(Environment.REPO_VARIABLE).ifPresent(value -> {
-        for (String part : value.split(",")) {
-          if (!part.isBlank()) {
-            texts.add(part.strip());
-          }
-        }
-      });
+      env.variable(Environment.REPO_VARIABLE)
+          .ifPresent(
+              value -> {
+                for (String part : value.split(",")) {
+                  if (!part.isBlank()) {
+                    texts.add(part.strip());
+                  }
+                }
+              });
     }
     if (texts.isEmpty()) {
       texts.add(DEFAULT);
@@ -61,7 +70,9 @@ final class RepositoryOptions {
     return sinks;
   }
 
-  /** The primary repository, for reading. A local directory must exist: reading never creates one. */
+  /**
+   * The primary repository, for reading. A local directory must exist: reading never creates one.
+   */
   Sink openPrimary(Environment env) throws IOException {
     return openExisting(uris(env).get(0), env);
   }
@@ -84,9 +95,18 @@ final class RepositoryOptions {
     if ("file".equalsIgnoreCase(uri.getScheme())) {
       Path root = Path.of(uri);
       if (!Files.isDirectory(root)) {
-        throw new StorageException("repository " + uri + " (" + origin(env) + ") does not exist; pass --repo or"
-            + " set $" + Environment.REPO_VARIABLE + " to where the backups are, or run a backup first",
-            uri.toString(), StorageException.Reason.NO_SUCH_CONTAINER, null);
+        throw new StorageException(
+            "repository "
+                + uri
+                + " ("
+                + origin(env)
+                + ") does not exist; pass --repo or"
+                + " set $"
+                + Environment.REPO_VARIABLE
+                + " to where the backups are, or run a backup first",
+            uri.toString(),
+            StorageException.Reason.NO_SUCH_CONTAINER,
+            null);
       }
       return LocalSink.existing(root);
     }

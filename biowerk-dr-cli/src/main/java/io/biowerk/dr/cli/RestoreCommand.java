@@ -20,39 +20,57 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code biowerk-dr restore}: one backup into a target, committed only after every checksum matched. */
-@Command(name = "restore", sortOptions = false, header = "Restore a backup into a target.",
-    description = {"The stored bytes are checked against the manifest first, then decrypted, decompressed and"
-        + " checked again while they stream; the target is committed only when every checksum matched. A"
-        + " target that holds data is refused unless --force is given.", "",
-        "--target-time picks the newest backup that had finished by that time (the plan's \"closest backup"
-        + " before the target time\", e.g. one from before a security breach). It does not replay WAL or"
-        + " oplog: true point-in-time recovery is not in scope of this command yet.", ""},
-    footer = {"", "Examples:",
-        "  biowerk-dr restore latest:docs file:///tmp/docs-restored",
-        "  biowerk-dr restore docs_20240115_020000 /srv/config --force",
-        "  biowerk-dr restore latest:config /srv/config-check \\",
-        "      --target-time 2024-01-15T09:00:00Z"})
+/**
+ * {@code biowerk-dr restore}: one backup into a target, committed only after every checksum
+ * matched.
+ */
+@Command(
+    name = "restore",
+    sortOptions = false,
+    header = "Restore a backup into a target.",
+    description = {
+      "The stored bytes are checked against the manifest first, then decrypted, decompressed and"
+          + " checked again while they stream; the target is committed only when every checksum matched. A"
+          + " target that holds data is refused unless --force is given.",
+      "",
+      "--target-time picks the newest backup that had finished by that time (the plan's \"closest backup"
+          + " before the target time\", e.g. one from before a security breach). It does not replay WAL or"
+          + " oplog: true point-in-time recovery is not in scope of this command yet.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  biowerk-dr restore latest:docs file:///tmp/docs-restored",
+      "  biowerk-dr restore docs_20240115_020000 /srv/config --force",
+      "  biowerk-dr restore latest:config /srv/config-check \\",
+      "      --target-time 2024-01-15T09:00:00Z"
+    })
 final class RestoreCommand extends CliCommand {
 
-  @Parameters(index = "0", paramLabel = "BACKUP",
+  @Parameters(
+      index = "0",
+      paramLabel = "BACKUP",
       description = "A backup id, 'latest' (newest of any source) or 'latest:SOURCE'.")
   String backup;
 
-  @Parameters(index = "1", paramLabel = "TARGET-URI",
-      description = "Where to restore: file:///dir (or a plain path), postgresql://..., redis://...")
+  @Parameters(
+      index = "1",
+      paramLabel = "TARGET-URI",
+      description =
+          "Where to restore: file:///dir (or a plain path), postgresql://..., redis://...")
   String target;
 
-  @Mixin
-  RepositoryOptions repositories;
+  @Mixin RepositoryOptions repositories;
 
-  @Mixin
-  KeyOptions keys;
+  @Mixin KeyOptions keys;
 
   @Option(names = "--force", description = "Overwrite a target that already holds data.")
   boolean force;
 
-  @Option(names = "--target-time", paramLabel = "ISO-8601",
+  @Option(
+      names = "--target-time",
+      paramLabel = "ISO-8601",
       description = "Restore the newest backup finished by this time, e.g. 2024-01-15T09:00:00Z.")
   String targetTime;
 
@@ -67,10 +85,19 @@ final class RestoreCommand extends CliCommand {
     BackupRecord record = before == null ? catalog.resolve(backup) : pickBefore(catalog, before);
     BackupManifest manifest = record.manifest();
     if (before != null) {
-      note("--target-time " + before + ": picked " + manifest.id() + " (finished " + manifest.finishedAt()
-          + "), the newest backup of '" + manifest.sourceName() + "' finished by then; no WAL/oplog replay");
+      note(
+          "--target-time "
+              + before
+              + ": picked "
+              + manifest.id()
+              + " (finished "
+              + manifest.finishedAt()
+              + "), the newest backup of '"
+              + manifest.sourceName()
+              + "' finished by then; no WAL/oplog replay");
     }
-    RestoreJob job = RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore"));
+    RestoreJob job =
+        RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore"));
     Duration took = cleanUpOnShutdown(job::run);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
@@ -83,9 +110,19 @@ final class RestoreCommand extends CliCommand {
       result.put("targetTime", before == null ? null : before.toString());
       printJson(result);
     } else {
-      out().println("restored " + manifest.id() + " (" + Format.bytes(manifest.rawSize()) + ", taken "
-          + Format.time(manifest.startedAt()) + ") into " + Uris.redact(targetUri) + " in " + Format.duration(took)
-          + "; checksums verified");
+      out()
+          .println(
+              "restored "
+                  + manifest.id()
+                  + " ("
+                  + Format.bytes(manifest.rawSize())
+                  + ", taken "
+                  + Format.time(manifest.startedAt())
+                  + ") into "
+                  + Uris.redact(targetUri)
+                  + " in "
+                  + Format.duration(took)
+                  + "; checksums verified");
       out().flush();
     }
     return ExitCodes.OK;
@@ -98,18 +135,32 @@ final class RestoreCommand extends CliCommand {
     } else if (backup.equals("latest")) {
       List<String> sources = catalog.sources();
       if (sources.size() != 1) {
-        throw new UsageException("--target-time with 'latest' needs the source when the repository holds "
-            + (sources.isEmpty() ? "none" : "several (" + String.join(", ", sources) + ")")
-            + "; write latest:SOURCE");
+        throw new UsageException(
+            "--target-time with 'latest' needs the source when the repository holds "
+                + (sources.isEmpty() ? "none" : "several (" + String.join(", ", sources) + ")")
+                + "; write latest:SOURCE");
       }
       source = sources.get(0);
     } else {
-      throw new UsageException("--target-time picks a backup itself; give 'latest' or 'latest:SOURCE', not the"
-          + " id '" + backup + "'");
+      throw new UsageException(
+          "--target-time picks a backup itself; give 'latest' or 'latest:SOURCE', not the"
+              + " id '"
+              + backup
+              + "'");
     }
-    return catalog.latestBefore(source, before).orElseThrow(() -> new BackupNotFoundException(
-        "restore: no backup of '" + source + "' had finished by " + before + "; see `biowerk-dr list "
-            + source + "` for the oldest one", "latest:" + source));
+    return catalog
+        .latestBefore(source, before)
+        .orElseThrow(
+            () ->
+                new BackupNotFoundException(
+                    "restore: no backup of '"
+                        + source
+                        + "' had finished by "
+                        + before
+                        + "; see `biowerk-dr list "
+                        + source
+                        + "` for the oldest one",
+                    "latest:" + source));
   }
 
   static Instant instant(String text) {
@@ -119,8 +170,11 @@ final class RestoreCommand extends CliCommand {
       try {
         return java.time.OffsetDateTime.parse(text).toInstant();
       } catch (DateTimeParseException again) {
-        throw new UsageException("--target-time '" + text + "' is not an ISO-8601 time; write e.g."
-            + " 2024-01-15T09:00:00Z or 2024-01-15T10:00:00+01:00");
+        throw new UsageException(
+            "--target-time '"
+                + text
+                + "' is not an ISO-8601 time; write e.g."
+                + " 2024-01-15T09:00:00Z or 2024-01-15T10:00:00+01:00");
       }
     }
   }

@@ -14,30 +14,45 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code biowerk-dr status}: the recovery objectives per source (RPO and RTO against their targets). */
-@Command(name = "status", sortOptions = false, header = "Report RPO and RTO per source against the targets.",
-    description = {"For each source: the newest restorable backup and its age against the RPO target (1 hour by"
-        + " default, per the plan), the last passed verification, and the duration of the last restore test"
-        + " (verify --level restore) against the RTO target (4 h; PostgreSQL and MongoDB 2 h, Redis 1 h).",
-        "An objective with nothing to measure is UNKNOWN, never OK.", ""},
-    footer = {"", "Examples:",
-        "  biowerk-dr status",
-        "  biowerk-dr status --rpo 25h --fail-on-violation    # in a daily monitoring job"})
+/**
+ * {@code biowerk-dr status}: the recovery objectives per source (RPO and RTO against their
+ * targets).
+ */
+@Command(
+    name = "status",
+    sortOptions = false,
+    header = "Report RPO and RTO per source against the targets.",
+    description = {
+      "For each source: the newest restorable backup and its age against the RPO target (1 hour by"
+          + " default, per the plan), the last passed verification, and the duration of the last restore test"
+          + " (verify --level restore) against the RTO target (4 h; PostgreSQL and MongoDB 2 h, Redis 1 h).",
+      "An objective with nothing to measure is UNKNOWN, never OK.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  biowerk-dr status",
+      "  biowerk-dr status --rpo 25h --fail-on-violation    # in a daily monitoring job"
+    })
 final class StatusCommand extends CliCommand {
 
-  @Option(names = "--rpo", paramLabel = "DURATION",
+  @Option(
+      names = "--rpo",
+      paramLabel = "DURATION",
       description = "RPO target for every source: 1h, 25h, 2d or ISO-8601. Default: 1h.")
   String rpo;
 
-  @Option(names = "--rto", paramLabel = "DURATION",
+  @Option(
+      names = "--rto",
+      paramLabel = "DURATION",
       description = "RTO target for every source (overrides the per-kind defaults).")
   String rto;
 
   @Option(names = "--fail-on-violation", description = "Exit 1 when an objective is VIOLATED.")
   boolean failOnViolation;
 
-  @Mixin
-  RepositoryOptions repositories;
+  @Mixin RepositoryOptions repositories;
 
   @Override
   public Integer call() throws Exception {
@@ -69,37 +84,71 @@ final class StatusCommand extends CliCommand {
       result.put("orphans", listing.orphans().size());
       printJson(result);
     } else {
-      out().println("repository " + Uris.redact(repositories.uris(env).get(0)) + " at " + Format.time(now));
+      out()
+          .println(
+              "repository "
+                  + Uris.redact(repositories.uris(env).get(0))
+                  + " at "
+                  + Format.time(now));
       if (objectives.isEmpty()) {
         out().println("no backups yet: run `biowerk-dr backup <source-uri>`");
       } else {
         List<List<String>> rows = new ArrayList<>();
         for (SourceObjectives o : objectives) {
-          rows.add(List.of(o.source(), String.valueOf(o.backups()),
-              o.newestBackupId() == null ? "-" : o.newestBackupId(),
-              o.rpoAgeSeconds() == null ? "-" : Format.age(Duration.ofSeconds(o.rpoAgeSeconds())),
-              o.rpoStatus() + " (" + Format.age(Duration.ofSeconds(o.rpoTargetSeconds())) + ")",
-              o.lastVerifiedAt() == null ? "-" : Format.time(o.lastVerifiedAt()) + " " + o.lastVerifiedLevel(),
-              o.lastRestoreSeconds() == null ? "-" : Format.duration(Duration.ofSeconds(o.lastRestoreSeconds())),
-              o.rtoStatus() + " (" + Format.age(Duration.ofSeconds(o.rtoTargetSeconds())) + ")",
-              o.overall().name()));
+          rows.add(
+              List.of(
+                  o.source(),
+                  String.valueOf(o.backups()),
+                  o.newestBackupId() == null ? "-" : o.newestBackupId(),
+                  o.rpoAgeSeconds() == null
+                      ? "-"
+                      : Format.age(Duration.ofSeconds(o.rpoAgeSeconds())),
+                  o.rpoStatus() + " (" + Format.age(Duration.ofSeconds(o.rpoTargetSeconds())) + ")",
+                  o.lastVerifiedAt() == null
+                      ? "-"
+                      : Format.time(o.lastVerifiedAt()) + " " + o.lastVerifiedLevel(),
+                  o.lastRestoreSeconds() == null
+                      ? "-"
+                      : Format.duration(Duration.ofSeconds(o.lastRestoreSeconds())),
+                  o.rtoStatus() + " (" + Format.age(Duration.ofSeconds(o.rtoTargetSeconds())) + ")",
+                  o.overall().name()));
         }
-        out().print(Format.table(List.of("SOURCE", "BACKUPS", "NEWEST RESTORABLE", "AGE", "RPO", "LAST VERIFIED",
-            "RESTORE TEST", "RTO", "STATUS"), rows));
+        out()
+            .print(
+                Format.table(
+                    List.of(
+                        "SOURCE",
+                        "BACKUPS",
+                        "NEWEST RESTORABLE",
+                        "AGE",
+                        "RPO",
+                        "LAST VERIFIED",
+                        "RESTORE TEST",
+                        "RTO",
+                        "STATUS"),
+                    rows));
       }
       if (!listing.corrupt().isEmpty()) {
-        out().println("WARNING: " + listing.corrupt().size() + " manifest(s) cannot be used: "
-            + String.join(", ", listing.corrupt()));
+        out()
+            .println(
+                "WARNING: "
+                    + listing.corrupt().size()
+                    + " manifest(s) cannot be used: "
+                    + String.join(", ", listing.corrupt()));
       }
       if (!listing.orphans().isEmpty()) {
-        out().println(listing.orphans().size() + " leftover object(s) of crashed runs; `biowerk-dr prune` removes"
-            + " them after a day");
+        out()
+            .println(
+                listing.orphans().size()
+                    + " leftover object(s) of crashed runs; `biowerk-dr prune` removes"
+                    + " them after a day");
       }
       out().flush();
     }
     if (violated && failOnViolation) {
-      throw new java.io.IOException("status: an objective is VIOLATED (see above): take a backup"
-          + " (RPO) or run and speed up a restore test (RTO)");
+      throw new java.io.IOException(
+          "status: an objective is VIOLATED (see above): take a backup"
+              + " (RPO) or run and speed up a restore test (RTO)");
     }
     return ExitCodes.OK;
   }

@@ -5,20 +5,26 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
-/** Parses what users type for sources, targets and repositories (a URI or a plain path) and redacts URIs. */
+/**
+ * Parses what users type for sources, targets and repositories (a URI or a plain path) and redacts
+ * URIs.
+ */
 final class Uris {
 
   /** A scheme of two or more characters: {@code c:\dir} is not a URI. */
-  private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:.*", Pattern.DOTALL);
+  private static final Pattern SCHEME =
+      Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:.*", Pattern.DOTALL);
+
   private static final Pattern SECRET_PARAMETER =
-      Pattern.compile("(?i)(pass(word|wd)?|secret|token|sas|sig|signature|credentials?|access[-_]?key|api[-_]?key|key)");
+      Pattern.compile(
+          "(?i)(pass(word|wd)?|secret|token|sas|sig|signature|credentials?|access[-_]?key|api[-_]?key|key)");
 
   private Uris() {}
 
   /**
-   * {@code text} as a URI: {@code postgresql://...}, {@code file:///dir}; a plain path ({@code docs},
-   * {@code /var/backups}, {@code ~/x}) or a relative {@code file:docs} becomes a {@code file:} URI of the
-   * absolute path.
+   * {@code text} as a URI: {@code postgresql://...}, {@code file:///dir}; a plain path ({@code
+   * docs}, {@code /var/backups}, {@code ~/x}) or a relative {@code file:docs} becomes a {@code
+   * file:} URI of the absolute path.
    *
    * @param what what the value is, for the message ({@code "source URI"})
    * @throws UsageException if it is not a valid URI
@@ -31,27 +37,40 @@ final class Uris {
     try {
       uri = new URI(text);
     } catch (URISyntaxException e) {
-      throw new UsageException(what + " '" + redact(text) + "' is not a valid URI (" + e.getReason()
-          + " at index " + e.getIndex() + "); write it as scheme://..., or a plain path for a directory");
+      throw new UsageException(
+          what
+              + " '"
+              + redact(text)
+              + "' is not a valid URI ("
+              + e.getReason()
+              + " at index "
+              + e.getIndex()
+              + "); write it as scheme://..., or a plain path for a directory");
     }
-    if ("file".equalsIgnoreCase(uri.getScheme()) && (uri.isOpaque() || uri.getRawPath() == null
-        || uri.getRawPath().isEmpty())) {
+    if ("file".equalsIgnoreCase(uri.getScheme())
+        && (uri.isOpaque() || uri.getRawPath() == null || uri.getRawPath().isEmpty())) {
       // file:docs, file:./docs: a path relative to the working directory.
       return fileUri(env.resolve(uri.getSchemeSpecificPart()));
     }
     return uri;
   }
 
-  /** The {@code file:} URI of {@code path}, without the trailing slash {@link Path#toUri()} adds to directories. */
+  /**
+   * The {@code file:} URI of {@code path}, without the trailing slash {@link Path#toUri()} adds to
+   * directories.
+   */
   static URI fileUri(Path path) {
     String uri = path.toAbsolutePath().normalize().toUri().toString();
-    return URI.create(uri.length() > "file:///".length() && uri.endsWith("/")
-        ? uri.substring(0, uri.length() - 1) : uri);
+    return URI.create(
+        uri.length() > "file:///".length() && uri.endsWith("/")
+            ? uri.substring(0, uri.length() - 1)
+            : uri);
   }
 
   /**
-   * {@code uri} with its password and secret query parameters removed, safe to print, log and record:
-   * {@code postgresql://app:s3cret@db/orders?sslpassword=x} -> {@code postgresql://app@db/orders?sslpassword=***}.
+   * {@code uri} with its password and secret query parameters removed, safe to print, log and
+   * record: {@code postgresql://app:s3cret@db/orders?sslpassword=x} -> {@code
+   * postgresql://app@db/orders?sslpassword=***}.
    */
   static String redact(URI uri) {
     if (uri.isOpaque()) {
@@ -59,21 +78,29 @@ final class Uris {
     }
     String text = uri.toString();
     String authority = uri.getRawAuthority();
-    // From the authority, not getRawUserInfo(): a multi-host authority (mongodb://u:p@a:1,b:2) has no parsed
+    // From the authority, not getRawUserInfo(): a multi-host authority (mongodb://u:p@a:1,b:2) has
+    // no parsed
     // user info, but its password must go all the same.
-    String userInfo = authority != null && authority.contains("@")
-        ? authority.substring(0, authority.lastIndexOf('@')) : null;
+    String userInfo =
+        authority != null && authority.contains("@")
+            ? authority.substring(0, authority.lastIndexOf('@'))
+            : null;
     if (userInfo != null) {
       int colon = userInfo.indexOf(':');
       String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
-      text = text.replaceFirst("//" + java.util.regex.Pattern.quote(userInfo) + "@",
-          java.util.regex.Matcher.quoteReplacement(user.isEmpty() ? "//" : "//" + user + "@"));
+      text =
+          text.replaceFirst(
+              "//" + java.util.regex.Pattern.quote(userInfo) + "@",
+              java.util.regex.Matcher.quoteReplacement(user.isEmpty() ? "//" : "//" + user + "@"));
     }
     String query = uri.getRawQuery();
     if (query != null) {
       int at = text.indexOf("?" + query);
       if (at >= 0) {
-        text = text.substring(0, at + 1) + redactQuery(query) + text.substring(at + 1 + query.length());
+        text =
+            text.substring(0, at + 1)
+                + redactQuery(query)
+                + text.substring(at + 1 + query.length());
       }
     }
     return text;
@@ -86,7 +113,9 @@ final class Uris {
     } catch (URISyntaxException e) {
       int at = text.lastIndexOf('@');
       int scheme = text.indexOf("://");
-      return scheme >= 0 && at > scheme ? text.substring(0, scheme + 3) + "***@" + text.substring(at + 1) : text;
+      return scheme >= 0 && at > scheme
+          ? text.substring(0, scheme + 3) + "***@" + text.substring(at + 1)
+          : text;
     }
   }
 

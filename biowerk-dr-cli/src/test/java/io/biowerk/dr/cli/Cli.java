@@ -14,9 +14,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Runs {@code biowerk-dr} in-process through picocli ({@link Main#commandLine}) with captured stdout and stderr,
- * a home and working directory of the test's own, its own environment variables and a settable clock, so a
- * test never touches the user's home, key or repository.
+ * Runs {@code biowerk-dr} in-process through picocli ({@link Main#commandLine}) with captured
+ * stdout and stderr, a home and working directory of the test's own, its own environment variables
+ * and a settable clock, so a test never touches the user's home, key or repository.
  */
 final class Cli {
 
@@ -41,8 +41,15 @@ final class Cli {
   Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    Environment env = new Environment(variables, home, work, new PrintWriter(out, true), new PrintWriter(err, true),
-        false, clock);
+    Environment env =
+        new Environment(
+            variables,
+            home,
+            work,
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            false,
+            clock);
     int code = Main.run(env, args);
     return new Result(code, out.toString(), err.toString());
   }

@@ -23,8 +23,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Backups written through core's real pipeline from fixed bytes, for tests of the commands that read a
- * repository (list, verify, prune, status) without depending on any source adapter.
+ * Backups written through core's real pipeline from fixed bytes, for tests of the commands that
+ * read a repository (list, verify, prune, status) without depending on any source adapter.
  */
 final class Fixtures {
 
@@ -40,15 +40,23 @@ final class Fixtures {
     return data;
   }
 
-  /** A backup of {@code data} as source {@code name} into {@code repo}, encrypted with {@code keyFile}'s active key. */
-  static BackupManifest backup(Path repo, Path keyFile, String name, byte[] data, Clock clock) throws IOException {
+  /**
+   * A backup of {@code data} as source {@code name} into {@code repo}, encrypted with {@code
+   * keyFile}'s active key.
+   */
+  static BackupManifest backup(Path repo, Path keyFile, String name, byte[] data, Clock clock)
+      throws IOException {
     List<Codec> codecs = new ArrayList<>(List.of(ZstdCodec.defaults()));
     if (keyFile != null) {
       KeyRing ring = KeyRing.of(KeyFile.at(keyFile));
       codecs.add(EncryptionCodec.encryptingWith(ring.active(), ring));
     }
-    return BackupJob.of(new BytesSource(name, data)).codecs(codecs).sinks(LocalSink.open(repo)).clock(clock)
-        .build().run();
+    return BackupJob.of(new BytesSource(name, data))
+        .codecs(codecs)
+        .sinks(LocalSink.open(repo))
+        .clock(clock)
+        .build()
+        .run();
   }
 
   /** A source of fixed bytes (kind {@code bytes}, format {@code bin}). */

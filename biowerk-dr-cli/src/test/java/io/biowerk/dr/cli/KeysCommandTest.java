@@ -22,20 +22,33 @@ class KeysCommandTest {
     Cli.Result result = cli.run("keys", "generate");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
     Path file = cli.defaultKeyFile();
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
     String id = result.out().strip();
     assertThat(id).matches("k20261130-[0-9a-f]{4}");
-    String keyLine = Files.readAllLines(file).stream().filter(l -> l.startsWith("key ")).findFirst().orElseThrow();
-    assertThat(result.err()).contains(file.toString()).contains(id).contains("vault").contains(keyLine);
+    String keyLine =
+        Files.readAllLines(file).stream()
+            .filter(l -> l.startsWith("key "))
+            .findFirst()
+            .orElseThrow();
+    assertThat(result.err())
+        .contains(file.toString())
+        .contains(id)
+        .contains("vault")
+        .contains(keyLine);
     assertThat(result.out()).doesNotContain(keyLine.substring(keyLine.indexOf(':') + 2));
 
     // The key is never printed again: not by list, not by a second generate.
     Cli.Result list = cli.run("keys", "list");
     assertThat(list.code()).isEqualTo(0);
-    assertThat(list.out()).contains(id).contains("*").doesNotContain(keyLine.substring(keyLine.indexOf(':') + 2));
+    assertThat(list.out())
+        .contains(id)
+        .contains("*")
+        .doesNotContain(keyLine.substring(keyLine.indexOf(':') + 2));
     Cli.Result again = cli.run("keys", "generate");
     assertThat(again.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(again.err()).startsWith("biowerk-dr: keys: the key file exists; use `biowerk-dr keys rotate`")
+    assertThat(again.err())
+        .startsWith("biowerk-dr: keys: the key file exists; use `biowerk-dr keys rotate`")
         .doesNotContain(keyLine.substring(keyLine.indexOf(':') + 2));
   }
 
@@ -68,7 +81,8 @@ class KeysCommandTest {
     Cli cli = new Cli(dir);
     Cli.Result result = cli.run("keys", "rotate");
     assertThat(result.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(result.err()).startsWith("biowerk-dr: keys: key file " + cli.defaultKeyFile() + " does not exist")
+    assertThat(result.err())
+        .startsWith("biowerk-dr: keys: key file " + cli.defaultKeyFile() + " does not exist")
         .contains("keys generate");
   }
 
@@ -76,7 +90,8 @@ class KeysCommandTest {
   void aKeyFileOthersCanReadIsRefused() throws Exception {
     Cli cli = new Cli(dir);
     cli.run("keys", "generate");
-    Files.setPosixFilePermissions(cli.defaultKeyFile(), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        cli.defaultKeyFile(), PosixFilePermissions.fromString("rw-r--r--"));
     Cli.Result result = cli.run("keys", "list");
     assertThat(result.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(result.err()).contains("accessible by group or others").contains("chmod 600");

@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the real launcher {@code ./biowerk-dr} as a process, the way a user, cron or a runbook does: a fresh
- * HOME (so the key is generated on first use), backup -> list -> verify -> restore of a directory, exit codes
- * and stdout/stderr separation, and a backup larger than the heap under {@code JAVA_OPTS=-Xmx64m}.
+ * Runs the real launcher {@code ./biowerk-dr} as a process, the way a user, cron or a runbook does:
+ * a fresh HOME (so the key is generated on first use), backup -> list -> verify -> restore of a
+ * directory, exit codes and stdout/stderr separation, and a backup larger than the heap under
+ * {@code JAVA_OPTS=-Xmx64m}.
  */
 class LauncherIT {
 
@@ -80,9 +81,13 @@ class LauncherIT {
 
     Run backup = run("backup", "file://" + docs);
     assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
-    assertThat(backup.out()).startsWith("backup docs_").contains("stored as   docs_").contains("ratio");
+    assertThat(backup.out())
+        .startsWith("backup docs_")
+        .contains("stored as   docs_")
+        .contains("ratio");
     Path key = home.resolve(".config/biowerk-dr/key");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+        .isEqualTo("rw-------");
     assertThat(backup.err()).contains("created a new encryption key").contains("vault");
     assertThat(backup.err()).doesNotContain("\r");
 
@@ -100,8 +105,10 @@ class LauncherIT {
     Path target = dir.resolve("restored");
     Run restore = run("restore", id, target.toString());
     assertThat(restore.code()).as(restore.toString()).isEqualTo(0);
-    assertThat(Files.readString(target.resolve("README.md"))).isEqualTo("# BIOwerk DR\n".repeat(1000));
-    assertThat(Files.readString(target.resolve("runbooks/restore.md"))).isEqualTo("restore latest\n");
+    assertThat(Files.readString(target.resolve("README.md")))
+        .isEqualTo("# BIOwerk DR\n".repeat(1000));
+    assertThat(Files.readString(target.resolve("runbooks/restore.md")))
+        .isEqualTo("restore latest\n");
 
     Run again = run("restore", id, target.toString());
     assertThat(again.code()).isEqualTo(ExitCodes.FAILURE);
@@ -114,16 +121,25 @@ class LauncherIT {
 
   @Test
   void aStoppedBackupCleansUpAndLeavesNothingBehind() throws Exception {
-    // A 64 GiB sparse file: reading its zeros keeps the backup busy for far longer than the test waits.
+    // A 64 GiB sparse file: reading its zeros keeps the backup busy for far longer than the test
+    // waits.
     Path sparse = Files.createDirectories(work.resolve("sparse"));
-    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(sparse.resolve("zeros").toFile(), "rw")) {
+    try (java.io.RandomAccessFile file =
+        new java.io.RandomAccessFile(sparse.resolve("zeros").toFile(), "rw")) {
       file.setLength(64L << 30);
     }
-    ProcessBuilder builder = new ProcessBuilder(root.resolve("biowerk-dr").toString(), "backup", sparse.toString(),
-        "--no-encrypt").directory(work.toFile());
-    builder.environment().keySet().removeIf(k -> k.startsWith("BIOWERK_DR_") || k.equals("JAVA_OPTS"));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                root.resolve("biowerk-dr").toString(), "backup", sparse.toString(), "--no-encrypt")
+            .directory(work.toFile());
+    builder
+        .environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("BIOWERK_DR_") || k.equals("JAVA_OPTS"));
     builder.environment().put("HOME", home.toString());
-    builder.redirectOutput(dir.resolve("stdout").toFile()).redirectError(dir.resolve("stderr").toFile());
+    builder
+        .redirectOutput(dir.resolve("stdout").toFile())
+        .redirectError(dir.resolve("stderr").toFile());
     Process process = builder.start();
     Path markers = work.resolve("biowerk-backups/sparse/.in-progress");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -142,7 +158,9 @@ class LauncherIT {
       left = walk.filter(Files::isRegularFile).toList();
     }
     assertThat(left).as("no data, temp file, manifest or in-progress marker is left").isEmpty();
-    assertThat(Files.readString(dir.resolve("stderr"))).contains("interrupted").contains("nothing was kept");
+    assertThat(Files.readString(dir.resolve("stderr")))
+        .contains("interrupted")
+        .contains("nothing was kept");
   }
 
   @Test
@@ -162,7 +180,8 @@ class LauncherIT {
     Map<String, String> smallHeap = Map.of("JAVA_OPTS", "-Xmx64m");
     Run backup = run(smallHeap, "backup", big.toString(), "--json");
     assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
-    assertThat(Manifests.JSON.readTree(backup.out()).get("rawSize").asLong()).isGreaterThan(96L << 20);
+    assertThat(Manifests.JSON.readTree(backup.out()).get("rawSize").asLong())
+        .isGreaterThan(96L << 20);
 
     Path target = dir.resolve("big-restored");
     Run restore = run(smallHeap, "restore", "latest:big", target.toString());
@@ -176,7 +195,8 @@ class LauncherIT {
 
   @Test
   void theClassDataArchiveIsTrainedOncePerJarAndUsedByLaterRuns() throws Exception {
-    // A copy of the jar of its own, so the archive this test trains lands next to it and not beside the build's.
+    // A copy of the jar of its own, so the archive this test trains lands next to it and not beside
+    // the build's.
     Path jar = Files.createDirectories(dir.resolve("cds")).resolve("biowerk-dr.jar");
     Files.copy(root.resolve("biowerk-dr-cli/target/biowerk-dr.jar"), jar);
     Path archive = dir.resolve("cds/biowerk-dr.jsa");
@@ -188,15 +208,20 @@ class LauncherIT {
     assertThat(first.code()).as(first.toString()).isEqualTo(0);
     assertThat(archive).as("trained by the first run").isNotEmptyFile();
     assertThat(dir.resolve("cds/biowerk-dr.jsa.failed")).doesNotExist();
-    assertThat(first.out()).startsWith("biowerk-dr ").doesNotContain("cds").doesNotContain("warning");
+    assertThat(first.out())
+        .startsWith("biowerk-dr ")
+        .doesNotContain("cds")
+        .doesNotContain("warning");
 
-    Map<String, String> logged = Map.of("BIOWERK_DR_JAR", jar.toString(), "JAVA_OPTS",
-        "-Xlog:class+load=info:file=" + classes);
+    Map<String, String> logged =
+        Map.of(
+            "BIOWERK_DR_JAR", jar.toString(), "JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
     Run list = run(logged, "list", "--json");
     assertThat(list.code()).as(list.toString()).isEqualTo(0);
     assertThat(Manifests.JSON.readTree(list.out())).as("stdout is still just the JSON").isEmpty();
     // picocli is Java 5 bytecode, which only a static archive holds
-    assertThat(Files.readString(classes)).as("classes mapped from the trained archive")
+    assertThat(Files.readString(classes))
+        .as("classes mapped from the trained archive")
         .contains("io.biowerk.dr.cli.ListCommand source: shared objects file")
         .contains("picocli.CommandLine source: shared objects file");
     FileTime trained = Files.getLastModifiedTime(archive);
@@ -205,14 +230,17 @@ class LauncherIT {
     off.put("BIOWERK_DR_CDS", "off");
     Run without = run(off, "list", "--json");
     assertThat(without.code()).as(without.toString()).isEqualTo(0);
-    assertThat(Files.readString(classes)).doesNotContain("io.biowerk.dr.cli.ListCommand source: shared objects file")
+    assertThat(Files.readString(classes))
+        .doesNotContain("io.biowerk.dr.cli.ListCommand source: shared objects file")
         .doesNotContain("picocli.CommandLine source: shared objects file");
 
-    // A new jar (a rebuild or an upgrade) is trained again: the old archive would be ignored by the JVM.
+    // A new jar (a rebuild or an upgrade) is trained again: the old archive would be ignored by the
+    // JVM.
     Files.setLastModifiedTime(jar, FileTime.fromMillis(trained.toMillis() + 2000));
     Run rebuilt = run(env, "--version");
     assertThat(rebuilt.code()).as(rebuilt.toString()).isEqualTo(0);
-    assertThat(Files.getLastModifiedTime(archive).toMillis()).as("retrained after the jar changed")
+    assertThat(Files.getLastModifiedTime(archive).toMillis())
+        .as("retrained after the jar changed")
         .isGreaterThan(trained.toMillis());
   }
 }

@@ -18,16 +18,22 @@ class ListCommandTest {
   @Test
   void listsBackupsNewestFirstAsTableAndJson() throws Exception {
     Cli cli = new Cli(dir);
-    BackupManifest a = Fixtures.backup(cli.defaultRepo(), null, "alpha", Fixtures.data(10_000, 1), cli.clock);
+    BackupManifest a =
+        Fixtures.backup(cli.defaultRepo(), null, "alpha", Fixtures.data(10_000, 1), cli.clock);
     cli.clock.advance(Duration.ofMinutes(5));
-    BackupManifest b = Fixtures.backup(cli.defaultRepo(), null, "beta", Fixtures.data(20_000, 2), cli.clock);
+    BackupManifest b =
+        Fixtures.backup(cli.defaultRepo(), null, "beta", Fixtures.data(20_000, 2), cli.clock);
     cli.clock.advance(Duration.ofMinutes(5));
-    BackupManifest c = Fixtures.backup(cli.defaultRepo(), null, "alpha", Fixtures.data(30_000, 3), cli.clock);
+    BackupManifest c =
+        Fixtures.backup(cli.defaultRepo(), null, "alpha", Fixtures.data(30_000, 3), cli.clock);
 
     Cli.Result table = cli.run("list");
     assertThat(table.code()).as(table.toString()).isEqualTo(0);
     assertThat(table.out().lines().toList()).hasSize(4);
-    assertThat(table.out().lines().toList().get(0)).startsWith("ID").contains("SOURCE").contains("STORED");
+    assertThat(table.out().lines().toList().get(0))
+        .startsWith("ID")
+        .contains("SOURCE")
+        .contains("STORED");
     assertThat(table.out().lines().skip(1).map(l -> l.substring(0, l.indexOf(' '))).toList())
         .containsExactly(c.id(), b.id(), a.id());
     assertThat(table.out()).contains("2026-11-30 12:10:00Z").contains("29.3 KiB");
@@ -45,13 +51,19 @@ class ListCommandTest {
   void showPrintsOneBackupsManifestAndVerifications() throws Exception {
     Cli cli = new Cli(dir);
     assertThat(cli.run("keys", "generate").code()).isEqualTo(0);
-    BackupManifest m = Fixtures.backup(cli.defaultRepo(), cli.defaultKeyFile(), "alpha", Fixtures.data(10_000, 1),
-        cli.clock);
+    BackupManifest m =
+        Fixtures.backup(
+            cli.defaultRepo(), cli.defaultKeyFile(), "alpha", Fixtures.data(10_000, 1), cli.clock);
     Cli.Result never = cli.run("show", "latest:alpha");
     assertThat(never.code()).as(never.toString()).isEqualTo(0);
-    assertThat(never.out()).contains("backup      " + m.id()).contains("key         " + m.keyId().orElseThrow())
-        .contains("sha256 " + m.rawSha256()).contains("sha256 " + m.storedSha256())
-        .contains("bin -> zst{level=3} -> enc{").contains("fact        bytes = 10000").contains("verified    never");
+    assertThat(never.out())
+        .contains("backup      " + m.id())
+        .contains("key         " + m.keyId().orElseThrow())
+        .contains("sha256 " + m.rawSha256())
+        .contains("sha256 " + m.storedSha256())
+        .contains("bin -> zst{level=3} -> enc{")
+        .contains("fact        bytes = 10000")
+        .contains("verified    never");
     assertThat(cli.run("verify", m.id()).code()).isEqualTo(0);
     JsonNode json = Manifests.JSON.readTree(cli.run("show", m.id(), "--json").out());
     assertThat(json.get("id").asText()).isEqualTo(m.id());
@@ -65,9 +77,12 @@ class ListCommandTest {
     Cli cli = new Cli(dir);
     Cli.Result result = cli.run("list");
     assertThat(result.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(result.err().strip()).isEqualTo("biowerk-dr: repository " + Uris.fileUri(cli.defaultRepo())
-        + " (the default ./biowerk-backups) does not exist; pass --repo or set $BIOWERK_DR_REPO to where the"
-        + " backups are, or run a backup first");
+    assertThat(result.err().strip())
+        .isEqualTo(
+            "biowerk-dr: repository "
+                + Uris.fileUri(cli.defaultRepo())
+                + " (the default ./biowerk-backups) does not exist; pass --repo or set $BIOWERK_DR_REPO to where the"
+                + " backups are, or run a backup first");
     assertThat(cli.defaultRepo()).doesNotExist();
 
     cli.variables.put("BIOWERK_DR_REPO", "/no/such/repo");

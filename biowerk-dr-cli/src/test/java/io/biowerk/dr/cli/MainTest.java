@@ -12,7 +12,8 @@ class MainTest {
 
   @TempDir Path dir;
 
-  static final List<String> COMMANDS = List.of("backup", "list", "show", "verify", "restore", "prune", "keys", "status");
+  static final List<String> COMMANDS =
+      List.of("backup", "list", "show", "verify", "restore", "prune", "keys", "status");
 
   @Test
   void helpListsEveryCommandAndTheExitCodes() throws Exception {
@@ -21,7 +22,10 @@ class MainTest {
     for (String command : COMMANDS) {
       assertThat(result.out()).contains("  " + command + " ");
     }
-    assertThat(result.out()).contains("3 integrity failure").contains("BIOWERK_DR_REPO").contains("BIOWERK_DR_KEY_FILE");
+    assertThat(result.out())
+        .contains("3 integrity failure")
+        .contains("BIOWERK_DR_REPO")
+        .contains("BIOWERK_DR_KEY_FILE");
     assertThat(result.err()).isEmpty();
   }
 
@@ -38,7 +42,8 @@ class MainTest {
       assertThat(result.code()).as(sub + ": " + result).isEqualTo(0);
       assertThat(result.out()).contains("Usage: biowerk-dr keys " + sub).contains("--key-file");
     }
-    assertThat(cli.run("help", "restore").out().replaceAll("\\s+", " ")).contains("--target-time")
+    assertThat(cli.run("help", "restore").out().replaceAll("\\s+", " "))
+        .contains("--target-time")
         .contains("not in scope");
   }
 
@@ -53,7 +58,9 @@ class MainTest {
   void noCommandIsAUsageError() throws Exception {
     Cli.Result result = new Cli(dir).run();
     assertThat(result.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(result.err()).startsWith("biowerk-dr: missing command").contains("Usage: biowerk-dr");
+    assertThat(result.err())
+        .startsWith("biowerk-dr: missing command")
+        .contains("Usage: biowerk-dr");
     assertThat(result.out()).isEmpty();
   }
 

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code biowerk-dr backup postgresql://...} then {@code restore latest:postgres postgresql://...?create=true}
- * against the machine's PostgreSQL (127.0.0.1:5432, user postgres, trust; or {@code BIOWERK_DR_PG_HOSTPORT}).
- * Databases are uniquely named and dropped.
+ * {@code biowerk-dr backup postgresql://...} then {@code restore latest:postgres
+ * postgresql://...?create=true} against the machine's PostgreSQL (127.0.0.1:5432, user postgres,
+ * trust; or {@code BIOWERK_DR_PG_HOSTPORT}). Databases are uniquely named and dropped.
  */
 class PostgresCliIT {
 
@@ -33,20 +33,26 @@ class PostgresCliIT {
     try {
       return DriverManager.getConnection("jdbc:postgresql://" + hostPort + "/" + db, props);
     } catch (SQLException e) {
-      throw new IllegalStateException("postgresql: this test needs a PostgreSQL server at " + hostPort
-          + " where user postgres may connect without a password; start it (bash .ci/services.sh) or name"
-          + " another with BIOWERK_DR_PG_HOSTPORT=host:port", e);
+      throw new IllegalStateException(
+          "postgresql: this test needs a PostgreSQL server at "
+              + hostPort
+              + " where user postgres may connect without a password; start it (bash .ci/services.sh) or name"
+              + " another with BIOWERK_DR_PG_HOSTPORT=host:port",
+          e);
     }
   }
 
   String query(String db, String sql) throws SQLException {
-    try (Connection c = connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
     }
   }
 
   void execute(String db, String sql) throws SQLException {
-    try (Connection c = connect(db); Statement st = c.createStatement()) {
+    try (Connection c = connect(db);
+        Statement st = c.createStatement()) {
       st.execute(sql);
     }
   }
@@ -63,8 +69,10 @@ class PostgresCliIT {
     restored = unique("biowerk_cli_dst");
     execute("postgres", "CREATE DATABASE " + source);
     execute(source, "CREATE TABLE orders (id int PRIMARY KEY, item text, placed timestamptz)");
-    execute(source, "INSERT INTO orders SELECT g, 'item ' || g, timestamptz '2024-01-01Z' + g * interval '1 min'"
-        + " FROM generate_series(1, 20000) g");
+    execute(
+        source,
+        "INSERT INTO orders SELECT g, 'item ' || g, timestamptz '2024-01-01Z' + g * interval '1 min'"
+            + " FROM generate_series(1, 20000) g");
   }
 
   @AfterEach
@@ -78,31 +86,45 @@ class PostgresCliIT {
     Cli cli = new Cli(dir);
     Cli.Result backup = cli.run("backup", "postgresql://postgres@" + hostPort + "/" + source);
     assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
-    assertThat(backup.out()).contains("source      postgresql://postgres@" + hostPort + "/" + source
-        + " (postgresql)").containsPattern("stored as   postgres_\\d{8}_\\d{6}\\.dump\\.zst\\.enc");
+    assertThat(backup.out())
+        .contains("source      postgresql://postgres@" + hostPort + "/" + source + " (postgresql)")
+        .containsPattern("stored as   postgres_\\d{8}_\\d{6}\\.dump\\.zst\\.enc");
 
     Cli.Result verify = cli.run("verify", "latest:postgres", "--level", "native");
     assertThat(verify.code()).as(verify.toString()).isEqualTo(0);
     assertThat(verify.out()).contains("pg_restore --list");
     Cli.Result drill = cli.run("verify", "latest:postgres", "--level", "restore");
     assertThat(drill.code()).as(drill.toString()).isEqualTo(0);
-    assertThat(drill.out()).contains("restored into scratch database biowerk_verify_")
-        .contains("within the RTO of 2 h").contains("1 table, 20000 rows: every count matches");
+    assertThat(drill.out())
+        .contains("restored into scratch database biowerk_verify_")
+        .contains("within the RTO of 2 h")
+        .contains("1 table, 20000 rows: every count matches");
 
-    Cli.Result restore = cli.run("restore", "latest:postgres",
-        "postgresql://postgres@" + hostPort + "/" + restored + "?create=true");
+    Cli.Result restore =
+        cli.run(
+            "restore",
+            "latest:postgres",
+            "postgresql://postgres@" + hostPort + "/" + restored + "?create=true");
     assertThat(restore.code()).as(restore.toString()).isEqualTo(0);
-    String checksum = "SELECT count(*) || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM orders t";
+    String checksum =
+        "SELECT count(*) || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM orders t";
     assertThat(query(restored, checksum)).isEqualTo(query(source, checksum)).startsWith("20000");
 
     // the same restore again finds the database holding tables: refused without --force
-    Cli.Result again = cli.run("restore", "latest:postgres", "postgresql://postgres@" + hostPort + "/" + restored);
+    Cli.Result again =
+        cli.run("restore", "latest:postgres", "postgresql://postgres@" + hostPort + "/" + restored);
     assertThat(again.code()).as(again.toString()).isNotEqualTo(0);
-    assertThat(again.err()).contains("postgresql: database \"" + restored + "\"").contains("use --force");
+    assertThat(again.err())
+        .contains("postgresql: database \"" + restored + "\"")
+        .contains("use --force");
     // the runbook's recovery: --force replaces what the backup holds, in one transaction
     execute(restored, "DELETE FROM orders WHERE id > 10");
-    Cli.Result forced = cli.run("restore", "latest:postgres", "postgresql://postgres@" + hostPort + "/" + restored,
-        "--force");
+    Cli.Result forced =
+        cli.run(
+            "restore",
+            "latest:postgres",
+            "postgresql://postgres@" + hostPort + "/" + restored,
+            "--force");
     assertThat(forced.code()).as(forced.toString()).isEqualTo(0);
     assertThat(query(restored, checksum)).isEqualTo(query(source, checksum));
   }

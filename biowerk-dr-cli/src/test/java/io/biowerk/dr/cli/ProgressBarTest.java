@@ -12,14 +12,20 @@ class ProgressBarTest {
 
   @Test
   void withAKnownTotalItShowsBarPercentRateAndEta() {
-    String line = ProgressBar.render("restore", new Progress(25L << 20, 25L << 20, 100L << 20,
-        Duration.ofSeconds(5), false));
-    assertThat(line).isEqualTo("restore [######..................]  25%  25.0 MiB / 100.0 MiB  5.0 MiB/s  ETA 0:15");
+    String line =
+        ProgressBar.render(
+            "restore",
+            new Progress(25L << 20, 25L << 20, 100L << 20, Duration.ofSeconds(5), false));
+    assertThat(line)
+        .isEqualTo(
+            "restore [######..................]  25%  25.0 MiB / 100.0 MiB  5.0 MiB/s  ETA 0:15");
   }
 
   @Test
   void withoutATotalItShowsBytesRateAndElapsedTime() {
-    String line = ProgressBar.render("backup", new Progress(3L << 30, 1L << 30, -1, Duration.ofSeconds(65), false));
+    String line =
+        ProgressBar.render(
+            "backup", new Progress(3L << 30, 1L << 30, -1, Duration.ofSeconds(65), false));
     assertThat(line).isEqualTo("backup  3.0 GiB read -> 1.0 GiB stored  47.3 MiB/s  1:05");
   }
 
@@ -35,7 +41,8 @@ class ProgressBarTest {
 
   @Test
   void noProgressIsDrawnWhenOutputIsNotATerminal() throws Exception {
-    // Cli runs with terminal=false, as under cron or in a pipe: stderr must carry no carriage returns.
+    // Cli runs with terminal=false, as under cron or in a pipe: stderr must carry no carriage
+    // returns.
     Cli.Result result = new Cli(java.nio.file.Files.createTempDirectory("pb")).run("keys", "list");
     assertThat(result.err()).doesNotContain("\r");
   }

@@ -28,7 +28,8 @@ class PruneCommandTest {
     cli = new Cli(dir);
     cli.clock.set(java.time.Instant.parse("2026-11-21T02:00:00Z"));
     for (int day = 0; day < 10; day++) {
-      daily.add(Fixtures.backup(cli.defaultRepo(), null, "app", Fixtures.data(5_000, day), cli.clock));
+      daily.add(
+          Fixtures.backup(cli.defaultRepo(), null, "app", Fixtures.data(5_000, day), cli.clock));
       cli.clock.advance(Duration.ofDays(1));
     }
     cli.clock.set(java.time.Instant.parse("2026-11-30T12:00:00Z"));
@@ -40,8 +41,10 @@ class PruneCommandTest {
     Cli.Result result = cli.run("prune", "--keep-daily", "3", "--dry-run");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
     assertThat(files(cli.defaultRepo())).isEqualTo(before);
-    assertThat(result.out()).contains("source app: 3 kept, 7 to delete")
-        .contains("keep    " + daily.get(9).id()).contains("newest")
+    assertThat(result.out())
+        .contains("source app: 3 kept, 7 to delete")
+        .contains("keep    " + daily.get(9).id())
+        .contains("newest")
         .contains("delete  " + daily.get(0).id())
         .contains("dry run: nothing was changed");
     assertThat(result.out().lines().filter(l -> l.startsWith("  keep")).count()).isEqualTo(3);
@@ -69,7 +72,8 @@ class PruneCommandTest {
     List<String> ids = new ArrayList<>();
     Manifests.JSON.readTree(list.out()).forEach(r -> ids.add(r.get("id").asText()));
     assertThat(ids).containsExactly(daily.get(9).id(), daily.get(8).id(), daily.get(0).id());
-    assertThat(files(cli.defaultRepo()).stream().filter(f -> f.contains(daily.get(3).id()))).isEmpty();
+    assertThat(files(cli.defaultRepo()).stream().filter(f -> f.contains(daily.get(3).id())))
+        .isEmpty();
 
     // Applying the same policy again changes nothing.
     List<String> after = files(cli.defaultRepo());
@@ -81,7 +85,9 @@ class PruneCommandTest {
   void withoutOptionsThePlansPresetApplies() throws Exception {
     Cli.Result result = cli.run("prune", "--dry-run");
     assertThat(result.code()).isEqualTo(0);
-    assertThat(result.out()).contains("10 kept, 0 to delete").contains("keep 30 daily, 12 weekly, 12 monthly")
+    assertThat(result.out())
+        .contains("10 kept, 0 to delete")
+        .contains("keep 30 daily, 12 weekly, 12 monthly")
         .contains("the plan's preset");
   }
 
@@ -96,7 +102,8 @@ class PruneCommandTest {
     Cli.Result notNumber = cli.run("prune", "--keep-daily", "many");
     assertThat(notNumber.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(notNumber.err()).contains("'many' is not an int");
-    assertThat(files(cli.defaultRepo()).stream().filter(f -> f.endsWith(".manifest.json"))).hasSize(10);
+    assertThat(files(cli.defaultRepo()).stream().filter(f -> f.endsWith(".manifest.json")))
+        .hasSize(10);
   }
 
   @Test
@@ -111,7 +118,10 @@ class PruneCommandTest {
 
   static List<String> files(Path root) throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
-      return walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+      return walk.filter(Files::isRegularFile)
+          .map(p -> root.relativize(p).toString())
+          .sorted()
+          .toList();
     }
   }
 }

@@ -37,10 +37,13 @@ class RestoreCommandTest {
     Path target = dir.resolve("restored");
     Cli.Result result = cli.run("restore", "latest:config", target.toString());
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    assertThat(result.out()).startsWith("restored config_20261130_120000 (").contains("into " + Uris.fileUri(target))
+    assertThat(result.out())
+        .startsWith("restored config_20261130_120000 (")
+        .contains("into " + Uris.fileUri(target))
         .contains("checksums verified");
     assertThat(Files.readString(target.resolve("app.env"))).isEqualTo("MODE=production\n");
-    assertThat(Files.readAllBytes(target.resolve("certs/ca.pem"))).isEqualTo(Fixtures.data(50_000, 9));
+    assertThat(Files.readAllBytes(target.resolve("certs/ca.pem")))
+        .isEqualTo(Fixtures.data(50_000, 9));
   }
 
   @Test
@@ -67,23 +70,38 @@ class RestoreCommandTest {
     assertThat(cli.run("backup", "config").code()).isEqualTo(0);
 
     Path target = dir.resolve("before-breach");
-    Cli.Result result = cli.run("restore", "latest:config", target.toString(), "--target-time",
-        "2026-11-30T15:00:00Z");
+    Cli.Result result =
+        cli.run(
+            "restore", "latest:config", target.toString(), "--target-time", "2026-11-30T15:00:00Z");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    assertThat(result.err()).contains("picked config_20261130_120000").contains("no WAL/oplog replay");
+    assertThat(result.err())
+        .contains("picked config_20261130_120000")
+        .contains("no WAL/oplog replay");
     assertThat(Files.readString(target.resolve("app.env"))).isEqualTo("MODE=production\n");
 
-    Cli.Result tooEarly = cli.run("restore", "latest:config", dir.resolve("x").toString(), "--target-time",
-        "2020-01-01T00:00:00Z");
+    Cli.Result tooEarly =
+        cli.run(
+            "restore",
+            "latest:config",
+            dir.resolve("x").toString(),
+            "--target-time",
+            "2020-01-01T00:00:00Z");
     assertThat(tooEarly.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(tooEarly.err()).contains("no backup of 'config' had finished by 2020-01-01T00:00:00Z");
+    assertThat(tooEarly.err())
+        .contains("no backup of 'config' had finished by 2020-01-01T00:00:00Z");
 
-    Cli.Result withId = cli.run("restore", "config_20261130_120000", dir.resolve("y").toString(), "--target-time",
-        "2026-11-30T15:00:00Z");
+    Cli.Result withId =
+        cli.run(
+            "restore",
+            "config_20261130_120000",
+            dir.resolve("y").toString(),
+            "--target-time",
+            "2026-11-30T15:00:00Z");
     assertThat(withId.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(withId.err()).contains("--target-time picks a backup itself");
 
-    Cli.Result badTime = cli.run("restore", "latest", dir.resolve("z").toString(), "--target-time", "yesterday");
+    Cli.Result badTime =
+        cli.run("restore", "latest", dir.resolve("z").toString(), "--target-time", "yesterday");
     assertThat(badTime.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(badTime.err()).contains("is not an ISO-8601 time");
     assertThat(Instant.parse("2026-11-30T15:00:00Z")).isBefore(cli.clock.instant());
@@ -94,8 +112,11 @@ class RestoreCommandTest {
     Path file = cli.defaultKeyFile();
     List<String> lines = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
-      lines.add(line.startsWith("key ") ? line.substring(0, line.indexOf(':') + 2)
-          + Base64.getEncoder().encodeToString(new byte[32]) : line);
+      lines.add(
+          line.startsWith("key ")
+              ? line.substring(0, line.indexOf(':') + 2)
+                  + Base64.getEncoder().encodeToString(new byte[32])
+              : line);
     }
     Files.write(file, lines);
     Path target = dir.resolve("restored");
@@ -110,10 +131,15 @@ class RestoreCommandTest {
     // A new machine with a freshly generated key instead of the one from the vault.
     Path other = dir.resolve("other-key");
     assertThat(cli.run("keys", "generate", "--key-file", other.toString()).code()).isEqualTo(0);
-    String needed = Files.readAllLines(cli.defaultKeyFile()).stream().filter(l -> l.startsWith("active: "))
-        .findFirst().orElseThrow().substring("active: ".length());
+    String needed =
+        Files.readAllLines(cli.defaultKeyFile()).stream()
+            .filter(l -> l.startsWith("active: "))
+            .findFirst()
+            .orElseThrow()
+            .substring("active: ".length());
     Path target = dir.resolve("restored");
-    Cli.Result result = cli.run("restore", "latest", target.toString(), "--key-file", other.toString());
+    Cli.Result result =
+        cli.run("restore", "latest", target.toString(), "--key-file", other.toString());
     assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.INTEGRITY);
     assertThat(result.err()).contains("no key with id '" + needed + "'").contains("--key-file");
     assertThat(target).doesNotExist();
@@ -135,16 +161,22 @@ class RestoreCommandTest {
 
   @Test
   void aMissingRepositoryOrBackupIsAFailureWithAClearMessage() throws Exception {
-    Cli.Result repo = cli.run("restore", "latest", dir.resolve("t").toString(), "--repo", "/nonexistent/repo");
+    Cli.Result repo =
+        cli.run("restore", "latest", dir.resolve("t").toString(), "--repo", "/nonexistent/repo");
     assertThat(repo.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(repo.err()).contains("repository file:///nonexistent/repo (from --repo) does not exist");
+    assertThat(repo.err())
+        .contains("repository file:///nonexistent/repo (from --repo) does not exist");
 
     Cli.Result backup = cli.run("restore", "config_19990101_000000", dir.resolve("t").toString());
     assertThat(backup.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(backup.err()).contains("no backup with id 'config_19990101_000000'").contains("biowerk-dr list");
+    assertThat(backup.err())
+        .contains("no backup with id 'config_19990101_000000'")
+        .contains("biowerk-dr list");
 
     Cli.Result scheme = cli.run("restore", "latest", "ldap://dir/restore");
     assertThat(scheme.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(scheme.err()).contains("no restore target for URI scheme 'ldap'").contains("found: file");
+    assertThat(scheme.err())
+        .contains("no restore target for URI scheme 'ldap'")
+        .contains("found: file");
   }
 }

@@ -16,15 +16,19 @@ import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 
 /**
- * The runnable jar is how adapters join the command: every provider that any module on the command's class
- * path registers in {@code META-INF/services} must be in the shaded jar's merged service files, or its URI
- * scheme silently stops working there while it works in tests.
+ * The runnable jar is how adapters join the command: every provider that any module on the
+ * command's class path registers in {@code META-INF/services} must be in the shaded jar's merged
+ * service files, or its URI scheme silently stops working there while it works in tests.
  */
 class ShadedJarIT {
 
-  static final String[] SERVICES = {"io.biowerk.dr.core.SourceProvider", "io.biowerk.dr.core.SinkProvider",
-      "io.biowerk.dr.core.RestoreTargetProvider", "io.biowerk.dr.core.CodecProvider",
-      "io.biowerk.dr.core.NativeVerifier"};
+  static final String[] SERVICES = {
+    "io.biowerk.dr.core.SourceProvider",
+    "io.biowerk.dr.core.SinkProvider",
+    "io.biowerk.dr.core.RestoreTargetProvider",
+    "io.biowerk.dr.core.CodecProvider",
+    "io.biowerk.dr.core.NativeVerifier"
+  };
 
   @Test
   void everyModulesProvidersAreMergedIntoTheRunnableJar() throws Exception {
@@ -33,7 +37,9 @@ class ShadedJarIT {
     Map<String, TreeSet<String>> expected = new TreeMap<>();
     for (String service : SERVICES) {
       TreeSet<String> providers = new TreeSet<>();
-      for (URL url : Collections.list(getClass().getClassLoader().getResources("META-INF/services/" + service))) {
+      for (URL url :
+          Collections.list(
+              getClass().getClassLoader().getResources("META-INF/services/" + service))) {
         if (url.getPath().contains("/test-classes/")) {
           continue;
         }
@@ -48,7 +54,8 @@ class ShadedJarIT {
 
     Map<String, TreeSet<String>> shaded = new TreeMap<>();
     try (JarFile file = new JarFile(jar.toFile())) {
-      assertThat(file.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo(Main.class.getName());
+      assertThat(file.getManifest().getMainAttributes().getValue("Main-Class"))
+          .isEqualTo(Main.class.getName());
       for (String service : SERVICES) {
         JarEntry entry = file.getJarEntry("META-INF/services/" + service);
         TreeSet<String> providers = new TreeSet<>();
@@ -61,7 +68,9 @@ class ShadedJarIT {
       }
       for (TreeSet<String> providers : shaded.values()) {
         for (String provider : providers) {
-          assertThat(file.getJarEntry(provider.replace('.', '/') + ".class")).as(provider).isNotNull();
+          assertThat(file.getJarEntry(provider.replace('.', '/') + ".class"))
+              .as(provider)
+              .isNotNull();
         }
       }
     }

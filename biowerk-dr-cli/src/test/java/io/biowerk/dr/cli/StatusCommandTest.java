@@ -17,14 +17,19 @@ class StatusCommandTest {
   @Test
   void reportsRpoPerSourceAgainstTheTarget() throws Exception {
     Cli cli = new Cli(dir);
-    BackupManifest fresh = Fixtures.backup(cli.defaultRepo(), null, "fresh", Fixtures.data(1000, 1), cli.clock);
+    BackupManifest fresh =
+        Fixtures.backup(cli.defaultRepo(), null, "fresh", Fixtures.data(1000, 1), cli.clock);
     cli.clock.advance(Duration.ofHours(2));
     Fixtures.backup(cli.defaultRepo(), null, "other", Fixtures.data(1000, 2), cli.clock);
     cli.clock.advance(Duration.ofMinutes(30));
 
     Cli.Result result = cli.run("status");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    assertThat(result.out()).contains("SOURCE").contains(fresh.id()).contains("VIOLATED (1h)").contains("OK (1h)")
+    assertThat(result.out())
+        .contains("SOURCE")
+        .contains(fresh.id())
+        .contains("VIOLATED (1h)")
+        .contains("OK (1h)")
         .contains("2h 30m");
 
     Cli.Result json = cli.run("status", "--json", "--rpo", "3h");

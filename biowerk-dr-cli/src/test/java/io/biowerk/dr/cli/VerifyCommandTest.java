@@ -29,16 +29,22 @@ class VerifyCommandTest {
   void twoEncryptedBackups() throws Exception {
     cli = new Cli(dir);
     assertThat(cli.run("keys", "generate").code()).isEqualTo(0);
-    older = Fixtures.backup(cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(300_000, 1), cli.clock);
+    older =
+        Fixtures.backup(
+            cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(300_000, 1), cli.clock);
     cli.clock.advance(Duration.ofHours(1));
-    newer = Fixtures.backup(cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(200_000, 2), cli.clock);
+    newer =
+        Fixtures.backup(
+            cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(200_000, 2), cli.clock);
   }
 
   @Test
   void verifiesTheLatestBackupByDecodingItWhenTheKeyIsThere() {
     Cli.Result result = cli.run("verify", "latest");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    assertThat(result.out()).startsWith("ok      " + newer.id() + "  decode").contains("decode: 200000 bytes decoded");
+    assertThat(result.out())
+        .startsWith("ok      " + newer.id() + "  decode")
+        .contains("decode: 200000 bytes decoded");
     // The result is recorded beside the backup: list shows it.
     assertThat(cli.run("list").out()).contains("ok decode 2026-11-30 13:00:00Z");
   }
@@ -62,7 +68,8 @@ class VerifyCommandTest {
     Cli.Result one = cli.run("verify", older.id(), "--level", "stored");
     assertThat(one.code()).as(one.toString()).isEqualTo(ExitCodes.INTEGRITY);
     assertThat(one.out()).startsWith("FAILED  " + older.id() + "  stored").contains("SHA-256");
-    assertThat(one.err()).startsWith("biowerk-dr: verify: 1 of 1 backup FAILED verification")
+    assertThat(one.err())
+        .startsWith("biowerk-dr: verify: 1 of 1 backup FAILED verification")
         .contains("restore from another copy");
 
     Cli.Result all = cli.run("verify", "all", "--json");
@@ -81,13 +88,17 @@ class VerifyCommandTest {
     Path file = cli.defaultKeyFile();
     List<String> lines = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
-      lines.add(line.startsWith("key ") ? line.substring(0, line.indexOf(':') + 2)
-          + Base64.getEncoder().encodeToString(new byte[32]) : line);
+      lines.add(
+          line.startsWith("key ")
+              ? line.substring(0, line.indexOf(':') + 2)
+                  + Base64.getEncoder().encodeToString(new byte[32])
+              : line);
     }
     Files.write(file, lines);
     Cli.Result result = cli.run("verify", "latest");
     assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.INTEGRITY);
-    assertThat(result.err()).contains("is not the key this backup was encrypted with")
+    assertThat(result.err())
+        .contains("is not the key this backup was encrypted with")
         .contains("use the key file that held that key");
 
     Cli.Result all = cli.run("verify", "all", "--json");
@@ -116,7 +127,9 @@ class VerifyCommandTest {
 
     Cli.Result level = cli.run("verify", "latest", "--level", "deep");
     assertThat(level.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(level.err()).contains("unknown verification level 'deep'").contains("stored, decode");
+    assertThat(level.err())
+        .contains("unknown verification level 'deep'")
+        .contains("stored, decode");
 
     Cli.Result repo = cli.run("verify", "latest", "--repo", dir.resolve("nowhere").toString());
     assertThat(repo.code()).isEqualTo(ExitCodes.FAILURE);
@@ -136,7 +149,9 @@ class VerifyCommandTest {
     // The fixtures' source kind ("bytes") has no native verifier on the class path.
     Cli.Result none = cli.run("verify", newer.id(), "--level", "native");
     assertThat(none.code()).as(none.toString()).isEqualTo(ExitCodes.USAGE);
-    assertThat(none.err()).contains("no native verifier for source kind 'bytes'").contains("verify at level 'decode'");
+    assertThat(none.err())
+        .contains("no native verifier for source kind 'bytes'")
+        .contains("verify at level 'decode'");
   }
 
   @Test
@@ -152,7 +167,8 @@ class VerifyCommandTest {
   }
 
   static void flipOneByte(Path file) throws Exception {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer one = ByteBuffer.allocate(1);
       long at = channel.size() / 2;
       channel.read(one, at);

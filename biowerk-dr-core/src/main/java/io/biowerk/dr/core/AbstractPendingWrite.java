@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The commit-or-abort state machine every {@link PendingWrite} shares, so an implementation writes only what
- * is its own: how bytes are written, how they are made visible, and how they are thrown away.
+ * The commit-or-abort state machine every {@link PendingWrite} shares, so an implementation writes
+ * only what is its own: how bytes are written, how they are made visible, and how they are thrown
+ * away.
  *
- * <p>After {@link #commit()} or {@link #abort()}, {@link #write} and a second {@code commit()} throw
- * {@code IllegalStateException("closed")}; {@code abort()} is idempotent. If {@link #publish()} fails,
- * {@link #discard()} runs before the failure is rethrown, so a failed commit leaves nothing visible. Not
- * thread-safe, like the interface.
+ * <p>After {@link #commit()} or {@link #abort()}, {@link #write} and a second {@code commit()}
+ * throw {@code IllegalStateException("closed")}; {@code abort()} is idempotent. If {@link
+ * #publish()} fails, {@link #discard()} runs before the failure is rethrown, so a failed commit
+ * leaves nothing visible. Not thread-safe, like the interface.
  */
 public abstract class AbstractPendingWrite implements PendingWrite {
 
@@ -26,7 +27,10 @@ public abstract class AbstractPendingWrite implements PendingWrite {
    */
   protected abstract void publish() throws IOException;
 
-  /** Throws away what was written. Called at most once; never throws (failures to clean up are logged). */
+  /**
+   * Throws away what was written. Called at most once; never throws (failures to clean up are
+   * logged).
+   */
   protected abstract void discard();
 
   @Override

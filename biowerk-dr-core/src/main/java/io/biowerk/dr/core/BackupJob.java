@@ -27,18 +27,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One backup: source -> codec chain -> one or more sinks, with SHA-256 of the raw and of the stored bytes,
- * and the manifest written last as the commit point.
+ * One backup: source -> codec chain -> one or more sinks, with SHA-256 of the raw and of the stored
+ * bytes, and the manifest written last as the commit point.
  *
- * <p>Three threads share the work, joined by bounded queues of pooled buffers: a reader thread fills
- * buffers from the source and hashes them; the calling thread runs the first codec (zstd, which may add its
- * own worker threads); a sealing thread runs the rest of the chain (encryption), hashes the stored bytes and
- * writes them to every sink. Source buffers are handed over, never copied; the compressed bytes are copied
- * once into the sealing thread's pool. Memory is bounded by the buffer budget whatever the backup size.
+ * <p>Three threads share the work, joined by bounded queues of pooled buffers: a reader thread
+ * fills buffers from the source and hashes them; the calling thread runs the first codec (zstd,
+ * which may add its own worker threads); a sealing thread runs the rest of the chain (encryption),
+ * hashes the stored bytes and writes them to every sink. Source buffers are handed over, never
+ * copied; the compressed bytes are copied once into the sealing thread's pool. Memory is bounded by
+ * the buffer budget whatever the backup size.
  *
- * <p>A failure anywhere aborts every sink write and removes whatever was already committed, so no partial
- * backup is ever listed. While the backup runs, a marker under {@code <source>/.in-progress/} tells retention
- * not to delete backups of that source. A job is single-use; {@link #toString()} prints the pipeline.
+ * <p>A failure anywhere aborts every sink write and removes whatever was already committed, so no
+ * partial backup is ever listed. While the backup runs, a marker under {@code
+ * <source>/.in-progress/} tells retention not to delete backups of that source. A job is
+ * single-use; {@link #toString()} prints the pipeline.
  */
 public final class BackupJob {
 
@@ -101,7 +103,10 @@ public final class BackupJob {
       return this;
     }
 
-    /** Adds sinks; every sink receives the same stored bytes (the plan's local copy plus cloud copy). */
+    /**
+     * Adds sinks; every sink receives the same stored bytes (the plan's local copy plus cloud
+     * copy).
+     */
     public Builder sinks(Sink... more) {
       sinks.addAll(List.of(more));
       return this;
@@ -126,8 +131,9 @@ public final class BackupJob {
     }
 
     /**
-     * The buffer budget: {@code count} buffers of {@code size} bytes travel between the reader and the
-     * compressor, and as many between the compressor and the sealing thread (default 4 of 1 MiB each).
+     * The buffer budget: {@code count} buffers of {@code size} bytes travel between the reader and
+     * the compressor, and as many between the compressor and the sealing thread (default 4 of 1 MiB
+     * each).
      */
     public Builder buffers(int count, int size) {
       checkArgument(count >= 2, "buffer count (%s) must be at least 2", count);
@@ -143,7 +149,9 @@ public final class BackupJob {
       return this;
     }
 
-    /** The source URI recorded in the manifest (without a password); the source's kind by default. */
+    /**
+     * The source URI recorded in the manifest (without a password); the source's kind by default.
+     */
     public Builder sourceUri(String uri) {
       this.sourceUri = requireNonNull(uri, "uri");
       return this;
@@ -152,9 +160,14 @@ public final class BackupJob {
     /** The job. */
     public BackupJob build() {
       checkState(!sinks.isEmpty(), "a backup needs at least one sink");
-      // A bad tier, format or codec id is refused here, before a run claims an id or writes anything.
-      BackupLayout.dataKey(source.name(), tier, BackupLayout.backupId(source.name(), Instant.EPOCH),
-          source.format(), codecs.stream().map(Codec::id).toList());
+      // A bad tier, format or codec id is refused here, before a run claims an id or writes
+      // anything.
+      BackupLayout.dataKey(
+          source.name(),
+          tier,
+          BackupLayout.backupId(source.name(), Instant.EPOCH),
+          source.format(),
+          codecs.stream().map(Codec::id).toList());
       if (sourceUri == null) {
         sourceUri = source.kind() + ":" + source.name();
       }
@@ -202,9 +215,12 @@ public final class BackupJob {
       if (codecs.isEmpty()) {
         encoder = stored;
       } else {
-        // The first codec (compression) runs on this thread; the rest of the chain (encryption), the stored
-        // hash and the sink writes run on a third thread, so they use the core zstd leaves idle instead of
-        // taking turns with it (and a cold, not yet compiled AES-GCM does not stall the compressor).
+        // The first codec (compression) runs on this thread; the rest of the chain (encryption),
+        // the stored
+        // hash and the sink writes run on a third thread, so they use the core zstd leaves idle
+        // instead of
+        // taking turns with it (and a cold, not yet compiled AES-GCM does not stall the
+        // compressor).
         WritableByteChannel tail = Codecs.encode(codecs.subList(1, codecs.size()), stored);
         handoff = new Handoff(tail, buffers, bufferSize, "biowerk-dr-seal-" + id);
         encoder = codecs.get(0).encode(handoff);
@@ -229,12 +245,18 @@ public final class BackupJob {
           long now = System.nanoTime();
           if (now - lastReport > 100_000_000L) {
             lastReport = now;
-            listener.onProgress(new ProgressListener.Progress(reader.rawCount, stored.count(), -1,
-                Duration.ofNanos(now - startNanos), false));
+            listener.onProgress(
+                new ProgressListener.Progress(
+                    reader.rawCount,
+                    stored.count(),
+                    -1,
+                    Duration.ofNanos(now - startNanos),
+                    false));
           }
         }
       } catch (Throwable failure) {
-        // Close (which frees native codec state) without letting a second failure of the same broken sink,
+        // Close (which frees native codec state) without letting a second failure of the same
+        // broken sink,
         // met while the codecs flush, replace the first one: that one says what went wrong.
         ByteChannels.closeQuietly(encoder, failure);
         throw failure;
@@ -243,11 +265,27 @@ public final class BackupJob {
       reader.join();
       Map<String, Object> facts = new LinkedHashMap<>(stream.facts());
       Instant finished = clock.instant();
-      BackupManifest manifest = new BackupManifest(id, source.kind(), source.name(), sourceUri, source.format(),
-          started, finished, codecs.stream().map(CodecSpec::of).toList(), keyId(), reader.rawCount,
-          stored.count(), reader.rawHex(), stored.hex(), dataKey, facts);
+      BackupManifest manifest =
+          new BackupManifest(
+              id,
+              source.kind(),
+              source.name(),
+              sourceUri,
+              source.format(),
+              started,
+              finished,
+              codecs.stream().map(CodecSpec::of).toList(),
+              keyId(),
+              reader.rawCount,
+              stored.count(),
+              reader.rawHex(),
+              stored.hex(),
+              dataKey,
+              facts);
       byte[] manifestJson = Manifests.toJson(manifest);
-      byte[] sideFile = (manifest.storedSha256() + "  " + manifest.fileName() + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] sideFile =
+          (manifest.storedSha256() + "  " + manifest.fileName() + "\n")
+              .getBytes(StandardCharsets.UTF_8);
       for (int i = 0; i < sinks.size(); i++) {
         writes.get(i).commit();
         committed.add(sinks.get(i));
@@ -259,9 +297,18 @@ public final class BackupJob {
       for (Sink sink : sinks) {
         sink.put(manifest.manifestKey(), manifestJson);
       }
-      listener.onProgress(new ProgressListener.Progress(manifest.rawSize(), manifest.storedSize(),
-          manifest.rawSize(), Duration.ofNanos(System.nanoTime() - startNanos), true));
-      LOG.info("backup {}: {} bytes -> {} bytes in {} ms", id, manifest.rawSize(), manifest.storedSize(),
+      listener.onProgress(
+          new ProgressListener.Progress(
+              manifest.rawSize(),
+              manifest.storedSize(),
+              manifest.rawSize(),
+              Duration.ofNanos(System.nanoTime() - startNanos),
+              true));
+      LOG.info(
+          "backup {}: {} bytes -> {} bytes in {} ms",
+          id,
+          manifest.rawSize(),
+          manifest.storedSize(),
           manifest.duration().toMillis());
       return manifest;
     } catch (Throwable failure) {
@@ -291,15 +338,23 @@ public final class BackupJob {
         try {
           sink.delete(marker);
         } catch (IOException e) {
-          LOG.warn("backup {}: cannot remove in-progress marker {} from {}: {}", id, marker, sink, e.toString());
+          LOG.warn(
+              "backup {}: cannot remove in-progress marker {} from {}: {}",
+              id,
+              marker,
+              sink,
+              e.toString());
         }
       }
     }
   }
 
   private void removeQuietly(Sink sink, String dataKey, Throwable failure) {
-    for (String key : List.of(dataKey + BackupManifest.MANIFEST_SUFFIX, dataKey + BackupManifest.SHA256_SUFFIX,
-        dataKey)) {
+    for (String key :
+        List.of(
+            dataKey + BackupManifest.MANIFEST_SUFFIX,
+            dataKey + BackupManifest.SHA256_SUFFIX,
+            dataKey)) {
       try {
         sink.delete(key);
       } catch (IOException e) {
@@ -322,9 +377,9 @@ public final class BackupJob {
   }
 
   /**
-   * Claims the id {@code <source>_<stamp>} (with {@code -2}, {@code -3}... when taken) by creating its
-   * in-progress marker in the first sink with {@link Sink#putIfAbsent}, so two runs of one source started in
-   * the same second never share an id and overwrite each other's objects.
+   * Claims the id {@code <source>_<stamp>} (with {@code -2}, {@code -3}... when taken) by creating
+   * its in-progress marker in the first sink with {@link Sink#putIfAbsent}, so two runs of one
+   * source started in the same second never share an id and overwrite each other's objects.
    */
   private String claimId(Sink first, Instant started) throws IOException {
     String base = BackupLayout.backupId(source.name(), started);
@@ -336,19 +391,25 @@ public final class BackupJob {
       if (taken(existing, id, null) || !first.putIfAbsent(marker, markerBody(id, started))) {
         continue;
       }
-      // A run that finished (and removed its marker) between our listing and our claim left its objects.
+      // A run that finished (and removed its marker) between our listing and our claim left its
+      // objects.
       if (taken(first.list(prefix), id, marker)) {
         first.delete(marker);
         continue;
       }
       return id;
     }
-    throw new IOException("backup of " + source.name() + ": 1000 backups already started at " + started
-        + "; wait a second and run it again");
+    throw new IOException(
+        "backup of "
+            + source.name()
+            + ": 1000 backups already started at "
+            + started
+            + "; wait a second and run it again");
   }
 
   private static byte[] markerBody(String id, Instant started) {
-    return ("{\"id\":\"" + id + "\",\"startedAt\":\"" + started + "\"}").getBytes(StandardCharsets.UTF_8);
+    return ("{\"id\":\"" + id + "\",\"startedAt\":\"" + started + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static boolean taken(List<StoredObject> existing, String id, String ownMarker) {
@@ -377,7 +438,10 @@ public final class BackupJob {
     return text.toString();
   }
 
-  /** Writes every buffer to every sink write; its close() does not close them (they are committed apart). */
+  /**
+   * Writes every buffer to every sink write; its close() does not close them (they are committed
+   * apart).
+   */
   private static final class FanOut implements WritableByteChannel {
     private final List<PendingWrite> writes;
     private boolean closed;
@@ -449,7 +513,8 @@ public final class BackupJob {
           full.put(buffer);
         }
         if (!cancelled) {
-          // Closing finishes the run: a dump tool's exit status or a snapshot trailer is checked here.
+          // Closing finishes the run: a dump tool's exit status or a snapshot trailer is checked
+          // here.
           stream.close();
           digest = raw.digest();
           full.put(END);

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The repository layout of the DR plan: {@code <source>/<daily|weekly|monthly|wal|oplog>/<file>} with files
- * named {@code <source>_<YYYYMMDD>_<HHMMSS>.<format>.<codec ids...>} in UTC, e.g.
- * {@code postgres/daily/postgres_20240115_020000.dump.zst.enc}.
+ * The repository layout of the DR plan: {@code <source>/<daily|weekly|monthly|wal|oplog>/<file>}
+ * with files named {@code <source>_<YYYYMMDD>_<HHMMSS>.<format>.<codec ids...>} in UTC, e.g. {@code
+ * postgres/daily/postgres_20240115_020000.dump.zst.enc}.
  */
 public final class BackupLayout {
 
@@ -35,18 +35,22 @@ public final class BackupLayout {
   private BackupLayout() {}
 
   /**
-   * Checks a source name: lower-case letters, digits, {@code -} and {@code _}, at most 63 characters.
+   * Checks a source name: lower-case letters, digits, {@code -} and {@code _}, at most 63
+   * characters.
    *
    * @throws IllegalArgumentException if it is not one
    */
   public static String checkSourceName(String name) {
-    checkArgument(name != null && NAME.matcher(name).matches(),
+    checkArgument(
+        name != null && NAME.matcher(name).matches(),
         "source name (%s) must be 1-63 lower-case letters, digits, '-' or '_', starting with a letter or digit",
         name);
     return name;
   }
 
-  /** The id of a backup of {@code source} started at {@code at}: {@code postgres_20240115_020000}. */
+  /**
+   * The id of a backup of {@code source} started at {@code at}: {@code postgres_20240115_020000}.
+   */
   public static String backupId(String source, Instant at) {
     return checkSourceName(source) + "_" + STAMP.format(at);
   }
@@ -56,15 +60,27 @@ public final class BackupLayout {
    *
    * @param extensions the codec ids, in encode order
    */
-  public static String dataKey(String source, String tier, String id, String format, List<String> extensions) {
+  public static String dataKey(
+      String source, String tier, String id, String format, List<String> extensions) {
     checkSourceName(source);
     checkArgument(NAME.matcher(tier).matches(), "tier (%s) is not a folder name", tier);
-    checkArgument(EXTENSION.matcher(format).matches(), "format (%s) must be 1-16 lower-case letters or digits",
+    checkArgument(
+        EXTENSION.matcher(format).matches(),
+        "format (%s) must be 1-16 lower-case letters or digits",
         format);
-    StringBuilder key = new StringBuilder(source).append('/').append(tier).append('/').append(id).append('.')
-        .append(format);
+    StringBuilder key =
+        new StringBuilder(source)
+            .append('/')
+            .append(tier)
+            .append('/')
+            .append(id)
+            .append('.')
+            .append(format);
     for (String extension : extensions) {
-      checkArgument(EXTENSION.matcher(extension).matches(), "codec id (%s) is not a file extension", extension);
+      checkArgument(
+          EXTENSION.matcher(extension).matches(),
+          "codec id (%s) is not a file extension",
+          extension);
       key.append('.').append(extension);
     }
     return key.toString();
@@ -84,12 +100,15 @@ public final class BackupLayout {
   /** The same data key moved to another tier folder. */
   public static String inTier(String dataKey, String tier) {
     String[] parts = dataKey.split("/");
-    checkArgument(parts.length >= 3, "data key (%s) is not in the <source>/<tier>/<file> layout", dataKey);
+    checkArgument(
+        parts.length >= 3, "data key (%s) is not in the <source>/<tier>/<file> layout", dataKey);
     parts[parts.length - 2] = tier;
     return String.join("/", parts);
   }
 
-  /** The key of the marker that says a backup of {@code source} with {@code id} is being written. */
+  /**
+   * The key of the marker that says a backup of {@code source} with {@code id} is being written.
+   */
   public static String inProgressKey(String source, String id) {
     return checkSourceName(source) + "/" + IN_PROGRESS + "/" + id;
   }

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What one backup is: the small JSON document written after its data object, as the commit point. The
- * catalog lists manifests, never bare data objects. See {@link Manifests} for the JSON form.
+ * What one backup is: the small JSON document written after its data object, as the commit point.
+ * The catalog lists manifests, never bare data objects. See {@link Manifests} for the JSON form.
  *
  * @param id the backup id, {@code <source>_<YYYYMMDD>_<HHMMSS>} in UTC (a suffix keeps ids unique)
  * @param sourceKind the source's kind ({@code postgresql}, {@code redis}, {@code files})
@@ -104,15 +104,42 @@ public record BackupManifest(
     return keyId.isPresent();
   }
 
-  /** A copy that says its data object lives at {@code newDataKey} (after promotion to another tier). */
+  /**
+   * A copy that says its data object lives at {@code newDataKey} (after promotion to another tier).
+   */
   public BackupManifest withDataKey(String newDataKey) {
-    return new BackupManifest(id, sourceKind, sourceName, sourceUri, format, startedAt, finishedAt, codecs,
-        keyId, rawSize, storedSize, rawSha256, storedSha256, newDataKey, facts);
+    return new BackupManifest(
+        id,
+        sourceKind,
+        sourceName,
+        sourceUri,
+        format,
+        startedAt,
+        finishedAt,
+        codecs,
+        keyId,
+        rawSize,
+        storedSize,
+        rawSha256,
+        storedSha256,
+        newDataKey,
+        facts);
   }
 
   @Override
   public String toString() {
-    return "Backup[" + id + " " + sourceUri + " -> " + dataKey + ", " + rawSize + " -> " + storedSize
-        + " bytes, " + codecs + "]";
+    return "Backup["
+        + id
+        + " "
+        + sourceUri
+        + " -> "
+        + dataKey
+        + ", "
+        + rawSize
+        + " -> "
+        + storedSize
+        + " bytes, "
+        + codecs
+        + "]";
   }
 }

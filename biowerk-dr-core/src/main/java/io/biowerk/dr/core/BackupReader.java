@@ -6,15 +6,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 
 /**
- * Reads backups back: the stored bytes checked against the manifest, or the decoded bytes checked while they
- * stream. Every check names the backup and says what to do.
+ * Reads backups back: the stored bytes checked against the manifest, or the decoded bytes checked
+ * while they stream. Every check names the backup and says what to do.
  */
 public final class BackupReader {
 
   private BackupReader() {}
 
   /**
-   * Streams the stored bytes of a backup and checks their size and SHA-256 against the manifest; needs no key.
+   * Streams the stored bytes of a backup and checks their size and SHA-256 against the manifest;
+   * needs no key.
    *
    * @throws IntegrityException if they differ
    * @throws ObjectNotFoundException if the data object is missing
@@ -26,15 +27,16 @@ public final class BackupReader {
       while (in.read(buffer) >= 0) {
         buffer.clear();
       }
-      check(manifest, "stored", manifest.storedSize(), in.count(), manifest.storedSha256(), in.hex());
+      check(
+          manifest, "stored", manifest.storedSize(), in.count(), manifest.storedSha256(), in.hex());
     }
   }
 
   /**
-   * Opens the decoded (native) bytes of a backup. Both checksums are checked as the bytes stream: the final
-   * {@code read} returns -1 only if the stored and the raw SHA-256 and sizes match the manifest, and throws
-   * an {@link IntegrityException} otherwise, so a consumer that commits only after reading to the end never
-   * commits damaged data. The caller closes the channel.
+   * Opens the decoded (native) bytes of a backup. Both checksums are checked as the bytes stream:
+   * the final {@code read} returns -1 only if the stored and the raw SHA-256 and sizes match the
+   * manifest, and throws an {@link IntegrityException} otherwise, so a consumer that commits only
+   * after reading to the end never commits damaged data. The caller closes the channel.
    *
    * @throws ProviderNotFoundException if a codec of the chain is not available
    * @throws KeyNotFoundException if the backup's key is missing
@@ -46,7 +48,8 @@ public final class BackupReader {
     ReadableByteChannel raw = sink.openRead(manifest.dataKey());
     try {
       Sha256.Reading stored = Sha256.reading(raw);
-      ReadableByteChannel decoded = Codecs.decode(Codecs.fromSpecs(manifest.codecs(), keys), stored);
+      ReadableByteChannel decoded =
+          Codecs.decode(Codecs.fromSpecs(manifest.codecs(), keys), stored);
       return new Checked(manifest, stored, Sha256.reading(decoded));
     } catch (IOException | RuntimeException e) {
       ByteChannels.closeQuietly(raw, e);
@@ -57,8 +60,11 @@ public final class BackupReader {
         throw withBackup(manifest, missing);
       }
       if (e instanceof ProviderNotFoundException absent) {
-        ProviderNotFoundException named = new ProviderNotFoundException("backup " + manifest.id() + ": "
-            + absent.getMessage(), absent.requested(), absent.available());
+        ProviderNotFoundException named =
+            new ProviderNotFoundException(
+                "backup " + manifest.id() + ": " + absent.getMessage(),
+                absent.requested(),
+                absent.available());
         named.initCause(absent);
         throw named;
       }
@@ -66,33 +72,75 @@ public final class BackupReader {
     }
   }
 
-  static void check(BackupManifest manifest, String what, long expectedSize, long actualSize,
-      String expectedSha, String actualSha) throws IntegrityException {
+  static void check(
+      BackupManifest manifest,
+      String what,
+      long expectedSize,
+      long actualSize,
+      String expectedSha,
+      String actualSha)
+      throws IntegrityException {
     if (expectedSize != actualSize) {
-      throw new IntegrityException("backup " + manifest.id() + ": " + what + " size is " + actualSize
-          + " bytes but the manifest records " + expectedSize + "; the backup is damaged, restore another copy"
-          + " or another backup", manifest.id(), Long.toString(expectedSize), Long.toString(actualSize));
+      throw new IntegrityException(
+          "backup "
+              + manifest.id()
+              + ": "
+              + what
+              + " size is "
+              + actualSize
+              + " bytes but the manifest records "
+              + expectedSize
+              + "; the backup is damaged, restore another copy"
+              + " or another backup",
+          manifest.id(),
+          Long.toString(expectedSize),
+          Long.toString(actualSize));
     }
     if (!expectedSha.equals(actualSha)) {
-      throw new IntegrityException("backup " + manifest.id() + ": " + what + " SHA-256 is " + actualSha
-          + " but the manifest records " + expectedSha + "; the backup is damaged, restore another copy or"
-          + " another backup", manifest.id(), expectedSha, actualSha);
+      throw new IntegrityException(
+          "backup "
+              + manifest.id()
+              + ": "
+              + what
+              + " SHA-256 is "
+              + actualSha
+              + " but the manifest records "
+              + expectedSha
+              + "; the backup is damaged, restore another copy or"
+              + " another backup",
+          manifest.id(),
+          expectedSha,
+          actualSha);
     }
   }
 
   /**
-   * A missing key, with the backup named. If the stored object names another key than the manifest records,
-   * the key id in the stored header is damaged: that is an integrity failure, not a key to go looking for.
+   * A missing key, with the backup named. If the stored object names another key than the manifest
+   * records, the key id in the stored header is damaged: that is an integrity failure, not a key to
+   * go looking for.
    */
   static IOException withBackup(BackupManifest manifest, KeyNotFoundException e) {
     IOException named;
-    if (manifest.keyId().isPresent() && e.keyId() != null && !manifest.keyId().get().equals(e.keyId())) {
-      named = new IntegrityException("backup " + manifest.id() + ": the stored object names encryption key '"
-          + e.keyId() + "' but the manifest records key '" + manifest.keyId().get() + "'; the stored object "
-          + manifest.dataKey() + " is damaged, restore another copy or another backup", manifest.id(),
-          manifest.keyId().get(), e.keyId());
+    if (manifest.keyId().isPresent()
+        && e.keyId() != null
+        && !manifest.keyId().get().equals(e.keyId())) {
+      named =
+          new IntegrityException(
+              "backup "
+                  + manifest.id()
+                  + ": the stored object names encryption key '"
+                  + e.keyId()
+                  + "' but the manifest records key '"
+                  + manifest.keyId().get()
+                  + "'; the stored object "
+                  + manifest.dataKey()
+                  + " is damaged, restore another copy or another backup",
+              manifest.id(),
+              manifest.keyId().get(),
+              e.keyId());
     } else {
-      named = new KeyNotFoundException("backup " + manifest.id() + ": " + e.getMessage(), e.keyId());
+      named =
+          new KeyNotFoundException("backup " + manifest.id() + ": " + e.getMessage(), e.keyId());
     }
     named.initCause(e);
     return named;
@@ -102,10 +150,21 @@ public final class BackupReader {
   static IntegrityException withBackup(BackupManifest manifest, IntegrityException e) {
     IntegrityException named;
     if (e instanceof WrongKeyException wrong) {
-      named = new WrongKeyException("backup " + manifest.id() + ": " + e.getMessage(), wrong.keyId());
+      named =
+          new WrongKeyException("backup " + manifest.id() + ": " + e.getMessage(), wrong.keyId());
     } else {
-      named = new IntegrityException("backup " + manifest.id() + ": " + e.getMessage() + " (stored object "
-          + manifest.dataKey() + ")", manifest.id(), e.expected().orElse(null), e.actual().orElse(null));
+      named =
+          new IntegrityException(
+              "backup "
+                  + manifest.id()
+                  + ": "
+                  + e.getMessage()
+                  + " (stored object "
+                  + manifest.dataKey()
+                  + ")",
+              manifest.id(),
+              e.expected().orElse(null),
+              e.actual().orElse(null));
     }
     named.initCause(e);
     return named;
@@ -135,13 +194,21 @@ public final class BackupReader {
         throw withBackup(manifest, e);
       }
       if (n < 0) {
-        // Drain what the codecs left unread (there should be nothing), so the stored hash covers every byte.
+        // Drain what the codecs left unread (there should be nothing), so the stored hash covers
+        // every byte.
         ByteBuffer rest = ByteBuffer.allocate(8192);
         while (stored.read(rest) >= 0) {
           rest.clear();
         }
-        check(manifest, "stored", manifest.storedSize(), stored.count(), manifest.storedSha256(), stored.hex());
-        check(manifest, "restored", manifest.rawSize(), raw.count(), manifest.rawSha256(), raw.hex());
+        check(
+            manifest,
+            "stored",
+            manifest.storedSize(),
+            stored.count(),
+            manifest.storedSha256(),
+            stored.hex());
+        check(
+            manifest, "restored", manifest.rawSize(), raw.count(), manifest.rawSha256(), raw.hex());
         verified = true;
       }
       return n;

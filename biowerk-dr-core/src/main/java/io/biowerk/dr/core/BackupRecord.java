@@ -36,7 +36,8 @@ public record BackupRecord(BackupManifest manifest, List<VerificationResult> ver
 
   /** The latest verification that passed, if any. */
   public Optional<VerificationResult> lastPassed() {
-    return verifications.stream().filter(VerificationResult::passed)
+    return verifications.stream()
+        .filter(VerificationResult::passed)
         .max(Comparator.comparing(VerificationResult::at));
   }
 

@@ -10,7 +10,8 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * Small channel helpers. None of them closes a channel it is handed: whoever opened a channel closes it.
+ * Small channel helpers. None of them closes a channel it is handed: whoever opened a channel
+ * closes it.
  */
 public final class ByteChannels {
 
@@ -82,7 +83,8 @@ public final class ByteChannels {
       bytes.write(buffer.array(), 0, buffer.limit());
       buffer.clear();
       if (bytes.size() > limit) {
-        throw new IOException(what + " is larger than " + limit + " bytes; it is not a small metadata object");
+        throw new IOException(
+            what + " is larger than " + limit + " bytes; it is not a small metadata object");
       }
     }
     return bytes.toByteArray();
@@ -116,8 +118,8 @@ public final class ByteChannels {
   }
 
   /**
-   * Closes {@code closeable} and adds any failure to {@code primary} as suppressed; used on failure paths,
-   * where the first exception wins.
+   * Closes {@code closeable} and adds any failure to {@code primary} as suppressed; used on failure
+   * paths, where the first exception wins.
    */
   public static void closeQuietly(AutoCloseable closeable, Throwable primary) {
     if (closeable == null) {

@@ -14,7 +14,8 @@ public interface CodecProvider {
   /**
    * Makes a codec.
    *
-   * @param parameters the codec's parameters, as {@link Codec#parameters()} recorded them, or user options
+   * @param parameters the codec's parameters, as {@link Codec#parameters()} recorded them, or user
+   *     options
    * @param keys the key ring, for codecs that encrypt; ignored by others
    * @throws IllegalArgumentException if a parameter is malformed; the message names it
    */

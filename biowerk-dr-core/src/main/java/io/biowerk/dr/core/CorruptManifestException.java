@@ -1,6 +1,9 @@
 package io.biowerk.dr.core;
 
-/** A manifest cannot be parsed or lacks a field, so the backup it describes cannot be trusted or restored. */
+/**
+ * A manifest cannot be parsed or lacks a field, so the backup it describes cannot be trusted or
+ * restored.
+ */
 public class CorruptManifestException extends IntegrityException {
   private static final long serialVersionUID = 1L;
 

@@ -3,16 +3,17 @@ package io.biowerk.dr.core;
 import java.io.IOException;
 
 /**
- * Rethrows a failure caught as a {@link Throwable} (on another thread, or while closing) with its type kept.
+ * Rethrows a failure caught as a {@link Throwable} (on another thread, or while closing) with its
+ * type kept.
  */
 public final class Failures {
 
   private Failures() {}
 
   /**
-   * Throws {@code failure} as it is when it is an {@link IOException}, a {@link RuntimeException} or an
-   * {@link Error}, and wrapped in an {@code IOException} saying {@code what} failed otherwise. Does nothing when
-   * {@code failure} is null.
+   * Throws {@code failure} as it is when it is an {@link IOException}, a {@link RuntimeException}
+   * or an {@link Error}, and wrapped in an {@code IOException} saying {@code what} failed
+   * otherwise. Does nothing when {@code failure} is null.
    *
    * @param what the work that failed, for the wrapping message ({@code "files: extraction"})
    * @throws IOException {@code failure}, or a checked failure of another kind wrapped
@@ -24,10 +25,10 @@ public final class Failures {
   }
 
   /**
-   * {@code failure} as an exception a method declaring {@link IOException} can throw, for
-   * {@code throw Failures.toThrow(failure, what)} where the compiler must see a throw: itself when it is an
-   * {@code IOException}; a {@link RuntimeException} or an {@link Error} is thrown from here as it is; any other
-   * is wrapped in an {@code IOException} saying {@code what} failed.
+   * {@code failure} as an exception a method declaring {@link IOException} can throw, for {@code
+   * throw Failures.toThrow(failure, what)} where the compiler must see a throw: itself when it is
+   * an {@code IOException}; a {@link RuntimeException} or an {@link Error} is thrown from here as
+   * it is; any other is wrapped in an {@code IOException} saying {@code what} failed.
    */
   public static IOException toThrow(Throwable failure, String what) {
     if (failure instanceof IOException e) {

@@ -8,15 +8,18 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * A writable channel that passes its bytes to {@code downstream} on a thread of its own, through a bounded pool
- * of buffers: the producer (the compressor) and the consumer (encryption, the stored-bytes hash and the sink
- * writes) then run on different cores instead of taking turns on one.
+ * A writable channel that passes its bytes to {@code downstream} on a thread of its own, through a
+ * bounded pool of buffers: the producer (the compressor) and the consumer (encryption, the
+ * stored-bytes hash and the sink writes) then run on different cores instead of taking turns on
+ * one.
  *
- * <p>Each write copies the caller's bytes into a pooled buffer: the caller's buffer is lent only for the call
- * (zstd reuses its output buffer), and the bytes copied are the compressed ones, a fraction of the input.
- * Memory is bounded by {@code count * size} bytes. Closing sends what is left, waits until the consumer has
- * written and closed {@code downstream}, and throws the consumer's failure if no write has thrown it already
- * (a failure is thrown once); a failure on either side reaches the other at its next call. {@link #cancel()} stops the consumer without finishing.
+ * <p>Each write copies the caller's bytes into a pooled buffer: the caller's buffer is lent only
+ * for the call (zstd reuses its output buffer), and the bytes copied are the compressed ones, a
+ * fraction of the input. Memory is bounded by {@code count * size} bytes. Closing sends what is
+ * left, waits until the consumer has written and closed {@code downstream}, and throws the
+ * consumer's failure if no write has thrown it already (a failure is thrown once); a failure on
+ * either side reaches the other at its next call. {@link #cancel()} stops the consumer without
+ * finishing.
  */
 final class Handoff implements WritableByteChannel {
 
@@ -102,7 +105,8 @@ final class Handoff implements WritableByteChannel {
   private void checkFailure() throws IOException {
     Throwable f = failure;
     if (f != null && !reported) {
-      // Thrown once: the producer's close() would otherwise throw the same instance again, and a codec
+      // Thrown once: the producer's close() would otherwise throw the same instance again, and a
+      // codec
       // adding it to itself as suppressed fails with "Self-suppression not permitted".
       reported = true;
       Failures.rethrowIfAny(f, "the sealing thread");
@@ -136,7 +140,10 @@ final class Handoff implements WritableByteChannel {
     return !closed;
   }
 
-  /** Sends what is left, waits for the consumer to write and close downstream, and throws its failure. */
+  /**
+   * Sends what is left, waits for the consumer to write and close downstream, and throws its
+   * failure.
+   */
   @Override
   public void close() throws IOException {
     if (closed) {
@@ -159,7 +166,9 @@ final class Handoff implements WritableByteChannel {
     checkFailure();
   }
 
-  /** Stops the consumer without finishing downstream; for when the backup has failed. Idempotent. */
+  /**
+   * Stops the consumer without finishing downstream; for when the backup has failed. Idempotent.
+   */
   void cancel() {
     closed = true;
     consumer.interrupt();

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.util.Optional;
 
 /**
- * A backup's bytes are not what was stored: a checksum differs, an authentication tag fails, the stream is
- * truncated or reordered. The data must not be used.
+ * A backup's bytes are not what was stored: a checksum differs, an authentication tag fails, the
+ * stream is truncated or reordered. The data must not be used.
  */
 public class IntegrityException extends IOException {
   private static final long serialVersionUID = 1L;

@@ -2,7 +2,9 @@ package io.biowerk.dr.core;
 
 import java.io.IOException;
 
-/** No key provider knows a key id: the key that encrypted a backup is missing, or no key is active. */
+/**
+ * No key provider knows a key id: the key that encrypted a backup is missing, or no key is active.
+ */
 public class KeyNotFoundException extends IOException {
   private static final long serialVersionUID = 1L;
 

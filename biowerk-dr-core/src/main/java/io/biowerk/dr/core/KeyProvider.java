@@ -5,16 +5,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Resolves master-key ids to keys: a key file, an environment variable, later a KMS or a vault. Several
- * providers form a {@link KeyRing}. Implementations never put key material in messages, logs or
- * {@code toString()}.
+ * Resolves master-key ids to keys: a key file, an environment variable, later a KMS or a vault.
+ * Several providers form a {@link KeyRing}. Implementations never put key material in messages,
+ * logs or {@code toString()}.
  */
 public interface KeyProvider {
 
   /**
    * Looks a key up by id.
    *
-   * @throws IOException if the provider's store cannot be read (a file with unsafe permissions, a bad line)
+   * @throws IOException if the provider's store cannot be read (a file with unsafe permissions, a
+   *     bad line)
    */
   Optional<MasterKey> key(String id) throws IOException;
 

@@ -10,10 +10,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The keys a repository can use: new backups are encrypted with the active key, and every key any provider
- * knows still decrypts older backups. Rotation changes the active id and never rewrites data.
+ * The keys a repository can use: new backups are encrypted with the active key, and every key any
+ * provider knows still decrypts older backups. Rotation changes the active id and never rewrites
+ * data.
  *
- * <p>Providers are asked in order; the first that names an active key wins. Immutable and thread-safe.
+ * <p>Providers are asked in order; the first that names an active key wins. Immutable and
+ * thread-safe.
  */
 public final class KeyRing {
 
@@ -55,7 +57,8 @@ public final class KeyRing {
     }
     throw new KeyNotFoundException(
         "keys: no active encryption key is configured; create one with `biowerk-dr keys generate` (or pass"
-            + " --key-file), or back up with --no-encrypt", null);
+            + " --key-file), or back up with --no-encrypt",
+        null);
   }
 
   /**
@@ -72,8 +75,13 @@ public final class KeyRing {
         return key.get();
       }
     }
-    throw new KeyNotFoundException("keys: no key with id '" + id + "' is available (known ids: " + ids()
-        + "); add the key file that holds it, e.g. from your vault, with --key-file", id);
+    throw new KeyNotFoundException(
+        "keys: no key with id '"
+            + id
+            + "' is available (known ids: "
+            + ids()
+            + "); add the key file that holds it, e.g. from your vault, with --key-file",
+        id);
   }
 
   /**

@@ -18,16 +18,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads and writes manifests as JSON. The document carries {@code "schema": 1}; a newer schema is refused
- * with a message to upgrade, a document that does not parse or lacks a field with a
- * {@link CorruptManifestException} naming where it was read from.
+ * Reads and writes manifests as JSON. The document carries {@code "schema": 1}; a newer schema is
+ * refused with a message to upgrade, a document that does not parse or lacks a field with a {@link
+ * CorruptManifestException} naming where it was read from.
  */
 public final class Manifests {
 
   /** One configured mapper for all of core's small JSON documents. */
-  public static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  public static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private Manifests() {}
 
@@ -61,8 +62,12 @@ public final class Manifests {
     try {
       return JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("manifest facts of " + manifest.id() + " are not JSON-compatible: "
-          + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "manifest facts of "
+              + manifest.id()
+              + " are not JSON-compatible: "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -84,8 +89,14 @@ public final class Manifests {
     }
     int schema = root.path("schema").asInt(-1);
     if (schema > BackupManifest.SCHEMA_VERSION) {
-      throw corrupt(location, "it has schema " + schema + " but this version reads up to "
-          + BackupManifest.SCHEMA_VERSION + "; upgrade biowerk-dr to restore it", null);
+      throw corrupt(
+          location,
+          "it has schema "
+              + schema
+              + " but this version reads up to "
+              + BackupManifest.SCHEMA_VERSION
+              + "; upgrade biowerk-dr to restore it",
+          null);
     }
     if (schema < 1) {
       throw corrupt(location, "it has no valid \"schema\" field", null);
@@ -93,17 +104,21 @@ public final class Manifests {
     try {
       List<CodecSpec> codecs = new ArrayList<>();
       for (JsonNode node : required(root, "codecs", location)) {
-        Map<String, String> parameters = node.has("parameters")
-            ? JSON.convertValue(node.get("parameters"), new TypeReference<Map<String, String>>() {})
-            : Map.of();
+        Map<String, String> parameters =
+            node.has("parameters")
+                ? JSON.convertValue(
+                    node.get("parameters"), new TypeReference<Map<String, String>>() {})
+                : Map.of();
         codecs.add(new CodecSpec(text(node, "id", location), parameters));
       }
       JsonNode source = required(root, "source", location);
       JsonNode raw = required(root, "raw", location);
       JsonNode stored = required(root, "stored", location);
-      Map<String, Object> facts = root.has("facts")
-          ? JSON.convertValue(root.get("facts"), new TypeReference<LinkedHashMap<String, Object>>() {})
-          : Map.of();
+      Map<String, Object> facts =
+          root.has("facts")
+              ? JSON.convertValue(
+                  root.get("facts"), new TypeReference<LinkedHashMap<String, Object>>() {})
+              : Map.of();
       return new BackupManifest(
           text(root, "id", location),
           text(source, "kind", location),
@@ -126,8 +141,14 @@ public final class Manifests {
   }
 
   private static CorruptManifestException corrupt(String location, String why, Throwable cause) {
-    return new CorruptManifestException("manifest " + location + " cannot be used: " + why
-        + "; restore from another copy of the repository or another backup", location, cause);
+    return new CorruptManifestException(
+        "manifest "
+            + location
+            + " cannot be used: "
+            + why
+            + "; restore from another copy of the repository or another backup",
+        location,
+        cause);
   }
 
   private static JsonNode required(JsonNode node, String field, String location)
@@ -139,7 +160,8 @@ public final class Manifests {
     return value;
   }
 
-  private static String text(JsonNode node, String field, String location) throws CorruptManifestException {
+  private static String text(JsonNode node, String field, String location)
+      throws CorruptManifestException {
     JsonNode value = required(node, field, location);
     if (!value.isTextual()) {
       throw corrupt(location, "field \"" + field + "\" is not a string", null);
@@ -147,7 +169,8 @@ public final class Manifests {
     return value.asText();
   }
 
-  private static long number(JsonNode node, String field, String location) throws CorruptManifestException {
+  private static long number(JsonNode node, String field, String location)
+      throws CorruptManifestException {
     JsonNode value = required(node, field, location);
     if (!value.canConvertToLong()) {
       throw corrupt(location, "field \"" + field + "\" is not a whole number", null);
@@ -155,7 +178,8 @@ public final class Manifests {
     return value.asLong();
   }
 
-  private static Instant instant(JsonNode node, String field, String location) throws CorruptManifestException {
+  private static Instant instant(JsonNode node, String field, String location)
+      throws CorruptManifestException {
     try {
       return Instant.parse(text(node, field, location));
     } catch (DateTimeParseException e) {

@@ -8,10 +8,11 @@ import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
- * A 256-bit master key and its id. Per-backup keys are derived from it; it never encrypts data itself.
+ * A 256-bit master key and its id. Per-backup keys are derived from it; it never encrypts data
+ * itself.
  *
- * <p>{@link #toString()} shows the id only. The key bytes leave this object only through
- * {@link #material()}, which returns a copy the caller should wipe.
+ * <p>{@link #toString()} shows the id only. The key bytes leave this object only through {@link
+ * #material()}, which returns a copy the caller should wipe.
  */
 public final class MasterKey {
 
@@ -27,7 +28,11 @@ public final class MasterKey {
   public MasterKey(String id, byte[] material) {
     checkId(id);
     requireNonNull(material, "material");
-    checkArgument(material.length == LENGTH, "a master key must be %s bytes, not %s", LENGTH, material.length);
+    checkArgument(
+        material.length == LENGTH,
+        "a master key must be %s bytes, not %s",
+        LENGTH,
+        material.length);
     this.id = id;
     this.material = material.clone();
   }
@@ -44,15 +49,17 @@ public final class MasterKey {
   }
 
   /**
-   * Checks a key id: 1 to 64 characters of letters, digits, {@code .}, {@code _} and {@code -}, starting with
-   * a letter or digit.
+   * Checks a key id: 1 to 64 characters of letters, digits, {@code .}, {@code _} and {@code -},
+   * starting with a letter or digit.
    *
    * @throws IllegalArgumentException if it is not one
    */
   public static String checkId(String id) {
     requireNonNull(id, "id");
-    checkArgument(ID.matcher(id).matches(),
-        "key id (%s) must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", id);
+    checkArgument(
+        ID.matcher(id).matches(),
+        "key id (%s) must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        id);
     return id;
   }
 

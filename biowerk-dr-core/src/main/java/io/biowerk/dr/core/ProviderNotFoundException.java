@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * No provider on the class path serves a URI scheme or codec id. The message lists those that were found,
- * so a missing adapter module is easy to spot.
+ * No provider on the class path serves a URI scheme or codec id. The message lists those that were
+ * found, so a missing adapter module is easy to spot.
  */
 public class ProviderNotFoundException extends IOException {
   private static final long serialVersionUID = 1L;

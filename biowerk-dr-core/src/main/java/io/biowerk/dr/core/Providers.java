@@ -18,8 +18,13 @@ final class Providers {
    * @param what what is looked up, for the message ("sink for URI scheme", "codec id")
    * @throws ProviderNotFoundException if none does; the message lists every key found
    */
-  static <P> P find(Class<P> type, String wanted, Function<P, ? extends Iterable<String>> keys, String what,
-      String hint) throws ProviderNotFoundException {
+  static <P> P find(
+      Class<P> type,
+      String wanted,
+      Function<P, ? extends Iterable<String>> keys,
+      String what,
+      String hint)
+      throws ProviderNotFoundException {
     String needle = wanted == null ? "" : wanted.toLowerCase(Locale.ROOT);
     TreeSet<String> found = new TreeSet<>();
     for (P provider : load(type)) {
@@ -30,8 +35,17 @@ final class Providers {
         found.add(key);
       }
     }
-    throw new ProviderNotFoundException("no " + what + " '" + wanted + "' is available; found: "
-        + (found.isEmpty() ? "none" : String.join(", ", found)) + ". " + hint, wanted, new ArrayList<>(found));
+    throw new ProviderNotFoundException(
+        "no "
+            + what
+            + " '"
+            + wanted
+            + "' is available; found: "
+            + (found.isEmpty() ? "none" : String.join(", ", found))
+            + ". "
+            + hint,
+        wanted,
+        new ArrayList<>(found));
   }
 
   static <P> List<P> load(Class<P> type) {

@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One restore: sink -> SHA-256 check while streaming -> reverse codec chain -> restore target, committed only
- * after every checksum matched. By default the stored bytes are checked first, so a damaged backup is
- * refused before the target sees a byte. Single-use.
+ * One restore: sink -> SHA-256 check while streaming -> reverse codec chain -> restore target,
+ * committed only after every checksum matched. By default the stored bytes are checked first, so a
+ * damaged backup is refused before the target sees a byte. Single-use.
  */
 public final class RestoreJob {
 
@@ -27,8 +27,13 @@ public final class RestoreJob {
   private final ProgressListener listener;
   private boolean ran;
 
-  private RestoreJob(Sink sink, BackupManifest manifest, KeyRing keys, RestoreTarget target,
-      boolean checkStoredFirst, ProgressListener listener) {
+  private RestoreJob(
+      Sink sink,
+      BackupManifest manifest,
+      KeyRing keys,
+      RestoreTarget target,
+      boolean checkStoredFirst,
+      ProgressListener listener) {
     this.sink = sink;
     this.manifest = manifest;
     this.keys = keys;
@@ -38,15 +43,21 @@ public final class RestoreJob {
   }
 
   /** A restore of {@code manifest}'s backup from {@code sink} into {@code target}. */
-  public static RestoreJob of(Sink sink, BackupManifest manifest, KeyRing keys, RestoreTarget target) {
-    return new RestoreJob(requireNonNull(sink, "sink"), requireNonNull(manifest, "manifest"),
-        requireNonNull(keys, "keys"), requireNonNull(target, "target"), true, ProgressListener.NONE);
+  public static RestoreJob of(
+      Sink sink, BackupManifest manifest, KeyRing keys, RestoreTarget target) {
+    return new RestoreJob(
+        requireNonNull(sink, "sink"),
+        requireNonNull(manifest, "manifest"),
+        requireNonNull(keys, "keys"),
+        requireNonNull(target, "target"),
+        true,
+        ProgressListener.NONE);
   }
 
   /**
-   * Whether to check the stored bytes' SHA-256 in a first pass before the target sees any byte (default
-   * true). Without it, damage is still detected while streaming and the target's write is aborted, but a
-   * target that cannot roll back may have received part of the data.
+   * Whether to check the stored bytes' SHA-256 in a first pass before the target sees any byte
+   * (default true). Without it, damage is still detected while streaming and the target's write is
+   * aborted, but a target that cannot roll back may have received part of the data.
    */
   public RestoreJob checkStoredFirst(boolean check) {
     return new RestoreJob(sink, manifest, keys, target, check, listener);
@@ -54,14 +65,16 @@ public final class RestoreJob {
 
   /** Receives progress on the thread running the restore. */
   public RestoreJob listener(ProgressListener listener) {
-    return new RestoreJob(sink, manifest, keys, target, checkStoredFirst, requireNonNull(listener, "listener"));
+    return new RestoreJob(
+        sink, manifest, keys, target, checkStoredFirst, requireNonNull(listener, "listener"));
   }
 
   /**
    * Runs the restore.
    *
    * @return how long it took (the RTO figure of this backup)
-   * @throws IntegrityException if the backup is damaged or the key is wrong; the target is not committed
+   * @throws IntegrityException if the backup is damaged or the key is wrong; the target is not
+   *     committed
    * @throws IOException if the sink, a codec or the target fails; the target is not committed
    */
   public Duration run() throws IOException {
@@ -84,13 +97,15 @@ public final class RestoreJob {
         long now = System.nanoTime();
         if (now - lastReport > 100_000_000L) {
           lastReport = now;
-          listener.onProgress(new ProgressListener.Progress(written, written, manifest.rawSize(),
-              Duration.ofNanos(now - start), false));
+          listener.onProgress(
+              new ProgressListener.Progress(
+                  written, written, manifest.rawSize(), Duration.ofNanos(now - start), false));
         }
       }
       out.commit();
       Duration took = Duration.ofNanos(System.nanoTime() - start);
-      listener.onProgress(new ProgressListener.Progress(written, written, manifest.rawSize(), took, true));
+      listener.onProgress(
+          new ProgressListener.Progress(written, written, manifest.rawSize(), took, true));
       LOG.info("restore {}: {} bytes in {} ms", manifest.id(), written, took.toMillis());
       return took;
     }

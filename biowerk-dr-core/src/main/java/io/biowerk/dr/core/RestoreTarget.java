@@ -4,8 +4,9 @@ import java.io.IOException;
 
 /**
  * Where a restore writes the decoded native bytes of a backup: a directory, a database through
- * {@code pg_restore}, a Redis server through {@code RESTORE}. A supplier of writes: each {@link #open} starts
- * a new restore, which takes effect (as far as the target allows) only when committed.
+ * {@code pg_restore}, a Redis server through {@code RESTORE}. A supplier of writes: each {@link
+ * #open} starts a new restore, which takes effect (as far as the target allows) only when
+ * committed.
  */
 public interface RestoreTarget {
 

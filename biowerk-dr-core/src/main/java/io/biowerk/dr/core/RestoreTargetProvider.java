@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.Set;
 
-/** Makes a {@link RestoreTarget} for a target URI. Registered through {@link java.util.ServiceLoader}. */
+/**
+ * Makes a {@link RestoreTarget} for a target URI. Registered through {@link
+ * java.util.ServiceLoader}.
+ */
 public interface RestoreTargetProvider {
 
   /** The URI schemes this provider serves. */

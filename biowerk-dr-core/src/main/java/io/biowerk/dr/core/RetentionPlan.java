@@ -3,7 +3,8 @@ package io.biowerk.dr.core;
 import java.util.List;
 
 /**
- * A retention plan: a decision for every backup of a source, newest first. Printing it is the dry run.
+ * A retention plan: a decision for every backup of a source, newest first. Printing it is the dry
+ * run.
  *
  * @param decisions one per backup
  */

@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Decides which backups of one source to keep. A policy only plans; applying the plan is a separate step
- * ({@code Retention.apply}), so a dry run is the plan printed.
+ * Decides which backups of one source to keep. A policy only plans; applying the plan is a separate
+ * step ({@code Retention.apply}), so a dry run is the plan printed.
  */
 public interface RetentionPolicy {
 

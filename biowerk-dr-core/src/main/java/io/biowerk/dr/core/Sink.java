@@ -8,16 +8,17 @@ import java.util.Set;
 /**
  * A place backups are stored: a local directory, an S3 bucket, an Azure container, a GCS bucket.
  *
- * <p>Objects are named by keys: relative, {@code /}-separated, without {@code .} or {@code ..} segments
- * ({@code postgres/daily/postgres_20240115_020000.dump.zst.enc}). A sink is a supplier of channels: every call
- * opens a new one, and the caller closes it. Implementations are thread-safe. Use {@link Sinks} to find a sink
- * for a URI.
+ * <p>Objects are named by keys: relative, {@code /}-separated, without {@code .} or {@code ..}
+ * segments ({@code postgres/daily/postgres_20240115_020000.dump.zst.enc}). A sink is a supplier of
+ * channels: every call opens a new one, and the caller closes it. Implementations are thread-safe.
+ * Use {@link Sinks} to find a sink for a URI.
  */
 public interface Sink {
 
   /**
-   * Starts writing an object. It stays invisible to {@link #list} and {@link #openRead} until the returned
-   * write is committed, and vanishes if it is aborted. Committing replaces an existing object of that key.
+   * Starts writing an object. It stays invisible to {@link #list} and {@link #openRead} until the
+   * returned write is committed, and vanishes if it is aborted. Committing replaces an existing
+   * object of that key.
    *
    * @throws IOException if the write cannot start (no such bucket, access denied, disk full)
    */
@@ -46,8 +47,8 @@ public interface Sink {
   void delete(String key) throws IOException;
 
   /**
-   * Copies an object byte for byte to another key in this sink. Sinks that can copy on the server (rename,
-   * S3 CopyObject) override this; the default streams the bytes through this JVM.
+   * Copies an object byte for byte to another key in this sink. Sinks that can copy on the server
+   * (rename, S3 CopyObject) override this; the default streams the bytes through this JVM.
    *
    * @throws ObjectNotFoundException if {@code from} does not exist
    * @throws IOException if the copy fails; {@code to} is then not visible
@@ -74,10 +75,10 @@ public interface Sink {
   }
 
   /**
-   * Writes a whole small object only if no object has that key, and says whether it did. Backups claim their
-   * id with it, so two runs started in the same second cannot write to the same keys. Sinks that can create
-   * atomically (an exclusive link on a file system, a conditional PUT) override it; this default checks and
-   * then writes, which two processes can interleave.
+   * Writes a whole small object only if no object has that key, and says whether it did. Backups
+   * claim their id with it, so two runs started in the same second cannot write to the same keys.
+   * Sinks that can create atomically (an exclusive link on a file system, a conditional PUT)
+   * override it; this default checks and then writes, which two processes can interleave.
    *
    * @return true if this call created the object, false if one already existed
    * @throws IOException if the store cannot be read or written

@@ -5,9 +5,9 @@ import java.net.URI;
 import java.util.Set;
 
 /**
- * Makes a {@link Sink} for a repository URI ({@code file:///var/backups/biowerk},
- * {@code s3://bucket/prefix?region=eu-west-1}). Registered through {@link java.util.ServiceLoader}; a cheap
- * factory, separate from the heavy client the sink holds.
+ * Makes a {@link Sink} for a repository URI ({@code file:///var/backups/biowerk}, {@code
+ * s3://bucket/prefix?region=eu-west-1}). Registered through {@link java.util.ServiceLoader}; a
+ * cheap factory, separate from the heavy client the sink holds.
  */
 public interface SinkProvider {
 

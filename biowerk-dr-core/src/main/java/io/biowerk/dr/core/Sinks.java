@@ -13,12 +13,17 @@ public final class Sinks {
   /**
    * A sink for {@code uri} ({@code file:///var/backups/biowerk}, {@code s3://bucket/prefix}).
    *
-   * @throws ProviderNotFoundException if no provider serves the scheme; the message lists those found
+   * @throws ProviderNotFoundException if no provider serves the scheme; the message lists those
+   *     found
    * @throws IOException if the provider cannot make the sink
    */
   public static Sink forUri(URI uri) throws IOException {
-    return Providers.find(SinkProvider.class, uri.getScheme(), SinkProvider::schemes, "repository (sink) for URI scheme",
-        "Add the storage module for it (biowerk-dr-storage-s3, -azure, -gcs) to the class path, or use file:///path.")
+    return Providers.find(
+            SinkProvider.class,
+            uri.getScheme(),
+            SinkProvider::schemes,
+            "repository (sink) for URI scheme",
+            "Add the storage module for it (biowerk-dr-storage-s3, -azure, -gcs) to the class path, or use file:///path.")
         .create(uri);
   }
 

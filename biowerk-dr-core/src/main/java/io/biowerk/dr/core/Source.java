@@ -3,31 +3,40 @@ package io.biowerk.dr.core;
 import java.io.IOException;
 
 /**
- * A database or directory that can produce its native backup bytes: the output of {@code pg_dump}, a Redis
- * RDB snapshot, a tar of a directory tree.
+ * A database or directory that can produce its native backup bytes: the output of {@code pg_dump},
+ * a Redis RDB snapshot, a tar of a directory tree.
  *
- * <p>A source is a supplier of streams, not an open stream: every {@link #open()} starts a new backup run.
- * Implementations are immutable and thread-safe.
+ * <p>A source is a supplier of streams, not an open stream: every {@link #open()} starts a new
+ * backup run. Implementations are immutable and thread-safe.
  */
 public interface Source {
 
-  /** The kind of source, which is the URI scheme it was made from: {@code postgresql}, {@code redis}, {@code files}. */
+  /**
+   * The kind of source, which is the URI scheme it was made from: {@code postgresql}, {@code
+   * redis}, {@code files}.
+   */
   String kind();
 
   /**
-   * The short name the repository files backups under, as the plan's layout uses it: {@code postgres},
-   * {@code redis}, {@code config}. Lower-case letters, digits, {@code -} and {@code _} only.
+   * The short name the repository files backups under, as the plan's layout uses it: {@code
+   * postgres}, {@code redis}, {@code config}. Lower-case letters, digits, {@code -} and {@code _}
+   * only.
    */
   String name();
 
-  /** The file-name extension of the native format: {@code dump}, {@code rdb}, {@code tar}, {@code archive}. */
+  /**
+   * The file-name extension of the native format: {@code dump}, {@code rdb}, {@code tar}, {@code
+   * archive}.
+   */
   String format();
 
   /**
-   * Starts a backup run and returns the stream of its native bytes. The caller owns the returned stream and
-   * closes it; {@link SourceStream#close()} reports a failure of the run (a non-zero exit, a bad trailer).
+   * Starts a backup run and returns the stream of its native bytes. The caller owns the returned
+   * stream and closes it; {@link SourceStream#close()} reports a failure of the run (a non-zero
+   * exit, a bad trailer).
    *
-   * @throws IOException if the run cannot start (server unreachable, authentication failed, tool missing)
+   * @throws IOException if the run cannot start (server unreachable, authentication failed, tool
+   *     missing)
    */
   SourceStream open() throws IOException;
 }

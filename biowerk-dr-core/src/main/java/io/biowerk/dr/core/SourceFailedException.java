@@ -3,8 +3,9 @@ package io.biowerk.dr.core;
 import java.io.IOException;
 
 /**
- * A backup source failed while producing its bytes: a dump tool exited non-zero, a server went away, the
- * snapshot trailer did not check. The message carries the tool's own error output where there is one.
+ * A backup source failed while producing its bytes: a dump tool exited non-zero, a server went
+ * away, the snapshot trailer did not check. The message carries the tool's own error output where
+ * there is one.
  */
 public class SourceFailedException extends IOException {
   private static final long serialVersionUID = 1L;

@@ -5,8 +5,9 @@ import java.net.URI;
 import java.util.Set;
 
 /**
- * Makes a {@link Source} for a source URI ({@code postgresql://user@host:5432/orders},
- * {@code redis://host:6379}, {@code file:///etc/biowerk}). Registered through {@link java.util.ServiceLoader}.
+ * Makes a {@link Source} for a source URI ({@code postgresql://user@host:5432/orders}, {@code
+ * redis://host:6379}, {@code file:///etc/biowerk}). Registered through {@link
+ * java.util.ServiceLoader}.
  */
 public interface SourceProvider {
 

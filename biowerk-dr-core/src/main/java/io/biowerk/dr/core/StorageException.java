@@ -3,8 +3,9 @@ package io.biowerk.dr.core;
 import java.io.IOException;
 
 /**
- * A store refused or failed an operation for a reason that retrying will not fix: no such bucket, access
- * denied, a missing encryption key, a bad endpoint. The message names the location and what to check.
+ * A store refused or failed an operation for a reason that retrying will not fix: no such bucket,
+ * access denied, a missing encryption key, a bad endpoint. The message names the location and what
+ * to check.
  */
 public class StorageException extends IOException {
   private static final long serialVersionUID = 1L;

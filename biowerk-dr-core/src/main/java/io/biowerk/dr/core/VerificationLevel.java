@@ -8,7 +8,9 @@ public enum VerificationLevel {
   STORED,
   /** Decrypt and decompress everything and check the raw SHA-256. */
   DECODE,
-  /** The database's own check on the decoded stream ({@code pg_restore --list}, RDB parse and CRC). */
+  /**
+   * The database's own check on the decoded stream ({@code pg_restore --list}, RDB parse and CRC).
+   */
   NATIVE,
   /** Restore into a scratch target and check it; reports the time against the RTO. */
   RESTORE;
@@ -29,7 +31,7 @@ public enum VerificationLevel {
         return level;
       }
     }
-    throw new IllegalArgumentException("unknown verification level '" + id
-        + "'; use one of stored, decode, native, restore");
+    throw new IllegalArgumentException(
+        "unknown verification level '" + id + "'; use one of stored, decode, native, restore");
   }
 }

@@ -12,11 +12,17 @@ import java.time.Instant;
  * @param level how deeply
  * @param at when the verification finished
  * @param passed whether it passed
- * @param duration how long it took (for {@link VerificationLevel#RESTORE}, the restore time against the RTO)
+ * @param duration how long it took (for {@link VerificationLevel#RESTORE}, the restore time against
+ *     the RTO)
  * @param detail what was checked, or what failed
  */
-public record VerificationResult(String backupId, VerificationLevel level, Instant at, boolean passed,
-    Duration duration, String detail) {
+public record VerificationResult(
+    String backupId,
+    VerificationLevel level,
+    Instant at,
+    boolean passed,
+    Duration duration,
+    String detail) {
   public VerificationResult {
     requireNonNull(backupId, "backupId");
     requireNonNull(level, "level");

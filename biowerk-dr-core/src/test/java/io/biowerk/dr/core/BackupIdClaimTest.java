@@ -22,7 +22,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two backups of one source started in the same second never share an id, whatever order their steps take. */
+/**
+ * Two backups of one source started in the same second never share an id, whatever order their
+ * steps take.
+ */
 class BackupIdClaimTest {
 
   private static final Instant T = Instant.parse("2024-01-15T02:00:00Z");
@@ -49,10 +52,11 @@ class BackupIdClaimTest {
       List<Future<Boolean>> results = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         byte[] payload = bytes("writer " + i);
-        Callable<Boolean> claim = () -> {
-          start.await();
-          return sink.putIfAbsent("race/marker", payload);
-        };
+        Callable<Boolean> claim =
+            () -> {
+              start.await();
+              return sink.putIfAbsent("race/marker", payload);
+            };
         results.add(pool.submit(claim));
       }
       start.countDown();
@@ -73,8 +77,18 @@ class BackupIdClaimTest {
   @Test
   void sequentialBackupsInOneSecondGetDistinctIds() throws Exception {
     LocalSink sink = LocalSink.open(dir);
-    BackupManifest first = BackupJob.of(PipelineRoundTripTest.bytes(bytes("one"))).sinks(sink).clock(CLOCK).build().run();
-    BackupManifest second = BackupJob.of(PipelineRoundTripTest.bytes(bytes("two"))).sinks(sink).clock(CLOCK).build().run();
+    BackupManifest first =
+        BackupJob.of(PipelineRoundTripTest.bytes(bytes("one")))
+            .sinks(sink)
+            .clock(CLOCK)
+            .build()
+            .run();
+    BackupManifest second =
+        BackupJob.of(PipelineRoundTripTest.bytes(bytes("two")))
+            .sinks(sink)
+            .clock(CLOCK)
+            .build()
+            .run();
     assertThat(first.id()).isEqualTo("unit_20240115_020000");
     assertThat(second.id()).isEqualTo("unit_20240115_020000-2");
     assertThat(sink.list("unit/.in-progress")).isEmpty();
@@ -83,25 +97,40 @@ class BackupIdClaimTest {
   @Test
   void aRunThatClaimedTheIdAfterOurListingKeepsIt() throws Exception {
     LocalSink local = LocalSink.open(dir);
-    // Another run of the same source holds the id: its marker exists, but our listing was taken before it.
+    // Another run of the same source holds the id: its marker exists, but our listing was taken
+    // before it.
     local.put("unit/.in-progress/unit_20240115_020000", bytes("{\"id\":\"unit_20240115_020000\"}"));
-    BackupManifest ours = BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours"))).sinks(staleFirstListing(local))
-        .clock(CLOCK).build().run();
+    BackupManifest ours =
+        BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours")))
+            .sinks(staleFirstListing(local))
+            .clock(CLOCK)
+            .build()
+            .run();
     assertThat(ours.id()).isEqualTo("unit_20240115_020000-2");
-    assertThat(local.get("unit/.in-progress/unit_20240115_020000")).asString(StandardCharsets.UTF_8)
+    assertThat(local.get("unit/.in-progress/unit_20240115_020000"))
+        .asString(StandardCharsets.UTF_8)
         .contains("unit_20240115_020000");
   }
 
   @Test
   void aRunThatFinishedBetweenOurListingAndOurClaimKeepsItsBackup() throws Exception {
     LocalSink local = LocalSink.open(dir);
-    BackupManifest theirs = BackupJob.of(PipelineRoundTripTest.bytes(bytes("theirs"))).sinks(local).clock(CLOCK)
-        .build().run();
+    BackupManifest theirs =
+        BackupJob.of(PipelineRoundTripTest.bytes(bytes("theirs")))
+            .sinks(local)
+            .clock(CLOCK)
+            .build()
+            .run();
     byte[] theirData = local.get(theirs.dataKey());
-    // Our listing predates their whole run, and their marker is gone again: only a re-check after the claim
+    // Our listing predates their whole run, and their marker is gone again: only a re-check after
+    // the claim
     // can see that the id is used.
-    BackupManifest ours = BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours"))).sinks(staleFirstListing(local))
-        .clock(CLOCK).build().run();
+    BackupManifest ours =
+        BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours")))
+            .sinks(staleFirstListing(local))
+            .clock(CLOCK)
+            .build()
+            .run();
     assertThat(ours.id()).isEqualTo("unit_20240115_020000-2");
     assertThat(local.get(theirs.dataKey())).isEqualTo(theirData);
     assertThat(Manifests.parse(local.get(theirs.manifestKey()), "theirs")).isEqualTo(theirs);
@@ -113,8 +142,8 @@ class BackupIdClaimTest {
   }
 
   /**
-   * The real sink, except that its first listing is empty, as a listing taken just before another run's
-   * writes would be. Everything else reaches the real files.
+   * The real sink, except that its first listing is empty, as a listing taken just before another
+   * run's writes would be. Everything else reaches the real files.
    */
   private static Sink staleFirstListing(LocalSink delegate) {
     return new Sink() {

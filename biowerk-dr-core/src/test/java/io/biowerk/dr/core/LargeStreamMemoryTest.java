@@ -23,12 +23,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Memory stays bounded whatever the backup size: a child JVM with a 64 MiB heap backs up a generated stream of
- * 4 GiB + 1 byte (alternating compressible text and random stretches, generated on the fly) through zstd-3 and
- * AES-256-GCM into a {@link LocalSink}, restores it, and the restored bytes' SHA-256 equals that of a second,
- * independent generation of the stream. Tagged {@code slow} (a few minutes, ~3 GB of disk): run on demand with
- * {@code mvn -o -pl biowerk-dr-core -am verify -Pslow -Dtest=LargeStreamMemoryTest
- * -Dsurefire.failIfNoSpecifiedTests=false}; docs/benchmarks.md records a run.
+ * Memory stays bounded whatever the backup size: a child JVM with a 64 MiB heap backs up a
+ * generated stream of 4 GiB + 1 byte (alternating compressible text and random stretches, generated
+ * on the fly) through zstd-3 and AES-256-GCM into a {@link LocalSink}, restores it, and the
+ * restored bytes' SHA-256 equals that of a second, independent generation of the stream. Tagged
+ * {@code slow} (a few minutes, ~3 GB of disk): run on demand with {@code mvn -o -pl biowerk-dr-core
+ * -am verify -Pslow -Dtest=LargeStreamMemoryTest -Dsurefire.failIfNoSpecifiedTests=false};
+ * docs/benchmarks.md records a run.
  */
 @Tag("slow")
 class LargeStreamMemoryTest {
@@ -41,8 +42,17 @@ class LargeStreamMemoryTest {
   @Test
   void fourGibibytesPlusOneByteRoundTripInA64MiBHeap() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx64m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"), Child.class.getName(), dir.toString(), Long.toString(SIZE)));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "-Xmx64m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Child.class.getName(),
+                dir.toString(),
+                Long.toString(SIZE)));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(30, TimeUnit.MINUTES)).isTrue();
@@ -51,7 +61,10 @@ class LargeStreamMemoryTest {
     assertThat(output).contains("RESULT ok");
   }
 
-  /** Generates the stream: 1 MiB stretches, even ones compressible dump-like text, odd ones random bytes. */
+  /**
+   * Generates the stream: 1 MiB stretches, even ones compressible dump-like text, odd ones random
+   * bytes.
+   */
   static final class Generator {
     private final SplittableRandom random = new SplittableRandom(20261130);
     private final byte[] chunk = new byte[CHUNK];
@@ -62,9 +75,15 @@ class LargeStreamMemoryTest {
         int at = 0;
         long row = chunkIndex * 20_000;
         while (at < CHUNK) {
-          byte[] line = ("INSERT INTO public.samples VALUES (" + row++ + ", 'plate-" + random.nextInt(500)
-              + "', 'ok', " + random.nextInt(100_000) + ", '2026-11-30 02:00:00+00');\n")
-              .getBytes(StandardCharsets.US_ASCII);
+          byte[] line =
+              ("INSERT INTO public.samples VALUES ("
+                      + row++
+                      + ", 'plate-"
+                      + random.nextInt(500)
+                      + "', 'ok', "
+                      + random.nextInt(100_000)
+                      + ", '2026-11-30 02:00:00+00');\n")
+                  .getBytes(StandardCharsets.US_ASCII);
           int n = Math.min(line.length, CHUNK - at);
           System.arraycopy(line, 0, chunk, at, n);
           at += n;
@@ -90,9 +109,20 @@ class LargeStreamMemoryTest {
       this.size = size;
     }
 
-    @Override public String kind() { return "generated"; }
-    @Override public String name() { return "large"; }
-    @Override public String format() { return "bin"; }
+    @Override
+    public String kind() {
+      return "generated";
+    }
+
+    @Override
+    public String name() {
+      return "large";
+    }
+
+    @Override
+    public String format() {
+      return "bin";
+    }
 
     @Override
     public SourceStream open() {
@@ -102,7 +132,10 @@ class LargeStreamMemoryTest {
         int offset = CHUNK;
         long position;
 
-        @Override public Map<String, Object> facts() { return Map.of("size", size); }
+        @Override
+        public Map<String, Object> facts() {
+          return Map.of("size", size);
+        }
 
         @Override
         public int read(ByteBuffer dst) {
@@ -120,41 +153,66 @@ class LargeStreamMemoryTest {
           return n;
         }
 
-        @Override public boolean isOpen() { return true; }
-        @Override public void close() {}
+        @Override
+        public boolean isOpen() {
+          return true;
+        }
+
+        @Override
+        public void close() {}
       };
     }
   }
 
-  /** The child JVM: back up, restore, compare; prints figures and {@code RESULT ok}, exits non-zero if not. */
+  /**
+   * The child JVM: back up, restore, compare; prints figures and {@code RESULT ok}, exits non-zero
+   * if not.
+   */
   public static final class Child {
     public static void main(String[] args) throws Exception {
       Path dir = Path.of(args[0]);
       long size = Long.parseLong(args[1]);
       MasterKey key = MasterKey.generate("k-memory-test");
-      KeyRing ring = KeyRing.of(new KeyProvider() {
-        @Override public Optional<MasterKey> key(String id) { return id.equals(key.id()) ? Optional.of(key) : Optional.empty(); }
-        @Override public Optional<String> activeKeyId() { return Optional.of(key.id()); }
-        @Override public Set<String> keyIds() { return Set.of(key.id()); }
-      });
+      KeyRing ring =
+          KeyRing.of(
+              new KeyProvider() {
+                @Override
+                public Optional<MasterKey> key(String id) {
+                  return id.equals(key.id()) ? Optional.of(key) : Optional.empty();
+                }
 
-      // Samples the used heap every 5 ms (java.management is not among the modules this test reads).
+                @Override
+                public Optional<String> activeKeyId() {
+                  return Optional.of(key.id());
+                }
+
+                @Override
+                public Set<String> keyIds() {
+                  return Set.of(key.id());
+                }
+              });
+
+      // Samples the used heap every 5 ms (java.management is not among the modules this test
+      // reads).
       long[] peak = new long[1];
-      Thread sampler = new Thread(() -> {
-        Runtime runtime = Runtime.getRuntime();
-        while (!Thread.currentThread().isInterrupted()) {
-          peak[0] = Math.max(peak[0], runtime.totalMemory() - runtime.freeMemory());
-          try {
-            Thread.sleep(5);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      });
+      Thread sampler =
+          new Thread(
+              () -> {
+                Runtime runtime = Runtime.getRuntime();
+                while (!Thread.currentThread().isInterrupted()) {
+                  peak[0] = Math.max(peak[0], runtime.totalMemory() - runtime.freeMemory());
+                  try {
+                    Thread.sleep(5);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
       sampler.setDaemon(true);
       sampler.start();
 
-      // The expected hash, from a separate generation of the stream (not from the pipeline's own tap).
+      // The expected hash, from a separate generation of the stream (not from the pipeline's own
+      // tap).
       long t0 = System.nanoTime();
       MessageDigest expected = Sha256.newDigest();
       Generator generator = new Generator();
@@ -165,25 +223,41 @@ class LargeStreamMemoryTest {
       long t1 = System.nanoTime();
 
       LocalSink sink = LocalSink.open(dir.resolve("repo"));
-      BackupManifest manifest = BackupJob.of(new GeneratedSource(size))
-          .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(key, ring)).sinks(sink).build().run();
+      BackupManifest manifest =
+          BackupJob.of(new GeneratedSource(size))
+              .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(key, ring))
+              .sinks(sink)
+              .build()
+              .run();
       long t2 = System.nanoTime();
 
       MessageDigest restored = Sha256.newDigest();
       long[] count = new long[1];
       boolean[] committed = new boolean[1];
-      RestoreTarget target = m -> new PendingWrite() {
-        @Override
-        public int write(ByteBuffer src) {
-          int n = src.remaining();
-          restored.update(src);
-          count[0] += n;
-          return n;
-        }
-        @Override public boolean isOpen() { return true; }
-        @Override public void commit() { committed[0] = true; }
-        @Override public void abort() {}
-      };
+      RestoreTarget target =
+          m ->
+              new PendingWrite() {
+                @Override
+                public int write(ByteBuffer src) {
+                  int n = src.remaining();
+                  restored.update(src);
+                  count[0] += n;
+                  return n;
+                }
+
+                @Override
+                public boolean isOpen() {
+                  return true;
+                }
+
+                @Override
+                public void commit() {
+                  committed[0] = true;
+                }
+
+                @Override
+                public void abort() {}
+              };
       RestoreJob.of(sink, manifest, ring, target).run();
       long t3 = System.nanoTime();
       String restoredHex = Sha256.hex(restored.digest());
@@ -191,23 +265,39 @@ class LargeStreamMemoryTest {
       sampler.interrupt();
       sampler.join();
       long peakHeap = peak[0];
-      String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream()
-          .filter(l -> l.startsWith("VmHWM")).findFirst().orElse("VmHWM: ?").replaceAll("\\s+", " ");
-      System.out.printf("max heap %d MiB; raw %d bytes, stored %d bytes (ratio %.2f)%n",
-          Runtime.getRuntime().maxMemory() >> 20, manifest.rawSize(), manifest.storedSize(),
+      String hwm =
+          Files.readAllLines(Path.of("/proc/self/status")).stream()
+              .filter(l -> l.startsWith("VmHWM"))
+              .findFirst()
+              .orElse("VmHWM: ?")
+              .replaceAll("\\s+", " ");
+      System.out.printf(
+          "max heap %d MiB; raw %d bytes, stored %d bytes (ratio %.2f)%n",
+          Runtime.getRuntime().maxMemory() >> 20,
+          manifest.rawSize(),
+          manifest.storedSize(),
           (double) manifest.rawSize() / manifest.storedSize());
-      System.out.printf("expected-hash pass %.1f s; backup %.1f s (%.0f MB/s); restore %.1f s (%.0f MB/s)%n",
-          (t1 - t0) / 1e9, (t2 - t1) / 1e9, size / 1e6 / ((t2 - t1) / 1e9), (t3 - t2) / 1e9,
+      System.out.printf(
+          "expected-hash pass %.1f s; backup %.1f s (%.0f MB/s); restore %.1f s (%.0f MB/s)%n",
+          (t1 - t0) / 1e9,
+          (t2 - t1) / 1e9,
+          size / 1e6 / ((t2 - t1) / 1e9),
+          (t3 - t2) / 1e9,
           size / 1e6 / ((t3 - t2) / 1e9));
-      System.out.printf("peak used heap (sampled every 5 ms) %.1f MiB; peak RSS %s%n", peakHeap / 1048576.0, hwm);
+      System.out.printf(
+          "peak used heap (sampled every 5 ms) %.1f MiB; peak RSS %s%n", peakHeap / 1048576.0, hwm);
       System.out.println("expected " + expectedHex);
       System.out.println("manifest " + manifest.rawSha256());
-      System.out.println("restored " + restoredHex + " (" + count[0] + " bytes, committed " + committed[0] + ")");
-      boolean ok = expectedHex.equals(restoredHex) && expectedHex.equals(manifest.rawSha256())
-          && count[0] == size && manifest.rawSize() == size && committed[0];
+      System.out.println(
+          "restored " + restoredHex + " (" + count[0] + " bytes, committed " + committed[0] + ")");
+      boolean ok =
+          expectedHex.equals(restoredHex)
+              && expectedHex.equals(manifest.rawSha256())
+              && count[0] == size
+              && manifest.rawSize() == size
+              && committed[0];
       System.out.println(ok ? "RESULT ok" : "RESULT MISMATCH");
       System.exit(ok ? 0 : 1);
     }
   }
-
 }

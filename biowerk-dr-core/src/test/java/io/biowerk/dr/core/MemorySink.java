@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * A real, complete {@link Sink} held in memory (not a mock): writes are invisible until committed, listing is
- * sorted by key, copy is byte for byte. Tests use it where thousands of repositories are built (property
- * tests), because {@code LocalSink} fsyncs every object. {@link #operations()} counts the calls that change
- * or read objects, so tests can prove an operation changed nothing or read only what it should.
+ * A real, complete {@link Sink} held in memory (not a mock): writes are invisible until committed,
+ * listing is sorted by key, copy is byte for byte. Tests use it where thousands of repositories are
+ * built (property tests), because {@code LocalSink} fsyncs every object. {@link #operations()}
+ * counts the calls that change or read objects, so tests can prove an operation changed nothing or
+ * read only what it should.
  */
 public final class MemorySink implements Sink {
 
@@ -101,11 +102,12 @@ public final class MemorySink implements Sink {
   @Override
   public List<StoredObject> list(String prefix) {
     List<StoredObject> list = new ArrayList<>();
-    objects.forEach((key, stored) -> {
-      if (key.startsWith(prefix)) {
-        list.add(new StoredObject(key, stored.bytes().length, stored.lastModified()));
-      }
-    });
+    objects.forEach(
+        (key, stored) -> {
+          if (key.startsWith(prefix)) {
+            list.add(new StoredObject(key, stored.bytes().length, stored.lastModified()));
+          }
+        });
     return list;
   }
 
@@ -140,7 +142,8 @@ public final class MemorySink implements Sink {
 
   private static void check(String key) {
     if (key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.contains("//")) {
-      throw new IllegalArgumentException("object key (" + key + ") is not a relative '/'-separated key");
+      throw new IllegalArgumentException(
+          "object key (" + key + ") is not a relative '/'-separated key");
     }
   }
 

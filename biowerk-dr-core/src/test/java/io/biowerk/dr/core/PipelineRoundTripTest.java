@@ -26,29 +26,78 @@ class PipelineRoundTripTest {
 
   static Source bytes(byte[] data) {
     return new Source() {
-      @Override public String kind() { return "test"; }
-      @Override public String name() { return "unit"; }
-      @Override public String format() { return "bin"; }
-      @Override public SourceStream open() {
+      @Override
+      public String kind() {
+        return "test";
+      }
+
+      @Override
+      public String name() {
+        return "unit";
+      }
+
+      @Override
+      public String format() {
+        return "bin";
+      }
+
+      @Override
+      public SourceStream open() {
         var in = Channels.newChannel(new java.io.ByteArrayInputStream(data));
         return new SourceStream() {
-          @Override public Map<String, Object> facts() { return Map.of("size", data.length); }
-          @Override public int read(ByteBuffer dst) throws IOException { return in.read(dst); }
-          @Override public boolean isOpen() { return in.isOpen(); }
-          @Override public void close() throws IOException { in.close(); }
+          @Override
+          public Map<String, Object> facts() {
+            return Map.of("size", data.length);
+          }
+
+          @Override
+          public int read(ByteBuffer dst) throws IOException {
+            return in.read(dst);
+          }
+
+          @Override
+          public boolean isOpen() {
+            return in.isOpen();
+          }
+
+          @Override
+          public void close() throws IOException {
+            in.close();
+          }
         };
       }
     };
   }
 
   static RestoreTarget collect(ByteArrayOutputStream out) {
-    return manifest -> new PendingWrite() {
-      final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-      @Override public int write(ByteBuffer src) { int n = src.remaining(); byte[] b = new byte[n]; src.get(b); pending.writeBytes(b); return n; }
-      @Override public boolean isOpen() { return true; }
-      @Override public void commit() { out.writeBytes(pending.toByteArray()); }
-      @Override public void abort() { pending.reset(); }
-    };
+    return manifest ->
+        new PendingWrite() {
+          final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+          @Override
+          public int write(ByteBuffer src) {
+            int n = src.remaining();
+            byte[] b = new byte[n];
+            src.get(b);
+            pending.writeBytes(b);
+            return n;
+          }
+
+          @Override
+          public boolean isOpen() {
+            return true;
+          }
+
+          @Override
+          public void commit() {
+            out.writeBytes(pending.toByteArray());
+          }
+
+          @Override
+          public void abort() {
+            pending.reset();
+          }
+        };
   }
 
   @Test
@@ -61,12 +110,17 @@ class PipelineRoundTripTest {
     KeyRing ring = KeyRing.of(keyFile);
     LocalSink a = LocalSink.open(dir.resolve("repo-a"));
     LocalSink b = LocalSink.open(dir.resolve("repo-b"));
-    BackupManifest m = BackupJob.of(bytes(data))
-        .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
-        .sinks(a, b).buffers(3, 65536).build().run();
+    BackupManifest m =
+        BackupJob.of(bytes(data))
+            .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+            .sinks(a, b)
+            .buffers(3, 65536)
+            .build()
+            .run();
     assertThat(m.rawSha256()).isEqualTo(Sha256.of(data));
     assertThat(m.dataKey()).startsWith("unit/daily/unit_").endsWith(".bin.zst.enc");
-    assertThat(Files.readString(a.resolve(m.sha256Key()))).isEqualTo(m.storedSha256() + "  " + m.fileName() + "\n");
+    assertThat(Files.readString(a.resolve(m.sha256Key())))
+        .isEqualTo(m.storedSha256() + "  " + m.fileName() + "\n");
     BackupManifest parsed = Manifests.parse(a.get(m.manifestKey()), "test");
     assertThat(parsed).isEqualTo(m);
     for (LocalSink sink : new LocalSink[] {a, b}) {
@@ -80,7 +134,8 @@ class PipelineRoundTripTest {
   @Test
   void aBadTierIsRefusedWhenTheJobIsBuiltAndNothingIsWritten() throws Exception {
     LocalSink sink = LocalSink.open(dir.resolve("repo"));
-    assertThatThrownBy(() -> BackupJob.of(bytes(new byte[10])).sinks(sink).tier("Daily Tier").build())
+    assertThatThrownBy(
+            () -> BackupJob.of(bytes(new byte[10])).sinks(sink).tier("Daily Tier").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("tier (Daily Tier) is not a folder name");
     assertThat(sink.list("")).isEmpty();
@@ -91,7 +146,8 @@ class PipelineRoundTripTest {
     byte[] data = new byte[200_000];
     new Random(2).nextBytes(data);
     LocalSink sink = LocalSink.open(dir.resolve("repo"));
-    BackupManifest m = BackupJob.of(bytes(data)).codecs(ZstdCodec.defaults()).sinks(sink).build().run();
+    BackupManifest m =
+        BackupJob.of(bytes(data)).codecs(ZstdCodec.defaults()).sinks(sink).build().run();
     Path stored = sink.resolve(m.dataKey());
     byte[] bytes = Files.readAllBytes(stored);
     bytes[bytes.length / 2] ^= 1;

@@ -27,17 +27,20 @@ class ProviderLookupTest {
     assertThat(((LocalSink) sink).root()).isEqualTo(root);
     assertThat(Files.isDirectory(root)).isTrue();
     assertThat(Sinks.schemes()).contains("file");
-    assertThat(Sinks.forUri(URI.create("FILE://" + root))).as("schemes match case-insensitively")
+    assertThat(Sinks.forUri(URI.create("FILE://" + root)))
+        .as("schemes match case-insensitively")
         .isInstanceOf(LocalSink.class);
   }
 
   @Test
   void anUnknownSinkSchemeListsTheSchemesFound() {
     assertThatThrownBy(() -> Sinks.forUri(URI.create("s3x://bucket/prefix")))
-        .isInstanceOfSatisfying(ProviderNotFoundException.class, e -> {
-          assertThat(e.requested()).isEqualTo("s3x");
-          assertThat(e.available()).contains("file");
-        })
+        .isInstanceOfSatisfying(
+            ProviderNotFoundException.class,
+            e -> {
+              assertThat(e.requested()).isEqualTo("s3x");
+              assertThat(e.available()).contains("file");
+            })
         .hasMessageContaining("'s3x'")
         .hasMessageContaining("found: ")
         .hasMessageContaining("file")
@@ -49,20 +52,27 @@ class ProviderLookupTest {
     Codec zstd = Codecs.byId("zst", Map.of("level", "7", "workers", "2"), KeyRing.empty());
     assertThat(zstd).isInstanceOf(ZstdCodec.class);
     assertThat(zstd.parameters()).containsEntry("level", "7").containsEntry("workers", "2");
-    Codec enc = Codecs.byId("enc", Map.of("cipher", "aes-256-gcm", "key-id", "k1"), KeyRing.empty());
+    Codec enc =
+        Codecs.byId("enc", Map.of("cipher", "aes-256-gcm", "key-id", "k1"), KeyRing.empty());
     assertThat(enc).isInstanceOf(EncryptionCodec.class);
     assertThat(Codecs.ids()).contains("enc", "zst");
-    assertThat(Codecs.fromSpecs(List.of(new CodecSpec("zst", Map.of()), new CodecSpec("enc", Map.of())),
-        KeyRing.empty())).extracting(Codec::id).containsExactly("zst", "enc");
+    assertThat(
+            Codecs.fromSpecs(
+                List.of(new CodecSpec("zst", Map.of()), new CodecSpec("enc", Map.of())),
+                KeyRing.empty()))
+        .extracting(Codec::id)
+        .containsExactly("zst", "enc");
   }
 
   @Test
   void anUnknownCodecIdListsTheIdsFound() {
     assertThatThrownBy(() -> Codecs.byId("lz4", Map.of(), KeyRing.empty()))
-        .isInstanceOfSatisfying(ProviderNotFoundException.class, e -> {
-          assertThat(e.requested()).isEqualTo("lz4");
-          assertThat(e.available()).contains("enc", "zst");
-        })
+        .isInstanceOfSatisfying(
+            ProviderNotFoundException.class,
+            e -> {
+              assertThat(e.requested()).isEqualTo("lz4");
+              assertThat(e.available()).contains("enc", "zst");
+            })
         .hasMessageContaining("no codec with id 'lz4' is available; found: ")
         .hasMessageContaining("enc, ")
         .hasMessageContaining("zst")
@@ -72,15 +82,19 @@ class ProviderLookupTest {
   @Test
   void badCodecParametersAreProgrammerErrorsNamingTheOption() {
     assertThatThrownBy(() -> Codecs.byId("zst", Map.of("level", "fast"), KeyRing.empty()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("level").hasMessageContaining("fast");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("level")
+        .hasMessageContaining("fast");
     assertThatThrownBy(() -> Codecs.byId("zst", Map.of("level", "99"), KeyRing.empty()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("99");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("99");
   }
 
   @Test
   void anUnknownSourceSchemeListsTheSchemesFound() {
     assertThatThrownBy(() -> Sources.forUri(URI.create("oracle://db/orders")))
-        .isInstanceOfSatisfying(ProviderNotFoundException.class, e -> assertThat(e.requested()).isEqualTo("oracle"))
+        .isInstanceOfSatisfying(
+            ProviderNotFoundException.class, e -> assertThat(e.requested()).isEqualTo("oracle"))
         .hasMessageContaining("'oracle'")
         .hasMessageContaining("found: ")
         .hasMessageContaining("Add the adapter module");

@@ -12,45 +12,51 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Counts each table's rows in an uncompressed custom-format pg_dump archive ({@code pg_dump -Fc -Z0}) as it
- * streams past, so that the exact row counts the manifest records cost the server nothing: before this, one
- * {@code count(*)} per table in the dump's snapshot scanned every table a second time (a parallel index-only scan
- * of 3 x 1.25 CPU s for 20 million pgbench rows, on the two cores pg_dump and its backend were using).
+ * Counts each table's rows in an uncompressed custom-format pg_dump archive ({@code pg_dump -Fc
+ * -Z0}) as it streams past, so that the exact row counts the manifest records cost the server
+ * nothing: before this, one {@code count(*)} per table in the dump's snapshot scanned every table a
+ * second time (a parallel index-only scan of 3 x 1.25 CPU s for 20 million pgbench rows, on the two
+ * cores pg_dump and its backend were using).
  *
- * <p>What it reads, as pg_dump writes it (pg_backup_archiver.c {@code WriteHead}, {@code WriteToc}, and
- * pg_backup_custom.c), for archive versions 1.12 to 1.16 (PostgreSQL 9.0 to 18):
+ * <p>What it reads, as pg_dump writes it (pg_backup_archiver.c {@code WriteHead}, {@code WriteToc},
+ * and pg_backup_custom.c), for archive versions 1.12 to 1.16 (PostgreSQL 9.0 to 18):
+ *
  * <ul>
- *   <li>an integer is a sign byte and then {@code intSize} bytes, least significant first; a string is an
- *       integer length ({@code -1} for none) and that many bytes;</li>
- *   <li>the header: {@code PGDMP}, the version's three bytes, {@code intSize}, {@code offSize}, the format byte
- *       (1, custom), the compression (a byte, the algorithm, from 1.15; an integer, the level, before), the
- *       creation time as seven integers, and three strings (database, server and pg_dump versions);</li>
- *   <li>the table of contents: a count, then per entry the dump id, a had-dumper integer, the table oid and oid
- *       strings, tag, description, a section integer, definition, drop statement, copy statement, namespace,
- *       tablespace and table access method strings, from 1.16 a relkind integer, the owner and with-oids strings,
- *       the dependencies as strings up to a missing one, and the data offset (a flag byte and {@code offSize}
- *       bytes);</li>
- *   <li>the data, one block per entry with data: a type byte ({@code 1} table data, {@code 3} large objects), the
- *       dump id, then chunks, each an integer length and that many bytes, up to a zero length; a large-object
- *       block holds, per object, its oid and its chunks, and ends with a zero oid.</li>
+ *   <li>an integer is a sign byte and then {@code intSize} bytes, least significant first; a string
+ *       is an integer length ({@code -1} for none) and that many bytes;
+ *   <li>the header: {@code PGDMP}, the version's three bytes, {@code intSize}, {@code offSize}, the
+ *       format byte (1, custom), the compression (a byte, the algorithm, from 1.15; an integer, the
+ *       level, before), the creation time as seven integers, and three strings (database, server
+ *       and pg_dump versions);
+ *   <li>the table of contents: a count, then per entry the dump id, a had-dumper integer, the table
+ *       oid and oid strings, tag, description, a section integer, definition, drop statement, copy
+ *       statement, namespace, tablespace and table access method strings, from 1.16 a relkind
+ *       integer, the owner and with-oids strings, the dependencies as strings up to a missing one,
+ *       and the data offset (a flag byte and {@code offSize} bytes);
+ *   <li>the data, one block per entry with data: a type byte ({@code 1} table data, {@code 3} large
+ *       objects), the dump id, then chunks, each an integer length and that many bytes, up to a
+ *       zero length; a large-object block holds, per object, its oid and its chunks, and ends with
+ *       a zero oid.
  * </ul>
  *
- * <p>A table's rows are the newline bytes of its data chunks, less those of the end-of-data line {@code \.} and
- * the blank lines pg_dump writes after it ({@code \.\n\n\n}): {@code COPY ... TO STDOUT} text ends each row
- * with one newline and escapes those inside values ({@code \n}), and the server encodings are ASCII-safe. Chunk
- * lengths are parsed, never scanned, so a length byte of {@code 0x0a} is not a row. A table whose data is not
- * COPY text ending in that line (an INSERT-style dump) is not counted.
+ * <p>A table's rows are the newline bytes of its data chunks, less those of the end-of-data line
+ * {@code \.} and the blank lines pg_dump writes after it ({@code \.\n\n\n}): {@code COPY ... TO
+ * STDOUT} text ends each row with one newline and escapes those inside values ({@code \n}), and the
+ * server encodings are ASCII-safe. Chunk lengths are parsed, never scanned, so a length byte of
+ * {@code 0x0a} is not a row. A table whose data is not COPY text ending in that line (an
+ * INSERT-style dump) is not counted.
  *
  * <p>A directory-format archive ({@code pg_dump -Fd -Z0}, {@link #directory()}) arrives as files
- * ({@link DirTar.Listener}): {@code toc.dat} first, with the same header (format byte 3, "tar", as pg_dump writes
- * it there) and table of contents, each entry's extra field being its data file's name instead of an offset;
- * then one {@code <dump id>.dat} file of COPY text per table, ending with the same end-of-data line.
+ * ({@link DirTar.Listener}): {@code toc.dat} first, with the same header (format byte 3, "tar", as
+ * pg_dump writes it there) and table of contents, each entry's extra field being its data file's
+ * name instead of an offset; then one {@code <dump id>.dat} file of COPY text per table, ending
+ * with the same end-of-data line.
  *
- * <p>Anything else (a compressed archive, another format or version, a block type it does not know) makes the
- * counter stop with a {@linkplain #problem() reason}; the caller then counts in the server, so the result never
- * depends on this reader understanding the archive. Memory: the header and table of contents, kept until they are
- * parsed (at most {@value #MAX_HEAD} bytes, else it stops), and one entry per table. Not thread-safe: one reading
- * thread feeds it.
+ * <p>Anything else (a compressed archive, another format or version, a block type it does not know)
+ * makes the counter stop with a {@linkplain #problem() reason}; the caller then counts in the
+ * server, so the result never depends on this reader understanding the archive. Memory: the header
+ * and table of contents, kept until they are parsed (at most {@value #MAX_HEAD} bytes, else it
+ * stops), and one entry per table. Not thread-safe: one reading thread feeds it.
  */
 final class ArchiveRowCounter implements DirTar.Listener {
 
@@ -61,15 +67,31 @@ final class ArchiveRowCounter implements DirTar.Listener {
   private static final int BLK_DATA = 1;
   private static final int BLK_BLOBS = 3;
   private static final int FORMAT_CUSTOM = 1;
-  /** What pg_dump writes in a directory archive's {@code toc.dat}: "tar", the directory being tar-compatible. */
+
+  /**
+   * What pg_dump writes in a directory archive's {@code toc.dat}: "tar", the directory being
+   * tar-compatible.
+   */
   private static final int FORMAT_DIRECTORY_TOC = 3;
+
   private static final String TOC_FILE = "toc.dat";
   private static final int FIRST_VERSION = version(1, 12, 0);
   private static final int LAST_VERSION = version(1, 16, 255);
 
-  private enum State { HEAD, BLOCK_TYPE, BLOCK_ID, CHUNK_LENGTH, CHUNK, LO_OID, STOPPED }
+  private enum State {
+    HEAD,
+    BLOCK_TYPE,
+    BLOCK_ID,
+    CHUNK_LENGTH,
+    CHUNK,
+    LO_OID,
+    STOPPED
+  }
 
-  /** One table, as the archive's table of contents names it (namespace and tag of its TABLE DATA entry). */
+  /**
+   * One table, as the archive's table of contents names it (namespace and tag of its TABLE DATA
+   * entry).
+   */
   record Table(String schema, String name) {}
 
   private final boolean directory;
@@ -80,13 +102,24 @@ final class ArchiveRowCounter implements DirTar.Listener {
   private String problem;
 
   private int intSize;
-  /** The TABLE DATA entries whose data is COPY text, by dump id (custom format) or data file (directory). */
+
+  /**
+   * The TABLE DATA entries whose data is COPY text, by dump id (custom format) or data file
+   * (directory).
+   */
   private final Map<Integer, Table> tableData = new HashMap<>();
+
   private final Map<String, Table> dataFiles = new HashMap<>();
+
   /** The data file being counted (directory format). */
   private String file;
-  /** The tables of {@code tableData} or {@code dataFiles}; every table with a TABLE DATA entry; with a TABLE entry. */
+
+  /**
+   * The tables of {@code tableData} or {@code dataFiles}; every table with a TABLE DATA entry; with
+   * a TABLE entry.
+   */
   private final Set<Table> withCopyData = new HashSet<>();
+
   private final Set<Table> withData = new HashSet<>();
   private final Set<Table> tables = new HashSet<>();
   private final Map<Table, Long> counts = new HashMap<>();
@@ -94,12 +127,22 @@ final class ArchiveRowCounter implements DirTar.Listener {
   private boolean dataBlock;
   private int blockId;
   private long rows;
-  /** The last (up to) eight bytes of the current data block, the last one in the top byte, and its length. */
+
+  /**
+   * The last (up to) eight bytes of the current data block, the last one in the top byte, and its
+   * length.
+   */
   private long tail;
+
   private long blockBytes;
   private long chunkLeft;
-  /** An integer split across two buffers: the bytes of it read so far (sign byte included) and its value. */
+
+  /**
+   * An integer split across two buffers: the bytes of it read so far (sign byte included) and its
+   * value.
+   */
   private int intRead;
+
   private boolean intNegative;
   private long intValue;
 
@@ -127,7 +170,8 @@ final class ArchiveRowCounter implements DirTar.Listener {
       return;
     }
     if (directory && state != State.HEAD) {
-      return; // toc.dat seen again (as the tar streams it, after it was read from disk): parsed already
+      return; // toc.dat seen again (as the tar streams it, after it was read from disk): parsed
+      // already
     }
     ByteBuffer view = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     if (state == State.HEAD) {
@@ -147,7 +191,10 @@ final class ArchiveRowCounter implements DirTar.Listener {
       parseHead(); // a short archive may end before the length at which parsing is first tried
     }
     if (state == State.HEAD) {
-      stop("the archive ended after " + headLength + " bytes, inside its header or table of contents");
+      stop(
+          "the archive ended after "
+              + headLength
+              + " bytes, inside its header or table of contents");
     } else if (state != State.BLOCK_TYPE && state != State.STOPPED) {
       stop("the archive ended inside the data of dump id " + blockId + " (" + state + ")");
     }
@@ -179,7 +226,8 @@ final class ArchiveRowCounter implements DirTar.Listener {
         parseHead();
       }
       if (state == State.HEAD) {
-        stop("toc.dat ended after " + headLength + " bytes, inside its header or table of contents");
+        stop(
+            "toc.dat ended after " + headLength + " bytes, inside its header or table of contents");
       }
       return;
     }
@@ -205,8 +253,9 @@ final class ArchiveRowCounter implements DirTar.Listener {
   }
 
   /**
-   * Whether, its table of contents read, the archive can tell the rows of table {@code schema.name}: it lists the
-   * table's data as COPY text (counted as it streams), or the table without data (none).
+   * Whether, its table of contents read, the archive can tell the rows of table {@code
+   * schema.name}: it lists the table's data as COPY text (counted as it streams), or the table
+   * without data (none).
    */
   boolean knows(String schema, String name) {
     if (problem != null || state == State.HEAD) {
@@ -222,10 +271,10 @@ final class ArchiveRowCounter implements DirTar.Listener {
   }
 
   /**
-   * The rows the archive holds of table {@code schema.name}: those of its data block if it was read whole; none if
-   * the table of contents lists the table but no data for it (data left out, as by
-   * {@code --exclude-table-data}); unknown otherwise (a table it does not list by that name, data that is not COPY
-   * text, or a block not read whole).
+   * The rows the archive holds of table {@code schema.name}: those of its data block if it was read
+   * whole; none if the table of contents lists the table but no data for it (data left out, as by
+   * {@code --exclude-table-data}); unknown otherwise (a table it does not list by that name, data
+   * that is not COPY text, or a block not read whole).
    */
   OptionalLong rows(String schema, String name) {
     if (problem != null) {
@@ -236,7 +285,9 @@ final class ArchiveRowCounter implements DirTar.Listener {
     if (n != null) {
       return OptionalLong.of(n);
     }
-    return tables.contains(table) && !withData.contains(table) ? OptionalLong.of(0) : OptionalLong.empty();
+    return tables.contains(table) && !withData.contains(table)
+        ? OptionalLong.of(0)
+        : OptionalLong.empty();
   }
 
   /** The tables whose whole data block was read, with their rows. */
@@ -265,14 +316,17 @@ final class ArchiveRowCounter implements DirTar.Listener {
     }
     view.get(view.position(), head, headLength, n);
     headLength += n;
-    // Parsing starts over from the first byte each time, so it is tried at doubling lengths: linear overall.
+    // Parsing starts over from the first byte each time, so it is tried at doubling lengths: linear
+    // overall.
     if (headLength >= parseAt) {
       parseAt = headLength * 2;
       parseHead();
     }
   }
 
-  /** Parses the header and table of contents if they are complete, and counts the data after them. */
+  /**
+   * Parses the header and table of contents if they are complete, and counts the data after them.
+   */
   private void parseHead() {
     int dataStart;
     try {
@@ -336,23 +390,35 @@ final class ArchiveRowCounter implements DirTar.Listener {
       int rev = u8();
       version = version(major, minor, rev);
       if (version < FIRST_VERSION || version > LAST_VERSION) {
-        throw new Unreadable("archive version " + major + "." + minor + "." + rev + " is not one this counter"
-            + " reads (1.12 to 1.16)");
+        throw new Unreadable(
+            "archive version "
+                + major
+                + "."
+                + minor
+                + "."
+                + rev
+                + " is not one this counter"
+                + " reads (1.12 to 1.16)");
       }
       intSize = u8();
       offSize = u8();
       if (intSize < 1 || intSize > 8 || offSize < 1 || offSize > 16) {
-        throw new Unreadable("integer size " + intSize + " or offset size " + offSize + " is out of range");
+        throw new Unreadable(
+            "integer size " + intSize + " or offset size " + offSize + " is out of range");
       }
       int format = u8();
       int expected = directory ? FORMAT_DIRECTORY_TOC : FORMAT_CUSTOM;
       if (format != expected) {
-        throw new Unreadable("archive format " + format + " is not " + (directory ? "a directory archive's"
-            + " toc.dat (3)" : "custom (1)"));
+        throw new Unreadable(
+            "archive format "
+                + format
+                + " is not "
+                + (directory ? "a directory archive's" + " toc.dat (3)" : "custom (1)"));
       }
       long compression = version >= version(1, 15, 0) ? u8() : integer();
       if (compression != 0) {
-        throw new Unreadable("the archive is compressed (" + compression + "); its data cannot be counted");
+        throw new Unreadable(
+            "the archive is compressed (" + compression + "); its data cannot be counted");
       }
       for (int i = 0; i < 7; i++) {
         integer(); // creation time
@@ -491,7 +557,8 @@ final class ArchiveRowCounter implements DirTar.Listener {
         }
         case BLOCK_ID, CHUNK_LENGTH, LO_OID -> {
           if (state == State.CHUNK_LENGTH && dataBlock && intRead == 0 && intSize == 4) {
-            // The usual case at full speed; what it leaves (a length split by the buffer's end, a chunk that does
+            // The usual case at full speed; what it leaves (a length split by the buffer's end, a
+            // chunk that does
             // not fit, the block's end) goes on below.
             p = wholeChunks(b, p, end);
           }
@@ -527,9 +594,9 @@ final class ArchiveRowCounter implements DirTar.Listener {
   }
 
   /**
-   * Counts the data chunks that lie whole in {@code b[p, end)}, one after another without the state machine (a
-   * row per chunk is the usual case); returns where it stopped: at a chunk that does not fit, or at the zero
-   * length that ends the block, left for the state machine.
+   * Counts the data chunks that lie whole in {@code b[p, end)}, one after another without the state
+   * machine (a row per chunk is the usual case); returns where it stopped: at a chunk that does not
+   * fit, or at the zero length that ends the block, left for the state machine.
    */
   private int wholeChunks(ByteBuffer b, int p, int end) {
     long counted = 0;
@@ -552,7 +619,10 @@ final class ArchiveRowCounter implements DirTar.Listener {
     return p;
   }
 
-  /** The last eight bytes of a block that had {@code tail} as its last eight and goes on with {@code b[p, p + n)}. */
+  /**
+   * The last eight bytes of a block that had {@code tail} as its last eight and goes on with {@code
+   * b[p, p + n)}.
+   */
   private static long lastBytes(long tail, ByteBuffer b, int p, int n) {
     if (n >= 8) {
       return b.getLong(p + n - 8);
@@ -611,8 +681,8 @@ final class ArchiveRowCounter implements DirTar.Listener {
   }
 
   /**
-   * The newlines of the block's closing {@code \.} line and the blank lines after it, or -1 if the block does not
-   * end with that line (then its newlines are not known to be rows).
+   * The newlines of the block's closing {@code \.} line and the blank lines after it, or -1 if the
+   * block does not end with that line (then its newlines are not known to be rows).
    */
   private int endOfDataNewlines() {
     int have = (int) Math.min(8, blockBytes);
@@ -635,7 +705,10 @@ final class ArchiveRowCounter implements DirTar.Listener {
   private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
   private static final long NEWLINES = ONES * '\n';
 
-  /** The newline bytes in {@code b[from, from + length)}, eight at a time; {@code b} is little-endian. */
+  /**
+   * The newline bytes in {@code b[from, from + length)}, eight at a time; {@code b} is
+   * little-endian.
+   */
   static long newlines(ByteBuffer b, int from, int length) {
     int end = from + length;
     if (length < 8) {
@@ -659,7 +732,10 @@ final class ArchiveRowCounter implements DirTar.Listener {
     return count;
   }
 
-  /** The high bit of each byte of {@code word} that is a newline, and of no other (no carry crosses a byte). */
+  /**
+   * The high bit of each byte of {@code word} that is a newline, and of no other (no carry crosses
+   * a byte).
+   */
   private static long newlineBits(long word) {
     long x = word ^ NEWLINES;
     return ~(((x & LOW7) + LOW7) | x | LOW7);

@@ -24,13 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pg_dump directory-format archive as a tar stream, and back. The directory is flat ({@code toc.dat},
- * {@code <id>.dat}, {@code blobs.toc}), so the tar is too; file bytes go from the file straight into the
- * reader's buffer.
+ * A pg_dump directory-format archive as a tar stream, and back. The directory is flat ({@code
+ * toc.dat}, {@code <id>.dat}, {@code blobs.toc}), so the tar is too; file bytes go from the file
+ * straight into the reader's buffer.
  */
 final class DirTar {
 
   private static final Logger LOG = LoggerFactory.getLogger(DirTar.class);
+
   /** The names pg_dump writes in a directory archive; anything else in a tar is refused. */
   private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}");
 
@@ -38,22 +39,29 @@ final class DirTar {
 
   /** Sees each file's bytes as the tar streams them. */
   interface Listener {
-    /** The next bytes of file {@code name}, from {@code data}'s position to its limit; neither may change. */
+    /**
+     * The next bytes of file {@code name}, from {@code data}'s position to its limit; neither may
+     * change.
+     */
     void bytes(String name, ByteBuffer data);
 
     /** File {@code name} is complete (also called, with no bytes before, for an empty file). */
     void end(String name);
   }
 
-  private static final Listener NONE = new Listener() {
-    @Override
-    public void bytes(String name, ByteBuffer data) {}
+  private static final Listener NONE =
+      new Listener() {
+        @Override
+        public void bytes(String name, ByteBuffer data) {}
 
-    @Override
-    public void end(String name) {}
-  };
+        @Override
+        public void end(String name) {}
+      };
 
-  /** A channel of the tar of {@code dir}'s regular files, {@code toc.dat} first. The caller closes it. */
+  /**
+   * A channel of the tar of {@code dir}'s regular files, {@code toc.dat} first. The caller closes
+   * it.
+   */
   static ReadableByteChannel reading(Path dir) throws IOException {
     return reading(dir, NONE);
   }
@@ -62,15 +70,21 @@ final class DirTar {
   static ReadableByteChannel reading(Path dir, Listener listener) throws IOException {
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
-      files = new ArrayList<>(list.filter(Files::isRegularFile).sorted(Comparator.comparing(
-          (Path p) -> !p.getFileName().toString().equals("toc.dat")).thenComparing(Path::toString)).toList());
+      files =
+          new ArrayList<>(
+              list.filter(Files::isRegularFile)
+                  .sorted(
+                      Comparator.comparing(
+                              (Path p) -> !p.getFileName().toString().equals("toc.dat"))
+                          .thenComparing(Path::toString))
+                  .toList());
     }
     return new TarChannel(files, listener);
   }
 
   /**
-   * Unpacks a tar of a directory archive into {@code dir}, accepting only flat file names such as pg_dump
-   * writes, so no entry can land outside {@code dir}.
+   * Unpacks a tar of a directory archive into {@code dir}, accepting only flat file names such as
+   * pg_dump writes, so no entry can land outside {@code dir}.
    *
    * @throws UnsafePathException if an entry has any other name
    */
@@ -78,7 +92,10 @@ final class DirTar {
     extract(tar, dir, NONE);
   }
 
-  /** As {@link #extract(InputStream, Path)}, showing {@code listener} each file's bytes as they are written. */
+  /**
+   * As {@link #extract(InputStream, Path)}, showing {@code listener} each file's bytes as they are
+   * written.
+   */
   static void extract(InputStream tar, Path dir, Listener listener) throws IOException {
     byte[] buffer = new byte[64 * 1024];
     try (TarArchiveInputStream in = new TarArchiveInputStream(tar)) {
@@ -86,12 +103,16 @@ final class DirTar {
       while ((entry = in.getNextEntry()) != null) {
         String name = entry.getName();
         if (!entry.isFile() || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
-          throw new UnsafePathException("postgresql: the directory-format backup holds the entry '" + name
-              + "', which is not a file name pg_dump writes; the backup is not a pg_dump directory archive"
-              + " and is refused", name);
+          throw new UnsafePathException(
+              "postgresql: the directory-format backup holds the entry '"
+                  + name
+                  + "', which is not a file name pg_dump writes; the backup is not a pg_dump directory archive"
+                  + " and is refused",
+              name);
         }
-        try (OutputStream out = Files.newOutputStream(dir.resolve(name), StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE)) {
+        try (OutputStream out =
+            Files.newOutputStream(
+                dir.resolve(name), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           int n;
           while ((n = in.read(buffer)) >= 0) {
             out.write(buffer, 0, n);
@@ -110,7 +131,10 @@ final class DirTar {
     try {
       FileTrees.delete(dir);
     } catch (IOException e) {
-      LOG.warn("postgresql: cannot delete scratch directory {}: {}; delete it by hand", dir, e.toString());
+      LOG.warn(
+          "postgresql: cannot delete scratch directory {}: {}; delete it by hand",
+          dir,
+          e.toString());
     }
   }
 
@@ -159,10 +183,12 @@ final class DirTar {
           int n = current.read(dst);
           dst.limit(limit);
           if (n < 0) {
-            throw new IOException("postgresql: a file of the directory archive shrank while it was being read");
+            throw new IOException(
+                "postgresql: a file of the directory archive shrank while it was being read");
           }
           if (n > 0) {
-            listener.bytes(currentName, dst.duplicate().limit(dst.position()).position(dst.position() - n));
+            listener.bytes(
+                currentName, dst.duplicate().limit(dst.position()).position(dst.position() - n));
           }
           currentLeft -= n;
           total += n;

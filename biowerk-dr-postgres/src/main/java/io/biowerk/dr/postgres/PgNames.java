@@ -8,8 +8,9 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Qualified table names as the manifest records them ({@code public.orders}, {@code "Mixed Case".t}, the
- * form {@code quote_ident} gives), and psql-style name patterns as pg_dump's {@code -n}/{@code -t} take them.
+ * Qualified table names as the manifest records them ({@code public.orders}, {@code "Mixed
+ * Case".t}, the form {@code quote_ident} gives), and psql-style name patterns as pg_dump's {@code
+ * -n}/{@code -t} take them.
  */
 final class PgNames {
 
@@ -56,8 +57,9 @@ final class PgNames {
   }
 
   /**
-   * A psql name pattern: {@code *} matches any run, {@code ?} one character, unquoted letters are folded to
-   * lower case, double quotes keep case and make the specials literal, and a dot separates schema from name.
+   * A psql name pattern: {@code *} matches any run, {@code ?} one character, unquoted letters are
+   * folded to lower case, double quotes keep case and make the specials literal, and a dot
+   * separates schema from name.
    */
   static final class NamePattern {
     private final Pattern schema;
@@ -79,7 +81,8 @@ final class PgNames {
       if (dot < 0) {
         return new NamePattern(null, toRegex(pattern));
       }
-      return new NamePattern(toRegex(pattern.substring(0, dot)), toRegex(pattern.substring(dot + 1)));
+      return new NamePattern(
+          toRegex(pattern.substring(0, dot)), toRegex(pattern.substring(dot + 1)));
     }
 
     boolean matchesSchema(String schemaName) {
@@ -87,12 +90,14 @@ final class PgNames {
     }
 
     /**
-     * Whether the table matches. An unqualified pattern matches tables in the schemas of the default search
-     * path ({@code public} and the one named as the user), as pg_dump's visibility rule does there.
+     * Whether the table matches. An unqualified pattern matches tables in the schemas of the
+     * default search path ({@code public} and the one named as the user), as pg_dump's visibility
+     * rule does there.
      */
     boolean matchesTable(String schemaName, String tableName, String user) {
       if (schema == null) {
-        return (schemaName.equals("public") || schemaName.equals(user)) && name.matcher(tableName).matches();
+        return (schemaName.equals("public") || schemaName.equals(user))
+            && name.matcher(tableName).matches();
       }
       return schema.matcher(schemaName).matches() && name.matcher(tableName).matches();
     }

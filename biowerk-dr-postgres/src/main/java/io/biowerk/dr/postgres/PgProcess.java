@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running PostgreSQL client tool with its error output drained on a daemon thread into a bounded buffer
- * (the first and the last 32 KiB), so a chatty tool never blocks on a full stderr pipe and memory stays
- * bounded. The command line never carries a password: that travels in the child's environment.
+ * A running PostgreSQL client tool with its error output drained on a daemon thread into a bounded
+ * buffer (the first and the last 32 KiB), so a chatty tool never blocks on a full stderr pipe and
+ * memory stays bounded. The command line never carries a password: that travels in the child's
+ * environment.
  */
 final class PgProcess {
 
@@ -40,20 +41,32 @@ final class PgProcess {
    * @param stdinPiped whether the caller writes the child's stdin (else it reads nothing)
    * @param stdoutPiped whether the caller reads the child's stdout (else it is discarded)
    */
-  static PgProcess start(List<String> command, Map<String, String> env, boolean stdinPiped, boolean stdoutPiped)
+  static PgProcess start(
+      List<String> command, Map<String, String> env, boolean stdinPiped, boolean stdoutPiped)
       throws IOException {
     return start(baseName(command.get(0)), command, env, stdinPiped, stdoutPiped);
   }
 
-  /** As {@link #start(List, Map, boolean, boolean)}, for a command that runs the tool {@code name} through another. */
-  static PgProcess start(String name, List<String> command, Map<String, String> env, boolean stdinPiped,
-      boolean stdoutPiped) throws IOException {
+  /**
+   * As {@link #start(List, Map, boolean, boolean)}, for a command that runs the tool {@code name}
+   * through another.
+   */
+  static PgProcess start(
+      String name,
+      List<String> command,
+      Map<String, String> env,
+      boolean stdinPiped,
+      boolean stdoutPiped)
+      throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().clear();
     builder.environment().putAll(env);
-    builder.redirectInput(stdinPiped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(
-        new java.io.File("/dev/null")));
-    builder.redirectOutput(stdoutPiped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD);
+    builder.redirectInput(
+        stdinPiped
+            ? ProcessBuilder.Redirect.PIPE
+            : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.redirectOutput(
+        stdoutPiped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD);
     builder.redirectError(ProcessBuilder.Redirect.PIPE);
     LOG.debug("postgresql: running {}", command);
     return new PgProcess(name, builder.start());
@@ -104,8 +117,8 @@ final class PgProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       kill();
-      throw new java.io.InterruptedIOException("postgresql: interrupted while waiting for " + name
-          + "; it was killed");
+      throw new java.io.InterruptedIOException(
+          "postgresql: interrupted while waiting for " + name + "; it was killed");
     }
   }
 

@@ -17,17 +17,18 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Finds the PostgreSQL client tools ({@code pg_dump}, {@code pg_restore}) of a major version at least the
- * server's: an explicit path first, else {@code /usr/lib/postgresql/<N>/bin} from the highest {@code N} (the
- * Debian layout, where several majors live side by side), else {@code PATH}. pg_dump refuses to dump a server
- * newer than itself, so the check runs before anything is written.
+ * Finds the PostgreSQL client tools ({@code pg_dump}, {@code pg_restore}) of a major version at
+ * least the server's: an explicit path first, else {@code /usr/lib/postgresql/<N>/bin} from the
+ * highest {@code N} (the Debian layout, where several majors live side by side), else {@code PATH}.
+ * pg_dump refuses to dump a server newer than itself, so the check runs before anything is written.
  */
 final class PgTools {
 
   /** Whether {@code stdbuf} runs a tool, by "stdbuf path, tool path": checked once per JVM. */
   private static final Map<String, Boolean> STDBUF_WORKS = new ConcurrentHashMap<>();
 
-  private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?(?:\\.(\\d+))?");
+  private static final Pattern VERSION =
+      Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?(?:\\.(\\d+))?");
 
   /** A tool found and the version it reports. */
   record Tool(Path path, String version, int versionNum) {
@@ -62,7 +63,10 @@ final class PgTools {
     return new PgTools(Path.of("/usr/lib/postgresql"), System.getenv("PATH"));
   }
 
-  /** The major version of a {@code server_version_num}-style number: 150020 -> 15, 90624 -> 906 (9.6). */
+  /**
+   * The major version of a {@code server_version_num}-style number: 150020 -> 15, 90624 -> 906
+   * (9.6).
+   */
   static int major(int versionNum) {
     return versionNum >= 100000 ? versionNum / 10000 : versionNum / 100;
   }
@@ -92,7 +96,8 @@ final class PgTools {
    * @param needFor what the version is needed for, for the message ("the server", "the dump")
    * @throws ToolProblem if none fits; the message names the versions found and what to install
    */
-  Tool find(String name, Optional<String> explicit, int minimumVersionNum, String needFor) throws ToolProblem {
+  Tool find(String name, Optional<String> explicit, int minimumVersionNum, String needFor)
+      throws ToolProblem {
     String wanted = majorText(minimumVersionNum);
     String install = "apt-get install postgresql-client-" + wanted;
     if (explicit.isPresent()) {
@@ -101,11 +106,31 @@ final class PgTools {
         path = path.resolve(name);
       }
       if (!Files.isExecutable(path)) {
-        throw new ToolProblem("postgresql: " + name + " at " + path + " (given in the URI) is not an executable"
-            + " file; point the option at " + name + " " + wanted + " or later, or " + install);
+        throw new ToolProblem(
+            "postgresql: "
+                + name
+                + " at "
+                + path
+                + " (given in the URI) is not an executable"
+                + " file; point the option at "
+                + name
+                + " "
+                + wanted
+                + " or later, or "
+                + install);
       }
-      Tool tool = probe(path).orElseThrow(() -> new ToolProblem("postgresql: " + explicit.get()
-          + " does not report a PostgreSQL version; point the option at " + name + " " + wanted + " or later"));
+      Tool tool =
+          probe(path)
+              .orElseThrow(
+                  () ->
+                      new ToolProblem(
+                          "postgresql: "
+                              + explicit.get()
+                              + " does not report a PostgreSQL version; point the option at "
+                              + name
+                              + " "
+                              + wanted
+                              + " or later"));
       if (tool.major() < major(minimumVersionNum)) {
         throw tooOld(name, tool, minimumVersionNum, needFor, install);
       }
@@ -130,8 +155,18 @@ final class PgTools {
       candidates.sort(Comparator.comparingInt(Tool::versionNum).reversed());
     }
     if (candidates.isEmpty()) {
-      throw new ToolProblem("postgresql: " + name + " not found in " + root + "/<N>/bin or on the PATH; "
-          + install + " (or name it with the URI option " + name.replace('_', '-') + "=/path/to/" + name + ")");
+      throw new ToolProblem(
+          "postgresql: "
+              + name
+              + " not found in "
+              + root
+              + "/<N>/bin or on the PATH; "
+              + install
+              + " (or name it with the URI option "
+              + name.replace('_', '-')
+              + "=/path/to/"
+              + name
+              + ")");
     }
     Tool best = candidates.get(0);
     if (best.major() < major(minimumVersionNum)) {
@@ -140,12 +175,30 @@ final class PgTools {
     return best;
   }
 
-  private static ToolProblem tooOld(String name, Tool tool, int minimumVersionNum, String needFor,
-      String install) {
-    return new ToolProblem("postgresql: " + name + " " + tool.version() + " at " + tool.path() + " is older than "
-        + needFor + " (PostgreSQL " + versionText(minimumVersionNum) + "); " + name + " must be of major version "
-        + majorText(minimumVersionNum) + " or later: " + install + " (or name one with the URI option "
-        + name.replace('_', '-') + "=/path/to/" + name + ")");
+  private static ToolProblem tooOld(
+      String name, Tool tool, int minimumVersionNum, String needFor, String install) {
+    return new ToolProblem(
+        "postgresql: "
+            + name
+            + " "
+            + tool.version()
+            + " at "
+            + tool.path()
+            + " is older than "
+            + needFor
+            + " (PostgreSQL "
+            + versionText(minimumVersionNum)
+            + "); "
+            + name
+            + " must be of major version "
+            + majorText(minimumVersionNum)
+            + " or later: "
+            + install
+            + " (or name one with the URI option "
+            + name.replace('_', '-')
+            + "=/path/to/"
+            + name
+            + ")");
   }
 
   static String versionText(int versionNum) {
@@ -156,13 +209,15 @@ final class PgTools {
   }
 
   /**
-   * {@code command} run with its stdout fully buffered in writes of {@code bytes}, through coreutils'
-   * {@code stdbuf} when it is on the PATH and works with the tool; else {@code command} unchanged.
+   * {@code command} run with its stdout fully buffered in writes of {@code bytes}, through
+   * coreutils' {@code stdbuf} when it is on the PATH and works with the tool; else {@code command}
+   * unchanged.
    *
-   * <p>Why: pg_dump writes its custom-format archive through stdio, whose buffer on a pipe is one page, so it
-   * makes one write(2) per 4 KiB (half a million for a 2 GB dump) and wakes the reading thread as often. With a
-   * 1 MiB buffer that is about 2,000 writes, and the reader gets up to a full pipe (64 KiB) per read. The check
-   * ({@code stdbuf -oN tool --version}) runs once per tool and JVM.
+   * <p>Why: pg_dump writes its custom-format archive through stdio, whose buffer on a pipe is one
+   * page, so it makes one write(2) per 4 KiB (half a million for a 2 GB dump) and wakes the reading
+   * thread as often. With a 1 MiB buffer that is about 2,000 writes, and the reader gets up to a
+   * full pipe (64 KiB) per read. The check ({@code stdbuf -oN tool --version}) runs once per tool
+   * and JVM.
    */
   List<String> withStdoutBuffer(List<String> command, int bytes) {
     Optional<Path> stdbuf = onPath("stdbuf");
@@ -171,8 +226,9 @@ final class PgTools {
     }
     List<String> wrapped = new ArrayList<>(List.of(stdbuf.get().toString(), "-o" + bytes));
     wrapped.addAll(command);
-    boolean works = STDBUF_WORKS.computeIfAbsent(stdbuf.get() + " " + command.get(0),
-        k -> probe(wrapped.subList(0, 3)).isPresent());
+    boolean works =
+        STDBUF_WORKS.computeIfAbsent(
+            stdbuf.get() + " " + command.get(0), k -> probe(wrapped.subList(0, 3)).isPresent());
     return works ? wrapped : command;
   }
 

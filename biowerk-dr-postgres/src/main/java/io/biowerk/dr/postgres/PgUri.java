@@ -27,15 +27,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A parsed {@code postgresql://user[:password]@host:port/dbname?options} URI, with the password resolved the
- * way libpq does (URI, then {@code PGPASSWORD}, then the password file) and never shown: {@link #toString()}
- * and {@link #redacted()} leave it out. Immutable.
+ * A parsed {@code postgresql://user[:password]@host:port/dbname?options} URI, with the password
+ * resolved the way libpq does (URI, then {@code PGPASSWORD}, then the password file) and never
+ * shown: {@link #toString()} and {@link #redacted()} leave it out. Immutable.
  */
 final class PgUri {
 
   private static final Logger LOG = LoggerFactory.getLogger(PgUri.class);
   static final Set<String> SCHEMES = Set.of("postgresql", "postgres");
-  /** libpq connection options every PostgreSQL URI may carry; JDBC and the tools get the same values. */
+
+  /**
+   * libpq connection options every PostgreSQL URI may carry; JDBC and the tools get the same
+   * values.
+   */
   static final Set<String> CONNECTION_OPTIONS = Set.of("sslmode", "sslrootcert");
 
   private final String host;
@@ -46,8 +50,14 @@ final class PgUri {
   private final String passwordOrigin;
   private final Map<String, List<String>> options;
 
-  private PgUri(String host, int port, String user, String database, Optional<String> password,
-      String passwordOrigin, Map<String, List<String>> options) {
+  private PgUri(
+      String host,
+      int port,
+      String user,
+      String database,
+      Optional<String> password,
+      String passwordOrigin,
+      Map<String, List<String>> options) {
     this.host = host;
     this.port = port;
     this.user = user;
@@ -67,13 +77,19 @@ final class PgUri {
   }
 
   static PgUri parse(URI uri, Set<String> allowed, Map<String, String> env, Path home) {
-    checkArgument(uri.getScheme() != null && SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT)),
-        "postgresql: URI scheme (%s) must be postgresql or postgres", uri.getScheme());
-    checkArgument(uri.getRawAuthority() != null,
-        "postgresql: URI (%s) needs a host: postgresql://user@host:5432/dbname", redactedForm(uri));
+    checkArgument(
+        uri.getScheme() != null && SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT)),
+        "postgresql: URI scheme (%s) must be postgresql or postgres",
+        uri.getScheme());
+    checkArgument(
+        uri.getRawAuthority() != null,
+        "postgresql: URI (%s) needs a host: postgresql://user@host:5432/dbname",
+        redactedForm(uri));
     String host = uri.getHost();
-    checkArgument(host != null && !host.isEmpty(),
-        "postgresql: URI (%s) needs a host: postgresql://user@host:5432/dbname", redactedForm(uri));
+    checkArgument(
+        host != null && !host.isEmpty(),
+        "postgresql: URI (%s) needs a host: postgresql://user@host:5432/dbname",
+        redactedForm(uri));
     int port = uri.getPort() >= 0 ? uri.getPort() : intOr(env.get("PGPORT"), 5432);
     String user = null;
     String uriPassword = null;
@@ -90,16 +106,22 @@ final class PgUri {
     }
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     String database = decode(path.startsWith("/") ? path.substring(1) : path);
-    checkArgument(!database.contains("/"), "postgresql: database name (%s) may not contain '/'", database);
+    checkArgument(
+        !database.contains("/"), "postgresql: database name (%s) may not contain '/'", database);
     if (database.isEmpty()) {
       database = env.getOrDefault("PGDATABASE", user);
     }
     Map<String, List<String>> options = parseQuery(uri.getRawQuery());
-    checkArgument(!options.containsKey("password"),
+    checkArgument(
+        !options.containsKey("password"),
         "postgresql: a password in the query would end up in logs; put it in PGPASSWORD or ~/.pgpass instead");
     for (String name : options.keySet()) {
-      checkArgument(allowed.contains(name) || CONNECTION_OPTIONS.contains(name), "postgresql: unknown option '%s' in %s; known options: %s", name,
-          redactedForm(uri), String.join(", ", union(allowed)));
+      checkArgument(
+          allowed.contains(name) || CONNECTION_OPTIONS.contains(name),
+          "postgresql: unknown option '%s' in %s; known options: %s",
+          name,
+          redactedForm(uri),
+          String.join(", ", union(allowed)));
     }
     Optional<String> password = Optional.ofNullable(uriPassword);
     String origin = "the URI";
@@ -108,11 +130,13 @@ final class PgUri {
       origin = "PGPASSWORD";
     }
     if (password.isEmpty()) {
-      Path file = env.get("PGPASSFILE") != null ? Path.of(env.get("PGPASSFILE")) : home.resolve(".pgpass");
+      Path file =
+          env.get("PGPASSFILE") != null ? Path.of(env.get("PGPASSFILE")) : home.resolve(".pgpass");
       password = fromPassFile(file, host, port, database, user);
       origin = file.toString();
     }
-    return new PgUri(host, port, user, database, password, password.isPresent() ? origin : "none", options);
+    return new PgUri(
+        host, port, user, database, password, password.isPresent() ? origin : "none", options);
   }
 
   private static TreeSet<String> union(Set<String> allowed) {
@@ -121,8 +145,12 @@ final class PgUri {
     return all;
   }
 
-  /** Reads the libpq password file: {@code host:port:database:user:password}, {@code *} matching anything. */
-  static Optional<String> fromPassFile(Path file, String host, int port, String database, String user) {
+  /**
+   * Reads the libpq password file: {@code host:port:database:user:password}, {@code *} matching
+   * anything.
+   */
+  static Optional<String> fromPassFile(
+      Path file, String host, int port, String database, String user) {
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
@@ -131,7 +159,8 @@ final class PgUri {
       for (PosixFilePermission p : perms) {
         if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
           // libpq ignores such a file too: a password file others can read is a leak.
-          LOG.warn("postgresql: ignoring password file {}: it is readable by group or others; chmod 0600 it",
+          LOG.warn(
+              "postgresql: ignoring password file {}: it is readable by group or others; chmod 0600 it",
               file);
           return Optional.empty();
         }
@@ -154,8 +183,10 @@ final class PgUri {
       if (fields.size() < 5) {
         continue;
       }
-      if (matches(fields.get(0), host) && matches(fields.get(1), Integer.toString(port))
-          && matches(fields.get(2), database) && matches(fields.get(3), user)) {
+      if (matches(fields.get(0), host)
+          && matches(fields.get(1), Integer.toString(port))
+          && matches(fields.get(2), database)
+          && matches(fields.get(3), user)) {
         return Optional.of(fields.get(4));
       }
     }
@@ -256,7 +287,9 @@ final class PgUri {
     return password;
   }
 
-  /** Where the password came from ({@code the URI}, {@code PGPASSWORD}, a file path, {@code none}). */
+  /**
+   * Where the password came from ({@code the URI}, {@code PGPASSWORD}, a file path, {@code none}).
+   */
   String passwordOrigin() {
     return passwordOrigin;
   }
@@ -281,8 +314,11 @@ final class PgUri {
       return fallback;
     }
     String v = value.get().toLowerCase(Locale.ROOT);
-    checkArgument(v.equals("true") || v.equals("false") || v.equals("1") || v.equals("0"),
-        "postgresql: option %s (%s) must be true or false", option, value.get());
+    checkArgument(
+        v.equals("true") || v.equals("false") || v.equals("1") || v.equals("0"),
+        "postgresql: option %s (%s) must be true or false",
+        option,
+        value.get());
     return v.equals("true") || v.equals("1");
   }
 
@@ -295,8 +331,8 @@ final class PgUri {
     try {
       n = Integer.parseInt(value.get());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("postgresql: option " + option + " (" + value.get()
-          + ") must be a whole number");
+      throw new IllegalArgumentException(
+          "postgresql: option " + option + " (" + value.get() + ") must be a whole number");
     }
     checkArgument(n >= min, "postgresql: option %s (%s) must be at least %s", option, n, min);
     return n;
@@ -317,7 +353,10 @@ final class PgUri {
     return connect(database);
   }
 
-  /** Opens a JDBC connection to {@code db} on the same server as the same user; the caller closes it. */
+  /**
+   * Opens a JDBC connection to {@code db} on the same server as the same user; the caller closes
+   * it.
+   */
   Connection connect(String db) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);
@@ -326,20 +365,33 @@ final class PgUri {
     props.setProperty("connectTimeout", "15");
     option("sslmode").ifPresent(v -> props.setProperty("sslmode", v));
     option("sslrootcert").ifPresent(v -> props.setProperty("sslrootcert", v));
-    String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/"
-        + java.net.URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20");
+    String url =
+        "jdbc:postgresql://"
+            + (host.contains(":") ? "[" + host + "]" : host)
+            + ":"
+            + port
+            + "/"
+            + java.net.URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20");
     return DriverManager.getConnection(url, props);
   }
 
   /**
-   * The environment for a child libpq tool: the parent's, minus any inherited password and connection
-   * defaults, plus the resolved password in {@code PGPASSWORD} (never on the command line, where {@code ps}
-   * would show it).
+   * The environment for a child libpq tool: the parent's, minus any inherited password and
+   * connection defaults, plus the resolved password in {@code PGPASSWORD} (never on the command
+   * line, where {@code ps} would show it).
    */
   Map<String, String> toolEnvironment(Map<String, String> inherited) {
     Map<String, String> env = new HashMap<>(inherited);
-    for (String name : List.of("PGPASSWORD", "PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE",
-        "PGSERVICE", "PGOPTIONS")) {
+    for (String name :
+        List.of(
+            "PGPASSWORD",
+            "PGHOST",
+            "PGHOSTADDR",
+            "PGPORT",
+            "PGUSER",
+            "PGDATABASE",
+            "PGSERVICE",
+            "PGOPTIONS")) {
       env.remove(name);
     }
     password.ifPresent(p -> env.put("PGPASSWORD", p));
@@ -350,7 +402,9 @@ final class PgUri {
     return env;
   }
 
-  /** The libpq connection arguments for a tool: {@code -h host -p port -U user -w} (never prompts). */
+  /**
+   * The libpq connection arguments for a tool: {@code -h host -p port -U user -w} (never prompts).
+   */
   List<String> toolConnectionArgs() {
     return List.of("-h", host, "-p", Integer.toString(port), "-U", user, "-w");
   }

@@ -30,26 +30,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A PostgreSQL database as a restore target: the decoded dump streams into {@code pg_restore}'s stdin
- * (custom format), in a single transaction by default ({@code --single-transaction --exit-on-error}), so a
- * failed or aborted restore applies nothing.
+ * A PostgreSQL database as a restore target: the decoded dump streams into {@code pg_restore}'s
+ * stdin (custom format), in a single transaction by default ({@code --single-transaction
+ * --exit-on-error}), so a failed or aborted restore applies nothing.
  *
- * <p>URI: {@code postgresql://user@host:port/dbname?options}; options: {@code create=true} (create the
- * database when missing, through the maintenance database {@code maintenance-db}, {@code postgres} by
- * default; an aborted or failed restore drops it again), {@code clean=true|false} ({@code --clean
- * --if-exists}: drop the objects the backup holds before recreating them; on by default when a forced restore
- * meets a database that holds tables, so {@code --force} replaces them, in the same single transaction),
- * {@code no-owner=true}, {@code no-privileges=true}, {@code single-transaction=false}, {@code jobs=N}
- * (directory-format backups only; implies no single transaction), {@code pg-restore=/path}, {@code temp-dir}
- * (where a directory-format backup is unpacked). A database that holds user tables is refused unless the
- * target was made with {@code force}.
+ * <p>URI: {@code postgresql://user@host:port/dbname?options}; options: {@code create=true} (create
+ * the database when missing, through the maintenance database {@code maintenance-db}, {@code
+ * postgres} by default; an aborted or failed restore drops it again), {@code clean=true|false}
+ * ({@code --clean --if-exists}: drop the objects the backup holds before recreating them; on by
+ * default when a forced restore meets a database that holds tables, so {@code --force} replaces
+ * them, in the same single transaction), {@code no-owner=true}, {@code no-privileges=true}, {@code
+ * single-transaction=false}, {@code jobs=N} (directory-format backups only; implies no single
+ * transaction), {@code pg-restore=/path}, {@code temp-dir} (where a directory-format backup is
+ * unpacked). A database that holds user tables is refused unless the target was made with {@code
+ * force}.
  */
 public final class PostgresRestoreTarget implements RestoreTarget {
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresRestoreTarget.class);
 
-  static final Set<String> OPTIONS = Set.of("create", "clean", "no-owner", "no-privileges",
-      "single-transaction", "jobs", "pg-restore", "maintenance-db", "temp-dir");
+  static final Set<String> OPTIONS =
+      Set.of(
+          "create",
+          "clean",
+          "no-owner",
+          "no-privileges",
+          "single-transaction",
+          "jobs",
+          "pg-restore",
+          "maintenance-db",
+          "temp-dir");
 
   private final PgUri uri;
   private final String uriText;
@@ -66,12 +76,26 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   private final PgTools tools;
 
   PostgresRestoreTarget(PgUri uri, String uriText, boolean force, PgTools tools) {
-    this(uri, uriText, force, tools, uri.flag("create", false), uri.flag("no-owner", false),
-        uri.flag("no-privileges", false), uri.option("pg-restore"));
+    this(
+        uri,
+        uriText,
+        force,
+        tools,
+        uri.flag("create", false),
+        uri.flag("no-owner", false),
+        uri.flag("no-privileges", false),
+        uri.option("pg-restore"));
   }
 
-  private PostgresRestoreTarget(PgUri uri, String uriText, boolean force, PgTools tools, boolean create,
-      boolean noOwner, boolean noPrivileges, Optional<String> pgRestore) {
+  private PostgresRestoreTarget(
+      PgUri uri,
+      String uriText,
+      boolean force,
+      PgTools tools,
+      boolean create,
+      boolean noOwner,
+      boolean noPrivileges,
+      Optional<String> pgRestore) {
     this.uri = requireNonNull(uri, "uri");
     this.uriText = uriText;
     this.force = force;
@@ -91,9 +115,11 @@ public final class PostgresRestoreTarget implements RestoreTarget {
    * A target that creates {@code database} on {@code server} for a verification restore: owners and
    * privileges are left out, since the scratch server need not have the source's roles.
    */
-  static PostgresRestoreTarget scratch(PgUri server, String database, PgTools tools, Optional<String> pgRestore) {
+  static PostgresRestoreTarget scratch(
+      PgUri server, String database, PgTools tools, Optional<String> pgRestore) {
     PgUri target = server.withDatabase(database);
-    return new PostgresRestoreTarget(target, target.redacted(), false, tools, true, true, true, pgRestore);
+    return new PostgresRestoreTarget(
+        target, target.redacted(), false, tools, true, true, true, pgRestore);
   }
 
   /**
@@ -104,8 +130,8 @@ public final class PostgresRestoreTarget implements RestoreTarget {
    */
   public static PostgresRestoreTarget of(URI uri, boolean force) {
     PgUri parsed = PgUri.parse(uri, OPTIONS);
-    return new PostgresRestoreTarget(parsed, PostgresSource.redactedWithOptions(parsed, uri), force,
-        PgTools.system());
+    return new PostgresRestoreTarget(
+        parsed, PostgresSource.redactedWithOptions(parsed, uri), force, PgTools.system());
   }
 
   String maintenanceDb() {
@@ -120,18 +146,25 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   /**
    * {@inheritDoc}
    *
-   * @throws TargetNotEmptyException if the database holds user tables and the target was not made with force
-   * @throws PostgresRestoreException if the database is missing (and {@code create} is off), the server
-   *     refuses the connection, or pg_restore is too old for the server or the dump
+   * @throws TargetNotEmptyException if the database holds user tables and the target was not made
+   *     with force
+   * @throws PostgresRestoreException if the database is missing (and {@code create} is off), the
+   *     server refuses the connection, or pg_restore is too old for the server or the dump
    */
   @Override
   public PendingWrite open(BackupManifest manifest) throws IOException {
     if (!manifest.sourceKind().equals("postgresql")
         || !(manifest.format().equals(PostgresSource.FORMAT_CUSTOM)
             || manifest.format().equals(PostgresSource.FORMAT_DIRECTORY_TAR))) {
-      throw new IllegalArgumentException("postgresql: backup " + manifest.id() + " is a " + manifest.sourceKind()
-          + " backup in format " + manifest.format() + "; only pg_dump backups (dump, dirtar) restore into "
-          + uriText);
+      throw new IllegalArgumentException(
+          "postgresql: backup "
+              + manifest.id()
+              + " is a "
+              + manifest.sourceKind()
+              + " backup in format "
+              + manifest.format()
+              + "; only pg_dump backups (dump, dirtar) restore into "
+              + uriText);
     }
     boolean directory = manifest.format().equals(PostgresSource.FORMAT_DIRECTORY_TAR);
     boolean created = false;
@@ -139,7 +172,8 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     try (Connection admin = uri.connect(maintenanceDb)) {
       serverVersionNum = serverVersionNum(admin);
       boolean exists;
-      try (PreparedStatement st = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      try (PreparedStatement st =
+          admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
         st.setString(1, uri.database());
         try (ResultSet rs = st.executeQuery()) {
           exists = rs.next();
@@ -149,13 +183,27 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       boolean cleanFirst = clean.orElse(false);
       if (!exists) {
         if (!create) {
-          throw new PostgresRestoreException("postgresql: database \"" + uri.database() + "\" does not exist on "
-              + uri.server() + "; add ?create=true to the target URI to create it, or create it yourself"
-              + " (createdb -h " + uri.host() + " -p " + uri.port() + " " + uri.database() + ")", uriText,
-              PgFailure.UNKNOWN_DATABASE, "", null);
+          throw new PostgresRestoreException(
+              "postgresql: database \""
+                  + uri.database()
+                  + "\" does not exist on "
+                  + uri.server()
+                  + "; add ?create=true to the target URI to create it, or create it yourself"
+                  + " (createdb -h "
+                  + uri.host()
+                  + " -p "
+                  + uri.port()
+                  + " "
+                  + uri.database()
+                  + ")",
+              uriText,
+              PgFailure.UNKNOWN_DATABASE,
+              "",
+              null);
         }
         try (Statement st = admin.createStatement()) {
-          // template0: a dump restores into a pristine database, not one carrying template1's additions.
+          // template0: a dump restores into a pristine database, not one carrying template1's
+          // additions.
           st.execute("CREATE DATABASE " + PgNames.quote(uri.database()) + " TEMPLATE template0");
         }
         created = true;
@@ -163,15 +211,23 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       } else {
         long tables = userTables(uri);
         if (tables > 0 && !force) {
-          throw new TargetNotEmptyException("postgresql: database \"" + uri.database() + "\" on " + uri.server()
-              + " already holds " + tables + " table(s); use --force to replace the objects the backup holds"
-              + " (dropped and recreated in one transaction), or restore into a new database with ?create=true",
+          throw new TargetNotEmptyException(
+              "postgresql: database \""
+                  + uri.database()
+                  + "\" on "
+                  + uri.server()
+                  + " already holds "
+                  + tables
+                  + " table(s); use --force to replace the objects the backup holds"
+                  + " (dropped and recreated in one transaction), or restore into a new database with ?create=true",
               uriText);
         }
-        // Forced over existing tables: replace what the backup holds (in the same transaction as the load).
+        // Forced over existing tables: replace what the backup holds (in the same transaction as
+        // the load).
         cleanFirst = clean.orElse(tables > 0);
       }
-      return directory ? new DirectoryRestore(tool, manifest, created, cleanFirst)
+      return directory
+          ? new DirectoryRestore(tool, manifest, created, cleanFirst)
           : new StreamRestore(tool, manifest, created, cleanFirst);
     } catch (SQLException e) {
       if (created) {
@@ -186,14 +242,17 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     }
   }
 
-  private PgTools.Tool findTool(BackupManifest manifest, int serverVersionNum) throws PostgresRestoreException {
+  private PgTools.Tool findTool(BackupManifest manifest, int serverVersionNum)
+      throws PostgresRestoreException {
     try {
       PgTools.Tool tool = tools.find("pg_restore", pgRestore, serverVersionNum, "the server");
       Object dumpVersion = manifest.facts().get("pgDumpVersion");
       if (dumpVersion != null) {
         Optional<Integer> dumpNum = PgTools.parseVersion("(PostgreSQL) " + dumpVersion);
         if (dumpNum.isPresent() && tool.major() < PgTools.major(dumpNum.get())) {
-          tool = tools.find("pg_restore", pgRestore, dumpNum.get(), "the pg_dump that wrote the backup");
+          tool =
+              tools.find(
+                  "pg_restore", pgRestore, dumpNum.get(), "the pg_dump that wrote the backup");
         }
       }
       return tool;
@@ -214,9 +273,11 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   static long userTables(PgUri database) throws SQLException {
     try (Connection connection = database.connect();
         Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n"
-            + " ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%'"
-            + " AND n.nspname <> 'information_schema'")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n"
+                    + " ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%'"
+                    + " AND n.nspname <> 'information_schema'")) {
       rs.next();
       return rs.getLong(1);
     }
@@ -228,13 +289,17 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       drop(uri, maintenanceDb, database);
       LOG.info("postgresql: dropped database {} on {}", database, uri.server());
     } catch (SQLException e) {
-      LOG.warn("postgresql: cannot drop database {} on {}: {}; drop it by hand", database, uri.server(),
+      LOG.warn(
+          "postgresql: cannot drop database {} on {}: {}; drop it by hand",
+          database,
+          uri.server(),
           e.getMessage());
     }
   }
 
   static void drop(PgUri server, String maintenanceDb, String database) throws SQLException {
-    try (Connection admin = server.connect(maintenanceDb); Statement st = admin.createStatement()) {
+    try (Connection admin = server.connect(maintenanceDb);
+        Statement st = admin.createStatement()) {
       String force = serverVersionNum(admin) >= 130000 ? " WITH (FORCE)" : "";
       st.execute("DROP DATABASE IF EXISTS " + PgNames.quote(database) + force);
     }
@@ -243,19 +308,50 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   private PostgresRestoreException sqlFailure(SQLException e) {
     PgFailure reason = PgFailure.ofSql(e);
     String detail = e.getMessage() == null ? e.toString() : e.getMessage();
-    return new PostgresRestoreException("postgresql: cannot restore into " + uriText + ": " + reason.what() + ": "
-        + detail + "; " + reason.hint(), uriText, reason, detail, e);
+    return new PostgresRestoreException(
+        "postgresql: cannot restore into "
+            + uriText
+            + ": "
+            + reason.what()
+            + ": "
+            + detail
+            + "; "
+            + reason.hint(),
+        uriText,
+        reason,
+        detail,
+        e);
   }
 
   private PostgresRestoreException toolFailure(int status, String stderr, boolean dropped) {
     PgFailure reason = PgFailure.ofTool(status, stderr);
     String output = stderr.isEmpty() ? "(no error output)" : PostgresSource.abbreviate(stderr);
-    String how = status >= 128 ? "was killed by signal " + (status - 128) : "failed (exit status " + status + ")";
-    String applied = singleTransaction && jobs == 1
-        ? (dropped ? "; nothing was applied and the database it created was dropped" : "; nothing was applied")
-        : "; the restore was not in one transaction, so part of it may have been applied";
-    return new PostgresRestoreException("postgresql: pg_restore into " + uriText + " " + how + ": "
-        + reason.what() + ": " + output + applied + "; " + reason.hint(), uriText, reason, stderr, null);
+    String how =
+        status >= 128
+            ? "was killed by signal " + (status - 128)
+            : "failed (exit status " + status + ")";
+    String applied =
+        singleTransaction && jobs == 1
+            ? (dropped
+                ? "; nothing was applied and the database it created was dropped"
+                : "; nothing was applied")
+            : "; the restore was not in one transaction, so part of it may have been applied";
+    return new PostgresRestoreException(
+        "postgresql: pg_restore into "
+            + uriText
+            + " "
+            + how
+            + ": "
+            + reason.what()
+            + ": "
+            + output
+            + applied
+            + "; "
+            + reason.hint(),
+        uriText,
+        reason,
+        stderr,
+        null);
   }
 
   private List<String> command(PgTools.Tool tool, boolean directory, boolean clean) {
@@ -299,8 +395,9 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         throws IOException {
       this.created = created;
       LOG.info("postgresql: restoring {} into {} with {}", manifest.id(), uriText, tool);
-      this.restore = PgProcess.start(command(tool, false, clean), uri.toolEnvironment(System.getenv()), true,
-          false);
+      this.restore =
+          PgProcess.start(
+              command(tool, false, clean), uri.toolEnvironment(System.getenv()), true, false);
       this.stdin = restore.process().getOutputStream();
     }
 
@@ -314,12 +411,15 @@ public final class PostgresRestoreTarget implements RestoreTarget {
           stdin.write(chunk, 0, len);
         }
       } catch (IOException e) {
-        // pg_restore stopped reading: it exited, and its error output says why. Abort now (which drops a
-        // database this restore created), so the message's "was dropped" is already true when it is thrown.
+        // pg_restore stopped reading: it exited, and its error output says why. Abort now (which
+        // drops a
+        // database this restore created), so the message's "was dropped" is already true when it is
+        // thrown.
         restore.kill();
         int status = restore.waitFor();
         abort();
-        PostgresRestoreException failure = toolFailure(status == 0 ? 1 : status, restore.stderr(), created);
+        PostgresRestoreException failure =
+            toolFailure(status == 0 ? 1 : status, restore.stderr(), created);
         failure.addSuppressed(e);
         throw failure;
       }
@@ -351,7 +451,9 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     }
   }
 
-  /** A directory-format dump: the tar is spooled to scratch disk, unpacked and restored on commit. */
+  /**
+   * A directory-format dump: the tar is spooled to scratch disk, unpacked and restored on commit.
+   */
   private final class DirectoryRestore extends AbstractPendingWrite {
     private final PgTools.Tool tool;
     private final boolean created;
@@ -366,10 +468,15 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       this.clean = clean;
       Path parent = tempDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
       this.scratch = Files.createTempDirectory(parent, "biowerk-pg_restore-");
-      this.spool = FileChannel.open(scratch.resolve("dump.tar"), StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE);
-      LOG.info("postgresql: restoring {} into {} with {} (spooling the directory archive to {})", manifest.id(),
-          uriText, tool, scratch);
+      this.spool =
+          FileChannel.open(
+              scratch.resolve("dump.tar"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      LOG.info(
+          "postgresql: restoring {} into {} with {} (spooling the directory archive to {})",
+          manifest.id(),
+          uriText,
+          tool,
+          scratch);
     }
 
     @Override
@@ -386,13 +493,15 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       try {
         spool.close();
         Path dir = Files.createDirectory(scratch.resolve("dump"));
-        try (InputStream in = Channels.newInputStream(FileChannel.open(scratch.resolve("dump.tar")))) {
+        try (InputStream in =
+            Channels.newInputStream(FileChannel.open(scratch.resolve("dump.tar")))) {
           DirTar.extract(in, dir);
         }
         Files.delete(scratch.resolve("dump.tar"));
         List<String> command = command(tool, true, clean);
         command.add(dir.toString());
-        PgProcess restore = PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, false);
+        PgProcess restore =
+            PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, false);
         int status = restore.waitFor();
         if (status != 0) {
           // discard() runs next and drops a database this restore created.

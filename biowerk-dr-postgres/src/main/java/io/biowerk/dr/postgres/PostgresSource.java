@@ -32,42 +32,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A PostgreSQL database as a backup source: {@code pg_dump -Fc -Z0} streamed from its stdout into the
- * pipeline with no temporary file (compression is the codec chain's job).
+ * A PostgreSQL database as a backup source: {@code pg_dump -Fc -Z0} streamed from its stdout into
+ * the pipeline with no temporary file (compression is the codec chain's job).
  *
- * <p>URI: {@code postgresql://user[:password]@host:port/dbname?options}; the password comes from the URI,
- * {@code PGPASSWORD} or the password file ({@code ~/.pgpass}, {@code PGPASSFILE}), reaches pg_dump through its
- * environment only and is never logged. Options: {@code schema}, {@code exclude-schema}, {@code table},
- * {@code exclude-table} (repeatable, psql patterns, passed to pg_dump as {@code -n -N -t -T});
- * {@code exclude-table-data} (repeatable: the table's definition is kept, its rows are not); {@code jobs=N}
- * (N &gt; 1 dumps in parallel in the directory format into a scratch directory, then streams it as a tar:
- * format {@code dirtar}, needs scratch disk the size of the uncompressed dump, under {@code temp-dir} or
- * {@code java.io.tmpdir}); {@code pg-dump=/path} (the tool or its directory); {@code name} (the repository
- * name, {@code postgres} by default, as in the plan's layout); {@code row-counts=true|server|false} (where
- * the exact per-table counts come from, see below).
+ * <p>URI: {@code postgresql://user[:password]@host:port/dbname?options}; the password comes from
+ * the URI, {@code PGPASSWORD} or the password file ({@code ~/.pgpass}, {@code PGPASSFILE}), reaches
+ * pg_dump through its environment only and is never logged. Options: {@code schema}, {@code
+ * exclude-schema}, {@code table}, {@code exclude-table} (repeatable, psql patterns, passed to
+ * pg_dump as {@code -n -N -t -T}); {@code exclude-table-data} (repeatable: the table's definition
+ * is kept, its rows are not); {@code jobs=N} (N &gt; 1 dumps in parallel in the directory format
+ * into a scratch directory, then streams it as a tar: format {@code dirtar}, needs scratch disk the
+ * size of the uncompressed dump, under {@code temp-dir} or {@code java.io.tmpdir}); {@code
+ * pg-dump=/path} (the tool or its directory); {@code name} (the repository name, {@code postgres}
+ * by default, as in the plan's layout); {@code row-counts=true|server|false} (where the exact
+ * per-table counts come from, see below).
  *
- * <p>Each run holds a {@code REPEATABLE READ} transaction open on a JDBC connection, exports its snapshot and
- * hands it to pg_dump ({@code --snapshot}), so the catalog and the per-table row counts recorded in the
- * manifest are those of the dumped data. By default ({@code row-counts=true}) the rows are counted in the
- * archive as it streams past ({@link ArchiveRowCounter}: the custom format's stream, or the directory format's
- * data files as their tar streams), which costs the server nothing; a table the archive does not tell (an archive
- * the counter does not read) is counted with {@code count(*)} in the same snapshot. {@code row-counts=server}
- * counts every table that way, while pg_dump runs; {@code row-counts=false} records none. The manifest's
- * {@code rowCountsFrom} says which was used.
- * pg_dump's stdout is written in 1 MiB writes through coreutils' {@code stdbuf} where that works (system property
- * {@value #STDBUF_PROPERTY}{@code =false} turns it off). Immutable and thread-safe; {@link #toString()} shows
- * no password.
+ * <p>Each run holds a {@code REPEATABLE READ} transaction open on a JDBC connection, exports its
+ * snapshot and hands it to pg_dump ({@code --snapshot}), so the catalog and the per-table row
+ * counts recorded in the manifest are those of the dumped data. By default ({@code
+ * row-counts=true}) the rows are counted in the archive as it streams past ({@link
+ * ArchiveRowCounter}: the custom format's stream, or the directory format's data files as their tar
+ * streams), which costs the server nothing; a table the archive does not tell (an archive the
+ * counter does not read) is counted with {@code count(*)} in the same snapshot. {@code
+ * row-counts=server} counts every table that way, while pg_dump runs; {@code row-counts=false}
+ * records none. The manifest's {@code rowCountsFrom} says which was used. pg_dump's stdout is
+ * written in 1 MiB writes through coreutils' {@code stdbuf} where that works (system property
+ * {@value #STDBUF_PROPERTY}{@code =false} turns it off). Immutable and thread-safe; {@link
+ * #toString()} shows no password.
  */
 public final class PostgresSource implements Source {
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSource.class);
 
   /** The URI options a source understands. */
-  static final Set<String> OPTIONS = Set.of("schema", "exclude-schema", "table", "exclude-table",
-      "exclude-table-data", "jobs", "pg-dump", "name", "row-counts", "temp-dir");
+  static final Set<String> OPTIONS =
+      Set.of(
+          "schema",
+          "exclude-schema",
+          "table",
+          "exclude-table",
+          "exclude-table-data",
+          "jobs",
+          "pg-dump",
+          "name",
+          "row-counts",
+          "temp-dir");
 
   /** The system property that, set to {@code false}, runs pg_dump without {@code stdbuf}. */
   static final String STDBUF_PROPERTY = "io.biowerk.dr.postgres.stdbuf";
+
   /** pg_dump's stdout buffer: the size of its writes into the pipe. */
   static final int STDOUT_BUFFER = 1 << 20;
 
@@ -77,7 +90,9 @@ public final class PostgresSource implements Source {
     OFF,
     /** Counted in the archive as it streams; the server counts what the archive cannot tell. */
     DUMP,
-    /** Counted by the server ({@code count(*)} per table in the dump's snapshot) while pg_dump runs. */
+    /**
+     * Counted by the server ({@code count(*)} per table in the dump's snapshot) while pg_dump runs.
+     */
     SERVER;
 
     static RowCounts parse(Optional<String> value) {
@@ -86,14 +101,18 @@ public final class PostgresSource implements Source {
         case "true", "1" -> DUMP;
         case "server" -> SERVER;
         case "false", "0" -> OFF;
-        default -> throw new IllegalArgumentException("postgresql: option row-counts (" + value.get()
-            + ") must be true (count in the dump), server (count(*) per table) or false");
+        default ->
+            throw new IllegalArgumentException(
+                "postgresql: option row-counts ("
+                    + value.get()
+                    + ") must be true (count in the dump), server (count(*) per table) or false");
       };
     }
   }
 
   /** The format name of a custom-format dump. */
   public static final String FORMAT_CUSTOM = "dump";
+
   /** The format name of a directory-format dump streamed as a tar. */
   public static final String FORMAT_DIRECTORY_TAR = "dirtar";
 
@@ -168,12 +187,15 @@ public final class PostgresSource implements Source {
       Map<String, Object> facts = new LinkedHashMap<>();
       int serverVersionNum;
       String snapshot;
-      // One round trip: the snapshot pg_dump will share, and the facts the tool check and the manifest need.
+      // One round trip: the snapshot pg_dump will share, and the facts the tool check and the
+      // manifest need.
       // The catalog queries wait until pg_dump runs (RowCounter), in the same snapshot.
       try (Statement st = connection.createStatement();
-          ResultSet rs = st.executeQuery("SELECT pg_export_snapshot(), current_setting('server_version'),"
-              + " current_setting('server_version_num')::int, current_database(),"
-              + " pg_database_size(current_database()), current_setting('server_encoding')")) {
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT pg_export_snapshot(), current_setting('server_version'),"
+                      + " current_setting('server_version_num')::int, current_database(),"
+                      + " pg_database_size(current_database()), current_setting('server_encoding')")) {
         rs.next();
         snapshot = rs.getString(1);
         facts.put("serverVersion", rs.getString(2));
@@ -187,7 +209,8 @@ public final class PostgresSource implements Source {
       try {
         tool = tools.find("pg_dump", pgDump, serverVersionNum, "the server");
       } catch (PgTools.ToolProblem e) {
-        throw new PostgresSourceException(e.getMessage(), uriText, PgFailure.TOOL_VERSION, "", null);
+        throw new PostgresSourceException(
+            e.getMessage(), uriText, PgFailure.TOOL_VERSION, "", null);
       }
       facts.put("pgDumpVersion", tool.version());
       facts.put("dumpFormat", jobs > 1 ? "directory" : "custom");
@@ -226,15 +249,21 @@ public final class PostgresSource implements Source {
         command.add("-Fc");
       }
       command.add("--dbname=" + conninfoDbname(uri.database()));
-      LOG.info("postgresql: dumping {} with {}{}", uriText, tool, jobs > 1 ? " into " + scratch : "");
+      LOG.info(
+          "postgresql: dumping {} with {}{}", uriText, tool, jobs > 1 ? " into " + scratch : "");
       if (jobs == 1 && !"false".equalsIgnoreCase(System.getProperty(STDBUF_PROPERTY, "true"))) {
         command = tools.withStdoutBuffer(command, STDOUT_BUFFER);
       }
-      dump = PgProcess.start("pg_dump", command, uri.toolEnvironment(System.getenv()), false, jobs == 1);
-      RowCounter counter = new RowCounter(connection, dump.toString(), rowCounts == RowCounts.SERVER);
+      dump =
+          PgProcess.start(
+              "pg_dump", command, uri.toolEnvironment(System.getenv()), false, jobs == 1);
+      RowCounter counter =
+          new RowCounter(connection, dump.toString(), rowCounts == RowCounts.SERVER);
       counter.start();
-      ArchiveRowCounter archive = rowCounts != RowCounts.DUMP ? null
-          : jobs > 1 ? ArchiveRowCounter.directory() : new ArchiveRowCounter();
+      ArchiveRowCounter archive =
+          rowCounts != RowCounts.DUMP
+              ? null
+              : jobs > 1 ? ArchiveRowCounter.directory() : new ArchiveRowCounter();
       return new DumpStream(dump, connection, counter, archive, facts, scratch);
     } catch (SQLException e) {
       cleanUp(connection, dump, scratch);
@@ -245,7 +274,9 @@ public final class PostgresSource implements Source {
     }
   }
 
-  /** A libpq conninfo naming just the database, so any database name (even one with '=') is safe. */
+  /**
+   * A libpq conninfo naming just the database, so any database name (even one with '=') is safe.
+   */
   static String conninfoDbname(String database) {
     return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
@@ -265,8 +296,21 @@ public final class PostgresSource implements Source {
   private PostgresSourceException sqlFailure(String what, SQLException e) {
     PgFailure reason = PgFailure.ofSql(e);
     String detail = e.getMessage() == null ? e.toString() : e.getMessage();
-    return new PostgresSourceException("postgresql: " + what + " " + uriText + ": " + reason.what() + ": "
-        + detail + "; " + hint(reason), uriText, reason, detail, e);
+    return new PostgresSourceException(
+        "postgresql: "
+            + what
+            + " "
+            + uriText
+            + ": "
+            + reason.what()
+            + ": "
+            + detail
+            + "; "
+            + hint(reason),
+        uriText,
+        reason,
+        detail,
+        e);
   }
 
   private String hint(PgFailure reason) {
@@ -279,29 +323,61 @@ public final class PostgresSource implements Source {
   PostgresSourceException toolFailure(int status, String stderr) {
     PgFailure reason = PgFailure.ofTool(status, stderr);
     String output = stderr.isEmpty() ? "(no error output)" : abbreviate(stderr);
-    String how = status >= 128 ? "was killed by signal " + (status - 128) : "failed (exit status " + status + ")";
-    return new PostgresSourceException("postgresql: pg_dump of " + uriText + " " + how + ": " + reason.what()
-        + ": " + output + "; " + hint(reason), uriText, reason, stderr, null);
+    String how =
+        status >= 128
+            ? "was killed by signal " + (status - 128)
+            : "failed (exit status " + status + ")";
+    return new PostgresSourceException(
+        "postgresql: pg_dump of "
+            + uriText
+            + " "
+            + how
+            + ": "
+            + reason.what()
+            + ": "
+            + output
+            + "; "
+            + hint(reason),
+        uriText,
+        reason,
+        stderr,
+        null);
   }
 
   static String abbreviate(String text) {
-    return text.length() <= 2000 ? text : text.substring(0, 1000) + " [...] " + text.substring(text.length() - 900);
+    return text.length() <= 2000
+        ? text
+        : text.substring(0, 1000) + " [...] " + text.substring(text.length() - 900);
   }
 
   /** One table of the dump, as the catalog lists it. */
-  record TableInfo(String schema, String name, String qualified, boolean partitioned, boolean readable,
+  record TableInfo(
+      String schema,
+      String name,
+      String qualified,
+      boolean partitioned,
+      boolean readable,
       boolean dataExcluded) {}
 
-  /** Reads the schemas and tables the dump will hold, with pg_dump's include and exclude patterns applied. */
-  private void catalog(Connection connection, List<String> schemas, List<TableInfo> tables) throws SQLException {
+  /**
+   * Reads the schemas and tables the dump will hold, with pg_dump's include and exclude patterns
+   * applied.
+   */
+  private void catalog(Connection connection, List<String> schemas, List<TableInfo> tables)
+      throws SQLException {
     List<NamePattern> includeSchemas = uri.all("schema").stream().map(NamePattern::schema).toList();
-    List<NamePattern> excludeSchemas = uri.all("exclude-schema").stream().map(NamePattern::schema).toList();
+    List<NamePattern> excludeSchemas =
+        uri.all("exclude-schema").stream().map(NamePattern::schema).toList();
     List<NamePattern> includeTables = uri.all("table").stream().map(NamePattern::table).toList();
-    List<NamePattern> excludeTables = uri.all("exclude-table").stream().map(NamePattern::table).toList();
-    List<NamePattern> excludeData = uri.all("exclude-table-data").stream().map(NamePattern::table).toList();
+    List<NamePattern> excludeTables =
+        uri.all("exclude-table").stream().map(NamePattern::table).toList();
+    List<NamePattern> excludeData =
+        uri.all("exclude-table-data").stream().map(NamePattern::table).toList();
     try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"
-            + " AND nspname <> 'information_schema' ORDER BY 1")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"
+                    + " AND nspname <> 'information_schema' ORDER BY 1")) {
       while (rs.next()) {
         String schema = rs.getString(1);
         if (schemaIncluded(schema, includeSchemas, excludeSchemas) && includeTables.isEmpty()) {
@@ -310,24 +386,34 @@ public final class PostgresSource implements Source {
       }
     }
     try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname,"
-            + " quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind = 'p',"
-            + " has_table_privilege(c.oid, 'SELECT')"
-            + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%'"
-            + " AND n.nspname <> 'information_schema'"
-            + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
-            + " AND d.objid = c.oid AND d.deptype = 'e')"
-            + " ORDER BY 1, 2")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT n.nspname, c.relname,"
+                    + " quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind = 'p',"
+                    + " has_table_privilege(c.oid, 'SELECT')"
+                    + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%'"
+                    + " AND n.nspname <> 'information_schema'"
+                    + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+                    + " AND d.objid = c.oid AND d.deptype = 'e')"
+                    + " ORDER BY 1, 2")) {
       while (rs.next()) {
         String schema = rs.getString(1);
         String table = rs.getString(2);
-        boolean included = includeTables.isEmpty()
-            ? schemaIncluded(schema, includeSchemas, excludeSchemas)
-            : includeTables.stream().anyMatch(p -> p.matchesTable(schema, table, uri.user()));
-        if (included && excludeTables.stream().noneMatch(p -> p.matchesTable(schema, table, uri.user()))) {
-          tables.add(new TableInfo(schema, table, rs.getString(3), rs.getBoolean(4), rs.getBoolean(5),
-              excludeData.stream().anyMatch(p -> p.matchesTable(schema, table, uri.user()))));
+        boolean included =
+            includeTables.isEmpty()
+                ? schemaIncluded(schema, includeSchemas, excludeSchemas)
+                : includeTables.stream().anyMatch(p -> p.matchesTable(schema, table, uri.user()));
+        if (included
+            && excludeTables.stream().noneMatch(p -> p.matchesTable(schema, table, uri.user()))) {
+          tables.add(
+              new TableInfo(
+                  schema,
+                  table,
+                  rs.getString(3),
+                  rs.getBoolean(4),
+                  rs.getBoolean(5),
+                  excludeData.stream().anyMatch(p -> p.matchesTable(schema, table, uri.user()))));
           if (!includeTables.isEmpty() && !schemas.contains(schema)) {
             schemas.add(schema);
           }
@@ -336,7 +422,8 @@ public final class PostgresSource implements Source {
     }
   }
 
-  private static boolean schemaIncluded(String schema, List<NamePattern> include, List<NamePattern> exclude) {
+  private static boolean schemaIncluded(
+      String schema, List<NamePattern> include, List<NamePattern> exclude) {
     return (include.isEmpty() || include.stream().anyMatch(p -> p.matchesSchema(schema)))
         && exclude.stream().noneMatch(p -> p.matchesSchema(schema));
   }
@@ -347,9 +434,9 @@ public final class PostgresSource implements Source {
   }
 
   /**
-   * Reads the catalog (the schemas and tables the dump holds, with pg_dump's include and exclude patterns
-   * applied) and, when asked, counts each table's rows, on the snapshot connection while pg_dump runs: both see
-   * the data as pg_dump does, and neither delays pg_dump's start.
+   * Reads the catalog (the schemas and tables the dump holds, with pg_dump's include and exclude
+   * patterns applied) and, when asked, counts each table's rows, on the snapshot connection while
+   * pg_dump runs: both see the data as pg_dump does, and neither delays pg_dump's start.
    */
   private final class RowCounter extends Thread {
     private final Connection connection;
@@ -357,8 +444,10 @@ public final class PostgresSource implements Source {
     final List<TableInfo> tables = new ArrayList<>();
     final Map<String, Object> counts = Collections.synchronizedMap(new LinkedHashMap<>());
     volatile SQLException failure;
+
     /** What failed: "read the catalog of" or "count the rows of". */
     volatile String failedTo;
+
     private final boolean count;
     private volatile boolean cancelled;
 
@@ -397,8 +486,12 @@ public final class PostgresSource implements Source {
             counts.put(table.qualified(), 0L); // the dump holds none of its rows
             continue;
           }
-          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + PgNames.quote(table.schema())
-              + "." + PgNames.quote(table.name()))) {
+          try (ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM ONLY "
+                      + PgNames.quote(table.schema())
+                      + "."
+                      + PgNames.quote(table.name()))) {
             rs.next();
             counts.put(table.qualified(), rs.getLong(1));
           }
@@ -411,12 +504,18 @@ public final class PostgresSource implements Source {
     }
   }
 
-  /** The tables with rows to count: a partitioned one holds none of its own, an unreadable one fails pg_dump. */
+  /**
+   * The tables with rows to count: a partitioned one holds none of its own, an unreadable one fails
+   * pg_dump.
+   */
   private static List<TableInfo> countable(List<TableInfo> tables) {
     return tables.stream().filter(t -> !t.partitioned() && t.readable()).toList();
   }
 
-  /** The dump's bytes: pg_dump's stdout, or (jobs &gt; 1) the tar of its directory once it has finished. */
+  /**
+   * The dump's bytes: pg_dump's stdout, or (jobs &gt; 1) the tar of its directory once it has
+   * finished.
+   */
   private final class DumpStream implements SourceStream {
     private final PgProcess dump;
     private final Connection connection;
@@ -424,8 +523,10 @@ public final class PostgresSource implements Source {
     private final ArchiveRowCounter archive;
     private final Map<String, Object> facts;
     private final Path scratch;
+
     /** The tables counted with count(*) in the snapshot, as the archive could not tell them. */
     private final Set<String> serverCounted = new HashSet<>();
+
     private final InputStream stdout;
     private final byte[] chunk;
     private ReadableByteChannel tar;
@@ -433,8 +534,13 @@ public final class PostgresSource implements Source {
     private volatile boolean closed;
     private volatile boolean finished;
 
-    DumpStream(PgProcess dump, Connection connection, RowCounter counter, ArchiveRowCounter archive,
-        Map<String, Object> facts, Path scratch) {
+    DumpStream(
+        PgProcess dump,
+        Connection connection,
+        RowCounter counter,
+        ArchiveRowCounter archive,
+        Map<String, Object> facts,
+        Path scratch) {
       this.dump = dump;
       this.connection = connection;
       this.counter = counter;
@@ -484,8 +590,10 @@ public final class PostgresSource implements Source {
       } else {
         if (tar == null) {
           finishDump();
-          tar = archive == null ? DirTar.reading(scratch.resolve("dump"))
-              : DirTar.reading(scratch.resolve("dump"), archive);
+          tar =
+              archive == null
+                  ? DirTar.reading(scratch.resolve("dump"))
+                  : DirTar.reading(scratch.resolve("dump"), archive);
         }
         n = tar.read(dst); // its data files reach the archive counter through DirTar's listener
       }
@@ -501,17 +609,20 @@ public final class PostgresSource implements Source {
     }
 
     /**
-     * Counts with {@code count(*)}, in the snapshot, the tables the archive cannot tell: all of them when it could
-     * not be read. Called while the snapshot transaction is open: at the dump's end for the custom format, whose
-     * archive has then been counted; before the tar streams for the directory format, whose table of contents is
-     * then on disk and whose data files are counted as the tar streams.
+     * Counts with {@code count(*)}, in the snapshot, the tables the archive cannot tell: all of
+     * them when it could not be read. Called while the snapshot transaction is open: at the dump's
+     * end for the custom format, whose archive has then been counted; before the tar streams for
+     * the directory format, whose table of contents is then on disk and whose data files are
+     * counted as the tar streams.
      */
     private void countWhatTheArchiveCannot(List<TableInfo> tables) throws PostgresSourceException {
       boolean readable = scratch == null ? archive.finish() : readToc();
       List<TableInfo> left = new ArrayList<>();
       for (TableInfo table : tables) {
-        boolean known = scratch == null ? archive.rows(table.schema(), table.name()).isPresent()
-            : archive.knows(table.schema(), table.name());
+        boolean known =
+            scratch == null
+                ? archive.rows(table.schema(), table.name()).isPresent()
+                : archive.knows(table.schema(), table.name());
         if (!readable || !known) {
           left.add(table);
         }
@@ -520,11 +631,16 @@ public final class PostgresSource implements Source {
         return;
       }
       if (!readable) {
-        LOG.info("postgresql: counting the rows of {} with count(*) in the dump's snapshot: {}", uriText,
+        LOG.info(
+            "postgresql: counting the rows of {} with count(*) in the dump's snapshot: {}",
+            uriText,
             archive.problem().orElse("the archive could not be read"));
       } else {
-        LOG.info("postgresql: counting the rows of {} of {} tables with count(*) in the dump's snapshot, as the"
-            + " archive does not tell them", left.size(), tables.size());
+        LOG.info(
+            "postgresql: counting the rows of {} of {} tables with count(*) in the dump's snapshot, as the"
+                + " archive does not tell them",
+            left.size(),
+            tables.size());
       }
       try {
         counter.count(left);
@@ -551,9 +667,10 @@ public final class PostgresSource implements Source {
     }
 
     /**
-     * The row counts in catalog order, once the archive has been read to its end: the server's for the tables it
-     * counted, else the archive's. A table neither has (a directory archive's data file that did not end as pg_dump
-     * ends them, known only after the snapshot was released) is left out, with a warning.
+     * The row counts in catalog order, once the archive has been read to its end: the server's for
+     * the tables it counted, else the archive's. A table neither has (a directory archive's data
+     * file that did not end as pg_dump ends them, known only after the snapshot was released) is
+     * left out, with a warning.
      */
     private Map<String, Object> recordedCounts(List<TableInfo> tables) {
       Map<String, Object> counts = new LinkedHashMap<>();
@@ -564,12 +681,17 @@ public final class PostgresSource implements Source {
         } else if (rows.isPresent()) {
           counts.put(table.qualified(), rows.getAsLong());
         } else {
-          LOG.warn("postgresql: the rows of {} in {} could not be counted; the manifest records no count for it",
-              table.qualified(), uriText);
+          LOG.warn(
+              "postgresql: the rows of {} in {} could not be counted; the manifest records no count for it",
+              table.qualified(),
+              uriText);
         }
       }
-      facts.put("rowCountsFrom", serverCounted.isEmpty() ? "dump"
-          : serverCounted.size() == tables.size() ? "server" : "dump+server");
+      facts.put(
+          "rowCountsFrom",
+          serverCounted.isEmpty()
+              ? "dump"
+              : serverCounted.size() == tables.size() ? "server" : "dump+server");
       return counts;
     }
 

@@ -38,21 +38,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * PostgreSQL's own check of a pg_dump backup, for the {@code native} and {@code restore} verification levels.
+ * PostgreSQL's own check of a pg_dump backup, for the {@code native} and {@code restore}
+ * verification levels.
  *
- * <p>{@code native}: the decoded dump is fed to {@code pg_restore --list} (the table of contents must parse and
- * list every table the manifest recorded, each with its data) and, at the same time, to {@code pg_restore -f
- * /dev/null}, which reads every data block to the end. No server is needed.
+ * <p>{@code native}: the decoded dump is fed to {@code pg_restore --list} (the table of contents
+ * must parse and list every table the manifest recorded, each with its data) and, at the same time,
+ * to {@code pg_restore -f /dev/null}, which reads every data block to the end. No server is needed.
  *
- * <p>{@code restore}: the dump is restored into a scratch database {@code biowerk_verify_<random>} on the
- * source's server, or on the server of the {@code scratch-uri} option, in one transaction; each table's row
- * count is compared with the count taken at backup time in the dump's own snapshot; the time taken is reported
- * against the RTO (option {@code rto}, ISO-8601, {@code PT2H} by default as in the plan); the scratch database
- * is dropped whatever happens. Option {@code pg-restore} names the tool.
+ * <p>{@code restore}: the dump is restored into a scratch database {@code biowerk_verify_<random>}
+ * on the source's server, or on the server of the {@code scratch-uri} option, in one transaction;
+ * each table's row count is compared with the count taken at backup time in the dump's own
+ * snapshot; the time taken is reported against the RTO (option {@code rto}, ISO-8601, {@code PT2H}
+ * by default as in the plan); the scratch database is dropped whatever happens. Option {@code
+ * pg-restore} names the tool.
  */
 public final class PostgresVerifier implements NativeVerifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresVerifier.class);
+
   /** The plan's RTO for PostgreSQL. */
   public static final Duration DEFAULT_RTO = Duration.ofHours(2);
 
@@ -74,11 +77,19 @@ public final class PostgresVerifier implements NativeVerifier {
   }
 
   @Override
-  public String verify(BackupManifest manifest, VerificationLevel level, ReadableByteChannel decoded,
-      Map<String, String> options) throws IOException {
+  public String verify(
+      BackupManifest manifest,
+      VerificationLevel level,
+      ReadableByteChannel decoded,
+      Map<String, String> options)
+      throws IOException {
     if (!sourceKinds().contains(manifest.sourceKind())) {
-      throw new IllegalArgumentException("postgresql: cannot verify a " + manifest.sourceKind() + " backup ("
-          + manifest.id() + ")");
+      throw new IllegalArgumentException(
+          "postgresql: cannot verify a "
+              + manifest.sourceKind()
+              + " backup ("
+              + manifest.id()
+              + ")");
     }
     switch (level) {
       case NATIVE:
@@ -86,24 +97,30 @@ public final class PostgresVerifier implements NativeVerifier {
       case RESTORE:
         return verifyRestore(manifest, decoded, options);
       default:
-        throw new IllegalArgumentException("postgresql: the verifier checks the native and restore levels, not "
-            + level.id());
+        throw new IllegalArgumentException(
+            "postgresql: the verifier checks the native and restore levels, not " + level.id());
     }
   }
 
-  private PgTools.Tool restoreTool(BackupManifest manifest, Map<String, String> options) throws IOException {
+  private PgTools.Tool restoreTool(BackupManifest manifest, Map<String, String> options)
+      throws IOException {
     Object dumpVersion = manifest.facts().get("pgDumpVersion");
-    int minimum = dumpVersion == null ? 0
-        : PgTools.parseVersion("(PostgreSQL) " + dumpVersion).orElse(0);
+    int minimum =
+        dumpVersion == null ? 0 : PgTools.parseVersion("(PostgreSQL) " + dumpVersion).orElse(0);
     try {
-      return tools.find("pg_restore", Optional.ofNullable(options.get("pg-restore")), minimum,
+      return tools.find(
+          "pg_restore",
+          Optional.ofNullable(options.get("pg-restore")),
+          minimum,
           "the pg_dump that wrote the backup");
     } catch (PgTools.ToolProblem e) {
-      throw new PostgresRestoreException(e.getMessage(), "pg_restore", PgFailure.TOOL_VERSION, "", null);
+      throw new PostgresRestoreException(
+          e.getMessage(), "pg_restore", PgFailure.TOOL_VERSION, "", null);
     }
   }
 
-  private String verifyNative(BackupManifest manifest, ReadableByteChannel decoded, Map<String, String> options)
+  private String verifyNative(
+      BackupManifest manifest, ReadableByteChannel decoded, Map<String, String> options)
       throws IOException {
     PgTools.Tool tool = restoreTool(manifest, options);
     boolean directory = manifest.format().equals(PostgresSource.FORMAT_DIRECTORY_TAR);
@@ -116,8 +133,9 @@ public final class PostgresVerifier implements NativeVerifier {
       try {
         archive = ArchiveRowCounter.directory();
         Path dir = spoolAndExtract(decoded, scratch, archive);
-        PgProcess lister = PgProcess.start(List.of(tool.path().toString(), "--list", "-Fd", dir.toString()), env,
-            false, true);
+        PgProcess lister =
+            PgProcess.start(
+                List.of(tool.path().toString(), "--list", "-Fd", dir.toString()), env, false, true);
         StdoutCollector listed = new StdoutCollector(lister);
         listed.start();
         int listStatus = lister.waitFor();
@@ -125,8 +143,12 @@ public final class PostgresVerifier implements NativeVerifier {
         if (listStatus != 0) {
           throw unreadable(manifest, "pg_restore --list", lister.stderr());
         }
-        PgProcess reader = PgProcess.start(List.of(tool.path().toString(), "-Fd", "-f", "/dev/null",
-            dir.toString()), env, false, false);
+        PgProcess reader =
+            PgProcess.start(
+                List.of(tool.path().toString(), "-Fd", "-f", "/dev/null", dir.toString()),
+                env,
+                false,
+                false);
         if (reader.waitFor() != 0) {
           throw unreadable(manifest, "pg_restore", reader.stderr());
         }
@@ -134,9 +156,11 @@ public final class PostgresVerifier implements NativeVerifier {
         DirTar.deleteTree(scratch);
       }
     } else {
-      PgProcess lister = PgProcess.start(List.of(tool.path().toString(), "--list", "-Fc"), env, true, true);
-      PgProcess reader = PgProcess.start(List.of(tool.path().toString(), "-Fc", "-f", "/dev/null"), env, true,
-          false);
+      PgProcess lister =
+          PgProcess.start(List.of(tool.path().toString(), "--list", "-Fc"), env, true, true);
+      PgProcess reader =
+          PgProcess.start(
+              List.of(tool.path().toString(), "-Fc", "-f", "/dev/null"), env, true, false);
       try {
         StdoutCollector listed = new StdoutCollector(lister);
         listed.start();
@@ -177,16 +201,20 @@ public final class PostgresVerifier implements NativeVerifier {
   }
 
   /**
-   * Checks that each table holds, in the archive, the rows the manifest recorded at backup time: the archive is
-   * counted as pg_restore reads it, and a difference means the dump is not the one those counts describe.
+   * Checks that each table holds, in the archive, the rows the manifest recorded at backup time:
+   * the archive is counted as pg_restore reads it, and a difference means the dump is not the one
+   * those counts describe.
    */
-  static String checkRows(BackupManifest manifest, ArchiveRowCounter archive) throws IntegrityException {
+  static String checkRows(BackupManifest manifest, ArchiveRowCounter archive)
+      throws IntegrityException {
     Map<String, Object> recorded = map(manifest.facts().get("rowCounts"));
     if (archive == null || recorded.isEmpty()) {
       return "";
     }
     if (!archive.finish()) {
-      return "; rows not counted (" + archive.problem().orElse("the archive could not be read") + ")";
+      return "; rows not counted ("
+          + archive.problem().orElse("the archive could not be read")
+          + ")";
     }
     List<String> differ = new ArrayList<>();
     int checked = 0;
@@ -197,18 +225,34 @@ public final class PostgresVerifier implements NativeVerifier {
       if (rows.isPresent()) {
         checked++;
         if (rows.getAsLong() != expected) {
-          differ.add(entry.getKey() + ": the archive holds " + rows.getAsLong() + " rows, backup recorded "
-              + expected);
+          differ.add(
+              entry.getKey()
+                  + ": the archive holds "
+                  + rows.getAsLong()
+                  + " rows, backup recorded "
+                  + expected);
         }
       }
     }
     if (!differ.isEmpty()) {
-      throw new IntegrityException("postgresql: backup " + manifest.id() + " is not what was dumped: "
-          + differ.size() + " table(s) hold other row counts than were recorded at backup time: "
-          + String.join(", ", differ.subList(0, Math.min(10, differ.size()))) + (differ.size() > 10 ? ", ..." : "")
-          + "; restore another backup", manifest.id(), "the recorded row counts", String.join(", ", differ));
+      throw new IntegrityException(
+          "postgresql: backup "
+              + manifest.id()
+              + " is not what was dumped: "
+              + differ.size()
+              + " table(s) hold other row counts than were recorded at backup time: "
+              + String.join(", ", differ.subList(0, Math.min(10, differ.size())))
+              + (differ.size() > 10 ? ", ..." : "")
+              + "; restore another backup",
+          manifest.id(),
+          "the recorded row counts",
+          String.join(", ", differ));
     }
-    return "; the rows of " + checked + " of " + recorded.size() + " tables in the archive match those recorded";
+    return "; the rows of "
+        + checked
+        + " of "
+        + recorded.size()
+        + " tables in the archive match those recorded";
   }
 
   private static boolean writeOrStop(OutputStream out, ByteBuffer buffer) {
@@ -216,7 +260,8 @@ public final class PostgresVerifier implements NativeVerifier {
       out.write(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
       return true;
     } catch (IOException e) {
-      // The tool stopped reading (pg_restore --list is done once it has the table of contents); its exit
+      // The tool stopped reading (pg_restore --list is done once it has the table of contents); its
+      // exit
       // status decides.
       return false;
     }
@@ -230,11 +275,20 @@ public final class PostgresVerifier implements NativeVerifier {
     }
   }
 
-  private static IntegrityException unreadable(BackupManifest manifest, String tool, String stderr) {
-    return new IntegrityException("postgresql: " + tool + " cannot read backup " + manifest.id() + ": "
-        + PostgresSource.abbreviate(stderr.isEmpty() ? "(no error output)" : stderr)
-        + "; the dump is unusable although its checksums match what was stored: restore another backup and"
-        + " check the pg_dump that wrote it", manifest.id(), "a readable pg_dump archive", stderr);
+  private static IntegrityException unreadable(
+      BackupManifest manifest, String tool, String stderr) {
+    return new IntegrityException(
+        "postgresql: "
+            + tool
+            + " cannot read backup "
+            + manifest.id()
+            + ": "
+            + PostgresSource.abbreviate(stderr.isEmpty() ? "(no error output)" : stderr)
+            + "; the dump is unusable although its checksums match what was stored: restore another backup and"
+            + " check the pg_dump that wrote it",
+        manifest.id(),
+        "a readable pg_dump archive",
+        stderr);
   }
 
   /** Checks the table of contents lists every table the manifest recorded, and its data. */
@@ -248,7 +302,8 @@ public final class PostgresVerifier implements NativeVerifier {
         continue;
       }
       entries++;
-      // "<dump id>; <catalog oid> <oid> <type> <schema> <name> <owner>", the type being one or more words
+      // "<dump id>; <catalog oid> <oid> <type> <schema> <name> <owner>", the type being one or more
+      // words
       Matcher m = LIST_LINE.matcher(line);
       if (!m.matches()) {
         continue;
@@ -269,21 +324,38 @@ public final class PostgresVerifier implements NativeVerifier {
       }
     }
     for (Map.Entry<String, Object> count : counts.entrySet()) {
-      // A table recorded with no rows may have no data entry: its data was left out (exclude-table-data).
+      // A table recorded with no rows may have no data entry: its data was left out
+      // (exclude-table-data).
       boolean hasRows = !(count.getValue() instanceof Number n) || n.longValue() != 0;
       if (hasRows && !listed(data, count.getKey())) {
         missing.add(count.getKey() + " (TABLE DATA)");
       }
     }
     if (entries == 0 || !missing.isEmpty()) {
-      String what = entries == 0 ? "its table of contents is empty"
-          : "its table of contents lacks " + missing.size() + " table(s) recorded at backup time: "
-              + String.join(", ", missing.subList(0, Math.min(10, missing.size())))
-              + (missing.size() > 10 ? ", ..." : "");
-      throw new IntegrityException("postgresql: backup " + manifest.id() + " is not what was dumped: " + what
-          + "; restore another backup", manifest.id(), recorded.size() + " tables", tables.size() + " tables");
+      String what =
+          entries == 0
+              ? "its table of contents is empty"
+              : "its table of contents lacks "
+                  + missing.size()
+                  + " table(s) recorded at backup time: "
+                  + String.join(", ", missing.subList(0, Math.min(10, missing.size())))
+                  + (missing.size() > 10 ? ", ..." : "");
+      throw new IntegrityException(
+          "postgresql: backup "
+              + manifest.id()
+              + " is not what was dumped: "
+              + what
+              + "; restore another backup",
+          manifest.id(),
+          recorded.size() + " tables",
+          tables.size() + " tables");
     }
-    return "pg_restore --list: " + entries + " entries, " + tables.size() + " tables, " + data.size()
+    return "pg_restore --list: "
+        + entries
+        + " entries, "
+        + tables.size()
+        + " tables, "
+        + data.size()
         + " with data; every table recorded at backup time is listed and every data block was read";
   }
 
@@ -315,10 +387,11 @@ public final class PostgresVerifier implements NativeVerifier {
     return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
-  private static Path spoolAndExtract(ReadableByteChannel decoded, Path scratch, DirTar.Listener listener)
-      throws IOException {
+  private static Path spoolAndExtract(
+      ReadableByteChannel decoded, Path scratch, DirTar.Listener listener) throws IOException {
     Path tar = scratch.resolve("dump.tar");
-    try (FileChannel out = FileChannel.open(tar, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(tar, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       while (decoded.read(buffer) >= 0) {
         buffer.flip();
@@ -336,17 +409,20 @@ public final class PostgresVerifier implements NativeVerifier {
     return dir;
   }
 
-  private String verifyRestore(BackupManifest manifest, ReadableByteChannel decoded, Map<String, String> options)
+  private String verifyRestore(
+      BackupManifest manifest, ReadableByteChannel decoded, Map<String, String> options)
       throws IOException {
     Set<String> allowed = new HashSet<>(PostgresSource.OPTIONS);
     allowed.addAll(PostgresRestoreTarget.OPTIONS);
-    PgUri server = PgUri.parse(URI.create(options.getOrDefault("scratch-uri", manifest.sourceUri())), allowed);
+    PgUri server =
+        PgUri.parse(URI.create(options.getOrDefault("scratch-uri", manifest.sourceUri())), allowed);
     Duration rto = options.containsKey("rto") ? Duration.parse(options.get("rto")) : DEFAULT_RTO;
     byte[] random = new byte[4];
     new SecureRandom().nextBytes(random);
     String scratch = "biowerk_verify_" + HexFormat.of().formatHex(random);
-    PostgresRestoreTarget target = PostgresRestoreTarget.scratch(server, scratch, tools,
-        Optional.ofNullable(options.get("pg-restore")));
+    PostgresRestoreTarget target =
+        PostgresRestoreTarget.scratch(
+            server, scratch, tools, Optional.ofNullable(options.get("pg-restore")));
     PgUri scratchDb = server.withDatabase(scratch);
     long start = System.nanoTime();
     try {
@@ -367,13 +443,18 @@ public final class PostgresVerifier implements NativeVerifier {
       long rows = 0;
       String firstExpected = null;
       String firstActual = null;
-      try (Connection connection = scratchDb.connect(); Statement st = connection.createStatement()) {
+      try (Connection connection = scratchDb.connect();
+          Statement st = connection.createStatement()) {
         for (Map.Entry<String, Object> entry : expected.entrySet()) {
           PgNames.Qualified name = PgNames.parse(entry.getKey());
           long want = ((Number) entry.getValue()).longValue();
           long have;
-          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + PgNames.quote(name.schema()) + "."
-              + PgNames.quote(name.name()))) {
+          try (ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM ONLY "
+                      + PgNames.quote(name.schema())
+                      + "."
+                      + PgNames.quote(name.name()))) {
             rs.next();
             have = rs.getLong(1);
           } catch (SQLException e) {
@@ -385,8 +466,12 @@ public final class PostgresVerifier implements NativeVerifier {
           }
           rows += Math.max(have, 0);
           if (have != want) {
-            differ.add(entry.getKey() + ": " + (have < 0 ? "missing" : have + " rows") + ", backup recorded "
-                + want);
+            differ.add(
+                entry.getKey()
+                    + ": "
+                    + (have < 0 ? "missing" : have + " rows")
+                    + ", backup recorded "
+                    + want);
             if (firstExpected == null) {
               firstExpected = Long.toString(want);
               firstActual = Long.toString(have);
@@ -394,33 +479,66 @@ public final class PostgresVerifier implements NativeVerifier {
           }
         }
       } catch (SQLException e) {
-        throw new PostgresRestoreException("postgresql: cannot count the rows restored into scratch database "
-            + scratch + " on " + server.server() + ": " + e.getMessage() + "; " + PgFailure.ofSql(e).hint(),
-            scratchDb.redacted(), PgFailure.ofSql(e), e.getMessage(), e);
+        throw new PostgresRestoreException(
+            "postgresql: cannot count the rows restored into scratch database "
+                + scratch
+                + " on "
+                + server.server()
+                + ": "
+                + e.getMessage()
+                + "; "
+                + PgFailure.ofSql(e).hint(),
+            scratchDb.redacted(),
+            PgFailure.ofSql(e),
+            e.getMessage(),
+            e);
       }
       if (!differ.isEmpty()) {
-        throw new IntegrityException("postgresql: backup " + manifest.id() + " restored into a scratch database"
-            + " does not hold the rows counted at backup time: " + String.join("; ",
-                differ.subList(0, Math.min(10, differ.size()))) + (differ.size() > 10 ? "; ..." : "")
-            + "; do not rely on this backup: restore another one and investigate the pg_dump run that wrote it",
-            manifest.id(), firstExpected, firstActual);
+        throw new IntegrityException(
+            "postgresql: backup "
+                + manifest.id()
+                + " restored into a scratch database"
+                + " does not hold the rows counted at backup time: "
+                + String.join("; ", differ.subList(0, Math.min(10, differ.size())))
+                + (differ.size() > 10 ? "; ..." : "")
+                + "; do not rely on this backup: restore another one and investigate the pg_dump run that wrote it",
+            manifest.id(),
+            firstExpected,
+            firstActual);
       }
-      String countText = expected.isEmpty()
-          ? "no row counts were recorded at backup time (row-counts=false), so only the restore was checked"
-          : (expected.size() == 1 ? "1 table, " : expected.size() + " tables, ") + rows
-              + " rows: every count matches the backup's";
+      String countText =
+          expected.isEmpty()
+              ? "no row counts were recorded at backup time (row-counts=false), so only the restore was checked"
+              : (expected.size() == 1 ? "1 table, " : expected.size() + " tables, ")
+                  + rows
+                  + " rows: every count matches the backup's";
       double share = 100.0 * took.toMillis() / Math.max(1, rto.toMillis());
-      String rtoText = took.compareTo(rto) <= 0
-          ? String.format(java.util.Locale.ROOT, "within the RTO of %s (%.2f%% of it)", human(rto), share)
-          : "EXCEEDS the RTO of " + human(rto) + ": a real recovery of this backup would miss its target";
-      return "restored into scratch database " + scratch + " on " + server.server() + " in " + human(took) + ", "
-          + rtoText + "; " + countText;
+      String rtoText =
+          took.compareTo(rto) <= 0
+              ? String.format(
+                  java.util.Locale.ROOT, "within the RTO of %s (%.2f%% of it)", human(rto), share)
+              : "EXCEEDS the RTO of "
+                  + human(rto)
+                  + ": a real recovery of this backup would miss its target";
+      return "restored into scratch database "
+          + scratch
+          + " on "
+          + server.server()
+          + " in "
+          + human(took)
+          + ", "
+          + rtoText
+          + "; "
+          + countText;
     } finally {
       try {
         PostgresRestoreTarget.drop(server, target.maintenanceDb(), scratch);
       } catch (SQLException e) {
-        LOG.warn("postgresql: cannot drop scratch database {} on {}: {}; drop it by hand", scratch,
-            server.server(), e.getMessage());
+        LOG.warn(
+            "postgresql: cannot drop scratch database {} on {}: {}; drop it by hand",
+            scratch,
+            server.server(),
+            e.getMessage());
       }
     }
   }
@@ -435,7 +553,10 @@ public final class PostgresVerifier implements NativeVerifier {
     return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
   }
 
-  /** Collects a tool's stdout on a daemon thread (a table of contents is small: kilobytes per table). */
+  /**
+   * Collects a tool's stdout on a daemon thread (a table of contents is small: kilobytes per
+   * table).
+   */
   private static final class StdoutCollector extends Thread {
     private final PgProcess process;
     private volatile String text = "";
@@ -460,7 +581,8 @@ public final class PostgresVerifier implements NativeVerifier {
         join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("postgresql: interrupted while reading pg_restore --list");
+        throw new java.io.InterruptedIOException(
+            "postgresql: interrupted while reading pg_restore --list");
       }
       return text;
     }

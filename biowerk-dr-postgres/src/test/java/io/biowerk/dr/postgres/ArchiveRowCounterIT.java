@@ -27,14 +27,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The row counts taken from the archive as it streams, against the real pg_dump and server: they equal
- * {@code count(*)} for data built to trip a newline counter, and the source records where its counts came from.
+ * The row counts taken from the archive as it streams, against the real pg_dump and server: they
+ * equal {@code count(*)} for data built to trip a newline counter, and the source records where its
+ * counts came from.
  */
 class ArchiveRowCounterIT {
 
   static PgTestServer server;
   static String db;
   static Path pgDump;
+
   /** Each table's {@code count(*)}, keyed as the manifest keys them. */
   static final Map<String, Long> expected = new LinkedHashMap<>();
 
@@ -44,32 +46,43 @@ class ArchiveRowCounterIT {
   static void createDatabase() throws Exception {
     server = PgTestServer.get();
     db = server.createDatabase("rowcount");
-    PgFixtures.load(server, db, List.of(
-        // values holding newlines, carriage returns, tabs and backslashes (COPY escapes them), "\." alone,
-        // empty strings and NULLs
-        "CREATE TABLE public.tricky (id int, body text, raw bytea)",
-        "INSERT INTO public.tricky VALUES (1, E'line\\none\\nline two', E'\\\\x0a0a0a'), (2, E'\\\\.', NULL),"
-            + " (3, E'\\r\\n\\t\\\\', E'\\\\x5c2e0a'), (4, '', ''), (5, NULL, NULL), (6, E'\\n', E'\\\\x0a')",
-        "INSERT INTO public.tricky SELECT g, repeat(E'a\\nb', g % 50), decode(repeat('0a', g % 40), 'hex')"
-            + " FROM generate_series(7, 60000) g",
-        // rows whose COPY text is 10 and 266 bytes: chunk lengths whose bytes hold 0x0a
-        "CREATE TABLE public.lengths (t text)",
-        "INSERT INTO public.lengths SELECT repeat('x', 9) FROM generate_series(1, 300)",
-        "INSERT INTO public.lengths SELECT repeat('y', 265) FROM generate_series(1, 300)",
-        "CREATE SCHEMA \"Mixed Schema\"",
-        "CREATE TABLE \"Mixed Schema\".\"Tåble \"\"q\"\"\" (a int)",
-        "INSERT INTO \"Mixed Schema\".\"Tåble \"\"q\"\"\" SELECT generate_series(1, 1234)",
-        "CREATE TABLE public.empty (a int)",
-        "CREATE UNLOGGED TABLE public.scratch (a int)",
-        "INSERT INTO public.scratch SELECT generate_series(1, 77)",
-        "CREATE TABLE public.parted (k int, v text) PARTITION BY RANGE (k)",
-        "CREATE TABLE public.parted_lo PARTITION OF public.parted FOR VALUES FROM (0) TO (100)",
-        "CREATE TABLE public.parted_hi PARTITION OF public.parted FOR VALUES FROM (100) TO (1000)",
-        "INSERT INTO public.parted SELECT g, 'v' || g FROM generate_series(0, 999) g",
-        // a large object: its data block is not a table's
-        "SELECT lo_from_bytea(0, decode(repeat('0a', 5000), 'hex'))"));
-    for (String table : List.of("public.tricky", "public.lengths", "\"Mixed Schema\".\"Tåble \"\"q\"\"\"",
-        "public.empty", "public.scratch", "public.parted_lo", "public.parted_hi")) {
+    PgFixtures.load(
+        server,
+        db,
+        List.of(
+            // values holding newlines, carriage returns, tabs and backslashes (COPY escapes them),
+            // "\." alone,
+            // empty strings and NULLs
+            "CREATE TABLE public.tricky (id int, body text, raw bytea)",
+            "INSERT INTO public.tricky VALUES (1, E'line\\none\\nline two', E'\\\\x0a0a0a'), (2, E'\\\\.', NULL),"
+                + " (3, E'\\r\\n\\t\\\\', E'\\\\x5c2e0a'), (4, '', ''), (5, NULL, NULL), (6, E'\\n', E'\\\\x0a')",
+            "INSERT INTO public.tricky SELECT g, repeat(E'a\\nb', g % 50), decode(repeat('0a', g % 40), 'hex')"
+                + " FROM generate_series(7, 60000) g",
+            // rows whose COPY text is 10 and 266 bytes: chunk lengths whose bytes hold 0x0a
+            "CREATE TABLE public.lengths (t text)",
+            "INSERT INTO public.lengths SELECT repeat('x', 9) FROM generate_series(1, 300)",
+            "INSERT INTO public.lengths SELECT repeat('y', 265) FROM generate_series(1, 300)",
+            "CREATE SCHEMA \"Mixed Schema\"",
+            "CREATE TABLE \"Mixed Schema\".\"Tåble \"\"q\"\"\" (a int)",
+            "INSERT INTO \"Mixed Schema\".\"Tåble \"\"q\"\"\" SELECT generate_series(1, 1234)",
+            "CREATE TABLE public.empty (a int)",
+            "CREATE UNLOGGED TABLE public.scratch (a int)",
+            "INSERT INTO public.scratch SELECT generate_series(1, 77)",
+            "CREATE TABLE public.parted (k int, v text) PARTITION BY RANGE (k)",
+            "CREATE TABLE public.parted_lo PARTITION OF public.parted FOR VALUES FROM (0) TO (100)",
+            "CREATE TABLE public.parted_hi PARTITION OF public.parted FOR VALUES FROM (100) TO (1000)",
+            "INSERT INTO public.parted SELECT g, 'v' || g FROM generate_series(0, 999) g",
+            // a large object: its data block is not a table's
+            "SELECT lo_from_bytea(0, decode(repeat('0a', 5000), 'hex'))"));
+    for (String table :
+        List.of(
+            "public.tricky",
+            "public.lengths",
+            "\"Mixed Schema\".\"Tåble \"\"q\"\"\"",
+            "public.empty",
+            "public.scratch",
+            "public.parted_lo",
+            "public.parted_hi")) {
       expected.put(table, Long.parseLong(server.single(db, "SELECT count(*) FROM ONLY " + table)));
     }
     int serverVersion = Integer.parseInt(server.single(db, "SHOW server_version_num"));
@@ -84,12 +97,25 @@ class ArchiveRowCounterIT {
   }
 
   static byte[] dump(String... options) throws Exception {
-    List<String> command = new ArrayList<>(List.of(pgDump.toString(), "-h", server.host, "-p",
-        Integer.toString(server.port), "-U", server.user, "-w", "-Fc"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                pgDump.toString(),
+                "-h",
+                server.host,
+                "-p",
+                Integer.toString(server.port),
+                "-U",
+                server.user,
+                "-w",
+                "-Fc"));
     command.addAll(List.of(options));
     command.add(db);
-    Process p = server.tool(command.toArray(String[]::new)).redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process p =
+        server
+            .tool(command.toArray(String[]::new))
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     p.getOutputStream().close();
     byte[] out = p.getInputStream().readAllBytes();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -155,27 +181,45 @@ class ArchiveRowCounterIT {
   void theSourceRecordsTheArchivesCountsAndSaysWhereTheyCameFrom() throws Exception {
     LocalSink repo = LocalSink.open(dir.resolve("repo"));
     KeyRing ring = PgFixtures.keys(dir);
-    BackupManifest fromDump = PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db))), repo, ring);
+    BackupManifest fromDump =
+        PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db))), repo, ring);
     assertThat(fromDump.facts()).containsEntry("rowCountsFrom", "dump");
     assertThat(fromDump.facts().get("rowCounts")).isEqualTo(expected);
 
-    BackupManifest fromServer = PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db)
-        + "?row-counts=server&name=server")), repo, ring);
+    BackupManifest fromServer =
+        PgFixtures.backup(
+            PostgresSource.of(URI.create(server.uri(db) + "?row-counts=server&name=server")),
+            repo,
+            ring);
     assertThat(fromServer.facts()).containsEntry("rowCountsFrom", "server");
     assertThat(fromServer.facts().get("rowCounts")).isEqualTo(expected);
 
-    // the directory format: toc.dat is read from disk, the data files are counted as the tar streams them
-    BackupManifest parallel = PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db)
-        + "?jobs=2&name=parallel&temp-dir=" + dir)), repo, ring);
+    // the directory format: toc.dat is read from disk, the data files are counted as the tar
+    // streams them
+    BackupManifest parallel =
+        PgFixtures.backup(
+            PostgresSource.of(URI.create(server.uri(db) + "?jobs=2&name=parallel&temp-dir=" + dir)),
+            repo,
+            ring);
     assertThat(parallel.facts()).containsEntry("rowCountsFrom", "dump");
     assertThat(parallel.facts().get("rowCounts")).isEqualTo(expected);
-    BackupManifest parallelServer = PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db)
-        + "?jobs=2&row-counts=server&name=parallelserver&temp-dir=" + dir)), repo, ring);
+    BackupManifest parallelServer =
+        PgFixtures.backup(
+            PostgresSource.of(
+                URI.create(
+                    server.uri(db)
+                        + "?jobs=2&row-counts=server&name=parallelserver&temp-dir="
+                        + dir)),
+            repo,
+            ring);
     assertThat(parallelServer.facts()).containsEntry("rowCountsFrom", "server");
     assertThat(parallelServer.facts().get("rowCounts")).isEqualTo(expected);
 
-    BackupManifest none = PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db)
-        + "?row-counts=false&name=none")), repo, ring);
+    BackupManifest none =
+        PgFixtures.backup(
+            PostgresSource.of(URI.create(server.uri(db) + "?row-counts=false&name=none")),
+            repo,
+            ring);
     assertThat(none.facts()).doesNotContainKeys("rowCounts", "rowCountsFrom");
   }
 
@@ -186,14 +230,27 @@ class ArchiveRowCounterIT {
     Map<String, Long> withoutLengths = new LinkedHashMap<>(expected);
     withoutLengths.put("public.lengths", 0L);
     for (String counts : List.of("true", "server")) {
-      BackupManifest manifest = PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db)
-          + "?exclude-table-data=public.lengths&row-counts=" + counts + "&name=" + counts)), repo, ring);
-      assertThat(manifest.facts()).containsEntry("rowCountsFrom", counts.equals("true") ? "dump" : "server");
+      BackupManifest manifest =
+          PgFixtures.backup(
+              PostgresSource.of(
+                  URI.create(
+                      server.uri(db)
+                          + "?exclude-table-data=public.lengths&row-counts="
+                          + counts
+                          + "&name="
+                          + counts)),
+              repo,
+              ring);
+      assertThat(manifest.facts())
+          .containsEntry("rowCountsFrom", counts.equals("true") ? "dump" : "server");
       assertThat(manifest.facts().get("tables")).asList().contains("public.lengths");
       assertThat(manifest.facts().get("rowCounts")).as(counts).isEqualTo(withoutLengths);
-      // native verification agrees: the table is listed without data, and the archive holds none of its rows
+      // native verification agrees: the table is listed without data, and the archive holds none of
+      // its rows
       try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
-        assertThat(new PostgresVerifier().verify(manifest, VerificationLevel.NATIVE, decoded, Map.of()))
+        assertThat(
+                new PostgresVerifier()
+                    .verify(manifest, VerificationLevel.NATIVE, decoded, Map.of()))
             .endsWith("; the rows of 7 of 7 tables in the archive match those recorded");
       }
     }
@@ -201,16 +258,17 @@ class ArchiveRowCounterIT {
 
   @Test
   void anArchiveTheCounterDoesNotReadIsCountedByTheServerInTheSameSnapshot() throws Exception {
-    // a pg_dump that compresses its archive whatever it is asked (the last -Z wins): a stand-in for an archive
+    // a pg_dump that compresses its archive whatever it is asked (the last -Z wins): a stand-in for
+    // an archive
     // version or format the counter does not know
     Path wrapper = dir.resolve("pg_dump");
     Files.writeString(wrapper, "#!/bin/sh\nexec " + pgDump + " \"$@\" -Z1\n");
-    Files.setPosixFilePermissions(wrapper,
-        PosixFilePermissions.fromString("rwx------"));
+    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
     LocalSink repo = LocalSink.open(dir.resolve("repo"));
     KeyRing ring = PgFixtures.keys(dir);
-    BackupManifest manifest = PgFixtures.backup(PostgresSource.of(URI.create(server.uri(db) + "?pg-dump="
-        + wrapper)), repo, ring);
+    BackupManifest manifest =
+        PgFixtures.backup(
+            PostgresSource.of(URI.create(server.uri(db) + "?pg-dump=" + wrapper)), repo, ring);
     assertThat(manifest.facts()).containsEntry("rowCountsFrom", "server");
     assertThat(manifest.facts().get("rowCounts")).isEqualTo(expected);
   }
@@ -219,7 +277,8 @@ class ArchiveRowCounterIT {
   void aBadRowCountsValueIsRefusedWithTheChoices() {
     assertThatThrownBy(() -> PostgresSource.of(URI.create(server.uri(db) + "?row-counts=maybe")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("postgresql: option row-counts (maybe) must be true (count in the dump), server (count(*) per"
-            + " table) or false");
+        .hasMessage(
+            "postgresql: option row-counts (maybe) must be true (count in the dump), server (count(*) per"
+                + " table) or false");
   }
 }

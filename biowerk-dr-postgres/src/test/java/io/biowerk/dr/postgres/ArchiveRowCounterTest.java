@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The streaming row counter over archives written here byte by byte as pg_dump's {@code WriteHead},
- * {@code WriteToc} and custom-format data blocks lay them out (the layout in {@link ArchiveRowCounter}'s
- * Javadoc), so each odd case can be built on purpose. {@code ArchiveRowCounterIT} runs it over real pg_dump
- * output.
+ * {@code WriteToc} and custom-format data blocks lay them out (the layout in {@link
+ * ArchiveRowCounter}'s Javadoc), so each odd case can be built on purpose. {@code
+ * ArchiveRowCounterIT} runs it over real pg_dump output.
  */
 class ArchiveRowCounterTest {
 
@@ -25,6 +25,7 @@ class ArchiveRowCounterTest {
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final int minor;
     final int intSize;
+
     /** A directory archive's toc.dat: each entry names its data file instead of an offset. */
     boolean directory;
 
@@ -83,7 +84,12 @@ class ArchiveRowCounterTest {
 
     /** One entry of the table of contents. */
     Archive entry(int dumpId, String desc, String namespace, String tag, String copyStmt) {
-      integer(dumpId).integer(copyStmt == null ? 0 : 1).string("1259").string("16384").string(tag).string(desc);
+      integer(dumpId)
+          .integer(copyStmt == null ? 0 : 1)
+          .string("1259")
+          .string("16384")
+          .string(tag)
+          .string(desc);
       integer(4).string("").string("").string(copyStmt).string(namespace).string("").string("heap");
       if (minor >= 16) {
         integer('r');
@@ -101,7 +107,12 @@ class ArchiveRowCounterTest {
     }
 
     Archive tableData(int dumpId, String namespace, String table) {
-      return entry(dumpId, "TABLE DATA", namespace, table, "COPY " + namespace + "." + table + " FROM stdin;\n");
+      return entry(
+          dumpId,
+          "TABLE DATA",
+          namespace,
+          table,
+          "COPY " + namespace + "." + table + " FROM stdin;\n");
     }
 
     /** A data block whose chunks are {@code chunks}, then pg_dump's end-of-data line. */
@@ -126,7 +137,9 @@ class ArchiveRowCounterTest {
     }
   }
 
-  /** Feeds {@code archive} in pieces cut at the given lengths (cycled), in heap or direct buffers. */
+  /**
+   * Feeds {@code archive} in pieces cut at the given lengths (cycled), in heap or direct buffers.
+   */
   static ArchiveRowCounter feed(byte[] archive, int[] pieces, boolean direct) {
     ArchiveRowCounter counter = new ArchiveRowCounter();
     int at = 0;
@@ -134,7 +147,8 @@ class ArchiveRowCounterTest {
     while (at < archive.length) {
       int n = Math.min(pieces[i++ % pieces.length], archive.length - at);
       ByteBuffer b = direct ? ByteBuffer.allocateDirect(n + 7) : ByteBuffer.allocate(n + 7);
-      b.position(3); // not at offset 0, and with bytes after the limit: only [position, limit) may be read
+      b.position(
+          3); // not at offset 0, and with bytes after the limit: only [position, limit) may be read
       b.put(archive, at, n).flip().position(3);
       counter.accept(b);
       assertThat(b.position()).isEqualTo(3);
@@ -163,7 +177,9 @@ class ArchiveRowCounterTest {
     for (int i = 0; i < 1000; i++) {
       big.add(i + "\tvalue with an escaped \\n newline and a tab \\t " + i + "\n");
     }
-    return new Archive().head().toc(8)
+    return new Archive()
+        .head()
+        .toc(8)
         .entry(1, "ENCODING", null, "ENCODING", null)
         .entry(2, "TABLE", "public", "big", "")
         .entry(3, "TABLE", "public", "nodata", "")
@@ -173,12 +189,22 @@ class ArchiveRowCounterTest {
         .tableData(9, "public", "empty")
         .entry(10, "BLOBS", null, "BLOBS", null)
         .data(7, big.toArray(String[]::new))
-        // rows whose chunk lengths are 10 (0x0a) and 266 (0x010a): a length byte that looks like a newline
+        // rows whose chunk lengths are 10 (0x0a) and 266 (0x010a): a length byte that looks like a
+        // newline
         .data(8, row(10), row(266), row(1), row(7), row(8), row(9))
         .data(9)
-        // a large-object block: two objects, the first in two chunks; newlines in them are no rows of anyone
-        .bytes(3).integer(10).integer(16400).chunk("a\nb\n").chunk("\n").integer(0).integer(16401).chunk("c\n")
-        .integer(0).integer(0)
+        // a large-object block: two objects, the first in two chunks; newlines in them are no rows
+        // of anyone
+        .bytes(3)
+        .integer(10)
+        .integer(16400)
+        .chunk("a\nb\n")
+        .chunk("\n")
+        .integer(0)
+        .integer(16401)
+        .chunk("c\n")
+        .integer(0)
+        .integer(0)
         .toBytes();
   }
 
@@ -192,7 +218,8 @@ class ArchiveRowCounterTest {
     assertThat(rows(counter, "public", "empty")).isZero();
     assertThat(counter.rows("public", "absent")).isEmpty();
     assertThat(counter.counts()).hasSize(3);
-    // listed as a table with no data entry: its data was left out of the dump, which holds none of its rows
+    // listed as a table with no data entry: its data was left out of the dump, which holds none of
+    // its rows
     assertThat(rows(counter, "public", "nodata")).isZero();
   }
 
@@ -219,8 +246,13 @@ class ArchiveRowCounterTest {
   void readsTheHeaderOfVersions115And116AndOtherIntegerSizes() {
     for (int minor : new int[] {12, 13, 14, 15, 16}) {
       for (int intSize : new int[] {4, 8}) {
-        byte[] archive = new Archive(minor, intSize).head().toc(1).tableData(3, "s", "t")
-            .data(3, "1\n", "2\n").toBytes();
+        byte[] archive =
+            new Archive(minor, intSize)
+                .head()
+                .toc(1)
+                .tableData(3, "s", "t")
+                .data(3, "1\n", "2\n")
+                .toBytes();
         ArchiveRowCounter counter = feed(archive, new int[] {5}, false);
         assertThat(counter.finish()).as("1.%d, int size %d", minor, intSize).isTrue();
         assertThat(rows(counter, "s", "t")).isEqualTo(2);
@@ -244,10 +276,15 @@ class ArchiveRowCounterTest {
   @Test
   void aTableWhoseDataIsNotCopyTextIsNotCounted() {
     // pg_dump --inserts: the data are INSERT statements, and the entry has no COPY statement
-    byte[] archive = new Archive().head().toc(2)
-        .entry(3, "TABLE DATA", "public", "ins", "")
-        .tableData(4, "public", "t")
-        .data(3, "INSERT INTO public.ins VALUES (1);\n").data(4, "1\n").toBytes();
+    byte[] archive =
+        new Archive()
+            .head()
+            .toc(2)
+            .entry(3, "TABLE DATA", "public", "ins", "")
+            .tableData(4, "public", "t")
+            .data(3, "INSERT INTO public.ins VALUES (1);\n")
+            .data(4, "1\n")
+            .toBytes();
     ArchiveRowCounter counter = feed(archive);
     assertThat(counter.finish()).isTrue();
     assertThat(counter.rows("public", "ins")).isEmpty();
@@ -256,9 +293,18 @@ class ArchiveRowCounterTest {
 
   @Test
   void aBlockThatDoesNotEndWithTheEndOfDataLineIsNotCounted() {
-    Archive a = new Archive().head().toc(3).tableData(3, "public", "a").tableData(4, "public", "b")
-        .tableData(5, "public", "c");
-    a.bytes(1).integer(3).chunk("1\n").chunk("2\n").integer(0); // no "\.": its newlines are not known rows
+    Archive a =
+        new Archive()
+            .head()
+            .toc(3)
+            .tableData(3, "public", "a")
+            .tableData(4, "public", "b")
+            .tableData(5, "public", "c");
+    a.bytes(1)
+        .integer(3)
+        .chunk("1\n")
+        .chunk("2\n")
+        .integer(0); // no "\.": its newlines are not known rows
     a.bytes(1).integer(4).chunk("1\n").chunk("x\\.\n").integer(0); // "\." not on a line of its own
     a.data(5, "1\n");
     ArchiveRowCounter counter = feed(a.toBytes(), new int[] {3}, false);
@@ -271,15 +317,28 @@ class ArchiveRowCounterTest {
   @Test
   void stopsWithAReasonOnAnythingItDoesNotRead() {
     assertStops(new byte[] {'P', 'K', 3, 4, 0, 0}, "does not start with PGDMP");
-    assertStops(new Archive(11, 4).head().toBytes(), "archive version 1.11.0 is not one this counter reads");
-    assertStops(new Archive(17, 4).head().toBytes(), "archive version 1.17.0 is not one this counter reads");
+    assertStops(
+        new Archive(11, 4).head().toBytes(),
+        "archive version 1.11.0 is not one this counter reads");
+    assertStops(
+        new Archive(17, 4).head().toBytes(),
+        "archive version 1.17.0 is not one this counter reads");
     assertStops(new Archive().head(3, 0).toBytes(), "archive format 3 is not custom");
     assertStops(new Archive().head(1, 6).toBytes(), "the archive is compressed (6)");
     assertStops(new Archive(15, 4).head(1, 1).toBytes(), "the archive is compressed (1)");
     assertStops(new Archive().head().toc(-1).toBytes(), "has -1 entries");
-    assertStops(new Archive().head().toc(1).tableData(3, "s", "t").bytes(2).integer(3).toBytes(),
+    assertStops(
+        new Archive().head().toc(1).tableData(3, "s", "t").bytes(2).integer(3).toBytes(),
         "unknown data block type 2");
-    assertStops(new Archive().head().toc(1).tableData(3, "s", "t").bytes(1).integer(3).integer(-5).toBytes(),
+    assertStops(
+        new Archive()
+            .head()
+            .toc(1)
+            .tableData(3, "s", "t")
+            .bytes(1)
+            .integer(3)
+            .integer(-5)
+            .toBytes(),
         "a negative chunk length (-5) in the data of dump id 3");
   }
 
@@ -288,10 +347,12 @@ class ArchiveRowCounterTest {
     byte[] archive = typical();
     ArchiveRowCounter inHead = feed(java.util.Arrays.copyOf(archive, 200));
     assertThat(inHead.finish()).isFalse();
-    assertThat(inHead.problem()).hasValueSatisfying(p -> assertThat(p).contains("inside its header"));
+    assertThat(inHead.problem())
+        .hasValueSatisfying(p -> assertThat(p).contains("inside its header"));
     ArchiveRowCounter inData = feed(java.util.Arrays.copyOf(archive, archive.length - 30));
     assertThat(inData.finish()).isFalse();
-    assertThat(inData.problem()).hasValueSatisfying(p -> assertThat(p).contains("ended inside the data"));
+    assertThat(inData.problem())
+        .hasValueSatisfying(p -> assertThat(p).contains("ended inside the data"));
     assertThat(inData.counts()).isEmpty();
     assertThat(inData.rows("public", "big")).isEmpty();
   }
@@ -299,21 +360,33 @@ class ArchiveRowCounterTest {
   @Test
   void aHeadLargerThanTheLimitStopsCountingInsteadOfGrowingWithoutEnd() {
     ArchiveRowCounter counter = new ArchiveRowCounter();
-    byte[] start = new Archive().head().toc(1).integer(1).integer(0).string("1").string("2").toBytes();
+    byte[] start =
+        new Archive().head().toc(1).integer(1).integer(0).string("1").string("2").toBytes();
     counter.accept(ByteBuffer.wrap(start));
-    counter.accept(ByteBuffer.wrap(new byte[] {0, 0, 0, (byte) 0xC0, 0x03})); // a tag of 60 MiB, then its bytes
+    counter.accept(
+        ByteBuffer.wrap(
+            new byte[] {0, 0, 0, (byte) 0xC0, 0x03})); // a tag of 60 MiB, then its bytes
     ByteBuffer filler = ByteBuffer.allocate(1 << 20);
     for (int i = 0; i < ArchiveRowCounter.MAX_HEAD >> 20 && counter.problem().isEmpty(); i++) {
       counter.accept(filler.clear());
     }
-    assertThat(counter.problem()).hasValueSatisfying(p -> assertThat(p).contains("larger than 64 MiB"));
+    assertThat(counter.problem())
+        .hasValueSatisfying(p -> assertThat(p).contains("larger than 64 MiB"));
     assertThat(counter.finish()).isFalse();
   }
 
   @Test
   void aStringLongerThanTheLimitStopsCountingAtOnce() {
-    byte[] start = new Archive().head().toc(1).integer(1).integer(0).string("1").string("2")
-        .bytes(0, 0, 0, 0, 0x7f).toBytes(); // a tag of 2 GB
+    byte[] start =
+        new Archive()
+            .head()
+            .toc(1)
+            .integer(1)
+            .integer(0)
+            .string("1")
+            .string("2")
+            .bytes(0, 0, 0, 0, 0x7f)
+            .toBytes(); // a tag of 2 GB
     assertStops(start, "a table of contents string of 2130706432 bytes");
   }
 
@@ -331,7 +404,8 @@ class ArchiveRowCounterTest {
           }
         }
         ByteBuffer buffer = ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        assertThat(ArchiveRowCounter.newlines(buffer, from, length)).as("from %d length %d", from, length)
+        assertThat(ArchiveRowCounter.newlines(buffer, from, length))
+            .as("from %d length %d", from, length)
             .isEqualTo(expected);
       }
     }
@@ -341,13 +415,15 @@ class ArchiveRowCounterTest {
   void countsADirectoryArchiveFileByFileAsTheTarStreamsIt() {
     Archive toc = new Archive();
     toc.directory = true;
-    byte[] tocDat = toc.head(3, 0).toc(5)
-        .entry(2, "TABLE", "public", "big", "")
-        .entry(3, "TABLE", "public", "nodata", "")
-        .tableData(7, "public", "big")
-        .tableData(8, "Mixed Schema", "Tåble")
-        .tableData(9, "public", "broken")
-        .toBytes();
+    byte[] tocDat =
+        toc.head(3, 0)
+            .toc(5)
+            .entry(2, "TABLE", "public", "big", "")
+            .entry(3, "TABLE", "public", "nodata", "")
+            .tableData(7, "public", "big")
+            .tableData(8, "Mixed Schema", "Tåble")
+            .tableData(9, "public", "broken")
+            .toBytes();
     ArchiveRowCounter counter = ArchiveRowCounter.directory();
     counter.bytes("toc.dat", ByteBuffer.wrap(tocDat, 0, 100));
     assertThat(counter.knows("public", "big")).as("not before toc.dat is complete").isFalse();
@@ -366,7 +442,8 @@ class ArchiveRowCounterTest {
     counter.end("7.dat");
     counter.bytes("8.dat", ByteBuffer.wrap("x\n\\.\n\n\n".getBytes(StandardCharsets.UTF_8)));
     counter.end("8.dat");
-    counter.bytes("9.dat", ByteBuffer.wrap("x\n".getBytes(StandardCharsets.UTF_8))); // no end-of-data line
+    counter.bytes(
+        "9.dat", ByteBuffer.wrap("x\n".getBytes(StandardCharsets.UTF_8))); // no end-of-data line
     counter.end("9.dat");
     counter.bytes("blob_16400.dat", ByteBuffer.wrap("\n\n".getBytes(StandardCharsets.UTF_8)));
     counter.end("blob_16400.dat");
@@ -382,8 +459,11 @@ class ArchiveRowCounterTest {
     ArchiveRowCounter directory = ArchiveRowCounter.directory();
     directory.bytes("toc.dat", ByteBuffer.wrap(new Archive().head().toc(0).toBytes()));
     directory.end("toc.dat");
-    assertThat(directory.problem()).hasValueSatisfying(p -> assertThat(p).contains("archive format 1 is not a"
-        + " directory archive's toc.dat (3)"));
+    assertThat(directory.problem())
+        .hasValueSatisfying(
+            p ->
+                assertThat(p)
+                    .contains("archive format 1 is not a" + " directory archive's toc.dat (3)"));
     assertStops(new Archive().head(3, 0).toc(0).toBytes(), "archive format 3 is not custom (1)");
   }
 

@@ -16,15 +16,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The rich test schema, backups through the real pipeline, and the comparisons a round trip must pass. */
+/**
+ * The rich test schema, backups through the real pipeline, and the comparisons a round trip must
+ * pass.
+ */
 final class PgFixtures {
 
   private PgFixtures() {}
 
   /**
-   * Arrays, jsonb, bytea of several MiB, numeric, timestamptz, an enum, sequences, a view, a materialized
-   * view, functions, a trigger, indexes (btree, expression, GIN), foreign keys, comments, a partitioned table,
-   * a second schema, and {@code events} with {@code bigRows} rows.
+   * Arrays, jsonb, bytea of several MiB, numeric, timestamptz, an enum, sequences, a view, a
+   * materialized view, functions, a trigger, indexes (btree, expression, GIN), foreign keys,
+   * comments, a partitioned table, a second schema, and {@code events} with {@code bigRows} rows.
    */
   static List<String> richSchema(int bigRows) {
     return List.of(
@@ -72,14 +75,17 @@ final class PgFixtures {
         "INSERT INTO metrics SELECT g, date '2023-06-01' + (g % 400), g / 7.0 FROM generate_series(1, 3000) g",
         "INSERT INTO \"Mixed Case\" VALUES ('a', 'ä'), ('B', NULL), ('tab\tnew\nline', 'x')",
         "INSERT INTO events SELECT g, md5(g::text), g * 1.5, timestamptz '2024-01-01 00:00:00+00'"
-            + " + g * interval '1 second' FROM generate_series(1, " + bigRows + ") g",
+            + " + g * interval '1 second' FROM generate_series(1, "
+            + bigRows
+            + ") g",
         "REFRESH MATERIALIZED VIEW sales.per_mood",
         "SELECT nextval('sales.invoice_no')",
         "ANALYZE");
   }
 
   static void load(PgTestServer server, String db, List<String> statements) throws Exception {
-    try (var c = server.connect(db); var st = c.createStatement()) {
+    try (var c = server.connect(db);
+        var st = c.createStatement()) {
       for (String sql : statements) {
         st.execute(sql);
       }
@@ -89,14 +95,26 @@ final class PgFixtures {
   /** Every ordinary table's row count and the MD5 of its rows in text form, sorted. */
   static Map<String, String> checksums(PgTestServer server, String db) throws Exception {
     Map<String, String> sums = new LinkedHashMap<>();
-    for (String table : server.query(db, "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
-        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm')"
-        + " AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1")) {
-      sums.put(table, server.single(db, "SELECT count(*) || ' ' || md5(coalesce(string_agg(t::text, ','"
-          + " ORDER BY t::text), '')) FROM ONLY " + table + " t"));
+    for (String table :
+        server.query(
+            db,
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm')"
+                + " AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1")) {
+      sums.put(
+          table,
+          server.single(
+              db,
+              "SELECT count(*) || ' ' || md5(coalesce(string_agg(t::text, ','"
+                  + " ORDER BY t::text), '')) FROM ONLY "
+                  + table
+                  + " t"));
     }
-    for (String seq : server.query(db, "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename)"
-        + " FROM pg_sequences ORDER BY 1")) {
+    for (String seq :
+        server.query(
+            db,
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename)"
+                + " FROM pg_sequences ORDER BY 1")) {
       sums.put(seq, server.single(db, "SELECT last_value || ' ' || is_called FROM " + seq));
     }
     return sums;
@@ -104,8 +122,22 @@ final class PgFixtures {
 
   /** {@code pg_dump --schema-only} of {@code db}, with the database's own name replaced. */
   static String schemaDump(PgTestServer server, String db) throws Exception {
-    Process p = server.tool("pg_dump", "--schema-only", "-h", server.host, "-p", Integer.toString(server.port),
-        "-U", server.user, "-w", "-d", db).redirectErrorStream(true).start();
+    Process p =
+        server
+            .tool(
+                "pg_dump",
+                "--schema-only",
+                "-h",
+                server.host,
+                "-p",
+                Integer.toString(server.port),
+                "-U",
+                server.user,
+                "-w",
+                "-d",
+                db)
+            .redirectErrorStream(true)
+            .start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -10,8 +10,10 @@ class PgNamesTest {
   @Test
   void parsesQuoteIdentForms() {
     assertThat(PgNames.parse("public.orders")).isEqualTo(new PgNames.Qualified("public", "orders"));
-    assertThat(PgNames.parse("public.\"Mixed Case\"")).isEqualTo(new PgNames.Qualified("public", "Mixed Case"));
-    assertThat(PgNames.parse("\"a.b\".\"say \"\"hi\"\"\"")).isEqualTo(new PgNames.Qualified("a.b", "say \"hi\""));
+    assertThat(PgNames.parse("public.\"Mixed Case\""))
+        .isEqualTo(new PgNames.Qualified("public", "Mixed Case"));
+    assertThat(PgNames.parse("\"a.b\".\"say \"\"hi\"\"\""))
+        .isEqualTo(new PgNames.Qualified("a.b", "say \"hi\""));
   }
 
   @Test
@@ -28,7 +30,8 @@ class PgNamesTest {
     assertThat(NamePattern.table("sales.ord*").matchesTable("sales", "orders", "u")).isTrue();
     assertThat(NamePattern.table("ord*").matchesTable("sales", "orders", "u")).isFalse();
     assertThat(NamePattern.table("ord*").matchesTable("public", "orders", "u")).isTrue();
-    assertThat(NamePattern.table("\"Mixed Case\"").matchesTable("public", "Mixed Case", "u")).isTrue();
+    assertThat(NamePattern.table("\"Mixed Case\"").matchesTable("public", "Mixed Case", "u"))
+        .isTrue();
     assertThat(NamePattern.table("Mixed*").matchesTable("public", "Mixed Case", "u")).isFalse();
     assertThat(NamePattern.table("*.events").matchesTable("x", "events", "u")).isTrue();
   }

@@ -12,9 +12,15 @@ class PgProcessTest {
   @Test
   void chattyErrorOutputIsDrainedAndKeptBounded() throws Exception {
     // 1 MB on stderr: more than a pipe holds, so an undrained child would block forever
-    PgProcess p = PgProcess.start(List.of("/bin/sh", "-c",
-        "echo first-line >&2; head -c 1000000 /dev/zero | tr '\\0' x >&2; echo; echo last-line >&2; exit 3"),
-        Map.of("PATH", "/usr/bin:/bin"), false, false);
+    PgProcess p =
+        PgProcess.start(
+            List.of(
+                "/bin/sh",
+                "-c",
+                "echo first-line >&2; head -c 1000000 /dev/zero | tr '\\0' x >&2; echo; echo last-line >&2; exit 3"),
+            Map.of("PATH", "/usr/bin:/bin"),
+            false,
+            false);
     assertThat(p.waitFor()).isEqualTo(3);
     String err = p.stderr();
     assertThat(err).startsWith("first-line").endsWith("last-line").contains("characters left out");
@@ -33,8 +39,12 @@ class PgProcessTest {
 
   @Test
   void theChildSeesOnlyTheEnvironmentGiven() throws Exception {
-    PgProcess p = PgProcess.start(List.of("/bin/sh", "-c", "echo \"[$PGPASSWORD][$HOME]\" >&2"),
-        Map.of("PGPASSWORD", "from-env"), false, false);
+    PgProcess p =
+        PgProcess.start(
+            List.of("/bin/sh", "-c", "echo \"[$PGPASSWORD][$HOME]\" >&2"),
+            Map.of("PGPASSWORD", "from-env"),
+            false,
+            false);
     assertThat(p.waitFor()).isZero();
     assertThat(p.stderr()).isEqualTo("[from-env][]");
   }

@@ -15,9 +15,10 @@ import java.util.Properties;
 
 /**
  * The PostgreSQL server the integration tests use: the one named by {@code BIOWERK_DR_PG_URI} (e.g.
- * {@code postgresql://postgres:pw@db:5432/postgres}), else the machine's own at 127.0.0.1:5432 as user
- * {@code postgres}, else (where a Docker engine runs) a Testcontainers PostgreSQL 15. Where there is none it
- * fails with a message saying how to provide one. Tests create uniquely named databases and drop them.
+ * {@code postgresql://postgres:pw@db:5432/postgres}), else the machine's own at 127.0.0.1:5432 as
+ * user {@code postgres}, else (where a Docker engine runs) a Testcontainers PostgreSQL 15. Where
+ * there is none it fails with a message saying how to provide one. Tests create uniquely named
+ * databases and drop them.
  */
 final class PgTestServer {
 
@@ -44,8 +45,8 @@ final class PgTestServer {
     String info = uri.getUserInfo() == null ? "postgres" : uri.getUserInfo();
     String user = info.contains(":") ? info.substring(0, info.indexOf(':')) : info;
     String password = info.contains(":") ? info.substring(info.indexOf(':') + 1) : null;
-    PgTestServer candidate = new PgTestServer(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), user,
-        password);
+    PgTestServer candidate =
+        new PgTestServer(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), user, password);
     SQLException failure;
     try (Connection c = candidate.connect("postgres")) {
       instance = candidate;
@@ -57,12 +58,21 @@ final class PgTestServer {
       instance = Containers.start();
       return instance;
     }
-    throw new IllegalStateException("postgresql: the integration tests need a PostgreSQL server, and there is"
-        + " none at " + candidate.host + ":" + candidate.port + " (" + failure.getMessage() + ")"
-        + (env == null ? " and no Docker engine for Testcontainers" : "") + ". Start the machine's server"
-        + " (bash .ci/services.sh, or pg_ctlcluster 15 main start), or name one with"
-        + " BIOWERK_DR_PG_URI=postgresql://user:password@host:port/postgres (a superuser: tests create and drop"
-        + " databases and roles)", failure);
+    throw new IllegalStateException(
+        "postgresql: the integration tests need a PostgreSQL server, and there is"
+            + " none at "
+            + candidate.host
+            + ":"
+            + candidate.port
+            + " ("
+            + failure.getMessage()
+            + ")"
+            + (env == null ? " and no Docker engine for Testcontainers" : "")
+            + ". Start the machine's server"
+            + " (bash .ci/services.sh, or pg_ctlcluster 15 main start), or name one with"
+            + " BIOWERK_DR_PG_URI=postgresql://user:password@host:port/postgres (a superuser: tests create and drop"
+            + " databases and roles)",
+        failure);
   }
 
   static PgTestServer of(String host, int port, String user, String password) {
@@ -84,7 +94,10 @@ final class PgTestServer {
       var container = new org.testcontainers.containers.PostgreSQLContainer<>("postgres:15");
       container.start();
       Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
-      return new PgTestServer(container.getHost(), container.getMappedPort(5432), container.getUsername(),
+      return new PgTestServer(
+          container.getHost(),
+          container.getMappedPort(5432),
+          container.getUsername(),
           container.getPassword());
     }
   }
@@ -100,7 +113,15 @@ final class PgTestServer {
 
   /** {@code postgresql://user[:pw]@host:port/db}. */
   String uri(String db) {
-    return "postgresql://" + user + (password == null ? "" : ":" + password) + "@" + host + ":" + port + "/" + db;
+    return "postgresql://"
+        + user
+        + (password == null ? "" : ":" + password)
+        + "@"
+        + host
+        + ":"
+        + port
+        + "/"
+        + db;
   }
 
   /** The environment for tools run by tests. */
@@ -135,7 +156,8 @@ final class PgTestServer {
   }
 
   void execute(String db, String sql) throws SQLException {
-    try (Connection c = connect(db); Statement st = c.createStatement()) {
+    try (Connection c = connect(db);
+        Statement st = c.createStatement()) {
       st.execute(sql);
     }
   }
@@ -143,7 +165,9 @@ final class PgTestServer {
   /** The first column of every row. */
   List<String> query(String db, String sql) throws SQLException {
     List<String> out = new ArrayList<>();
-    try (Connection c = connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         out.add(rs.getString(1));
       }

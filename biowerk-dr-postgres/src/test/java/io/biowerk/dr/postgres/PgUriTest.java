@@ -22,7 +22,8 @@ class PgUriTest {
 
   @Test
   void readsUserHostPortDatabaseAndOptions() {
-    PgUri uri = parse("postgresql://alice@db.example:6543/orders?schema=a&schema=b&jobs=4", Map.of());
+    PgUri uri =
+        parse("postgresql://alice@db.example:6543/orders?schema=a&schema=b&jobs=4", Map.of());
     assertThat(uri.user()).isEqualTo("alice");
     assertThat(uri.host()).isEqualTo("db.example");
     assertThat(uri.port()).isEqualTo(6543);
@@ -47,16 +48,22 @@ class PgUriTest {
     assertThat(uri.redacted()).doesNotContain("cret");
     assertThat(uri.toolConnectionArgs()).noneMatch(a -> a.contains("cret"));
     assertThat(uri.toolEnvironment(Map.of("PGPASSWORD", "inherited", "HOME", "/h")))
-        .containsEntry("PGPASSWORD", "s@cret").containsEntry("HOME", "/h");
-    assertThat(PostgresSource.of(URI.create("postgresql://alice:s%40cret@h:5432/db?jobs=2")).toString())
+        .containsEntry("PGPASSWORD", "s@cret")
+        .containsEntry("HOME", "/h");
+    assertThat(
+            PostgresSource.of(URI.create("postgresql://alice:s%40cret@h:5432/db?jobs=2"))
+                .toString())
         .isEqualTo("postgresql://alice@h:5432/db?jobs=2");
   }
 
   @Test
   void passwordFromPgpasswordThenFromThePasswordFile() throws Exception {
-    assertThat(parse("postgresql://alice@h:5432/db", Map.of("PGPASSWORD", "envpw")).password()).contains("envpw");
+    assertThat(parse("postgresql://alice@h:5432/db", Map.of("PGPASSWORD", "envpw")).password())
+        .contains("envpw");
     Path pgpass = home.resolve(".pgpass");
-    Files.writeString(pgpass, "# comment\nother:5432:*:alice:nope\nh:5432:db:alice:file\\:pw\n*:*:*:*:fallback\n");
+    Files.writeString(
+        pgpass,
+        "# comment\nother:5432:*:alice:nope\nh:5432:db:alice:file\\:pw\n*:*:*:*:fallback\n");
     Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-------"));
     PgUri uri = parse("postgresql://alice@h:5432/db", Map.of());
     assertThat(uri.password()).contains("file:pw");
@@ -72,7 +79,8 @@ class PgUriTest {
     Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-r--r--"));
     PgUri uri = parse("postgresql://alice@h:5432/db", Map.of());
     assertThat(uri.password()).isEmpty();
-    assertThat(uri.toolEnvironment(Map.of("PGPASSWORD", "inherited"))).doesNotContainKey("PGPASSWORD");
+    assertThat(uri.toolEnvironment(Map.of("PGPASSWORD", "inherited")))
+        .doesNotContainKey("PGPASSWORD");
   }
 
   @Test
@@ -80,7 +88,8 @@ class PgUriTest {
     Path file = home.resolve("elsewhere");
     Files.writeString(file, "h:5432:db:alice:there\n");
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    assertThat(parse("postgresql://alice@h:5432/db", Map.of("PGPASSFILE", file.toString())).password())
+    assertThat(
+            parse("postgresql://alice@h:5432/db", Map.of("PGPASSFILE", file.toString())).password())
         .contains("there");
   }
 
@@ -108,7 +117,8 @@ class PgUriTest {
     assertThat(plain.name()).isEqualTo("postgres");
     assertThat(plain.format()).isEqualTo("dump");
     assertThat(plain.kind()).isEqualTo("postgresql");
-    PostgresSource parallel = PostgresSource.of(URI.create("postgresql://a@h/db?jobs=3&name=orders"));
+    PostgresSource parallel =
+        PostgresSource.of(URI.create("postgresql://a@h/db?jobs=3&name=orders"));
     assertThat(parallel.name()).isEqualTo("orders");
     assertThat(parallel.format()).isEqualTo("dirtar");
     assertThatThrownBy(() -> PostgresSource.of(URI.create("postgresql://a@h/db?name=Bad%20Name")))

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every way a PostgreSQL backup or restore fails against the real server: each is a typed exception whose
- * message carries the tool's own error output and says what to do, and nothing is left in the repository.
+ * Every way a PostgreSQL backup or restore fails against the real server: each is a typed exception
+ * whose message carries the tool's own error output and says what to do, and nothing is left in the
+ * repository.
  */
 class PostgresFailuresIT {
 
@@ -49,11 +50,14 @@ class PostgresFailuresIT {
     db = server.createDatabase("fail");
     databases.add(db);
     // ~8 MB of rows: far more than a pipe holds, so a blocked pg_dump is always mid-stream
-    PgFixtures.load(server, db, List.of(
-        "CREATE TABLE public.open_data (id int PRIMARY KEY, body text)",
-        "INSERT INTO public.open_data SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 60000) g",
-        "CREATE TABLE public.secret (id int, body text)",
-        "INSERT INTO public.secret VALUES (1, 'classified')"));
+    PgFixtures.load(
+        server,
+        db,
+        List.of(
+            "CREATE TABLE public.open_data (id int PRIMARY KEY, body text)",
+            "INSERT INTO public.open_data SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 60000) g",
+            "CREATE TABLE public.secret (id int, body text)",
+            "INSERT INTO public.secret VALUES (1, 'classified')"));
   }
 
   @AfterEach
@@ -79,12 +83,14 @@ class PostgresFailuresIT {
   void pgDumpKilledMidStreamFailsTheBackupWithNothingKept() throws Exception {
     PostgresSource real = source(server.uri(db));
     var killing = TestSources.afterFirstBytes(real, () -> TestSources.killPgDump(db));
-    assertThatThrownBy(() -> BackupJob.of(killing).codecs(ZstdCodec.defaults()).sinks(repo).build().run())
+    assertThatThrownBy(
+            () -> BackupJob.of(killing).codecs(ZstdCodec.defaults()).sinks(repo).build().run())
         .isInstanceOf(PostgresSourceException.class)
         .hasMessageStartingWith("postgresql: pg_dump of postgresql://" + server.user + "@")
         .hasMessageContaining("was killed by signal 9")
         .hasMessageContaining("run it again")
-        .satisfies(e -> assertThat(((PostgresSourceException) e).reason()).isEqualTo(PgFailure.KILLED));
+        .satisfies(
+            e -> assertThat(((PostgresSourceException) e).reason()).isEqualTo(PgFailure.KILLED));
     assertRepositoryEmpty();
   }
 
@@ -97,11 +103,12 @@ class PostgresFailuresIT {
         .hasMessageContaining("the database does not exist")
         .hasMessageContaining("database \"" + missing + "\" does not exist")
         .hasMessageContaining("psql -l lists them")
-        .satisfies(e -> {
-          PostgresSourceException p = (PostgresSourceException) e;
-          assertThat(p.reason()).isEqualTo(PgFailure.UNKNOWN_DATABASE);
-          assertThat(p.detail()).contains("does not exist");
-        });
+        .satisfies(
+            e -> {
+              PostgresSourceException p = (PostgresSourceException) e;
+              assertThat(p.reason()).isEqualTo(PgFailure.UNKNOWN_DATABASE);
+              assertThat(p.detail()).contains("does not exist");
+            });
     assertRepositoryEmpty();
   }
 
@@ -111,8 +118,16 @@ class PostgresFailuresIT {
     server.execute("postgres", "CREATE ROLE " + role + " LOGIN");
     roles.add(role);
     server.execute(db, "GRANT SELECT ON public.open_data TO " + role);
-    String uri = "postgresql://" + role + (server.password == null ? "" : ":" + server.password) + "@"
-        + server.host + ":" + server.port + "/" + db;
+    String uri =
+        "postgresql://"
+            + role
+            + (server.password == null ? "" : ":" + server.password)
+            + "@"
+            + server.host
+            + ":"
+            + server.port
+            + "/"
+            + db;
     if (server.password != null) {
       server.execute("postgres", "ALTER ROLE " + role + " PASSWORD '" + server.password + "'");
     }
@@ -121,18 +136,23 @@ class PostgresFailuresIT {
           .isInstanceOf(SourceFailedException.class)
           .isInstanceOf(PostgresSourceException.class)
           .hasMessageContaining("failed (exit status 1): permission denied: ")
-          .hasMessageContaining("pg_dump: error: query failed: ERROR:  permission denied for table secret")
+          .hasMessageContaining(
+              "pg_dump: error: query failed: ERROR:  permission denied for table secret")
           .hasMessageContaining("grant the role SELECT")
           .hasMessageContaining("?exclude-table=")
-          .satisfies(e -> {
-            PostgresSourceException p = (PostgresSourceException) e;
-            assertThat(p.reason()).isEqualTo(PgFailure.PERMISSION_DENIED);
-            assertThat(p.detail()).contains("permission denied for table secret");
-          });
+          .satisfies(
+              e -> {
+                PostgresSourceException p = (PostgresSourceException) e;
+                assertThat(p.reason()).isEqualTo(PgFailure.PERMISSION_DENIED);
+                assertThat(p.detail()).contains("permission denied for table secret");
+              });
       assertRepositoryEmpty();
       // the advice works: leave the table out and the same role backs up the rest
-      BackupManifest manifest = PgFixtures.backup(source(uri + "?exclude-table=secret"), repo, ring);
-      assertThat(((Map<?, ?>) manifest.facts().get("rowCounts")).keySet().stream().map(String::valueOf))
+      BackupManifest manifest =
+          PgFixtures.backup(source(uri + "?exclude-table=secret"), repo, ring);
+      assertThat(
+              ((Map<?, ?>) manifest.facts().get("rowCounts"))
+                  .keySet().stream().map(String::valueOf))
           .containsExactly("public.open_data");
     } finally {
       server.execute(db, "DROP OWNED BY " + role);
@@ -144,18 +164,31 @@ class PostgresFailuresIT {
     Path marker = dir.resolve("fake-ran");
     Path fake = dir.resolve("bin/pg_dump");
     Files.createDirectories(fake.getParent());
-    // FAKE pg_dump 14: only a PostgreSQL 15 client is installed here. It records any run beyond --version.
-    Files.writeString(fake, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pg_dump (PostgreSQL) 14.2';"
-        + " else touch " + marker + "; fi\n");
+    // FAKE pg_dump 14: only a PostgreSQL 15 client is installed here. It records any run beyond
+    // --version.
+    Files.writeString(
+        fake,
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pg_dump (PostgreSQL) 14.2';"
+            + " else touch "
+            + marker
+            + "; fi\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
     String version = server.single("postgres", "SHOW server_version").split(" ")[0];
     String major = version.split("\\.")[0];
-    assertThatThrownBy(() -> PgFixtures.backup(source(server.uri(db) + "?pg-dump=" + fake), repo, ring))
+    assertThatThrownBy(
+            () -> PgFixtures.backup(source(server.uri(db) + "?pg-dump=" + fake), repo, ring))
         .isInstanceOf(PostgresSourceException.class)
-        .hasMessageStartingWith("postgresql: pg_dump 14.2 at " + fake + " is older than the server (PostgreSQL "
-            + version + ")")
+        .hasMessageStartingWith(
+            "postgresql: pg_dump 14.2 at "
+                + fake
+                + " is older than the server (PostgreSQL "
+                + version
+                + ")")
         .hasMessageContaining("apt-get install postgresql-client-" + major)
-        .satisfies(e -> assertThat(((PostgresSourceException) e).reason()).isEqualTo(PgFailure.TOOL_VERSION));
+        .satisfies(
+            e ->
+                assertThat(((PostgresSourceException) e).reason())
+                    .isEqualTo(PgFailure.TOOL_VERSION));
     assertThat(marker).doesNotExist();
     assertRepositoryEmpty();
   }
@@ -170,10 +203,19 @@ class PostgresFailuresIT {
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
     String target = PgTestServer.uniqueName("biowerk_it_oldtool");
     databases.add(target);
-    assertThatThrownBy(() -> RestoreJob.of(repo, manifest, ring, Sources.targetForUri(URI.create(
-        server.uri(target) + "?create=true&pg-restore=" + fake), false)).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        repo,
+                        manifest,
+                        ring,
+                        Sources.targetForUri(
+                            URI.create(server.uri(target) + "?create=true&pg-restore=" + fake),
+                            false))
+                    .run())
         .isInstanceOf(PostgresRestoreException.class)
-        .hasMessageStartingWith("postgresql: pg_restore 13.9 at " + fake + " is older than the server")
+        .hasMessageStartingWith(
+            "postgresql: pg_restore 13.9 at " + fake + " is older than the server")
         .hasMessageContaining("apt-get install postgresql-client-");
     assertThat(server.databaseExists(target)).isFalse();
   }
@@ -184,12 +226,18 @@ class PostgresFailuresIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    assertThatThrownBy(() -> PgFixtures.backup(source("postgresql://postgres@127.0.0.1:" + port + "/x"), repo,
-        ring))
+    assertThatThrownBy(
+            () ->
+                PgFixtures.backup(
+                    source("postgresql://postgres@127.0.0.1:" + port + "/x"), repo, ring))
         .isInstanceOf(PostgresSourceException.class)
-        .hasMessageStartingWith("postgresql: cannot connect to postgresql://postgres@127.0.0.1:" + port + "/x")
+        .hasMessageStartingWith(
+            "postgresql: cannot connect to postgresql://postgres@127.0.0.1:" + port + "/x")
         .hasMessageContaining("pg_isready")
-        .satisfies(e -> assertThat(((PostgresSourceException) e).reason()).isEqualTo(PgFailure.UNREACHABLE));
+        .satisfies(
+            e ->
+                assertThat(((PostgresSourceException) e).reason())
+                    .isEqualTo(PgFailure.UNREACHABLE));
     assertRepositoryEmpty();
   }
 
@@ -198,19 +246,29 @@ class PostgresFailuresIT {
     BackupManifest manifest = PgFixtures.backup(source(server.uri(db)), repo, ring);
     String target = server.createDatabase("clash");
     databases.add(target);
-    // same name as a table in the backup, different shape, and clean turned off: pg_restore's CREATE TABLE fails
+    // same name as a table in the backup, different shape, and clean turned off: pg_restore's
+    // CREATE TABLE fails
     server.execute(target, "CREATE TABLE public.secret (other int)");
     server.execute(target, "INSERT INTO public.secret VALUES (42)");
-    assertThatThrownBy(() -> RestoreJob.of(repo, manifest, ring,
-        Sources.targetForUri(URI.create(server.uri(target) + "?clean=false"), true)).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        repo,
+                        manifest,
+                        ring,
+                        Sources.targetForUri(URI.create(server.uri(target) + "?clean=false"), true))
+                    .run())
         .isInstanceOf(PostgresRestoreException.class)
         .hasMessageStartingWith("postgresql: pg_restore into postgresql://" + server.user + "@")
         .hasMessageContaining("failed (exit status 1)")
         .hasMessageContaining("relation \"secret\" already exists")
         .hasMessageContaining("nothing was applied")
-        .satisfies(e -> assertThat(((PostgresRestoreException) e).detail()).contains("pg_restore: error:"));
+        .satisfies(
+            e ->
+                assertThat(((PostgresRestoreException) e).detail()).contains("pg_restore: error:"));
     // one transaction: open_data, created before the failing statement, was rolled back too
-    assertThat(server.query(target, "SELECT relname FROM pg_class WHERE relname = 'open_data'")).isEmpty();
+    assertThat(server.query(target, "SELECT relname FROM pg_class WHERE relname = 'open_data'"))
+        .isEmpty();
     assertThat(server.query(target, "SELECT other FROM public.secret")).containsExactly("42");
   }
 
@@ -219,10 +277,13 @@ class PostgresFailuresIT {
     byte[] junk = "PGDMP but not really a dump at all, just some bytes".getBytes();
     BackupManifest manifest = BackupJob.of(TestSources.bytes(junk)).sinks(repo).build().run();
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
-      assertThatThrownBy(() -> new PostgresVerifier().verify(manifest, VerificationLevel.NATIVE, decoded,
-          Map.of()))
+      assertThatThrownBy(
+              () ->
+                  new PostgresVerifier()
+                      .verify(manifest, VerificationLevel.NATIVE, decoded, Map.of()))
           .isInstanceOf(IntegrityException.class)
-          .hasMessageStartingWith("postgresql: pg_restore --list cannot read backup " + manifest.id())
+          .hasMessageStartingWith(
+              "postgresql: pg_restore --list cannot read backup " + manifest.id())
           .hasMessageContaining("pg_restore: error:")
           .hasMessageContaining("restore another backup");
     }

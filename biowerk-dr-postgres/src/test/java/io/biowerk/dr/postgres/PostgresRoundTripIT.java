@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Backup -> restore round trips against a real PostgreSQL through the real pipeline (pg_dump, zstd,
- * AES-256-GCM, local repository, pg_restore): the restored database has the same schema and the same rows.
+ * AES-256-GCM, local repository, pg_restore): the restored database has the same schema and the
+ * same rows.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @SuppressWarnings("unchecked")
@@ -84,10 +85,12 @@ class PostgresRoundTripIT {
     assertThat(stored.sourceName()).isEqualTo("postgres");
     assertThat(stored.format()).isEqualTo("dump");
     assertThat(stored.dataKey()).startsWith("postgres/daily/postgres_").endsWith(".dump.zst.enc");
-    assertThat(stored.sourceUri()).isEqualTo("postgresql://" + server.user + "@" + server.host + ":" + server.port
-        + "/" + source);
+    assertThat(stored.sourceUri())
+        .isEqualTo(
+            "postgresql://" + server.user + "@" + server.host + ":" + server.port + "/" + source);
     Map<String, Object> facts = stored.facts();
-    assertThat(facts.get("serverVersion")).isEqualTo(server.single("postgres", "SHOW server_version"));
+    assertThat(facts.get("serverVersion"))
+        .isEqualTo(server.single("postgres", "SHOW server_version"));
     assertThat(((Number) facts.get("serverVersionNum")).intValue())
         .isEqualTo(Integer.parseInt(server.single("postgres", "SHOW server_version_num")));
     assertThat((String) facts.get("pgDumpVersion")).matches("\\d+\\.\\d+");
@@ -95,9 +98,16 @@ class PostgresRoundTripIT {
     assertThat(((Number) facts.get("databaseSize")).longValue()).isGreaterThan(50L << 20);
     assertThat(facts.get("encoding")).isEqualTo("UTF8");
     assertThat((List<Object>) facts.get("schemas")).containsExactly("public", "sales");
-    assertThat((List<Object>) facts.get("tables")).containsExactly("public.\"Mixed Case\"", "public.audit",
-        "public.customers", "public.events", "public.metrics", "public.metrics_2023", "public.metrics_2024",
-        "sales.orders");
+    assertThat((List<Object>) facts.get("tables"))
+        .containsExactly(
+            "public.\"Mixed Case\"",
+            "public.audit",
+            "public.customers",
+            "public.events",
+            "public.metrics",
+            "public.metrics_2023",
+            "public.metrics_2024",
+            "sales.orders");
     @SuppressWarnings("unchecked")
     Map<String, Object> counts = (Map<String, Object>) facts.get("rowCounts");
     assertThat(counts).doesNotContainKey("public.metrics"); // partitioned: no rows of its own
@@ -105,8 +115,10 @@ class PostgresRoundTripIT {
     assertThat(((Number) counts.get("public.customers")).longValue()).isEqualTo(2000);
     assertThat(((Number) counts.get("sales.orders")).longValue()).isEqualTo(5000);
     assertThat(((Number) counts.get("public.audit")).longValue()).isEqualTo(5000);
-    assertThat(((Number) counts.get("public.metrics_2023")).longValue()
-        + ((Number) counts.get("public.metrics_2024")).longValue()).isEqualTo(3000);
+    assertThat(
+            ((Number) counts.get("public.metrics_2023")).longValue()
+                + ((Number) counts.get("public.metrics_2024")).longValue())
+        .isEqualTo(3000);
     assertThat((String) facts.get("snapshot")).isNotBlank();
     // zstd-3 on a dump with several MiB of random bytes and a million md5 strings: it still shrinks
     assertThat(stored.storedSize()).isLessThan(stored.rawSize());
@@ -115,18 +127,26 @@ class PostgresRoundTripIT {
   @Test
   void restoreIntoANewDatabaseGivesTheSameSchemaAndTheSameRows() throws Exception {
     String target = newName("restored");
-    RestoreJob.of(repo, manifest, ring, Sources.targetForUri(URI.create(server.uri(target) + "?create=true"),
-        false)).run();
+    RestoreJob.of(
+            repo,
+            manifest,
+            ring,
+            Sources.targetForUri(URI.create(server.uri(target) + "?create=true"), false))
+        .run();
     assertThat(PgFixtures.checksums(server, target)).isEqualTo(sourceSums);
     assertThat(PgFixtures.schemaDump(server, target)).isEqualTo(sourceSchema);
-    assertThat(server.single(target, "SELECT length(photo) FROM customers WHERE id = 2")).isEqualTo("4800000");
+    assertThat(server.single(target, "SELECT length(photo) FROM customers WHERE id = 2"))
+        .isEqualTo("4800000");
   }
 
   @Test
   void nativeVerificationListsEveryTableAndReadsEveryBlock() throws Exception {
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
-      String detail = new PostgresVerifier().verify(manifest, VerificationLevel.NATIVE, decoded, Map.of());
-      assertThat(detail).startsWith("pg_restore --list: ").contains(" 8 tables, 7 with data")
+      String detail =
+          new PostgresVerifier().verify(manifest, VerificationLevel.NATIVE, decoded, Map.of());
+      assertThat(detail)
+          .startsWith("pg_restore --list: ")
+          .contains(" 8 tables, 7 with data")
           .endsWith("; the rows of 7 of 7 tables in the archive match those recorded");
     }
   }
@@ -135,7 +155,8 @@ class PostgresRoundTripIT {
   BackupManifest recording(String table, long rows) {
     Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
     @SuppressWarnings("unchecked")
-    Map<String, Object> counts = new java.util.LinkedHashMap<>((Map<String, Object>) facts.get("rowCounts"));
+    Map<String, Object> counts =
+        new java.util.LinkedHashMap<>((Map<String, Object>) facts.get("rowCounts"));
     counts.put(table, rows);
     facts.put("rowCounts", counts);
     return withFacts(manifest, facts);
@@ -145,9 +166,12 @@ class PostgresRoundTripIT {
   void nativeVerificationFailsWhenTheArchiveHoldsOtherRowsThanWereRecorded() throws Exception {
     BackupManifest lying = recording("sales.orders", 5001);
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
-      assertThatThrownBy(() -> new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
+      assertThatThrownBy(
+              () ->
+                  new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
           .isInstanceOf(IntegrityException.class)
-          .hasMessageStartingWith("postgresql: backup " + manifest.id() + " is not what was dumped: 1 table(s)")
+          .hasMessageStartingWith(
+              "postgresql: backup " + manifest.id() + " is not what was dumped: 1 table(s)")
           .hasMessageContaining("sales.orders: the archive holds 5000 rows, backup recorded 5001")
           .hasMessageContaining("restore another backup");
     }
@@ -161,7 +185,9 @@ class PostgresRoundTripIT {
     facts.put("tables", tables);
     BackupManifest lying = withFacts(manifest, facts);
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
-      assertThatThrownBy(() -> new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
+      assertThatThrownBy(
+              () ->
+                  new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
           .isInstanceOf(IntegrityException.class)
           .hasMessageStartingWith("postgresql: backup " + manifest.id() + " is not what was dumped")
           .hasMessageContaining("public.ghost (TABLE)")
@@ -170,33 +196,51 @@ class PostgresRoundTripIT {
   }
 
   @Test
-  void restoreVerificationComparesRowCountsReportsTheRtoAndDropsTheScratchDatabase() throws Exception {
+  void restoreVerificationComparesRowCountsReportsTheRtoAndDropsTheScratchDatabase()
+      throws Exception {
     String detail;
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
-      detail = new PostgresVerifier().verify(manifest, VerificationLevel.RESTORE, decoded,
-          Map.of("scratch-uri", server.uri("postgres")));
+      detail =
+          new PostgresVerifier()
+              .verify(
+                  manifest,
+                  VerificationLevel.RESTORE,
+                  decoded,
+                  Map.of("scratch-uri", server.uri("postgres")));
     }
-    assertThat(detail).containsPattern("restored into scratch database biowerk_verify_[0-9a-f]{8} on ")
-        .contains("within the RTO of 2 h").contains("7 tables, " + (BIG_ROWS + 2000 + 5000 + 5000 + 3000 + 3)
-            + " rows: every count matches");
+    assertThat(detail)
+        .containsPattern("restored into scratch database biowerk_verify_[0-9a-f]{8} on ")
+        .contains("within the RTO of 2 h")
+        .contains(
+            "7 tables, "
+                + (BIG_ROWS + 2000 + 5000 + 5000 + 3000 + 3)
+                + " rows: every count matches");
     String scratch = detail.replaceAll(".*(biowerk_verify_[0-9a-f]{8}).*", "$1");
     assertThat(server.databaseExists(scratch)).isFalse();
   }
 
   @Test
-  void restoreVerificationFailsOnARowCountMismatchAndStillDropsTheScratchDatabase() throws Exception {
+  void restoreVerificationFailsOnARowCountMismatchAndStillDropsTheScratchDatabase()
+      throws Exception {
     BackupManifest lying = recording("sales.orders", 5001);
     List<String> before = server.query("postgres", "SELECT datname FROM pg_database");
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
-      assertThatThrownBy(() -> new PostgresVerifier().verify(lying, VerificationLevel.RESTORE, decoded,
-          Map.of("scratch-uri", server.uri("postgres"))))
+      assertThatThrownBy(
+              () ->
+                  new PostgresVerifier()
+                      .verify(
+                          lying,
+                          VerificationLevel.RESTORE,
+                          decoded,
+                          Map.of("scratch-uri", server.uri("postgres"))))
           .isInstanceOf(IntegrityException.class)
           .hasMessageContaining("sales.orders: 5000 rows, backup recorded 5001")
           .hasMessageContaining("do not rely on this backup")
           .satisfies(e -> assertThat(((IntegrityException) e).expected()).contains("5001"));
     }
     List<String> after = server.query("postgres", "SELECT datname FROM pg_database");
-    assertThat(after.stream().filter(d -> d.startsWith("biowerk_verify_") && !before.contains(d))).isEmpty();
+    assertThat(after.stream().filter(d -> d.startsWith("biowerk_verify_") && !before.contains(d)))
+        .isEmpty();
   }
 
   @Test
@@ -205,7 +249,8 @@ class PostgresRoundTripIT {
     LocalSink tampered = LocalSink.open(copy);
     tampered.put(manifest.dataKey(), repo.get(manifest.dataKey()));
     Path data = tampered.resolve(manifest.dataKey());
-    try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long at = ch.size() / 2;
       ByteBuffer one = ByteBuffer.allocate(1);
       ch.read(one, at);
@@ -216,10 +261,17 @@ class PostgresRoundTripIT {
     String target = newName("tampered");
     AtomicBoolean opened = new AtomicBoolean();
     var real = Sources.targetForUri(URI.create(server.uri(target) + "?create=true"), false);
-    assertThatThrownBy(() -> RestoreJob.of(tampered, manifest, ring, m -> {
-      opened.set(true);
-      return real.open(m);
-    }).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        tampered,
+                        manifest,
+                        ring,
+                        m -> {
+                          opened.set(true);
+                          return real.open(m);
+                        })
+                    .run())
         .isInstanceOf(IntegrityException.class)
         .hasMessageContaining("stored SHA-256")
         .hasMessageContaining("the backup is damaged");
@@ -231,8 +283,11 @@ class PostgresRoundTripIT {
   void damageFoundMidStreamAbortsPgRestoreAndDropsTheDatabaseItCreated() throws Exception {
     LocalSink tampered = LocalSink.open(dir.resolve("tampered-late"));
     tampered.put(manifest.dataKey(), repo.get(manifest.dataKey()));
-    try (FileChannel ch = FileChannel.open(tampered.resolve(manifest.dataKey()), StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            tampered.resolve(manifest.dataKey()),
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
       long at = ch.size() * 3 / 4;
       ByteBuffer one = ByteBuffer.allocate(1);
       ch.read(one, at);
@@ -244,10 +299,18 @@ class PostgresRoundTripIT {
     AtomicBoolean opened = new AtomicBoolean();
     var real = Sources.targetForUri(URI.create(server.uri(target) + "?create=true"), false);
     // without the first pass, pg_restore receives the first three quarters before the damage shows
-    assertThatThrownBy(() -> RestoreJob.of(tampered, manifest, ring, m -> {
-      opened.set(true);
-      return real.open(m);
-    }).checkStoredFirst(false).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        tampered,
+                        manifest,
+                        ring,
+                        m -> {
+                          opened.set(true);
+                          return real.open(m);
+                        })
+                    .checkStoredFirst(false)
+                    .run())
         .isInstanceOf(IntegrityException.class);
     assertThat(opened).isTrue();
     assertThat(server.databaseExists(target)).isFalse();
@@ -260,15 +323,22 @@ class PostgresRoundTripIT {
     // an older shape of a table the backup holds: a forced restore replaces it
     server.execute(target, "CREATE TABLE public.customers (id int, stale text)");
     server.execute(target, "INSERT INTO public.customers VALUES (1, 'old')");
-    assertThatThrownBy(() -> RestoreJob.of(repo, manifest, ring,
-        Sources.targetForUri(URI.create(server.uri(target)), false)).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        repo,
+                        manifest,
+                        ring,
+                        Sources.targetForUri(URI.create(server.uri(target)), false))
+                    .run())
         .isInstanceOf(TargetNotEmptyException.class)
         .hasMessageStartingWith("postgresql: database \"" + target + "\" on ")
         .hasMessageContaining("already holds 2 table(s)")
         .hasMessageContaining("use --force");
     assertThat(server.query(target, "SELECT stale FROM public.customers")).containsExactly("old");
 
-    RestoreJob.of(repo, manifest, ring, Sources.targetForUri(URI.create(server.uri(target)), true)).run();
+    RestoreJob.of(repo, manifest, ring, Sources.targetForUri(URI.create(server.uri(target)), true))
+        .run();
     Map<String, String> sums = PgFixtures.checksums(server, target);
     sums.remove("public.keep_me");
     assertThat(sums).isEqualTo(sourceSums);
@@ -277,42 +347,74 @@ class PostgresRoundTripIT {
   @Test
   void aMissingDatabaseIsReportedWithHowToCreateIt() throws Exception {
     String target = newName("absent");
-    assertThatThrownBy(() -> RestoreJob.of(repo, manifest, ring,
-        Sources.targetForUri(URI.create(server.uri(target)), false)).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        repo,
+                        manifest,
+                        ring,
+                        Sources.targetForUri(URI.create(server.uri(target)), false))
+                    .run())
         .isInstanceOf(PostgresRestoreException.class)
         .hasMessageStartingWith("postgresql: database \"" + target + "\" does not exist")
         .hasMessageContaining("add ?create=true")
-        .satisfies(e -> assertThat(((PostgresRestoreException) e).reason()).isEqualTo(PgFailure.UNKNOWN_DATABASE));
+        .satisfies(
+            e ->
+                assertThat(((PostgresRestoreException) e).reason())
+                    .isEqualTo(PgFailure.UNKNOWN_DATABASE));
     assertThat(server.databaseExists(target)).isFalse();
   }
 
   @Test
   void parallelDumpStreamsTheDirectoryAsATarAndRestoresInParallel() throws Exception {
-    PostgresSource parallel = PostgresSource.of(URI.create(server.uri(source)
-        + "?jobs=2&exclude-table=events&temp-dir=" + dir));
+    PostgresSource parallel =
+        PostgresSource.of(
+            URI.create(server.uri(source) + "?jobs=2&exclude-table=events&temp-dir=" + dir));
     assertThat(parallel.format()).isEqualTo("dirtar");
     BackupManifest dirManifest = PgFixtures.backup(parallel, repo, ring);
     assertThat(dirManifest.dataKey()).endsWith(".dirtar.zst.enc");
-    assertThat((List<Object>) dirManifest.facts().get("tables")).doesNotContain("public.events").contains("sales.orders");
+    assertThat((List<Object>) dirManifest.facts().get("tables"))
+        .doesNotContain("public.events")
+        .contains("sales.orders");
     try (var scratch = Files.list(dir)) {
-      assertThat(scratch.filter(p -> p.getFileName().toString().startsWith("biowerk-pg_dump-"))).isEmpty();
+      assertThat(scratch.filter(p -> p.getFileName().toString().startsWith("biowerk-pg_dump-")))
+          .isEmpty();
     }
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, dirManifest, ring)) {
-      assertThat(new PostgresVerifier().verify(dirManifest, VerificationLevel.NATIVE, decoded, Map.of()))
+      assertThat(
+              new PostgresVerifier()
+                  .verify(dirManifest, VerificationLevel.NATIVE, decoded, Map.of()))
           .contains(" 7 tables, 6 with data")
           .endsWith("; the rows of 6 of 6 tables in the archive match those recorded");
     }
     String target = newName("parallel");
-    RestoreJob.of(repo, dirManifest, ring, Sources.targetForUri(URI.create(server.uri(target)
-        + "?create=true&jobs=2"), false)).run();
+    RestoreJob.of(
+            repo,
+            dirManifest,
+            ring,
+            Sources.targetForUri(URI.create(server.uri(target) + "?create=true&jobs=2"), false))
+        .run();
     Map<String, String> expected = new java.util.LinkedHashMap<>(sourceSums);
     expected.remove("public.events");
     assertThat(PgFixtures.checksums(server, target)).isEqualTo(expected);
   }
 
   static BackupManifest withFacts(BackupManifest m, Map<String, Object> facts) {
-    return new BackupManifest(m.id(), m.sourceKind(), m.sourceName(), m.sourceUri(), m.format(), m.startedAt(),
-        m.finishedAt(), m.codecs(), m.keyId(), m.rawSize(), m.storedSize(), m.rawSha256(), m.storedSha256(),
-        m.dataKey(), facts);
+    return new BackupManifest(
+        m.id(),
+        m.sourceKind(),
+        m.sourceName(),
+        m.sourceUri(),
+        m.format(),
+        m.startedAt(),
+        m.finishedAt(),
+        m.codecs(),
+        m.keyId(),
+        m.rawSize(),
+        m.storedSize(),
+        m.rawSha256(),
+        m.storedSha256(),
+        m.dataKey(),
+        facts);
   }
 }

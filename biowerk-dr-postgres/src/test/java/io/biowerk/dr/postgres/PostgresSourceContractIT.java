@@ -21,10 +21,13 @@ class PostgresSourceContractIT extends SourceContractTest {
   static void createDatabase() throws Exception {
     server = PgTestServer.get();
     db = server.createDatabase("contract");
-    PgFixtures.load(server, db, List.of(
-        "CREATE TABLE t (id int PRIMARY KEY, body text)",
-        // ~2.5 MB: more than a pipe holds, so a cancel always meets a pg_dump still writing
-        "INSERT INTO t SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, 40000) g"));
+    PgFixtures.load(
+        server,
+        db,
+        List.of(
+            "CREATE TABLE t (id int PRIMARY KEY, body text)",
+            // ~2.5 MB: more than a pipe holds, so a cancel always meets a pg_dump still writing
+            "INSERT INTO t SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, 40000) g"));
   }
 
   @AfterAll
@@ -41,7 +44,8 @@ class PostgresSourceContractIT extends SourceContractTest {
 
   @Override
   protected void checkRun(Run run) {
-    // a custom-format archive starts with its magic; the rest carries a timestamp, so no fixed SHA-256
+    // a custom-format archive starts with its magic; the rest carries a timestamp, so no fixed
+    // SHA-256
     assertThat(new String(run.head(), 0, 5, StandardCharsets.US_ASCII)).isEqualTo("PGDMP");
     assertThat(run.size()).isGreaterThan(2_000_000);
     assertThat(run.facts()).containsEntry("database", db);

@@ -12,10 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throw-away PostgreSQL cluster of the tests' own (initdb + pg_ctl on a free loopback port in a temp
- * directory), for what must not be done to a shared server: stopping it mid-dump, password authentication.
- * TCP connections need a SCRAM password except for the superuser {@code postgres}. As root the server runs
- * as the {@code postgres} OS user through {@code runuser}, since PostgreSQL refuses to run as root.
+ * A throw-away PostgreSQL cluster of the tests' own (initdb + pg_ctl on a free loopback port in a
+ * temp directory), for what must not be done to a shared server: stopping it mid-dump, password
+ * authentication. TCP connections need a SCRAM password except for the superuser {@code postgres}.
+ * As root the server runs as the {@code postgres} OS user through {@code runuser}, since PostgreSQL
+ * refuses to run as root.
  */
 final class PrivateCluster implements AutoCloseable {
 
@@ -44,12 +45,25 @@ final class PrivateCluster implements AutoCloseable {
     if (root) {
       run(List.of("chown", "postgres:postgres", dir.toString()));
     }
-    cluster.asOwner(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
-        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8");
-    Files.writeString(dir.resolve("data/pg_hba.conf"), String.join("\n",
-        "local all all trust",
-        "host all postgres 127.0.0.1/32 trust",
-        "host all all 127.0.0.1/32 scram-sha-256", ""), StandardCharsets.UTF_8);
+    cluster.asOwner(
+        bin.resolve("initdb").toString(),
+        "-D",
+        dir.resolve("data").toString(),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8");
+    Files.writeString(
+        dir.resolve("data/pg_hba.conf"),
+        String.join(
+            "\n",
+            "local all all trust",
+            "host all postgres 127.0.0.1/32 trust",
+            "host all all 127.0.0.1/32 scram-sha-256",
+            ""),
+        StandardCharsets.UTF_8);
     cluster.startServer();
     return cluster;
   }
@@ -65,20 +79,36 @@ final class PrivateCluster implements AutoCloseable {
         }
       }
     }
-    throw new IllegalStateException("postgresql: these tests start a private PostgreSQL cluster and need initdb"
-        + " and pg_ctl under /usr/lib/postgresql/<N>/bin; apt-get install postgresql (bash .ci/services.sh"
-        + " does)");
+    throw new IllegalStateException(
+        "postgresql: these tests start a private PostgreSQL cluster and need initdb"
+            + " and pg_ctl under /usr/lib/postgresql/<N>/bin; apt-get install postgresql (bash .ci/services.sh"
+            + " does)");
   }
 
   void startServer() throws Exception {
-    asOwner(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l",
-        dir.resolve("log").toString(), "-w", "-t", "60", "-o",
-        "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off", "start");
+    asOwner(
+        bin.resolve("pg_ctl").toString(),
+        "-D",
+        dir.resolve("data").toString(),
+        "-l",
+        dir.resolve("log").toString(),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off",
+        "start");
   }
 
   /** Stops the server at once, as a crash would ({@code -m immediate}). */
   void stopImmediately() throws Exception {
-    asOwner(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w",
+    asOwner(
+        bin.resolve("pg_ctl").toString(),
+        "-D",
+        dir.resolve("data").toString(),
+        "-m",
+        "immediate",
+        "-w",
         "stop");
   }
 
@@ -107,7 +137,13 @@ final class PrivateCluster implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
-      asOwner(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w",
+      asOwner(
+          bin.resolve("pg_ctl").toString(),
+          "-D",
+          dir.resolve("data").toString(),
+          "-m",
+          "immediate",
+          "-w",
           "stop");
     } catch (IllegalStateException e) {
       // already stopped

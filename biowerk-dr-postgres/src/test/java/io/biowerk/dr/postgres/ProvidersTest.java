@@ -13,9 +13,11 @@ class ProvidersTest {
 
   @Test
   void sourceAndTargetAreFoundByScheme() throws Exception {
-    assertThat(Sources.forUri(URI.create("postgresql://u@h:5432/db"))).isInstanceOf(PostgresSource.class)
+    assertThat(Sources.forUri(URI.create("postgresql://u@h:5432/db")))
+        .isInstanceOf(PostgresSource.class)
         .hasToString("postgresql://u@h:5432/db");
-    assertThat(Sources.forUri(URI.create("postgres://u:pw@h:5432/db"))).isInstanceOf(PostgresSource.class)
+    assertThat(Sources.forUri(URI.create("postgres://u:pw@h:5432/db")))
+        .isInstanceOf(PostgresSource.class)
         .hasToString("postgresql://u@h:5432/db");
     assertThat(Sources.targetForUri(URI.create("postgresql://u@h/db?create=true"), false))
         .isInstanceOf(PostgresRestoreTarget.class);
@@ -25,7 +27,11 @@ class ProvidersTest {
 
   @Test
   void verifierIsFoundBySourceKind() {
-    assertThat(ServiceLoader.load(NativeVerifier.class).stream().map(ServiceLoader.Provider::get)
-        .filter(v -> v.sourceKinds().contains("postgresql"))).singleElement().isInstanceOf(PostgresVerifier.class);
+    assertThat(
+            ServiceLoader.load(NativeVerifier.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(v -> v.sourceKinds().contains("postgresql")))
+        .singleElement()
+        .isInstanceOf(PostgresVerifier.class);
   }
 }

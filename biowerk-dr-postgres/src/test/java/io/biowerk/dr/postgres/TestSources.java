@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 
-/** Sources for failure tests: a real source with an action run after its first bytes, and fixed bytes. */
+/**
+ * Sources for failure tests: a real source with an action run after its first bytes, and fixed
+ * bytes.
+ */
 final class TestSources {
 
   private TestSources() {}
@@ -17,22 +20,50 @@ final class TestSources {
   }
 
   /**
-   * {@code real}, but after the first read returned bytes, {@code action} runs before reading on. pg_dump is
-   * then blocked on a full pipe, so the action always lands mid-stream for any dump above the pipe size.
+   * {@code real}, but after the first read returned bytes, {@code action} runs before reading on.
+   * pg_dump is then blocked on a full pipe, so the action always lands mid-stream for any dump
+   * above the pipe size.
    */
   static Source afterFirstBytes(PostgresSource real, Action action) {
     return new Source() {
-      @Override public String kind() { return real.kind(); }
-      @Override public String name() { return real.name(); }
-      @Override public String format() { return real.format(); }
-      @Override public SourceStream open() throws IOException {
+      @Override
+      public String kind() {
+        return real.kind();
+      }
+
+      @Override
+      public String name() {
+        return real.name();
+      }
+
+      @Override
+      public String format() {
+        return real.format();
+      }
+
+      @Override
+      public SourceStream open() throws IOException {
         SourceStream stream = real.open();
         return new SourceStream() {
           boolean done;
-          @Override public Map<String, Object> facts() { return stream.facts(); }
-          @Override public boolean isOpen() { return stream.isOpen(); }
-          @Override public void close() throws IOException { stream.close(); }
-          @Override public int read(ByteBuffer dst) throws IOException {
+
+          @Override
+          public Map<String, Object> facts() {
+            return stream.facts();
+          }
+
+          @Override
+          public boolean isOpen() {
+            return stream.isOpen();
+          }
+
+          @Override
+          public void close() throws IOException {
+            stream.close();
+          }
+
+          @Override
+          public int read(ByteBuffer dst) throws IOException {
             int n = stream.read(dst);
             if (n > 0 && !done) {
               done = true;
@@ -46,7 +77,11 @@ final class TestSources {
           }
         };
       }
-      @Override public String toString() { return real.toString(); }
+
+      @Override
+      public String toString() {
+        return real.toString();
+      }
     };
   }
 
@@ -70,19 +105,44 @@ final class TestSources {
   /** A source of fixed bytes claiming to be a pg_dump backup, for verifier tests. */
   static Source bytes(byte[] data) {
     return new Source() {
-      @Override public String kind() { return "postgresql"; }
-      @Override public String name() { return "postgres"; }
-      @Override public String format() { return "dump"; }
-      @Override public SourceStream open() {
+      @Override
+      public String kind() {
+        return "postgresql";
+      }
+
+      @Override
+      public String name() {
+        return "postgres";
+      }
+
+      @Override
+      public String format() {
+        return "dump";
+      }
+
+      @Override
+      public SourceStream open() {
         ByteBuffer all = ByteBuffer.wrap(data);
         return new SourceStream() {
           boolean closed;
-          @Override public Map<String, Object> facts() {
+
+          @Override
+          public Map<String, Object> facts() {
             return Map.of("tables", java.util.List.of("public.t"), "pgDumpVersion", "15.0");
           }
-          @Override public boolean isOpen() { return !closed; }
-          @Override public void close() { closed = true; }
-          @Override public int read(ByteBuffer dst) {
+
+          @Override
+          public boolean isOpen() {
+            return !closed;
+          }
+
+          @Override
+          public void close() {
+            closed = true;
+          }
+
+          @Override
+          public int read(ByteBuffer dst) {
             if (!all.hasRemaining()) {
               return -1;
             }

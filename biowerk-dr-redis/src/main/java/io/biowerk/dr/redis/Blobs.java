@@ -3,14 +3,18 @@ package io.biowerk.dr.redis;
 import java.io.IOException;
 
 /**
- * Walks the compact encodings Redis stores as one RDB string (listpack, ziplist, intset, zipmap) entry by
- * entry, and decompresses LZF, reporting damage through the parser so the message names the key and offset.
+ * Walks the compact encodings Redis stores as one RDB string (listpack, ziplist, intset, zipmap)
+ * entry by entry, and decompresses LZF, reporting damage through the parser so the message names
+ * the key and offset.
  */
 final class Blobs {
 
   private Blobs() {}
 
-  /** Checks a listpack and returns its entry count; {@code pairs} requires an even count (hash, zset). */
+  /**
+   * Checks a listpack and returns its entry count; {@code pairs} requires an even count (hash,
+   * zset).
+   */
   static int listpack(byte[] b, RdbParser parser, boolean pairs) throws IOException {
     if (b.length < 7) {
       throw parser.corrupt("listpack of " + b.length + " bytes is too short");
@@ -52,9 +56,14 @@ final class Blobs {
       } else if (c == 0xf4) {
         entry = 9;
       } else {
-        throw parser.corrupt("listpack entry at offset " + p + " has an unknown encoding 0x" + Integer.toHexString(c));
+        throw parser.corrupt(
+            "listpack entry at offset "
+                + p
+                + " has an unknown encoding 0x"
+                + Integer.toHexString(c));
       }
-      int backlen = entry <= 127 ? 1 : entry < 16383 ? 2 : entry < 2097151 ? 3 : entry < 268435455 ? 4 : 5;
+      int backlen =
+          entry <= 127 ? 1 : entry < 16383 ? 2 : entry < 2097151 ? 3 : entry < 268435455 ? 4 : 5;
       long next = p + entry + backlen;
       if (next >= b.length) {
         throw parser.corrupt("listpack entry at offset " + p + " runs past the end");
@@ -69,7 +78,8 @@ final class Blobs {
       throw parser.corrupt("listpack header says " + declared + " entries but holds " + count);
     }
     if (pairs && count % 2 != 0) {
-      throw parser.corrupt("listpack of field/value pairs holds an odd number of entries (" + count + ")");
+      throw parser.corrupt(
+          "listpack of field/value pairs holds an odd number of entries (" + count + ")");
     }
     return count;
   }
@@ -123,7 +133,11 @@ final class Blobs {
           } else if (c >= 0xf1 && c <= 0xfd) {
             entry = 1;
           } else {
-            throw parser.corrupt("ziplist entry at offset " + p + " has an unknown encoding 0x" + Integer.toHexString(c));
+            throw parser.corrupt(
+                "ziplist entry at offset "
+                    + p
+                    + " has an unknown encoding 0x"
+                    + Integer.toHexString(c));
           }
       }
       if (p + entry >= b.length) {
@@ -139,7 +153,8 @@ final class Blobs {
       throw parser.corrupt("ziplist header says " + declared + " entries but holds " + count);
     }
     if (pairs && count % 2 != 0) {
-      throw parser.corrupt("ziplist of field/value pairs holds an odd number of entries (" + count + ")");
+      throw parser.corrupt(
+          "ziplist of field/value pairs holds an odd number of entries (" + count + ")");
     }
     return count;
   }
@@ -155,8 +170,14 @@ final class Blobs {
       throw parser.corrupt("intset has an unknown element size " + encoding);
     }
     if (8 + encoding * count != b.length) {
-      throw parser.corrupt("intset of " + count + " elements of " + encoding + " bytes cannot be " + b.length
-          + " bytes long");
+      throw parser.corrupt(
+          "intset of "
+              + count
+              + " elements of "
+              + encoding
+              + " bytes cannot be "
+              + b.length
+              + " bytes long");
     }
   }
 

@@ -10,11 +10,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bounded byte pipe between two threads: a producer writes (as an {@link OutputStream}) into pooled
- * chunks, a consumer reads them into its buffers. Memory is {@code count * size} bytes whatever flows through,
- * and the producer blocks while the consumer is behind. The producer ends with {@link #finish()} or
- * {@link #fail(Throwable)}; the consumer may {@link #cancel()} at any time, after which the producer's writes
- * throw.
+ * A bounded byte pipe between two threads: a producer writes (as an {@link OutputStream}) into
+ * pooled chunks, a consumer reads them into its buffers. Memory is {@code count * size} bytes
+ * whatever flows through, and the producer blocks while the consumer is behind. The producer ends
+ * with {@link #finish()} or {@link #fail(Throwable)}; the consumer may {@link #cancel()} at any
+ * time, after which the producer's writes throw.
  */
 final class ChunkPipe extends OutputStream {
 

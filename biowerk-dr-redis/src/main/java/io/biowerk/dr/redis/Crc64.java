@@ -7,18 +7,19 @@ import java.nio.ByteOrder;
 
 /**
  * CRC-64/Jones as Redis computes it over RDB files and {@code DUMP} payloads: reflected polynomial
- * {@code 0x95AC9329AC4BC9B5}, initial value 0, no final xor (check value {@code e9c6d914c4b8d9ca} for
- * {@code "123456789"}).
+ * {@code 0x95AC9329AC4BC9B5}, initial value 0, no final xor (check value {@code e9c6d914c4b8d9ca}
+ * for {@code "123456789"}).
  *
- * <p>Slicing-by-8: eight bytes per step through eight 256-entry tables, several times faster than the
- * byte-at-a-time loop, so the checksum costs little next to compression and encryption. Stateless and
- * thread-safe; callers carry the running value.
+ * <p>Slicing-by-8: eight bytes per step through eight 256-entry tables, several times faster than
+ * the byte-at-a-time loop, so the checksum costs little next to compression and encryption.
+ * Stateless and thread-safe; callers carry the running value.
  */
 public final class Crc64 {
 
   private static final long POLY = 0x95AC9329AC4BC9B5L;
   private static final long[][] T = new long[8][256];
-  private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   static {
     for (int i = 0; i < 256; i++) {
@@ -45,14 +46,15 @@ public final class Crc64 {
     int end = off + len;
     while (end - i >= 8) {
       crc ^= (long) LONG_LE.get(b, i);
-      crc = t7[(int) (crc & 0xff)]
-          ^ t6[(int) ((crc >>> 8) & 0xff)]
-          ^ t5[(int) ((crc >>> 16) & 0xff)]
-          ^ t4[(int) ((crc >>> 24) & 0xff)]
-          ^ t3[(int) ((crc >>> 32) & 0xff)]
-          ^ t2[(int) ((crc >>> 40) & 0xff)]
-          ^ t1[(int) ((crc >>> 48) & 0xff)]
-          ^ t0[(int) (crc >>> 56)];
+      crc =
+          t7[(int) (crc & 0xff)]
+              ^ t6[(int) ((crc >>> 8) & 0xff)]
+              ^ t5[(int) ((crc >>> 16) & 0xff)]
+              ^ t4[(int) ((crc >>> 24) & 0xff)]
+              ^ t3[(int) ((crc >>> 32) & 0xff)]
+              ^ t2[(int) ((crc >>> 40) & 0xff)]
+              ^ t1[(int) ((crc >>> 48) & 0xff)]
+              ^ t0[(int) (crc >>> 56)];
       i += 8;
     }
     while (i < end) {
@@ -61,10 +63,14 @@ public final class Crc64 {
     return crc;
   }
 
-  /** Continues {@code crc} over the remaining bytes of {@code buffer}, leaving its position unchanged. */
+  /**
+   * Continues {@code crc} over the remaining bytes of {@code buffer}, leaving its position
+   * unchanged.
+   */
   public static long update(long crc, ByteBuffer buffer) {
     if (buffer.hasArray()) {
-      return update(crc, buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+      return update(
+          crc, buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
     }
     ByteBuffer view = buffer.duplicate();
     byte[] chunk = new byte[Math.min(view.remaining(), 64 * 1024)];

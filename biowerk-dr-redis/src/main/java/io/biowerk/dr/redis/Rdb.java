@@ -1,12 +1,14 @@
 package io.biowerk.dr.redis;
 
 /**
- * Constants of the RDB format (Redis {@code rdb.h}) and small helpers to name what they mean in messages.
+ * Constants of the RDB format (Redis {@code rdb.h}) and small helpers to name what they mean in
+ * messages.
  */
 public final class Rdb {
 
   /** The oldest RDB version this reader parses. */
   public static final int MIN_VERSION = 1;
+
   /** The newest RDB version this reader parses: 11, written by Redis 7.2. */
   public static final int MAX_VERSION = 11;
 
@@ -45,18 +47,43 @@ public final class Rdb {
   static final int TYPE_STREAM_LISTPACKS_3 = 21;
 
   private static final String[] TYPE_NAMES = {
-      "string", "list", "set", "zset", "hash", "zset-skiplist", "module-pre-ga", "module", null, "hash-zipmap",
-      "list-ziplist", "set-intset", "zset-ziplist", "hash-ziplist", "list-quicklist", "stream",
-      "hash-listpack", "zset-listpack", "list-quicklist2", "stream-v2", "set-listpack", "stream-v3"};
+    "string",
+    "list",
+    "set",
+    "zset",
+    "hash",
+    "zset-skiplist",
+    "module-pre-ga",
+    "module",
+    null,
+    "hash-zipmap",
+    "list-ziplist",
+    "set-intset",
+    "zset-ziplist",
+    "hash-ziplist",
+    "list-quicklist",
+    "stream",
+    "hash-listpack",
+    "zset-listpack",
+    "list-quicklist2",
+    "stream-v2",
+    "set-listpack",
+    "stream-v3"
+  };
 
   private static final String MODULE_CHARSET =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
   private Rdb() {}
 
-  /** A readable name for an RDB value type byte: {@code hash-listpack}, {@code stream-v2}, {@code type-42}. */
+  /**
+   * A readable name for an RDB value type byte: {@code hash-listpack}, {@code stream-v2}, {@code
+   * type-42}.
+   */
   public static String typeName(int type) {
-    return type >= 0 && type < TYPE_NAMES.length && TYPE_NAMES[type] != null ? TYPE_NAMES[type] : "type-" + type;
+    return type >= 0 && type < TYPE_NAMES.length && TYPE_NAMES[type] != null
+        ? TYPE_NAMES[type]
+        : "type-" + type;
   }
 
   /** The Redis data type ({@code TYPE} command answer) an RDB value type holds. */
@@ -64,15 +91,28 @@ public final class Rdb {
     switch (type) {
       case TYPE_STRING:
         return "string";
-      case TYPE_LIST: case TYPE_LIST_ZIPLIST: case TYPE_LIST_QUICKLIST: case TYPE_LIST_QUICKLIST_2:
+      case TYPE_LIST:
+      case TYPE_LIST_ZIPLIST:
+      case TYPE_LIST_QUICKLIST:
+      case TYPE_LIST_QUICKLIST_2:
         return "list";
-      case TYPE_SET: case TYPE_SET_INTSET: case TYPE_SET_LISTPACK:
+      case TYPE_SET:
+      case TYPE_SET_INTSET:
+      case TYPE_SET_LISTPACK:
         return "set";
-      case TYPE_ZSET: case TYPE_ZSET_2: case TYPE_ZSET_ZIPLIST: case TYPE_ZSET_LISTPACK:
+      case TYPE_ZSET:
+      case TYPE_ZSET_2:
+      case TYPE_ZSET_ZIPLIST:
+      case TYPE_ZSET_LISTPACK:
         return "zset";
-      case TYPE_HASH: case TYPE_HASH_ZIPMAP: case TYPE_HASH_ZIPLIST: case TYPE_HASH_LISTPACK:
+      case TYPE_HASH:
+      case TYPE_HASH_ZIPMAP:
+      case TYPE_HASH_ZIPLIST:
+      case TYPE_HASH_LISTPACK:
         return "hash";
-      case TYPE_STREAM_LISTPACKS: case TYPE_STREAM_LISTPACKS_2: case TYPE_STREAM_LISTPACKS_3:
+      case TYPE_STREAM_LISTPACKS:
+      case TYPE_STREAM_LISTPACKS_2:
+      case TYPE_STREAM_LISTPACKS_3:
         return "stream";
       default:
         return "module";
@@ -80,8 +120,9 @@ public final class Rdb {
   }
 
   /**
-   * The 9-character module type name encoded in a 64-bit module id (the top 54 bits, 6 bits a character;
-   * the low 10 bits are the encoding version), as Redis' {@code moduleTypeNameByID} decodes it.
+   * The 9-character module type name encoded in a 64-bit module id (the top 54 bits, 6 bits a
+   * character; the low 10 bits are the encoding version), as Redis' {@code moduleTypeNameByID}
+   * decodes it.
    */
   public static String moduleName(long moduleId) {
     char[] name = new char[9];
@@ -93,7 +134,9 @@ public final class Rdb {
     return new String(name);
   }
 
-  /** The module id for a 9-character name and encoding version, the inverse of {@link #moduleName}. */
+  /**
+   * The module id for a 9-character name and encoding version, the inverse of {@link #moduleName}.
+   */
   static long moduleIdForTest(String name, int encver) {
     long id = 0;
     for (int j = 0; j < 9; j++) {
@@ -103,8 +146,8 @@ public final class Rdb {
   }
 
   /**
-   * The RDB version a Redis server version writes and the newest it reads, or -1 when unknown:
-   * 7.0 -> 10, 7.2 -> 11, 7.4 -> 12, 5.0 to 6.2 -> 9, 4.0 -> 8, 3.2 -> 7, older -> 6.
+   * The RDB version a Redis server version writes and the newest it reads, or -1 when unknown: 7.0
+   * -> 10, 7.2 -> 11, 7.4 -> 12, 5.0 to 6.2 -> 9, 4.0 -> 8, 3.2 -> 7, older -> 6.
    */
   public static int versionOf(String redisVersion) {
     try {

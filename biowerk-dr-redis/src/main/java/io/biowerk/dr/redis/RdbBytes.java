@@ -2,7 +2,10 @@ package io.biowerk.dr.redis;
 
 import java.io.ByteArrayOutputStream;
 
-/** A small in-memory RDB record builder (opcode bytes, lengths, strings), for payloads built in memory. */
+/**
+ * A small in-memory RDB record builder (opcode bytes, lengths, strings), for payloads built in
+ * memory.
+ */
 final class RdbBytes extends ByteArrayOutputStream {
 
   void u8(int b) {

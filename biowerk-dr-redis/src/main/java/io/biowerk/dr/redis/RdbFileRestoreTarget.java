@@ -2,13 +2,13 @@ package io.biowerk.dr.redis;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.AbstractPendingWrite;
+import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.IntegrityException;
-import io.biowerk.dr.core.local.AtomicFiles;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
+import io.biowerk.dr.core.local.AtomicFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -22,12 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A directory as an offline restore target, for the plan's "stop Redis, restore, start Redis, check DBSIZE":
- * {@code redis-rdb:///var/lib/redis[?file=dump.rdb]}. Writes the snapshot as {@code dump.rdb} (or the given
- * {@code dbfilename}) atomically: a temporary file in the same directory, fsync, rename, fsync of the directory,
- * and only after the RDB header and CRC-64 trailer checked. An existing file is replaced only with
- * {@code force}. Stop Redis before committing (a running Redis overwrites the file on its next save) and start it
- * afterwards; its {@code dir} and {@code dbfilename} must point at this file.
+ * A directory as an offline restore target, for the plan's "stop Redis, restore, start Redis, check
+ * DBSIZE": {@code redis-rdb:///var/lib/redis[?file=dump.rdb]}. Writes the snapshot as {@code
+ * dump.rdb} (or the given {@code dbfilename}) atomically: a temporary file in the same directory,
+ * fsync, rename, fsync of the directory, and only after the RDB header and CRC-64 trailer checked.
+ * An existing file is replaced only with {@code force}. Stop Redis before committing (a running
+ * Redis overwrites the file on its next save) and start it afterwards; its {@code dir} and {@code
+ * dbfilename} must point at this file.
  */
 public final class RdbFileRestoreTarget implements RestoreTarget {
 
@@ -49,23 +50,38 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
    * @throws IllegalArgumentException if the URI is malformed or the file name is not a plain name
    */
   public static RdbFileRestoreTarget of(URI uri, boolean force) {
-    checkArgument("redis-rdb".equalsIgnoreCase(uri.getScheme()), "redis: URI scheme (%s) must be redis-rdb",
+    checkArgument(
+        "redis-rdb".equalsIgnoreCase(uri.getScheme()),
+        "redis: URI scheme (%s) must be redis-rdb",
         uri.getScheme());
-    checkArgument(uri.getPath() != null && !uri.getPath().isEmpty() && (uri.getHost() == null
-        || uri.getHost().isEmpty()), "redis: offline target %s must be redis-rdb:///absolute/dir", uri);
+    checkArgument(
+        uri.getPath() != null
+            && !uri.getPath().isEmpty()
+            && (uri.getHost() == null || uri.getHost().isEmpty()),
+        "redis: offline target %s must be redis-rdb:///absolute/dir",
+        uri);
     String file = "dump.rdb";
     String query = uri.getRawQuery();
     if (query != null && !query.isEmpty()) {
       for (String pair : query.split("&")) {
         int eq = pair.indexOf('=');
         String key = eq < 0 ? pair : pair.substring(0, eq);
-        checkArgument(key.equals("file"), "redis: unknown option '%s' for redis-rdb; known options: [file]", key);
+        checkArgument(
+            key.equals("file"),
+            "redis: unknown option '%s' for redis-rdb; known options: [file]",
+            key);
         file = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       }
     }
     // A plain name only: the restore never writes outside the directory it was given.
-    checkArgument(!file.isEmpty() && !file.contains("/") && !file.contains("\\") && !file.equals(".")
-        && !file.equals(".."), "redis: option file (%s) must be a plain file name like dump.rdb", file);
+    checkArgument(
+        !file.isEmpty()
+            && !file.contains("/")
+            && !file.contains("\\")
+            && !file.equals(".")
+            && !file.equals(".."),
+        "redis: option file (%s) must be a plain file name like dump.rdb",
+        file);
     return new RdbFileRestoreTarget(Path.of(uri.getPath()), file, force);
   }
 
@@ -82,19 +98,30 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
    */
   @Override
   public PendingWrite open(BackupManifest manifest) throws IOException {
-    checkArgument(manifest.format().equals("rdb"), "redis: backup %s is a %s backup, not an RDB snapshot",
-        manifest.id(), manifest.format());
+    checkArgument(
+        manifest.format().equals("rdb"),
+        "redis: backup %s is a %s backup, not an RDB snapshot",
+        manifest.id(),
+        manifest.format());
     Path target = file();
     if (!Files.isDirectory(dir)) {
-      throw new IOException("redis: offline restore directory " + dir + " does not exist; create it or point "
-          + "redis-rdb:// at Redis' dir");
+      throw new IOException(
+          "redis: offline restore directory "
+              + dir
+              + " does not exist; create it or point "
+              + "redis-rdb:// at Redis' dir");
     }
     if (Files.exists(target) && !force) {
-      throw new TargetNotEmptyException("redis: " + target + " already exists; stop Redis and move it aside, or "
-          + "restore with force to replace it", target.toString());
+      throw new TargetNotEmptyException(
+          "redis: "
+              + target
+              + " already exists; stop Redis and move it aside, or "
+              + "restore with force to replace it",
+          target.toString());
     }
     Path temp = AtomicFiles.tempBeside(dir.resolve(fileName));
-    FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     return new Write(channel, temp, target, manifest.id());
   }
 
@@ -124,7 +151,8 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
     @Override
     protected int writeOpen(ByteBuffer src) throws IOException {
       int n = src.remaining();
-      // The CRC covers all but the last 8 bytes; hold the newest 8 back in `tail` until more arrive.
+      // The CRC covers all but the last 8 bytes; hold the newest 8 back in `tail` until more
+      // arrive.
       ByteBuffer view = src.duplicate();
       byte[] chunk = new byte[Math.min(n, 64 * 1024)];
       while (view.hasRemaining()) {
@@ -144,7 +172,8 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
       }
       int tailLen = (int) Math.min(8, written);
       written += n;
-      // Conceptually tail ++ b: all but its last 8 bytes are settled into the CRC, the last 8 become the tail.
+      // Conceptually tail ++ b: all but its last 8 bytes are settled into the CRC, the last 8
+      // become the tail.
       int total = tailLen + n;
       int settle = Math.max(0, total - 8);
       crc = Crc64.update(crc, tail, 0, Math.min(settle, tailLen));
@@ -163,8 +192,12 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
     protected void publish() throws IOException {
       String magic = new String(head, StandardCharsets.ISO_8859_1);
       if (written < 18 || !magic.startsWith("REDIS")) {
-        throw new IntegrityException("redis: backup " + id + " is not an RDB snapshot (no REDIS header); "
-            + target + " was left unchanged");
+        throw new IntegrityException(
+            "redis: backup "
+                + id
+                + " is not an RDB snapshot (no REDIS header); "
+                + target
+                + " was left unchanged");
       }
       int version = Integer.parseInt(magic.substring(5));
       long stored = 0;
@@ -172,15 +205,30 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
         stored |= (long) (tail[i] & 0xff) << (8 * i);
       }
       if (version >= 5 && stored != 0 && stored != crc) {
-        throw new IntegrityException("redis: backup " + id + " has a bad RDB CRC-64 (" + Crc64.hex(stored)
-            + " vs " + Crc64.hex(crc) + "); " + target + " was left unchanged", id, Crc64.hex(stored),
+        throw new IntegrityException(
+            "redis: backup "
+                + id
+                + " has a bad RDB CRC-64 ("
+                + Crc64.hex(stored)
+                + " vs "
+                + Crc64.hex(crc)
+                + "); "
+                + target
+                + " was left unchanged",
+            id,
+            Crc64.hex(stored),
             Crc64.hex(crc));
       }
       channel.force(true);
       channel.close();
       AtomicFiles.moveIntoPlace(temp, target);
-      LOG.info("redis: wrote backup {} to {} ({} bytes); start Redis with dir {} and dbfilename {}", id, target,
-          written, target.getParent(), target.getFileName());
+      LOG.info(
+          "redis: wrote backup {} to {} ({} bytes); start Redis with dir {} and dbfilename {}",
+          id,
+          target,
+          written,
+          target.getParent(),
+          target.getFileName());
     }
 
     @Override

@@ -6,9 +6,10 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 /**
- * The buffered byte reader under {@link RdbParser}: reads from an {@link InputStream}, keeps the running
- * CRC-64 of every byte consumed, and can capture a range of consumed bytes (a key's value, to rebuild its
- * {@code DUMP} payload). Both are updated in bulk when the buffer is refilled, not per byte. Not thread-safe.
+ * The buffered byte reader under {@link RdbParser}: reads from an {@link InputStream}, keeps the
+ * running CRC-64 of every byte consumed, and can capture a range of consumed bytes (a key's value,
+ * to rebuild its {@code DUMP} payload). Both are updated in bulk when the buffer is refilled, not
+ * per byte. Not thread-safe.
  */
 final class RdbInput {
 
@@ -110,7 +111,10 @@ final class RdbInput {
     captureMark = pos;
   }
 
-  /** Stops capturing; the captured bytes are {@code captured()[0, capturedLength())}, valid until the next capture. */
+  /**
+   * Stops capturing; the captured bytes are {@code captured()[0, capturedLength())}, valid until
+   * the next capture.
+   */
   void endCapture() {
     flushMarks();
     captureMark = -1;
@@ -135,9 +139,12 @@ final class RdbInput {
     long need = (long) captureLen + extra;
     if (need > capture.length) {
       if (need > Integer.MAX_VALUE - 16) {
-        throw new IllegalStateException("redis: a single value of more than 2 GiB cannot be sent to RESTORE");
+        throw new IllegalStateException(
+            "redis: a single value of more than 2 GiB cannot be sent to RESTORE");
       }
-      capture = Arrays.copyOf(capture, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 16, capture.length * 2L)));
+      capture =
+          Arrays.copyOf(
+              capture, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 16, capture.length * 2L)));
     }
   }
 
@@ -152,7 +159,10 @@ final class RdbInput {
     }
   }
 
-  /** Refills so that at least {@code need} bytes are buffered; false at end of stream with nothing buffered. */
+  /**
+   * Refills so that at least {@code need} bytes are buffered; false at end of stream with nothing
+   * buffered.
+   */
   private boolean fill(int need) throws IOException {
     if (eof) {
       return limit - pos >= need;

@@ -18,18 +18,20 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A streaming parser of Redis RDB files (versions {@value Rdb#MIN_VERSION} to {@value Rdb#MAX_VERSION}): checks
- * the header, every opcode and every value encoding Redis writes (strings raw, integer and LZF; lists as
- * quicklist of ziplists or listpacks; sets as intset, listpack or hashtable; sorted sets as ziplist, listpack
- * or skiplist; hashes as zipmap, ziplist, listpack or hashtable; streams with consumer groups and pending
- * entries; module values, reported by module name; functions; aux, resize, expiry, idle and frequency
- * records), then the CRC-64 trailer, and that nothing follows it.
+ * A streaming parser of Redis RDB files (versions {@value Rdb#MIN_VERSION} to {@value
+ * Rdb#MAX_VERSION}): checks the header, every opcode and every value encoding Redis writes (strings
+ * raw, integer and LZF; lists as quicklist of ziplists or listpacks; sets as intset, listpack or
+ * hashtable; sorted sets as ziplist, listpack or skiplist; hashes as zipmap, ziplist, listpack or
+ * hashtable; streams with consumer groups and pending entries; module values, reported by module
+ * name; functions; aux, resize, expiry, idle and frequency records), then the CRC-64 trailer, and
+ * that nothing follows it.
  *
- * <p>Hand-written rather than {@code com.moilioncircle:redis-replicator}: about 500 lines with no dependency,
- * it streams in constant memory (a value is held only when a visitor asks for {@code DUMP} payloads), the CRC is
- * computed in bulk as the buffer refills, and every error says at which byte and in which key the stream went
- * wrong. Blob encodings (listpack, ziplist, intset, zipmap) are walked entry by entry, as Redis' deep
- * sanitisation does, so a flipped length inside one is caught even where the CRC is disabled.
+ * <p>Hand-written rather than {@code com.moilioncircle:redis-replicator}: about 500 lines with no
+ * dependency, it streams in constant memory (a value is held only when a visitor asks for {@code
+ * DUMP} payloads), the CRC is computed in bulk as the buffer refills, and every error says at which
+ * byte and in which key the stream went wrong. Blob encodings (listpack, ziplist, intset, zipmap)
+ * are walked entry by entry, as Redis' deep sanitisation does, so a flipped length inside one is
+ * caught even where the CRC is disabled.
  *
  * <p>One parser reads one stream once; not thread-safe. It does not close its input.
  */
@@ -62,17 +64,22 @@ public final class RdbParser {
   /**
    * Parses the whole stream, through its trailer, to its end.
    *
-   * @throws IntegrityException if the stream is truncated, damaged, or its CRC-64 trailer does not match; the
-   *     message names the byte offset and the key
-   * @throws UnsupportedRdbException if the stream's RDB version or a value type is newer than this reader
+   * @throws IntegrityException if the stream is truncated, damaged, or its CRC-64 trailer does not
+   *     match; the message names the byte offset and the key
+   * @throws UnsupportedRdbException if the stream's RDB version or a value type is newer than this
+   *     reader
    * @throws IOException if reading the input fails, or the visitor throws
    */
   public RdbSummary parse(RdbVisitor visitor) throws IOException {
     try {
       return parseAll(visitor);
     } catch (EOFException e) {
-      throw new IntegrityException("redis: RDB stream truncated at byte " + in.position() + " while reading "
-          + where() + ": the snapshot is incomplete (transfer cut or file damaged); take a new backup");
+      throw new IntegrityException(
+          "redis: RDB stream truncated at byte "
+              + in.position()
+              + " while reading "
+              + where()
+              + ": the snapshot is incomplete (transfer cut or file damaged); take a new backup");
     }
   }
 
@@ -80,19 +87,28 @@ public final class RdbParser {
     byte[] magic = in.readBytes(9);
     String head = new String(magic, StandardCharsets.ISO_8859_1);
     if (!head.startsWith("REDIS") || !head.substring(5).chars().allMatch(Character::isDigit)) {
-      throw corrupt("the stream does not start with an RDB header (REDIS00NN) but with '"
-          + printable(head) + "'; is this an RDB file?");
+      throw corrupt(
+          "the stream does not start with an RDB header (REDIS00NN) but with '"
+              + printable(head)
+              + "'; is this an RDB file?");
     }
     version = Integer.parseInt(head.substring(5));
     if (version < MIN_VERSION || version > MAX_VERSION) {
-      throw new UnsupportedRdbException("redis: RDB version " + version + " is not supported (this reader knows "
-          + MIN_VERSION + " to " + MAX_VERSION + ", i.e. up to Redis 7.2); use a newer biowerk-dr, or check the "
-          + "file with the redis-check-rdb of the Redis that wrote it");
+      throw new UnsupportedRdbException(
+          "redis: RDB version "
+              + version
+              + " is not supported (this reader knows "
+              + MIN_VERSION
+              + " to "
+              + MAX_VERSION
+              + ", i.e. up to Redis 7.2); use a newer biowerk-dr, or check the "
+              + "file with the redis-check-rdb of the Redis that wrote it");
     }
     visitor.header(version);
     boolean payloads = visitor.wantsPayloads();
     boolean wantsKeys = visitor.wantsKeys() || payloads;
-    // Counted in arrays and flushed into the maps per database: map updates per key cost more than the parse.
+    // Counted in arrays and flushed into the maps per database: map updates per key cost more than
+    // the parse.
     long[] typeCounts = new long[256];
     long dbKeys = 0;
     long dbExpires = 0;
@@ -140,31 +156,34 @@ public final class RdbParser {
           length();
           length();
           continue;
-        case OPCODE_AUX: {
-          where = "an aux field";
-          String key = new String(readString(), StandardCharsets.UTF_8);
-          where = "aux field '" + key + "'";
-          byte[] value = readString();
-          aux.put(key, new String(value, StandardCharsets.UTF_8));
-          visitor.aux(key, value);
-          continue;
-        }
-        case OPCODE_MODULE_AUX: {
-          long id = length();
-          String name = moduleName(id);
-          where = "aux data of module " + name;
-          long when = length();
-          if (when != 2) {
-            throw corrupt("module " + name + " aux data has a bad 'when' opcode " + when);
+        case OPCODE_AUX:
+          {
+            where = "an aux field";
+            String key = new String(readString(), StandardCharsets.UTF_8);
+            where = "aux field '" + key + "'";
+            byte[] value = readString();
+            aux.put(key, new String(value, StandardCharsets.UTF_8));
+            visitor.aux(key, value);
+            continue;
           }
-          length();
-          skipModuleValue(name);
-          modules.add(name);
-          continue;
-        }
+        case OPCODE_MODULE_AUX:
+          {
+            long id = length();
+            String name = moduleName(id);
+            where = "aux data of module " + name;
+            long when = length();
+            if (when != 2) {
+              throw corrupt("module " + name + " aux data has a bad 'when' opcode " + when);
+            }
+            length();
+            skipModuleValue(name);
+            modules.add(name);
+            continue;
+          }
         case OPCODE_FUNCTION_PRE_GA:
-          throw new UnsupportedRdbException("redis: the RDB holds functions in the pre-release 7.0-rc format, "
-              + "which Redis 7.0 itself no longer loads; re-create the functions and take a new backup");
+          throw new UnsupportedRdbException(
+              "redis: the RDB holds functions in the pre-release 7.0-rc format, "
+                  + "which Redis 7.0 itself no longer loads; re-create the functions and take a new backup");
         case OPCODE_FUNCTION2:
           where = "a function library";
           visitor.function(readString());
@@ -229,8 +248,12 @@ public final class RdbParser {
     }
   }
 
-  private static void flushCounts(SortedMap<Integer, Long> keys, SortedMap<Integer, Long> expires, int db,
-      long dbKeys, long dbExpires) {
+  private static void flushCounts(
+      SortedMap<Integer, Long> keys,
+      SortedMap<Integer, Long> expires,
+      int db,
+      long dbKeys,
+      long dbExpires) {
     if (dbKeys > 0) {
       keys.merge(db, dbKeys, Long::sum);
     }
@@ -239,8 +262,14 @@ public final class RdbParser {
     }
   }
 
-  private RdbSummary finish(SortedMap<Integer, Long> keys, SortedMap<Integer, Long> expires, int functions,
-      Set<String> modules, Map<String, Long> types, Map<String, String> aux) throws IOException {
+  private RdbSummary finish(
+      SortedMap<Integer, Long> keys,
+      SortedMap<Integer, Long> expires,
+      int functions,
+      Set<String> modules,
+      Map<String, Long> types,
+      Map<String, String> aux)
+      throws IOException {
     keys.values().removeIf(count -> count == 0);
     long checksum = 0;
     if (version >= 5) {
@@ -249,18 +278,31 @@ public final class RdbParser {
       long stored = in.readLittleEndian(8);
       // A zero trailer means the writer ran with rdbchecksum no, which Redis also accepts.
       if (stored != 0 && stored != computed) {
-        throw new IntegrityException("redis: RDB checksum mismatch: the trailer says " + Crc64.hex(stored)
-            + " but the content hashes to " + Crc64.hex(computed) + "; the snapshot is damaged, do not restore it",
-            null, Crc64.hex(stored), Crc64.hex(computed));
+        throw new IntegrityException(
+            "redis: RDB checksum mismatch: the trailer says "
+                + Crc64.hex(stored)
+                + " but the content hashes to "
+                + Crc64.hex(computed)
+                + "; the snapshot is damaged, do not restore it",
+            null,
+            Crc64.hex(stored),
+            Crc64.hex(computed));
       }
       checksum = stored;
     }
     if (!in.atEnd()) {
       throw corrupt("bytes follow the RDB trailer; the stream is not a single RDB snapshot");
     }
-    return new RdbSummary(version, Collections.unmodifiableSortedMap(keys),
-        Collections.unmodifiableSortedMap(expires), functions, Collections.unmodifiableSet(modules),
-        Collections.unmodifiableMap(types), Collections.unmodifiableMap(aux), checksum, in.position());
+    return new RdbSummary(
+        version,
+        Collections.unmodifiableSortedMap(keys),
+        Collections.unmodifiableSortedMap(expires),
+        functions,
+        Collections.unmodifiableSet(modules),
+        Collections.unmodifiableMap(types),
+        Collections.unmodifiableMap(aux),
+        checksum,
+        in.position());
   }
 
   private void skipValue(int type, Set<String> modules) throws IOException {
@@ -337,18 +379,29 @@ public final class RdbParser {
       case TYPE_STREAM_LISTPACKS_3:
         skipStream(type);
         break;
-      case TYPE_MODULE_2: {
-        String name = moduleName(length());
-        modules.add(name);
-        skipModuleValue(name);
-        break;
-      }
+      case TYPE_MODULE_2:
+        {
+          String name = moduleName(length());
+          modules.add(name);
+          skipModuleValue(name);
+          break;
+        }
       case TYPE_MODULE_PRE_GA:
-        throw new UnsupportedRdbException("redis: " + where() + " uses the pre-4.0 module format, which has no "
-            + "end marker and cannot be read without the module; load the RDB into a Redis with that module");
+        throw new UnsupportedRdbException(
+            "redis: "
+                + where()
+                + " uses the pre-4.0 module format, which has no "
+                + "end marker and cannot be read without the module; load the RDB into a Redis with that module");
       default:
-        throw new UnsupportedRdbException("redis: " + where() + ": value type " + type + " is not known to this "
-            + "reader (RDB version " + version + "); it was written by a newer Redis or the stream is damaged");
+        throw new UnsupportedRdbException(
+            "redis: "
+                + where()
+                + ": value type "
+                + type
+                + " is not known to this "
+                + "reader (RDB version "
+                + version
+                + "); it was written by a newer Redis or the stream is damaged");
     }
   }
 
@@ -467,12 +520,13 @@ public final class RdbParser {
           return Long.toString((short) in.readLittleEndian(2)).getBytes(StandardCharsets.US_ASCII);
         case 2:
           return Long.toString((int) in.readLittleEndian(4)).getBytes(StandardCharsets.US_ASCII);
-        case 3: {
-          long clen = length();
-          long ulen = length();
-          byte[] compressed = in.readBytes(checkSize(clen));
-          return Blobs.lzf(compressed, checkSize(ulen), this);
-        }
+        case 3:
+          {
+            long clen = length();
+            long ulen = length();
+            byte[] compressed = in.readBytes(checkSize(clen));
+            return Blobs.lzf(compressed, checkSize(ulen), this);
+          }
         default:
           throw corrupt("unknown string encoding " + len);
       }
@@ -493,15 +547,17 @@ public final class RdbParser {
         case 2:
           in.skip(4);
           return;
-        case 3: {
-          long clen = length();
-          long ulen = length();
-          if (clen < 0 || ulen < 0 || clen > ulen || clen == 0) {
-            throw corrupt("LZF string of " + clen + " compressed bytes claims " + ulen + " bytes");
+        case 3:
+          {
+            long clen = length();
+            long ulen = length();
+            if (clen < 0 || ulen < 0 || clen > ulen || clen == 0) {
+              throw corrupt(
+                  "LZF string of " + clen + " compressed bytes claims " + ulen + " bytes");
+            }
+            in.skip(clen);
+            return;
           }
-          in.skip(clen);
-          return;
-        }
         default:
           throw corrupt("unknown string encoding " + len);
       }
@@ -521,19 +577,31 @@ public final class RdbParser {
 
   /** A damage report at the current position. */
   IntegrityException corrupt(String what) {
-    return new IntegrityException("redis: RDB damaged at byte " + in.position() + " in " + where() + ": " + what
-        + "; the snapshot cannot be restored, use another backup");
+    return new IntegrityException(
+        "redis: RDB damaged at byte "
+            + in.position()
+            + " in "
+            + where()
+            + ": "
+            + what
+            + "; the snapshot cannot be restored, use another backup");
   }
 
   private String where() {
     if (currentKey == null) {
-      return where != null ? where : "a key of type " + typeName(currentType) + " in db " + currentDb;
+      return where != null
+          ? where
+          : "a key of type " + typeName(currentType) + " in db " + currentDb;
     }
     if (currentKey == SKIPPED) {
       return "a key of type " + typeName(currentType) + " in db " + currentDb;
     }
-    return "key '" + printable(new String(currentKey, StandardCharsets.UTF_8)) + "' (" + typeName(currentType)
-        + ") in db " + currentDb;
+    return "key '"
+        + printable(new String(currentKey, StandardCharsets.UTF_8))
+        + "' ("
+        + typeName(currentType)
+        + ") in db "
+        + currentDb;
   }
 
   private static String printable(String text) {

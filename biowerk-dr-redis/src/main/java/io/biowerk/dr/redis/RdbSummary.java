@@ -17,8 +17,15 @@ import java.util.SortedMap;
  * @param checksum the CRC-64 trailer, or 0 when the writer had {@code rdbchecksum no}
  * @param bytes the stream's length
  */
-public record RdbSummary(int version, SortedMap<Integer, Long> keys, SortedMap<Integer, Long> expires,
-    int functions, Set<String> modules, Map<String, Long> types, Map<String, String> aux, long checksum,
+public record RdbSummary(
+    int version,
+    SortedMap<Integer, Long> keys,
+    SortedMap<Integer, Long> expires,
+    int functions,
+    Set<String> modules,
+    Map<String, Long> types,
+    Map<String, String> aux,
+    long checksum,
     long bytes) {
 
   /** Keys in every database. */

@@ -5,9 +5,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes an RDB stream record by record, keeping its CRC-64 for the trailer: the SCAN mode's way of turning
- * {@code DUMP} payloads into the same format a replication snapshot has. Buffers 64 KiB; does not close its
- * output. Not thread-safe.
+ * Writes an RDB stream record by record, keeping its CRC-64 for the trailer: the SCAN mode's way of
+ * turning {@code DUMP} payloads into the same format a replication snapshot has. Buffers 64 KiB;
+ * does not close its output. Not thread-safe.
  */
 final class RdbWriter {
 
@@ -49,7 +49,10 @@ final class RdbWriter {
     }
   }
 
-  /** A key: its type byte, its name, then {@code value} as the RDB value bytes (a DUMP payload's body). */
+  /**
+   * A key: its type byte, its name, then {@code value} as the RDB value bytes (a DUMP payload's
+   * body).
+   */
   void key(byte[] key, byte[] payload, int bodyLength) throws IOException {
     u8(payload[0] & 0xff);
     string(key);

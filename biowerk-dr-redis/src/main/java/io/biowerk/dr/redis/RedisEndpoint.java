@@ -12,9 +12,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Where a Redis server is and how to log in, parsed from {@code redis://[user:password@]host:port[?options]} or
- * {@code rediss://...} (TLS). The password stays inside this object: {@link #toString()} and {@link #redacted()}
- * print {@code user@host:port} only.
+ * Where a Redis server is and how to log in, parsed from {@code
+ * redis://[user:password@]host:port[?options]} or {@code rediss://...} (TLS). The password stays
+ * inside this object: {@link #toString()} and {@link #redacted()} print {@code user@host:port}
+ * only.
  */
 final class RedisEndpoint {
 
@@ -27,7 +28,12 @@ final class RedisEndpoint {
   private final String password;
   private final Map<String, String> options;
 
-  private RedisEndpoint(String scheme, String host, int port, String user, String password,
+  private RedisEndpoint(
+      String scheme,
+      String host,
+      int port,
+      String user,
+      String password,
       Map<String, String> options) {
     this.scheme = scheme;
     this.host = host;
@@ -40,14 +46,20 @@ final class RedisEndpoint {
   /**
    * Parses {@code uri}, accepting only the options in {@code allowed}.
    *
-   * @throws IllegalArgumentException if the URI is malformed or carries an unknown option; the message names it
+   * @throws IllegalArgumentException if the URI is malformed or carries an unknown option; the
+   *     message names it
    */
   static RedisEndpoint parse(URI uri, Set<String> allowed) {
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-    checkArgument(scheme.equals("redis") || scheme.equals("rediss"),
-        "redis: URI scheme (%s) must be redis or rediss", scheme);
+    String scheme =
+        uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+    checkArgument(
+        scheme.equals("redis") || scheme.equals("rediss"),
+        "redis: URI scheme (%s) must be redis or rediss",
+        scheme);
     String host = uri.getHost();
-    checkArgument(host != null && !host.isEmpty(), "redis: URI %s has no host; write redis://host:6379",
+    checkArgument(
+        host != null && !host.isEmpty(),
+        "redis: URI %s has no host; write redis://host:6379",
         redactedText(uri));
     int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
     String user = null;
@@ -73,14 +85,20 @@ final class RedisEndpoint {
         int eq = pair.indexOf('=');
         String key = decode(eq < 0 ? pair : pair.substring(0, eq));
         String value = eq < 0 ? "true" : decode(pair.substring(eq + 1));
-        checkArgument(allowed.contains(key), "redis: unknown option '%s' in %s; known options: %s", key,
-            redactedText(uri), allowed);
+        checkArgument(
+            allowed.contains(key),
+            "redis: unknown option '%s' in %s; known options: %s",
+            key,
+            redactedText(uri),
+            allowed);
         options.put(key, value);
       }
     }
     String path = uri.getPath();
-    checkArgument(path == null || path.isEmpty() || path.equals("/"),
-        "redis: URI %s has a path; select databases with ?db= (scan mode) or ?db-map= (restore)", redactedText(uri));
+    checkArgument(
+        path == null || path.isEmpty() || path.equals("/"),
+        "redis: URI %s has a path; select databases with ?db= (scan mode) or ?db-map= (restore)",
+        redactedText(uri));
     return new RedisEndpoint(scheme, host, port, user, password, options);
   }
 
@@ -90,8 +108,12 @@ final class RedisEndpoint {
 
   private static String redactedText(URI uri) {
     String info = uri.getRawUserInfo();
-    String user = info == null ? "" : info.contains(":") ? info.substring(0, info.indexOf(':')) : "";
-    return uri.getScheme() + "://" + (user.isEmpty() ? "" : user + "@") + uri.getHost()
+    String user =
+        info == null ? "" : info.contains(":") ? info.substring(0, info.indexOf(':')) : "";
+    return uri.getScheme()
+        + "://"
+        + (user.isEmpty() ? "" : user + "@")
+        + uri.getHost()
         + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
   }
 
@@ -125,8 +147,11 @@ final class RedisEndpoint {
     if (value == null) {
       return false;
     }
-    checkArgument(value.equals("true") || value.equals("false"), "redis: option %s (%s) must be true or false",
-        name, value);
+    checkArgument(
+        value.equals("true") || value.equals("false"),
+        "redis: option %s (%s) must be true or false",
+        name,
+        value);
     return value.equals("true");
   }
 
@@ -141,7 +166,8 @@ final class RedisEndpoint {
       }
       return Duration.ofSeconds(Long.parseLong(value));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("redis: option timeout (" + value + ") must be seconds, e.g. 60s or 500ms");
+      throw new IllegalArgumentException(
+          "redis: option timeout (" + value + ") must be seconds, e.g. 60s or 500ms");
     }
   }
 

@@ -21,21 +21,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Redis server as an online restore target: {@code redis://[user:password@]host:port[?options]} or
- * {@code rediss://}. The RDB is parsed as it streams in and every key becomes a pipelined
- * {@code RESTORE key <expiry-ms> <payload> REPLACE ABSTTL [IDLETIME s | FREQ f]}, the payload rebuilt from the
- * RDB value bytes (type byte + value + RDB version + CRC-64, exactly what {@code DUMP} returns); function
- * libraries go through one {@code FUNCTION RESTORE}. Keys already expired are skipped.
+ * A running Redis server as an online restore target: {@code
+ * redis://[user:password@]host:port[?options]} or {@code rediss://}. The RDB is parsed as it
+ * streams in and every key becomes a pipelined {@code RESTORE key <expiry-ms> <payload> REPLACE
+ * ABSTTL [IDLETIME s | FREQ f]}, the payload rebuilt from the RDB value bytes (type byte + value +
+ * RDB version + CRC-64, exactly what {@code DUMP} returns); function libraries go through one
+ * {@code FUNCTION RESTORE}. Keys already expired are skipped.
  *
- * <p>Options: {@code db-map=0:1,2:3} (restore database 0 into 1, 2 into 3; others keep their number),
- * {@code flush=true} ({@code FLUSHALL} and {@code FUNCTION FLUSH} first), {@code timeout}, {@code batch}
- * (commands per pipeline round trip, default 1000), {@code tls-ca} (as for {@link RedisSource}).
+ * <p>Options: {@code db-map=0:1,2:3} (restore database 0 into 1, 2 into 3; others keep their
+ * number), {@code flush=true} ({@code FLUSHALL} and {@code FUNCTION FLUSH} first), {@code timeout},
+ * {@code batch} (commands per pipeline round trip, default 1000), {@code tls-ca} (as for {@link
+ * RedisSource}).
  *
- * <p>The target must be empty unless {@code force} (keys of the same name are then replaced, others kept) or
- * {@code flush=true}: otherwise {@link #open} throws {@link TargetNotEmptyException}. Keys are written while the
- * backup streams (the restore job has checked the stored checksum before the first byte), so an abort part way
- * leaves the keys restored so far; {@code abort()} logs how many. A target whose Redis is older than the
- * backup's RDB version refuses the payloads; the error names both versions.
+ * <p>The target must be empty unless {@code force} (keys of the same name are then replaced, others
+ * kept) or {@code flush=true}: otherwise {@link #open} throws {@link TargetNotEmptyException}. Keys
+ * are written while the backup streams (the restore job has checked the stored checksum before the
+ * first byte), so an abort part way leaves the keys restored so far; {@code abort()} logs how many.
+ * A target whose Redis is older than the backup's RDB version refuses the payloads; the error names
+ * both versions.
  */
 public final class RedisRestoreTarget implements RestoreTarget {
 
@@ -61,7 +64,8 @@ public final class RedisRestoreTarget implements RestoreTarget {
   /**
    * A target for {@code uri}.
    *
-   * @param force whether a server that already holds keys may be written to (keys of the same name replaced)
+   * @param force whether a server that already holds keys may be written to (keys of the same name
+   *     replaced)
    * @throws IllegalArgumentException if the URI or an option is malformed
    */
   public static RedisRestoreTarget of(URI uri, boolean force) {
@@ -76,13 +80,20 @@ public final class RedisRestoreTarget implements RestoreTarget {
     for (String pair : text.split(",")) {
       String[] parts = pair.split(":");
       try {
-        checkArgument(parts.length == 2, "redis: option db-map (%s) must be from:to pairs, e.g. 0:1,2:3", text);
+        checkArgument(
+            parts.length == 2,
+            "redis: option db-map (%s) must be from:to pairs, e.g. 0:1,2:3",
+            text);
         int from = Integer.parseInt(parts[0].trim());
         int to = Integer.parseInt(parts[1].trim());
-        checkArgument(from >= 0 && to >= 0, "redis: option db-map (%s) may not hold negative databases", text);
+        checkArgument(
+            from >= 0 && to >= 0,
+            "redis: option db-map (%s) may not hold negative databases",
+            text);
         map.put(from, to);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("redis: option db-map (" + text + ") must be from:to pairs, e.g. 0:1");
+        throw new IllegalArgumentException(
+            "redis: option db-map (" + text + ") must be from:to pairs, e.g. 0:1");
       }
     }
     return map;
@@ -91,13 +102,17 @@ public final class RedisRestoreTarget implements RestoreTarget {
   /**
    * Connects and checks the target; with {@code flush=true}, empties it.
    *
-   * @throws TargetNotEmptyException if the server holds keys or functions and neither force nor flush was asked
+   * @throws TargetNotEmptyException if the server holds keys or functions and neither force nor
+   *     flush was asked
    * @throws IOException if the server cannot be reached or refuses the credentials
    */
   @Override
   public PendingWrite open(BackupManifest manifest) throws IOException {
-    checkArgument(manifest.format().equals("rdb"), "redis: backup %s is a %s backup, not an RDB snapshot",
-        manifest.id(), manifest.format());
+    checkArgument(
+        manifest.format().equals("rdb"),
+        "redis: backup %s is a %s backup, not an RDB snapshot",
+        manifest.id(),
+        manifest.format());
     RespConnection c = RespConnection.open(endpoint);
     try {
       String version = c.info("server").getOrDefault("redis_version", "unknown");
@@ -109,15 +124,24 @@ public final class RedisRestoreTarget implements RestoreTarget {
       }
       long keys = keyspace.values().stream().mapToLong(Long::longValue).sum();
       if ((keys > 0 || functions > 0) && !force && !flush) {
-        throw new TargetNotEmptyException("redis: restore target " + endpoint.redacted() + " is not empty ("
-            + keys + " keys in " + keyspace.keySet().stream().map(db -> "db" + db).collect(Collectors.joining(","))
-            + (functions > 0 ? ", " + functions + " function libraries" : "") + "); restore into an empty server, "
-            + "add ?flush=true to empty it first (FLUSHALL), or force to replace keys of the same name",
+        throw new TargetNotEmptyException(
+            "redis: restore target "
+                + endpoint.redacted()
+                + " is not empty ("
+                + keys
+                + " keys in "
+                + keyspace.keySet().stream().map(db -> "db" + db).collect(Collectors.joining(","))
+                + (functions > 0 ? ", " + functions + " function libraries" : "")
+                + "); restore into an empty server, "
+                + "add ?flush=true to empty it first (FLUSHALL), or force to replace keys of the same name",
             endpoint.redacted());
       }
       if (flush) {
-        LOG.warn("redis: flushing {} before the restore ({} keys, {} function libraries)", endpoint.redacted(),
-            keys, functions);
+        LOG.warn(
+            "redis: flushing {} before the restore ({} keys, {} function libraries)",
+            endpoint.redacted(),
+            keys,
+            functions);
         c.callOk("FLUSHALL");
         if (functions > 0) {
           c.callOk("FUNCTION", "FLUSH"); // only servers with functions (7.0+) know the command
@@ -200,7 +224,8 @@ public final class RedisRestoreTarget implements RestoreTarget {
         throw runtime;
       }
       if (error != null) {
-        throw new IOException("redis: restore into " + endpoint.redacted() + " failed: " + error, error);
+        throw new IOException(
+            "redis: restore into " + endpoint.redacted() + " failed: " + error, error);
       }
     }
 
@@ -215,8 +240,13 @@ public final class RedisRestoreTarget implements RestoreTarget {
       join();
       failIfFailed();
       c.close();
-      LOG.info("redis: restored backup {} into {}: {} keys, {} function libraries, {} keys skipped as expired",
-          manifest.id(), endpoint.redacted(), restored, functions, expired);
+      LOG.info(
+          "redis: restored backup {} into {}: {} keys, {} function libraries, {} keys skipped as expired",
+          manifest.id(),
+          endpoint.redacted(),
+          restored,
+          functions,
+          expired);
     }
 
     @Override
@@ -229,8 +259,12 @@ public final class RedisRestoreTarget implements RestoreTarget {
         LOG.warn("redis: interrupted while aborting the restore into {}", endpoint.redacted());
       }
       if (restored > 0) {
-        LOG.warn("redis: restore of backup {} into {} aborted after {} keys were written; the server holds a "
-            + "partial dataset (restore again with ?flush=true)", manifest.id(), endpoint.redacted(), restored);
+        LOG.warn(
+            "redis: restore of backup {} into {} aborted after {} keys were written; the server holds a "
+                + "partial dataset (restore again with ?flush=true)",
+            manifest.id(),
+            endpoint.redacted(),
+            restored);
       }
     }
 
@@ -239,11 +273,15 @@ public final class RedisRestoreTarget implements RestoreTarget {
         thread.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("redis: interrupted while restoring into " + endpoint.redacted());
+        throw new java.io.InterruptedIOException(
+            "redis: interrupted while restoring into " + endpoint.redacted());
       }
     }
 
-    /** Sends RESTOREs in pipelined batches, reading the replies of one batch while the next is being built. */
+    /**
+     * Sends RESTOREs in pipelined batches, reading the replies of one batch while the next is being
+     * built.
+     */
     private final class Restorer implements RdbVisitor {
       private static final String KEY = "RESTORE";
       private final ArrayDeque<String> pending = new ArrayDeque<>();
@@ -266,12 +304,14 @@ public final class RedisRestoreTarget implements RestoreTarget {
 
       @Override
       public void function(byte[] code) {
-        // FUNCTION2 record: opcode byte + RDB string; FUNCTION RESTORE takes a sequence of them plus a footer.
+        // FUNCTION2 record: opcode byte + RDB string; FUNCTION RESTORE takes a sequence of them
+        // plus a footer.
         RdbBytes record = new RdbBytes();
         record.u8(Rdb.OPCODE_FUNCTION2);
         record.string(code);
         byte[] bytes = record.toByteArray();
-        byte[] joined = java.util.Arrays.copyOf(functionPayload, functionPayload.length + bytes.length);
+        byte[] joined =
+            java.util.Arrays.copyOf(functionPayload, functionPayload.length + bytes.length);
         System.arraycopy(bytes, 0, joined, functionPayload.length, bytes.length);
         functionPayload = joined;
         functions++;
@@ -349,7 +389,10 @@ public final class RedisRestoreTarget implements RestoreTarget {
         c.writeBulk(bytes, 0, bytes.length);
       }
 
-      /** Sends the batch, then reads the replies of the batch before it, so one batch is always in flight. */
+      /**
+       * Sends the batch, then reads the replies of the batch before it, so one batch is always in
+       * flight.
+       */
       private void endBatch() throws IOException {
         c.flush();
         readReplies(inFlight);
@@ -373,8 +416,12 @@ public final class RedisRestoreTarget implements RestoreTarget {
             byte[] name = keyNames.poll();
             int db = keyDbs.poll();
             if (reply instanceof RespConnection.Error error) {
-              throw restoreFailed(error.text(), "RESTORE of key '" + new String(name, StandardCharsets.UTF_8)
-                  + "' into db " + db);
+              throw restoreFailed(
+                  error.text(),
+                  "RESTORE of key '"
+                      + new String(name, StandardCharsets.UTF_8)
+                      + "' into db "
+                      + db);
             }
             restored++;
           } else if (reply instanceof RespConnection.Error error) {
@@ -386,17 +433,35 @@ public final class RedisRestoreTarget implements RestoreTarget {
       private IOException restoreFailed(String error, String what) {
         if (error.contains("payload version or checksum are wrong")) {
           int readable = Rdb.versionOf(targetVersion);
-          return new RedisCommandException("redis: " + endpoint.redacted() + " (Redis " + targetVersion
-              + (readable > 0 ? ", RDB version " + readable : "") + ") refused a payload of RDB version " + rdbVersion
-              + " (" + error + "): the backup was taken from a newer Redis than the target; restore into Redis of "
-              + "at least the backup's version (" + manifest.facts().getOrDefault("serverVersion", "?")
-              + "), or use the offline dump.rdb restore on such a server", error);
+          return new RedisCommandException(
+              "redis: "
+                  + endpoint.redacted()
+                  + " (Redis "
+                  + targetVersion
+                  + (readable > 0 ? ", RDB version " + readable : "")
+                  + ") refused a payload of RDB version "
+                  + rdbVersion
+                  + " ("
+                  + error
+                  + "): the backup was taken from a newer Redis than the target; restore into Redis of "
+                  + "at least the backup's version ("
+                  + manifest.facts().getOrDefault("serverVersion", "?")
+                  + "), or use the offline dump.rdb restore on such a server",
+              error);
         }
         if (error.startsWith("ERR Library") && error.contains("already exists")) {
-          return new RedisCommandException("redis: " + endpoint.redacted() + " refused " + what + ": " + error
-              + "; restore with force or ?flush=true to replace the library", error);
+          return new RedisCommandException(
+              "redis: "
+                  + endpoint.redacted()
+                  + " refused "
+                  + what
+                  + ": "
+                  + error
+                  + "; restore with force or ?flush=true to replace the library",
+              error);
         }
-        return new RedisCommandException("redis: " + endpoint.redacted() + " refused " + what + ": " + error, error);
+        return new RedisCommandException(
+            "redis: " + endpoint.redacted() + " refused " + what + ": " + error, error);
       }
     }
   }

@@ -6,9 +6,9 @@ import java.net.URI;
 import java.util.Set;
 
 /**
- * Makes Redis restore targets: {@code redis://} and {@code rediss://} restore online into a running server
- * ({@link RedisRestoreTarget}); {@code redis-rdb:///dir} writes {@code dump.rdb} for an offline restore
- * ({@link RdbFileRestoreTarget}).
+ * Makes Redis restore targets: {@code redis://} and {@code rediss://} restore online into a running
+ * server ({@link RedisRestoreTarget}); {@code redis-rdb:///dir} writes {@code dump.rdb} for an
+ * offline restore ({@link RdbFileRestoreTarget}).
  */
 public final class RedisRestoreTargetProvider implements RestoreTargetProvider {
 

@@ -21,43 +21,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Redis server as a backup source: {@code redis://[user:password@]host:port[?options]}, or {@code rediss://}
- * for TLS. Produces an RDB snapshot (format {@code rdb}) in one of two modes.
+ * A Redis server as a backup source: {@code redis://[user:password@]host:port[?options]}, or {@code
+ * rediss://} for TLS. Produces an RDB snapshot (format {@code rdb}) in one of two modes.
  *
  * <ul>
- *   <li>{@code mode=sync} (default): the server's own point-in-time snapshot over the replication protocol.
- *       The source announces itself as a replica ({@code REPLCONF capa eof capa psync2},
- *       {@code REPLCONF rdb-only 1}), asks for a full resync ({@code PSYNC ? -1}, or {@code SYNC} on servers
- *       without PSYNC), and streams the RDB into the pipeline as it arrives, in both transfer forms
- *       ({@code $<length>} from disk, {@code $EOF:<mark>} diskless), skipping the newline keep-alives the
- *       server sends while it forks. A parser runs over the bytes on the way through: the stream ends only
- *       after the last record parsed and the CRC-64 trailer matched, so a server that dies mid-transfer or a
- *       damaged snapshot fails the backup and nothing is committed.
- *   <li>{@code mode=scan}: for servers that refuse SYNC/PSYNC (managed Redis): {@code SCAN} + {@code DUMP} +
- *       {@code PTTL} per key, pipelined, written as an RDB stream of the same format (the payloads' RDB
- *       version, aux fields, {@code SELECTDB}, {@code RESIZEDB} from {@code INFO keyspace}, expiries, each
- *       payload's CRC checked, function libraries from {@code FUNCTION DUMP}). Not a point-in-time snapshot:
- *       keys written during the scan may or may not be in it; the manifest says so.
- *   <li>{@code mode=auto}: sync, falling back to scan only when the server refuses both PSYNC and SYNC.
+ *   <li>{@code mode=sync} (default): the server's own point-in-time snapshot over the replication
+ *       protocol. The source announces itself as a replica ({@code REPLCONF capa eof capa psync2},
+ *       {@code REPLCONF rdb-only 1}), asks for a full resync ({@code PSYNC ? -1}, or {@code SYNC}
+ *       on servers without PSYNC), and streams the RDB into the pipeline as it arrives, in both
+ *       transfer forms ({@code $<length>} from disk, {@code $EOF:<mark>} diskless), skipping the
+ *       newline keep-alives the server sends while it forks. A parser runs over the bytes on the
+ *       way through: the stream ends only after the last record parsed and the CRC-64 trailer
+ *       matched, so a server that dies mid-transfer or a damaged snapshot fails the backup and
+ *       nothing is committed.
+ *   <li>{@code mode=scan}: for servers that refuse SYNC/PSYNC (managed Redis): {@code SCAN} +
+ *       {@code DUMP} + {@code PTTL} per key, pipelined, written as an RDB stream of the same format
+ *       (the payloads' RDB version, aux fields, {@code SELECTDB}, {@code RESIZEDB} from {@code INFO
+ *       keyspace}, expiries, each payload's CRC checked, function libraries from {@code FUNCTION
+ *       DUMP}). Not a point-in-time snapshot: keys written during the scan may or may not be in it;
+ *       the manifest says so.
+ *   <li>{@code mode=auto}: sync, falling back to scan only when the server refuses both PSYNC and
+ *       SYNC.
  * </ul>
  *
  * <p>Other options: {@code name} (repository name, default {@code redis}), {@code db} (scan mode: a
  * comma-separated list of databases, default all), {@code timeout} (socket read timeout, default
- * {@code 60s}), {@code scan-count} (SCAN COUNT, default 1000), {@code tls-ca} (with {@code rediss://}: a PEM
- * file of CA certificates to trust instead of the JDK's; the server's name is always checked).
+ * {@code 60s}), {@code scan-count} (SCAN COUNT, default 1000), {@code tls-ca} (with {@code
+ * rediss://}: a PEM file of CA certificates to trust instead of the JDK's; the server's name is
+ * always checked).
  *
- * <p>Why a hand-written replication reader and parser rather than {@code com.moilioncircle:redis-replicator}:
- * the protocol part is a handful of lines, neither Jedis nor Lettuce exposes the raw stream, and our own
- * parser streams in constant memory, computes the CRC in bulk, and names key and byte offset in every error;
- * a dependency of that size would buy nothing we need.
+ * <p>Why a hand-written replication reader and parser rather than {@code
+ * com.moilioncircle:redis-replicator}: the protocol part is a handful of lines, neither Jedis nor
+ * Lettuce exposes the raw stream, and our own parser streams in constant memory, computes the CRC
+ * in bulk, and names key and byte offset in every error; a dependency of that size would buy
+ * nothing we need.
  *
- * <p>Immutable and thread-safe; every {@link #open()} is a new run on a new connection. The password never
- * appears in {@link #toString()}, messages or the manifest.
+ * <p>Immutable and thread-safe; every {@link #open()} is a new run on a new connection. The
+ * password never appears in {@link #toString()}, messages or the manifest.
  */
 public final class RedisSource implements Source {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisSource.class);
-  static final Set<String> OPTIONS = Set.of("name", "mode", "db", "timeout", "scan-count", "tls-ca");
+  static final Set<String> OPTIONS =
+      Set.of("name", "mode", "db", "timeout", "scan-count", "tls-ca");
   private static final Pattern NAME = Pattern.compile("[a-z0-9_-]+");
 
   private final RedisEndpoint endpoint;
@@ -69,22 +75,33 @@ public final class RedisSource implements Source {
   private RedisSource(RedisEndpoint endpoint) {
     this.endpoint = endpoint;
     this.name = endpoint.option("name").orElse("redis");
-    checkArgument(NAME.matcher(name).matches(), "redis: option name (%s) may hold only a-z, 0-9, - and _", name);
+    checkArgument(
+        NAME.matcher(name).matches(),
+        "redis: option name (%s) may hold only a-z, 0-9, - and _",
+        name);
     this.mode = endpoint.option("mode").orElse("sync");
-    checkArgument(Set.of("sync", "scan", "auto").contains(mode), "redis: option mode (%s) must be sync, scan or auto",
+    checkArgument(
+        Set.of("sync", "scan", "auto").contains(mode),
+        "redis: option mode (%s) must be sync, scan or auto",
         mode);
     List<Integer> selected = new ArrayList<>();
-    endpoint.option("db").ifPresent(list -> {
-      checkArgument(!mode.equals("sync"), "redis: option db selects databases only in mode=scan; a sync snapshot "
-          + "always holds every database (restore can pick with ?db-map=)");
-      for (String part : list.split(",")) {
-        try {
-          selected.add(Integer.parseInt(part.trim()));
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("redis: option db (" + list + ") must be database numbers, e.g. 0,1");
-        }
-      }
-    });
+    endpoint
+        .option("db")
+        .ifPresent(
+            list -> {
+              checkArgument(
+                  !mode.equals("sync"),
+                  "redis: option db selects databases only in mode=scan; a sync snapshot "
+                      + "always holds every database (restore can pick with ?db-map=)");
+              for (String part : list.split(",")) {
+                try {
+                  selected.add(Integer.parseInt(part.trim()));
+                } catch (NumberFormatException e) {
+                  throw new IllegalArgumentException(
+                      "redis: option db (" + list + ") must be database numbers, e.g. 0,1");
+                }
+              }
+            });
     this.dbs = List.copyOf(selected);
     this.scanCount = Integer.parseInt(endpoint.option("scan-count").orElse("1000"));
     checkArgument(scanCount > 0, "redis: option scan-count (%s) must be positive", scanCount);
@@ -132,8 +149,11 @@ public final class RedisSource implements Source {
     try {
       connection = RespConnection.open(endpoint);
     } catch (IOException e) {
-      throw new SourceFailedException(e.getMessage(), endpoint.redacted(),
-          e instanceof RedisCommandException c ? c.reply() : "", e);
+      throw new SourceFailedException(
+          e.getMessage(),
+          endpoint.redacted(),
+          e instanceof RedisCommandException c ? c.reply() : "",
+          e);
     }
     try {
       Map<String, String> server = connection.info("server");
@@ -149,13 +169,21 @@ public final class RedisSource implements Source {
           return sync(connection, facts, handshake);
         }
         if (mode.equals("sync")) {
-          throw new SourceFailedException("redis: " + endpoint.address() + " refused PSYNC and SYNC (" + refusal
-              + "); this server does not allow replication (managed Redis often does not). Use ?mode=scan for a "
-              + "SCAN/DUMP backup (not a point-in-time snapshot), or ?mode=auto to fall back to it",
-              endpoint.redacted(), refusal);
+          throw new SourceFailedException(
+              "redis: "
+                  + endpoint.address()
+                  + " refused PSYNC and SYNC ("
+                  + refusal
+                  + "); this server does not allow replication (managed Redis often does not). Use ?mode=scan for a "
+                  + "SCAN/DUMP backup (not a point-in-time snapshot), or ?mode=auto to fall back to it",
+              endpoint.redacted(),
+              refusal);
         }
-        LOG.warn("redis: {} refused PSYNC and SYNC ({}); mode=auto falls back to SCAN/DUMP, which is not a "
-            + "point-in-time snapshot", endpoint.redacted(), refusal);
+        LOG.warn(
+            "redis: {} refused PSYNC and SYNC ({}); mode=auto falls back to SCAN/DUMP, which is not a "
+                + "point-in-time snapshot",
+            endpoint.redacted(),
+            refusal);
         connection.close();
         connection = RespConnection.open(endpoint);
       }
@@ -165,9 +193,13 @@ public final class RedisSource implements Source {
       if (e instanceof SourceFailedException) {
         throw e;
       }
-      throw new SourceFailedException(e.getMessage() != null && e.getMessage().startsWith("redis: ")
-          ? e.getMessage() : "redis: backup of " + endpoint.redacted() + " cannot start: " + e,
-          endpoint.redacted(), e instanceof RedisCommandException c ? c.reply() : "", e);
+      throw new SourceFailedException(
+          e.getMessage() != null && e.getMessage().startsWith("redis: ")
+              ? e.getMessage()
+              : "redis: backup of " + endpoint.redacted() + " cannot start: " + e,
+          endpoint.redacted(),
+          e instanceof RedisCommandException c ? c.reply() : "",
+          e);
     }
   }
 
@@ -177,12 +209,14 @@ public final class RedisSource implements Source {
   private record Handshake(String refusal, long length, byte[] mark) {}
 
   /** Announces a replica and asks for a full resync. */
-  private Handshake startReplication(RespConnection c, Map<String, Object> facts) throws IOException {
+  private Handshake startReplication(RespConnection c, Map<String, Object> facts)
+      throws IOException {
     Object capa = c.call("REPLCONF", "capa", "eof", "capa", "psync2");
     if (capa instanceof RespConnection.Error error) {
       return new Handshake("REPLCONF: " + error.text(), 0, null);
     }
-    // Redis 7.0+: no replication stream after the RDB; older servers answer an error, which changes nothing.
+    // Redis 7.0+: no replication stream after the RDB; older servers answer an error, which changes
+    // nothing.
     c.call("REPLCONF", "rdb-only", "1");
     c.send("PSYNC", "?", "-1");
     c.flush();
@@ -204,22 +238,35 @@ public final class RedisSource implements Source {
       }
       facts.put("replicationCommand", "SYNC");
     } else {
-      throw new IOException("redis: " + endpoint.address() + " answered PSYNC with '" + abbreviate(line)
-          + "' instead of +FULLRESYNC");
+      throw new IOException(
+          "redis: "
+              + endpoint.address()
+              + " answered PSYNC with '"
+              + abbreviate(line)
+              + "' instead of +FULLRESYNC");
     }
     if (line.startsWith("-")) {
-      throw new RedisCommandException("redis: " + endpoint.address() + " failed to produce a snapshot: "
-          + line.substring(1), line.substring(1));
+      throw new RedisCommandException(
+          "redis: " + endpoint.address() + " failed to produce a snapshot: " + line.substring(1),
+          line.substring(1));
     }
     if (!line.startsWith("$")) {
-      throw new IOException("redis: " + endpoint.address() + " sent '" + abbreviate(line)
-          + "' where the snapshot length belongs");
+      throw new IOException(
+          "redis: "
+              + endpoint.address()
+              + " sent '"
+              + abbreviate(line)
+              + "' where the snapshot length belongs");
     }
     if (line.startsWith("$EOF:")) {
       byte[] mark = line.substring(5).getBytes(StandardCharsets.ISO_8859_1);
       if (mark.length != 40) {
-        throw new IOException("redis: " + endpoint.address() + " sent a diskless end mark of " + mark.length
-            + " bytes, not 40");
+        throw new IOException(
+            "redis: "
+                + endpoint.address()
+                + " sent a diskless end mark of "
+                + mark.length
+                + " bytes, not 40");
       }
       facts.put("transfer", "diskless");
       return new Handshake(null, -1, mark);
@@ -228,14 +275,20 @@ public final class RedisSource implements Source {
     return new Handshake(null, Long.parseLong(line.substring(1)), null);
   }
 
-  /** The next line of the replication handshake, past the bare newlines the server sends as keep-alives. */
+  /**
+   * The next line of the replication handshake, past the bare newlines the server sends as
+   * keep-alives.
+   */
   private static String replicationLine(RespConnection c) throws IOException {
     InputStream in = c.input();
     while (true) {
       int b = in.read();
       if (b < 0) {
-        throw new EOFException("redis: " + c.endpoint().address() + " closed the connection during the "
-            + "replication handshake");
+        throw new EOFException(
+            "redis: "
+                + c.endpoint().address()
+                + " closed the connection during the "
+                + "replication handshake");
       }
       if (b == '\n') {
         continue;
@@ -250,16 +303,25 @@ public final class RedisSource implements Source {
     long length = handshake.length();
     byte[] mark = handshake.mark();
     String where = endpoint.redacted();
-    return new SnapshotStream(where, c, facts, (pipe, out) -> {
-      InputStream transfer = mark == null
-          ? new LengthTransfer(c.input(), length, where)
-          : new MarkedTransfer(c.input(), mark, where);
-      InputStream tee = new TeeInputStream(transfer, pipe);
-      RdbSummary summary = RdbParser.over(tee).parse(RdbVisitor.SUMMARY_ONLY);
-      record(out, summary);
-      LOG.info("redis: snapshot of {}: RDB v{}, {} keys, {} bytes", where, summary.version(), summary.totalKeys(),
-          summary.bytes());
-    });
+    return new SnapshotStream(
+        where,
+        c,
+        facts,
+        (pipe, out) -> {
+          InputStream transfer =
+              mark == null
+                  ? new LengthTransfer(c.input(), length, where)
+                  : new MarkedTransfer(c.input(), mark, where);
+          InputStream tee = new TeeInputStream(transfer, pipe);
+          RdbSummary summary = RdbParser.over(tee).parse(RdbVisitor.SUMMARY_ONLY);
+          record(out, summary);
+          LOG.info(
+              "redis: snapshot of {}: RDB v{}, {} keys, {} bytes",
+              where,
+              summary.version(),
+              summary.totalKeys(),
+              summary.bytes());
+        });
   }
 
   static void record(Map<String, Object> facts, RdbSummary summary) {
@@ -278,18 +340,30 @@ public final class RedisSource implements Source {
 
   // ---- scan mode ----
 
-  private SourceStream scan(RespConnection c, Map<String, Object> facts, String version, Map<Integer, Long> keyspace) {
+  private SourceStream scan(
+      RespConnection c, Map<String, Object> facts, String version, Map<Integer, Long> keyspace) {
     facts.put("mode", "scan");
     facts.put("pointInTime", false);
-    facts.put("note", "SCAN/DUMP backup: keys changed while it ran may be in their old or new state or missing; "
-        + "not a point-in-time snapshot");
+    facts.put(
+        "note",
+        "SCAN/DUMP backup: keys changed while it ran may be in their old or new state or missing; "
+            + "not a point-in-time snapshot");
     String where = endpoint.redacted();
-    return new SnapshotStream(where, c, facts, (pipe, out) -> {
-      RdbSummary summary = new ScanWriter(c, where, scanCount).write(pipe, version, keyspace, dbs);
-      record(out, summary);
-      LOG.info("redis: SCAN backup of {}: RDB v{}, {} keys, {} bytes", where, summary.version(),
-          summary.totalKeys(), summary.bytes());
-    });
+    return new SnapshotStream(
+        where,
+        c,
+        facts,
+        (pipe, out) -> {
+          RdbSummary summary =
+              new ScanWriter(c, where, scanCount).write(pipe, version, keyspace, dbs);
+          record(out, summary);
+          LOG.info(
+              "redis: SCAN backup of {}: RDB v{}, {} keys, {} bytes",
+              where,
+              summary.version(),
+              summary.totalKeys(),
+              summary.bytes());
+        });
   }
 
   @Override
@@ -328,15 +402,25 @@ public final class RedisSource implements Source {
       }
       int n = in.read(b, off, (int) Math.min(len, remaining));
       if (n < 0) {
-        throw new SourceFailedException("redis: " + where + " closed the connection after " + (length - remaining)
-            + " of " + length + " snapshot bytes (server stopped or killed?); nothing was kept", where, "");
+        throw new SourceFailedException(
+            "redis: "
+                + where
+                + " closed the connection after "
+                + (length - remaining)
+                + " of "
+                + length
+                + " snapshot bytes (server stopped or killed?); nothing was kept",
+            where,
+            "");
       }
       remaining -= n;
       return n;
     }
   }
 
-  /** The diskless {@code $EOF:<mark>} transfer: bytes up to the 40-byte mark, which is held back. */
+  /**
+   * The diskless {@code $EOF:<mark>} transfer: bytes up to the 40-byte mark, which is held back.
+   */
   private static final class MarkedTransfer extends InputStream {
     private static final int MARK = 40;
     private final InputStream in;
@@ -370,8 +454,14 @@ public final class RedisSource implements Source {
         }
         int n = in.read(buf, end, buf.length - end);
         if (n < 0) {
-          throw new SourceFailedException("redis: " + where + " closed the connection after about " + delivered
-              + " snapshot bytes, before the end mark (server stopped or killed?); nothing was kept", where, "");
+          throw new SourceFailedException(
+              "redis: "
+                  + where
+                  + " closed the connection after about "
+                  + delivered
+                  + " snapshot bytes, before the end mark (server stopped or killed?); nothing was kept",
+              where,
+              "");
         }
         end += n;
         if (end - start >= MARK && java.util.Arrays.equals(buf, end - MARK, end, mark, 0, MARK)) {

@@ -18,13 +18,14 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * A minimal RESP2 client over one socket (TLS for {@code rediss://}): enough for AUTH, INFO, REPLCONF, PSYNC,
- * SCAN, DUMP, PTTL, RESTORE and FUNCTION, with pipelining (write many commands, flush, read the replies).
+ * A minimal RESP2 client over one socket (TLS for {@code rediss://}): enough for AUTH, INFO,
+ * REPLCONF, PSYNC, SCAN, DUMP, PTTL, RESTORE and FUNCTION, with pipelining (write many commands,
+ * flush, read the replies).
  *
- * <p>Replies are returned as Java values: {@code String} (status), {@code Long}, {@code byte[]} (bulk, or
- * {@code null}), {@code List<Object>} (array), or {@link Error} for an error reply, so a pipeline can read past
- * one failed command. Not thread-safe, except {@link #close()}, which may be called from another thread to
- * unblock a read.
+ * <p>Replies are returned as Java values: {@code String} (status), {@code Long}, {@code byte[]}
+ * (bulk, or {@code null}), {@code List<Object>} (array), or {@link Error} for an error reply, so a
+ * pipeline can read past one failed command. Not thread-safe, except {@link #close()}, which may be
+ * called from another thread to unblock a read.
  */
 final class RespConnection implements AutoCloseable {
 
@@ -58,10 +59,13 @@ final class RespConnection implements AutoCloseable {
     try {
       socket.setTcpNoDelay(true);
       socket.setReceiveBufferSize(1 << 20);
-      socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), Math.min(timeout, 10_000));
+      socket.connect(
+          new InetSocketAddress(endpoint.host(), endpoint.port()), Math.min(timeout, 10_000));
       socket.setSoTimeout(timeout);
       if (endpoint.tls()) {
-        SSLSocket tls = (SSLSocket) tlsFactory(endpoint).createSocket(socket, endpoint.host(), endpoint.port(), true);
+        SSLSocket tls =
+            (SSLSocket)
+                tlsFactory(endpoint).createSocket(socket, endpoint.host(), endpoint.port(), true);
         var params = tls.getSSLParameters();
         // Check that the certificate names the host we dialled, as HTTPS does.
         params.setEndpointIdentificationAlgorithm("HTTPS");
@@ -71,19 +75,31 @@ final class RespConnection implements AutoCloseable {
       }
     } catch (IOException e) {
       closeQuietly(socket);
-      throw new IOException("redis: cannot connect to " + endpoint.address() + ": " + e.getMessage()
-          + "; check host, port" + (endpoint.tls() ? ", TLS (rediss://) and the trust store" : "")
-          + " and that redis-server is running", e);
+      throw new IOException(
+          "redis: cannot connect to "
+              + endpoint.address()
+              + ": "
+              + e.getMessage()
+              + "; check host, port"
+              + (endpoint.tls() ? ", TLS (rediss://) and the trust store" : "")
+              + " and that redis-server is running",
+          e);
     }
     RespConnection connection = new RespConnection(endpoint, socket);
     try {
       if (endpoint.password().isPresent()) {
-        Object reply = endpoint.user().isPresent()
-            ? connection.call("AUTH", endpoint.user().get(), endpoint.password().get())
-            : connection.call("AUTH", endpoint.password().get());
+        Object reply =
+            endpoint.user().isPresent()
+                ? connection.call("AUTH", endpoint.user().get(), endpoint.password().get())
+                : connection.call("AUTH", endpoint.password().get());
         if (reply instanceof Error error) {
-          throw new RedisCommandException("redis: authentication to " + endpoint.redacted() + " failed ("
-              + error.text() + "); check the user and password in the URI", error.text());
+          throw new RedisCommandException(
+              "redis: authentication to "
+                  + endpoint.redacted()
+                  + " failed ("
+                  + error.text()
+                  + "); check the user and password in the URI",
+              error.text());
         }
       }
       return connection;
@@ -94,8 +110,8 @@ final class RespConnection implements AutoCloseable {
   }
 
   /**
-   * The JDK's default TLS socket factory, or with {@code tls-ca=/path/ca.pem} one that trusts the certificates
-   * in that PEM file (a private CA, as managed Redis and self-run TLS setups use).
+   * The JDK's default TLS socket factory, or with {@code tls-ca=/path/ca.pem} one that trusts the
+   * certificates in that PEM file (a private CA, as managed Redis and self-run TLS setups use).
    */
   private static SSLSocketFactory tlsFactory(RedisEndpoint endpoint) throws IOException {
     if (endpoint.option("tls-ca").isEmpty()) {
@@ -103,18 +119,20 @@ final class RespConnection implements AutoCloseable {
     }
     java.nio.file.Path file = java.nio.file.Path.of(endpoint.option("tls-ca").get());
     try (InputStream pem = java.nio.file.Files.newInputStream(file)) {
-      java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      java.security.KeyStore trust =
+          java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
       trust.load(null, null);
       int n = 0;
-      for (java.security.cert.Certificate cert
-          : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
+      for (java.security.cert.Certificate cert :
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
         trust.setCertificateEntry("ca-" + n++, cert);
       }
       if (n == 0) {
         throw new IOException("redis: tls-ca file " + file + " holds no certificate");
       }
       javax.net.ssl.TrustManagerFactory factory =
-          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
       factory.init(trust);
       javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
       context.init(null, factory.getTrustManagers(), null);
@@ -135,17 +153,24 @@ final class RespConnection implements AutoCloseable {
     return read();
   }
 
-  /** Sends one command and reads its reply, throwing an error reply as {@link RedisCommandException}. */
+  /**
+   * Sends one command and reads its reply, throwing an error reply as {@link
+   * RedisCommandException}.
+   */
   Object callOk(Object... args) throws IOException {
     Object reply = call(args);
     if (reply instanceof Error error) {
-      throw new RedisCommandException("redis: " + endpoint.address() + " refused " + args[0] + ": " + error.text(),
+      throw new RedisCommandException(
+          "redis: " + endpoint.address() + " refused " + args[0] + ": " + error.text(),
           error.text());
     }
     return reply;
   }
 
-  /** Queues one command; {@link #flush()} sends the queue. Arguments are {@code String}, {@code byte[]} or numbers. */
+  /**
+   * Queues one command; {@link #flush()} sends the queue. Arguments are {@code String}, {@code
+   * byte[]} or numbers.
+   */
   void send(Object... args) throws IOException {
     writeHeader('*', args.length);
     for (Object arg : args) {
@@ -192,31 +217,38 @@ final class RespConnection implements AutoCloseable {
         return new Error(readLine());
       case ':':
         return Long.parseLong(readLine());
-      case '$': {
-        int len = Integer.parseInt(readLine());
-        if (len < 0) {
-          return null;
+      case '$':
+        {
+          int len = Integer.parseInt(readLine());
+          if (len < 0) {
+            return null;
+          }
+          byte[] bytes = in.readNBytes(len);
+          if (bytes.length < len || in.read() != '\r' || in.read() != '\n') {
+            throw new EOFException(
+                "redis: " + endpoint.address() + " closed the connection inside a reply");
+          }
+          return bytes;
         }
-        byte[] bytes = in.readNBytes(len);
-        if (bytes.length < len || in.read() != '\r' || in.read() != '\n') {
-          throw new EOFException("redis: " + endpoint.address() + " closed the connection inside a reply");
+      case '*':
+        {
+          int count = Integer.parseInt(readLine());
+          if (count < 0) {
+            return null;
+          }
+          List<Object> items = new ArrayList<>(count);
+          for (int i = 0; i < count; i++) {
+            items.add(read());
+          }
+          return items;
         }
-        return bytes;
-      }
-      case '*': {
-        int count = Integer.parseInt(readLine());
-        if (count < 0) {
-          return null;
-        }
-        List<Object> items = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-          items.add(read());
-        }
-        return items;
-      }
       default:
-        throw new IOException("redis: " + endpoint.address() + " sent an unexpected reply byte 0x"
-            + Integer.toHexString(kind) + "; is this a Redis server?");
+        throw new IOException(
+            "redis: "
+                + endpoint.address()
+                + " sent an unexpected reply byte 0x"
+                + Integer.toHexString(kind)
+                + "; is this a Redis server?");
     }
   }
 

@@ -14,10 +14,11 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The SCAN mode: builds an RDB stream from {@code SCAN}, {@code DUMP} and {@code PTTL}, for servers that refuse
- * replication. A DUMP payload is the RDB value bytes plus a footer (RDB version, CRC-64), so the RDB is the
- * payloads' bodies behind type byte and key name. Each batch is one pipeline round trip: the DUMP and PTTL of
- * every key of a SCAN page, plus the next SCAN. Not thread-safe.
+ * The SCAN mode: builds an RDB stream from {@code SCAN}, {@code DUMP} and {@code PTTL}, for servers
+ * that refuse replication. A DUMP payload is the RDB value bytes plus a footer (RDB version,
+ * CRC-64), so the RDB is the payloads' bodies behind type byte and key name. Each batch is one
+ * pipeline round trip: the DUMP and PTTL of every key of a SCAN page, plus the next SCAN. Not
+ * thread-safe.
  */
 final class ScanWriter {
 
@@ -31,7 +32,8 @@ final class ScanWriter {
     this.count = count;
   }
 
-  RdbSummary write(OutputStream out, String redisVersion, Map<Integer, Long> keyspace, List<Integer> only)
+  RdbSummary write(
+      OutputStream out, String redisVersion, Map<Integer, Long> keyspace, List<Integer> only)
       throws IOException {
     Map<Integer, Long> dbs = new TreeMap<>(keyspace);
     if (!only.isEmpty()) {
@@ -53,8 +55,18 @@ final class ScanWriter {
       version = Rdb.versionOf(redisVersion);
     }
     if (version < Rdb.MIN_VERSION || version > Rdb.MAX_VERSION) {
-      throw new UnsupportedRdbException("redis: " + where + " (Redis " + redisVersion + ") writes RDB version "
-          + version + ", which this reader does not support (" + Rdb.MIN_VERSION + " to " + Rdb.MAX_VERSION + ")");
+      throw new UnsupportedRdbException(
+          "redis: "
+              + where
+              + " (Redis "
+              + redisVersion
+              + ") writes RDB version "
+              + version
+              + ", which this reader does not support ("
+              + Rdb.MIN_VERSION
+              + " to "
+              + Rdb.MAX_VERSION
+              + ")");
     }
     RdbWriter rdb = new RdbWriter(out);
     rdb.header(version);
@@ -74,7 +86,8 @@ final class ScanWriter {
     for (Map.Entry<Integer, Long> db : dbs.entrySet()) {
       c.callOk("SELECT", db.getKey());
       rdb.selectDb(db.getKey());
-      // A hint for the loader's table sizes, from INFO keyspace; the scan may find a few more or less.
+      // A hint for the loader's table sizes, from INFO keyspace; the scan may find a few more or
+      // less.
       rdb.resizeDb(db.getValue(), 0);
       long n = 0;
       long withExpiry = 0;
@@ -96,7 +109,8 @@ final class ScanWriter {
           Object payload = c.read();
           Object ttl = c.read();
           if (payload instanceof RespConnection.Error error) {
-            throw new RedisCommandException("redis: " + where + " refused DUMP: " + error.text(), error.text());
+            throw new RedisCommandException(
+                "redis: " + where + " refused DUMP: " + error.text(), error.text());
           }
           if (payload == null || !(ttl instanceof Long pttl) || pttl == -2) {
             continue; // deleted or expired since SCAN saw it
@@ -116,7 +130,8 @@ final class ScanWriter {
         }
         page = c.read();
         if (page instanceof RespConnection.Error error) {
-          throw new RedisCommandException("redis: " + where + " refused SCAN: " + error.text(), error.text());
+          throw new RedisCommandException(
+              "redis: " + where + " refused SCAN: " + error.text(), error.text());
         }
       }
       if (n > 0) {
@@ -130,8 +145,16 @@ final class ScanWriter {
     Map<String, String> aux = new LinkedHashMap<>();
     aux.put("redis-ver", redisVersion);
     aux.put("biowerk-mode", "scan");
-    return new RdbSummary(version, Collections.unmodifiableSortedMap(keys), Collections.unmodifiableSortedMap(expires),
-        libraries, Set.of(), Collections.unmodifiableMap(types), aux, rdb.checksum(), rdb.written());
+    return new RdbSummary(
+        version,
+        Collections.unmodifiableSortedMap(keys),
+        Collections.unmodifiableSortedMap(expires),
+        libraries,
+        Set.of(),
+        Collections.unmodifiableMap(types),
+        aux,
+        rdb.checksum(),
+        rdb.written());
   }
 
   /** The RDB version of a key's DUMP payload in the first database with keys, or -1. */
@@ -154,19 +177,40 @@ final class ScanWriter {
 
   private int footerVersion(byte[] payload, String what) throws IOException {
     if (payload.length < 10) {
-      throw new SourceFailedException("redis: " + where + " returned a " + what + " payload of " + payload.length
-          + " bytes, too short for its footer", where, "");
+      throw new SourceFailedException(
+          "redis: "
+              + where
+              + " returned a "
+              + what
+              + " payload of "
+              + payload.length
+              + " bytes, too short for its footer",
+          where,
+          "");
     }
     int n = payload.length;
     return (payload[n - 10] & 0xff) | (payload[n - 9] & 0xff) << 8;
   }
 
-  /** Checks a payload's footer: the RDB version the stream has, and the CRC-64 of everything before it. */
+  /**
+   * Checks a payload's footer: the RDB version the stream has, and the CRC-64 of everything before
+   * it.
+   */
   private void check(byte[] payload, int version, String what) throws IOException {
     int found = footerVersion(payload, what);
     if (found != version) {
-      throw new SourceFailedException("redis: " + where + " returned a " + what + " payload of RDB version "
-          + found + " in a stream of version " + version + "; the server changed during the backup", where, "");
+      throw new SourceFailedException(
+          "redis: "
+              + where
+              + " returned a "
+              + what
+              + " payload of RDB version "
+              + found
+              + " in a stream of version "
+              + version
+              + "; the server changed during the backup",
+          where,
+          "");
     }
     int n = payload.length;
     long stored = 0;
@@ -175,34 +219,54 @@ final class ScanWriter {
     }
     long computed = Crc64.update(0, payload, 0, n - 8);
     if (stored != computed) {
-      throw new IntegrityException("redis: " + where + " returned a " + what + " payload whose CRC-64 does not "
-          + "match (" + Crc64.hex(stored) + " vs " + Crc64.hex(computed) + "); the transfer was damaged, retry",
-          null, Crc64.hex(stored), Crc64.hex(computed));
+      throw new IntegrityException(
+          "redis: "
+              + where
+              + " returned a "
+              + what
+              + " payload whose CRC-64 does not "
+              + "match ("
+              + Crc64.hex(stored)
+              + " vs "
+              + Crc64.hex(computed)
+              + "); the transfer was damaged, retry",
+          null,
+          Crc64.hex(stored),
+          Crc64.hex(computed));
     }
   }
 
-  /** Counts the FUNCTION2 records in the body of a FUNCTION DUMP payload (and checks that is all it holds). */
+  /**
+   * Counts the FUNCTION2 records in the body of a FUNCTION DUMP payload (and checks that is all it
+   * holds).
+   */
   private int countFunctions(byte[] payload, int length) throws IOException {
     byte[] rdb = new byte[9 + length + 1];
-    System.arraycopy("REDIS0010".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, rdb, 0, 9);
+    System.arraycopy(
+        "REDIS0010".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, rdb, 0, 9);
     System.arraycopy(payload, 0, rdb, 9, length);
     rdb[rdb.length - 1] = (byte) Rdb.OPCODE_EOF;
     int[] libraries = {0};
-    // Version 10 without a trailer: parse the records as an RDB of their own (version 10 expects a trailer,
+    // Version 10 without a trailer: parse the records as an RDB of their own (version 10 expects a
+    // trailer,
     // so give one that says "no checksum").
     byte[] withTrailer = java.util.Arrays.copyOf(rdb, rdb.length + 8);
-    RdbParser.over(new ByteArrayInputStream(withTrailer)).parse(new RdbVisitor() {
-      @Override
-      public void function(byte[] code) {
-        libraries[0]++;
-      }
+    RdbParser.over(new ByteArrayInputStream(withTrailer))
+        .parse(
+            new RdbVisitor() {
+              @Override
+              public void function(byte[] code) {
+                libraries[0]++;
+              }
 
-      @Override
-      public void key(RdbKey key) throws IOException {
-        throw new SourceFailedException("redis: " + where + " returned a FUNCTION DUMP payload holding keys",
-            where, "");
-      }
-    });
+              @Override
+              public void key(RdbKey key) throws IOException {
+                throw new SourceFailedException(
+                    "redis: " + where + " returned a FUNCTION DUMP payload holding keys",
+                    where,
+                    "");
+              }
+            });
     return libraries[0];
   }
 }

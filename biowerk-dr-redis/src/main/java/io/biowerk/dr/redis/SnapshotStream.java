@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link SourceStream} of one Redis backup run: a producer thread (the replication reader, or the SCAN
- * writer) writes the RDB bytes into a {@link ChunkPipe} while it checks them; {@link #read} hands them on. The
- * stream reaches its end only after the producer has checked the whole snapshot (structure and CRC-64), so
- * a consumer that commits at end of stream never commits a cut or damaged snapshot.
+ * The {@link SourceStream} of one Redis backup run: a producer thread (the replication reader, or
+ * the SCAN writer) writes the RDB bytes into a {@link ChunkPipe} while it checks them; {@link
+ * #read} hands them on. The stream reaches its end only after the producer has checked the whole
+ * snapshot (structure and CRC-64), so a consumer that commits at end of stream never commits a cut
+ * or damaged snapshot.
  */
 final class SnapshotStream implements SourceStream {
 
@@ -34,21 +35,28 @@ final class SnapshotStream implements SourceStream {
   private boolean closed;
   private boolean reported;
 
-  SnapshotStream(String source, RespConnection connection, Map<String, Object> initialFacts, Producer producer) {
+  SnapshotStream(
+      String source,
+      RespConnection connection,
+      Map<String, Object> initialFacts,
+      Producer producer) {
     this.source = source;
     this.connection = connection;
     this.facts.putAll(initialFacts);
-    this.thread = new Thread(() -> {
-      try {
-        producer.produce(pipe, facts);
-        pipe.finish();
-      } catch (Throwable e) {
-        failure = wrap(e);
-        pipe.fail(failure);
-      } finally {
-        connection.close();
-      }
-    }, "biowerk-dr-redis-" + source.replaceAll("[^A-Za-z0-9.:-]", "_"));
+    this.thread =
+        new Thread(
+            () -> {
+              try {
+                producer.produce(pipe, facts);
+                pipe.finish();
+              } catch (Throwable e) {
+                failure = wrap(e);
+                pipe.fail(failure);
+              } finally {
+                connection.close();
+              }
+            },
+            "biowerk-dr-redis-" + source.replaceAll("[^A-Za-z0-9.:-]", "_"));
     thread.setDaemon(true);
     thread.start();
   }
@@ -58,14 +66,18 @@ final class SnapshotStream implements SourceStream {
       return failed;
     }
     if (connection.isClosed() && closed) {
-      return new SourceFailedException("redis: backup of " + source + " was cancelled", source, "", e);
+      return new SourceFailedException(
+          "redis: backup of " + source + " was cancelled", source, "", e);
     }
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     if (!message.startsWith("redis: ")) {
       message = "redis: backup of " + source + " failed: " + message;
     }
-    return new SourceFailedException(message + (message.contains("nothing was kept") ? ""
-        : " (nothing was kept)"), source, e instanceof RedisCommandException c ? c.reply() : "", e);
+    return new SourceFailedException(
+        message + (message.contains("nothing was kept") ? "" : " (nothing was kept)"),
+        source,
+        e instanceof RedisCommandException c ? c.reply() : "",
+        e);
   }
 
   @Override
@@ -123,7 +135,8 @@ final class SnapshotStream implements SourceStream {
       thread.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("redis: interrupted while finishing the backup of " + source);
+      throw new java.io.InterruptedIOException(
+          "redis: interrupted while finishing the backup of " + source);
     }
   }
 }

@@ -23,7 +23,8 @@ class Crc64Test {
 
   @Test
   void checkValueIsRedisOne() {
-    assertThat(Crc64.hex(Crc64.of("123456789".getBytes(StandardCharsets.US_ASCII)))).isEqualTo("e9c6d914c4b8d9ca");
+    assertThat(Crc64.hex(Crc64.of("123456789".getBytes(StandardCharsets.US_ASCII))))
+        .isEqualTo("e9c6d914c4b8d9ca");
     assertThat(Crc64.of(new byte[0])).isZero();
   }
 
@@ -33,7 +34,9 @@ class Crc64Test {
     new Random(3).nextBytes(data);
     for (int off = 0; off < 9; off++) {
       for (int len = 0; len + off <= data.length; len += 7) {
-        assertThat(Crc64.update(0, data, off, len)).as("off %s len %s", off, len).isEqualTo(reference(data, off, len));
+        assertThat(Crc64.update(0, data, off, len))
+            .as("off %s len %s", off, len)
+            .isEqualTo(reference(data, off, len));
       }
     }
   }

@@ -14,7 +14,8 @@ import java.util.TreeMap;
 /** Loads varied data into a test server and compares two servers key by key. */
 final class Datasets {
 
-  static final String LIBRARY = "#!lua name=mylib\n redis.register_function('f', function() return 1 end)";
+  static final String LIBRARY =
+      "#!lua name=mylib\n redis.register_function('f', function() return 1 end)";
 
   private Datasets() {}
 
@@ -49,8 +50,12 @@ final class Datasets {
     }
   }
 
-  /** Every type and encoding, TTLs, three databases, a function library, a stream with groups and PEL. */
-  static void loadVaried(RedisServers.Server server, int smallKeys, int bigValueBytes) throws IOException {
+  /**
+   * Every type and encoding, TTLs, three databases, a function library, a stream with groups and
+   * PEL.
+   */
+  static void loadVaried(RedisServers.Server server, int smallKeys, int bigValueBytes)
+      throws IOException {
     Random random = new Random(42);
     try (Loader l = new Loader(server.connect())) {
       l.cmd("FUNCTION", "LOAD", LIBRARY);
@@ -140,12 +145,17 @@ final class Datasets {
     }
   }
 
-  /** Asserts that {@code b} holds exactly {@code a}'s keys, with the same types, values, TTLs and functions. */
+  /**
+   * Asserts that {@code b} holds exactly {@code a}'s keys, with the same types, values, TTLs and
+   * functions.
+   */
   static void assertSameData(RedisServers.Server a, RedisServers.Server b) throws IOException {
-    try (RespConnection ca = a.connect(); RespConnection cb = b.connect()) {
+    try (RespConnection ca = a.connect();
+        RespConnection cb = b.connect()) {
       Map<Integer, Long> keyspace = ca.keyspace();
       assertThat(cb.keyspace()).as("keys per database").isEqualTo(keyspace);
-      assertThat((byte[]) cb.call("FUNCTION", "DUMP")).as("function libraries")
+      assertThat((byte[]) cb.call("FUNCTION", "DUMP"))
+          .as("function libraries")
           .isEqualTo((byte[]) ca.call("FUNCTION", "DUMP"));
       long compared = 0;
       for (int db : keyspace.keySet()) {
@@ -168,7 +178,8 @@ final class Datasets {
           cb.flush();
           List<Object[]> replies = new ArrayList<>();
           for (Object key : keys) {
-            replies.add(new Object[] {ca.read(), ca.read(), ca.read(), cb.read(), cb.read(), cb.read()});
+            replies.add(
+                new Object[] {ca.read(), ca.read(), ca.read(), cb.read(), cb.read(), cb.read()});
           }
           // All pipelined replies are in: now single commands may follow on the same connections.
           for (int i = 0; i < keys.size(); i++) {
@@ -179,8 +190,12 @@ final class Datasets {
             long ttlA = (Long) r[1];
             byte[] dumpB = (byte[]) r[3];
             long ttlB = (Long) r[4];
-            assertThat(dumpB).as("key %s in db %s exists in the restored server", name, db).isNotNull();
-            assertThat(RespConnection.text(r[5])).as("encoding of %s", name).isEqualTo(RespConnection.text(r[2]));
+            assertThat(dumpB)
+                .as("key %s in db %s exists in the restored server", name, db)
+                .isNotNull();
+            assertThat(RespConnection.text(r[5]))
+                .as("encoding of %s", name)
+                .isEqualTo(RespConnection.text(r[2]));
             if (ttlA < 0) {
               assertThat(ttlB).as("TTL of %s", name).isEqualTo(ttlA);
             } else {
@@ -203,14 +218,15 @@ final class Datasets {
     switch (type) {
       case "set":
         return sorted((List<?>) c.callOk("SMEMBERS", key));
-      case "hash": {
-        List<?> flat = (List<?>) c.callOk("HGETALL", key);
-        Map<String, String> map = new TreeMap<>();
-        for (int i = 0; i < flat.size(); i += 2) {
-          map.put(RespConnection.text(flat.get(i)), RespConnection.text(flat.get(i + 1)));
+      case "hash":
+        {
+          List<?> flat = (List<?>) c.callOk("HGETALL", key);
+          Map<String, String> map = new TreeMap<>();
+          for (int i = 0; i < flat.size(); i += 2) {
+            map.put(RespConnection.text(flat.get(i)), RespConnection.text(flat.get(i + 1)));
+          }
+          return map;
         }
-        return map;
-      }
       case "zset":
         return normal(c.callOk("ZRANGE", key, "0", "-1", "WITHSCORES"));
       case "list":

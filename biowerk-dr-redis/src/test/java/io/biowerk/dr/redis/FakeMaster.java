@@ -10,10 +10,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A fake Redis master (a mock, named so): answers the replication handshake and then sends the RDB bytes it
- * was given, as {@code $<length>} or {@code $EOF:<mark>}, optionally stopping early. It exists because a real
- * redis-server cannot be made to send a damaged or short snapshot on purpose; everything else is tested against
- * real servers. One connection, then it stops.
+ * A fake Redis master (a mock, named so): answers the replication handshake and then sends the RDB
+ * bytes it was given, as {@code $<length>} or {@code $EOF:<mark>}, optionally stopping early. It
+ * exists because a real redis-server cannot be made to send a damaged or short snapshot on purpose;
+ * everything else is tested against real servers. One connection, then it stops.
  */
 final class FakeMaster implements AutoCloseable {
 
@@ -23,17 +23,21 @@ final class FakeMaster implements AutoCloseable {
   /**
    * @param rdb the bytes to send as the snapshot
    * @param marked whether to use the diskless {@code $EOF:<mark>} form
-   * @param sendOnly how many bytes to send before closing the connection ({@code rdb.length} for all)
+   * @param sendOnly how many bytes to send before closing the connection ({@code rdb.length} for
+   *     all)
    */
   FakeMaster(byte[] rdb, boolean marked, int sendOnly) throws IOException {
     server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-    thread = new Thread(() -> {
-      try (Socket socket = server.accept()) {
-        serve(socket, rdb, marked, sendOnly);
-      } catch (IOException ignored) {
-        // the client went away; the test asserts on its side
-      }
-    }, "fake-redis-master");
+    thread =
+        new Thread(
+            () -> {
+              try (Socket socket = server.accept()) {
+                serve(socket, rdb, marked, sendOnly);
+              } catch (IOException ignored) {
+                // the client went away; the test asserts on its side
+              }
+            },
+            "fake-redis-master");
     thread.setDaemon(true);
     thread.start();
   }
@@ -42,7 +46,8 @@ final class FakeMaster implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  private static void serve(Socket socket, byte[] rdb, boolean marked, int sendOnly) throws IOException {
+  private static void serve(Socket socket, byte[] rdb, boolean marked, int sendOnly)
+      throws IOException {
     InputStream in = new BufferedInputStream(socket.getInputStream());
     OutputStream out = socket.getOutputStream();
     while (true) {
@@ -58,8 +63,12 @@ final class FakeMaster implements AutoCloseable {
         out.write("+OK\r\n".getBytes(StandardCharsets.US_ASCII));
       } else if (command.startsWith("PSYNC")) {
         String mark = "0123456789abcdef0123456789abcdef01234567";
-        out.write(("+FULLRESYNC 5f3c0000000000000000000000000000000000aa 0\r\n\n\n").getBytes(StandardCharsets.US_ASCII));
-        out.write((marked ? "$EOF:" + mark + "\r\n" : "$" + rdb.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(
+            ("+FULLRESYNC 5f3c0000000000000000000000000000000000aa 0\r\n\n\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(
+            (marked ? "$EOF:" + mark + "\r\n" : "$" + rdb.length + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         out.write(rdb, 0, sendOnly);
         if (marked && sendOnly == rdb.length) {
           out.write(mark.getBytes(StandardCharsets.US_ASCII));
@@ -80,7 +89,10 @@ final class FakeMaster implements AutoCloseable {
     out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
   }
 
-  /** Reads one RESP array command and returns its arguments joined by spaces, or null at end of stream. */
+  /**
+   * Reads one RESP array command and returns its arguments joined by spaces, or null at end of
+   * stream.
+   */
   private static String readCommand(InputStream in) throws IOException {
     String header = line(in);
     if (header == null) {

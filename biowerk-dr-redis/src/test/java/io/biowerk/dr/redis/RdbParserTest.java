@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The parser over RDB streams built here record by record (the server-made ones are in RedisBackupIT). */
+/**
+ * The parser over RDB streams built here record by record (the server-made ones are in
+ * RedisBackupIT).
+ */
 class RdbParserTest {
 
   /** A DUMP-style payload: type byte, value bytes, version, CRC. */
@@ -77,13 +80,21 @@ class RdbParserTest {
     byte[] rdb = rdb(10, "s".getBytes(), string, "h".getBytes(), hash);
     List<RdbKey> keys = new ArrayList<>();
     List<byte[]> payloads = new ArrayList<>();
-    RdbSummary summary = RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {
-      @Override public boolean wantsPayloads() { return true; }
-      @Override public void key(RdbKey key) {
-        keys.add(key);
-        payloads.add(java.util.Arrays.copyOf(key.payload(), key.payloadLength()));
-      }
-    });
+    RdbSummary summary =
+        RdbParser.over(new ByteArrayInputStream(rdb))
+            .parse(
+                new RdbVisitor() {
+                  @Override
+                  public boolean wantsPayloads() {
+                    return true;
+                  }
+
+                  @Override
+                  public void key(RdbKey key) {
+                    keys.add(key);
+                    payloads.add(java.util.Arrays.copyOf(key.payload(), key.payloadLength()));
+                  }
+                });
     assertThat(summary.version()).isEqualTo(10);
     assertThat(summary.keys()).containsExactly(java.util.Map.entry(3, 2L));
     assertThat(summary.expires()).containsExactly(java.util.Map.entry(3, 1L));
@@ -101,7 +112,8 @@ class RdbParserTest {
     lp[6] = (byte) (0x80 | 30); // first entry claims 30 bytes
     byte[] rdb = rdb(10, "h".getBytes(), payload(16, rdbString(lp), 10));
     java.util.Arrays.fill(rdb, rdb.length - 8, rdb.length, (byte) 0); // rdbchecksum no
-    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {}))
+    assertThatThrownBy(
+            () -> RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {}))
         .isInstanceOf(IntegrityException.class)
         .hasMessageStartingWith("redis: RDB damaged at byte")
         .hasMessageContaining("key 'h' (hash-listpack) in db 3")
@@ -111,7 +123,8 @@ class RdbParserTest {
   @Test
   void unknownValueTypeIsNamed() throws IOException {
     byte[] rdb = rdb(10, "x".getBytes(), payload(42, new byte[] {1}, 10));
-    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {}))
+    assertThatThrownBy(
+            () -> RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {}))
         .isInstanceOf(UnsupportedRdbException.class)
         .hasMessageContaining("key 'x' (type-42) in db 3: value type 42 is not known");
   }
@@ -161,27 +174,38 @@ class RdbParserTest {
 
   @Test
   void legacyEncodingsOfOlderRedisParse() throws IOException {
-    byte[] rdb = rdb(7,
-        "l".getBytes(), payload(10, rdbString(ziplist("a", "bb", "ccc")), 7),
-        "h".getBytes(), payload(13, rdbString(ziplist("f", "v")), 7),
-        "i".getBytes(), payload(11, rdbString(intset16(1, 2, 300)), 7),
-        "m".getBytes(), payload(9, rdbString(zipmap("k", "val")), 7),
-        "q".getBytes(), payload(14, concat(new byte[] {1}, rdbString(ziplist("x", "y"))), 7));
+    byte[] rdb =
+        rdb(
+            7,
+            "l".getBytes(),
+            payload(10, rdbString(ziplist("a", "bb", "ccc")), 7),
+            "h".getBytes(),
+            payload(13, rdbString(ziplist("f", "v")), 7),
+            "i".getBytes(),
+            payload(11, rdbString(intset16(1, 2, 300)), 7),
+            "m".getBytes(),
+            payload(9, rdbString(zipmap("k", "val")), 7),
+            "q".getBytes(),
+            payload(14, concat(new byte[] {1}, rdbString(ziplist("x", "y"))), 7));
     RdbSummary summary = RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {});
     assertThat(summary.version()).isEqualTo(7);
-    assertThat(summary.types()).containsOnlyKeys("list-ziplist", "hash-ziplist", "set-intset", "hash-zipmap",
-        "list-quicklist");
+    assertThat(summary.types())
+        .containsOnlyKeys(
+            "list-ziplist", "hash-ziplist", "set-intset", "hash-zipmap", "list-quicklist");
   }
 
   @Test
   void damagedLegacyEncodingsAreNamed() throws IOException {
     byte[] odd = rdb(7, "h".getBytes(), payload(13, rdbString(ziplist("f", "v", "w")), 7));
-    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(odd)).parse(new RdbVisitor() {}))
-        .isInstanceOf(IntegrityException.class).hasMessageContaining("odd number of entries (3)");
+    assertThatThrownBy(
+            () -> RdbParser.over(new ByteArrayInputStream(odd)).parse(new RdbVisitor() {}))
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("odd number of entries (3)");
     byte[] intset = intset16(1, 2);
     intset[4] = 3; // claims three elements
     byte[] short3 = rdb(7, "i".getBytes(), payload(11, rdbString(intset), 7));
-    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(short3)).parse(new RdbVisitor() {}))
+    assertThatThrownBy(
+            () -> RdbParser.over(new ByteArrayInputStream(short3)).parse(new RdbVisitor() {}))
         .isInstanceOf(IntegrityException.class)
         .hasMessageContaining("intset of 3 elements of 2 bytes cannot be 12 bytes long");
   }
@@ -212,16 +236,19 @@ class RdbParserTest {
     byte[] payload = payload(7, value.toByteArray(), 10);
     w.key("doc".getBytes(), payload, payload.length - 10);
     w.end();
-    RdbSummary summary = RdbParser.over(new ByteArrayInputStream(out.toByteArray())).parse(new RdbVisitor() {});
+    RdbSummary summary =
+        RdbParser.over(new ByteArrayInputStream(out.toByteArray())).parse(new RdbVisitor() {});
     assertThat(summary.modules()).containsExactly("graphdata", "ReJSON-RL");
     assertThat(summary.types()).containsEntry("module", 1L);
 
     byte[] broken = out.toByteArray().clone();
     int at = RdbSamples.indexOf(broken, "{\"a\":1}".getBytes());
     broken[at + 7 + 2] = 9; // the DOUBLE opcode becomes an unknown one
-    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(broken)).parse(new RdbVisitor() {}))
+    assertThatThrownBy(
+            () -> RdbParser.over(new ByteArrayInputStream(broken)).parse(new RdbVisitor() {}))
         .isInstanceOf(IntegrityException.class)
-        .hasMessageContaining("key 'doc' (module) in db 0: module ReJSON-RL data has an unknown opcode");
+        .hasMessageContaining(
+            "key 'doc' (module) in db 0: module ReJSON-RL data has an unknown opcode");
   }
 
   static byte[] concat(byte[] a, byte[] b) {
@@ -233,8 +260,10 @@ class RdbParserTest {
   @Test
   void notAnRdbAtAll() {
     byte[] text = "hello world, not redis".getBytes();
-    assertThatThrownBy(() -> RdbParser.over(new ByteArrayInputStream(text)).parse(new RdbVisitor() {}))
-        .isInstanceOf(IntegrityException.class).hasMessageContaining("does not start with an RDB header");
+    assertThatThrownBy(
+            () -> RdbParser.over(new ByteArrayInputStream(text)).parse(new RdbVisitor() {}))
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("does not start with an RDB header");
   }
 
   @Test
@@ -243,7 +272,8 @@ class RdbParserTest {
     byte[] compressed = {0x00, 'a', (byte) (7 << 5), 0x00, 0x00};
     RdbParser parser = RdbParser.over(new ByteArrayInputStream(new byte[0]));
     assertThat(new String(Blobs.lzf(compressed, 10, parser))).isEqualTo("aaaaaaaaaa");
-    assertThatThrownBy(() -> Blobs.lzf(compressed, 11, parser)).isInstanceOf(IntegrityException.class)
+    assertThatThrownBy(() -> Blobs.lzf(compressed, 11, parser))
+        .isInstanceOf(IntegrityException.class)
         .hasMessageContaining("LZF data yields 10 bytes, not the declared 11");
   }
 }

@@ -42,19 +42,50 @@ final class RdbSamples {
     throw new AssertionError("pattern not found");
   }
 
-  /** A source that yields {@code rdb} as a redis backup would (kind redis, format rdb), without a server. */
+  /**
+   * A source that yields {@code rdb} as a redis backup would (kind redis, format rdb), without a
+   * server.
+   */
   static Source source(byte[] rdb) {
     return new Source() {
-      @Override public String kind() { return "redis"; }
-      @Override public String name() { return "redis"; }
-      @Override public String format() { return "rdb"; }
-      @Override public SourceStream open() {
+      @Override
+      public String kind() {
+        return "redis";
+      }
+
+      @Override
+      public String name() {
+        return "redis";
+      }
+
+      @Override
+      public String format() {
+        return "rdb";
+      }
+
+      @Override
+      public SourceStream open() {
         ReadableByteChannel in = Channels.newChannel(new ByteArrayInputStream(rdb));
         return new SourceStream() {
-          @Override public Map<String, Object> facts() { return Map.of("serverVersion", "7.2.0"); }
-          @Override public int read(ByteBuffer dst) throws IOException { return in.read(dst); }
-          @Override public boolean isOpen() { return in.isOpen(); }
-          @Override public void close() throws IOException { in.close(); }
+          @Override
+          public Map<String, Object> facts() {
+            return Map.of("serverVersion", "7.2.0");
+          }
+
+          @Override
+          public int read(ByteBuffer dst) throws IOException {
+            return in.read(dst);
+          }
+
+          @Override
+          public boolean isOpen() {
+            return in.isOpen();
+          }
+
+          @Override
+          public void close() throws IOException {
+            in.close();
+          }
         };
       }
     };

@@ -33,9 +33,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Backs up a private redis-server loaded with every type and encoding (200,000+ keys, several MB values, TTLs,
- * three databases, a function library, streams with consumer groups and pending entries), verifies the backup,
- * restores it into a second private server and compares every key. Then the failure cases.
+ * Backs up a private redis-server loaded with every type and encoding (200,000+ keys, several MB
+ * values, TTLs, three databases, a function library, streams with consumer groups and pending
+ * entries), verifies the backup, restores it into a second private server and compares every key.
+ * Then the failure cases.
  */
 class RedisBackupIT {
 
@@ -65,7 +66,10 @@ class RedisBackupIT {
   BackupManifest backup(Source from) throws IOException {
     return BackupJob.of(from)
         .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(keys.active(), keys))
-        .sinks(sink).sourceUri(from.toString()).build().run();
+        .sinks(sink)
+        .sourceUri(from.toString())
+        .build()
+        .run();
   }
 
   String verify(BackupManifest manifest) throws IOException {
@@ -75,7 +79,8 @@ class RedisBackupIT {
   }
 
   void restore(BackupManifest manifest, URI target, boolean force) throws IOException {
-    RestoreJob.of(sink, manifest, keys, new RedisRestoreTargetProvider().create(target, force)).run();
+    RestoreJob.of(sink, manifest, keys, new RedisRestoreTargetProvider().create(target, force))
+        .run();
   }
 
   @Test
@@ -83,17 +88,25 @@ class RedisBackupIT {
     BackupManifest manifest = backup(RedisSource.of(source.uri()));
 
     Map<String, Object> facts = manifest.facts();
-    assertThat(facts).containsEntry("mode", "sync").containsEntry("pointInTime", true)
-        .containsEntry("transfer", "disk").containsEntry("rdbVersion", 10).containsEntry("serverVersion", "7.0.15")
-        .containsEntry("functions", 1).containsKey("replicationId").containsKey("replicationOffset");
+    assertThat(facts)
+        .containsEntry("mode", "sync")
+        .containsEntry("pointInTime", true)
+        .containsEntry("transfer", "disk")
+        .containsEntry("rdbVersion", 10)
+        .containsEntry("serverVersion", "7.0.15")
+        .containsEntry("functions", 1)
+        .containsKey("replicationId")
+        .containsKey("replicationOffset");
     try (RespConnection c = source.connect()) {
       Map<Integer, Long> keyspace = c.keyspace();
-      assertThat(facts.get("keys")).isEqualTo(Map.of("0", keyspace.get(0), "1", keyspace.get(1), "5", keyspace.get(5)));
+      assertThat(facts.get("keys"))
+          .isEqualTo(Map.of("0", keyspace.get(0), "1", keyspace.get(1), "5", keyspace.get(5)));
     }
     assertThat(manifest.sourceName()).isEqualTo("redis");
     assertThat(manifest.dataKey()).startsWith("redis/daily/redis_").endsWith(".rdb.zst.enc");
-    assertThat(verify(manifest)).startsWith("RDB v10: 201").contains("db0=", "db1=101", "db5=2", "1 function libraries",
-        "CRC-64");
+    assertThat(verify(manifest))
+        .startsWith("RDB v10: 201")
+        .contains("db0=", "db1=101", "db5=2", "1 function libraries", "CRC-64");
 
     RedisServers.Server target = servers.start();
     restore(manifest, target.uri(), false);
@@ -102,10 +115,13 @@ class RedisBackupIT {
 
   @Test
   void disklessSyncBackupRestoresEveryKey() throws Exception {
-    RedisServers.Server diskless = servers.start("repl-diskless-sync yes", "repl-diskless-sync-delay 0");
+    RedisServers.Server diskless =
+        servers.start("repl-diskless-sync yes", "repl-diskless-sync-delay 0");
     Datasets.loadVaried(diskless, 2_000, 1 << 20);
     BackupManifest manifest = backup(RedisSource.of(diskless.uri()));
-    assertThat(manifest.facts()).containsEntry("transfer", "diskless").containsEntry("mode", "sync");
+    assertThat(manifest.facts())
+        .containsEntry("transfer", "diskless")
+        .containsEntry("mode", "sync");
     verify(manifest);
     RedisServers.Server target = servers.start();
     restore(manifest, target.uri(), false);
@@ -117,8 +133,11 @@ class RedisBackupIT {
     RedisServers.Server small = servers.start();
     Datasets.loadVaried(small, 5_000, 1 << 20);
     BackupManifest manifest = backup(RedisSource.of(small.uri("mode=scan&scan-count=500")));
-    assertThat(manifest.facts()).containsEntry("mode", "scan").containsEntry("pointInTime", false)
-        .containsEntry("rdbVersion", 10).containsEntry("functions", 1);
+    assertThat(manifest.facts())
+        .containsEntry("mode", "scan")
+        .containsEntry("pointInTime", false)
+        .containsEntry("rdbVersion", 10)
+        .containsEntry("functions", 1);
     assertThat((String) manifest.facts().get("note")).contains("not a point-in-time snapshot");
     assertThat(verify(manifest)).startsWith("RDB v10: ");
     RedisServers.Server target = servers.start();
@@ -137,8 +156,10 @@ class RedisBackupIT {
     assertThat(Files.list(data).count()).as("no temp file left").isEqualTo(1);
 
     assertThatThrownBy(() -> restore(manifest, URI.create("redis-rdb://" + data), false))
-        .isInstanceOf(TargetNotEmptyException.class).hasMessageContaining("redis: ")
-        .hasMessageContaining("dump.rdb already exists").hasMessageContaining("force");
+        .isInstanceOf(TargetNotEmptyException.class)
+        .hasMessageContaining("redis: ")
+        .hasMessageContaining("dump.rdb already exists")
+        .hasMessageContaining("force");
     restore(manifest, URI.create("redis-rdb://" + data), true);
 
     RedisServers.Server loaded = servers.start("dir " + data);
@@ -162,7 +183,10 @@ class RedisBackupIT {
     }
     assertThatThrownBy(() -> restore(manifest, target.uri(), false))
         .isInstanceOf(TargetNotEmptyException.class)
-        .hasMessageContaining("redis: restore target redis://127.0.0.1:" + target.port + " is not empty (1 keys in db0)")
+        .hasMessageContaining(
+            "redis: restore target redis://127.0.0.1:"
+                + target.port
+                + " is not empty (1 keys in db0)")
         .hasMessageContaining("flush=true");
     restore(manifest, target.uri("db-map=2:7"), true);
     try (RespConnection c = target.connect()) {
@@ -186,15 +210,22 @@ class RedisBackupIT {
         l.cmd("SET", "blob:" + i, value);
       }
     }
-    BackupJob job = BackupJob.of(RedisSource.of(doomed.uri())).codecs(ZstdCodec.defaults()).sinks(sink)
-        .buffers(2, 64 * 1024)
-        .listener(progress -> {
-          if (progress.bytesIn() > 0 && doomed.process.isAlive()) {
-            doomed.kill();
-          }
-        }).build();
-    assertThatThrownBy(job::run).isInstanceOf(SourceFailedException.class)
-        .hasMessageStartingWith("redis: ").hasMessageContaining("closed the connection")
+    BackupJob job =
+        BackupJob.of(RedisSource.of(doomed.uri()))
+            .codecs(ZstdCodec.defaults())
+            .sinks(sink)
+            .buffers(2, 64 * 1024)
+            .listener(
+                progress -> {
+                  if (progress.bytesIn() > 0 && doomed.process.isAlive()) {
+                    doomed.kill();
+                  }
+                })
+            .build();
+    assertThatThrownBy(job::run)
+        .isInstanceOf(SourceFailedException.class)
+        .hasMessageStartingWith("redis: ")
+        .hasMessageContaining("closed the connection")
         .hasMessageContaining("nothing was kept");
     assertThat(sink.list("")).as("nothing committed").isEmpty();
   }
@@ -203,12 +234,16 @@ class RedisBackupIT {
   void wrongPasswordIsAnAuthenticationFailureWithoutThePassword() throws Exception {
     RedisServers.Server locked = servers.start("requirepass s3cret-pw");
     URI wrong = URI.create("redis://default:not-it@127.0.0.1:" + locked.port);
-    assertThatThrownBy(() -> RedisSource.of(wrong).open()).isInstanceOf(SourceFailedException.class)
-        .hasMessageContaining("redis: authentication to redis://default@127.0.0.1:" + locked.port + " failed")
-        .hasMessageContaining("WRONGPASS").hasMessageContaining("check the user and password")
+    assertThatThrownBy(() -> RedisSource.of(wrong).open())
+        .isInstanceOf(SourceFailedException.class)
+        .hasMessageContaining(
+            "redis: authentication to redis://default@127.0.0.1:" + locked.port + " failed")
+        .hasMessageContaining("WRONGPASS")
+        .hasMessageContaining("check the user and password")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-it"));
     URI none = URI.create("redis://127.0.0.1:" + locked.port);
-    assertThatThrownBy(() -> RedisSource.of(none).open()).isInstanceOf(SourceFailedException.class)
+    assertThatThrownBy(() -> RedisSource.of(none).open())
+        .isInstanceOf(SourceFailedException.class)
         .hasMessageContaining("NOAUTH");
     BackupManifest manifest = backup(RedisSource.of(locked.uri()));
     assertThat(manifest.sourceUri()).isEqualTo("redis://default@127.0.0.1:" + locked.port);
@@ -217,7 +252,8 @@ class RedisBackupIT {
 
   @Test
   void syncRefusedFailsWithAHintAndFallsBackToScanOnlyWhenAsked() throws Exception {
-    RedisServers.Server managed = servers.start("rename-command SYNC \"\"", "rename-command PSYNC \"\"");
+    RedisServers.Server managed =
+        servers.start("rename-command SYNC \"\"", "rename-command PSYNC \"\"");
     try (Datasets.Loader l = new Datasets.Loader(managed.connect())) {
       l.cmd("SET", "a", "1");
       l.cmd("HSET", "h", "f", "v");
@@ -228,7 +264,9 @@ class RedisBackupIT {
         .hasMessageContaining("?mode=scan");
     assertThat(sink.list("")).isEmpty();
     BackupManifest manifest = backup(RedisSource.of(managed.uri("mode=auto")));
-    assertThat(manifest.facts()).containsEntry("mode", "scan").containsEntry("pointInTime", false)
+    assertThat(manifest.facts())
+        .containsEntry("mode", "scan")
+        .containsEntry("pointInTime", false)
         .containsEntry("keys", Map.of("0", 2L));
     verify(manifest);
   }
@@ -240,12 +278,16 @@ class RedisBackupIT {
       c.callOk("SET", "a", "1");
     }
     byte[] rdb = snapshot(small);
-    // Pretend a newer Redis wrote it: RDB version 11 (Redis 7.2), which Redis 7.0 refuses in RESTORE.
+    // Pretend a newer Redis wrote it: RDB version 11 (Redis 7.2), which Redis 7.0 refuses in
+    // RESTORE.
     byte[] newer = RdbSamples.withVersion(rdb, 11);
     BackupManifest manifest = BackupJob.of(RdbSamples.source(newer)).sinks(sink).build().run();
     RedisServers.Server target = servers.start();
-    assertThatThrownBy(() -> RestoreJob.of(sink, manifest, KeyRing.empty(),
-        RedisRestoreTarget.of(target.uri(), false)).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        sink, manifest, KeyRing.empty(), RedisRestoreTarget.of(target.uri(), false))
+                    .run())
         .isInstanceOf(RedisCommandException.class)
         .hasMessageContaining("(Redis 7.0.15, RDB version 10) refused a payload of RDB version 11")
         .hasMessageContaining("restore into Redis of at least");
@@ -261,20 +303,26 @@ class RedisBackupIT {
     byte[] flipped = rdb.clone();
     int at = RdbSamples.indexOf(flipped, "value-500".getBytes());
     flipped[at + 6] = 'X';
-    assertThatThrownBy(() -> RdbSamples.parse(flipped)).isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
-        .hasMessageContaining("redis: RDB checksum mismatch").hasMessageContaining("do not restore");
+    assertThatThrownBy(() -> RdbSamples.parse(flipped))
+        .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
+        .hasMessageContaining("redis: RDB checksum mismatch")
+        .hasMessageContaining("do not restore");
 
     byte[] cut = java.util.Arrays.copyOf(rdb, rdb.length / 2);
-    assertThatThrownBy(() -> RdbSamples.parse(cut)).isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
-        .hasMessageContaining("redis: RDB stream truncated at byte").hasMessageContaining("incomplete");
+    assertThatThrownBy(() -> RdbSamples.parse(cut))
+        .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
+        .hasMessageContaining("redis: RDB stream truncated at byte")
+        .hasMessageContaining("incomplete");
 
     byte[] future = rdb.clone();
     System.arraycopy("REDIS0099".getBytes(), 0, future, 0, 9);
-    assertThatThrownBy(() -> RdbSamples.parse(future)).isInstanceOf(UnsupportedRdbException.class)
+    assertThatThrownBy(() -> RdbSamples.parse(future))
+        .isInstanceOf(UnsupportedRdbException.class)
         .hasMessageContaining("redis: RDB version 99 is not supported");
 
     byte[] trailing = java.util.Arrays.copyOf(rdb, rdb.length + 1);
-    assertThatThrownBy(() -> RdbSamples.parse(trailing)).isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
+    assertThatThrownBy(() -> RdbSamples.parse(trailing))
+        .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
         .hasMessageContaining("bytes follow the RDB trailer");
   }
 
@@ -289,9 +337,16 @@ class RedisBackupIT {
     flipped[RdbSamples.indexOf(flipped, "value-1234567".getBytes()) + 7] = 'Y';
     BackupManifest manifest = BackupJob.of(RdbSamples.source(flipped)).sinks(sink).build().run();
     Path data = Files.createDirectories(dir.resolve("offline"));
-    assertThatThrownBy(() -> RestoreJob.of(sink, manifest, KeyRing.empty(),
-        RdbFileRestoreTarget.of(URI.create("redis-rdb://" + data), false)).run())
-        .isInstanceOf(io.biowerk.dr.core.IntegrityException.class).hasMessageContaining("bad RDB CRC-64")
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        sink,
+                        manifest,
+                        KeyRing.empty(),
+                        RdbFileRestoreTarget.of(URI.create("redis-rdb://" + data), false))
+                    .run())
+        .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
+        .hasMessageContaining("bad RDB CRC-64")
         .hasMessageContaining("left unchanged");
     assertThat(Files.list(data).count()).isZero();
   }
@@ -306,9 +361,11 @@ class RedisBackupIT {
     RedisServers.Server target = servers.startTls();
     restore(manifest, target.uri(), false);
     Datasets.assertSameData(secure, target);
-    // Without the CA the JDK's trust store refuses the self-signed certificate, and the error says where to look.
+    // Without the CA the JDK's trust store refuses the self-signed certificate, and the error says
+    // where to look.
     URI untrusted = URI.create("rediss://127.0.0.1:" + secure.port);
-    assertThatThrownBy(() -> RedisSource.of(untrusted).open()).isInstanceOf(SourceFailedException.class)
+    assertThatThrownBy(() -> RedisSource.of(untrusted).open())
+        .isInstanceOf(SourceFailedException.class)
         .hasMessageContaining("redis: cannot connect to 127.0.0.1:" + secure.port)
         .hasMessageContaining("trust store");
   }
@@ -324,15 +381,23 @@ class RedisBackupIT {
     }
     String line;
     try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, manifest, keys)) {
-      line = new RdbVerifier().verify(manifest, VerificationLevel.RESTORE, decoded,
-          Map.of("scratch-uri", scratch.uri().toString()));
+      line =
+          new RdbVerifier()
+              .verify(
+                  manifest,
+                  VerificationLevel.RESTORE,
+                  decoded,
+                  Map.of("scratch-uri", scratch.uri().toString()));
     }
-    assertThat(line).isEqualTo("redis restore into scratch server: 3122 keys (db0=3019, db1=101, db5=2)");
+    assertThat(line)
+        .isEqualTo("redis restore into scratch server: 3122 keys (db0=3019, db1=101, db5=2)");
     Datasets.assertSameData(small, scratch);
     try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, manifest, keys)) {
-      assertThatThrownBy(() -> new RdbVerifier().verify(manifest, VerificationLevel.RESTORE, decoded, Map.of()))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redis: restore verification needs "
-              + "the option scratch-uri");
+      assertThatThrownBy(
+              () ->
+                  new RdbVerifier().verify(manifest, VerificationLevel.RESTORE, decoded, Map.of()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("redis: restore verification needs " + "the option scratch-uri");
     }
   }
 
@@ -346,12 +411,26 @@ class RedisBackupIT {
     BackupManifest manifest = backup(RedisSource.of(small.uri()));
     Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
     facts.put("keys", Map.of("0", 3L));
-    BackupManifest lying = new BackupManifest(manifest.id(), manifest.sourceKind(), manifest.sourceName(),
-        manifest.sourceUri(), manifest.format(), manifest.startedAt(), manifest.finishedAt(), manifest.codecs(),
-        manifest.keyId(), manifest.rawSize(), manifest.storedSize(), manifest.rawSha256(), manifest.storedSha256(),
-        manifest.dataKey(), facts);
+    BackupManifest lying =
+        new BackupManifest(
+            manifest.id(),
+            manifest.sourceKind(),
+            manifest.sourceName(),
+            manifest.sourceUri(),
+            manifest.format(),
+            manifest.startedAt(),
+            manifest.finishedAt(),
+            manifest.codecs(),
+            manifest.keyId(),
+            manifest.rawSize(),
+            manifest.storedSize(),
+            manifest.rawSha256(),
+            manifest.storedSha256(),
+            manifest.dataKey(),
+            facts);
     try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, lying, keys)) {
-      assertThatThrownBy(() -> new RdbVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
+      assertThatThrownBy(
+              () -> new RdbVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
           .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
           .hasMessageContaining("holds keys per database {0=2} but its manifest recorded {0=3}");
     }
@@ -366,18 +445,26 @@ class RedisBackupIT {
     flipped[RdbSamples.indexOf(flipped, "value-400".getBytes()) + 6] = 'Z';
     for (boolean marked : new boolean[] {false, true}) {
       try (FakeMaster master = new FakeMaster(flipped, marked, flipped.length)) {
-        assertThatThrownBy(() -> backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port()))))
-            .as("damaged, marked=%s", marked).isInstanceOf(SourceFailedException.class)
-            .hasMessageContaining("redis: RDB checksum mismatch").hasMessageContaining("nothing was kept");
+        assertThatThrownBy(
+                () -> backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port()))))
+            .as("damaged, marked=%s", marked)
+            .isInstanceOf(SourceFailedException.class)
+            .hasMessageContaining("redis: RDB checksum mismatch")
+            .hasMessageContaining("nothing was kept");
       }
       try (FakeMaster master = new FakeMaster(rdb, marked, rdb.length / 2)) {
-        assertThatThrownBy(() -> backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port()))))
-            .as("cut, marked=%s", marked).isInstanceOf(SourceFailedException.class)
-            .hasMessageContaining("closed the connection after").hasMessageContaining("nothing was kept");
+        assertThatThrownBy(
+                () -> backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port()))))
+            .as("cut, marked=%s", marked)
+            .isInstanceOf(SourceFailedException.class)
+            .hasMessageContaining("closed the connection after")
+            .hasMessageContaining("nothing was kept");
       }
       try (FakeMaster master = new FakeMaster(rdb, marked, rdb.length)) {
-        BackupManifest good = backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port())));
-        assertThat(good.facts()).containsEntry("transfer", marked ? "diskless" : "disk")
+        BackupManifest good =
+            backup(RedisSource.of(URI.create("redis://127.0.0.1:" + master.port())));
+        assertThat(good.facts())
+            .containsEntry("transfer", marked ? "diskless" : "disk")
             .containsEntry("replicationId", "5f3c0000000000000000000000000000000000aa");
         assertThat(good.rawSize()).isEqualTo(rdb.length);
         sink.delete(good.manifestKey());
@@ -399,15 +486,22 @@ class RedisBackupIT {
         l.cmd("SET", "blob:" + i, value);
       }
     }
-    BackupJob job = BackupJob.of(RedisSource.of(doomed.uri())).codecs(ZstdCodec.defaults()).sinks(sink)
-        .buffers(2, 64 * 1024)
-        .listener(progress -> {
-          if (progress.bytesIn() > 0 && doomed.process.isAlive()) {
-            doomed.kill();
-          }
-        }).build();
-    assertThatThrownBy(job::run).isInstanceOf(SourceFailedException.class)
-        .hasMessageContaining("before the end mark").hasMessageContaining("nothing was kept");
+    BackupJob job =
+        BackupJob.of(RedisSource.of(doomed.uri()))
+            .codecs(ZstdCodec.defaults())
+            .sinks(sink)
+            .buffers(2, 64 * 1024)
+            .listener(
+                progress -> {
+                  if (progress.bytesIn() > 0 && doomed.process.isAlive()) {
+                    doomed.kill();
+                  }
+                })
+            .build();
+    assertThatThrownBy(job::run)
+        .isInstanceOf(SourceFailedException.class)
+        .hasMessageContaining("before the end mark")
+        .hasMessageContaining("nothing was kept");
     assertThat(sink.list("")).isEmpty();
   }
 
@@ -428,10 +522,12 @@ class RedisBackupIT {
     BackupManifest synced = backup(RedisSource.of(lfu.uri()));
     RedisServers.Server target = servers.start("maxmemory-policy allkeys-lfu");
     restore(synced, target.uri(), false);
-    try (RespConnection a = lfu.connect(); RespConnection b = target.connect()) {
+    try (RespConnection a = lfu.connect();
+        RespConnection b = target.connect()) {
       long before = (Long) a.callOk("OBJECT", "FREQ", "hot");
       assertThat(before).isGreaterThan(5);
-      assertThat((Long) b.callOk("OBJECT", "FREQ", "hot")).as("LFU counter restored with FREQ")
+      assertThat((Long) b.callOk("OBJECT", "FREQ", "hot"))
+          .as("LFU counter restored with FREQ")
           .isBetween(before - 2, before);
     }
   }

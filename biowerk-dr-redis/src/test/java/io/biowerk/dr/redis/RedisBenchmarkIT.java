@@ -27,13 +27,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The figures for docs/benchmarks.md ({@code ## redis}): a sync backup (zstd + AES-256-GCM to a local
- * repository) of 1,000,000 keys against {@code redis-cli --rdb} to a file, alternating, in one run; online
- * restore keys/s pipelined against one {@code RESTORE} per round trip. Prints a markdown block; asserts only
- * that the runs did what they claim (key counts), never a speed.
+ * The figures for docs/benchmarks.md ({@code ## redis}): a sync backup (zstd + AES-256-GCM to a
+ * local repository) of 1,000,000 keys against {@code redis-cli --rdb} to a file, alternating, in
+ * one run; online restore keys/s pipelined against one {@code RESTORE} per round trip. Prints a
+ * markdown block; asserts only that the runs did what they claim (key counts), never a speed.
  *
- * <p>Run: {@code mvn -o -pl biowerk-dr-redis -am verify -Pslow -Dtest=NoSuch -Dsurefire.failIfNoSpecifiedTests=false
- * -Dit.test=RedisBenchmarkIT -Dbench.keys=1000000}
+ * <p>Run: {@code mvn -o -pl biowerk-dr-redis -am verify -Pslow -Dtest=NoSuch
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=RedisBenchmarkIT -Dbench.keys=1000000}
  */
 @Tag("slow")
 class RedisBenchmarkIT {
@@ -56,7 +56,14 @@ class RedisBenchmarkIT {
           mset.add("MSET");
         }
         mset.add("user:" + i + ":profile");
-        mset.add("{\"id\":" + i + ",\"name\":\"user-" + i + "\",\"plan\":\"" + (i % 3 == 0 ? "pro" : "free") + "\"}");
+        mset.add(
+            "{\"id\":"
+                + i
+                + ",\"name\":\"user-"
+                + i
+                + "\",\"plan\":\""
+                + (i % 3 == 0 ? "pro" : "free")
+                + "\"}");
         if (mset.size() > 2000) {
           l.cmd(mset.toArray());
           mset.clear();
@@ -76,8 +83,12 @@ class RedisBenchmarkIT {
     try (Datasets.Loader l = new Datasets.Loader(servers.start().connect())) {
       l.cmd("PING");
     }
-    BackupManifest warm = BackupJob.of(RedisSource.of(source.uri()))
-        .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring)).sinks(sink).build().run();
+    BackupManifest warm =
+        BackupJob.of(RedisSource.of(source.uri()))
+            .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+            .sinks(sink)
+            .build()
+            .run();
     sink.delete(warm.manifestKey());
     sink.delete(warm.sha256Key());
     sink.delete(warm.dataKey());
@@ -91,17 +102,26 @@ class RedisBenchmarkIT {
     for (int round = 0; round < rounds; round++) {
       Path file = dir.resolve("cli-" + round + ".rdb");
       long t0 = System.nanoTime();
-      Process process = new ProcessBuilder("redis-cli", "-p", Integer.toString(source.port), "--rdb", file.toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("cli.log").toFile()).start();
-      assertThat(process.waitFor(600, TimeUnit.SECONDS) && process.exitValue() == 0).as("redis-cli --rdb").isTrue();
+      Process process =
+          new ProcessBuilder(
+                  "redis-cli", "-p", Integer.toString(source.port), "--rdb", file.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("cli.log").toFile())
+              .start();
+      assertThat(process.waitFor(600, TimeUnit.SECONDS) && process.exitValue() == 0)
+          .as("redis-cli --rdb")
+          .isTrue();
       cli[round] = (System.nanoTime() - t0) / 1e9;
       rdbBytes = Files.size(file);
       Files.delete(file);
 
       long t1 = System.nanoTime();
-      manifest = BackupJob.of(RedisSource.of(source.uri()))
-          .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
-          .sinks(sink).build().run();
+      manifest =
+          BackupJob.of(RedisSource.of(source.uri()))
+              .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+              .sinks(sink)
+              .build()
+              .run();
       ours[round] = (System.nanoTime() - t1) / 1e9;
       assertThat(manifest.facts().get("keyCount")).isEqualTo((long) keys);
       if (round < rounds - 1) {
@@ -111,18 +131,24 @@ class RedisBenchmarkIT {
       }
 
       long t4 = System.nanoTime();
-      BackupManifest threaded = BackupJob.of(RedisSource.of(source.uri()))
-          .codecs(ZstdCodec.of(3, 1, 0), EncryptionCodec.encryptingWith(ring.active(), ring))
-          .sinks(sink).build().run();
+      BackupManifest threaded =
+          BackupJob.of(RedisSource.of(source.uri()))
+              .codecs(ZstdCodec.of(3, 1, 0), EncryptionCodec.encryptingWith(ring.active(), ring))
+              .sinks(sink)
+              .build()
+              .run();
       worker[round] = (System.nanoTime() - t4) / 1e9;
       sink.delete(threaded.manifestKey());
       sink.delete(threaded.sha256Key());
       sink.delete(threaded.dataKey());
 
       long t3 = System.nanoTime();
-      BackupManifest level1 = BackupJob.of(RedisSource.of(source.uri()))
-          .codecs(ZstdCodec.of(1, 0, 0), EncryptionCodec.encryptingWith(ring.active(), ring))
-          .sinks(sink).build().run();
+      BackupManifest level1 =
+          BackupJob.of(RedisSource.of(source.uri()))
+              .codecs(ZstdCodec.of(1, 0, 0), EncryptionCodec.encryptingWith(ring.active(), ring))
+              .sinks(sink)
+              .build()
+              .run();
       fast[round] = (System.nanoTime() - t3) / 1e9;
       fastStored = level1.storedSize();
       sink.delete(level1.manifestKey());
@@ -146,35 +172,61 @@ class RedisBenchmarkIT {
     int[] sent = new int[1];
     try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, manifest, ring);
         RespConnection c = single.connect()) {
-      RdbParser.over(decoded).parse(new RdbVisitor() {
-        @Override public boolean wantsPayloads() {
-          return true;
-        }
+      RdbParser.over(decoded)
+          .parse(
+              new RdbVisitor() {
+                @Override
+                public boolean wantsPayloads() {
+                  return true;
+                }
 
-        @Override public void key(RdbKey key) throws IOException {
-          if (sent[0] >= sample) {
-            return;
-          }
-          long t = System.nanoTime();
-          Object reply = c.call("RESTORE", key.key(), "0", Arrays.copyOf(key.payload(), key.payloadLength()),
-              "REPLACE", "ABSTTL");
-          timing[0] += System.nanoTime() - t;
-          assertThat(reply).isEqualTo("OK");
-          sent[0]++;
-        }
-      });
+                @Override
+                public void key(RdbKey key) throws IOException {
+                  if (sent[0] >= sample) {
+                    return;
+                  }
+                  long t = System.nanoTime();
+                  Object reply =
+                      c.call(
+                          "RESTORE",
+                          key.key(),
+                          "0",
+                          Arrays.copyOf(key.payload(), key.payloadLength()),
+                          "REPLACE",
+                          "ABSTTL");
+                  timing[0] += System.nanoTime() - t;
+                  assertThat(reply).isEqualTo("OK");
+                  sent[0]++;
+                }
+              });
     }
     double singleSeconds = timing[0] / 1e9;
 
     StringBuilder md = new StringBuilder();
-    md.append(String.format(Locale.ROOT, "keys: %,d (loaded in %.1f s), RDB %.1f MB; stored %.1f MB with zstd 3 + "
-        + "AES-256-GCM, %.1f MB with zstd 1 + AES-256-GCM; repl-diskless-sync %s%n", keys, loadSeconds,
-        rdbBytes / 1e6, manifest.storedSize() / 1e6, fastStored / 1e6, diskless ? "yes" : "no"));
-    md.append("| round | redis-cli --rdb (s) | biowerk zstd 3 + enc (s) | zstd 3 (1 worker) + enc (s) "
-        + "| zstd 1 + enc (s) |\n|---|---|---|---|---|\n");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "keys: %,d (loaded in %.1f s), RDB %.1f MB; stored %.1f MB with zstd 3 + "
+                + "AES-256-GCM, %.1f MB with zstd 1 + AES-256-GCM; repl-diskless-sync %s%n",
+            keys,
+            loadSeconds,
+            rdbBytes / 1e6,
+            manifest.storedSize() / 1e6,
+            fastStored / 1e6,
+            diskless ? "yes" : "no"));
+    md.append(
+        "| round | redis-cli --rdb (s) | biowerk zstd 3 + enc (s) | zstd 3 (1 worker) + enc (s) "
+            + "| zstd 1 + enc (s) |\n|---|---|---|---|---|\n");
     for (int i = 0; i < rounds; i++) {
-      md.append(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.2f |%n", i + 1, cli[i], ours[i], worker[i],
-          fast[i]));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %d | %.2f | %.2f | %.2f | %.2f |%n",
+              i + 1,
+              cli[i],
+              ours[i],
+              worker[i],
+              fast[i]));
     }
     Arrays.sort(cli);
     Arrays.sort(ours);
@@ -184,14 +236,33 @@ class RedisBenchmarkIT {
     double cliMedian = cli[rounds / 2];
     double oursMedian = ours[rounds / 2];
     double fastMedian = fast[rounds / 2];
-    md.append(String.format(Locale.ROOT, "| median | %.2f | %.2f (%.2fx) | %.2f (%.2fx) | %.2f (%.2fx) |%n", cliMedian,
-        oursMedian, oursMedian / cliMedian, workerMedian, workerMedian / cliMedian, fastMedian,
-        fastMedian / cliMedian));
-    md.append(String.format(Locale.ROOT, "online restore pipelined: %,d keys in %.2f s = %,.0f keys/s%n", keys,
-        pipelined, keys / pipelined));
-    md.append(String.format(Locale.ROOT, "online restore one RESTORE per round trip: %,d keys in %.2f s = %,.0f keys/s"
-        + " (pipelined is %.1fx)%n", sent[0], singleSeconds, sent[0] / singleSeconds,
-        (keys / pipelined) / (sent[0] / singleSeconds)));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "| median | %.2f | %.2f (%.2fx) | %.2f (%.2fx) | %.2f (%.2fx) |%n",
+            cliMedian,
+            oursMedian,
+            oursMedian / cliMedian,
+            workerMedian,
+            workerMedian / cliMedian,
+            fastMedian,
+            fastMedian / cliMedian));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "online restore pipelined: %,d keys in %.2f s = %,.0f keys/s%n",
+            keys,
+            pipelined,
+            keys / pipelined));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "online restore one RESTORE per round trip: %,d keys in %.2f s = %,.0f keys/s"
+                + " (pipelined is %.1fx)%n",
+            sent[0],
+            singleSeconds,
+            sent[0] / singleSeconds,
+            (keys / pipelined) / (sent[0] / singleSeconds)));
     System.out.println("\n=== redis benchmark ===\n" + md);
     Files.writeString(Path.of("target/redis-benchmark.md"), md);
   }

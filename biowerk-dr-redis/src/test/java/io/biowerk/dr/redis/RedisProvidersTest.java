@@ -19,39 +19,59 @@ class RedisProvidersTest {
     assertThat(source.kind()).isEqualTo("redis");
     assertThat(source.name()).isEqualTo("redis");
     assertThat(source.format()).isEqualTo("rdb");
-    assertThat(Sources.forUri(URI.create("rediss://cache.example:6380?name=cache"))).isInstanceOf(RedisSource.class)
-        .extracting(Source::name).isEqualTo("cache");
-    assertThat(Sources.targetForUri(URI.create("redis://127.0.0.1:6390"), false)).isInstanceOf(RedisRestoreTarget.class);
+    assertThat(Sources.forUri(URI.create("rediss://cache.example:6380?name=cache")))
+        .isInstanceOf(RedisSource.class)
+        .extracting(Source::name)
+        .isEqualTo("cache");
+    assertThat(Sources.targetForUri(URI.create("redis://127.0.0.1:6390"), false))
+        .isInstanceOf(RedisRestoreTarget.class);
     assertThat(Sources.targetForUri(URI.create("redis-rdb:///var/lib/redis"), false))
         .isInstanceOf(RdbFileRestoreTarget.class);
-    assertThat(ServiceLoader.load(NativeVerifier.class).stream().map(ServiceLoader.Provider::get)
-        .filter(v -> v.sourceKinds().contains("redis")).findFirst()).get().isInstanceOf(RdbVerifier.class);
+    assertThat(
+            ServiceLoader.load(NativeVerifier.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(v -> v.sourceKinds().contains("redis"))
+                .findFirst())
+        .get()
+        .isInstanceOf(RdbVerifier.class);
   }
 
   @Test
   void passwordNeverShows() {
-    RedisSource source = RedisSource.of(URI.create("redis://backup:p%40ss-w0rd@10.0.0.5:6379?mode=scan"));
-    assertThat(source.toString()).isEqualTo("redis://backup@10.0.0.5:6379 (mode=scan)").doesNotContain("w0rd");
+    RedisSource source =
+        RedisSource.of(URI.create("redis://backup:p%40ss-w0rd@10.0.0.5:6379?mode=scan"));
+    assertThat(source.toString())
+        .isEqualTo("redis://backup@10.0.0.5:6379 (mode=scan)")
+        .doesNotContain("w0rd");
     assertThat(source.redactedUri()).isEqualTo("redis://backup@10.0.0.5:6379");
-    RedisEndpoint endpoint = RedisEndpoint.parse(URI.create("redis://backup:p%40ss-w0rd@10.0.0.5"), RedisSource.OPTIONS);
+    RedisEndpoint endpoint =
+        RedisEndpoint.parse(URI.create("redis://backup:p%40ss-w0rd@10.0.0.5"), RedisSource.OPTIONS);
     assertThat(endpoint.password()).contains("p@ss-w0rd");
     assertThat(endpoint.port()).isEqualTo(6379);
-    assertThat(RedisEndpoint.parse(URI.create("redis://:only-pw@h:1"), RedisSource.OPTIONS).user()).isEmpty();
+    assertThat(RedisEndpoint.parse(URI.create("redis://:only-pw@h:1"), RedisSource.OPTIONS).user())
+        .isEmpty();
   }
 
   @Test
   void badOptionsAreNamed() {
     assertThatThrownBy(() -> RedisSource.of(URI.create("redis://h:1?mode=fast")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("redis: option mode (fast) must be sync, scan or auto");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("redis: option mode (fast) must be sync, scan or auto");
     assertThatThrownBy(() -> RedisSource.of(URI.create("redis://u:secret@h:1?colour=red")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown option 'colour'")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown option 'colour'")
         .hasMessageNotContaining("secret");
     assertThatThrownBy(() -> RedisSource.of(URI.create("redis://h:1?db=0")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only in mode=scan");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("only in mode=scan");
     assertThatThrownBy(() -> RedisRestoreTarget.of(URI.create("redis://h:1?db-map=0-1"), false))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("db-map (0-1) must be from:to pairs");
-    assertThatThrownBy(() -> RdbFileRestoreTarget.of(URI.create("redis-rdb:///data?file=../etc/passwd"), false))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be a plain file name");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("db-map (0-1) must be from:to pairs");
+    assertThatThrownBy(
+            () ->
+                RdbFileRestoreTarget.of(URI.create("redis-rdb:///data?file=../etc/passwd"), false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be a plain file name");
   }
 
   @Test

@@ -14,15 +14,21 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A JUnit extension that starts private {@code redis-server} processes on free loopback ports, each in its own
- * temporary directory with persistence off, and kills them after each test (or after the class, for those
- * started in {@code @BeforeAll}). Register with {@code @RegisterExtension static RedisServers servers = ...}.
+ * A JUnit extension that starts private {@code redis-server} processes on free loopback ports, each
+ * in its own temporary directory with persistence off, and kills them after each test (or after the
+ * class, for those started in {@code @BeforeAll}). Register with {@code @RegisterExtension static
+ * RedisServers servers = ...}.
  */
 final class RedisServers implements AfterEachCallback, AfterAllCallback {
 
   /** $REDIS_SERVER, else /usr/bin/redis-server (Debian's), else redis-server on the PATH. */
-  static final String BINARY = System.getenv().getOrDefault("REDIS_SERVER",
-      Files.isExecutable(Path.of("/usr/bin/redis-server")) ? "/usr/bin/redis-server" : "redis-server");
+  static final String BINARY =
+      System.getenv()
+          .getOrDefault(
+              "REDIS_SERVER",
+              Files.isExecutable(Path.of("/usr/bin/redis-server"))
+                  ? "/usr/bin/redis-server"
+                  : "redis-server");
 
   /** One running server. */
   static final class Server {
@@ -49,8 +55,12 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
       if (tlsCa != null) {
         query = "tls-ca=" + tlsCa + (query.isEmpty() ? "" : "&" + query);
       }
-      return URI.create((tlsCa == null ? "redis://" : "rediss://") + auth + "127.0.0.1:" + port
-          + (query.isEmpty() ? "" : "?" + query));
+      return URI.create(
+          (tlsCa == null ? "redis://" : "rediss://")
+              + auth
+              + "127.0.0.1:"
+              + port
+              + (query.isEmpty() ? "" : "?" + query));
     }
 
     RespConnection connect() throws IOException {
@@ -72,27 +82,47 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
   private boolean inClassSetup = true;
 
   /**
-   * Starts a server; {@code config} lines go into its redis.conf (e.g. {@code repl-diskless-sync yes}).
+   * Starts a server; {@code config} lines go into its redis.conf (e.g. {@code repl-diskless-sync
+   * yes}).
    */
   Server start(String... config) throws IOException {
     return start(null, config);
   }
 
   /**
-   * Starts a server that speaks only TLS, with a fresh self-signed certificate for 127.0.0.1 (made with
-   * openssl); its {@link Server#uri()} is {@code rediss://} and trusts that certificate through {@code tls-ca}.
+   * Starts a server that speaks only TLS, with a fresh self-signed certificate for 127.0.0.1 (made
+   * with openssl); its {@link Server#uri()} is {@code rediss://} and trusts that certificate
+   * through {@code tls-ca}.
    */
   Server startTls(String... config) throws IOException {
     Path certs = Files.createTempDirectory("biowerk-redis-tls-");
     Path cert = certs.resolve("cert.pem");
     Path key = certs.resolve("key.pem");
     try {
-      Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(),
-          "-out", cert.toString()).redirectErrorStream(true).redirectOutput(certs.resolve("openssl.log").toFile())
-          .start();
+      Process openssl =
+          new ProcessBuilder(
+                  "openssl",
+                  "req",
+                  "-x509",
+                  "-newkey",
+                  "rsa:2048",
+                  "-nodes",
+                  "-days",
+                  "2",
+                  "-subj",
+                  "/CN=127.0.0.1",
+                  "-addext",
+                  "subjectAltName=IP:127.0.0.1",
+                  "-keyout",
+                  key.toString(),
+                  "-out",
+                  cert.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(certs.resolve("openssl.log").toFile())
+              .start();
       if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
-        throw new IOException("openssl could not make a test certificate; see " + certs.resolve("openssl.log"));
+        throw new IOException(
+            "openssl could not make a test certificate; see " + certs.resolve("openssl.log"));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -117,20 +147,28 @@ final class RedisServers implements AfterEachCallback, AfterAllCallback {
     for (int attempt = 0; ; attempt++) {
       int port = freePort();
       StringBuilder conf = new StringBuilder();
-      conf.append(tlsCa == null ? "port " + port : "port 0\ntls-port " + port).append('\n')
+      conf.append(tlsCa == null ? "port " + port : "port 0\ntls-port " + port)
+          .append('\n')
           .append("bind 127.0.0.1\n")
           .append("save \"\"\n")
           .append("appendonly no\n")
-          .append("dir ").append(dir).append('\n')
-          .append("logfile ").append(dir.resolve("redis.log")).append('\n')
+          .append("dir ")
+          .append(dir)
+          .append('\n')
+          .append("logfile ")
+          .append(dir.resolve("redis.log"))
+          .append('\n')
           .append("repl-diskless-sync-delay 0\n");
       for (String line : config) {
         conf.append(line).append('\n');
       }
       Path file = dir.resolve("redis.conf");
       Files.writeString(file, conf);
-      Process process = new ProcessBuilder(BINARY, file.toString()).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+      Process process =
+          new ProcessBuilder(BINARY, file.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("stdout.log").toFile())
+              .start();
       Server server = new Server(process, port, dir, password, tlsCa);
       (inClassSetup ? perClass : perTest).add(server);
       if (awaitReady(server)) {

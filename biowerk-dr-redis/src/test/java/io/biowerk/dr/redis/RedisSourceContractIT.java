@@ -11,7 +11,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 
-/** The source contract over a private redis-server, in sync mode (both transfer forms) and scan mode. */
+/**
+ * The source contract over a private redis-server, in sync mode (both transfer forms) and scan
+ * mode.
+ */
 class RedisSourceContractIT {
 
   static RedisServers servers = new RedisServers();
@@ -40,11 +43,13 @@ class RedisSourceContractIT {
 
   @Nested
   class DiskSync extends SourceContractTest {
-    @Override protected Source newSource() {
+    @Override
+    protected Source newSource() {
       return RedisSource.of(disk.uri());
     }
 
-    @Override protected void checkRun(Run run) {
+    @Override
+    protected void checkRun(Run run) {
       check(run, "sync");
       assertThat(run.facts()).containsEntry("transfer", "disk");
     }
@@ -52,11 +57,13 @@ class RedisSourceContractIT {
 
   @Nested
   class DisklessSync extends SourceContractTest {
-    @Override protected Source newSource() {
+    @Override
+    protected Source newSource() {
       return RedisSource.of(diskless.uri());
     }
 
-    @Override protected void checkRun(Run run) {
+    @Override
+    protected void checkRun(Run run) {
       check(run, "sync");
       assertThat(run.facts()).containsEntry("transfer", "diskless");
     }
@@ -64,11 +71,13 @@ class RedisSourceContractIT {
 
   @Nested
   class Scan extends SourceContractTest {
-    @Override protected Source newSource() {
+    @Override
+    protected Source newSource() {
       return RedisSource.of(disk.uri("mode=scan"));
     }
 
-    @Override protected void checkRun(Run run) {
+    @Override
+    protected void checkRun(Run run) {
       check(run, "scan");
     }
   }

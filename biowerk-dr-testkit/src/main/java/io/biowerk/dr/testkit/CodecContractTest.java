@@ -22,14 +22,15 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The contract every {@link Codec} passes: every fixed data shape round-trips under every hostile channel
- * factory; one instance serves interleaved streams; close is idempotent and closes the channel beneath; use
- * after close is {@code IllegalStateException("closed")}; a truncated or garbage stream is an
- * {@link IntegrityException}, and before it only a prefix of the right bytes is delivered; and the codec that
- * {@link Codecs#byId} finds from the id and parameters decodes what this one encodes (which is how a restore
- * finds it).
+ * The contract every {@link Codec} passes: every fixed data shape round-trips under every hostile
+ * channel factory; one instance serves interleaved streams; close is idempotent and closes the
+ * channel beneath; use after close is {@code IllegalStateException("closed")}; a truncated or
+ * garbage stream is an {@link IntegrityException}, and before it only a prefix of the right bytes
+ * is delivered; and the codec that {@link Codecs#byId} finds from the id and parameters decodes
+ * what this one encodes (which is how a restore finds it).
  *
- * <p>Extend it and implement {@link #newCodec()}; override {@link #keyRing()} if decoding needs keys.
+ * <p>Extend it and implement {@link #newCodec()}; override {@link #keyRing()} if decoding needs
+ * keys.
  */
 public abstract class CodecContractTest {
 
@@ -47,22 +48,29 @@ public abstract class CodecContractTest {
 
   /** Every fixed data shape under every hostile channel factory. */
   static Stream<Arguments> shapesAndChannels() {
-    return DataShapes.shapes().flatMap(shape -> Arrays.stream(HostileChannels.values())
-        .map(channels -> Arguments.of(shape, channels)));
+    return DataShapes.shapes()
+        .flatMap(
+            shape ->
+                Arrays.stream(HostileChannels.values())
+                    .map(channels -> Arguments.of(shape, channels)));
   }
 
   /** Encodes {@code data} with {@code codec}, feeding and draining in {@code channels}' style. */
-  protected static byte[] encode(Codec codec, byte[] data, HostileChannels channels) throws IOException {
+  protected static byte[] encode(Codec codec, byte[] data, HostileChannels channels)
+      throws IOException {
     MemoryChannels.Collector stored = MemoryChannels.collector();
     WritableByteChannel encoder = codec.encode(channels.writable(stored));
     channels.writeAll(encoder, data);
     encoder.close();
-    assertThat(stored.isOpen()).as("the encoder's close() closes the channel it writes to").isFalse();
+    assertThat(stored.isOpen())
+        .as("the encoder's close() closes the channel it writes to")
+        .isFalse();
     return stored.toByteArray();
   }
 
   /** Decodes {@code encoded} with {@code codec}, reading in {@code channels}' style. */
-  protected static byte[] decode(Codec codec, byte[] encoded, HostileChannels channels) throws IOException {
+  protected static byte[] decode(Codec codec, byte[] encoded, HostileChannels channels)
+      throws IOException {
     MemoryChannels.Readable in = MemoryChannels.readable(encoded);
     try (ReadableByteChannel decoder = codec.decode(channels.readable(in))) {
       return channels.readAll(decoder);
@@ -71,35 +79,44 @@ public abstract class CodecContractTest {
 
   private static void assertSameBytes(byte[] actual, byte[] expected, String what) {
     int mismatch = Arrays.mismatch(actual, expected);
-    assertThat(mismatch).as("%s: %s bytes decoded, %s encoded; first difference at index %s", what, actual.length,
-        expected.length, mismatch).isEqualTo(-1);
+    assertThat(mismatch)
+        .as(
+            "%s: %s bytes decoded, %s encoded; first difference at index %s",
+            what, actual.length, expected.length, mismatch)
+        .isEqualTo(-1);
   }
 
   /**
    * Decodes damaged input to its end and asserts it fails with an {@link IntegrityException} (from
-   * {@code decode} or from a {@code read}) and that what was delivered before is a prefix of {@code original}.
+   * {@code decode} or from a {@code read}) and that what was delivered before is a prefix of {@code
+   * original}.
    */
-  protected static IntegrityException assertDamageDetected(Codec codec, byte[] damaged, byte[] original,
-      HostileChannels channels, String what) {
+  protected static IntegrityException assertDamageDetected(
+      Codec codec, byte[] damaged, byte[] original, HostileChannels channels, String what) {
     ByteArrayOutputStream delivered = new ByteArrayOutputStream();
-    try (ReadableByteChannel decoder = codec.decode(channels.readable(MemoryChannels.readable(damaged)))) {
+    try (ReadableByteChannel decoder =
+        codec.decode(channels.readable(MemoryChannels.readable(damaged)))) {
       channels.readAll(decoder, delivered);
     } catch (IntegrityException e) {
       byte[] got = delivered.toByteArray();
-      assertThat(got.length).as("%s: bytes delivered before the failure", what).isLessThanOrEqualTo(original.length);
-      assertSameBytes(got, Arrays.copyOf(original, got.length), what + ": bytes delivered before the failure");
+      assertThat(got.length)
+          .as("%s: bytes delivered before the failure", what)
+          .isLessThanOrEqualTo(original.length);
+      assertSameBytes(
+          got, Arrays.copyOf(original, got.length), what + ": bytes delivered before the failure");
       return e;
     } catch (IOException | RuntimeException e) {
       throw new AssertionError(what + ": expected an IntegrityException but got " + e, e);
     }
-    return fail("%s: %s damaged bytes decoded without an IntegrityException (%s bytes delivered)", what,
-        damaged.length, delivered.size());
+    return fail(
+        "%s: %s damaged bytes decoded without an IntegrityException (%s bytes delivered)",
+        what, damaged.length, delivered.size());
   }
 
   @ParameterizedTest(name = "{0} via {1}")
   @MethodSource("shapesAndChannels")
-  void everyShapeRoundTripsUnderEveryChannelFactory(DataShapes.Shape shape, HostileChannels channels)
-      throws Exception {
+  void everyShapeRoundTripsUnderEveryChannelFactory(
+      DataShapes.Shape shape, HostileChannels channels) throws Exception {
     Codec codec = newCodec();
     byte[] data = shape.bytes();
     byte[] encoded = encode(codec, data, channels);
@@ -108,13 +125,18 @@ public abstract class CodecContractTest {
 
   @Test
   void encodingAndDecodingStylesMix() throws Exception {
-    // Not a requirement of every codec (encryption is randomised), but decoding must not care how the encoder
+    // Not a requirement of every codec (encryption is randomised), but decoding must not care how
+    // the encoder
     // was fed: an encoding made one byte at a time decodes with direct buffers and vice versa.
     Codec codec = newCodec();
     byte[] data = DataShapes.SEGMENT_PLUS_ONE.bytes();
-    assertSameBytes(decode(codec, encode(codec, data, HostileChannels.ONE_BYTE), HostileChannels.DIRECT), data,
+    assertSameBytes(
+        decode(codec, encode(codec, data, HostileChannels.ONE_BYTE), HostileChannels.DIRECT),
+        data,
         "encoded one byte at a time, decoded with direct buffers");
-    assertSameBytes(decode(codec, encode(codec, data, HostileChannels.DIRECT), HostileChannels.ONE_BYTE), data,
+    assertSameBytes(
+        decode(codec, encode(codec, data, HostileChannels.DIRECT), HostileChannels.ONE_BYTE),
+        data,
         "encoded with direct buffers, decoded one byte at a time");
   }
 
@@ -159,8 +181,8 @@ public abstract class CodecContractTest {
     assertSameBytes(outB.toByteArray(), b, "stream B");
   }
 
-  private static boolean readSome(ReadableByteChannel in, ByteBuffer buffer, ByteArrayOutputStream out)
-      throws IOException {
+  private static boolean readSome(
+      ReadableByteChannel in, ByteBuffer buffer, ByteArrayOutputStream out) throws IOException {
     buffer.clear();
     int n = in.read(buffer);
     if (n < 0) {
@@ -201,25 +223,27 @@ public abstract class CodecContractTest {
     WritableByteChannel encoder = newCodec().encode(MemoryChannels.collector());
     encoder.close();
     assertThatThrownBy(() -> encoder.write(ByteBuffer.wrap(new byte[] {1})))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
   void readingAfterCloseThrowsIllegalStateException() throws Exception {
     Codec codec = newCodec();
-    ReadableByteChannel decoder = codec.decode(MemoryChannels.readable(encode(codec, new byte[10],
-        HostileChannels.HEAP)));
+    ReadableByteChannel decoder =
+        codec.decode(MemoryChannels.readable(encode(codec, new byte[10], HostileChannels.HEAP)));
     decoder.close();
     assertThatThrownBy(() -> decoder.read(ByteBuffer.allocate(10)))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
   void readingPastTheEndKeepsReturningMinusOne() throws Exception {
     Codec codec = newCodec();
     byte[] data = DataShapes.TWO_BYTES.bytes();
-    try (ReadableByteChannel decoder = codec.decode(MemoryChannels.readable(encode(codec, data,
-        HostileChannels.HEAP)))) {
+    try (ReadableByteChannel decoder =
+        codec.decode(MemoryChannels.readable(encode(codec, data, HostileChannels.HEAP)))) {
       assertThat(HostileChannels.HEAP.readAll(decoder)).isEqualTo(data);
       assertThat(decoder.read(ByteBuffer.allocate(10))).isEqualTo(-1);
       assertThat(decoder.read(ByteBuffer.allocate(10))).isEqualTo(-1);
@@ -229,14 +253,22 @@ public abstract class CodecContractTest {
   @Test
   void aTruncatedStreamIsAnIntegrityException() throws Exception {
     Codec codec = newCodec();
-    for (DataShapes.Shape shape : new DataShapes.Shape[] {DataShapes.EMPTY, DataShapes.SEGMENT_PLUS_ONE,
-        DataShapes.COMPRESSIBLE}) {
+    for (DataShapes.Shape shape :
+        new DataShapes.Shape[] {
+          DataShapes.EMPTY, DataShapes.SEGMENT_PLUS_ONE, DataShapes.COMPRESSIBLE
+        }) {
       byte[] data = shape.bytes();
       byte[] encoded = encode(codec, data, HostileChannels.HEAP);
-      for (int length : new int[] {0, 1, encoded.length / 3, encoded.length / 2, encoded.length - 1}) {
+      for (int length :
+          new int[] {0, 1, encoded.length / 3, encoded.length / 2, encoded.length - 1}) {
         if (length < encoded.length) {
-          IntegrityException e = assertDamageDetected(codec, Arrays.copyOf(encoded, length), data,
-              HostileChannels.RANDOM_SHORT, shape + " truncated to " + length + " of " + encoded.length + " bytes");
+          IntegrityException e =
+              assertDamageDetected(
+                  codec,
+                  Arrays.copyOf(encoded, length),
+                  data,
+                  HostileChannels.RANDOM_SHORT,
+                  shape + " truncated to " + length + " of " + encoded.length + " bytes");
           assertThat(e.getMessage()).as("the message says what failed").isNotBlank();
         }
       }
@@ -247,7 +279,8 @@ public abstract class CodecContractTest {
   void garbageIsAnIntegrityException() throws Exception {
     Codec codec = newCodec();
     byte[] garbage = GeneratedBytes.of(GeneratedBytes.Kind.RANDOM, 99).bytes(4096);
-    assertDamageDetected(codec, garbage, new byte[0], HostileChannels.HEAP, "4 KiB of random bytes");
+    assertDamageDetected(
+        codec, garbage, new byte[0], HostileChannels.HEAP, "4 KiB of random bytes");
   }
 
   @Test
@@ -259,7 +292,9 @@ public abstract class CodecContractTest {
     Codec found = Codecs.byId(codec.id(), parameters, keyRing());
     assertThat(found.id()).isEqualTo(codec.id());
     byte[] data = DataShapes.COMPRESSIBLE.bytes();
-    assertSameBytes(decode(found, encode(codec, data, HostileChannels.HEAP), HostileChannels.HEAP), data,
+    assertSameBytes(
+        decode(found, encode(codec, data, HostileChannels.HEAP), HostileChannels.HEAP),
+        data,
         "decoded by the codec found for id " + codec.id());
   }
 }

@@ -7,9 +7,9 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * The fixed set of data shapes every codec and sink is tested with: the edge sizes where streaming code
- * breaks (empty, one byte, two bytes, one segment less, exactly, and one more than the encryption segment),
- * plus a megabyte of random bytes, compressible text and a long run of zeros.
+ * The fixed set of data shapes every codec and sink is tested with: the edge sizes where streaming
+ * code breaks (empty, one byte, two bytes, one segment less, exactly, and one more than the
+ * encryption segment), plus a megabyte of random bytes, compressible text and a long run of zeros.
  */
 public final class DataShapes {
 
@@ -40,18 +40,32 @@ public final class DataShapes {
   public static final Shape EMPTY = new Shape("empty", 0, GeneratedBytes.Kind.RANDOM, 1);
   public static final Shape ONE_BYTE = new Shape("1 byte", 1, GeneratedBytes.Kind.RANDOM, 2);
   public static final Shape TWO_BYTES = new Shape("2 bytes", 2, GeneratedBytes.Kind.RANDOM, 3);
-  public static final Shape SEGMENT_MINUS_ONE = new Shape("segment-1 (" + (SEGMENT - 1) + " bytes)", SEGMENT - 1,
-      GeneratedBytes.Kind.RANDOM, 4);
-  public static final Shape SEGMENT_EXACT = new Shape("segment (" + SEGMENT + " bytes)", SEGMENT,
-      GeneratedBytes.Kind.RANDOM, 5);
-  public static final Shape SEGMENT_PLUS_ONE = new Shape("segment+1 (" + (SEGMENT + 1) + " bytes)", SEGMENT + 1,
-      GeneratedBytes.Kind.RANDOM, 6);
-  public static final Shape RANDOM_1MIB = new Shape("1 MiB random", 1 << 20, GeneratedBytes.Kind.RANDOM, 7);
-  public static final Shape COMPRESSIBLE = new Shape("1 MiB text-like", 1 << 20, GeneratedBytes.Kind.TEXT, 8);
-  public static final Shape ZEROS_4MIB = new Shape("4 MiB zeros", 4 << 20, GeneratedBytes.Kind.ZEROS, 9);
+  public static final Shape SEGMENT_MINUS_ONE =
+      new Shape(
+          "segment-1 (" + (SEGMENT - 1) + " bytes)", SEGMENT - 1, GeneratedBytes.Kind.RANDOM, 4);
+  public static final Shape SEGMENT_EXACT =
+      new Shape("segment (" + SEGMENT + " bytes)", SEGMENT, GeneratedBytes.Kind.RANDOM, 5);
+  public static final Shape SEGMENT_PLUS_ONE =
+      new Shape(
+          "segment+1 (" + (SEGMENT + 1) + " bytes)", SEGMENT + 1, GeneratedBytes.Kind.RANDOM, 6);
+  public static final Shape RANDOM_1MIB =
+      new Shape("1 MiB random", 1 << 20, GeneratedBytes.Kind.RANDOM, 7);
+  public static final Shape COMPRESSIBLE =
+      new Shape("1 MiB text-like", 1 << 20, GeneratedBytes.Kind.TEXT, 8);
+  public static final Shape ZEROS_4MIB =
+      new Shape("4 MiB zeros", 4 << 20, GeneratedBytes.Kind.ZEROS, 9);
 
-  private static final List<Shape> ALL = List.of(EMPTY, ONE_BYTE, TWO_BYTES, SEGMENT_MINUS_ONE, SEGMENT_EXACT,
-      SEGMENT_PLUS_ONE, RANDOM_1MIB, COMPRESSIBLE, ZEROS_4MIB);
+  private static final List<Shape> ALL =
+      List.of(
+          EMPTY,
+          ONE_BYTE,
+          TWO_BYTES,
+          SEGMENT_MINUS_ONE,
+          SEGMENT_EXACT,
+          SEGMENT_PLUS_ONE,
+          RANDOM_1MIB,
+          COMPRESSIBLE,
+          ZEROS_4MIB);
 
   private DataShapes() {}
 
@@ -66,8 +80,8 @@ public final class DataShapes {
   }
 
   /**
-   * Shapes of {@code boundary - 1}, {@code boundary} and {@code boundary + 1} random bytes, for a size where
-   * an implementation changes mode (a multipart upload's part size, a buffer size).
+   * Shapes of {@code boundary - 1}, {@code boundary} and {@code boundary + 1} random bytes, for a
+   * size where an implementation changes mode (a multipart upload's part size, a buffer size).
    */
   public static List<Shape> around(String what, int boundary) {
     if (boundary < 1) {
@@ -75,8 +89,16 @@ public final class DataShapes {
     }
     List<Shape> shapes = new ArrayList<>();
     for (int delta = -1; delta <= 1; delta++) {
-      shapes.add(new Shape(what + (delta == 0 ? "" : delta < 0 ? "-1" : "+1") + " (" + (boundary + delta)
-          + " bytes)", boundary + delta, GeneratedBytes.Kind.RANDOM, 1000L + boundary + delta));
+      shapes.add(
+          new Shape(
+              what
+                  + (delta == 0 ? "" : delta < 0 ? "-1" : "+1")
+                  + " ("
+                  + (boundary + delta)
+                  + " bytes)",
+              boundary + delta,
+              GeneratedBytes.Kind.RANDOM,
+              1000L + boundary + delta));
     }
     return shapes;
   }

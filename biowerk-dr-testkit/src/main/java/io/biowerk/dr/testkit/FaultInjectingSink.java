@@ -7,7 +7,6 @@ import io.biowerk.dr.core.StoredObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -16,14 +15,14 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * A {@link Sink} decorator that fails on purpose: when a chosen byte of an object is written, when a write is
- * committed, or when a write, read or delete of a matching key starts. Failures are
- * {@link InjectedFaultException}s whose message says which fault was injected where. Everything else passes
- * through to the wrapped sink, and the decorator records which writes were committed and which aborted, so a
- * test can check that a failed backup cleaned up after itself.
+ * A {@link Sink} decorator that fails on purpose: when a chosen byte of an object is written, when
+ * a write is committed, or when a write, read or delete of a matching key starts. Failures are
+ * {@link InjectedFaultException}s whose message says which fault was injected where. Everything
+ * else passes through to the wrapped sink, and the decorator records which writes were committed
+ * and which aborted, so a test can check that a failed backup cleaned up after itself.
  *
- * <p>Keys are matched by a regular expression against the whole key. Configure faults before handing the sink
- * to the code under test; the configuration and the records are thread-safe.
+ * <p>Keys are matched by a regular expression against the whole key. Configure faults before
+ * handing the sink to the code under test; the configuration and the records are thread-safe.
  */
 public final class FaultInjectingSink implements Sink {
 
@@ -34,7 +33,13 @@ public final class FaultInjectingSink implements Sink {
   private final List<String> aborted = new CopyOnWriteArrayList<>();
   private final List<String> injected = new CopyOnWriteArrayList<>();
 
-  private enum Kind { WRITE_AT_BYTE, COMMIT, OPEN_WRITE, OPEN_READ, DELETE }
+  private enum Kind {
+    WRITE_AT_BYTE,
+    COMMIT,
+    OPEN_WRITE,
+    OPEN_READ,
+    DELETE
+  }
 
   private record Fault(Kind kind, Predicate<String> keys, String pattern, long byteIndex) {}
 
@@ -48,9 +53,9 @@ public final class FaultInjectingSink implements Sink {
   }
 
   /**
-   * Makes writes to keys matching {@code keyRegex} fail when byte {@code byteIndex} (0-based) would be
-   * written: the bytes before it reach the wrapped sink, that write call throws, and so does every later one.
-   * {@code byteIndex} 0 fails the first write that carries a byte.
+   * Makes writes to keys matching {@code keyRegex} fail when byte {@code byteIndex} (0-based) would
+   * be written: the bytes before it reach the wrapped sink, that write call throws, and so does
+   * every later one. {@code byteIndex} 0 fails the first write that carries a byte.
    */
   public FaultInjectingSink failWriteAtByte(String keyRegex, long byteIndex) {
     if (byteIndex < 0) {
@@ -105,7 +110,10 @@ public final class FaultInjectingSink implements Sink {
     return List.copyOf(committed);
   }
 
-  /** Keys of writes aborted (explicitly, by close without commit, or after a failed commit), in order. */
+  /**
+   * Keys of writes aborted (explicitly, by close without commit, or after a failed commit), in
+   * order.
+   */
   public List<String> aborted() {
     return List.copyOf(aborted);
   }
@@ -129,9 +137,15 @@ public final class FaultInjectingSink implements Sink {
   }
 
   private InjectedFaultException inject(String what, String key, Fault fault) {
-    String message = "fault-injecting sink: injected failure " + what + " " + key + " (fault for keys matching '"
-        + fault.pattern() + "'; a simulated disk or network failure); nothing of this object is kept: check the store,"
-        + " then run it again";
+    String message =
+        "fault-injecting sink: injected failure "
+            + what
+            + " "
+            + key
+            + " (fault for keys matching '"
+            + fault.pattern()
+            + "'; a simulated disk or network failure); nothing of this object is kept: check the store,"
+            + " then run it again";
     injected.add(message);
     return new InjectedFaultException(message);
   }
@@ -199,7 +213,10 @@ public final class FaultInjectingSink implements Sink {
       }
       if (brokenBy != null) {
         // A broken write stays broken, as a dropped connection does.
-        throw inject("writing (the write already failed at byte " + brokenBy.byteIndex() + ") to", key, brokenBy);
+        throw inject(
+            "writing (the write already failed at byte " + brokenBy.byteIndex() + ") to",
+            key,
+            brokenBy);
       }
       Fault fault = fault(Kind.WRITE_AT_BYTE, key);
       if (fault != null && src.hasRemaining() && written + src.remaining() > fault.byteIndex()) {
@@ -235,7 +252,8 @@ public final class FaultInjectingSink implements Sink {
       }
       if (brokenBy != null) {
         abort();
-        throw inject("committing (the write failed at byte " + brokenBy.byteIndex() + ")", key, brokenBy);
+        throw inject(
+            "committing (the write failed at byte " + brokenBy.byteIndex() + ")", key, brokenBy);
       }
       done = true;
       try {

@@ -6,12 +6,14 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * A deterministic stream of bytes produced on the fly, so tests can push gigabytes without holding them:
- * pseudo-random (incompressible), text-like (a SQL-dump-like mix that zstd shrinks a few times) or all zeros.
+ * A deterministic stream of bytes produced on the fly, so tests can push gigabytes without holding
+ * them: pseudo-random (incompressible), text-like (a SQL-dump-like mix that zstd shrinks a few
+ * times) or all zeros.
  *
- * <p>The bytes are a pure function of kind, seed and offset: the stream is cut into 64 KiB blocks, each made
- * from its own generator, so any two runs (and any two readers) see the same bytes. A {@code GeneratedBytes}
- * is an immutable description; {@link #cursor()} makes a stateful reader, one per stream.
+ * <p>The bytes are a pure function of kind, seed and offset: the stream is cut into 64 KiB blocks,
+ * each made from its own generator, so any two runs (and any two readers) see the same bytes. A
+ * {@code GeneratedBytes} is an immutable description; {@link #cursor()} makes a stateful reader,
+ * one per stream.
  */
 public final class GeneratedBytes {
 
@@ -27,10 +29,12 @@ public final class GeneratedBytes {
 
   static final int BLOCK = 64 * 1024;
 
-  private static final String[] WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike"
-      + " november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu ship order invoice"
-      + " customer payment refund pending shipped delivered cancelled backorder warehouse berlin hamburg munich"
-      + " cologne frankfurt stuttgart leipzig dresden hannover nuremberg bremen essen dortmund").split(" ");
+  private static final String[] WORDS =
+      ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike"
+              + " november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu ship order invoice"
+              + " customer payment refund pending shipped delivered cancelled backorder warehouse berlin hamburg munich"
+              + " cologne frankfurt stuttgart leipzig dresden hannover nuremberg bremen essen dortmund")
+          .split(" ");
 
   private final Kind kind;
   private final long seed;
@@ -133,7 +137,10 @@ public final class GeneratedBytes {
     }
   }
 
-  /** Tab-separated rows as {@code pg_dump} COPY data reads; the last row of a block is cut at its end. */
+  /**
+   * Tab-separated rows as {@code pg_dump} COPY data reads; the last row of a block is cut at its
+   * end.
+   */
   private static void fillText(SplittableRandom random, long index, byte[] block) {
     int at = 0;
     long row = index * 700;

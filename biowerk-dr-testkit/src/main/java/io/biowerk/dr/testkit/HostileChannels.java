@@ -8,14 +8,14 @@ import java.nio.channels.WritableByteChannel;
 import java.util.Random;
 
 /**
- * Ways of handing bytes to, and taking them from, channel code, from the friendly to the hostile: heap
- * buffers, direct buffers, one byte at a time ("because it is likely to trigger bugs"), and random short reads
- * and writes. Each factory drives the code under test as a caller would ({@link #writeAll}, {@link #readAll})
- * and wraps the channels beneath it ({@link #readable}, {@link #writable}) so that they deliver or accept
- * bytes in the same style.
+ * Ways of handing bytes to, and taking them from, channel code, from the friendly to the hostile:
+ * heap buffers, direct buffers, one byte at a time ("because it is likely to trigger bugs"), and
+ * random short reads and writes. Each factory drives the code under test as a caller would ({@link
+ * #writeAll}, {@link #readAll}) and wraps the channels beneath it ({@link #readable}, {@link
+ * #writable}) so that they deliver or accept bytes in the same style.
  *
- * <p>The random factory uses a fixed seed, so a failure repeats. No factory returns 0 from a read or write:
- * the channels under test are blocking channels.
+ * <p>The random factory uses a fixed seed, so a failure repeats. No factory returns 0 from a read
+ * or write: the channels under test are blocking channels.
  */
 public enum HostileChannels {
 
@@ -25,7 +25,10 @@ public enum HostileChannels {
   DIRECT("direct buffers"),
   /** One-byte buffers; channels beneath accept or deliver one byte per call. */
   ONE_BYTE("one byte at a time"),
-  /** Buffers of random size, heap and direct mixed; channels beneath accept or deliver a random short count. */
+  /**
+   * Buffers of random size, heap and direct mixed; channels beneath accept or deliver a random
+   * short count.
+   */
   RANDOM_SHORT("random short reads and writes");
 
   private static final int CHUNK = 64 * 1024;
@@ -49,21 +52,25 @@ public enum HostileChannels {
   }
 
   /**
-   * Writes all of {@code data} to {@code out} in this factory's style, looping over short writes. Does not
-   * close {@code out}.
+   * Writes all of {@code data} to {@code out} in this factory's style, looping over short writes.
+   * Does not close {@code out}.
    *
    * @throws IOException if {@code out} fails
    */
   public void writeAll(WritableByteChannel out, byte[] data) throws IOException {
     Random random = new Random(SEED);
-    ByteBuffer direct = this == DIRECT || this == RANDOM_SHORT ? ByteBuffer.allocateDirect(CHUNK) : null;
+    ByteBuffer direct =
+        this == DIRECT || this == RANDOM_SHORT ? ByteBuffer.allocateDirect(CHUNK) : null;
     int at = 0;
     while (at < data.length) {
-      int n = switch (this) {
-        case HEAP, DIRECT -> Math.min(CHUNK, data.length - at);
-        case ONE_BYTE -> 1;
-        case RANDOM_SHORT -> Math.min(1 + random.nextInt(random.nextBoolean() ? SHORT_MAX : CHUNK), data.length - at);
-      };
+      int n =
+          switch (this) {
+            case HEAP, DIRECT -> Math.min(CHUNK, data.length - at);
+            case ONE_BYTE -> 1;
+            case RANDOM_SHORT ->
+                Math.min(
+                    1 + random.nextInt(random.nextBoolean() ? SHORT_MAX : CHUNK), data.length - at);
+          };
       ByteBuffer src;
       if (this == DIRECT || (this == RANDOM_SHORT && random.nextBoolean())) {
         direct.clear();
@@ -81,8 +88,8 @@ public enum HostileChannels {
   }
 
   /**
-   * Reads {@code in} to its end in this factory's style and returns what it delivered. Does not close
-   * {@code in}.
+   * Reads {@code in} to its end in this factory's style and returns what it delivered. Does not
+   * close {@code in}.
    *
    * @throws IOException if {@code in} fails
    */
@@ -93,8 +100,8 @@ public enum HostileChannels {
   }
 
   /**
-   * Reads {@code in} to its end in this factory's style into {@code out}; what was delivered before a
-   * failure stays in {@code out}, so a test can check that only a correct prefix was delivered.
+   * Reads {@code in} to its end in this factory's style into {@code out}; what was delivered before
+   * a failure stays in {@code out}, so a test can check that only a correct prefix was delivered.
    *
    * @throws IOException if {@code in} fails
    */
@@ -104,13 +111,16 @@ public enum HostileChannels {
     ByteBuffer direct = ByteBuffer.allocateDirect(CHUNK);
     byte[] copy = new byte[CHUNK];
     while (true) {
-      ByteBuffer dst = switch (this) {
-        case HEAP -> heap.clear();
-        case DIRECT -> direct.clear();
-        case ONE_BYTE -> heap.clear().limit(1);
-        case RANDOM_SHORT -> (random.nextBoolean() ? heap : direct).clear()
-            .limit(1 + random.nextInt(random.nextBoolean() ? SHORT_MAX : CHUNK));
-      };
+      ByteBuffer dst =
+          switch (this) {
+            case HEAP -> heap.clear();
+            case DIRECT -> direct.clear();
+            case ONE_BYTE -> heap.clear().limit(1);
+            case RANDOM_SHORT ->
+                (random.nextBoolean() ? heap : direct)
+                    .clear()
+                    .limit(1 + random.nextInt(random.nextBoolean() ? SHORT_MAX : CHUNK));
+          };
       int n = in.read(dst);
       if (n < 0) {
         return;
@@ -118,7 +128,8 @@ public enum HostileChannels {
       dst.flip();
       int got = dst.remaining();
       if (got != n) {
-        throw new AssertionError("read returned " + n + " but put " + got + " bytes into the buffer");
+        throw new AssertionError(
+            "read returned " + n + " but put " + got + " bytes into the buffer");
       }
       dst.get(copy, 0, got);
       out.write(copy, 0, got);
@@ -126,9 +137,9 @@ public enum HostileChannels {
   }
 
   /**
-   * Wraps {@code in} so that each read delivers bytes in this factory's style: all that fit ({@code HEAP},
-   * {@code DIRECT}), one ({@code ONE_BYTE}) or a random short count ({@code RANDOM_SHORT}). Closing the
-   * wrapper closes {@code in}.
+   * Wraps {@code in} so that each read delivers bytes in this factory's style: all that fit ({@code
+   * HEAP}, {@code DIRECT}), one ({@code ONE_BYTE}) or a random short count ({@code RANDOM_SHORT}).
+   * Closing the wrapper closes {@code in}.
    */
   public ReadableByteChannel readable(ReadableByteChannel in) {
     Random random = new Random(SEED + 2);
@@ -162,8 +173,8 @@ public enum HostileChannels {
 
   /**
    * Wraps {@code out} so that each write accepts bytes in this factory's style: all ({@code HEAP},
-   * {@code DIRECT}), one ({@code ONE_BYTE}) or a random short count ({@code RANDOM_SHORT}), leaving the rest in
-   * the caller's buffer as a short write does. Closing the wrapper closes {@code out}.
+   * {@code DIRECT}), one ({@code ONE_BYTE}) or a random short count ({@code RANDOM_SHORT}), leaving
+   * the rest in the caller's buffer as a short write does. Closing the wrapper closes {@code out}.
    */
   public WritableByteChannel writable(WritableByteChannel out) {
     Random random = new Random(SEED + 3);

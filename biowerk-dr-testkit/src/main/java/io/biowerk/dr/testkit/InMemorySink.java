@@ -19,10 +19,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * A complete {@link Sink} that keeps its objects in this JVM's memory: writes stay invisible until committed,
- * commits replace atomically, listing is sorted. It is a real implementation (it passes
- * {@link SinkContractTest}), not a mock; it exists so pipeline tests run without a disk or a server. Objects
- * are held in 1 MiB chunks, so a large object costs its size and no more. Thread-safe.
+ * A complete {@link Sink} that keeps its objects in this JVM's memory: writes stay invisible until
+ * committed, commits replace atomically, listing is sorted. It is a real implementation (it passes
+ * {@link SinkContractTest}), not a mock; it exists so pipeline tests run without a disk or a
+ * server. Objects are held in 1 MiB chunks, so a large object costs its size and no more.
+ * Thread-safe.
  */
 public final class InMemorySink implements Sink {
 
@@ -37,7 +38,10 @@ public final class InMemorySink implements Sink {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** An empty sink named {@code name} (shown in {@code toString()}, e.g. in a pipeline's description). */
+  /**
+   * An empty sink named {@code name} (shown in {@code toString()}, e.g. in a pipeline's
+   * description).
+   */
   public static InMemorySink named(String name) {
     return new InMemorySink(name, Clock.systemUTC());
   }
@@ -47,7 +51,10 @@ public final class InMemorySink implements Sink {
     return new InMemorySink(name, clock);
   }
 
-  /** An immutable committed object: chunks are never changed after commit, so readers and copies share them. */
+  /**
+   * An immutable committed object: chunks are never changed after commit, so readers and copies
+   * share them.
+   */
   private record Blob(List<byte[]> chunks, long size, Instant lastModified) {}
 
   @Override
@@ -67,13 +74,17 @@ public final class InMemorySink implements Sink {
   @Override
   public List<StoredObject> list(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
-    Map<String, Blob> range = prefix.isEmpty() ? objects : objects.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
+    Map<String, Blob> range =
+        prefix.isEmpty()
+            ? objects
+            : objects.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
     List<StoredObject> list = new ArrayList<>();
-    range.forEach((key, blob) -> {
-      if (key.startsWith(prefix)) {
-        list.add(new StoredObject(key, blob.size(), blob.lastModified()));
-      }
-    });
+    range.forEach(
+        (key, blob) -> {
+          if (key.startsWith(prefix)) {
+            list.add(new StoredObject(key, blob.size(), blob.lastModified()));
+          }
+        });
     return list;
   }
 
@@ -86,7 +97,8 @@ public final class InMemorySink implements Sink {
   public void copy(String from, String to) throws IOException {
     Blob blob = objects.get(checkKey(from));
     if (blob == null) {
-      throw new ObjectNotFoundException("memory: no object " + from + " in " + this + " to copy", from);
+      throw new ObjectNotFoundException(
+          "memory: no object " + from + " in " + this + " to copy", from);
     }
     // Blobs are immutable: the copy shares the chunks, as a server-side copy shares storage.
     objects.put(checkKey(to), new Blob(blob.chunks(), blob.size(), clock.instant()));
@@ -108,19 +120,26 @@ public final class InMemorySink implements Sink {
   }
 
   /**
-   * Checks a key as every sink must see it: relative, {@code /}-separated, no empty, {@code .} or {@code ..}
-   * segment, no NUL or backslash.
+   * Checks a key as every sink must see it: relative, {@code /}-separated, no empty, {@code .} or
+   * {@code ..} segment, no NUL or backslash.
    */
   static String checkKey(String key) {
     Objects.requireNonNull(key, "key");
-    if (key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.indexOf('\0') >= 0
+    if (key.isEmpty()
+        || key.startsWith("/")
+        || key.endsWith("/")
+        || key.indexOf('\0') >= 0
         || key.indexOf('\\') >= 0) {
-      throw new IllegalArgumentException("object key (" + key + ") must be relative, '/'-separated, non-empty,"
-          + " without NUL or '\\', not ending in '/'");
+      throw new IllegalArgumentException(
+          "object key ("
+              + key
+              + ") must be relative, '/'-separated, non-empty,"
+              + " without NUL or '\\', not ending in '/'");
     }
     for (String segment : key.split("/", -1)) {
       if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-        throw new IllegalArgumentException("object key (" + key + ") may not contain empty, '.' or '..' segments");
+        throw new IllegalArgumentException(
+            "object key (" + key + ") may not contain empty, '.' or '..' segments");
       }
     }
     return key;

@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A {@link Source} whose runs deliver a fixed byte array, at most {@code perRead} bytes per read, so a test
- * chooses both the data and how it is chunked on its way into the pipeline. Immutable; the array is copied.
+ * A {@link Source} whose runs deliver a fixed byte array, at most {@code perRead} bytes per read,
+ * so a test chooses both the data and how it is chunked on its way into the pipeline. Immutable;
+ * the array is copied.
  */
 public final class InMemorySource implements Source {
 

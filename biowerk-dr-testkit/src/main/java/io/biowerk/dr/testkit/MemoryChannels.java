@@ -8,7 +8,10 @@ import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Channels over memory: a readable channel over a byte array and a writable channel that collects bytes. */
+/**
+ * Channels over memory: a readable channel over a byte array and a writable channel that collects
+ * bytes.
+ */
 public final class MemoryChannels {
 
   private MemoryChannels() {}
@@ -64,9 +67,9 @@ public final class MemoryChannels {
   }
 
   /**
-   * A writable channel that keeps what is written in 1 MiB chunks (so a large object is never copied to grow),
-   * and remembers whether, and how often, it was closed. Writing after close throws
-   * {@link ClosedChannelException}.
+   * A writable channel that keeps what is written in 1 MiB chunks (so a large object is never
+   * copied to grow), and remembers whether, and how often, it was closed. Writing after close
+   * throws {@link ClosedChannelException}.
    */
   public static final class Collector implements WritableByteChannel {
     private static final int CHUNK = 1 << 20;

@@ -29,13 +29,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The contract every {@link Sink} passes: what is written is invisible until committed and then reads back
- * byte for byte; abort and close-without-commit leave nothing; commits replace; listing is by string prefix,
- * sorted, complete beyond one page; delete is idempotent; copy duplicates; missing objects are
- * {@link ObjectNotFoundException}s naming the key; concurrent, hostile and large writes work.
+ * The contract every {@link Sink} passes: what is written is invisible until committed and then
+ * reads back byte for byte; abort and close-without-commit leave nothing; commits replace; listing
+ * is by string prefix, sorted, complete beyond one page; delete is idempotent; copy duplicates;
+ * missing objects are {@link ObjectNotFoundException}s naming the key; concurrent, hostile and
+ * large writes work.
  *
- * <p>Extend it and implement {@link #newSink()}; the other hooks have defaults. Each test gets its own sink
- * from {@link #sink()}, created on first use (after the subclass's own {@code @BeforeEach} methods ran).
+ * <p>Extend it and implement {@link #newSink()}; the other hooks have defaults. Each test gets its
+ * own sink from {@link #sink()}, created on first use (after the subclass's own {@code @BeforeEach}
+ * methods ran).
  */
 public abstract class SinkContractTest {
 
@@ -49,8 +51,9 @@ public abstract class SinkContractTest {
   protected abstract Sink newSink() throws Exception;
 
   /**
-   * The size at which the sink changes how it writes (a multipart upload's part size), or 0 if it has none;
-   * objects of one byte less, exactly, and one byte more are then written and read back too.
+   * The size at which the sink changes how it writes (a multipart upload's part size), or 0 if it
+   * has none; objects of one byte less, exactly, and one byte more are then written and read back
+   * too.
    */
   protected long partSizeHint() {
     return 0;
@@ -61,7 +64,10 @@ public abstract class SinkContractTest {
     return 64L << 20;
   }
 
-  /** How many objects the listing test writes; more than one page of a paginated listing (1,200 by default). */
+  /**
+   * How many objects the listing test writes; more than one page of a paginated listing (1,200 by
+   * default).
+   */
   protected int listingObjectCount() {
     return 1200;
   }
@@ -74,7 +80,8 @@ public abstract class SinkContractTest {
     return sink;
   }
 
-  // ---- helpers -------------------------------------------------------------------------------------------
+  // ---- helpers
+  // -------------------------------------------------------------------------------------------
 
   /** Writes {@code bytes} to {@code key} and commits. */
   protected static void write(Sink sink, String key, byte[] bytes) throws IOException {
@@ -101,11 +108,15 @@ public abstract class SinkContractTest {
 
   private static void assertSameBytes(byte[] actual, byte[] expected, String what) {
     int mismatch = Arrays.mismatch(actual, expected);
-    assertThat(mismatch).as("%s: %s bytes read back, %s written; first difference at index %s", what,
-        actual.length, expected.length, mismatch).isEqualTo(-1);
+    assertThat(mismatch)
+        .as(
+            "%s: %s bytes read back, %s written; first difference at index %s",
+            what, actual.length, expected.length, mismatch)
+        .isEqualTo(-1);
   }
 
-  // ---- the contract --------------------------------------------------------------------------------------
+  // ---- the contract
+  // --------------------------------------------------------------------------------------
 
   @Test
   void aNewSinkIsEmpty() throws Exception {
@@ -118,18 +129,29 @@ public abstract class SinkContractTest {
     if (partSizeHint() > 0) {
       shapes.addAll(DataShapes.around("part size", Math.toIntExact(partSizeHint())));
     }
-    return shapes.stream().map(shape -> DynamicTest.dynamicTest(shape.name(), () -> {
-      byte[] data = shape.bytes();
-      String key = "shapes/" + shape.size() + ".bin";
-      write(sink(), key, data);
-      assertSameBytes(read(sink(), key), data, shape.name());
-      assertThat(sink().list(key)).extracting(StoredObject::key, StoredObject::size)
-          .containsExactly(org.assertj.core.groups.Tuple.tuple(key, (long) data.length));
-      // Read back through the hostile reader too: the channel must cope with tiny and odd-sized buffers.
-      try (ReadableByteChannel in = sink().openRead(key)) {
-        assertSameBytes(HostileChannels.RANDOM_SHORT.readAll(in), data, shape.name() + " (random short reads)");
-      }
-    }));
+    return shapes.stream()
+        .map(
+            shape ->
+                DynamicTest.dynamicTest(
+                    shape.name(),
+                    () -> {
+                      byte[] data = shape.bytes();
+                      String key = "shapes/" + shape.size() + ".bin";
+                      write(sink(), key, data);
+                      assertSameBytes(read(sink(), key), data, shape.name());
+                      assertThat(sink().list(key))
+                          .extracting(StoredObject::key, StoredObject::size)
+                          .containsExactly(
+                              org.assertj.core.groups.Tuple.tuple(key, (long) data.length));
+                      // Read back through the hostile reader too: the channel must cope with tiny
+                      // and odd-sized buffers.
+                      try (ReadableByteChannel in = sink().openRead(key)) {
+                        assertSameBytes(
+                            HostileChannels.RANDOM_SHORT.readAll(in),
+                            data,
+                            shape.name() + " (random short reads)");
+                      }
+                    }));
   }
 
   @Test
@@ -154,7 +176,9 @@ public abstract class SinkContractTest {
       assertThat(read(sink(), key)).asString(StandardCharsets.UTF_8).isEqualTo("old content");
       out.commit();
     }
-    assertThat(read(sink(), key)).asString(StandardCharsets.UTF_8).isEqualTo("new content, longer than the old");
+    assertThat(read(sink(), key))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("new content, longer than the old");
   }
 
   @Test
@@ -166,10 +190,14 @@ public abstract class SinkContractTest {
     out.close(); // after abort: nothing more to do
     assertThat(out.isOpen()).isFalse();
     assertThat(sink().list("")).isEmpty();
-    assertThatThrownBy(() -> sink().openRead("aborted/object.bin")).isInstanceOf(ObjectNotFoundException.class);
-    assertThatThrownBy(() -> out.write(ByteBuffer.wrap(new byte[1]))).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> sink().openRead("aborted/object.bin"))
+        .isInstanceOf(ObjectNotFoundException.class);
+    assertThatThrownBy(() -> out.write(ByteBuffer.wrap(new byte[1])))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
-    assertThatThrownBy(out::commit).as("commit after abort").isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(out::commit)
+        .as("commit after abort")
+        .isInstanceOf(IllegalStateException.class);
     assertThat(sink().list("")).isEmpty();
   }
 
@@ -180,7 +208,9 @@ public abstract class SinkContractTest {
       ByteChannels.writeFully(out, ByteBuffer.wrap(utf8("never committed")));
       out.abort();
     }
-    assertThat(read(sink(), "keep/object.txt")).asString(StandardCharsets.UTF_8).isEqualTo("committed");
+    assertThat(read(sink(), "keep/object.txt"))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("committed");
   }
 
   @Test
@@ -189,7 +219,8 @@ public abstract class SinkContractTest {
       HostileChannels.HEAP.writeAll(out, DataShapes.SEGMENT_EXACT.bytes());
     }
     assertThat(sink().list("")).isEmpty();
-    assertThatThrownBy(() -> sink().openRead("unclosed/object.bin")).isInstanceOf(ObjectNotFoundException.class);
+    assertThatThrownBy(() -> sink().openRead("unclosed/object.bin"))
+        .isInstanceOf(ObjectNotFoundException.class);
   }
 
   @Test
@@ -208,9 +239,12 @@ public abstract class SinkContractTest {
       ByteChannels.writeFully(out, ByteBuffer.wrap(utf8("done")));
       out.commit();
       assertThat(out.isOpen()).isFalse();
-      assertThatThrownBy(() -> out.write(ByteBuffer.wrap(utf8("more")))).isInstanceOf(IllegalStateException.class)
+      assertThatThrownBy(() -> out.write(ByteBuffer.wrap(utf8("more"))))
+          .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("closed");
-      assertThatThrownBy(out::commit).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+      assertThatThrownBy(out::commit)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("closed");
     }
     assertThat(read(sink(), "done/object.txt")).asString(StandardCharsets.UTF_8).isEqualTo("done");
   }
@@ -225,7 +259,9 @@ public abstract class SinkContractTest {
 
   @Test
   void listingIsByStringPrefixAndSortedByKey() throws Exception {
-    List<String> all = List.of("p/ab.txt", "p/ab/y", "p/abc/x", "p/a/b", "p/b", "q/ab", "p/ab-z/deep/down/here.bin");
+    List<String> all =
+        List.of(
+            "p/ab.txt", "p/ab/y", "p/abc/x", "p/a/b", "p/b", "q/ab", "p/ab-z/deep/down/here.bin");
     for (String key : all) {
       sink().put(key, utf8(key));
     }
@@ -244,10 +280,16 @@ public abstract class SinkContractTest {
     sink().put("sized/empty", new byte[0]);
     sink().put("sized/three", utf8("abc"));
     List<StoredObject> objects = sink().list("sized/");
-    assertThat(objects).extracting(StoredObject::key, StoredObject::size).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("sized/empty", 0L), org.assertj.core.groups.Tuple.tuple("sized/three", 3L));
-    assertThat(objects).allSatisfy(o -> assertThat(o.lastModified())
-        .isBetween(before, java.time.Instant.now().plus(Duration.ofMinutes(10))));
+    assertThat(objects)
+        .extracting(StoredObject::key, StoredObject::size)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("sized/empty", 0L),
+            org.assertj.core.groups.Tuple.tuple("sized/three", 3L));
+    assertThat(objects)
+        .allSatisfy(
+            o ->
+                assertThat(o.lastModified())
+                    .isBetween(before, java.time.Instant.now().plus(Duration.ofMinutes(10))));
   }
 
   @Test
@@ -271,7 +313,8 @@ public abstract class SinkContractTest {
     sink().put("gone/object", utf8("bye"));
     sink().put("gone/neighbour", utf8("stays"));
     sink().delete("gone/object");
-    assertThatThrownBy(() -> sink().openRead("gone/object")).isInstanceOf(ObjectNotFoundException.class);
+    assertThatThrownBy(() -> sink().openRead("gone/object"))
+        .isInstanceOf(ObjectNotFoundException.class);
     sink().delete("gone/object");
     assertThat(keys(sink().list(""))).containsExactly("gone/neighbour");
   }
@@ -287,12 +330,15 @@ public abstract class SinkContractTest {
   @Test
   void aKeyThatIsOnlyAPrefixOfOthersIsNoObject() throws Exception {
     sink().put("dir/inside/object", utf8("inside"));
-    assertThatThrownBy(() -> sink().openRead("dir/inside")).isInstanceOf(ObjectNotFoundException.class);
+    assertThatThrownBy(() -> sink().openRead("dir/inside"))
+        .isInstanceOf(ObjectNotFoundException.class);
     assertThatThrownBy(() -> sink().openRead("dir")).isInstanceOf(ObjectNotFoundException.class);
     sink().delete("dir/inside");
     sink().delete("dir");
     assertThat(keys(sink().list(""))).containsExactly("dir/inside/object");
-    assertThat(read(sink(), "dir/inside/object")).asString(StandardCharsets.UTF_8).isEqualTo("inside");
+    assertThat(read(sink(), "dir/inside/object"))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("inside");
   }
 
   @Test
@@ -302,8 +348,11 @@ public abstract class SinkContractTest {
     sink().copy("copy/from.bin", "copy/elsewhere/to.bin");
     assertSameBytes(read(sink(), "copy/elsewhere/to.bin"), data, "copy");
     assertSameBytes(read(sink(), "copy/from.bin"), data, "copy source");
-    assertThat(keys(sink().list("copy/"))).containsExactly("copy/elsewhere/to.bin", "copy/from.bin");
-    assertThat(sink().list("copy/elsewhere/")).extracting(StoredObject::size).containsExactly((long) data.length);
+    assertThat(keys(sink().list("copy/")))
+        .containsExactly("copy/elsewhere/to.bin", "copy/from.bin");
+    assertThat(sink().list("copy/elsewhere/"))
+        .extracting(StoredObject::size)
+        .containsExactly((long) data.length);
   }
 
   @Test
@@ -326,9 +375,12 @@ public abstract class SinkContractTest {
   void readingAMissingObjectIsObjectNotFoundNamingTheKey() throws Exception {
     String key = "missing/postgres_20240115_020000.dump.zst.enc";
     assertThatThrownBy(() -> sink().openRead(key))
-        .isInstanceOfSatisfying(ObjectNotFoundException.class, e -> assertThat(e.key()).isEqualTo(key))
+        .isInstanceOfSatisfying(
+            ObjectNotFoundException.class, e -> assertThat(e.key()).isEqualTo(key))
         .hasMessageContaining(key);
-    assertThatThrownBy(() -> sink().get(key)).isInstanceOf(ObjectNotFoundException.class).hasMessageContaining(key);
+    assertThatThrownBy(() -> sink().get(key))
+        .isInstanceOf(ObjectNotFoundException.class)
+        .hasMessageContaining(key);
   }
 
   @Test
@@ -336,7 +388,9 @@ public abstract class SinkContractTest {
     sink().put("small/manifest.json", utf8("{\"schema\":1}"));
     sink().put("small/empty", new byte[0]);
     sink().put("small/binary", new byte[] {0, -1, 127, -128, 10, 13});
-    assertThat(sink().get("small/manifest.json")).asString(StandardCharsets.UTF_8).isEqualTo("{\"schema\":1}");
+    assertThat(sink().get("small/manifest.json"))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("{\"schema\":1}");
     assertThat(sink().get("small/empty")).isEmpty();
     assertThat(sink().get("small/binary")).containsExactly(0, -1, 127, -128, 10, 13);
   }
@@ -359,14 +413,17 @@ public abstract class SinkContractTest {
       List<Future<byte[]>> results = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
         int id = w;
-        Callable<byte[]> job = () -> {
-          byte[] data = GeneratedBytes.of(GeneratedBytes.Kind.RANDOM, 100 + id).bytes(200_000 + id * 1000);
-          try (PendingWrite out = shared.openWrite("concurrent/" + id + ".bin")) {
-            HostileChannels.RANDOM_SHORT.writeAll(out, data);
-            out.commit();
-          }
-          return data;
-        };
+        Callable<byte[]> job =
+            () -> {
+              byte[] data =
+                  GeneratedBytes.of(GeneratedBytes.Kind.RANDOM, 100 + id)
+                      .bytes(200_000 + id * 1000);
+              try (PendingWrite out = shared.openWrite("concurrent/" + id + ".bin")) {
+                HostileChannels.RANDOM_SHORT.writeAll(out, data);
+                out.commit();
+              }
+              return data;
+            };
         results.add(pool.submit(job));
       }
       for (int w = 0; w < writers; w++) {
@@ -398,30 +455,33 @@ public abstract class SinkContractTest {
   void aLargeObjectStreamsThroughWithItsSha256Intact() throws Exception {
     long size = largeObjectSize();
     GeneratedSource source = GeneratedSource.random(size, 64);
-    assertTimeoutPreemptively(Duration.ofMinutes(5), () -> {
-      ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-      try (var in = source.open(); PendingWrite out = sink().openWrite("large/object.bin")) {
-        while (in.read(buffer) >= 0) {
-          buffer.flip();
-          ByteChannels.writeFully(out, buffer);
-          buffer.clear();
-        }
-        out.commit();
-      }
-      MessageDigest digest = Sha256.newDigest();
-      long read = 0;
-      try (ReadableByteChannel in = sink().openRead("large/object.bin")) {
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          buffer.flip();
-          digest.update(buffer);
-          buffer.clear();
-          read += n;
-        }
-      }
-      assertThat(read).isEqualTo(size);
-      assertThat(Sha256.hex(digest.digest())).isEqualTo(source.sha256());
-      assertThat(sink().list("large/")).extracting(StoredObject::size).containsExactly(size);
-    });
+    assertTimeoutPreemptively(
+        Duration.ofMinutes(5),
+        () -> {
+          ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+          try (var in = source.open();
+              PendingWrite out = sink().openWrite("large/object.bin")) {
+            while (in.read(buffer) >= 0) {
+              buffer.flip();
+              ByteChannels.writeFully(out, buffer);
+              buffer.clear();
+            }
+            out.commit();
+          }
+          MessageDigest digest = Sha256.newDigest();
+          long read = 0;
+          try (ReadableByteChannel in = sink().openRead("large/object.bin")) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+              buffer.flip();
+              digest.update(buffer);
+              buffer.clear();
+              read += n;
+            }
+          }
+          assertThat(read).isEqualTo(size);
+          assertThat(Sha256.hex(digest.digest())).isEqualTo(source.sha256());
+          assertThat(sink().list("large/")).extracting(StoredObject::size).containsExactly(size);
+        });
   }
 }

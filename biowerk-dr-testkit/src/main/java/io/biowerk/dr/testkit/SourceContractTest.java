@@ -15,20 +15,21 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
  * The contract every {@link Source} passes: its name and format fit the repository layout; every
- * {@link Source#open()} is an independent run that can be read to its end and closed successfully, with
- * JSON-compatible facts; a run closed before its end (from the reading thread or another one) is cancelled
- * promptly, and the source still works afterwards.
+ * {@link Source#open()} is an independent run that can be read to its end and closed successfully,
+ * with JSON-compatible facts; a run closed before its end (from the reading thread or another one)
+ * is cancelled promptly, and the source still works afterwards.
  *
- * <p>Extend it, implement {@link #newSource()} and {@link #checkRun(Run)} (what a good run of this source
- * looks like: its bytes' SHA-256 when they are deterministic, a format's magic bytes, a fact's value).
+ * <p>Extend it, implement {@link #newSource()} and {@link #checkRun(Run)} (what a good run of this
+ * source looks like: its bytes' SHA-256 when they are deterministic, a format's magic bytes, a
+ * fact's value).
  */
 public abstract class SourceContractTest {
 
@@ -43,8 +44,8 @@ public abstract class SourceContractTest {
   protected abstract Source newSource() throws Exception;
 
   /**
-   * Asserts that {@code run} is a good run of the source: its SHA-256, its first bytes ({@link Run#head()}, up
-   * to 4 KiB), its facts.
+   * Asserts that {@code run} is a good run of the source: its SHA-256, its first bytes ({@link
+   * Run#head()}, up to 4 KiB), its facts.
    */
   protected abstract void checkRun(Run run) throws Exception;
 
@@ -53,7 +54,9 @@ public abstract class SourceContractTest {
     return Duration.ofSeconds(30);
   }
 
-  /** Reads {@code stream} to its end, closes it (which must succeed) and returns what it delivered. */
+  /**
+   * Reads {@code stream} to its end, closes it (which must succeed) and returns what it delivered.
+   */
   protected static Run readToEndAndClose(SourceStream stream) throws IOException {
     Reading reading = new Reading(stream);
     try (stream) {
@@ -105,7 +108,9 @@ public abstract class SourceContractTest {
     BackupLayout.checkSourceName(source.name());
     assertThat(source.kind()).matches("[a-z][a-z0-9+.-]*");
     assertThat(source.format()).matches("[a-z0-9]{1,16}");
-    assertThat(BackupLayout.dataKey(source.name(), BackupLayout.DAILY, "x", source.format(), List.of()))
+    assertThat(
+            BackupLayout.dataKey(
+                source.name(), BackupLayout.DAILY, "x", source.format(), List.of()))
         .startsWith(source.name() + "/daily/");
   }
 
@@ -115,11 +120,26 @@ public abstract class SourceContractTest {
     assertThat(run.facts()).as("facts() after a successful close").isNotNull();
     // The facts go into the manifest: they must serialise to JSON and parse back.
     Source source = newSource();
-    BackupManifest manifest = new BackupManifest("x", source.kind(), source.name(), source.kind() + ":test",
-        source.format(), Instant.EPOCH, Instant.EPOCH, List.of(), Optional.empty(), run.size(), run.size(),
-        run.sha256(), run.sha256(), "x/daily/x." + source.format(), run.facts());
+    BackupManifest manifest =
+        new BackupManifest(
+            "x",
+            source.kind(),
+            source.name(),
+            source.kind() + ":test",
+            source.format(),
+            Instant.EPOCH,
+            Instant.EPOCH,
+            List.of(),
+            Optional.empty(),
+            run.size(),
+            run.size(),
+            run.sha256(),
+            run.sha256(),
+            "x/daily/x." + source.format(),
+            run.facts());
     assertThatCode(() -> Manifests.parse(Manifests.toJson(manifest), "facts of a run"))
-        .as("facts are JSON-compatible").doesNotThrowAnyException();
+        .as("facts are JSON-compatible")
+        .doesNotThrowAnyException();
     checkRun(run);
   }
 
@@ -131,7 +151,8 @@ public abstract class SourceContractTest {
     SourceStream second = source.open();
     Reading a = new Reading(first);
     Reading b = new Reading(second);
-    try (first; second) {
+    try (first;
+        second) {
       boolean moreA = true;
       boolean moreB = true;
       while (moreA || moreB) {
@@ -148,13 +169,15 @@ public abstract class SourceContractTest {
   @Test
   void closingBeforeTheEndCancelsPromptly() throws Exception {
     Source source = newSource();
-    assertTimeoutPreemptively(cancelTimeout(), () -> {
-      SourceStream stream = source.open();
-      stream.read(ByteBuffer.allocate(1));
-      closeCancelling(stream);
-      assertThat(stream.isOpen()).isFalse();
-      closeCancelling(stream); // idempotent
-    });
+    assertTimeoutPreemptively(
+        cancelTimeout(),
+        () -> {
+          SourceStream stream = source.open();
+          stream.read(ByteBuffer.allocate(1));
+          closeCancelling(stream);
+          assertThat(stream.isOpen()).isFalse();
+          closeCancelling(stream); // idempotent
+        });
     // The cancelled run left nothing behind that stops the next one.
     checkRun(readToEndAndClose(source.open()));
   }
@@ -162,33 +185,42 @@ public abstract class SourceContractTest {
   @Test
   void closingFromAnotherThreadCancelsAReader() throws Exception {
     Source source = newSource();
-    assertTimeoutPreemptively(cancelTimeout(), () -> {
-      SourceStream stream = source.open();
-      CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
-        ByteBuffer buffer = ByteBuffer.allocate(16);
-        try {
-          // Small reads, so that a source of any size is still being read when the close arrives.
-          while (stream.read(buffer) >= 0) {
-            buffer.clear();
-          }
-        } catch (IOException | RuntimeException e) {
-          // Expected: a read racing the close may fail (ClosedChannelException, AsynchronousCloseException).
-        }
-      });
-      Thread.sleep(50);
-      closeCancelling(stream);
-      reader.get();
-      assertThat(stream.isOpen()).isFalse();
-    });
+    assertTimeoutPreemptively(
+        cancelTimeout(),
+        () -> {
+          SourceStream stream = source.open();
+          CompletableFuture<Void> reader =
+              CompletableFuture.runAsync(
+                  () -> {
+                    ByteBuffer buffer = ByteBuffer.allocate(16);
+                    try {
+                      // Small reads, so that a source of any size is still being read when the
+                      // close arrives.
+                      while (stream.read(buffer) >= 0) {
+                        buffer.clear();
+                      }
+                    } catch (IOException | RuntimeException e) {
+                      // Expected: a read racing the close may fail (ClosedChannelException,
+                      // AsynchronousCloseException).
+                    }
+                  });
+          Thread.sleep(50);
+          closeCancelling(stream);
+          reader.get();
+          assertThat(stream.isOpen()).isFalse();
+        });
     checkRun(readToEndAndClose(source.open()));
   }
 
-  /** Closes a run before its end; a cancel may report the cancelled run as failed, but must return. */
+  /**
+   * Closes a run before its end; a cancel may report the cancelled run as failed, but must return.
+   */
   private static void closeCancelling(SourceStream stream) {
     try {
       stream.close();
     } catch (IOException e) {
-      // A source may report the run it was told to cancel as failed; the contract is only that close returns.
+      // A source may report the run it was told to cancel as failed; the contract is only that
+      // close returns.
     }
   }
 }

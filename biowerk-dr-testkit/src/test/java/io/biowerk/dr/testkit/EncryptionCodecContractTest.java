@@ -9,7 +9,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 
-/** {@link EncryptionCodec} against the codec contract, with the default and the smallest segment size. */
+/**
+ * {@link EncryptionCodec} against the codec contract, with the default and the smallest segment
+ * size.
+ */
 class EncryptionCodecContractTest extends CodecContractTest {
 
   static final MasterKey KEY = MasterKey.generate("contract-key");
@@ -57,5 +60,4 @@ class EncryptionCodecContractTest extends CodecContractTest {
       return RING;
     }
   }
-
 }

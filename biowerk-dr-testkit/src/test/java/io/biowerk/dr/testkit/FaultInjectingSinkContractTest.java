@@ -2,7 +2,10 @@ package io.biowerk.dr.testkit;
 
 import io.biowerk.dr.core.Sink;
 
-/** A {@link FaultInjectingSink} with no fault configured is a transparent sink: it passes the whole contract. */
+/**
+ * A {@link FaultInjectingSink} with no fault configured is a transparent sink: it passes the whole
+ * contract.
+ */
 class FaultInjectingSinkContractTest extends SinkContractTest {
 
   @Override

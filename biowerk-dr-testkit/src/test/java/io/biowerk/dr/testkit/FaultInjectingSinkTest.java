@@ -19,11 +19,17 @@ class FaultInjectingSinkTest {
     PendingWrite out = sink.openWrite("a/object.bin");
     out.write(ByteBuffer.wrap(new byte[600]));
     ByteBuffer second = ByteBuffer.wrap(new byte[600]);
-    assertThatThrownBy(() -> out.write(second)).isInstanceOf(InjectedFaultException.class)
+    assertThatThrownBy(() -> out.write(second))
+        .isInstanceOf(InjectedFaultException.class)
         .hasMessageContaining("at byte 1000 of a/object.bin");
-    assertThat(second.position()).as("the 400 bytes before the fault were passed on").isEqualTo(400);
-    assertThatThrownBy(() -> out.write(ByteBuffer.wrap(new byte[1]))).isInstanceOf(InjectedFaultException.class);
-    assertThatThrownBy(out::commit).isInstanceOf(InjectedFaultException.class).hasMessageContaining("committing");
+    assertThat(second.position())
+        .as("the 400 bytes before the fault were passed on")
+        .isEqualTo(400);
+    assertThatThrownBy(() -> out.write(ByteBuffer.wrap(new byte[1])))
+        .isInstanceOf(InjectedFaultException.class);
+    assertThatThrownBy(out::commit)
+        .isInstanceOf(InjectedFaultException.class)
+        .hasMessageContaining("committing");
     assertThat(sink.committed()).isEmpty();
     assertThat(sink.aborted()).containsExactly("a/object.bin");
     assertThat(memory.list("")).isEmpty();
@@ -41,11 +47,13 @@ class FaultInjectingSinkTest {
   @Test
   void commitOpenWriteOpenReadAndDeleteFaults() throws Exception {
     sink.failCommit(".*\\.json");
-    assertThatThrownBy(() -> sink.put("m.json", new byte[1])).isInstanceOf(InjectedFaultException.class)
+    assertThatThrownBy(() -> sink.put("m.json", new byte[1]))
+        .isInstanceOf(InjectedFaultException.class)
         .hasMessageContaining("committing m.json");
     assertThat(sink.aborted()).containsExactly("m.json");
     sink.heal().failOpenWrite("locked/.*");
-    assertThatThrownBy(() -> sink.openWrite("locked/x")).isInstanceOf(InjectedFaultException.class)
+    assertThatThrownBy(() -> sink.openWrite("locked/x"))
+        .isInstanceOf(InjectedFaultException.class)
         .hasMessageContaining("opening a write of locked/x");
     memory.put("r", new byte[] {1});
     sink.heal().failOpenRead("r").failDelete("r");

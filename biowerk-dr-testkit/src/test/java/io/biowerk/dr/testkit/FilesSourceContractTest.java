@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Core's {@link FilesSource} against the source contract, over a tree of 2 MiB: a deterministic tar, so every
- * run has the same SHA-256.
+ * Core's {@link FilesSource} against the source contract, over a tree of 2 MiB: a deterministic
+ * tar, so every run has the same SHA-256.
  */
 class FilesSourceContractTest extends SourceContractTest {
 
@@ -22,8 +22,11 @@ class FilesSourceContractTest extends SourceContractTest {
   @BeforeEach
   void makeTree() throws Exception {
     Files.createDirectories(dir.resolve("etc/biowerk/certs"));
-    Files.writeString(dir.resolve("etc/biowerk/compose.yaml"), "services:\n  db:\n    image: postgres:16\n");
-    Files.write(dir.resolve("etc/biowerk/certs/big.bin"), GeneratedBytes.of(GeneratedBytes.Kind.RANDOM, 4).bytes(2 << 20));
+    Files.writeString(
+        dir.resolve("etc/biowerk/compose.yaml"), "services:\n  db:\n    image: postgres:16\n");
+    Files.write(
+        dir.resolve("etc/biowerk/certs/big.bin"),
+        GeneratedBytes.of(GeneratedBytes.Kind.RANDOM, 4).bytes(2 << 20));
     Files.writeString(dir.resolve("etc/biowerk/.env"), "POSTGRES_DB=orders\n");
   }
 

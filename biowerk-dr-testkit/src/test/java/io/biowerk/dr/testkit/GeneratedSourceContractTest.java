@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biowerk.dr.core.Source;
 
-/** {@link GeneratedSource} against the source contract: 3 MiB of text-like rows with a known SHA-256. */
+/**
+ * {@link GeneratedSource} against the source contract: 3 MiB of text-like rows with a known
+ * SHA-256.
+ */
 class GeneratedSourceContractTest extends SourceContractTest {
 
   private final GeneratedSource source = GeneratedSource.text(3 << 20, 5).named("orders", "sql");
@@ -18,7 +21,8 @@ class GeneratedSourceContractTest extends SourceContractTest {
   protected void checkRun(Run run) {
     assertThat(run.size()).isEqualTo(3 << 20);
     assertThat(run.sha256()).isEqualTo(source.sha256());
-    assertThat(new String(run.head(), 0, 2, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("1\t");
+    assertThat(new String(run.head(), 0, 2, java.nio.charset.StandardCharsets.US_ASCII))
+        .isEqualTo("1\t");
     assertThat(run.facts()).containsEntry("generator", "text").containsEntry("size", 3L << 20);
   }
 }

@@ -39,15 +39,19 @@ class GeneratedSourceTest {
 
   @Test
   void failingOnCloseThrowsSourceFailedWithTheToolOutput() throws Exception {
-    GeneratedSource source = GeneratedSource.text(10_000, 1).failingOnClose("pg_dump: error: connection lost");
+    GeneratedSource source =
+        GeneratedSource.text(10_000, 1).failingOnClose("pg_dump: error: connection lost");
     SourceStream stream = source.open();
     ByteBuffer buffer = ByteBuffer.allocate(4096);
     while (stream.read(buffer) >= 0) {
       buffer.clear();
     }
-    assertThatThrownBy(stream::close).isInstanceOfSatisfying(SourceFailedException.class,
-        e -> assertThat(e.detail()).isEqualTo("pg_dump: error: connection lost"))
-        .hasMessageStartingWith("generated: ").hasMessageContaining("connection lost");
+    assertThatThrownBy(stream::close)
+        .isInstanceOfSatisfying(
+            SourceFailedException.class,
+            e -> assertThat(e.detail()).isEqualTo("pg_dump: error: connection lost"))
+        .hasMessageStartingWith("generated: ")
+        .hasMessageContaining("connection lost");
   }
 
   @Test

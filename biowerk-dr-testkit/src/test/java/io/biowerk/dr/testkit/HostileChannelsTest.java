@@ -20,7 +20,8 @@ class HostileChannelsTest {
       MemoryChannels.Collector out = MemoryChannels.collector();
       channels.writeAll(channels.writable(out), data);
       assertThat(out.toByteArray()).as(channels.name()).isEqualTo(data);
-      assertThat(channels.readAll(channels.readable(MemoryChannels.readable(data)))).as(channels.name())
+      assertThat(channels.readAll(channels.readable(MemoryChannels.readable(data))))
+          .as(channels.name())
           .isEqualTo(data);
     }
   }
@@ -32,7 +33,8 @@ class HostileChannelsTest {
     HostileChannels.ONE_BYTE.writeAll(recording, new byte[100]);
     assertThat(writeSizes).hasSize(100).containsOnly(1);
 
-    ReadableByteChannel oneByte = HostileChannels.ONE_BYTE.readable(MemoryChannels.readable(new byte[10]));
+    ReadableByteChannel oneByte =
+        HostileChannels.ONE_BYTE.readable(MemoryChannels.readable(new byte[10]));
     assertThat(oneByte.read(ByteBuffer.allocate(10))).isEqualTo(1);
   }
 
@@ -40,24 +42,25 @@ class HostileChannelsTest {
   void randomShortWritesAreShortAndMixHeapAndDirect() throws Exception {
     List<Integer> writeSizes = new ArrayList<>();
     List<Boolean> direct = new ArrayList<>();
-    WritableByteChannel recording = new WritableByteChannel() {
-      @Override
-      public int write(ByteBuffer src) {
-        writeSizes.add(src.remaining());
-        direct.add(src.isDirect());
-        int n = src.remaining();
-        src.position(src.limit());
-        return n;
-      }
+    WritableByteChannel recording =
+        new WritableByteChannel() {
+          @Override
+          public int write(ByteBuffer src) {
+            writeSizes.add(src.remaining());
+            direct.add(src.isDirect());
+            int n = src.remaining();
+            src.position(src.limit());
+            return n;
+          }
 
-      @Override
-      public boolean isOpen() {
-        return true;
-      }
+          @Override
+          public boolean isOpen() {
+            return true;
+          }
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     HostileChannels.RANDOM_SHORT.writeAll(recording, new byte[1 << 20]);
     assertThat(writeSizes.stream().distinct().count()).isGreaterThan(10);
     assertThat(direct).contains(true, false);

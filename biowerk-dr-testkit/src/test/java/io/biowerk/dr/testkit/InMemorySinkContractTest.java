@@ -16,7 +16,8 @@ class InMemorySinkContractTest extends SinkContractTest {
   @Test
   void keysWithEmptyDotOrDotDotSegmentsAreRefused() {
     for (String key : new String[] {"../x", "a/../x", "a/./x", "a//x", "/x", "x/", ""}) {
-      assertThatThrownBy(() -> InMemorySink.named("k").openWrite(key)).as(key)
+      assertThatThrownBy(() -> InMemorySink.named("k").openWrite(key))
+          .as(key)
           .isInstanceOf(IllegalArgumentException.class);
     }
   }

@@ -50,7 +50,9 @@ class LocalSinkContractTest extends SinkContractTest {
   @Test
   void keysThatEscapeTheRepositoryAreRefused() throws Exception {
     for (String key : new String[] {"../outside", "a/../../outside", "/etc/passwd", "a/./b", ""}) {
-      assertThatThrownBy(() -> sink().openWrite(key)).as(key).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> sink().openWrite(key))
+          .as(key)
+          .isInstanceOf(IllegalArgumentException.class);
     }
     assertThat(Files.exists(dir.resolve("outside"))).isFalse();
   }
@@ -68,17 +70,24 @@ class LocalSinkContractTest extends SinkContractTest {
     LocalSink local = (LocalSink) sink();
     PendingWrite out = local.openWrite("orders/daily/orders_20240115_020000.sql.zst");
     out.write(ByteBuffer.wrap(new byte[1000]));
-    // The directory (and the temp file in it) goes away under the write, as an unmounted volume does.
+    // The directory (and the temp file in it) goes away under the write, as an unmounted volume
+    // does.
     try (Stream<Path> files = Files.walk(local.root().resolve("orders/daily"))) {
       for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.delete(path);
       }
     }
-    assertThatThrownBy(out::commit).isInstanceOfSatisfying(StorageException.class, e -> {
-      assertThat(e.reason()).isEqualTo(StorageException.Reason.NO_SUCH_CONTAINER);
-      assertThat(e.location()).endsWith("orders/daily/orders_20240115_020000.sql.zst");
-    }).hasMessageContaining("file: committing ").hasMessageContaining("orders_20240115_020000.sql.zst")
-        .hasMessageContaining("failed after 1000 bytes").hasMessageContaining("nothing of this object was kept")
+    assertThatThrownBy(out::commit)
+        .isInstanceOfSatisfying(
+            StorageException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(StorageException.Reason.NO_SUCH_CONTAINER);
+              assertThat(e.location()).endsWith("orders/daily/orders_20240115_020000.sql.zst");
+            })
+        .hasMessageContaining("file: committing ")
+        .hasMessageContaining("orders_20240115_020000.sql.zst")
+        .hasMessageContaining("failed after 1000 bytes")
+        .hasMessageContaining("nothing of this object was kept")
         .hasMessageContaining("check the mount and the path, then run it again");
     assertThat(local.list("")).isEmpty();
     assertThat(local.abandonedTempFiles()).isEmpty();

@@ -4,7 +4,10 @@ import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.codec.ZstdCodec;
 import org.junit.jupiter.api.Nested;
 
-/** {@link ZstdCodec} against the codec contract: defaults, with zstd worker threads, and long-distance matching. */
+/**
+ * {@link ZstdCodec} against the codec contract: defaults, with zstd worker threads, and
+ * long-distance matching.
+ */
 class ZstdCodecContractTest extends CodecContractTest {
 
   @Override

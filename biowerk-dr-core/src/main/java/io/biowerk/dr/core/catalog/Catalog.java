@@ -41,26 +41,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backups in a repository, as their manifests describe them. A catalog lists the sink once per call and
- * reads only the small documents (manifests, verification records, in-progress markers), never a data
- * object: a backup exists when its manifest does, since the manifest is written last.
+ * The backups in a repository, as their manifests describe them. A catalog lists the sink once per
+ * call and reads only the small documents (manifests, verification records, in-progress markers),
+ * never a data object: a backup exists when its manifest does, since the manifest is written last.
  *
  * <p>What a listing tolerates, so that one bad object never hides the others:
+ *
  * <ul>
- *   <li>A manifest that does not parse, or whose data object is missing, is skipped with a WARN log and
- *       reported by {@link #corrupt()}; its objects are never reported as orphans (an operator should look at
- *       them before anything deletes them).
- *   <li>Data objects with no manifest (a crashed run), manifests superseded by a copy of the same backup in a
- *       higher tier (an interrupted promotion), stale in-progress markers and, on a {@link LocalSink},
- *       temp files of writes that never committed are {@link #orphans()}, cleaned by {@link #cleanOrphans}.
- *       Only files named after a backup id ({@code <source>_<YYYYMMDD>_<HHMMSS>.*}) can be orphans: anything
- *       else an operator keeps in the repository is left alone.
- *   <li>An in-progress marker older than {@link #staleAfter(Duration) the staleness limit} (24 hours by
- *       default) is the leftover of a crashed run: reported (WARN, orphans, {@link #markers}) but not honoured.
+ *   <li>A manifest that does not parse, or whose data object is missing, is skipped with a WARN log
+ *       and reported by {@link #corrupt()}; its objects are never reported as orphans (an operator
+ *       should look at them before anything deletes them).
+ *   <li>Data objects with no manifest (a crashed run), manifests superseded by a copy of the same
+ *       backup in a higher tier (an interrupted promotion), stale in-progress markers and, on a
+ *       {@link LocalSink}, temp files of writes that never committed are {@link #orphans()},
+ *       cleaned by {@link #cleanOrphans}. Only files named after a backup id ({@code
+ *       <source>_<YYYYMMDD>_<HHMMSS>.*}) can be orphans: anything else an operator keeps in the
+ *       repository is left alone.
+ *   <li>An in-progress marker older than {@link #staleAfter(Duration) the staleness limit} (24
+ *       hours by default) is the leftover of a crashed run: reported (WARN, orphans, {@link
+ *       #markers}) but not honoured.
  * </ul>
  *
  * <p>Only folders of the backup layout are read: {@code <source>/<tier>/<file>}; {@code wal/} and
- * {@code oplog/} folders hold archived segments, which have their own lifecycle, and are left alone.
+ * {@code oplog/} folders hold archived segments, which have their own lifecycle, and are left
+ * alone.
  *
  * <p>Immutable and thread-safe; every call reads the sink afresh.
  */
@@ -69,7 +73,9 @@ public final class Catalog {
   /** How old an in-progress marker may get before it is taken for a crash leftover. */
   public static final Duration DEFAULT_STALE_AFTER = Duration.ofHours(24);
 
-  /** How long {@link #record} waits for another run's lock on the same backup's record, by default. */
+  /**
+   * How long {@link #record} waits for another run's lock on the same backup's record, by default.
+   */
   public static final Duration RECORD_LOCK_WAIT = Duration.ofSeconds(30);
 
   /** How old a verification lock must be to be taken for a crashed run's leftover and broken. */
@@ -77,21 +83,33 @@ public final class Catalog {
 
   private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
   private static final Pattern ID = Pattern.compile("(.+)_\\d{8}_\\d{6}(-\\d+)?");
+
   /** A file named after a backup id: only such files can be a crashed run's leftovers. */
-  private static final Pattern BACKUP_FILE = Pattern.compile("[a-z0-9][a-z0-9_-]*_\\d{8}_\\d{6}(-\\d+)?\\..+");
+  private static final Pattern BACKUP_FILE =
+      Pattern.compile("[a-z0-9][a-z0-9_-]*_\\d{8}_\\d{6}(-\\d+)?\\..+");
+
   private static final Set<String> NOT_BACKUP_FOLDERS =
       Set.of(BackupLayout.WAL, BackupLayout.OPLOG, BackupLayout.IN_PROGRESS);
 
-  /** Newest first: by start time, then by id (both descending). Written out: retention sorts 100,000s. */
-  public static final Comparator<BackupRecord> NEWEST_FIRST = (a, b) -> {
-    int byTime = b.time().compareTo(a.time());
-    return byTime != 0 ? byTime : b.id().compareTo(a.id());
-  };
+  /**
+   * Newest first: by start time, then by id (both descending). Written out: retention sorts
+   * 100,000s.
+   */
+  public static final Comparator<BackupRecord> NEWEST_FIRST =
+      (a, b) -> {
+        int byTime = b.time().compareTo(a.time());
+        return byTime != 0 ? byTime : b.id().compareTo(a.id());
+      };
 
-  /** How many small documents are read at once by default: a remote sink answers each get in a round trip. */
+  /**
+   * How many small documents are read at once by default: a remote sink answers each get in a round
+   * trip.
+   */
   public static final int DEFAULT_READ_PARALLELISM = 8;
 
-  /** Below this many documents, reading them one after the other is cheaper than starting threads. */
+  /**
+   * Below this many documents, reading them one after the other is cheaper than starting threads.
+   */
   private static final int PARALLEL_THRESHOLD = 32;
 
   private final Sink sink;
@@ -100,7 +118,8 @@ public final class Catalog {
   private final int readParallelism;
   private final Duration lockWait;
 
-  private Catalog(Sink sink, Clock clock, Duration staleAfter, int readParallelism, Duration lockWait) {
+  private Catalog(
+      Sink sink, Clock clock, Duration staleAfter, int readParallelism, Duration lockWait) {
     this.sink = requireNonNull(sink, "sink");
     this.clock = requireNonNull(clock, "clock");
     this.staleAfter = requireNonNull(staleAfter, "staleAfter");
@@ -110,7 +129,8 @@ public final class Catalog {
 
   /** A catalog over the repository in {@code sink}. */
   public static Catalog of(Sink sink) {
-    return new Catalog(sink, Clock.systemUTC(), DEFAULT_STALE_AFTER, DEFAULT_READ_PARALLELISM, RECORD_LOCK_WAIT);
+    return new Catalog(
+        sink, Clock.systemUTC(), DEFAULT_STALE_AFTER, DEFAULT_READ_PARALLELISM, RECORD_LOCK_WAIT);
   }
 
   /** The same catalog reading the time from {@code clock} (for marker staleness). */
@@ -120,15 +140,17 @@ public final class Catalog {
 
   /** The same catalog taking in-progress markers older than {@code limit} for crash leftovers. */
   public Catalog staleAfter(Duration limit) {
-    checkArgument(limit != null && !limit.isNegative() && !limit.isZero(),
-        "staleness limit (%s) must be positive", limit);
+    checkArgument(
+        limit != null && !limit.isNegative() && !limit.isZero(),
+        "staleness limit (%s) must be positive",
+        limit);
     return new Catalog(sink, clock, limit, readParallelism, lockWait);
   }
 
   /**
    * The same catalog reading up to {@code threads} manifests and verification records at once (8 by
-   * default; 1 reads them one after the other on the calling thread). Listing a remote repository costs one
-   * round trip per backup, so this is what keeps listing 10,000 backups in S3 in seconds.
+   * default; 1 reads them one after the other on the calling thread). Listing a remote repository
+   * costs one round trip per backup, so this is what keeps listing 10,000 backups in S3 in seconds.
    */
   public Catalog readParallelism(int threads) {
     checkArgument(threads >= 1, "read parallelism (%s) must be at least 1", threads);
@@ -136,8 +158,8 @@ public final class Catalog {
   }
 
   /**
-   * The same catalog waiting up to {@code wait} for another run's lock when it records a verification
-   * ({@link #RECORD_LOCK_WAIT} by default).
+   * The same catalog waiting up to {@code wait} for another run's lock when it records a
+   * verification ({@link #RECORD_LOCK_WAIT} by default).
    */
   public Catalog recordLockWait(Duration wait) {
     checkArgument(wait != null && !wait.isNegative(), "lock wait (%s) must not be negative", wait);
@@ -174,11 +196,15 @@ public final class Catalog {
    * Everything one listing of the repository found.
    *
    * @param backups the backups, newest first
-   * @param corrupt keys of manifests that cannot be used (do not parse, or their data object is missing)
+   * @param corrupt keys of manifests that cannot be used (do not parse, or their data object is
+   *     missing)
    * @param orphans objects that belong to no backup, oldest first
    * @param markers in-progress markers, stale or not
    */
-  public record Listing(List<BackupRecord> backups, List<String> corrupt, List<StoredObject> orphans,
+  public record Listing(
+      List<BackupRecord> backups,
+      List<String> corrupt,
+      List<StoredObject> orphans,
       List<Marker> markers) {
     public Listing {
       backups = List.copyOf(backups);
@@ -221,8 +247,11 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed or read
    */
   public List<BackupRecord> list(String sourceName) throws IOException {
-    return scan(BackupLayout.checkSourceName(sourceName) + "/", clock.instant(), false).backups().stream()
-        .filter(b -> b.manifest().sourceName().equals(sourceName)).toList();
+    return scan(BackupLayout.checkSourceName(sourceName) + "/", clock.instant(), false)
+        .backups()
+        .stream()
+        .filter(b -> b.manifest().sourceName().equals(sourceName))
+        .toList();
   }
 
   /**
@@ -235,9 +264,9 @@ public final class Catalog {
   }
 
   /**
-   * The newest backup of {@code source} that had finished by {@code t}: the closest backup before a point
-   * in time, the one to restore when data went bad at {@code t}. The finish time is used, not the start,
-   * because a backup still running at {@code t} may hold what happened after it.
+   * The newest backup of {@code source} that had finished by {@code t}: the closest backup before a
+   * point in time, the one to restore when data went bad at {@code t}. The finish time is used, not
+   * the start, because a backup still running at {@code t} may hold what happened after it.
    *
    * @throws IOException if the sink cannot be listed or read
    */
@@ -257,49 +286,79 @@ public final class Catalog {
     // An id starts with its source's name, so usually one folder is enough to look in.
     Matcher matcher = ID.matcher(id);
     if (matcher.matches() && isSourceName(matcher.group(1))) {
-      Optional<BackupRecord> found = find(scan(matcher.group(1) + "/", clock.instant(), false).backups(), id);
+      Optional<BackupRecord> found =
+          find(scan(matcher.group(1) + "/", clock.instant(), false).backups(), id);
       if (found.isPresent()) {
         return found.get();
       }
     }
-    return find(list(), id).orElseThrow(() -> new BackupNotFoundException("catalog: no backup with id '" + id
-        + "' in " + sink + "; run 'biowerk-dr list' (or Catalog.list()) to see the backup ids", id));
+    return find(list(), id)
+        .orElseThrow(
+            () ->
+                new BackupNotFoundException(
+                    "catalog: no backup with id '"
+                        + id
+                        + "' in "
+                        + sink
+                        + "; run 'biowerk-dr list' (or Catalog.list()) to see the backup ids",
+                    id));
   }
 
   /**
    * The backup a user named: an id, {@code latest} (when the repository holds a single source) or
    * {@code latest:<source>}.
    *
-   * @throws BackupNotFoundException if there is no such backup, or {@code latest} is ambiguous because the
-   *     repository holds several sources; the message says what to write instead
+   * @throws BackupNotFoundException if there is no such backup, or {@code latest} is ambiguous
+   *     because the repository holds several sources; the message says what to write instead
    * @throws IOException if the sink cannot be listed or read
    */
   public BackupRecord resolve(String spec) throws IOException {
-    checkArgument(spec != null && !spec.isBlank(), "backup (an id, 'latest' or 'latest:<source>') may not be empty");
+    checkArgument(
+        spec != null && !spec.isBlank(),
+        "backup (an id, 'latest' or 'latest:<source>') may not be empty");
     if (spec.equals("latest")) {
       List<BackupRecord> all = list();
       Set<String> sources = new TreeSet<>();
       all.forEach(b -> sources.add(b.manifest().sourceName()));
       if (sources.isEmpty()) {
-        throw new BackupNotFoundException("catalog: the repository " + sink + " holds no backups; run a backup"
-            + " first, or check the repository URI", spec);
+        throw new BackupNotFoundException(
+            "catalog: the repository "
+                + sink
+                + " holds no backups; run a backup"
+                + " first, or check the repository URI",
+            spec);
       }
       if (sources.size() > 1) {
-        throw new BackupNotFoundException("catalog: 'latest' is ambiguous: the repository " + sink
-            + " holds backups of " + sources.size() + " sources (" + String.join(", ", sources)
-            + "); name one, e.g. latest:" + sources.iterator().next(), spec);
+        throw new BackupNotFoundException(
+            "catalog: 'latest' is ambiguous: the repository "
+                + sink
+                + " holds backups of "
+                + sources.size()
+                + " sources ("
+                + String.join(", ", sources)
+                + "); name one, e.g. latest:"
+                + sources.iterator().next(),
+            spec);
       }
       return all.get(0);
     }
     if (spec.startsWith("latest:")) {
       String source = spec.substring("latest:".length());
-      checkArgument(isSourceName(source), "'%s' does not name a source; write latest:<source>, e.g. latest:postgres",
+      checkArgument(
+          isSourceName(source),
+          "'%s' does not name a source; write latest:<source>, e.g. latest:postgres",
           spec);
       Optional<BackupRecord> latest = latest(source);
       if (latest.isEmpty()) {
         List<String> sources = sources();
-        throw new BackupNotFoundException("catalog: no backup of source '" + source + "' in " + sink
-            + "; sources with backups: " + (sources.isEmpty() ? "none" : String.join(", ", sources)), spec);
+        throw new BackupNotFoundException(
+            "catalog: no backup of source '"
+                + source
+                + "' in "
+                + sink
+                + "; sources with backups: "
+                + (sources.isEmpty() ? "none" : String.join(", ", sources)),
+            spec);
       }
       return latest.get();
     }
@@ -320,8 +379,8 @@ public final class Catalog {
   }
 
   /**
-   * Keys of manifests that cannot be used: they do not parse, or their data object is missing. Listing
-   * skips them.
+   * Keys of manifests that cannot be used: they do not parse, or their data object is missing.
+   * Listing skips them.
    *
    * @throws IOException if the sink cannot be listed or read
    */
@@ -330,9 +389,9 @@ public final class Catalog {
   }
 
   /**
-   * Objects that belong to no backup, oldest first: data and side files without a manifest (a crashed run),
-   * manifests superseded by a promoted copy, stale in-progress markers, and temp files of writes that never
-   * committed (local sink).
+   * Objects that belong to no backup, oldest first: data and side files without a manifest (a
+   * crashed run), manifests superseded by a promoted copy, stale in-progress markers, and temp
+   * files of writes that never committed (local sink).
    *
    * @throws IOException if the sink cannot be listed or read
    */
@@ -341,15 +400,16 @@ public final class Catalog {
   }
 
   /**
-   * Deletes the {@link #orphans()} last modified more than {@code grace} before {@code now}. The grace
-   * period protects a backup between its data and its manifest being committed; a source with a backup in
-   * progress is skipped altogether.
+   * Deletes the {@link #orphans()} last modified more than {@code grace} before {@code now}. The
+   * grace period protects a backup between its data and its manifest being committed; a source with
+   * a backup in progress is skipped altogether.
    *
    * @return how many objects were deleted
    * @throws IOException if the sink cannot be listed, or an orphan cannot be deleted
    */
   public int cleanOrphans(Duration grace, Instant now) throws IOException {
-    checkArgument(grace != null && !grace.isNegative(), "grace period (%s) may not be negative", grace);
+    checkArgument(
+        grace != null && !grace.isNegative(), "grace period (%s) may not be negative", grace);
     requireNonNull(now, "now");
     Listing listing = scan("", now, true);
     Set<String> busy = new HashSet<>();
@@ -369,7 +429,10 @@ public final class Catalog {
         continue;
       }
       sink.delete(orphan.key());
-      LOG.info("catalog: deleted orphan {} ({} bytes, last modified {})", orphan.key(), orphan.size(),
+      LOG.info(
+          "catalog: deleted orphan {} ({} bytes, last modified {})",
+          orphan.key(),
+          orphan.size(),
           orphan.lastModified());
       deleted++;
     }
@@ -377,16 +440,17 @@ public final class Catalog {
   }
 
   /**
-   * Records a verification result beside its backup, in {@code <dataKey>.verify.json} (a JSON list, see
-   * {@link Verifications}), rewritten whole through {@link Sink#put}, which commits atomically. The rewrite
-   * holds the lock {@code <dataKey>.verify.lock}, created with {@link Sink#putIfAbsent}, so two verifications of
-   * one backup recorded at the same moment (a scheduled one and a drill) both keep their entries: the second
-   * waits for the first up to {@link #recordLockWait} (30 s by default). A lock older than
-   * {@link #RECORD_LOCK_STALE} is the leftover of a crashed run and is broken.
+   * Records a verification result beside its backup, in {@code <dataKey>.verify.json} (a JSON list,
+   * see {@link Verifications}), rewritten whole through {@link Sink#put}, which commits atomically.
+   * The rewrite holds the lock {@code <dataKey>.verify.lock}, created with {@link
+   * Sink#putIfAbsent}, so two verifications of one backup recorded at the same moment (a scheduled
+   * one and a drill) both keep their entries: the second waits for the first up to {@link
+   * #recordLockWait} (30 s by default). A lock older than {@link #RECORD_LOCK_STALE} is the
+   * leftover of a crashed run and is broken.
    *
    * @throws BackupNotFoundException if the backup is not in the repository
-   * @throws IOException if the sink cannot be read or written, or another run held the lock too long (the
-   *     message names the lock and what to do)
+   * @throws IOException if the sink cannot be read or written, or another run held the lock too
+   *     long (the message names the lock and what to do)
    */
   public BackupRecord record(VerificationResult result) throws IOException {
     requireNonNull(result, "result");
@@ -406,11 +470,17 @@ public final class Catalog {
       try {
         sink.delete(lockKey);
       } catch (IOException e) {
-        LOG.warn("catalog: cannot remove the verification lock {}: {}; the next run breaks it after {}", lockKey,
-            e.toString(), RECORD_LOCK_STALE);
+        LOG.warn(
+            "catalog: cannot remove the verification lock {}: {}; the next run breaks it after {}",
+            lockKey,
+            e.toString(),
+            RECORD_LOCK_STALE);
       }
     }
-    LOG.info("catalog: recorded {} verification of {}: {}", result.level().id(), result.backupId(),
+    LOG.info(
+        "catalog: recorded {} verification of {}: {}",
+        result.level().id(),
+        result.backupId(),
         result.passed() ? "passed" : "FAILED");
     return new BackupRecord(backup.manifest(), history);
   }
@@ -441,27 +511,42 @@ public final class Catalog {
       }
       Instant lockedAt = lockedAt(lockKey);
       if (lockedAt != null && lockedAt.plus(RECORD_LOCK_STALE).isBefore(now)) {
-        LOG.warn("catalog: breaking the verification lock {} from {}: older than {}, so left by a crashed run",
-            lockKey, lockedAt, RECORD_LOCK_STALE);
+        LOG.warn(
+            "catalog: breaking the verification lock {} from {}: older than {}, so left by a crashed run",
+            lockKey,
+            lockedAt,
+            RECORD_LOCK_STALE);
         sink.delete(lockKey);
         continue;
       }
       if (System.nanoTime() > deadline) {
-        throw new IOException("catalog: cannot record the verification of " + backupId + ": another run has held"
-            + " the lock " + lockKey + " for more than " + lockWait.toMillis() + " ms" + (lockedAt == null
-                ? "" : " (since " + lockedAt + ")") + "; run the verification again later, or delete that lock if"
-            + " no other verification of this backup is running");
+        throw new IOException(
+            "catalog: cannot record the verification of "
+                + backupId
+                + ": another run has held"
+                + " the lock "
+                + lockKey
+                + " for more than "
+                + lockWait.toMillis()
+                + " ms"
+                + (lockedAt == null ? "" : " (since " + lockedAt + ")")
+                + "; run the verification again later, or delete that lock if"
+                + " no other verification of this backup is running");
       }
       try {
         Thread.sleep(10 + ThreadLocalRandom.current().nextInt(40));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new InterruptedIOException("catalog: interrupted while waiting for the lock " + lockKey);
+        throw new InterruptedIOException(
+            "catalog: interrupted while waiting for the lock " + lockKey);
       }
     }
   }
 
-  /** When the lock was taken, from its body (else the object's time); null if it is gone or unreadable. */
+  /**
+   * When the lock was taken, from its body (else the object's time); null if it is gone or
+   * unreadable.
+   */
   private Instant lockedAt(String lockKey) throws IOException {
     try {
       JsonNode node = Manifests.JSON.readTree(sink.get(lockKey));
@@ -479,8 +564,8 @@ public final class Catalog {
   }
 
   /**
-   * When the oldest backup of {@code source} still being written started, if one is; markers older than
-   * the staleness limit are not honoured.
+   * When the oldest backup of {@code source} still being written started, if one is; markers older
+   * than the staleness limit are not honoured.
    *
    * @throws IOException if the sink cannot be listed or read
    */
@@ -494,7 +579,9 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed or read
    */
   public Optional<Instant> inProgress(String source, Instant now) throws IOException {
-    return markers(source, now).stream().filter(m -> !m.stale()).map(Marker::startedAt)
+    return markers(source, now).stream()
+        .filter(m -> !m.stale())
+        .map(Marker::startedAt)
         .min(Comparator.naturalOrder());
   }
 
@@ -517,7 +604,9 @@ public final class Catalog {
     return markers;
   }
 
-  /** One listing; {@code temps}: also walk a local sink for temp files (a second walk of the tree). */
+  /**
+   * One listing; {@code temps}: also walk a local sink for temp files (a second walk of the tree).
+   */
   private Listing scan(String prefix, Instant now, boolean temps) throws IOException {
     List<StoredObject> objects = sink.list(prefix);
     Map<String, StoredObject> byKey = new HashMap<>(objects.size() * 2);
@@ -552,15 +641,20 @@ public final class Catalog {
         corrupt.add(key);
         continue;
       }
-      String expectedDataKey = key.substring(0, key.length() - BackupManifest.MANIFEST_SUFFIX.length());
+      String expectedDataKey =
+          key.substring(0, key.length() - BackupManifest.MANIFEST_SUFFIX.length());
       BackupManifest manifest = read.value();
       if (!manifest.dataKey().equals(expectedDataKey) && byKey.containsKey(expectedDataKey)) {
-        // Moved by hand together with its data: the data beside the manifest is the one it describes.
+        // Moved by hand together with its data: the data beside the manifest is the one it
+        // describes.
         manifest = manifest.withDataKey(expectedDataKey);
       }
       if (!byKey.containsKey(manifest.dataKey())) {
-        LOG.warn("catalog: skipping {}: its data object {} is missing; the backup cannot be restored from"
-            + " this repository", key, manifest.dataKey());
+        LOG.warn(
+            "catalog: skipping {}: its data object {} is missing; the backup cannot be restored from"
+                + " this repository",
+            key,
+            manifest.dataKey());
         corrupt.add(key);
         continue;
       }
@@ -599,20 +693,27 @@ public final class Catalog {
     }
     backups.sort(NEWEST_FIRST);
 
-    List<String> corruptPrefixes = corrupt.stream()
-        .map(k -> k.substring(0, k.length() - BackupManifest.MANIFEST_SUFFIX.length())).toList();
+    List<String> corruptPrefixes =
+        corrupt.stream()
+            .map(k -> k.substring(0, k.length() - BackupManifest.MANIFEST_SUFFIX.length()))
+            .toList();
     List<StoredObject> orphans = new ArrayList<>();
     for (StoredObject object : byKey.values()) {
       String name = object.key().substring(object.key().lastIndexOf('/') + 1);
-      if (!owned.contains(object.key()) && !underCorrupt(object.key(), corruptPrefixes)
+      if (!owned.contains(object.key())
+          && !underCorrupt(object.key(), corruptPrefixes)
           && BACKUP_FILE.matcher(name).matches()) {
         orphans.add(object);
       }
     }
     for (Marker marker : markers) {
       if (marker.stale()) {
-        LOG.warn("catalog: in-progress marker {} dates from {}, more than {} ago: taken for the leftover of a"
-            + " crashed run and not honoured", marker.key(), marker.startedAt(), staleAfter);
+        LOG.warn(
+            "catalog: in-progress marker {} dates from {}, more than {} ago: taken for the leftover of a"
+                + " crashed run and not honoured",
+            marker.key(),
+            marker.startedAt(),
+            staleAfter);
         orphans.add(new StoredObject(marker.key(), 0, marker.startedAt()));
       }
     }
@@ -630,7 +731,10 @@ public final class Catalog {
     return new Listing(backups, corrupt, orphans, markers);
   }
 
-  /** A small document read from the sink: parsed, missing (deleted since the listing), or unparseable. */
+  /**
+   * A small document read from the sink: parsed, missing (deleted since the listing), or
+   * unparseable.
+   */
   private record Read<T>(T value, boolean missing, IOException failure) {}
 
   /** Parses a small document; {@code location} names it in messages. */
@@ -639,8 +743,8 @@ public final class Catalog {
   }
 
   /**
-   * Reads and parses {@code keys}, several at once when there are many. A document that does not parse is a
-   * {@link Read#failure()}; a sink that cannot be read fails the whole call.
+   * Reads and parses {@code keys}, several at once when there are many. A document that does not
+   * parse is a {@link Read#failure()}; a sink that cannot be read fails the whole call.
    */
   private <T> Map<String, Read<T>> read(List<String> keys, Parser<T> parser) throws IOException {
     Map<String, Read<T>> results = new HashMap<>(keys.size() * 2);
@@ -652,11 +756,14 @@ public final class Catalog {
       return results;
     }
     int threads = Math.min(readParallelism, keys.size() / (PARALLEL_THRESHOLD / 2));
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(threads, 1), runnable -> {
-      Thread thread = new Thread(runnable, "biowerk-dr-catalog-read");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(threads, 1),
+            runnable -> {
+              Thread thread = new Thread(runnable, "biowerk-dr-catalog-read");
+              thread.setDaemon(true);
+              return thread;
+            });
     try {
       List<Future<Read<T>>> futures = new ArrayList<>(keys.size());
       for (String key : keys) {
@@ -711,14 +818,19 @@ public final class Catalog {
     } catch (ObjectNotFoundException e) {
       return Optional.empty(); // the backup finished since the listing
     } catch (IOException | RuntimeException e) {
-      LOG.warn("catalog: in-progress marker {} is unreadable ({}); using its modification time", object.key(),
+      LOG.warn(
+          "catalog: in-progress marker {} is unreadable ({}); using its modification time",
+          object.key(),
           e.toString());
     }
     boolean stale = started.plus(staleAfter).isBefore(now);
     return Optional.of(new Marker(parts[0], parts[2], object.key(), started, stale));
   }
 
-  /** Of two manifests of the same backup (an interrupted promotion), the one in the higher tier wins. */
+  /**
+   * Of two manifests of the same backup (an interrupted promotion), the one in the higher tier
+   * wins.
+   */
   private static boolean prefer(BackupManifest candidate, BackupManifest current) {
     int byTier = Integer.compare(tierRank(candidate.tier()), tierRank(current.tier()));
     return byTier != 0 ? byTier > 0 : candidate.dataKey().compareTo(current.dataKey()) > 0;

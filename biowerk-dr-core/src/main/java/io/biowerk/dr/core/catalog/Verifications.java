@@ -14,8 +14,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The JSON form of a backup's verification history, the {@code <dataKey>.verify.json} side file: a JSON list
- * of {@code {"backupId", "level", "at", "passed", "duration", "durationMillis", "detail"}} objects, oldest first.
+ * The JSON form of a backup's verification history, the {@code <dataKey>.verify.json} side file: a
+ * JSON list of {@code {"backupId", "level", "at", "passed", "duration", "durationMillis",
+ * "detail"}} objects, oldest first.
  */
 public final class Verifications {
 
@@ -60,27 +61,41 @@ public final class Verifications {
     try {
       root = Manifests.JSON.readTree(json);
     } catch (IOException e) {
-      throw new IOException("catalog: verification record " + location + " is not valid JSON; delete it to"
-          + " start its history afresh (the backup itself is unaffected)", e);
+      throw new IOException(
+          "catalog: verification record "
+              + location
+              + " is not valid JSON; delete it to"
+              + " start its history afresh (the backup itself is unaffected)",
+          e);
     }
     if (root == null || !root.isArray()) {
-      throw new IOException("catalog: verification record " + location + " is not a JSON list; delete it to"
-          + " start its history afresh (the backup itself is unaffected)");
+      throw new IOException(
+          "catalog: verification record "
+              + location
+              + " is not a JSON list; delete it to"
+              + " start its history afresh (the backup itself is unaffected)");
     }
     List<VerificationResult> results = new ArrayList<>();
     for (JsonNode node : root) {
       try {
-        results.add(new VerificationResult(
-            node.path("backupId").asText(),
-            VerificationLevel.of(node.path("level").asText()),
-            Instant.parse(node.path("at").asText()),
-            node.path("passed").asBoolean(false),
-            node.hasNonNull("duration") ? Duration.parse(node.get("duration").asText())
-                : Duration.ofMillis(node.path("durationMillis").asLong(0)),
-            node.path("detail").asText("")));
+        results.add(
+            new VerificationResult(
+                node.path("backupId").asText(),
+                VerificationLevel.of(node.path("level").asText()),
+                Instant.parse(node.path("at").asText()),
+                node.path("passed").asBoolean(false),
+                node.hasNonNull("duration")
+                    ? Duration.parse(node.get("duration").asText())
+                    : Duration.ofMillis(node.path("durationMillis").asLong(0)),
+                node.path("detail").asText("")));
       } catch (RuntimeException e) {
-        throw new IOException("catalog: verification record " + location + " has an unreadable entry ("
-            + e.getMessage() + "); delete it to start its history afresh (the backup itself is unaffected)", e);
+        throw new IOException(
+            "catalog: verification record "
+                + location
+                + " has an unreadable entry ("
+                + e.getMessage()
+                + "); delete it to start its history afresh (the backup itself is unaffected)",
+            e);
       }
     }
     results.sort(Comparator.comparing(VerificationResult::at));

@@ -30,13 +30,15 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
- * AES-256-GCM encryption ({@code enc}) in the segmented container of {@code docs/format/encrypted-container.md}:
- * a header (magic, version, segment size, key id, random salt, key commitment), then fixed-size segments each
- * sealed under a per-backup key derived with HKDF-SHA256, with the segment index and a last-segment flag in
- * the nonce, so truncation, reordering and splicing are detected.
+ * AES-256-GCM encryption ({@code enc}) in the segmented container of {@code
+ * docs/format/encrypted-container.md}: a header (magic, version, segment size, key id, random salt,
+ * key commitment), then fixed-size segments each sealed under a per-backup key derived with
+ * HKDF-SHA256, with the segment index and a last-segment flag in the nonce, so truncation,
+ * reordering and splicing are detected.
  *
- * <p>Bulk AES-GCM runs in the JDK's intrinsified {@link Cipher}; Bouncy Castle supplies HKDF. Stateless:
- * every channel has its own cipher. Key material never appears in messages or {@link #toString()}.
+ * <p>Bulk AES-GCM runs in the JDK's intrinsified {@link Cipher}; Bouncy Castle supplies HKDF.
+ * Stateless: every channel has its own cipher. Key material never appears in messages or {@link
+ * #toString()}.
  */
 public final class EncryptionCodec implements Codec {
 
@@ -45,6 +47,7 @@ public final class EncryptionCodec implements Codec {
 
   /** The container's magic bytes, ASCII {@code BWDR-ENC}. */
   static final byte[] MAGIC = "BWDR-ENC".getBytes(StandardCharsets.US_ASCII);
+
   static final int VERSION = 1;
   static final int ALGORITHM_AES256GCM_HKDF_SHA256 = 1;
   static final int SALT_LENGTH = 32;
@@ -52,7 +55,8 @@ public final class EncryptionCodec implements Codec {
   static final int TAG_LENGTH = 16;
   static final int MIN_SEGMENT = 1024;
   static final int MAX_SEGMENT = 16 << 20;
-  static final byte[] HKDF_INFO = "BIOwerk-DR enc v1 AES-256-GCM".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] HKDF_INFO =
+      "BIOwerk-DR enc v1 AES-256-GCM".getBytes(StandardCharsets.US_ASCII);
 
   /** The default plaintext bytes per segment. */
   public static final int DEFAULT_SEGMENT_SIZE = 64 * 1024;
@@ -64,8 +68,12 @@ public final class EncryptionCodec implements Codec {
   private final int segmentSize;
 
   private EncryptionCodec(MasterKey encryptionKey, KeyRing ring, int segmentSize) {
-    checkArgument(segmentSize >= MIN_SEGMENT && segmentSize <= MAX_SEGMENT,
-        "enc segment size (%s) must be %s to %s bytes", segmentSize, MIN_SEGMENT, MAX_SEGMENT);
+    checkArgument(
+        segmentSize >= MIN_SEGMENT && segmentSize <= MAX_SEGMENT,
+        "enc segment size (%s) must be %s to %s bytes",
+        segmentSize,
+        MIN_SEGMENT,
+        MAX_SEGMENT);
     this.encryptionKey = encryptionKey;
     this.ring = requireNonNull(ring, "ring");
     this.segmentSize = segmentSize;
@@ -116,7 +124,8 @@ public final class EncryptionCodec implements Codec {
   @Override
   public WritableByteChannel encode(WritableByteChannel out) throws IOException {
     if (encryptionKey == null) {
-      throw new IllegalStateException("this codec only decrypts; make one with encryptingWith(key, ring)");
+      throw new IllegalStateException(
+          "this codec only decrypts; make one with encryptingWith(key, ring)");
     }
     byte[] salt = new byte[SALT_LENGTH];
     RANDOM.nextBytes(salt);
@@ -132,10 +141,12 @@ public final class EncryptionCodec implements Codec {
     MasterKey key = ring.resolve(header.keyId);
     DerivedKeys keys = DerivedKeys.derive(key, header.salt);
     if (!MessageDigest.isEqual(keys.commitment, header.commitment)) {
-      throw new WrongKeyException("enc decode failed: the key with id '" + header.keyId
-          + "' is not the key this backup was encrypted with (key commitment differs); use the key file that"
-          + " held that key when the backup was made. If you are sure the key is right, the container header"
-          + " itself may be damaged: `biowerk-dr verify --level stored` checks the stored bytes without a key",
+      throw new WrongKeyException(
+          "enc decode failed: the key with id '"
+              + header.keyId
+              + "' is not the key this backup was encrypted with (key commitment differs); use the key file that"
+              + " held that key when the backup was made. If you are sure the key is right, the container header"
+              + " itself may be damaged: `biowerk-dr verify --level stored` checks the stored bytes without a key",
           header.keyId);
     }
     return new Decryptor(in, keys.aesKey, header.bytes, header.segmentSize);
@@ -143,43 +154,63 @@ public final class EncryptionCodec implements Codec {
 
   @Override
   public String toString() {
-    return encryptionKey == null ? "aes-256-gcm(decrypt)" : "aes-256-gcm(key " + encryptionKey.id() + ")";
+    return encryptionKey == null
+        ? "aes-256-gcm(decrypt)"
+        : "aes-256-gcm(key " + encryptionKey.id() + ")";
   }
 
   static byte[] header(String keyId, int segmentSize, byte[] salt, byte[] commitment) {
     byte[] id = keyId.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 1 + 1 + 4 + 1 + id.length + SALT_LENGTH
-        + COMMITMENT_LENGTH);
-    header.put(MAGIC).put((byte) VERSION).put((byte) ALGORITHM_AES256GCM_HKDF_SHA256).putInt(segmentSize)
-        .put((byte) id.length).put(id).put(salt).put(commitment);
+    ByteBuffer header =
+        ByteBuffer.allocate(
+            MAGIC.length + 1 + 1 + 4 + 1 + id.length + SALT_LENGTH + COMMITMENT_LENGTH);
+    header
+        .put(MAGIC)
+        .put((byte) VERSION)
+        .put((byte) ALGORITHM_AES256GCM_HKDF_SHA256)
+        .putInt(segmentSize)
+        .put((byte) id.length)
+        .put(id)
+        .put(salt)
+        .put(commitment);
     return header.array();
   }
 
-  /** The 12-byte nonce of segment {@code index}: three zero bytes, the index big-endian, the last flag. */
+  /**
+   * The 12-byte nonce of segment {@code index}: three zero bytes, the index big-endian, the last
+   * flag.
+   */
   static byte[] nonce(long index, boolean last) {
-    return ByteBuffer.allocate(12).put(new byte[3]).putLong(index).put((byte) (last ? 1 : 0)).array();
+    return ByteBuffer.allocate(12)
+        .put(new byte[3])
+        .putLong(index)
+        .put((byte) (last ? 1 : 0))
+        .array();
   }
 
   /**
-   * Gets the JDK's AES-GCM compiled by C2 before the bulk data needs it. Until C2 compiles the GCM code with its
-   * AES-NI/CLMUL intrinsics, AES-GCM runs at 20-80 MB/s instead of GB/s, and C2 compiles only after thousands of
-   * {@code doFinal} calls: with 64 KiB segments that is the first ~200 MiB of a backup, most of the first GiB
-   * of input of a fresh JVM (a nightly backup started by cron). So once a channel has sealed (or opened)
-   * {@link #AFTER_BYTES} (8 MiB) in a JVM, it starts a daemon thread that seals (or opens) a few thousand 1 KiB
-   * segments under a throwaway all-zero key through the same calls: ~0.3 s of CPU plus C2's compiling, mostly
-   * on the core the compressor leaves idle, and the data path is fast a few hundred milliseconds later. Waiting
-   * for {@code AFTER_BYTES} first spares that CPU to a backup that encrypts little (a dump that compresses
-   * 100x encrypts 5 MB per 500 MB read, which the cold cipher handles in a tenth of a second, while the
-   * warm-up would take CPU from the database's own dump tool). Its output is discarded; it touches no real
-   * key. Off with {@code -Dio.biowerk.dr.enc.warmup=false}.
+   * Gets the JDK's AES-GCM compiled by C2 before the bulk data needs it. Until C2 compiles the GCM
+   * code with its AES-NI/CLMUL intrinsics, AES-GCM runs at 20-80 MB/s instead of GB/s, and C2
+   * compiles only after thousands of {@code doFinal} calls: with 64 KiB segments that is the first
+   * ~200 MiB of a backup, most of the first GiB of input of a fresh JVM (a nightly backup started
+   * by cron). So once a channel has sealed (or opened) {@link #AFTER_BYTES} (8 MiB) in a JVM, it
+   * starts a daemon thread that seals (or opens) a few thousand 1 KiB segments under a throwaway
+   * all-zero key through the same calls: ~0.3 s of CPU plus C2's compiling, mostly on the core the
+   * compressor leaves idle, and the data path is fast a few hundred milliseconds later. Waiting for
+   * {@code AFTER_BYTES} first spares that CPU to a backup that encrypts little (a dump that
+   * compresses 100x encrypts 5 MB per 500 MB read, which the cold cipher handles in a tenth of a
+   * second, while the warm-up would take CPU from the database's own dump tool). Its output is
+   * discarded; it touches no real key. Off with {@code -Dio.biowerk.dr.enc.warmup=false}.
    */
   static final class JitWarmup {
     static final int ROUNDS = 6000;
+
     /**
-     * The bytes a channel seals or opens before it starts the warm-up: 8 MiB, or
-     * {@code -Dio.biowerk.dr.enc.warmup-after=BYTES} (0 warms up at the first segment).
+     * The bytes a channel seals or opens before it starts the warm-up: 8 MiB, or {@code
+     * -Dio.biowerk.dr.enc.warmup-after=BYTES} (0 warms up at the first segment).
      */
     static final long AFTER_BYTES = Long.getLong("io.biowerk.dr.enc.warmup-after", 8L << 20);
+
     private static final java.util.concurrent.atomic.AtomicBoolean ENCRYPT =
         new java.util.concurrent.atomic.AtomicBoolean();
     private static final java.util.concurrent.atomic.AtomicBoolean DECRYPT =
@@ -210,7 +241,8 @@ public final class EncryptionCodec implements Codec {
       if (!Boolean.parseBoolean(System.getProperty("io.biowerk.dr.enc.warmup", "true"))) {
         return;
       }
-      java.util.concurrent.atomic.AtomicBoolean started = mode == Cipher.ENCRYPT_MODE ? ENCRYPT : DECRYPT;
+      java.util.concurrent.atomic.AtomicBoolean started =
+          mode == Cipher.ENCRYPT_MODE ? ENCRYPT : DECRYPT;
       if (!started.compareAndSet(false, true)) {
         return;
       }
@@ -223,13 +255,16 @@ public final class EncryptionCodec implements Codec {
     static void run(int mode) {
       try {
         SecretKeySpec key = new SecretKeySpec(new byte[32], "AES");
-        byte[] aad = header("warmup", DEFAULT_SEGMENT_SIZE, new byte[SALT_LENGTH], new byte[COMMITMENT_LENGTH]);
+        byte[] aad =
+            header(
+                "warmup", DEFAULT_SEGMENT_SIZE, new byte[SALT_LENGTH], new byte[COMMITMENT_LENGTH]);
         Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
         ByteBuffer plain = ByteBuffer.allocate(1024);
         ByteBuffer sealed = ByteBuffer.allocate(1024 + TAG_LENGTH);
         if (mode == Cipher.ENCRYPT_MODE) {
           for (int i = 0; i < ROUNDS; i++) {
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(i, false)));
+            cipher.init(
+                Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(i, false)));
             cipher.updateAAD(aad);
             plain.clear();
             sealed.clear();
@@ -270,7 +305,8 @@ public final class EncryptionCodec implements Codec {
         HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
         hkdf.init(new HKDFParameters(ikm, salt, HKDF_INFO));
         hkdf.generateBytes(okm, 0, okm.length);
-        return new DerivedKeys(new SecretKeySpec(okm, 0, 32, "AES"), Arrays.copyOfRange(okm, 32, 64));
+        return new DerivedKeys(
+            new SecretKeySpec(okm, 0, 32, "AES"), Arrays.copyOfRange(okm, 32, 64));
       } finally {
         Arrays.fill(ikm, (byte) 0);
         Arrays.fill(okm, (byte) 0);
@@ -297,38 +333,55 @@ public final class EncryptionCodec implements Codec {
       ByteBuffer fixed = ByteBuffer.allocate(MAGIC.length + 1 + 1 + 4 + 1);
       int n = ByteChannels.readFully(in, fixed);
       if (n < fixed.capacity()) {
-        throw new IntegrityException("enc decode failed: the stored object is " + Math.max(n, 0)
-            + " bytes, shorter than an encrypted-container header; it is truncated or not encrypted");
+        throw new IntegrityException(
+            "enc decode failed: the stored object is "
+                + Math.max(n, 0)
+                + " bytes, shorter than an encrypted-container header; it is truncated or not encrypted");
       }
       fixed.flip();
       byte[] magic = new byte[MAGIC.length];
       fixed.get(magic);
       if (!Arrays.equals(magic, MAGIC)) {
-        throw new IntegrityException("enc decode failed: the stored object does not start with the"
-            + " encrypted-container magic 'BWDR-ENC'; it is damaged or was not encrypted by biowerk-dr");
+        throw new IntegrityException(
+            "enc decode failed: the stored object does not start with the"
+                + " encrypted-container magic 'BWDR-ENC'; it is damaged or was not encrypted by biowerk-dr");
       }
       int version = fixed.get() & 0xff;
       if (version != VERSION) {
-        throw new IntegrityException("enc decode failed: container version " + version
-            + " is not supported (this version reads version " + VERSION + "); upgrade biowerk-dr");
+        throw new IntegrityException(
+            "enc decode failed: container version "
+                + version
+                + " is not supported (this version reads version "
+                + VERSION
+                + "); upgrade biowerk-dr");
       }
       int algorithm = fixed.get() & 0xff;
       if (algorithm != ALGORITHM_AES256GCM_HKDF_SHA256) {
-        throw new IntegrityException("enc decode failed: container algorithm " + algorithm
-            + " is not supported; upgrade biowerk-dr");
+        throw new IntegrityException(
+            "enc decode failed: container algorithm "
+                + algorithm
+                + " is not supported; upgrade biowerk-dr");
       }
       int segmentSize = fixed.getInt();
       if (segmentSize < MIN_SEGMENT || segmentSize > MAX_SEGMENT) {
-        throw new IntegrityException("enc decode failed: container segment size " + segmentSize
-            + " is outside " + MIN_SEGMENT + "-" + MAX_SEGMENT + "; the header is damaged");
+        throw new IntegrityException(
+            "enc decode failed: container segment size "
+                + segmentSize
+                + " is outside "
+                + MIN_SEGMENT
+                + "-"
+                + MAX_SEGMENT
+                + "; the header is damaged");
       }
       int idLength = fixed.get() & 0xff;
       if (idLength == 0) {
-        throw new IntegrityException("enc decode failed: the container names no key id; the header is damaged");
+        throw new IntegrityException(
+            "enc decode failed: the container names no key id; the header is damaged");
       }
       ByteBuffer rest = ByteBuffer.allocate(idLength + SALT_LENGTH + COMMITMENT_LENGTH);
       if (ByteChannels.readFully(in, rest) < rest.capacity()) {
-        throw new IntegrityException("enc decode failed: the encrypted-container header is truncated");
+        throw new IntegrityException(
+            "enc decode failed: the encrypted-container header is truncated");
       }
       rest.flip();
       byte[] id = new byte[idLength];
@@ -341,8 +394,8 @@ public final class EncryptionCodec implements Codec {
       try {
         MasterKey.checkId(keyId);
       } catch (IllegalArgumentException e) {
-        throw new IntegrityException("enc decode failed: the container's key id is not valid; the header is"
-            + " damaged");
+        throw new IntegrityException(
+            "enc decode failed: the container's key id is not valid; the header is" + " damaged");
       }
       byte[] bytes = new byte[fixed.capacity() + rest.capacity()];
       System.arraycopy(fixed.array(), 0, bytes, 0, fixed.capacity());
@@ -363,7 +416,8 @@ public final class EncryptionCodec implements Codec {
     private long index;
     private boolean closed;
 
-    Encryptor(WritableByteChannel out, SecretKeySpec key, byte[] aad, int segmentSize) throws IOException {
+    Encryptor(WritableByteChannel out, SecretKeySpec key, byte[] aad, int segmentSize)
+        throws IOException {
       this.out = out;
       this.key = key;
       this.aad = aad;
@@ -391,7 +445,8 @@ public final class EncryptionCodec implements Codec {
           pending.clear();
         }
         if (pending.position() == 0 && src.remaining() > segmentSize) {
-          // A whole non-last segment is sealed straight from the caller's buffer: no copy. (Strictly more than
+          // A whole non-last segment is sealed straight from the caller's buffer: no copy.
+          // (Strictly more than
           // a segment must remain, since a full segment is never the last one.)
           ByteBuffer segment = src.slice();
           segment.limit(segmentSize);
@@ -411,12 +466,14 @@ public final class EncryptionCodec implements Codec {
     private void seal(ByteBuffer plaintext, boolean last) throws IOException {
       warmup.passed(plaintext.remaining());
       try {
-        cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
+        cipher.init(
+            Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
         cipher.updateAAD(aad);
         sealed.clear();
         cipher.doFinal(plaintext, sealed);
       } catch (GeneralSecurityException e) {
-        throw new IOException("enc encode failed: sealing segment " + index + ": " + e.getMessage(), e);
+        throw new IOException(
+            "enc encode failed: sealing segment " + index + ": " + e.getMessage(), e);
       }
       index++;
       sealed.flip();
@@ -437,8 +494,10 @@ public final class EncryptionCodec implements Codec {
       closed = true;
       Throwable failure = null;
       try {
-        // The last segment holds what is pending: fewer than segmentSize bytes, or exactly segmentSize when
-        // the pending buffer filled on the last write. A full pending segment is sealed as non-last first,
+        // The last segment holds what is pending: fewer than segmentSize bytes, or exactly
+        // segmentSize when
+        // the pending buffer filled on the last write. A full pending segment is sealed as non-last
+        // first,
         // then an empty last segment follows, so a last segment is always shorter than a full one.
         pending.flip();
         if (pending.remaining() == segmentSize) {
@@ -475,7 +534,8 @@ public final class EncryptionCodec implements Codec {
     private boolean lastSeen;
     private boolean closed;
 
-    Decryptor(ReadableByteChannel in, SecretKeySpec key, byte[] aad, int segmentSize) throws IOException {
+    Decryptor(ReadableByteChannel in, SecretKeySpec key, byte[] aad, int segmentSize)
+        throws IOException {
       this.in = in;
       this.key = key;
       this.aad = aad;
@@ -504,12 +564,18 @@ public final class EncryptionCodec implements Codec {
         ciphertext.clear();
         int n = ByteChannels.readFully(in, ciphertext);
         if (n < 0) {
-          throw new IntegrityException("enc decode failed: the stream ends after segment " + (index - 1)
-              + " without its last segment; the stored object is truncated");
+          throw new IntegrityException(
+              "enc decode failed: the stream ends after segment "
+                  + (index - 1)
+                  + " without its last segment; the stored object is truncated");
         }
         if (n < TAG_LENGTH) {
-          throw new IntegrityException("enc decode failed: segment " + index + " is " + n
-              + " bytes, shorter than its authentication tag; the stored object is truncated");
+          throw new IntegrityException(
+              "enc decode failed: segment "
+                  + index
+                  + " is "
+                  + n
+                  + " bytes, shorter than its authentication tag; the stored object is truncated");
         }
         boolean last = n < ciphertext.capacity();
         ciphertext.flip();
@@ -520,8 +586,10 @@ public final class EncryptionCodec implements Codec {
           lastSeen = true;
           ByteBuffer probe = ByteBuffer.allocate(1);
           if (ByteChannels.readFully(in, probe) > 0) {
-            throw new IntegrityException("enc decode failed: data follows the last segment " + (index - 1)
-                + "; the stored object was modified");
+            throw new IntegrityException(
+                "enc decode failed: data follows the last segment "
+                    + (index - 1)
+                    + "; the stored object was modified");
           }
         }
       }
@@ -536,12 +604,16 @@ public final class EncryptionCodec implements Codec {
     private void open(ByteBuffer sealed, ByteBuffer into, boolean last) throws IOException {
       warmup.passed(sealed.remaining());
       try {
-        cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
+        cipher.init(
+            Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(index, last)));
         cipher.updateAAD(aad);
         cipher.doFinal(sealed, into);
       } catch (AEADBadTagException e) {
-        throw new IntegrityException("enc decode failed: segment " + index + (last ? " (last)" : "")
-            + " does not authenticate; the stored object was damaged, truncated or reordered");
+        throw new IntegrityException(
+            "enc decode failed: segment "
+                + index
+                + (last ? " (last)" : "")
+                + " does not authenticate; the stored object was damaged, truncated or reordered");
       } catch (GeneralSecurityException e) {
         throw new IOException("enc decode failed: segment " + index + ": " + e.getMessage(), e);
       }

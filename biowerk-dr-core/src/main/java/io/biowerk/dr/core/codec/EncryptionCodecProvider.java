@@ -6,8 +6,9 @@ import io.biowerk.dr.core.KeyRing;
 import java.util.Map;
 
 /**
- * Makes {@link EncryptionCodec}s for id {@code enc}. A codec made from manifest parameters decrypts with
- * whichever key of the ring the container names; to encrypt, use {@link EncryptionCodec#encryptingWith}.
+ * Makes {@link EncryptionCodec}s for id {@code enc}. A codec made from manifest parameters decrypts
+ * with whichever key of the ring the container names; to encrypt, use {@link
+ * EncryptionCodec#encryptingWith}.
  */
 public final class EncryptionCodecProvider implements CodecProvider {
   @Override

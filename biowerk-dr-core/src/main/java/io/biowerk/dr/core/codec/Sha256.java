@@ -9,8 +9,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * SHA-256 taps: channels that hash and count the bytes passing through without copying them, and the hex
- * form checksums are recorded in.
+ * SHA-256 taps: channels that hash and count the bytes passing through without copying them, and
+ * the hex form checksums are recorded in.
  */
 public final class Sha256 {
 
@@ -35,12 +35,17 @@ public final class Sha256 {
     return hex(newDigest().digest(bytes));
   }
 
-  /** A writing tap that hashes and counts what passes to {@code out}. Closing it closes {@code out}. */
+  /**
+   * A writing tap that hashes and counts what passes to {@code out}. Closing it closes {@code out}.
+   */
   public static Writing writing(WritableByteChannel out) {
     return new Writing(out);
   }
 
-  /** A reading tap that hashes and counts what is read from {@code in}. Closing it closes {@code in}. */
+  /**
+   * A reading tap that hashes and counts what is read from {@code in}. Closing it closes {@code
+   * in}.
+   */
   public static Reading reading(ReadableByteChannel in) {
     return new Reading(in);
   }

@@ -19,12 +19,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Zstandard compression ({@code zst}) through zstd-jni's streaming API on direct buffers, producing standard
- * zstd frames that the {@code zstd} command line tool reads.
+ * Zstandard compression ({@code zst}) through zstd-jni's streaming API on direct buffers, producing
+ * standard zstd frames that the {@code zstd} command line tool reads.
  *
- * <p>Options: {@code level} (1-22, default 3), {@code workers} (0 compresses on the calling thread; N uses N
- * zstd worker threads), {@code long} (long-distance matching window log, 0 for off, e.g. 27). Stateless and
- * thread-safe; every channel has its own native context.
+ * <p>Options: {@code level} (1-22, default 3), {@code workers} (0 compresses on the calling thread;
+ * N uses N zstd worker threads), {@code long} (long-distance matching window log, 0 for off, e.g.
+ * 27). Stateless and thread-safe; every channel has its own native context.
  */
 public final class ZstdCodec implements Codec {
 
@@ -38,13 +38,18 @@ public final class ZstdCodec implements Codec {
   private final int longWindowLog;
 
   private ZstdCodec(int level, int workers, int longWindowLog) {
-    checkArgument(level >= 1 && level <= Zstd.maxCompressionLevel(), "zstd level (%s) must be 1-%s", level,
+    checkArgument(
+        level >= 1 && level <= Zstd.maxCompressionLevel(),
+        "zstd level (%s) must be 1-%s",
+        level,
         Zstd.maxCompressionLevel());
     checkArgument(workers >= 0 && workers <= 64, "zstd workers (%s) must be 0-64", workers);
     // 27 (128 MiB) is the largest window a default zstd decoder accepts; larger frames would need
     // `zstd --long=N -d` to read, so they are refused here rather than written.
-    checkArgument(longWindowLog == 0 || (longWindowLog >= 10 && longWindowLog <= 27),
-        "zstd long window log (%s) must be 0 (off) or 10-27", longWindowLog);
+    checkArgument(
+        longWindowLog == 0 || (longWindowLog >= 10 && longWindowLog <= 27),
+        "zstd long window log (%s) must be 0 (off) or 10-27",
+        longWindowLog);
     this.level = level;
     this.workers = workers;
     this.longWindowLog = longWindowLog;
@@ -61,12 +66,15 @@ public final class ZstdCodec implements Codec {
   }
 
   /**
-   * A codec from options: {@code level}, {@code workers}, {@code long}; absent ones take the defaults.
+   * A codec from options: {@code level}, {@code workers}, {@code long}; absent ones take the
+   * defaults.
    *
    * @throws IllegalArgumentException if an option is not a number in range
    */
   public static ZstdCodec fromParameters(Map<String, String> parameters) {
-    return new ZstdCodec(intOption(parameters, "level", 3), intOption(parameters, "workers", 0),
+    return new ZstdCodec(
+        intOption(parameters, "level", 3),
+        intOption(parameters, "workers", 0),
         intOption(parameters, "long", 0));
   }
 
@@ -78,7 +86,8 @@ public final class ZstdCodec implements Codec {
     try {
       return Integer.parseInt(value.strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("zstd option " + name + " (" + value + ") is not a whole number");
+      throw new IllegalArgumentException(
+          "zstd option " + name + " (" + value + ") is not a whole number");
     }
   }
 
@@ -128,8 +137,11 @@ public final class ZstdCodec implements Codec {
 
   @Override
   public String toString() {
-    return "zstd(" + level + (workers > 0 ? ", workers " + workers : "")
-        + (longWindowLog > 0 ? ", long " + longWindowLog : "") + ")";
+    return "zstd("
+        + level
+        + (workers > 0 ? ", workers " + workers : "")
+        + (longWindowLog > 0 ? ", long " + longWindowLog : "")
+        + ")";
   }
 
   private static final class Encoder implements WritableByteChannel {
@@ -154,7 +166,8 @@ public final class ZstdCodec implements Codec {
         if (src.isDirect()) {
           compress(src);
         } else {
-          // zstd-jni streams only from direct memory; heap callers pay one copy through a staging buffer.
+          // zstd-jni streams only from direct memory; heap callers pay one copy through a staging
+          // buffer.
           if (staging == null) {
             staging = ByteBuffer.allocateDirect(OUT_BUFFER);
           }
@@ -265,12 +278,14 @@ public final class ZstdCodec implements Codec {
           if (!input.hasRemaining()) {
             if (inputEnded) {
               if (!anyInput) {
-                throw new IntegrityException("zstd decode failed: the stream is empty, not a zstd frame;"
-                    + " the stored object is truncated");
+                throw new IntegrityException(
+                    "zstd decode failed: the stream is empty, not a zstd frame;"
+                        + " the stored object is truncated");
               }
               if (!frameComplete) {
-                throw new IntegrityException("zstd decode failed: the stream ends inside a frame; the stored"
-                    + " object is truncated");
+                throw new IntegrityException(
+                    "zstd decode failed: the stream ends inside a frame; the stored"
+                        + " object is truncated");
               }
               return -1;
             }
@@ -298,8 +313,9 @@ public final class ZstdCodec implements Codec {
           }
         }
       } catch (ZstdException e) {
-        throw new IntegrityException("zstd decode failed: " + e.getMessage()
-            + "; the stored data is damaged or not zstd", e);
+        throw new IntegrityException(
+            "zstd decode failed: " + e.getMessage() + "; the stored data is damaged or not zstd",
+            e);
       }
     }
 

@@ -13,9 +13,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The native check of a {@code files} backup. {@code native}: the tar is parsed to its end with every
- * restore-safety check applied, nothing written. {@code restore}: it is extracted into a scratch directory
- * (option {@code scratch-dir}, else a temp directory), which is removed afterwards.
+ * The native check of a {@code files} backup. {@code native}: the tar is parsed to its end with
+ * every restore-safety check applied, nothing written. {@code restore}: it is extracted into a
+ * scratch directory (option {@code scratch-dir}, else a temp directory), which is removed
+ * afterwards.
  */
 public final class FilesNativeVerifier implements NativeVerifier {
 
@@ -25,8 +26,12 @@ public final class FilesNativeVerifier implements NativeVerifier {
   }
 
   @Override
-  public String verify(BackupManifest manifest, VerificationLevel level, ReadableByteChannel decoded,
-      Map<String, String> options) throws IOException {
+  public String verify(
+      BackupManifest manifest,
+      VerificationLevel level,
+      ReadableByteChannel decoded,
+      Map<String, String> options)
+      throws IOException {
     // The stream is the caller's: wrapped, not closed.
     InputStream in = Channels.newInputStream(new NonClosing(decoded));
     if (level != VerificationLevel.RESTORE) {
@@ -35,7 +40,8 @@ public final class FilesNativeVerifier implements NativeVerifier {
       return "tar: " + check.summary() + ", every path safe to restore";
     }
     String scratch = options.get("scratch-dir");
-    Path parent = scratch == null ? Path.of(System.getProperty("java.io.tmpdir")) : Path.of(scratch);
+    Path parent =
+        scratch == null ? Path.of(System.getProperty("java.io.tmpdir")) : Path.of(scratch);
     Files.createDirectories(parent);
     Path dir = Files.createTempDirectory(parent, "biowerk-verify-");
     try {

@@ -2,15 +2,15 @@ package io.biowerk.dr.core.files;
 
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.AbstractPendingWrite;
+import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.Failures;
-import io.biowerk.dr.core.local.AtomicFiles;
-import io.biowerk.dr.core.local.FileTrees;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
+import io.biowerk.dr.core.local.AtomicFiles;
+import io.biowerk.dr.core.local.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -30,19 +30,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restores into a directory ({@code file:///srv/restore/config}): a {@code tar} backup (the files source) is
- * extracted, any other format (a {@code pg_dump} file, an RDB snapshot) is written as one file at that path.
+ * Restores into a directory ({@code file:///srv/restore/config}): a {@code tar} backup (the files
+ * source) is extracted, any other format (a {@code pg_dump} file, an RDB snapshot) is written as
+ * one file at that path.
  *
- * <p>Extraction goes to a hidden staging directory beside the target, on the same file system; only on
- * {@link PendingWrite#commit()}, after the restore job has checked every checksum, is the staging directory
- * renamed into place, so an interrupted or refused restore leaves the target as it was. Every archive entry is
- * checked before it is written (see {@link TarExtractor}): an entry that would land outside the target is
- * refused with an {@link io.biowerk.dr.core.UnsafePathException}, the staging directory is removed, and
- * nothing outside the target is ever written.
+ * <p>Extraction goes to a hidden staging directory beside the target, on the same file system; only
+ * on {@link PendingWrite#commit()}, after the restore job has checked every checksum, is the
+ * staging directory renamed into place, so an interrupted or refused restore leaves the target as
+ * it was. Every archive entry is checked before it is written (see {@link TarExtractor}): an entry
+ * that would land outside the target is refused with an {@link
+ * io.biowerk.dr.core.UnsafePathException}, the staging directory is removed, and nothing outside
+ * the target is ever written.
  *
  * <p>A target that exists and is not empty is replaced only when made with {@code force}; otherwise
- * {@link #open} throws a {@link TargetNotEmptyException}. With {@code force}, the old contents are moved aside
- * and deleted once the new tree is in place. Thread-safe; each {@link #open} is one restore.
+ * {@link #open} throws a {@link TargetNotEmptyException}. With {@code force}, the old contents are
+ * moved aside and deleted once the new tree is in place. Thread-safe; each {@link #open} is one
+ * restore.
  */
 public final class FilesRestoreTarget implements RestoreTarget {
 
@@ -61,15 +64,15 @@ public final class FilesRestoreTarget implements RestoreTarget {
 
   /** A target at {@code directory}; {@code force} allows replacing a non-empty one. */
   public static FilesRestoreTarget of(Path directory, boolean force) {
-    return new FilesRestoreTarget(requireNonNull(directory, "directory").toAbsolutePath().normalize(), force,
-        false);
+    return new FilesRestoreTarget(
+        requireNonNull(directory, "directory").toAbsolutePath().normalize(), force, false);
   }
 
   /**
-   * The same target, recreating symbolic links that are absolute or point outside the target as they were
-   * stored, instead of refusing them. Entries are still never written through any link, and hard links out
-   * are still refused, so the restore itself writes nothing outside the target; what a link points at
-   * afterwards is the restored tree's business.
+   * The same target, recreating symbolic links that are absolute or point outside the target as
+   * they were stored, instead of refusing them. Entries are still never written through any link,
+   * and hard links out are still refused, so the restore itself writes nothing outside the target;
+   * what a link points at afterwards is the restored tree's business.
    */
   public FilesRestoreTarget withExternalLinks() {
     return new FilesRestoreTarget(target, force, true);
@@ -82,15 +85,21 @@ public final class FilesRestoreTarget implements RestoreTarget {
    */
   public static FilesRestoreTarget of(URI uri, boolean force) {
     requireNonNull(uri, "uri");
-    if (!"file".equalsIgnoreCase(uri.getScheme()) || uri.getPath() == null || !uri.getPath().startsWith("/")) {
-      throw new IllegalArgumentException("files: restore target URI (" + uri
-          + ") must be file:///absolute/path[?links=external]");
+    if (!"file".equalsIgnoreCase(uri.getScheme())
+        || uri.getPath() == null
+        || !uri.getPath().startsWith("/")) {
+      throw new IllegalArgumentException(
+          "files: restore target URI (" + uri + ") must be file:///absolute/path[?links=external]");
     }
     java.util.Map<String, String> options = FilesSource.query(uri);
     String links = options.remove("links");
-    if (!options.isEmpty() || (links != null && !links.equals("external") && !links.equals("refuse"))) {
-      throw new IllegalArgumentException("files: restore target URI (" + uri + ") has unknown options; the only"
-          + " option is links=external (recreate links that point outside the target) or links=refuse (default)");
+    if (!options.isEmpty()
+        || (links != null && !links.equals("external") && !links.equals("refuse"))) {
+      throw new IllegalArgumentException(
+          "files: restore target URI ("
+              + uri
+              + ") has unknown options; the only"
+              + " option is links=external (recreate links that point outside the target) or links=refuse (default)");
     }
     FilesRestoreTarget target = of(Path.of(uri.getPath()), force);
     return "external".equals(links) ? target.withExternalLinks() : target;
@@ -115,11 +124,18 @@ public final class FilesRestoreTarget implements RestoreTarget {
     Files.createDirectories(parent);
     boolean tar = "tar".equals(manifest.format());
     if (!tar) {
-      return new SingleFile(parent.resolve("." + target.getFileName() + STAGING
-          + Long.toHexString(ThreadLocalRandom.current().nextLong())));
+      return new SingleFile(
+          parent.resolve(
+              "."
+                  + target.getFileName()
+                  + STAGING
+                  + Long.toHexString(ThreadLocalRandom.current().nextLong())));
     }
-    Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + STAGING,
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path staging =
+        Files.createTempDirectory(
+            parent,
+            "." + target.getFileName() + STAGING,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     return new Extraction(staging);
   }
 
@@ -138,15 +154,26 @@ public final class FilesRestoreTarget implements RestoreTarget {
       if (entries == 0) {
         return;
       }
-      throw new TargetNotEmptyException("files: restore target " + target + " is not empty (" + entries
-          + " entries); restore into a new or empty directory, or use --force to replace its contents",
+      throw new TargetNotEmptyException(
+          "files: restore target "
+              + target
+              + " is not empty ("
+              + entries
+              + " entries); restore into a new or empty directory, or use --force to replace its contents",
           target.toUri().toString());
     }
-    throw new TargetNotEmptyException("files: restore target " + target + " already exists (as a file or link);"
-        + " choose another path, or use --force to replace it", target.toUri().toString());
+    throw new TargetNotEmptyException(
+        "files: restore target "
+            + target
+            + " already exists (as a file or link);"
+            + " choose another path, or use --force to replace it",
+        target.toUri().toString());
   }
 
-  /** Moves {@code staged} to the target, moving an existing target aside first (force) and deleting it after. */
+  /**
+   * Moves {@code staged} to the target, moving an existing target aside first (force) and deleting
+   * it after.
+   */
   private void moveIntoPlace(Path staged) throws IOException {
     boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
     if (exists && !force) {
@@ -158,8 +185,12 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
     Path old = null;
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-      old = target.resolveSibling("." + target.getFileName() + ".biowerk-old-"
-          + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+      old =
+          target.resolveSibling(
+              "."
+                  + target.getFileName()
+                  + ".biowerk-old-"
+                  + Long.toHexString(ThreadLocalRandom.current().nextLong()));
       AtomicFiles.move(target, old, false);
     }
     try {
@@ -180,7 +211,9 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
   }
 
-  /** Deletes a tree without following links (read-only directories too); logs what it cannot delete. */
+  /**
+   * Deletes a tree without following links (read-only directories too); logs what it cannot delete.
+   */
   static void deleteTree(Path root) {
     try {
       FileTrees.delete(root);
@@ -191,7 +224,11 @@ public final class FilesRestoreTarget implements RestoreTarget {
 
   @Override
   public String toString() {
-    return "files(" + target.toUri() + (force ? ", force" : "") + (externalLinks ? ", external links" : "") + ")";
+    return "files("
+        + target.toUri()
+        + (force ? ", force" : "")
+        + (externalLinks ? ", external links" : "")
+        + ")";
   }
 
   /** A tar extraction: the restore job writes into a pipe; a thread of ours extracts from it. */
@@ -279,14 +316,18 @@ public final class FilesRestoreTarget implements RestoreTarget {
     }
   }
 
-  /** A non-tar backup written as one file: temp file beside the target, renamed into place on commit. */
+  /**
+   * A non-tar backup written as one file: temp file beside the target, renamed into place on
+   * commit.
+   */
   private final class SingleFile extends AbstractPendingWrite {
     private final Path temp;
     private final FileChannel channel;
 
     SingleFile(Path temp) throws IOException {
       this.temp = temp;
-      this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      this.channel =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
     @Override
@@ -301,7 +342,8 @@ public final class FilesRestoreTarget implements RestoreTarget {
       channel.force(true);
       channel.close();
       if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-        // A file replaces a directory only when forced, and the old tree goes once the file is in place.
+        // A file replaces a directory only when forced, and the old tree goes once the file is in
+        // place.
         moveIntoPlace(temp);
       } else {
         if (!force && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {

@@ -41,18 +41,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A directory tree as a backup source (the plan's configuration backups: compose files, env files,
- * certificates), streamed as a POSIX (PAX) tar: long and non-ASCII names, permission bits, owners and
- * modification times are kept; symbolic links are stored as links and never followed; directories are
- * walked in name order, so the same tree gives the same bytes. Sockets, FIFOs and device files are skipped
- * with a warning. Hard links are stored as separate files.
+ * certificates), streamed as a POSIX (PAX) tar: long and non-ASCII names, permission bits, owners
+ * and modification times are kept; symbolic links are stored as links and never followed;
+ * directories are walked in name order, so the same tree gives the same bytes. Sockets, FIFOs and
+ * device files are skipped with a warning. Hard links are stored as separate files.
  *
- * <p>Made from {@code file:///etc/biowerk?name=config}; without {@code name} the source is named after the
- * directory's last path segment. The tar is produced on a thread of its own into a pipe, without temp
- * files; closing the stream before its end stops that thread.
+ * <p>Made from {@code file:///etc/biowerk?name=config}; without {@code name} the source is named
+ * after the directory's last path segment. The tar is produced on a thread of its own into a pipe,
+ * without temp files; closing the stream before its end stops that thread.
  *
- * <p>Facts: {@code root}, {@code files}, {@code directories}, {@code symlinks}, {@code externalLinks} (links
- * that are absolute or point outside the tree, which a restore refuses unless told {@code links=external}),
- * {@code bytes} (file contents) and {@code skipped}. Immutable and thread-safe.
+ * <p>Facts: {@code root}, {@code files}, {@code directories}, {@code symlinks}, {@code
+ * externalLinks} (links that are absolute or point outside the tree, which a restore refuses unless
+ * told {@code links=external}), {@code bytes} (file contents) and {@code skipped}. Immutable and
+ * thread-safe.
  */
 public final class FilesSource implements Source {
 
@@ -77,33 +78,46 @@ public final class FilesSource implements Source {
    * @throws IllegalArgumentException if the name is not a valid source name
    */
   public static FilesSource of(Path root, String name) {
-    return new FilesSource(requireNonNull(root, "root").toAbsolutePath().normalize(),
+    return new FilesSource(
+        requireNonNull(root, "root").toAbsolutePath().normalize(),
         BackupLayout.checkSourceName(name));
   }
 
   /**
    * A source for {@code file:///absolute/dir[?name=config]}.
    *
-   * @throws IllegalArgumentException if the URI is not such a URI or has an unknown option; the message names it
+   * @throws IllegalArgumentException if the URI is not such a URI or has an unknown option; the
+   *     message names it
    */
   public static FilesSource of(URI uri) {
     requireNonNull(uri, "uri");
-    checkArgument("file".equalsIgnoreCase(uri.getScheme()) && uri.getPath() != null && uri.getPath().startsWith("/"),
-        "files: source URI (%s) must be file:///absolute/directory[?name=<name>]", uri);
+    checkArgument(
+        "file".equalsIgnoreCase(uri.getScheme())
+            && uri.getPath() != null
+            && uri.getPath().startsWith("/"),
+        "files: source URI (%s) must be file:///absolute/directory[?name=<name>]",
+        uri);
     Map<String, String> options = query(uri);
     String name = options.remove("name");
-    checkArgument(options.isEmpty(), "files: unknown option(s) %s in %s; known: name", options.keySet(), uri);
+    checkArgument(
+        options.isEmpty(), "files: unknown option(s) %s in %s; known: name", options.keySet(), uri);
     Path root = Path.of(uri.getPath());
     if (name == null) {
       name = nameOf(root);
     } else {
-      checkArgument(isName(name), "files: name=%s in %s must be 1-63 lower-case letters, digits, '-' or '_'",
-          name, uri);
+      checkArgument(
+          isName(name),
+          "files: name=%s in %s must be 1-63 lower-case letters, digits, '-' or '_'",
+          name,
+          uri);
     }
     return of(root, name);
   }
 
-  /** The repository name derived from a directory: its last segment, lower-cased, other characters as '-'. */
+  /**
+   * The repository name derived from a directory: its last segment, lower-cased, other characters
+   * as '-'.
+   */
   static String nameOf(Path root) {
     Path last = root.getFileName();
     String raw = last == null ? "" : last.toString().toLowerCase(Locale.ROOT);
@@ -137,7 +151,8 @@ public final class FilesSource implements Source {
     for (String pair : query.split("&")) {
       int eq = pair.indexOf('=');
       String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       options.put(key, value);
     }
     return options;
@@ -172,10 +187,19 @@ public final class FilesSource implements Source {
   @Override
   public SourceStream open() throws IOException {
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-      String why = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "is not a directory (a symbolic link or a file)"
-          : "does not exist";
-      throw new SourceFailedException("files: " + root + " " + why + "; give the directory to back up, e.g."
-          + " file:///etc/biowerk?name=config", uri, "");
+      String why =
+          Files.exists(root, LinkOption.NOFOLLOW_LINKS)
+              ? "is not a directory (a symbolic link or a file)"
+              : "does not exist";
+      throw new SourceFailedException(
+          "files: "
+              + root
+              + " "
+              + why
+              + "; give the directory to back up, e.g."
+              + " file:///etc/biowerk?name=config",
+          uri,
+          "");
     }
     return new TarStream(root, uri);
   }
@@ -209,8 +233,10 @@ public final class FilesSource implements Source {
 
     private void produce() {
       Counts counts = new Counts();
-      try (OutputStream out = new BufferedOutputStream(Channels.newOutputStream(pipe.sink()), 1 << 16);
-          TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name())) {
+      try (OutputStream out =
+              new BufferedOutputStream(Channels.newOutputStream(pipe.sink()), 1 << 16);
+          TarArchiveOutputStream tar =
+              new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name())) {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -235,9 +261,13 @@ public final class FilesSource implements Source {
       }
     }
 
-    /** Depth-first in name order, with an explicit stack so deep trees cannot overflow the thread's stack. */
+    /**
+     * Depth-first in name order, with an explicit stack so deep trees cannot overflow the thread's
+     * stack.
+     */
     private void walk(TarArchiveOutputStream tar, Counts counts) throws IOException {
-      // The root itself first, as "./", so a restore gives the target directory the root's mode and time.
+      // The root itself first, as "./", so a restore gives the target directory the root's mode and
+      // time.
       PosixFileAttributes rootAttributes =
           Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       TarArchiveEntry rootEntry = new TarArchiveEntry("./");
@@ -252,10 +282,12 @@ public final class FilesSource implements Source {
           return;
         }
         Path path = stack.pop();
-        String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        String name =
+            root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
         PosixFileAttributes attributes;
         try {
-          attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          attributes =
+              Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
           LOG.warn("files: {} vanished during the backup; skipped", path);
           counts.skipped++;
@@ -269,8 +301,12 @@ public final class FilesSource implements Source {
           counts.symlinks++;
           if (!path.getParent().resolve(link).normalize().startsWith(root)) {
             counts.externalLinks++;
-            LOG.warn("files: {} is a link to {}, outside {}; it is stored as a link, and a restore recreates it only"
-                + " when asked to (links=external)", path, link, root);
+            LOG.warn(
+                "files: {} is a link to {}, outside {}; it is stored as a link, and a restore recreates it only"
+                    + " when asked to (links=external)",
+                path,
+                link,
+                root);
           }
         } else if (attributes.isDirectory()) {
           entry = new TarArchiveEntry(name + "/");
@@ -303,8 +339,10 @@ public final class FilesSource implements Source {
       entry.setUserName(attributes.owner().getName());
       entry.setGroupName(attributes.group().getName());
       try {
-        entry.setUserId(((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue());
-        entry.setGroupId(((Number) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue());
+        entry.setUserId(
+            ((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue());
+        entry.setGroupId(
+            ((Number) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue());
       } catch (UnsupportedOperationException | IllegalArgumentException e) {
         // No "unix" attribute view on this platform: names are kept, numeric ids are not.
       }
@@ -312,7 +350,9 @@ public final class FilesSource implements Source {
 
     private static int mode(Path path, PosixFileAttributes attributes) {
       try {
-        return ((Number) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue() & 07777;
+        return ((Number) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS))
+                .intValue()
+            & 07777;
       } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
         int mode = 0;
         for (PosixFilePermission permission : attributes.permissions()) {
@@ -328,14 +368,23 @@ public final class FilesSource implements Source {
         while (copied < size) {
           int n = in.read(buffer, 0, (int) Math.min(buffer.length, size - copied));
           if (n < 0) {
-            throw new SourceFailedException("files: " + path + " shrank while being read (" + copied + " of "
-                + size + " bytes); run the backup again when the file is not being written", uri, "");
+            throw new SourceFailedException(
+                "files: "
+                    + path
+                    + " shrank while being read ("
+                    + copied
+                    + " of "
+                    + size
+                    + " bytes); run the backup again when the file is not being written",
+                uri,
+                "");
           }
           tar.write(buffer, 0, n);
           copied += n;
         }
         if (in.read() >= 0) {
-          LOG.warn("files: {} grew while being read; its first {} bytes were backed up", path, size);
+          LOG.warn(
+              "files: {} grew while being read; its first {} bytes were backed up", path, size);
         }
       }
       return copied;
@@ -395,15 +444,23 @@ public final class FilesSource implements Source {
         writer.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("files: interrupted while finishing the tar of " + root);
+        throw new java.io.InterruptedIOException(
+            "files: interrupted while finishing the tar of " + root);
       }
       Throwable failed = failure;
       if (!cancelled && failed != null) {
         if (failed instanceof SourceFailedException e) {
           throw e;
         }
-        throw new SourceFailedException("files: reading " + root + " failed: " + failed
-            + "; check that the backup user can read every file under it", uri, String.valueOf(failed), failed);
+        throw new SourceFailedException(
+            "files: reading "
+                + root
+                + " failed: "
+                + failed
+                + "; check that the backup user can read every file under it",
+            uri,
+            String.valueOf(failed),
+            failed);
       }
     }
   }

@@ -6,8 +6,8 @@ import java.net.URI;
 import java.util.Set;
 
 /**
- * Makes {@link FilesSource}s for {@code file:///absolute/dir[?name=config]}. The {@code file} scheme also
- * names the local sink; the two are different SPIs, looked up apart.
+ * Makes {@link FilesSource}s for {@code file:///absolute/dir[?name=config]}. The {@code file}
+ * scheme also names the local sink; the two are different SPIs, looked up apart.
  */
 public final class FilesSourceProvider implements SourceProvider {
 

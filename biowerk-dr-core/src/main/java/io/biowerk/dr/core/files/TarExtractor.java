@@ -23,32 +23,37 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Extracts a tar stream into a fresh directory that only it writes to (a restore's staging directory), or,
- * in check mode, applies every check without writing (the files source's native verification).
+ * Extracts a tar stream into a fresh directory that only it writes to (a restore's staging
+ * directory), or, in check mode, applies every check without writing (the files source's native
+ * verification).
  *
- * <p>Refused, with an {@link UnsafePathException} before anything of that entry is written: absolute names,
- * {@code ..} segments, paths deeper than {@value #MAX_DEPTH} levels or longer than {@value #MAX_PATH} bytes,
- * entries below a symbolic link, symbolic links that are absolute or resolve outside the directory (resolved
- * segment by segment, refusing any that passes through another link, whose target the lexical walk cannot
- * know), a link created where an earlier link's resolution passes, hard links to anything but a regular file
- * extracted before, device files and FIFOs, names that are not valid UTF-8 or hold NUL. Because every check
- * is made against what this extractor itself created, and the directory starts empty, no entry can reach
- * outside it.
+ * <p>Refused, with an {@link UnsafePathException} before anything of that entry is written:
+ * absolute names, {@code ..} segments, paths deeper than {@value #MAX_DEPTH} levels or longer than
+ * {@value #MAX_PATH} bytes, entries below a symbolic link, symbolic links that are absolute or
+ * resolve outside the directory (resolved segment by segment, refusing any that passes through
+ * another link, whose target the lexical walk cannot know), a link created where an earlier link's
+ * resolution passes, hard links to anything but a regular file extracted before, device files and
+ * FIFOs, names that are not valid UTF-8 or hold NUL. Because every check is made against what this
+ * extractor itself created, and the directory starts empty, no entry can reach outside it.
  *
  * <p>Permission bits (rwx) and modification times are restored; owners only when running as root;
- * set-user-id, set-group-id and sticky bits are not. Directory permissions are applied at {@link #finish()},
- * deepest first, so a read-only directory can still receive its entries. No recursion anywhere: a path of
- * any depth is refused without touching the stack.
+ * set-user-id, set-group-id and sticky bits are not. Directory permissions are applied at {@link
+ * #finish()}, deepest first, so a read-only directory can still receive its entries. No recursion
+ * anywhere: a path of any depth is refused without touching the stack.
  */
 final class TarExtractor {
 
   static final int MAX_DEPTH = 1024;
   static final int MAX_PATH = 4000;
 
-  private static final String EXTERNAL_HINT = " (if the backed-up tree held such links on purpose, restore to"
-      + " file:///path?links=external to recreate them; entries are never written through links either way)";
+  private static final String EXTERNAL_HINT =
+      " (if the backed-up tree held such links on purpose, restore to"
+          + " file:///path?links=external to recreate them; entries are never written through links either way)";
 
-  /** Whether this process runs as root, so owners can be restored; read from the owner of /proc/self. */
+  /**
+   * Whether this process runs as root, so owners can be restored; read from the owner of
+   * /proc/self.
+   */
   private static final boolean ROOT = runsAsRoot();
 
   private static boolean runsAsRoot() {
@@ -61,8 +66,10 @@ final class TarExtractor {
 
   /** What this extractor created at each relative path: 'd', 'f' or 'l'. */
   private final Map<String, Character> created = new HashMap<>();
+
   /** Relative paths some symlink's resolution passes through. */
   private final Set<String> traversedByLinks = new HashSet<>();
+
   private final List<TarReader.Entry> directories = new ArrayList<>();
   private final Path root;
   private final boolean write;
@@ -84,8 +91,8 @@ final class TarExtractor {
   /**
    * @param root the empty directory to extract into; in check mode, only used in messages
    * @param write false to check without writing
-   * @param externalLinks whether symbolic links that are absolute or point outside are recreated as stored
-   *     (they are still never written through) instead of refused
+   * @param externalLinks whether symbolic links that are absolute or point outside are recreated as
+   *     stored (they are still never written through) instead of refused
    */
   TarExtractor(Path root, boolean write, boolean externalLinks) {
     this.root = root;
@@ -103,7 +110,8 @@ final class TarExtractor {
     reader.drain();
   }
 
-  private void extract(TarReader.Entry entry, InputStream content, byte[] buffer) throws IOException {
+  private void extract(TarReader.Entry entry, InputStream content, byte[] buffer)
+      throws IOException {
     String name = entry.name();
     List<String> segments = segments(name, name, "entry");
     String rel = String.join("/", segments);
@@ -128,7 +136,8 @@ final class TarExtractor {
       if (existing == 'd') {
         throw unsafe(name, "would replace a directory extracted before it");
       }
-      // A later entry for the same path replaces the earlier one, as tar does; the earlier one is removed
+      // A later entry for the same path replaces the earlier one, as tar does; the earlier one is
+      // removed
       // first, so a link left there can never be written through.
       if (write) {
         Files.delete(dest);
@@ -149,8 +158,12 @@ final class TarExtractor {
         createParents(segments);
         long copied = 0;
         if (write) {
-          try (OutputStream out = Files.newOutputStream(dest, StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+          try (OutputStream out =
+              Files.newOutputStream(
+                  dest,
+                  StandardOpenOption.CREATE_NEW,
+                  StandardOpenOption.WRITE,
+                  LinkOption.NOFOLLOW_LINKS)) {
             int n;
             while ((n = content.read(buffer)) >= 0) {
               out.write(buffer, 0, n);
@@ -176,8 +189,10 @@ final class TarExtractor {
           checkLink(segments, entry.linkName(), name);
         }
         if (traversedByLinks.contains(rel)) {
-          throw unsafe(name, "is a symbolic link where an earlier link's target passes; it would redirect that"
-              + " link");
+          throw unsafe(
+              name,
+              "is a symbolic link where an earlier link's target passes; it would redirect that"
+                  + " link");
         }
         createParents(segments);
         if (write) {
@@ -192,8 +207,11 @@ final class TarExtractor {
         List<String> target = segments(entry.linkName(), name, "hard link target of entry");
         String targetRel = String.join("/", target);
         if (created.get(targetRel) == null || created.get(targetRel) != 'f') {
-          throw unsafe(name, "is a hard link to '" + TarReader.escape(entry.linkName())
-              + "', which is not a regular file restored before it");
+          throw unsafe(
+              name,
+              "is a hard link to '"
+                  + TarReader.escape(entry.linkName())
+                  + "', which is not a regular file restored before it");
         }
         createParents(segments);
         if (write) {
@@ -202,12 +220,21 @@ final class TarExtractor {
         created.put(rel, 'f');
         hardlinks++;
       }
-      case TarReader.CHAR_DEVICE, TarReader.BLOCK_DEVICE -> throw unsafe(name, "is a "
-          + (entry.type() == TarReader.CHAR_DEVICE ? "character" : "block") + " device; device files are never"
-          + " restored");
+      case TarReader.CHAR_DEVICE, TarReader.BLOCK_DEVICE ->
+          throw unsafe(
+              name,
+              "is a "
+                  + (entry.type() == TarReader.CHAR_DEVICE ? "character" : "block")
+                  + " device; device files are never"
+                  + " restored");
       case TarReader.FIFO -> throw unsafe(name, "is a FIFO; special files are never restored");
-      default -> throw unsafe(name, "has entry type '" + (char) entry.type() + "' (sparse, multi-volume or"
-          + " vendor-specific), which this restore does not support");
+      default ->
+          throw unsafe(
+              name,
+              "has entry type '"
+                  + (char) entry.type()
+                  + "' (sparse, multi-volume or"
+                  + " vendor-specific), which this restore does not support");
     }
   }
 
@@ -216,16 +243,20 @@ final class TarExtractor {
     if (!write) {
       return;
     }
-    directories.sort(Comparator.comparingInt((TarReader.Entry e) -> segmentsUnchecked(e.name()).size()).reversed());
+    directories.sort(
+        Comparator.comparingInt((TarReader.Entry e) -> segmentsUnchecked(e.name()).size())
+            .reversed());
     for (TarReader.Entry entry : directories) {
       List<String> segments = segmentsUnchecked(entry.name());
-      attributes(segments.isEmpty() ? root : root.resolve(String.join("/", segments)), entry, false);
+      attributes(
+          segments.isEmpty() ? root : root.resolve(String.join("/", segments)), entry, false);
     }
   }
 
   private void attributes(Path path, TarReader.Entry entry, boolean file) throws IOException {
     Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ (0400) ... OTHERS_EXECUTE (0001)
+    PosixFilePermission[] all =
+        PosixFilePermission.values(); // OWNER_READ (0400) ... OTHERS_EXECUTE (0001)
     for (int i = 0; i < all.length; i++) {
       if ((entry.mode() & (1 << (8 - i))) != 0) {
         permissions.add(all[i]);
@@ -259,7 +290,9 @@ final class TarExtractor {
         }
         created.put(rel, 'd');
       } else if (kind != 'd') {
-        throw unsafe(String.join("/", segments), "is below '" + TarReader.escape(rel) + "', which is not a directory");
+        throw unsafe(
+            String.join("/", segments),
+            "is below '" + TarReader.escape(rel) + "', which is not a directory");
       }
     }
   }
@@ -273,17 +306,25 @@ final class TarExtractor {
       prefix.append(segments.get(i));
       Character kind = created.get(prefix.toString());
       if (kind != null && kind == 'l') {
-        throw unsafe(name, "is below the symbolic link '" + TarReader.escape(prefix.toString())
-            + "'; writing through a link could reach outside the target");
+        throw unsafe(
+            name,
+            "is below the symbolic link '"
+                + TarReader.escape(prefix.toString())
+                + "'; writing through a link could reach outside the target");
       }
     }
   }
 
   /** Resolves a symlink target segment by segment from the link's directory; refuses any escape. */
-  private void checkLink(List<String> linkSegments, String target, String name) throws UnsafePathException {
+  private void checkLink(List<String> linkSegments, String target, String name)
+      throws UnsafePathException {
     if (target.startsWith("/")) {
-      throw unsafe(name, "is a symbolic link to the absolute path '" + TarReader.escape(target)
-          + "', outside the target" + EXTERNAL_HINT);
+      throw unsafe(
+          name,
+          "is a symbolic link to the absolute path '"
+              + TarReader.escape(target)
+              + "', outside the target"
+              + EXTERNAL_HINT);
     }
     Deque<String> path = new ArrayDeque<>(linkSegments.subList(0, linkSegments.size() - 1));
     List<String> traversed = new ArrayList<>();
@@ -293,8 +334,13 @@ final class TarExtractor {
       }
       if (segment.equals("..")) {
         if (path.isEmpty()) {
-          throw unsafe(name, "is a symbolic link to '" + TarReader.escape(target) + "', which points outside the"
-              + " target" + EXTERNAL_HINT);
+          throw unsafe(
+              name,
+              "is a symbolic link to '"
+                  + TarReader.escape(target)
+                  + "', which points outside the"
+                  + " target"
+                  + EXTERNAL_HINT);
         }
         path.removeLast();
         continue;
@@ -303,8 +349,14 @@ final class TarExtractor {
       String rel = String.join("/", path);
       Character kind = created.get(rel);
       if (kind != null && kind == 'l') {
-        throw unsafe(name, "is a symbolic link to '" + TarReader.escape(target) + "', which passes through the"
-            + " symbolic link '" + TarReader.escape(rel) + "'; its destination cannot be checked");
+        throw unsafe(
+            name,
+            "is a symbolic link to '"
+                + TarReader.escape(target)
+                + "', which passes through the"
+                + " symbolic link '"
+                + TarReader.escape(rel)
+                + "'; its destination cannot be checked");
       }
       traversed.add(rel);
     }
@@ -312,18 +364,29 @@ final class TarExtractor {
   }
 
   /** The normalized segments of a name: no absolute path, no '..', bounded depth and length. */
-  private static List<String> segments(String name, String entry, String what) throws UnsafePathException {
+  private static List<String> segments(String name, String entry, String what)
+      throws UnsafePathException {
     if (name.isEmpty()) {
       throw unsafe(entry, "has an empty " + what.replace(" of entry", ""));
     }
     if (name.startsWith("/")) {
-      throw unsafe(entry, "is an absolute path" + (what.equals("entry") ? "" : " (" + what + ")")
-          + "; only paths relative to the target are restored");
+      throw unsafe(
+          entry,
+          "is an absolute path"
+              + (what.equals("entry") ? "" : " (" + what + ")")
+              + "; only paths relative to the target are restored");
     }
     if (name.length() > MAX_PATH) {
       long depth = name.chars().filter(c -> c == '/').count() + 1;
-      throw unsafe(entry, "is " + name.length() + " characters long (" + depth + " levels deep), more than the "
-          + MAX_PATH + " characters this restore accepts; the archive is damaged or hostile");
+      throw unsafe(
+          entry,
+          "is "
+              + name.length()
+              + " characters long ("
+              + depth
+              + " levels deep), more than the "
+              + MAX_PATH
+              + " characters this restore accepts; the archive is damaged or hostile");
     }
     List<String> segments = new ArrayList<>();
     for (String segment : name.split("/")) {
@@ -331,14 +394,22 @@ final class TarExtractor {
         continue;
       }
       if (segment.equals("..")) {
-        throw unsafe(entry, "contains a '..' segment" + (what.equals("entry") ? "" : " (" + what + ")")
-            + ", which could reach outside the target");
+        throw unsafe(
+            entry,
+            "contains a '..' segment"
+                + (what.equals("entry") ? "" : " (" + what + ")")
+                + ", which could reach outside the target");
       }
       segments.add(segment);
     }
     if (segments.size() > MAX_DEPTH) {
-      throw unsafe(entry, "is " + segments.size() + " levels deep, more than the " + MAX_DEPTH
-          + " this restore accepts; the archive is damaged or hostile");
+      throw unsafe(
+          entry,
+          "is "
+              + segments.size()
+              + " levels deep, more than the "
+              + MAX_DEPTH
+              + " this restore accepts; the archive is damaged or hostile");
     }
     return segments;
   }
@@ -355,13 +426,25 @@ final class TarExtractor {
 
   static UnsafePathException unsafe(String entry, String why) {
     String shown = TarReader.escape(entry);
-    return new UnsafePathException("files: refusing archive entry '" + shown + "': it " + why
-        + "; nothing was written outside the target and the restore was aborted", shown);
+    return new UnsafePathException(
+        "files: refusing archive entry '"
+            + shown
+            + "': it "
+            + why
+            + "; nothing was written outside the target and the restore was aborted",
+        shown);
   }
 
   /** A one-line account of what was extracted or checked. */
   String summary() {
-    return files + " files (" + bytes + " bytes), " + directoryCount + " directories, " + symlinks
-        + " symbolic links" + (hardlinks > 0 ? ", " + hardlinks + " hard links" : "");
+    return files
+        + " files ("
+        + bytes
+        + " bytes), "
+        + directoryCount
+        + " directories, "
+        + symlinks
+        + " symbolic links"
+        + (hardlinks > 0 ? ", " + hardlinks + " hard links" : "");
   }
 }

@@ -12,15 +12,16 @@ import java.time.Instant;
 import java.util.Arrays;
 
 /**
- * A strict, streaming reader of tar archives in the POSIX formats (ustar, PAX extended headers) and GNU long
- * names, for restore. It works on raw header bytes so that it can refuse what a lenient reader would repair
- * silently: Commons Compress, for one, replaces invalid UTF-8 in a name with {@code ?}, which would restore a
- * different file name than the one stored.
+ * A strict, streaming reader of tar archives in the POSIX formats (ustar, PAX extended headers) and
+ * GNU long names, for restore. It works on raw header bytes so that it can refuse what a lenient
+ * reader would repair silently: Commons Compress, for one, replaces invalid UTF-8 in a name with
+ * {@code ?}, which would restore a different file name than the one stored.
  *
- * <p>Names are decoded as strict UTF-8; a name that is not valid UTF-8 or holds a NUL is refused with an
- * {@link UnsafePathException}. Header checksums are checked; a damaged header or truncated archive is an
- * {@link IntegrityException}. Extended headers are limited to {@value #MAX_EXTENDED_HEADER} bytes, so a hostile
- * archive cannot make the reader allocate without bound. No recursion: any depth of path is just bytes here.
+ * <p>Names are decoded as strict UTF-8; a name that is not valid UTF-8 or holds a NUL is refused
+ * with an {@link UnsafePathException}. Header checksums are checked; a damaged header or truncated
+ * archive is an {@link IntegrityException}. Extended headers are limited to {@value
+ * #MAX_EXTENDED_HEADER} bytes, so a hostile archive cannot make the reader allocate without bound.
+ * No recursion: any depth of path is just bytes here.
  *
  * <p>Not thread-safe. Does not close the stream it reads.
  */
@@ -31,6 +32,7 @@ final class TarReader {
 
   /** Entry types, as the typeflag byte. */
   static final byte FILE = '0';
+
   static final byte HARDLINK = '1';
   static final byte SYMLINK = '2';
   static final byte CHAR_DEVICE = '3';
@@ -50,7 +52,14 @@ final class TarReader {
    * @param uid the owner's numeric id
    * @param gid the group's numeric id
    */
-  record Entry(String name, byte type, int mode, long size, Instant modified, String linkName, long uid,
+  record Entry(
+      String name,
+      byte type,
+      int mode,
+      long size,
+      Instant modified,
+      String linkName,
+      long uid,
       long gid) {}
 
   private final InputStream in;
@@ -64,7 +73,8 @@ final class TarReader {
   }
 
   /**
-   * The next entry, or null at the end of the archive. Unread content of the previous entry is skipped.
+   * The next entry, or null at the end of the archive. Unread content of the previous entry is
+   * skipped.
    *
    * @throws IntegrityException if the archive is damaged or truncated
    * @throws UnsafePathException if a name is not valid UTF-8 or holds a NUL
@@ -97,23 +107,27 @@ final class TarReader {
       byte type = block[156];
       long size = number(124, 12, "size");
       switch (type) {
-        case 'x': {
-          byte[] data = readData(size, "PAX extended header");
-          for (Pax pax : Pax.parse(data)) {
-            switch (pax.key) {
-              case "path" -> paxPath = pax.value;
-              case "linkpath" -> paxLink = pax.value;
-              case "size" -> paxSize = decimal(pax, "size");
-              case "mtime" -> paxTime = time(pax);
-              case "uid" -> paxUid = decimal(pax, "uid");
-              case "gid" -> paxGid = decimal(pax, "gid");
-              default -> { } // atime, ctime, uname, gname, charset, comment, vendor keys: not needed
+        case 'x':
+          {
+            byte[] data = readData(size, "PAX extended header");
+            for (Pax pax : Pax.parse(data)) {
+              switch (pax.key) {
+                case "path" -> paxPath = pax.value;
+                case "linkpath" -> paxLink = pax.value;
+                case "size" -> paxSize = decimal(pax, "size");
+                case "mtime" -> paxTime = time(pax);
+                case "uid" -> paxUid = decimal(pax, "uid");
+                case "gid" -> paxGid = decimal(pax, "gid");
+                default -> {} // atime, ctime, uname, gname, charset, comment, vendor keys: not
+                  // needed
+              }
             }
+            continue;
           }
-          continue;
-        }
         case 'g':
-          readData(size, "PAX global header"); // applies to no single entry; nothing in it changes a restore
+          readData(
+              size,
+              "PAX global header"); // applies to no single entry; nothing in it changes a restore
           continue;
         case 'L':
           longName = trimNul(readData(size, "GNU long name"));
@@ -130,20 +144,30 @@ final class TarReader {
       String link = utf8(linkBytes, "link target of entry", name);
       long entrySize = paxSize != null ? paxSize : size;
       if (entrySize < 0) {
-        throw new IntegrityException("files: entry " + escape(name) + " has a negative size; the archive is"
-            + " damaged");
+        throw new IntegrityException(
+            "files: entry " + escape(name) + " has a negative size; the archive is" + " damaged");
       }
       byte normalized = type == 0 || type == '7' ? FILE : type;
       boolean hasContent = normalized == FILE;
-      remaining = hasContent ? entrySize : (normalized == HARDLINK || normalized == SYMLINK
-          || normalized == DIRECTORY || normalized == CHAR_DEVICE || normalized == BLOCK_DEVICE
-          || normalized == FIFO) ? 0 : entrySize;
+      remaining =
+          hasContent
+              ? entrySize
+              : (normalized == HARDLINK
+                      || normalized == SYMLINK
+                      || normalized == DIRECTORY
+                      || normalized == CHAR_DEVICE
+                      || normalized == BLOCK_DEVICE
+                      || normalized == FIFO)
+                  ? 0
+                  : entrySize;
       padding = pad(remaining);
       int mode = (int) number(100, 8, "mode");
-      Instant modified = paxTime != null ? paxTime : Instant.ofEpochSecond(number(136, 12, "mtime"));
+      Instant modified =
+          paxTime != null ? paxTime : Instant.ofEpochSecond(number(136, 12, "mtime"));
       long uid = paxUid != null ? paxUid : number(108, 8, "uid");
       long gid = paxGid != null ? paxGid : number(116, 8, "gid");
-      return new Entry(name, normalized, mode, hasContent ? entrySize : 0, modified, link, uid, gid);
+      return new Entry(
+          name, normalized, mode, hasContent ? entrySize : 0, modified, link, uid, gid);
     }
   }
 
@@ -172,7 +196,10 @@ final class TarReader {
     };
   }
 
-  /** Reads whatever follows the archive (the rest of the last record), so a writer feeding us never blocks. */
+  /**
+   * Reads whatever follows the archive (the rest of the last record), so a writer feeding us never
+   * blocks.
+   */
   void drain() throws IOException {
     byte[] sink = new byte[8192];
     while (in.read(sink) >= 0) {
@@ -211,8 +238,14 @@ final class TarReader {
 
   private byte[] readData(long size, String what) throws IOException {
     if (size > MAX_EXTENDED_HEADER) {
-      throw new IntegrityException("files: a " + what + " of " + size + " bytes is larger than the "
-          + MAX_EXTENDED_HEADER + " this restore accepts; the archive is damaged or hostile");
+      throw new IntegrityException(
+          "files: a "
+              + what
+              + " of "
+              + size
+              + " bytes is larger than the "
+              + MAX_EXTENDED_HEADER
+              + " this restore accepts; the archive is damaged or hostile");
     }
     byte[] data = new byte[(int) size];
     int read = 0;
@@ -236,8 +269,13 @@ final class TarReader {
 
   private byte[] headerName() {
     byte[] name = field(0, 100);
-    boolean posix = block[257] == 'u' && block[258] == 's' && block[259] == 't' && block[260] == 'a'
-        && block[261] == 'r' && block[262] == 0;
+    boolean posix =
+        block[257] == 'u'
+            && block[258] == 's'
+            && block[259] == 't'
+            && block[260] == 'a'
+            && block[261] == 'r'
+            && block[262] == 0;
     if (posix) {
       byte[] prefix = field(345, 155);
       if (prefix.length > 0) {
@@ -268,21 +306,29 @@ final class TarReader {
       signed += b;
     }
     if (stored != unsigned && stored != signed) {
-      throw new IntegrityException("files: a tar header's checksum is " + stored + " but its bytes sum to "
-          + unsigned + "; the archive is damaged or not a tar archive");
+      throw new IntegrityException(
+          "files: a tar header's checksum is "
+              + stored
+              + " but its bytes sum to "
+              + unsigned
+              + "; the archive is damaged or not a tar archive");
     }
   }
 
-  /** An octal number, or base-256 when the first byte has its high bit set (GNU/star big numbers). */
+  /**
+   * An octal number, or base-256 when the first byte has its high bit set (GNU/star big numbers).
+   */
   private long number(int offset, int length, String what) throws IntegrityException {
     if ((block[offset] & 0x80) != 0) {
       long value = block[offset] & 0x3f;
       if ((block[offset] & 0x40) != 0) {
-        throw new IntegrityException("files: a tar header has a negative " + what + "; the archive is damaged");
+        throw new IntegrityException(
+            "files: a tar header has a negative " + what + "; the archive is damaged");
       }
       for (int i = 1; i < length; i++) {
         if (value > (Long.MAX_VALUE >>> 8)) {
-          throw new IntegrityException("files: a tar header's " + what + " is too large; the archive is damaged");
+          throw new IntegrityException(
+              "files: a tar header's " + what + " is too large; the archive is damaged");
         }
         value = (value << 8) | (block[offset + i] & 0xff);
       }
@@ -300,8 +346,11 @@ final class TarReader {
         break;
       }
       if (b < '0' || b > '7') {
-        throw new IntegrityException("files: a tar header's " + what + " field is not an octal number; the"
-            + " archive is damaged or not a tar archive");
+        throw new IntegrityException(
+            "files: a tar header's "
+                + what
+                + " field is not an octal number; the"
+                + " archive is damaged or not a tar archive");
       }
       value = (value << 3) | (b - '0');
     }
@@ -334,24 +383,42 @@ final class TarReader {
   static String utf8(byte[] bytes, String what, String entry) throws UnsafePathException {
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException e) {
       String shown = escape(bytes);
-      throw new UnsafePathException("files: " + what + (entry == null ? "" : " " + escape(entry)) + " '" + shown
-          + "' is not valid UTF-8; refusing to restore a name that cannot be reproduced exactly (the archive is"
-          + " damaged or hostile); nothing was written outside the target", entry == null ? shown : entry);
+      throw new UnsafePathException(
+          "files: "
+              + what
+              + (entry == null ? "" : " " + escape(entry))
+              + " '"
+              + shown
+              + "' is not valid UTF-8; refusing to restore a name that cannot be reproduced exactly (the archive is"
+              + " damaged or hostile); nothing was written outside the target",
+          entry == null ? shown : entry);
     }
     if (text.indexOf('\0') >= 0) {
       String shown = escape(text);
-      throw new UnsafePathException("files: " + what + (entry == null ? "" : " " + escape(entry)) + " '" + shown
-          + "' contains a NUL byte; the archive is damaged or hostile; nothing was written outside the target",
+      throw new UnsafePathException(
+          "files: "
+              + what
+              + (entry == null ? "" : " " + escape(entry))
+              + " '"
+              + shown
+              + "' contains a NUL byte; the archive is damaged or hostile; nothing was written outside the target",
           entry == null ? shown : entry);
     }
     return text;
   }
 
-  /** Printable form of a name: control characters and non-UTF-8 bytes as \xNN, long names shortened. */
+  /**
+   * Printable form of a name: control characters and non-UTF-8 bytes as \xNN, long names shortened.
+   */
   static String escape(String name) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < name.length() && out.length() < 200; i++) {
@@ -385,8 +452,8 @@ final class TarReader {
   }
 
   private static IntegrityException truncated() {
-    return new IntegrityException("files: the tar archive ends in the middle of an entry; it is truncated or"
-        + " damaged");
+    return new IntegrityException(
+        "files: the tar archive ends in the middle of an entry; it is truncated or" + " damaged");
   }
 
   private static long decimal(Pax pax, String what) throws IntegrityException {
@@ -397,7 +464,8 @@ final class TarReader {
       }
       return value;
     } catch (NumberFormatException e) {
-      throw new IntegrityException("files: a PAX header's " + what + " is not a number; the archive is damaged");
+      throw new IntegrityException(
+          "files: a PAX header's " + what + " is not a number; the archive is damaged");
     }
   }
 
@@ -416,8 +484,11 @@ final class TarReader {
       }
       return Instant.ofEpochSecond(seconds, nanos);
     } catch (RuntimeException e) {
-      throw new IntegrityException("files: a PAX header's mtime '" + escape(text) + "' is not a time; the archive"
-          + " is damaged");
+      throw new IntegrityException(
+          "files: a PAX header's mtime '"
+              + escape(text)
+              + "' is not a time; the archive"
+              + " is damaged");
     }
   }
 
@@ -440,13 +511,20 @@ final class TarReader {
         }
         int space = pos;
         long length = 0;
-        while (space < data.length && data[space] >= '0' && data[space] <= '9' && length < data.length + 1L) {
+        while (space < data.length
+            && data[space] >= '0'
+            && data[space] <= '9'
+            && length < data.length + 1L) {
           length = length * 10 + (data[space] - '0');
           space++;
         }
-        if (space >= data.length || data[space] != ' ' || length <= space - pos + 1 || pos + length > data.length
+        if (space >= data.length
+            || data[space] != ' '
+            || length <= space - pos + 1
+            || pos + length > data.length
             || data[(int) (pos + length - 1)] != '\n') {
-          throw new IntegrityException("files: a PAX extended header is malformed; the archive is damaged");
+          throw new IntegrityException(
+              "files: a PAX extended header is malformed; the archive is damaged");
         }
         int end = (int) (pos + length - 1);
         int eq = space + 1;
@@ -454,7 +532,8 @@ final class TarReader {
           eq++;
         }
         if (eq >= end) {
-          throw new IntegrityException("files: a PAX extended header record has no '='; the archive is damaged");
+          throw new IntegrityException(
+              "files: a PAX extended header record has no '='; the archive is damaged");
         }
         String key = new String(data, space + 1, eq - space - 1, StandardCharsets.UTF_8);
         records.add(new Pax(key, Arrays.copyOfRange(data, eq + 1, end)));

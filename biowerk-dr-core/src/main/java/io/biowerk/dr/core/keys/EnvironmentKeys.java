@@ -14,9 +14,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Keys from an environment variable, for containers and CI where a file is awkward. The variable holds
- * {@code <id>:<base64 of 32 bytes>} entries separated by commas; the first is active:
- * {@code BIOWERK_DR_KEY=k2:6u0k...=,k1:Qm9v...=}. Key bytes never appear in messages or {@link #toString()}.
+ * Keys from an environment variable, for containers and CI where a file is awkward. The variable
+ * holds {@code <id>:<base64 of 32 bytes>} entries separated by commas; the first is active: {@code
+ * BIOWERK_DR_KEY=k2:6u0k...=,k1:Qm9v...=}. Key bytes never appear in messages or {@link
+ * #toString()}.
  */
 public final class EnvironmentKeys implements KeyProvider {
 
@@ -37,7 +38,8 @@ public final class EnvironmentKeys implements KeyProvider {
   }
 
   /** Keys from {@code variable} looked up in {@code environment} (for tests and embedding). */
-  public static EnvironmentKeys fromVariable(String variable, Function<String, String> environment) {
+  public static EnvironmentKeys fromVariable(
+      String variable, Function<String, String> environment) {
     return new EnvironmentKeys(variable, environment);
   }
 
@@ -78,24 +80,36 @@ public final class EnvironmentKeys implements KeyProvider {
       String entry = entries[i].strip();
       int colon = entry.indexOf(':');
       if (colon <= 0) {
-        throw new IOException("keys: entry " + (i + 1) + " of $" + variable
-            + " is malformed; each entry reads <id>:<base64 of 32 bytes>");
+        throw new IOException(
+            "keys: entry "
+                + (i + 1)
+                + " of $"
+                + variable
+                + " is malformed; each entry reads <id>:<base64 of 32 bytes>");
       }
       String id = entry.substring(0, colon);
       byte[] bytes;
       try {
         bytes = Base64.getDecoder().decode(entry.substring(colon + 1));
       } catch (IllegalArgumentException e) {
-        throw new IOException("keys: the key of '" + id + "' in $" + variable + " is not valid base64");
+        throw new IOException(
+            "keys: the key of '" + id + "' in $" + variable + " is not valid base64");
       }
       try {
         if (bytes.length != MasterKey.LENGTH) {
-          throw new IOException("keys: the key of '" + id + "' in $" + variable + " is " + bytes.length
-              + " bytes, not 32");
+          throw new IOException(
+              "keys: the key of '"
+                  + id
+                  + "' in $"
+                  + variable
+                  + " is "
+                  + bytes.length
+                  + " bytes, not 32");
         }
         keys.put(id, new MasterKey(id, bytes));
       } catch (IllegalArgumentException e) {
-        throw new IOException("keys: entry " + (i + 1) + " of $" + variable + ": " + e.getMessage());
+        throw new IOException(
+            "keys: entry " + (i + 1) + " of $" + variable + ": " + e.getMessage());
       } finally {
         Arrays.fill(bytes, (byte) 0);
       }

@@ -42,16 +42,22 @@ import java.util.Set;
  * key k20261130-8f3a: 6u0kYB1+3x...base64 of 32 bytes...=
  * </pre>
  *
- * <p>The file must not be readable or writable by group or others; a file that is, is refused with a message
- * saying how to fix it. The file is read on every call, so a rotation by another process is seen. Key bytes
- * never appear in messages or {@link #toString()}.
+ * <p>The file must not be readable or writable by group or others; a file that is, is refused with
+ * a message saying how to fix it. The file is read on every call, so a rotation by another process
+ * is seen. Key bytes never appear in messages or {@link #toString()}.
  */
 public final class KeyFile implements KeyProvider {
 
-  private static final Set<PosixFilePermission> UNSAFE = EnumSet.of(
-      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-  private static final DateTimeFormatter ID_DATE = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+  private static final Set<PosixFilePermission> UNSAFE =
+      EnumSet.of(
+          PosixFilePermission.GROUP_READ,
+          PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_EXECUTE,
+          PosixFilePermission.OTHERS_READ,
+          PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_EXECUTE);
+  private static final DateTimeFormatter ID_DATE =
+      DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
 
   private final Path path;
 
@@ -75,8 +81,8 @@ public final class KeyFile implements KeyProvider {
   }
 
   /**
-   * Creates the file with one new random key, active, and mode 0600; the parent directory is created with
-   * mode 0700 if missing.
+   * Creates the file with one new random key, active, and mode 0600; the parent directory is
+   * created with mode 0700 if missing.
    *
    * @return the new key's id
    * @throws FileAlreadyExistsException if the file exists
@@ -84,7 +90,9 @@ public final class KeyFile implements KeyProvider {
    */
   public String create(Clock clock) throws IOException {
     if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-      throw new FileAlreadyExistsException(path.toString(), null,
+      throw new FileAlreadyExistsException(
+          path.toString(),
+          null,
           "keys: the key file exists; use `biowerk-dr keys rotate` to add a key to it");
     }
     MasterKey key = MasterKey.generate(newId(clock, Set.of()));
@@ -148,8 +156,14 @@ public final class KeyFile implements KeyProvider {
     try {
       lines = Files.readAllLines(path, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
-      throw new KeyFileException("keys: key file " + path + " does not exist; create it with `biowerk-dr keys"
-          + " generate --key-file " + path + "` or restore it from your vault", path);
+      throw new KeyFileException(
+          "keys: key file "
+              + path
+              + " does not exist; create it with `biowerk-dr keys"
+              + " generate --key-file "
+              + path
+              + "` or restore it from your vault",
+          path);
     }
     String active = null;
     Map<String, MasterKey> keys = new LinkedHashMap<>();
@@ -189,18 +203,24 @@ public final class KeyFile implements KeyProvider {
       }
     }
     if (active == null) {
-      throw new KeyFileException("keys: key file " + path + " names no active key; add a line 'active: <id>'",
-          path);
+      throw new KeyFileException(
+          "keys: key file " + path + " names no active key; add a line 'active: <id>'", path);
     }
     if (!keys.containsKey(active)) {
-      throw new KeyFileException("keys: key file " + path + " names active key '" + active
-          + "' but holds no key with that id", path);
+      throw new KeyFileException(
+          "keys: key file "
+              + path
+              + " names active key '"
+              + active
+              + "' but holds no key with that id",
+          path);
     }
     return new Contents(active, keys);
   }
 
   private KeyFileException malformed(int line, String what) {
-    return new KeyFileException("keys: key file " + path + " line " + line + " is malformed: " + what, path);
+    return new KeyFileException(
+        "keys: key file " + path + " line " + line + " is malformed: " + what, path);
   }
 
   private void checkPermissions() throws IOException {
@@ -213,19 +233,28 @@ public final class KeyFile implements KeyProvider {
     unsafe.addAll(permissions);
     unsafe.retainAll(UNSAFE);
     if (!unsafe.isEmpty()) {
-      throw new KeyFileException("keys: key file " + path + " is accessible by group or others (mode "
-          + PosixFilePermissions.toString(permissions) + "); run `chmod 600 " + path
-          + "` and consider the key exposed if others could read it", path);
+      throw new KeyFileException(
+          "keys: key file "
+              + path
+              + " is accessible by group or others (mode "
+              + PosixFilePermissions.toString(permissions)
+              + "); run `chmod 600 "
+              + path
+              + "` and consider the key exposed if others could read it",
+          path);
     }
   }
 
   private void write(String active, Map<String, MasterKey> keys) throws IOException {
     Path parent = path.toAbsolutePath().getParent();
     if (!Files.isDirectory(parent)) {
-      Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(
+          parent,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     List<String> lines = new ArrayList<>();
-    lines.add("# BIOwerk DR key ring. Keep this file private (chmod 600) and a copy in your vault:");
+    lines.add(
+        "# BIOwerk DR key ring. Keep this file private (chmod 600) and a copy in your vault:");
     lines.add("# without it, the backups it encrypted cannot be restored.");
     lines.add("active: " + active);
     for (MasterKey key : keys.values()) {
@@ -237,13 +266,17 @@ public final class KeyFile implements KeyProvider {
       }
     }
     Path temp = AtomicFiles.tempBeside(path);
-    // Created private: a temp file made with the default umask and narrowed afterwards would leave the keys
+    // Created private: a temp file made with the default umask and narrowed afterwards would leave
+    // the keys
     // readable by others for a moment.
-    try (FileChannel channel = FileChannel.open(temp,
-        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-      ByteChannels.writeFully(channel, ByteBuffer.wrap((String.join("\n", lines) + "\n")
-          .getBytes(StandardCharsets.UTF_8)));
+    try (FileChannel channel =
+        FileChannel.open(
+            temp,
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      ByteChannels.writeFully(
+          channel,
+          ByteBuffer.wrap((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8)));
       channel.force(true);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);

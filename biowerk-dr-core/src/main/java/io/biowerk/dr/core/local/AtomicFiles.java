@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The crash-safe way to put a file in place, shared by the local sink, restore targets and key files: write a
- * hidden temp file beside the target, fsync it, rename it over the target atomically, fsync the directory.
- * A crash leaves the old file or the new one, never a partial one.
+ * The crash-safe way to put a file in place, shared by the local sink, restore targets and key
+ * files: write a hidden temp file beside the target, fsync it, rename it over the target
+ * atomically, fsync the directory. A crash leaves the old file or the new one, never a partial one.
  */
 public final class AtomicFiles {
 
@@ -28,20 +28,24 @@ public final class AtomicFiles {
 
   /** A fresh hidden temp path beside {@code target}: {@code .<name>.biowerk-tmp-<random>}. */
   public static Path tempBeside(Path target) {
-    return target.resolveSibling("." + target.getFileName() + TEMP_MARK
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    return target.resolveSibling(
+        "."
+            + target.getFileName()
+            + TEMP_MARK
+            + Long.toHexString(ThreadLocalRandom.current().nextLong()));
   }
 
   /**
-   * Renames {@code from} to {@code to} atomically where the file system can, replacing {@code to} when
-   * {@code replace} is set; falls back to a plain rename where atomic moves are not supported.
+   * Renames {@code from} to {@code to} atomically where the file system can, replacing {@code to}
+   * when {@code replace} is set; falls back to a plain rename where atomic moves are not supported.
    *
    * @throws IOException if the rename fails
    */
   public static void move(Path from, Path to, boolean replace) throws IOException {
-    CopyOption[] atomic = replace
-        ? new CopyOption[] {StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING}
-        : new CopyOption[] {StandardCopyOption.ATOMIC_MOVE};
+    CopyOption[] atomic =
+        replace
+            ? new CopyOption[] {StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING}
+            : new CopyOption[] {StandardCopyOption.ATOMIC_MOVE};
     try {
       Files.move(from, to, atomic);
     } catch (AtomicMoveNotSupportedException e) {
@@ -54,7 +58,8 @@ public final class AtomicFiles {
   }
 
   /**
-   * Moves a finished temp file over {@code target} and fsyncs the directory, so the rename survives a crash.
+   * Moves a finished temp file over {@code target} and fsyncs the directory, so the rename survives
+   * a crash.
    *
    * @throws IOException if the rename fails
    */
@@ -63,7 +68,10 @@ public final class AtomicFiles {
     fsyncDirectory(target.getParent());
   }
 
-  /** Fsyncs a directory; where the file system cannot, logs it and goes on (the rename is still atomic). */
+  /**
+   * Fsyncs a directory; where the file system cannot, logs it and goes on (the rename is still
+   * atomic).
+   */
   public static void fsyncDirectory(Path dir) {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);

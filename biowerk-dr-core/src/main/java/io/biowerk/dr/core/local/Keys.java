@@ -2,7 +2,9 @@ package io.biowerk.dr.core.local;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-/** Checks object keys: relative, {@code /}-separated, no empty, {@code .} or {@code ..} segments. */
+/**
+ * Checks object keys: relative, {@code /}-separated, no empty, {@code .} or {@code ..} segments.
+ */
 final class Keys {
   private Keys() {}
 
@@ -17,11 +19,15 @@ final class Keys {
     if (prefix.isEmpty()) {
       return prefix;
     }
-    checkArgument(!prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
-        "object key (%s) must be relative, '/'-separated, without NUL", prefix);
+    checkArgument(
+        !prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
+        "object key (%s) must be relative, '/'-separated, without NUL",
+        prefix);
     for (String segment : prefix.split("/", -1)) {
-      checkArgument(!segment.equals(".") && !segment.equals(".."),
-          "object key (%s) may not contain '.' or '..' segments", prefix);
+      checkArgument(
+          !segment.equals(".") && !segment.equals(".."),
+          "object key (%s) may not contain '.' or '..' segments",
+          prefix);
     }
     return prefix;
   }

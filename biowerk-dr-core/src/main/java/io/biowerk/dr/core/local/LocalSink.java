@@ -35,10 +35,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A repository in a local directory ({@code file:///var/backups/biowerk}). A write goes to a hidden temp file
- * beside its final name, is fsynced, renamed into place atomically, and the directory is fsynced, so a crash
- * leaves either the old state or the new object, never a partial one. Temp files of crashed runs are hidden
- * from listing. Thread-safe.
+ * A repository in a local directory ({@code file:///var/backups/biowerk}). A write goes to a hidden
+ * temp file beside its final name, is fsynced, renamed into place atomically, and the directory is
+ * fsynced, so a crash leaves either the old state or the new object, never a partial one. Temp
+ * files of crashed runs are hidden from listing. Thread-safe.
  */
 public final class LocalSink implements Sink {
 
@@ -61,12 +61,22 @@ public final class LocalSink implements Sink {
     try {
       Files.createDirectories(sink.root);
     } catch (IOException e) {
-      throw new StorageException("file: cannot create repository directory " + sink.root + " (" + e
-          + "); check the path and its permissions", sink.root.toString(), StorageException.Reason.OTHER, e);
+      throw new StorageException(
+          "file: cannot create repository directory "
+              + sink.root
+              + " ("
+              + e
+              + "); check the path and its permissions",
+          sink.root.toString(),
+          StorageException.Reason.OTHER,
+          e);
     }
     if (!Files.isDirectory(sink.root)) {
-      throw new StorageException("file: repository " + sink.root + " is not a directory", sink.root.toString(),
-          StorageException.Reason.NO_SUCH_CONTAINER, null);
+      throw new StorageException(
+          "file: repository " + sink.root + " is not a directory",
+          sink.root.toString(),
+          StorageException.Reason.NO_SUCH_CONTAINER,
+          null);
     }
     return sink;
   }
@@ -79,8 +89,13 @@ public final class LocalSink implements Sink {
   public static LocalSink existing(Path root) throws IOException {
     LocalSink sink = new LocalSink(root);
     if (!Files.isDirectory(sink.root)) {
-      throw new StorageException("file: repository " + sink.root + " does not exist; check the path or create"
-          + " it by running a backup into it", sink.root.toString(), StorageException.Reason.NO_SUCH_CONTAINER,
+      throw new StorageException(
+          "file: repository "
+              + sink.root
+              + " does not exist; check the path or create"
+              + " it by running a backup into it",
+          sink.root.toString(),
+          StorageException.Reason.NO_SUCH_CONTAINER,
           null);
     }
     return sink;
@@ -106,8 +121,11 @@ public final class LocalSink implements Sink {
     try {
       channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     } catch (AccessDeniedException e) {
-      throw new StorageException("file: cannot write " + target + ": permission denied", target.toString(),
-          StorageException.Reason.ACCESS_DENIED, e);
+      throw new StorageException(
+          "file: cannot write " + target + ": permission denied",
+          target.toString(),
+          StorageException.Reason.ACCESS_DENIED,
+          e);
     }
     return new FileWrite(channel, temp, target);
   }
@@ -116,7 +134,8 @@ public final class LocalSink implements Sink {
   public ReadableByteChannel openRead(String key) throws IOException {
     Path path = resolve(key);
     if (Files.isDirectory(path)) {
-      // A directory is only a prefix of other keys, not an object (FileChannel would open it on Linux).
+      // A directory is only a prefix of other keys, not an object (FileChannel would open it on
+      // Linux).
       throw new ObjectNotFoundException("file: no object " + key + " in repository " + root, key);
     }
     try {
@@ -139,26 +158,31 @@ public final class LocalSink implements Sink {
     if (!Files.isDirectory(start)) {
       return objects;
     }
-    Files.walkFileTree(start, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-        String name = file.getFileName().toString();
-        if (!attributes.isRegularFile() || name.contains(TEMP_MARK)) {
-          return FileVisitResult.CONTINUE;
-        }
-        String key = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-        if (key.startsWith(prefix)) {
-          objects.add(new StoredObject(key, attributes.size(), attributes.lastModifiedTime().toInstant()));
-        }
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        start,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            String name = file.getFileName().toString();
+            if (!attributes.isRegularFile() || name.contains(TEMP_MARK)) {
+              return FileVisitResult.CONTINUE;
+            }
+            String key =
+                root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+            if (key.startsWith(prefix)) {
+              objects.add(
+                  new StoredObject(
+                      key, attributes.size(), attributes.lastModifiedTime().toInstant()));
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) {
-        LOG.warn("file: cannot list {}: {}", file, e.toString());
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            LOG.warn("file: cannot list {}: {}", file, e.toString());
+            return FileVisitResult.CONTINUE;
+          }
+        });
     objects.sort(Comparator.comparing(StoredObject::key));
     return objects;
   }
@@ -166,23 +190,29 @@ public final class LocalSink implements Sink {
   /** Temp files left by writes that never committed (crashed runs), with their age. */
   public List<StoredObject> abandonedTempFiles() throws IOException {
     List<StoredObject> temps = new ArrayList<>();
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-        if (file.getFileName().toString().contains(TEMP_MARK)) {
-          temps.add(new StoredObject(root.relativize(file).toString(), attributes.size(),
-              attributes.lastModifiedTime().toInstant()));
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            if (file.getFileName().toString().contains(TEMP_MARK)) {
+              temps.add(
+                  new StoredObject(
+                      root.relativize(file).toString(),
+                      attributes.size(),
+                      attributes.lastModifiedTime().toInstant()));
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return temps;
   }
 
   @Override
   public void delete(String key) throws IOException {
     Path path = resolve(key);
-    // A directory is only a prefix of other keys, and a missing object is nothing to delete: both are no-ops
+    // A directory is only a prefix of other keys, and a missing object is nothing to delete: both
+    // are no-ops
     // (and a missing parent directory must not make the pruning below fail).
     if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) || !Files.deleteIfExists(path)) {
       return;
@@ -205,9 +235,10 @@ public final class LocalSink implements Sink {
   }
 
   /**
-   * Creates the object atomically: the bytes go to a temp file, which is then hard-linked to the key; the
-   * link fails if the key exists, whoever made it, and readers never see a partial object. Where the file
-   * system has no hard links, an exclusive create is the fallback (existence is still decided atomically).
+   * Creates the object atomically: the bytes go to a temp file, which is then hard-linked to the
+   * key; the link fails if the key exists, whoever made it, and readers never see a partial object.
+   * Where the file system has no hard links, an exclusive create is the fallback (existence is
+   * still decided atomically).
    */
   @Override
   public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
@@ -235,7 +266,8 @@ public final class LocalSink implements Sink {
   }
 
   private static void writeNew(Path path, byte[] bytes) throws IOException {
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteChannels.writeFully(channel, ByteBuffer.wrap(bytes));
       channel.force(true);
     }
@@ -310,19 +342,39 @@ public final class LocalSink implements Sink {
       }
     }
 
-    /** The file system's own exception, with the object, how far it got, and what to do about it. */
+    /**
+     * The file system's own exception, with the object, how far it got, and what to do about it.
+     */
     private StorageException failure(String doing, IOException e) {
       String said = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       StorageException.Reason reason = reasonOf(e, said);
-      String advice = switch (reason) {
-        case FULL -> "Free space on that file system (df " + target.getParent() + ") or point the repository"
-            + " elsewhere";
-        case ACCESS_DENIED -> "Make the repository writable by this user";
-        case NO_SUCH_CONTAINER -> "The repository directory went away while writing; check the mount and the path";
-        default -> "Check the disk and the file system (dmesg may say more)";
-      };
-      return new StorageException("file: " + doing + " " + target + " failed after " + written + " bytes: " + said
-          + "; nothing of this object was kept. " + advice + ", then run it again", target.toString(), reason, e);
+      String advice =
+          switch (reason) {
+            case FULL ->
+                "Free space on that file system (df "
+                    + target.getParent()
+                    + ") or point the repository"
+                    + " elsewhere";
+            case ACCESS_DENIED -> "Make the repository writable by this user";
+            case NO_SUCH_CONTAINER ->
+                "The repository directory went away while writing; check the mount and the path";
+            default -> "Check the disk and the file system (dmesg may say more)";
+          };
+      return new StorageException(
+          "file: "
+              + doing
+              + " "
+              + target
+              + " failed after "
+              + written
+              + " bytes: "
+              + said
+              + "; nothing of this object was kept. "
+              + advice
+              + ", then run it again",
+          target.toString(),
+          reason,
+          e);
     }
 
     private static StorageException.Reason reasonOf(IOException e, String said) {
@@ -330,7 +382,8 @@ public final class LocalSink implements Sink {
       if (lower.contains("no space left") || lower.contains("quota exceeded")) {
         return StorageException.Reason.FULL;
       }
-      if (e instanceof AccessDeniedException || lower.contains("permission denied")
+      if (e instanceof AccessDeniedException
+          || lower.contains("permission denied")
           || lower.contains("read-only file system")) {
         return StorageException.Reason.ACCESS_DENIED;
       }

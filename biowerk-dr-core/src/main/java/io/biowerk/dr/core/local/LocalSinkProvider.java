@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Makes {@link LocalSink}s for {@code file:} URIs: {@code file:///var/backups/biowerk} (created if missing).
+ * Makes {@link LocalSink}s for {@code file:} URIs: {@code file:///var/backups/biowerk} (created if
+ * missing).
  */
 public final class LocalSinkProvider implements SinkProvider {
   @Override
@@ -20,8 +21,10 @@ public final class LocalSinkProvider implements SinkProvider {
 
   @Override
   public Sink create(URI uri) throws IOException {
-    checkArgument(uri.getPath() != null && !uri.getPath().isEmpty(),
-        "file repository URI (%s) needs an absolute path, e.g. file:///var/backups/biowerk", uri);
+    checkArgument(
+        uri.getPath() != null && !uri.getPath().isEmpty(),
+        "file repository URI (%s) needs an absolute path, e.g. file:///var/backups/biowerk",
+        uri);
     return LocalSink.open(Path.of(URI.create("file://" + uri.getRawPath())));
   }
 }

@@ -19,14 +19,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The recovery objectives report: per source, whether the newest restorable backup is young enough for the
- * RPO target and whether the last restore test finished within the RTO target, with the time of the last
- * successful verification. The defaults are the DR plan's: RPO 1 hour for every source; RTO 4 hours, with
- * 2 hours for PostgreSQL and MongoDB and 1 hour for Redis.
+ * The recovery objectives report: per source, whether the newest restorable backup is young enough
+ * for the RPO target and whether the last restore test finished within the RTO target, with the
+ * time of the last successful verification. The defaults are the DR plan's: RPO 1 hour for every
+ * source; RTO 4 hours, with 2 hours for PostgreSQL and MongoDB and 1 hour for Redis.
  *
- * <p>A backup is restorable unless its latest verification failed. The RTO figure is the duration of the
- * latest passed {@link VerificationLevel#RESTORE} verification of any backup of the source. An objective
- * with nothing to measure is {@link Status#UNKNOWN}, never OK.
+ * <p>A backup is restorable unless its latest verification failed. The RTO figure is the duration
+ * of the latest passed {@link VerificationLevel#RESTORE} verification of any backup of the source.
+ * An objective with nothing to measure is {@link Status#UNKNOWN}, never OK.
  *
  * <p>Immutable and thread-safe.
  */
@@ -34,15 +34,18 @@ public final class ObjectivesReport {
 
   /** The plan's RPO target for every source. */
   public static final Duration DEFAULT_RPO = Duration.ofHours(1);
+
   /** The plan's overall RTO target. */
   public static final Duration DEFAULT_RTO = Duration.ofHours(4);
+
   /** The plan's per-component RTO targets, by source kind. */
-  public static final Map<String, Duration> DEFAULT_RTO_BY_KIND = Map.of(
-      "postgresql", Duration.ofHours(2),
-      "postgres", Duration.ofHours(2),
-      "mongodb", Duration.ofHours(2),
-      "mongo", Duration.ofHours(2),
-      "redis", Duration.ofHours(1));
+  public static final Map<String, Duration> DEFAULT_RTO_BY_KIND =
+      Map.of(
+          "postgresql", Duration.ofHours(2),
+          "postgres", Duration.ofHours(2),
+          "mongodb", Duration.ofHours(2),
+          "mongo", Duration.ofHours(2),
+          "redis", Duration.ofHours(1));
 
   /** How an objective stands. */
   public enum Status {
@@ -72,9 +75,20 @@ public final class ObjectivesReport {
    * @param rtoTargetSeconds the RTO target
    * @param rtoStatus the RTO objective
    */
-  public record SourceObjectives(String source, String kind, int backups, String newestBackupId,
-      Instant newestBackupAt, Long rpoAgeSeconds, long rpoTargetSeconds, Status rpoStatus, Instant lastVerifiedAt,
-      String lastVerifiedLevel, Instant lastRestoreTestAt, Long lastRestoreSeconds, long rtoTargetSeconds,
+  public record SourceObjectives(
+      String source,
+      String kind,
+      int backups,
+      String newestBackupId,
+      Instant newestBackupAt,
+      Long rpoAgeSeconds,
+      long rpoTargetSeconds,
+      Status rpoStatus,
+      Instant lastVerifiedAt,
+      String lastVerifiedLevel,
+      Instant lastRestoreTestAt,
+      Long lastRestoreSeconds,
+      long rtoTargetSeconds,
       Status rtoStatus) {
 
     /** The worse of the two objectives: VIOLATED over UNKNOWN over OK. */
@@ -116,8 +130,12 @@ public final class ObjectivesReport {
   private final Map<String, Duration> rtoBySource;
   private final Map<String, Duration> rtoByKind;
 
-  private ObjectivesReport(Duration rpo, Duration rto, Map<String, Duration> rpoBySource,
-      Map<String, Duration> rtoBySource, Map<String, Duration> rtoByKind) {
+  private ObjectivesReport(
+      Duration rpo,
+      Duration rto,
+      Map<String, Duration> rpoBySource,
+      Map<String, Duration> rtoBySource,
+      Map<String, Duration> rtoByKind) {
     this.rpo = rpo;
     this.rto = rto;
     this.rpoBySource = Map.copyOf(rpoBySource);
@@ -132,12 +150,17 @@ public final class ObjectivesReport {
 
   /** The same report with RPO target {@code target} for every source not given its own. */
   public ObjectivesReport rpo(Duration target) {
-    return new ObjectivesReport(checkTarget("RPO", target), rto, rpoBySource, rtoBySource, rtoByKind);
+    return new ObjectivesReport(
+        checkTarget("RPO", target), rto, rpoBySource, rtoBySource, rtoByKind);
   }
 
-  /** The same report with RTO target {@code target} for every source whose kind or name has no target. */
+  /**
+   * The same report with RTO target {@code target} for every source whose kind or name has no
+   * target.
+   */
   public ObjectivesReport rto(Duration target) {
-    return new ObjectivesReport(rpo, checkTarget("RTO", target), rpoBySource, rtoBySource, rtoByKind);
+    return new ObjectivesReport(
+        rpo, checkTarget("RTO", target), rpoBySource, rtoBySource, rtoByKind);
   }
 
   /** The same report with RPO target {@code target} for {@code source}. */
@@ -159,7 +182,10 @@ public final class ObjectivesReport {
     return rpoBySource.getOrDefault(source, rpo);
   }
 
-  /** The RTO target of {@code source} of kind {@code kind}: its own, else its kind's, else the default. */
+  /**
+   * The RTO target of {@code source} of kind {@code kind}: its own, else its kind's, else the
+   * default.
+   */
   public Duration rtoTarget(String source, String kind) {
     Duration own = rtoBySource.get(source);
     if (own != null) {
@@ -177,9 +203,12 @@ public final class ObjectivesReport {
     requireNonNull(now, "now");
     Map<String, List<BackupRecord>> bySource = new LinkedHashMap<>();
     catalog.list().stream()
-        .sorted(java.util.Comparator.comparing((BackupRecord b) -> b.manifest().sourceName())
-            .thenComparing(Catalog.NEWEST_FIRST))
-        .forEach(b -> bySource.computeIfAbsent(b.manifest().sourceName(), k -> new ArrayList<>()).add(b));
+        .sorted(
+            java.util.Comparator.comparing((BackupRecord b) -> b.manifest().sourceName())
+                .thenComparing(Catalog.NEWEST_FIRST))
+        .forEach(
+            b ->
+                bySource.computeIfAbsent(b.manifest().sourceName(), k -> new ArrayList<>()).add(b));
     List<SourceObjectives> result = new ArrayList<>();
     for (Map.Entry<String, List<BackupRecord>> entry : bySource.entrySet()) {
       result.add(evaluate(entry.getKey(), entry.getValue(), now));
@@ -187,9 +216,7 @@ public final class ObjectivesReport {
     return result;
   }
 
-  /**
-   * The objectives of one source from its backups (any order) at {@code now}.
-   */
+  /** The objectives of one source from its backups (any order) at {@code now}. */
   public SourceObjectives evaluate(String source, List<BackupRecord> backups, Instant now) {
     List<BackupRecord> sorted = new ArrayList<>(backups);
     sorted.sort(Catalog.NEWEST_FIRST);
@@ -197,12 +224,14 @@ public final class ObjectivesReport {
     Duration rpoTarget = rpoTarget(source);
     Duration rtoTarget = rtoTarget(source, kind);
 
-    Optional<BackupRecord> restorable = sorted.stream()
-        .filter(b -> b.lastVerification().map(VerificationResult::passed).orElse(true)).findFirst();
+    Optional<BackupRecord> restorable =
+        sorted.stream()
+            .filter(b -> b.lastVerification().map(VerificationResult::passed).orElse(true))
+            .findFirst();
     Instant newestAt = restorable.map(b -> b.manifest().finishedAt()).orElse(null);
     Long age = newestAt == null ? null : Math.max(0, Duration.between(newestAt, now).getSeconds());
-    Status rpoStatus = age == null ? Status.UNKNOWN
-        : age > rpoTarget.getSeconds() ? Status.VIOLATED : Status.OK;
+    Status rpoStatus =
+        age == null ? Status.UNKNOWN : age > rpoTarget.getSeconds() ? Status.VIOLATED : Status.OK;
 
     VerificationResult lastPassed = null;
     VerificationResult lastRestore = null;
@@ -214,23 +243,39 @@ public final class ObjectivesReport {
         if (lastPassed == null || v.at().isAfter(lastPassed.at())) {
           lastPassed = v;
         }
-        if (v.level() == VerificationLevel.RESTORE && (lastRestore == null || v.at().isAfter(lastRestore.at()))) {
+        if (v.level() == VerificationLevel.RESTORE
+            && (lastRestore == null || v.at().isAfter(lastRestore.at()))) {
           lastRestore = v;
         }
       }
     }
-    Status rtoStatus = lastRestore == null ? Status.UNKNOWN
-        : lastRestore.duration().compareTo(rtoTarget) > 0 ? Status.VIOLATED : Status.OK;
-    return new SourceObjectives(source, kind, sorted.size(), restorable.map(BackupRecord::id).orElse(null),
-        newestAt, age, rpoTarget.getSeconds(), rpoStatus,
-        lastPassed == null ? null : lastPassed.at(), lastPassed == null ? null : lastPassed.level().id(),
+    Status rtoStatus =
+        lastRestore == null
+            ? Status.UNKNOWN
+            : lastRestore.duration().compareTo(rtoTarget) > 0 ? Status.VIOLATED : Status.OK;
+    return new SourceObjectives(
+        source,
+        kind,
+        sorted.size(),
+        restorable.map(BackupRecord::id).orElse(null),
+        newestAt,
+        age,
+        rpoTarget.getSeconds(),
+        rpoStatus,
+        lastPassed == null ? null : lastPassed.at(),
+        lastPassed == null ? null : lastPassed.level().id(),
         lastRestore == null ? null : lastRestore.at(),
-        lastRestore == null ? null : lastRestore.duration().getSeconds(), rtoTarget.getSeconds(), rtoStatus);
+        lastRestore == null ? null : lastRestore.duration().getSeconds(),
+        rtoTarget.getSeconds(),
+        rtoStatus);
   }
 
   private static Duration checkTarget(String what, Duration target) {
-    checkArgument(target != null && !target.isNegative() && !target.isZero(), "%s target (%s) must be positive",
-        what, target);
+    checkArgument(
+        target != null && !target.isNegative() && !target.isZero(),
+        "%s target (%s) must be positive",
+        what,
+        target);
     return target;
   }
 

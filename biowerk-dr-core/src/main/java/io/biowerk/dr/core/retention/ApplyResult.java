@@ -9,10 +9,12 @@ import java.util.List;
  *
  * @param deleted ids of the backups deleted
  * @param promoted backups moved into another tier folder
- * @param skipped decisions not carried out, and why (a backup in progress, a safety rule at apply time)
+ * @param skipped decisions not carried out, and why (a backup in progress, a safety rule at apply
+ *     time)
  * @param bytesFreed stored bytes of the deleted backups
  */
-public record ApplyResult(List<String> deleted, List<Promotion> promoted, List<Skip> skipped, long bytesFreed) {
+public record ApplyResult(
+    List<String> deleted, List<Promotion> promoted, List<Skip> skipped, long bytesFreed) {
   public ApplyResult {
     deleted = List.copyOf(deleted);
     promoted = List.copyOf(promoted);

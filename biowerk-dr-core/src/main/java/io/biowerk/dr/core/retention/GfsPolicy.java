@@ -20,21 +20,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A grandfather-father-son retention policy: keep the last N backups, the newest backup of each of the N
- * most recent days, ISO weeks, months and years that have a backup, and every backup within a duration of
- * now. The semantics are restic's {@code forget --keep-*}: periods without a backup do not count, so a
- * source backed up irregularly still keeps N of each. Calendars are UTC; weeks are ISO weeks (Monday to
- * Sunday, numbered by their week-based year).
+ * A grandfather-father-son retention policy: keep the last N backups, the newest backup of each of
+ * the N most recent days, ISO weeks, months and years that have a backup, and every backup within a
+ * duration of now. The semantics are restic's {@code forget --keep-*}: periods without a backup do
+ * not count, so a source backed up irregularly still keeps N of each. Calendars are UTC; weeks are
+ * ISO weeks (Monday to Sunday, numbered by their week-based year).
  *
- * <p>A kept backup's tier is the highest rule that keeps it (monthly and yearly over weekly over daily),
- * once the period that rule keeps it for is over: the newest backup of the current month is not promoted
- * yet, because a newer one may take its place tomorrow, which would move the data back and forth. A kept
- * backup is never moved down a tier. A deleted backup's tier is the one it is in.
+ * <p>A kept backup's tier is the highest rule that keeps it (monthly and yearly over weekly over
+ * daily), once the period that rule keeps it for is over: the newest backup of the current month is
+ * not promoted yet, because a newer one may take its place tomorrow, which would move the data back
+ * and forth. A kept backup is never moved down a tier. A deleted backup's tier is the one it is in.
  *
- * <p>This policy decides by the rules alone. The safety rules that no policy can override (newest backup,
- * last verified backup, backup in progress) are applied by {@link Retention#plan}.
+ * <p>This policy decides by the rules alone. The safety rules that no policy can override (newest
+ * backup, last verified backup, backup in progress) are applied by {@link Retention#plan}.
  *
- * <p>Immutable and thread-safe. {@link #toString()} reads like {@code keep 30 daily, 12 weekly, 12 monthly}.
+ * <p>Immutable and thread-safe. {@link #toString()} reads like {@code keep 30 daily, 12 weekly, 12
+ * monthly}.
  */
 public final class GfsPolicy implements RetentionPolicy {
 
@@ -105,9 +106,14 @@ public final class GfsPolicy implements RetentionPolicy {
       return this;
     }
 
-    /** Keeps every backup started less than {@code duration} before now (and any started after now). */
+    /**
+     * Keeps every backup started less than {@code duration} before now (and any started after now).
+     */
     public Builder keepWithin(Duration duration) {
-      checkArgument(duration != null && !duration.isNegative(), "keepWithin (%s) may not be negative", duration);
+      checkArgument(
+          duration != null && !duration.isNegative(),
+          "keepWithin (%s) may not be negative",
+          duration);
       this.within = duration;
       return this;
     }
@@ -115,11 +121,12 @@ public final class GfsPolicy implements RetentionPolicy {
     /**
      * The policy.
      *
-     * @throws IllegalStateException if no rule keeps anything (that would delete every backup the safety
-     *     rules do not hold)
+     * @throws IllegalStateException if no rule keeps anything (that would delete every backup the
+     *     safety rules do not hold)
      */
     public GfsPolicy build() {
-      checkState(last + daily + weekly + monthly + yearly > 0 || !within.isZero(),
+      checkState(
+          last + daily + weekly + monthly + yearly > 0 || !within.isZero(),
           "retention: a GFS policy must keep something; set keepLast, keepDaily, keepWeekly, keepMonthly,"
               + " keepYearly or keepWithin");
       return new GfsPolicy(this);
@@ -158,60 +165,74 @@ public final class GfsPolicy implements RetentionPolicy {
   /** The calendar periods a bucket counts in, as comparable numbers (UTC). */
   enum Period {
     DAILY("daily", BackupLayout.DAILY) {
-      @Override long key(long epochDay) {
+      @Override
+      long key(long epochDay) {
         return epochDay;
       }
 
-      @Override String label(long key) {
+      @Override
+      String label(long key) {
         return LocalDate.ofEpochDay(key).toString();
       }
 
-      @Override long nextStartDay(long key) {
+      @Override
+      long nextStartDay(long key) {
         return key + 1;
       }
     },
     WEEKLY("weekly", BackupLayout.WEEKLY) {
-      // 1970-01-01 was a Thursday, so Monday-based weeks start at epoch days congruent to -3 (mod 7).
-      @Override long key(long epochDay) {
+      // 1970-01-01 was a Thursday, so Monday-based weeks start at epoch days congruent to -3 (mod
+      // 7).
+      @Override
+      long key(long epochDay) {
         return Math.floorDiv(epochDay + 3, 7);
       }
 
-      @Override String label(long key) {
+      @Override
+      String label(long key) {
         LocalDate monday = LocalDate.ofEpochDay(key * 7 - 3);
         int week = monday.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
         return monday.get(IsoFields.WEEK_BASED_YEAR) + (week < 10 ? "-W0" : "-W") + week;
       }
 
-      @Override long nextStartDay(long key) {
+      @Override
+      long nextStartDay(long key) {
         return (key + 1) * 7 - 3;
       }
     },
     MONTHLY("monthly", BackupLayout.MONTHLY) {
-      @Override long key(long epochDay) {
+      @Override
+      long key(long epochDay) {
         LocalDate date = LocalDate.ofEpochDay(epochDay);
         return date.getYear() * 12L + date.getMonthValue() - 1;
       }
 
-      @Override String label(long key) {
+      @Override
+      String label(long key) {
         int month = Math.floorMod(key, 12) + 1;
         return Math.floorDiv(key, 12) + (month < 10 ? "-0" : "-") + month;
       }
 
-      @Override long nextStartDay(long key) {
-        return LocalDate.of((int) Math.floorDiv(key, 12), Math.floorMod(key, 12) + 1, 1).plusMonths(1)
+      @Override
+      long nextStartDay(long key) {
+        return LocalDate.of((int) Math.floorDiv(key, 12), Math.floorMod(key, 12) + 1, 1)
+            .plusMonths(1)
             .toEpochDay();
       }
     },
     YEARLY("yearly", BackupLayout.MONTHLY) {
-      @Override long key(long epochDay) {
+      @Override
+      long key(long epochDay) {
         return LocalDate.ofEpochDay(epochDay).getYear();
       }
 
-      @Override String label(long key) {
+      @Override
+      String label(long key) {
         return Long.toString(key);
       }
 
-      @Override long nextStartDay(long key) {
+      @Override
+      long nextStartDay(long key) {
         return LocalDate.of((int) key + 1, 1, 1).toEpochDay();
       }
     };
@@ -245,7 +266,8 @@ public final class GfsPolicy implements RetentionPolicy {
     }
     long nowDay = Math.floorDiv(now.getEpochSecond(), 86_400L);
 
-    List<List<String>> reasons = new ArrayList<>(java.util.Collections.nCopies(n, (List<String>) null));
+    List<List<String>> reasons =
+        new ArrayList<>(java.util.Collections.nCopies(n, (List<String>) null));
     int[] tierRank = new int[n];
     Instant withinStart = now.minus(within);
     for (int i = 0; i < n; i++) {
@@ -279,7 +301,8 @@ public final class GfsPolicy implements RetentionPolicy {
         kept++;
         keeper.put(key, i);
         add(reasons, i, period.rule + " " + kept + "/" + count);
-        // Promote only once the period is over: the newest backup of the current period may be replaced.
+        // Promote only once the period is over: the newest backup of the current period may be
+        // replaced.
         if (period.nextStartDay(key) <= nowDay) {
           tierRank[i] = Math.max(tierRank[i], Catalog.tierRank(period.tier));
         }
@@ -298,7 +321,8 @@ public final class GfsPolicy implements RetentionPolicy {
       BackupRecord backup = sorted.get(i);
       String current = backup.manifest().tier();
       if (reasons.get(i) != null) {
-        String tier = tierRank[i] > Math.max(Catalog.tierRank(current), 1) ? tierName(tierRank[i]) : current;
+        String tier =
+            tierRank[i] > Math.max(Catalog.tierRank(current), 1) ? tierName(tierRank[i]) : current;
         decisions.add(new RetentionDecision(backup, true, reasons.get(i), tier));
       } else {
         if (days[i] != whyDay) {
@@ -312,10 +336,12 @@ public final class GfsPolicy implements RetentionPolicy {
   }
 
   /**
-   * Why no rule keeps a backup of {@code day}, one line per rule. The lines depend only on the periods, so
-   * they are made once per period and shared: a plan over 100,000 backups deletes most of them.
+   * Why no rule keeps a backup of {@code day}, one line per rule. The lines depend only on the
+   * periods, so they are made once per period and shared: a plan over 100,000 backups deletes most
+   * of them.
    */
-  private List<String> whyDeleted(long day, List<Map<Long, Integer>> keepers, List<Map<Long, String>> explained) {
+  private List<String> whyDeleted(
+      long day, List<Map<Long, Integer>> keepers, List<Map<Long, String>> explained) {
     List<String> why = new ArrayList<>(6);
     int[] counts = {daily, weekly, monthly, yearly};
     Period[] periods = Period.values();
@@ -327,9 +353,20 @@ public final class GfsPolicy implements RetentionPolicy {
       long key = period.key(day);
       int count = counts[p];
       boolean kept = keepers.get(p).containsKey(key);
-      why.add(explained.get(p).computeIfAbsent(key, k -> kept
-          ? period.rule + ": a newer backup is kept for " + period.label(k)
-          : period.rule + ": " + period.label(k) + " is older than the " + count + " kept"));
+      why.add(
+          explained
+              .get(p)
+              .computeIfAbsent(
+                  key,
+                  k ->
+                      kept
+                          ? period.rule + ": a newer backup is kept for " + period.label(k)
+                          : period.rule
+                              + ": "
+                              + period.label(k)
+                              + " is older than the "
+                              + count
+                              + " kept"));
     }
     if (last > 0) {
       why.add("last: not among the " + last + " newest");

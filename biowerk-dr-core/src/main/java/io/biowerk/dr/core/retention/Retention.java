@@ -28,16 +28,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Plans and applies retention for one source. Planning never changes the repository, so a dry run is the
- * plan printed; applying is a separate step.
+ * Plans and applies retention for one source. Planning never changes the repository, so a dry run
+ * is the plan printed; applying is a separate step.
  *
- * <p>Safety rules no policy can override, applied to every plan and checked again when it is applied:
+ * <p>Safety rules no policy can override, applied to every plan and checked again when it is
+ * applied:
+ *
  * <ul>
  *   <li>the newest backup of a source is kept ({@code newest});
- *   <li>the newest backup whose latest verification passed is kept ({@code last verified}), so a backup known
- *       to restore always survives, even when newer ones are unverified or failed;
- *   <li>while a backup of the source is being written (an in-progress marker younger than the catalog's
- *       staleness limit), nothing of that source is deleted or moved ({@code in progress}).
+ *   <li>the newest backup whose latest verification passed is kept ({@code last verified}), so a
+ *       backup known to restore always survives, even when newer ones are unverified or failed;
+ *   <li>while a backup of the source is being written (an in-progress marker younger than the
+ *       catalog's staleness limit), nothing of that source is deleted or moved ({@code in
+ *       progress}).
  * </ul>
  */
 public final class Retention {
@@ -46,22 +49,24 @@ public final class Retention {
 
   /** Reason given for the newest backup of a source. */
   public static final String NEWEST = "newest";
+
   /** Reason given for the newest backup whose latest verification passed. */
   public static final String LAST_VERIFIED = "last verified";
+
   /** Reason given for every backup kept because a backup of the source is being written. */
   public static final String IN_PROGRESS = "in progress";
 
   private Retention() {}
 
   /**
-   * Plans retention of {@code source}'s backups under {@code policy} at {@code now}, with the safety rules
-   * applied on top. The decisions are newest first.
+   * Plans retention of {@code source}'s backups under {@code policy} at {@code now}, with the
+   * safety rules applied on top. The decisions are newest first.
    *
    * @throws IOException if the catalog cannot be read
    * @throws IllegalStateException if the policy does not decide every backup exactly once
    */
-  public static RetentionPlan plan(Catalog catalog, String source, RetentionPolicy policy, Instant now)
-      throws IOException {
+  public static RetentionPlan plan(
+      Catalog catalog, String source, RetentionPolicy policy, Instant now) throws IOException {
     requireNonNull(catalog, "catalog");
     requireNonNull(policy, "policy");
     requireNonNull(now, "now");
@@ -70,27 +75,38 @@ public final class Retention {
   }
 
   /**
-   * Applies {@code policy} to {@code backups} (every backup of one source) and the safety rules on top;
-   * {@code inProgress} is when a backup of the source that is being written started, if one is.
+   * Applies {@code policy} to {@code backups} (every backup of one source) and the safety rules on
+   * top; {@code inProgress} is when a backup of the source that is being written started, if one
+   * is.
    *
    * @throws IllegalStateException if the policy does not decide every backup exactly once
    */
-  public static RetentionPlan withSafetyRules(RetentionPolicy policy, List<BackupRecord> backups,
-      Optional<Instant> inProgress, Instant now) {
+  public static RetentionPlan withSafetyRules(
+      RetentionPolicy policy,
+      List<BackupRecord> backups,
+      Optional<Instant> inProgress,
+      Instant now) {
     List<BackupRecord> sorted = new ArrayList<>(backups);
     sorted.sort(Catalog.NEWEST_FIRST);
     RetentionPlan planned = policy.plan(sorted, now);
     List<RetentionDecision> given = planned.decisions();
-    checkState(given.size() == sorted.size(), "retention policy %s decided %s backups but was given %s", policy,
-        given.size(), sorted.size());
+    checkState(
+        given.size() == sorted.size(),
+        "retention policy %s decided %s backups but was given %s",
+        policy,
+        given.size(),
+        sorted.size());
     Map<String, RetentionDecision> byId = null;
     for (int i = 0; i < given.size() && byId == null; i++) {
       if (!given.get(i).backup().id().equals(sorted.get(i).id())) {
         // Not in the order given: match by id (the usual policy keeps the order, so this is rare).
         byId = new HashMap<>(sorted.size() * 2);
         for (RetentionDecision decision : given) {
-          checkState(byId.put(decision.backup().id(), decision) == null,
-              "retention policy %s decided backup %s twice", policy, decision.backup().id());
+          checkState(
+              byId.put(decision.backup().id(), decision) == null,
+              "retention policy %s decided backup %s twice",
+              policy,
+              decision.backup().id());
         }
       }
     }
@@ -100,7 +116,8 @@ public final class Retention {
     for (int i = 0; i < sorted.size(); i++) {
       BackupRecord backup = sorted.get(i);
       RetentionDecision decision = byId == null ? given.get(i) : byId.get(backup.id());
-      checkState(decision != null, "retention policy %s did not decide backup %s", policy, backup.id());
+      checkState(
+          decision != null, "retention policy %s did not decide backup %s", policy, backup.id());
       boolean isNewest = backup.id().equals(newest);
       boolean isLastVerified = backup.id().equals(lastVerified);
       if (!isNewest && !isLastVerified && inProgress.isEmpty()) {
@@ -121,8 +138,9 @@ public final class Retention {
       if (decision.keep()) {
         List<String> reasons = new ArrayList<>(safety);
         reasons.addAll(decision.reasons());
-        decisions.add(new RetentionDecision(backup, true, reasons,
-            inProgress.isPresent() ? current : decision.tier()));
+        decisions.add(
+            new RetentionDecision(
+                backup, true, reasons, inProgress.isPresent() ? current : decision.tier()));
       } else {
         decisions.add(new RetentionDecision(backup, true, safety, current));
       }
@@ -141,26 +159,28 @@ public final class Retention {
   }
 
   /**
-   * Carries out a plan: deletes the backups it deletes and moves kept backups into the tier folder it names.
+   * Carries out a plan: deletes the backups it deletes and moves kept backups into the tier folder
+   * it names.
    *
-   * <p>A deletion removes the manifest first, so the backup leaves listings at once, then the data object,
-   * its {@code .sha256} and {@code .verify.json} side files. A promotion copies the data object and its side
-   * files with {@link Sink#copy} (on the server where the sink can, never re-encoding), writes the moved
-   * manifest, and only then deletes the old objects; an interruption leaves two manifests of the same backup,
-   * of which the catalog lists the higher tier and reports the other's objects as orphans.
+   * <p>A deletion removes the manifest first, so the backup leaves listings at once, then the data
+   * object, its {@code .sha256} and {@code .verify.json} side files. A promotion copies the data
+   * object and its side files with {@link Sink#copy} (on the server where the sink can, never
+   * re-encoding), writes the moved manifest, and only then deletes the old objects; an interruption
+   * leaves two manifests of the same backup, of which the catalog lists the higher tier and reports
+   * the other's objects as orphans.
    *
-   * <p>The repository is read again first: backups already gone or already in their tier are left alone, so
-   * applying a plan twice changes nothing, and an interrupted apply is finished by applying again; objects an
-   * interrupted deletion left behind (its manifest already gone) are orphans for
-   * {@link Catalog#cleanOrphans}. The safety
-   * rules are checked again against what the repository holds now; decisions they forbid are skipped and
-   * reported.
+   * <p>The repository is read again first: backups already gone or already in their tier are left
+   * alone, so applying a plan twice changes nothing, and an interrupted apply is finished by
+   * applying again; objects an interrupted deletion left behind (its manifest already gone) are
+   * orphans for {@link Catalog#cleanOrphans}. The safety rules are checked again against what the
+   * repository holds now; decisions they forbid are skipped and reported.
    *
    * @param sink the sink of the repository {@code catalog} reads
-   * @throws IOException if an object cannot be copied or deleted; what was done before stays done, and
-   *     applying the plan again finishes the rest
+   * @throws IOException if an object cannot be copied or deleted; what was done before stays done,
+   *     and applying the plan again finishes the rest
    */
-  public static ApplyResult apply(Catalog catalog, Sink sink, RetentionPlan plan) throws IOException {
+  public static ApplyResult apply(Catalog catalog, Sink sink, RetentionPlan plan)
+      throws IOException {
     requireNonNull(catalog, "catalog");
     requireNonNull(sink, "sink");
     requireNonNull(plan, "plan");
@@ -171,14 +191,22 @@ public final class Retention {
     Set<String> sources = new LinkedHashSet<>();
     plan.decisions().forEach(d -> sources.add(d.backup().manifest().sourceName()));
     for (String source : sources) {
-      List<RetentionDecision> decisions = plan.decisions().stream()
-          .filter(d -> d.backup().manifest().sourceName().equals(source)).toList();
+      List<RetentionDecision> decisions =
+          plan.decisions().stream()
+              .filter(d -> d.backup().manifest().sourceName().equals(source))
+              .toList();
       Optional<Instant> running = catalog.inProgress(source);
       if (running.isPresent()) {
         for (RetentionDecision decision : decisions) {
           if (!decision.keep() || !decision.tier().equals(decision.backup().manifest().tier())) {
-            skipped.add(new ApplyResult.Skip(decision.backup().id(), "retention: a backup of " + source
-                + " is in progress (started " + running.get() + "); run prune again after it finishes"));
+            skipped.add(
+                new ApplyResult.Skip(
+                    decision.backup().id(),
+                    "retention: a backup of "
+                        + source
+                        + " is in progress (started "
+                        + running.get()
+                        + "); run prune again after it finishes"));
           }
         }
         continue;
@@ -200,8 +228,15 @@ public final class Retention {
           continue;
         }
         if (protectedIds.contains(backup.id())) {
-          skipped.add(new ApplyResult.Skip(backup.id(), "retention: " + backup.id() + " is now the newest or the"
-              + " last verified backup of " + source + "; kept"));
+          skipped.add(
+              new ApplyResult.Skip(
+                  backup.id(),
+                  "retention: "
+                      + backup.id()
+                      + " is now the newest or the"
+                      + " last verified backup of "
+                      + source
+                      + "; kept"));
           continue;
         }
         delete(sink, backup.manifest());
@@ -210,7 +245,9 @@ public final class Retention {
       }
       for (RetentionDecision decision : decisions) {
         BackupRecord backup = current.get(decision.backup().id());
-        if (backup == null || !decision.keep() || decision.tier().equals(backup.manifest().tier())) {
+        if (backup == null
+            || !decision.keep()
+            || decision.tier().equals(backup.manifest().tier())) {
           continue;
         }
         promoted.add(promote(sink, backup.manifest(), decision.tier()));
@@ -225,7 +262,10 @@ public final class Retention {
     sink.delete(manifest.dataKey());
     sink.delete(manifest.sha256Key());
     sink.delete(manifest.dataKey() + Verifications.SUFFIX);
-    LOG.info("retention: deleted backup {} ({}, {} bytes)", manifest.id(), manifest.dataKey(),
+    LOG.info(
+        "retention: deleted backup {} ({}, {} bytes)",
+        manifest.id(),
+        manifest.dataKey(),
         manifest.storedSize());
   }
 

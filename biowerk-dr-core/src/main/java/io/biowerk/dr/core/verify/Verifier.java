@@ -30,24 +30,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Verifies a backup at one of the levels DESIGN.md names, each including the ones before it:
+ *
  * <ul>
- *   <li>{@link VerificationLevel#STORED}: size and SHA-256 of the stored bytes against the manifest; needs no
- *       key;
- *   <li>{@link VerificationLevel#DECODE}: decrypt and decompress everything; the stored and the raw SHA-256
- *       are both checked as the bytes stream;
- *   <li>{@link VerificationLevel#NATIVE} and {@link VerificationLevel#RESTORE}: the decoded stream handed to
- *       the {@link NativeVerifier} registered for the manifest's source kind (found through
- *       {@link ServiceLoader}), which reads it to the end; the checksums are checked as well.
+ *   <li>{@link VerificationLevel#STORED}: size and SHA-256 of the stored bytes against the
+ *       manifest; needs no key;
+ *   <li>{@link VerificationLevel#DECODE}: decrypt and decompress everything; the stored and the raw
+ *       SHA-256 are both checked as the bytes stream;
+ *   <li>{@link VerificationLevel#NATIVE} and {@link VerificationLevel#RESTORE}: the decoded stream
+ *       handed to the {@link NativeVerifier} registered for the manifest's source kind (found
+ *       through {@link ServiceLoader}), which reads it to the end; the checksums are checked as
+ *       well.
  * </ul>
  *
- * <p><b>Outcome.</b> A damaged backup is a verification result, not an exception: when the backup's bytes
- * are wrong (a checksum or size differs, decryption fails authentication, the native check says the dump is
- * unusable; everything reported as {@link IntegrityException}), {@code verify} returns a result with
- * {@code passed == false} whose {@code detail} is the integrity message, so it can be recorded like any other
- * result ({@link #verifyAndRecord} does both). A caller that must tell integrity failures apart (the CLI exits
- * with code 3) tests {@code !result.passed()}: a failed result always means the backup itself is bad. When the
- * check cannot run at all (sink unreachable, key missing or wrong, no native verifier, tool missing), nothing
- * is learned about the backup, so {@code verify} throws that {@link IOException} and nothing is recorded.
+ * <p><b>Outcome.</b> A damaged backup is a verification result, not an exception: when the backup's
+ * bytes are wrong (a checksum or size differs, decryption fails authentication, the native check
+ * says the dump is unusable; everything reported as {@link IntegrityException}), {@code verify}
+ * returns a result with {@code passed == false} whose {@code detail} is the integrity message, so
+ * it can be recorded like any other result ({@link #verifyAndRecord} does both). A caller that must
+ * tell integrity failures apart (the CLI exits with code 3) tests {@code !result.passed()}: a
+ * failed result always means the backup itself is bad. When the check cannot run at all (sink
+ * unreachable, key missing or wrong, no native verifier, tool missing), nothing is learned about
+ * the backup, so {@code verify} throws that {@link IOException} and nothing is recorded.
  *
  * <p>Stateless; the caller owns the sink.
  */
@@ -56,30 +59,39 @@ public final class Verifier {
   private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
 
   /** Which adapter module brings the native verifier for a source kind, for the error message. */
-  private static final Map<String, String> MODULES = Map.of(
-      "postgresql", "biowerk-dr-postgres",
-      "postgres", "biowerk-dr-postgres",
-      "redis", "biowerk-dr-redis",
-      "mongodb", "biowerk-dr-mongo",
-      "mongo", "biowerk-dr-mongo",
-      "files", "biowerk-dr-core");
+  private static final Map<String, String> MODULES =
+      Map.of(
+          "postgresql", "biowerk-dr-postgres",
+          "postgres", "biowerk-dr-postgres",
+          "redis", "biowerk-dr-redis",
+          "mongodb", "biowerk-dr-mongo",
+          "mongo", "biowerk-dr-mongo",
+          "files", "biowerk-dr-core");
 
   private Verifier() {}
 
   /**
    * Verifies the backup {@code manifest} describes at {@code level}.
    *
-   * @param keys the key ring to decrypt with; not used at {@link VerificationLevel#STORED}; null for none
+   * @param keys the key ring to decrypt with; not used at {@link VerificationLevel#STORED}; null
+   *     for none
    * @param options options for the native verifier ({@code scratch-uri} for a restore test)
    * @param clock the clock the result's time is read from
    * @return the result; {@code passed == false} means the backup's bytes are damaged or unusable
-   * @throws ProviderNotFoundException if the level needs a native verifier and none serves the backup's source
-   *     kind; the message names the module to add
+   * @throws ProviderNotFoundException if the level needs a native verifier and none serves the
+   *     backup's source kind; the message names the module to add
    * @throws WrongKeyException if the key ring holds a different key under the backup's key id
-   * @throws IOException if the check cannot run (sink unreachable, key missing, verifier tool missing)
+   * @throws IOException if the check cannot run (sink unreachable, key missing, verifier tool
+   *     missing)
    */
-  public static VerificationResult verify(Sink sink, BackupManifest manifest, KeyRing keys,
-      VerificationLevel level, Map<String, String> options, Clock clock) throws IOException {
+  public static VerificationResult verify(
+      Sink sink,
+      BackupManifest manifest,
+      KeyRing keys,
+      VerificationLevel level,
+      Map<String, String> options,
+      Clock clock)
+      throws IOException {
     requireNonNull(sink, "sink");
     requireNonNull(manifest, "manifest");
     requireNonNull(level, "level");
@@ -97,19 +109,29 @@ public final class Verifier {
       switch (level) {
         case STORED:
           BackupReader.checkStored(sink, manifest);
-          detail = "stored: " + manifest.storedSize() + " bytes, SHA-256 " + manifest.storedSha256() + " matches";
+          detail =
+              "stored: "
+                  + manifest.storedSize()
+                  + " bytes, SHA-256 "
+                  + manifest.storedSha256()
+                  + " matches";
           break;
         case DECODE:
           long raw = decodeAll(sink, manifest, ring);
-          detail = "decode: " + raw + " bytes decoded, raw SHA-256 " + manifest.rawSha256()
-              + " and stored SHA-256 match";
+          detail =
+              "decode: "
+                  + raw
+                  + " bytes decoded, raw SHA-256 "
+                  + manifest.rawSha256()
+                  + " and stored SHA-256 match";
           break;
         default:
           detail = verifyNatively(sink, manifest, ring, level, options, nativeVerifier);
           break;
       }
     } catch (WrongKeyException e) {
-      // The key commitment differs: either the key ring holds the wrong key, or the header is damaged. The
+      // The key commitment differs: either the key ring holds the wrong key, or the header is
+      // damaged. The
       // stored checksum tells which.
       try {
         BackupReader.checkStored(sink, manifest);
@@ -121,19 +143,32 @@ public final class Verifier {
       return failed(manifest, level, clock, start, e);
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    LOG.info("verify: backup {} passed {} verification in {} ms", manifest.id(), level.id(), took.toMillis());
+    LOG.info(
+        "verify: backup {} passed {} verification in {} ms",
+        manifest.id(),
+        level.id(),
+        took.toMillis());
     return new VerificationResult(manifest.id(), level, clock.instant(), true, took, detail);
   }
 
   /**
-   * Verifies a backup of the catalog's repository and records the result beside it, passed or failed.
+   * Verifies a backup of the catalog's repository and records the result beside it, passed or
+   * failed.
    *
    * @return the recorded result; see {@link #verify} for what a failed result means
-   * @throws IOException if the check cannot run (then nothing is recorded), or the result cannot be recorded
+   * @throws IOException if the check cannot run (then nothing is recorded), or the result cannot be
+   *     recorded
    */
-  public static VerificationResult verifyAndRecord(Catalog catalog, BackupRecord backup, KeyRing keys,
-      VerificationLevel level, Map<String, String> options, Clock clock) throws IOException {
-    VerificationResult result = verify(catalog.sink(), backup.manifest(), keys, level, options, clock);
+  public static VerificationResult verifyAndRecord(
+      Catalog catalog,
+      BackupRecord backup,
+      KeyRing keys,
+      VerificationLevel level,
+      Map<String, String> options,
+      Clock clock)
+      throws IOException {
+    VerificationResult result =
+        verify(catalog.sink(), backup.manifest(), keys, level, options, clock);
     catalog.record(result);
     return result;
   }
@@ -156,22 +191,32 @@ public final class Verifier {
       }
     }
     String module = MODULES.getOrDefault(kind, "the adapter module for '" + kind + "'");
-    throw new ProviderNotFoundException("verify: no native verifier for source kind '" + sourceKind
-        + "' is on the class path (found: " + (found.isEmpty() ? "none" : String.join(", ", found))
-        + "), so level '" + level.id() + "' cannot run; add " + module
-        + " to the class path, or verify at level 'decode'", sourceKind, new ArrayList<>(found));
+    throw new ProviderNotFoundException(
+        "verify: no native verifier for source kind '"
+            + sourceKind
+            + "' is on the class path (found: "
+            + (found.isEmpty() ? "none" : String.join(", ", found))
+            + "), so level '"
+            + level.id()
+            + "' cannot run; add "
+            + module
+            + " to the class path, or verify at level 'decode'",
+        sourceKind,
+        new ArrayList<>(found));
   }
 
   private static List<NativeVerifier> load() {
     List<NativeVerifier> verifiers = new ArrayList<>();
-    ServiceLoader.load(NativeVerifier.class, Verifier.class.getClassLoader()).forEach(verifiers::add);
+    ServiceLoader.load(NativeVerifier.class, Verifier.class.getClassLoader())
+        .forEach(verifiers::add);
     if (verifiers.isEmpty() && Thread.currentThread().getContextClassLoader() != null) {
       ServiceLoader.load(NativeVerifier.class).forEach(verifiers::add);
     }
     return verifiers;
   }
 
-  private static long decodeAll(Sink sink, BackupManifest manifest, KeyRing keys) throws IOException {
+  private static long decodeAll(Sink sink, BackupManifest manifest, KeyRing keys)
+      throws IOException {
     long total = 0;
     try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
@@ -184,11 +229,18 @@ public final class Verifier {
     return total;
   }
 
-  private static String verifyNatively(Sink sink, BackupManifest manifest, KeyRing keys, VerificationLevel level,
-      Map<String, String> options, NativeVerifier verifier) throws IOException {
+  private static String verifyNatively(
+      Sink sink,
+      BackupManifest manifest,
+      KeyRing keys,
+      VerificationLevel level,
+      Map<String, String> options,
+      NativeVerifier verifier)
+      throws IOException {
     try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
       String said = verifier.verify(manifest, level, in, options);
-      // The checksums are checked at the end of the stream; read what the verifier left, so they always are.
+      // The checksums are checked at the end of the stream; read what the verifier left, so they
+      // always are.
       ByteBuffer rest = ByteBuffer.allocateDirect(1 << 16);
       while (in.read(rest) >= 0) {
         rest.clear();
@@ -197,10 +249,15 @@ public final class Verifier {
     }
   }
 
-  private static VerificationResult failed(BackupManifest manifest, VerificationLevel level, Clock clock,
-      long start, IntegrityException e) {
+  private static VerificationResult failed(
+      BackupManifest manifest,
+      VerificationLevel level,
+      Clock clock,
+      long start,
+      IntegrityException e) {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    LOG.warn("verify: backup {} FAILED {} verification: {}", manifest.id(), level.id(), e.getMessage());
+    LOG.warn(
+        "verify: backup {} FAILED {} verification: {}", manifest.id(), level.id(), e.getMessage());
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     return new VerificationResult(manifest.id(), level, clock.instant(), false, took, message);
   }

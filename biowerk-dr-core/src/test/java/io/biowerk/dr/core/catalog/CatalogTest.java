@@ -42,13 +42,20 @@ class CatalogTest {
     Catalog catalog = Catalog.of(sink);
     List<BackupRecord> all = catalog.list();
 
-    assertThat(all).extracting(BackupRecord::id).containsExactly("postgres_20240116_020000",
-        "redis_20240115_050000", "postgres_20240115_020000", "postgres_20231206_020000");
+    assertThat(all)
+        .extracting(BackupRecord::id)
+        .containsExactly(
+            "postgres_20240116_020000",
+            "redis_20240115_050000",
+            "postgres_20240115_020000",
+            "postgres_20231206_020000");
     // Only the four manifests were read, never a data object or a WAL segment.
     assertThat(sink.reads.get() - readsBefore).isEqualTo(4);
     assertThat(catalog.list("postgres")).hasSize(3);
     assertThat(catalog.sources()).containsExactly("postgres", "redis");
-    assertThat(catalog.latest("postgres")).map(BackupRecord::id).contains("postgres_20240116_020000");
+    assertThat(catalog.latest("postgres"))
+        .map(BackupRecord::id)
+        .contains("postgres_20240116_020000");
     assertThat(catalog.latest("mongodb")).isEmpty();
     assertThat(catalog.orphans()).isEmpty();
     assertThat(catalog.corrupt()).isEmpty();
@@ -60,9 +67,11 @@ class CatalogTest {
     Backups.write(sink, "postgres", T0.plus(Duration.ofHours(1)), "daily"); // 03:00-03:05
     Catalog catalog = Catalog.of(sink);
 
-    assertThat(catalog.latestBefore("postgres", T0.plus(Duration.ofMinutes(64)))).map(BackupRecord::id)
+    assertThat(catalog.latestBefore("postgres", T0.plus(Duration.ofMinutes(64))))
+        .map(BackupRecord::id)
         .contains("postgres_20240115_020000");
-    assertThat(catalog.latestBefore("postgres", T0.plus(Duration.ofMinutes(65)))).map(BackupRecord::id)
+    assertThat(catalog.latestBefore("postgres", T0.plus(Duration.ofMinutes(65))))
+        .map(BackupRecord::id)
         .contains("postgres_20240115_030000");
     assertThat(catalog.latestBefore("postgres", T0.plus(Duration.ofMinutes(4)))).isEmpty();
   }
@@ -77,29 +86,37 @@ class CatalogTest {
         .isInstanceOf(BackupNotFoundException.class)
         .hasMessageStartingWith("catalog: no backup with id 'postgres_20990101_000000'")
         .hasMessageContaining("biowerk-dr list")
-        .satisfies(e -> assertThat(((BackupNotFoundException) e).id()).isEqualTo("postgres_20990101_000000"));
+        .satisfies(
+            e ->
+                assertThat(((BackupNotFoundException) e).id())
+                    .isEqualTo("postgres_20990101_000000"));
     assertThatThrownBy(() -> catalog.get("not-an-id")).isInstanceOf(BackupNotFoundException.class);
   }
 
   @Test
   void resolvesLatestAndLatestOfASource() throws Exception {
     Catalog catalog = Catalog.of(sink);
-    assertThatThrownBy(() -> catalog.resolve("latest")).isInstanceOf(BackupNotFoundException.class)
+    assertThatThrownBy(() -> catalog.resolve("latest"))
+        .isInstanceOf(BackupNotFoundException.class)
         .hasMessageContaining("holds no backups; run a backup first");
 
     Backups.write(sink, "postgres", T0, "daily");
     Backups.write(sink, "postgres", T0.plusSeconds(60), "daily");
     assertThat(catalog.resolve("latest").id()).isEqualTo("postgres_20240115_020100");
-    assertThat(catalog.resolve("postgres_20240115_020000").id()).isEqualTo("postgres_20240115_020000");
+    assertThat(catalog.resolve("postgres_20240115_020000").id())
+        .isEqualTo("postgres_20240115_020000");
 
     Backups.write(sink, "redis", T0, "daily");
-    assertThatThrownBy(() -> catalog.resolve("latest")).isInstanceOf(BackupNotFoundException.class)
+    assertThatThrownBy(() -> catalog.resolve("latest"))
+        .isInstanceOf(BackupNotFoundException.class)
         .hasMessageContaining("'latest' is ambiguous")
         .hasMessageContaining("2 sources (postgres, redis)")
         .hasMessageContaining("latest:postgres");
     assertThat(catalog.resolve("latest:redis").id()).isEqualTo("redis_20240115_020000");
-    assertThatThrownBy(() -> catalog.resolve("latest:mongodb")).isInstanceOf(BackupNotFoundException.class)
-        .hasMessage("catalog: no backup of source 'mongodb' in memory:; sources with backups: postgres, redis");
+    assertThatThrownBy(() -> catalog.resolve("latest:mongodb"))
+        .isInstanceOf(BackupNotFoundException.class)
+        .hasMessage(
+            "catalog: no backup of source 'mongodb' in memory:; sources with backups: postgres, redis");
   }
 
   @Test
@@ -113,12 +130,17 @@ class CatalogTest {
     Catalog catalog = Catalog.of(sink);
 
     assertThat(catalog.list()).extracting(BackupRecord::id).containsExactly(kept.id());
-    assertThat(catalog.orphans()).extracting(StoredObject::key).containsExactly(crashed, crashed + ".sha256");
+    assertThat(catalog.orphans())
+        .extracting(StoredObject::key)
+        .containsExactly(crashed, crashed + ".sha256");
 
     // The side file was written "now"; with a 1 h grace only the 5-hour-old data object goes.
     assertThat(catalog.cleanOrphans(Duration.ofHours(1), T0)).isEqualTo(1);
-    assertThat(catalog.orphans()).extracting(StoredObject::key).containsExactly(crashed + ".sha256");
-    assertThat(catalog.cleanOrphans(Duration.ofHours(1), T0.plus(Duration.ofHours(2)))).isEqualTo(1);
+    assertThat(catalog.orphans())
+        .extracting(StoredObject::key)
+        .containsExactly(crashed + ".sha256");
+    assertThat(catalog.cleanOrphans(Duration.ofHours(1), T0.plus(Duration.ofHours(2))))
+        .isEqualTo(1);
     assertThat(catalog.orphans()).isEmpty();
     assertThat(catalog.list()).extracting(BackupRecord::id).containsExactly(kept.id());
   }
@@ -126,14 +148,24 @@ class CatalogTest {
   @Test
   void manyManifestsAreReadInParallelWithTheSameResultAsOneByOne() throws Exception {
     for (int i = 0; i < 300; i++) {
-      BackupManifest manifest = Backups.write(sink, i % 2 == 0 ? "postgres" : "redis", T0.plusSeconds(3600L * i),
-          "daily");
+      BackupManifest manifest =
+          Backups.write(
+              sink, i % 2 == 0 ? "postgres" : "redis", T0.plusSeconds(3600L * i), "daily");
       if (i % 50 == 7) {
         sink.replace(manifest.manifestKey(), "{".getBytes(StandardCharsets.UTF_8));
       }
       if (i % 10 == 0) {
-        sink.put(manifest.dataKey() + ".verify.json", Verifications.toJson(List.of(new VerificationResult(
-            manifest.id(), VerificationLevel.STORED, T0, true, Duration.ofSeconds(1), "ok"))));
+        sink.put(
+            manifest.dataKey() + ".verify.json",
+            Verifications.toJson(
+                List.of(
+                    new VerificationResult(
+                        manifest.id(),
+                        VerificationLevel.STORED,
+                        T0,
+                        true,
+                        Duration.ofSeconds(1),
+                        "ok"))));
       }
     }
     Catalog parallel = Catalog.of(sink);
@@ -143,7 +175,8 @@ class CatalogTest {
     assertThat(fast.backups()).hasSize(294).isEqualTo(serial.scan().backups());
     assertThat(fast.corrupt()).hasSize(6).isEqualTo(serial.corrupt());
     assertThat(fast.backups().stream().filter(b -> !b.verifications().isEmpty())).hasSize(30);
-    assertThatThrownBy(() -> Catalog.of(sink).readParallelism(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Catalog.of(sink).readParallelism(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("read parallelism (0) must be at least 1");
   }
 
@@ -152,34 +185,48 @@ class CatalogTest {
     for (int i = 0; i < 100; i++) {
       Backups.write(sink, "postgres", T0.plusSeconds(60L * i), "daily");
     }
-    io.biowerk.dr.core.Sink failing = new io.biowerk.dr.core.Sink() {
-      @Override public io.biowerk.dr.core.PendingWrite openWrite(String key) throws java.io.IOException {
-        return sink.openWrite(key);
-      }
-      @Override public java.nio.channels.ReadableByteChannel openRead(String key) throws java.io.IOException {
-        if (key.contains("_20240115_0250")) {
-          throw new io.biowerk.dr.core.StorageException("memory: connection reset reading " + key, key,
-              io.biowerk.dr.core.StorageException.Reason.OTHER, null);
-        }
-        return sink.openRead(key);
-      }
-      @Override public List<StoredObject> list(String prefix) {
-        return sink.list(prefix);
-      }
-      @Override public void delete(String key) {
-        sink.delete(key);
-      }
-    };
+    io.biowerk.dr.core.Sink failing =
+        new io.biowerk.dr.core.Sink() {
+          @Override
+          public io.biowerk.dr.core.PendingWrite openWrite(String key) throws java.io.IOException {
+            return sink.openWrite(key);
+          }
+
+          @Override
+          public java.nio.channels.ReadableByteChannel openRead(String key)
+              throws java.io.IOException {
+            if (key.contains("_20240115_0250")) {
+              throw new io.biowerk.dr.core.StorageException(
+                  "memory: connection reset reading " + key,
+                  key,
+                  io.biowerk.dr.core.StorageException.Reason.OTHER,
+                  null);
+            }
+            return sink.openRead(key);
+          }
+
+          @Override
+          public List<StoredObject> list(String prefix) {
+            return sink.list(prefix);
+          }
+
+          @Override
+          public void delete(String key) {
+            sink.delete(key);
+          }
+        };
     for (int threads : new int[] {1, 8}) {
       assertThatThrownBy(() -> Catalog.of(failing).readParallelism(threads).list())
           .isInstanceOf(io.biowerk.dr.core.StorageException.class)
-          .hasMessageStartingWith("memory: connection reset reading postgres/daily/postgres_20240115_025000");
+          .hasMessageStartingWith(
+              "memory: connection reset reading postgres/daily/postgres_20240115_025000");
     }
   }
 
   @Test
   void theTierOfADataKeyIsItsFolder() {
-    assertThat(BackupLayout.tierOf("postgres/weekly/postgres_20240115_020000.dump.zst")).isEqualTo("weekly");
+    assertThat(BackupLayout.tierOf("postgres/weekly/postgres_20240115_020000.dump.zst"))
+        .isEqualTo("weekly");
     assertThat(BackupLayout.tierOf("root/postgres/monthly/x.dump")).isEqualTo("monthly");
     assertThat(BackupLayout.tierOf("postgres/x.dump")).isEmpty();
     assertThat(BackupLayout.tierOf("x.dump")).isEmpty();
@@ -203,8 +250,10 @@ class CatalogTest {
   void orphansOfASourceWithABackupInProgressAreNotCleaned() throws Exception {
     sink.put("postgres/daily/postgres_20240116_020000.bin", new byte[100]);
     sink.touch("postgres/daily/postgres_20240116_020000.bin", T0.minus(Duration.ofDays(2)));
-    sink.put(BackupLayout.inProgressKey("postgres", "postgres_20240115_015000"),
-        "{\"id\":\"postgres_20240115_015000\",\"startedAt\":\"2024-01-15T01:50:00Z\"}".getBytes(StandardCharsets.UTF_8));
+    sink.put(
+        BackupLayout.inProgressKey("postgres", "postgres_20240115_015000"),
+        "{\"id\":\"postgres_20240115_015000\",\"startedAt\":\"2024-01-15T01:50:00Z\"}"
+            .getBytes(StandardCharsets.UTF_8));
     Catalog catalog = Catalog.of(sink).withClock(Clock.fixed(T0, ZoneOffset.UTC));
 
     assertThat(catalog.inProgress("postgres")).contains(Instant.parse("2024-01-15T01:50:00Z"));
@@ -215,20 +264,26 @@ class CatalogTest {
   @Test
   void aStaleInProgressMarkerIsReportedNotHonoured() throws Exception {
     String marker = BackupLayout.inProgressKey("postgres", "postgres_20240110_020000");
-    sink.put(marker, "{\"id\":\"postgres_20240110_020000\",\"startedAt\":\"2024-01-10T02:00:00Z\"}"
-        .getBytes(StandardCharsets.UTF_8));
+    sink.put(
+        marker,
+        "{\"id\":\"postgres_20240110_020000\",\"startedAt\":\"2024-01-10T02:00:00Z\"}"
+            .getBytes(StandardCharsets.UTF_8));
     Catalog catalog = Catalog.of(sink).withClock(Clock.fixed(T0, ZoneOffset.UTC));
 
     assertThat(catalog.inProgress("postgres")).isEmpty();
-    assertThat(catalog.markers("postgres")).singleElement().satisfies(m -> {
-      assertThat(m.stale()).isTrue();
-      assertThat(m.id()).isEqualTo("postgres_20240110_020000");
-    });
+    assertThat(catalog.markers("postgres"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.stale()).isTrue();
+              assertThat(m.id()).isEqualTo("postgres_20240110_020000");
+            });
     assertThat(catalog.orphans()).extracting(StoredObject::key).containsExactly(marker);
     // With a longer staleness limit the same marker is honoured.
     assertThat(catalog.staleAfter(Duration.ofDays(7)).inProgress("postgres"))
         .contains(Instant.parse("2024-01-10T02:00:00Z"));
-    assertThatThrownBy(() -> catalog.staleAfter(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> catalog.staleAfter(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must be positive");
   }
 
@@ -252,15 +307,29 @@ class CatalogTest {
   void aVerificationIsRecordedBesideItsBackupAndReadBack() throws Exception {
     BackupManifest manifest = Backups.write(sink, "postgres", T0, "daily");
     Catalog catalog = Catalog.of(sink);
-    VerificationResult first = new VerificationResult(manifest.id(), VerificationLevel.STORED,
-        T0.plusSeconds(600), true, Duration.ofMillis(1500), "stored: ok");
-    VerificationResult second = new VerificationResult(manifest.id(), VerificationLevel.RESTORE,
-        T0.plusSeconds(7200), false, Duration.ofMinutes(20), "restore: pg_restore failed");
+    VerificationResult first =
+        new VerificationResult(
+            manifest.id(),
+            VerificationLevel.STORED,
+            T0.plusSeconds(600),
+            true,
+            Duration.ofMillis(1500),
+            "stored: ok");
+    VerificationResult second =
+        new VerificationResult(
+            manifest.id(),
+            VerificationLevel.RESTORE,
+            T0.plusSeconds(7200),
+            false,
+            Duration.ofMinutes(20),
+            "restore: pg_restore failed");
 
     catalog.record(second);
     catalog.record(first);
 
-    assertThat(sink.list("")).extracting(StoredObject::key).contains(manifest.dataKey() + ".verify.json");
+    assertThat(sink.list(""))
+        .extracting(StoredObject::key)
+        .contains(manifest.dataKey() + ".verify.json");
     BackupRecord record = catalog.get(manifest.id());
     assertThat(record.verifications()).containsExactly(first, second);
     assertThat(record.lastPassed()).contains(first);
@@ -273,7 +342,8 @@ class CatalogTest {
     BackupManifest manifest = Backups.write(sink, "postgres", T0, "daily");
     sink.put(manifest.dataKey() + ".verify.json", "not json".getBytes(StandardCharsets.UTF_8));
 
-    assertThat(Catalog.of(sink).list()).singleElement()
+    assertThat(Catalog.of(sink).list())
+        .singleElement()
         .satisfies(b -> assertThat(b.verifications()).isEmpty());
   }
 
@@ -283,21 +353,30 @@ class CatalogTest {
     BackupManifest manifest = Backups.write(local, "postgres", T0, "daily");
     int perRun = 15;
     java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.ExecutorService runs = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.concurrent.ExecutorService runs =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
     try {
       List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
       for (int run = 0; run < 2; run++) {
         int r = run;
         // Two catalogs, as two processes (a scheduled verification and a drill) would have.
         Catalog catalog = Catalog.of(local);
-        done.add(runs.submit(() -> {
-          start.await();
-          for (int i = 0; i < perRun; i++) {
-            catalog.record(new VerificationResult(manifest.id(), VerificationLevel.STORED,
-                T0.plusSeconds(60L * i + r), true, Duration.ofMillis(10), "run " + r + " #" + i));
-          }
-          return null;
-        }));
+        done.add(
+            runs.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < perRun; i++) {
+                    catalog.record(
+                        new VerificationResult(
+                            manifest.id(),
+                            VerificationLevel.STORED,
+                            T0.plusSeconds(60L * i + r),
+                            true,
+                            Duration.ofMillis(10),
+                            "run " + r + " #" + i));
+                  }
+                  return null;
+                }));
       }
       start.countDown();
       for (java.util.concurrent.Future<?> f : done) {
@@ -306,21 +385,31 @@ class CatalogTest {
     } finally {
       runs.shutdownNow();
     }
-    assertThat(Catalog.of(local).get(manifest.id()).verifications()).as("no entry lost to the other run")
+    assertThat(Catalog.of(local).get(manifest.id()).verifications())
+        .as("no entry lost to the other run")
         .hasSize(2 * perRun);
-    assertThat(local.list("")).extracting(StoredObject::key).noneMatch(k -> k.endsWith(".verify.lock"));
+    assertThat(local.list(""))
+        .extracting(StoredObject::key)
+        .noneMatch(k -> k.endsWith(".verify.lock"));
   }
 
   @Test
   void aLockLeftByACrashedRunIsBrokenAndAFreshOneIsNotAnOrphan() throws Exception {
     BackupManifest manifest = Backups.write(sink, "postgres", T0, "daily");
     String lock = manifest.dataKey() + ".verify.lock";
-    Catalog catalog = Catalog.of(sink).withClock(Clock.fixed(T0.plus(Duration.ofHours(1)), ZoneOffset.UTC));
+    Catalog catalog =
+        Catalog.of(sink).withClock(Clock.fixed(T0.plus(Duration.ofHours(1)), ZoneOffset.UTC));
     sink.put(lock, ("{\"lockedAt\":\"" + T0 + "\"}").getBytes(StandardCharsets.UTF_8));
     assertThat(catalog.orphans()).as("a lock belongs to its backup").isEmpty();
 
-    catalog.record(new VerificationResult(manifest.id(), VerificationLevel.STORED, T0.plusSeconds(3600), true,
-        Duration.ZERO, "ok"));
+    catalog.record(
+        new VerificationResult(
+            manifest.id(),
+            VerificationLevel.STORED,
+            T0.plusSeconds(3600),
+            true,
+            Duration.ZERO,
+            "ok"));
 
     assertThat(catalog.get(manifest.id()).verifications()).hasSize(1);
     assertThat(sink.list("")).extracting(StoredObject::key).doesNotContain(lock);
@@ -331,41 +420,76 @@ class CatalogTest {
     BackupManifest manifest = Backups.write(sink, "postgres", T0, "daily");
     String lock = manifest.dataKey() + ".verify.lock";
     sink.put(lock, ("{\"lockedAt\":\"" + T0 + "\"}").getBytes(StandardCharsets.UTF_8));
-    Catalog catalog = Catalog.of(sink).withClock(Clock.fixed(T0.plusSeconds(5), ZoneOffset.UTC))
-        .recordLockWait(Duration.ofMillis(200));
+    Catalog catalog =
+        Catalog.of(sink)
+            .withClock(Clock.fixed(T0.plusSeconds(5), ZoneOffset.UTC))
+            .recordLockWait(Duration.ofMillis(200));
 
-    assertThatThrownBy(() -> catalog.record(new VerificationResult(manifest.id(), VerificationLevel.STORED,
-        T0.plusSeconds(5), true, Duration.ZERO, "ok"))).isInstanceOf(IOException.class)
+    assertThatThrownBy(
+            () ->
+                catalog.record(
+                    new VerificationResult(
+                        manifest.id(),
+                        VerificationLevel.STORED,
+                        T0.plusSeconds(5),
+                        true,
+                        Duration.ZERO,
+                        "ok")))
+        .isInstanceOf(IOException.class)
         .hasMessageStartingWith("catalog: cannot record the verification of " + manifest.id())
-        .hasMessageContaining(lock).hasMessageContaining("since " + T0)
+        .hasMessageContaining(lock)
+        .hasMessageContaining("since " + T0)
         .hasMessageContaining("run the verification again later, or delete that lock");
-    assertThat(sink.list("")).extracting(StoredObject::key).as("the other run's lock is left alone").contains(lock)
+    assertThat(sink.list(""))
+        .extracting(StoredObject::key)
+        .as("the other run's lock is left alone")
+        .contains(lock)
         .doesNotContain(manifest.dataKey() + ".verify.json");
   }
 
   @Test
   void recordingForAMissingBackupFails() {
     Catalog catalog = Catalog.of(sink);
-    assertThatThrownBy(() -> catalog.record(new VerificationResult("postgres_20240115_020000",
-        VerificationLevel.STORED, T0, true, Duration.ZERO, "ok"))).isInstanceOf(BackupNotFoundException.class);
+    assertThatThrownBy(
+            () ->
+                catalog.record(
+                    new VerificationResult(
+                        "postgres_20240115_020000",
+                        VerificationLevel.STORED,
+                        T0,
+                        true,
+                        Duration.ZERO,
+                        "ok")))
+        .isInstanceOf(BackupNotFoundException.class);
   }
 
   @Test
-  void anInterruptedPromotionListsTheBackupOnceFromTheHigherTier(@TempDir Path dir) throws Exception {
+  void anInterruptedPromotionListsTheBackupOnceFromTheHigherTier(@TempDir Path dir)
+      throws Exception {
     LocalSink local = LocalSink.open(dir);
     BackupManifest daily = Backups.write(local, "postgres", T0, "daily");
     BackupManifest monthly = daily.withDataKey(BackupLayout.inTier(daily.dataKey(), "monthly"));
     local.copy(daily.dataKey(), monthly.dataKey());
     local.put(monthly.manifestKey(), io.biowerk.dr.core.Manifests.toJson(monthly));
-    // ...crash here: the daily copy was never deleted. A write that never committed leaves a temp file too.
+    // ...crash here: the daily copy was never deleted. A write that never committed leaves a temp
+    // file too.
     Files.writeString(dir.resolve("postgres/daily/.x.bin" + ".biowerk-tmp-1234"), "partial");
     Catalog catalog = Catalog.of(local);
 
-    assertThat(catalog.list()).singleElement().satisfies(b -> assertThat(b.manifest().tier()).isEqualTo("monthly"));
-    assertThat(catalog.orphans()).extracting(StoredObject::key).containsExactlyInAnyOrder(daily.dataKey(),
-        daily.sha256Key(), daily.manifestKey(), "postgres/daily/.x.bin.biowerk-tmp-1234");
+    assertThat(catalog.list())
+        .singleElement()
+        .satisfies(b -> assertThat(b.manifest().tier()).isEqualTo("monthly"));
+    assertThat(catalog.orphans())
+        .extracting(StoredObject::key)
+        .containsExactlyInAnyOrder(
+            daily.dataKey(),
+            daily.sha256Key(),
+            daily.manifestKey(),
+            "postgres/daily/.x.bin.biowerk-tmp-1234");
     assertThat(catalog.cleanOrphans(Duration.ZERO, Instant.now().plusSeconds(60))).isEqualTo(4);
     assertThat(catalog.orphans()).isEmpty();
-    assertThat(catalog.list()).singleElement().satisfies(b -> assertThat(b.id()).isEqualTo(daily.id()));
+    assertThat(catalog.list())
+        .singleElement()
+        .satisfies(b -> assertThat(b.id()).isEqualTo(daily.id()));
   }
 }

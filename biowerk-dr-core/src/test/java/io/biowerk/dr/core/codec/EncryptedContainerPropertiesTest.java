@@ -30,11 +30,12 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * Properties of the AES-256-GCM segmented container: whatever the data, segment size and chunking, it round
- * trips; and any single-bit flip, truncation, swapped, duplicated or dropped segment, or wrong key is detected
- * as an {@link IntegrityException} (or its {@link WrongKeyException}), with nothing but a prefix of the right
- * plaintext delivered before it. Never wrong bytes, never a generic crash. Sizes are kept small (segments of
- * 1-3 KiB) so that 1,000 tries per property stay fast while still crossing many segment boundaries.
+ * Properties of the AES-256-GCM segmented container: whatever the data, segment size and chunking,
+ * it round trips; and any single-bit flip, truncation, swapped, duplicated or dropped segment, or
+ * wrong key is detected as an {@link IntegrityException} (or its {@link WrongKeyException}), with
+ * nothing but a prefix of the right plaintext delivered before it. Never wrong bytes, never a
+ * generic crash. Sizes are kept small (segments of 1-3 KiB) so that 1,000 tries per property stay
+ * fast while still crossing many segment boundaries.
  */
 class EncryptedContainerPropertiesTest {
 
@@ -49,12 +50,14 @@ class EncryptedContainerPropertiesTest {
 
   /** The ring holding the right key, through the real environment-variable provider. */
   static final KeyRing RING = ring(KEY_ID, MATERIAL);
+
   /** A ring holding a different key under the same id. */
   static final KeyRing WRONG = ring(KEY_ID, OTHER_MATERIAL);
 
   static KeyRing ring(String id, byte[] material) {
     String value = id + ":" + Base64.getEncoder().encodeToString(material);
-    return KeyRing.of(EnvironmentKeys.fromVariable("BIOWERK_DR_KEY", Map.of("BIOWERK_DR_KEY", value)::get));
+    return KeyRing.of(
+        EnvironmentKeys.fromVariable("BIOWERK_DR_KEY", Map.of("BIOWERK_DR_KEY", value)::get));
   }
 
   static EncryptionCodec codec(int segmentSize) throws IOException {
@@ -62,7 +65,13 @@ class EncryptedContainerPropertiesTest {
   }
 
   static int headerLength() {
-    return EncryptionCodec.MAGIC.length + 1 + 1 + 4 + 1 + KEY_ID.length() + EncryptionCodec.SALT_LENGTH
+    return EncryptionCodec.MAGIC.length
+        + 1
+        + 1
+        + 4
+        + 1
+        + KEY_ID.length()
+        + EncryptionCodec.SALT_LENGTH
         + EncryptionCodec.COMMITMENT_LENGTH;
   }
 
@@ -81,9 +90,11 @@ class EncryptedContainerPropertiesTest {
   }
 
   /** Decrypts to the end with reads of {@code chunk} bytes into {@code delivered}. */
-  static void decrypt(byte[] stored, KeyRing ring, int chunk, ByteArrayOutputStream delivered) throws IOException {
-    try (ReadableByteChannel in = EncryptionCodec.decryptingWith(ring)
-        .decode(Channels.newChannel(new java.io.ByteArrayInputStream(stored)))) {
+  static void decrypt(byte[] stored, KeyRing ring, int chunk, ByteArrayOutputStream delivered)
+      throws IOException {
+    try (ReadableByteChannel in =
+        EncryptionCodec.decryptingWith(ring)
+            .decode(Channels.newChannel(new java.io.ByteArrayInputStream(stored)))) {
       ByteBuffer buffer = ByteBuffer.allocate(chunk);
       while (in.read(buffer) >= 0) {
         buffer.flip();
@@ -100,11 +111,12 @@ class EncryptedContainerPropertiesTest {
   }
 
   /**
-   * Decrypts damaged bytes and returns the failure, asserting that it is an IntegrityException (or, when
-   * {@code keyNotFoundAllowed}, a KeyNotFoundException: the damage renamed the key) and that only a prefix of
-   * {@code original} was delivered before it.
+   * Decrypts damaged bytes and returns the failure, asserting that it is an IntegrityException (or,
+   * when {@code keyNotFoundAllowed}, a KeyNotFoundException: the damage renamed the key) and that
+   * only a prefix of {@code original} was delivered before it.
    */
-  static IOException assertDetected(byte[] damaged, byte[] original, String what, boolean keyNotFoundAllowed) {
+  static IOException assertDetected(
+      byte[] damaged, byte[] original, String what, boolean keyNotFoundAllowed) {
     ByteArrayOutputStream delivered = new ByteArrayOutputStream();
     IOException failure = null;
     try {
@@ -112,9 +124,12 @@ class EncryptedContainerPropertiesTest {
     } catch (IOException e) {
       failure = e;
     } catch (RuntimeException e) {
-      throw new AssertionError(what + ": a generic crash instead of an IntegrityException: " + e, e);
+      throw new AssertionError(
+          what + ": a generic crash instead of an IntegrityException: " + e, e);
     }
-    assertThat(failure).as("%s: damage went undetected (%s bytes delivered)", what, delivered.size()).isNotNull();
+    assertThat(failure)
+        .as("%s: damage went undetected (%s bytes delivered)", what, delivered.size())
+        .isNotNull();
     if (keyNotFoundAllowed && failure instanceof KeyNotFoundException) {
       assertThat(delivered.size()).isZero();
     } else {
@@ -124,7 +139,9 @@ class EncryptedContainerPropertiesTest {
     byte[] got = delivered.toByteArray();
     assertThat(got.length).as(what).isLessThanOrEqualTo(original.length);
     assertThat(Arrays.mismatch(got, Arrays.copyOf(original, got.length)))
-        .as("%s: the %s bytes delivered before the failure are not a prefix of the plaintext", what, got.length)
+        .as(
+            "%s: the %s bytes delivered before the failure are not a prefix of the plaintext",
+            what, got.length)
         .isEqualTo(-1);
     return failure;
   }
@@ -141,9 +158,12 @@ class EncryptedContainerPropertiesTest {
   }
 
   @Property
-  void anyDataRoundTripsWhateverTheSegmentSizeAndChunking(@ForAll("data") byte[] data,
-      @ForAll @IntRange(min = 1024, max = 3000) int segmentSize, @ForAll @IntRange(min = 1, max = 5000) int writeChunk,
-      @ForAll @IntRange(min = 1, max = 5000) int readChunk) throws IOException {
+  void anyDataRoundTripsWhateverTheSegmentSizeAndChunking(
+      @ForAll("data") byte[] data,
+      @ForAll @IntRange(min = 1024, max = 3000) int segmentSize,
+      @ForAll @IntRange(min = 1, max = 5000) int writeChunk,
+      @ForAll @IntRange(min = 1, max = 5000) int readChunk)
+      throws IOException {
     byte[] stored = encrypt(data, segmentSize, writeChunk);
     int full = data.length / segmentSize;
     int last = data.length - full * segmentSize;
@@ -152,16 +172,23 @@ class EncryptedContainerPropertiesTest {
   }
 
   @Property
-  void everySingleBitFlipIsDetected(@ForAll("data") byte[] data, @ForAll @IntRange(min = 1024, max = 2048) int segmentSize,
-      @ForAll Random random) throws IOException {
+  void everySingleBitFlipIsDetected(
+      @ForAll("data") byte[] data,
+      @ForAll @IntRange(min = 1024, max = 2048) int segmentSize,
+      @ForAll Random random)
+      throws IOException {
     byte[] stored = encrypt(data, segmentSize, 4096);
     int bit = random.nextInt(stored.length * 8);
     byte[] damaged = stored.clone();
     damaged[bit / 8] ^= (byte) (1 << (bit % 8));
-    assertDetected(damaged, data, "bit " + bit + " of " + stored.length + " bytes", inKeyId(bit / 8));
+    assertDetected(
+        damaged, data, "bit " + bit + " of " + stored.length + " bytes", inKeyId(bit / 8));
   }
 
-  /** Whether byte {@code index} of the container is the key id or its length (damage there names another key). */
+  /**
+   * Whether byte {@code index} of the container is the key id or its length (damage there names
+   * another key).
+   */
   static boolean inKeyId(int index) {
     int idLengthAt = EncryptionCodec.MAGIC.length + 1 + 1 + 4;
     return index >= idLengthAt && index <= idLengthAt + KEY_ID.length();
@@ -181,11 +208,15 @@ class EncryptedContainerPropertiesTest {
   }
 
   @Property
-  void truncationAtAnyPointIsDetected(@ForAll("data") byte[] data, @ForAll @IntRange(min = 1024, max = 2048) int segmentSize,
-      @ForAll Random random) throws IOException {
+  void truncationAtAnyPointIsDetected(
+      @ForAll("data") byte[] data,
+      @ForAll @IntRange(min = 1024, max = 2048) int segmentSize,
+      @ForAll Random random)
+      throws IOException {
     byte[] stored = encrypt(data, segmentSize, 4096);
     int length = random.nextInt(stored.length);
-    IOException e = assertDetected(Arrays.copyOf(stored, length), data, "truncated to " + length, false);
+    IOException e =
+        assertDetected(Arrays.copyOf(stored, length), data, "truncated to " + length, false);
     assertThat(e.getMessage()).containsAnyOf("truncated", "does not authenticate");
   }
 
@@ -195,13 +226,15 @@ class EncryptedContainerPropertiesTest {
     new Random(4).nextBytes(data);
     byte[] stored = encrypt(data, 1024, 1024);
     for (int length = headerLength(); length < stored.length; length += 1024 + 16) {
-      IOException e = assertDetected(Arrays.copyOf(stored, length), data, "cut at " + length, false);
+      IOException e =
+          assertDetected(Arrays.copyOf(stored, length), data, "cut at " + length, false);
       assertThat(e).hasMessageContaining("truncated");
     }
   }
 
   @Property
-  void swappedSegmentsAreDetected(@ForAll("severalSegments") byte[] data, @ForAll Random random) throws IOException {
+  void swappedSegmentsAreDetected(@ForAll("severalSegments") byte[] data, @ForAll Random random)
+      throws IOException {
     int segment = 1024;
     byte[] stored = encrypt(data, segment, 4096);
     int fullSegments = data.length / segment;
@@ -211,13 +244,16 @@ class EncryptedContainerPropertiesTest {
     byte[] swap = segments.get(i);
     segments.set(i, segments.get(j));
     segments.set(j, swap);
-    IOException e = assertDetected(join(stored, segments), data, "segments " + i + " and " + j + " swapped", false);
+    IOException e =
+        assertDetected(
+            join(stored, segments), data, "segments " + i + " and " + j + " swapped", false);
     assertThat(e).hasMessageContaining("segment " + Math.min(i, j));
   }
 
   @Property
-  void aDuplicatedOrDroppedSegmentIsDetected(@ForAll("severalSegments") byte[] data, @ForAll Random random,
-      @ForAll boolean duplicate) throws IOException {
+  void aDuplicatedOrDroppedSegmentIsDetected(
+      @ForAll("severalSegments") byte[] data, @ForAll Random random, @ForAll boolean duplicate)
+      throws IOException {
     int segment = 1024;
     byte[] stored = encrypt(data, segment, 4096);
     List<byte[]> segments = split(stored, segment);
@@ -227,7 +263,11 @@ class EncryptedContainerPropertiesTest {
     } else {
       segments.remove(i);
     }
-    assertDetected(join(stored, segments), data, (duplicate ? "duplicated" : "dropped") + " segment " + i, false);
+    assertDetected(
+        join(stored, segments),
+        data,
+        (duplicate ? "duplicated" : "dropped") + " segment " + i,
+        false);
   }
 
   /** The sealed segments of a container, header excluded. */
@@ -251,7 +291,8 @@ class EncryptedContainerPropertiesTest {
     byte[] stored = encrypt(data, 1024, 4096);
     ByteArrayOutputStream delivered = new ByteArrayOutputStream();
     assertThatThrownBy(() -> decrypt(stored, WRONG, 4096, delivered))
-        .isInstanceOfSatisfying(WrongKeyException.class, e -> assertThat(e.keyId()).isEqualTo(KEY_ID))
+        .isInstanceOfSatisfying(
+            WrongKeyException.class, e -> assertThat(e.keyId()).isEqualTo(KEY_ID))
         .hasMessageStartingWith("enc decode failed: ")
         .hasMessageContaining(KEY_ID)
         .hasMessageContaining("use the key file")
@@ -265,7 +306,8 @@ class EncryptedContainerPropertiesTest {
     byte[] stored = encrypt("secret".getBytes(StandardCharsets.UTF_8), 1024, 10);
     KeyRing other = ring("k-other", OTHER_MATERIAL);
     assertThatThrownBy(() -> decrypt(stored, other, 100, new ByteArrayOutputStream()))
-        .isInstanceOfSatisfying(KeyNotFoundException.class, e -> assertThat(e.keyId()).isEqualTo(KEY_ID))
+        .isInstanceOfSatisfying(
+            KeyNotFoundException.class, e -> assertThat(e.keyId()).isEqualTo(KEY_ID))
         .hasMessageContaining("'" + KEY_ID + "'")
         .hasMessageContaining("known ids: [k-other]")
         .hasMessageContaining("--key-file");
@@ -284,14 +326,16 @@ class EncryptedContainerPropertiesTest {
   @Test
   void smallSegmentSizesAreRefused() {
     assertThatThrownBy(() -> EncryptionCodec.encryptingWith(MasterKey.generate("k"), RING, 1023))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1023");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1023");
   }
 
   @Test
   void aDecryptOnlyCodecRefusesToEncrypt() {
     EncryptionCodec decryptOnly = EncryptionCodec.decryptingWith(RING);
     assertThatThrownBy(() -> decryptOnly.encode(Channels.newChannel(new ByteArrayOutputStream())))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("only decrypts");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("only decrypts");
     assertThatThrownBy(decryptOnly::keyId).isInstanceOf(IllegalStateException.class);
     assertThat(decryptOnly.toString()).isEqualTo("aes-256-gcm(decrypt)");
   }

@@ -31,15 +31,15 @@ import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
- * Holds {@code docs/format/encrypted-container.md} and {@link EncryptionCodec} to each other: {@link Spec}, an
- * encryptor and decryptor written from the spec alone (JDK AES-GCM and Bouncy Castle HKDF, nothing of the
- * codec), builds the spec's test vector byte for byte, the codec decrypts it, and the spec's decryptor reads
- * what the codec writes.
+ * Holds {@code docs/format/encrypted-container.md} and {@link EncryptionCodec} to each other:
+ * {@link Spec}, an encryptor and decryptor written from the spec alone (JDK AES-GCM and Bouncy
+ * Castle HKDF, nothing of the codec), builds the spec's test vector byte for byte, the codec
+ * decrypts it, and the spec's decryptor reads what the codec writes.
  */
 class EncryptionContainerVectorTest {
 
@@ -68,8 +68,9 @@ class EncryptionContainerVectorTest {
 
   static String specBlock(String name) throws IOException {
     String text = Files.readString(SPEC, StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("<!-- vector:" + name + " -->\\s*```[a-z]*\\n(.*?)```", Pattern.DOTALL)
-        .matcher(text);
+    Matcher m =
+        Pattern.compile("<!-- vector:" + name + " -->\\s*```[a-z]*\\n(.*?)```", Pattern.DOTALL)
+            .matcher(text);
     assertThat(m.find()).as("block '%s' in %s", name, SPEC).isTrue();
     return m.group(1).replaceAll("\\s", "");
   }
@@ -103,12 +104,16 @@ class EncryptionContainerVectorTest {
     MasterKey key = MasterKey.generate("k20261130-spec");
     byte[] material = key.material();
     for (int segment : new int[] {SEGMENT, EncryptionCodec.DEFAULT_SEGMENT_SIZE}) {
-      EncryptionCodec codec = EncryptionCodec.encryptingWith(key, ring(key.id(), material), segment);
+      EncryptionCodec codec =
+          EncryptionCodec.encryptingWith(key, ring(key.id(), material), segment);
       byte[] container = encode(codec, data);
-      // the size rule: header, then floor(size / segment) full segments and one shorter last one, each + tag
-      long expected = 79 + key.id().length() + (long) (size / segment) * (segment + 16) + (size % segment) + 16;
+      // the size rule: header, then floor(size / segment) full segments and one shorter last one,
+      // each + tag
+      long expected =
+          79 + key.id().length() + (long) (size / segment) * (segment + 16) + (size % segment) + 16;
       assertThat(container).hasSize((int) expected);
-      assertThat(Spec.decrypt(container, id -> id.equals(key.id()) ? material : null)).isEqualTo(data);
+      assertThat(Spec.decrypt(container, id -> id.equals(key.id()) ? material : null))
+          .isEqualTo(data);
     }
   }
 
@@ -118,19 +123,25 @@ class EncryptionContainerVectorTest {
     Function<String, byte[]> keys = id -> id.equals(KEY_ID) ? MASTER : null;
     // cut after the full segment: no last segment
     byte[] cut = Arrays.copyOf(container, 89 + SEGMENT + 16);
-    assertThatThrownBy(() -> Spec.decrypt(cut, keys)).hasMessageContaining("without a last segment");
+    assertThatThrownBy(() -> Spec.decrypt(cut, keys))
+        .hasMessageContaining("without a last segment");
     // a byte after the last segment: read as part of it, so its tag fails
     byte[] longer = Arrays.copyOf(container, container.length + 1);
-    assertThatThrownBy(() -> Spec.decrypt(longer, keys)).isInstanceOf(javax.crypto.AEADBadTagException.class);
+    assertThatThrownBy(() -> Spec.decrypt(longer, keys))
+        .isInstanceOf(javax.crypto.AEADBadTagException.class);
     // wrong key: the commitment differs
-    assertThatThrownBy(() -> Spec.decrypt(container, id -> range(1, 32))).hasMessageContaining("commitment");
+    assertThatThrownBy(() -> Spec.decrypt(container, id -> range(1, 32)))
+        .hasMessageContaining("commitment");
     // and the codec agrees on each
     EncryptionCodec codec = EncryptionCodec.decryptingWith(ring(KEY_ID, MASTER));
     assertThatThrownBy(() -> ByteChannels.readAll(codec.decode(channel(cut)), 1 << 20, "cut"))
         .isInstanceOf(io.biowerk.dr.core.IntegrityException.class);
     assertThatThrownBy(() -> ByteChannels.readAll(codec.decode(channel(longer)), 1 << 20, "longer"))
         .isInstanceOf(io.biowerk.dr.core.IntegrityException.class);
-    assertThatThrownBy(() -> EncryptionCodec.decryptingWith(ring(KEY_ID, range(1, 32))).decode(channel(container)))
+    assertThatThrownBy(
+            () ->
+                EncryptionCodec.decryptingWith(ring(KEY_ID, range(1, 32)))
+                    .decode(channel(container)))
         .isInstanceOf(io.biowerk.dr.core.WrongKeyException.class);
   }
 
@@ -146,7 +157,9 @@ class EncryptionContainerVectorTest {
     return out.toByteArray();
   }
 
-  /** The container as docs/format/encrypted-container.md describes it, written from that page alone. */
+  /**
+   * The container as docs/format/encrypted-container.md describes it, written from that page alone.
+   */
   static final class Spec {
     static final byte[] MAGIC = "BWDR-ENC".getBytes(StandardCharsets.US_ASCII);
     static final byte[] INFO = "BIOwerk-DR enc v1 AES-256-GCM".getBytes(StandardCharsets.US_ASCII);
@@ -182,10 +195,19 @@ class EncryptionContainerVectorTest {
       return nonce;
     }
 
-    static byte[] seal(byte[] aesKey, long index, boolean last, byte[] aad, byte[] plaintext, int offset,
-        int length, int mode) throws GeneralSecurityException {
+    static byte[] seal(
+        byte[] aesKey,
+        long index,
+        boolean last,
+        byte[] aad,
+        byte[] plaintext,
+        int offset,
+        int length,
+        int mode)
+        throws GeneralSecurityException {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(mode, new SecretKeySpec(aesKey, "AES"), new GCMParameterSpec(128, nonce(index, last)));
+      cipher.init(
+          mode, new SecretKeySpec(aesKey, "AES"), new GCMParameterSpec(128, nonce(index, last)));
       cipher.updateAAD(aad);
       return cipher.doFinal(plaintext, offset, length);
     }
@@ -199,14 +221,24 @@ class EncryptionContainerVectorTest {
       out.writeBytes(header);
       int full = plaintext.length / segment; // every full segment is a non-last one
       for (int i = 0; i < full; i++) {
-        out.writeBytes(seal(aesKey, i, false, header, plaintext, i * segment, segment, Cipher.ENCRYPT_MODE));
+        out.writeBytes(
+            seal(aesKey, i, false, header, plaintext, i * segment, segment, Cipher.ENCRYPT_MODE));
       }
-      out.writeBytes(seal(aesKey, full, true, header, plaintext, full * segment, plaintext.length % segment,
-          Cipher.ENCRYPT_MODE));
+      out.writeBytes(
+          seal(
+              aesKey,
+              full,
+              true,
+              header,
+              plaintext,
+              full * segment,
+              plaintext.length % segment,
+              Cipher.ENCRYPT_MODE));
       return out.toByteArray();
     }
 
-    static byte[] decrypt(byte[] container, Function<String, byte[]> keys) throws GeneralSecurityException {
+    static byte[] decrypt(byte[] container, Function<String, byte[]> keys)
+        throws GeneralSecurityException {
       ByteBuffer in = ByteBuffer.wrap(container);
       byte[] magic = new byte[8];
       in.get(magic);
@@ -227,7 +259,9 @@ class EncryptionContainerVectorTest {
       byte[] master = keys.apply(new String(id, StandardCharsets.UTF_8));
       check(master != null, "unknown key id");
       byte[] okm = hkdf(master, salt);
-      check(MessageDigest.isEqual(Arrays.copyOfRange(okm, 32, 64), commitment), "wrong key: commitment differs");
+      check(
+          MessageDigest.isEqual(Arrays.copyOfRange(okm, 32, 64), commitment),
+          "wrong key: commitment differs");
       byte[] aesKey = Arrays.copyOfRange(okm, 0, 32);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       for (long index = 0; ; index++) {
@@ -235,7 +269,8 @@ class EncryptionContainerVectorTest {
         check(n > 0, "stream ends without a last segment");
         check(n >= 16, "segment shorter than its tag");
         boolean last = n < segment + 16;
-        out.writeBytes(seal(aesKey, index, last, header, container, in.position(), n, Cipher.DECRYPT_MODE));
+        out.writeBytes(
+            seal(aesKey, index, last, header, container, in.position(), n, Cipher.DECRYPT_MODE));
         in.position(in.position() + n);
         if (last) {
           check(!in.hasRemaining(), "data after the last segment");

@@ -24,23 +24,28 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The {@code zst} codec writes standard Zstandard frames: the {@code zstd} command line tool decompresses what
- * it writes, and it decompresses what the tool writes. So does the operator's recovery path with no biowerk-dr
- * at hand: decrypt a {@code .zst.enc} with a decryptor written from the container spec, then {@code zstd -d}.
+ * The {@code zst} codec writes standard Zstandard frames: the {@code zstd} command line tool
+ * decompresses what it writes, and it decompresses what the tool writes. So does the operator's
+ * recovery path with no biowerk-dr at hand: decrypt a {@code .zst.enc} with a decryptor written
+ * from the container spec, then {@code zstd -d}.
  */
 class ZstdCliInteropTest {
 
   @TempDir Path dir;
 
   static Path zstdTool() {
-    for (String candidate : List.of("/usr/bin/zstd", "/usr/local/bin/zstd", "/opt/homebrew/bin/zstd")) {
+    for (String candidate :
+        List.of("/usr/bin/zstd", "/usr/local/bin/zstd", "/opt/homebrew/bin/zstd")) {
       Path path = Path.of(candidate);
       if (Files.isExecutable(path)) {
         return path;
       }
     }
-    // Skipped only where the tool is missing (it is part of every Linux distribution: apt-get install zstd).
-    assumeTrue(false, "the zstd command line tool is not installed (apt-get install zstd); interop not checked");
+    // Skipped only where the tool is missing (it is part of every Linux distribution: apt-get
+    // install zstd).
+    assumeTrue(
+        false,
+        "the zstd command line tool is not installed (apt-get install zstd); interop not checked");
     return null;
   }
 
@@ -48,8 +53,9 @@ class ZstdCliInteropTest {
     // half text that compresses, half random bytes that do not, in alternating 64 KiB stretches
     byte[] data = new byte[size];
     Random random = new Random(size);
-    byte[] text = "INSERT INTO t VALUES (42, 'lorem ipsum dolor', '2024-01-15 02:00:00+00');\n"
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] text =
+        "INSERT INTO t VALUES (42, 'lorem ipsum dolor', '2024-01-15 02:00:00+00');\n"
+            .getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i < size; i++) {
       data[i] = (i / 65536) % 2 == 0 ? text[i % text.length] : (byte) random.nextInt();
     }
@@ -60,7 +66,8 @@ class ZstdCliInteropTest {
     List<String> command = new java.util.ArrayList<>(List.of(tool.toString()));
     command.addAll(List.of(args));
     command.add(input.toString());
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     byte[] out = process.getInputStream().readAllBytes();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as("exit status of %s", command).isZero();
@@ -100,8 +107,11 @@ class ZstdCliInteropTest {
     Path file = dir.resolve("data");
     Files.write(file, data);
     byte[] compressed = run(tool, file, "-3", "-q", "-c");
-    byte[] decoded = ByteChannels.readAll(ZstdCodec.defaults().decode(EncryptionContainerVectorTest.channel(
-        compressed)), 10_000_000, "zstd tool output");
+    byte[] decoded =
+        ByteChannels.readAll(
+            ZstdCodec.defaults().decode(EncryptionContainerVectorTest.channel(compressed)),
+            10_000_000,
+            "zstd tool output");
     assertThat(decoded).isEqualTo(data);
   }
 
@@ -111,12 +121,14 @@ class ZstdCliInteropTest {
     byte[] data = data(2_500_000);
     MasterKey key = MasterKey.generate("k20261130-cli");
     byte[] material = key.material();
-    EncryptionCodec enc = EncryptionCodec.encryptingWith(key, EncryptionContainerVectorTest.ring(key.id(),
-        material));
+    EncryptionCodec enc =
+        EncryptionCodec.encryptingWith(key, EncryptionContainerVectorTest.ring(key.id(), material));
     byte[] stored = encode(List.of(ZstdCodec.defaults(), enc), data);
     Path file = dir.resolve("backup.zst");
-    Files.write(file, EncryptionContainerVectorTest.Spec.decrypt(stored, id -> id.equals(key.id()) ? material
-        : null));
+    Files.write(
+        file,
+        EncryptionContainerVectorTest.Spec.decrypt(
+            stored, id -> id.equals(key.id()) ? material : null));
     assertThat(run(tool, file, "-d", "-q", "-c")).isEqualTo(data);
   }
 }

@@ -23,20 +23,23 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * Properties of the {@code zst} codec on its own: arbitrary data and chunkings round-trip, heap and direct
- * buffers alike; truncation at any point is an {@link IntegrityException} with only a prefix of the data
- * delivered first (a zstd frame is complete only with its end mark and checksum); concatenated frames, as
- * {@code zstd} and {@code pzstd} write them, decode to the concatenated data.
+ * Properties of the {@code zst} codec on its own: arbitrary data and chunkings round-trip, heap and
+ * direct buffers alike; truncation at any point is an {@link IntegrityException} with only a prefix
+ * of the data delivered first (a zstd frame is complete only with its end mark and checksum);
+ * concatenated frames, as {@code zstd} and {@code pzstd} write them, decode to the concatenated
+ * data.
  */
 class ZstdCodecPropertiesTest {
 
-  static byte[] compress(ZstdCodec codec, byte[] data, int chunk, boolean direct) throws IOException {
+  static byte[] compress(ZstdCodec codec, byte[] data, int chunk, boolean direct)
+      throws IOException {
     ByteArrayOutputStream stored = new ByteArrayOutputStream();
     WritableByteChannel out = codec.encode(Channels.newChannel(stored));
     ByteBuffer staging = direct ? ByteBuffer.allocateDirect(chunk) : null;
     for (int at = 0; at < data.length; at += chunk) {
       int n = Math.min(chunk, data.length - at);
-      ByteBuffer src = direct ? staging.clear().put(data, at, n).flip() : ByteBuffer.wrap(data, at, n);
+      ByteBuffer src =
+          direct ? staging.clear().put(data, at, n).flip() : ByteBuffer.wrap(data, at, n);
       while (src.hasRemaining()) {
         out.write(src);
       }
@@ -47,7 +50,8 @@ class ZstdCodecPropertiesTest {
 
   static void decompress(byte[] stored, int chunk, boolean direct, ByteArrayOutputStream delivered)
       throws IOException {
-    try (ReadableByteChannel in = ZstdCodec.defaults().decode(Channels.newChannel(new ByteArrayInputStream(stored)))) {
+    try (ReadableByteChannel in =
+        ZstdCodec.defaults().decode(Channels.newChannel(new ByteArrayInputStream(stored)))) {
       ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(chunk) : ByteBuffer.allocate(chunk);
       byte[] copy = new byte[chunk];
       while (in.read(buffer) >= 0) {
@@ -68,9 +72,13 @@ class ZstdCodecPropertiesTest {
   }
 
   @Property
-  void anyDataRoundTripsWhateverTheChunkingAndBufferKind(@ForAll("data") byte[] data,
-      @ForAll @IntRange(min = 1, max = 3) int level, @ForAll @IntRange(min = 1, max = 9000) int writeChunk,
-      @ForAll @IntRange(min = 1, max = 9000) int readChunk, @ForAll boolean directIn, @ForAll boolean directOut)
+  void anyDataRoundTripsWhateverTheChunkingAndBufferKind(
+      @ForAll("data") byte[] data,
+      @ForAll @IntRange(min = 1, max = 3) int level,
+      @ForAll @IntRange(min = 1, max = 9000) int writeChunk,
+      @ForAll @IntRange(min = 1, max = 9000) int readChunk,
+      @ForAll boolean directIn,
+      @ForAll boolean directOut)
       throws IOException {
     byte[] stored = compress(ZstdCodec.of(level, 0, 0), data, writeChunk, directIn);
     ByteArrayOutputStream decoded = new ByteArrayOutputStream();
@@ -79,18 +87,25 @@ class ZstdCodecPropertiesTest {
   }
 
   @Property
-  void truncationAtAnyPointIsDetected(@ForAll("data") byte[] data, @ForAll Random random,
-      @ForAll @IntRange(min = 1, max = 9000) int readChunk, @ForAll boolean direct) throws IOException {
+  void truncationAtAnyPointIsDetected(
+      @ForAll("data") byte[] data,
+      @ForAll Random random,
+      @ForAll @IntRange(min = 1, max = 9000) int readChunk,
+      @ForAll boolean direct)
+      throws IOException {
     byte[] stored = compress(ZstdCodec.defaults(), data, 8192, false);
     int length = random.nextInt(stored.length);
     ByteArrayOutputStream delivered = new ByteArrayOutputStream();
-    assertThatThrownBy(() -> decompress(Arrays.copyOf(stored, length), readChunk, direct, delivered))
+    assertThatThrownBy(
+            () -> decompress(Arrays.copyOf(stored, length), readChunk, direct, delivered))
         .as("truncated to %s of %s bytes", length, stored.length)
         .isInstanceOf(IntegrityException.class)
         .hasMessageStartingWith("zstd decode failed: ")
         .hasMessageContaining("truncated");
     byte[] got = delivered.toByteArray();
-    assertThat(Arrays.mismatch(got, Arrays.copyOf(data, got.length))).as("delivered bytes are a prefix").isEqualTo(-1);
+    assertThat(Arrays.mismatch(got, Arrays.copyOf(data, got.length)))
+        .as("delivered bytes are a prefix")
+        .isEqualTo(-1);
   }
 
   @Test
@@ -114,20 +129,25 @@ class ZstdCodecPropertiesTest {
   void parametersRecreateTheSameCodec() {
     ZstdCodec codec = ZstdCodec.of(9, 2, 27);
     assertThat(codec.parameters()).isEqualTo(Map.of("level", "9", "workers", "2", "long", "27"));
-    assertThat(ZstdCodec.fromParameters(codec.parameters()).toString()).isEqualTo(codec.toString())
+    assertThat(ZstdCodec.fromParameters(codec.parameters()).toString())
+        .isEqualTo(codec.toString())
         .isEqualTo("zstd(9, workers 2, long 27)");
     assertThat(ZstdCodec.defaults().parameters()).isEqualTo(Map.of("level", "3"));
   }
 
   @Test
   void outOfRangeOptionsAreRefusedNamingTheValue() {
-    assertThatThrownBy(() -> ZstdCodec.of(0, 0, 0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> ZstdCodec.of(0, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("zstd level (0)");
-    assertThatThrownBy(() -> ZstdCodec.of(3, 65, 0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> ZstdCodec.of(3, 65, 0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("zstd workers (65)");
-    assertThatThrownBy(() -> ZstdCodec.of(3, 0, 28)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> ZstdCodec.of(3, 0, 28))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("zstd long window log (28)");
     assertThatThrownBy(() -> ZstdCodec.fromParameters(Map.of("workers", "two")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zstd option workers (two)");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("zstd option workers (two)");
   }
 }

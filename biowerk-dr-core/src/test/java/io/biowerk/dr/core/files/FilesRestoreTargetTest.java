@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The files restore target against hostile archives: each is refused with an {@link UnsafePathException} (or
- * an {@link IntegrityException} for a damaged one) whose message says what was refused, and afterwards nothing
- * exists outside the target that was not there before, and the target itself was not created.
+ * The files restore target against hostile archives: each is refused with an {@link
+ * UnsafePathException} (or an {@link IntegrityException} for a damaged one) whose message says what
+ * was refused, and afterwards nothing exists outside the target that was not there before, and the
+ * target itself was not created.
  */
 class FilesRestoreTargetTest {
 
@@ -38,9 +39,23 @@ class FilesRestoreTargetTest {
   Path outside;
   Set<String> before;
 
-  static final BackupManifest TAR = new BackupManifest("config_20240115_020000", "files", "config",
-      "file:///etc/x", "tar", Instant.EPOCH, Instant.EPOCH, List.of(), Optional.empty(), 0, 0, "", "",
-      "config/daily/config_20240115_020000.tar", Map.of());
+  static final BackupManifest TAR =
+      new BackupManifest(
+          "config_20240115_020000",
+          "files",
+          "config",
+          "file:///etc/x",
+          "tar",
+          Instant.EPOCH,
+          Instant.EPOCH,
+          List.of(),
+          Optional.empty(),
+          0,
+          0,
+          "",
+          "",
+          "config/daily/config_20240115_020000.tar",
+          Map.of());
 
   @BeforeEach
   void layout() throws IOException {
@@ -87,8 +102,15 @@ class FilesRestoreTargetTest {
 
   @Test
   void restoresAWellFormedArchive() throws IOException {
-    restore(new RawTar().dir("etc/").file("etc/app.env", "A=1\n").symlink("etc/current", "app.env")
-        .hardlink("etc/again.env", "etc/app.env").file("./top.txt", "top").finish(), false);
+    restore(
+        new RawTar()
+            .dir("etc/")
+            .file("etc/app.env", "A=1\n")
+            .symlink("etc/current", "app.env")
+            .hardlink("etc/again.env", "etc/app.env")
+            .file("./top.txt", "top")
+            .finish(),
+        false);
 
     assertThat(Files.readString(target.resolve("etc/app.env"))).isEqualTo("A=1\n");
     assertThat(Files.readSymbolicLink(target.resolve("etc/current"))).isEqualTo(Path.of("app.env"));
@@ -103,8 +125,11 @@ class FilesRestoreTargetTest {
 
   @Test
   void refusesParentSegments() throws IOException {
-    assertRefused(new RawTar().file("ok.txt", "fine").file("../outside/evil", "x").finish(),
-        "refusing archive entry '../outside/evil'", "contains a '..' segment", "nothing was written outside");
+    assertRefused(
+        new RawTar().file("ok.txt", "fine").file("../outside/evil", "x").finish(),
+        "refusing archive entry '../outside/evil'",
+        "contains a '..' segment",
+        "nothing was written outside");
     assertRefused(new RawTar().file("a/../../outside/evil", "x").finish(), "'..'");
   }
 
@@ -116,44 +141,67 @@ class FilesRestoreTargetTest {
 
   @Test
   void refusesSymlinksPointingOut() throws IOException {
-    assertRefused(new RawTar().symlink("link", "../../outside").finish(),
-        "refusing archive entry 'link'", "points outside the target");
-    assertRefused(new RawTar().symlink("link", outside.toString()).finish(),
+    assertRefused(
+        new RawTar().symlink("link", "../../outside").finish(),
+        "refusing archive entry 'link'",
+        "points outside the target");
+    assertRefused(
+        new RawTar().symlink("link", outside.toString()).finish(),
         "is a symbolic link to the absolute path '" + outside + "'");
-    assertRefused(new RawTar().dir("d/").symlink("d/x", "../../outside").finish(), "points outside");
+    assertRefused(
+        new RawTar().dir("d/").symlink("d/x", "../../outside").finish(), "points outside");
   }
 
   @Test
   void refusesEntriesThroughASymlinkEvenOneInside() throws IOException {
-    assertRefused(new RawTar().dir("sub/").symlink("link", "sub").file("link/file", "x").finish(),
-        "refusing archive entry 'link/file'", "is below the symbolic link 'link'");
+    assertRefused(
+        new RawTar().dir("sub/").symlink("link", "sub").file("link/file", "x").finish(),
+        "refusing archive entry 'link/file'",
+        "is below the symbolic link 'link'");
   }
 
   @Test
   void refusesLinkChainsWhoseRealDestinationLexicalCheckingCannotSee() throws IOException {
     // "a" -> "b/../c" looks inside; "b" -> "." then makes a resolve to <target>/../c.
-    assertRefused(new RawTar().symlink("a", "b/../c").symlink("b", ".").finish(),
-        "refusing archive entry 'b'", "where an earlier link's target passes");
+    assertRefused(
+        new RawTar().symlink("a", "b/../c").symlink("b", ".").finish(),
+        "refusing archive entry 'b'",
+        "where an earlier link's target passes");
     // A link resolved through an existing link cannot be checked either.
-    assertRefused(new RawTar().symlink("b", ".").symlink("a", "b/../c").finish(),
-        "refusing archive entry 'a'", "passes through the symbolic link 'b'");
+    assertRefused(
+        new RawTar().symlink("b", ".").symlink("a", "b/../c").finish(),
+        "refusing archive entry 'a'",
+        "passes through the symbolic link 'b'");
   }
 
   @Test
   void refusesHardLinksOutOrToNonFiles() throws IOException {
-    assertRefused(new RawTar().hardlink("h", "../outside/secret").finish(), "'..'", "hard link target");
-    assertRefused(new RawTar().hardlink("h", outside.resolve("secret").toString()).finish(), "absolute path");
-    assertRefused(new RawTar().symlink("l", "x").hardlink("h", "l").finish(),
+    assertRefused(
+        new RawTar().hardlink("h", "../outside/secret").finish(), "'..'", "hard link target");
+    assertRefused(
+        new RawTar().hardlink("h", outside.resolve("secret").toString()).finish(), "absolute path");
+    assertRefused(
+        new RawTar().symlink("l", "x").hardlink("h", "l").finish(),
         "is a hard link to 'l', which is not a regular file restored before it");
   }
 
   @Test
   void refusesDeviceFilesAndFifos() throws IOException {
-    assertRefused(new RawTar().entry(RawTar.utf8("dev/sda"), (byte) '4', new byte[0], new byte[0], 0660).finish(),
-        "refusing archive entry 'dev/sda'", "is a block device; device files are never restored");
-    assertRefused(new RawTar().entry(RawTar.utf8("null"), (byte) '3', new byte[0], new byte[0], 0666).finish(),
+    assertRefused(
+        new RawTar()
+            .entry(RawTar.utf8("dev/sda"), (byte) '4', new byte[0], new byte[0], 0660)
+            .finish(),
+        "refusing archive entry 'dev/sda'",
+        "is a block device; device files are never restored");
+    assertRefused(
+        new RawTar()
+            .entry(RawTar.utf8("null"), (byte) '3', new byte[0], new byte[0], 0666)
+            .finish(),
         "is a character device");
-    assertRefused(new RawTar().entry(RawTar.utf8("pipe"), (byte) '6', new byte[0], new byte[0], 0666).finish(),
+    assertRefused(
+        new RawTar()
+            .entry(RawTar.utf8("pipe"), (byte) '6', new byte[0], new byte[0], 0666)
+            .finish(),
         "is a FIFO");
   }
 
@@ -161,31 +209,43 @@ class FilesRestoreTargetTest {
   void refusesATenThousandLevelDeepPathWithAClearError() throws IOException {
     String deep = "a/".repeat(10_000) + "file";
     Map<String, byte[]> pax = Map.of("path", RawTar.utf8(deep));
-    assertRefused(new RawTar().pax(pax).file("placeholder", "x").finish(),
-        "10001 levels deep", "the archive is damaged or hostile");
+    assertRefused(
+        new RawTar().pax(pax).file("placeholder", "x").finish(),
+        "10001 levels deep",
+        "the archive is damaged or hostile");
     // Below the length limit, depth alone is still bounded.
     String manyShort = "a/".repeat(1500) + "f";
-    assertRefused(new RawTar().pax(Map.of("path", RawTar.utf8(manyShort))).file("placeholder", "x").finish(),
+    assertRefused(
+        new RawTar().pax(Map.of("path", RawTar.utf8(manyShort))).file("placeholder", "x").finish(),
         "1501 levels deep, more than the 1024");
   }
 
   @Test
   void refusesNamesThatAreNotValidUtf8OrHoldNul() throws IOException {
     byte[] bad = {'b', 'a', 'd', (byte) 0xff, (byte) 0xfe, '.', 't', 'x', 't'};
-    assertRefused(new RawTar().entry(bad, (byte) '0', new byte[0], RawTar.utf8("x"), 0644).finish(),
+    assertRefused(
+        new RawTar().entry(bad, (byte) '0', new byte[0], RawTar.utf8("x"), 0644).finish(),
         "entry name 'bad\\xff\\xfe.txt' is not valid UTF-8");
     Map<String, byte[]> pax = new LinkedHashMap<>();
     pax.put("path", bad);
     assertRefused(new RawTar().pax(pax).file("placeholder", "x").finish(), "is not valid UTF-8");
-    assertRefused(new RawTar().pax(Map.of("path", new byte[] {'a', 0, 'b'})).file("placeholder", "x").finish(),
+    assertRefused(
+        new RawTar()
+            .pax(Map.of("path", new byte[] {'a', 0, 'b'}))
+            .file("placeholder", "x")
+            .finish(),
         "'a\\x00b' contains a NUL byte");
-    assertRefused(new RawTar().entry(RawTar.utf8("l"), (byte) '2', bad, new byte[0], 0777).finish(),
-        "link target of entry l", "is not valid UTF-8");
+    assertRefused(
+        new RawTar().entry(RawTar.utf8("l"), (byte) '2', bad, new byte[0], 0777).finish(),
+        "link target of entry l",
+        "is not valid UTF-8");
   }
 
   @Test
   void aLaterEntryReplacingALinkIsWrittenInPlaceNotThroughTheLink() throws IOException {
-    restore(new RawTar().file("real", "original").symlink("f", "real").file("f", "replaced").finish(), false);
+    restore(
+        new RawTar().file("real", "original").symlink("f", "real").file("f", "replaced").finish(),
+        false);
 
     assertThat(Files.isSymbolicLink(target.resolve("f"))).isFalse();
     assertThat(Files.readString(target.resolve("f"))).isEqualTo("replaced");
@@ -195,11 +255,14 @@ class FilesRestoreTargetTest {
   @Test
   void damagedOrTruncatedArchivesAreIntegrityFailures() throws IOException {
     RawTar tar = new RawTar().file("a.txt", "x".repeat(5000));
-    assertThatThrownBy(() -> restore(tar.truncated(1000), false)).isInstanceOf(IntegrityException.class)
-        .hasMessage("files: the tar archive ends in the middle of an entry; it is truncated or damaged");
+    assertThatThrownBy(() -> restore(tar.truncated(1000), false))
+        .isInstanceOf(IntegrityException.class)
+        .hasMessage(
+            "files: the tar archive ends in the middle of an entry; it is truncated or damaged");
     assertNothingOutside();
     byte[] garbage = "this is not a tar archive".repeat(40).getBytes(StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> restore(garbage, false)).isInstanceOf(IntegrityException.class)
+    assertThatThrownBy(() -> restore(garbage, false))
+        .isInstanceOf(IntegrityException.class)
         .hasMessageContaining("the archive is damaged or not a tar archive");
     assertNothingOutside();
   }
@@ -210,10 +273,17 @@ class FilesRestoreTargetTest {
     Files.writeString(target.resolve("keep.txt"), "precious");
     byte[] tar = new RawTar().file("new.txt", "new").finish();
 
-    assertThatThrownBy(() -> restore(tar, false)).isInstanceOf(TargetNotEmptyException.class)
-        .hasMessage("files: restore target " + target + " is not empty (1 entries); restore into a new or empty"
-            + " directory, or use --force to replace its contents")
-        .satisfies(e -> assertThat(((TargetNotEmptyException) e).target()).isEqualTo(target.toUri().toString()));
+    assertThatThrownBy(() -> restore(tar, false))
+        .isInstanceOf(TargetNotEmptyException.class)
+        .hasMessage(
+            "files: restore target "
+                + target
+                + " is not empty (1 entries); restore into a new or empty"
+                + " directory, or use --force to replace its contents")
+        .satisfies(
+            e ->
+                assertThat(((TargetNotEmptyException) e).target())
+                    .isEqualTo(target.toUri().toString()));
     assertThat(Files.readString(target.resolve("keep.txt"))).isEqualTo("precious");
 
     restore(tar, true);
@@ -237,7 +307,8 @@ class FilesRestoreTargetTest {
     try (PendingWrite write = FilesRestoreTarget.of(target, false).open(TAR)) {
       write.write(ByteBuffer.wrap(new RawTar().file("x", "1").finish()));
       write.abort();
-      assertThatThrownBy(() -> write.write(ByteBuffer.allocate(1))).isInstanceOf(IllegalStateException.class)
+      assertThatThrownBy(() -> write.write(ByteBuffer.allocate(1)))
+          .isInstanceOf(IllegalStateException.class)
           .hasMessage("closed");
     }
     assertNothingOutside();
@@ -245,9 +316,23 @@ class FilesRestoreTargetTest {
 
   @Test
   void aNonTarBackupIsRestoredAsOneFile() throws IOException {
-    BackupManifest dump = new BackupManifest("pg_20240115_020000", "postgresql", "pg", "postgresql://h/db",
-        "dump", Instant.EPOCH, Instant.EPOCH, List.of(), Optional.empty(), 0, 0, "", "",
-        "pg/daily/pg_20240115_020000.dump", Map.of());
+    BackupManifest dump =
+        new BackupManifest(
+            "pg_20240115_020000",
+            "postgresql",
+            "pg",
+            "postgresql://h/db",
+            "dump",
+            Instant.EPOCH,
+            Instant.EPOCH,
+            List.of(),
+            Optional.empty(),
+            0,
+            0,
+            "",
+            "",
+            "pg/daily/pg_20240115_020000.dump",
+            Map.of());
     Path file = dir.resolve("restore/pg.dump");
     try (PendingWrite write = FilesRestoreTarget.of(file, false).open(dump)) {
       write.write(ByteBuffer.wrap("PGDMP".getBytes(StandardCharsets.UTF_8)));
@@ -255,28 +340,37 @@ class FilesRestoreTargetTest {
     }
     assertThat(Files.readString(file)).isEqualTo("PGDMP");
     assertThatThrownBy(() -> FilesRestoreTarget.of(file, false).open(dump))
-        .isInstanceOf(TargetNotEmptyException.class).hasMessageContaining("already exists")
+        .isInstanceOf(TargetNotEmptyException.class)
+        .hasMessageContaining("already exists")
         .hasMessageContaining("--force");
   }
 
   @Test
   void externalLinksWhenAskedForAreRecreatedButNeverWrittenThrough() throws IOException {
-    FilesRestoreTarget external = FilesRestoreTarget.of(java.net.URI.create(target.toUri() + "?links=external"), false);
-    byte[] hostile = new RawTar().symlink("out", outside.toString()).file("out/planted", "x").finish();
-    assertThatThrownBy(() -> {
-      try (PendingWrite write = external.open(TAR)) {
-        write.write(ByteBuffer.wrap(hostile));
-        write.commit();
-      }
-    }).isInstanceOf(UnsafePathException.class).hasMessageContaining("is below the symbolic link 'out'");
+    FilesRestoreTarget external =
+        FilesRestoreTarget.of(java.net.URI.create(target.toUri() + "?links=external"), false);
+    byte[] hostile =
+        new RawTar().symlink("out", outside.toString()).file("out/planted", "x").finish();
+    assertThatThrownBy(
+            () -> {
+              try (PendingWrite write = external.open(TAR)) {
+                write.write(ByteBuffer.wrap(hostile));
+                write.commit();
+              }
+            })
+        .isInstanceOf(UnsafePathException.class)
+        .hasMessageContaining("is below the symbolic link 'out'");
     assertNothingOutside();
     byte[] hardlinkOut = new RawTar().hardlink("h", "../outside/secret").finish();
-    assertThatThrownBy(() -> {
-      try (PendingWrite write = external.open(TAR)) {
-        write.write(ByteBuffer.wrap(hardlinkOut));
-        write.commit();
-      }
-    }).isInstanceOf(UnsafePathException.class).hasMessageContaining("'..'");
+    assertThatThrownBy(
+            () -> {
+              try (PendingWrite write = external.open(TAR)) {
+                write.write(ByteBuffer.wrap(hardlinkOut));
+                write.commit();
+              }
+            })
+        .isInstanceOf(UnsafePathException.class)
+        .hasMessageContaining("'..'");
     assertNothingOutside();
 
     try (PendingWrite write = external.open(TAR)) {
@@ -290,9 +384,12 @@ class FilesRestoreTargetTest {
   @Test
   void restoreTargetUrisAreChecked() {
     assertThatThrownBy(() -> FilesRestoreTarget.of(java.net.URI.create("file:relative/x"), false))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be file:///absolute/path");
-    assertThatThrownBy(() -> FilesRestoreTarget.of(java.net.URI.create("file:///x?links=maybe"), false))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the only option is links=external");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be file:///absolute/path");
+    assertThatThrownBy(
+            () -> FilesRestoreTarget.of(java.net.URI.create("file:///x?links=maybe"), false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the only option is links=external");
     assertThat(Files.exists(target, LinkOption.NOFOLLOW_LINKS)).isFalse();
   }
 }

@@ -39,17 +39,24 @@ class FilesSourceTest {
 
   @TempDir Path dir;
 
-  /** A configuration tree like the plan's: compose file, env file with tight mode, certificates, links. */
+  /**
+   * A configuration tree like the plan's: compose file, env file with tight mode, certificates,
+   * links.
+   */
   private Path configTree() throws IOException {
     Path root = dir.resolve("Config Dir");
     Files.createDirectories(root.resolve("certs/private"));
     Files.createDirectories(root.resolve("empty"));
-    Files.writeString(root.resolve("docker-compose.yml"), "services:\n  db:\n    image: postgres:16\n");
+    Files.writeString(
+        root.resolve("docker-compose.yml"), "services:\n  db:\n    image: postgres:16\n");
     Files.writeString(root.resolve(".env"), "POSTGRES_PASSWORD=not-in-logs\n");
-    Files.setPosixFilePermissions(root.resolve(".env"), PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(
+        root.resolve(".env"), PosixFilePermissions.fromString("rw-------"));
     Files.write(root.resolve("certs/private/server.key"), new byte[3000]);
-    Files.setPosixFilePermissions(root.resolve("certs/private"), PosixFilePermissions.fromString("rwx------"));
-    Files.writeString(root.resolve("certs/" + "very-long-certificate-name-".repeat(8) + ".pem"), "CERT");
+    Files.setPosixFilePermissions(
+        root.resolve("certs/private"), PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(
+        root.resolve("certs/" + "very-long-certificate-name-".repeat(8) + ".pem"), "CERT");
     Files.writeString(root.resolve("certs/zertifikat-für-prüfung.pem"), "UMLAUT");
     Files.createFile(root.resolve("empty.txt"));
     Files.createSymbolicLink(root.resolve("current.env"), Path.of(".env"));
@@ -58,7 +65,8 @@ class FilesSourceTest {
     Files.createDirectories(elsewhere);
     Files.writeString(elsewhere.resolve("not-backed-up.txt"), "outside");
     Files.createSymbolicLink(root.resolve("shared"), elsewhere);
-    Files.setLastModifiedTime(root.resolve("docker-compose.yml"), FileTime.from(Instant.parse("2024-01-15T02:00:00Z")));
+    Files.setLastModifiedTime(
+        root.resolve("docker-compose.yml"), FileTime.from(Instant.parse("2024-01-15T02:00:00Z")));
     return root;
   }
 
@@ -69,28 +77,47 @@ class FilesSourceTest {
     Source source = Sources.forUri(URI.create(root.toUri() + "?name=config"));
     assertThat(source).isInstanceOf(FilesSource.class);
 
-    BackupManifest manifest = BackupJob.of(source).codecs(ZstdCodec.defaults()).sinks(sink).build().run();
+    BackupManifest manifest =
+        BackupJob.of(source).codecs(ZstdCodec.defaults()).sinks(sink).build().run();
 
     assertThat(manifest.sourceKind()).isEqualTo("files");
     assertThat(manifest.format()).isEqualTo("tar");
     assertThat(manifest.dataKey()).startsWith("config/daily/config_").endsWith(".tar.zst");
-    assertThat(manifest.facts()).containsEntry("files", 6L).containsEntry("symlinks", 2L)
-        .containsEntry("directories", 3L).containsEntry("bytes", regularFileBytes(root))
-        .containsEntry("root", root.toString()).containsEntry("skipped", 0L).containsEntry("externalLinks", 1L);
+    assertThat(manifest.facts())
+        .containsEntry("files", 6L)
+        .containsEntry("symlinks", 2L)
+        .containsEntry("directories", 3L)
+        .containsEntry("bytes", regularFileBytes(root))
+        .containsEntry("root", root.toString())
+        .containsEntry("skipped", 0L)
+        .containsEntry("externalLinks", 1L);
 
     Path restored = dir.resolve("restored/config");
     // By default the link out of the tree is refused; asked to, the restore recreates it as it was.
-    assertThatThrownBy(() -> RestoreJob.of(sink, manifest, KeyRing.empty(),
-        Sources.targetForUri(restored.toUri(), false)).run())
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        sink,
+                        manifest,
+                        KeyRing.empty(),
+                        Sources.targetForUri(restored.toUri(), false))
+                    .run())
         .isInstanceOf(io.biowerk.dr.core.UnsafePathException.class)
-        .hasMessageContaining("refusing archive entry 'shared'").hasMessageContaining("?links=external");
+        .hasMessageContaining("refusing archive entry 'shared'")
+        .hasMessageContaining("?links=external");
     assertThat(restored).doesNotExist();
-    RestoreJob.of(sink, manifest, KeyRing.empty(),
-        Sources.targetForUri(URI.create(restored.toUri() + "?links=external"), false)).run();
+    RestoreJob.of(
+            sink,
+            manifest,
+            KeyRing.empty(),
+            Sources.targetForUri(URI.create(restored.toUri() + "?links=external"), false))
+        .run();
 
     assertThat(describe(restored)).isEqualTo(describe(root));
-    assertThat(Files.readSymbolicLink(restored.resolve("shared"))).isEqualTo(dir.resolve("elsewhere"));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.resolve(".env"))))
+    assertThat(Files.readSymbolicLink(restored.resolve("shared")))
+        .isEqualTo(dir.resolve("elsewhere"));
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.resolve(".env"))))
         .isEqualTo("rw-------");
     assertThat(Files.getLastModifiedTime(restored.resolve("docker-compose.yml")).toInstant())
         .isEqualTo(Instant.parse("2024-01-15T02:00:00Z"));
@@ -98,25 +125,39 @@ class FilesSourceTest {
 
   private static long regularFileBytes(Path root) throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
-      return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> p.toFile().length())
+      return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+          .mapToLong(p -> p.toFile().length())
           .sum();
     }
   }
 
-  /** Every path with its type, mode, size, content hash and link target; modification times of files. */
+  /**
+   * Every path with its type, mode, size, content hash and link target; modification times of
+   * files.
+   */
   private static Map<String, String> describe(Path root) throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
         String rel = root.relativize(p).toString();
-        String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+        String mode =
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
         if (Files.isSymbolicLink(p)) {
           out.put(rel, "link -> " + Files.readSymbolicLink(p));
         } else if (Files.isDirectory(p)) {
           out.put(rel, "dir " + mode);
         } else {
-          out.put(rel, "file " + mode + " " + Files.size(p) + " " + java.util.Arrays.hashCode(Files.readAllBytes(p))
-              + " " + Files.getLastModifiedTime(p).toInstant().getEpochSecond());
+          out.put(
+              rel,
+              "file "
+                  + mode
+                  + " "
+                  + Files.size(p)
+                  + " "
+                  + java.util.Arrays.hashCode(Files.readAllBytes(p))
+                  + " "
+                  + Files.getLastModifiedTime(p).toInstant().getEpochSecond());
         }
       }
     }
@@ -131,7 +172,8 @@ class FilesSourceTest {
       tar = readAll(stream);
     }
     List<String> names = new ArrayList<>();
-    try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
       for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         names.add(e.getName() + (e.isSymbolicLink() ? " -> " + e.getLinkName() : ""));
         if (e.getName().equals(".env")) {
@@ -139,9 +181,20 @@ class FilesSourceTest {
         }
       }
     }
-    assertThat(names).containsExactly("./", ".env", "certs/", "certs/private/", "certs/private/server.key",
-        "certs/" + "very-long-certificate-name-".repeat(8) + ".pem", "certs/zertifikat-für-prüfung.pem",
-        "current.env -> .env", "docker-compose.yml", "empty/", "empty.txt", "shared -> " + dir.resolve("elsewhere"));
+    assertThat(names)
+        .containsExactly(
+            "./",
+            ".env",
+            "certs/",
+            "certs/private/",
+            "certs/private/server.key",
+            "certs/" + "very-long-certificate-name-".repeat(8) + ".pem",
+            "certs/zertifikat-für-prüfung.pem",
+            "current.env -> .env",
+            "docker-compose.yml",
+            "empty/",
+            "empty.txt",
+            "shared -> " + dir.resolve("elsewhere"));
     // Same tree, same bytes: the walk is in name order.
     try (SourceStream again = FilesSource.of(root, "config").open()) {
       assertThat(readAll(again)).isEqualTo(tar);
@@ -171,9 +224,11 @@ class FilesSourceTest {
     stream.close();
     stream.close();
     assertThat(stream.isOpen()).isFalse();
-    assertThatThrownBy(() -> stream.read(ByteBuffer.allocate(1))).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> stream.read(ByteBuffer.allocate(1)))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("closed");
-    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("biowerk-dr-files-tar"));
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(t -> t.getName().equals("biowerk-dr-files-tar"));
   }
 
   @Test
@@ -195,35 +250,50 @@ class FilesSourceTest {
       buffer.clear();
     }
     // The writer is copying b, at most a few pipe buffers ahead of us: cut the file short under it.
-    try (var channel = java.nio.channels.FileChannel.open(root.resolve("b"), java.nio.file.StandardOpenOption.WRITE)) {
+    try (var channel =
+        java.nio.channels.FileChannel.open(
+            root.resolve("b"), java.nio.file.StandardOpenOption.WRITE)) {
       channel.truncate(1000);
     }
     readAll(stream);
-    assertThatThrownBy(stream::close).isInstanceOf(SourceFailedException.class)
+    assertThatThrownBy(stream::close)
+        .isInstanceOf(SourceFailedException.class)
         .hasMessageStartingWith("files: " + root.resolve("b") + " shrank while being read (")
         .hasMessageEndingWith("run the backup again when the file is not being written")
-        .satisfies(e -> assertThat(((SourceFailedException) e).source()).isEqualTo(root.toUri().toString()));
+        .satisfies(
+            e ->
+                assertThat(((SourceFailedException) e).source())
+                    .isEqualTo(root.toUri().toString()));
   }
 
   @Test
   void aMissingDirectoryCannotBeBackedUp() {
     Path missing = dir.resolve("nope");
-    assertThatThrownBy(() -> FilesSource.of(missing, "nope").open()).isInstanceOf(SourceFailedException.class)
-        .hasMessage("files: " + missing + " does not exist; give the directory to back up, e.g."
-            + " file:///etc/biowerk?name=config");
+    assertThatThrownBy(() -> FilesSource.of(missing, "nope").open())
+        .isInstanceOf(SourceFailedException.class)
+        .hasMessage(
+            "files: "
+                + missing
+                + " does not exist; give the directory to back up, e.g."
+                + " file:///etc/biowerk?name=config");
   }
 
   @Test
   void namesComeFromTheQueryOrTheLastPathSegment() {
-    assertThat(FilesSource.of(URI.create("file:///etc/biowerk?name=config")).name()).isEqualTo("config");
-    assertThat(FilesSource.of(URI.create("file:///srv/My%20App.Config/")).name()).isEqualTo("my-app-config");
+    assertThat(FilesSource.of(URI.create("file:///etc/biowerk?name=config")).name())
+        .isEqualTo("config");
+    assertThat(FilesSource.of(URI.create("file:///srv/My%20App.Config/")).name())
+        .isEqualTo("my-app-config");
     assertThat(FilesSource.of(URI.create("file:///")).name()).isEqualTo("files");
     assertThatThrownBy(() -> FilesSource.of(URI.create("file:///etc?name=Bad%20Name")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("files: name=Bad Name");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("files: name=Bad Name");
     assertThatThrownBy(() -> FilesSource.of(URI.create("file:///etc?nmae=x")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown option(s) [nmae]");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown option(s) [nmae]");
     assertThatThrownBy(() -> FilesSource.of(URI.create("file:etc")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be file:///absolute/directory");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be file:///absolute/directory");
   }
 
   @Test
@@ -233,7 +303,9 @@ class FilesSourceTest {
     assertThat(Sources.targetForUri(uri, false)).isInstanceOf(FilesRestoreTarget.class);
     assertThat(Sinks.forUri(uri)).isInstanceOf(LocalSink.class);
     assertThat(Sources.schemes()).contains("file");
-    assertThat(io.biowerk.dr.core.verify.Verifier.nativeVerifier("files",
-        io.biowerk.dr.core.VerificationLevel.NATIVE)).isInstanceOf(FilesNativeVerifier.class);
+    assertThat(
+            io.biowerk.dr.core.verify.Verifier.nativeVerifier(
+                "files", io.biowerk.dr.core.VerificationLevel.NATIVE))
+        .isInstanceOf(FilesNativeVerifier.class);
   }
 }

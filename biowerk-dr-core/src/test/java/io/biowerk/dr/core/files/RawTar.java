@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Writes tar archives byte by byte, including what no well-behaved writer produces (names with {@code ..},
- * invalid UTF-8, NUL, devices, links out), to feed hostile input to the restore.
+ * Writes tar archives byte by byte, including what no well-behaved writer produces (names with
+ * {@code ..}, invalid UTF-8, NUL, devices, links out), to feed hostile input to the restore.
  */
 final class RawTar {
 

@@ -49,17 +49,27 @@ class EnvironmentKeysTest {
     assertThat(unset.activeKeyId()).isEmpty();
     assertThat(unset.keyIds()).isEmpty();
     assertThat(keys("  ").isSet()).isFalse();
-    assertThatThrownBy(() -> KeyRing.of(unset).active()).isInstanceOf(KeyNotFoundException.class)
+    assertThatThrownBy(() -> KeyRing.of(unset).active())
+        .isInstanceOf(KeyNotFoundException.class)
         .hasMessageStartingWith("keys: no active encryption key is configured")
         .hasMessageContaining("biowerk-dr keys generate");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"no-colon-here", ":" + "ONE", "k1:not*base64", "k1:AAAA", "bad id!:ONE", "k2:TWO,broken"})
+  @ValueSource(
+      strings = {
+        "no-colon-here",
+        ":" + "ONE",
+        "k1:not*base64",
+        "k1:AAAA",
+        "bad id!:ONE",
+        "k2:TWO,broken"
+      })
   void malformedEntriesAreRefusedWithoutShowingTheValue(String value) {
     String resolved = value.replace("ONE", B64_ONE).replace("TWO", B64_TWO);
     EnvironmentKeys keys = keys(resolved);
-    assertThatThrownBy(keys::activeKeyId).isInstanceOf(IOException.class)
+    assertThatThrownBy(keys::activeKeyId)
+        .isInstanceOf(IOException.class)
         .hasMessageStartingWith("keys: ")
         .hasMessageContaining("$BIOWERK_DR_KEY")
         .hasMessageNotContaining(B64_ONE)
@@ -68,7 +78,9 @@ class EnvironmentKeysTest {
 
   @Test
   void aWrongLengthSaysTheLength() {
-    assertThatThrownBy(() -> keys("k1:" + Base64.getEncoder().encodeToString(new byte[16])).keyIds())
-        .isInstanceOf(IOException.class).hasMessageContaining("is 16 bytes, not 32");
+    assertThatThrownBy(
+            () -> keys("k1:" + Base64.getEncoder().encodeToString(new byte[16])).keyIds())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("is 16 bytes, not 32");
   }
 }

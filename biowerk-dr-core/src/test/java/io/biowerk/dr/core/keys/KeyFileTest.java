@@ -73,8 +73,10 @@ class KeyFileTest {
     KeyFile keys = KeyFile.at(file);
     String id = keys.create(CLOCK);
     assertThat(id).matches("k20261130-[0-9a-f]{4}");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+        .isEqualTo("rwx------");
     assertThat(keys.activeKeyId()).contains(id);
     assertThat(keys.keyIds()).containsExactly(id);
     assertThat(keys.key(id)).isPresent();
@@ -90,7 +92,8 @@ class KeyFileTest {
     KeyFile keys = KeyFile.at(dir.resolve("k"));
     keys.create(CLOCK);
     byte[] before = Files.readAllBytes(dir.resolve("k"));
-    assertThatThrownBy(() -> keys.create(CLOCK)).isInstanceOf(FileAlreadyExistsException.class)
+    assertThatThrownBy(() -> keys.create(CLOCK))
+        .isInstanceOf(FileAlreadyExistsException.class)
         .hasMessageContaining("keys rotate");
     assertThat(Files.readAllBytes(dir.resolve("k"))).isEqualTo(before);
   }
@@ -103,7 +106,8 @@ class KeyFileTest {
     KeyRing ring = KeyRing.of(keys);
     byte[] old = encrypt(ring, "made with the first key");
 
-    String second = KeyFile.at(file).rotate(CLOCK); // another instance: the file is re-read on every call
+    String second =
+        KeyFile.at(file).rotate(CLOCK); // another instance: the file is re-read on every call
     assertThat(second).isNotEqualTo(first);
     assertThat(keys.activeKeyId()).contains(second);
     assertThat(keys.keyIds()).containsExactlyInAnyOrder(first, second);
@@ -112,7 +116,8 @@ class KeyFileTest {
 
     assertThat(decrypt(ring, old)).isEqualTo("made with the first key");
     assertThat(decrypt(ring, current)).isEqualTo("made with the second key");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
     try (var files = Files.list(dir)) {
       assertThat(files).as("no temp file left by the rewrite").containsExactly(file);
     }
@@ -120,16 +125,17 @@ class KeyFileTest {
 
   static byte[] encrypt(KeyRing ring, String text) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (WritableByteChannel channel = EncryptionCodec.encryptingWith(ring.active(), ring)
-        .encode(Channels.newChannel(out))) {
+    try (WritableByteChannel channel =
+        EncryptionCodec.encryptingWith(ring.active(), ring).encode(Channels.newChannel(out))) {
       channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
     }
     return out.toByteArray();
   }
 
   static String decrypt(KeyRing ring, byte[] stored) throws IOException {
-    try (ReadableByteChannel in = EncryptionCodec.decryptingWith(ring)
-        .decode(Channels.newChannel(new ByteArrayInputStream(stored)))) {
+    try (ReadableByteChannel in =
+        EncryptionCodec.decryptingWith(ring)
+            .decode(Channels.newChannel(new ByteArrayInputStream(stored)))) {
       return new String(Channels.newInputStream(in).readAllBytes(), StandardCharsets.UTF_8);
     }
   }
@@ -139,10 +145,11 @@ class KeyFileTest {
   void aFileOthersCanAccessIsRefusedWithTheChmodThatFixesIt(String mode) throws Exception {
     Path file = write("loose.key", "active: k1\nkey k1: " + KEY_A + "\n", mode);
     KeyFile keys = KeyFile.at(file);
-    for (var call : List.<ThrowingCall>of(keys::activeKeyId, keys::keyIds, () -> keys.key("k1"),
-        () -> keys.rotate(CLOCK))) {
-      assertThatThrownBy(call::call).isInstanceOfSatisfying(KeyFileException.class,
-          e -> assertThat(e.path()).isEqualTo(file))
+    for (var call :
+        List.<ThrowingCall>of(
+            keys::activeKeyId, keys::keyIds, () -> keys.key("k1"), () -> keys.rotate(CLOCK))) {
+      assertThatThrownBy(call::call)
+          .isInstanceOfSatisfying(KeyFileException.class, e -> assertThat(e.path()).isEqualTo(file))
           .hasMessageStartingWith("keys: key file " + file)
           .hasMessageContaining("group or others")
           .hasMessageContaining("chmod 600 " + file)
@@ -157,16 +164,19 @@ class KeyFileTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "active: k1\nkey k1 " + "AAAA\n",
-      "active: k1\nkey k1: not base64 at all!!\n",
-      "active: k1\nkey k1: AAAAAAAAAAAAAAAAAAAAAA==\n",
-      "active: k1\nkey bad id!: " + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-      "active: k1\nsomething else\n",
-  })
+  @ValueSource(
+      strings = {
+        "active: k1\nkey k1 " + "AAAA\n",
+        "active: k1\nkey k1: not base64 at all!!\n",
+        "active: k1\nkey k1: AAAAAAAAAAAAAAAAAAAAAA==\n",
+        "active: k1\nkey bad id!: " + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        "active: k1\nsomething else\n",
+      })
   void malformedLinesAreRefusedNamingTheLine(String content) throws Exception {
-    Path file = write("bad.key", "# comment\n" + content.replace("AAAA\n", KEY_B + "\n"), "rw-------");
-    assertThatThrownBy(() -> KeyFile.at(file).activeKeyId()).isInstanceOf(KeyFileException.class)
+    Path file =
+        write("bad.key", "# comment\n" + content.replace("AAAA\n", KEY_B + "\n"), "rw-------");
+    assertThatThrownBy(() -> KeyFile.at(file).activeKeyId())
+        .isInstanceOf(KeyFileException.class)
         .hasMessageStartingWith("keys: key file " + file + " line 3 is malformed: ")
         .hasMessageNotContaining(KEY_B)
         .hasMessageNotContaining("AAAAAAAAAAAAAAAAAAAAAA");
@@ -175,11 +185,14 @@ class KeyFileTest {
   @Test
   void aFileWithoutAnActiveKeyOrWithAMissingActiveKeyIsRefused() throws Exception {
     Path none = write("none.key", "key k1: " + KEY_A + "\n", "rw-------");
-    assertThatThrownBy(() -> KeyFile.at(none).keyIds()).isInstanceOf(KeyFileException.class)
-        .hasMessageContaining("names no active key").hasMessageContaining("active: <id>")
+    assertThatThrownBy(() -> KeyFile.at(none).keyIds())
+        .isInstanceOf(KeyFileException.class)
+        .hasMessageContaining("names no active key")
+        .hasMessageContaining("active: <id>")
         .hasMessageNotContaining(KEY_A);
     Path dangling = write("dangling.key", "active: k2\nkey k1: " + KEY_A + "\n", "rw-------");
-    assertThatThrownBy(() -> KeyFile.at(dangling).keyIds()).isInstanceOf(KeyFileException.class)
+    assertThatThrownBy(() -> KeyFile.at(dangling).keyIds())
+        .isInstanceOf(KeyFileException.class)
         .hasMessageContaining("names active key 'k2' but holds no key with that id")
         .hasMessageNotContaining(KEY_A);
   }
@@ -187,21 +200,29 @@ class KeyFileTest {
   @Test
   void aMissingFileSaysHowToCreateIt() {
     Path file = dir.resolve("absent.key");
-    assertThatThrownBy(() -> KeyFile.at(file).activeKeyId()).isInstanceOf(KeyFileException.class)
+    assertThatThrownBy(() -> KeyFile.at(file).activeKeyId())
+        .isInstanceOf(KeyFileException.class)
         .hasMessageContaining("does not exist")
         .hasMessageContaining("biowerk-dr keys generate --key-file " + file);
   }
 
   @Test
   void aKeyRingNamesTheMissingIdAndTheKnownOnes() throws Exception {
-    Path file = write("ring.key", "active: k1\nkey k1: " + KEY_A + "\nkey k0: " + KEY_B + "\n", "rw-------");
+    Path file =
+        write(
+            "ring.key", "active: k1\nkey k1: " + KEY_A + "\nkey k0: " + KEY_B + "\n", "rw-------");
     KeyRing ring = KeyRing.of(KeyFile.at(file));
     assertThat(ring.resolve("k0").id()).isEqualTo("k0");
-    assertThatThrownBy(() -> ring.resolve("k9")).isInstanceOfSatisfying(KeyNotFoundException.class,
-        e -> assertThat(e.keyId()).isEqualTo("k9"))
-        .hasMessageContaining("'k9'").hasMessageContaining("known ids: [k0, k1]").hasMessageContaining("--key-file")
-        .hasMessageNotContaining(KEY_A).hasMessageNotContaining(KEY_B);
+    assertThatThrownBy(() -> ring.resolve("k9"))
+        .isInstanceOfSatisfying(
+            KeyNotFoundException.class, e -> assertThat(e.keyId()).isEqualTo("k9"))
+        .hasMessageContaining("'k9'")
+        .hasMessageContaining("known ids: [k0, k1]")
+        .hasMessageContaining("--key-file")
+        .hasMessageNotContaining(KEY_A)
+        .hasMessageNotContaining(KEY_B);
     assertThat(ring.toString()).doesNotContain(KEY_A).doesNotContain(KEY_B);
-    assertThat(new MasterKey("k1", new byte[32]).toString()).isEqualTo("MasterKey[id=k1, 256 bits]");
+    assertThat(new MasterKey("k1", new byte[32]).toString())
+        .isEqualTo("MasterKey[id=k1, 256 bits]");
   }
 }

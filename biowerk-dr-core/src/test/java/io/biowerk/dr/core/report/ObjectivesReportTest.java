@@ -26,13 +26,21 @@ class ObjectivesReportTest {
 
   @Test
   void rpoIsTheAgeOfTheNewestRestorableBackupAgainstOneHourByDefault() throws Exception {
-    Backups.write(sink, "postgres", "postgresql", NOW.minus(Duration.ofMinutes(50)), "daily", new byte[1]);
-    BackupManifest broken = Backups.write(sink, "redis", "redis", NOW.minus(Duration.ofMinutes(20)), "daily",
-        new byte[1]);
+    Backups.write(
+        sink, "postgres", "postgresql", NOW.minus(Duration.ofMinutes(50)), "daily", new byte[1]);
+    BackupManifest broken =
+        Backups.write(
+            sink, "redis", "redis", NOW.minus(Duration.ofMinutes(20)), "daily", new byte[1]);
     Backups.write(sink, "redis", "redis", NOW.minus(Duration.ofHours(3)), "daily", new byte[1]);
     // The newest redis backup failed verification, so the restorable one is 3 hours old.
-    catalog.record(new VerificationResult(broken.id(), VerificationLevel.DECODE, NOW.minusSeconds(60), false,
-        Duration.ofSeconds(2), "decode: raw SHA-256 differs"));
+    catalog.record(
+        new VerificationResult(
+            broken.id(),
+            VerificationLevel.DECODE,
+            NOW.minusSeconds(60),
+            false,
+            Duration.ofSeconds(2),
+            "decode: raw SHA-256 differs"));
 
     List<SourceObjectives> report = ObjectivesReport.withPlanTargets().report(catalog, NOW);
 
@@ -53,16 +61,41 @@ class ObjectivesReportTest {
 
   @Test
   void rtoIsTheLastRestoreTestAgainstThePerKindTarget() throws Exception {
-    BackupManifest older = Backups.write(sink, "postgres", "postgresql", NOW.minus(Duration.ofDays(7)), "daily",
-        new byte[1]);
-    BackupManifest newer = Backups.write(sink, "postgres", "postgresql", NOW.minus(Duration.ofMinutes(30)), "daily",
-        new byte[1]);
-    catalog.record(new VerificationResult(older.id(), VerificationLevel.RESTORE, NOW.minus(Duration.ofDays(6)), true,
-        Duration.ofMinutes(150), "restore: ok"));
-    catalog.record(new VerificationResult(older.id(), VerificationLevel.RESTORE, NOW.minus(Duration.ofDays(1)), false,
-        Duration.ofMinutes(10), "restore: failed"));
-    catalog.record(new VerificationResult(newer.id(), VerificationLevel.STORED, NOW.minus(Duration.ofMinutes(10)),
-        true, Duration.ofSeconds(3), "stored: ok"));
+    BackupManifest older =
+        Backups.write(
+            sink, "postgres", "postgresql", NOW.minus(Duration.ofDays(7)), "daily", new byte[1]);
+    BackupManifest newer =
+        Backups.write(
+            sink,
+            "postgres",
+            "postgresql",
+            NOW.minus(Duration.ofMinutes(30)),
+            "daily",
+            new byte[1]);
+    catalog.record(
+        new VerificationResult(
+            older.id(),
+            VerificationLevel.RESTORE,
+            NOW.minus(Duration.ofDays(6)),
+            true,
+            Duration.ofMinutes(150),
+            "restore: ok"));
+    catalog.record(
+        new VerificationResult(
+            older.id(),
+            VerificationLevel.RESTORE,
+            NOW.minus(Duration.ofDays(1)),
+            false,
+            Duration.ofMinutes(10),
+            "restore: failed"));
+    catalog.record(
+        new VerificationResult(
+            newer.id(),
+            VerificationLevel.STORED,
+            NOW.minus(Duration.ofMinutes(10)),
+            true,
+            Duration.ofSeconds(3),
+            "stored: ok"));
 
     SourceObjectives postgres = ObjectivesReport.withPlanTargets().report(catalog, NOW).get(0);
 
@@ -74,8 +107,11 @@ class ObjectivesReportTest {
     assertThat(postgres.lastVerifiedLevel()).isEqualTo("stored");
     assertThat(postgres.overall()).isEqualTo(Status.VIOLATED);
 
-    SourceObjectives relaxed = ObjectivesReport.withPlanTargets().rto("postgres", Duration.ofHours(3))
-        .report(catalog, NOW).get(0);
+    SourceObjectives relaxed =
+        ObjectivesReport.withPlanTargets()
+            .rto("postgres", Duration.ofHours(3))
+            .report(catalog, NOW)
+            .get(0);
     assertThat(relaxed.rtoStatus()).isEqualTo(Status.OK);
     assertThat(relaxed.overall()).isEqualTo(Status.OK);
   }
@@ -87,11 +123,18 @@ class ObjectivesReportTest {
 
     Map<String, Object> json = report.report(catalog, NOW).get(0).toMap();
 
-    assertThat(json).containsEntry("source", "config").containsEntry("kind", "files")
-        .containsEntry("rpoStatus", "OK").containsEntry("rtoStatus", "UNKNOWN").containsEntry("status", "UNKNOWN")
-        .containsEntry("rpoTargetSeconds", 86_400L).containsEntry("rtoTargetSeconds", 4 * 3600L)
-        .containsEntry("newestBackupAt", "2024-01-15T10:05:00Z").containsEntry("lastRestoreSeconds", null);
-    assertThat(new String(Manifests.JSON.writeValueAsBytes(json))).contains("\"rpoAgeSeconds\" : 6900");
+    assertThat(json)
+        .containsEntry("source", "config")
+        .containsEntry("kind", "files")
+        .containsEntry("rpoStatus", "OK")
+        .containsEntry("rtoStatus", "UNKNOWN")
+        .containsEntry("status", "UNKNOWN")
+        .containsEntry("rpoTargetSeconds", 86_400L)
+        .containsEntry("rtoTargetSeconds", 4 * 3600L)
+        .containsEntry("newestBackupAt", "2024-01-15T10:05:00Z")
+        .containsEntry("lastRestoreSeconds", null);
+    assertThat(new String(Manifests.JSON.writeValueAsBytes(json)))
+        .contains("\"rpoAgeSeconds\" : 6900");
   }
 
   @Test
@@ -101,6 +144,7 @@ class ObjectivesReportTest {
     assertThat(none.rtoStatus()).isEqualTo(Status.UNKNOWN);
     assertThat(none.newestBackupId()).isNull();
     assertThatThrownBy(() -> ObjectivesReport.withPlanTargets().rpo(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("RPO target (PT0S) must be positive");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("RPO target (PT0S) must be positive");
   }
 }

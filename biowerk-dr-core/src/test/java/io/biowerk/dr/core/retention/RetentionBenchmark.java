@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Retention over 100,000 backups, run by hand (not a test): one backup an hour for 11.4 years, every 24th
- * verified. Prints the median and best of repeated runs after warm-up, each as a ratio to an anchor measured
- * in the same run: sorting the same 100,000 records newest first, the least any plan must do.
+ * Retention over 100,000 backups, run by hand (not a test): one backup an hour for 11.4 years,
+ * every 24th verified. Prints the median and best of repeated runs after warm-up, each as a ratio
+ * to an anchor measured in the same run: sorting the same 100,000 records newest first, the least
+ * any plan must do.
  *
  * <pre>
  * mvn -o -q -pl biowerk-dr-core test-compile exec:java -Dexec.classpathScope=test \
@@ -38,19 +39,47 @@ public final class RetentionBenchmark {
     for (int i = 0; i < count; i++) {
       Instant at = start.plus(Duration.ofHours(i));
       String id = BackupLayout.backupId("postgres", at);
-      BackupManifest manifest = new BackupManifest(id, "postgresql", "postgres", "postgresql://db/orders", "dump",
-          at, at.plusSeconds(300), List.of(), Optional.empty(), 1000, 500, "r", "s",
-          BackupLayout.dataKey("postgres", "daily", id, "dump", List.of("zst")), Map.of());
-      List<VerificationResult> verified = i % 24 == 0
-          ? List.of(new VerificationResult(id, VerificationLevel.STORED, at.plusSeconds(900), true,
-              Duration.ofSeconds(5), "ok"))
-          : List.of();
+      BackupManifest manifest =
+          new BackupManifest(
+              id,
+              "postgresql",
+              "postgres",
+              "postgresql://db/orders",
+              "dump",
+              at,
+              at.plusSeconds(300),
+              List.of(),
+              Optional.empty(),
+              1000,
+              500,
+              "r",
+              "s",
+              BackupLayout.dataKey("postgres", "daily", id, "dump", List.of("zst")),
+              Map.of());
+      List<VerificationResult> verified =
+          i % 24 == 0
+              ? List.of(
+                  new VerificationResult(
+                      id,
+                      VerificationLevel.STORED,
+                      at.plusSeconds(900),
+                      true,
+                      Duration.ofSeconds(5),
+                      "ok"))
+              : List.of();
       records.add(new BackupRecord(manifest, verified));
     }
     java.util.Collections.shuffle(records, new java.util.Random(1));
     Instant now = start.plus(Duration.ofHours(count));
-    GfsPolicy policy = GfsPolicy.builder().keepLast(24).keepDaily(30).keepWeekly(12).keepMonthly(12).keepYearly(10)
-        .keepWithin(Duration.ofDays(2)).build();
+    GfsPolicy policy =
+        GfsPolicy.builder()
+            .keepLast(24)
+            .keepDaily(30)
+            .keepWeekly(12)
+            .keepMonthly(12)
+            .keepYearly(10)
+            .keepWithin(Duration.ofDays(2))
+            .build();
 
     int warmup = 15;
     int runs = 25;
@@ -74,12 +103,14 @@ public final class RetentionBenchmark {
         safe[r] = t3 - t2;
       }
     }
-    System.out.printf("retention over %,d backups (1/hour), policy %s; kept %d%n", count, policy, kept);
+    System.out.printf(
+        "retention over %,d backups (1/hour), policy %s; kept %d%n", count, policy, kept);
     report("anchor: sort newest first", anchor, anchor);
     report("GfsPolicy.plan", gfs, anchor);
     report("Retention plan with safety rules", safe, anchor);
 
-    // Listing the same number of manifests through the catalog, for scale: Retention.plan(catalog, ...) does
+    // Listing the same number of manifests through the catalog, for scale: Retention.plan(catalog,
+    // ...) does
     // this first, and on a real sink the listing's round trips dominate.
     int listed = Math.min(count, 20_000);
     MemorySink sink = new MemorySink();
@@ -100,8 +131,9 @@ public final class RetentionBenchmark {
       }
     }
     Arrays.sort(list);
-    System.out.printf("Catalog.list over %,d manifests in memory: median %.1f ms (%.1f us per manifest)%n", listed,
-        list[list.length / 2] / 1e6, list[list.length / 2] / 1e3 / listed);
+    System.out.printf(
+        "Catalog.list over %,d manifests in memory: median %.1f ms (%.1f us per manifest)%n",
+        listed, list[list.length / 2] / 1e6, list[list.length / 2] / 1e3 / listed);
   }
 
   private static void report(String what, long[] nanos, long[] anchor) {
@@ -112,6 +144,7 @@ public final class RetentionBenchmark {
     double median = sorted[sorted.length / 2] / 1e6;
     double best = sorted[0] / 1e6;
     double ratio = (double) sorted[sorted.length / 2] / anchorSorted[anchorSorted.length / 2];
-    System.out.printf("  %-36s median %8.1f ms  best %8.1f ms  = %5.1f x anchor%n", what, median, best, ratio);
+    System.out.printf(
+        "  %-36s median %8.1f ms  best %8.1f ms  = %5.1f x anchor%n", what, median, best, ratio);
   }
 }

@@ -17,14 +17,16 @@ import software.amazon.awssdk.services.s3.model.TransitionDefaultMinimumObjectSi
 import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 
 /**
- * A repository's storage policy as S3 bucket lifecycle rules: per key prefix, move objects to a colder storage
- * class after some days and delete them after more; and abort multipart uploads a crashed backup left open.
- * {@link #drPlan(String)} is the DR plan's policy (Glacier after 90 days, delete after 365, for postgres/,
- * mongodb/ and redis/). Nothing is sent until {@link #install} is called. Immutable.
+ * A repository's storage policy as S3 bucket lifecycle rules: per key prefix, move objects to a
+ * colder storage class after some days and delete them after more; and abort multipart uploads a
+ * crashed backup left open. {@link #drPlan(String)} is the DR plan's policy (Glacier after 90 days,
+ * delete after 365, for postgres/, mongodb/ and redis/). Nothing is sent until {@link #install} is
+ * called. Immutable.
  *
- * <p>Transitions apply only to objects larger than 128 KiB: manifests and checksum side files stay readable in
- * their original class, so listing and verifying the catalog never needs a Glacier restore. The expiry must be
- * at least as long as the longest retention rule, or S3 deletes backups the retention policy still keeps.
+ * <p>Transitions apply only to objects larger than 128 KiB: manifests and checksum side files stay
+ * readable in their original class, so listing and verifying the catalog never needs a Glacier
+ * restore. The expiry must be at least as long as the longest retention rule, or S3 deletes backups
+ * the retention policy still keeps.
  */
 public final class S3LifecycleRules {
 
@@ -37,14 +39,17 @@ public final class S3LifecycleRules {
     this.rules = List.copyOf(rules);
   }
 
-  /** A builder for rules under {@code repositoryPrefix} (the {@link S3Options#prefix()}; may be empty). */
+  /**
+   * A builder for rules under {@code repositoryPrefix} (the {@link S3Options#prefix()}; may be
+   * empty).
+   */
   public static Builder builder(String repositoryPrefix) {
     return new Builder(repositoryPrefix);
   }
 
   /**
-   * The DR plan's policy: backups under postgres/, mongodb/ and redis/ go to GLACIER after 90 days and are
-   * deleted after 365; incomplete multipart uploads are aborted after 7 days.
+   * The DR plan's policy: backups under postgres/, mongodb/ and redis/ go to GLACIER after 90 days
+   * and are deleted after 365; incomplete multipart uploads are aborted after 7 days.
    */
   public static S3LifecycleRules drPlan(String repositoryPrefix) {
     Builder builder = builder(repositoryPrefix);
@@ -66,14 +71,18 @@ public final class S3LifecycleRules {
 
   /** The request {@link #install} sends: it replaces the bucket's whole lifecycle configuration. */
   public PutBucketLifecycleConfigurationRequest request(String bucket) {
-    return PutBucketLifecycleConfigurationRequest.builder().bucket(bucket).lifecycleConfiguration(configuration())
-        .transitionDefaultMinimumObjectSize(TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K)
+    return PutBucketLifecycleConfigurationRequest.builder()
+        .bucket(bucket)
+        .lifecycleConfiguration(configuration())
+        .transitionDefaultMinimumObjectSize(
+            TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K)
         .build();
   }
 
   /**
-   * Installs the rules on {@code bucket}, replacing its lifecycle configuration (S3 keeps one per bucket; merge
-   * by hand with {@code GetBucketLifecycleConfiguration} if the bucket has rules of its own).
+   * Installs the rules on {@code bucket}, replacing its lifecycle configuration (S3 keeps one per
+   * bucket; merge by hand with {@code GetBucketLifecycleConfiguration} if the bucket has rules of
+   * its own).
    *
    * @throws io.biowerk.dr.core.StorageException if the store refuses (access denied needs
    *     s3:PutLifecycleConfiguration; S3-compatible stores may not implement lifecycle at all)
@@ -82,7 +91,12 @@ public final class S3LifecycleRules {
     try {
       client.putBucketLifecycleConfiguration(request(bucket));
     } catch (SdkException e) {
-      throw S3Errors.translate(e, "PutBucketLifecycleConfiguration", bucket, null, null,
+      throw S3Errors.translate(
+          e,
+          "PutBucketLifecycleConfiguration",
+          bucket,
+          null,
+          null,
           String.valueOf(client.serviceClientConfiguration().endpointOverride().orElse(null)));
     }
   }
@@ -107,21 +121,27 @@ public final class S3LifecycleRules {
     }
 
     /**
-     * Moves objects under {@code prefix} (relative to the repository, e.g. {@code postgres/}) larger than
-     * 128 KiB to {@code storageClass} {@code days} after they were written.
+     * Moves objects under {@code prefix} (relative to the repository, e.g. {@code postgres/})
+     * larger than 128 KiB to {@code storageClass} {@code days} after they were written.
      */
     public Builder transition(String prefix, TransitionStorageClass storageClass, int days) {
       requireNonNull(storageClass, "storageClass");
       checkArgument(days >= 0, "days (%s) may not be negative", days);
-      checkArgument(!(storageClass == TransitionStorageClass.STANDARD_IA
-              || storageClass == TransitionStorageClass.ONEZONE_IA) || days >= 30,
-          "s3: S3 moves objects to %s no earlier than 30 days (asked: %s)", storageClass, days);
+      checkArgument(
+          !(storageClass == TransitionStorageClass.STANDARD_IA
+                  || storageClass == TransitionStorageClass.ONEZONE_IA)
+              || days >= 30,
+          "s3: S3 moves objects to %s no earlier than 30 days (asked: %s)",
+          storageClass,
+          days);
       String full = full(prefix);
-      rules.add(LifecycleRule.builder().id(id(prefix, "to-" + storageClass.toString().toLowerCase()))
-          .status(ExpirationStatus.ENABLED)
-          .filter(f -> f.and(a -> a.prefix(full).objectSizeGreaterThan(MIN_TRANSITION_SIZE)))
-          .transitions(t -> t.days(days).storageClass(storageClass))
-          .build());
+      rules.add(
+          LifecycleRule.builder()
+              .id(id(prefix, "to-" + storageClass.toString().toLowerCase()))
+              .status(ExpirationStatus.ENABLED)
+              .filter(f -> f.and(a -> a.prefix(full).objectSizeGreaterThan(MIN_TRANSITION_SIZE)))
+              .transitions(t -> t.days(days).storageClass(storageClass))
+              .build());
       return this;
     }
 
@@ -131,33 +151,48 @@ public final class S3LifecycleRules {
       String full = full(prefix);
       for (LifecycleRule rule : rules) {
         Integer moved = rule.transitions().isEmpty() ? null : rule.transitions().get(0).days();
-        String rulePrefix = rule.filter().and() == null ? rule.filter().prefix() : rule.filter().and().prefix();
-        checkArgument(moved == null || !full.equals(rulePrefix) || days > moved,
-            "s3: objects under %s would expire (day %s) before or when they move to %s (day %s)", full, days,
-            moved == null ? null : rule.transitions().get(0).storageClass(), moved);
+        String rulePrefix =
+            rule.filter().and() == null ? rule.filter().prefix() : rule.filter().and().prefix();
+        checkArgument(
+            moved == null || !full.equals(rulePrefix) || days > moved,
+            "s3: objects under %s would expire (day %s) before or when they move to %s (day %s)",
+            full,
+            days,
+            moved == null ? null : rule.transitions().get(0).storageClass(),
+            moved);
       }
-      rules.add(LifecycleRule.builder().id(id(prefix, "expire"))
-          .status(ExpirationStatus.ENABLED)
-          .filter(LifecycleRuleFilter.builder().prefix(full).build())
-          .expiration(e -> e.days(days))
-          .build());
+      rules.add(
+          LifecycleRule.builder()
+              .id(id(prefix, "expire"))
+              .status(ExpirationStatus.ENABLED)
+              .filter(LifecycleRuleFilter.builder().prefix(full).build())
+              .expiration(e -> e.days(days))
+              .build());
       return this;
     }
 
-    /** Aborts multipart uploads under the repository left incomplete for {@code days} (crashed backups). */
+    /**
+     * Aborts multipart uploads under the repository left incomplete for {@code days} (crashed
+     * backups).
+     */
     public Builder abortIncompleteUploadsAfter(int days) {
       checkArgument(days >= 1, "days (%s) must be at least 1", days);
-      rules.add(LifecycleRule.builder().id(id("", "abort-incomplete-uploads"))
-          .status(ExpirationStatus.ENABLED)
-          .filter(LifecycleRuleFilter.builder().prefix(root).build())
-          .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(days))
-          .build());
+      rules.add(
+          LifecycleRule.builder()
+              .id(id("", "abort-incomplete-uploads"))
+              .status(ExpirationStatus.ENABLED)
+              .filter(LifecycleRuleFilter.builder().prefix(root).build())
+              .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(days))
+              .build());
       return this;
     }
 
     public S3LifecycleRules build() {
       checkArgument(!rules.isEmpty(), "s3: no lifecycle rules were added");
-      checkArgument(rules.size() <= 1000, "s3: a bucket holds at most 1,000 lifecycle rules (%s)", rules.size());
+      checkArgument(
+          rules.size() <= 1000,
+          "s3: a bucket holds at most 1,000 lifecycle rules (%s)",
+          rules.size());
       return new S3LifecycleRules(rules);
     }
 
@@ -169,8 +204,9 @@ public final class S3LifecycleRules {
 
     private String id(String prefix, String what) {
       // S3 rule ids: at most 255 characters, unique per bucket.
-      String base = ("biowerk-" + (root + prefix).replaceAll("/+$", "").replace('/', '-') + "-" + what)
-          .replaceAll("-+", "-");
+      String base =
+          ("biowerk-" + (root + prefix).replaceAll("/+$", "").replace('/', '-') + "-" + what)
+              .replaceAll("-+", "-");
       return base.length() <= 255 ? base : base.substring(0, 255);
     }
   }

@@ -20,32 +20,60 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 /**
- * The settings of an {@link S3Sink}: bucket, key prefix, where the bucket is (region, endpoint, path-style
- * addressing), how objects are stored (storage class, server-side encryption, object lock) and how they are moved
- * (part size, parallelism). Immutable; make one with {@link #builder(String)} or {@link #fromUri(URI)}.
+ * The settings of an {@link S3Sink}: bucket, key prefix, where the bucket is (region, endpoint,
+ * path-style addressing), how objects are stored (storage class, server-side encryption, object
+ * lock) and how they are moved (part size, parallelism). Immutable; make one with {@link
+ * #builder(String)} or {@link #fromUri(URI)}.
  *
- * <p>Credentials never ride on the URI: the SDK's default chain finds them ({@code AWS_ACCESS_KEY_ID} /
- * {@code AWS_SECRET_ACCESS_KEY}, {@code AWS_PROFILE}, web identity, container and instance roles), or a named
- * profile ({@code ?profile=}), or a provider passed to {@link Builder#credentials}. {@link #toString()} shows no
- * credentials.
+ * <p>Credentials never ride on the URI: the SDK's default chain finds them ({@code
+ * AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY}, {@code AWS_PROFILE}, web identity, container
+ * and instance roles), or a named profile ({@code ?profile=}), or a provider passed to {@link
+ * Builder#credentials}. {@link #toString()} shows no credentials.
  */
 public final class S3Options {
 
   /** S3's smallest part size for every part but the last. */
   public static final int MIN_PART_SIZE = 5 << 20;
+
   /** The largest part buffer this sink allocates; parts grow up to it (S3 itself allows 5 GiB). */
   public static final int MAX_PART_SIZE = 1 << 30;
+
   /** S3's limit on parts per multipart upload. */
   public static final int MAX_PARTS = 10_000;
+
   /** S3's limit for a single CopyObject; larger objects are copied part by part. */
   public static final long MAX_SINGLE_COPY = 5L << 30;
 
-  static final Set<String> KNOWN = new TreeSet<>(Arrays.asList("region", "endpoint", "path-style", "storage-class",
-      "sse", "kms-key-id", "part-size", "parallelism", "range-size", "object-lock-mode", "object-lock-days",
-      "create-bucket", "profile", "max-attempts", "checksum"));
-  private static final Set<String> SECRET_NAMES = Set.of("secret", "secret-key", "secret-access-key",
-      "aws_secret_access_key", "access-key", "access-key-id", "aws_access_key_id", "session-token", "password",
-      "credentials");
+  static final Set<String> KNOWN =
+      new TreeSet<>(
+          Arrays.asList(
+              "region",
+              "endpoint",
+              "path-style",
+              "storage-class",
+              "sse",
+              "kms-key-id",
+              "part-size",
+              "parallelism",
+              "range-size",
+              "object-lock-mode",
+              "object-lock-days",
+              "create-bucket",
+              "profile",
+              "max-attempts",
+              "checksum"));
+  private static final Set<String> SECRET_NAMES =
+      Set.of(
+          "secret",
+          "secret-key",
+          "secret-access-key",
+          "aws_secret_access_key",
+          "access-key",
+          "access-key-id",
+          "aws_access_key_id",
+          "session-token",
+          "password",
+          "credentials");
 
   private final String bucket;
   private final String prefix;
@@ -75,7 +103,9 @@ public final class S3Options {
     this.endpoint = Optional.ofNullable(b.endpoint);
     this.pathStyle = Optional.ofNullable(b.pathStyle);
     this.storageClass = b.storageClass;
-    this.sse = Optional.ofNullable(b.kmsKeyId != null && b.sse == null ? ServerSideEncryption.AWS_KMS : b.sse);
+    this.sse =
+        Optional.ofNullable(
+            b.kmsKeyId != null && b.sse == null ? ServerSideEncryption.AWS_KMS : b.sse);
     this.kmsKeyId = Optional.ofNullable(b.kmsKeyId);
     this.partSize = b.partSize;
     this.parallelism = b.parallelism;
@@ -97,21 +127,26 @@ public final class S3Options {
   }
 
   /**
-   * Reads {@code s3://bucket/prefix?region=..&endpoint=..&path-style=true&storage-class=STANDARD_IA&sse=aws:kms
+   * Reads {@code
+   * s3://bucket/prefix?region=..&endpoint=..&path-style=true&storage-class=STANDARD_IA&sse=aws:kms
    * &kms-key-id=..&part-size=8MiB&parallelism=4&range-size=8MiB&object-lock-mode=GOVERNANCE&object-lock-days=30
    * &create-bucket=false&profile=..&max-attempts=3&checksum=CRC32C}.
    *
-   * @throws IllegalArgumentException if the URI is not an {@code s3:} URI or an option is unknown or malformed;
-   *     the message names the option (never a credential's value)
+   * @throws IllegalArgumentException if the URI is not an {@code s3:} URI or an option is unknown
+   *     or malformed; the message names the option (never a credential's value)
    */
   public static S3Options fromUri(URI uri) {
     requireNonNull(uri, "uri");
-    checkArgument("s3".equalsIgnoreCase(uri.getScheme()), "s3: repository URI must start with s3://, not %s",
+    checkArgument(
+        "s3".equalsIgnoreCase(uri.getScheme()),
+        "s3: repository URI must start with s3://, not %s",
         uri.getScheme());
     String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
-    checkArgument(bucket != null && !bucket.isEmpty(),
+    checkArgument(
+        bucket != null && !bucket.isEmpty(),
         "s3: repository URI needs a bucket, e.g. s3://biowerk-backups-production/prefix");
-    checkArgument(uri.getRawUserInfo() == null,
+    checkArgument(
+        uri.getRawUserInfo() == null,
         "s3: credentials may not ride on the repository URI (they would end up in logs and shell history);"
             + " use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ?profile=NAME");
     Builder b = builder(bucket).prefix(uri.getPath() == null ? "" : uri.getPath());
@@ -135,12 +170,16 @@ public final class S3Options {
         case "max-attempts" -> b.maxAttempts(integer(name, value));
         case "checksum" -> b.checksum(checksum(value));
         default -> {
-          checkArgument(!SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
+          checkArgument(
+              !SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
               "s3: credentials may not ride on the repository URI (option '%s'; they would end up in logs and"
                   + " shell history); use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ?profile=NAME",
               name);
-          throw new IllegalArgumentException("s3: unknown repository option '" + name + "'; known options: "
-              + String.join(", ", KNOWN));
+          throw new IllegalArgumentException(
+              "s3: unknown repository option '"
+                  + name
+                  + "'; known options: "
+                  + String.join(", ", KNOWN));
         }
       }
     }
@@ -158,10 +197,14 @@ public final class S3Options {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      checkArgument(options.put(name.toLowerCase(Locale.ROOT), value) == null,
-          "s3: repository option '%s' is given twice", name);
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      checkArgument(
+          options.put(name.toLowerCase(Locale.ROOT), value) == null,
+          "s3: repository option '%s' is given twice",
+          name);
     }
     return options;
   }
@@ -170,7 +213,8 @@ public final class S3Options {
     if (value.isEmpty() || value.equalsIgnoreCase("true")) {
       return true;
     }
-    checkArgument(value.equalsIgnoreCase("false"), "s3: option %s (%s) must be true or false", name, value);
+    checkArgument(
+        value.equalsIgnoreCase("false"), "s3: option %s (%s) must be true or false", name, value);
     return false;
   }
 
@@ -178,7 +222,8 @@ public final class S3Options {
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("s3: option " + name + " (" + value + ") must be a whole number", e);
+      throw new IllegalArgumentException(
+          "s3: option " + name + " (" + value + ") must be a whole number", e);
     }
   }
 
@@ -188,33 +233,45 @@ public final class S3Options {
     return (int) bytes;
   }
 
-  /** Parses {@code 8MiB}, {@code 8M}, {@code 512KiB}, {@code 1GiB} or a plain byte count; units are binary. */
+  /**
+   * Parses {@code 8MiB}, {@code 8M}, {@code 512KiB}, {@code 1GiB} or a plain byte count; units are
+   * binary.
+   */
   static long parseSize(String name, String value) {
     String v = value.trim();
     String number = v.replaceAll("(?i)[kmg]i?b?$|(?i)b$", "");
     String unit = v.substring(number.length()).toUpperCase(Locale.ROOT);
-    long multiplier = switch (unit) {
-      case "", "B" -> 1L;
-      case "K", "KB", "KIB" -> 1L << 10;
-      case "M", "MB", "MIB" -> 1L << 20;
-      case "G", "GB", "GIB" -> 1L << 30;
-      default -> throw new IllegalArgumentException("s3: option " + name + " (" + value
-          + ") must be a size such as 8MiB, 512KiB or 1GiB");
-    };
+    long multiplier =
+        switch (unit) {
+          case "", "B" -> 1L;
+          case "K", "KB", "KIB" -> 1L << 10;
+          case "M", "MB", "MIB" -> 1L << 20;
+          case "G", "GB", "GIB" -> 1L << 30;
+          default ->
+              throw new IllegalArgumentException(
+                  "s3: option "
+                      + name
+                      + " ("
+                      + value
+                      + ") must be a size such as 8MiB, 512KiB or 1GiB");
+        };
     try {
       long n = Long.parseLong(number.trim());
       checkArgument(n > 0, "s3: option %s (%s) must be positive", name, value);
       return Math.multiplyExact(n, multiplier);
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException("s3: option " + name + " (" + value
-          + ") must be a size such as 8MiB, 512KiB or 1GiB", e);
+      throw new IllegalArgumentException(
+          "s3: option " + name + " (" + value + ") must be a size such as 8MiB, 512KiB or 1GiB", e);
     }
   }
 
   private static StorageClass storageClass(String value) {
     StorageClass c = StorageClass.fromValue(value.toUpperCase(Locale.ROOT));
-    checkArgument(c != null && c != StorageClass.UNKNOWN_TO_SDK_VERSION,
-        "s3: storage-class (%s) is not one of %s", value, StorageClass.knownValues());
+    checkArgument(
+        c != null && c != StorageClass.UNKNOWN_TO_SDK_VERSION,
+        "s3: storage-class (%s) is not one of %s",
+        value,
+        StorageClass.knownValues());
     return c;
   }
 
@@ -223,18 +280,23 @@ public final class S3Options {
     if (s == null || s == ServerSideEncryption.UNKNOWN_TO_SDK_VERSION) {
       s = ServerSideEncryption.fromValue(value.toLowerCase(Locale.ROOT));
     }
-    if ((s == null || s == ServerSideEncryption.UNKNOWN_TO_SDK_VERSION) && value.equalsIgnoreCase("aes256")) {
+    if ((s == null || s == ServerSideEncryption.UNKNOWN_TO_SDK_VERSION)
+        && value.equalsIgnoreCase("aes256")) {
       s = ServerSideEncryption.AES256;
     }
-    checkArgument(s != null && s != ServerSideEncryption.UNKNOWN_TO_SDK_VERSION,
-        "s3: sse (%s) must be AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse", value);
+    checkArgument(
+        s != null && s != ServerSideEncryption.UNKNOWN_TO_SDK_VERSION,
+        "s3: sse (%s) must be AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse",
+        value);
     return s;
   }
 
   private static ObjectLockMode lockMode(String value) {
     ObjectLockMode m = ObjectLockMode.fromValue(value.toUpperCase(Locale.ROOT));
-    checkArgument(m != null && m != ObjectLockMode.UNKNOWN_TO_SDK_VERSION,
-        "s3: object-lock-mode (%s) must be GOVERNANCE or COMPLIANCE", value);
+    checkArgument(
+        m != null && m != ObjectLockMode.UNKNOWN_TO_SDK_VERSION,
+        "s3: object-lock-mode (%s) must be GOVERNANCE or COMPLIANCE",
+        value);
     return m;
   }
 
@@ -242,8 +304,8 @@ public final class S3Options {
     try {
       return S3Checksum.valueOf(value.toUpperCase(Locale.ROOT).replace("-", ""));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("s3: checksum (" + value + ") must be one of "
-          + Arrays.toString(S3Checksum.values()), e);
+      throw new IllegalArgumentException(
+          "s3: checksum (" + value + ") must be one of " + Arrays.toString(S3Checksum.values()), e);
     }
   }
 
@@ -252,7 +314,10 @@ public final class S3Options {
     return bucket;
   }
 
-  /** The key prefix every object key is put under, without leading or trailing {@code /}; may be empty. */
+  /**
+   * The key prefix every object key is put under, without leading or trailing {@code /}; may be
+   * empty.
+   */
   public String prefix() {
     return prefix;
   }
@@ -262,21 +327,30 @@ public final class S3Options {
     return region;
   }
 
-  /** The endpoint override, if set; otherwise the SDK's ({@code AWS_ENDPOINT_URL_S3} or AWS's own). */
+  /**
+   * The endpoint override, if set; otherwise the SDK's ({@code AWS_ENDPOINT_URL_S3} or AWS's own).
+   */
   public Optional<URI> endpoint() {
     return endpoint;
   }
 
   /**
-   * Whether requests address the bucket in the path ({@code http://host/bucket/key}) rather than the host name;
-   * when not set, true for an endpoint that is an IP address or {@code localhost} (where virtual hosts cannot
-   * resolve), false otherwise.
+   * Whether requests address the bucket in the path ({@code http://host/bucket/key}) rather than
+   * the host name; when not set, true for an endpoint that is an IP address or {@code localhost}
+   * (where virtual hosts cannot resolve), false otherwise.
    */
   public boolean pathStyle() {
-    return pathStyle.orElseGet(() -> endpoint.map(e -> {
-      String host = e.getHost() == null ? "" : e.getHost();
-      return host.equals("localhost") || host.matches("[0-9.]+") || host.startsWith("[");
-    }).orElse(false));
+    return pathStyle.orElseGet(
+        () ->
+            endpoint
+                .map(
+                    e -> {
+                      String host = e.getHost() == null ? "" : e.getHost();
+                      return host.equals("localhost")
+                          || host.matches("[0-9.]+")
+                          || host.startsWith("[");
+                    })
+                .orElse(false));
   }
 
   /** The storage class of new objects; STANDARD_IA unless set, as the DR plan says. */
@@ -319,7 +393,9 @@ public final class S3Options {
     return objectLockPeriod;
   }
 
-  /** Whether a missing bucket is created; false unless asked, so a typo never makes a new bucket. */
+  /**
+   * Whether a missing bucket is created; false unless asked, so a typo never makes a new bucket.
+   */
   public boolean createBucket() {
     return createBucket;
   }
@@ -396,32 +472,41 @@ public final class S3Options {
     private long copyPartSize = 512L << 20;
 
     private Builder(String bucket) {
-      checkArgument(bucket != null && bucket.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]"),
-          "s3: bucket name (%s) must be 3-63 lower-case letters, digits, '.' or '-'", bucket);
+      checkArgument(
+          bucket != null && bucket.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]"),
+          "s3: bucket name (%s) must be 3-63 lower-case letters, digits, '.' or '-'",
+          bucket);
       this.bucket = bucket;
     }
 
     /** The key prefix ({@code postgres-prod}); leading and trailing slashes are dropped. */
     public Builder prefix(String prefix) {
       String p = requireNonNull(prefix, "prefix").replaceAll("^/+|/+$", "");
-      checkArgument(!p.contains("//") && Arrays.stream(p.split("/")).noneMatch(s -> s.equals(".") || s.equals("..")),
-          "s3: prefix (%s) may not contain empty, '.' or '..' segments", prefix);
+      checkArgument(
+          !p.contains("//")
+              && Arrays.stream(p.split("/")).noneMatch(s -> s.equals(".") || s.equals("..")),
+          "s3: prefix (%s) may not contain empty, '.' or '..' segments",
+          prefix);
       this.prefix = p;
       return this;
     }
 
     /** The bucket's region ({@code eu-west-1}); otherwise the SDK's region chain decides. */
     public Builder region(String region) {
-      checkArgument(region.matches("[a-z0-9-]+"), "s3: region (%s) must look like eu-west-1", region);
+      checkArgument(
+          region.matches("[a-z0-9-]+"), "s3: region (%s) must look like eu-west-1", region);
       this.region = region;
       return this;
     }
 
     /** An S3-compatible endpoint ({@code http://127.0.0.1:9000}) instead of AWS's. */
     public Builder endpoint(URI endpoint) {
-      checkArgument(endpoint.getScheme() != null && endpoint.getHost() != null
+      checkArgument(
+          endpoint.getScheme() != null
+              && endpoint.getHost() != null
               && (endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https")),
-          "s3: endpoint (%s) must be an http:// or https:// URL such as http://127.0.0.1:9000", endpoint);
+          "s3: endpoint (%s) must be an http:// or https:// URL such as http://127.0.0.1:9000",
+          endpoint);
       checkArgument(endpoint.getRawUserInfo() == null, "s3: endpoint may not carry credentials");
       this.endpoint = endpoint;
       return this;
@@ -454,15 +539,19 @@ public final class S3Options {
 
     /** Part size, at least 5 MiB (S3's minimum) and at most 1 GiB; 8 MiB unless set. */
     public Builder partSize(int partSize) {
-      checkArgument(partSize >= MIN_PART_SIZE && partSize <= MAX_PART_SIZE,
-          "s3: part-size (%s bytes) must be between 5MiB (S3's minimum) and 1GiB", partSize);
+      checkArgument(
+          partSize >= MIN_PART_SIZE && partSize <= MAX_PART_SIZE,
+          "s3: part-size (%s bytes) must be between 5MiB (S3's minimum) and 1GiB",
+          partSize);
       this.partSize = partSize;
       return this;
     }
 
     /** Parts in flight / ranges read ahead per stream, 1 to 64; 4 unless set. */
     public Builder parallelism(int parallelism) {
-      checkArgument(parallelism >= 1 && parallelism <= 64, "s3: parallelism (%s) must be between 1 and 64",
+      checkArgument(
+          parallelism >= 1 && parallelism <= 64,
+          "s3: parallelism (%s) must be between 1 and 64",
           parallelism);
       this.parallelism = parallelism;
       return this;
@@ -470,12 +559,16 @@ public final class S3Options {
 
     /** Range size for parallel reads, 64 KiB to 1 GiB; the part size unless set. */
     public Builder rangeSize(int rangeSize) {
-      checkArgument(rangeSize >= 64 << 10, "s3: range-size (%s bytes) must be at least 64KiB", rangeSize);
+      checkArgument(
+          rangeSize >= 64 << 10, "s3: range-size (%s bytes) must be at least 64KiB", rangeSize);
       this.rangeSize = rangeSize;
       return this;
     }
 
-    /** Object lock retention mode for new objects; needs {@link #objectLockPeriod} and a bucket with object lock. */
+    /**
+     * Object lock retention mode for new objects; needs {@link #objectLockPeriod} and a bucket with
+     * object lock.
+     */
     public Builder objectLockMode(ObjectLockMode mode) {
       this.objectLockMode = requireNonNull(mode, "mode");
       return this;
@@ -483,19 +576,26 @@ public final class S3Options {
 
     /** How long new objects stay locked, counted from when they are written. */
     public Builder objectLockPeriod(Duration period) {
-      checkArgument(!period.isNegative() && !period.isZero(), "s3: object-lock-days (%s) must be positive",
+      checkArgument(
+          !period.isNegative() && !period.isZero(),
+          "s3: object-lock-days (%s) must be positive",
           period.toDays());
       this.objectLockPeriod = period;
       return this;
     }
 
-    /** Whether opening the sink creates a missing bucket (with object lock if a lock mode is set). */
+    /**
+     * Whether opening the sink creates a missing bucket (with object lock if a lock mode is set).
+     */
     public Builder createBucket(boolean createBucket) {
       this.createBucket = createBucket;
       return this;
     }
 
-    /** A named profile of {@code ~/.aws/config} / {@code ~/.aws/credentials} for credentials and region. */
+    /**
+     * A named profile of {@code ~/.aws/config} / {@code ~/.aws/credentials} for credentials and
+     * region.
+     */
     public Builder profile(String profile) {
       checkArgument(!profile.isBlank(), "s3: profile may not be empty");
       this.profile = profile;
@@ -504,7 +604,9 @@ public final class S3Options {
 
     /** Attempts per request in the SDK's standard retry mode, first included; 3 unless set. */
     public Builder maxAttempts(int maxAttempts) {
-      checkArgument(maxAttempts >= 1 && maxAttempts <= 20, "s3: max-attempts (%s) must be between 1 and 20",
+      checkArgument(
+          maxAttempts >= 1 && maxAttempts <= 20,
+          "s3: max-attempts (%s) must be between 1 and 20",
           maxAttempts);
       this.maxAttempts = maxAttempts;
       return this;
@@ -524,7 +626,8 @@ public final class S3Options {
 
     /** Objects larger than this are copied with UploadPartCopy; for tests, S3's limit otherwise. */
     Builder multipartCopy(long threshold, long partSize) {
-      checkArgument(threshold >= 0 && threshold <= MAX_SINGLE_COPY, "threshold (%s) out of range", threshold);
+      checkArgument(
+          threshold >= 0 && threshold <= MAX_SINGLE_COPY, "threshold (%s) out of range", threshold);
       checkArgument(partSize >= MIN_PART_SIZE, "copy part size (%s) below S3's minimum", partSize);
       this.multipartCopyThreshold = threshold;
       this.copyPartSize = partSize;
@@ -537,11 +640,15 @@ public final class S3Options {
      * @throws IllegalArgumentException if they contradict each other
      */
     public S3Options build() {
-      checkArgument((objectLockMode == null) == (objectLockPeriod == null),
+      checkArgument(
+          (objectLockMode == null) == (objectLockPeriod == null),
           "s3: object lock needs both object-lock-mode (GOVERNANCE or COMPLIANCE) and object-lock-days");
-      checkArgument(kmsKeyId == null || sse == null || sse != ServerSideEncryption.AES256,
+      checkArgument(
+          kmsKeyId == null || sse == null || sse != ServerSideEncryption.AES256,
           "s3: kms-key-id needs sse=aws:kms, not sse=AES256");
-      checkArgument(credentials == null || profile == null, "s3: give either explicit credentials or a profile");
+      checkArgument(
+          credentials == null || profile == null,
+          "s3: give either explicit credentials or a profile");
       return new S3Options(this);
     }
   }

@@ -17,11 +17,12 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * A read of one S3 object. The first range streams straight from its response; the rest of a large object is
- * fetched as byte ranges, up to {@code parallelism} at once on the sink's executor, and handed to the reader in
- * order. Every range is pinned to the ETag of the first response ({@code If-Match}), so an object overwritten
- * during the read fails the read instead of splicing two versions. Memory: at most parallelism + 1 ranges. Not
- * thread-safe, except that {@link #close()} may come from another thread to cancel.
+ * A read of one S3 object. The first range streams straight from its response; the rest of a large
+ * object is fetched as byte ranges, up to {@code parallelism} at once on the sink's executor, and
+ * handed to the reader in order. Every range is pinned to the ETag of the first response ({@code
+ * If-Match}), so an object overwritten during the read fails the read instead of splicing two
+ * versions. Memory: at most parallelism + 1 ranges. Not thread-safe, except that {@link #close()}
+ * may come from another thread to cancel.
  */
 final class S3ReadChannel implements ReadableByteChannel {
 
@@ -40,8 +41,13 @@ final class S3ReadChannel implements ReadableByteChannel {
   private long position;
   private volatile boolean closed;
 
-  private S3ReadChannel(S3Sink sink, String key, String objectKey, ResponseInputStream<GetObjectResponse> first,
-      long firstLength, long size) {
+  private S3ReadChannel(
+      S3Sink sink,
+      String key,
+      String objectKey,
+      ResponseInputStream<GetObjectResponse> first,
+      long firstLength,
+      long size) {
     this.sink = sink;
     this.key = key;
     this.objectKey = objectKey;
@@ -59,7 +65,9 @@ final class S3ReadChannel implements ReadableByteChannel {
     ResponseInputStream<GetObjectResponse> first;
     try {
       try {
-        first = sink.s3().getObject(r -> r.bucket(bucket).key(objectKey).range("bytes=0-" + (range - 1)));
+        first =
+            sink.s3()
+                .getObject(r -> r.bucket(bucket).key(objectKey).range("bytes=0-" + (range - 1)));
       } catch (S3Exception e) {
         if (e.statusCode() != 416) {
           throw e;
@@ -78,7 +86,10 @@ final class S3ReadChannel implements ReadableByteChannel {
     return channel;
   }
 
-  /** The object size from {@code Content-Range: bytes 0-8388607/52428800}; without one the body is the object. */
+  /**
+   * The object size from {@code Content-Range: bytes 0-8388607/52428800}; without one the body is
+   * the object.
+   */
   static long totalSize(String contentRange, long length) {
     if (contentRange == null) {
       return length;
@@ -116,7 +127,8 @@ final class S3ReadChannel implements ReadableByteChannel {
       }
       if (ahead.isEmpty()) {
         if (position != size) {
-          throw new IOException("s3: read of '" + key + "' ended at byte " + position + " of " + size);
+          throw new IOException(
+              "s3: read of '" + key + "' ended at byte " + position + " of " + size);
         }
         return -1;
       }
@@ -145,17 +157,29 @@ final class S3ReadChannel implements ReadableByteChannel {
         }
       }
     } catch (IOException e) {
-      throw new StorageException("s3: reading '" + key + "' from bucket '" + sink.options().bucket()
-          + "' failed (" + e + "); the connection dropped, try again", "s3://" + sink.options().bucket() + "/"
-          + objectKey, StorageException.Reason.OTHER, e);
+      throw new StorageException(
+          "s3: reading '"
+              + key
+              + "' from bucket '"
+              + sink.options().bucket()
+              + "' failed ("
+              + e
+              + "); the connection dropped, try again",
+          "s3://" + sink.options().bucket() + "/" + objectKey,
+          StorageException.Reason.OTHER,
+          e);
     }
     if (n > 0) {
       firstRemaining -= n;
       return n;
     }
     if (n == -2 || firstRemaining > 0) {
-      throw new IOException("s3: the first range of '" + key + "' had " + (n == -2 ? "more" : "fewer")
-          + " bytes than its Content-Length; the store sent a malformed response");
+      throw new IOException(
+          "s3: the first range of '"
+              + key
+              + "' had "
+              + (n == -2 ? "more" : "fewer")
+              + " bytes than its Content-Length; the store sent a malformed response");
     }
     first.close();
     first = null;
@@ -172,9 +196,16 @@ final class S3ReadChannel implements ReadableByteChannel {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof S3Exception s3 && s3.statusCode() == 412) {
-        throw new StorageException("s3: '" + key + "' in bucket '" + sink.options().bucket() + "' was replaced"
-            + " while it was being read (its ETag changed); read it again", "s3://" + sink.options().bucket()
-            + "/" + objectKey, StorageException.Reason.OTHER, s3);
+        throw new StorageException(
+            "s3: '"
+                + key
+                + "' in bucket '"
+                + sink.options().bucket()
+                + "' was replaced"
+                + " while it was being read (its ETag changed); read it again",
+            "s3://" + sink.options().bucket() + "/" + objectKey,
+            StorageException.Reason.OTHER,
+            s3);
       }
       if (cause instanceof SdkException sdk) {
         throw sink.translate(sdk, "GetObject", key, objectKey);
@@ -205,12 +236,26 @@ final class S3ReadChannel implements ReadableByteChannel {
     int length = (int) (to - from + 1);
     byte[] bytes = new byte[length];
     String bucket = sink.options().bucket();
-    try (InputStream in = sink.s3().getObject(r -> r.bucket(bucket).key(objectKey)
-        .range("bytes=" + from + "-" + to).ifMatch(eTag))) {
+    try (InputStream in =
+        sink.s3()
+            .getObject(
+                r ->
+                    r.bucket(bucket)
+                        .key(objectKey)
+                        .range("bytes=" + from + "-" + to)
+                        .ifMatch(eTag))) {
       int got = in.readNBytes(bytes, 0, length);
       if (got != length || in.read() >= 0) {
-        throw new IOException("s3: range " + from + "-" + to + " of '" + key + "' came back with "
-            + (got != length ? got + " bytes" : "extra bytes") + "; the store sent a malformed response");
+        throw new IOException(
+            "s3: range "
+                + from
+                + "-"
+                + to
+                + " of '"
+                + key
+                + "' came back with "
+                + (got != length ? got + " bytes" : "extra bytes")
+                + "; the store sent a malformed response");
       }
     }
     return bytes;
@@ -221,7 +266,9 @@ final class S3ReadChannel implements ReadableByteChannel {
     return !closed;
   }
 
-  /** Stops the read: drops the first response's connection and cancels ranges in flight. Idempotent. */
+  /**
+   * Stops the read: drops the first response's connection and cancels ranges in flight. Idempotent.
+   */
   @Override
   public void close() {
     if (closed) {

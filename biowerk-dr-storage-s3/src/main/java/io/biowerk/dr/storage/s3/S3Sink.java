@@ -62,32 +62,37 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
 
 /**
- * A repository in an S3 bucket, under a key prefix: object key {@code postgres/daily/x.dump.zst.enc} is stored as
- * {@code <prefix>/postgres/daily/x.dump.zst.enc}. Works with AWS S3 and S3-compatible stores (MinIO, Ceph,
- * S3Proxy) through an endpoint override and path-style addressing.
+ * A repository in an S3 bucket, under a key prefix: object key {@code
+ * postgres/daily/x.dump.zst.enc} is stored as {@code <prefix>/postgres/daily/x.dump.zst.enc}. Works
+ * with AWS S3 and S3-compatible stores (MinIO, Ceph, S3Proxy) through an endpoint override and
+ * path-style addressing.
  *
- * <p><b>Writes</b> stream with unknown length: bytes collect in a part buffer; an object that fits one part goes
- * up in one PutObject at commit, a larger one as a multipart upload with up to {@link S3Options#parallelism()}
- * parts in flight. Parts start at {@link S3Options#partSize()} and double every 1,000 parts (up to 1 GiB), so the
- * 10,000 parts S3 allows cover several TiB. Memory per write: (parallelism + 1) x part size while parts have their
- * first size (the first 8 GiB at the defaults); once they grow, fewer are in flight, so the bytes in flight stay
- * within parallelism x the first part size, or one part when a part alone is larger, plus the part being filled. Every part carries a checksum ({@link S3Options#checksum()}) the store
- * verifies. {@code CompleteMultipartUpload} is the commit; {@code AbortMultipartUpload} runs on abort, on close
+ * <p><b>Writes</b> stream with unknown length: bytes collect in a part buffer; an object that fits
+ * one part goes up in one PutObject at commit, a larger one as a multipart upload with up to {@link
+ * S3Options#parallelism()} parts in flight. Parts start at {@link S3Options#partSize()} and double
+ * every 1,000 parts (up to 1 GiB), so the 10,000 parts S3 allows cover several TiB. Memory per
+ * write: (parallelism + 1) x part size while parts have their first size (the first 8 GiB at the
+ * defaults); once they grow, fewer are in flight, so the bytes in flight stay within parallelism x
+ * the first part size, or one part when a part alone is larger, plus the part being filled. Every
+ * part carries a checksum ({@link S3Options#checksum()}) the store verifies. {@code
+ * CompleteMultipartUpload} is the commit; {@code AbortMultipartUpload} runs on abort, on close
  * without commit and on any failure, so nothing partial is ever visible and no upload is left open.
  *
- * <p><b>Reads</b> stream; an object larger than one range is fetched as byte ranges, several in flight and
- * handed over in order, each pinned to the object's ETag so a concurrent overwrite is detected, with memory
- * bounded by parallelism x range size. {@link #copy} happens inside the store (CopyObject, or UploadPartCopy over
- * 5 GiB). {@link #deleteAll} deletes in batches of 1,000.
+ * <p><b>Reads</b> stream; an object larger than one range is fetched as byte ranges, several in
+ * flight and handed over in order, each pinned to the object's ETag so a concurrent overwrite is
+ * detected, with memory bounded by parallelism x range size. {@link #copy} happens inside the store
+ * (CopyObject, or UploadPartCopy over 5 GiB). {@link #deleteAll} deletes in batches of 1,000.
  *
- * <p>Permissions: s3:ListBucket (checked when the sink opens), s3:GetObject, s3:PutObject, s3:DeleteObject and
- * s3:AbortMultipartUpload on the prefix, and kms:GenerateDataKey and kms:Decrypt on the key for SSE-KMS. With
- * object lock, a delete only hides an object (a delete marker) until its retention ends.
+ * <p>Permissions: s3:ListBucket (checked when the sink opens), s3:GetObject, s3:PutObject,
+ * s3:DeleteObject and s3:AbortMultipartUpload on the prefix, and kms:GenerateDataKey and
+ * kms:Decrypt on the key for SSE-KMS. With object lock, a delete only hides an object (a delete
+ * marker) until its retention ends.
  *
- * <p>The sink owns its {@link S3Client} and a thread pool for transfers; {@link #close()} releases them.
- * Thread-safe. Transient errors (throttling, 5xx, connection resets) are retried by the SDK's standard retry mode;
- * permanent ones become {@link StorageException}s with a {@link StorageException.Reason}, the bucket and key, and
- * what to check; a missing object is an {@link ObjectNotFoundException}.
+ * <p>The sink owns its {@link S3Client} and a thread pool for transfers; {@link #close()} releases
+ * them. Thread-safe. Transient errors (throttling, 5xx, connection resets) are retried by the SDK's
+ * standard retry mode; permanent ones become {@link StorageException}s with a {@link
+ * StorageException.Reason}, the bucket and key, and what to check; a missing object is an {@link
+ * ObjectNotFoundException}.
  */
 public final class S3Sink implements Sink, AutoCloseable {
 
@@ -106,33 +111,36 @@ public final class S3Sink implements Sink, AutoCloseable {
     this.client = client;
     this.clock = clock;
     this.where = where;
-    ThreadFactory threads = runnable -> {
-      Thread t = new Thread(runnable, "biowerk-s3-" + THREADS.incrementAndGet());
-      // Daemon: a CLI that never closes the sink must still exit; open transfers are aborted by their owners.
-      t.setDaemon(true);
-      return t;
-    };
+    ThreadFactory threads =
+        runnable -> {
+          Thread t = new Thread(runnable, "biowerk-s3-" + THREADS.incrementAndGet());
+          // Daemon: a CLI that never closes the sink must still exit; open transfers are aborted by
+          // their owners.
+          t.setDaemon(true);
+          return t;
+        };
     this.executor = Executors.newCachedThreadPool(threads);
   }
 
   /**
-   * Opens the repository: builds the client and checks that the bucket exists and can be listed (creating it
-   * first when {@link S3Options#createBucket()} asks for it).
+   * Opens the repository: builds the client and checks that the bucket exists and can be listed
+   * (creating it first when {@link S3Options#createBucket()} asks for it).
    *
-   * @throws StorageException if the bucket does not exist, the credentials are wrong or missing, access is
-   *     denied or the endpoint cannot be reached; the reason and message say which
+   * @throws StorageException if the bucket does not exist, the credentials are wrong or missing,
+   *     access is denied or the endpoint cannot be reached; the reason and message say which
    */
   public static S3Sink open(S3Options options) throws IOException {
-    return open(options, builder -> { });
+    return open(options, builder -> {});
   }
 
   /**
-   * Opens the repository with a hook to adjust the SDK client before it is built (interceptors, metrics
-   * publishers, an HTTP proxy); the hook runs after this sink's own settings.
+   * Opens the repository with a hook to adjust the SDK client before it is built (interceptors,
+   * metrics publishers, an HTTP proxy); the hook runs after this sink's own settings.
    *
    * @throws StorageException as {@link #open(S3Options)}
    */
-  public static S3Sink open(S3Options options, Consumer<S3ClientBuilder> customizer) throws IOException {
+  public static S3Sink open(S3Options options, Consumer<S3ClientBuilder> customizer)
+      throws IOException {
     requireNonNull(options, "options");
     S3ClientBuilder builder = S3Client.builder();
     Region region = region(options);
@@ -140,7 +148,8 @@ public final class S3Sink implements Sink, AutoCloseable {
     options.endpoint().ifPresent(builder::endpointOverride);
     builder.forcePathStyle(options.pathStyle());
     if (options.checksum() == S3Checksum.MD5) {
-      // Stores that need Content-MD5 predate flexible checksums and their aws-chunked trailers: send none.
+      // Stores that need Content-MD5 predate flexible checksums and their aws-chunked trailers:
+      // send none.
       builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
     }
     if (options.credentials().isPresent()) {
@@ -148,20 +157,27 @@ public final class S3Sink implements Sink, AutoCloseable {
     } else if (options.profile().isPresent()) {
       builder.credentialsProvider(ProfileCredentialsProvider.create(options.profile().get()));
     }
-    builder.httpClientBuilder(Apache5HttpClient.builder()
-        // Each stream holds up to parallelism connections (parts in flight or ranges read ahead); leave room
-        // for several concurrent streams (fan-out, restore while backing up).
-        .maxConnections(Math.max(50, options.parallelism() * 8))
-        .connectionTimeout(Duration.ofSeconds(10))
-        .socketTimeout(Duration.ofMinutes(2)));
-    // Standard mode: exponential backoff with jitter on throttling, 5xx and I/O errors, and a retry quota so an
+    builder.httpClientBuilder(
+        Apache5HttpClient.builder()
+            // Each stream holds up to parallelism connections (parts in flight or ranges read
+            // ahead); leave room
+            // for several concurrent streams (fan-out, restore while backing up).
+            .maxConnections(Math.max(50, options.parallelism() * 8))
+            .connectionTimeout(Duration.ofSeconds(10))
+            .socketTimeout(Duration.ofMinutes(2)));
+    // Standard mode: exponential backoff with jitter on throttling, 5xx and I/O errors, and a retry
+    // quota so an
     // outage does not turn into a retry storm.
-    builder.overrideConfiguration(ClientOverrideConfiguration.builder()
-        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(options.maxAttempts())
-            .build())
-        .build());
+    builder.overrideConfiguration(
+        ClientOverrideConfiguration.builder()
+            .retryStrategy(
+                AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                    .maxAttempts(options.maxAttempts())
+                    .build())
+            .build());
     customizer.accept(builder);
-    String where = options.endpoint().map(URI::toString).orElse("AWS S3") + " (region " + region + ")";
+    String where =
+        options.endpoint().map(URI::toString).orElse("AWS S3") + " (region " + region + ")";
     S3Client client;
     try {
       client = builder.build();
@@ -184,25 +200,40 @@ public final class S3Sink implements Sink, AutoCloseable {
     }
     try {
       return options.profile().isPresent()
-          ? DefaultAwsRegionProviderChain.builder().profileName(options.profile().get()).build().getRegion()
+          ? DefaultAwsRegionProviderChain.builder()
+              .profileName(options.profile().get())
+              .build()
+              .getRegion()
           : new DefaultAwsRegionProviderChain().getRegion();
     } catch (SdkException e) {
-      if (options.endpoint().isPresent() || System.getenv("AWS_ENDPOINT_URL_S3") != null
+      if (options.endpoint().isPresent()
+          || System.getenv("AWS_ENDPOINT_URL_S3") != null
           || System.getenv("AWS_ENDPOINT_URL") != null) {
-        // S3-compatible stores mostly ignore the region, but SigV4 needs one: us-east-1 is their convention.
+        // S3-compatible stores mostly ignore the region, but SigV4 needs one: us-east-1 is their
+        // convention.
         return Region.US_EAST_1;
       }
-      throw new StorageException("s3: no AWS region is configured for bucket '" + options.bucket() + "'; add"
-          + " ?region=eu-west-1 (the bucket's region) to the repository URI, or set AWS_REGION or a profile"
-          + " region", "s3://" + options.bucket(), StorageException.Reason.OTHER, e);
+      throw new StorageException(
+          "s3: no AWS region is configured for bucket '"
+              + options.bucket()
+              + "'; add"
+              + " ?region=eu-west-1 (the bucket's region) to the repository URI, or set AWS_REGION or a profile"
+              + " region",
+          "s3://" + options.bucket(),
+          StorageException.Reason.OTHER,
+          e);
     }
   }
 
-  /** Lists at most one key, which proves bucket, credentials, endpoint and s3:ListBucket in one request. */
+  /**
+   * Lists at most one key, which proves bucket, credentials, endpoint and s3:ListBucket in one
+   * request.
+   */
   private void checkBucket() throws IOException {
     try {
       try {
-        client.listObjectsV2(r -> r.bucket(options.bucket()).prefix(objectKeyPrefix("")).maxKeys(1));
+        client.listObjectsV2(
+            r -> r.bucket(options.bucket()).prefix(objectKeyPrefix("")).maxKeys(1));
       } catch (NoSuchBucketException e) {
         if (!options.createBucket()) {
           throw e;
@@ -218,7 +249,8 @@ public final class S3Sink implements Sink, AutoCloseable {
     CreateBucketRequest.Builder request = CreateBucketRequest.builder().bucket(options.bucket());
     String region = client.serviceClientConfiguration().region().id();
     if (!region.equals("us-east-1")) {
-      request.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(region)));
+      request.createBucketConfiguration(
+          c -> c.locationConstraint(BucketLocationConstraint.fromValue(region)));
     }
     if (options.objectLockMode().isPresent()) {
       request.objectLockEnabledForBucket(true);
@@ -268,7 +300,8 @@ public final class S3Sink implements Sink, AutoCloseable {
     List<StoredObject> objects = new ArrayList<>();
     try {
       // The paginator follows continuation tokens: 1,000 keys per page.
-      for (S3Object o : client.listObjectsV2Paginator(r -> r.bucket(options.bucket()).prefix(full)).contents()) {
+      for (S3Object o :
+          client.listObjectsV2Paginator(r -> r.bucket(options.bucket()).prefix(full)).contents()) {
         if (o.key().length() <= strip || o.key().endsWith("/")) {
           continue; // folder markers made by consoles are not objects
         }
@@ -282,9 +315,9 @@ public final class S3Sink implements Sink, AutoCloseable {
   }
 
   /**
-   * Creates the object only if the key is free, with a conditional PUT ({@code If-None-Match: *}): S3 answers
-   * 412 when an object exists, and 409 when another conditional write to the key is in progress, so exactly
-   * one of several racing writers wins.
+   * Creates the object only if the key is free, with a conditional PUT ({@code If-None-Match: *}):
+   * S3 answers 412 when an object exists, and 409 when another conditional write to the key is in
+   * progress, so exactly one of several racing writers wins.
    */
   @Override
   public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
@@ -318,7 +351,8 @@ public final class S3Sink implements Sink, AutoCloseable {
   /**
    * Deletes many objects with DeleteObjects, 1,000 keys per request; missing objects are ignored.
    *
-   * @throws StorageException if any key could not be deleted; the message lists the first few with S3's reason
+   * @throws StorageException if any key could not be deleted; the message lists the first few with
+   *     S3's reason
    */
   public void deleteAll(Collection<String> keys) throws IOException {
     checkOpen();
@@ -332,9 +366,12 @@ public final class S3Sink implements Sink, AutoCloseable {
       }
       DeleteObjectsResponse response;
       try {
-        response = client.deleteObjects(r -> r.bucket(options.bucket())
-            .checksumAlgorithm(options.checksum().algorithm())
-            .delete(d -> d.objects(batch).quiet(true)));
+        response =
+            client.deleteObjects(
+                r ->
+                    r.bucket(options.bucket())
+                        .checksumAlgorithm(options.checksum().algorithm())
+                        .delete(d -> d.objects(batch).quiet(true)));
       } catch (SdkException e) {
         throw S3Errors.translate(e, "DeleteObjects", options.bucket(), null, null, where);
       }
@@ -346,17 +383,27 @@ public final class S3Sink implements Sink, AutoCloseable {
       }
     }
     if (failed > 0) {
-      throw new StorageException("s3: " + failed + " of " + all.size() + " objects in bucket '" + options.bucket()
-          + "' could not be deleted: " + String.join(", ", failures) + (failed > failures.size() ? ", ..." : "")
-          + "; check s3:DeleteObject permission and object lock retention", "s3://" + options.bucket(),
-          StorageException.Reason.OTHER, null);
+      throw new StorageException(
+          "s3: "
+              + failed
+              + " of "
+              + all.size()
+              + " objects in bucket '"
+              + options.bucket()
+              + "' could not be deleted: "
+              + String.join(", ", failures)
+              + (failed > failures.size() ? ", ..." : "")
+              + "; check s3:DeleteObject permission and object lock retention",
+          "s3://" + options.bucket(),
+          StorageException.Reason.OTHER,
+          null);
     }
   }
 
   /**
-   * Copies inside the store: CopyObject, or a multipart UploadPartCopy for objects over 5 GiB. The copy gets this
-   * sink's storage class, encryption and object lock, so promotion into weekly/monthly folders can also move
-   * data to a colder class.
+   * Copies inside the store: CopyObject, or a multipart UploadPartCopy for objects over 5 GiB. The
+   * copy gets this sink's storage class, encryption and object lock, so promotion into
+   * weekly/monthly folders can also move data to a colder class.
    */
   @Override
   public void copy(String from, String to) throws IOException {
@@ -370,14 +417,21 @@ public final class S3Sink implements Sink, AutoCloseable {
     long size = head.contentLength();
     try {
       if (size <= options.multipartCopyThreshold()) {
-        CopyObjectRequest.Builder request = CopyObjectRequest.builder()
-            .sourceBucket(options.bucket()).sourceKey(source).destinationBucket(options.bucket())
-            .destinationKey(target).copySourceIfMatch(head.eTag()).metadataDirective(MetadataDirective.COPY)
-            .storageClass(options.storageClass());
+        CopyObjectRequest.Builder request =
+            CopyObjectRequest.builder()
+                .sourceBucket(options.bucket())
+                .sourceKey(source)
+                .destinationBucket(options.bucket())
+                .destinationKey(target)
+                .copySourceIfMatch(head.eTag())
+                .metadataDirective(MetadataDirective.COPY)
+                .storageClass(options.storageClass());
         options.sse().ifPresent(request::serverSideEncryption);
         options.kmsKeyId().ifPresent(request::ssekmsKeyId);
         if (options.objectLockMode().isPresent()) {
-          request.objectLockMode(options.objectLockMode().get()).objectLockRetainUntilDate(retainUntil());
+          request
+              .objectLockMode(options.objectLockMode().get())
+              .objectLockRetainUntilDate(retainUntil());
         }
         if (options.checksum().algorithm() != null) {
           request.checksumAlgorithm(options.checksum().algorithm());
@@ -391,9 +445,11 @@ public final class S3Sink implements Sink, AutoCloseable {
     }
   }
 
-  private void multipartCopy(HeadObjectResponse head, String source, String target, String to) throws IOException {
+  private void multipartCopy(HeadObjectResponse head, String source, String target, String to)
+      throws IOException {
     long size = head.contentLength();
-    long partSize = Math.max(options.copyPartSize(), (size + S3Options.MAX_PARTS - 1) / S3Options.MAX_PARTS);
+    long partSize =
+        Math.max(options.copyPartSize(), (size + S3Options.MAX_PARTS - 1) / S3Options.MAX_PARTS);
     String uploadId = client.createMultipartUpload(createMultipartRequest(target)).uploadId();
     List<Future<UploadPartCopyResponse>> parts = new ArrayList<>();
     try {
@@ -403,34 +459,56 @@ public final class S3Sink implements Sink, AutoCloseable {
         int partNumber = ++number;
         String range = "bytes=" + offset + "-" + (Math.min(size, offset + partSize) - 1);
         inFlight.acquire();
-        parts.add(executor.submit(() -> {
-          try {
-            return client.uploadPartCopy(r -> r.sourceBucket(options.bucket()).sourceKey(source)
-                .destinationBucket(options.bucket()).destinationKey(target).uploadId(uploadId)
-                .partNumber(partNumber).copySourceRange(range).copySourceIfMatch(head.eTag()));
-          } finally {
-            inFlight.release();
-          }
-        }));
+        parts.add(
+            executor.submit(
+                () -> {
+                  try {
+                    return client.uploadPartCopy(
+                        r ->
+                            r.sourceBucket(options.bucket())
+                                .sourceKey(source)
+                                .destinationBucket(options.bucket())
+                                .destinationKey(target)
+                                .uploadId(uploadId)
+                                .partNumber(partNumber)
+                                .copySourceRange(range)
+                                .copySourceIfMatch(head.eTag()));
+                  } finally {
+                    inFlight.release();
+                  }
+                }));
       }
       List<CompletedPart> completed = new ArrayList<>();
       for (int i = 0; i < parts.size(); i++) {
         var result = parts.get(i).get().copyPartResult();
-        completed.add(CompletedPart.builder().partNumber(i + 1).eTag(result.eTag())
-            .checksumCRC32C(result.checksumCRC32C()).checksumCRC32(result.checksumCRC32())
-            .checksumSHA256(result.checksumSHA256()).checksumSHA1(result.checksumSHA1()).build());
+        completed.add(
+            CompletedPart.builder()
+                .partNumber(i + 1)
+                .eTag(result.eTag())
+                .checksumCRC32C(result.checksumCRC32C())
+                .checksumCRC32(result.checksumCRC32())
+                .checksumSHA256(result.checksumSHA256())
+                .checksumSHA1(result.checksumSHA1())
+                .build());
       }
-      client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(options.bucket()).key(target)
-          .uploadId(uploadId).multipartUpload(m -> m.parts(completed)).build());
+      client.completeMultipartUpload(
+          CompleteMultipartUploadRequest.builder()
+              .bucket(options.bucket())
+              .key(target)
+              .uploadId(uploadId)
+              .multipartUpload(m -> m.parts(completed))
+              .build());
     } catch (InterruptedException e) {
       parts.forEach(f -> f.cancel(true));
       abortUpload(target, uploadId);
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("s3: copy to '" + to + "' was interrupted; nothing was written");
+      throw new InterruptedIOException(
+          "s3: copy to '" + to + "' was interrupted; nothing was written");
     } catch (ExecutionException e) {
       parts.forEach(f -> f.cancel(true));
       abortUpload(target, uploadId);
-      throw e.getCause() instanceof SdkException sdk ? translate(sdk, "UploadPartCopy", to, target)
+      throw e.getCause() instanceof SdkException sdk
+          ? translate(sdk, "UploadPartCopy", to, target)
           : new IOException("s3: copy to '" + to + "' failed: " + e.getCause(), e.getCause());
     } catch (RuntimeException e) {
       parts.forEach(f -> f.cancel(true));
@@ -459,8 +537,12 @@ public final class S3Sink implements Sink, AutoCloseable {
 
   @Override
   public Set<SinkCapability> capabilities() {
-    EnumSet<SinkCapability> capabilities = EnumSet.of(SinkCapability.SERVER_SIDE_COPY,
-        SinkCapability.STORAGE_CLASS, SinkCapability.SERVER_SIDE_ENCRYPTION, SinkCapability.RANGED_READ);
+    EnumSet<SinkCapability> capabilities =
+        EnumSet.of(
+            SinkCapability.SERVER_SIDE_COPY,
+            SinkCapability.STORAGE_CLASS,
+            SinkCapability.SERVER_SIDE_ENCRYPTION,
+            SinkCapability.RANGED_READ);
     if (options.objectLockMode().isPresent()) {
       capabilities.add(SinkCapability.IMMUTABILITY);
     }
@@ -501,16 +583,23 @@ public final class S3Sink implements Sink, AutoCloseable {
   }
 
   /**
-   * A single-request upload of {@code data[0, length)} to {@code objectKey}, with the sink's storage class,
-   * encryption, object lock and checksum: the configured checksum algorithm, else Content-MD5.
+   * A single-request upload of {@code data[0, length)} to {@code objectKey}, with the sink's
+   * storage class, encryption, object lock and checksum: the configured checksum algorithm, else
+   * Content-MD5.
    */
   PutObjectRequest.Builder putRequest(String objectKey, byte[] data, int length) {
-    PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(options.bucket()).key(objectKey)
-        .storageClass(options.storageClass()).contentLength((long) length);
+    PutObjectRequest.Builder request =
+        PutObjectRequest.builder()
+            .bucket(options.bucket())
+            .key(objectKey)
+            .storageClass(options.storageClass())
+            .contentLength((long) length);
     options.sse().ifPresent(request::serverSideEncryption);
     options.kmsKeyId().ifPresent(request::ssekmsKeyId);
     if (options.objectLockMode().isPresent()) {
-      request.objectLockMode(options.objectLockMode().get()).objectLockRetainUntilDate(retainUntil());
+      request
+          .objectLockMode(options.objectLockMode().get())
+          .objectLockRetainUntilDate(retainUntil());
     }
     if (options.checksum().algorithm() != null) {
       request.checksumAlgorithm(options.checksum().algorithm());
@@ -521,12 +610,17 @@ public final class S3Sink implements Sink, AutoCloseable {
   }
 
   CreateMultipartUploadRequest createMultipartRequest(String objectKey) {
-    CreateMultipartUploadRequest.Builder request = CreateMultipartUploadRequest.builder().bucket(options.bucket())
-        .key(objectKey).storageClass(options.storageClass());
+    CreateMultipartUploadRequest.Builder request =
+        CreateMultipartUploadRequest.builder()
+            .bucket(options.bucket())
+            .key(objectKey)
+            .storageClass(options.storageClass());
     options.sse().ifPresent(request::serverSideEncryption);
     options.kmsKeyId().ifPresent(request::ssekmsKeyId);
     if (options.objectLockMode().isPresent()) {
-      request.objectLockMode(options.objectLockMode().get()).objectLockRetainUntilDate(retainUntil());
+      request
+          .objectLockMode(options.objectLockMode().get())
+          .objectLockRetainUntilDate(retainUntil());
     }
     if (options.checksum().algorithm() != null) {
       request.checksumAlgorithm(options.checksum().algorithm());
@@ -537,11 +631,20 @@ public final class S3Sink implements Sink, AutoCloseable {
   /** Aborts a multipart upload; failures are logged, as an abort must not throw. */
   void abortUpload(String objectKey, String uploadId) {
     try {
-      client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(options.bucket()).key(objectKey)
-          .uploadId(uploadId).build());
+      client.abortMultipartUpload(
+          AbortMultipartUploadRequest.builder()
+              .bucket(options.bucket())
+              .key(objectKey)
+              .uploadId(uploadId)
+              .build());
     } catch (SdkException e) {
-      LOG.warn("s3: cannot abort multipart upload {} of s3://{}/{}; a lifecycle rule for incomplete uploads"
-          + " (S3LifecycleRules) cleans it up: {}", uploadId, options.bucket(), objectKey, e.toString());
+      LOG.warn(
+          "s3: cannot abort multipart upload {} of s3://{}/{}; a lifecycle rule for incomplete uploads"
+              + " (S3LifecycleRules) cleans it up: {}",
+          uploadId,
+          options.bucket(),
+          objectKey,
+          e.toString());
     }
   }
 
@@ -562,11 +665,15 @@ public final class S3Sink implements Sink, AutoCloseable {
     if (prefix.isEmpty()) {
       return;
     }
-    checkArgument(!prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
-        "object key (%s) must be relative, '/'-separated, without NUL", prefix);
+    checkArgument(
+        !prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
+        "object key (%s) must be relative, '/'-separated, without NUL",
+        prefix);
     for (String segment : prefix.split("/", -1)) {
-      checkArgument(!segment.equals(".") && !segment.equals(".."),
-          "object key (%s) may not contain '.' or '..' segments", prefix);
+      checkArgument(
+          !segment.equals(".") && !segment.equals(".."),
+          "object key (%s) may not contain '.' or '..' segments",
+          prefix);
     }
   }
 }

@@ -25,15 +25,20 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
- * One streaming write to an {@link S3Sink}: a single PutObject if everything fits in one part at commit, a
- * multipart upload otherwise. Not thread-safe (one thread writes and commits); part uploads run on the sink's
- * executor, at most {@code parallelism} at once, fewer once parts have grown (see {@link #permits}).
+ * One streaming write to an {@link S3Sink}: a single PutObject if everything fits in one part at
+ * commit, a multipart upload otherwise. Not thread-safe (one thread writes and commits); part
+ * uploads run on the sink's executor, at most {@code parallelism} at once, fewer once parts have
+ * grown (see {@link #permits}).
  */
 final class S3Write extends AbstractPendingWrite {
 
   /** The first buffer is small so that manifests and side files do not allocate a whole part. */
   private static final int FIRST_BUFFER = 256 << 10;
-  /** Parts keep one size for this many part numbers, then double: 10,000 parts then cover several TiB. */
+
+  /**
+   * Parts keep one size for this many part numbers, then double: 10,000 parts then cover several
+   * TiB.
+   */
   static final int PARTS_PER_SIZE = 1000;
 
   private final S3Sink sink;
@@ -41,7 +46,8 @@ final class S3Write extends AbstractPendingWrite {
   private final String key;
   private final String objectKey;
   private final Semaphore inFlight;
-  // Buffers of finished part uploads, reused so that at most parallelism + 1 buffers ever exist per write.
+  // Buffers of finished part uploads, reused so that at most parallelism + 1 buffers ever exist per
+  // write.
   private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
   private final AtomicLong allocated = new AtomicLong();
   private final AtomicLong peakAllocated = new AtomicLong();
@@ -62,16 +68,19 @@ final class S3Write extends AbstractPendingWrite {
     this.buffer = allocate(Math.min(FIRST_BUFFER, options.partSize()));
   }
 
-  /** The size of part {@code number} (1-based): the configured size, doubled every 1,000 parts, at most 1 GiB. */
+  /**
+   * The size of part {@code number} (1-based): the configured size, doubled every 1,000 parts, at
+   * most 1 GiB.
+   */
   static int partSize(int base, int number) {
     int doublings = Math.min(30, (number - 1) / PARTS_PER_SIZE);
     return (int) Math.min(S3Options.MAX_PART_SIZE, (long) base << doublings);
   }
 
   /**
-   * The permits (of {@code parallelism}) a part of {@code partSize} takes: one per base part size it spans, so
-   * that once parts have grown, fewer of them are in flight and the bytes in flight stay within
-   * parallelism x base part size, or one part once a part alone is larger.
+   * The permits (of {@code parallelism}) a part of {@code partSize} takes: one per base part size
+   * it spans, so that once parts have grown, fewer of them are in flight and the bytes in flight
+   * stay within parallelism x base part size, or one part once a part alone is larger.
    */
   static int permits(int base, int partSize, int parallelism) {
     return Math.min(parallelism, Math.max(1, partSize / base));
@@ -87,7 +96,8 @@ final class S3Write extends AbstractPendingWrite {
         if (buffer.length < wanted) {
           buffer = grow(buffer, Math.min(wanted, buffer.length * 2));
         } else {
-          // Ship only when a byte beyond the full buffer arrives, so an object of exactly one part is one PUT.
+          // Ship only when a byte beyond the full buffer arrives, so an object of exactly one part
+          // is one PUT.
           shipPart();
         }
       }
@@ -100,15 +110,22 @@ final class S3Write extends AbstractPendingWrite {
 
   private void shipPart() throws IOException {
     int number = parts.size() + 1;
-    int weight = permits(options.partSize(), partSize(options.partSize(), number), options.parallelism());
+    int weight =
+        permits(options.partSize(), partSize(options.partSize(), number), options.parallelism());
     if (number > S3Options.MAX_PARTS) {
       abort();
-      throw new IOException("s3: '" + key + "' exceeds S3's 10,000 parts (" + totalShipped() + " bytes so far);"
-          + " raise part-size; nothing was written");
+      throw new IOException(
+          "s3: '"
+              + key
+              + "' exceeds S3's 10,000 parts ("
+              + totalShipped()
+              + " bytes so far);"
+              + " raise part-size; nothing was written");
     }
     try {
       if (uploadId == null) {
-        uploadId = sink.s3().createMultipartUpload(sink.createMultipartRequest(objectKey)).uploadId();
+        uploadId =
+            sink.s3().createMultipartUpload(sink.createMultipartRequest(objectKey)).uploadId();
       }
       inFlight.acquire(weight);
     } catch (SdkException e) {
@@ -117,28 +134,35 @@ final class S3Write extends AbstractPendingWrite {
     } catch (InterruptedException e) {
       abort();
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("s3: upload of '" + key + "' was interrupted; nothing was written");
+      throw new InterruptedIOException(
+          "s3: upload of '" + key + "' was interrupted; nothing was written");
     }
-    byte[] data = buffer; // ownership passes to the part upload, which returns it to the pool when done
+    byte[] data =
+        buffer; // ownership passes to the part upload, which returns it to the pool when done
     int length = filled;
     String upload = uploadId;
     try {
-      parts.add(sink.executor().submit(() -> {
-        try {
-          if (cancelled) {
-            throw new InterruptedIOException("cancelled");
-          }
-          return uploadPart(upload, number, data, length);
-        } catch (Exception | Error e) {
-          if (partFailure == null) {
-            partFailure = e;
-          }
-          throw e;
-        } finally {
-          free.add(data); // before the permit: whoever gets the permit finds this buffer to reuse
-          inFlight.release(weight);
-        }
-      }));
+      parts.add(
+          sink.executor()
+              .submit(
+                  () -> {
+                    try {
+                      if (cancelled) {
+                        throw new InterruptedIOException("cancelled");
+                      }
+                      return uploadPart(upload, number, data, length);
+                    } catch (Exception | Error e) {
+                      if (partFailure == null) {
+                        partFailure = e;
+                      }
+                      throw e;
+                    } finally {
+                      free.add(
+                          data); // before the permit: whoever gets the permit finds this buffer to
+                      // reuse
+                      inFlight.release(weight);
+                    }
+                  }));
     } catch (RejectedExecutionException e) {
       inFlight.release(weight);
       abort();
@@ -150,23 +174,33 @@ final class S3Write extends AbstractPendingWrite {
   }
 
   private CompletedPart uploadPart(String upload, int number, byte[] data, int length) {
-    UploadPartRequest.Builder request = UploadPartRequest.builder().bucket(options.bucket()).key(objectKey)
-        .uploadId(upload).partNumber(number).contentLength((long) length);
+    UploadPartRequest.Builder request =
+        UploadPartRequest.builder()
+            .bucket(options.bucket())
+            .key(objectKey)
+            .uploadId(upload)
+            .partNumber(number)
+            .contentLength((long) length);
     if (options.checksum().algorithm() != null) {
       request.checksumAlgorithm(options.checksum().algorithm());
     } else {
       request.contentMD5(md5(data, length));
     }
     UploadPartResponse response = sink.s3().uploadPart(request.build(), body(data, length));
-    return CompletedPart.builder().partNumber(number).eTag(response.eTag())
-        .checksumCRC32C(response.checksumCRC32C()).checksumCRC32(response.checksumCRC32())
-        .checksumSHA256(response.checksumSHA256()).checksumSHA1(response.checksumSHA1()).build();
+    return CompletedPart.builder()
+        .partNumber(number)
+        .eTag(response.eTag())
+        .checksumCRC32C(response.checksumCRC32C())
+        .checksumCRC32(response.checksumCRC32())
+        .checksumSHA256(response.checksumSHA256())
+        .checksumSHA1(response.checksumSHA1())
+        .build();
   }
 
   /** A body over the buffer without copying it; each retry reads it afresh. */
   private static RequestBody body(byte[] data, int length) {
-    return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, length), length,
-        "application/octet-stream");
+    return RequestBody.fromContentProvider(
+        () -> new ByteArrayInputStream(data, 0, length), length, "application/octet-stream");
   }
 
   @Override
@@ -174,7 +208,8 @@ final class S3Write extends AbstractPendingWrite {
     // On any failure here, discard() waits for parts in flight and aborts the multipart upload.
     if (uploadId == null) {
       try {
-        sink.s3().putObject(sink.putRequest(objectKey, buffer, filled).build(), body(buffer, filled));
+        sink.s3()
+            .putObject(sink.putRequest(objectKey, buffer, filled).build(), body(buffer, filled));
       } catch (SdkException e) {
         throw sink.translate(e, "PutObject", key, objectKey);
       } finally {
@@ -190,13 +225,20 @@ final class S3Write extends AbstractPendingWrite {
       for (Future<CompletedPart> part : parts) {
         completed.add(part.get());
       }
-      sink.s3().completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(options.bucket())
-          .key(objectKey).uploadId(uploadId).multipartUpload(m -> m.parts(completed)).build());
+      sink.s3()
+          .completeMultipartUpload(
+              CompleteMultipartUploadRequest.builder()
+                  .bucket(options.bucket())
+                  .key(objectKey)
+                  .uploadId(uploadId)
+                  .multipartUpload(m -> m.parts(completed))
+                  .build());
     } catch (ExecutionException e) {
       throw partException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("s3: upload of '" + key + "' was interrupted; nothing was written");
+      throw new InterruptedIOException(
+          "s3: upload of '" + key + "' was interrupted; nothing was written");
     } catch (SdkException e) {
       throw sink.translate(e, "CompleteMultipartUpload", key, objectKey);
     } finally {
@@ -204,11 +246,15 @@ final class S3Write extends AbstractPendingWrite {
     }
   }
 
-  /** Stops the write: waits for part uploads in flight, then aborts the multipart upload so no part survives. */
+  /**
+   * Stops the write: waits for part uploads in flight, then aborts the multipart upload so no part
+   * survives.
+   */
   @Override
   protected void discard() {
     cancelled = true;
-    // Parts still in flight could land after an abort and linger (S3's documented race), so wait for them.
+    // Parts still in flight could land after an abort and linger (S3's documented race), so wait
+    // for them.
     for (Future<CompletedPart> part : parts) {
       try {
         part.get();
@@ -240,7 +286,8 @@ final class S3Write extends AbstractPendingWrite {
     if (cause instanceof IOException io) {
       return io;
     }
-    return new IOException("s3: a part of '" + key + "' failed (" + cause + "); nothing was written", cause);
+    return new IOException(
+        "s3: a part of '" + key + "' failed (" + cause + "); nothing was written", cause);
   }
 
   private byte[] takeBuffer(int size) {
@@ -304,6 +351,8 @@ final class S3Write extends AbstractPendingWrite {
 
   @Override
   public String toString() {
-    return "s3 write of " + objectKey + (uploadId == null ? "" : " (multipart, " + parts.size() + " parts)");
+    return "s3 write of "
+        + objectKey
+        + (uploadId == null ? "" : " (multipart, " + parts.size() + " parts)");
   }
 }

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A whole backup (zstd, then AES-256-GCM) fanned out to S3 and a local directory, restored from S3 with
- * checksums verified, and promoted to the weekly tier by server-side copy.
+ * A whole backup (zstd, then AES-256-GCM) fanned out to S3 and a local directory, restored from S3
+ * with checksums verified, and promoted to the weekly tier by server-side copy.
  */
 @ExtendWith(S3ProxyExtension.class)
 class S3BackupRestoreIT {
@@ -51,29 +51,35 @@ class S3BackupRestoreIT {
   /** 40 MB of half-compressible bytes generated on the fly, like a database dump. */
   static Source generated(long size) {
     return new Source() {
-      @Override public String kind() {
+      @Override
+      public String kind() {
         return "test";
       }
 
-      @Override public String name() {
+      @Override
+      public String name() {
         return "postgres";
       }
 
-      @Override public String format() {
+      @Override
+      public String format() {
         return "dump";
       }
 
-      @Override public SourceStream open() {
+      @Override
+      public SourceStream open() {
         SplittableRandom random = new SplittableRandom(42);
         return new SourceStream() {
           long left = size;
           boolean open = true;
 
-          @Override public Map<String, Object> facts() {
+          @Override
+          public Map<String, Object> facts() {
             return Map.of("generated", size);
           }
 
-          @Override public int read(ByteBuffer dst) {
+          @Override
+          public int read(ByteBuffer dst) {
             if (left == 0) {
               return -1;
             }
@@ -86,11 +92,13 @@ class S3BackupRestoreIT {
             return n;
           }
 
-          @Override public boolean isOpen() {
+          @Override
+          public boolean isOpen() {
             return open;
           }
 
-          @Override public void close() {
+          @Override
+          public void close() {
             open = false;
           }
         };
@@ -114,24 +122,28 @@ class S3BackupRestoreIT {
       long[] size = {0};
       AtomicBoolean open = new AtomicBoolean(true);
       return new PendingWrite() {
-        @Override public int write(ByteBuffer src) {
+        @Override
+        public int write(ByteBuffer src) {
           int n = src.remaining();
           sha.update(src);
           size[0] += n;
           return n;
         }
 
-        @Override public boolean isOpen() {
+        @Override
+        public boolean isOpen() {
           return open.get();
         }
 
-        @Override public void commit() {
+        @Override
+        public void commit() {
           open.set(false);
           committedSha256 = HexFormat.of().formatHex(sha.digest());
           committedSize = size[0];
         }
 
-        @Override public void abort() {
+        @Override
+        public void abort() {
           open.set(false);
         }
       };
@@ -146,26 +158,42 @@ class S3BackupRestoreIT {
     KeyRing ring = KeyRing.of(keyFile);
     LocalSink local = LocalSink.open(dir.resolve("repo"));
     long size = 40L << 20;
-    try (S3Sink s3 = S3Sink.open(server.options(bucket).prefix("biowerk").partSize(S3Options.MIN_PART_SIZE)
-        .parallelism(3).rangeSize(1 << 20).build())) {
-      BackupManifest manifest = BackupJob.of(generated(size))
-          .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
-          .sinks(s3, local).build().run();
+    try (S3Sink s3 =
+        S3Sink.open(
+            server
+                .options(bucket)
+                .prefix("biowerk")
+                .partSize(S3Options.MIN_PART_SIZE)
+                .parallelism(3)
+                .rangeSize(1 << 20)
+                .build())) {
+      BackupManifest manifest =
+          BackupJob.of(generated(size))
+              .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+              .sinks(s3, local)
+              .build()
+              .run();
       assertThat(manifest.rawSize()).isEqualTo(size);
-      assertThat(manifest.storedSize()).isGreaterThan(2L * S3Options.MIN_PART_SIZE); // a multipart object
-      assertThat(manifest.dataKey()).startsWith("postgres/daily/postgres_").endsWith(".dump.zst.enc");
+      assertThat(manifest.storedSize())
+          .isGreaterThan(2L * S3Options.MIN_PART_SIZE); // a multipart object
+      assertThat(manifest.dataKey())
+          .startsWith("postgres/daily/postgres_")
+          .endsWith(".dump.zst.enc");
 
       // Same bytes, same listing, in both sinks; nothing left in progress, no upload left open.
-      assertThat(s3.list("postgres/")).extracting(StoredObject::key, StoredObject::size)
-          .containsExactlyElementsOf(local.list("postgres/").stream()
-              .map(o -> org.assertj.core.groups.Tuple.tuple(o.key(), o.size())).toList());
+      assertThat(s3.list("postgres/"))
+          .extracting(StoredObject::key, StoredObject::size)
+          .containsExactlyElementsOf(
+              local.list("postgres/").stream()
+                  .map(o -> org.assertj.core.groups.Tuple.tuple(o.key(), o.size()))
+                  .toList());
       assertThat(s3.list("postgres/.in-progress")).isEmpty();
       assertThat(server.admin().listMultipartUploads(r -> r.bucket(bucket)).uploads()).isEmpty();
       // compared as JSON: a fact written as a long reads back as an int
       assertThat(Manifests.toJson(Manifests.parse(s3.get(manifest.manifestKey()), "s3")))
           .isEqualTo(Manifests.toJson(manifest));
-      assertThat(new String(s3.get(manifest.sha256Key()))).isEqualTo(manifest.storedSha256() + "  "
-          + manifest.fileName() + "\n");
+      assertThat(new String(s3.get(manifest.sha256Key())))
+          .isEqualTo(manifest.storedSha256() + "  " + manifest.fileName() + "\n");
       try (ReadableByteChannel in = s3.openRead(manifest.dataKey())) {
         assertThat(TestData.read(in, 1 << 16).sha256()).isEqualTo(manifest.storedSha256());
       }
@@ -178,10 +206,24 @@ class S3BackupRestoreIT {
       // Promotion into the weekly tier: a server-side copy, restorable in its own right.
       String weekly = manifest.dataKey().replace("/daily/", "/weekly/");
       s3.copy(manifest.dataKey(), weekly);
-      BackupReader.checkStored(s3, new BackupManifest(manifest.id(), manifest.sourceKind(), manifest.sourceName(),
-          manifest.sourceUri(), manifest.format(), manifest.startedAt(), manifest.finishedAt(), manifest.codecs(),
-          manifest.keyId(), manifest.rawSize(), manifest.storedSize(), manifest.rawSha256(),
-          manifest.storedSha256(), weekly, manifest.facts()));
+      BackupReader.checkStored(
+          s3,
+          new BackupManifest(
+              manifest.id(),
+              manifest.sourceKind(),
+              manifest.sourceName(),
+              manifest.sourceUri(),
+              manifest.format(),
+              manifest.startedAt(),
+              manifest.finishedAt(),
+              manifest.codecs(),
+              manifest.keyId(),
+              manifest.rawSize(),
+              manifest.storedSize(),
+              manifest.rawSha256(),
+              manifest.storedSha256(),
+              weekly,
+              manifest.facts()));
     }
   }
 
@@ -192,9 +234,12 @@ class S3BackupRestoreIT {
     keyFile.create(Clock.systemUTC());
     KeyRing ring = KeyRing.of(keyFile);
     try (S3Sink s3 = S3Sink.open(server.options(bucket).build())) {
-      BackupManifest manifest = BackupJob.of(generated(1 << 20))
-          .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
-          .sinks(s3).build().run();
+      BackupManifest manifest =
+          BackupJob.of(generated(1 << 20))
+              .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+              .sinks(s3)
+              .build()
+              .run();
       byte[] stored = s3.get(manifest.dataKey());
       stored[stored.length / 2] ^= 1;
       s3.put(manifest.dataKey(), stored);

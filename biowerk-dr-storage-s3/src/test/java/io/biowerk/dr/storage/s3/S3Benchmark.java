@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * Upload and download throughput of a backup-sized object to S3Proxy (filesystem backend, loopback), against the
- * local-filesystem sink writing and reading the same bytes in the same run, plus peak heap. Not a test: run it by
- * hand as docs/benchmarks.md says ({@code java -Xmx256m ... S3Benchmark 2048}).
+ * Upload and download throughput of a backup-sized object to S3Proxy (filesystem backend,
+ * loopback), against the local-filesystem sink writing and reading the same bytes in the same run,
+ * plus peak heap. Not a test: run it by hand as docs/benchmarks.md says ({@code java -Xmx256m ...
+ * S3Benchmark 2048}).
  */
 public final class S3Benchmark {
 
@@ -32,7 +33,8 @@ public final class S3Benchmark {
     long size = Long.parseLong(args.length > 0 ? args[0] : "2048") << 20;
     int parallelism = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     int partSize = (args.length > 2 ? Integer.parseInt(args[2]) : 8) << 20;
-    // The bytes a zstd+enc backup hands to its sinks are incompressible; one 64 MiB random block, repeated,
+    // The bytes a zstd+enc backup hands to its sinks are incompressible; one 64 MiB random block,
+    // repeated,
     // keeps the generator out of the timings.
     byte[] block = new byte[16 << 20];
     ByteBuffer fill = ByteBuffer.wrap(block);
@@ -45,10 +47,19 @@ public final class S3Benchmark {
     try {
       LocalSink local = LocalSink.open(work.resolve("local"));
       String bucket = server.newBucket("bench");
-      System.out.printf(Locale.ROOT, "object %d MiB, parallelism %d, part %d MiB, -Xmx %d MiB, %d cores%n",
-          size >> 20, parallelism, partSize >> 20, Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
-      try (S3Sink s3 = S3Sink.open(server.options(bucket).partSize(partSize).parallelism(parallelism).build());
-          S3Sink s3Sequential = S3Sink.open(server.options(bucket).partSize(partSize).parallelism(1).build())) {
+      System.out.printf(
+          Locale.ROOT,
+          "object %d MiB, parallelism %d, part %d MiB, -Xmx %d MiB, %d cores%n",
+          size >> 20,
+          parallelism,
+          partSize >> 20,
+          Runtime.getRuntime().maxMemory() >> 20,
+          Runtime.getRuntime().availableProcessors());
+      try (S3Sink s3 =
+              S3Sink.open(
+                  server.options(bucket).partSize(partSize).parallelism(parallelism).build());
+          S3Sink s3Sequential =
+              S3Sink.open(server.options(bucket).partSize(partSize).parallelism(1).build())) {
         // warm-up: JIT, connection pool, S3Proxy's JIT
         upload(local, "warm", block, 256L << 20);
         upload(s3, "warm", block, 256L << 20);
@@ -61,7 +72,9 @@ public final class S3Benchmark {
         Result s3DownSequential = download(s3Sequential, "backup.bin");
 
         System.gc();
-        System.out.printf(Locale.ROOT, "heap in use at rest after GC (includes the 16 MiB source block): %d MiB%n",
+        System.out.printf(
+            Locale.ROOT,
+            "heap in use at rest after GC (includes the 16 MiB source block): %d MiB%n",
             (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         System.out.println("| measurement | MiB/s | ratio to local sink | peak heap used |");
         System.out.println("| --- | ---: | ---: | ---: |");
@@ -86,58 +99,74 @@ public final class S3Benchmark {
   }
 
   private static void row(String what, Result result, Result anchor) {
-    System.out.printf(Locale.ROOT, "| %s | %.0f | %.2f | %d MiB |%n", what, result.mibPerSecond(),
-        result.mibPerSecond() / anchor.mibPerSecond(), result.peakHeap() >> 20);
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %.0f | %.2f | %d MiB |%n",
+        what,
+        result.mibPerSecond(),
+        result.mibPerSecond() / anchor.mibPerSecond(),
+        result.peakHeap() >> 20);
   }
 
   private static Result upload(Sink sink, String key, byte[] block, long size) throws IOException {
-    return measure(() -> {
-      try (PendingWrite out = sink.openWrite(key)) {
-        long left = size;
-        while (left > 0) {
-          int n = (int) Math.min(block.length, left);
-          ByteChannels.writeFully(out, ByteBuffer.wrap(block, 0, n));
-          left -= n;
-        }
-        long streamed = System.nanoTime();
-        out.commit();
-        if (out instanceof S3Write write) {
-          System.out.printf(Locale.ROOT, "s3 upload of %s: part buffers peaked at %d MiB; commit (last parts in"
-              + " flight + CompleteMultipartUpload) took %.1f s%n", key, write.peakBufferBytes() >> 20,
-              (System.nanoTime() - streamed) / 1e9);
-        }
-      }
-      return size;
-    });
+    return measure(
+        () -> {
+          try (PendingWrite out = sink.openWrite(key)) {
+            long left = size;
+            while (left > 0) {
+              int n = (int) Math.min(block.length, left);
+              ByteChannels.writeFully(out, ByteBuffer.wrap(block, 0, n));
+              left -= n;
+            }
+            long streamed = System.nanoTime();
+            out.commit();
+            if (out instanceof S3Write write) {
+              System.out.printf(
+                  Locale.ROOT,
+                  "s3 upload of %s: part buffers peaked at %d MiB; commit (last parts in"
+                      + " flight + CompleteMultipartUpload) took %.1f s%n",
+                  key,
+                  write.peakBufferBytes() >> 20,
+                  (System.nanoTime() - streamed) / 1e9);
+            }
+          }
+          return size;
+        });
   }
 
   private static Result download(Sink sink, String key) throws IOException {
-    return measure(() -> {
-      ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-      long total = 0;
-      try (ReadableByteChannel in = sink.openRead(key)) {
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          total += n;
-          buffer.clear();
-        }
-      }
-      return total;
-    });
+    return measure(
+        () -> {
+          ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+          long total = 0;
+          try (ReadableByteChannel in = sink.openRead(key)) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+              total += n;
+              buffer.clear();
+            }
+          }
+          return total;
+        });
   }
 
   interface Run {
     long run() throws IOException;
   }
 
-  /** Times {@code run}, sampling heap in use (live and not yet collected) every 10 ms after a GC. */
+  /**
+   * Times {@code run}, sampling heap in use (live and not yet collected) every 10 ms after a GC.
+   */
   private static Result measure(Run run) throws IOException {
     Runtime runtime = Runtime.getRuntime();
     System.gc();
     AtomicLong peak = new AtomicLong();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(() -> peak.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(),
-        Math::max), 0, 10, TimeUnit.MILLISECONDS);
+    sampler.scheduleAtFixedRate(
+        () -> peak.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max),
+        0,
+        10,
+        TimeUnit.MILLISECONDS);
     long start = System.nanoTime();
     long bytes;
     try {

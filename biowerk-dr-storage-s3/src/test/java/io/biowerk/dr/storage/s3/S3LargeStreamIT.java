@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A 4 GiB + 1 byte object generated on the fly, uploaded and read back through S3Proxy: the part buffers stay
- * at (parallelism + 1) x part size and the heap flat whatever the size. Tagged {@code slow} (several minutes on two
- * cores); run it with {@code mvn verify -Pslow -pl biowerk-dr-storage-s3 -Dit.test=S3LargeStreamIT}.
+ * A 4 GiB + 1 byte object generated on the fly, uploaded and read back through S3Proxy: the part
+ * buffers stay at (parallelism + 1) x part size and the heap flat whatever the size. Tagged {@code
+ * slow} (several minutes on two cores); run it with {@code mvn verify -Pslow -pl
+ * biowerk-dr-storage-s3 -Dit.test=S3LargeStreamIT}.
  */
 @Tag("slow")
 @ExtendWith(S3ProxyExtension.class)
@@ -33,12 +34,16 @@ class S3LargeStreamIT {
     long size = (4L << 30) + 1;
     int part = 8 << 20;
     String bucket = server.newBucket("large");
-    // Runtime, not MemoryMXBean: the tests compile inside the module, which does not read java.management.
+    // Runtime, not MemoryMXBean: the tests compile inside the module, which does not read
+    // java.management.
     Runtime runtime = Runtime.getRuntime();
     AtomicLong peakHeap = new AtomicLong();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(() -> peakHeap.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max),
-        0, 50, TimeUnit.MILLISECONDS);
+    sampler.scheduleAtFixedRate(
+        () -> peakHeap.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max),
+        0,
+        50,
+        TimeUnit.MILLISECONDS);
     try (S3Sink sink = S3Sink.open(server.options(bucket).partSize(part).parallelism(4).build())) {
       PendingWrite out = sink.openWrite("large/4g");
       String sha = TestData.write(out, size, 4, 1 << 20);
@@ -52,7 +57,8 @@ class S3LargeStreamIT {
     } finally {
       sampler.shutdownNow();
     }
-    // The surefire/failsafe JVM's default heap is a quarter of RAM: a leak of the object (4 GiB) would show here.
+    // The surefire/failsafe JVM's default heap is a quarter of RAM: a leak of the object (4 GiB)
+    // would show here.
     assertThat(peakHeap.get()).as("peak heap while streaming 4 GiB").isLessThan(1L << 30);
   }
 }

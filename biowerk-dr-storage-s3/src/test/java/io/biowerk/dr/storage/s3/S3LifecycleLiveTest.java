@@ -10,9 +10,10 @@ import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Installs the DR plan's lifecycle rules on a real bucket and reads them back (S3Proxy answers 501). The bucket's
- * own configuration is put back afterwards (or removed if it had none). Tagged {@code live}; needs AWS credentials
- * and {@code BIOWERK_DR_S3_LIVE_BUCKET}, see {@link S3SinkLiveTest}.
+ * Installs the DR plan's lifecycle rules on a real bucket and reads them back (S3Proxy answers
+ * 501). The bucket's own configuration is put back afterwards (or removed if it had none). Tagged
+ * {@code live}; needs AWS credentials and {@code BIOWERK_DR_S3_LIVE_BUCKET}, see {@link
+ * S3SinkLiveTest}.
  */
 @Tag("live")
 class S3LifecycleLiveTest {
@@ -39,7 +40,8 @@ class S3LifecycleLiveTest {
         if (previous == null) {
           client.deleteBucketLifecycle(r -> r.bucket(bucket));
         } else {
-          client.putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(previous)));
+          client.putBucketLifecycleConfiguration(
+              r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(previous)));
         }
       }
     }

@@ -12,26 +12,38 @@ import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleAndOperator;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 import software.amazon.awssdk.services.s3.model.PutBucketLifecycleConfigurationRequest;
-import software.amazon.awssdk.services.s3.model.TransitionDefaultMinimumObjectSize;
 import software.amazon.awssdk.services.s3.model.Transition;
+import software.amazon.awssdk.services.s3.model.TransitionDefaultMinimumObjectSize;
 import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 
 /**
- * The lifecycle rules built from the DR plan, checked rule by rule on the request that would be sent (S3Proxy
- * answers 501 to lifecycle configuration; {@code S3LifecycleLiveTest} installs them on a real bucket).
+ * The lifecycle rules built from the DR plan, checked rule by rule on the request that would be
+ * sent (S3Proxy answers 501 to lifecycle configuration; {@code S3LifecycleLiveTest} installs them
+ * on a real bucket).
  */
 class S3LifecycleRulesTest {
 
   private static LifecycleRule archive(String id, String prefix) {
-    return LifecycleRule.builder().id(id).status(ExpirationStatus.ENABLED)
-        .filter(LifecycleRuleFilter.builder().and(LifecycleRuleAndOperator.builder().prefix(prefix)
-            .objectSizeGreaterThan(131072L).build()).build())
-        .transitions(Transition.builder().days(90).storageClass(TransitionStorageClass.GLACIER).build())
+    return LifecycleRule.builder()
+        .id(id)
+        .status(ExpirationStatus.ENABLED)
+        .filter(
+            LifecycleRuleFilter.builder()
+                .and(
+                    LifecycleRuleAndOperator.builder()
+                        .prefix(prefix)
+                        .objectSizeGreaterThan(131072L)
+                        .build())
+                .build())
+        .transitions(
+            Transition.builder().days(90).storageClass(TransitionStorageClass.GLACIER).build())
         .build();
   }
 
   private static LifecycleRule expire(String id, String prefix) {
-    return LifecycleRule.builder().id(id).status(ExpirationStatus.ENABLED)
+    return LifecycleRule.builder()
+        .id(id)
+        .status(ExpirationStatus.ENABLED)
         .filter(LifecycleRuleFilter.builder().prefix(prefix).build())
         .expiration(LifecycleExpiration.builder().days(365).build())
         .build();
@@ -39,28 +51,38 @@ class S3LifecycleRulesTest {
 
   @Test
   void drPlanPolicy() {
-    PutBucketLifecycleConfigurationRequest request = S3LifecycleRules.drPlan("prod").request("biowerk-backups");
+    PutBucketLifecycleConfigurationRequest request =
+        S3LifecycleRules.drPlan("prod").request("biowerk-backups");
     assertThat(request.bucket()).isEqualTo("biowerk-backups");
     assertThat(request.transitionDefaultMinimumObjectSize())
         .isEqualTo(TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K);
-    assertThat(request.lifecycleConfiguration().rules()).containsExactly(
-        archive("biowerk-prod-postgres-to-glacier", "prod/postgres/"),
-        expire("biowerk-prod-postgres-expire", "prod/postgres/"),
-        archive("biowerk-prod-mongodb-to-glacier", "prod/mongodb/"),
-        expire("biowerk-prod-mongodb-expire", "prod/mongodb/"),
-        archive("biowerk-prod-redis-to-glacier", "prod/redis/"),
-        expire("biowerk-prod-redis-expire", "prod/redis/"),
-        LifecycleRule.builder().id("biowerk-prod-abort-incomplete-uploads").status(ExpirationStatus.ENABLED)
-            .filter(LifecycleRuleFilter.builder().prefix("prod/").build())
-            .abortIncompleteMultipartUpload(AbortIncompleteMultipartUpload.builder().daysAfterInitiation(7).build())
-            .build());
+    assertThat(request.lifecycleConfiguration().rules())
+        .containsExactly(
+            archive("biowerk-prod-postgres-to-glacier", "prod/postgres/"),
+            expire("biowerk-prod-postgres-expire", "prod/postgres/"),
+            archive("biowerk-prod-mongodb-to-glacier", "prod/mongodb/"),
+            expire("biowerk-prod-mongodb-expire", "prod/mongodb/"),
+            archive("biowerk-prod-redis-to-glacier", "prod/redis/"),
+            expire("biowerk-prod-redis-expire", "prod/redis/"),
+            LifecycleRule.builder()
+                .id("biowerk-prod-abort-incomplete-uploads")
+                .status(ExpirationStatus.ENABLED)
+                .filter(LifecycleRuleFilter.builder().prefix("prod/").build())
+                .abortIncompleteMultipartUpload(
+                    AbortIncompleteMultipartUpload.builder().daysAfterInitiation(7).build())
+                .build());
   }
 
   @Test
   void rulesAtTheBucketRoot() {
-    List<LifecycleRule> rules = S3LifecycleRules.builder("").transition("postgres/wal/",
-        TransitionStorageClass.STANDARD_IA, 30).expire("postgres/wal/", 60).build().rules();
-    assertThat(rules).extracting(LifecycleRule::id)
+    List<LifecycleRule> rules =
+        S3LifecycleRules.builder("")
+            .transition("postgres/wal/", TransitionStorageClass.STANDARD_IA, 30)
+            .expire("postgres/wal/", 60)
+            .build()
+            .rules();
+    assertThat(rules)
+        .extracting(LifecycleRule::id)
         .containsExactly("biowerk-postgres-wal-to-standard_ia", "biowerk-postgres-wal-expire");
     assertThat(rules.get(0).filter().and().prefix()).isEqualTo("postgres/wal/");
     assertThat(rules.get(1).filter().prefix()).isEqualTo("postgres/wal/");
@@ -68,12 +90,19 @@ class S3LifecycleRulesTest {
 
   @Test
   void contradictionsAreRefused() {
-    assertThatThrownBy(() -> S3LifecycleRules.builder("p").transition("redis/", TransitionStorageClass.GLACIER, 90)
-        .expire("redis/", 30))
+    assertThatThrownBy(
+            () ->
+                S3LifecycleRules.builder("p")
+                    .transition("redis/", TransitionStorageClass.GLACIER, 90)
+                    .expire("redis/", 30))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("s3: objects under p/redis/ would expire (day 30) before or when they move to GLACIER (day 90)");
-    assertThatThrownBy(() -> S3LifecycleRules.builder("p").transition("redis/", TransitionStorageClass.STANDARD_IA,
-        10)).hasMessage("s3: S3 moves objects to STANDARD_IA no earlier than 30 days (asked: 10)");
+        .hasMessage(
+            "s3: objects under p/redis/ would expire (day 30) before or when they move to GLACIER (day 90)");
+    assertThatThrownBy(
+            () ->
+                S3LifecycleRules.builder("p")
+                    .transition("redis/", TransitionStorageClass.STANDARD_IA, 10))
+        .hasMessage("s3: S3 moves objects to STANDARD_IA no earlier than 30 days (asked: 10)");
     assertThatThrownBy(() -> S3LifecycleRules.builder("p").build())
         .hasMessage("s3: no lifecycle rules were added");
     assertThatThrownBy(() -> S3LifecycleRules.builder("p").expire("../x", 3))

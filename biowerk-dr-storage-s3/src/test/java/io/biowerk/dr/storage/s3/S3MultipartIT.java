@@ -32,8 +32,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartCopyRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
- * Streaming multipart uploads and parallel ranged reads against S3Proxy: part boundaries, a 300 MB stream with
- * bounded buffers, a failure injected into a middle part, cancellation, and multipart restore.
+ * Streaming multipart uploads and parallel ranged reads against S3Proxy: part boundaries, a 300 MB
+ * stream with bounded buffers, a failure injected into a middle part, cancellation, and multipart
+ * restore.
  */
 @ExtendWith(S3ProxyExtension.class)
 class S3MultipartIT {
@@ -55,33 +56,40 @@ class S3MultipartIT {
   }
 
   /** Records every request the sink sends and, when asked, fails UploadPart of one part number. */
-  private final ExecutionInterceptor recorder = new ExecutionInterceptor() {
-    @Override
-    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-      requests.add(context.request());
-      if (context.request() instanceof UploadPartRequest part && part.partNumber() == failPart.get()) {
-        throw SdkClientException.create("injected failure of part " + part.partNumber());
-      }
-      if (context.request() instanceof CompleteMultipartUploadRequest && failComplete) {
-        throw SdkClientException.create("injected failure of CompleteMultipartUpload");
-      }
-    }
+  private final ExecutionInterceptor recorder =
+      new ExecutionInterceptor() {
+        @Override
+        public void beforeExecution(
+            Context.BeforeExecution context, ExecutionAttributes attributes) {
+          requests.add(context.request());
+          if (context.request() instanceof UploadPartRequest part
+              && part.partNumber() == failPart.get()) {
+            throw SdkClientException.create("injected failure of part " + part.partNumber());
+          }
+          if (context.request() instanceof CompleteMultipartUploadRequest && failComplete) {
+            throw SdkClientException.create("injected failure of CompleteMultipartUpload");
+          }
+        }
 
-    @Override
-    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-      httpRequests.add(context.httpRequest());
-      String part = context.httpRequest().firstMatchingRawQueryParameter("partNumber").orElse("");
-      if (part.equals("2")) {
-        partTwoAttempts.incrementAndGet();
-      }
-      if (part.equals(String.valueOf(resetPartOnce.get()))) {
-        resetPartOnce.set(-1);
-        // what a dropped connection looks like to the SDK: an I/O error inside the attempt
-        throw SdkClientException.builder().message("injected connection reset")
-            .cause(new java.net.SocketException("Connection reset")).build();
-      }
-    }
-  };
+        @Override
+        public void beforeTransmission(
+            Context.BeforeTransmission context, ExecutionAttributes attributes) {
+          httpRequests.add(context.httpRequest());
+          String part =
+              context.httpRequest().firstMatchingRawQueryParameter("partNumber").orElse("");
+          if (part.equals("2")) {
+            partTwoAttempts.incrementAndGet();
+          }
+          if (part.equals(String.valueOf(resetPartOnce.get()))) {
+            resetPartOnce.set(-1);
+            // what a dropped connection looks like to the SDK: an I/O error inside the attempt
+            throw SdkClientException.builder()
+                .message("injected connection reset")
+                .cause(new java.net.SocketException("Connection reset"))
+                .build();
+          }
+        }
+      };
 
   @BeforeEach
   void open() throws IOException {
@@ -90,7 +98,8 @@ class S3MultipartIT {
   }
 
   private S3Sink open(S3Options options) throws IOException {
-    return S3Sink.open(options, b -> b.overrideConfiguration(o -> o.addExecutionInterceptor(recorder)));
+    return S3Sink.open(
+        options, b -> b.overrideConfiguration(o -> o.addExecutionInterceptor(recorder)));
   }
 
   @AfterEach
@@ -126,7 +135,8 @@ class S3MultipartIT {
     assertThat(read("a/one")).isEqualTo(written);
     assertThat(sent(PutObjectRequest.class)).hasSize(1);
     assertThat(sent(CreateMultipartUploadRequest.class)).isEmpty();
-    assertThat(server.admin().headObject(r -> r.bucket(bucket).key("repo/a/one")).contentLength()).isEqualTo(1);
+    assertThat(server.admin().headObject(r -> r.bucket(bucket).key("repo/a/one")).contentLength())
+        .isEqualTo(1);
   }
 
   @Test
@@ -149,9 +159,11 @@ class S3MultipartIT {
     TestData.Digest written = write("a/part-plus-one", PART + 1L, 65536);
     assertThat(read("a/part-plus-one")).isEqualTo(written);
     assertThat(sent(PutObjectRequest.class)).isEmpty();
-    assertThat(sent(UploadPartRequest.class)).extracting(UploadPartRequest::partNumber,
-        UploadPartRequest::contentLength).containsExactlyInAnyOrder(
-            org.assertj.core.groups.Tuple.tuple(1, (long) PART), org.assertj.core.groups.Tuple.tuple(2, 1L));
+    assertThat(sent(UploadPartRequest.class))
+        .extracting(UploadPartRequest::partNumber, UploadPartRequest::contentLength)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(1, (long) PART),
+            org.assertj.core.groups.Tuple.tuple(2, 1L));
     assertThat(sent(CompleteMultipartUploadRequest.class)).hasSize(1);
     assertThat(openUploads()).isEmpty();
   }
@@ -159,18 +171,31 @@ class S3MultipartIT {
   @Test
   void partsCarryTheConfiguredChecksum() throws IOException {
     write("a/checked", 2L * PART + 10, 65536);
-    assertThat(sent(CreateMultipartUploadRequest.class)).singleElement()
+    assertThat(sent(CreateMultipartUploadRequest.class))
+        .singleElement()
         .satisfies(r -> assertThat(r.checksumAlgorithmAsString()).isEqualTo("CRC32C"));
-    assertThat(sent(UploadPartRequest.class)).hasSize(3)
+    assertThat(sent(UploadPartRequest.class))
+        .hasSize(3)
         .allSatisfy(r -> assertThat(r.checksumAlgorithmAsString()).isEqualTo("CRC32C"));
-    // On the wire: each part's CRC32C travels as a header or in the aws-chunked trailer, and the store checks it
-    // before it accepts the part (S3Proxy answers 400 to a wrong one). S3Proxy does not echo part checksums, so
+    // On the wire: each part's CRC32C travels as a header or in the aws-chunked trailer, and the
+    // store checks it
+    // before it accepts the part (S3Proxy answers 400 to a wrong one). S3Proxy does not echo part
+    // checksums, so
     // CompleteMultipartUpload carries what AWS would return (null here).
-    List<SdkHttpRequest> parts = httpRequests.stream()
-        .filter(r -> r.firstMatchingRawQueryParameter("partNumber").isPresent()).toList();
-    assertThat(parts).hasSize(3).allSatisfy(r -> assertThat(
-        r.firstMatchingHeader("x-amz-checksum-crc32c").isPresent()
-            || r.firstMatchingHeader("x-amz-trailer").orElse("").equals("x-amz-checksum-crc32c")).isTrue());
+    List<SdkHttpRequest> parts =
+        httpRequests.stream()
+            .filter(r -> r.firstMatchingRawQueryParameter("partNumber").isPresent())
+            .toList();
+    assertThat(parts)
+        .hasSize(3)
+        .allSatisfy(
+            r ->
+                assertThat(
+                        r.firstMatchingHeader("x-amz-checksum-crc32c").isPresent()
+                            || r.firstMatchingHeader("x-amz-trailer")
+                                .orElse("")
+                                .equals("x-amz-checksum-crc32c"))
+                    .isTrue());
   }
 
   @ParameterizedTest
@@ -195,7 +220,9 @@ class S3MultipartIT {
     assertThat(peak).isLessThanOrEqualTo(4L * PART);
     assertThat(sent(UploadPartRequest.class)).hasSize(60);
     assertThat(read("big/300m")).isEqualTo(new TestData.Digest(sha, size));
-    assertThat(sink.list("big/")).singleElement().satisfies(o -> assertThat(o.size()).isEqualTo(size));
+    assertThat(sink.list("big/"))
+        .singleElement()
+        .satisfies(o -> assertThat(o.size()).isEqualTo(size));
     sink.delete("big/300m"); // the emulator's disk is shared by the whole run
   }
 
@@ -203,17 +230,21 @@ class S3MultipartIT {
   void failedMiddlePartLeavesNothing() throws IOException {
     failPart.set(2);
     PendingWrite out = sink.openWrite("fail/middle");
-    assertThatThrownBy(() -> {
-      TestData.write(out, 4L * PART, 7, 65536);
-      out.commit();
-    }).isInstanceOf(StorageException.class)
+    assertThatThrownBy(
+            () -> {
+              TestData.write(out, 4L * PART, 7, 65536);
+              out.commit();
+            })
+        .isInstanceOf(StorageException.class)
         .hasMessageContaining("s3: UploadPart on 'fail/middle' in bucket '" + bucket + "' failed")
         .hasMessageContaining("injected failure of part 2");
     out.close();
-    assertThat(sent(software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest.class)).hasSize(1);
+    assertThat(sent(software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest.class))
+        .hasSize(1);
     assertThat(openUploads()).isEmpty();
     assertThat(sink.list("fail/")).isEmpty();
-    assertThatThrownBy(() -> sink.openRead("fail/middle")).isInstanceOf(ObjectNotFoundException.class);
+    assertThatThrownBy(() -> sink.openRead("fail/middle"))
+        .isInstanceOf(ObjectNotFoundException.class);
   }
 
   @Test
@@ -221,8 +252,10 @@ class S3MultipartIT {
     failComplete = true;
     PendingWrite out = sink.openWrite("fail/complete");
     TestData.write(out, 2L * PART + 1, 3, 65536);
-    assertThatThrownBy(out::commit).isInstanceOf(StorageException.class)
-        .hasMessageContaining("s3: CompleteMultipartUpload on 'fail/complete' in bucket '" + bucket + "' failed")
+    assertThatThrownBy(out::commit)
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining(
+            "s3: CompleteMultipartUpload on 'fail/complete' in bucket '" + bucket + "' failed")
         .hasMessageContaining("injected failure of CompleteMultipartUpload");
     assertThat(openUploads()).isEmpty();
     assertThat(sink.list("fail/")).isEmpty();
@@ -234,12 +267,20 @@ class S3MultipartIT {
     sink.close();
     sink = open(server.options(bucket).prefix("repo").rangeSize(1 << 20).parallelism(1).build());
     ReadableByteChannel in = sink.openRead("restore/replaced");
-    // Ranges 0 and 1 are under way; every later one is asked for with If-Match on the first response's ETag.
-    server.admin().putObject(r -> r.bucket(bucket).key("repo/restore/replaced"),
-        software.amazon.awssdk.core.sync.RequestBody.fromBytes(TestData.bytes(10 << 20, 99)));
-    assertThatThrownBy(() -> TestData.read(in, 1 << 16)).isInstanceOf(StorageException.class)
-        .hasMessage("s3: 'restore/replaced' in bucket '" + bucket + "' was replaced while it was being read (its"
-            + " ETag changed); read it again");
+    // Ranges 0 and 1 are under way; every later one is asked for with If-Match on the first
+    // response's ETag.
+    server
+        .admin()
+        .putObject(
+            r -> r.bucket(bucket).key("repo/restore/replaced"),
+            software.amazon.awssdk.core.sync.RequestBody.fromBytes(TestData.bytes(10 << 20, 99)));
+    assertThatThrownBy(() -> TestData.read(in, 1 << 16))
+        .isInstanceOf(StorageException.class)
+        .hasMessage(
+            "s3: 'restore/replaced' in bucket '"
+                + bucket
+                + "' was replaced while it was being read (its"
+                + " ETag changed); read it again");
     in.close();
   }
 
@@ -261,7 +302,8 @@ class S3MultipartIT {
     out.abort(); // idempotent
     assertThat(openUploads()).isEmpty();
     assertThat(sink.list("cancel/")).isEmpty();
-    assertThatThrownBy(() -> out.write(ByteBuffer.allocate(1))).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> out.write(ByteBuffer.allocate(1)))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("closed");
     assertThatThrownBy(out::commit).isInstanceOf(IllegalStateException.class).hasMessage("closed");
   }
@@ -290,21 +332,35 @@ class S3MultipartIT {
     TestData.Digest written = write("restore/multi", size, 1 << 20);
     requests.clear();
     sink.close();
-    sink = open(server.options(bucket).prefix("repo").partSize(PART).rangeSize(2 << 20).parallelism(4).build());
+    sink =
+        open(
+            server
+                .options(bucket)
+                .prefix("repo")
+                .partSize(PART)
+                .rangeSize(2 << 20)
+                .parallelism(4)
+                .build());
     for (int chunk : new int[] {1, 8192, 3 << 20}) {
       requests.clear();
       try (ReadableByteChannel in = sink.openRead("restore/multi")) {
-        assertThat(chunk == 1 ? readByteByByte(in, size) : TestData.read(in, chunk)).isEqualTo(written);
+        assertThat(chunk == 1 ? readByteByByte(in, size) : TestData.read(in, chunk))
+            .isEqualTo(written);
       }
       List<GetObjectRequest> gets = sent(GetObjectRequest.class);
-      // 26 ranges of 2 MiB: the first streamed, the rest fetched ahead, each pinned to the object's ETag
+      // 26 ranges of 2 MiB: the first streamed, the rest fetched ahead, each pinned to the object's
+      // ETag
       assertThat(gets).hasSize((int) ((size + (2 << 20) - 1) / (2 << 20)));
       assertThat(gets.get(0).range()).isEqualTo("bytes=0-2097151");
-      assertThat(gets.subList(1, gets.size())).allSatisfy(g -> assertThat(g.ifMatch()).isNotBlank());
+      assertThat(gets.subList(1, gets.size()))
+          .allSatisfy(g -> assertThat(g.ifMatch()).isNotBlank());
       // fetched in parallel, so recorded in any order: sorted, the ranges tile the object exactly
-      List<long[]> ranges = gets.stream().map(g -> g.range().substring("bytes=".length()).split("-"))
-          .map(r -> new long[] {Long.parseLong(r[0]), Long.parseLong(r[1])})
-          .sorted(java.util.Comparator.comparingLong(r -> r[0])).toList();
+      List<long[]> ranges =
+          gets.stream()
+              .map(g -> g.range().substring("bytes=".length()).split("-"))
+              .map(r -> new long[] {Long.parseLong(r[0]), Long.parseLong(r[1])})
+              .sorted(java.util.Comparator.comparingLong(r -> r[0]))
+              .toList();
       long next = 0;
       for (long[] range : ranges) {
         assertThat(range[0]).isEqualTo(next);
@@ -314,7 +370,8 @@ class S3MultipartIT {
     }
   }
 
-  private static TestData.Digest readByteByByte(ReadableByteChannel in, long size) throws IOException {
+  private static TestData.Digest readByteByByte(ReadableByteChannel in, long size)
+      throws IOException {
     // One byte per read call for the first 100 KB (hostile reader), then larger reads to finish.
     java.security.MessageDigest sha;
     try {
@@ -356,7 +413,14 @@ class S3MultipartIT {
   @Test
   void largeObjectsAreCopiedPartByPart() throws IOException {
     sink.close();
-    sink = open(server.options(bucket).prefix("repo").partSize(PART).multipartCopy(6L << 20, PART).build());
+    sink =
+        open(
+            server
+                .options(bucket)
+                .prefix("repo")
+                .partSize(PART)
+                .multipartCopy(6L << 20, PART)
+                .build());
     TestData.Digest written = write("daily/x", 12L << 20, 1 << 20);
     sink.copy("daily/x", "weekly/x");
     assertThat(sent(UploadPartCopyRequest.class)).hasSize(3);

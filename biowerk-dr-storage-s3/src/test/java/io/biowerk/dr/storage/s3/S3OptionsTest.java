@@ -14,10 +14,13 @@ class S3OptionsTest {
 
   @Test
   void everyOptionFromTheUri() {
-    S3Options o = S3Options.fromUri(URI.create("s3://biowerk-backups-production/prod/eu/?region=eu-west-1"
-        + "&endpoint=http://127.0.0.1:8081&path-style=true&storage-class=standard_ia&sse=aws:kms"
-        + "&kms-key-id=alias%2Fbackups&part-size=16MiB&parallelism=6&range-size=4M&object-lock-mode=governance"
-        + "&object-lock-days=30&create-bucket=true&max-attempts=5&checksum=sha256"));
+    S3Options o =
+        S3Options.fromUri(
+            URI.create(
+                "s3://biowerk-backups-production/prod/eu/?region=eu-west-1"
+                    + "&endpoint=http://127.0.0.1:8081&path-style=true&storage-class=standard_ia&sse=aws:kms"
+                    + "&kms-key-id=alias%2Fbackups&part-size=16MiB&parallelism=6&range-size=4M&object-lock-mode=governance"
+                    + "&object-lock-days=30&create-bucket=true&max-attempts=5&checksum=sha256"));
     assertThat(o.bucket()).isEqualTo("biowerk-backups-production");
     assertThat(o.prefix()).isEqualTo("prod/eu");
     assertThat(o.region()).contains("eu-west-1");
@@ -63,12 +66,23 @@ class S3OptionsTest {
 
   @Test
   void pathStyleDefaultsOnForLoopbackEndpoints() {
-    assertThat(S3Options.fromUri(URI.create("s3://bucket-a?endpoint=http://127.0.0.1:9000")).pathStyle()).isTrue();
-    assertThat(S3Options.fromUri(URI.create("s3://bucket-a?endpoint=http://localhost:9000")).pathStyle()).isTrue();
-    assertThat(S3Options.fromUri(URI.create("s3://bucket-a?endpoint=https://minio.example.com")).pathStyle())
+    assertThat(
+            S3Options.fromUri(URI.create("s3://bucket-a?endpoint=http://127.0.0.1:9000"))
+                .pathStyle())
+        .isTrue();
+    assertThat(
+            S3Options.fromUri(URI.create("s3://bucket-a?endpoint=http://localhost:9000"))
+                .pathStyle())
+        .isTrue();
+    assertThat(
+            S3Options.fromUri(URI.create("s3://bucket-a?endpoint=https://minio.example.com"))
+                .pathStyle())
         .isFalse();
-    assertThat(S3Options.fromUri(URI.create("s3://bucket-a?endpoint=https://minio.example.com&path-style=true"))
-        .pathStyle()).isTrue();
+    assertThat(
+            S3Options.fromUri(
+                    URI.create("s3://bucket-a?endpoint=https://minio.example.com&path-style=true"))
+                .pathStyle())
+        .isTrue();
   }
 
   @Test
@@ -89,13 +103,17 @@ class S3OptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("s3: part-size (1048576 bytes) must be between 5MiB (S3's minimum) and 1GiB");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?storage-class=COLD")))
-        .hasMessageStartingWith("s3: storage-class (COLD) is not one of [STANDARD, REDUCED_REDUNDANCY, STANDARD_IA,");
+        .hasMessageStartingWith(
+            "s3: storage-class (COLD) is not one of [STANDARD, REDUCED_REDUNDANCY, STANDARD_IA,");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?sse=rot13")))
         .hasMessage("s3: sse (rot13) must be AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?regoin=eu-west-1")))
-        .hasMessageStartingWith("s3: unknown repository option 'regoin'; known options: checksum, create-bucket,");
-    assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?object-lock-mode=GOVERNANCE")))
-        .hasMessage("s3: object lock needs both object-lock-mode (GOVERNANCE or COMPLIANCE) and object-lock-days");
+        .hasMessageStartingWith(
+            "s3: unknown repository option 'regoin'; known options: checksum, create-bucket,");
+    assertThatThrownBy(
+            () -> S3Options.fromUri(URI.create("s3://bucket-a?object-lock-mode=GOVERNANCE")))
+        .hasMessage(
+            "s3: object lock needs both object-lock-mode (GOVERNANCE or COMPLIANCE) and object-lock-days");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?sse=AES256&kms-key-id=k")))
         .hasMessage("s3: kms-key-id needs sse=aws:kms, not sse=AES256");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?parallelism=0")))
@@ -103,7 +121,8 @@ class S3OptionsTest {
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?path-style=maybe")))
         .hasMessage("s3: option path-style (maybe) must be true or false");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?endpoint=ftp://x")))
-        .hasMessage("s3: endpoint (ftp://x) must be an http:// or https:// URL such as http://127.0.0.1:9000");
+        .hasMessage(
+            "s3: endpoint (ftp://x) must be an http:// or https:// URL such as http://127.0.0.1:9000");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://Bad_Bucket/x")))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("file:///tmp/x")))
@@ -114,9 +133,11 @@ class S3OptionsTest {
 
   @Test
   void credentialsOnTheUriAreRefusedWithoutEchoingThem() {
-    assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?secret-access-key=TOPSECRET42")))
+    assertThatThrownBy(
+            () -> S3Options.fromUri(URI.create("s3://bucket-a?secret-access-key=TOPSECRET42")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("s3: credentials may not ride on the repository URI (option 'secret-access-key';")
+        .hasMessageStartingWith(
+            "s3: credentials may not ride on the repository URI (option 'secret-access-key';")
         .hasMessageNotContaining("TOPSECRET42");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://AKID:TOPSECRET42@bucket-a/p")))
         .isInstanceOf(IllegalArgumentException.class)
@@ -126,11 +147,17 @@ class S3OptionsTest {
 
   @Test
   void toStringIsTheUriWithoutCredentials() {
-    S3Options o = S3Options.builder("bucket-a").prefix("p").region("eu-west-1")
-        .credentials(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIDEXAMPLE", "TOPSECRET42")))
-        .build();
-    assertThat(o.toString()).isEqualTo("s3://bucket-a/p?region=eu-west-1&storage-class=STANDARD_IA");
+    S3Options o =
+        S3Options.builder("bucket-a")
+            .prefix("p")
+            .region("eu-west-1")
+            .credentials(
+                software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                    software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                        "AKIDEXAMPLE", "TOPSECRET42")))
+            .build();
+    assertThat(o.toString())
+        .isEqualTo("s3://bucket-a/p?region=eu-west-1&storage-class=STANDARD_IA");
     assertThat(S3Options.fromUri(o.toUri()).toString()).isEqualTo(o.toString());
   }
 }

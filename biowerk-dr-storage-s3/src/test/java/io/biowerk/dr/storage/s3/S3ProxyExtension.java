@@ -5,8 +5,9 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Gives tests an {@link S3ProxyServer} as a parameter (constructor, {@code @BeforeAll}, test method). One server
- * serves the whole test run: it lives in the root context's store, which closes it when the run ends.
+ * Gives tests an {@link S3ProxyServer} as a parameter (constructor, {@code @BeforeAll}, test
+ * method). One server serves the whole test run: it lives in the root context's store, which closes
+ * it when the run ends.
  */
 public final class S3ProxyExtension implements ParameterResolver {
 
@@ -20,7 +21,9 @@ public final class S3ProxyExtension implements ParameterResolver {
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return context.getRoot().getStore(NAMESPACE)
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
         .getOrComputeIfAbsent("server", key -> S3ProxyServer.start(), S3ProxyServer.class);
   }
 }

@@ -26,13 +26,16 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * An S3 endpoint for integration tests: an external S3-compatible server named by {@code BIOWERK_DR_S3_ENDPOINT}
- * (with {@code BIOWERK_DR_S3_ACCESS_KEY} / {@code BIOWERK_DR_S3_SECRET_KEY}, e.g. a MinIO in CI) or else S3Proxy
- * ({@code org.gaul:s3proxy}) started as a child JVM on a free loopback port with a filesystem backend under
- * {@code target/}. Shipped in this module's test jar so the CLI's tests use the same server. A child process rather than in-process: S3Proxy's fat jar bundles its own copies of
- * libraries the SDK also uses. Stopped (and its data deleted) when the test run ends.
+ * An S3 endpoint for integration tests: an external S3-compatible server named by {@code
+ * BIOWERK_DR_S3_ENDPOINT} (with {@code BIOWERK_DR_S3_ACCESS_KEY} / {@code
+ * BIOWERK_DR_S3_SECRET_KEY}, e.g. a MinIO in CI) or else S3Proxy ({@code org.gaul:s3proxy}) started
+ * as a child JVM on a free loopback port with a filesystem backend under {@code target/}. Shipped
+ * in this module's test jar so the CLI's tests use the same server. A child process rather than
+ * in-process: S3Proxy's fat jar bundles its own copies of libraries the SDK also uses. Stopped (and
+ * its data deleted) when the test run ends.
  */
-public final class S3ProxyServer implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+public final class S3ProxyServer
+    implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
   static final String ACCESS_KEY = "biowerk-test-access";
   // Random per run, so a test can assert that no message ever contains it.
@@ -46,22 +49,32 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
   private final Path data;
   private final S3Client admin;
 
-  private S3ProxyServer(URI endpoint, String accessKey, String secretKey, Process process, Path data) {
+  private S3ProxyServer(
+      URI endpoint, String accessKey, String secretKey, Process process, Path data) {
     this.endpoint = endpoint;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
     this.process = process;
     this.data = data;
-    this.admin = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-        .credentialsProvider(credentials()).build();
+    this.admin =
+        S3Client.builder()
+            .endpointOverride(endpoint)
+            .region(Region.US_EAST_1)
+            .forcePathStyle(true)
+            .credentialsProvider(credentials())
+            .build();
   }
 
   /** Starts S3Proxy, or connects to the server in {@code BIOWERK_DR_S3_ENDPOINT}. */
   public static S3ProxyServer start() {
     String external = System.getenv("BIOWERK_DR_S3_ENDPOINT");
     if (external != null && !external.isBlank()) {
-      return new S3ProxyServer(URI.create(external), System.getenv("BIOWERK_DR_S3_ACCESS_KEY"),
-          System.getenv("BIOWERK_DR_S3_SECRET_KEY"), null, null);
+      return new S3ProxyServer(
+          URI.create(external),
+          System.getenv("BIOWERK_DR_S3_ACCESS_KEY"),
+          System.getenv("BIOWERK_DR_S3_SECRET_KEY"),
+          null,
+          null);
     }
     Path jar = jar();
     try {
@@ -84,9 +97,18 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
       }
       Path log = target.resolve("s3proxy-" + port + ".log");
       String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-      Process process = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar.toString(),
-          "--properties", file.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process =
+          new ProcessBuilder(
+                  java,
+                  "-Xmx512m",
+                  "-XX:+UseSerialGC",
+                  "-jar",
+                  jar.toString(),
+                  "--properties",
+                  file.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       S3ProxyServer server = new S3ProxyServer(endpoint, ACCESS_KEY, SECRET_KEY, process, data);
       // Should this JVM end without close() (a killed fork, Ctrl-C), the child must not outlive it.
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "s3proxy-stop"));
@@ -99,13 +121,26 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
 
   private static Path jar() {
     String configured = System.getProperty("s3proxy.jar");
-    List<Path> candidates = Stream.of(configured, "target/s3proxy/s3proxy.jar",
-            System.getProperty("user.home") + "/.m2/repository/org/gaul/s3proxy/4.1.0/"
-                + "s3proxy-4.1.0-jar-with-dependencies.jar")
-        .filter(p -> p != null && !p.isBlank()).map(Paths::get).toList();
-    return candidates.stream().filter(Files::isRegularFile).findFirst().orElseThrow(() -> new IllegalStateException(
-        "S3Proxy jar not found (looked at " + candidates + "); run the tests through Maven (the build copies it"
-            + " to target/s3proxy), or set BIOWERK_DR_S3_ENDPOINT to an S3-compatible server"));
+    List<Path> candidates =
+        Stream.of(
+                configured,
+                "target/s3proxy/s3proxy.jar",
+                System.getProperty("user.home")
+                    + "/.m2/repository/org/gaul/s3proxy/4.1.0/"
+                    + "s3proxy-4.1.0-jar-with-dependencies.jar")
+            .filter(p -> p != null && !p.isBlank())
+            .map(Paths::get)
+            .toList();
+    return candidates.stream()
+        .filter(Files::isRegularFile)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "S3Proxy jar not found (looked at "
+                        + candidates
+                        + "); run the tests through Maven (the build copies it"
+                        + " to target/s3proxy), or set BIOWERK_DR_S3_ENDPOINT to an S3-compatible server"));
   }
 
   private static int freePort() throws IOException {
@@ -118,8 +153,8 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
     Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("S3Proxy exited with " + process.exitValue() + "; see " + log + ":\n"
-            + tail(log));
+        throw new IllegalStateException(
+            "S3Proxy exited with " + process.exitValue() + "; see " + log + ":\n" + tail(log));
       }
       try {
         HttpURLConnection connection = (HttpURLConnection) endpoint.toURL().openConnection();
@@ -142,7 +177,8 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
       }
     }
     close();
-    throw new IllegalStateException("S3Proxy did not answer within 120 s; see " + log + ":\n" + tail(log));
+    throw new IllegalStateException(
+        "S3Proxy did not answer within 120 s; see " + log + ":\n" + tail(log));
   }
 
   private static String tail(Path log) throws IOException {
@@ -173,22 +209,42 @@ public final class S3ProxyServer implements ExtensionContext.Store.CloseableReso
 
   /** Creates a fresh, uniquely named bucket. */
   public String newBucket(String purpose) {
-    String bucket = ("biowerk-" + purpose + "-" + ProcessHandle.current().pid() + "-" + BUCKETS.incrementAndGet())
-        .toLowerCase().replaceAll("[^a-z0-9-]", "-");
+    String bucket =
+        ("biowerk-"
+                + purpose
+                + "-"
+                + ProcessHandle.current().pid()
+                + "-"
+                + BUCKETS.incrementAndGet())
+            .toLowerCase()
+            .replaceAll("[^a-z0-9-]", "-");
     admin.createBucket(b -> b.bucket(bucket));
     return bucket;
   }
 
   /** Options for {@code bucket} on this server, with its credentials. */
   public S3Options.Builder options(String bucket) {
-    return S3Options.builder(bucket).endpoint(endpoint).region("us-east-1").pathStyle(true)
+    return S3Options.builder(bucket)
+        .endpoint(endpoint)
+        .region("us-east-1")
+        .pathStyle(true)
         .credentials(credentials());
   }
 
-  /** The {@code s3://} URI of {@code bucket/prefix} on this server (credentials not included: they never are). */
+  /**
+   * The {@code s3://} URI of {@code bucket/prefix} on this server (credentials not included: they
+   * never are).
+   */
   public URI uri(String bucket, String prefix, String extraQuery) {
-    return URI.create("s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint + "&path-style=true&region=us-east-1"
-        + (extraQuery.isEmpty() ? "" : "&" + extraQuery));
+    return URI.create(
+        "s3://"
+            + bucket
+            + "/"
+            + prefix
+            + "?endpoint="
+            + endpoint
+            + "&path-style=true&region=us-east-1"
+            + (extraQuery.isEmpty() ? "" : "&" + extraQuery));
   }
 
   @Override

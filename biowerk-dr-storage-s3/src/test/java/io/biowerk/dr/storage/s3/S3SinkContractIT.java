@@ -8,9 +8,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The shared sink contract against S3Proxy: a fresh bucket per test, a prefix inside it (so key mapping is
- * exercised too), S3's smallest part size so the part boundary shapes are multipart uploads, and small ranges
- * so reads of the large object go through parallel ranged GETs.
+ * The shared sink contract against S3Proxy: a fresh bucket per test, a prefix inside it (so key
+ * mapping is exercised too), S3's smallest part size so the part boundary shapes are multipart
+ * uploads, and small ranges so reads of the large object go through parallel ranged GETs.
  */
 @ExtendWith(S3ProxyExtension.class)
 class S3SinkContractIT extends SinkContractTest {
@@ -24,8 +24,15 @@ class S3SinkContractIT extends SinkContractTest {
 
   @Override
   protected Sink newSink() throws Exception {
-    S3Sink sink = S3Sink.open(server.options(server.newBucket("contract")).prefix("repo/x")
-        .partSize(S3Options.MIN_PART_SIZE).rangeSize(1 << 20).parallelism(4).build());
+    S3Sink sink =
+        S3Sink.open(
+            server
+                .options(server.newBucket("contract"))
+                .prefix("repo/x")
+                .partSize(S3Options.MIN_PART_SIZE)
+                .rangeSize(1 << 20)
+                .parallelism(4)
+                .build());
     opened.add(sink);
     return sink;
   }

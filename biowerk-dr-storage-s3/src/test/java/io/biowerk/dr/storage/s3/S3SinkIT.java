@@ -28,7 +28,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
-/** The S3 sink against S3Proxy: keys under the prefix, listing, deleting, copying, discovery by URI scheme. */
+/**
+ * The S3 sink against S3Proxy: keys under the prefix, listing, deleting, copying, discovery by URI
+ * scheme.
+ */
 @ExtendWith(S3ProxyExtension.class)
 class S3SinkIT {
 
@@ -54,18 +57,26 @@ class S3SinkIT {
   @Test
   void keysLiveUnderThePrefixWithTheStorageClass() throws IOException {
     sink.put("postgres/daily/a.dump", "hello".getBytes(StandardCharsets.UTF_8));
-    var head = server.admin().headObject(r -> r.bucket(bucket).key("backups/prod/postgres/daily/a.dump"));
+    var head =
+        server.admin().headObject(r -> r.bucket(bucket).key("backups/prod/postgres/daily/a.dump"));
     assertThat(head.contentLength()).isEqualTo(5);
     assertThat(head.storageClass()).isEqualTo(StorageClass.STANDARD_IA);
-    assertThat(new String(sink.get("postgres/daily/a.dump"), StandardCharsets.UTF_8)).isEqualTo("hello");
-    assertThat(sink.objectKey("postgres/daily/a.dump")).isEqualTo("backups/prod/postgres/daily/a.dump");
+    assertThat(new String(sink.get("postgres/daily/a.dump"), StandardCharsets.UTF_8))
+        .isEqualTo("hello");
+    assertThat(sink.objectKey("postgres/daily/a.dump"))
+        .isEqualTo("backups/prod/postgres/daily/a.dump");
   }
 
   @Test
   void putIfAbsentCreatesOnceAndNeverReplaces() throws IOException {
-    assertThat(sink.putIfAbsent("redis/.in-progress/redis_20240115_020000", "first".getBytes(UTF_8))).isTrue();
-    assertThat(sink.putIfAbsent("redis/.in-progress/redis_20240115_020000", "second".getBytes(UTF_8))).isFalse();
-    assertThat(new String(sink.get("redis/.in-progress/redis_20240115_020000"), UTF_8)).isEqualTo("first");
+    assertThat(
+            sink.putIfAbsent("redis/.in-progress/redis_20240115_020000", "first".getBytes(UTF_8)))
+        .isTrue();
+    assertThat(
+            sink.putIfAbsent("redis/.in-progress/redis_20240115_020000", "second".getBytes(UTF_8)))
+        .isFalse();
+    assertThat(new String(sink.get("redis/.in-progress/redis_20240115_020000"), UTF_8))
+        .isEqualTo("first");
   }
 
   @Test
@@ -77,16 +88,19 @@ class S3SinkIT {
 
   @Test
   void listIsSortedFilteredByPrefixAndDeletesInBatches() throws Exception {
-    // Pagination beyond 1,000 keys is covered by the contract test (1,200 objects); here the prefix mapping.
+    // Pagination beyond 1,000 keys is covered by the contract test (1,200 objects); here the prefix
+    // mapping.
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       List<Future<?>> puts = new ArrayList<>();
       for (int i = 0; i < 105; i++) {
         String key = String.format("redis/daily/r%04d.rdb", 104 - i);
-        puts.add(pool.submit(() -> {
-          sink.put(key, new byte[] {1});
-          return null;
-        }));
+        puts.add(
+            pool.submit(
+                () -> {
+                  sink.put(key, new byte[] {1});
+                  return null;
+                }));
       }
       for (Future<?> put : puts) {
         put.get();
@@ -97,37 +111,54 @@ class S3SinkIT {
     sink.put("redis/weekly/w.rdb", new byte[] {1, 2});
     sink.put("redisx/other", new byte[] {1});
     // an object outside the prefix and a console "folder" marker inside it are not listed
-    server.admin().putObject(r -> r.bucket(bucket).key("elsewhere/redis/x"), RequestBody.fromString("x"));
-    server.admin().putObject(r -> r.bucket(bucket).key("backups/prod/redis/folder/"), RequestBody.empty());
+    server
+        .admin()
+        .putObject(r -> r.bucket(bucket).key("elsewhere/redis/x"), RequestBody.fromString("x"));
+    server
+        .admin()
+        .putObject(r -> r.bucket(bucket).key("backups/prod/redis/folder/"), RequestBody.empty());
 
     List<StoredObject> daily = sink.list("redis/daily/");
     assertThat(daily).hasSize(105);
     assertThat(daily.get(0).key()).isEqualTo("redis/daily/r0000.rdb");
     assertThat(daily).extracting(StoredObject::key).isSorted();
-    assertThat(sink.list("redis/")).extracting(StoredObject::key).hasSize(106).contains("redis/weekly/w.rdb")
+    assertThat(sink.list("redis/"))
+        .extracting(StoredObject::key)
+        .hasSize(106)
+        .contains("redis/weekly/w.rdb")
         .doesNotContain("redis/folder/", "redisx/other");
     assertThat(sink.list("")).hasSize(107);
 
-    // 2,500 keys, most of them missing (which S3 ignores): three DeleteObjects requests of at most 1,000
+    // 2,500 keys, most of them missing (which S3 ignores): three DeleteObjects requests of at most
+    // 1,000
     List<String> keys = new ArrayList<>(daily.stream().map(StoredObject::key).toList());
     for (int i = 0; keys.size() < 2500; i++) {
       keys.add("redis/daily/missing-" + i);
     }
     List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (S3Sink counting = S3Sink.open(server.options(bucket).prefix("/backups/prod/").build(),
-        b -> b.overrideConfiguration(o -> o.addExecutionInterceptor(new ExecutionInterceptor() {
-          @Override
-          public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-            if (context.request() instanceof DeleteObjectsRequest delete) {
-              batches.add(delete.delete().objects().size());
-            }
-          }
-        })))) {
+    try (S3Sink counting =
+        S3Sink.open(
+            server.options(bucket).prefix("/backups/prod/").build(),
+            b ->
+                b.overrideConfiguration(
+                    o ->
+                        o.addExecutionInterceptor(
+                            new ExecutionInterceptor() {
+                              @Override
+                              public void beforeExecution(
+                                  Context.BeforeExecution context, ExecutionAttributes attributes) {
+                                if (context.request() instanceof DeleteObjectsRequest delete) {
+                                  batches.add(delete.delete().objects().size());
+                                }
+                              }
+                            })))) {
       counting.deleteAll(keys);
     }
     assertThat(batches).containsExactly(1000, 1000, 500);
     assertThat(sink.list("redis/daily/")).isEmpty();
-    assertThat(sink.list("redis/")).extracting(StoredObject::key).containsExactly("redis/weekly/w.rdb");
+    assertThat(sink.list("redis/"))
+        .extracting(StoredObject::key)
+        .containsExactly("redis/weekly/w.rdb");
   }
 
   @Test
@@ -137,9 +168,12 @@ class S3SinkIT {
     sink.delete("a/b");
     sink.delete("never/there");
     assertThat(sink.list("a/")).isEmpty();
-    assertThatThrownBy(() -> sink.get("a/b")).isInstanceOf(ObjectNotFoundException.class)
-        .hasMessage("s3: no object 'a/b' in bucket '" + bucket + "' (s3://" + bucket + "/backups/prod/a/b)")
-        .extracting(e -> ((ObjectNotFoundException) e).key()).isEqualTo("a/b");
+    assertThatThrownBy(() -> sink.get("a/b"))
+        .isInstanceOf(ObjectNotFoundException.class)
+        .hasMessage(
+            "s3: no object 'a/b' in bucket '" + bucket + "' (s3://" + bucket + "/backups/prod/a/b)")
+        .extracting(e -> ((ObjectNotFoundException) e).key())
+        .isEqualTo("a/b");
   }
 
   @Test
@@ -147,33 +181,45 @@ class S3SinkIT {
     byte[] data = TestData.bytes(100_000, 3);
     sink.put("postgres/daily/p.dump", data);
     sink.copy("postgres/daily/p.dump", "postgres/weekly/p.dump");
-    sink.copy("postgres/weekly/p.dump", "postgres/weekly/p.dump"); // self-copy is a no-op, not an S3 error
+    sink.copy(
+        "postgres/weekly/p.dump",
+        "postgres/weekly/p.dump"); // self-copy is a no-op, not an S3 error
     assertThat(sink.get("postgres/weekly/p.dump")).isEqualTo(data);
     assertThat(sink.get("postgres/daily/p.dump")).isEqualTo(data);
-    assertThatThrownBy(() -> sink.copy("postgres/daily/missing", "x")).isInstanceOf(ObjectNotFoundException.class)
+    assertThatThrownBy(() -> sink.copy("postgres/daily/missing", "x"))
+        .isInstanceOf(ObjectNotFoundException.class)
         .hasMessageContaining("s3: no object 'postgres/daily/missing'");
     assertThat(sink.list("x")).isEmpty();
   }
 
   @Test
   void capabilities() throws IOException {
-    assertThat(sink.capabilities()).containsExactlyInAnyOrder(SinkCapability.SERVER_SIDE_COPY,
-        SinkCapability.STORAGE_CLASS, SinkCapability.SERVER_SIDE_ENCRYPTION, SinkCapability.RANGED_READ);
+    assertThat(sink.capabilities())
+        .containsExactlyInAnyOrder(
+            SinkCapability.SERVER_SIDE_COPY,
+            SinkCapability.STORAGE_CLASS,
+            SinkCapability.SERVER_SIDE_ENCRYPTION,
+            SinkCapability.RANGED_READ);
   }
 
   @Test
   void foundByUriSchemeThroughServiceLoader() throws IOException {
-    // Credentials through the SDK's default chain (system properties stand in for AWS_ACCESS_KEY_ID / ..._SECRET_
+    // Credentials through the SDK's default chain (system properties stand in for AWS_ACCESS_KEY_ID
+    // / ..._SECRET_
     // ACCESS_KEY, which a running JVM cannot set), never through the URI.
     String oldId = System.setProperty("aws.accessKeyId", server.accessKey());
     String oldSecret = System.setProperty("aws.secretAccessKey", server.secretKey());
     try {
       assertThat(Sinks.schemes()).contains("s3", "file");
-      Sink found = Sinks.forUri(server.uri(bucket, "via-uri", "storage-class=STANDARD&part-size=5MiB"));
+      Sink found =
+          Sinks.forUri(server.uri(bucket, "via-uri", "storage-class=STANDARD&part-size=5MiB"));
       try {
         assertThat(found).isInstanceOf(S3Sink.class);
-        assertThat(found.toString()).startsWith("s3://" + bucket + "/via-uri?").contains("storage-class=STANDARD")
-            .doesNotContain(server.secretKey()).doesNotContain(server.accessKey());
+        assertThat(found.toString())
+            .startsWith("s3://" + bucket + "/via-uri?")
+            .contains("storage-class=STANDARD")
+            .doesNotContain(server.secretKey())
+            .doesNotContain(server.accessKey());
         found.put("k", new byte[] {7});
         assertThat(sink.list("")).isEmpty(); // other prefix
         // AWS leaves the header out for STANDARD; S3Proxy sends it
@@ -191,10 +237,14 @@ class S3SinkIT {
 
   @Test
   void createsTheBucketOnlyWhenAsked() throws IOException {
-    String fresh = "biowerk-created-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
+    String fresh =
+        "biowerk-created-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
     assertThatThrownBy(() -> S3Sink.open(server.options(fresh).build()))
-        .isInstanceOfSatisfying(io.biowerk.dr.core.StorageException.class, e -> assertThat(e.reason())
-            .isEqualTo(io.biowerk.dr.core.StorageException.Reason.NO_SUCH_CONTAINER))
+        .isInstanceOfSatisfying(
+            io.biowerk.dr.core.StorageException.class,
+            e ->
+                assertThat(e.reason())
+                    .isEqualTo(io.biowerk.dr.core.StorageException.Reason.NO_SUCH_CONTAINER))
         .hasMessageContaining("s3: bucket '" + fresh + "' does not exist")
         .hasMessageContaining("add create-bucket=true to create it");
     assertThat(server.admin().listBuckets().buckets()).noneMatch(b -> b.name().equals(fresh));
@@ -210,7 +260,9 @@ class S3SinkIT {
     S3Sink other = S3Sink.open(server.options(bucket).build());
     other.close();
     other.close();
-    assertThatThrownBy(() -> other.openWrite("k")).isInstanceOf(IllegalStateException.class).hasMessage("closed");
+    assertThatThrownBy(() -> other.openWrite("k"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("closed");
   }
 
   @Test
@@ -220,7 +272,8 @@ class S3SinkIT {
       assertThat(sink.list("")).isEmpty();
       write.commit();
     }
-    assertThat(sink.list("")).extracting(StoredObject::key, StoredObject::size)
+    assertThat(sink.list(""))
+        .extracting(StoredObject::key, StoredObject::size)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("pending", 1000L));
   }
 

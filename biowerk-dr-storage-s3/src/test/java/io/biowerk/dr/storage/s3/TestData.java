@@ -10,12 +10,18 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 
-/** Deterministic pseudo-random bytes generated on the fly, so tests can stream gigabytes without holding them. */
+/**
+ * Deterministic pseudo-random bytes generated on the fly, so tests can stream gigabytes without
+ * holding them.
+ */
 final class TestData {
 
   private TestData() {}
 
-  /** Writes {@code size} bytes of seed {@code seed} to {@code out} in chunks of {@code chunk}; returns their SHA-256. */
+  /**
+   * Writes {@code size} bytes of seed {@code seed} to {@code out} in chunks of {@code chunk};
+   * returns their SHA-256.
+   */
   static String write(WritableByteChannel out, long size, long seed, int chunk) throws IOException {
     MessageDigest sha = sha256();
     SplittableRandom random = new SplittableRandom(seed);
@@ -50,7 +56,10 @@ final class TestData {
     }
   }
 
-  /** Reads {@code in} to the end with reads of at most {@code chunk} bytes; returns SHA-256 and length. */
+  /**
+   * Reads {@code in} to the end with reads of at most {@code chunk} bytes; returns SHA-256 and
+   * length.
+   */
   static Digest read(ReadableByteChannel in, int chunk) throws IOException {
     MessageDigest sha = sha256();
     ByteBuffer buffer = ByteBuffer.allocate(chunk);

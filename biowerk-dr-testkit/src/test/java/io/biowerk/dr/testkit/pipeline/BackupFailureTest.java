@@ -38,18 +38,23 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backup that fails anywhere (a sink mid-write, on commit, on the side file or the manifest, on the
- * in-progress marker; the source mid-read or at its end) throws, and leaves no object at all in any of the
- * fan-out sinks, the healthy ones included: no data, no side file, no manifest, no marker.
+ * A backup that fails anywhere (a sink mid-write, on commit, on the side file or the manifest, on
+ * the in-progress marker; the source mid-read or at its end) throws, and leaves no object at all in
+ * any of the fan-out sinks, the healthy ones included: no data, no side file, no manifest, no
+ * marker.
  */
-@Timeout(value = 2, unit = TimeUnit.MINUTES) // a pipeline that hangs on a failure must fail the build, not stall it
+@Timeout(
+    value = 2,
+    unit = TimeUnit.MINUTES) // a pipeline that hangs on a failure must fail the build, not stall it
 class BackupFailureTest {
 
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-30T02:00:00Z"), ZoneOffset.UTC);
   static final String ID = "orders_20261130_020000";
   static final String DATA_KEY = "orders/daily/" + ID + ".sql.zst.enc";
-  static final KeyRing RING = KeyRing.of(EnvironmentKeys.fromVariable("K",
-      Map.of("K", "k1:" + Base64.getEncoder().encodeToString(new byte[32]))::get));
+  static final KeyRing RING =
+      KeyRing.of(
+          EnvironmentKeys.fromVariable(
+              "K", Map.of("K", "k1:" + Base64.getEncoder().encodeToString(new byte[32]))::get));
 
   @TempDir Path dir;
 
@@ -78,26 +83,37 @@ class BackupFailureTest {
     LocalSink local = LocalSink.open(dir.resolve("local"));
     assertThatThrownBy(() -> job(source, healthy, local, failing).build().run())
         .isInstanceOf(InjectedFaultException.class)
-        // The sink's own failure reaches the caller unchanged (not a later failure of the cleanup). The data
+        // The sink's own failure reaches the caller unchanged (not a later failure of the cleanup).
+        // The data
         // key it names carries the backup id.
         .hasMessageContaining("injected failure at byte 100000 of " + DATA_KEY);
     assertNothingLeft();
     try (Stream<Path> files = Files.walk(local.root())) {
-      assertThat(files.filter(Files::isRegularFile)).as("files left in the local repository").isEmpty();
+      assertThat(files.filter(Files::isRegularFile))
+          .as("files left in the local repository")
+          .isEmpty();
     }
     assertThat(healthy.aborted()).containsExactly(DATA_KEY);
     assertThat(failing.aborted()).containsExactly(DATA_KEY);
-    assertThat(healthy.committed()).as("only the in-progress marker was ever committed")
+    assertThat(healthy.committed())
+        .as("only the in-progress marker was ever committed")
         .containsExactly("orders/.in-progress/" + ID);
   }
 
   @AfterEach
   void noPipelineThreadOutlivesItsBackup() throws InterruptedException {
-    // The reader and sealing threads are stopped before run() returns or throws (joined, not abandoned).
+    // The reader and sealing threads are stopped before run() returns or throws (joined, not
+    // abandoned).
     List<String> alive = List.of();
     for (int i = 0; i < 100; i++) {
-      alive = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-          .filter(name -> name.startsWith("biowerk-dr-read-") || name.startsWith("biowerk-dr-seal-")).toList();
+      alive =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(Thread::isAlive)
+              .map(Thread::getName)
+              .filter(
+                  name ->
+                      name.startsWith("biowerk-dr-read-") || name.startsWith("biowerk-dr-seal-"))
+              .toList();
       if (alive.isEmpty()) {
         return;
       }
@@ -108,16 +124,29 @@ class BackupFailureTest {
 
   @Test
   void aSinkFailingMidWriteLeavesNothingWhateverTheChain() throws Exception {
-    List<List<Codec>> chains = List.of(List.of(), List.of(ZstdCodec.defaults()),
-        List.of(EncryptionCodec.encryptingWith(RING.active(), RING)), chain());
+    List<List<Codec>> chains =
+        List.of(
+            List.of(),
+            List.of(ZstdCodec.defaults()),
+            List.of(EncryptionCodec.encryptingWith(RING.active(), RING)),
+            chain());
     for (List<Codec> codecs : chains) {
       InMemorySink first = InMemorySink.named("first");
       InMemorySink second = InMemorySink.named("second");
-      FaultInjectingSink faulty = FaultInjectingSink.wrapping(second).failWriteAtByte("orders/daily/.*", 200_000);
+      FaultInjectingSink faulty =
+          FaultInjectingSink.wrapping(second).failWriteAtByte("orders/daily/.*", 200_000);
       GeneratedSource random = GeneratedSource.random(2 << 20, 2).named("orders", "sql");
-      assertThatThrownBy(() -> BackupJob.of(random).codecs(codecs).sinks(first, faulty).clock(CLOCK)
-          .buffers(2, 16 * 1024).build().run())
-          .as("chain %s", codecs).isInstanceOf(InjectedFaultException.class)
+      assertThatThrownBy(
+              () ->
+                  BackupJob.of(random)
+                      .codecs(codecs)
+                      .sinks(first, faulty)
+                      .clock(CLOCK)
+                      .buffers(2, 16 * 1024)
+                      .build()
+                      .run())
+          .as("chain %s", codecs)
+          .isInstanceOf(InjectedFaultException.class)
           .hasMessageContaining("injected failure at byte 200000 of orders/daily/" + ID + ".sql")
           .hasMessageContaining("check the store, then run it again");
       assertThat(first.list("")).as("left in the healthy sink, chain %s", codecs).isEmpty();
@@ -128,7 +157,8 @@ class BackupFailureTest {
   @Test
   void aSinkFailingOnTheFirstByteLeavesNothing() throws Exception {
     failing.failWriteAtByte(".*\\.zst\\.enc", 0);
-    assertThatThrownBy(() -> job(source, healthy, failing).build().run()).isInstanceOf(InjectedFaultException.class)
+    assertThatThrownBy(() -> job(source, healthy, failing).build().run())
+        .isInstanceOf(InjectedFaultException.class)
         .hasMessageContaining("at byte 0 of " + DATA_KEY);
     assertNothingLeft();
   }
@@ -136,7 +166,8 @@ class BackupFailureTest {
   @Test
   void aFailedCommitInOneSinkRemovesTheDataAlreadyCommittedInAnother() throws Exception {
     failing.failCommit(".*\\.zst\\.enc");
-    assertThatThrownBy(() -> job(source, healthy, failing).build().run()).isInstanceOf(InjectedFaultException.class)
+    assertThatThrownBy(() -> job(source, healthy, failing).build().run())
+        .isInstanceOf(InjectedFaultException.class)
         .hasMessageContaining("committing " + DATA_KEY);
     assertThat(healthy.committed()).contains(DATA_KEY);
     assertNothingLeft();
@@ -148,7 +179,8 @@ class BackupFailureTest {
       InMemorySink first = InMemorySink.named("first");
       InMemorySink second = InMemorySink.named("second");
       FaultInjectingSink faulty = FaultInjectingSink.wrapping(second).failOpenWrite(pattern);
-      assertThatThrownBy(() -> job(source, first, faulty).build().run()).as(pattern)
+      assertThatThrownBy(() -> job(source, first, faulty).build().run())
+          .as(pattern)
           .isInstanceOf(InjectedFaultException.class);
       assertThat(first.list("")).as("left in the healthy sink after %s failed", pattern).isEmpty();
       assertThat(second.list("")).as("left in the failing sink after %s failed", pattern).isEmpty();
@@ -158,7 +190,8 @@ class BackupFailureTest {
   @Test
   void aFailedInProgressMarkerStopsTheBackupBeforeAnyData() throws Exception {
     failing.failOpenWrite(".*/\\.in-progress/.*");
-    assertThatThrownBy(() -> job(source, healthy, failing).build().run()).isInstanceOf(InjectedFaultException.class)
+    assertThatThrownBy(() -> job(source, healthy, failing).build().run())
+        .isInstanceOf(InjectedFaultException.class)
         .hasMessageContaining("orders/.in-progress/" + ID);
     assertNothingLeft();
     assertThat(source.runsOpened()).as("the source was never started").isZero();
@@ -166,10 +199,11 @@ class BackupFailureTest {
 
   @Test
   void aSourceFailingAtItsEndCommitsNothing() throws Exception {
-    GeneratedSource broken = source.failingOnClose("pg_dump: error: query failed: ERROR: permission denied");
+    GeneratedSource broken =
+        source.failingOnClose("pg_dump: error: query failed: ERROR: permission denied");
     assertThatThrownBy(() -> job(broken, healthy, failing).build().run())
-        .isInstanceOfSatisfying(SourceFailedException.class,
-            e -> assertThat(e.detail()).contains("permission denied"))
+        .isInstanceOfSatisfying(
+            SourceFailedException.class, e -> assertThat(e.detail()).contains("permission denied"))
         .hasMessageStartingWith("generated: ")
         .hasMessageContaining("permission denied");
     assertNothingLeft();
@@ -179,7 +213,8 @@ class BackupFailureTest {
   @Test
   void aSourceFailingMidReadCommitsNothing() throws Exception {
     assertThatThrownBy(() -> job(source.failingAfter(1_000_000), healthy, failing).build().run())
-        .isInstanceOf(InjectedFaultException.class).hasMessageContaining("dropped after 1000000 bytes");
+        .isInstanceOf(InjectedFaultException.class)
+        .hasMessageContaining("dropped after 1000000 bytes");
     assertNothingLeft();
   }
 
@@ -187,9 +222,13 @@ class BackupFailureTest {
   void aSuccessfulFanOutWritesTheSameBackupToEverySinkAndReportsProgress() throws Exception {
     List<ProgressListener.Progress> events = new ArrayList<>();
     LocalSink local = LocalSink.open(dir.resolve("local"));
-    BackupJob job = job(source, healthy, local).listener(events::add).sourceUri("generated://orders").build();
-    assertThat(job.toString()).isEqualTo("generated://orders -> zstd(3) -> aes-256-gcm(key k1) -> faulty(memory:healthy)"
-        + " + " + local);
+    BackupJob job =
+        job(source, healthy, local).listener(events::add).sourceUri("generated://orders").build();
+    assertThat(job.toString())
+        .isEqualTo(
+            "generated://orders -> zstd(3) -> aes-256-gcm(key k1) -> faulty(memory:healthy)"
+                + " + "
+                + local);
     BackupManifest manifest = job.run();
 
     assertThat(manifest.id()).isEqualTo(ID);
@@ -204,7 +243,8 @@ class BackupFailureTest {
       assertThat((long) stored.length).isEqualTo(manifest.storedSize());
       assertThat(Manifests.toJson(Manifests.parse(sink.get(manifest.manifestKey()), "test")))
           .isEqualTo(Manifests.toJson(manifest));
-      assertThat(new String(sink.get(manifest.sha256Key()), java.nio.charset.StandardCharsets.UTF_8))
+      assertThat(
+              new String(sink.get(manifest.sha256Key()), java.nio.charset.StandardCharsets.UTF_8))
           .isEqualTo(manifest.storedSha256() + "  " + ID + ".sql.zst.enc\n");
       assertThat(sink.list("orders/.in-progress")).isEmpty();
       CollectingTarget target = new CollectingTarget();

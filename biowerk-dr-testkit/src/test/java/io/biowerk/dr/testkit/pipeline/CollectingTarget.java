@@ -7,8 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 
 /**
- * A restore target that keeps the restored bytes in memory and makes them visible only on commit, like a real
- * target; it records how often it was opened, committed and aborted.
+ * A restore target that keeps the restored bytes in memory and makes them visible only on commit,
+ * like a real target; it records how often it was opened, committed and aborted.
  */
 final class CollectingTarget implements RestoreTarget {
   int opened;

@@ -36,12 +36,13 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * Properties of the whole pipeline (BackupJob -> sink -> RestoreJob / BackupReader), over arbitrary data, the
- * four codec chains ({@code []}, {@code [zst]}, {@code [enc]}, {@code [zst, enc]}), small segments (1-2 KiB, so
- * many segment boundaries), arbitrary buffer budgets and chunkings of source and reader: every backup restores
- * byte for byte; any damage to the stored object is an {@link IntegrityException} (a restore never commits,
- * a decoding read never reaches a clean end) and, where the chain ends in encryption, nothing but a prefix
- * of the right bytes is delivered before it; a wrong key is a {@link WrongKeyException}. 1,000 tries each.
+ * Properties of the whole pipeline (BackupJob -> sink -> RestoreJob / BackupReader), over arbitrary
+ * data, the four codec chains ({@code []}, {@code [zst]}, {@code [enc]}, {@code [zst, enc]}), small
+ * segments (1-2 KiB, so many segment boundaries), arbitrary buffer budgets and chunkings of source
+ * and reader: every backup restores byte for byte; any damage to the stored object is an {@link
+ * IntegrityException} (a restore never commits, a decoding read never reaches a clean end) and,
+ * where the chain ends in encryption, nothing but a prefix of the right bytes is delivered before
+ * it; a wrong key is a {@link WrongKeyException}. 1,000 tries each.
  */
 class PipelinePropertiesTest {
 
@@ -56,8 +57,9 @@ class PipelinePropertiesTest {
   }
 
   static KeyRing ring(byte[] material) {
-    return KeyRing.of(EnvironmentKeys.fromVariable("K",
-        Map.of("K", "k1:" + Base64.getEncoder().encodeToString(material))::get));
+    return KeyRing.of(
+        EnvironmentKeys.fromVariable(
+            "K", Map.of("K", "k1:" + Base64.getEncoder().encodeToString(material))::get));
   }
 
   /** The codec chains of the property: none, compress, encrypt, compress then encrypt. */
@@ -66,20 +68,37 @@ class PipelinePropertiesTest {
       case 0 -> List.of();
       case 1 -> List.of(ZstdCodec.defaults());
       case 2 -> List.of(EncryptionCodec.encryptingWith(RING.active(), RING, segmentSize));
-      case 3 -> List.of(ZstdCodec.of(1, 0, 0), EncryptionCodec.encryptingWith(RING.active(), RING, segmentSize));
+      case 3 ->
+          List.of(
+              ZstdCodec.of(1, 0, 0),
+              EncryptionCodec.encryptingWith(RING.active(), RING, segmentSize));
       default -> throw new IllegalArgumentException("chain " + which);
     };
   }
 
-  static BackupManifest backUp(InMemorySink sink, byte[] data, int perRead, List<Codec> chain, int buffers,
-      int bufferSize) throws IOException {
-    return BackupJob.of(InMemorySource.of(data).named("prop", "bin").deliveringAtMost(perRead)).codecs(chain)
-        .sinks(sink).clock(CLOCK).buffers(buffers, bufferSize).build().run();
+  static BackupManifest backUp(
+      InMemorySink sink, byte[] data, int perRead, List<Codec> chain, int buffers, int bufferSize)
+      throws IOException {
+    return BackupJob.of(InMemorySource.of(data).named("prop", "bin").deliveringAtMost(perRead))
+        .codecs(chain)
+        .sinks(sink)
+        .clock(CLOCK)
+        .buffers(buffers, bufferSize)
+        .build()
+        .run();
   }
 
-  /** Reads the decoded bytes to the end with reads of at most {@code chunk} bytes into {@code delivered}. */
-  static void readDecoded(InMemorySink sink, BackupManifest manifest, KeyRing keys, int chunk,
-      ByteArrayOutputStream delivered) throws IOException {
+  /**
+   * Reads the decoded bytes to the end with reads of at most {@code chunk} bytes into {@code
+   * delivered}.
+   */
+  static void readDecoded(
+      InMemorySink sink,
+      BackupManifest manifest,
+      KeyRing keys,
+      int chunk,
+      ByteArrayOutputStream delivered)
+      throws IOException {
     try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
       ByteBuffer buffer = ByteBuffer.allocate(chunk);
       while (in.read(buffer) >= 0) {
@@ -92,17 +111,23 @@ class PipelinePropertiesTest {
 
   @Provide
   Arbitrary<byte[]> data() {
-    // Mostly random bytes, sometimes long runs, so zstd meets both incompressible and compressible input.
+    // Mostly random bytes, sometimes long runs, so zstd meets both incompressible and compressible
+    // input.
     return Arbitraries.oneOf(
         Arbitraries.bytes().array(byte[].class).ofMaxSize(12_000),
         Arbitraries.bytes().between((byte) 'a', (byte) 'c').array(byte[].class).ofMaxSize(20_000));
   }
 
   @Property
-  void anyBackupRestoresByteForByte(@ForAll("data") byte[] data, @ForAll @IntRange(min = 0, max = 3) int chainId,
-      @ForAll @IntRange(min = 1024, max = 2048) int segmentSize, @ForAll @IntRange(min = 2, max = 4) int buffers,
-      @ForAll @IntRange(min = 4096, max = 9000) int bufferSize, @ForAll @IntRange(min = 1, max = 5000) int perRead,
-      @ForAll @IntRange(min = 1, max = 5000) int readChunk) throws IOException {
+  void anyBackupRestoresByteForByte(
+      @ForAll("data") byte[] data,
+      @ForAll @IntRange(min = 0, max = 3) int chainId,
+      @ForAll @IntRange(min = 1024, max = 2048) int segmentSize,
+      @ForAll @IntRange(min = 2, max = 4) int buffers,
+      @ForAll @IntRange(min = 4096, max = 9000) int bufferSize,
+      @ForAll @IntRange(min = 1, max = 5000) int perRead,
+      @ForAll @IntRange(min = 1, max = 5000) int readChunk)
+      throws IOException {
     InMemorySink sink = InMemorySink.named("prop");
     List<Codec> chain = chain(chainId, segmentSize);
     BackupManifest manifest = backUp(sink, data, perRead, chain, buffers, bufferSize);
@@ -111,7 +136,8 @@ class PipelinePropertiesTest {
     assertThat(manifest.rawSha256()).isEqualTo(Sha256.of(data));
     byte[] stored = sink.get(manifest.dataKey());
     assertThat(manifest.storedSha256()).isEqualTo(Sha256.of(stored));
-    assertThat(manifest.dataKey()).endsWith(".bin" + chain.stream().map(c -> "." + c.id()).reduce("", String::concat));
+    assertThat(manifest.dataKey())
+        .endsWith(".bin" + chain.stream().map(c -> "." + c.id()).reduce("", String::concat));
     if (chain.isEmpty()) {
       assertThat(stored).isEqualTo(data);
     }
@@ -127,12 +153,22 @@ class PipelinePropertiesTest {
     assertThat(sink.list("prop/.in-progress")).isEmpty();
   }
 
-  enum Damage { FLIP_BIT, TRUNCATE, APPEND, OVERWRITE_RANGE }
+  enum Damage {
+    FLIP_BIT,
+    TRUNCATE,
+    APPEND,
+    OVERWRITE_RANGE
+  }
 
   @Property
-  void anyDamageToTheStoredObjectIsDetected(@ForAll("data") byte[] data, @ForAll @IntRange(min = 0, max = 3) int chainId,
-      @ForAll @IntRange(min = 1024, max = 2048) int segmentSize, @ForAll Damage damage, @ForAll Random random,
-      @ForAll @IntRange(min = 1, max = 5000) int readChunk) throws IOException {
+  void anyDamageToTheStoredObjectIsDetected(
+      @ForAll("data") byte[] data,
+      @ForAll @IntRange(min = 0, max = 3) int chainId,
+      @ForAll @IntRange(min = 1024, max = 2048) int segmentSize,
+      @ForAll Damage damage,
+      @ForAll Random random,
+      @ForAll @IntRange(min = 1, max = 5000) int readChunk)
+      throws IOException {
     InMemorySink sink = InMemorySink.named("prop");
     BackupManifest manifest = backUp(sink, data, 8192, chain(chainId, segmentSize), 2, 8192);
     byte[] stored = sink.get(manifest.dataKey());
@@ -147,20 +183,23 @@ class PipelinePropertiesTest {
 
     // A restore checks the stored bytes first: the target is never even opened.
     CollectingTarget target = new CollectingTarget();
-    IntegrityException refused = expectIntegrityFailure(() -> RestoreJob.of(sink, manifest, RING, target).run(), what);
+    IntegrityException refused =
+        expectIntegrityFailure(() -> RestoreJob.of(sink, manifest, RING, target).run(), what);
     assertThat(refused.backupId()).contains(manifest.id());
     assertThat(target.opened).isZero();
 
     // Streaming without the pre-check (as decode verification does) never reaches a clean end.
     ByteArrayOutputStream delivered = new ByteArrayOutputStream();
-    IntegrityException streamed = expectIntegrityFailure(() -> readDecoded(sink, manifest, RING, readChunk, delivered),
-        what + " (streamed)");
+    IntegrityException streamed =
+        expectIntegrityFailure(
+            () -> readDecoded(sink, manifest, RING, readChunk, delivered), what + " (streamed)");
     assertThat(streamed).hasMessageStartingWith("backup " + manifest.id() + ": ");
     if (chainId >= 2) {
       // Authenticated segments: whatever came out before the failure is the start of the real data.
       byte[] got = delivered.toByteArray();
       assertThat(got.length).as(what).isLessThanOrEqualTo(data.length);
-      assertThat(Arrays.mismatch(got, Arrays.copyOf(data, got.length))).as("%s: delivered bytes are not a prefix", what)
+      assertThat(Arrays.mismatch(got, Arrays.copyOf(data, got.length)))
+          .as("%s: delivered bytes are not a prefix", what)
           .isEqualTo(-1);
     }
   }
@@ -170,31 +209,34 @@ class PipelinePropertiesTest {
       return stored;
     }
     switch (damage) {
-      case FLIP_BIT: {
-        byte[] copy = stored.clone();
-        int bit = random.nextInt(stored.length * 8);
-        copy[bit / 8] ^= (byte) (1 << (bit % 8));
-        return copy;
-      }
+      case FLIP_BIT:
+        {
+          byte[] copy = stored.clone();
+          int bit = random.nextInt(stored.length * 8);
+          copy[bit / 8] ^= (byte) (1 << (bit % 8));
+          return copy;
+        }
       case TRUNCATE:
         return Arrays.copyOf(stored, random.nextInt(stored.length));
-      case APPEND: {
-        byte[] copy = Arrays.copyOf(stored, stored.length + 1 + random.nextInt(100));
-        for (int i = stored.length; i < copy.length; i++) {
-          copy[i] = (byte) random.nextInt(256);
+      case APPEND:
+        {
+          byte[] copy = Arrays.copyOf(stored, stored.length + 1 + random.nextInt(100));
+          for (int i = stored.length; i < copy.length; i++) {
+            copy[i] = (byte) random.nextInt(256);
+          }
+          return copy;
         }
-        return copy;
-      }
-      case OVERWRITE_RANGE: {
-        byte[] copy = stored.clone();
-        int from = random.nextInt(stored.length);
-        int to = Math.min(stored.length, from + 1 + random.nextInt(64));
-        for (int i = from; i < to; i++) {
-          // XOR with a non-zero byte, so every byte of the range really changes.
-          copy[i] ^= (byte) (1 + random.nextInt(255));
+      case OVERWRITE_RANGE:
+        {
+          byte[] copy = stored.clone();
+          int from = random.nextInt(stored.length);
+          int to = Math.min(stored.length, from + 1 + random.nextInt(64));
+          for (int i = from; i < to; i++) {
+            // XOR with a non-zero byte, so every byte of the range really changes.
+            copy[i] ^= (byte) (1 + random.nextInt(255));
+          }
+          return copy;
         }
-        return copy;
-      }
       default:
         throw new AssertionError(damage);
     }
@@ -217,8 +259,9 @@ class PipelinePropertiesTest {
   }
 
   @Property
-  void aWrongKeyIsAWrongKeyExceptionAndNothingIsRestored(@ForAll("data") byte[] data,
-      @ForAll @IntRange(min = 2, max = 3) int chainId) throws IOException {
+  void aWrongKeyIsAWrongKeyExceptionAndNothingIsRestored(
+      @ForAll("data") byte[] data, @ForAll @IntRange(min = 2, max = 3) int chainId)
+      throws IOException {
     InMemorySink sink = InMemorySink.named("prop");
     BackupManifest manifest = backUp(sink, data, 8192, chain(chainId, 1024), 2, 8192);
     CollectingTarget target = new CollectingTarget();

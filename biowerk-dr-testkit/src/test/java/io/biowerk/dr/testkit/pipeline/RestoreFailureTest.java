@@ -41,9 +41,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Restoring a backup that cannot be trusted or read fails with a specific exception whose message names the
- * backup and says what to do, and the restore target is never committed: a corrupted or truncated stored
- * object, a manifest that does not parse, a wrong or missing key, an unknown codec, a missing data object.
+ * Restoring a backup that cannot be trusted or read fails with a specific exception whose message
+ * names the backup and says what to do, and the restore target is never committed: a corrupted or
+ * truncated stored object, a manifest that does not parse, a wrong or missing key, an unknown
+ * codec, a missing data object.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class RestoreFailureTest {
@@ -71,9 +72,13 @@ class RestoreFailureTest {
 
   @BeforeEach
   void backUp() throws Exception {
-    manifest = BackupJob.of(source)
-        .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(RING.active(), RING, 4096))
-        .sinks(sink).clock(Clock.fixed(Instant.parse("2026-11-30T02:00:00Z"), ZoneOffset.UTC)).build().run();
+    manifest =
+        BackupJob.of(source)
+            .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(RING.active(), RING, 4096))
+            .sinks(sink)
+            .clock(Clock.fixed(Instant.parse("2026-11-30T02:00:00Z"), ZoneOffset.UTC))
+            .build()
+            .run();
     assertThat(manifest.id()).isEqualTo(ID);
   }
 
@@ -92,11 +97,13 @@ class RestoreFailureTest {
     stored[stored.length / 2] ^= 0x10;
     replaceStored(stored);
     assertThatThrownBy(() -> RestoreJob.of(sink, manifest, RING, target).run())
-        .isInstanceOfSatisfying(IntegrityException.class, e -> {
-          assertThat(e.backupId()).contains(ID);
-          assertThat(e.expected()).contains(manifest.storedSha256());
-          assertThat(e.actual()).isPresent().get().isNotEqualTo(manifest.storedSha256());
-        })
+        .isInstanceOfSatisfying(
+            IntegrityException.class,
+            e -> {
+              assertThat(e.backupId()).contains(ID);
+              assertThat(e.expected()).contains(manifest.storedSha256());
+              assertThat(e.actual()).isPresent().get().isNotEqualTo(manifest.storedSha256());
+            })
         .hasMessageStartingWith("backup " + ID + ": stored SHA-256 is ")
         .hasMessageContaining("the backup is damaged, restore another copy or another backup");
     assertTargetUntouched();
@@ -108,8 +115,10 @@ class RestoreFailureTest {
     byte[] stored = sink.get(manifest.dataKey());
     stored[stored.length / 2] ^= 0x10;
     replaceStored(stored);
-    assertThatThrownBy(() -> RestoreJob.of(sink, manifest, RING, target).checkStoredFirst(false).run())
-        .isInstanceOfSatisfying(IntegrityException.class, e -> assertThat(e.backupId()).contains(ID))
+    assertThatThrownBy(
+            () -> RestoreJob.of(sink, manifest, RING, target).checkStoredFirst(false).run())
+        .isInstanceOfSatisfying(
+            IntegrityException.class, e -> assertThat(e.backupId()).contains(ID))
         .hasMessageStartingWith("backup " + ID + ": enc decode failed: segment ")
         .hasMessageContaining("does not authenticate")
         .hasMessageContaining(manifest.dataKey());
@@ -122,13 +131,21 @@ class RestoreFailureTest {
     byte[] stored = sink.get(manifest.dataKey());
     replaceStored(Arrays.copyOf(stored, stored.length - 100));
     assertThatThrownBy(() -> RestoreJob.of(sink, manifest, RING, target).run())
-        .isInstanceOfSatisfying(IntegrityException.class, e -> {
-          assertThat(e.backupId()).contains(ID);
-          assertThat(e.expected()).contains(Long.toString(stored.length));
-          assertThat(e.actual()).contains(Long.toString(stored.length - 100));
-        })
-        .hasMessage("backup " + ID + ": stored size is " + (stored.length - 100) + " bytes but the manifest records "
-            + stored.length + "; the backup is damaged, restore another copy or another backup");
+        .isInstanceOfSatisfying(
+            IntegrityException.class,
+            e -> {
+              assertThat(e.backupId()).contains(ID);
+              assertThat(e.expected()).contains(Long.toString(stored.length));
+              assertThat(e.actual()).contains(Long.toString(stored.length - 100));
+            })
+        .hasMessage(
+            "backup "
+                + ID
+                + ": stored size is "
+                + (stored.length - 100)
+                + " bytes but the manifest records "
+                + stored.length
+                + "; the backup is damaged, restore another copy or another backup");
     assertTargetUntouched();
   }
 
@@ -136,7 +153,8 @@ class RestoreFailureTest {
   void aTruncatedStoredObjectStreamedWithoutThePreCheckIsAbortedNotCommitted() throws Exception {
     byte[] stored = sink.get(manifest.dataKey());
     replaceStored(Arrays.copyOf(stored, stored.length - 100));
-    assertThatThrownBy(() -> RestoreJob.of(sink, manifest, RING, target).checkStoredFirst(false).run())
+    assertThatThrownBy(
+            () -> RestoreJob.of(sink, manifest, RING, target).checkStoredFirst(false).run())
         .isInstanceOf(IntegrityException.class)
         .hasMessageStartingWith("backup " + ID + ": enc decode failed: ");
     assertThat(target.committed).isZero();
@@ -148,12 +166,19 @@ class RestoreFailureTest {
     String location = sink + "/" + manifest.manifestKey();
     byte[] truncated = Arrays.copyOf(json, json.length - 20);
     assertThatThrownBy(() -> Manifests.parse(truncated, location))
-        .isInstanceOfSatisfying(CorruptManifestException.class, e -> assertThat(e.location()).isEqualTo(location))
-        .hasMessageStartingWith("manifest memory:repo/orders/daily/" + ID + ".sql.zst.enc.manifest.json cannot be used: ")
+        .isInstanceOfSatisfying(
+            CorruptManifestException.class, e -> assertThat(e.location()).isEqualTo(location))
+        .hasMessageStartingWith(
+            "manifest memory:repo/orders/daily/"
+                + ID
+                + ".sql.zst.enc.manifest.json cannot be used: ")
         .hasMessageContaining("restore from another copy of the repository or another backup");
-    byte[] garbled = new String(json, StandardCharsets.UTF_8).replace("\"sha256\"", "\"sha2")
-        .getBytes(StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> Manifests.parse(garbled, location)).isInstanceOf(CorruptManifestException.class)
+    byte[] garbled =
+        new String(json, StandardCharsets.UTF_8)
+            .replace("\"sha256\"", "\"sha2")
+            .getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> Manifests.parse(garbled, location))
+        .isInstanceOf(CorruptManifestException.class)
         .hasMessageContaining(ID);
   }
 
@@ -162,7 +187,8 @@ class RestoreFailureTest {
     KeyRing wrong = ring("k1:" + OTHER_KEY);
     assertThatThrownBy(() -> RestoreJob.of(sink, manifest, wrong, target).run())
         .isInstanceOfSatisfying(WrongKeyException.class, e -> assertThat(e.keyId()).isEqualTo("k1"))
-        .hasMessageStartingWith("backup " + ID + ": enc decode failed: the key with id 'k1' is not the key")
+        .hasMessageStartingWith(
+            "backup " + ID + ": enc decode failed: the key with id 'k1' is not the key")
         .hasMessageContaining("use the key file that held that key when the backup was made")
         .hasMessageNotContaining(KEY)
         .hasMessageNotContaining(OTHER_KEY);
@@ -174,8 +200,10 @@ class RestoreFailureTest {
   void aMissingKeyIsAKeyNotFoundExceptionNamingTheBackupAndTheKnownIds() throws Exception {
     KeyRing other = ring("k9:" + OTHER_KEY);
     assertThatThrownBy(() -> RestoreJob.of(sink, manifest, other, target).run())
-        .isInstanceOfSatisfying(KeyNotFoundException.class, e -> assertThat(e.keyId()).isEqualTo("k1"))
-        .hasMessageStartingWith("backup " + ID + ": keys: no key with id 'k1' is available (known ids: [k9])")
+        .isInstanceOfSatisfying(
+            KeyNotFoundException.class, e -> assertThat(e.keyId()).isEqualTo("k1"))
+        .hasMessageStartingWith(
+            "backup " + ID + ": keys: no key with id 'k1' is available (known ids: [k9])")
         .hasMessageContaining("add the key file that holds it")
         .hasMessageNotContaining(OTHER_KEY);
     assertTargetUntouched();
@@ -189,16 +217,26 @@ class RestoreFailureTest {
     stored[keyIdAt + 1] = '7';
     replaceStored(stored);
     // Read as a decode-level verification does, without the stored pre-check.
-    assertThatThrownBy(() -> {
-      try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, RING)) {
-        HostileChannels.HEAP.readAll(in);
-      }
-    }).isInstanceOfSatisfying(IntegrityException.class, e -> assertThat(e.backupId()).contains(ID))
-        .hasMessage("backup " + ID + ": the stored object names encryption key 'k7' but the manifest records key"
-            + " 'k1'; the stored object " + manifest.dataKey() + " is damaged, restore another copy or another backup");
-    // Decode verification therefore records the backup as damaged, instead of failing to run for want of a key.
-    VerificationResult result = Verifier.verify(sink, manifest, RING, VerificationLevel.DECODE, Map.of(),
-        Clock.systemUTC());
+    assertThatThrownBy(
+            () -> {
+              try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, RING)) {
+                HostileChannels.HEAP.readAll(in);
+              }
+            })
+        .isInstanceOfSatisfying(
+            IntegrityException.class, e -> assertThat(e.backupId()).contains(ID))
+        .hasMessage(
+            "backup "
+                + ID
+                + ": the stored object names encryption key 'k7' but the manifest records key"
+                + " 'k1'; the stored object "
+                + manifest.dataKey()
+                + " is damaged, restore another copy or another backup");
+    // Decode verification therefore records the backup as damaged, instead of failing to run for
+    // want of a key.
+    VerificationResult result =
+        Verifier.verify(
+            sink, manifest, RING, VerificationLevel.DECODE, Map.of(), Clock.systemUTC());
     assertThat(result.passed()).isFalse();
     assertThat(result.detail()).contains("names encryption key 'k7'");
   }
@@ -207,15 +245,30 @@ class RestoreFailureTest {
   void anUnknownCodecIdListsTheCodecsFoundAndNamesTheBackup() throws Exception {
     List<CodecSpec> codecs = new ArrayList<>(manifest.codecs());
     codecs.set(0, new CodecSpec("xz", Map.of("level", "6")));
-    BackupManifest unknown = new BackupManifest(manifest.id(), manifest.sourceKind(), manifest.sourceName(),
-        manifest.sourceUri(), manifest.format(), manifest.startedAt(), manifest.finishedAt(), codecs,
-        manifest.keyId(), manifest.rawSize(), manifest.storedSize(), manifest.rawSha256(), manifest.storedSha256(),
-        manifest.dataKey(), manifest.facts());
+    BackupManifest unknown =
+        new BackupManifest(
+            manifest.id(),
+            manifest.sourceKind(),
+            manifest.sourceName(),
+            manifest.sourceUri(),
+            manifest.format(),
+            manifest.startedAt(),
+            manifest.finishedAt(),
+            codecs,
+            manifest.keyId(),
+            manifest.rawSize(),
+            manifest.storedSize(),
+            manifest.rawSha256(),
+            manifest.storedSha256(),
+            manifest.dataKey(),
+            manifest.facts());
     assertThatThrownBy(() -> RestoreJob.of(sink, unknown, RING, target).run())
-        .isInstanceOfSatisfying(ProviderNotFoundException.class, e -> {
-          assertThat(e.requested()).isEqualTo("xz");
-          assertThat(e.available()).contains("enc", "zst");
-        })
+        .isInstanceOfSatisfying(
+            ProviderNotFoundException.class,
+            e -> {
+              assertThat(e.requested()).isEqualTo("xz");
+              assertThat(e.available()).contains("enc", "zst");
+            })
         .hasMessageStartingWith("backup " + ID + ": no codec with id 'xz' is available; found: ")
         .hasMessageContaining("enc, ")
         .hasMessageContaining("install the module that provides it");
@@ -226,7 +279,8 @@ class RestoreFailureTest {
   void aMissingDataObjectIsObjectNotFoundNamingIt() throws Exception {
     sink.delete(manifest.dataKey());
     assertThatThrownBy(() -> RestoreJob.of(sink, manifest, RING, target).run())
-        .isInstanceOfSatisfying(ObjectNotFoundException.class, e -> assertThat(e.key()).isEqualTo(manifest.dataKey()))
+        .isInstanceOfSatisfying(
+            ObjectNotFoundException.class, e -> assertThat(e.key()).isEqualTo(manifest.dataKey()))
         .hasMessageContaining(manifest.dataKey());
     assertTargetUntouched();
   }
