@@ -1,7 +1,7 @@
 /**
- * BIOwerk DR for MongoDB: logical dumps through the Java driver in mongodump's {@code --archive} format (with
- * the oplog slice taken during the dump), restore into a server, and native verification of archives, ours
- * and mongodump's.
+ * BIOwerk DR for MongoDB: logical dumps through the Java driver in mongodump's {@code --archive}
+ * format (with the oplog slice taken during the dump), restore into a server, and native
+ * verification of archives, ours and mongodump's.
  */
 module io.biowerk.dr.mongo {
   requires io.biowerk.dr.core;
@@ -13,5 +13,6 @@ module io.biowerk.dr.mongo {
 
   exports io.biowerk.dr.mongo;
 
-  provides io.biowerk.dr.core.SourceProvider with io.biowerk.dr.mongo.MongoSourceProvider;
+  provides io.biowerk.dr.core.SourceProvider with
+      io.biowerk.dr.mongo.MongoSourceProvider;
 }

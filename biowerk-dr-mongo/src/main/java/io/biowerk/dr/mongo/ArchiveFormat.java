@@ -10,11 +10,11 @@ import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 
 /**
- * The constants and small encodings of mongodump's {@code --archive} format (mongo-tools
- * {@code common/archive}): a magic number, a header document, a prelude of one metadata document per
- * namespace ended by a terminator, then interleaved namespace segments, each a namespace header, raw BSON
- * documents and a terminator; a namespace ends with a header marked {@code EOF} carrying the CRC-64/XZ of all
- * its documents, and a terminator.
+ * The constants and small encodings of mongodump's {@code --archive} format (mongo-tools {@code
+ * common/archive}): a magic number, a header document, a prelude of one metadata document per
+ * namespace ended by a terminator, then interleaved namespace segments, each a namespace header,
+ * raw BSON documents and a terminator; a namespace ends with a header marked {@code EOF} carrying
+ * the CRC-64/XZ of all its documents, and a terminator.
  */
 final class ArchiveFormat {
 
@@ -30,7 +30,9 @@ final class ArchiveFormat {
   /** The smallest BSON document, {@code {}}: a length and a zero byte. */
   static final int MIN_DOCUMENT = 5;
 
-  /** The largest document mongod stores internally (16 MiB + 16 KiB): oplog entries may reach it. */
+  /**
+   * The largest document mongod stores internally (16 MiB + 16 KiB): oplog entries may reach it.
+   */
   static final int MAX_DOCUMENT = 16 * 1024 * 1024 + 16 * 1024;
 
   private ArchiveFormat() {}
@@ -56,19 +58,23 @@ final class ArchiveFormat {
 
   /** A namespace header: {@code {db, collection, EOF, CRC}}. */
   static byte[] namespaceHeader(Namespace ns, boolean eof, long crc) {
-    return bytes(new BsonDocument()
-        .append("db", new BsonString(ns.db()))
-        .append("collection", new BsonString(ns.collection()))
-        .append("EOF", BsonBoolean.valueOf(eof))
-        .append("CRC", new BsonInt64(crc)));
+    return bytes(
+        new BsonDocument()
+            .append("db", new BsonString(ns.db()))
+            .append("collection", new BsonString(ns.collection()))
+            .append("EOF", BsonBoolean.valueOf(eof))
+            .append("CRC", new BsonInt64(crc)));
   }
 
-  /** The archive header: {@code {concurrent_collections, version, server_version, tool_version}}. */
+  /**
+   * The archive header: {@code {concurrent_collections, version, server_version, tool_version}}.
+   */
   static byte[] header(int concurrentCollections, String serverVersion, String toolVersion) {
-    return bytes(new BsonDocument()
-        .append("concurrent_collections", new org.bson.BsonInt32(concurrentCollections))
-        .append("version", new BsonString(VERSION))
-        .append("server_version", new BsonString(serverVersion))
-        .append("tool_version", new BsonString(toolVersion)));
+    return bytes(
+        new BsonDocument()
+            .append("concurrent_collections", new org.bson.BsonInt32(concurrentCollections))
+            .append("version", new BsonString(VERSION))
+            .append("server_version", new BsonString(serverVersion))
+            .append("tool_version", new BsonString(toolVersion)));
   }
 }

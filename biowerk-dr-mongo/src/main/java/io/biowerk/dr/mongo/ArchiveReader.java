@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,27 +18,28 @@ import org.bson.BsonType;
 import org.bson.RawBsonDocument;
 
 /**
- * A streaming parser of mongodump's {@code --archive} format, ours and mongodump's: checks the magic, the
- * framing of every document, that every namespace's documents match the CRC-64 of its EOF header, that
- * nothing of a namespace follows its end, that the body names only namespaces of the prelude and that every
- * one of them ends. Documents are handed over as raw bytes, never decoded (a structural walk checks them
- * when asked).
+ * A streaming parser of mongodump's {@code --archive} format, ours and mongodump's: checks the
+ * magic, the framing of every document, that every namespace's documents match the CRC-64 of its
+ * EOF header, that nothing of a namespace follows its end, that the body names only namespaces of
+ * the prelude and that every one of them ends. Documents are handed over as raw bytes, never
+ * decoded (a structural walk checks them when asked).
  *
- * <p>Any damage fails with {@link IntegrityException} naming the namespace and the byte offset. Memory is
- * one document plus a 64 KiB buffer. The caller owns {@code in} and closes it. Not thread-safe; one parse
- * per instance.
+ * <p>Any damage fails with {@link IntegrityException} naming the namespace and the byte offset.
+ * Memory is one document plus a 64 KiB buffer. The caller owns {@code in} and closes it. Not
+ * thread-safe; one parse per instance.
  */
 public final class ArchiveReader {
 
-  private static final String WHAT_TO_DO = "the archive is damaged or truncated; use another backup";
+  private static final String WHAT_TO_DO =
+      "the archive is damaged or truncated; use another backup";
 
   private final Input in;
   private final boolean checkDocuments;
   private boolean used;
 
   /**
-   * @param checkDocuments whether to walk every document's structure (element types and lengths), not only
-   *     its length and final byte
+   * @param checkDocuments whether to walk every document's structure (element types and lengths),
+   *     not only its length and final byte
    */
   public ArchiveReader(ReadableByteChannel in, boolean checkDocuments) {
     this.in = new Input(checkNotNull(in, "in"));
@@ -64,10 +64,14 @@ public final class ArchiveReader {
       throw damage("the archive is empty or shorter than its magic number", null, 0);
     }
     if (magic != ArchiveFormat.MAGIC) {
-      throw new IntegrityException(String.format(
-          "mongodb archive: bad magic number 0x%08x at byte offset 0 (expected 0x%08x): this is not a mongodump "
-              + "archive, or it is compressed or encrypted (decode it first)", magic, ArchiveFormat.MAGIC),
-          null, String.format("0x%08x", ArchiveFormat.MAGIC), String.format("0x%08x", magic));
+      throw new IntegrityException(
+          String.format(
+              "mongodb archive: bad magic number 0x%08x at byte offset 0 (expected 0x%08x): this is not a mongodump "
+                  + "archive, or it is compressed or encrypted (decode it first)",
+              magic, ArchiveFormat.MAGIC),
+          null,
+          String.format("0x%08x", ArchiveFormat.MAGIC),
+          String.format("0x%08x", magic));
     }
     long headerAt = in.offset();
     byte[] headerBytes = readDocument(null, headerAt, in.readIntOrEof(), "header");
@@ -113,16 +117,22 @@ public final class ArchiveReader {
       if (length == ArchiveFormat.TERMINATOR) {
         throw damage("a terminator where a namespace header belongs", null, at);
       }
-      BsonDocument nsHeader = new RawBsonDocument(readDocument(null, at, length, "namespace header"));
+      BsonDocument nsHeader =
+          new RawBsonDocument(readDocument(null, at, length, "namespace header"));
       Namespace ns;
       boolean eof;
       long crc;
       try {
-        ns = new Namespace(nsHeader.getString("db").getValue(), nsHeader.getString("collection").getValue());
+        ns =
+            new Namespace(
+                nsHeader.getString("db").getValue(), nsHeader.getString("collection").getValue());
         eof = nsHeader.getBoolean("EOF", org.bson.BsonBoolean.FALSE).getValue();
         crc = nsHeader.containsKey("CRC") ? nsHeader.getNumber("CRC").longValue() : 0;
       } catch (RuntimeException e) {
-        throw damage("a namespace header lacks db, collection, EOF or CRC (" + e.getMessage() + ")", null, at);
+        throw damage(
+            "a namespace header lacks db, collection, EOF or CRC (" + e.getMessage() + ")",
+            null,
+            at);
       }
       NsState state = states.get(ns);
       if (state == null) {
@@ -138,10 +148,14 @@ public final class ArchiveReader {
         }
         long actual = state.count == 0 ? 0 : state.crc.value();
         if (actual != crc) {
-          throw new IntegrityException(String.format(
-              "mongodb archive: CRC-64 mismatch for namespace %s at byte offset %d: the end header says %016x, "
-                  + "its %d documents sum to %016x; %s", ns, at, crc, state.count, actual, WHAT_TO_DO),
-              null, String.format("%016x", crc), String.format("%016x", actual));
+          throw new IntegrityException(
+              String.format(
+                  "mongodb archive: CRC-64 mismatch for namespace %s at byte offset %d: the end header says %016x, "
+                      + "its %d documents sum to %016x; %s",
+                  ns, at, crc, state.count, actual, WHAT_TO_DO),
+              null,
+              String.format("%016x", crc),
+              String.format("%016x", actual));
         }
         state.ended = true;
         counts.put(ns, state.count);
@@ -163,7 +177,10 @@ public final class ArchiveReader {
     }
     for (Map.Entry<Namespace, NsState> e : states.entrySet()) {
       if (!e.getValue().ended) {
-        throw damage("the archive ends before the namespace's end header (truncated?)", e.getKey(), in.offset());
+        throw damage(
+            "the archive ends before the namespace's end header (truncated?)",
+            e.getKey(),
+            in.offset());
       }
     }
     return new ArchiveSummary(header, List.copyOf(prelude), counts, crcs, in.offset());
@@ -171,15 +188,26 @@ public final class ArchiveReader {
 
   private byte[] readDocument(Namespace ns, long at, int length, String what) throws IOException {
     if (length < ArchiveFormat.MIN_DOCUMENT || length > ArchiveFormat.MAX_DOCUMENT) {
-      throw damage("bad BSON framing: a " + what + " of " + length + " bytes (must be "
-          + ArchiveFormat.MIN_DOCUMENT + " to " + ArchiveFormat.MAX_DOCUMENT + ")", ns, at);
+      throw damage(
+          "bad BSON framing: a "
+              + what
+              + " of "
+              + length
+              + " bytes (must be "
+              + ArchiveFormat.MIN_DOCUMENT
+              + " to "
+              + ArchiveFormat.MAX_DOCUMENT
+              + ")",
+          ns,
+          at);
     }
     byte[] doc = new byte[length];
     ByteBuffer.wrap(doc).order(ByteOrder.LITTLE_ENDIAN).putInt(length);
     try {
       in.readFully(doc, 4, length - 4);
     } catch (EOFException e) {
-      throw damage("the archive ends inside a " + what + " of " + length + " bytes (truncated)", ns, at);
+      throw damage(
+          "the archive ends inside a " + what + " of " + length + " bytes (truncated)", ns, at);
     }
     if (doc[length - 1] != 0) {
       throw damage("bad BSON framing: a " + what + " does not end with a zero byte", ns, at);
@@ -222,8 +250,14 @@ public final class ArchiveReader {
   }
 
   static IntegrityException damage(String what, Namespace ns, long offset) {
-    return new IntegrityException("mongodb archive: " + what
-        + (ns == null ? "" : " in namespace " + ns) + " at byte offset " + offset + "; " + WHAT_TO_DO);
+    return new IntegrityException(
+        "mongodb archive: "
+            + what
+            + (ns == null ? "" : " in namespace " + ns)
+            + " at byte offset "
+            + offset
+            + "; "
+            + WHAT_TO_DO);
   }
 
   /** Per-namespace parse state. */
@@ -248,7 +282,10 @@ public final class ArchiveReader {
       return consumed;
     }
 
-    /** Reads 4 bytes; EOFException if fewer remain (the offset then counts the bytes that were there). */
+    /**
+     * Reads 4 bytes; EOFException if fewer remain (the offset then counts the bytes that were
+     * there).
+     */
     int readInt() throws IOException {
       if (!fill(4)) {
         consumed += buffer.remaining();

@@ -13,12 +13,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A streaming writer of mongodump's {@code --archive} format to a channel: magic and header, the prelude,
- * then segments of raw BSON documents per namespace, each namespace closed with its CRC-64. Documents are
- * written as the bytes given, never decoded.
+ * A streaming writer of mongodump's {@code --archive} format to a channel: magic and header, the
+ * prelude, then segments of raw BSON documents per namespace, each namespace closed with its
+ * CRC-64. Documents are written as the bytes given, never decoded.
  *
- * <p>The caller owns {@code out} and closes it; the writer does not. Not thread-safe: segments produced on
- * several threads are framed there with their own {@link NamespaceEncoder} and handed to one writing thread.
+ * <p>The caller owns {@code out} and closes it; the writer does not. Not thread-safe: segments
+ * produced on several threads are framed there with their own {@link NamespaceEncoder} and handed
+ * to one writing thread.
  */
 public final class ArchiveWriter {
 
@@ -50,7 +51,9 @@ public final class ArchiveWriter {
     checkState(headerWritten && !preludeWritten, "the prelude follows the header, once");
     preludeWritten = true;
     for (PreludeEntry entry : entries) {
-      checkArgument(!open.containsKey(entry.namespace()), "namespace %s twice in the prelude",
+      checkArgument(
+          !open.containsKey(entry.namespace()),
+          "namespace %s twice in the prelude",
           entry.namespace());
       open.put(entry.namespace(), new NamespaceEncoder(entry.namespace()));
       write(ByteBuffer.wrap(ArchiveFormat.bytes(entry.toBson())));
@@ -58,7 +61,9 @@ public final class ArchiveWriter {
     write(ArchiveFormat.terminator());
   }
 
-  /** Writes one segment of {@code namespace} holding {@code documents} (raw BSON, written as given). */
+  /**
+   * Writes one segment of {@code namespace} holding {@code documents} (raw BSON, written as given).
+   */
   public void writeSegment(Namespace namespace, List<ByteBuffer> documents) throws IOException {
     write(encoder(namespace).segment(documents));
   }
@@ -70,7 +75,10 @@ public final class ArchiveWriter {
     write(encoder.end());
   }
 
-  /** Checks that every namespace of the prelude has ended. Writes nothing: the archive has no trailer. */
+  /**
+   * Checks that every namespace of the prelude has ended. Writes nothing: the archive has no
+   * trailer.
+   */
   public void finish() {
     checkState(preludeWritten, "no prelude written");
     checkState(open.isEmpty(), "namespaces not ended: %s", open.keySet());

@@ -3,12 +3,12 @@ package io.biowerk.dr.mongo;
 import java.nio.ByteBuffer;
 
 /**
- * CRC-64/XZ, the checksum of a namespace's documents in a mongodump archive (Go's {@code crc64.ECMA} table:
- * reflected polynomial {@code 0xC96C5795D7870F42}, initial value and final xor all ones). Not Redis' CRC-64
- * (Jones): a different polynomial.
+ * CRC-64/XZ, the checksum of a namespace's documents in a mongodump archive (Go's {@code
+ * crc64.ECMA} table: reflected polynomial {@code 0xC96C5795D7870F42}, initial value and final xor
+ * all ones). Not Redis' CRC-64 (Jones): a different polynomial.
  *
- * <p>Mutable and not thread-safe: one instance sums one stream. Slicing-by-8 tables, so that a namespace's
- * checksum costs little against reading its documents.
+ * <p>Mutable and not thread-safe: one instance sums one stream. Slicing-by-8 tables, so that a
+ * namespace's checksum costs little against reading its documents.
  */
 final class Crc64 {
 
@@ -41,12 +41,24 @@ final class Crc64 {
     int end = offset + length;
     long[][] t = TABLES;
     while (end - i >= 8) {
-      crc ^= (bytes[i] & 0xffL) | (bytes[i + 1] & 0xffL) << 8 | (bytes[i + 2] & 0xffL) << 16
-          | (bytes[i + 3] & 0xffL) << 24 | (bytes[i + 4] & 0xffL) << 32 | (bytes[i + 5] & 0xffL) << 40
-          | (bytes[i + 6] & 0xffL) << 48 | (bytes[i + 7] & 0xffL) << 56;
-      crc = t[7][(int) (crc & 0xff)] ^ t[6][(int) ((crc >>> 8) & 0xff)] ^ t[5][(int) ((crc >>> 16) & 0xff)]
-          ^ t[4][(int) ((crc >>> 24) & 0xff)] ^ t[3][(int) ((crc >>> 32) & 0xff)]
-          ^ t[2][(int) ((crc >>> 40) & 0xff)] ^ t[1][(int) ((crc >>> 48) & 0xff)] ^ t[0][(int) (crc >>> 56)];
+      crc ^=
+          (bytes[i] & 0xffL)
+              | (bytes[i + 1] & 0xffL) << 8
+              | (bytes[i + 2] & 0xffL) << 16
+              | (bytes[i + 3] & 0xffL) << 24
+              | (bytes[i + 4] & 0xffL) << 32
+              | (bytes[i + 5] & 0xffL) << 40
+              | (bytes[i + 6] & 0xffL) << 48
+              | (bytes[i + 7] & 0xffL) << 56;
+      crc =
+          t[7][(int) (crc & 0xff)]
+              ^ t[6][(int) ((crc >>> 8) & 0xff)]
+              ^ t[5][(int) ((crc >>> 16) & 0xff)]
+              ^ t[4][(int) ((crc >>> 24) & 0xff)]
+              ^ t[3][(int) ((crc >>> 32) & 0xff)]
+              ^ t[2][(int) ((crc >>> 40) & 0xff)]
+              ^ t[1][(int) ((crc >>> 48) & 0xff)]
+              ^ t[0][(int) (crc >>> 56)];
       i += 8;
     }
     while (i < end) {

@@ -40,14 +40,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One dump run: the archive's bytes as a channel, produced by {@code jobs} threads that each read one
- * collection at a time and frame its documents into segments, which the reading thread copies out in the
- * order they were finished (segments of different collections interleave, as mongodump's do).
+ * One dump run: the archive's bytes as a channel, produced by {@code jobs} threads that each read
+ * one collection at a time and frame its documents into segments, which the reading thread copies
+ * out in the order they were finished (segments of different collections interleave, as mongodump's
+ * do).
  *
- * <p>Memory is bounded whatever the collection sizes: at most {@link #QUEUED_BYTES} of framed segments wait
- * (one larger segment may pass alone), and each job holds one driver batch sized to about
- * {@link #SEGMENT_BYTES}. Documents are the driver's raw bytes, handed from the batch to the channel without
- * a copy or a decode.
+ * <p>Memory is bounded whatever the collection sizes: at most {@link #QUEUED_BYTES} of framed
+ * segments wait (one larger segment may pass alone), and each job holds one driver batch sized to
+ * about {@link #SEGMENT_BYTES}. Documents are the driver's raw bytes, handed from the batch to the
+ * channel without a copy or a decode.
  */
 final class DumpStream implements SourceStream {
 
@@ -57,8 +58,8 @@ final class DumpStream implements SourceStream {
   static final int QUEUED_BYTES = 8 << 20;
   private static final ByteBuffer[] END = new ByteBuffer[0];
   private static final String TOOL_VERSION = "biowerk-dr 0.1.0";
-  private static final JsonWriterSettings CANONICAL = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED)
-      .build();
+  private static final JsonWriterSettings CANONICAL =
+      JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
 
   /** What to dump of one collection. */
   private record Planned(PreludeEntry entry, String readFrom) {}
@@ -82,7 +83,12 @@ final class DumpStream implements SourceStream {
   private int currentPermits;
   private boolean finished;
 
-  private DumpStream(MongoUri uri, MongoClient client, int jobs, List<Planned> plan, BsonTimestamp oplogStart,
+  private DumpStream(
+      MongoUri uri,
+      MongoClient client,
+      int jobs,
+      List<Planned> plan,
+      BsonTimestamp oplogStart,
       Map<String, Object> startFacts) {
     this.uri = uri;
     this.client = client;
@@ -94,16 +100,17 @@ final class DumpStream implements SourceStream {
     coordinator.setDaemon(true);
   }
 
-  static DumpStream start(MongoUri uri, int jobs, boolean oplog, NamespaceFilter filter) throws IOException {
+  static DumpStream start(MongoUri uri, int jobs, boolean oplog, NamespaceFilter filter)
+      throws IOException {
     MongoClient client = Clients.open(uri, true);
     try {
       Map<String, Object> facts = new LinkedHashMap<>();
       MongoDatabase admin = client.getDatabase("admin");
-      BsonDocument hello = command(uri, admin, new BsonDocument("isMaster", new BsonInt32(1)),
-          "connecting");
+      BsonDocument hello =
+          command(uri, admin, new BsonDocument("isMaster", new BsonInt32(1)), "connecting");
       checkNotMongos(hello, uri);
-      BsonDocument build = command(uri, admin, new BsonDocument("buildInfo", new BsonInt32(1)),
-          "reading buildInfo");
+      BsonDocument build =
+          command(uri, admin, new BsonDocument("buildInfo", new BsonInt32(1)), "reading buildInfo");
       String version = build.getString("version", new BsonString("unknown")).getValue();
       facts.put("serverVersion", version);
       facts.put("topology", hello.containsKey("setName") ? "replicaSet" : "standalone");
@@ -116,7 +123,9 @@ final class DumpStream implements SourceStream {
         facts.put("oplogStart", timestamp(oplogStart));
       }
       List<Planned> plan = plan(uri, client, filter);
-      facts.put("databases", plan.stream().map(p -> p.entry().namespace().db()).distinct().sorted().toList());
+      facts.put(
+          "databases",
+          plan.stream().map(p -> p.entry().namespace().db()).distinct().sorted().toList());
       DumpStream stream = new DumpStream(uri, client, jobs, plan, oplogStart, facts);
       List<PreludeEntry> prelude = new ArrayList<>();
       plan.forEach(p -> prelude.add(p.entry()));
@@ -134,40 +143,60 @@ final class DumpStream implements SourceStream {
 
   /** Refuses a mongos: a dump through it is not consistent across shards. */
   static void checkNotMongos(BsonDocument hello, MongoUri uri) throws SourceFailedException {
-    if (hello.containsKey("msg") && hello.get("msg").isString()
+    if (hello.containsKey("msg")
+        && hello.get("msg").isString()
         && hello.getString("msg").getValue().equals("isdbgrid")) {
-      throw new SourceFailedException(MongoSource.COMPONENT + ": " + uri + " is a mongos of a sharded cluster, "
-          + "which this source does not back up (a dump through mongos is not consistent across shards): back up "
-          + "each shard's replica set and the config server replica set with their own mongodb:// URIs, with the "
-          + "balancer stopped, or use a tool made for sharded clusters (Percona Backup for MongoDB)",
-          uri.toString(), "isdbgrid");
+      throw new SourceFailedException(
+          MongoSource.COMPONENT
+              + ": "
+              + uri
+              + " is a mongos of a sharded cluster, "
+              + "which this source does not back up (a dump through mongos is not consistent across shards): back up "
+              + "each shard's replica set and the config server replica set with their own mongodb:// URIs, with the "
+              + "balancer stopped, or use a tool made for sharded clusters (Percona Backup for MongoDB)",
+          uri.toString(),
+          "isdbgrid");
     }
   }
 
-  private static BsonDocument command(MongoUri uri, MongoDatabase db, BsonDocument command, String doing)
+  private static BsonDocument command(
+      MongoUri uri, MongoDatabase db, BsonDocument command, String doing)
       throws SourceFailedException {
     try {
       return db.runCommand(command, BsonDocument.class);
     } catch (MongoException e) {
-      throw new SourceFailedException(MongoErrors.describe(MongoSource.COMPONENT, uri, doing, e), uri.toString(),
-          e.getClass().getSimpleName(), MongoErrors.isConnection(e) ? null : e);
+      throw new SourceFailedException(
+          MongoErrors.describe(MongoSource.COMPONENT, uri, doing, e),
+          uri.toString(),
+          e.getClass().getSimpleName(),
+          MongoErrors.isConnection(e) ? null : e);
     }
   }
 
-  private static BsonTimestamp newestOplogEntry(MongoUri uri, MongoClient client) throws SourceFailedException {
+  private static BsonTimestamp newestOplogEntry(MongoUri uri, MongoClient client)
+      throws SourceFailedException {
     try {
-      MongoCollection<RawBsonDocument> oplog = client.getDatabase("local").getCollection("oplog.rs",
-          RawBsonDocument.class);
+      MongoCollection<RawBsonDocument> oplog =
+          client.getDatabase("local").getCollection("oplog.rs", RawBsonDocument.class);
       RawBsonDocument newest = oplog.find().sort(Sorts.descending("$natural")).limit(1).first();
       if (newest == null) {
-        throw new SourceFailedException(MongoSource.COMPONENT + ": oplog=true but " + uri + " has no oplog "
-            + "entries (local.oplog.rs is missing or empty): oplog=true needs a replica set member; start mongod "
-            + "with --replSet (a one-member set will do) or drop oplog=true", uri.toString(), "no oplog");
+        throw new SourceFailedException(
+            MongoSource.COMPONENT
+                + ": oplog=true but "
+                + uri
+                + " has no oplog "
+                + "entries (local.oplog.rs is missing or empty): oplog=true needs a replica set member; start mongod "
+                + "with --replSet (a one-member set will do) or drop oplog=true",
+            uri.toString(),
+            "no oplog");
       }
       return newest.getTimestamp("ts");
     } catch (MongoException e) {
-      throw new SourceFailedException(MongoErrors.describe(MongoSource.COMPONENT, uri, "reading the oplog", e),
-          uri.toString(), e.getClass().getSimpleName(), MongoErrors.isConnection(e) ? null : e);
+      throw new SourceFailedException(
+          MongoErrors.describe(MongoSource.COMPONENT, uri, "reading the oplog", e),
+          uri.toString(),
+          e.getClass().getSimpleName(),
+          MongoErrors.isConnection(e) ? null : e);
     }
   }
 
@@ -187,7 +216,8 @@ final class DumpStream implements SourceStream {
         MongoDatabase database = client.getDatabase(db);
         List<BsonDocument> collections = new ArrayList<>();
         database.listCollections(BsonDocument.class).into(collections);
-        collections.sort((a, b) -> a.getString("name").getValue().compareTo(b.getString("name").getValue()));
+        collections.sort(
+            (a, b) -> a.getString("name").getValue().compareTo(b.getString("name").getValue()));
         for (BsonDocument info : collections) {
           String name = info.getString("name").getValue();
           String type = info.getString("type", new BsonString("collection")).getValue();
@@ -200,27 +230,35 @@ final class DumpStream implements SourceStream {
           BsonArray indexes = new BsonArray();
           String readFrom = type.equals("timeseries") ? "system.buckets." + name : name;
           if (!type.equals("view")) {
-            for (BsonDocument index : database.getCollection(readFrom).listIndexes(BsonDocument.class)) {
+            for (BsonDocument index :
+                database.getCollection(readFrom).listIndexes(BsonDocument.class)) {
               indexes.add(index);
             }
           }
-          BsonDocument metadata = new BsonDocument()
-              .append("options", options)
-              .append("indexes", indexes)
-              .append("uuid", new BsonString(uuid(info)))
-              .append("collectionName", new BsonString(name))
-              .append("type", new BsonString(type));
+          BsonDocument metadata =
+              new BsonDocument()
+                  .append("options", options)
+                  .append("indexes", indexes)
+                  .append("uuid", new BsonString(uuid(info)))
+                  .append("collectionName", new BsonString(name))
+                  .append("type", new BsonString(type));
           plan.add(new Planned(new PreludeEntry(ns, metadata.toJson(CANONICAL), type), readFrom));
         }
       }
       return plan;
     } catch (MongoException e) {
-      throw new SourceFailedException(MongoErrors.describe(MongoSource.COMPONENT, uri, doing, e), uri.toString(),
-          e.getClass().getSimpleName(), MongoErrors.isConnection(e) ? null : e);
+      throw new SourceFailedException(
+          MongoErrors.describe(MongoSource.COMPONENT, uri, doing, e),
+          uri.toString(),
+          e.getClass().getSimpleName(),
+          MongoErrors.isConnection(e) ? null : e);
     }
   }
 
-  /** The collection's uuid as mongodump writes it, 32 hex digits; empty where the server reports none. */
+  /**
+   * The collection's uuid as mongodump writes it, 32 hex digits; empty where the server reports
+   * none.
+   */
   private static String uuid(BsonDocument info) {
     BsonValue v = info.getDocument("info", new BsonDocument()).get("uuid");
     if (v == null || !v.isBinary()) {
@@ -253,23 +291,28 @@ final class DumpStream implements SourceStream {
 
   /** The coordinator: runs the collection jobs, then the oplog slice, then ends the stream. */
   private void run() {
-    pool = Executors.newFixedThreadPool(jobs, new java.util.concurrent.ThreadFactory() {
-      private final AtomicInteger n = new AtomicInteger();
+    pool =
+        Executors.newFixedThreadPool(
+            jobs,
+            new java.util.concurrent.ThreadFactory() {
+              private final AtomicInteger n = new AtomicInteger();
 
-      @Override
-      public Thread newThread(Runnable r) {
-        Thread t = new Thread(r, "mongodb-dump-" + n.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      }
-    });
+              @Override
+              public Thread newThread(Runnable r) {
+                Thread t = new Thread(r, "mongodb-dump-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              }
+            });
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (Planned p : plan) {
-        futures.add(pool.submit(() -> {
-          dumpCollection(p);
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  dumpCollection(p);
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         try {
@@ -297,14 +340,16 @@ final class DumpStream implements SourceStream {
     NamespaceEncoder encoder = new NamespaceEncoder(ns);
     if (!p.entry().isView()) {
       MongoDatabase db = client.getDatabase(ns.db());
-      MongoCollection<RawBsonDocument> collection = db.getCollection(p.readFrom(), RawBsonDocument.class);
+      MongoCollection<RawBsonDocument> collection =
+          db.getCollection(p.readFrom(), RawBsonDocument.class);
       String doing = "reading " + ns;
-      try (MongoCursor<RawBsonDocument> cursor = collection.find().batchSize(batchSize(db, p.readFrom()))
-          .cursor()) {
+      try (MongoCursor<RawBsonDocument> cursor =
+          collection.find().batchSize(batchSize(db, p.readFrom())).cursor()) {
         List<ByteBuffer> segment = new ArrayList<>();
         long bytes = 0;
         while (cursor.hasNext()) {
-          // The raw document's own array, not a copy: the segment holds it until the reader has copied it out.
+          // The raw document's own array, not a copy: the segment holds it until the reader has
+          // copied it out.
           ByteBuffer doc = cursor.next().getByteBuffer().asNIO();
           segment.add(doc);
           bytes += doc.remaining();
@@ -327,8 +372,11 @@ final class DumpStream implements SourceStream {
         if (MongoErrors.isDropped(e)) {
           throw dropped(ns, encoder.count(), e);
         }
-        throw new SourceFailedException(MongoErrors.describe(MongoSource.COMPONENT, uri, doing + " after "
-            + encoder.count() + " documents", e), uri.toString(), e.getClass().getSimpleName(),
+        throw new SourceFailedException(
+            MongoErrors.describe(
+                MongoSource.COMPONENT, uri, doing + " after " + encoder.count() + " documents", e),
+            uri.toString(),
+            e.getClass().getSimpleName(),
             MongoErrors.isConnection(e) ? null : e);
       }
     }
@@ -340,9 +388,19 @@ final class DumpStream implements SourceStream {
   }
 
   private SourceFailedException dropped(Namespace ns, long count, MongoException cause) {
-    return new SourceFailedException(MongoSource.COMPONENT + ": collection " + ns + " was dropped during the dump "
-        + "(after " + count + " documents were read): the archive would not be consistent; run the backup again, "
-        + "or exclude the collection with exclude=" + ns, uri.toString(), "dropped", cause);
+    return new SourceFailedException(
+        MongoSource.COMPONENT
+            + ": collection "
+            + ns
+            + " was dropped during the dump "
+            + "(after "
+            + count
+            + " documents were read): the archive would not be consistent; run the backup again, "
+            + "or exclude the collection with exclude="
+            + ns,
+        uri.toString(),
+        "dropped",
+        cause);
   }
 
   private static boolean exists(MongoDatabase db, String collection) {
@@ -354,11 +412,15 @@ final class DumpStream implements SourceStream {
     return false;
   }
 
-  /** Documents per batch so that a batch is about {@link #SEGMENT_BYTES}, from the average document size. */
+  /**
+   * Documents per batch so that a batch is about {@link #SEGMENT_BYTES}, from the average document
+   * size.
+   */
   private static int batchSize(MongoDatabase db, String collection) {
     try {
-      BsonDocument stats = db.runCommand(new BsonDocument("collStats", new BsonString(collection)),
-          BsonDocument.class);
+      BsonDocument stats =
+          db.runCommand(
+              new BsonDocument("collStats", new BsonString(collection)), BsonDocument.class);
       BsonValue avg = stats.get("avgObjSize");
       if (avg != null && avg.isNumber() && avg.asNumber().doubleValue() > 0) {
         return (int) Math.max(1, Math.min(10_000, SEGMENT_BYTES / avg.asNumber().doubleValue()));
@@ -370,22 +432,32 @@ final class DumpStream implements SourceStream {
   }
 
   private void dumpOplog() throws IOException, InterruptedException {
-    MongoCollection<RawBsonDocument> oplog = client.getDatabase("local").getCollection("oplog.rs",
-        RawBsonDocument.class);
+    MongoCollection<RawBsonDocument> oplog =
+        client.getDatabase("local").getCollection("oplog.rs", RawBsonDocument.class);
     BsonTimestamp end = newestOplogEntry(uri, client);
     NamespaceEncoder encoder = new NamespaceEncoder(Namespace.OPLOG);
-    try (MongoCursor<RawBsonDocument> cursor = oplog.find(Filters.and(Filters.gte("ts", oplogStart),
-        Filters.lte("ts", end))).sort(Sorts.ascending("$natural")).batchSize(1000).cursor()) {
+    try (MongoCursor<RawBsonDocument> cursor =
+        oplog
+            .find(Filters.and(Filters.gte("ts", oplogStart), Filters.lte("ts", end)))
+            .sort(Sorts.ascending("$natural"))
+            .batchSize(1000)
+            .cursor()) {
       List<ByteBuffer> segment = new ArrayList<>();
       long bytes = 0;
       boolean first = true;
       while (cursor.hasNext()) {
         RawBsonDocument entry = cursor.next();
         if (first && !entry.getTimestamp("ts").equals(oplogStart)) {
-          throw new SourceFailedException(MongoSource.COMPONENT + ": the oplog rolled over during the dump: its "
-              + "oldest entry is now past the dump's start " + oplogStart + ", so the archive cannot be made "
-              + "consistent; enlarge the oplog (replSetResizeOplog) or dump faster (more jobs, fewer collections), "
-              + "then run the backup again", uri.toString(), "oplog rolled over");
+          throw new SourceFailedException(
+              MongoSource.COMPONENT
+                  + ": the oplog rolled over during the dump: its "
+                  + "oldest entry is now past the dump's start "
+                  + oplogStart
+                  + ", so the archive cannot be made "
+                  + "consistent; enlarge the oplog (replSetResizeOplog) or dump faster (more jobs, fewer collections), "
+                  + "then run the backup again",
+              uri.toString(),
+              "oplog rolled over");
         }
         first = false;
         ByteBuffer doc = entry.getByteBuffer().asNIO();
@@ -401,8 +473,11 @@ final class DumpStream implements SourceStream {
         put(encoder.segment(segment));
       }
     } catch (MongoException e) {
-      throw new SourceFailedException(MongoErrors.describe(MongoSource.COMPONENT, uri, "reading the oplog slice",
-          e), uri.toString(), e.getClass().getSimpleName(), MongoErrors.isConnection(e) ? null : e);
+      throw new SourceFailedException(
+          MongoErrors.describe(MongoSource.COMPONENT, uri, "reading the oplog slice", e),
+          uri.toString(),
+          e.getClass().getSimpleName(),
+          MongoErrors.isConnection(e) ? null : e);
     }
     put(encoder.end());
     synchronized (facts) {
@@ -428,9 +503,14 @@ final class DumpStream implements SourceStream {
     if (closed) {
       return;
     }
-    IOException e = t instanceof IOException io ? io
-        : new SourceFailedException(MongoSource.COMPONENT + ": the dump failed: " + t, uri.toString(),
-            t.getClass().getSimpleName(), t);
+    IOException e =
+        t instanceof IOException io
+            ? io
+            : new SourceFailedException(
+                MongoSource.COMPONENT + ": the dump failed: " + t,
+                uri.toString(),
+                t.getClass().getSimpleName(),
+                t);
     if (failure == null) {
       failure = e;
     }

@@ -14,11 +14,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A {@code mongodb://} or {@code mongodb+srv://} URI split into the driver's connection string and BIOwerk's
- * own options ({@code name}, {@code include}, {@code exclude}, {@code jobs}, {@code oplog}, {@code nsFrom},
- * {@code nsTo}, {@code oplogReplay}), which the driver would warn about. Option values are percent-decoded; a
- * {@code +} stays a plus; a bare {@code ?oplog} means {@code true}. Every other query option (readPreference,
- * replicaSet, authSource, tls, timeouts) goes to the driver as written.
+ * A {@code mongodb://} or {@code mongodb+srv://} URI split into the driver's connection string and
+ * BIOwerk's own options ({@code name}, {@code include}, {@code exclude}, {@code jobs}, {@code
+ * oplog}, {@code nsFrom}, {@code nsTo}, {@code oplogReplay}), which the driver would warn about.
+ * Option values are percent-decoded; a {@code +} stays a plus; a bare {@code ?oplog} means {@code
+ * true}. Every other query option (readPreference, replicaSet, authSource, tls, timeouts) goes to
+ * the driver as written.
  *
  * <p>{@link #toString()} never shows the password. Immutable.
  */
@@ -40,13 +41,16 @@ final class MongoUri {
   /**
    * Parses {@code uri}.
    *
-   * @throws IllegalArgumentException if the scheme is not mongodb, an option repeats, or the driver refuses the
-   *     connection string (the message never shows the password)
+   * @throws IllegalArgumentException if the scheme is not mongodb, an option repeats, or the driver
+   *     refuses the connection string (the message never shows the password)
    */
   static MongoUri parse(URI uri, String component) {
     String scheme = uri.getScheme();
-    checkArgument("mongodb".equals(scheme) || "mongodb+srv".equals(scheme),
-        "%s: expected a mongodb:// or mongodb+srv:// URI, got scheme %s", component, scheme);
+    checkArgument(
+        "mongodb".equals(scheme) || "mongodb+srv".equals(scheme),
+        "%s: expected a mongodb:// or mongodb+srv:// URI, got scheme %s",
+        component,
+        scheme);
     String text = uri.toString();
     int q = text.indexOf('?');
     String base = q < 0 ? text : text.substring(0, q);
@@ -62,7 +66,12 @@ final class MongoUri {
         String key = decode(eq < 0 ? pair : pair.substring(0, eq));
         if (OURS.contains(key)) {
           String value = eq < 0 ? "true" : decode(pair.substring(eq + 1));
-          checkArgument(ours.put(key, value) == null, "%s: option %s given twice in %s", component, key, redacted);
+          checkArgument(
+              ours.put(key, value) == null,
+              "%s: option %s given twice in %s",
+              component,
+              key,
+              redacted);
         } else {
           kept.add(pair);
         }
@@ -77,9 +86,14 @@ final class MongoUri {
       connection = new ConnectionString(driverText);
     } catch (RuntimeException e) {
       // The driver's message may quote the connection string, password included: not passed on.
-      throw new IllegalArgumentException(component + ": the driver refuses the connection string " + redacted
-          + (kept.isEmpty() ? "" : "?" + redactQuery(kept)) + "; check its form (mongodb://user@host:27017/"
-          + "?replicaSet=rs0)", null);
+      throw new IllegalArgumentException(
+          component
+              + ": the driver refuses the connection string "
+              + redacted
+              + (kept.isEmpty() ? "" : "?" + redactQuery(kept))
+              + "; check its form (mongodb://user@host:27017/"
+              + "?replicaSet=rs0)",
+          null);
     }
     return new MongoUri(connection, Map.copyOf(ours), redacted);
   }
@@ -102,7 +116,9 @@ final class MongoUri {
     }
     String info = base.substring(start, at);
     int colon = info.indexOf(':');
-    return base.substring(0, start) + (colon < 0 ? info : info.substring(0, colon) + ":***") + base.substring(at);
+    return base.substring(0, start)
+        + (colon < 0 ? info : info.substring(0, colon) + ":***")
+        + base.substring(at);
   }
 
   private static String decode(String text) {
@@ -123,8 +139,12 @@ final class MongoUri {
     if (value.isEmpty()) {
       return otherwise;
     }
-    checkArgument(value.get().equals("true") || value.get().equals("false"),
-        "%s: option %s must be true or false, got %s", component, name, value.get());
+    checkArgument(
+        value.get().equals("true") || value.get().equals("false"),
+        "%s: option %s must be true or false, got %s",
+        component,
+        name,
+        value.get());
     return Boolean.parseBoolean(value.get());
   }
 
@@ -135,11 +155,12 @@ final class MongoUri {
     }
     try {
       int n = Integer.parseInt(value.get());
-      checkArgument(n > 0, "%s: option %s must be a positive number, got %s", component, name, value.get());
+      checkArgument(
+          n > 0, "%s: option %s must be a positive number, got %s", component, name, value.get());
       return n;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(component + ": option " + name + " must be a positive number, got "
-          + value.get(), e);
+      throw new IllegalArgumentException(
+          component + ": option " + name + " must be a positive number, got " + value.get(), e);
     }
   }
 

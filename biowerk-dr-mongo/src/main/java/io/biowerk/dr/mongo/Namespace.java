@@ -3,7 +3,8 @@ package io.biowerk.dr.mongo;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 /**
- * A database and collection name as an archive names them; the oplog slice is {@code ("", "oplog")}.
+ * A database and collection name as an archive names them; the oplog slice is {@code ("",
+ * "oplog")}.
  *
  * @param db the database, empty for the oplog slice
  * @param collection the collection
@@ -21,8 +22,8 @@ public record Namespace(String db, String collection) implements Comparable<Name
   /** Parses {@code db.collection}; the collection may contain dots. */
   public static Namespace parse(String ns) {
     int dot = ns.indexOf('.');
-    com.google.common.base.Preconditions.checkArgument(dot > 0 && dot < ns.length() - 1,
-        "namespace (%s) must be db.collection", ns);
+    com.google.common.base.Preconditions.checkArgument(
+        dot > 0 && dot < ns.length() - 1, "namespace (%s) must be db.collection", ns);
     return new Namespace(ns.substring(0, dot), ns.substring(dot + 1));
   }
 

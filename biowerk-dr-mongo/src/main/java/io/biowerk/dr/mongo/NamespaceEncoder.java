@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * Frames one namespace's documents into archive segments and keeps its running CRC-64 and count, so that
- * the namespace's end header carries the checksum of everything framed before it.
+ * Frames one namespace's documents into archive segments and keeps its running CRC-64 and count, so
+ * that the namespace's end header carries the checksum of everything framed before it.
  *
  * <p>Not thread-safe: one thread (the one reading the collection) owns one encoder.
  */
@@ -38,8 +38,9 @@ final class NamespaceEncoder {
   }
 
   /**
-   * Frames {@code documents} as one segment: header, the documents, terminator. The returned buffers share
-   * the documents' content (no copy); the caller must not change the documents until they are written.
+   * Frames {@code documents} as one segment: header, the documents, terminator. The returned
+   * buffers share the documents' content (no copy); the caller must not change the documents until
+   * they are written.
    */
   ByteBuffer[] segment(List<ByteBuffer> documents) {
     checkState(!ended, "namespace %s already ended", namespace);
@@ -57,12 +58,17 @@ final class NamespaceEncoder {
     return out;
   }
 
-  /** The namespace's end: a header marked EOF with the CRC of every document framed, and a terminator. */
+  /**
+   * The namespace's end: a header marked EOF with the CRC of every document framed, and a
+   * terminator.
+   */
   ByteBuffer[] end() {
     checkState(!ended, "namespace %s already ended", namespace);
     ended = true;
     long value = count == 0 ? 0 : crc.value();
-    return new ByteBuffer[] {ByteBuffer.wrap(ArchiveFormat.namespaceHeader(namespace, true, value)),
-        ArchiveFormat.terminator()};
+    return new ByteBuffer[] {
+      ByteBuffer.wrap(ArchiveFormat.namespaceHeader(namespace, true, value)),
+      ArchiveFormat.terminator()
+    };
   }
 }

@@ -6,10 +6,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Which namespaces a dump or restore takes: comma-separated include and exclude patterns, each either a
- * database ({@code shop}) or a namespace ({@code shop.orders}), where {@code *} matches any characters
- * ({@code shop.tmp_*}, {@code *.audit}). No include means everything; an exclude wins over an include.
- * Immutable.
+ * Which namespaces a dump or restore takes: comma-separated include and exclude patterns, each
+ * either a database ({@code shop}) or a namespace ({@code shop.orders}), where {@code *} matches
+ * any characters ({@code shop.tmp_*}, {@code *.audit}). No include means everything; an exclude
+ * wins over an include. Immutable.
  */
 final class NamespaceFilter {
 

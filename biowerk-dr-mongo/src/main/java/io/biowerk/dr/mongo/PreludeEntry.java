@@ -13,10 +13,10 @@ import org.bson.json.JsonWriterSettings;
  * mongodump writes it, canonical Extended JSON in a string.
  *
  * @param namespace the namespace; {@link Namespace#OPLOG} for the oplog slice
- * @param metadata canonical Extended JSON of {@code {options, indexes, uuid, collectionName, type}}; empty for
- *     the oplog slice
- * @param type {@code collection}, {@code view} or {@code timeseries}; older archives have none, read as
- *     {@code collection}
+ * @param metadata canonical Extended JSON of {@code {options, indexes, uuid, collectionName,
+ *     type}}; empty for the oplog slice
+ * @param type {@code collection}, {@code view} or {@code timeseries}; older archives have none,
+ *     read as {@code collection}
  */
 public record PreludeEntry(Namespace namespace, String metadata, String type) {
 
@@ -34,7 +34,10 @@ public record PreludeEntry(Namespace namespace, String metadata, String type) {
     return metadata.isEmpty() ? new BsonDocument() : BsonDocument.parse(metadata);
   }
 
-  /** The collection options ({@code capped}, {@code viewOn}, {@code timeseries}...), empty when none. */
+  /**
+   * The collection options ({@code capped}, {@code viewOn}, {@code timeseries}...), empty when
+   * none.
+   */
   public BsonDocument options() {
     BsonDocument meta = metadataDocument();
     return meta.isDocument("options") ? meta.getDocument("options") : new BsonDocument();
@@ -47,11 +50,12 @@ public record PreludeEntry(Namespace namespace, String metadata, String type) {
 
   /** The prelude document as the archive stores it. */
   BsonDocument toBson() {
-    BsonDocument doc = new BsonDocument()
-        .append("db", new BsonString(namespace.db()))
-        .append("collection", new BsonString(namespace.collection()))
-        .append("metadata", new BsonString(metadata))
-        .append("size", new BsonInt32(0));
+    BsonDocument doc =
+        new BsonDocument()
+            .append("db", new BsonString(namespace.db()))
+            .append("collection", new BsonString(namespace.collection()))
+            .append("metadata", new BsonString(metadata))
+            .append("size", new BsonInt32(0));
     if (!namespace.isOplog()) {
       doc.append("type", new BsonString(type));
     }
@@ -60,11 +64,13 @@ public record PreludeEntry(Namespace namespace, String metadata, String type) {
 
   /** Reads a prelude document. */
   static PreludeEntry fromBson(BsonDocument doc) {
-    Namespace ns = new Namespace(doc.getString("db").getValue(), doc.getString("collection").getValue());
+    Namespace ns =
+        new Namespace(doc.getString("db").getValue(), doc.getString("collection").getValue());
     String metadata = doc.isString("metadata") ? doc.getString("metadata").getValue() : "";
-    String type = doc.isString("type") && !doc.getString("type").getValue().isEmpty()
-        ? doc.getString("type").getValue()
-        : "collection";
+    String type =
+        doc.isString("type") && !doc.getString("type").getValue().isEmpty()
+            ? doc.getString("type").getValue()
+            : "collection";
     return new PreludeEntry(ns, metadata, type);
   }
 }

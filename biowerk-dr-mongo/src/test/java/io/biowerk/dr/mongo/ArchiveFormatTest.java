@@ -19,7 +19,10 @@ import java.util.Map;
 import org.bson.BsonDocument;
 import org.junit.jupiter.api.Test;
 
-/** The archive format: the real mongodump archive, our writer against an independent reader, and damage. */
+/**
+ * The archive format: the real mongodump archive, our writer against an independent reader, and
+ * damage.
+ */
 class ArchiveFormatTest {
 
   private static final Namespace FOO = new Namespace("test", "foo");
@@ -27,7 +30,8 @@ class ArchiveFormatTest {
 
   @Test
   void crc64IsTheXzVariant() {
-    assertThat(Crc64.of("123456789".getBytes(StandardCharsets.US_ASCII))).isEqualTo(0x995dc9bbdf1939faL);
+    assertThat(Crc64.of("123456789".getBytes(StandardCharsets.US_ASCII)))
+        .isEqualTo(0x995dc9bbdf1939faL);
     byte[] data = new byte[1000];
     for (int i = 0; i < data.length; i++) {
       data[i] = (byte) (i * 31 + 7);
@@ -46,17 +50,20 @@ class ArchiveFormatTest {
     ArchiveSummary s = parsed.summary();
     assertThat(s.header().getString("server_version").getValue()).isEqualTo("4.0.2");
     assertThat(s.header().getInt32("concurrent_collections").getValue()).isEqualTo(4);
-    assertThat(s.prelude()).extracting(PreludeEntry::namespace)
+    assertThat(s.prelude())
+        .extracting(PreludeEntry::namespace)
         .containsExactly(FOO, Namespace.OPLOG, VERSION);
-    assertThat(s.counts()).containsExactly(Map.entry(VERSION, 1L), Map.entry(FOO, 25L),
-        Map.entry(Namespace.OPLOG, 18L));
+    assertThat(s.counts())
+        .containsExactly(
+            Map.entry(VERSION, 1L), Map.entry(FOO, 25L), Map.entry(Namespace.OPLOG, 18L));
     assertThat(s.size()).isEqualTo(4506);
     assertThat(s.crcs().get(FOO)).isEqualTo(-7149850455237104254L);
     PreludeEntry foo = s.prelude().get(0);
     assertThat(foo.type()).isEqualTo("collection");
     assertThat(foo.metadataDocument().getArray("indexes")).hasSize(1);
-    assertThat(s.describe()).isEqualTo("2 namespaces, 26 documents, oplog slice of 18 entries, every CRC-64 "
-        + "matching");
+    assertThat(s.describe())
+        .isEqualTo(
+            "2 namespaces, 26 documents, oplog slice of 18 entries, every CRC-64 " + "matching");
   }
 
   @Test
@@ -84,7 +91,8 @@ class ArchiveFormatTest {
       assertThat(again.stream().get(i)).as("document %s", i).isEqualTo(parsed.stream().get(i));
     }
     assertThat(again.summary().crcs()).isEqualTo(parsed.summary().crcs());
-    // The body (segments and end headers) is byte-identical to mongodump's: it starts after the prelude.
+    // The body (segments and end headers) is byte-identical to mongodump's: it starts after the
+    // prelude.
     int originalBody = 576;
     byte[] originalTail = Arrays.copyOfRange(original, originalBody, original.length);
     byte[] ourTail = Arrays.copyOfRange(ours, ours.length - originalTail.length, ours.length);
@@ -96,9 +104,12 @@ class ArchiveFormatTest {
 
   @Test
   void ourArchiveParsesWithAReaderWrittenFromTheDescription() throws IOException {
-    List<PreludeEntry> prelude = List.of(
-        entry("shop", "orders"), entry("shop", "empty"), entry("Ünïcødé", "naïve.名前"),
-        new PreludeEntry(Namespace.OPLOG, "", "collection"));
+    List<PreludeEntry> prelude =
+        List.of(
+            entry("shop", "orders"),
+            entry("shop", "empty"),
+            entry("Ünïcødé", "naïve.名前"),
+            new PreludeEntry(Namespace.OPLOG, "", "collection"));
     Map<Namespace, List<byte[]>> docs = new LinkedHashMap<>();
     docs.put(prelude.get(0).namespace(), documents(250, 3));
     docs.put(prelude.get(2).namespace(), documents(7, 5000));
@@ -106,15 +117,19 @@ class ArchiveFormatTest {
     byte[] archive = TestArchives.write(prelude, docs, 40);
 
     IndependentArchiveReader.Result result = IndependentArchiveReader.read(archive);
-    assertThat(result.prelude()).containsExactly("shop.orders", "shop.empty", "Ünïcødé.naïve.名前", ".oplog");
-    assertThat(result.counts()).containsEntry("shop.orders", 250L).containsEntry("shop.empty", 0L)
-        .containsEntry("Ünïcødé.naïve.名前", 7L).containsEntry(".oplog", 3L);
+    assertThat(result.prelude())
+        .containsExactly("shop.orders", "shop.empty", "Ünïcødé.naïve.名前", ".oplog");
+    assertThat(result.counts())
+        .containsEntry("shop.orders", 250L)
+        .containsEntry("shop.empty", 0L)
+        .containsEntry("Ünïcødé.naïve.名前", 7L)
+        .containsEntry(".oplog", 3L);
     assertThat(result.crcs()).containsEntry("shop.empty", 0L);
 
     TestArchives.Parsed ours = TestArchives.parse(archive);
     assertThat(ours.summary().crcs()).isEqualTo(toNamespaces(result.crcs()));
-    assertThat(ours.documents().get(prelude.get(0).namespace())).containsExactlyElementsOf(
-        docs.get(prelude.get(0).namespace()));
+    assertThat(ours.documents().get(prelude.get(0).namespace()))
+        .containsExactlyElementsOf(docs.get(prelude.get(0).namespace()));
     assertThat(ours.summary().prelude().get(0).type()).isEqualTo("collection");
   }
 
@@ -124,20 +139,26 @@ class ArchiveFormatTest {
     for (int length = 0; length < original.length; length++) {
       byte[] cut = Arrays.copyOf(original, length);
       int at = length;
-      assertThatThrownBy(() -> TestArchives.parse(cut)).as("cut at %s", at)
-          .isInstanceOf(IntegrityException.class).hasMessageStartingWith("mongodb archive: ")
-          .hasMessageContaining("byte offset").hasMessageContaining("use another backup");
+      assertThatThrownBy(() -> TestArchives.parse(cut))
+          .as("cut at %s", at)
+          .isInstanceOf(IntegrityException.class)
+          .hasMessageStartingWith("mongodb archive: ")
+          .hasMessageContaining("byte offset")
+          .hasMessageContaining("use another backup");
     }
-    // Inside test.foo's documents: the message names the namespace and where the cut document starts.
+    // Inside test.foo's documents: the message names the namespace and where the cut document
+    // starts.
     assertThatThrownBy(() -> TestArchives.parse(Arrays.copyOf(original, 900)))
         .isInstanceOf(IntegrityException.class)
-        .hasMessage("mongodb archive: the archive ends inside a document of 29 bytes (truncated) in namespace "
-            + "test.foo at byte offset 896; the archive is damaged or truncated; use another backup");
+        .hasMessage(
+            "mongodb archive: the archive ends inside a document of 29 bytes (truncated) in namespace "
+                + "test.foo at byte offset 896; the archive is damaged or truncated; use another backup");
     // At a segment boundary before the oplog's end.
     assertThatThrownBy(() -> TestArchives.parse(Arrays.copyOf(original, 4447)))
         .isInstanceOf(IntegrityException.class)
-        .hasMessageContaining("ends before the namespace's end header (truncated?) in namespace oplog at byte "
-            + "offset 4447");
+        .hasMessageContaining(
+            "ends before the namespace's end header (truncated?) in namespace oplog at byte "
+                + "offset 4447");
   }
 
   @Test
@@ -145,12 +166,15 @@ class ArchiveFormatTest {
     byte[] damaged = TestArchives.realArchiveBytes();
     damaged[838 + 25] ^= 0x01; // the value of "a" in test.foo's first document
     assertThatThrownBy(() -> TestArchives.parse(damaged))
-        .isInstanceOfSatisfying(IntegrityException.class, e -> {
-          assertThat(e.expected()).contains("9cc6a0e47a6d6d82");
-          assertThat(e.actual()).isPresent().get().isNotEqualTo("9cc6a0e47a6d6d82");
-        })
-        .hasMessageStartingWith("mongodb archive: CRC-64 mismatch for namespace test.foo at byte offset 1567: the "
-            + "end header says 9cc6a0e47a6d6d82, its 25 documents sum to ");
+        .isInstanceOfSatisfying(
+            IntegrityException.class,
+            e -> {
+              assertThat(e.expected()).contains("9cc6a0e47a6d6d82");
+              assertThat(e.actual()).isPresent().get().isNotEqualTo("9cc6a0e47a6d6d82");
+            })
+        .hasMessageStartingWith(
+            "mongodb archive: CRC-64 mismatch for namespace test.foo at byte offset 1567: the "
+                + "end header says 9cc6a0e47a6d6d82, its 25 documents sum to ");
   }
 
   @Test
@@ -159,10 +183,12 @@ class ArchiveFormatTest {
     damaged[0] = 0x28; // zstd's first byte: a compressed archive handed over undecoded
     assertThatThrownBy(() -> TestArchives.parse(damaged))
         .isInstanceOf(IntegrityException.class)
-        .hasMessage("mongodb archive: bad magic number 0x8199e228 at byte offset 0 (expected 0x8199e26d): this "
-            + "is not a mongodump archive, or it is compressed or encrypted (decode it first)");
+        .hasMessage(
+            "mongodb archive: bad magic number 0x8199e228 at byte offset 0 (expected 0x8199e26d): this "
+                + "is not a mongodump archive, or it is compressed or encrypted (decode it first)");
     assertThatThrownBy(() -> TestArchives.parse(new byte[0]))
-        .isInstanceOf(IntegrityException.class).hasMessageContaining("empty");
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("empty");
   }
 
   @Test
@@ -171,18 +197,21 @@ class ArchiveFormatTest {
     ByteBuffer.wrap(tooShort).order(ByteOrder.LITTLE_ENDIAN).putInt(867, 3);
     assertThatThrownBy(() -> TestArchives.parse(tooShort))
         .isInstanceOf(IntegrityException.class)
-        .hasMessageStartingWith("mongodb archive: bad BSON framing: a document of 3 bytes (must be 5 to 16793600) "
-            + "in namespace test.foo at byte offset 867");
+        .hasMessageStartingWith(
+            "mongodb archive: bad BSON framing: a document of 3 bytes (must be 5 to 16793600) "
+                + "in namespace test.foo at byte offset 867");
 
     byte[] noZero = TestArchives.realArchiveBytes();
     noZero[867 + 28] = 7;
     assertThatThrownBy(() -> TestArchives.parse(noZero))
         .isInstanceOf(IntegrityException.class)
-        .hasMessageStartingWith("mongodb archive: bad BSON framing: a document does not end with a zero byte in "
-            + "namespace test.foo at byte offset 867");
+        .hasMessageStartingWith(
+            "mongodb archive: bad BSON framing: a document does not end with a zero byte in "
+                + "namespace test.foo at byte offset 867");
 
     byte[] badElement = TestArchives.realArchiveBytes();
-    badElement[867 + 4] = 0x7f - 0x70; // element type 0x0f: a code-with-scope whose length is garbage
+    badElement[867 + 4] =
+        0x7f - 0x70; // element type 0x0f: a code-with-scope whose length is garbage
     assertThatThrownBy(() -> TestArchives.parse(badElement))
         .isInstanceOf(IntegrityException.class)
         .hasMessageStartingWith("mongodb archive: bad BSON in a document (")
@@ -196,14 +225,19 @@ class ArchiveFormatTest {
     byte[] after = concat(original, Arrays.copyOfRange(original, 781, 781 + 57 + 29 + 4));
     assertThatThrownBy(() -> TestArchives.parse(after))
         .isInstanceOf(IntegrityException.class)
-        .hasMessage("mongodb archive: a segment after the namespace's end in namespace test.foo at byte offset 4506; "
-            + "the archive is damaged or truncated; use another backup");
+        .hasMessage(
+            "mongodb archive: a segment after the namespace's end in namespace test.foo at byte offset 4506; "
+                + "the archive is damaged or truncated; use another backup");
     // A namespace the prelude does not list.
-    byte[] stranger = concat(original, ArchiveFormat.namespaceHeader(new Namespace("x", "y"), true, 0),
-        new byte[] {-1, -1, -1, -1});
+    byte[] stranger =
+        concat(
+            original,
+            ArchiveFormat.namespaceHeader(new Namespace("x", "y"), true, 0),
+            new byte[] {-1, -1, -1, -1});
     assertThatThrownBy(() -> TestArchives.parse(stranger))
         .isInstanceOf(IntegrityException.class)
-        .hasMessageContaining("a segment of a namespace that the prelude does not list in namespace x.y");
+        .hasMessageContaining(
+            "a segment of a namespace that the prelude does not list in namespace x.y");
   }
 
   private static byte[] concat(byte[]... parts) {
@@ -221,10 +255,13 @@ class ArchiveFormatTest {
   }
 
   static PreludeEntry entry(String db, String collection) {
-    return new PreludeEntry(new Namespace(db, collection),
+    return new PreludeEntry(
+        new Namespace(db, collection),
         "{\"options\": {}, \"indexes\": [{\"v\": {\"$numberInt\": \"2\"}, \"key\": {\"_id\": {\"$numberInt\": "
             + "\"1\"}}, \"name\": \"_id_\"}], \"uuid\": \"00000000000000000000000000000000\", \"collectionName\": \""
-            + collection + "\", \"type\": \"collection\"}", "collection");
+            + collection
+            + "\", \"type\": \"collection\"}",
+        "collection");
   }
 
   static List<byte[]> documents(int count, int padding) {

@@ -9,15 +9,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A second reader of the mongodump archive format, for tests only, written from the format description in
- * {@code shared/testdata/mongodump/README.md} alone and sharing no code with {@link ArchiveReader}: no BSON
- * library (it reads the few string, boolean and int64 fields it needs by hand) and a bit-by-bit CRC-64/XZ.
- * It checks our writer against the description rather than against our own reader.
+ * A second reader of the mongodump archive format, for tests only, written from the format
+ * description in {@code shared/testdata/mongodump/README.md} alone and sharing no code with {@link
+ * ArchiveReader}: no BSON library (it reads the few string, boolean and int64 fields it needs by
+ * hand) and a bit-by-bit CRC-64/XZ. It checks our writer against the description rather than
+ * against our own reader.
  */
 final class IndependentArchiveReader {
 
-  /** What it found: namespace names as {@code db.collection} in prelude order, counts and CRCs per name. */
-  record Result(List<String> prelude, Map<String, Long> counts, Map<String, Long> crcs, List<byte[]> documents) {}
+  /**
+   * What it found: namespace names as {@code db.collection} in prelude order, counts and CRCs per
+   * name.
+   */
+  record Result(
+      List<String> prelude,
+      Map<String, Long> counts,
+      Map<String, Long> crcs,
+      List<byte[]> documents) {}
 
   private IndependentArchiveReader() {}
 
@@ -121,7 +129,9 @@ final class IndependentArchiveReader {
         case 8 -> out.put(name, b.get() != 0);
         case 16 -> out.put(name, (long) b.getInt());
         case 18 -> out.put(name, b.getLong());
-        default -> throw new IllegalStateException("unexpected type " + type + " in an archive's own document");
+        default ->
+            throw new IllegalStateException(
+                "unexpected type " + type + " in an archive's own document");
       }
     }
   }

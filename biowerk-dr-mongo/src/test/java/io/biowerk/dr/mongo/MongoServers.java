@@ -9,11 +9,11 @@ import java.net.URI;
 import java.util.UUID;
 
 /**
- * The MongoDB server a test talks to: a real mongod when {@code MONGODB_URI} is set (tests then work in
- * databases of their own, prefixed {@code bwtest_}), otherwise an in-process {@code mongo-java-server}
- * (memory backend, oplog enabled) on a loopback port of its own. Wire protocol either way; the in-process
- * server has no transactions, views, time-series collections, capped collections or authentication (see
- * docs/mongodb.md), which archive-level tests cover instead.
+ * The MongoDB server a test talks to: a real mongod when {@code MONGODB_URI} is set (tests then
+ * work in databases of their own, prefixed {@code bwtest_}), otherwise an in-process {@code
+ * mongo-java-server} (memory backend, oplog enabled) on a loopback port of its own. Wire protocol
+ * either way; the in-process server has no transactions, views, time-series collections, capped
+ * collections or authentication (see docs/mongodb.md), which archive-level tests cover instead.
  */
 final class MongoServers implements AutoCloseable {
 
@@ -53,7 +53,9 @@ final class MongoServers implements AutoCloseable {
 
   /** The server's URI with {@code query} (may be empty), short timeouts for tests. */
   URI uri(String query) {
-    String q = "serverSelectionTimeoutMS=3000&connectTimeoutMS=3000" + (query.isEmpty() ? "" : "&" + query);
+    String q =
+        "serverSelectionTimeoutMS=3000&connectTimeoutMS=3000"
+            + (query.isEmpty() ? "" : "&" + query);
     return URI.create(base + "?" + q);
   }
 

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 
-/** The source contract over a MongoDB server (in-process unless MONGODB_URI is set), with and without oplog. */
+/**
+ * The source contract over a MongoDB server (in-process unless MONGODB_URI is set), with and
+ * without oplog.
+ */
 class MongoSourceContractIT {
 
   static MongoServers servers;
@@ -25,13 +28,17 @@ class MongoSourceContractIT {
   static void start() {
     servers = MongoServers.start();
     try (MongoClient client = servers.client()) {
-      MongoCollection<Document> orders = client.getDatabase(servers.db("shop")).getCollection("orders");
+      MongoCollection<Document> orders =
+          client.getDatabase(servers.db("shop")).getCollection("orders");
       List<Document> docs = new ArrayList<>();
       for (int i = 0; i < 20_000; i++) {
         docs.add(new Document("_id", i).append("item", "item-" + i).append("qty", i % 17));
       }
       orders.insertMany(docs);
-      client.getDatabase(servers.db("shop")).getCollection("customers").insertOne(new Document("_id", "c1"));
+      client
+          .getDatabase(servers.db("shop"))
+          .getCollection("customers")
+          .insertOne(new Document("_id", "c1"));
       client.getDatabase(servers.db("crm")).createCollection("empty");
     }
   }
@@ -42,11 +49,14 @@ class MongoSourceContractIT {
   }
 
   static void check(SourceContractTest.Run run) {
-    assertThat(ByteBuffer.wrap(run.head()).order(ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo(0x8199e26d);
+    assertThat(ByteBuffer.wrap(run.head()).order(ByteOrder.LITTLE_ENDIAN).getInt())
+        .isEqualTo(0x8199e26d);
     @SuppressWarnings("unchecked")
     Map<String, Object> counts = (Map<String, Object>) run.facts().get("collections");
-    assertThat(counts).containsEntry(servers.db("shop") + ".orders", 20_000L)
-        .containsEntry(servers.db("shop") + ".customers", 1L).containsEntry(servers.db("crm") + ".empty", 0L);
+    assertThat(counts)
+        .containsEntry(servers.db("shop") + ".orders", 20_000L)
+        .containsEntry(servers.db("shop") + ".customers", 1L)
+        .containsEntry(servers.db("crm") + ".empty", 0L);
     assertThat(run.facts()).containsKeys("serverVersion", "topology");
   }
 
@@ -54,7 +64,8 @@ class MongoSourceContractIT {
   class Plain extends SourceContractTest {
     @Override
     protected Source newSource() {
-      return MongoSource.of(servers.uri("jobs=2&include=" + servers.db("shop") + "," + servers.db("crm")));
+      return MongoSource.of(
+          servers.uri("jobs=2&include=" + servers.db("shop") + "," + servers.db("crm")));
     }
 
     @Override
@@ -68,8 +79,9 @@ class MongoSourceContractIT {
   class WithOplog extends SourceContractTest {
     @Override
     protected Source newSource() {
-      return MongoSource.of(servers.uri("oplog=true&name=orders&include=" + servers.db("shop") + ","
-          + servers.db("crm")));
+      return MongoSource.of(
+          servers.uri(
+              "oplog=true&name=orders&include=" + servers.db("shop") + "," + servers.db("crm")));
     }
 
     @Override

@@ -17,8 +17,8 @@ final class TestArchives {
   private TestArchives() {}
 
   /**
-   * The archive written by mongodump r4.1.3 with {@code --archive --oplog}, read from the shared test data
-   * beside the project's root (not copied into the project).
+   * The archive written by mongodump r4.1.3 with {@code --archive --oplog}, read from the shared
+   * test data beside the project's root (not copied into the project).
    */
   static Path realArchive() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
@@ -27,8 +27,10 @@ final class TestArchives {
         return candidate;
       }
     }
-    throw new IllegalStateException("shared/testdata/mongodump/dump-w-oplog.archive not found above "
-        + Path.of("").toAbsolutePath() + ": it is the real mongodump archive these tests read");
+    throw new IllegalStateException(
+        "shared/testdata/mongodump/dump-w-oplog.archive not found above "
+            + Path.of("").toAbsolutePath()
+            + ": it is the real mongodump archive these tests read");
   }
 
   static byte[] realArchiveBytes() throws IOException {
@@ -36,28 +38,34 @@ final class TestArchives {
   }
 
   /** Every document of an archive per namespace, in order, with the summary. */
-  record Parsed(ArchiveSummary summary, Map<Namespace, List<byte[]>> documents, List<byte[]> stream) {}
+  record Parsed(
+      ArchiveSummary summary, Map<Namespace, List<byte[]>> documents, List<byte[]> stream) {}
 
   static Parsed parse(byte[] archive) throws IOException {
     Map<Namespace, List<byte[]>> docs = new LinkedHashMap<>();
     List<byte[]> stream = new ArrayList<>();
-    ArchiveSummary summary = new ArchiveReader(
-        Channels.newChannel(new java.io.ByteArrayInputStream(archive)), true).read(new ArchiveVisitor() {
-          @Override
-          public void prelude(List<PreludeEntry> entries) {
-            entries.forEach(e -> docs.put(e.namespace(), new ArrayList<>()));
-          }
+    ArchiveSummary summary =
+        new ArchiveReader(Channels.newChannel(new java.io.ByteArrayInputStream(archive)), true)
+            .read(
+                new ArchiveVisitor() {
+                  @Override
+                  public void prelude(List<PreludeEntry> entries) {
+                    entries.forEach(e -> docs.put(e.namespace(), new ArrayList<>()));
+                  }
 
-          @Override
-          public void document(Namespace namespace, byte[] document) {
-            docs.get(namespace).add(document);
-            stream.add(document);
-          }
-        });
+                  @Override
+                  public void document(Namespace namespace, byte[] document) {
+                    docs.get(namespace).add(document);
+                    stream.add(document);
+                  }
+                });
     return new Parsed(summary, docs, stream);
   }
 
-  /** Writes an archive holding {@code docs} per namespace, one segment per {@code perSegment} documents. */
+  /**
+   * Writes an archive holding {@code docs} per namespace, one segment per {@code perSegment}
+   * documents.
+   */
   static byte[] write(List<PreludeEntry> prelude, Map<Namespace, List<byte[]>> docs, int perSegment)
       throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
