@@ -12,9 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bson.BsonBinaryReader;
 import org.bson.BsonDocument;
-import org.bson.BsonType;
 import org.bson.RawBsonDocument;
 
 /**
@@ -215,37 +213,125 @@ public final class ArchiveReader {
     if (checkDocuments) {
       try {
         walk(doc);
-      } catch (RuntimeException e) {
-        throw damage("bad BSON in a " + what + " (" + e.getMessage() + ")", ns, at);
+      } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+        throw damage(
+            "bad BSON in a "
+                + what
+                + " ("
+                + (e.getMessage() == null ? "it overruns its length" : e.getMessage())
+                + ")",
+            ns,
+            at);
       }
     }
     return doc;
   }
 
-  /** Walks every element of {@code doc}, nested ones included, without building values. */
-  private static void walk(byte[] doc) {
-    try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(doc))) {
-      reader.readStartDocument();
-      walkBody(reader);
-      reader.readEndDocument();
+  /** Walks every element of {@code doc}, nested ones included, checking types and lengths. */
+  static void walk(byte[] doc) {
+    ByteBuffer b = ByteBuffer.wrap(doc).order(ByteOrder.LITTLE_ENDIAN);
+    walkDocument(b, 0);
+    if (b.position() != doc.length) {
+      throw new IllegalArgumentException(
+          "the document ends at byte " + b.position() + " of " + doc.length);
     }
   }
 
-  private static void walkBody(BsonBinaryReader reader) {
-    while (reader.readBsonType() != BsonType.END_OF_DOCUMENT) {
-      reader.skipName();
-      BsonType type = reader.getCurrentBsonType();
-      if (type == BsonType.DOCUMENT) {
-        reader.readStartDocument();
-        walkBody(reader);
-        reader.readEndDocument();
-      } else if (type == BsonType.ARRAY) {
-        reader.readStartArray();
-        walkBody(reader);
-        reader.readEndArray();
-      } else {
-        reader.skipValue();
+  private static void walkDocument(ByteBuffer b, int depth) {
+    if (depth > 200) {
+      throw new IllegalArgumentException("nested more than 200 levels deep");
+    }
+    int start = b.position();
+    int length = b.getInt();
+    int end = start + length;
+    if (length < 5 || end > b.limit()) {
+      throw new IllegalArgumentException(
+          "an embedded document of " + length + " bytes at " + start + " overruns its parent");
+    }
+    ByteBuffer body = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    body.limit(end);
+    while (true) {
+      int type = body.get() & 0xff;
+      if (type == 0) {
+        break;
       }
+      cstring(body);
+      switch (type) {
+        case 0x01, 0x09, 0x11, 0x12 -> skip(body, 8);
+        case 0x02, 0x0D, 0x0E -> string(body);
+        case 0x03, 0x04 -> walkDocument(body, depth + 1);
+        case 0x05 -> {
+          int n = body.getInt();
+          if (n < 0) {
+            throw new IllegalArgumentException("a binary of negative length " + n);
+          }
+          skip(body, 1 + n);
+        }
+        case 0x06, 0x0A, 0xFF, 0x7F -> {
+          // no value
+        }
+        case 0x07 -> skip(body, 12);
+        case 0x08 -> {
+          byte v = body.get();
+          if (v != 0 && v != 1) {
+            throw new IllegalArgumentException("a boolean of value " + v);
+          }
+        }
+        case 0x0B -> {
+          cstring(body);
+          cstring(body);
+        }
+        case 0x0C -> {
+          string(body);
+          skip(body, 12);
+        }
+        case 0x0F -> {
+          int at = body.position();
+          int n = body.getInt();
+          string(body);
+          walkDocument(body, depth + 1);
+          if (body.position() != at + n) {
+            throw new IllegalArgumentException(
+                "a code-with-scope whose length " + n + " does not match");
+          }
+        }
+        case 0x10 -> skip(body, 4);
+        case 0x13 -> skip(body, 16);
+        default ->
+            throw new IllegalArgumentException(String.format("unknown element type 0x%02x", type));
+      }
+    }
+    if (body.position() != end) {
+      throw new IllegalArgumentException(
+          "a document's last element ends at "
+              + body.position()
+              + ", not at its length's end "
+              + end);
+    }
+    b.position(end);
+  }
+
+  private static void skip(ByteBuffer b, int n) {
+    if (n > b.remaining()) {
+      throw new IllegalArgumentException("a value of " + n + " bytes overruns its document");
+    }
+    b.position(b.position() + n);
+  }
+
+  private static void cstring(ByteBuffer b) {
+    while (b.get() != 0) {
+      // to the terminating zero; BufferUnderflowException past the end
+    }
+  }
+
+  private static void string(ByteBuffer b) {
+    int n = b.getInt();
+    if (n < 1) {
+      throw new IllegalArgumentException("a string of length " + n);
+    }
+    skip(b, n);
+    if (b.get(b.position() - 1) != 0) {
+      throw new IllegalArgumentException("a string not ending with a zero byte");
     }
   }
 

@@ -240,6 +240,39 @@ class ArchiveFormatTest {
             "a segment of a namespace that the prelude does not list in namespace x.y");
   }
 
+  /**
+   * Types the in-process server refuses to store (symbol, code with scope, undefined, DBPointer:
+   * all deprecated, all still in old data) pass through the archive untouched and pass the
+   * structural check.
+   */
+  @Test
+  void deprecatedBsonTypesPassThroughTheArchive() throws IOException {
+    BsonDocument doc =
+        new BsonDocument("_id", new org.bson.BsonInt32(1))
+            .append("symbol", new org.bson.BsonSymbol("sym"))
+            .append(
+                "scope",
+                new org.bson.BsonJavaScriptWithScope(
+                    "x", new BsonDocument("x", new org.bson.BsonInt32(2))))
+            .append("undefined", new org.bson.BsonUndefined())
+            .append("pointer", new org.bson.BsonDbPointer("db.c", new org.bson.types.ObjectId()))
+            .append(
+                "nested",
+                new BsonDocument(
+                    "arr",
+                    new org.bson.BsonArray(
+                        List.of(
+                            new org.bson.BsonMinKey(),
+                            new org.bson.BsonMaxKey(),
+                            new org.bson.BsonDecimal128(org.bson.types.Decimal128.parse("1.5"))))));
+    byte[] bytes = ArchiveFormat.bytes(doc);
+    PreludeEntry entry = entry("old", "data");
+    byte[] archive =
+        TestArchives.write(List.of(entry), Map.of(entry.namespace(), List.of(bytes)), 10);
+    TestArchives.Parsed parsed = TestArchives.parse(archive);
+    assertThat(parsed.documents().get(entry.namespace())).containsExactly(bytes);
+  }
+
   private static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
