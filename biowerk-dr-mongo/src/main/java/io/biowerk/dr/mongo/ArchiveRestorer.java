@@ -212,7 +212,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
     if (namespace.isOplog()) {
       if (options.oplogReplay()) {
         finishData();
-        apply(new RawBsonDocument(document));
+        apply(decode(document));
       }
       return;
     }
@@ -348,8 +348,23 @@ final class ArchiveRestorer implements ArchiveVisitor {
     }
   }
 
+  private static BsonDocument decode(byte[] document) {
+    return new org.bson.codecs.BsonDocumentCodec()
+        .decode(
+            new org.bson.BsonBinaryReader(java.nio.ByteBuffer.wrap(document)),
+            org.bson.codecs.DecoderContext.builder().build());
+  }
+
+  /** {@code Timestamp(1700000000, 1)}, as the shell prints an oplog position. */
+  static String ts(BsonValue value) {
+    if (value == null || !value.isTimestamp()) {
+      return String.valueOf(value);
+    }
+    return "Timestamp(" + value.asTimestamp().getTime() + ", " + value.asTimestamp().getInc() + ")";
+  }
+
   /** Replays one oplog entry, idempotently as mongorestore's oplog replay does. */
-  private void apply(RawBsonDocument entry) throws IOException {
+  private void apply(BsonDocument entry) throws IOException {
     String op = entry.getString("op").getValue();
     if (op.equals("n")) {
       oplogSkipped++;
@@ -360,7 +375,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
       for (BsonValue inner : entry.getDocument("o").getArray("applyOps")) {
         BsonDocument innerOp = inner.asDocument().clone();
         innerOp.put("ts", entry.get("ts"));
-        apply(new RawBsonDocument(innerOp, new org.bson.codecs.BsonDocumentCodec()));
+        apply(innerOp);
       }
       return;
     }
@@ -403,7 +418,10 @@ final class ArchiveRestorer implements ArchiveVisitor {
     } catch (MongoException e) {
       throw new IOException(
           MongoErrors.describe(
-              component, uri, "replaying the oplog entry at " + entry.get("ts") + " on " + to, e),
+              component,
+              uri,
+              "replaying the oplog entry at " + ts(entry.get("ts")) + " on " + to,
+              e),
           MongoErrors.isConnection(e) ? null : e);
     }
   }
@@ -412,7 +430,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
       MongoCollection<BsonDocument> collection,
       BsonDocument filter,
       BsonDocument o,
-      RawBsonDocument entry)
+      BsonDocument entry)
       throws IOException {
     if (o.containsKey("$v") && o.containsKey("diff")) {
       BsonDocument set = new BsonDocument();
@@ -439,7 +457,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
 
   /** Flattens a {@code $v: 2} update diff into $set and $unset paths; array diffs are refused. */
   private void diff(
-      BsonDocument diff, String prefix, BsonDocument set, BsonDocument unset, RawBsonDocument entry)
+      BsonDocument diff, String prefix, BsonDocument set, BsonDocument unset, BsonDocument entry)
       throws IOException {
     for (Map.Entry<String, BsonValue> e : diff.entrySet()) {
       String key = e.getKey();
@@ -462,7 +480,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
   }
 
   private void command(
-      MongoDatabase db, Namespace ns, Namespace to, BsonDocument o, RawBsonDocument entry)
+      MongoDatabase db, Namespace ns, Namespace to, BsonDocument o, BsonDocument entry)
       throws IOException {
     String name = o.getFirstKey();
     switch (name) {
@@ -491,11 +509,11 @@ final class ArchiveRestorer implements ArchiveVisitor {
     }
   }
 
-  private IntegrityException unsupported(RawBsonDocument entry, String what) {
+  private IntegrityException unsupported(BsonDocument entry, String what) {
     return new IntegrityException(
         component
             + ": the oplog entry at "
-            + entry.get("ts")
+            + ts(entry.get("ts"))
             + " on "
             + entry.getString("ns", new BsonString("?")).getValue()
             + " is "
