@@ -273,6 +273,52 @@ class ArchiveFormatTest {
     assertThat(parsed.documents().get(entry.namespace())).containsExactly(bytes);
   }
 
+  /**
+   * Views and time-series collections, which the in-process test server cannot create: their
+   * prelude entries keep their type and options, a view has no documents (only its end), and a
+   * time-series collection's bucket documents travel under its own name, as mongodump writes them.
+   */
+  @Test
+  void viewsAndTimeSeriesKeepTheirTypeAndOptions() throws IOException {
+    PreludeEntry view =
+        new PreludeEntry(
+            new Namespace("shop", "big_orders"),
+            "{\"options\": {\"viewOn\": \"orders\", \"pipeline\": [{\"$match\": {\"qty\": {\"$gt\": "
+                + "{\"$numberInt\": \"10\"}}}}]}, \"indexes\": [], \"uuid\": \"\", \"collectionName\": "
+                + "\"big_orders\", \"type\": \"view\"}",
+            "view");
+    PreludeEntry series =
+        new PreludeEntry(
+            new Namespace("iot", "readings"),
+            "{\"options\": {\"timeseries\": {\"timeField\": \"t\", \"metaField\": \"m\", \"granularity\": "
+                + "\"seconds\"}}, \"indexes\": [], \"uuid\": \"\", \"collectionName\": \"readings\", "
+                + "\"type\": \"timeseries\"}",
+            "timeseries");
+    Map<Namespace, List<byte[]>> docs = new LinkedHashMap<>();
+    docs.put(series.namespace(), documents(3, 50));
+    byte[] archive = TestArchives.write(List.of(view, series), docs, 10);
+    TestArchives.Parsed parsed = TestArchives.parse(archive);
+    assertThat(parsed.summary().prelude()).containsExactly(view, series);
+    assertThat(parsed.summary().prelude().get(0).isView()).isTrue();
+    assertThat(parsed.summary().prelude().get(0).options().getString("viewOn").getValue())
+        .isEqualTo("orders");
+    assertThat(
+            parsed
+                .summary()
+                .prelude()
+                .get(1)
+                .options()
+                .getDocument("timeseries")
+                .getString("timeField")
+                .getValue())
+        .isEqualTo("t");
+    assertThat(parsed.summary().counts())
+        .containsEntry(view.namespace(), 0L)
+        .containsEntry(series.namespace(), 3L);
+    assertThat(IndependentArchiveReader.read(archive).counts())
+        .containsEntry("shop.big_orders", 0L);
+  }
+
   private static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
