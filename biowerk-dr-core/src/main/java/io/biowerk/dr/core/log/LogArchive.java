@@ -1,0 +1,343 @@
+package io.biowerk.dr.core.log;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.BackupLayout;
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.BackupReader;
+import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.Codec;
+import io.biowerk.dr.core.CodecSpec;
+import io.biowerk.dr.core.Codecs;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.Manifests;
+import io.biowerk.dr.core.ObjectNotFoundException;
+import io.biowerk.dr.core.PendingWrite;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.Sha256;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The segments of one database's log in a repository: {@code <source>/<log>/<segment>.<codec ids>} with a
+ * manifest {@code <source>/<log>/<segment>.manifest.json} each (the backup manifest's format: codec chain,
+ * sizes, SHA-256 of the raw and the stored bytes, and the segment's first and last position and time). The
+ * manifest is written after the data, as the commit point; a segment without one is not in the archive.
+ *
+ * <p>Each segment is compressed, encrypted and checksummed by the codec chain given, like a backup. Pushing is
+ * idempotent: the same bytes under the same name again do nothing (PostgreSQL retries {@code archive_command}),
+ * different bytes are refused with a {@link LogConflictException}. Fetching checks both checksums before the
+ * destination file appears. Immutable and thread-safe; the sink is the caller's.
+ */
+public final class LogArchive {
+
+  private final Sink sink;
+  private final String source;
+  private final String log;
+  private final List<Codec> codecs;
+  private final KeyRing keys;
+  private final Clock clock;
+
+  private LogArchive(Sink sink, String source, String log, List<Codec> codecs, KeyRing keys, Clock clock) {
+    this.sink = sink;
+    this.source = source;
+    this.log = log;
+    this.codecs = codecs;
+    this.keys = keys;
+    this.clock = clock;
+  }
+
+  /**
+   * The archive of {@code log} for {@code source} in {@code sink}.
+   *
+   * @param codecs the chain new segments are encoded with (compress before encrypt); reading uses each
+   *     segment's own chain
+   * @param keys the keys that decrypt segments
+   */
+  public static LogArchive of(Sink sink, String source, String log, List<? extends Codec> codecs, KeyRing keys) {
+    requireNonNull(sink, "sink");
+    BackupLayout.checkSourceName(source);
+    checkArgument(log != null && log.matches("[a-z]{1,16}"), "log name (%s) must be 1-16 lower-case letters", log);
+    return new LogArchive(sink, source, log, List.copyOf(codecs), requireNonNull(keys, "keys"), Clock.systemUTC());
+  }
+
+  /** The same archive reading the time from {@code clock}. */
+  public LogArchive withClock(Clock clock) {
+    return new LogArchive(sink, source, log, codecs, keys, requireNonNull(clock, "clock"));
+  }
+
+  /** The source name. */
+  public String source() {
+    return source;
+  }
+
+  /** The log name ({@code wal}, {@code oplog}). */
+  public String log() {
+    return log;
+  }
+
+  /** The sink the segments are in. */
+  public Sink sink() {
+    return sink;
+  }
+
+  /** The folder the segments are stored in: {@code <source>/<log>/}. */
+  public String prefix() {
+    return source + "/" + log + "/";
+  }
+
+  /** What {@link #push} did. */
+  public enum PushResult {
+    /** The segment was stored. */
+    STORED,
+    /** The archive already held the same bytes under that name; nothing was written. */
+    ALREADY_STORED
+  }
+
+  /**
+   * Stores one segment unless the archive already holds it.
+   *
+   * @return whether it was stored or already there with the same bytes
+   * @throws LogConflictException if the archive holds different bytes under that name; nothing is written
+   * @throws IOException if the file cannot be read or the sink written; nothing is then in the archive
+   */
+  public PushResult push(LogSegmentInfo info, Path file) throws IOException {
+    String rawSha = sha256(file);
+    Optional<LogSegment> existing = segment(info.name());
+    if (existing.isPresent()) {
+      String stored = existing.get().manifest().rawSha256();
+      if (stored.equals(rawSha)) {
+        return PushResult.ALREADY_STORED;
+      }
+      throw new LogConflictException(log + " archive: " + prefix() + info.name() + " is already stored with"
+          + " different bytes (SHA-256 " + stored + ", pushed " + rawSha + "); another server may be archiving"
+          + " into the same source: give each cluster its own source name (?name=...), or remove the stored"
+          + " segment if it is known to be wrong", info.name(), stored, rawSha);
+    }
+    store(info, file);
+    return PushResult.STORED;
+  }
+
+  /**
+   * Stores one segment, replacing one of the same name: for a partial segment a receiver stores again as it
+   * grows.
+   *
+   * @throws IOException if the file cannot be read or the sink written
+   */
+  public void replace(LogSegmentInfo info, Path file) throws IOException {
+    store(info, file);
+  }
+
+  private void store(LogSegmentInfo info, Path file) throws IOException {
+    Instant started = clock.instant();
+    String dataKey = dataKey(info.name());
+    long rawSize;
+    String rawSha;
+    long storedSize;
+    String storedSha;
+    try (PendingWrite out = sink.openWrite(dataKey);
+        FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      Sha256.Writing stored = Sha256.writing(new Unclosed(out));
+      WritableByteChannel encoded = Codecs.encode(codecs, stored);
+      Sha256.Writing raw = Sha256.writing(encoded);
+      ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
+      while (in.read(buffer) >= 0) {
+        buffer.flip();
+        ByteChannels.writeFully(raw, buffer);
+        buffer.clear();
+      }
+      raw.close(); // finishes every codec's stream; Unclosed keeps the pending write open for the commit
+      rawSize = raw.count();
+      rawSha = raw.hex();
+      storedSize = stored.count();
+      storedSha = stored.hex();
+      out.commit();
+    }
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("log", log);
+    facts.put(LogSegment.FIRST_POSITION, info.firstPosition());
+    facts.put(LogSegment.LAST_POSITION, info.lastPosition());
+    info.firstTime().ifPresent(t -> facts.put(LogSegment.FIRST_TIME, t.toString()));
+    info.lastTime().ifPresent(t -> facts.put(LogSegment.LAST_TIME, t.toString()));
+    facts.putAll(info.facts());
+    BackupManifest manifest = new BackupManifest(info.name(), log, source, "log:" + prefix(), log, started,
+        clock.instant(), codecs.stream().map(CodecSpec::of).toList(), keyId(), rawSize, storedSize, rawSha,
+        storedSha, dataKey, facts);
+    sink.put(manifestKey(info.name()), Manifests.toJson(manifest));
+  }
+
+  private Optional<String> keyId() {
+    for (Codec codec : codecs) {
+      if (codec instanceof EncryptionCodec encryption) {
+        return Optional.of(encryption.keyId());
+      }
+      String id = codec.parameters().get("key-id");
+      if (id != null) {
+        return Optional.of(id);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The stored segment named {@code name}, if the archive holds it.
+   *
+   * @throws io.biowerk.dr.core.CorruptManifestException if its manifest is unreadable
+   * @throws IOException if the sink cannot be read
+   */
+  public Optional<LogSegment> segment(String name) throws IOException {
+    String key = manifestKey(name);
+    byte[] json;
+    try {
+      json = sink.get(key);
+    } catch (ObjectNotFoundException e) {
+      return Optional.empty();
+    }
+    return Optional.of(new LogSegment(Manifests.parse(json, key)));
+  }
+
+  /**
+   * The names of every stored segment, sorted. One listing; no manifest is read.
+   *
+   * @throws IOException if the sink cannot be listed
+   */
+  public List<String> names() throws IOException {
+    List<String> names = new ArrayList<>();
+    String prefix = prefix();
+    for (StoredObject object : sink.list(prefix)) {
+      String key = object.key();
+      if (key.endsWith(BackupManifest.MANIFEST_SUFFIX) && key.indexOf('/', prefix.length()) < 0) {
+        names.add(key.substring(prefix.length(), key.length() - BackupManifest.MANIFEST_SUFFIX.length()));
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /**
+   * Fetches one segment into {@code destination}: decoded, both checksums checked, written to a temporary file
+   * beside it, synced and renamed into place, so the destination appears only complete and intact.
+   *
+   * @return false if the archive does not hold the segment (nothing is written)
+   * @throws io.biowerk.dr.core.IntegrityException if the stored segment is damaged or the key is wrong
+   * @throws IOException if the sink cannot be read or the destination written
+   */
+  public boolean fetch(String name, Path destination) throws IOException {
+    Optional<LogSegment> segment = segment(name);
+    if (segment.isEmpty()) {
+      return false;
+    }
+    BackupManifest manifest = segment.get().manifest();
+    Path parent = destination.toAbsolutePath().getParent();
+    Path temp = Files.createTempFile(parent, "." + destination.getFileName() + ".", ".tmp");
+    boolean done = false;
+    try {
+      try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys);
+          FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
+        while (in.read(buffer) >= 0) {
+          buffer.flip();
+          ByteChannels.writeFully(out, buffer);
+          buffer.clear();
+        }
+        out.force(true);
+      }
+      Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      done = true;
+      return true;
+    } finally {
+      if (!done) {
+        Files.deleteIfExists(temp);
+      }
+    }
+  }
+
+  /**
+   * Removes a segment: its manifest first, so it leaves the archive before its data goes.
+   *
+   * @throws IOException if the sink refuses
+   */
+  public void delete(String name) throws IOException {
+    Optional<LogSegment> segment = segment(name);
+    sink.delete(manifestKey(name));
+    if (segment.isPresent()) {
+      sink.delete(segment.get().manifest().dataKey());
+    }
+  }
+
+  /** The key of the manifest of segment {@code name}. */
+  public String manifestKey(String name) {
+    return prefix() + checkName(name) + BackupManifest.MANIFEST_SUFFIX;
+  }
+
+  private String dataKey(String name) {
+    StringBuilder key = new StringBuilder(prefix()).append(checkName(name));
+    for (Codec codec : codecs) {
+      key.append('.').append(codec.id());
+    }
+    return key.toString();
+  }
+
+  private static String checkName(String name) {
+    checkArgument(name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}") && !name.contains(".."),
+        "segment name (%s) must be a plain file name", name);
+    return name;
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try (Sha256.Reading in = Sha256.reading(FileChannel.open(file, StandardOpenOption.READ))) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
+      while (in.read(buffer) >= 0) {
+        buffer.clear();
+      }
+      return in.hex();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return sink + "/" + prefix() + " " + codecs.stream().map(Codec::id).toList();
+  }
+
+  /** Passes writes through and leaves the pending write open when the codec chain closes, so it can commit. */
+  private static final class Unclosed implements WritableByteChannel {
+    private final WritableByteChannel out;
+    private boolean open = true;
+
+    Unclosed(WritableByteChannel out) {
+      this.out = out;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      return out.write(src);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return open;
+    }
+
+    @Override
+    public void close() {
+      open = false;
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.biowerk.dr.core.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.biowerk.dr.core.IntegrityException;
+import io.biowerk.dr.core.KeyProvider;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.WrongKeyException;
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.local.LocalSink;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The generic log archive on a real local repository: push, idempotence, conflicts, fetch, spool, read-ahead. */
+class LogArchiveTest {
+
+  @TempDir Path dir;
+  LocalSink sink;
+  MasterKey key;
+  KeyRing ring;
+  LogArchive archive;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    sink = LocalSink.open(dir.resolve("repo"));
+    key = MasterKey.generate("k1");
+    ring = ring(key);
+    archive = LogArchive.of(sink, "orders", "wal",
+        List.of(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(key, ring)), ring);
+  }
+
+  static KeyRing ring(MasterKey key) {
+    return KeyRing.of(new KeyProvider() {
+      @Override
+      public Optional<MasterKey> key(String id) {
+        return id.equals(key.id()) ? Optional.of(key) : Optional.empty();
+      }
+
+      @Override
+      public Optional<String> activeKeyId() {
+        return Optional.of(key.id());
+      }
+
+      @Override
+      public Set<String> keyIds() {
+        return Set.of(key.id());
+      }
+    });
+  }
+
+  Path segment(String name, long seed) throws IOException {
+    byte[] bytes = new byte[300_000];
+    new Random(seed).nextBytes(bytes);
+    for (int i = 0; i < bytes.length; i += 3) {
+      bytes[i] = 0; // compressible, like WAL
+    }
+    Path file = dir.resolve("in-" + name + "-" + seed);
+    Files.write(file, bytes);
+    return file;
+  }
+
+  static LogSegmentInfo info(String name) {
+    return new LogSegmentInfo(name, "0/1", "0/2", Optional.empty(), Optional.of(Instant.parse("2026-01-01T00:00:00Z")),
+        Map.of("timeline", 1));
+  }
+
+  @Test
+  void aPushedSegmentComesBackIdenticalAndItsManifestRecordsItsRange() throws IOException {
+    Path file = segment("000000010000000000000003", 1);
+    assertThat(archive.push(info("000000010000000000000003"), file)).isEqualTo(LogArchive.PushResult.STORED);
+    assertThat(archive.names()).containsExactly("000000010000000000000003");
+    LogSegment stored = archive.segment("000000010000000000000003").orElseThrow();
+    assertThat(stored.firstPosition()).isEqualTo("0/1");
+    assertThat(stored.lastTime()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+    assertThat(stored.manifest().dataKey()).isEqualTo("orders/wal/000000010000000000000003.zst.enc");
+    assertThat(stored.manifest().keyId()).contains("k1");
+    assertThat(stored.manifest().storedSize()).isLessThan(stored.manifest().rawSize());
+    Path out = dir.resolve("out");
+    assertThat(archive.fetch("000000010000000000000003", out)).isTrue();
+    assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(file));
+    assertThat(archive.fetch("000000010000000000000004", dir.resolve("none"))).isFalse();
+    assertThat(dir.resolve("none")).doesNotExist();
+  }
+
+  @Test
+  void pushingTheSameBytesAgainIsANoOpAndDifferentBytesAreRefused() throws IOException {
+    Path file = segment("A", 1);
+    archive.push(info("000000010000000000000003"), file);
+    assertThat(archive.push(info("000000010000000000000003"), file)).isEqualTo(LogArchive.PushResult.ALREADY_STORED);
+    Path other = segment("A", 2);
+    assertThatThrownBy(() -> archive.push(info("000000010000000000000003"), other))
+        .isInstanceOf(LogConflictException.class)
+        .hasMessageStartingWith("wal archive: orders/wal/000000010000000000000003 is already stored with different"
+            + " bytes")
+        .hasMessageContaining("give each cluster its own source name");
+    Path out = dir.resolve("out");
+    archive.fetch("000000010000000000000003", out);
+    assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(file));
+  }
+
+  @Test
+  void aDamagedSegmentOrAWrongKeyIsRefusedAndNothingAppears() throws IOException {
+    archive.push(info("000000010000000000000003"), segment("A", 1));
+    LogArchive otherKey = LogArchive.of(sink, "orders", "wal", List.of(), ring(MasterKey.generate("k1")));
+    assertThatThrownBy(() -> otherKey.fetch("000000010000000000000003", dir.resolve("out")))
+        .isInstanceOf(WrongKeyException.class);
+    assertThat(dir.resolve("out")).doesNotExist();
+
+    Path stored = dir.resolve("repo/orders/wal/000000010000000000000003.zst.enc");
+    byte[] bytes = Files.readAllBytes(stored);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(stored, bytes);
+    assertThatThrownBy(() -> archive.fetch("000000010000000000000003", dir.resolve("out")))
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("000000010000000000000003");
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
+
+  @Test
+  void theSpoolIsDrainedIntoTheArchiveAndAFailureIsReportedToTheNextOffer() throws IOException {
+    LogSpool spool = LogSpool.at(dir.resolve("spool"));
+    Path a = segment("A", 1);
+    spool.offer("000000010000000000000003", a);
+    spool.offer("000000010000000000000004", segment("B", 2));
+    assertThat(spool.queued()).containsExactly("000000010000000000000003", "000000010000000000000004");
+    LogProvider provider = new TestLog();
+    assertThat(spool.drainOnce(archive, provider)).isEqualTo(2);
+    assertThat(spool.queued()).isEmpty();
+    assertThat(archive.names()).containsExactly("000000010000000000000003", "000000010000000000000004");
+
+    spool.offer("000000010000000000000003", segment("C", 3));
+    assertThat(spool.drainOnce(archive, provider)).isZero();
+    assertThat(spool.failed()).containsExactly("000000010000000000000003");
+    assertThatThrownBy(() -> spool.offer("000000010000000000000003", a))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("archiving 000000010000000000000003 failed before: LogConflictException")
+        .hasMessageContaining("delete ");
+  }
+
+  @Test
+  void readAheadFetchesTheNextSegmentsIntoTheSpoolAndServesThemFromThere() throws IOException {
+    for (int i = 1; i <= 5; i++) {
+      archive.push(info("00000001000000000000000" + i), segment("S", i));
+    }
+    Path spool = dir.resolve("fetch-spool");
+    LogPrefetch fetch = LogPrefetch.of(archive, spool, 3, 2);
+    assertThat(fetch.fetch("000000010000000000000001", dir.resolve("p1"))).isTrue();
+    assertThat(spool.resolve("000000010000000000000002")).exists();
+    assertThat(spool.resolve("000000010000000000000004")).exists();
+    assertThat(spool.resolve("000000010000000000000005")).doesNotExist();
+    assertThat(fetch.fetch("000000010000000000000002", dir.resolve("p2"))).isTrue();
+    assertThat(Files.readAllBytes(dir.resolve("p2"))).isEqualTo(Files.readAllBytes(segment("S", 2)));
+    assertThat(spool.resolve("000000010000000000000002")).doesNotExist();
+    assertThat(spool.resolve("000000010000000000000005")).exists();
+    assertThat(fetch.fetch("000000010000000000000009", dir.resolve("p9"))).isFalse();
+  }
+
+  /** A log provider of this test's own that describes any file; it stands in for a database adapter. */
+  static final class TestLog implements LogProvider {
+    @Override
+    public String log() {
+      return "wal";
+    }
+
+    @Override
+    public LogSegmentInfo describe(String name, Path file) {
+      return info(name);
+    }
+
+    @Override
+    public LogReceiver receiver(URI uri) {
+      throw new UnsupportedOperationException("test log: no receiver");
+    }
+
+    @Override
+    public Optional<LogRecovery> recovery(io.biowerk.dr.core.BackupManifest base) {
+      return Optional.empty();
+    }
+  }
+}
