@@ -18,12 +18,14 @@ module io.biowerk.dr.core {
   exports io.biowerk.dr.core.verify;
   exports io.biowerk.dr.core.files;
   exports io.biowerk.dr.core.report;
+  exports io.biowerk.dr.core.log;
 
   uses io.biowerk.dr.core.SinkProvider;
   uses io.biowerk.dr.core.SourceProvider;
   uses io.biowerk.dr.core.RestoreTargetProvider;
   uses io.biowerk.dr.core.CodecProvider;
   uses io.biowerk.dr.core.NativeVerifier;
+  uses io.biowerk.dr.core.log.LogProvider;
 
   provides io.biowerk.dr.core.CodecProvider with
       io.biowerk.dr.core.codec.ZstdCodecProvider,

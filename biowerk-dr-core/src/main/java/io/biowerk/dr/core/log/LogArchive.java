@@ -36,15 +36,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The segments of one database's log in a repository: {@code <source>/<log>/<segment>.<codec ids>} with a
- * manifest {@code <source>/<log>/<segment>.manifest.json} each (the backup manifest's format: codec chain,
- * sizes, SHA-256 of the raw and the stored bytes, and the segment's first and last position and time). The
- * manifest is written after the data, as the commit point; a segment without one is not in the archive.
+ * The segments of one database's log in a repository: {@code <source>/<log>/<segment>.<codec ids>}
+ * with a manifest {@code <source>/<log>/<segment>.manifest.json} each (the backup manifest's
+ * format: codec chain, sizes, SHA-256 of the raw and the stored bytes, and the segment's first and
+ * last position and time). The manifest is written after the data, as the commit point; a segment
+ * without one is not in the archive.
  *
- * <p>Each segment is compressed, encrypted and checksummed by the codec chain given, like a backup. Pushing is
- * idempotent: the same bytes under the same name again do nothing (PostgreSQL retries {@code archive_command}),
- * different bytes are refused with a {@link LogConflictException}. Fetching checks both checksums before the
- * destination file appears. Immutable and thread-safe; the sink is the caller's.
+ * <p>Each segment is compressed, encrypted and checksummed by the codec chain given, like a backup.
+ * Pushing is idempotent: the same bytes under the same name again do nothing (PostgreSQL retries
+ * {@code archive_command}), different bytes are refused with a {@link LogConflictException}.
+ * Fetching checks both checksums before the destination file appears. Immutable and thread-safe;
+ * the sink is the caller's.
  */
 public final class LogArchive {
 
@@ -55,7 +57,8 @@ public final class LogArchive {
   private final KeyRing keys;
   private final Clock clock;
 
-  private LogArchive(Sink sink, String source, String log, List<Codec> codecs, KeyRing keys, Clock clock) {
+  private LogArchive(
+      Sink sink, String source, String log, List<Codec> codecs, KeyRing keys, Clock clock) {
     this.sink = sink;
     this.source = source;
     this.log = log;
@@ -67,15 +70,20 @@ public final class LogArchive {
   /**
    * The archive of {@code log} for {@code source} in {@code sink}.
    *
-   * @param codecs the chain new segments are encoded with (compress before encrypt); reading uses each
-   *     segment's own chain
+   * @param codecs the chain new segments are encoded with (compress before encrypt); reading uses
+   *     each segment's own chain
    * @param keys the keys that decrypt segments
    */
-  public static LogArchive of(Sink sink, String source, String log, List<? extends Codec> codecs, KeyRing keys) {
+  public static LogArchive of(
+      Sink sink, String source, String log, List<? extends Codec> codecs, KeyRing keys) {
     requireNonNull(sink, "sink");
     BackupLayout.checkSourceName(source);
-    checkArgument(log != null && log.matches("[a-z]{1,16}"), "log name (%s) must be 1-16 lower-case letters", log);
-    return new LogArchive(sink, source, log, List.copyOf(codecs), requireNonNull(keys, "keys"), Clock.systemUTC());
+    checkArgument(
+        log != null && log.matches("[a-z]{1,16}"),
+        "log name (%s) must be 1-16 lower-case letters",
+        log);
+    return new LogArchive(
+        sink, source, log, List.copyOf(codecs), requireNonNull(keys, "keys"), Clock.systemUTC());
   }
 
   /** The same archive reading the time from {@code clock}. */
@@ -115,8 +123,10 @@ public final class LogArchive {
    * Stores one segment unless the archive already holds it.
    *
    * @return whether it was stored or already there with the same bytes
-   * @throws LogConflictException if the archive holds different bytes under that name; nothing is written
-   * @throws IOException if the file cannot be read or the sink written; nothing is then in the archive
+   * @throws LogConflictException if the archive holds different bytes under that name; nothing is
+   *     written
+   * @throws IOException if the file cannot be read or the sink written; nothing is then in the
+   *     archive
    */
   public PushResult push(LogSegmentInfo info, Path file) throws IOException {
     String rawSha = sha256(file);
@@ -126,18 +136,30 @@ public final class LogArchive {
       if (stored.equals(rawSha)) {
         return PushResult.ALREADY_STORED;
       }
-      throw new LogConflictException(log + " archive: " + prefix() + info.name() + " is already stored with"
-          + " different bytes (SHA-256 " + stored + ", pushed " + rawSha + "); another server may be archiving"
-          + " into the same source: give each cluster its own source name (?name=...), or remove the stored"
-          + " segment if it is known to be wrong", info.name(), stored, rawSha);
+      throw new LogConflictException(
+          log
+              + " archive: "
+              + prefix()
+              + info.name()
+              + " is already stored with"
+              + " different bytes (SHA-256 "
+              + stored
+              + ", pushed "
+              + rawSha
+              + "); another server may be archiving"
+              + " into the same source: give each cluster its own source name (?name=...), or remove the stored"
+              + " segment if it is known to be wrong",
+          info.name(),
+          stored,
+          rawSha);
     }
     store(info, file);
     return PushResult.STORED;
   }
 
   /**
-   * Stores one segment, replacing one of the same name: for a partial segment a receiver stores again as it
-   * grows.
+   * Stores one segment, replacing one of the same name: for a partial segment a receiver stores
+   * again as it grows.
    *
    * @throws IOException if the file cannot be read or the sink written
    */
@@ -163,7 +185,8 @@ public final class LogArchive {
         ByteChannels.writeFully(raw, buffer);
         buffer.clear();
       }
-      raw.close(); // finishes every codec's stream; Unclosed keeps the pending write open for the commit
+      raw.close(); // finishes every codec's stream; Unclosed keeps the pending write open for the
+      // commit
       rawSize = raw.count();
       rawSha = raw.hex();
       storedSize = stored.count();
@@ -177,9 +200,23 @@ public final class LogArchive {
     info.firstTime().ifPresent(t -> facts.put(LogSegment.FIRST_TIME, t.toString()));
     info.lastTime().ifPresent(t -> facts.put(LogSegment.LAST_TIME, t.toString()));
     facts.putAll(info.facts());
-    BackupManifest manifest = new BackupManifest(info.name(), log, source, "log:" + prefix(), log, started,
-        clock.instant(), codecs.stream().map(CodecSpec::of).toList(), keyId(), rawSize, storedSize, rawSha,
-        storedSha, dataKey, facts);
+    BackupManifest manifest =
+        new BackupManifest(
+            info.name(),
+            log,
+            source,
+            "log:" + prefix(),
+            log,
+            started,
+            clock.instant(),
+            codecs.stream().map(CodecSpec::of).toList(),
+            keyId(),
+            rawSize,
+            storedSize,
+            rawSha,
+            storedSha,
+            dataKey,
+            facts);
     sink.put(manifestKey(info.name()), Manifests.toJson(manifest));
   }
 
@@ -224,7 +261,8 @@ public final class LogArchive {
     for (StoredObject object : sink.list(prefix)) {
       String key = object.key();
       if (key.endsWith(BackupManifest.MANIFEST_SUFFIX) && key.indexOf('/', prefix.length()) < 0) {
-        names.add(key.substring(prefix.length(), key.length() - BackupManifest.MANIFEST_SUFFIX.length()));
+        names.add(
+            key.substring(prefix.length(), key.length() - BackupManifest.MANIFEST_SUFFIX.length()));
       }
     }
     names.sort(null);
@@ -232,11 +270,13 @@ public final class LogArchive {
   }
 
   /**
-   * Fetches one segment into {@code destination}: decoded, both checksums checked, written to a temporary file
-   * beside it, synced and renamed into place, so the destination appears only complete and intact.
+   * Fetches one segment into {@code destination}: decoded, both checksums checked, written to a
+   * temporary file beside it, synced and renamed into place, so the destination appears only
+   * complete and intact.
    *
    * @return false if the archive does not hold the segment (nothing is written)
-   * @throws io.biowerk.dr.core.IntegrityException if the stored segment is damaged or the key is wrong
+   * @throws io.biowerk.dr.core.IntegrityException if the stored segment is damaged or the key is
+   *     wrong
    * @throws IOException if the sink cannot be read or the destination written
    */
   public boolean fetch(String name, Path destination) throws IOException {
@@ -250,7 +290,9 @@ public final class LogArchive {
     boolean done = false;
     try {
       try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys);
-          FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          FileChannel out =
+              FileChannel.open(
+                  temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
         while (in.read(buffer) >= 0) {
           buffer.flip();
@@ -259,7 +301,8 @@ public final class LogArchive {
         }
         out.force(true);
       }
-      Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       done = true;
       return true;
     } finally {
@@ -296,8 +339,10 @@ public final class LogArchive {
   }
 
   private static String checkName(String name) {
-    checkArgument(name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}") && !name.contains(".."),
-        "segment name (%s) must be a plain file name", name);
+    checkArgument(
+        name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}") && !name.contains(".."),
+        "segment name (%s) must be a plain file name",
+        name);
     return name;
   }
 
@@ -316,7 +361,10 @@ public final class LogArchive {
     return sink + "/" + prefix() + " " + codecs.stream().map(Codec::id).toList();
   }
 
-  /** Passes writes through and leaves the pending write open when the codec chain closes, so it can commit. */
+  /**
+   * Passes writes through and leaves the pending write open when the codec chain closes, so it can
+   * commit.
+   */
   private static final class Unclosed implements WritableByteChannel {
     private final WritableByteChannel out;
     private boolean open = true;

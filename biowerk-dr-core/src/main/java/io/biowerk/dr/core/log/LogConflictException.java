@@ -3,9 +3,9 @@ package io.biowerk.dr.core.log;
 import java.io.IOException;
 
 /**
- * A segment was pushed under a name the archive already holds with different bytes. Two databases archiving
- * into the same source folder (a restored copy still archiving, a misconfigured standby) is the usual cause;
- * the stored segment is kept.
+ * A segment was pushed under a name the archive already holds with different bytes. Two databases
+ * archiving into the same source folder (a restored copy still archiving, a misconfigured standby)
+ * is the usual cause; the stored segment is kept.
  */
 public class LogConflictException extends IOException {
   private static final long serialVersionUID = 1L;
@@ -14,7 +14,8 @@ public class LogConflictException extends IOException {
   private final String storedSha256;
   private final String pushedSha256;
 
-  public LogConflictException(String message, String segment, String storedSha256, String pushedSha256) {
+  public LogConflictException(
+      String message, String segment, String storedSha256, String pushedSha256) {
     super(message);
     this.segment = segment;
     this.storedSha256 = storedSha256;

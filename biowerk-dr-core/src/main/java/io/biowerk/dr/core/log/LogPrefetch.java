@@ -16,11 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetching with read-ahead, for a database that asks for one segment at a time (PostgreSQL's
- * {@code restore_command}): the segment asked for and the next ones in name order are fetched in parallel, the
- * next ones into a local spool directory, so the following requests are answered from local disk instead of one
- * round trip to the repository per segment. Segments in the spool are checked as every fetch is; one older
- * than the one asked for is removed.
+ * Fetching with read-ahead, for a database that asks for one segment at a time (PostgreSQL's {@code
+ * restore_command}): the segment asked for and the next ones in name order are fetched in parallel,
+ * the next ones into a local spool directory, so the following requests are answered from local
+ * disk instead of one round trip to the repository per segment. Segments in the spool are checked
+ * as every fetch is; one older than the one asked for is removed.
  */
 public final class LogPrefetch {
 
@@ -39,21 +39,25 @@ public final class LogPrefetch {
   }
 
   /**
-   * A fetcher over {@code archive} that keeps up to {@code ahead} segments in {@code spool}, fetching with up
-   * to {@code threads} in parallel.
+   * A fetcher over {@code archive} that keeps up to {@code ahead} segments in {@code spool},
+   * fetching with up to {@code threads} in parallel.
    */
   public static LogPrefetch of(LogArchive archive, Path spool, int ahead, int threads) {
-    com.google.common.base.Preconditions.checkArgument(ahead >= 0, "ahead (%s) may not be negative", ahead);
-    com.google.common.base.Preconditions.checkArgument(threads >= 1, "threads (%s) must be at least 1", threads);
-    return new LogPrefetch(requireNonNull(archive, "archive"), requireNonNull(spool, "spool"), ahead, threads);
+    com.google.common.base.Preconditions.checkArgument(
+        ahead >= 0, "ahead (%s) may not be negative", ahead);
+    com.google.common.base.Preconditions.checkArgument(
+        threads >= 1, "threads (%s) must be at least 1", threads);
+    return new LogPrefetch(
+        requireNonNull(archive, "archive"), requireNonNull(spool, "spool"), ahead, threads);
   }
 
   /**
-   * Puts segment {@code name} at {@code destination}, from the spool if it was fetched ahead, else from the
-   * archive, and fetches the next segments into the spool before returning.
+   * Puts segment {@code name} at {@code destination}, from the spool if it was fetched ahead, else
+   * from the archive, and fetches the next segments into the spool before returning.
    *
    * @return false if the archive does not hold the segment
-   * @throws IOException if a fetch fails (damage, wrong key, storage); a failed read-ahead only logs
+   * @throws IOException if a fetch fails (damage, wrong key, storage); a failed read-ahead only
+   *     logs
    */
   public boolean fetch(String name, Path destination) throws IOException {
     Files.createDirectories(spool);
@@ -65,7 +69,8 @@ public final class LogPrefetch {
       next.add(names.get(i));
     }
     cleanSpool(name, next);
-    ExecutorService pool = next.isEmpty() ? null : Executors.newFixedThreadPool(Math.min(threads, next.size()));
+    ExecutorService pool =
+        next.isEmpty() ? null : Executors.newFixedThreadPool(Math.min(threads, next.size()));
     try {
       List<Future<Boolean>> futures = new ArrayList<>();
       for (String n : next) {
@@ -87,7 +92,8 @@ public final class LogPrefetch {
           LOG.warn("{} read-ahead: {}", archive.log(), e.getCause().getMessage());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException(archive.log() + " fetch: interrupted during read-ahead");
+          throw new java.io.InterruptedIOException(
+              archive.log() + " fetch: interrupted during read-ahead");
         }
       }
       return found;
@@ -102,7 +108,8 @@ public final class LogPrefetch {
     try (Stream<Path> files = Files.list(spool)) {
       for (Path file : files.toList()) {
         String n = file.getFileName().toString();
-        if (n.startsWith(".") || (!n.equals(asked) && !keep.contains(n) && n.compareTo(asked) < 0)) {
+        if (n.startsWith(".")
+            || (!n.equals(asked) && !keep.contains(n) && n.compareTo(asked) < 0)) {
           Files.deleteIfExists(file);
         }
       }

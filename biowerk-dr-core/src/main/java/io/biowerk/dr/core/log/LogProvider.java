@@ -7,26 +7,27 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A database's continuous log as the repository archives it: PostgreSQL's WAL, MongoDB's oplog. Implemented by
- * the adapter module that knows the log (the PostgreSQL module provides {@code wal}) and registered through
- * {@link java.util.ServiceLoader}; the CLI makes its {@code <log>-push}, {@code <log>-fetch} and
- * {@code <log>-receive} commands from whatever providers it finds, so it names no adapter. Use {@link Logs} to
- * find one.
+ * A database's continuous log as the repository archives it: PostgreSQL's WAL, MongoDB's oplog.
+ * Implemented by the adapter module that knows the log (the PostgreSQL module provides {@code wal})
+ * and registered through {@link java.util.ServiceLoader}; the CLI makes its {@code <log>-push},
+ * {@code <log>-fetch} and {@code <log>-receive} commands from whatever providers it finds, so it
+ * names no adapter. Use {@link Logs} to find one.
  *
- * <p>Segments live under {@code <source>/<log>/} in a {@link LogArchive}, each with a small manifest (first and
- * last position and time). Providers are cheap, stateless factories and thread-safe.
+ * <p>Segments live under {@code <source>/<log>/} in a {@link LogArchive}, each with a small
+ * manifest (first and last position and time). Providers are cheap, stateless factories and
+ * thread-safe.
  */
 public interface LogProvider {
 
   /**
-   * The log's name: {@code wal}, {@code oplog}. It is the repository folder under the source and the prefix of
-   * the CLI commands. Lower-case letters only.
+   * The log's name: {@code wal}, {@code oplog}. It is the repository folder under the source and
+   * the prefix of the CLI commands. Lower-case letters only.
    */
   String log();
 
   /**
-   * Describes one finished segment file the database handed over (PostgreSQL's {@code archive_command} gives
-   * {@code %p}): its positions and times, checked against {@code name}.
+   * Describes one finished segment file the database handed over (PostgreSQL's {@code
+   * archive_command} gives {@code %p}): its positions and times, checked against {@code name}.
    *
    * @param name the segment's name as the database knows it ({@code 000000010000000000000003})
    * @param file the segment's bytes; read, never changed
@@ -36,7 +37,8 @@ public interface LogProvider {
   LogSegmentInfo describe(String name, Path file) throws IOException;
 
   /**
-   * Makes a long-running receiver that streams the log of the database at {@code uri} into an archive.
+   * Makes a long-running receiver that streams the log of the database at {@code uri} into an
+   * archive.
    *
    * @throws IllegalArgumentException if the URI or an option is malformed; the message names it
    * @throws IOException if the receiver cannot be prepared
@@ -44,8 +46,9 @@ public interface LogProvider {
   LogReceiver receiver(URI uri) throws IOException;
 
   /**
-   * Recovery to a point in time from a base backup of this log's database plus archived segments, if the
-   * provider offers it for base backups like {@code base} (a physical backup, not a logical dump).
+   * Recovery to a point in time from a base backup of this log's database plus archived segments,
+   * if the provider offers it for base backups like {@code base} (a physical backup, not a logical
+   * dump).
    */
   Optional<LogRecovery> recovery(BackupManifest base);
 }

@@ -7,10 +7,11 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * One segment stored in a {@link LogArchive}: its manifest (the same document a backup has, with the codec
- * chain, sizes and checksums) read as a segment.
+ * One segment stored in a {@link LogArchive}: its manifest (the same document a backup has, with
+ * the codec chain, sizes and checksums) read as a segment.
  *
- * @param manifest the stored manifest; its id is the segment name, its facts hold the positions and times
+ * @param manifest the stored manifest; its id is the segment name, its facts hold the positions and
+ *     times
  */
 public record LogSegment(BackupManifest manifest) {
 

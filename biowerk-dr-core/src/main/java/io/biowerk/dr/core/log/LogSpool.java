@@ -16,14 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A local spool directory for asynchronous log archiving, as pgBackRest's {@code archive-async}: the
- * database's archive command only copies the segment into the spool (a local copy, synced and renamed into
- * place) and returns, while a long-running process drains the spool into the {@link LogArchive}. A failure of
- * the drainer is left in the spool as {@code <segment>.error}, and the next {@link #offer} of that segment
- * fails with its message, so the database keeps the segment and retries rather than losing it.
+ * A local spool directory for asynchronous log archiving, as pgBackRest's {@code archive-async}:
+ * the database's archive command only copies the segment into the spool (a local copy, synced and
+ * renamed into place) and returns, while a long-running process drains the spool into the {@link
+ * LogArchive}. A failure of the drainer is left in the spool as {@code <segment>.error}, and the
+ * next {@link #offer} of that segment fails with its message, so the database keeps the segment and
+ * retries rather than losing it.
  *
- * <p>Files whose name starts with {@code .} are in progress; the drainer ignores them. Thread-safe; several
- * processes may share one spool (offers are atomic renames, a segment is deleted only after it was stored).
+ * <p>Files whose name starts with {@code .} are in progress; the drainer ignores them. Thread-safe;
+ * several processes may share one spool (offers are atomic renames, a segment is deleted only after
+ * it was stored).
  */
 public final class LogSpool {
 
@@ -53,32 +55,46 @@ public final class LogSpool {
   }
 
   /**
-   * Queues one segment: copies {@code file} into the spool as {@code name}, synced, under a temporary name
-   * renamed into place. Queuing a segment that is already queued with the same size replaces it.
+   * Queues one segment: copies {@code file} into the spool as {@code name}, synced, under a
+   * temporary name renamed into place. Queuing a segment that is already queued with the same size
+   * replaces it.
    *
-   * @throws IOException if the drainer failed on this segment before (the message is the drainer's), or the
-   *     copy fails
+   * @throws IOException if the drainer failed on this segment before (the message is the
+   *     drainer's), or the copy fails
    */
   public void offer(String name, Path file) throws IOException {
     Path error = dir.resolve(name + ERROR);
     if (Files.exists(error)) {
       String message = Files.readString(error, StandardCharsets.UTF_8).strip();
-      throw new IOException("spool " + dir + ": archiving " + name + " failed before: " + message
-          + "; fix the cause, then delete " + error + " so the next retry queues it again");
+      throw new IOException(
+          "spool "
+              + dir
+              + ": archiving "
+              + name
+              + " failed before: "
+              + message
+              + "; fix the cause, then delete "
+              + error
+              + " so the next retry queues it again");
     }
     Path temp = dir.resolve("." + name + ".tmp");
     Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
     try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
       channel.force(true);
     }
-    Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        temp,
+        dir.resolve(name),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** The queued segment names, oldest name first (skipping in-progress and failed ones). */
   public List<String> queued() throws IOException {
     List<String> names = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.map(p -> p.getFileName().toString())
+      files
+          .map(p -> p.getFileName().toString())
           .filter(n -> !n.startsWith(".") && !n.endsWith(ERROR))
           .forEach(names::add);
     }
@@ -88,8 +104,8 @@ public final class LogSpool {
   }
 
   /**
-   * Pushes every queued segment into {@code archive}, oldest first, and removes each once stored. A segment
-   * that fails is left queued with its error beside it.
+   * Pushes every queued segment into {@code archive}, oldest first, and removes each once stored. A
+   * segment that fails is left queued with its error beside it.
    *
    * @return how many segments were stored (or found already stored)
    * @throws IOException if the spool cannot be listed
@@ -104,7 +120,9 @@ public final class LogSpool {
         done++;
       } catch (IOException | RuntimeException e) {
         LOG.warn("spool {}: archiving {} failed: {}", dir, name, e.getMessage());
-        Files.writeString(dir.resolve(name + ERROR), e.getClass().getSimpleName() + ": " + e.getMessage(),
+        Files.writeString(
+            dir.resolve(name + ERROR),
+            e.getClass().getSimpleName() + ": " + e.getMessage(),
             StandardCharsets.UTF_8);
       }
     }
@@ -114,8 +132,12 @@ public final class LogSpool {
   /** The names of segments the drainer failed on. */
   public List<String> failed() throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(ERROR))
-          .map(n -> n.substring(0, n.length() - ERROR.length())).sorted().toList();
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(ERROR))
+          .map(n -> n.substring(0, n.length() - ERROR.length()))
+          .sorted()
+          .toList();
     }
   }
 
@@ -123,5 +145,4 @@ public final class LogSpool {
   public String toString() {
     return "LogSpool[" + dir + "]";
   }
-
 }

@@ -34,8 +34,13 @@ public final class Logs {
       }
       found.add(provider.log());
     }
-    throw new ProviderNotFoundException("no provider of the log '" + log + "' is available; found: "
-        + (found.isEmpty() ? "none" : String.join(", ", found)) + ". Install the module that archives it.", log,
+    throw new ProviderNotFoundException(
+        "no provider of the log '"
+            + log
+            + "' is available; found: "
+            + (found.isEmpty() ? "none" : String.join(", ", found))
+            + ". Install the module that archives it.",
+        log,
         found);
   }
 }

@@ -4,9 +4,10 @@ import java.io.IOException;
 import java.util.Optional;
 
 /**
- * A point-in-time recovery cannot reach its target from what the repository holds: the target is before the
- * base backup ended or after the newest archived segment, or a segment the replay needs is missing. The
- * message says which range is recoverable or which segment is missing, and what to do.
+ * A point-in-time recovery cannot reach its target from what the repository holds: the target is
+ * before the base backup ended or after the newest archived segment, or a segment the replay needs
+ * is missing. The message says which range is recoverable or which segment is missing, and what to
+ * do.
  */
 public class RecoveryRangeException extends IOException {
   private static final long serialVersionUID = 1L;

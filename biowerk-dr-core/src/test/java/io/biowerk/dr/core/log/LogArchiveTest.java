@@ -25,7 +25,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The generic log archive on a real local repository: push, idempotence, conflicts, fetch, spool, read-ahead. */
+/**
+ * The generic log archive on a real local repository: push, idempotence, conflicts, fetch, spool,
+ * read-ahead.
+ */
 class LogArchiveTest {
 
   @TempDir Path dir;
@@ -39,27 +42,33 @@ class LogArchiveTest {
     sink = LocalSink.open(dir.resolve("repo"));
     key = MasterKey.generate("k1");
     ring = ring(key);
-    archive = LogArchive.of(sink, "orders", "wal",
-        List.of(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(key, ring)), ring);
+    archive =
+        LogArchive.of(
+            sink,
+            "orders",
+            "wal",
+            List.of(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(key, ring)),
+            ring);
   }
 
   static KeyRing ring(MasterKey key) {
-    return KeyRing.of(new KeyProvider() {
-      @Override
-      public Optional<MasterKey> key(String id) {
-        return id.equals(key.id()) ? Optional.of(key) : Optional.empty();
-      }
+    return KeyRing.of(
+        new KeyProvider() {
+          @Override
+          public Optional<MasterKey> key(String id) {
+            return id.equals(key.id()) ? Optional.of(key) : Optional.empty();
+          }
 
-      @Override
-      public Optional<String> activeKeyId() {
-        return Optional.of(key.id());
-      }
+          @Override
+          public Optional<String> activeKeyId() {
+            return Optional.of(key.id());
+          }
 
-      @Override
-      public Set<String> keyIds() {
-        return Set.of(key.id());
-      }
-    });
+          @Override
+          public Set<String> keyIds() {
+            return Set.of(key.id());
+          }
+        });
   }
 
   Path segment(String name, long seed) throws IOException {
@@ -74,19 +83,26 @@ class LogArchiveTest {
   }
 
   static LogSegmentInfo info(String name) {
-    return new LogSegmentInfo(name, "0/1", "0/2", Optional.empty(), Optional.of(Instant.parse("2026-01-01T00:00:00Z")),
+    return new LogSegmentInfo(
+        name,
+        "0/1",
+        "0/2",
+        Optional.empty(),
+        Optional.of(Instant.parse("2026-01-01T00:00:00Z")),
         Map.of("timeline", 1));
   }
 
   @Test
   void aPushedSegmentComesBackIdenticalAndItsManifestRecordsItsRange() throws IOException {
     Path file = segment("000000010000000000000003", 1);
-    assertThat(archive.push(info("000000010000000000000003"), file)).isEqualTo(LogArchive.PushResult.STORED);
+    assertThat(archive.push(info("000000010000000000000003"), file))
+        .isEqualTo(LogArchive.PushResult.STORED);
     assertThat(archive.names()).containsExactly("000000010000000000000003");
     LogSegment stored = archive.segment("000000010000000000000003").orElseThrow();
     assertThat(stored.firstPosition()).isEqualTo("0/1");
     assertThat(stored.lastTime()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
-    assertThat(stored.manifest().dataKey()).isEqualTo("orders/wal/000000010000000000000003.zst.enc");
+    assertThat(stored.manifest().dataKey())
+        .isEqualTo("orders/wal/000000010000000000000003.zst.enc");
     assertThat(stored.manifest().keyId()).contains("k1");
     assertThat(stored.manifest().storedSize()).isLessThan(stored.manifest().rawSize());
     Path out = dir.resolve("out");
@@ -100,12 +116,14 @@ class LogArchiveTest {
   void pushingTheSameBytesAgainIsANoOpAndDifferentBytesAreRefused() throws IOException {
     Path file = segment("A", 1);
     archive.push(info("000000010000000000000003"), file);
-    assertThat(archive.push(info("000000010000000000000003"), file)).isEqualTo(LogArchive.PushResult.ALREADY_STORED);
+    assertThat(archive.push(info("000000010000000000000003"), file))
+        .isEqualTo(LogArchive.PushResult.ALREADY_STORED);
     Path other = segment("A", 2);
     assertThatThrownBy(() -> archive.push(info("000000010000000000000003"), other))
         .isInstanceOf(LogConflictException.class)
-        .hasMessageStartingWith("wal archive: orders/wal/000000010000000000000003 is already stored with different"
-            + " bytes")
+        .hasMessageStartingWith(
+            "wal archive: orders/wal/000000010000000000000003 is already stored with different"
+                + " bytes")
         .hasMessageContaining("give each cluster its own source name");
     Path out = dir.resolve("out");
     archive.fetch("000000010000000000000003", out);
@@ -115,7 +133,8 @@ class LogArchiveTest {
   @Test
   void aDamagedSegmentOrAWrongKeyIsRefusedAndNothingAppears() throws IOException {
     archive.push(info("000000010000000000000003"), segment("A", 1));
-    LogArchive otherKey = LogArchive.of(sink, "orders", "wal", List.of(), ring(MasterKey.generate("k1")));
+    LogArchive otherKey =
+        LogArchive.of(sink, "orders", "wal", List.of(), ring(MasterKey.generate("k1")));
     assertThatThrownBy(() -> otherKey.fetch("000000010000000000000003", dir.resolve("out")))
         .isInstanceOf(WrongKeyException.class);
     assertThat(dir.resolve("out")).doesNotExist();
@@ -136,18 +155,21 @@ class LogArchiveTest {
     Path a = segment("A", 1);
     spool.offer("000000010000000000000003", a);
     spool.offer("000000010000000000000004", segment("B", 2));
-    assertThat(spool.queued()).containsExactly("000000010000000000000003", "000000010000000000000004");
+    assertThat(spool.queued())
+        .containsExactly("000000010000000000000003", "000000010000000000000004");
     LogProvider provider = new TestLog();
     assertThat(spool.drainOnce(archive, provider)).isEqualTo(2);
     assertThat(spool.queued()).isEmpty();
-    assertThat(archive.names()).containsExactly("000000010000000000000003", "000000010000000000000004");
+    assertThat(archive.names())
+        .containsExactly("000000010000000000000003", "000000010000000000000004");
 
     spool.offer("000000010000000000000003", segment("C", 3));
     assertThat(spool.drainOnce(archive, provider)).isZero();
     assertThat(spool.failed()).containsExactly("000000010000000000000003");
     assertThatThrownBy(() -> spool.offer("000000010000000000000003", a))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("archiving 000000010000000000000003 failed before: LogConflictException")
+        .hasMessageContaining(
+            "archiving 000000010000000000000003 failed before: LogConflictException")
         .hasMessageContaining("delete ");
   }
 
@@ -163,13 +185,16 @@ class LogArchiveTest {
     assertThat(spool.resolve("000000010000000000000004")).exists();
     assertThat(spool.resolve("000000010000000000000005")).doesNotExist();
     assertThat(fetch.fetch("000000010000000000000002", dir.resolve("p2"))).isTrue();
-    assertThat(Files.readAllBytes(dir.resolve("p2"))).isEqualTo(Files.readAllBytes(segment("S", 2)));
+    assertThat(Files.readAllBytes(dir.resolve("p2")))
+        .isEqualTo(Files.readAllBytes(segment("S", 2)));
     assertThat(spool.resolve("000000010000000000000002")).doesNotExist();
     assertThat(spool.resolve("000000010000000000000005")).exists();
     assertThat(fetch.fetch("000000010000000000000009", dir.resolve("p9"))).isFalse();
   }
 
-  /** A log provider of this test's own that describes any file; it stands in for a database adapter. */
+  /**
+   * A log provider of this test's own that describes any file; it stands in for a database adapter.
+   */
   static final class TestLog implements LogProvider {
     @Override
     public String log() {
