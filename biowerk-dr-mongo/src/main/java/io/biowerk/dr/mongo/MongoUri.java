@@ -26,7 +26,17 @@ import java.util.Set;
 final class MongoUri {
 
   static final Set<String> OURS =
-      Set.of("name", "include", "exclude", "jobs", "oplog", "nsFrom", "nsTo", "oplogReplay");
+      Set.of(
+          "name",
+          "include",
+          "exclude",
+          "jobs",
+          "oplog",
+          "nsFrom",
+          "nsTo",
+          "oplogReplay",
+          "segmentSeconds",
+          "segmentBytes");
 
   private final ConnectionString connection;
   private final Map<String, String> options;
