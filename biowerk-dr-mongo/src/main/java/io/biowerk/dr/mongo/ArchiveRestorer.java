@@ -87,6 +87,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
   private boolean dataDone;
   private long oplogApplied;
   private long oplogSkipped;
+  private long oplogUntil = Long.MAX_VALUE;
 
   ArchiveRestorer(MongoClient client, MongoUri uri, String component, Options options) {
     this.client = client;
@@ -212,7 +213,12 @@ final class ArchiveRestorer implements ArchiveVisitor {
     if (namespace.isOplog()) {
       if (options.oplogReplay()) {
         finishData();
-        apply(decode(document));
+        BsonDocument entry = decode(document);
+        if (within(entry)) {
+          apply(entry);
+        } else {
+          oplogSkipped++;
+        }
       }
       return;
     }
@@ -353,6 +359,30 @@ final class ArchiveRestorer implements ArchiveVisitor {
         .decode(
             new org.bson.BsonBinaryReader(java.nio.ByteBuffer.wrap(document)),
             org.bson.codecs.DecoderContext.builder().build());
+  }
+
+  /**
+   * Replays only oplog entries whose time (seconds) is at or before {@code epochSecond}: a
+   * point-in-time restore's target, inclusive to the second.
+   */
+  void oplogUntil(long epochSecond) {
+    this.oplogUntil = epochSecond;
+  }
+
+  private boolean within(BsonDocument entry) {
+    BsonValue ts = entry.get("ts");
+    return ts == null
+        || !ts.isTimestamp()
+        || Integer.toUnsignedLong(ts.asTimestamp().getTime()) <= oplogUntil;
+  }
+
+  /** Replays one entry of an archived oplog segment (after the base backup), within the limit. */
+  boolean replay(BsonDocument entry) throws IOException {
+    if (!within(entry)) {
+      return false;
+    }
+    apply(entry);
+    return true;
   }
 
   /** {@code Timestamp(1700000000, 1)}, as the shell prints an oplog position. */

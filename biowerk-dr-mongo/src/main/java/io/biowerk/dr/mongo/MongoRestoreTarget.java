@@ -35,6 +35,7 @@ public final class MongoRestoreTarget implements RestoreTarget {
   private final MongoUri uri;
   private final boolean force;
   private final ArchiveRestorer.Options options;
+  private java.time.Instant oplogUntil;
 
   private MongoRestoreTarget(MongoUri uri, boolean force) {
     this.uri = uri;
@@ -125,6 +126,24 @@ public final class MongoRestoreTarget implements RestoreTarget {
               + "mongorestore --drop), or rename with nsFrom/nsTo, or exclude them",
           uri + " " + existing);
     }
+  }
+
+  /**
+   * The same target replaying the archive's oplog slice only up to {@code time} (inclusive, to the
+   * second).
+   */
+  MongoRestoreTarget oplogUntil(java.time.Instant time) {
+    MongoRestoreTarget copy = new MongoRestoreTarget(uri, force);
+    copy.oplogUntil = time;
+    return copy;
+  }
+
+  MongoUri uri() {
+    return uri;
+  }
+
+  ArchiveRestorer.Options options() {
+    return options;
   }
 
   /** {@code mongodb restore mongodb://user:***@host/}: no password. */
