@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory is bounded whatever the collection sizes: at most {@link #QUEUED_BYTES} of framed
  * segments wait (one larger segment may pass alone), and each job holds one driver batch sized to
- * about {@link #SEGMENT_BYTES}. Documents are the driver's raw bytes, handed from the batch to the
+ * about {@link #BATCH_BYTES}. Documents are the driver's raw bytes, handed from the batch to the
  * channel without a copy or a decode.
  */
 final class DumpStream implements SourceStream {
@@ -55,6 +55,7 @@ final class DumpStream implements SourceStream {
   private static final Logger log = LoggerFactory.getLogger(DumpStream.class);
 
   static final int SEGMENT_BYTES = 1 << 20;
+  static final int BATCH_BYTES = 2 << 20;
   static final int QUEUED_BYTES = 8 << 20;
   private static final ByteBuffer[] END = new ByteBuffer[0];
   private static final String TOOL_VERSION = "biowerk-dr 0.1.0";
@@ -413,7 +414,7 @@ final class DumpStream implements SourceStream {
   }
 
   /**
-   * Documents per batch so that a batch is about {@link #SEGMENT_BYTES}, from the average document
+   * Documents per batch so that a batch is about {@link #BATCH_BYTES}, from the average document
    * size.
    */
   private static int batchSize(MongoDatabase db, String collection) {
@@ -423,7 +424,7 @@ final class DumpStream implements SourceStream {
               new BsonDocument("collStats", new BsonString(collection)), BsonDocument.class);
       BsonValue avg = stats.get("avgObjSize");
       if (avg != null && avg.isNumber() && avg.asNumber().doubleValue() > 0) {
-        return (int) Math.max(1, Math.min(10_000, SEGMENT_BYTES / avg.asNumber().doubleValue()));
+        return (int) Math.max(1, Math.min(10_000, BATCH_BYTES / avg.asNumber().doubleValue()));
       }
     } catch (MongoException e) {
       // collStats is deprecated on newer servers and absent on some: fall back to a small batch.

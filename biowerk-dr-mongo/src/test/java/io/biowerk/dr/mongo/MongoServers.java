@@ -53,8 +53,15 @@ final class MongoServers implements AutoCloseable {
 
   /** The server's URI with {@code query} (may be empty), short timeouts for tests. */
   URI uri(String query) {
+    return uri(query, 3000);
+  }
+
+  /** The server's URI with {@code query} (may be empty) and a server selection timeout. */
+  URI uri(String query, int timeoutMillis) {
     String q =
-        "serverSelectionTimeoutMS=3000&connectTimeoutMS=3000"
+        "serverSelectionTimeoutMS="
+            + timeoutMillis
+            + "&connectTimeoutMS=3000"
             + (query.isEmpty() ? "" : "&" + query);
     return URI.create(base + "?" + q);
   }
