@@ -3,7 +3,7 @@ package io.biowerk.dr.core;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.Map;
 
 /** Finds {@link Sink}s for repository URIs through {@link SinkProvider}s on the class path. */
 public final class Sinks {
@@ -11,7 +11,8 @@ public final class Sinks {
   private Sinks() {}
 
   /**
-   * A sink for {@code uri} ({@code file:///var/backups/biowerk}, {@code s3://bucket/prefix}).
+   * A sink for {@code uri} ({@code file:///var/backups/biowerk}, {@code s3://bucket/prefix}). The
+   * caller owns the sink and closes it.
    *
    * @throws ProviderNotFoundException if no provider serves the scheme; the message lists those
    *     found
@@ -22,15 +23,23 @@ public final class Sinks {
             SinkProvider.class,
             uri.getScheme(),
             SinkProvider::schemes,
+            SinkProvider::artifact,
             "repository (sink) for URI scheme",
-            "Add the storage module for it (biowerk-dr-storage-s3, -azure, -gcs) to the class path, or use file:///path.")
+            "Add the storage module that serves it to the class path (the README lists them),"
+                + " or use file:///path.")
         .create(uri);
+  }
+
+  /**
+   * The URI scheme of every sink provider on the class path, with the artifact that brings it,
+   * sorted by scheme: what the CLI's help lists.
+   */
+  public static Map<String, String> available() {
+    return Providers.describe(SinkProvider.class, SinkProvider::schemes, SinkProvider::artifact);
   }
 
   /** The URI schemes of every sink provider on the class path. */
   public static List<String> schemes() {
-    TreeSet<String> schemes = new TreeSet<>();
-    Providers.load(SinkProvider.class).forEach(p -> schemes.addAll(p.schemes()));
-    return List.copyOf(schemes);
+    return Providers.keys(SinkProvider.class, SinkProvider::schemes);
   }
 }

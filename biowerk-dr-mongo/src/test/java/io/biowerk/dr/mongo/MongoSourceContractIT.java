@@ -60,6 +60,17 @@ class MongoSourceContractIT {
     assertThat(run.facts()).containsKeys("serverVersion", "topology");
   }
 
+  /** A source whose server is gone: open() fails (no server answers on that port). */
+  static Source unreachable() throws java.io.IOException {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    return MongoSource.of(
+        java.net.URI.create(
+            "mongodb://127.0.0.1:" + port + "/?serverSelectionTimeoutMS=500&oplog=true"));
+  }
+
   @Nested
   class Plain extends SourceContractTest {
     @Override
@@ -72,6 +83,11 @@ class MongoSourceContractIT {
     protected void checkRun(Run run) {
       check(run);
       assertThat(run.facts()).doesNotContainKey("oplogStart");
+    }
+
+    @Override
+    protected Source newFailingSource() throws Exception {
+      return unreachable();
     }
   }
 
@@ -88,6 +104,11 @@ class MongoSourceContractIT {
     protected void checkRun(Run run) {
       check(run);
       assertThat(run.facts()).containsKeys("oplogStart", "oplogEnd", "oplogEntries");
+    }
+
+    @Override
+    protected Source newFailingSource() throws Exception {
+      return unreachable();
     }
   }
 }

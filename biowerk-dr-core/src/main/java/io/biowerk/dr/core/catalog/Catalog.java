@@ -13,10 +13,9 @@ import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.VerificationResult;
-import io.biowerk.dr.core.local.LocalSink;
+import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,8 +52,8 @@ import org.slf4j.LoggerFactory;
  *       should look at them before anything deletes them).
  *   <li>Data objects with no manifest (a crashed run), manifests superseded by a copy of the same
  *       backup in a higher tier (an interrupted promotion), stale in-progress markers and, on a
- *       {@link LocalSink}, temp files of writes that never committed are {@link #orphans()},
- *       cleaned by {@link #cleanOrphans}. Only files named after a backup id ({@code
+ *       local sink, temp files of writes that never committed are {@link #orphans()}, cleaned by
+ *       {@link #cleanOrphans}. Only files named after a backup id ({@code
  *       <source>_<YYYYMMDD>_<HHMMSS>.*}) can be orphans: anything else an operator keeps in the
  *       repository is left alone.
  *   <li>An in-progress marker older than {@link #staleAfter(Duration) the staleness limit} (24
@@ -346,7 +345,8 @@ public final class Catalog {
       String source = spec.substring("latest:".length());
       checkArgument(
           isSourceName(source),
-          "'%s' does not name a source; write latest:<source>, e.g. latest:postgres",
+          "'%s' does not name a source; write latest:<source>, e.g. latest:orders (a source"
+              + " name is lower-case letters, digits, '-' and '_')",
           spec);
       Optional<BackupRecord> latest = latest(source);
       if (latest.isEmpty()) {
@@ -505,7 +505,7 @@ public final class Catalog {
     long deadline = System.nanoTime() + lockWait.toNanos();
     while (true) {
       Instant now = clock.instant();
-      byte[] body = ("{\"lockedAt\":\"" + now + "\"}").getBytes(StandardCharsets.UTF_8);
+      byte[] body = Json.compact(Map.of("lockedAt", now.toString()));
       if (sink.putIfAbsent(lockKey, body)) {
         return;
       }
@@ -549,7 +549,7 @@ public final class Catalog {
    */
   private Instant lockedAt(String lockKey) throws IOException {
     try {
-      JsonNode node = Manifests.JSON.readTree(sink.get(lockKey));
+      JsonNode node = Json.read(sink.get(lockKey));
       return Instant.parse(node.path("lockedAt").asText());
     } catch (ObjectNotFoundException e) {
       return null;
@@ -717,11 +717,10 @@ public final class Catalog {
         orphans.add(new StoredObject(marker.key(), 0, marker.startedAt()));
       }
     }
-    if (temps && sink instanceof LocalSink local) {
-      for (StoredObject temp : local.abandonedTempFiles()) {
-        String key = temp.key().replace(java.io.File.separatorChar, '/');
-        if (key.startsWith(prefix)) {
-          orphans.add(new StoredObject(key, temp.size(), temp.lastModified()));
+    if (temps) {
+      for (StoredObject temp : sink.abandonedWrites()) {
+        if (temp.key().startsWith(prefix)) {
+          orphans.add(temp);
         }
       }
     }
@@ -811,7 +810,7 @@ public final class Catalog {
     }
     Instant started = object.lastModified();
     try {
-      JsonNode body = Manifests.JSON.readTree(sink.get(object.key()));
+      JsonNode body = Json.read(sink.get(object.key()));
       if (body != null && body.hasNonNull("startedAt")) {
         started = Instant.parse(body.get("startedAt").asText());
       }
