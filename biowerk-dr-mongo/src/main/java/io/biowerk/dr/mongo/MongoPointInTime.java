@@ -1,0 +1,234 @@
+package io.biowerk.dr.mongo;
+
+import static java.util.Objects.requireNonNull;
+
+import com.mongodb.client.MongoClient;
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.RestoreJob;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogSegment;
+import io.biowerk.dr.core.log.RecoveryRangeException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bson.BsonBinaryReader;
+import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.DecoderContext;
+
+/**
+ * Point-in-time restore of MongoDB: the newest full backup taken with {@code oplog=true} that ended
+ * at or before the target time, its own oplog slice, then the archived oplog segments ({@link
+ * OplogReceiver}) from the backup's end up to the target time. The target is inclusive to the
+ * second: every entry whose timestamp's seconds are at or before it is applied, none after.
+ *
+ * <p>A library entry point (the CLI's {@code restore --target-time} goes through the core log SPI's
+ * {@code LogRecovery}, whose shape is a directory restore; see docs/mongodb.md). Stateless.
+ */
+public final class MongoPointInTime {
+
+  static final String COMPONENT = "mongodb point-in-time restore";
+
+  private MongoPointInTime() {}
+
+  /** What a point-in-time restore did. */
+  public record Result(
+      String baseBackup, long segmentsReplayed, long entriesReplayed, Instant target) {}
+
+  /**
+   * Restores {@code target}'s state at {@code time} into the server that {@code restoreTarget}
+   * names.
+   *
+   * @param backups the catalog's full backups of the source (any order); those without an oplog
+   *     slice are not candidates
+   * @throws RecoveryRangeException if no candidate ended by {@code time}, or the archived oplog
+   *     does not reach from the chosen backup's end to {@code time}; the message states the
+   *     recoverable range
+   * @throws IOException if the restore fails
+   */
+  public static Result restore(
+      Sink sink,
+      KeyRing keys,
+      List<BackupManifest> backups,
+      LogArchive oplog,
+      Instant time,
+      MongoRestoreTarget restoreTarget)
+      throws IOException {
+    requireNonNull(time, "time");
+    List<BackupManifest> candidates = new ArrayList<>();
+    for (BackupManifest m : backups) {
+      if (m.sourceKind().equals(MongoSource.KIND)
+          && m.facts().get("oplogEnd") instanceof Map<?, ?>) {
+        candidates.add(m);
+      }
+    }
+    candidates.sort(Comparator.comparing(MongoPointInTime::end));
+    List<LogSegment> segments = new ArrayList<>();
+    for (String name : oplog.names()) {
+      oplog.segment(name).ifPresent(segments::add);
+    }
+    segments.sort(Comparator.comparing(LogSegment::name));
+    Optional<BsonTimestamp> newest =
+        segments.isEmpty()
+            ? Optional.empty()
+            : Optional.of(
+                OplogProvider.parsePosition(segments.get(segments.size() - 1).lastPosition()));
+
+    BackupManifest base = null;
+    for (BackupManifest m : candidates) {
+      if (Integer.toUnsignedLong(end(m).getTime()) <= time.getEpochSecond()) {
+        base = m;
+      }
+    }
+    if (base == null) {
+      throw new RecoveryRangeException(
+          COMPONENT
+              + ": no full backup taken with oplog=true ended by "
+              + time
+              + range(candidates, newest)
+              + "; choose a time in that range",
+          null);
+    }
+    BsonTimestamp baseEnd = end(base);
+    List<LogSegment> needed = new ArrayList<>();
+    if (time.getEpochSecond() > Integer.toUnsignedLong(baseEnd.getTime())) {
+      // The chain starts at the segment holding the backup's last oplog entry: the receiver resumes
+      // each
+      // segment from the previous one's last entry (checked against the server), so the segments
+      // after it
+      // follow without a hole. Without such a segment, the entries between are missing.
+      BsonTimestamp reached = baseEnd;
+      boolean started = false;
+      for (LogSegment s : segments) {
+        BsonTimestamp first = OplogProvider.parsePosition(s.firstPosition());
+        BsonTimestamp last = OplogProvider.parsePosition(s.lastPosition());
+        if (!started) {
+          if (last.compareTo(baseEnd) < 0) {
+            continue;
+          }
+          if (first.compareTo(baseEnd) > 0) {
+            throw new RecoveryRangeException(
+                COMPONENT
+                    + ": the archived oplog resumes at "
+                    + OplogProvider.position(first)
+                    + ", after the end of backup "
+                    + base.id()
+                    + " ("
+                    + OplogProvider.position(baseEnd)
+                    + "), and no segment holds that end: the entries between them "
+                    + "are missing"
+                    + range(candidates, newest)
+                    + "; choose a time in that range",
+                s.name());
+          }
+          started = true;
+        }
+        needed.add(s);
+        reached = last;
+        if (Integer.toUnsignedLong(last.getTime()) >= time.getEpochSecond()) {
+          break;
+        }
+      }
+      if (Integer.toUnsignedLong(reached.getTime()) < time.getEpochSecond()) {
+        throw new RecoveryRangeException(
+            COMPONENT
+                + ": the archived oplog ends at "
+                + OplogProvider.position(reached)
+                + " ("
+                + Instant.ofEpochSecond(Integer.toUnsignedLong(reached.getTime()))
+                + "), before "
+                + time
+                + range(candidates, newest)
+                + "; choose a time in that "
+                + "range, or check that the oplog receiver runs",
+            null);
+      }
+    }
+
+    RestoreJob.of(sink, base, keys, restoreTarget.oplogUntil(time)).run();
+    long entries = 0;
+    try (MongoClient client = Clients.open(restoreTarget.uri(), false)) {
+      ArchiveRestorer replayer =
+          new ArchiveRestorer(client, restoreTarget.uri(), COMPONENT, restoreTarget.options());
+      replayer.oplogUntil(time.getEpochSecond());
+      try {
+        for (LogSegment s : needed) {
+          entries += replaySegment(oplog, s, baseEnd, replayer);
+        }
+      } finally {
+        replayer.finish();
+      }
+    }
+    return new Result(base.id(), needed.size(), entries, time);
+  }
+
+  private static long replaySegment(
+      LogArchive oplog, LogSegment segment, BsonTimestamp after, ArchiveRestorer replayer)
+      throws IOException {
+    Path file = Files.createTempFile("biowerk-oplog-", ".archive");
+    try {
+      if (!oplog.fetch(segment.name(), file)) {
+        throw new RecoveryRangeException(
+            COMPONENT
+                + ": oplog segment "
+                + segment.name()
+                + " vanished from the "
+                + "repository during the restore",
+            segment.name());
+      }
+      long[] applied = {0};
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        new ArchiveReader(in, false)
+            .read(
+                new ArchiveVisitor() {
+                  @Override
+                  public void document(Namespace namespace, byte[] document) throws IOException {
+                    BsonDocument entry =
+                        new BsonDocumentCodec()
+                            .decode(
+                                new BsonBinaryReader(java.nio.ByteBuffer.wrap(document)),
+                                DecoderContext.builder().build());
+                    if (entry.getTimestamp("ts").compareTo(after) > 0 && replayer.replay(entry)) {
+                      applied[0]++;
+                    }
+                  }
+                });
+      }
+      return applied[0];
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  private static BsonTimestamp end(BackupManifest m) {
+    Map<?, ?> end = (Map<?, ?>) m.facts().get("oplogEnd");
+    return new BsonTimestamp(
+        (int) ((Number) end.get("t")).longValue(), (int) ((Number) end.get("i")).longValue());
+  }
+
+  private static String range(List<BackupManifest> candidates, Optional<BsonTimestamp> newest) {
+    if (candidates.isEmpty()) {
+      return " (there is no full backup with an oplog slice: take one with oplog=true)";
+    }
+    Instant from = Instant.ofEpochSecond(Integer.toUnsignedLong(end(candidates.get(0)).getTime()));
+    Instant to =
+        newest
+            .map(t -> Instant.ofEpochSecond(Integer.toUnsignedLong(t.getTime())))
+            .filter(t -> t.isAfter(from))
+            .orElse(
+                Instant.ofEpochSecond(
+                    Integer.toUnsignedLong(end(candidates.get(candidates.size() - 1)).getTime())));
+    return " (recoverable: " + from + " to " + to + ", inclusive)";
+  }
+}

@@ -1,0 +1,111 @@
+package io.biowerk.dr.mongo;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.LogReceiver;
+import io.biowerk.dr.core.log.LogRecovery;
+import io.biowerk.dr.core.log.LogSegmentInfo;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bson.BsonTimestamp;
+import org.bson.RawBsonDocument;
+
+/**
+ * MongoDB's oplog as the repository archives it ({@code <source>/oplog/}): segments written by
+ * {@link OplogReceiver}, each a small mongodump archive holding only the oplog namespace (so {@code
+ * mongorestore --oplogReplay --archive=<segment>} can replay one too), named after its first
+ * entry's timestamp ({@code oplog-1700000000-0000000001}), with the first and last entry's
+ * timestamps as positions ({@code 1700000000:1}). Point-in-time restore from these segments is not
+ * offered yet: {@link #recovery} is empty.
+ */
+public final class OplogProvider implements LogProvider {
+
+  static final String LOG = "oplog";
+
+  @Override
+  public String log() {
+    return LOG;
+  }
+
+  @Override
+  public LogSegmentInfo describe(String name, Path file) throws IOException {
+    List<BsonTimestamp> first = new ArrayList<>(1);
+    BsonTimestamp[] last = new BsonTimestamp[1];
+    long count;
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      ArchiveSummary summary =
+          new ArchiveReader(in, false)
+              .read(
+                  new ArchiveVisitor() {
+                    @Override
+                    public void document(Namespace namespace, byte[] document) {
+                      BsonTimestamp ts = new RawBsonDocument(document).getTimestamp("ts");
+                      if (first.isEmpty()) {
+                        first.add(ts);
+                      }
+                      last[0] = ts;
+                    }
+                  });
+      count = summary.oplogEntries();
+    }
+    checkArgument(!first.isEmpty(), "oplog segment %s holds no entries", name);
+    LogSegmentInfo info = info(first.get(0), last[0], count);
+    checkArgument(
+        info.name().equals(name),
+        "oplog segment %s: its first entry names it %s",
+        name,
+        info.name());
+    return info;
+  }
+
+  /** The segment holding {@code count} entries from {@code first} to {@code last}. */
+  static LogSegmentInfo info(BsonTimestamp first, BsonTimestamp last, long count) {
+    return new LogSegmentInfo(
+        name(first),
+        position(first),
+        position(last),
+        Optional.of(Instant.ofEpochSecond(first.getTime())),
+        Optional.of(Instant.ofEpochSecond(last.getTime())),
+        Map.of("entries", count));
+  }
+
+  static String name(BsonTimestamp first) {
+    return String.format(
+        "oplog-%010d-%010d",
+        Integer.toUnsignedLong(first.getTime()), Integer.toUnsignedLong(first.getInc()));
+  }
+
+  /** {@code seconds:increment}. */
+  static String position(BsonTimestamp ts) {
+    return Integer.toUnsignedLong(ts.getTime()) + ":" + Integer.toUnsignedLong(ts.getInc());
+  }
+
+  /** Parses {@link #position}. */
+  static BsonTimestamp parsePosition(String position) {
+    int colon = position.indexOf(':');
+    checkArgument(colon > 0, "oplog position (%s) must be seconds:increment", position);
+    return new BsonTimestamp(
+        (int) Long.parseLong(position.substring(0, colon)),
+        (int) Long.parseLong(position.substring(colon + 1)));
+  }
+
+  @Override
+  public LogReceiver receiver(URI uri) {
+    return OplogReceiver.of(uri);
+  }
+
+  @Override
+  public Optional<LogRecovery> recovery(BackupManifest base) {
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * BIOwerk DR for MongoDB: logical dumps through the Java driver in mongodump's {@code --archive}
+ * format (with the oplog slice taken during the dump), restore into a server, and native
+ * verification of archives, ours and mongodump's.
+ */
+module io.biowerk.dr.mongo {
+  requires io.biowerk.dr.core;
+  requires com.google.common;
+  requires org.slf4j;
+  requires transitive org.mongodb.bson;
+  requires org.mongodb.driver.core;
+  requires org.mongodb.driver.sync.client;
+
+  exports io.biowerk.dr.mongo;
+
+  provides io.biowerk.dr.core.SourceProvider with
+      io.biowerk.dr.mongo.MongoSourceProvider;
+}

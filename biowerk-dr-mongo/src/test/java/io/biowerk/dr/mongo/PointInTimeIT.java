@@ -1,0 +1,111 @@
+package io.biowerk.dr.mongo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.client.MongoClient;
+import io.biowerk.dr.core.BackupJob;
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.local.LocalSink;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.RecoveryRangeException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Point-in-time restore: a full backup with its oplog slice, archived oplog segments after it, and
+ * a restore to a time between two batches of writes that holds the first and not the second;
+ * targets outside the recoverable range are refused with the range.
+ */
+class PointInTimeIT {
+
+  @TempDir Path repository;
+
+  static void insert(MongoClient client, String db, int from, int to) {
+    for (int i = from; i < to; i++) {
+      client.getDatabase(db).getCollection("orders").insertOne(new Document("_id", i));
+    }
+  }
+
+  static void waitForSecondAfter(long second) throws InterruptedException {
+    while (Instant.now().getEpochSecond() <= second) {
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void restoresToATimeBetweenTwoBatchesOfWrites() throws Exception {
+    try (MongoServers source = MongoServers.start();
+        MongoServers target = MongoServers.start();
+        MongoClient client = source.client()) {
+      String db = source.db("pitr");
+      insert(client, db, 0, 100);
+      LocalSink sink = LocalSink.open(repository);
+      LogArchive oplog = LogArchive.of(sink, "mongodb", "oplog", List.of(), KeyRing.empty());
+      OplogReceiver receiver = OplogReceiver.of(source.uri("segmentSeconds=1"));
+      CompletableFuture<Void> receiving = OplogReceiverIT.start(receiver, oplog);
+      Thread.sleep(500);
+      BackupManifest base =
+          BackupJob.of(MongoSource.of(source.uri("oplog=true&include=" + db)))
+              .sinks(sink)
+              .build()
+              .run();
+
+      waitForSecondAfter(Instant.now().getEpochSecond());
+      insert(client, db, 100, 200);
+      long lastOfA = Instant.now().getEpochSecond();
+      waitForSecondAfter(lastOfA + 1);
+      insert(client, db, 200, 300);
+      Thread.sleep(2500);
+      receiver.close();
+      receiving.get(30, TimeUnit.SECONDS);
+
+      Instant time = Instant.ofEpochSecond(lastOfA);
+      String to = target.db("pitr");
+      MongoRestoreTarget restoreTarget =
+          MongoRestoreTarget.of(target.uri("nsFrom=" + db + ".*&nsTo=" + to + ".*"), false);
+      MongoPointInTime.Result result =
+          MongoPointInTime.restore(
+              sink, KeyRing.empty(), List.of(base), oplog, time, restoreTarget);
+      assertThat(result.baseBackup()).isEqualTo(base.id());
+      assertThat(result.entriesReplayed()).isGreaterThan(0);
+      try (MongoClient into = target.client()) {
+        Set<Object> ids = new HashSet<>();
+        into.getDatabase(to).getCollection("orders").find().forEach(d -> ids.add(d.get("_id")));
+        Set<Object> expected = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+          expected.add(i);
+        }
+        assertThat(ids).isEqualTo(expected);
+      }
+
+      Instant beforeBase = Instant.ofEpochSecond(1);
+      assertThatThrownBy(
+              () ->
+                  MongoPointInTime.restore(
+                      sink, KeyRing.empty(), List.of(base), oplog, beforeBase, restoreTarget))
+          .isInstanceOf(RecoveryRangeException.class)
+          .hasMessageStartingWith(
+              "mongodb point-in-time restore: no full backup taken with oplog=true ended by "
+                  + "1970-01-01T00:00:01Z (recoverable: ")
+          .hasMessageEndingWith(", inclusive); choose a time in that range");
+      Instant future = Instant.now().plusSeconds(3600);
+      assertThatThrownBy(
+              () ->
+                  MongoPointInTime.restore(
+                      sink, KeyRing.empty(), List.of(base), oplog, future, restoreTarget))
+          .isInstanceOf(RecoveryRangeException.class)
+          .hasMessageStartingWith("mongodb point-in-time restore: the archived oplog ends at ")
+          .hasMessageContaining("or check that the oplog receiver runs");
+    }
+  }
+}
