@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       PruneCommand.class,
       KeysCommand.class,
       StatusCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%nDefaults:%n",
@@ -80,7 +81,7 @@ public final class Main implements Callable<Integer> {
         .err()
         .println(
             "biowerk-dr: missing command; one of: backup, list, show, verify, restore,"
-                + " prune, keys, status");
+                + " prune, keys, status, serve");
     spec.commandLine().usage(environment.err());
     return ExitCodes.USAGE;
   }

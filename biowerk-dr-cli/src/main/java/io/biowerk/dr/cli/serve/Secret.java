@@ -60,6 +60,15 @@ public record Secret(String kind, String name) {
   }
 
   /**
+   * The bearer token of the HTTP API from {@code path}, under the rules of a secret file.
+   *
+   * @throws IOException if it is missing, unreadable, empty or readable by others
+   */
+  public static String readPrivateFileForToken(Path path) throws IOException {
+    return readPrivateFile(path, "token file");
+  }
+
+  /**
    * The first line of a file that group and others can neither read nor write.
    *
    * @param what what the file is, for messages ({@code "token file"})
