@@ -176,6 +176,12 @@ public final class Orchestrator implements AutoCloseable {
       metrics.rtoTarget.labelValues(name).set(source.rto().toSeconds());
       metrics.interval.labelValues(name).set(longestGap(source.backup()).toSeconds());
       metrics.grace.labelValues(name).set(source.grace().toSeconds());
+      source
+          .verify()
+          .ifPresent(c -> metrics.verificationFailures.labelValues(name, c.level().id()));
+      source
+          .restoreTest()
+          .ifPresent(c -> metrics.verificationFailures.labelValues(name, c.level().id()));
     }
     for (Lease lease : leases) {
       metrics.leaseHeld.labelValues(lease.repository()).set(0);
