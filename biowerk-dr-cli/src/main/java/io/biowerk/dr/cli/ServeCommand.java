@@ -1,6 +1,7 @@
 package io.biowerk.dr.cli;
 
 import io.biowerk.dr.cli.serve.ApiServer;
+import io.biowerk.dr.cli.serve.ConfigException;
 import io.biowerk.dr.cli.serve.ConfigReader;
 import io.biowerk.dr.cli.serve.Orchestrator;
 import io.biowerk.dr.cli.serve.Schedule;
@@ -82,7 +83,13 @@ final class ServeCommand extends CliCommand {
       System.setProperty("org.slf4j.simpleLogger.log.io.biowerk.dr", "info");
     }
     Path file = configFile(env);
-    ServeConfig serve = ConfigReader.read(file, Sources.schemes(), Sinks.schemes());
+    ServeConfig serve;
+    try {
+      serve = ConfigReader.read(file, Sources.schemes(), Sinks.schemes());
+    } catch (ConfigException e) {
+      // A configuration that cannot be used is a usage error (exit 2), like a bad option.
+      throw new UsageException(e.getMessage());
+    }
     KeyOptions keyOptions = new KeyOptions();
     serve.keys().file().ifPresent(path -> keyOptions.keyFile = path.toString());
     KeyRing ring = keyOptions.ring(env);
