@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
       KeysCommand.class,
       StatusCommand.class,
       ServeCommand.class,
+      DrillCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%nDefaults:%n",
@@ -81,7 +82,7 @@ public final class Main implements Callable<Integer> {
         .err()
         .println(
             "biowerk-dr: missing command; one of: backup, list, show, verify, restore,"
-                + " prune, keys, status, serve");
+                + " prune, keys, status, serve, drill");
     spec.commandLine().usage(environment.err());
     return ExitCodes.USAGE;
   }
