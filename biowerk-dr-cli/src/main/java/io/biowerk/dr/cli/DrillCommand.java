@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
       "",
       "Examples:",
       "  biowerk-dr drill --config /etc/biowerk/biowerk-dr.yml --rules deploy/prometheus/backup-alerts.yml",
-      "  biowerk-dr drill -c biowerk-dr.yml redis --report-dir /tmp/drill --no-metrics"
+      "  biowerk-dr drill -c biowerk-dr.yml config --report-dir /tmp/drill --no-metrics"
     })
 final class DrillCommand extends CliCommand {
 

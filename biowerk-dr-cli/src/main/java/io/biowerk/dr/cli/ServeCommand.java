@@ -48,7 +48,7 @@ import picocli.CommandLine.Option;
       "Examples:",
       "  biowerk-dr serve --config /etc/biowerk/biowerk-dr.yml --check",
       "  BIOWERK_DR_CONFIG=/etc/biowerk/biowerk-dr.yml biowerk-dr serve",
-      "  curl -X POST http://localhost:8090/verify/postgres?level=stored"
+      "  curl -X POST http://localhost:8090/verify/SOURCE?level=stored"
     })
 final class ServeCommand extends CliCommand {
 

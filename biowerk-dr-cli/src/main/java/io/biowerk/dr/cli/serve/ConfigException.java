@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /**
  * A configuration file of {@code biowerk-dr serve} that cannot be used: it names the file, the
- * line, the key (a dotted path such as {@code sources.postgres.backup}) and says what is expected
+ * line, the key (a dotted path such as {@code sources.orders.backup}) and says what is expected
  * there.
  */
 public final class ConfigException extends IOException {
@@ -49,7 +49,7 @@ public final class ConfigException extends IOException {
   }
 
   /**
-   * The dotted key path of the offending value ({@code sources.redis.backup}), empty for the root.
+   * The dotted key path of the offending value ({@code sources.orders.backup}), empty for the root.
    */
   public String key() {
     return key;

@@ -115,7 +115,7 @@ public final class ConfigReader {
                     missing(
                         root,
                         "sources",
-                        "a mapping from source name to its settings, e.g. sources: {redis: {uri: redis://127.0.0.1:6379,"
+                        "a mapping from source name to its settings, e.g. sources: {config: {uri: /etc/biowerk,"
                             + " backup: \"0 */3 * * *\"}}"));
     MapNode sourcesMap = asMap(sourcesNode);
     if (sourcesMap.entries().isEmpty()) {

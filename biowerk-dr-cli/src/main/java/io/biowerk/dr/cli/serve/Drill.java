@@ -129,6 +129,16 @@ public final class Drill {
     for (URI uri : config.repositories()) {
       sinks.add(Sinks.forUri(uri));
     }
+    try {
+      return run(chosen, sinks, started);
+    } finally {
+      for (Sink sink : sinks) {
+        sink.close();
+      }
+    }
+  }
+
+  private Map<String, Object> run(List<SourceConfig> chosen, List<Sink> sinks, Instant started) {
     List<Map<String, Object>> results = new ArrayList<>();
     boolean accessible = true;
     boolean keysOk = true;

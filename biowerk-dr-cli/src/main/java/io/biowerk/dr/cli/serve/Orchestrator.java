@@ -572,9 +572,11 @@ public final class Orchestrator implements AutoCloseable {
       // Sources take their repository name from a name option; the configuration's key is that
       // name.
       uri = withQuery(uri, "name=" + config.name());
+      source.close();
       source = Sources.forUri(uri);
     }
     if (!source.name().equals(config.name())) {
+      source.close();
       throw new IOException(
           "serve: source "
               + config.name()
@@ -590,15 +592,18 @@ public final class Orchestrator implements AutoCloseable {
       codecs.add(EncryptionCodec.encryptingWith(key, keys));
       keyId = key.id();
     }
-    BackupManifest manifest =
-        BackupJob.of(source)
-            .codecs(codecs)
-            .sinks(sinks)
-            .tier(BackupLayout.DAILY)
-            .clock(clock)
-            .sourceUri(redactor.apply(uri))
-            .build()
-            .run();
+    BackupManifest manifest;
+    try (Source closing = source) {
+      manifest =
+          BackupJob.of(closing)
+              .codecs(codecs)
+              .sinks(sinks)
+              .tier(BackupLayout.DAILY)
+              .clock(clock)
+              .sourceUri(redactor.apply(uri))
+              .build()
+              .run();
+    }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("id", manifest.id());
     result.put("storedKey", manifest.dataKey());
@@ -886,6 +891,7 @@ public final class Orchestrator implements AutoCloseable {
       lease.release();
       metrics.leaseHeld.labelValues(lease.repository()).set(0);
     }
+    closeSinks();
     metrics.up.set(0);
     LOG.info("serve: stopped");
   }
@@ -898,6 +904,17 @@ public final class Orchestrator implements AutoCloseable {
     stopping.set(true);
     workers.shutdownNow();
     timers.shutdownNow();
+    closeSinks();
+  }
+
+  private void closeSinks() {
+    for (Sink sink : sinks) {
+      try {
+        sink.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("serve: closing {} failed: {}", sink, e.getMessage());
+      }
+    }
   }
 
   @Override

@@ -16,9 +16,9 @@ import java.util.Set;
 
 /**
  * A secret named by reference in the configuration, never written in it: an environment variable
- * ({@code {env: POSTGRES_PASSWORD}}) or a file ({@code {file: /run/secrets/pg}}) that group and
- * others cannot read. Its value is read when it is needed and never appears in {@link #toString()}
- * or a message.
+ * ({@code {env: ORDERS_DB_PASSWORD}}) or a file ({@code {file: /run/secrets/orders-db}}) that group
+ * and others cannot read. Its value is read when it is needed and never appears in {@link
+ * #toString()} or a message.
  *
  * @param kind {@code env} or {@code file}
  * @param name the variable's name, or the file's path

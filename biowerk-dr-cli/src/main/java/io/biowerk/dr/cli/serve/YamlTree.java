@@ -31,7 +31,7 @@ final class YamlTree {
   /** A value in the document. */
   sealed interface Node permits MapNode, ListNode, Scalar {
     /**
-     * The dotted key path ({@code sources.postgres.backup}; list items as {@code repositories[0]}).
+     * The dotted key path ({@code sources.orders.backup}; list items as {@code repositories[0]}).
      */
     String path();
 
