@@ -97,6 +97,28 @@ class ConfigReaderTest {
   }
 
   @Test
+  void theContainersConfigurationListensBeyondLoopbackWithAToken() throws IOException {
+    Path root = Path.of(System.getProperty("biowerk.root", ".."));
+    ServeConfig container =
+        ConfigReader.read(root.resolve("deploy/container/biowerk-dr.yml"), SOURCES, SINKS);
+    ServeConfig plan = ConfigReader.read(root.resolve("deploy/biowerk-dr.yml"), SOURCES, SINKS);
+    assertThat(container.server().host()).isEqualTo("0.0.0.0");
+    assertThat(container.server().loopback()).isFalse();
+    assertThat(container.server().tokenFile())
+        .contains(Path.of("/run/secrets/biowerk-dr-api-token"));
+    assertThat(container.sources())
+        .extracting(
+            SourceConfig::name, SourceConfig::uri, s -> s.backup().expression(), SourceConfig::rto)
+        .isEqualTo(
+            plan.sources().stream()
+                .map(
+                    s ->
+                        org.assertj.core.groups.Tuple.tuple(
+                            s.name(), s.uri(), s.backup().expression(), s.rto()))
+                .toList());
+  }
+
+  @Test
   void defaultsAreThePlansAndFitTwoCores() throws IOException {
     ServeConfig config = read(VALID);
     SourceConfig docs = config.sources().get(0);
