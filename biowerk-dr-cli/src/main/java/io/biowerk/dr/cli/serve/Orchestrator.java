@@ -489,8 +489,9 @@ public final class Orchestrator implements AutoCloseable {
                     + " of "
                     + job.source()
                     + " timed out after "
-                    + source.timeout()
-                    + " and was aborted; nothing partial was kept"
+                    + source.timeout().toSeconds()
+                    + " s and was aborted; nothing partial was kept; raise the source's timeout if"
+                    + " it needs longer"
                 : message(e);
         LOG.warn(
             "serve: {} of {} failed (attempt {} of {}): {}",

@@ -153,6 +153,37 @@ class OrchestratorTest {
   }
 
   @Test
+  void anAttemptLongerThanTheTimeoutIsAbortedAndKeepsNothing() throws Exception {
+    java.nio.file.Path big = java.nio.file.Files.createDirectories(dir.resolve("data/big"));
+    try (java.io.RandomAccessFile file =
+        new java.io.RandomAccessFile(big.resolve("sparse").toFile(), "rw")) {
+      file.setLength(16L << 30); // a sparse 16 GiB file: seconds of reading, no disk used
+    }
+    TestClock clock = new TestClock("2024-01-15T02:00:00Z");
+    ServeConfig config =
+        fixture.config(
+            yaml(
+                "  big: {uri: data/big, backup: \"0 2 * * *\", timeout: 1s, retries: 0, compression: none}\n"));
+    try (Orchestrator orchestrator = fixture.orchestrator(config, clock, "a")) {
+      Job job = orchestrator.enqueue(Kind.BACKUP, "big", "api", Map.of());
+      assertThat(job.await(60_000)).isTrue();
+      assertThat(job.state()).isEqualTo(Job.State.FAILED);
+      assertThat(job.error())
+          .isEqualTo(
+              "serve: backup of big timed out after 1 s and was aborted; nothing partial was kept; raise the"
+                  + " source's timeout if it needs longer");
+    }
+    assertThat(fixture.catalog(clock).list("big")).isEmpty();
+    try (var files = java.nio.file.Files.walk(fixture.repo)) {
+      assertThat(
+              files
+                  .filter(java.nio.file.Files::isRegularFile)
+                  .map(p -> fixture.repo.relativize(p).toString()))
+          .noneMatch(p -> p.startsWith("big/"));
+    }
+  }
+
+  @Test
   void aJobAskedForTwiceWhileItRunsIsOneJobAndVerifyWaitsForTheBackup() throws Exception {
     fixture.data("docs", 16 << 20);
     TestClock clock = new TestClock("2024-01-15T02:00:00Z");
