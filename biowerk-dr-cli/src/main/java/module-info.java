@@ -7,6 +7,14 @@ module io.biowerk.dr.cli {
   requires io.biowerk.dr.core;
   requires transitive info.picocli;
   requires com.fasterxml.jackson.databind;
+  // biowerk-dr serve and drill (package io.biowerk.dr.cli.serve)
+  requires com.fasterxml.jackson.dataformat.yaml;
+  requires com.cronutils;
+  requires io.prometheus.metrics.core;
+  requires io.prometheus.metrics.model;
+  requires io.prometheus.writer.text;
+  requires io.prometheus.metrics.instrumentation.jvm;
+  requires jdk.httpserver;
 
   // picocli sets the annotated option fields reflectively.
   opens io.biowerk.dr.cli to

@@ -43,6 +43,8 @@ import picocli.CommandLine.Spec;
       PruneCommand.class,
       KeysCommand.class,
       StatusCommand.class,
+      ServeCommand.class,
+      DrillCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%nDefaults:%n",
@@ -83,7 +85,7 @@ public final class Main implements Callable<Integer> {
         .err()
         .println(
             "biowerk-dr: missing command; one of: backup, list, show, verify, restore,"
-                + " prune, keys, status");
+                + " prune, keys, status, serve, drill");
     spec.commandLine().usage(environment.err());
     return ExitCodes.USAGE;
   }
