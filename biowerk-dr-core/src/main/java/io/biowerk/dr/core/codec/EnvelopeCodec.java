@@ -242,7 +242,8 @@ public final class EnvelopeCodec implements Codec {
   public ReadableByteChannel decode(ReadableByteChannel in) throws IOException {
     byte[] header = readHeader(in);
     int segments = ByteBuffer.wrap(header, 10, 4).getInt();
-    byte[] key = openDataKey(wraps, ring);
+    // An encrypting codec reads its own containers with the data key it holds.
+    byte[] key = dataKey != null ? dataKey.clone() : openDataKey(wraps, ring);
     byte[] okm = KeyWrap.hkdf(key, Arrays.copyOfRange(header, 14, 14 + SALT_LENGTH), HKDF_INFO, 64);
     try {
       if (!MessageDigest.isEqual(
