@@ -36,7 +36,10 @@ import picocli.CommandLine.Mixin;
     subcommands = {
       KeysCommand.Generate.class,
       KeysCommand.ListKeys.class,
-      KeysCommand.Rotate.class
+      KeysCommand.Rotate.class,
+      KeysLifecycle.RewrapCommand.class,
+      KeysLifecycle.Retire.class,
+      KeysLifecycle.GenerateRecipient.class
     })
 final class KeysCommand extends CliCommand {
 
@@ -47,7 +50,10 @@ final class KeysCommand extends CliCommand {
 
   @Override
   public Integer call() {
-    env().err().println("biowerk-dr: keys: missing subcommand; one of: generate, list, rotate");
+    env()
+        .err()
+        .println(
+            "biowerk-dr: keys: missing subcommand; one of: generate, list, rotate, rewrap, retire, generate-recipient");
     spec.commandLine().usage(env().err());
     return ExitCodes.USAGE;
   }

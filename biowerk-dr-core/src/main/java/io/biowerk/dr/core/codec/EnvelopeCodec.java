@@ -187,9 +187,11 @@ public final class EnvelopeCodec implements Codec {
     }
     String first = wraps.keySet().iterator().next();
     throw new KeyNotFoundException(
-        "enc decode failed: this backup's data key is wrapped to "
+        "enc decode failed: no key with id '"
+            + first
+            + "' is available, nor any other key this backup's data key is wrapped to "
             + wraps.keySet()
-            + " and the key ring has none of them (known ids: "
+            + " (known ids: "
             + known
             + "); add the key file, or the private key of a recipient, that holds one of them"
             + " with --key-file",

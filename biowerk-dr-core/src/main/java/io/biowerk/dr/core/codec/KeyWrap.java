@@ -184,10 +184,11 @@ public final class KeyWrap {
       throw new IntegrityException(
           "key wrap: the wrapped data key for '"
               + id
-              + "' does not authenticate: either the key named '"
+              + "' does not authenticate: either the key with id '"
               + id
-              + "' in your key ring is not the one it was wrapped with, or the manifest was"
-              + " damaged; use the right key file, or restore the manifest from another copy");
+              + "' in your key ring is not the key this backup was encrypted with, or the"
+              + " manifest was damaged; use the right key file, or restore the manifest from"
+              + " another copy");
     } catch (GeneralSecurityException e) {
       throw new IntegrityException(
           "key wrap: the wrapped data key for '" + id + "' cannot be opened (" + e + ")", e);

@@ -105,7 +105,7 @@ class EnvelopeContainerVectorTest {
     assertThatThrownBy(
             () -> decrypt(parameters(), EncryptionContainerVectorTest.ring("other", MASTER)))
         .isInstanceOf(KeyNotFoundException.class)
-        .hasMessageStartingWith("enc decode failed: this backup's data key is wrapped to")
+        .hasMessageStartingWith("enc decode failed: no key with id 'vector-master' is available")
         .hasMessageContaining("[vector-master, vector-offline]")
         .hasMessageContaining("--key-file")
         .hasMessageNotContaining(Base64.getEncoder().encodeToString(MASTER));
