@@ -10,6 +10,10 @@ import java.util.Set;
  * VerificationLevel#RESTORE} levels: {@code pg_restore --list} over the dump, an RDB parse with its
  * CRC, a restore into a scratch database with row counts compared. Registered through {@link
  * java.util.ServiceLoader} and chosen by the manifest's source kind.
+ *
+ * <p>Implementations extend {@code io.biowerk.dr.testkit.NativeVerifierContractTest} (module {@code
+ * biowerk-dr-testkit}): an intact backup passes, each kind of damage fails with {@link
+ * IntegrityException}.
  */
 public interface NativeVerifier {
 
@@ -34,4 +38,13 @@ public interface NativeVerifier {
       ReadableByteChannel decoded,
       Map<String, String> options)
       throws IOException;
+
+  /**
+   * The artifact that brings this provider ({@code biowerk-dr-storage-s3}), named in messages that
+   * list what is on the class path. The default is the provider's Java module name, or its package
+   * on the class path; adapters override it with their Maven artifact id.
+   */
+  default String artifact() {
+    return Providers.artifactOf(this);
+  }
 }

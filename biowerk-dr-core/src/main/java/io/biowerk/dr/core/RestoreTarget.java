@@ -7,6 +7,10 @@ import java.io.IOException;
  * {@code pg_restore}, a Redis server through {@code RESTORE}. A supplier of writes: each {@link
  * #open} starts a new restore, which takes effect (as far as the target allows) only when
  * committed.
+ *
+ * <p>Implementations extend {@code io.biowerk.dr.testkit.RestoreTargetContractTest} (module {@code
+ * biowerk-dr-testkit}): a non-empty target is refused without force, abort and damaged input leave
+ * the target as it was, and nothing takes effect before the commit.
  */
 public interface RestoreTarget {
 

@@ -1,19 +1,28 @@
 package io.biowerk.dr.core;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import java.util.Set;
 
 /**
- * A place backups are stored: a local directory, an S3 bucket, an Azure container, a GCS bucket.
+ * A place backups are stored: a local directory, a bucket or container of an object store.
  *
- * <p>Objects are named by keys: relative, {@code /}-separated, without {@code .} or {@code ..}
- * segments ({@code postgres/daily/postgres_20240115_020000.dump.zst.enc}). A sink is a supplier of
- * channels: every call opens a new one, and the caller closes it. Implementations are thread-safe.
- * Use {@link Sinks} to find a sink for a URI.
+ * <p>Objects are named by keys, checked by {@link ObjectKeys}: relative, {@code /}-separated,
+ * without empty, {@code .} or {@code ..} segments ({@code orders/daily/orders_20240115_020000.dump
+ * .zst.enc}). A sink is a supplier of channels: every call opens a new one, and the caller closes
+ * it. Implementations are thread-safe.
+ *
+ * <p>A sink may hold resources (a client, a thread pool): whoever made it (usually through {@link
+ * Sinks#forUri}) closes it when done; {@link #close()} is idempotent, and a sink holds no thread
+ * that keeps a process alive once closed. Channels opened before the close may fail afterwards.
+ *
+ * <p>Implementations extend {@code io.biowerk.dr.testkit.SinkContractTest} (module {@code
+ * biowerk-dr-testkit}), which checks every rule stated here, {@link #putIfAbsent} included for
+ * sinks that declare {@link SinkCapability#ATOMIC_PUT_IF_ABSENT}.
  */
-public interface Sink {
+public interface Sink extends Closeable {
 
   /**
    * Starts writing an object. It stays invisible to {@link #list} and {@link #openRead} until the
@@ -48,7 +57,8 @@ public interface Sink {
 
   /**
    * Copies an object byte for byte to another key in this sink. Sinks that can copy on the server
-   * (rename, S3 CopyObject) override this; the default streams the bytes through this JVM.
+   * (rename, an object store's copy call) override this; the default streams the bytes through this
+   * JVM.
    *
    * @throws ObjectNotFoundException if {@code from} does not exist
    * @throws IOException if the copy fails; {@code to} is then not visible
@@ -78,7 +88,8 @@ public interface Sink {
    * Writes a whole small object only if no object has that key, and says whether it did. Backups
    * claim their id with it, so two runs started in the same second cannot write to the same keys.
    * Sinks that can create atomically (an exclusive link on a file system, a conditional PUT)
-   * override it; this default checks and then writes, which two processes can interleave.
+   * override it and declare {@link SinkCapability#ATOMIC_PUT_IF_ABSENT}; this default checks and
+   * then writes, which two processes can interleave.
    *
    * @return true if this call created the object, false if one already existed
    * @throws IOException if the store cannot be read or written
@@ -99,4 +110,25 @@ public interface Sink {
       return ByteChannels.readAll(in, 64L << 20, key);
     }
   }
+
+  /**
+   * Leftovers of writes that were never committed or aborted (a process killed mid-write) that this
+   * sink's {@link #list} does not show: a local directory's temp files. Keys are relative to the
+   * sink, {@code /}-separated, and may be passed to {@link #delete}. The catalog's orphan sweep
+   * reports them. Stores that clean up after themselves (an object store's lifecycle rule aborting
+   * incomplete uploads) return none, which is the default.
+   *
+   * @throws IOException if the store cannot be listed
+   */
+  default List<StoredObject> abandonedWrites() throws IOException {
+    return List.of();
+  }
+
+  /**
+   * Releases what the sink holds (clients, thread pools). Idempotent. The default holds nothing.
+   *
+   * @throws IOException if releasing fails
+   */
+  @Override
+  default void close() throws IOException {}
 }

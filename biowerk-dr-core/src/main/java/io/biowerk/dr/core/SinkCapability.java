@@ -11,5 +11,13 @@ public enum SinkCapability {
   /** The store encrypts at rest with keys it manages (SSE-S3, SSE-KMS). */
   SERVER_SIDE_ENCRYPTION,
   /** Reads of byte ranges are supported, so restores can read several ranges in parallel. */
-  RANGED_READ
+  RANGED_READ,
+  /**
+   * {@link Sink#putIfAbsent} is atomic: of any number of processes racing to create one key,
+   * exactly one wins (an exclusive link on a file system, a conditional {@code If-None-Match: *}
+   * PUT). Backup-id claims and the verification lock rely on it; without it they fall back to
+   * check-then-write, which two processes can interleave. {@code SinkContractTest} races 8 writers
+   * on sinks that declare it.
+   */
+  ATOMIC_PUT_IF_ABSENT
 }

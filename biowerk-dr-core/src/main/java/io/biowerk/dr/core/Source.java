@@ -1,5 +1,6 @@
 package io.biowerk.dr.core;
 
+import java.io.Closeable;
 import java.io.IOException;
 
 /**
@@ -7,9 +8,14 @@ import java.io.IOException;
  * a Redis RDB snapshot, a tar of a directory tree.
  *
  * <p>A source is a supplier of streams, not an open stream: every {@link #open()} starts a new
- * backup run. Implementations are immutable and thread-safe.
+ * backup run. Implementations are immutable and thread-safe. A source that holds resources between
+ * runs (a client with a connection pool) releases them in {@link #close()}; whoever made the source
+ * closes it, and a closed source holds no thread that keeps a process alive.
+ *
+ * <p>Implementations extend {@code io.biowerk.dr.testkit.SourceContractTest} (module {@code
+ * biowerk-dr-testkit}).
  */
-public interface Source {
+public interface Source extends Closeable {
 
   /**
    * The kind of source, which is the URI scheme it was made from: {@code postgresql}, {@code
@@ -39,4 +45,12 @@ public interface Source {
    *     missing)
    */
   SourceStream open() throws IOException;
+
+  /**
+   * Releases what the source holds between runs. Idempotent. The default holds nothing.
+   *
+   * @throws IOException if releasing fails
+   */
+  @Override
+  default void close() throws IOException {}
 }

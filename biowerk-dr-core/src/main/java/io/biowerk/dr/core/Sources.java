@@ -2,8 +2,9 @@ package io.biowerk.dr.core;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.Optional;
 
 /**
  * Finds {@link Source}s and {@link RestoreTarget}s for URIs through providers on the class path.
@@ -24,9 +25,24 @@ public final class Sources {
             SourceProvider.class,
             uri.getScheme(),
             SourceProvider::schemes,
+            SourceProvider::artifact,
             "source for URI scheme",
-            "Add the adapter module for it (biowerk-dr-postgres, -redis, -mongo) to the class path.")
+            "Add the adapter module that serves it to the class path (the README lists them).")
         .create(uri);
+  }
+
+  /** The provider of sources of {@code kind} (a URI scheme), if one is on the class path. */
+  public static Optional<SourceProvider> provider(String kind) {
+    return Providers.lookup(SourceProvider.class, kind, SourceProvider::schemes);
+  }
+
+  /**
+   * The RTO target the provider of sources of {@code kind} declares ({@link
+   * SourceProvider#defaultRto()}); empty if it declares none or no provider of that kind is on the
+   * class path.
+   */
+  public static Optional<Duration> defaultRto(String kind) {
+    return provider(kind).flatMap(SourceProvider::defaultRto);
   }
 
   /**
@@ -42,22 +58,19 @@ public final class Sources {
             RestoreTargetProvider.class,
             uri.getScheme(),
             RestoreTargetProvider::schemes,
+            RestoreTargetProvider::artifact,
             "restore target for URI scheme",
-            "Add the adapter module for it (biowerk-dr-postgres, -redis, -mongo) to the class path.")
+            "Add the adapter module that serves it to the class path (the README lists them).")
         .create(uri, force);
   }
 
   /** The URI schemes of every source provider on the class path. */
   public static List<String> schemes() {
-    TreeSet<String> schemes = new TreeSet<>();
-    Providers.load(SourceProvider.class).forEach(p -> schemes.addAll(p.schemes()));
-    return List.copyOf(schemes);
+    return Providers.keys(SourceProvider.class, SourceProvider::schemes);
   }
 
   /** The URI schemes of every restore-target provider on the class path. */
   public static List<String> targetSchemes() {
-    TreeSet<String> schemes = new TreeSet<>();
-    Providers.load(RestoreTargetProvider.class).forEach(p -> schemes.addAll(p.schemes()));
-    return List.copyOf(schemes);
+    return Providers.keys(RestoreTargetProvider.class, RestoreTargetProvider::schemes);
   }
 }

@@ -2,7 +2,7 @@ package io.biowerk.dr.postgres;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import java.io.ByteArrayOutputStream;
+import io.biowerk.dr.core.UriOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -111,17 +111,10 @@ final class PgUri {
     if (database.isEmpty()) {
       database = env.getOrDefault("PGDATABASE", user);
     }
-    Map<String, List<String>> options = parseQuery(uri.getRawQuery());
-    checkArgument(
-        !options.containsKey("password"),
-        "postgresql: a password in the query would end up in logs; put it in PGPASSWORD or ~/.pgpass instead");
-    for (String name : options.keySet()) {
-      checkArgument(
-          allowed.contains(name) || CONNECTION_OPTIONS.contains(name),
-          "postgresql: unknown option '%s' in %s; known options: %s",
-          name,
-          redactedForm(uri),
-          String.join(", ", union(allowed)));
+    UriOptions parsed = spec(allowed).parse(uri);
+    Map<String, List<String>> options = new LinkedHashMap<>();
+    for (String name : parsed.names()) {
+      options.put(name, parsed.all(name));
     }
     Optional<String> password = Optional.ofNullable(uriPassword);
     String origin = "the URI";
@@ -223,39 +216,33 @@ final class PgUri {
     }
   }
 
-  private static Map<String, List<String>> parseQuery(String rawQuery) {
-    Map<String, List<String>> options = new LinkedHashMap<>();
-    if (rawQuery == null || rawQuery.isEmpty()) {
-      return options;
-    }
-    for (String pair : rawQuery.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
+  /** pg_dump options that may be given more than once ({@code table=a&table=b}). */
+  static final Set<String> REPEATABLE =
+      Set.of("schema", "exclude-schema", "table", "exclude-table", "exclude-table-data");
+
+  /**
+   * The query grammar of a PostgreSQL URI that accepts {@code allowed} and the connection options.
+   */
+  static UriOptions.Spec spec(Set<String> allowed) {
+    UriOptions.Spec spec =
+        UriOptions.spec("postgresql")
+            .refuse(
+                "password",
+                "a password in the query would end up in logs; put it in PGPASSWORD or ~/.pgpass"
+                    + " instead");
+    for (String name : union(allowed)) {
+      if (REPEATABLE.contains(name)) {
+        spec.repeatable(name);
+      } else {
+        spec.known(name);
       }
-      int eq = pair.indexOf('=');
-      String name = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
-      String value = eq < 0 ? "true" : decode(pair.substring(eq + 1));
-      options.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
     }
-    return options;
+    return spec;
   }
 
-  /** Percent-decoding as RFC 3986 has it ({@code +} stays a plus). */
+  /** Percent-decoding as RFC 3986 has it ({@code +} stays a plus): {@link UriOptions#decode}. */
   static String decode(String raw) {
-    if (raw.indexOf('%') < 0) {
-      return raw;
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (int i = 0; i < raw.length(); i++) {
-      char c = raw.charAt(i);
-      if (c == '%' && i + 2 < raw.length()) {
-        out.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16));
-        i += 2;
-      } else {
-        out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    return out.toString(StandardCharsets.UTF_8);
+    return UriOptions.decode(raw);
   }
 
   /** The URI with the password removed, for messages when parsing fails. */

@@ -17,4 +17,9 @@ public final class PostgresRestoreTargetProvider implements RestoreTargetProvide
   public RestoreTarget create(URI uri, boolean force) {
     return PostgresRestoreTarget.of(uri, force);
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-postgres";
+  }
 }

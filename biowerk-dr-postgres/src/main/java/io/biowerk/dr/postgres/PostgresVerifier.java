@@ -587,4 +587,9 @@ public final class PostgresVerifier implements NativeVerifier {
       return text;
     }
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-postgres";
+  }
 }

@@ -97,12 +97,18 @@ class PgUriTest {
   void unknownOptionsAndPasswordsInTheQueryAreRefused() {
     assertThatThrownBy(() -> parse("postgresql://a:pw@h/db?jobz=2", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("postgresql: unknown option 'jobz' in postgresql://a@h/db?jobz=2")
+        .hasMessageStartingWith("postgresql: unknown option 'jobz'; known options: ")
         .hasMessageContaining("known options: ")
         .hasMessageNotContaining("pw");
     assertThatThrownBy(() -> parse("postgresql://a@h/db?password=x", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("put it in PGPASSWORD or ~/.pgpass");
+        .hasMessageContaining("put it in PGPASSWORD or ~/.pgpass")
+        .hasMessageNotContaining("=x");
+    assertThatThrownBy(() -> parse("postgresql://a@h/db?jobs=1&jobs=2", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("postgresql: option 'jobs' is given twice; give it once");
+    assertThat(parse("postgresql://a@h/db?table=a&TABLE=b%2Bc", Map.of()).all("table"))
+        .containsExactly("a", "b+c");
     assertThatThrownBy(() -> PostgresSource.of(URI.create("postgresql://a@h/db?jobs=0")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("postgresql: option jobs (0) must be at least 1");

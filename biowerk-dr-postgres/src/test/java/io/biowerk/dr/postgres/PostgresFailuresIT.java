@@ -72,7 +72,7 @@ class PostgresFailuresIT {
 
   void assertRepositoryEmpty() throws Exception {
     assertThat(repo.list("")).isEmpty();
-    assertThat(repo.abandonedTempFiles()).isEmpty();
+    assertThat(repo.abandonedWrites()).isEmpty();
   }
 
   PostgresSource source(String uri) {

@@ -42,6 +42,12 @@ class PostgresSourceContractIT extends SourceContractTest {
     return PostgresSource.of(URI.create(server.uri(db)));
   }
 
+  /** pg_dump starts, then exits non-zero: no table matches, so close() reports the failure. */
+  @Override
+  protected Source newFailingSource() {
+    return PostgresSource.of(URI.create(server.uri(db) + "?table=no_such_table"));
+  }
+
   @Override
   protected void checkRun(Run run) {
     // a custom-format archive starts with its magic; the rest carries a timestamp, so no fixed

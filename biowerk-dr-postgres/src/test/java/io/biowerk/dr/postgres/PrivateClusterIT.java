@@ -166,7 +166,7 @@ class PrivateClusterIT {
                         "server closed the connection unexpectedly", "terminating connection");
               });
       assertThat(own.list("")).isEmpty();
-      assertThat(own.abandonedTempFiles()).isEmpty();
+      assertThat(own.abandonedWrites()).isEmpty();
     } finally {
       cluster.startServer();
     }

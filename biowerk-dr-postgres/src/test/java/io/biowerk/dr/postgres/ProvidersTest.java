@@ -12,6 +12,14 @@ import org.junit.jupiter.api.Test;
 class ProvidersTest {
 
   @Test
+  void theProvidersDescribeTheAdapter() {
+    assertThat(Sources.provider("postgresql").orElseThrow().artifact())
+        .isEqualTo("biowerk-dr-postgres");
+    assertThat(Sources.defaultRto("postgresql")).contains(java.time.Duration.ofHours(2));
+    assertThat(Sources.defaultRto("postgres")).contains(java.time.Duration.ofHours(2));
+  }
+
+  @Test
   void sourceAndTargetAreFoundByScheme() throws Exception {
     assertThat(Sources.forUri(URI.create("postgresql://u@h:5432/db")))
         .isInstanceOf(PostgresSource.class)

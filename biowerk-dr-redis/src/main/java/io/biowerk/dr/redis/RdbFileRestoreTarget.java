@@ -8,10 +8,10 @@ import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
+import io.biowerk.dr.core.UriOptions;
 import io.biowerk.dr.core.local.AtomicFiles;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -60,19 +60,7 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
             && (uri.getHost() == null || uri.getHost().isEmpty()),
         "redis: offline target %s must be redis-rdb:///absolute/dir",
         uri);
-    String file = "dump.rdb";
-    String query = uri.getRawQuery();
-    if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&")) {
-        int eq = pair.indexOf('=');
-        String key = eq < 0 ? pair : pair.substring(0, eq);
-        checkArgument(
-            key.equals("file"),
-            "redis: unknown option '%s' for redis-rdb; known options: [file]",
-            key);
-        file = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      }
-    }
+    String file = UriOptions.spec("redis").known("file").parse(uri).get("file", "dump.rdb");
     // A plain name only: the restore never writes outside the directory it was given.
     checkArgument(
         !file.isEmpty()

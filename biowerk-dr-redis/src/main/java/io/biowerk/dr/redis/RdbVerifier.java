@@ -159,4 +159,9 @@ public final class RdbVerifier implements NativeVerifier {
         .map(e -> "db" + e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(", "));
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-redis";
+  }
 }

@@ -2,9 +2,8 @@ package io.biowerk.dr.redis;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.biowerk.dr.core.UriOptions;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,25 +74,9 @@ final class RedisEndpoint {
         password = decode(info.substring(colon + 1));
       }
     }
-    Map<String, String> options = new LinkedHashMap<>();
-    String query = uri.getRawQuery();
-    if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&")) {
-        if (pair.isEmpty()) {
-          continue;
-        }
-        int eq = pair.indexOf('=');
-        String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-        String value = eq < 0 ? "true" : decode(pair.substring(eq + 1));
-        checkArgument(
-            allowed.contains(key),
-            "redis: unknown option '%s' in %s; known options: %s",
-            key,
-            redactedText(uri),
-            allowed);
-        options.put(key, value);
-      }
-    }
+    Map<String, String> options =
+        new LinkedHashMap<>(
+            UriOptions.spec("redis").known(allowed.toArray(String[]::new)).parse(uri).asMap());
     String path = uri.getPath();
     checkArgument(
         path == null || path.isEmpty() || path.equals("/"),
@@ -103,7 +86,7 @@ final class RedisEndpoint {
   }
 
   private static String decode(String text) {
-    return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+    return UriOptions.decode(text);
   }
 
   private static String redactedText(URI uri) {

@@ -24,4 +24,9 @@ public final class RedisRestoreTargetProvider implements RestoreTargetProvider {
     }
     return RedisRestoreTarget.of(uri, force);
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-redis";
+  }
 }

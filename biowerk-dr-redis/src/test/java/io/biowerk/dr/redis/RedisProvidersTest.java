@@ -37,6 +37,16 @@ class RedisProvidersTest {
   }
 
   @Test
+  void theProvidersDescribeTheAdapter() {
+    assertThat(Sources.provider("redis"))
+        .get()
+        .extracting(p -> p.artifact())
+        .isEqualTo("biowerk-dr-redis");
+    assertThat(Sources.defaultRto("redis")).contains(java.time.Duration.ofHours(1));
+    assertThat(Sources.defaultRto("rediss")).contains(java.time.Duration.ofHours(1));
+  }
+
+  @Test
   void passwordNeverShows() {
     RedisSource source =
         RedisSource.of(URI.create("redis://backup:p%40ss-w0rd@10.0.0.5:6379?mode=scan"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.biowerk.dr.core.Source;
 import io.biowerk.dr.testkit.SourceContractTest;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +50,11 @@ class RedisSourceContractIT {
     }
 
     @Override
+    protected Source newFailingSource() {
+      return RedisSource.of(URI.create("redis://127.0.0.1:1"));
+    }
+
+    @Override
     protected void checkRun(Run run) {
       check(run, "sync");
       assertThat(run.facts()).containsEntry("transfer", "disk");
@@ -63,6 +69,11 @@ class RedisSourceContractIT {
     }
 
     @Override
+    protected Source newFailingSource() {
+      return RedisSource.of(URI.create("redis://127.0.0.1:1"));
+    }
+
+    @Override
     protected void checkRun(Run run) {
       check(run, "sync");
       assertThat(run.facts()).containsEntry("transfer", "diskless");
@@ -74,6 +85,11 @@ class RedisSourceContractIT {
     @Override
     protected Source newSource() {
       return RedisSource.of(disk.uri("mode=scan"));
+    }
+
+    @Override
+    protected Source newFailingSource() {
+      return RedisSource.of(URI.create("redis://127.0.0.1:1"));
     }
 
     @Override

@@ -189,6 +189,30 @@ public final class FaultInjectingSink implements Sink {
     return delegate.capabilities();
   }
 
+  /**
+   * Delegates, so the delegate's atomicity (declared in its capabilities) holds here too; a created
+   * object is recorded as {@linkplain #committed() committed}. Not subject to injected faults.
+   */
+  @Override
+  public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
+    boolean created = delegate.putIfAbsent(key, bytes);
+    if (created) {
+      committed.add(key);
+    }
+    return created;
+  }
+
+  @Override
+  public List<StoredObject> abandonedWrites() throws IOException {
+    return delegate.abandonedWrites();
+  }
+
+  /** Closes the delegate. */
+  @Override
+  public void close() throws IOException {
+    delegate.close();
+  }
+
   @Override
   public String toString() {
     return "faulty(" + delegate + ")";

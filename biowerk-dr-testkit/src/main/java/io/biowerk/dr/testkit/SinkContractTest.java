@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.SinkCapability;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.codec.Sha256;
 import java.io.IOException;
@@ -19,11 +21,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -33,7 +38,10 @@ import org.junit.jupiter.api.TestFactory;
  * reads back byte for byte; abort and close-without-commit leave nothing; commits replace; listing
  * is by string prefix, sorted, complete beyond one page; delete is idempotent; copy duplicates;
  * missing objects are {@link ObjectNotFoundException}s naming the key; concurrent, hostile and
- * large writes work.
+ * large writes work; {@link Sink#putIfAbsent} creates once and keeps the first object, and for a
+ * sink that declares {@link SinkCapability#ATOMIC_PUT_IF_ABSENT}, exactly one of 8 racing writers
+ * wins; every method refuses keys that break the {@link ObjectKeys} rules with an {@link
+ * IllegalArgumentException}; capabilities are stable; close is idempotent.
  *
  * <p>Extend it and implement {@link #newSink()}; the other hooks have defaults. Each test gets its
  * own sink from {@link #sink()}, created on first use (after the subclass's own {@code @BeforeEach}
@@ -70,6 +78,15 @@ public abstract class SinkContractTest {
    */
   protected int listingObjectCount() {
     return 1200;
+  }
+
+  /** Closes the test's sink, if one was made (twice: close is idempotent). */
+  @AfterEach
+  void closeSink() throws Exception {
+    if (sink != null) {
+      sink.close();
+      sink.close();
+    }
   }
 
   /** The sink of the running test, made by {@link #newSink()} on first use. */
@@ -483,5 +500,120 @@ public abstract class SinkContractTest {
           assertThat(Sha256.hex(digest.digest())).isEqualTo(source.sha256());
           assertThat(sink().list("large/")).extracting(StoredObject::size).containsExactly(size);
         });
+  }
+
+  @Test
+  void putIfAbsentCreatesOnceAndKeepsTheFirstObject() throws Exception {
+    assertThat(sink().putIfAbsent("claims/one", utf8("first"))).isTrue();
+    assertThat(sink().putIfAbsent("claims/one", utf8("second"))).isFalse();
+    assertThat(sink().get("claims/one")).asString(StandardCharsets.UTF_8).isEqualTo("first");
+    write(sink(), "claims/written", utf8("streamed"));
+    assertThat(sink().putIfAbsent("claims/written", utf8("other"))).isFalse();
+    assertThat(sink().get("claims/written")).asString(StandardCharsets.UTF_8).isEqualTo("streamed");
+    sink().delete("claims/one");
+    assertThat(sink().putIfAbsent("claims/one", utf8("again"))).isTrue();
+    assertThat(sink().get("claims/one")).asString(StandardCharsets.UTF_8).isEqualTo("again");
+  }
+
+  /**
+   * 8 writers race to create each of 5 keys. A sink that declares {@link
+   * SinkCapability#ATOMIC_PUT_IF_ABSENT} must let exactly one win each key, and the object must be
+   * the winner's. Any sink must let at least one win, and the object must be one writer's whole.
+   */
+  @Test
+  void racingPutIfAbsentWritersHaveOneWinnerOnAtomicSinks() throws Exception {
+    int writers = 8;
+    Sink shared = sink();
+    boolean atomic = shared.capabilities().contains(SinkCapability.ATOMIC_PUT_IF_ABSENT);
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      for (int round = 0; round < 5; round++) {
+        String key = "race/" + round + ".lock";
+        CyclicBarrier start = new CyclicBarrier(writers);
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          byte[] mine = utf8("writer " + w + " of round " + round);
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    return shared.putIfAbsent(key, mine);
+                  }));
+        }
+        List<Integer> winners = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          if (results.get(w).get()) {
+            winners.add(w);
+          }
+        }
+        String stored = new String(shared.get(key), StandardCharsets.UTF_8);
+        if (atomic) {
+          assertThat(winners)
+              .as("winners of %s on a sink declaring atomic creates", key)
+              .hasSize(1);
+          assertThat(stored).isEqualTo("writer " + winners.get(0) + " of round " + round);
+        } else {
+          assertThat(winners).as("winners of %s", key).isNotEmpty();
+          assertThat(stored).matches("writer [0-7] of round " + round);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Keys that break the {@link ObjectKeys} rules ({@code a//b} among them). */
+  static final List<String> INVALID_KEYS =
+      List.of("", "/abs", "dir/", "a//b", "./a", "a/../b", "a/.", "a\\b", "nul\0byte");
+
+  @TestFactory
+  Stream<DynamicTest> everyMethodRefusesKeysThatBreakTheRules() {
+    return INVALID_KEYS.stream()
+        .map(
+            key ->
+                DynamicTest.dynamicTest(
+                    "'" + key.replace("\0", "\\0") + "'",
+                    () -> {
+                      assertThat(ObjectKeys.isValidKey(key)).isFalse();
+                      Sink s = sink();
+                      List<ThrowingCall> calls =
+                          List.of(
+                              () -> s.openWrite(key).close(),
+                              () -> s.openRead(key).close(),
+                              () -> s.put(key, new byte[1]),
+                              () -> s.putIfAbsent(key, new byte[1]),
+                              () -> s.get(key),
+                              () -> s.delete(key));
+                      for (ThrowingCall call : calls) {
+                        assertThatThrownBy(call::call)
+                            .isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("object key");
+                      }
+                      assertThat(s.list("")).as("nothing was created").isEmpty();
+                    }));
+  }
+
+  @Test
+  void listingRefusesPrefixesThatBreakTheRules() throws Exception {
+    for (String prefix : List.of("/", "/abs", "a//", "../", "a/../")) {
+      assertThatThrownBy(() -> sink().list(prefix))
+          .as("list(%s)", prefix)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("object key");
+    }
+  }
+
+  @Test
+  void capabilitiesAreStableAndUnmodifiable() throws Exception {
+    Set<SinkCapability> first = sink().capabilities();
+    assertThat(first).isNotNull().isEqualTo(sink().capabilities());
+    assertThatThrownBy(() -> first.add(SinkCapability.RANGED_READ))
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  /** A sink call for the key-rule tests. */
+  @FunctionalInterface
+  private interface ThrowingCall {
+    void call() throws Exception;
   }
 }

@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,9 +30,12 @@ import org.junit.jupiter.api.Test;
  * with JSON-compatible facts; a run closed before its end (from the reading thread or another one)
  * is cancelled promptly, and the source still works afterwards.
  *
- * <p>Extend it, implement {@link #newSource()} and {@link #checkRun(Run)} (what a good run of this
+ * <p>Extend it, implement {@link #newSource()}, {@link #checkRun(Run)} (what a good run of this
  * source looks like: its bytes' SHA-256 when they are deterministic, a format's magic bytes, a
- * fact's value).
+ * fact's value) and {@link #newFailingSource()} (a source whose run fails, so the test can check
+ * that a failure is never reported as success). The source's run must be larger than what it
+ * buffers (a few MiB for a dump process writing into a pipe): the cancellation tests fail, rather
+ * than pass without testing anything, when a run ends before the close arrives.
  */
 public abstract class SourceContractTest {
 
@@ -48,6 +54,16 @@ public abstract class SourceContractTest {
    * Run#head()}, up to 4 KiB), its facts.
    */
   protected abstract void checkRun(Run run) throws Exception;
+
+  /**
+   * A source whose run fails, preferably at its end (a dump tool that exits non-zero after writing,
+   * a bad trailer), so that {@link SourceStream#close()} is what reports it: {@code
+   * postgresql://.../db?table=no_such_table}, a {@link GeneratedSource#failingOnClose}. A source
+   * that cannot even start (server gone) is accepted too: then {@link Source#open()} throws.
+   *
+   * @throws Exception if it cannot be made (the test then fails)
+   */
+  protected abstract Source newFailingSource() throws Exception;
 
   /** How long a cancelled run may take to stop; 30 seconds by default. */
   protected Duration cancelTimeout() {
@@ -185,31 +201,91 @@ public abstract class SourceContractTest {
   @Test
   void closingFromAnotherThreadCancelsAReader() throws Exception {
     Source source = newSource();
+    long whole = readToEndAndClose(source.open()).size();
+    assertThat(whole).as("bytes of a whole run").isGreaterThan(1);
+    AtomicLong delivered = new AtomicLong();
+    AtomicBoolean sawEnd = new AtomicBoolean();
     assertTimeoutPreemptively(
         cancelTimeout(),
         () -> {
           SourceStream stream = source.open();
+          CountDownLatch started = new CountDownLatch(1);
           CompletableFuture<Void> reader =
               CompletableFuture.runAsync(
                   () -> {
                     ByteBuffer buffer = ByteBuffer.allocate(16);
                     try {
-                      // Small reads, so that a source of any size is still being read when the
-                      // close arrives.
-                      while (stream.read(buffer) >= 0) {
+                      // Small reads, so that the run is still being read when the close arrives.
+                      int n;
+                      while ((n = stream.read(buffer)) >= 0) {
+                        delivered.addAndGet(n);
+                        started.countDown();
                         buffer.clear();
                       }
+                      sawEnd.set(true);
                     } catch (IOException | RuntimeException e) {
-                      // Expected: a read racing the close may fail (ClosedChannelException,
+                      // Expected: a read racing the close fails (ClosedChannelException,
                       // AsynchronousCloseException).
+                    } finally {
+                      started.countDown();
                     }
                   });
-          Thread.sleep(50);
+          started.await();
           closeCancelling(stream);
           reader.get();
           assertThat(stream.isOpen()).isFalse();
         });
+    // Not vacuous: had the reader seen the whole run before the close arrived, nothing was
+    // cancelled and this test would prove nothing.
+    assertThat(sawEnd.get() && delivered.get() >= whole)
+        .as(
+            "the reader read the whole run (%s bytes) before the close arrived, so nothing was"
+                + " cancelled; make newSource() produce a larger run",
+            whole)
+        .isFalse();
     checkRun(readToEndAndClose(source.open()));
+  }
+
+  @Test
+  void aFailedRunIsNeverReportedAsSuccess() throws Exception {
+    Source source = newFailingSource();
+    IOException failure =
+        assertTimeoutPreemptively(
+            cancelTimeout(),
+            () -> {
+              SourceStream stream;
+              try {
+                stream = source.open();
+              } catch (IOException e) {
+                return e; // it could not even start
+              }
+              try {
+                ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+                while (stream.read(buffer) >= 0) {
+                  buffer.clear();
+                }
+              } catch (IOException e) {
+                closeCancelling(stream);
+                return e;
+              }
+              try {
+                stream.close();
+              } catch (IOException e) {
+                return e;
+              }
+              return null;
+            });
+    assertThat(failure)
+        .as("open, a read or close() of a failing run (%s) must throw an IOException", source)
+        .isNotNull();
+    assertThat(failure.getMessage()).as("the failure's message").isNotBlank();
+  }
+
+  @Test
+  void aSourceClosesIdempotently() throws Exception {
+    Source source = newSource();
+    source.close();
+    source.close();
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.biowerk.dr.testkit;
 
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.Sink;
 
 /**

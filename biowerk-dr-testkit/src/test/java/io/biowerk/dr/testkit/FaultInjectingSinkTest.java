@@ -3,6 +3,7 @@ package io.biowerk.dr.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import java.nio.ByteBuffer;

@@ -35,6 +35,17 @@ class FilesSourceContractTest extends SourceContractTest {
     return FilesSource.of(dir.resolve("etc/biowerk"), "config");
   }
 
+  /** A tree that is deleted after the source was made: the run cannot read it. */
+  @Override
+  protected Source newFailingSource() throws Exception {
+    Path gone = Files.createDirectories(dir.resolve("gone"));
+    Files.writeString(gone.resolve("a.txt"), "a");
+    Source source = FilesSource.of(gone, "gone");
+    Files.delete(gone.resolve("a.txt"));
+    Files.delete(gone);
+    return source;
+  }
+
   @Override
   protected void checkRun(Run run) {
     assertThat(run.size()).isGreaterThan(2 << 20);

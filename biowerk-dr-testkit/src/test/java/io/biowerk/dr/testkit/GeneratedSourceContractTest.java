@@ -18,6 +18,11 @@ class GeneratedSourceContractTest extends SourceContractTest {
   }
 
   @Override
+  protected Source newFailingSource() {
+    return GeneratedSource.text(1 << 20, 5).failingOnClose("generator: exit status 1");
+  }
+
+  @Override
   protected void checkRun(Run run) {
     assertThat(run.size()).isEqualTo(3 << 20);
     assertThat(run.sha256()).isEqualTo(source.sha256());

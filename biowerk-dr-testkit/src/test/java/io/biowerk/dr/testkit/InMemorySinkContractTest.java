@@ -2,6 +2,7 @@ package io.biowerk.dr.testkit;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.Sink;
 import org.junit.jupiter.api.Test;
 

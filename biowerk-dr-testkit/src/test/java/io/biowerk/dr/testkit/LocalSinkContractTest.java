@@ -34,7 +34,7 @@ class LocalSinkContractTest extends SinkContractTest {
     try (Stream<Path> files = Files.walk(local.root())) {
       assertThat(files.filter(Files::isRegularFile)).isEmpty();
     }
-    assertThat(local.abandonedTempFiles()).isEmpty();
+    assertThat(local.abandonedWrites()).isEmpty();
   }
 
   @Test
@@ -42,7 +42,7 @@ class LocalSinkContractTest extends SinkContractTest {
     LocalSink local = (LocalSink) sink();
     try (PendingWrite out = local.openWrite("a/object.bin")) {
       out.write(ByteBuffer.wrap(new byte[10]));
-      assertThat(local.abandonedTempFiles()).hasSize(1);
+      assertThat(local.abandonedWrites()).hasSize(1);
       assertThat(local.list("")).isEmpty();
     }
   }
@@ -90,6 +90,6 @@ class LocalSinkContractTest extends SinkContractTest {
         .hasMessageContaining("nothing of this object was kept")
         .hasMessageContaining("check the mount and the path, then run it again");
     assertThat(local.list("")).isEmpty();
-    assertThat(local.abandonedTempFiles()).isEmpty();
+    assertThat(local.abandonedWrites()).isEmpty();
   }
 }

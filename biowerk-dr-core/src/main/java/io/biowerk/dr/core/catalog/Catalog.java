@@ -13,7 +13,6 @@ import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.VerificationResult;
-import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
@@ -53,8 +52,8 @@ import org.slf4j.LoggerFactory;
  *       should look at them before anything deletes them).
  *   <li>Data objects with no manifest (a crashed run), manifests superseded by a copy of the same
  *       backup in a higher tier (an interrupted promotion), stale in-progress markers and, on a
- *       {@link LocalSink}, temp files of writes that never committed are {@link #orphans()},
- *       cleaned by {@link #cleanOrphans}. Only files named after a backup id ({@code
+ *       local sink, temp files of writes that never committed are {@link #orphans()}, cleaned by
+ *       {@link #cleanOrphans}. Only files named after a backup id ({@code
  *       <source>_<YYYYMMDD>_<HHMMSS>.*}) can be orphans: anything else an operator keeps in the
  *       repository is left alone.
  *   <li>An in-progress marker older than {@link #staleAfter(Duration) the staleness limit} (24
@@ -717,11 +716,10 @@ public final class Catalog {
         orphans.add(new StoredObject(marker.key(), 0, marker.startedAt()));
       }
     }
-    if (temps && sink instanceof LocalSink local) {
-      for (StoredObject temp : local.abandonedTempFiles()) {
-        String key = temp.key().replace(java.io.File.separatorChar, '/');
-        if (key.startsWith(prefix)) {
-          orphans.add(new StoredObject(key, temp.size(), temp.lastModified()));
+    if (temps) {
+      for (StoredObject temp : sink.abandonedWrites()) {
+        if (temp.key().startsWith(prefix)) {
+          orphans.add(temp);
         }
       }
     }

@@ -77,4 +77,9 @@ public final class FilesNativeVerifier implements NativeVerifier {
       // not ours to close
     }
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-core";
+  }
 }

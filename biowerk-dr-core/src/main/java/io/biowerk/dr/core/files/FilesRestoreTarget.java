@@ -9,6 +9,7 @@ import io.biowerk.dr.core.Failures;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
+import io.biowerk.dr.core.UriOptions;
 import io.biowerk.dr.core.local.AtomicFiles;
 import io.biowerk.dr.core.local.FileTrees;
 import java.io.IOException;
@@ -84,6 +85,13 @@ public final class FilesRestoreTarget implements RestoreTarget {
    * @throws IllegalArgumentException if the URI is not such a URI or has an unknown option
    */
   public static FilesRestoreTarget of(URI uri, boolean force) {
+    return of(uri, force, OPTIONS);
+  }
+
+  private static final UriOptions.Spec OPTIONS =
+      UriOptions.spec("files restore target").known("links");
+
+  private static FilesRestoreTarget of(URI uri, boolean force, UriOptions.Spec spec) {
     requireNonNull(uri, "uri");
     if (!"file".equalsIgnoreCase(uri.getScheme())
         || uri.getPath() == null
@@ -91,18 +99,18 @@ public final class FilesRestoreTarget implements RestoreTarget {
       throw new IllegalArgumentException(
           "files: restore target URI (" + uri + ") must be file:///absolute/path[?links=external]");
     }
-    java.util.Map<String, String> options = FilesSource.query(uri);
-    String links = options.remove("links");
-    if (!options.isEmpty()
-        || (links != null && !links.equals("external") && !links.equals("refuse"))) {
+    String links = spec.parse(uri).get("links").orElse("refuse");
+    if (!links.equals("external") && !links.equals("refuse")) {
       throw new IllegalArgumentException(
-          "files: restore target URI ("
+          "files restore target: links="
+              + links
+              + " in "
               + uri
-              + ") has unknown options; the only"
-              + " option is links=external (recreate links that point outside the target) or links=refuse (default)");
+              + " is not an option; write links=external (recreate links that point outside the"
+              + " target) or links=refuse (the default)");
     }
     FilesRestoreTarget target = of(Path.of(uri.getPath()), force);
-    return "external".equals(links) ? target.withExternalLinks() : target;
+    return links.equals("external") ? target.withExternalLinks() : target;
   }
 
   /** The target path. */

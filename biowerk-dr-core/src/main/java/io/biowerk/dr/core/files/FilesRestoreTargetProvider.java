@@ -17,4 +17,9 @@ public final class FilesRestoreTargetProvider implements RestoreTargetProvider {
   public RestoreTarget create(URI uri, boolean force) {
     return FilesRestoreTarget.of(uri, force);
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-core";
+  }
 }

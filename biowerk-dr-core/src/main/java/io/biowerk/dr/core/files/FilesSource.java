@@ -7,13 +7,13 @@ import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.Source;
 import io.biowerk.dr.core.SourceFailedException;
 import io.biowerk.dr.core.SourceStream;
+import io.biowerk.dr.core.UriOptions;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
@@ -27,7 +27,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,6 +58,9 @@ public final class FilesSource implements Source {
 
   /** The source kind recorded in manifests. */
   public static final String KIND = "files";
+
+  /** The query options of a files source URI. */
+  static final UriOptions.Spec OPTIONS = UriOptions.spec("files source").known("name");
 
   private static final Logger LOG = LoggerFactory.getLogger(FilesSource.class);
 
@@ -97,10 +99,7 @@ public final class FilesSource implements Source {
             && uri.getPath().startsWith("/"),
         "files: source URI (%s) must be file:///absolute/directory[?name=<name>]",
         uri);
-    Map<String, String> options = query(uri);
-    String name = options.remove("name");
-    checkArgument(
-        options.isEmpty(), "files: unknown option(s) %s in %s; known: name", options.keySet(), uri);
+    String name = OPTIONS.parse(uri).get("name").orElse(null);
     Path root = Path.of(uri.getPath());
     if (name == null) {
       name = nameOf(root);
@@ -140,22 +139,6 @@ public final class FilesSource implements Source {
     } catch (IllegalArgumentException e) {
       return false;
     }
-  }
-
-  static Map<String, String> query(URI uri) {
-    Map<String, String> options = new LinkedHashMap<>();
-    String query = uri.getRawQuery();
-    if (query == null || query.isEmpty()) {
-      return options;
-    }
-    for (String pair : query.split("&")) {
-      int eq = pair.indexOf('=');
-      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value =
-          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      options.put(key, value);
-    }
-    return options;
   }
 
   /** The directory backed up. */

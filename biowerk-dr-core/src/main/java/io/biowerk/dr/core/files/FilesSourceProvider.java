@@ -20,4 +20,9 @@ public final class FilesSourceProvider implements SourceProvider {
   public Source create(URI uri) {
     return FilesSource.of(uri);
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-core";
+  }
 }

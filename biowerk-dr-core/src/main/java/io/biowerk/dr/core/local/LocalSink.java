@@ -4,12 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.SinkCapability;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StoredObject;
+import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -108,7 +110,7 @@ public final class LocalSink implements Sink {
 
   /** The file an object key maps to. */
   public Path resolve(String key) {
-    return root.resolve(Keys.check(key));
+    return root.resolve(ObjectKeys.checkKey(key));
   }
 
   @Override
@@ -147,14 +149,15 @@ public final class LocalSink implements Sink {
 
   @Override
   public List<StoredObject> list(String prefix) throws IOException {
-    requireNonNull(prefix, "prefix");
+    ObjectKeys.checkPrefix(prefix);
     List<StoredObject> objects = new ArrayList<>();
     if (!Files.isDirectory(root)) {
       return objects;
     }
     // Walk only the directory the prefix is inside, not the whole repository.
     int slash = prefix.lastIndexOf('/');
-    Path start = slash < 0 ? root : root.resolve(Keys.checkPrefix(prefix.substring(0, slash)));
+    Path start =
+        slash < 0 ? root : root.resolve(ObjectKeys.checkPrefix(prefix.substring(0, slash)));
     if (!Files.isDirectory(start)) {
       return objects;
     }
@@ -187,8 +190,12 @@ public final class LocalSink implements Sink {
     return objects;
   }
 
-  /** Temp files left by writes that never committed (crashed runs), with their age. */
-  public List<StoredObject> abandonedTempFiles() throws IOException {
+  /**
+   * Temp files left by writes that never committed (crashed runs), with their age; keys are {@code
+   * /}-separated.
+   */
+  @Override
+  public List<StoredObject> abandonedWrites() throws IOException {
     List<StoredObject> temps = new ArrayList<>();
     Files.walkFileTree(
         root,
@@ -198,7 +205,7 @@ public final class LocalSink implements Sink {
             if (file.getFileName().toString().contains(TEMP_MARK)) {
               temps.add(
                   new StoredObject(
-                      root.relativize(file).toString(),
+                      root.relativize(file).toString().replace(File.separatorChar, '/'),
                       attributes.size(),
                       attributes.lastModifiedTime().toInstant()));
             }
@@ -295,7 +302,10 @@ public final class LocalSink implements Sink {
 
   @Override
   public Set<SinkCapability> capabilities() {
-    return Set.of(SinkCapability.SERVER_SIDE_COPY, SinkCapability.RANGED_READ);
+    return Set.of(
+        SinkCapability.SERVER_SIDE_COPY,
+        SinkCapability.RANGED_READ,
+        SinkCapability.ATOMIC_PUT_IF_ABSENT);
   }
 
   @Override

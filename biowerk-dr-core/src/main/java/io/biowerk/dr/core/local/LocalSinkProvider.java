@@ -27,4 +27,9 @@ public final class LocalSinkProvider implements SinkProvider {
         uri);
     return LocalSink.open(Path.of(URI.create("file://" + uri.getRawPath())));
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-core";
+  }
 }

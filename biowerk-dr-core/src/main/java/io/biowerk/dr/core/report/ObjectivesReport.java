@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.Sources;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
@@ -17,12 +18,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The recovery objectives report: per source, whether the newest restorable backup is young enough
  * for the RPO target and whether the last restore test finished within the RTO target, with the
  * time of the last successful verification. The defaults are the DR plan's: RPO 1 hour for every
- * source; RTO 4 hours, with 2 hours for PostgreSQL and MongoDB and 1 hour for Redis.
+ * source; RTO 4 hours, or the stricter target a source kind's adapter declares (2 hours for
+ * PostgreSQL and 1 hour for Redis in the plan; see {@link
+ * io.biowerk.dr.core.SourceProvider#defaultRto()}).
  *
  * <p>A backup is restorable unless its latest verification failed. The RTO figure is the duration
  * of the latest passed {@link VerificationLevel#RESTORE} verification of any backup of the source.
@@ -37,15 +41,6 @@ public final class ObjectivesReport {
 
   /** The plan's overall RTO target. */
   public static final Duration DEFAULT_RTO = Duration.ofHours(4);
-
-  /** The plan's per-component RTO targets, by source kind. */
-  public static final Map<String, Duration> DEFAULT_RTO_BY_KIND =
-      Map.of(
-          "postgresql", Duration.ofHours(2),
-          "postgres", Duration.ofHours(2),
-          "mongodb", Duration.ofHours(2),
-          "mongo", Duration.ofHours(2),
-          "redis", Duration.ofHours(1));
 
   /** How an objective stands. */
   public enum Status {
@@ -128,24 +123,29 @@ public final class ObjectivesReport {
   private final Duration rto;
   private final Map<String, Duration> rpoBySource;
   private final Map<String, Duration> rtoBySource;
-  private final Map<String, Duration> rtoByKind;
+  private final Function<String, Optional<Duration>> rtoByKind;
 
   private ObjectivesReport(
       Duration rpo,
       Duration rto,
       Map<String, Duration> rpoBySource,
       Map<String, Duration> rtoBySource,
-      Map<String, Duration> rtoByKind) {
+      Function<String, Optional<Duration>> rtoByKind) {
     this.rpo = rpo;
     this.rto = rto;
     this.rpoBySource = Map.copyOf(rpoBySource);
     this.rtoBySource = Map.copyOf(rtoBySource);
-    this.rtoByKind = Map.copyOf(rtoByKind);
+    this.rtoByKind = rtoByKind;
   }
 
-  /** The report with the DR plan's targets. */
+  /**
+   * The report with the DR plan's targets: {@link #DEFAULT_RPO}, {@link #DEFAULT_RTO}, and the
+   * stricter RTO a source kind's provider declares ({@link
+   * io.biowerk.dr.core.SourceProvider#defaultRto()}), looked up on the class path.
+   */
   public static ObjectivesReport withPlanTargets() {
-    return new ObjectivesReport(DEFAULT_RPO, DEFAULT_RTO, Map.of(), Map.of(), DEFAULT_RTO_BY_KIND);
+    return new ObjectivesReport(
+        DEFAULT_RPO, DEFAULT_RTO, Map.of(), Map.of(), kind -> Sources.defaultRto(kind));
   }
 
   /** The same report with RPO target {@code target} for every source not given its own. */
@@ -177,6 +177,22 @@ public final class ObjectivesReport {
     return new ObjectivesReport(rpo, rto, rpoBySource, map, rtoByKind);
   }
 
+  /**
+   * The same report with RTO target {@code target} for sources of {@code kind} that have no target
+   * of their own, instead of the one the kind's provider declares.
+   */
+  public ObjectivesReport rtoOfKind(String kind, Duration target) {
+    String k = requireNonNull(kind, "kind").toLowerCase(Locale.ROOT);
+    Duration t = checkTarget("RTO", target);
+    Function<String, Optional<Duration>> before = rtoByKind;
+    return new ObjectivesReport(
+        rpo,
+        rto,
+        rpoBySource,
+        rtoBySource,
+        asked -> asked.equals(k) ? Optional.of(t) : before.apply(asked));
+  }
+
   /** The RPO target of {@code source}. */
   public Duration rpoTarget(String source) {
     return rpoBySource.getOrDefault(source, rpo);
@@ -191,7 +207,7 @@ public final class ObjectivesReport {
     if (own != null) {
       return own;
     }
-    return kind == null ? rto : rtoByKind.getOrDefault(kind.toLowerCase(Locale.ROOT), rto);
+    return kind == null ? rto : rtoByKind.apply(kind.toLowerCase(Locale.ROOT)).orElse(rto);
   }
 
   /**

@@ -10,6 +10,8 @@ import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.NativeVerifier;
 import io.biowerk.dr.core.ProviderNotFoundException;
 import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.SourceProvider;
+import io.biowerk.dr.core.Sources;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.WrongKeyException;
@@ -57,16 +59,6 @@ import org.slf4j.LoggerFactory;
 public final class Verifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
-
-  /** Which adapter module brings the native verifier for a source kind, for the error message. */
-  private static final Map<String, String> MODULES =
-      Map.of(
-          "postgresql", "biowerk-dr-postgres",
-          "postgres", "biowerk-dr-postgres",
-          "redis", "biowerk-dr-redis",
-          "mongodb", "biowerk-dr-mongo",
-          "mongo", "biowerk-dr-mongo",
-          "files", "biowerk-dr-core");
 
   private Verifier() {}
 
@@ -190,7 +182,12 @@ public final class Verifier {
         found.add(k);
       }
     }
-    String module = MODULES.getOrDefault(kind, "the adapter module for '" + kind + "'");
+    // The module that would bring the verifier cannot describe itself when it is missing; the
+    // source provider of that kind, if it is on the class path, names the artifact it came from.
+    String module =
+        Sources.provider(kind)
+            .map(SourceProvider::artifact)
+            .orElse("the adapter module for '" + kind + "'");
     throw new ProviderNotFoundException(
         "verify: no native verifier for source kind '"
             + sourceKind

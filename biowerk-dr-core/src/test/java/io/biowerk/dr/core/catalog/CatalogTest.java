@@ -8,7 +8,7 @@ import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupNotFoundException;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Backups;
-import io.biowerk.dr.core.MemorySink;
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CatalogTest {
 
   static final Instant T0 = Instant.parse("2024-01-15T02:00:00Z");
-  final MemorySink sink = new MemorySink(() -> T0);
+  final InMemorySink sink =
+      InMemorySink.named("test", java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC));
 
   @Test
   void listsBackupsNewestFirstPerSourceFromManifestsOnly() throws Exception {
@@ -37,7 +38,7 @@ class CatalogTest {
     Backups.write(sink, "postgres", T0.minus(Duration.ofDays(40)), "monthly");
     Backups.write(sink, "redis", T0.plus(Duration.ofHours(3)), "daily");
     sink.put("postgres/wal/000000010000000000000001", new byte[16]);
-    long readsBefore = sink.reads.get();
+    long readsBefore = sink.reads();
 
     Catalog catalog = Catalog.of(sink);
     List<BackupRecord> all = catalog.list();
@@ -50,7 +51,7 @@ class CatalogTest {
             "postgres_20240115_020000",
             "postgres_20231206_020000");
     // Only the four manifests were read, never a data object or a WAL segment.
-    assertThat(sink.reads.get() - readsBefore).isEqualTo(4);
+    assertThat(sink.reads() - readsBefore).isEqualTo(4);
     assertThat(catalog.list("postgres")).hasSize(3);
     assertThat(catalog.sources()).containsExactly("postgres", "redis");
     assertThat(catalog.latest("postgres"))
@@ -116,7 +117,7 @@ class CatalogTest {
     assertThatThrownBy(() -> catalog.resolve("latest:mongodb"))
         .isInstanceOf(BackupNotFoundException.class)
         .hasMessage(
-            "catalog: no backup of source 'mongodb' in memory:; sources with backups: postgres, redis");
+            "catalog: no backup of source 'mongodb' in memory:test; sources with backups: postgres, redis");
   }
 
   @Test

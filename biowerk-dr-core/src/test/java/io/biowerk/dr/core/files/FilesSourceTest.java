@@ -290,7 +290,7 @@ class FilesSourceTest {
         .hasMessageContaining("files: name=Bad Name");
     assertThatThrownBy(() -> FilesSource.of(URI.create("file:///etc?nmae=x")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("unknown option(s) [nmae]");
+        .hasMessageContaining("files source: unknown option 'nmae'; known options: name");
     assertThatThrownBy(() -> FilesSource.of(URI.create("file:etc")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must be file:///absolute/directory");

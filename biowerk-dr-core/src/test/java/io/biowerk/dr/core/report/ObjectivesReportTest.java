@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.Backups;
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.Manifests;
-import io.biowerk.dr.core.MemorySink;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
@@ -21,7 +21,17 @@ import org.junit.jupiter.api.Test;
 class ObjectivesReportTest {
 
   static final Instant NOW = Instant.parse("2024-01-15T12:00:00Z");
-  final MemorySink sink = new MemorySink();
+
+  /**
+   * The plan's targets with the per-kind RTOs the PostgreSQL and Redis adapters declare (their own
+   * modules test that they do; core has no adapter on its class path).
+   */
+  static final ObjectivesReport PLAN =
+      ObjectivesReport.withPlanTargets()
+          .rtoOfKind("postgresql", Duration.ofHours(2))
+          .rtoOfKind("redis", Duration.ofHours(1));
+
+  final InMemorySink sink = InMemorySink.named("test");
   final Catalog catalog = Catalog.of(sink);
 
   @Test
@@ -42,7 +52,7 @@ class ObjectivesReportTest {
             Duration.ofSeconds(2),
             "decode: raw SHA-256 differs"));
 
-    List<SourceObjectives> report = ObjectivesReport.withPlanTargets().report(catalog, NOW);
+    List<SourceObjectives> report = PLAN.report(catalog, NOW);
 
     assertThat(report).extracting(SourceObjectives::source).containsExactly("postgres", "redis");
     SourceObjectives postgres = report.get(0);
@@ -97,7 +107,7 @@ class ObjectivesReportTest {
             Duration.ofSeconds(3),
             "stored: ok"));
 
-    SourceObjectives postgres = ObjectivesReport.withPlanTargets().report(catalog, NOW).get(0);
+    SourceObjectives postgres = PLAN.report(catalog, NOW).get(0);
 
     assertThat(postgres.lastRestoreSeconds()).isEqualTo(150 * 60);
     assertThat(postgres.lastRestoreTestAt()).isEqualTo(NOW.minus(Duration.ofDays(6)));
@@ -108,10 +118,7 @@ class ObjectivesReportTest {
     assertThat(postgres.overall()).isEqualTo(Status.VIOLATED);
 
     SourceObjectives relaxed =
-        ObjectivesReport.withPlanTargets()
-            .rto("postgres", Duration.ofHours(3))
-            .report(catalog, NOW)
-            .get(0);
+        PLAN.rto("postgres", Duration.ofHours(3)).report(catalog, NOW).get(0);
     assertThat(relaxed.rtoStatus()).isEqualTo(Status.OK);
     assertThat(relaxed.overall()).isEqualTo(Status.OK);
   }
@@ -119,7 +126,7 @@ class ObjectivesReportTest {
   @Test
   void theJsonFormHoldsOnlySimpleValues() throws Exception {
     Backups.write(sink, "config", "files", NOW.minus(Duration.ofHours(2)), "daily", new byte[1]);
-    ObjectivesReport report = ObjectivesReport.withPlanTargets().rpo(Duration.ofHours(24));
+    ObjectivesReport report = PLAN.rpo(Duration.ofHours(24));
 
     Map<String, Object> json = report.report(catalog, NOW).get(0).toMap();
 
@@ -139,11 +146,11 @@ class ObjectivesReportTest {
 
   @Test
   void aSourceWithoutBackupsIsUnknownAndTargetsMustBePositive() {
-    SourceObjectives none = ObjectivesReport.withPlanTargets().evaluate("mongodb", List.of(), NOW);
+    SourceObjectives none = PLAN.evaluate("mongodb", List.of(), NOW);
     assertThat(none.rpoStatus()).isEqualTo(Status.UNKNOWN);
     assertThat(none.rtoStatus()).isEqualTo(Status.UNKNOWN);
     assertThat(none.newestBackupId()).isNull();
-    assertThatThrownBy(() -> ObjectivesReport.withPlanTargets().rpo(Duration.ZERO))
+    assertThatThrownBy(() -> PLAN.rpo(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("RPO target (PT0S) must be positive");
   }

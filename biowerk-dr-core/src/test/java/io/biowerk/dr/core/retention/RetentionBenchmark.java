@@ -4,7 +4,7 @@ import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Backups;
-import io.biowerk.dr.core.MemorySink;
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
@@ -113,7 +113,7 @@ public final class RetentionBenchmark {
     // ...) does
     // this first, and on a real sink the listing's round trips dominate.
     int listed = Math.min(count, 20_000);
-    MemorySink sink = new MemorySink();
+    InMemorySink sink = InMemorySink.named("test");
     for (int i = 0; i < listed; i++) {
       Backups.write(sink, "postgres", start.plus(Duration.ofHours(i)), "daily");
     }

@@ -7,7 +7,7 @@ import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupReader;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Backups;
-import io.biowerk.dr.core.MemorySink;
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.RetentionDecision;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.StoredObject;
@@ -136,7 +136,7 @@ class RetentionPropertiesTest {
   }
 
   /** Builds the repository a scenario describes in a real in-memory sink. */
-  static Catalog repository(MemorySink sink, Scenario scenario) throws Exception {
+  static Catalog repository(InMemorySink sink, Scenario scenario) throws Exception {
     Instant now = scenario.now();
     for (Item item : scenario.items()) {
       Instant at = BASE.plusSeconds(item.offsetSeconds());
@@ -185,7 +185,7 @@ class RetentionPropertiesTest {
 
   @Property(tries = 1000)
   void thePlanKeepsExactlyWhatTheRulesSay(@ForAll("scenarios") Scenario scenario) throws Exception {
-    Catalog catalog = repository(new MemorySink(), scenario);
+    Catalog catalog = repository(InMemorySink.named("test"), scenario);
     RetentionPlan plan =
         Retention.plan(catalog, SOURCE, scenario.params().policy(), scenario.now());
     Map<String, Expected> expected = Reference.plan(catalog.list(SOURCE), scenario);
@@ -212,7 +212,7 @@ class RetentionPropertiesTest {
 
   @Property(tries = 1000)
   void noPolicyOverridesTheSafetyRules(@ForAll("scenarios") Scenario scenario) throws Exception {
-    Catalog catalog = repository(new MemorySink(), scenario);
+    Catalog catalog = repository(InMemorySink.named("test"), scenario);
     List<BackupRecord> backups = catalog.list(SOURCE);
     RetentionPlan plan =
         Retention.plan(catalog, SOURCE, scenario.params().policy(), scenario.now());
@@ -249,7 +249,7 @@ class RetentionPropertiesTest {
   @Property(tries = 1000)
   void applyingLeavesExactlyTheKeptBackupsAndApplyingAgainChangesNothing(
       @ForAll("scenarios") Scenario scenario) throws Exception {
-    MemorySink sink = new MemorySink();
+    InMemorySink sink = InMemorySink.named("test");
     Catalog catalog = repository(sink, scenario);
     List<BackupRecord> before = catalog.list(SOURCE);
     RetentionPolicyHolder holder = new RetentionPolicyHolder(scenario.params().policy());

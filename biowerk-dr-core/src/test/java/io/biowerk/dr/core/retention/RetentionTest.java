@@ -7,7 +7,7 @@ import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Backups;
-import io.biowerk.dr.core.MemorySink;
+import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.RetentionDecision;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.StoredObject;
@@ -34,7 +34,7 @@ class RetentionTest {
 
   @Test
   void thePlanPresetKeeps30Daily12Weekly12MonthlyOfADailyHistory() throws Exception {
-    MemorySink sink = new MemorySink();
+    InMemorySink sink = InMemorySink.named("test");
     for (int day = 0; day < 400; day++) {
       Backups.write(sink, "postgres", START.plus(Duration.ofDays(day)), "daily");
     }
@@ -85,7 +85,7 @@ class RetentionTest {
 
   @Test
   void theNewestAndTheLastVerifiedBackupSurviveAnyPolicy() throws Exception {
-    MemorySink sink = new MemorySink();
+    InMemorySink sink = InMemorySink.named("test");
     Catalog catalog = Catalog.of(sink);
     BackupManifest verified = Backups.write(sink, "redis", START, "daily");
     BackupManifest failedLater = Backups.write(sink, "redis", START.plusSeconds(3600), "daily");
@@ -138,7 +138,7 @@ class RetentionTest {
 
   @Test
   void nothingOfASourceIsDeletedOrMovedWhileABackupOfItIsInProgress() throws Exception {
-    MemorySink sink = new MemorySink();
+    InMemorySink sink = InMemorySink.named("test");
     for (int day = 0; day < 10; day++) {
       Backups.write(sink, "postgres", START.plus(Duration.ofDays(day)), "daily");
     }

@@ -213,7 +213,7 @@ class VerifierTest {
             () -> Verifier.verify(sink, pg, ring, VerificationLevel.RESTORE, Map.of(), CLOCK))
         .isInstanceOf(ProviderNotFoundException.class)
         .hasMessageContaining(
-            "so level 'restore' cannot run; add biowerk-dr-postgres to the class path")
+            "so level 'restore' cannot run; add the adapter module for 'postgresql' to the class path")
         .satisfies(
             e -> assertThat(((ProviderNotFoundException) e).requested()).isEqualTo("postgresql"));
   }

@@ -3,6 +3,7 @@ package io.biowerk.dr.storage.s3;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.ObjectKeys;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -198,7 +199,7 @@ public final class S3LifecycleRules {
 
     private String full(String prefix) {
       requireNonNull(prefix, "prefix");
-      S3Sink.checkPrefix(prefix);
+      ObjectKeys.checkPrefix(prefix);
       return root + prefix;
     }
 

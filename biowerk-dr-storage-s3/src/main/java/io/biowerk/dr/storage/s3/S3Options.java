@@ -3,12 +3,10 @@ package io.biowerk.dr.storage.s3;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.UriOptions;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -150,13 +148,14 @@ public final class S3Options {
         "s3: credentials may not ride on the repository URI (they would end up in logs and shell history);"
             + " use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ?profile=NAME");
     Builder b = builder(bucket).prefix(uri.getPath() == null ? "" : uri.getPath());
-    for (Map.Entry<String, String> option : query(uri).entrySet()) {
+    UriOptions options = spec().parse(uri);
+    for (Map.Entry<String, String> option : options.asMap().entrySet()) {
       String name = option.getKey();
       String value = option.getValue();
       switch (name) {
         case "region" -> b.region(value);
         case "endpoint" -> b.endpoint(URI.create(value));
-        case "path-style" -> b.pathStyle(bool(name, value));
+        case "path-style" -> b.pathStyle(options.flag(name, false));
         case "storage-class" -> b.storageClass(storageClass(value));
         case "sse" -> b.sse(sse(value));
         case "kms-key-id" -> b.kmsKeyId(value);
@@ -165,57 +164,27 @@ public final class S3Options {
         case "range-size" -> b.rangeSize(intSize(name, value));
         case "object-lock-mode" -> b.objectLockMode(lockMode(value));
         case "object-lock-days" -> b.objectLockPeriod(Duration.ofDays(integer(name, value)));
-        case "create-bucket" -> b.createBucket(bool(name, value));
+        case "create-bucket" -> b.createBucket(options.flag(name, false));
         case "profile" -> b.profile(value);
         case "max-attempts" -> b.maxAttempts(integer(name, value));
         case "checksum" -> b.checksum(checksum(value));
-        default -> {
-          checkArgument(
-              !SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)),
-              "s3: credentials may not ride on the repository URI (option '%s'; they would end up in logs and"
-                  + " shell history); use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ?profile=NAME",
-              name);
-          throw new IllegalArgumentException(
-              "s3: unknown repository option '"
-                  + name
-                  + "'; known options: "
-                  + String.join(", ", KNOWN));
-        }
+        default ->
+            throw new IllegalStateException("s3: option '" + name + "' is declared but not read");
       }
     }
     return b.build();
   }
 
-  private static Map<String, String> query(URI uri) {
-    Map<String, String> options = new LinkedHashMap<>();
-    String raw = uri.getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return options;
+  /** The query grammar of an s3:// repository URI: {@link #KNOWN}, credentials refused. */
+  static UriOptions.Spec spec() {
+    UriOptions.Spec spec = UriOptions.spec("s3").known(KNOWN.toArray(String[]::new));
+    for (String secret : SECRET_NAMES) {
+      spec.refuse(
+          secret,
+          "credentials may not ride on the repository URI (they would end up in logs and shell"
+              + " history); use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ?profile=NAME");
     }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name =
-          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value =
-          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      checkArgument(
-          options.put(name.toLowerCase(Locale.ROOT), value) == null,
-          "s3: repository option '%s' is given twice",
-          name);
-    }
-    return options;
-  }
-
-  private static boolean bool(String name, String value) {
-    if (value.isEmpty() || value.equalsIgnoreCase("true")) {
-      return true;
-    }
-    checkArgument(
-        value.equalsIgnoreCase("false"), "s3: option %s (%s) must be true or false", name, value);
-    return false;
+    return spec;
   }
 
   private static int integer(String name, String value) {

@@ -1,8 +1,8 @@
 package io.biowerk.dr.storage.s3;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -271,7 +272,7 @@ public final class S3Sink implements Sink, AutoCloseable {
 
   /** The S3 key an object key is stored under. */
   public String objectKey(String key) {
-    return objectKeyPrefix(checkKey(key));
+    return objectKeyPrefix(ObjectKeys.checkKey(key));
   }
 
   private String objectKeyPrefix(String keyPrefix) {
@@ -294,7 +295,7 @@ public final class S3Sink implements Sink, AutoCloseable {
   public List<StoredObject> list(String prefix) throws IOException {
     checkOpen();
     requireNonNull(prefix, "prefix");
-    checkPrefix(prefix);
+    ObjectKeys.checkPrefix(prefix);
     String full = objectKeyPrefix(prefix);
     int strip = options.prefix().isEmpty() ? 0 : options.prefix().length() + 1;
     List<StoredObject> objects = new ArrayList<>();
@@ -542,11 +543,12 @@ public final class S3Sink implements Sink, AutoCloseable {
             SinkCapability.SERVER_SIDE_COPY,
             SinkCapability.STORAGE_CLASS,
             SinkCapability.SERVER_SIDE_ENCRYPTION,
-            SinkCapability.RANGED_READ);
+            SinkCapability.RANGED_READ,
+            SinkCapability.ATOMIC_PUT_IF_ABSENT);
     if (options.objectLockMode().isPresent()) {
       capabilities.add(SinkCapability.IMMUTABILITY);
     }
-    return capabilities;
+    return Collections.unmodifiableSet(capabilities);
   }
 
   /** Releases the client's connections and the transfer threads. Idempotent. */
@@ -651,29 +653,6 @@ public final class S3Sink implements Sink, AutoCloseable {
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("closed");
-    }
-  }
-
-  static String checkKey(String key) {
-    checkArgument(key != null && !key.isEmpty(), "object key may not be empty");
-    checkPrefix(key);
-    checkArgument(!key.endsWith("/"), "object key (%s) may not end with '/'", key);
-    return key;
-  }
-
-  static void checkPrefix(String prefix) {
-    if (prefix.isEmpty()) {
-      return;
-    }
-    checkArgument(
-        !prefix.startsWith("/") && !prefix.contains("\\") && prefix.indexOf('\0') < 0,
-        "object key (%s) must be relative, '/'-separated, without NUL",
-        prefix);
-    for (String segment : prefix.split("/", -1)) {
-      checkArgument(
-          !segment.equals(".") && !segment.equals(".."),
-          "object key (%s) may not contain '.' or '..' segments",
-          prefix);
     }
   }
 }

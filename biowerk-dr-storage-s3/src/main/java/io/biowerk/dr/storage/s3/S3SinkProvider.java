@@ -30,4 +30,9 @@ public final class S3SinkProvider implements SinkProvider {
   public Sink create(URI uri) throws IOException {
     return S3Sink.open(S3Options.fromUri(uri));
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-storage-s3";
+  }
 }

@@ -109,7 +109,7 @@ class S3OptionsTest {
         .hasMessage("s3: sse (rot13) must be AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?regoin=eu-west-1")))
         .hasMessageStartingWith(
-            "s3: unknown repository option 'regoin'; known options: checksum, create-bucket,");
+            "s3: unknown option 'regoin'; known options: checksum, create-bucket,");
     assertThatThrownBy(
             () -> S3Options.fromUri(URI.create("s3://bucket-a?object-lock-mode=GOVERNANCE")))
         .hasMessage(
@@ -119,7 +119,9 @@ class S3OptionsTest {
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?parallelism=0")))
         .hasMessage("s3: parallelism (0) must be between 1 and 64");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?path-style=maybe")))
-        .hasMessage("s3: option path-style (maybe) must be true or false");
+        .hasMessage("s3: option 'path-style' must be true or false, not 'maybe'");
+    assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?region=a&region=b")))
+        .hasMessage("s3: option 'region' is given twice; give it once");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://bucket-a?endpoint=ftp://x")))
         .hasMessage(
             "s3: endpoint (ftp://x) must be an http:// or https:// URL such as http://127.0.0.1:9000");
@@ -137,7 +139,7 @@ class S3OptionsTest {
             () -> S3Options.fromUri(URI.create("s3://bucket-a?secret-access-key=TOPSECRET42")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(
-            "s3: credentials may not ride on the repository URI (option 'secret-access-key';")
+            "s3: option 'secret-access-key' is refused: credentials may not ride on the repository URI")
         .hasMessageNotContaining("TOPSECRET42");
     assertThatThrownBy(() -> S3Options.fromUri(URI.create("s3://AKID:TOPSECRET42@bucket-a/p")))
         .isInstanceOf(IllegalArgumentException.class)

@@ -199,7 +199,8 @@ class S3SinkIT {
             SinkCapability.SERVER_SIDE_COPY,
             SinkCapability.STORAGE_CLASS,
             SinkCapability.SERVER_SIDE_ENCRYPTION,
-            SinkCapability.RANGED_READ);
+            SinkCapability.RANGED_READ,
+            SinkCapability.ATOMIC_PUT_IF_ABSENT);
   }
 
   @Test

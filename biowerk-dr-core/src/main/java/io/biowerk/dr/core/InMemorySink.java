@@ -1,10 +1,5 @@
-package io.biowerk.dr.testkit;
+package io.biowerk.dr.core;
 
-import io.biowerk.dr.core.ObjectNotFoundException;
-import io.biowerk.dr.core.PendingWrite;
-import io.biowerk.dr.core.Sink;
-import io.biowerk.dr.core.SinkCapability;
-import io.biowerk.dr.core.StoredObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -12,18 +7,24 @@ import java.nio.channels.ReadableByteChannel;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A complete {@link Sink} that keeps its objects in this JVM's memory: writes stay invisible until
- * committed, commits replace atomically, listing is sorted. It is a real implementation (it passes
- * {@link SinkContractTest}), not a mock; it exists so pipeline tests run without a disk or a
- * server. Objects are held in 1 MiB chunks, so a large object costs its size and no more.
- * Thread-safe.
+ * committed, commits replace atomically, {@link #putIfAbsent} is atomic, listing is sorted. It is a
+ * real implementation (it passes the test kit's {@code SinkContractTest}), not a mock; it exists so
+ * pipeline and catalog tests run without a disk or a server, and it is the one in-memory sink of
+ * the project. Objects are held in 1 MiB chunks, so a large object costs its size and no more. It
+ * counts the calls that read, write and delete objects ({@link #reads()}, {@link #changes()}), so a
+ * test can prove an operation changed nothing. Not registered as a provider: a repository that
+ * vanishes with the process is no repository. Thread-safe; {@link #close()} does nothing.
  */
 public final class InMemorySink implements Sink {
 
@@ -32,6 +33,9 @@ public final class InMemorySink implements Sink {
   private final String name;
   private final Clock clock;
   private final ConcurrentSkipListMap<String, Blob> objects = new ConcurrentSkipListMap<>();
+  private final AtomicLong reads = new AtomicLong();
+  private final AtomicLong writes = new AtomicLong();
+  private final AtomicLong deletes = new AtomicLong();
 
   private InMemorySink(String name, Clock clock) {
     this.name = Objects.requireNonNull(name, "name");
@@ -51,6 +55,67 @@ public final class InMemorySink implements Sink {
     return new InMemorySink(name, clock);
   }
 
+  /** How many objects were opened for reading (including {@link #get}). */
+  public long reads() {
+    return reads.get();
+  }
+
+  /** How many writes were committed (including copies and {@link #putIfAbsent} that created). */
+  public long writes() {
+    return writes.get();
+  }
+
+  /** How many deletes removed an object. */
+  public long deletes() {
+    return deletes.get();
+  }
+
+  /** {@link #writes()} plus {@link #deletes()}: zero change means the repository is as it was. */
+  public long changes() {
+    return writes.get() + deletes.get();
+  }
+
+  /** Sets an object's modification time (to age orphans in a test); counts as no change. */
+  public void touch(String key, Instant at) throws ObjectNotFoundException {
+    Blob blob = blob(key);
+    objects.put(key, new Blob(blob.chunks(), blob.size(), at));
+  }
+
+  /**
+   * Replaces an object's bytes in place, keeping its time (to damage a backup in a test); counts as
+   * no change.
+   */
+  public void replace(String key, byte[] bytes) throws ObjectNotFoundException {
+    Blob blob = blob(key);
+    objects.put(key, new Blob(List.of(bytes.clone()), bytes.length, blob.lastModified()));
+  }
+
+  /** Every key and the hex of its bytes, sorted, to compare a repository before and after. */
+  public Map<String, String> snapshot() {
+    Map<String, String> copy = new TreeMap<>();
+    HexFormat hex = HexFormat.of();
+    objects.forEach(
+        (key, blob) -> {
+          StringBuilder text = new StringBuilder();
+          long left = blob.size();
+          for (byte[] chunk : blob.chunks()) {
+            int n = (int) Math.min(left, chunk.length);
+            text.append(hex.formatHex(chunk, 0, n));
+            left -= n;
+          }
+          copy.put(key, text.toString());
+        });
+    return copy;
+  }
+
+  private Blob blob(String key) throws ObjectNotFoundException {
+    Blob blob = objects.get(ObjectKeys.checkKey(key));
+    if (blob == null) {
+      throw new ObjectNotFoundException("memory sink: no object " + key + " in " + this, key);
+    }
+    return blob;
+  }
+
   /**
    * An immutable committed object: chunks are never changed after commit, so readers and copies
    * share them.
@@ -59,21 +124,32 @@ public final class InMemorySink implements Sink {
 
   @Override
   public PendingWrite openWrite(String key) {
-    return new Write(checkKey(key));
+    return new Write(ObjectKeys.checkKey(key));
   }
 
   @Override
   public ReadableByteChannel openRead(String key) throws IOException {
-    Blob blob = objects.get(checkKey(key));
-    if (blob == null) {
-      throw new ObjectNotFoundException("memory: no object " + key + " in " + this, key);
-    }
+    Blob blob = blob(key);
+    reads.incrementAndGet();
     return new Reader(blob);
   }
 
   @Override
+  public boolean putIfAbsent(String key, byte[] bytes) {
+    boolean created =
+        objects.putIfAbsent(
+                ObjectKeys.checkKey(key),
+                new Blob(List.of(bytes.clone()), bytes.length, clock.instant()))
+            == null;
+    if (created) {
+      writes.incrementAndGet();
+    }
+    return created;
+  }
+
+  @Override
   public List<StoredObject> list(String prefix) {
-    Objects.requireNonNull(prefix, "prefix");
+    ObjectKeys.checkPrefix(prefix);
     Map<String, Blob> range =
         prefix.isEmpty()
             ? objects
@@ -90,23 +166,23 @@ public final class InMemorySink implements Sink {
 
   @Override
   public void delete(String key) {
-    objects.remove(checkKey(key));
+    if (objects.remove(ObjectKeys.checkKey(key)) != null) {
+      deletes.incrementAndGet();
+    }
   }
 
   @Override
   public void copy(String from, String to) throws IOException {
-    Blob blob = objects.get(checkKey(from));
-    if (blob == null) {
-      throw new ObjectNotFoundException(
-          "memory: no object " + from + " in " + this + " to copy", from);
-    }
+    ObjectKeys.checkKey(to);
+    Blob blob = blob(from);
     // Blobs are immutable: the copy shares the chunks, as a server-side copy shares storage.
-    objects.put(checkKey(to), new Blob(blob.chunks(), blob.size(), clock.instant()));
+    objects.put(to, new Blob(blob.chunks(), blob.size(), clock.instant()));
+    writes.incrementAndGet();
   }
 
   @Override
   public Set<SinkCapability> capabilities() {
-    return Set.of(SinkCapability.SERVER_SIDE_COPY);
+    return Set.of(SinkCapability.SERVER_SIDE_COPY, SinkCapability.ATOMIC_PUT_IF_ABSENT);
   }
 
   /** Total bytes held in committed objects. */
@@ -117,32 +193,6 @@ public final class InMemorySink implements Sink {
   @Override
   public String toString() {
     return "memory:" + name;
-  }
-
-  /**
-   * Checks a key as every sink must see it: relative, {@code /}-separated, no empty, {@code .} or
-   * {@code ..} segment, no NUL or backslash.
-   */
-  static String checkKey(String key) {
-    Objects.requireNonNull(key, "key");
-    if (key.isEmpty()
-        || key.startsWith("/")
-        || key.endsWith("/")
-        || key.indexOf('\0') >= 0
-        || key.indexOf('\\') >= 0) {
-      throw new IllegalArgumentException(
-          "object key ("
-              + key
-              + ") must be relative, '/'-separated, non-empty,"
-              + " without NUL or '\\', not ending in '/'");
-    }
-    for (String segment : key.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-        throw new IllegalArgumentException(
-            "object key (" + key + ") may not contain empty, '.' or '..' segments");
-      }
-    }
-    return key;
   }
 
   private final class Write implements PendingWrite {
@@ -186,6 +236,7 @@ public final class InMemorySink implements Sink {
       }
       done = true;
       objects.put(key, new Blob(List.copyOf(chunks), size, clock.instant()));
+      writes.incrementAndGet();
     }
 
     @Override
