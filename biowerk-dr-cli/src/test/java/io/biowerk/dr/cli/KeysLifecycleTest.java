@@ -178,6 +178,16 @@ class KeysLifecycleTest {
     BackupManifest m = manifest(manifests().get(0));
     assertThat(m.codecs().get(1).parameters())
         .containsKeys("wrap." + activeKey(cli.defaultKeyFile()), "wrap.site-a", "wrap.site-b");
+    Path unrelated = dir.resolve("unrelated.key");
+    ok("keys", "generate-recipient", "--id", "site-c", "--out", unrelated.toString());
+    Cli.Result missing =
+        cli.run(
+            "restore", "latest", dir.resolve("t").toString(), "--key-file", unrelated.toString());
+    assertThat(missing.code()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(missing.err())
+        .contains("no key with id '" + activeKey(cli.defaultKeyFile()) + "' is available")
+        .contains("site-a, site-b")
+        .doesNotContain("is damaged");
     for (Path key : List.of(a, b)) {
       Path target = dir.resolve("restored-" + key.getFileName());
       ok("restore", "latest", target.toString(), "--key-file", key.toString());

@@ -66,7 +66,8 @@ class RewrapCrashTest {
     Path repo = template.resolve("repo");
     for (int i = 0; i < BACKUPS; i++) {
       BackupJob.of(new Fixtures.BytesSource("db", Fixtures.data(20_000 + i, i)))
-          .codecs(ZstdCodec.defaults(), EnvelopeCodec.encryptingTo(List.of(Recipient.masterKey(old))))
+          .codecs(
+              ZstdCodec.defaults(), EnvelopeCodec.encryptingTo(List.of(Recipient.masterKey(old))))
           .sinks(LocalSink.open(repo))
           .clock(java.time.Clock.fixed(t.plus(Duration.ofMinutes(i)), java.time.ZoneOffset.UTC))
           .build()
@@ -81,7 +82,9 @@ class RewrapCrashTest {
     Process whole = rewrap(calibrate);
     assertThat(whole.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(whole.exitValue())
-        .as(new String(whole.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+        .as(
+            new String(
+                whole.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
         .isZero();
     long span = Math.max(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), 200);
     assertThat(wrapCounts(calibrate.resolve("repo"), old, current)).containsExactly(0, BACKUPS);
@@ -101,7 +104,10 @@ class RewrapCrashTest {
       }
       everyBackupRestoresWithEachKeyItIsWrappedTo(trialRepo, old, current);
       Rewrap.Outcome second =
-          Rewrap.of(LocalSink.existing(trialRepo), KeyRing.of(KeyFile.at(copy.resolve("key"))), current)
+          Rewrap.of(
+                  LocalSink.existing(trialRepo),
+                  KeyRing.of(KeyFile.at(copy.resolve("key"))),
+                  current)
               .run();
       assertThat(second.rewrapped() + second.current()).isEqualTo(BACKUPS);
       assertThat(wrapCounts(trialRepo, old, current)).containsExactly(0, BACKUPS);

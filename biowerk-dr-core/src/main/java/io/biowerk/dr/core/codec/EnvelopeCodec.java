@@ -112,15 +112,24 @@ public final class EnvelopeCodec implements Codec {
     return FORMAT.equals(parameters.get("format"));
   }
 
-  /** The wrapped data keys in manifest {@code parameters}: key id to stanza, in id order. */
+  /**
+   * The wrapped data keys in manifest {@code parameters}: key id to stanza, the primary ({@code
+   * key-id}) first, then in id order.
+   */
   public static Map<String, String> wraps(Map<String, String> parameters) {
-    Map<String, String> wraps = new TreeMap<>();
+    Map<String, String> sorted = new TreeMap<>();
     parameters.forEach(
         (name, value) -> {
           if (name.startsWith(WRAP_PREFIX)) {
-            wraps.put(name.substring(WRAP_PREFIX.length()), value);
+            sorted.put(name.substring(WRAP_PREFIX.length()), value);
           }
         });
+    Map<String, String> wraps = new LinkedHashMap<>();
+    String primary = parameters.get("key-id");
+    if (primary != null && sorted.containsKey(primary)) {
+      wraps.put(primary, sorted.get(primary));
+    }
+    wraps.putAll(sorted);
     return java.util.Collections.unmodifiableMap(wraps);
   }
 
