@@ -23,10 +23,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Encryption throughput of container format 1 ({@link EncryptionCodec}, key derived from the
- * master key) against format 2 ({@link EnvelopeCodec}, a wrapped random data key), in the same
- * run: {@value #BYTES} bytes per operation, written in 1 MiB buffers into a discarding channel. The
- * two differ only per container (one HKDF and one key wrap), so they should be equal within noise.
+ * Encryption throughput of container format 1 ({@link EncryptionCodec}, key derived from the master
+ * key) against format 2 ({@link EnvelopeCodec}, a wrapped random data key), in the same run:
+ * {@value #BYTES} bytes per operation, written in 1 MiB buffers into a discarding channel. The two
+ * differ only per container (one HKDF and one key wrap), so they should be equal within noise.
  * {@code java -jar benchmarks.jar EnvelopeBenchmark}
  */
 @State(Scope.Benchmark)
@@ -34,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 8, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"-Xmx1g"})
 public class EnvelopeBenchmark {
 
   /** Plaintext bytes per operation. */
@@ -72,7 +74,6 @@ public class EnvelopeBenchmark {
   /** Format 2: a new codec (a new data key, wrapped to the master key) for every backup. */
   @Benchmark
   public long formatTwo() throws IOException {
-    return encrypt(
-        EnvelopeCodec.encryptingTo(List.of(Recipient.masterKey(BenchSupport.KEY))));
+    return encrypt(EnvelopeCodec.encryptingTo(List.of(Recipient.masterKey(BenchSupport.KEY))));
   }
 }

@@ -7,6 +7,7 @@ import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.keys.KeyFile;
+import io.biowerk.dr.core.keys.KeyRecords;
 import io.biowerk.dr.core.keys.RecipientFile;
 import io.biowerk.dr.core.keys.Rewrap;
 import java.net.URI;
@@ -137,21 +138,8 @@ final class KeysLifecycle {
                 + "' is the active key; run `biowerk-dr keys rotate` and `biowerk-dr keys rewrap`"
                 + " first");
       }
-      List<String> needing = new ArrayList<>();
       List<URI> uris = repositories.uris(env);
-      List<Sink> sinks = repositories.openAllExisting(env);
-      for (int i = 0; i < sinks.size(); i++) {
-        for (BackupRecord record : Catalog.of(sinks.get(i)).withClock(env.clock()).list()) {
-          BackupManifest manifest = record.manifest();
-          if (Rewrap.keysOf(manifest).contains(id)) {
-            needing.add(
-                Uris.redact(uris.get(i))
-                    + " "
-                    + manifest.id()
-                    + (Rewrap.isFormatOne(manifest) ? " (format 1)" : ""));
-          }
-        }
-      }
+      List<String> needing = needing(repositories, env, id);
       if (!needing.isEmpty()) {
         note(
             "keys retire: refusing to retire '"
@@ -181,6 +169,178 @@ final class KeysLifecycle {
         printJson(Map.of("ok", true, "keyId", id, "keyFile", file.path().toString()));
       }
       return ExitCodes.OK;
+    }
+  }
+
+  /** The backups (repository and id) in {@code repositories} that still need key {@code id}. */
+  static List<String> needing(RepositoryOptions repositories, Environment env, String id)
+      throws java.io.IOException {
+    List<String> needing = new ArrayList<>();
+    List<URI> uris = repositories.uris(env);
+    List<Sink> sinks = repositories.openAllExisting(env);
+    for (int i = 0; i < sinks.size(); i++) {
+      for (BackupRecord record : Catalog.of(sinks.get(i)).withClock(env.clock()).list()) {
+        BackupManifest manifest = record.manifest();
+        if (Rewrap.keysOf(manifest).contains(id)) {
+          needing.add(
+              Uris.redact(uris.get(i))
+                  + " "
+                  + manifest.id()
+                  + (Rewrap.isFormatOne(manifest) ? " (format 1)" : ""));
+        }
+      }
+    }
+    return needing;
+  }
+
+  /** {@code keys confirm-backup}. */
+  @Command(
+      name = "confirm-backup",
+      header = "Record that a copy of a key is stored offline.",
+      description = {
+        "Records (in the key file's .records file, no secret) that a copy of key ID is stored"
+            + " offline, with the time; `keys list` shows it.",
+        ""
+      })
+  static final class ConfirmBackup extends CliCommand {
+    @Mixin KeyOptions keys;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The key id.")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      Environment env = env();
+      KeyFile file = keys.file(env);
+      if (!file.keyIds().contains(id)) {
+        throw new UsageException(
+            "keys confirm-backup: the key file "
+                + file.path()
+                + " holds no key '"
+                + id
+                + "'; `biowerk-dr keys list` shows the ids");
+      }
+      KeyRecords.beside(file.path()).recordOfflineCopy(id, env.clock().instant());
+      note("recorded an offline copy of key " + id + " at " + env.clock().instant());
+      if (json) {
+        printJson(Map.of("ok", true, "keyId", id, "offlineCopy", env.clock().instant().toString()));
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keys compromised}. */
+  @Command(
+      name = "compromised",
+      header = "Incident mode: rotate, rewrap everything, retire the key, list suspect backups.",
+      description = {
+        "For a key that leaked: makes a new active key if ID is active, re-wraps every backup of"
+            + " every repository to the active key, retires ID, and lists the backups made at or after"
+            + " --since as suspect (they may have been made by an intruder, or of data an intruder"
+            + " changed). Restore from a backup made before the breach: `restore ... --target-time`.",
+        ""
+      })
+  static final class Compromised extends CliCommand {
+    @Mixin RepositoryOptions repositories;
+    @Mixin KeyOptions keys;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The compromised key id.")
+    String id;
+
+    @Option(
+        names = "--since",
+        paramLabel = "TIME",
+        description = "When the breach may have started (ISO-8601, e.g. 2026-12-01T00:00:00Z).")
+    String since;
+
+    @Override
+    public Integer call() throws Exception {
+      Environment env = env();
+      KeyFile file = keys.file(env);
+      if (!file.keyIds().contains(id)) {
+        throw new UsageException(
+            "keys compromised: the key file " + file.path() + " holds no key '" + id + "'");
+      }
+      java.time.Instant from = null;
+      if (since != null) {
+        try {
+          from = java.time.Instant.parse(since);
+        } catch (java.time.format.DateTimeParseException e) {
+          throw new UsageException(
+              "keys compromised: --since '"
+                  + since
+                  + "' is not an ISO-8601 instant such as"
+                  + " 2026-12-01T00:00:00Z");
+        }
+      }
+      if (file.activeKeyId().orElse("").equals(id)) {
+        String fresh = file.rotate(env.clock());
+        KeyOptions.announceNewKey(env, file.path(), fresh, "incident: new active key");
+      }
+      MasterKey target = keys.ring(env).active();
+      List<URI> uris = repositories.uris(env);
+      List<Sink> sinks = repositories.openAllExisting(env);
+      List<String> suspect = new ArrayList<>();
+      int rewrapped = 0;
+      for (int i = 0; i < sinks.size(); i++) {
+        String repo = Uris.redact(uris.get(i)).toString();
+        rewrapped +=
+            Rewrap.of(sinks.get(i), keys.ring(env), target)
+                .progress(line -> note(repo + ": " + line))
+                .run()
+                .rewrapped();
+        if (from != null) {
+          for (BackupRecord record : Catalog.of(sinks.get(i)).withClock(env.clock()).list()) {
+            if (!record.manifest().finishedAt().isBefore(from)) {
+              suspect.add(repo + " " + record.manifest().id());
+            }
+          }
+        }
+      }
+      List<String> needing = needing(repositories, env, id);
+      boolean retired = needing.isEmpty();
+      if (retired) {
+        file.remove(id);
+        note(
+            "retired compromised key "
+                + id
+                + "; rewrapped "
+                + rewrapped
+                + " backups to "
+                + target.id());
+      } else {
+        note(
+            "keys compromised: could not retire '"
+                + id
+                + "': "
+                + needing.size()
+                + " format-1 backups still need it and stay readable to whoever holds the leaked"
+                + " key: "
+                + String.join(", ", needing)
+                + ". Treat them as exposed; prune them once newer backups cover them");
+      }
+      if (from != null) {
+        note(
+            suspect.size()
+                + " backups were made at or after "
+                + from
+                + " and are suspect: "
+                + (suspect.isEmpty() ? "none" : String.join(", ", suspect))
+                + ". Restore from a backup made before it (`restore ... --target-time`)");
+      }
+      note("update the vault copy of the key file and delete the compromised key from it");
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("ok", retired);
+        result.put("keyId", id);
+        result.put("activeKeyId", target.id());
+        result.put("rewrapped", rewrapped);
+        result.put("retired", retired);
+        result.put("stillNeededBy", needing);
+        result.put("suspect", suspect);
+        printJson(result);
+      }
+      return retired ? ExitCodes.OK : ExitCodes.FAILURE;
     }
   }
 

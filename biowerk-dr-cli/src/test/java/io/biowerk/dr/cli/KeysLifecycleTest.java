@@ -205,4 +205,58 @@ class KeysLifecycleTest {
     assertThat(result.err()).contains("keys: recipient file " + pub + " line 2 is malformed");
     assertThat(cli.defaultRepo().resolve("config")).doesNotExist();
   }
+
+  @Test
+  void listShowsAgeBackupsAndOfflineCopyAndWarnsAt80AndReportsAViolationAfter90() throws Exception {
+    ok("backup", "config");
+    String id = activeKey(cli.defaultKeyFile());
+    cli.clock.advance(Duration.ofDays(85));
+    Cli.Result warned = ok("keys", "list");
+    assertThat(warned.out()).contains("OFFLINE COPY").contains("85d");
+    assertThat(warned.err())
+        .contains("the active key " + id + " is 85 days old; rotation is due at 90 days")
+        .contains("no offline copy of key " + id + " is recorded")
+        .contains("keys confirm-backup " + id);
+    ok("keys", "confirm-backup", id);
+    com.fasterxml.jackson.databind.JsonNode json =
+        Manifests.JSON.readTree(ok("keys", "list", "--json").out()).get("keys").get(0);
+    assertThat(json.get("backups").asInt()).isEqualTo(1);
+    assertThat(json.get("ageDays").asInt()).isEqualTo(85);
+    assertThat(json.get("offlineCopy").asText()).isEqualTo("2027-02-23T12:00:00Z");
+    cli.clock.advance(Duration.ofDays(6));
+    Cli.Result violation = ok("keys", "list", "--max-age", "90");
+    assertThat(violation.err())
+        .contains("POLICY VIOLATION: the active key " + id + " is 91 days old")
+        .doesNotContain("no offline copy");
+    assertThat(ok("keys", "list", "--max-age", "100").err()).doesNotContain("VIOLATION");
+    Cli.Result unknown = cli.run("keys", "confirm-backup", "k-nope");
+    assertThat(unknown.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(unknown.err()).contains("holds no key 'k-nope'");
+  }
+
+  @Test
+  void compromisedRotatesRewrapsRetiresAndListsSuspectBackups() throws Exception {
+    ok("backup", "config");
+    String leaked = activeKey(cli.defaultKeyFile());
+    cli.clock.advance(Duration.ofDays(2));
+    ok("backup", "config");
+    cli.clock.advance(Duration.ofDays(1));
+    Cli.Result result =
+        ok("keys", "compromised", leaked, "--since", "2026-12-01T00:00:00Z", "--json");
+    com.fasterxml.jackson.databind.JsonNode json = Manifests.JSON.readTree(result.out());
+    String fresh = json.get("activeKeyId").asText();
+    assertThat(fresh).isNotEqualTo(leaked);
+    assertThat(json.get("rewrapped").asInt()).isEqualTo(2);
+    assertThat(json.get("retired").asBoolean()).isTrue();
+    assertThat(json.get("suspect")).hasSize(1);
+    assertThat(json.get("suspect").get(0).asText()).endsWith("config_20261202_120000");
+    assertThat(result.err()).contains("are suspect").contains("--target-time");
+    assertThat(Files.readString(cli.defaultKeyFile())).doesNotContain("key " + leaked + ":");
+    Path target = dir.resolve("restored");
+    ok("restore", "config_20261130_120000", target.toString());
+    assertThat(Files.readAllBytes(target.resolve("data.bin"))).isEqualTo(Fixtures.data(300_000, 3));
+    Cli.Result badTime = cli.run("keys", "compromised", fresh, "--since", "yesterday");
+    assertThat(badTime.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(badTime.err()).contains("is not an ISO-8601 instant");
+  }
 }
