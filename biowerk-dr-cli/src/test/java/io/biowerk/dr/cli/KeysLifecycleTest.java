@@ -219,7 +219,7 @@ class KeysLifecycleTest {
         .contains("keys confirm-backup " + id);
     ok("keys", "confirm-backup", id);
     com.fasterxml.jackson.databind.JsonNode json =
-        Manifests.JSON.readTree(ok("keys", "list", "--json").out()).get("keys").get(0);
+        Json.read(ok("keys", "list", "--json").out()).get("keys").get(0);
     assertThat(json.get("backups").asInt()).isEqualTo(1);
     assertThat(json.get("ageDays").asInt()).isEqualTo(85);
     assertThat(json.get("offlineCopy").asText()).isEqualTo("2027-02-23T12:00:00Z");
@@ -243,7 +243,7 @@ class KeysLifecycleTest {
     cli.clock.advance(Duration.ofDays(1));
     Cli.Result result =
         ok("keys", "compromised", leaked, "--since", "2026-12-01T00:00:00Z", "--json");
-    com.fasterxml.jackson.databind.JsonNode json = Manifests.JSON.readTree(result.out());
+    com.fasterxml.jackson.databind.JsonNode json = Json.read(result.out());
     String fresh = json.get("activeKeyId").asText();
     assertThat(fresh).isNotEqualTo(leaked);
     assertThat(json.get("rewrapped").asInt()).isEqualTo(2);
