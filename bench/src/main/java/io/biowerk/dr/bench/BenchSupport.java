@@ -17,7 +17,10 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
 
-/** Shared pieces of the benchmarks: the data sample, a fixed key, the sink directory, a discarding channel. */
+/**
+ * Shared pieces of the benchmarks: the data sample, a fixed key, the sink directory, a discarding
+ * channel.
+ */
 final class BenchSupport {
 
   /** Bytes of generated dump text every benchmark cycles over (generated once per JVM). */
@@ -26,22 +29,24 @@ final class BenchSupport {
   /** The fixed benchmark key; a benchmark key, never a real one. */
   static final MasterKey KEY = new MasterKey("bench", new byte[32]);
 
-  static final KeyRing RING = KeyRing.of(new KeyProvider() {
-    @Override
-    public Optional<MasterKey> key(String id) {
-      return id.equals(KEY.id()) ? Optional.of(KEY) : Optional.empty();
-    }
+  static final KeyRing RING =
+      KeyRing.of(
+          new KeyProvider() {
+            @Override
+            public Optional<MasterKey> key(String id) {
+              return id.equals(KEY.id()) ? Optional.of(KEY) : Optional.empty();
+            }
 
-    @Override
-    public Optional<String> activeKeyId() {
-      return Optional.of(KEY.id());
-    }
+            @Override
+            public Optional<String> activeKeyId() {
+              return Optional.of(KEY.id());
+            }
 
-    @Override
-    public Set<String> keyIds() {
-      return Set.of(KEY.id());
-    }
-  });
+            @Override
+            public Set<String> keyIds() {
+              return Set.of(KEY.id());
+            }
+          });
 
   private static byte[] sample;
 
@@ -55,13 +60,17 @@ final class BenchSupport {
   }
 
   /**
-   * Where the backup files go: {@code -Dbench.dir}, else {@code /dev/shm} (memory), so the figures measure the
-   * pipeline and not the disk's fsync.
+   * Where the backup files go: {@code -Dbench.dir}, else {@code /dev/shm} (memory), so the figures
+   * measure the pipeline and not the disk's fsync.
    */
   static Path sinkRoot() throws IOException {
     String configured = System.getProperty("bench.dir");
-    Path base = configured != null ? Path.of(configured)
-        : Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+    Path base =
+        configured != null
+            ? Path.of(configured)
+            : Files.isDirectory(Path.of("/dev/shm"))
+                ? Path.of("/dev/shm")
+                : Path.of(System.getProperty("java.io.tmpdir"));
     return Files.createTempDirectory(base, "biowerk-bench-");
   }
 
@@ -69,8 +78,12 @@ final class BenchSupport {
     FileTrees.delete(root);
   }
 
-  /** One backup of {@code total} bytes of the sample: zstd-3 with {@code workers} -> AES-256-GCM -> a file. */
-  static BackupManifest backup(byte[] sample, long total, int workers, Path root) throws IOException {
+  /**
+   * One backup of {@code total} bytes of the sample: zstd-3 with {@code workers} -> AES-256-GCM ->
+   * a file.
+   */
+  static BackupManifest backup(byte[] sample, long total, int workers, Path root)
+      throws IOException {
     return BackupJob.of(new MemorySource(sample, total))
         .codecs(ZstdCodec.of(3, workers, 0), EncryptionCodec.encryptingWith(KEY, RING))
         .sinks(LocalSink.open(root))

@@ -19,10 +19,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The first GiB through the full chain (zstd-3 -> AES-256-GCM -> SHA-256 -> file) in a fresh JVM with no warm-up:
- * what a nightly backup, started by cron in a new process, actually gets while the JIT has not yet compiled
- * AES-GCM and SHA-256. {@code coldFirstGiB} runs once per fork; {@code warmGiB} is the same work after warm-up
- * in its own fork, the reference for the cold/warm ratio.
+ * The first GiB through the full chain (zstd-3 -> AES-256-GCM -> SHA-256 -> file) in a fresh JVM
+ * with no warm-up: what a nightly backup, started by cron in a new process, actually gets while the
+ * JIT has not yet compiled AES-GCM and SHA-256. {@code coldFirstGiB} runs once per fork; {@code
+ * warmGiB} is the same work after warm-up in its own fork, the reference for the cold/warm ratio.
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -39,7 +39,8 @@ public class ColdChainBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    // Generating the sample runs only the generator's code: nothing of the pipeline is warmed up here.
+    // Generating the sample runs only the generator's code: nothing of the pipeline is warmed up
+    // here.
     sample = BenchSupport.sample();
     root = BenchSupport.sinkRoot();
   }
@@ -54,7 +55,9 @@ public class ColdChainBenchmark {
   @BenchmarkMode(Mode.SingleShotTime)
   @Warmup(iterations = 0)
   @Measurement(iterations = 1)
-  @Fork(value = 3, jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
+  @Fork(
+      value = 3,
+      jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
   public long coldFirstGiB() throws IOException {
     BackupManifest manifest = BenchSupport.backup(sample, BYTES_PER_OP, workers, root);
     return manifest.storedSize();
@@ -65,7 +68,9 @@ public class ColdChainBenchmark {
   @BenchmarkMode(Mode.SingleShotTime)
   @Warmup(iterations = 2)
   @Measurement(iterations = 3)
-  @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
+  @Fork(
+      value = 1,
+      jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
   public long warmGiB() throws IOException {
     BackupManifest manifest = BenchSupport.backup(sample, BYTES_PER_OP, workers, root);
     BenchSupport.deleteTree(root.resolve(manifest.sourceName()));

@@ -3,11 +3,13 @@ package io.biowerk.dr.bench;
 import java.nio.file.Path;
 
 /**
- * The cold-start figure in one process: the first GiB through the full chain in this fresh JVM (nothing of the
- * pipeline has run before; generating the data runs only the generator), then {@code warm} more GiB in the same
- * JVM; prints the first GiB's MB/s as a ratio to the best warm GiB. Run it several times and take the median.
+ * The cold-start figure in one process: the first GiB through the full chain in this fresh JVM
+ * (nothing of the pipeline has run before; generating the data runs only the generator), then
+ * {@code warm} more GiB in the same JVM; prints the first GiB's MB/s as a ratio to the best warm
+ * GiB. Run it several times and take the median.
  *
- * <p>{@code java -Xmx2g -cp benchmarks.jar io.biowerk.dr.bench.ColdRun <workers> [warm GiB, default 3]}
+ * <p>{@code java -Xmx2g -cp benchmarks.jar io.biowerk.dr.bench.ColdRun <workers> [warm GiB, default
+ * 3]}
  */
 public final class ColdRun {
 
@@ -35,10 +37,15 @@ public final class ColdRun {
         best = Math.max(best, mbs);
         warmFigures.append(String.format(" %.1f", mbs));
       }
-      System.out.printf("COLD workers %d warmup-property %s: first GiB %.1f MB/s, warm GiB%s MB/s, cold/best-warm"
-          + " %.3f, load %.2f%n", workers, System.getProperty("io.biowerk.dr.enc.warmup", "true"), cold,
-          warmFigures, cold / best, java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-              .getSystemLoadAverage());
+      System.out.printf(
+          "COLD workers %d warmup-property %s: first GiB %.1f MB/s, warm GiB%s MB/s, cold/best-warm"
+              + " %.3f, load %.2f%n",
+          workers,
+          System.getProperty("io.biowerk.dr.enc.warmup", "true"),
+          cold,
+          warmFigures,
+          cold / best,
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     } finally {
       BenchSupport.deleteTree(root);
     }

@@ -6,9 +6,9 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 
 /**
- * A {@link Source} serving {@code total} bytes by cycling over an in-memory sample, so the benchmark measures the
- * pipeline rather than a disk or a dump tool. Reading costs one memory copy into the pipeline's buffer, as a
- * pipe from a dump process would.
+ * A {@link Source} serving {@code total} bytes by cycling over an in-memory sample, so the
+ * benchmark measures the pipeline rather than a disk or a dump tool. Reading costs one memory copy
+ * into the pipeline's buffer, as a pipe from a dump process would.
  */
 final class MemorySource implements Source {
   private final byte[] sample;

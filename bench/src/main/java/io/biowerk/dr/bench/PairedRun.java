@@ -12,13 +12,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The chain-versus-zstd ratio measured in pairs: each round runs zstd-3 alone and then the full chain (order
- * alternating) on the same 256 MiB, back to back in one JVM, so both see the same machine load; the verdict uses
- * the median of the per-round ratios, which a shared, noisy machine disturbs far less than separate runs.
- * Also prints process CPU seconds per GB, a figure other processes cannot inflate.
+ * The chain-versus-zstd ratio measured in pairs: each round runs zstd-3 alone and then the full
+ * chain (order alternating) on the same 256 MiB, back to back in one JVM, so both see the same
+ * machine load; the verdict uses the median of the per-round ratios, which a shared, noisy machine
+ * disturbs far less than separate runs. Also prints process CPU seconds per GB, a figure other
+ * processes cannot inflate.
  *
- * <p>{@code java -cp benchmarks.jar io.biowerk.dr.bench.PairedRun [rounds] [workers...]}; run it after a
- * JMH-style warm-up of its own (two untimed rounds).
+ * <p>{@code java -cp benchmarks.jar io.biowerk.dr.bench.PairedRun [rounds] [workers...]}; run it
+ * after a JMH-style warm-up of its own (two untimed rounds).
  */
 public final class PairedRun {
 
@@ -26,12 +27,15 @@ public final class PairedRun {
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
-    int[] workers = args.length > 1 ? Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray()
-        : new int[] {0, 1, 2};
+    int[] workers =
+        args.length > 1
+            ? Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray()
+            : new int[] {0, 1, 2};
     byte[] sample = BenchSupport.sample();
     ByteBuffer direct = ByteBuffer.allocateDirect(sample.length).put(sample).flip();
     Path root = BenchSupport.sinkRoot();
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     var threads = ManagementFactory.getThreadMXBean();
     try {
       for (int w : workers) {
@@ -69,9 +73,19 @@ public final class PairedRun {
             row[4 + (doZstd ? 0 : 1)] = (own1 - own0) / 1e9 / (sample.length / 1e9);
           }
           rows.add(row);
-          System.out.printf("workers %d round %d: zstd %.1f MB/s (%.2f cpu-s/GB, calling thread %.2f), chain %.1f MB/s"
-              + " (%.2f cpu-s/GB, calling thread %.2f), ratio %.3f, load %.2f%n", w, r, row[0], row[1], row[4],
-              row[2], row[3], row[5], row[2] / row[0], os.getSystemLoadAverage());
+          System.out.printf(
+              "workers %d round %d: zstd %.1f MB/s (%.2f cpu-s/GB, calling thread %.2f), chain %.1f MB/s"
+                  + " (%.2f cpu-s/GB, calling thread %.2f), ratio %.3f, load %.2f%n",
+              w,
+              r,
+              row[0],
+              row[1],
+              row[4],
+              row[2],
+              row[3],
+              row[5],
+              row[2] / row[0],
+              os.getSystemLoadAverage());
         }
         double[] ratios = rows.stream().mapToDouble(x -> x[2] / x[0]).sorted().toArray();
         double bestZstd = rows.stream().mapToDouble(x -> x[0]).max().orElseThrow();
@@ -81,15 +95,29 @@ public final class PairedRun {
         double ownZstd = rows.stream().mapToDouble(x -> x[4]).sorted().toArray()[rows.size() / 2];
         double ownChain = rows.stream().mapToDouble(x -> x[5]).sorted().toArray()[rows.size() / 2];
         if (w == 0) {
-          // With zstd on the calling thread, that thread is the critical path; the rest must fit on the other core.
-          System.out.printf("CRITICAL-PATH workers 0: calling-thread cpu-s/GB zstd alone %.2f, chain %.2f (ratio %.3f);"
-              + " chain work off the calling thread %.2f cpu-s/GB = %.2f of a core at the zstd-alone rate%n", ownZstd,
-              ownChain, ownZstd / ownChain, cpuChain - ownChain, (cpuChain - ownChain) * bestZstd / 1000);
+          // With zstd on the calling thread, that thread is the critical path; the rest must fit on
+          // the other core.
+          System.out.printf(
+              "CRITICAL-PATH workers 0: calling-thread cpu-s/GB zstd alone %.2f, chain %.2f (ratio %.3f);"
+                  + " chain work off the calling thread %.2f cpu-s/GB = %.2f of a core at the zstd-alone rate%n",
+              ownZstd,
+              ownChain,
+              ownZstd / ownChain,
+              cpuChain - ownChain,
+              (cpuChain - ownChain) * bestZstd / 1000);
         }
-        System.out.printf("SUMMARY workers %d: best zstd %.1f MB/s, best chain %.1f MB/s, best/best %.3f,"
-            + " median pair ratio %.3f (min %.3f max %.3f), median cpu-s/GB zstd %.2f chain %.2f%n", w, bestZstd,
-            bestChain, bestChain / bestZstd, ratios[ratios.length / 2], ratios[0], ratios[ratios.length - 1],
-            cpuZstd, cpuChain);
+        System.out.printf(
+            "SUMMARY workers %d: best zstd %.1f MB/s, best chain %.1f MB/s, best/best %.3f,"
+                + " median pair ratio %.3f (min %.3f max %.3f), median cpu-s/GB zstd %.2f chain %.2f%n",
+            w,
+            bestZstd,
+            bestChain,
+            bestChain / bestZstd,
+            ratios[ratios.length / 2],
+            ratios[0],
+            ratios[ratios.length - 1],
+            cpuZstd,
+            cpuChain);
       }
     } finally {
       BenchSupport.deleteTree(root);
@@ -101,7 +129,8 @@ public final class PairedRun {
     WritableByteChannel encoder = ZstdCodec.of(3, workers, 0).encode(out);
     ByteBuffer all = direct.duplicate();
     for (int at = 0; at < all.capacity(); at += 1 << 20) {
-      ByteBuffer slice = all.duplicate().position(at).limit(Math.min(at + (1 << 20), all.capacity())).slice();
+      ByteBuffer slice =
+          all.duplicate().position(at).limit(Math.min(at + (1 << 20), all.capacity())).slice();
       while (slice.hasRemaining()) {
         encoder.write(slice);
       }

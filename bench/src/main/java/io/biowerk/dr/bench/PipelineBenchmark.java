@@ -27,17 +27,19 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Warm throughput of the core pipeline over {@value #BYTES_PER_OP} bytes of generated SQL-dump text per
- * operation: zstd-3 alone (the ceiling the chain is measured against), the full chain zstd-3 -> AES-256-GCM ->
- * SHA-256 -> a file through {@code BackupJob}, and the parts (SHA-256, AES-256-GCM) alone. MB/s of input =
- * {@value #BYTES_PER_OP} / 1e6 / seconds per op; {@link Report} prints it.
+ * Warm throughput of the core pipeline over {@value #BYTES_PER_OP} bytes of generated SQL-dump text
+ * per operation: zstd-3 alone (the ceiling the chain is measured against), the full chain zstd-3 ->
+ * AES-256-GCM -> SHA-256 -> a file through {@code BackupJob}, and the parts (SHA-256, AES-256-GCM)
+ * alone. MB/s of input = {@value #BYTES_PER_OP} / 1e6 / seconds per op; {@link Report} prints it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
 public class PipelineBenchmark {
 
   /** Input bytes per benchmark operation. */
@@ -70,14 +72,18 @@ public class PipelineBenchmark {
     BenchSupport.deleteTree(root);
   }
 
-  /** zstd-3 alone: the sample, already in direct memory, compressed in 1 MiB writes to a discarding channel. */
+  /**
+   * zstd-3 alone: the sample, already in direct memory, compressed in 1 MiB writes to a discarding
+   * channel.
+   */
   @Benchmark
   public long zstd() throws IOException {
     BenchSupport.Discard out = new BenchSupport.Discard();
     WritableByteChannel encoder = ZstdCodec.of(3, workers, 0).encode(out);
     ByteBuffer all = direct.duplicate();
     for (int at = 0; at < all.capacity(); at += 1 << 20) {
-      ByteBuffer slice = all.duplicate().position(at).limit(Math.min(at + (1 << 20), all.capacity())).slice();
+      ByteBuffer slice =
+          all.duplicate().position(at).limit(Math.min(at + (1 << 20), all.capacity())).slice();
       while (slice.hasRemaining()) {
         encoder.write(slice);
       }
@@ -86,7 +92,10 @@ public class PipelineBenchmark {
     return out.count;
   }
 
-  /** The full chain through BackupJob: source -> zstd-3 -> AES-256-GCM -> SHA-256 taps -> LocalSink file. */
+  /**
+   * The full chain through BackupJob: source -> zstd-3 -> AES-256-GCM -> SHA-256 taps -> LocalSink
+   * file.
+   */
   @Benchmark
   public long chain() throws IOException {
     BackupManifest manifest = BenchSupport.backup(sample, BYTES_PER_OP, workers, root);
@@ -113,7 +122,9 @@ public class PipelineBenchmark {
 
   /** JDK SHA-256 over the sample (the raw tap's work). */
   @Benchmark
-  @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
+  @Fork(
+      value = 1,
+      jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
   public byte[] sha256(Parts parts) {
     MessageDigest digest = Sha256.newDigest();
     digest.update(parts.direct.duplicate());

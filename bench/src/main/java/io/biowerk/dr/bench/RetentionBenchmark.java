@@ -31,17 +31,20 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A retention plan over {@code backups} backups of one source: one an hour (100,000 is 11.4 years), every
- * 24th with a passed verification, handed over in shuffled order. The anchor, {@link #anchorSortNewestFirst},
- * sorts the same records newest first: the least any plan must do. {@link #gfsPlan} is the policy alone,
- * {@link #planWithSafetyRules} what {@code Retention.plan} computes once the catalog is listed.
+ * A retention plan over {@code backups} backups of one source: one an hour (100,000 is 11.4 years),
+ * every 24th with a passed verification, handed over in shuffled order. The anchor, {@link
+ * #anchorSortNewestFirst}, sorts the same records newest first: the least any plan must do. {@link
+ * #gfsPlan} is the policy alone, {@link #planWithSafetyRules} what {@code Retention.plan} computes
+ * once the catalog is listed.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 10, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "-Xms1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx1g", "-Xms1g"})
 public class RetentionBenchmark {
 
   @Param({"100000"})
@@ -58,19 +61,47 @@ public class RetentionBenchmark {
     for (int i = 0; i < backups; i++) {
       Instant at = start.plus(Duration.ofHours(i));
       String id = BackupLayout.backupId("postgres", at);
-      BackupManifest manifest = new BackupManifest(id, "postgresql", "postgres", "postgresql://db/orders", "dump",
-          at, at.plusSeconds(300), List.of(), Optional.empty(), 1000, 500, "r", "s",
-          BackupLayout.dataKey("postgres", "daily", id, "dump", List.of("zst")), Map.of());
-      List<VerificationResult> verified = i % 24 == 0
-          ? List.of(new VerificationResult(id, VerificationLevel.STORED, at.plusSeconds(900), true,
-              Duration.ofSeconds(5), "ok"))
-          : List.of();
+      BackupManifest manifest =
+          new BackupManifest(
+              id,
+              "postgresql",
+              "postgres",
+              "postgresql://db/orders",
+              "dump",
+              at,
+              at.plusSeconds(300),
+              List.of(),
+              Optional.empty(),
+              1000,
+              500,
+              "r",
+              "s",
+              BackupLayout.dataKey("postgres", "daily", id, "dump", List.of("zst")),
+              Map.of());
+      List<VerificationResult> verified =
+          i % 24 == 0
+              ? List.of(
+                  new VerificationResult(
+                      id,
+                      VerificationLevel.STORED,
+                      at.plusSeconds(900),
+                      true,
+                      Duration.ofSeconds(5),
+                      "ok"))
+              : List.of();
       records.add(new BackupRecord(manifest, verified));
     }
     Collections.shuffle(records, new Random(1));
     now = start.plus(Duration.ofHours(backups));
-    policy = GfsPolicy.builder().keepLast(24).keepDaily(30).keepWeekly(12).keepMonthly(12).keepYearly(10)
-        .keepWithin(Duration.ofDays(2)).build();
+    policy =
+        GfsPolicy.builder()
+            .keepLast(24)
+            .keepDaily(30)
+            .keepWeekly(12)
+            .keepMonthly(12)
+            .keepYearly(10)
+            .keepWithin(Duration.ofDays(2))
+            .build();
   }
 
   @Benchmark

@@ -9,50 +9,220 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * A generated, deterministic stream that looks like a plain-text PostgreSQL dump: DDL, {@code COPY} blocks and
- * {@code INSERT} statements over tables of customers, orders, events and documents, with varied names, e-mail
- * addresses, amounts, timestamps, UUIDs, JSON blobs and lorem-ipsum text.
+ * A generated, deterministic stream that looks like a plain-text PostgreSQL dump: DDL, {@code COPY}
+ * blocks and {@code INSERT} statements over tables of customers, orders, events and documents, with
+ * varied names, e-mail addresses, amounts, timestamps, UUIDs, JSON blobs and lorem-ipsum text.
  *
- * <p>It exists because benchmark figures depend on how compressible the data is: pgbench rows shrink about
- * 100x under zstd, which makes compression look free; a real application dump shrinks 3-4x. This generator
- * is tuned so that {@code zstd -3} shrinks it about 3.5x (the ratio is measured and printed by the benchmark).
- * The same seed gives the same bytes.
+ * <p>It exists because benchmark figures depend on how compressible the data is: pgbench rows
+ * shrink about 100x under zstd, which makes compression look free; a real application dump shrinks
+ * 3-4x. This generator is tuned so that {@code zstd -3} shrinks it about 3.5x (the ratio is
+ * measured and printed by the benchmark). The same seed gives the same bytes.
  */
 public final class SqlDumpData {
 
-  private static final String[] FIRST = {"James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael",
-      "Linda", "David", "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
-      "Sarah", "Charles", "Karen", "Lukas", "Anna", "Jonas", "Lea", "Finn", "Mia", "Mehmet", "Aylin", "Pierre",
-      "Chloé", "Giulia", "Marco", "Sofía", "Mateo", "Yuki", "Hiroshi", "Olga", "Dmitri", "Priya", "Arjun",
-      "Wei", "Mei", "Kwame", "Amara", "Søren", "Ingrid", "Zoë", "Björn", "Łukasz", "Agnieszka"};
-  private static final String[] LAST = {"Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller",
-      "Davis", "Rodriguez", "Martinez", "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer",
-      "Wagner", "Becker", "Dubois", "Lefèvre", "Rossi", "Russo", "Fernández", "López", "Tanaka", "Suzuki",
-      "Ivanov", "Petrova", "Sharma", "Patel", "Wang", "Li", "Mensah", "Okafor", "Nielsen", "Johansson",
-      "Kowalski", "Nowak", "O'Brien", "MacLeod", "Van der Berg", "Dos Santos", "Nguyen", "Kim", "Park"};
-  private static final String[] DOMAINS = {"example.com", "mail.example.org", "corp.example.net",
-      "gmail.example", "posteo.example", "uni-heidelberg.example", "biowerk.example"};
-  private static final String[] CITIES = {"Berlin", "Hamburg", "München", "Köln", "Frankfurt am Main",
-      "Stuttgart", "Düsseldorf", "Leipzig", "Paris", "Lyon", "Madrid", "Barcelona", "Milano", "Roma",
-      "London", "Manchester", "New York", "San Francisco", "Toronto", "Tokyo", "Osaka", "Seoul", "Sydney",
-      "São Paulo", "Warszawa", "Praha", "Wien", "Zürich", "Amsterdam", "København", "Stockholm", "Oslo"};
-  private static final String[] STATUS = {"pending", "paid", "shipped", "delivered", "cancelled", "refunded",
-      "on_hold", "partially_shipped"};
-  private static final String[] EVENTS = {"login", "logout", "page_view", "add_to_cart", "checkout_started",
-      "payment_failed", "payment_succeeded", "password_reset", "profile_updated", "search", "api_call",
-      "export_requested", "sample_registered", "assay_completed", "plate_scanned"};
-  private static final String[] TAGS = {"vip", "beta", "newsletter", "b2b", "churn-risk", "eu", "us", "apac",
-      "trial", "enterprise", "lab", "sequencing", "proteomics", "imaging", "cold-chain"};
-  private static final String[] LOREM = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod"
-      + " tempor incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation"
-      + " ullamco laboris nisi aliquip ex ea commodo consequat duis aute irure in reprehenderit voluptate velit"
-      + " esse cillum eu fugiat nulla pariatur excepteur sint occaecat cupidatat non proident sunt culpa qui"
-      + " officia deserunt mollit anim id est laborum sample buffer protein sequence plate well reagent"
-      + " centrifuge incubation temperature concentration assay batch lot expiry shipment").split(" ");
-  private static final String[] AGENTS = {"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0.0.0 Safari/537.36",
-      "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15", "curl/8.5.0", "okhttp/4.12.0",
-      "python-requests/2.32.3", "Go-http-client/2.0"};
+  private static final String[] FIRST = {
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Lukas",
+    "Anna",
+    "Jonas",
+    "Lea",
+    "Finn",
+    "Mia",
+    "Mehmet",
+    "Aylin",
+    "Pierre",
+    "Chloé",
+    "Giulia",
+    "Marco",
+    "Sofía",
+    "Mateo",
+    "Yuki",
+    "Hiroshi",
+    "Olga",
+    "Dmitri",
+    "Priya",
+    "Arjun",
+    "Wei",
+    "Mei",
+    "Kwame",
+    "Amara",
+    "Søren",
+    "Ingrid",
+    "Zoë",
+    "Björn",
+    "Łukasz",
+    "Agnieszka"
+  };
+  private static final String[] LAST = {
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Dubois",
+    "Lefèvre",
+    "Rossi",
+    "Russo",
+    "Fernández",
+    "López",
+    "Tanaka",
+    "Suzuki",
+    "Ivanov",
+    "Petrova",
+    "Sharma",
+    "Patel",
+    "Wang",
+    "Li",
+    "Mensah",
+    "Okafor",
+    "Nielsen",
+    "Johansson",
+    "Kowalski",
+    "Nowak",
+    "O'Brien",
+    "MacLeod",
+    "Van der Berg",
+    "Dos Santos",
+    "Nguyen",
+    "Kim",
+    "Park"
+  };
+  private static final String[] DOMAINS = {
+    "example.com",
+    "mail.example.org",
+    "corp.example.net",
+    "gmail.example",
+    "posteo.example",
+    "uni-heidelberg.example",
+    "biowerk.example"
+  };
+  private static final String[] CITIES = {
+    "Berlin",
+    "Hamburg",
+    "München",
+    "Köln",
+    "Frankfurt am Main",
+    "Stuttgart",
+    "Düsseldorf",
+    "Leipzig",
+    "Paris",
+    "Lyon",
+    "Madrid",
+    "Barcelona",
+    "Milano",
+    "Roma",
+    "London",
+    "Manchester",
+    "New York",
+    "San Francisco",
+    "Toronto",
+    "Tokyo",
+    "Osaka",
+    "Seoul",
+    "Sydney",
+    "São Paulo",
+    "Warszawa",
+    "Praha",
+    "Wien",
+    "Zürich",
+    "Amsterdam",
+    "København",
+    "Stockholm",
+    "Oslo"
+  };
+  private static final String[] STATUS = {
+    "pending",
+    "paid",
+    "shipped",
+    "delivered",
+    "cancelled",
+    "refunded",
+    "on_hold",
+    "partially_shipped"
+  };
+  private static final String[] EVENTS = {
+    "login",
+    "logout",
+    "page_view",
+    "add_to_cart",
+    "checkout_started",
+    "payment_failed",
+    "payment_succeeded",
+    "password_reset",
+    "profile_updated",
+    "search",
+    "api_call",
+    "export_requested",
+    "sample_registered",
+    "assay_completed",
+    "plate_scanned"
+  };
+  private static final String[] TAGS = {
+    "vip",
+    "beta",
+    "newsletter",
+    "b2b",
+    "churn-risk",
+    "eu",
+    "us",
+    "apac",
+    "trial",
+    "enterprise",
+    "lab",
+    "sequencing",
+    "proteomics",
+    "imaging",
+    "cold-chain"
+  };
+  private static final String[] LOREM =
+      ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod"
+              + " tempor incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation"
+              + " ullamco laboris nisi aliquip ex ea commodo consequat duis aute irure in reprehenderit voluptate velit"
+              + " esse cillum eu fugiat nulla pariatur excepteur sint occaecat cupidatat non proident sunt culpa qui"
+              + " officia deserunt mollit anim id est laborum sample buffer protein sequence plate well reagent"
+              + " centrifuge incubation temperature concentration assay batch lot expiry shipment")
+          .split(" ");
+  private static final String[] AGENTS = {
+    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
+    "curl/8.5.0",
+    "okhttp/4.12.0",
+    "python-requests/2.32.3",
+    "Go-http-client/2.0"
+  };
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private final SplittableRandom random;
@@ -81,8 +251,9 @@ public final class SqlDumpData {
   }
 
   /**
-   * Writes {@code size} bytes to {@code file}: the {@link #generate(long, int) 256 MiB sample of seed 42}, repeated,
-   * exactly the bytes the benchmarks push through the pipeline; for the shell anchors.
+   * Writes {@code size} bytes to {@code file}: the {@link #generate(long, int) 256 MiB sample of
+   * seed 42}, repeated, exactly the bytes the benchmarks push through the pipeline; for the shell
+   * anchors.
    */
   public static void write(long size, Path file) throws IOException {
     byte[] sample = generate(42, 256 << 20);
@@ -93,15 +264,18 @@ public final class SqlDumpData {
     }
   }
 
-  /** {@code java -cp benchmarks.jar io.biowerk.dr.bench.SqlDumpData FILE MiB}: writes a data file. */
+  /**
+   * {@code java -cp benchmarks.jar io.biowerk.dr.bench.SqlDumpData FILE MiB}: writes a data file.
+   */
   public static void main(String[] args) throws IOException {
     write(Long.parseLong(args[1]) << 20, Path.of(args[0]));
   }
 
   private void header() {
-    text("--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 15.8\n"
-        + "-- Dumped by pg_dump version 15.8\n\nSET statement_timeout = 0;\nSET lock_timeout = 0;\n"
-        + "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n");
+    text(
+        "--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 15.8\n"
+            + "-- Dumped by pg_dump version 15.8\n\nSET statement_timeout = 0;\nSET lock_timeout = 0;\n"
+            + "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n");
   }
 
   private void block() {
@@ -118,9 +292,10 @@ public final class SqlDumpData {
   }
 
   private void customers() {
-    text("\n--\n-- Data for Name: customers; Type: TABLE DATA; Schema: public; Owner: app\n--\n\n"
-        + "COPY public.customers (id, uuid, first_name, last_name, email, city, balance, created_at, tags,"
-        + " profile) FROM stdin;\n");
+    text(
+        "\n--\n-- Data for Name: customers; Type: TABLE DATA; Schema: public; Owner: app\n--\n\n"
+            + "COPY public.customers (id, uuid, first_name, last_name, email, city, balance, created_at, tags,"
+            + " profile) FROM stdin;\n");
     int rows = 50 + random.nextInt(200);
     for (int i = 0; i < rows; i++) {
       String first = pick(FIRST);
@@ -128,16 +303,25 @@ public final class SqlDumpData {
       number(++customerId).tab();
       uuid();
       tab().text(first).tab().text(last).tab();
-      text(first.toLowerCase()).text(".").text(last.toLowerCase().replace(' ', '-').replace("'", ""));
+      text(first.toLowerCase())
+          .text(".")
+          .text(last.toLowerCase().replace(' ', '-').replace("'", ""));
       number(random.nextInt(1000)).text("@").text(pick(DOMAINS)).tab();
       text(pick(CITIES)).tab();
       money(random.nextInt(10_000_000)).tab();
       timestamp().tab();
       text("{").text(pick(TAGS)).text(",").text(pick(TAGS)).text("}").tab();
-      text("{\"tier\": \"").text(random.nextInt(4) == 0 ? "gold" : "standard").text("\", \"score\": ");
-      number(random.nextInt(1000)).text(".").number(random.nextInt(100)).text(", \"lang\": \"")
-          .text(random.nextBoolean() ? "de" : "en").text("\", \"consent\": ").text(random.nextBoolean()
-              ? "true" : "false").text("}\n");
+      text("{\"tier\": \"")
+          .text(random.nextInt(4) == 0 ? "gold" : "standard")
+          .text("\", \"score\": ");
+      number(random.nextInt(1000))
+          .text(".")
+          .number(random.nextInt(100))
+          .text(", \"lang\": \"")
+          .text(random.nextBoolean() ? "de" : "en")
+          .text("\", \"consent\": ")
+          .text(random.nextBoolean() ? "true" : "false")
+          .text("}\n");
     }
     text("\\.\n\n");
   }
@@ -145,15 +329,26 @@ public final class SqlDumpData {
   private void orders() {
     int rows = 20 + random.nextInt(100);
     for (int i = 0; i < rows; i++) {
-      text("INSERT INTO public.orders (id, customer_id, status, total, currency, placed_at, shipping_city,"
-          + " tracking) VALUES (");
-      number(++orderId).text(", ").number(1 + random.nextLong(Math.max(1, customerId))).text(", '")
-          .text(pick(STATUS)).text("', ").money(random.nextInt(2_000_000)).text(", '")
-          .text(random.nextInt(3) == 0 ? "USD" : "EUR").text("', '");
+      text(
+          "INSERT INTO public.orders (id, customer_id, status, total, currency, placed_at, shipping_city,"
+              + " tracking) VALUES (");
+      number(++orderId)
+          .text(", ")
+          .number(1 + random.nextLong(Math.max(1, customerId)))
+          .text(", '")
+          .text(pick(STATUS))
+          .text("', ")
+          .money(random.nextInt(2_000_000))
+          .text(", '")
+          .text(random.nextInt(3) == 0 ? "USD" : "EUR")
+          .text("', '");
       timestamp();
       text("', '").text(pick(CITIES)).text("', '");
       for (int c = 0; c < 12; c++) {
-        put(random.nextInt(3) == 0 ? (byte) ('0' + random.nextInt(10)) : (byte) ('A' + random.nextInt(26)));
+        put(
+            random.nextInt(3) == 0
+                ? (byte) ('0' + random.nextInt(10))
+                : (byte) ('A' + random.nextInt(26)));
       }
       text("');\n");
     }
@@ -161,19 +356,30 @@ public final class SqlDumpData {
   }
 
   private void events() {
-    text("COPY public.events (id, at, session, kind, customer_id, ip, user_agent, payload) FROM stdin;\n");
+    text(
+        "COPY public.events (id, at, session, kind, customer_id, ip, user_agent, payload) FROM stdin;\n");
     int rows = 100 + random.nextInt(300);
     for (int i = 0; i < rows; i++) {
       number(++eventId).tab();
       timestamp().tab();
       uuid();
       tab().text(pick(EVENTS)).tab().number(1 + random.nextLong(Math.max(1, customerId))).tab();
-      number(10 + random.nextInt(200)).text(".").number(random.nextInt(256)).text(".")
-          .number(random.nextInt(256)).text(".").number(random.nextInt(256)).tab();
+      number(10 + random.nextInt(200))
+          .text(".")
+          .number(random.nextInt(256))
+          .text(".")
+          .number(random.nextInt(256))
+          .text(".")
+          .number(random.nextInt(256))
+          .tab();
       text(pick(AGENTS)).tab();
       text("{\"duration_ms\": ").number(random.nextInt(5000)).text(", \"path\": \"/");
-      text(pick(LOREM)).text("/").text(pick(LOREM)).text("\", \"ok\": ").text(random.nextInt(10) == 0
-          ? "false" : "true").text("}\n");
+      text(pick(LOREM))
+          .text("/")
+          .text(pick(LOREM))
+          .text("\", \"ok\": ")
+          .text(random.nextInt(10) == 0 ? "false" : "true")
+          .text("}\n");
     }
     text("\\.\n\n");
   }
@@ -223,7 +429,11 @@ public final class SqlDumpData {
 
   private SqlDumpData timestamp() {
     epochMillis += random.nextInt(5000);
-    text(java.time.Instant.ofEpochMilli(epochMillis).toString().replace('T', ' ').replace("Z", "+00"));
+    text(
+        java.time.Instant.ofEpochMilli(epochMillis)
+            .toString()
+            .replace('T', ' ')
+            .replace("Z", "+00"));
     return this;
   }
 

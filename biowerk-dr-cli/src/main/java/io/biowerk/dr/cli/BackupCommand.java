@@ -4,12 +4,10 @@ import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.Codec;
-import io.biowerk.dr.core.KeyRing;
-import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Source;
 import io.biowerk.dr.core.Sources;
-import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.ZstdCodec;
 import java.net.URI;
 import java.util.ArrayList;
@@ -67,6 +65,16 @@ final class BackupCommand extends CliCommand {
   boolean noEncrypt;
 
   @Option(
+      names = "--recipient",
+      paramLabel = "FILE",
+      description = {
+        "Also wrap the backup's data key to the public keys in FILE (from `keys"
+            + " generate-recipient`); repeatable. With --recipient the master key is used only if one"
+            + " is configured, never created: a host with no key file can write backups it cannot read."
+      })
+  List<String> recipients = new ArrayList<>();
+
+  @Option(
       names = "--tier",
       paramLabel = "daily|weekly|monthly",
       defaultValue = BackupLayout.DAILY,
@@ -105,10 +113,9 @@ final class BackupCommand extends CliCommand {
     List<URI> repositoryUris = repositories.uris(env);
     String keyId = null;
     if (!noEncrypt) {
-      MasterKey key = keys.activeForBackup(env);
-      KeyRing ring = keys.ring(env);
-      codecs.add(EncryptionCodec.encryptingWith(key, ring));
-      keyId = key.id();
+      EnvelopeCodec envelope = Envelopes.forBackup(env, keys, recipients);
+      codecs.add(envelope);
+      keyId = envelope.keyId();
     }
     List<Sink> sinks = repositories.openAll(env);
     BackupJob job =

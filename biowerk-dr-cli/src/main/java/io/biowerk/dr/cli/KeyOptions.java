@@ -105,6 +105,7 @@ final class KeyOptions {
    */
   static void announceNewKey(Environment env, Path path, String id, String what)
       throws IOException {
+    io.biowerk.dr.core.keys.KeyRecords.beside(path).recordCreated(id, env.clock().instant());
     String line = keyLine(path, id).orElse("(see the file)");
     var err = env.err();
     err.println("biowerk-dr: " + what + " " + id + " in " + path + " (mode 0600)");

@@ -2,6 +2,7 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.keys.EnvironmentKeys;
 import io.biowerk.dr.core.keys.KeyFile;
+import io.biowerk.dr.core.keys.KeyRecords;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -19,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code biowerk-dr keys}: the encryption keys: generate the first, list them, rotate to a new one.
@@ -36,7 +38,12 @@ import picocli.CommandLine.Mixin;
     subcommands = {
       KeysCommand.Generate.class,
       KeysCommand.ListKeys.class,
-      KeysCommand.Rotate.class
+      KeysCommand.Rotate.class,
+      KeysLifecycle.RewrapCommand.class,
+      KeysLifecycle.Retire.class,
+      KeysLifecycle.GenerateRecipient.class,
+      KeysLifecycle.ConfirmBackup.class,
+      KeysLifecycle.Compromised.class
     })
 final class KeysCommand extends CliCommand {
 
@@ -47,7 +54,10 @@ final class KeysCommand extends CliCommand {
 
   @Override
   public Integer call() {
-    env().err().println("biowerk-dr: keys: missing subcommand; one of: generate, list, rotate");
+    env()
+        .err()
+        .println(
+            "biowerk-dr: keys: missing subcommand; one of: generate, list, rotate, rewrap, retire, generate-recipient, confirm-backup, compromised");
     spec.commandLine().usage(env().err());
     return ExitCodes.USAGE;
   }
@@ -95,6 +105,23 @@ final class KeysCommand extends CliCommand {
       })
   static final class ListKeys extends CliCommand {
     @Mixin KeyOptions keys;
+    @Mixin RepositoryOptions repositories;
+
+    @Option(
+        names = "--warn-after",
+        paramLabel = "DAYS",
+        defaultValue = "80",
+        description = "Warn when the active key is older than DAYS. Default: ${DEFAULT-VALUE}.")
+    int warnAfterDays;
+
+    @Option(
+        names = "--max-age",
+        paramLabel = "DAYS",
+        defaultValue = "90",
+        description =
+            "The rotation policy: an active key older than DAYS is a violation. Default:"
+                + " ${DEFAULT-VALUE}.")
+    int maxAgeDays;
 
     @Override
     public Integer call() throws Exception {
@@ -103,19 +130,26 @@ final class KeysCommand extends CliCommand {
       EnvironmentKeys variable = keys.environmentKeys(env);
       String active = keys.ring(env).providers().isEmpty() ? null : keys.ring(env).active().id();
       List<Map<String, Object>> rows = new ArrayList<>();
+      Map<String, Integer> backups = KeyPolicy.backupsPerKey(repositories, env);
+      KeyRecords records = KeyRecords.beside(file.path());
       if (file.exists() || keys.explicit(env)) {
         for (String id : new TreeSet<>(file.keyIds())) {
-          rows.add(row(id, id.equals(active), file.path().toString(), env.clock().instant()));
+          Map<String, Object> row =
+              row(id, id.equals(active), file.path().toString(), env.clock().instant());
+          KeyPolicy.annotate(row, id, records, backups, env.clock().instant());
+          rows.add(row);
         }
       }
       if (variable.isSet()) {
         for (String id : new TreeSet<>(variable.keyIds())) {
-          rows.add(
+          Map<String, Object> row =
               row(
                   id,
                   id.equals(active),
                   "$" + EnvironmentKeys.DEFAULT_VARIABLE,
-                  env.clock().instant()));
+                  env.clock().instant());
+          KeyPolicy.annotate(row, id, records, backups, env.clock().instant());
+          rows.add(row);
         }
       }
       if (json) {
@@ -140,27 +174,52 @@ final class KeysCommand extends CliCommand {
                   String.valueOf(row.get("id")),
                   Boolean.TRUE.equals(row.get("active")) ? "*" : "",
                   row.get("created") == null ? "-" : String.valueOf(row.get("created")),
-                  String.valueOf(row.get("from"))));
+                  String.valueOf(row.get("from")),
+                  row.get("ageDays") == null ? "-" : row.get("ageDays") + "d",
+                  row.get("backups") == null ? "-" : String.valueOf(row.get("backups")),
+                  row.get("offlineCopy") == null ? "no" : String.valueOf(row.get("offlineCopy"))));
         }
-        out().print(Format.table(List.of("ID", "ACTIVE", "CREATED", "FROM"), table));
+        out()
+            .print(
+                Format.table(
+                    List.of("ID", "ACTIVE", "CREATED", "FROM", "AGE", "BACKUPS", "OFFLINE COPY"),
+                    table));
         out().flush();
       }
       if (active != null) {
-        created(active)
-            .ifPresent(
-                created -> {
-                  Duration age = Duration.between(created, env.clock().instant());
-                  if (age.compareTo(ROTATION) > 0) {
-                    note(
-                        "the active key "
-                            + active
-                            + " is "
-                            + age.toDays()
-                            + " days old; the runbook rotates keys every "
-                            + ROTATION.toDays()
-                            + " days: run `biowerk-dr keys rotate`");
-                  }
-                });
+        Optional<Instant> created = KeyPolicy.created(active, records);
+        if (created.isPresent()) {
+          Duration age = Duration.between(created.get(), env.clock().instant());
+          if (age.compareTo(Duration.ofDays(maxAgeDays)) > 0) {
+            note(
+                "POLICY VIOLATION: the active key "
+                    + active
+                    + " is "
+                    + age.toDays()
+                    + " days old; the runbook rotates keys every "
+                    + maxAgeDays
+                    + " days: run `biowerk-dr keys rotate`, then `biowerk-dr keys rewrap`");
+          } else if (age.compareTo(Duration.ofDays(warnAfterDays)) > 0) {
+            note(
+                "the active key "
+                    + active
+                    + " is "
+                    + age.toDays()
+                    + " days old; rotation is due at "
+                    + maxAgeDays
+                    + " days: plan `biowerk-dr keys rotate`");
+          }
+        }
+        for (Map<String, Object> row : rows) {
+          if (row.get("offlineCopy") == null) {
+            note(
+                "no offline copy of key "
+                    + row.get("id")
+                    + " is recorded; store one, then run `biowerk-dr keys confirm-backup "
+                    + row.get("id")
+                    + "`");
+          }
+        }
       }
       return ExitCodes.OK;
     }

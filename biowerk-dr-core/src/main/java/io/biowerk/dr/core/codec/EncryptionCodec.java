@@ -404,7 +404,7 @@ public final class EncryptionCodec implements Codec {
     }
   }
 
-  private static final class Encryptor implements WritableByteChannel {
+  static final class Encryptor implements WritableByteChannel {
     private final WritableByteChannel out;
     private final SecretKeySpec key;
     private final byte[] aad;
@@ -521,7 +521,7 @@ public final class EncryptionCodec implements Codec {
     }
   }
 
-  private static final class Decryptor implements ReadableByteChannel {
+  static final class Decryptor implements ReadableByteChannel {
     private final ReadableByteChannel in;
     private final SecretKeySpec key;
     private final byte[] aad;

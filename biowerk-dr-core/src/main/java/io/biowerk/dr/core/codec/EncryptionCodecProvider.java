@@ -18,6 +18,9 @@ public final class EncryptionCodecProvider implements CodecProvider {
 
   @Override
   public Codec create(Map<String, String> parameters, KeyRing keys) {
+    if (EnvelopeCodec.isFormat2(parameters)) {
+      return EnvelopeCodec.decryptingWith(parameters, keys);
+    }
     return EncryptionCodec.decryptingWith(keys);
   }
 }

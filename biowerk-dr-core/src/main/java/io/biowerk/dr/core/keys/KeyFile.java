@@ -117,6 +117,48 @@ public final class KeyFile implements KeyProvider {
     return key.id();
   }
 
+  /**
+   * Creates the file holding {@code key} alone, as its active key (an X25519 private key of a
+   * recipient, for a restore host), mode 0600.
+   *
+   * @throws FileAlreadyExistsException if the file exists
+   * @throws IOException if it cannot be written
+   */
+  public void createWith(MasterKey key) throws IOException {
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      throw new FileAlreadyExistsException(
+          path.toString(), null, "keys: the key file exists; choose another path");
+    }
+    write(key.id(), Map.of(key.id(), key));
+  }
+
+  /**
+   * Removes the key {@code id} (retirement). The caller has checked that no backup needs it.
+   *
+   * @throws IllegalArgumentException if it is the active key or not in the file
+   * @throws IOException if the file cannot be read or written
+   */
+  public void remove(String id) throws IOException {
+    Contents contents = read();
+    if (id.equals(contents.active)) {
+      throw new IllegalArgumentException(
+          "keys: '" + id + "' is the active key; rotate to a new key before retiring it");
+    }
+    if (!contents.keys.containsKey(id)) {
+      throw new IllegalArgumentException(
+          "keys: key file "
+              + path
+              + " holds no key '"
+              + id
+              + "' (it holds "
+              + contents.keys.keySet()
+              + ")");
+    }
+    Map<String, MasterKey> keys = new LinkedHashMap<>(contents.keys);
+    keys.remove(id);
+    write(contents.active, keys);
+  }
+
   @Override
   public Optional<MasterKey> key(String id) throws IOException {
     return Optional.ofNullable(read().keys.get(id));

@@ -1,0 +1,295 @@
+package io.biowerk.dr.core.keys;
+
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.CodecSpec;
+import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.Manifests;
+import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.EnvelopeCodec;
+import io.biowerk.dr.core.codec.KeyWrap;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Re-wraps the data keys of a repository's format-2 backups to one master key, so that older master
+ * keys can be retired. Only manifests are rewritten; no data object is read beyond its first
+ * segment or written at all.
+ *
+ * <p>For each backup whose data key is wrapped to a master key other than the target: the data key
+ * is unwrapped with whichever of its keys the ring has, wrapped to the target, checked by
+ * decrypting the first segment of the data object with the new wrap alone, and then the manifest is
+ * replaced twice: first with the new wrap <em>added next to</em> the old ones, then without the old
+ * master-key wraps. Each replacement is one atomic sink write, so a crash at any point leaves every
+ * manifest with the old wraps, both, or the new one: restorable with the old key or the new.
+ * Public- key (X25519) wraps are kept as they are. Running it again finishes what a crash left, so
+ * it is resumable by design: work done is recorded in the manifests themselves.
+ *
+ * <p>Not thread-safe; one instance per run.
+ */
+public final class Rewrap {
+
+  /** What a run did. {@code bytesWritten} counts manifest bytes, the only bytes it writes. */
+  public record Outcome(
+      int backups,
+      int rewrapped,
+      int current,
+      int formatOne,
+      int withoutKey,
+      long bytesRead,
+      long bytesWritten,
+      List<String> formatOneIds) {}
+
+  private final Sink sink;
+  private final KeyRing ring;
+  private final MasterKey target;
+  private Consumer<String> progress = line -> {};
+  private long bytesRead;
+  private long bytesWritten;
+
+  private Rewrap(Sink sink, KeyRing ring, MasterKey target) {
+    this.sink = requireNonNull(sink, "sink");
+    this.ring = requireNonNull(ring, "ring");
+    this.target = requireNonNull(target, "target");
+  }
+
+  /** A run over {@code sink} that re-wraps to {@code target}, unwrapping with {@code ring}. */
+  public static Rewrap of(Sink sink, KeyRing ring, MasterKey target) {
+    return new Rewrap(sink, ring, target);
+  }
+
+  /** Receives one line per backup re-wrapped ({@code "rewrapped 3/120 postgres_...: k1 -> k2"}). */
+  public Rewrap progress(Consumer<String> listener) {
+    this.progress = requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
+   * Whether {@code manifest} needs re-wrapping to {@code targetId}: it is format 2 and wrapped to a
+   * master key other than the target.
+   */
+  public static boolean needsRewrap(BackupManifest manifest, String targetId) {
+    Optional<CodecSpec> enc = encryption(manifest);
+    if (enc.isEmpty() || !EnvelopeCodec.isFormat2(enc.get().parameters())) {
+      return false;
+    }
+    for (Map.Entry<String, String> wrap : EnvelopeCodec.wraps(enc.get().parameters()).entrySet()) {
+      if (KeyWrap.type(wrap.getValue()).equals(KeyWrap.MASTER) && !wrap.getKey().equals(targetId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The key ids a backup cannot be decrypted without one of: its wraps (format 2) or its key id
+   * (format 1). Empty for an unencrypted backup.
+   */
+  public static List<String> keysOf(BackupManifest manifest) {
+    Optional<CodecSpec> enc = encryption(manifest);
+    if (enc.isEmpty()) {
+      return List.of();
+    }
+    if (EnvelopeCodec.isFormat2(enc.get().parameters())) {
+      return new ArrayList<>(EnvelopeCodec.wraps(enc.get().parameters()).keySet());
+    }
+    return manifest.keyId().map(List::of).orElse(List.of());
+  }
+
+  /** Whether the backup is in container format 1 (its key bound into the data object). */
+  public static boolean isFormatOne(BackupManifest manifest) {
+    Optional<CodecSpec> enc = encryption(manifest);
+    return enc.isPresent() && !EnvelopeCodec.isFormat2(enc.get().parameters());
+  }
+
+  static Optional<CodecSpec> encryption(BackupManifest manifest) {
+    return manifest.codecs().stream().filter(c -> c.id().equals(EncryptionCodec.ID)).findFirst();
+  }
+
+  /**
+   * Re-wraps every backup that needs it.
+   *
+   * @throws io.biowerk.dr.core.KeyNotFoundException if a backup's wraps name no key of the ring
+   * @throws io.biowerk.dr.core.WrongKeyException if a wrap, or the first segment with the new wrap,
+   *     does not open: that backup's manifest is left as it was
+   * @throws IOException if the sink cannot be listed, read or written
+   */
+  public Outcome run() throws IOException {
+    List<BackupRecord> records = Catalog.of(sink).list();
+    List<BackupManifest> todo = new ArrayList<>();
+    List<String> formatOne = new ArrayList<>();
+    int current = 0;
+    int withoutKey = 0;
+    for (BackupRecord record : records) {
+      BackupManifest manifest = record.manifest();
+      if (needsRewrap(manifest, target.id())) {
+        todo.add(manifest);
+      } else if (isFormatOne(manifest)) {
+        formatOne.add(manifest.id());
+      } else if (encryption(manifest).isPresent()) {
+        current++;
+      } else {
+        withoutKey++;
+      }
+    }
+    int done = 0;
+    for (BackupManifest manifest : todo) {
+      String before = String.join(",", new TreeSet<>(keysOf(manifest)));
+      rewrap(manifest);
+      done++;
+      progress.accept(
+          "rewrapped "
+              + done
+              + "/"
+              + todo.size()
+              + " "
+              + manifest.id()
+              + ": "
+              + before
+              + " -> "
+              + target.id());
+    }
+    return new Outcome(
+        records.size(),
+        done,
+        current,
+        formatOne.size(),
+        withoutKey,
+        bytesRead,
+        bytesWritten,
+        List.copyOf(formatOne));
+  }
+
+  private void rewrap(BackupManifest manifest) throws IOException {
+    CodecSpec enc = encryption(manifest).orElseThrow();
+    Map<String, String> wraps = EnvelopeCodec.wraps(enc.parameters());
+    byte[] dataKey = EnvelopeCodec.openDataKey(wraps, ring);
+    try {
+      String stanza = KeyWrap.wrapWithMaster(target, dataKey);
+      Map<String, String> kept = new LinkedHashMap<>();
+      kept.put(target.id(), stanza);
+      wraps.forEach(
+          (id, wrap) -> {
+            if (!KeyWrap.type(wrap).equals(KeyWrap.MASTER)) {
+              kept.put(id, wrap);
+            }
+          });
+      checkFirstSegment(manifest, enc, kept);
+      Map<String, String> both = new LinkedHashMap<>(wraps);
+      both.put(target.id(), stanza);
+      put(withWraps(manifest, enc, both));
+      put(withWraps(manifest, enc, kept));
+    } finally {
+      Arrays.fill(dataKey, (byte) 0);
+    }
+  }
+
+  /** Opens the data object with {@code wraps} and the target alone, through its first segment. */
+  private void checkFirstSegment(BackupManifest manifest, CodecSpec enc, Map<String, String> wraps)
+      throws IOException {
+    KeyRing only = KeyRing.of(new SingleKey(target));
+    Map<String, String> parameters = EnvelopeCodec.withWraps(enc.parameters(), wraps, target.id());
+    try (ReadableByteChannel stored = sink.openRead(manifest.dataKey());
+        ReadableByteChannel plain =
+            EnvelopeCodec.decryptingWith(parameters, only).decode(counting(stored))) {
+      // One byte is enough: the decryptor authenticates the whole first segment to hand it out.
+      plain.read(ByteBuffer.allocate(1));
+    }
+  }
+
+  private ReadableByteChannel counting(ReadableByteChannel in) {
+    return new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) throws IOException {
+        int n = in.read(dst);
+        if (n > 0) {
+          bytesRead += n;
+        }
+        return n;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return in.isOpen();
+      }
+
+      @Override
+      public void close() throws IOException {
+        in.close();
+      }
+    };
+  }
+
+  private void put(BackupManifest manifest) throws IOException {
+    byte[] json = Manifests.toJson(manifest);
+    sink.put(manifest.manifestKey(), json);
+    bytesWritten += json.length;
+  }
+
+  private BackupManifest withWraps(
+      BackupManifest manifest, CodecSpec enc, Map<String, String> wraps) {
+    String primary =
+        wraps.containsKey(target.id()) ? target.id() : wraps.keySet().iterator().next();
+    List<CodecSpec> codecs = new ArrayList<>();
+    for (CodecSpec codec : manifest.codecs()) {
+      codecs.add(
+          codec == enc
+              ? new CodecSpec(
+                  codec.id(), EnvelopeCodec.withWraps(codec.parameters(), wraps, primary))
+              : codec);
+    }
+    return new BackupManifest(
+        manifest.id(),
+        manifest.sourceKind(),
+        manifest.sourceName(),
+        manifest.sourceUri(),
+        manifest.format(),
+        manifest.startedAt(),
+        manifest.finishedAt(),
+        codecs,
+        Optional.of(primary),
+        manifest.rawSize(),
+        manifest.storedSize(),
+        manifest.rawSha256(),
+        manifest.storedSha256(),
+        manifest.dataKey(),
+        manifest.facts());
+  }
+
+  /** A provider of exactly one key, to prove the new wrap opens without any other. */
+  private record SingleKey(MasterKey key) implements io.biowerk.dr.core.KeyProvider {
+    @Override
+    public Optional<MasterKey> key(String id) {
+      return Optional.ofNullable(key.id().equals(id) ? key : null);
+    }
+
+    @Override
+    public Optional<String> activeKeyId() {
+      return Optional.of(key.id());
+    }
+
+    @Override
+    public java.util.Set<String> keyIds() {
+      return java.util.Set.of(key.id());
+    }
+
+    @Override
+    public String toString() {
+      return "SingleKey[" + key.id() + "]";
+    }
+  }
+}
