@@ -89,6 +89,7 @@ final class BackupCommand extends CliCommand {
     // Resolve the source before anything is created (repository, key): a wrong URI changes nothing.
     Source src = Sources.forUri(uri);
     List<URI> repositoryUris = repositories.uris(env);
+    DangerousTargets.checkBackup(uri, repositoryUris);
     String keyId = null;
     if (!noEncrypt) {
       MasterKey key = keys.activeForBackup(env);

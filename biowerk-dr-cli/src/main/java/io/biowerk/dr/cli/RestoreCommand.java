@@ -84,6 +84,8 @@ final class RestoreCommand extends CliCommand {
     Catalog catalog = Catalog.of(sink).withClock(env.clock());
     BackupRecord record = before == null ? catalog.resolve(backup) : pickBefore(catalog, before);
     BackupManifest manifest = record.manifest();
+    DangerousTargets.checkRestoreTarget(
+        targetUri, repositories.uris(env), manifest.sourceUri(), force);
     if (before != null) {
       note(
           "--target-time "
@@ -97,7 +99,8 @@ final class RestoreCommand extends CliCommand {
               + "' finished by then; no WAL/oplog replay");
     }
     RestoreJob job =
-        RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore"));
+        RestoreJob.of(sink, manifest, keys.usableRing(env), restoreTarget)
+            .listener(progress("restore"));
     Duration took = cleanUpOnShutdown(job::run);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
