@@ -81,8 +81,21 @@ final class VerifyCommand extends CliCommand {
     Environment env = env();
     VerificationLevel wanted = level == null ? null : level(level);
     Catalog catalog = repositories.primaryCatalog(env);
+    Catalog.Listing listing = backup.equals("all") ? catalog.scan() : null;
     List<BackupRecord> records =
-        backup.equals("all") ? catalog.list() : List.of(catalog.resolve(backup));
+        listing != null ? listing.backups() : List.of(catalog.resolve(backup));
+    List<String> damaged = listing != null ? listing.corrupt() : List.of();
+    for (String key : damaged) {
+      if (!json) {
+        out()
+            .println(
+                "DAMAGED "
+                    + ListCommand.damagedId(key)
+                    + "  "
+                    + key
+                    + "  manifest or data unusable");
+      }
+    }
     KeyRing ring = keys.usableRing(env);
     boolean keyAskedFor = keys.explicit(env);
     List<VerificationResult> results = new ArrayList<>();
@@ -144,23 +157,30 @@ final class VerifyCommand extends CliCommand {
     if (json) {
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put(
-          "ok", failures == 0 && integrityErrors == 0 && errors == 0 && missingKeys.isEmpty());
+          "ok",
+          failures == 0
+              && integrityErrors == 0
+              && errors == 0
+              && missingKeys.isEmpty()
+              && damaged.isEmpty());
       summary.put("verified", results.size());
+      summary.put("damaged", damaged.size());
+      summary.put("damagedManifests", damaged);
       summary.put("failed", failures + integrityErrors);
       summary.put("errors", errors);
       summary.put("missingKeys", List.copyOf(missingKeys));
       summary.put("results", results.stream().map(VerifyCommand::json).toList());
       printJson(summary);
     }
-    int bad = failures + integrityErrors;
+    int bad = failures + integrityErrors + damaged.size();
     if (bad > 0) {
       throw new VerificationFailedException(
           "verify: "
               + bad
               + " of "
-              + records.size()
+              + (records.size() + damaged.size())
               + " backup"
-              + (records.size() == 1 ? "" : "s")
+              + (records.size() + damaged.size() == 1 ? "" : "s")
               + " FAILED verification; do not rely on "
               + (bad == 1 ? "it" : "them")
               + ": restore from another copy or take a new backup now");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.Manifests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -250,7 +249,7 @@ class NothingSilentTest {
     assertThat(cli.run("keys", "generate", "--key-file", rotated.toString()).code()).isEqualTo(0);
     Cli.Result all = cli.run("verify", "all", "--key-file", rotated.toString(), "--json");
     assertThat(all.code()).as(all.toString()).isEqualTo(ExitCodes.INTEGRITY);
-    JsonNode json = Manifests.JSON.readTree(all.out());
+    JsonNode json = Json.read(all.out());
     assertThat(json.get("ok").asBoolean()).isFalse();
     assertThat(all.err()).contains("no key with id '" + newer.keyId().orElseThrow() + "'");
     assertThat(all.out()).doesNotContain("\"level\" : \"stored\"");
@@ -261,7 +260,7 @@ class NothingSilentTest {
     Files.move(cli.defaultKeyFile(), dir.resolve("vault-copy"));
     Cli.Result all = cli.run("verify", "all", "--json");
     assertThat(all.code()).as(all.toString()).isEqualTo(ExitCodes.INTEGRITY);
-    JsonNode json = Manifests.JSON.readTree(all.out());
+    JsonNode json = Json.read(all.out());
     assertThat(json.get("ok").asBoolean()).isFalse();
     assertThat(json.get("verified").asInt()).isEqualTo(2);
     assertThat(json.get("missingKeys").get(0).asText()).isEqualTo(newer.keyId().orElseThrow());
@@ -274,9 +273,9 @@ class NothingSilentTest {
 
   private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {
     Path file = cli.defaultRepo().resolve(manifest.manifestKey());
-    ObjectNode root = (ObjectNode) Manifests.JSON.readTree(Files.readAllBytes(file));
+    ObjectNode root = (ObjectNode) io.biowerk.dr.core.internal.Json.read(Files.readAllBytes(file));
     edit.accept(root);
-    Files.write(file, Manifests.JSON.writeValueAsBytes(root));
+    Files.write(file, io.biowerk.dr.core.internal.Json.bytes(root));
   }
 
   private static long countFiles(Path root) throws Exception {
