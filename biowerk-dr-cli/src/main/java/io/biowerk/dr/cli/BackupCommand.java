@@ -111,6 +111,7 @@ final class BackupCommand extends CliCommand {
     Source src = Sources.forUri(uri);
     opened = src;
     List<URI> repositoryUris = repositories.uris(env);
+    DangerousTargets.checkBackup(uri, repositoryUris);
     String keyId = null;
     if (!noEncrypt) {
       EnvelopeCodec envelope = Envelopes.forBackup(env, keys, recipients);

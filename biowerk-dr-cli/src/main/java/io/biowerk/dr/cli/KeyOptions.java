@@ -1,5 +1,6 @@
 package io.biowerk.dr.cli;
 
+import io.biowerk.dr.core.KeyFileException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
@@ -8,6 +9,7 @@ import io.biowerk.dr.core.keys.KeyFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +83,48 @@ final class KeyOptions {
       }
     }
     return KeyRing.of(providers);
+  }
+
+  /**
+   * The ring for reading, checked first: a key file that was named (option or variable) or that
+   * exists must be usable, so a wrong one is reported with its reason instead of quietly leaving
+   * the ring without its keys.
+   *
+   * @throws KeyFileException if such a file is missing, unsafe, malformed or not a file
+   * @throws IOException if it cannot be read
+   */
+  KeyRing usableRing(Environment env) throws IOException {
+    KeyFile file = file(env);
+    if (explicit(env) || Files.exists(file.path(), LinkOption.NOFOLLOW_LINKS)) {
+      Path path = file.path();
+      String named = keyFile != null ? "--key-file" : "$" + Environment.KEY_FILE_VARIABLE;
+      if (!explicit(env)) {
+        named = "the default key file";
+      }
+      if (Files.isDirectory(path)) {
+        throw new KeyFileException(
+            "keys: " + named + " " + path + " is a directory, not a key file; name the file", path);
+      }
+      try {
+        file.keyIds();
+      } catch (KeyFileException e) {
+        throw e;
+      } catch (IOException e) {
+        KeyFileException unusable =
+            new KeyFileException(
+                "keys: "
+                    + named
+                    + " "
+                    + path
+                    + " cannot be read ("
+                    + Errors.message(e)
+                    + "); fix it or name another key file",
+                path);
+        unusable.initCause(e);
+        throw unusable;
+      }
+    }
+    return ring(env);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
 import java.util.ArrayList;
@@ -53,10 +54,14 @@ final class ListCommand extends CliCommand {
       for (BackupRecord record : records) {
         rows.add(row(record));
       }
+      for (String key : listing.corrupt()) {
+        rows.add(damagedRow(key));
+      }
       printJson(rows);
+      failIfDamaged("list", listing);
       return ExitCodes.OK;
     }
-    if (records.isEmpty()) {
+    if (records.isEmpty() && listing.corrupt().isEmpty()) {
       note(
           "no backups"
               + (source == null ? "" : " of '" + source + "'")
@@ -78,13 +83,54 @@ final class ListCommand extends CliCommand {
               m.keyId().orElse("-"),
               verified(record)));
     }
+    for (String key : listing.corrupt()) {
+      rows.add(List.of(damagedId(key), "-", "-", "-", "-", "-", "-", "DAMAGED"));
+    }
     out()
         .print(
             Format.table(
                 List.of("ID", "SOURCE", "TAKEN (UTC)", "TIER", "RAW", "STORED", "KEY", "VERIFIED"),
                 rows));
     out().flush();
+    failIfDamaged("list", listing);
     return ExitCodes.OK;
+  }
+
+  /**
+   * The backup id a damaged manifest's key names: {@code s/daily/s_20240115_020000.tar.zst} ->
+   * {@code s_20240115_020000}.
+   */
+  static String damagedId(String manifestKey) {
+    String name = manifestKey.substring(manifestKey.lastIndexOf('/') + 1);
+    int dot = name.indexOf('.');
+    return dot < 0 ? name : name.substring(0, dot);
+  }
+
+  /** The JSON row of a damaged backup: counted, never left out. */
+  static Map<String, Object> damagedRow(String manifestKey) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", damagedId(manifestKey));
+    row.put("damaged", true);
+    row.put("manifestKey", manifestKey);
+    return row;
+  }
+
+  /**
+   * Exit 3 when the repository holds backups that cannot be used.
+   *
+   * @throws IntegrityException naming them
+   */
+  static void failIfDamaged(String command, Catalog.Listing listing) throws IntegrityException {
+    if (!listing.corrupt().isEmpty()) {
+      throw new IntegrityException(
+          command
+              + ": "
+              + listing.corrupt().size()
+              + " backup(s) are DAMAGED (their manifest does not parse or their data object is"
+              + " missing): "
+              + String.join(", ", listing.corrupt())
+              + "; restore them from another copy of the repository, or take a new backup");
+    }
   }
 
   /** A source name as typed, checked. */

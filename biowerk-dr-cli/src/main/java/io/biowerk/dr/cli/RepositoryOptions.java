@@ -38,6 +38,21 @@ final class RepositoryOptions {
   /** The repository URIs in effect, the primary first. */
   List<URI> uris(Environment env) {
     List<String> texts = new ArrayList<>(repos);
+    for (String text : texts) {
+      if (text.isBlank()) {
+        throw new UsageException(
+            "--repo is empty; an empty repository would mean the current directory. Give the"
+                + " repository's path or URI");
+      }
+    }
+    String variable = env.variables().get(Environment.REPO_VARIABLE);
+    if (texts.isEmpty() && variable != null && variable.replace(",", "").isBlank()) {
+      throw new UsageException(
+          "$"
+              + Environment.REPO_VARIABLE
+              + " is set but empty; set it to the repository's path or URI, or unset it to use ./"
+              + DEFAULT);
+    }
     if (texts.isEmpty()) {
       env.variable(Environment.REPO_VARIABLE)
           .ifPresent(

@@ -156,6 +156,8 @@ final class RestoreCommand extends CliCommand {
     RestoreTarget restoreTarget = Sources.targetForUri(targetUri, force);
     BackupRecord record = before == null ? catalog.resolve(backup) : pickBefore(catalog, before);
     BackupManifest manifest = record.manifest();
+    DangerousTargets.checkRestoreTarget(
+        targetUri, repositories.uris(env), manifest.sourceUri(), force);
     if (before != null) {
       note(
           "--target-time "
@@ -171,7 +173,8 @@ final class RestoreCommand extends CliCommand {
               + " adapter's guide under docs/)");
     }
     RestoreJob job =
-        RestoreJob.of(sink, manifest, keys.ring(env), restoreTarget).listener(progress("restore"));
+        RestoreJob.of(sink, manifest, keys.usableRing(env), restoreTarget)
+            .listener(progress("restore"));
     Duration took = cleanUpOnShutdown(job::run);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();

@@ -50,7 +50,9 @@ final class StatusCommand extends CliCommand {
       description = "RTO target for every source (overrides the per-kind defaults).")
   String rto;
 
-  @Option(names = "--fail-on-violation", description = "Exit 1 when an objective is VIOLATED.")
+  @Option(
+      names = "--fail-on-violation",
+      description = "Exit 1 when an objective is VIOLATED or UNKNOWN, 3 when a backup is damaged.")
   boolean failOnViolation;
 
   @Mixin RepositoryOptions repositories;
@@ -75,9 +77,13 @@ final class StatusCommand extends CliCommand {
     }
     List<SourceObjectives> objectives = report.report(catalog, now);
     boolean violated = objectives.stream().anyMatch(o -> o.overall() == Status.VIOLATED);
+    // An objective nobody can measure is not met: a monitor must page for it too.
+    boolean unknown = objectives.stream().anyMatch(o -> o.overall() == Status.UNKNOWN);
+    boolean damaged = !listing.corrupt().isEmpty();
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
-      result.put("ok", !violated);
+      result.put("ok", !violated && !unknown && !damaged);
+      result.put("damaged", listing.corrupt().size());
       result.put("at", now.toString());
       result.put("repository", Uris.redact(repositories.uris(env).get(0)));
       result.put("sources", objectives.stream().map(SourceObjectives::toMap).toList());
@@ -132,9 +138,10 @@ final class StatusCommand extends CliCommand {
       if (!listing.corrupt().isEmpty()) {
         out()
             .println(
-                "WARNING: "
+                "DAMAGED: "
                     + listing.corrupt().size()
-                    + " manifest(s) cannot be used: "
+                    + " backup(s) cannot be used (manifest does not parse or data object"
+                    + " missing): "
                     + String.join(", ", listing.corrupt()));
       }
       if (!listing.orphans().isEmpty()) {
@@ -146,10 +153,15 @@ final class StatusCommand extends CliCommand {
       }
       out().flush();
     }
-    if (violated && failOnViolation) {
-      throw new java.io.IOException(
-          "status: an objective is VIOLATED (see above): take a backup"
-              + " (RPO) or run and speed up a restore test (RTO)");
+    if (failOnViolation) {
+      ListCommand.failIfDamaged("status", listing);
+      if (violated || unknown) {
+        throw new java.io.IOException(
+            "status: an objective is "
+                + (violated ? "VIOLATED" : "UNKNOWN")
+                + " (see above): take a backup (RPO) or run and speed up a restore test (RTO);"
+                + " an objective with nothing to measure counts as not met");
+      }
     }
     return ExitCodes.OK;
   }

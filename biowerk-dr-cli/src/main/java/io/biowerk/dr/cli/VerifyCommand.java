@@ -2,6 +2,7 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.KeyNotFoundException;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,8 +34,10 @@ import picocli.CommandLine.Parameters;
       "           RDB parse, tar walk); needs the adapter module of the source",
       "  restore  restore into a scratch target (-o scratch-uri=...), check it and",
       "           time it against the RTO",
-      "Default: decode when the backup is unencrypted or its key is in the ring,",
-      "else stored. Exit code 3 when a backup is damaged or the key does not",
+      "Default: decode when the backup is unencrypted, its key is in the ring or a",
+      "key file was named; else stored, and the command exits 3 because the backup",
+      "cannot be restored with the keys at hand. A named key file that cannot be",
+      "used exits 1. Exit code 3 when a backup is damaged or the key does not",
       "decrypt it.",
       ""
     },
@@ -76,16 +81,34 @@ final class VerifyCommand extends CliCommand {
     Environment env = env();
     VerificationLevel wanted = level == null ? null : level(level);
     Catalog catalog = repositories.primaryCatalog(env);
+    Catalog.Listing listing = backup.equals("all") ? catalog.scan() : null;
     List<BackupRecord> records =
-        backup.equals("all") ? catalog.list() : List.of(catalog.resolve(backup));
-    KeyRing ring = keys.ring(env);
+        listing != null ? listing.backups() : List.of(catalog.resolve(backup));
+    List<String> damaged = listing != null ? listing.corrupt() : List.of();
+    for (String key : damaged) {
+      if (!json) {
+        out()
+            .println(
+                "DAMAGED "
+                    + ListCommand.damagedId(key)
+                    + "  "
+                    + key
+                    + "  manifest or data unusable");
+      }
+    }
+    KeyRing ring = keys.usableRing(env);
+    boolean keyAskedFor = keys.explicit(env);
     List<VerificationResult> results = new ArrayList<>();
     int failures = 0;
     int integrityErrors = 0;
     int errors = 0;
+    Set<String> missingKeys = new TreeSet<>();
     for (BackupRecord record : records) {
       BackupManifest manifest = record.manifest();
-      VerificationLevel effective = wanted != null ? wanted : defaultLevel(manifest, ring);
+      VerificationLevel effective =
+          wanted != null
+              ? wanted
+              : keyAskedFor ? VerificationLevel.DECODE : defaultLevel(manifest, ring);
       VerificationResult result;
       try {
         result = Verifier.verify(catalog.sink(), manifest, ring, effective, options, env.clock());
@@ -122,6 +145,7 @@ final class VerifyCommand extends CliCommand {
         out().flush();
       }
       if (wanted == null && effective == VerificationLevel.STORED && manifest.encrypted()) {
+        missingKeys.add(manifest.keyId().orElse("?"));
         note(
             manifest.id()
                 + ": key "
@@ -132,22 +156,31 @@ final class VerifyCommand extends CliCommand {
     }
     if (json) {
       Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("ok", failures == 0 && integrityErrors == 0 && errors == 0);
+      summary.put(
+          "ok",
+          failures == 0
+              && integrityErrors == 0
+              && errors == 0
+              && missingKeys.isEmpty()
+              && damaged.isEmpty());
       summary.put("verified", results.size());
+      summary.put("damaged", damaged.size());
+      summary.put("damagedManifests", damaged);
       summary.put("failed", failures + integrityErrors);
       summary.put("errors", errors);
+      summary.put("missingKeys", List.copyOf(missingKeys));
       summary.put("results", results.stream().map(VerifyCommand::json).toList());
       printJson(summary);
     }
-    int bad = failures + integrityErrors;
+    int bad = failures + integrityErrors + damaged.size();
     if (bad > 0) {
       throw new VerificationFailedException(
           "verify: "
               + bad
               + " of "
-              + records.size()
+              + (records.size() + damaged.size())
               + " backup"
-              + (records.size() == 1 ? "" : "s")
+              + (records.size() + damaged.size() == 1 ? "" : "s")
               + " FAILED verification; do not rely on "
               + (bad == 1 ? "it" : "them")
               + ": restore from another copy or take a new backup now");
@@ -160,6 +193,17 @@ final class VerifyCommand extends CliCommand {
               + records.size()
               + " backups could not be verified"
               + " (see above)");
+    }
+    if (!missingKeys.isEmpty()) {
+      throw new KeyNotFoundException(
+          "verify: the ring lacks key"
+              + (missingKeys.size() == 1 ? " " : "s ")
+              + String.join(", ", missingKeys)
+              + ", so only the stored bytes were checked and the backups encrypted with "
+              + (missingKeys.size() == 1 ? "it" : "them")
+              + " cannot be restored with the keys here; pass --key-file with the key from your"
+              + " vault (or --level stored to check only the stored bytes)",
+          missingKeys.iterator().next());
     }
     return ExitCodes.OK;
   }
@@ -181,20 +225,15 @@ final class VerifyCommand extends CliCommand {
 
   /**
    * {@code decode} when the backup is unencrypted or its key is in the ring, else {@code stored}.
+   * Used only when no key file was named: a named key is used or the verify fails.
    */
-  static VerificationLevel defaultLevel(BackupManifest manifest, KeyRing ring) {
+  static VerificationLevel defaultLevel(BackupManifest manifest, KeyRing ring) throws IOException {
     if (!manifest.encrypted()) {
       return VerificationLevel.DECODE;
     }
-    try {
-      return ring.ids().contains(manifest.keyId().get())
-          ? VerificationLevel.DECODE
-          : VerificationLevel.STORED;
-    } catch (IOException e) {
-      // An unreadable key file: check what needs no key; the note printed for it says how to
-      // decode.
-      return VerificationLevel.STORED;
-    }
+    return ring.ids().contains(manifest.keyId().get())
+        ? VerificationLevel.DECODE
+        : VerificationLevel.STORED;
   }
 
   static VerificationLevel level(String text) {

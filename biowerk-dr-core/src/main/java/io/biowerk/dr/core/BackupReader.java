@@ -4,6 +4,7 @@ import io.biowerk.dr.core.codec.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.List;
 
 /**
  * Reads backups back: the stored bytes checked against the manifest, or the decoded bytes checked
@@ -38,18 +39,19 @@ public final class BackupReader {
    * manifest, and throws an {@link IntegrityException} otherwise, so a consumer that commits only
    * after reading to the end never commits damaged data. The caller closes the channel.
    *
-   * @throws ProviderNotFoundException if a codec of the chain is not available
+   * @throws CorruptManifestException if a codec of the chain is not available or its parameters are
+   *     invalid (the cause says which)
    * @throws KeyNotFoundException if the backup's key is missing
    * @throws WrongKeyException if the key found is not the one the backup was encrypted with
    * @throws IOException if the sink cannot be read
    */
   public static ReadableByteChannel openDecoded(Sink sink, BackupManifest manifest, KeyRing keys)
       throws IOException {
+    List<Codec> chain = chain(manifest, keys);
     ReadableByteChannel raw = sink.openRead(manifest.dataKey());
     try {
       Sha256.Reading stored = Sha256.reading(raw);
-      ReadableByteChannel decoded =
-          Codecs.decode(Codecs.fromSpecs(manifest.codecs(), keys), stored);
+      ReadableByteChannel decoded = Codecs.decode(chain, stored);
       return new Checked(manifest, stored, Sha256.reading(decoded));
     } catch (IOException | RuntimeException e) {
       ByteChannels.closeQuietly(raw, e);
@@ -59,16 +61,32 @@ public final class BackupReader {
       if (e instanceof KeyNotFoundException missing) {
         throw withBackup(manifest, missing);
       }
-      if (e instanceof ProviderNotFoundException absent) {
-        ProviderNotFoundException named =
-            new ProviderNotFoundException(
-                "backup " + manifest.id() + ": " + absent.getMessage(),
-                absent.requested(),
-                absent.available());
-        named.initCause(absent);
-        throw named;
-      }
       throw e;
+    }
+  }
+
+  /**
+   * The codecs of the manifest's chain. A codec id no provider knows or parameters its codec
+   * rejects (a zstd level out of range) mean the manifest is damaged or was written by something
+   * else: the backup cannot be decoded, which is an integrity failure, not a usage error.
+   */
+  private static List<Codec> chain(BackupManifest manifest, KeyRing keys)
+      throws CorruptManifestException {
+    try {
+      return Codecs.fromSpecs(manifest.codecs(), keys);
+    } catch (ProviderNotFoundException | IllegalArgumentException e) {
+      throw new CorruptManifestException(
+          "backup "
+              + manifest.id()
+              + ": "
+              + e.getMessage().replaceAll("\\.$", "")
+              + (e instanceof ProviderNotFoundException
+                  ? ""
+                  : "; the codec parameters in its manifest are invalid")
+              + "; the backup cannot be decoded: its manifest is damaged or was written by another"
+              + " biowerk-dr, so restore from another copy",
+          manifest.id(),
+          e);
     }
   }
 

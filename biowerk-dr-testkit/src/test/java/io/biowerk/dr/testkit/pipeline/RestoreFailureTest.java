@@ -263,15 +263,17 @@ class RestoreFailureTest {
             manifest.dataKey(),
             manifest.facts());
     assertThatThrownBy(() -> RestoreJob.of(sink, unknown, RING, target).run())
-        .isInstanceOfSatisfying(
-            ProviderNotFoundException.class,
+        .isInstanceOf(CorruptManifestException.class)
+        .satisfies(
             e -> {
-              assertThat(e.requested()).isEqualTo("xz");
-              assertThat(e.available()).contains("enc", "zst");
+              ProviderNotFoundException absent = (ProviderNotFoundException) e.getCause();
+              assertThat(absent.requested()).isEqualTo("xz");
+              assertThat(absent.available()).contains("enc", "zst");
             })
         .hasMessageStartingWith("backup " + ID + ": no codec with id 'xz' is available; found: ")
         .hasMessageContaining("enc, ")
-        .hasMessageContaining("install the module that provides it");
+        .hasMessageContaining("install the module that provides it")
+        .hasMessageEndingWith("so restore from another copy");
     assertTargetUntouched();
   }
 

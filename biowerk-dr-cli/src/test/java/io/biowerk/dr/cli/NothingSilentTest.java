@@ -1,0 +1,294 @@
+package io.biowerk.dr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.biowerk.dr.core.BackupManifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 20, "nothing silent": damage in a manifest exits 3, dangerous restore targets and
+ * repositories are refused, and an unusable key file that was asked for is an error, not a quiet
+ * downgrade to checking the stored bytes.
+ */
+class NothingSilentTest {
+
+  @TempDir Path dir;
+  Cli cli;
+  Path docs;
+  BackupManifest older;
+  BackupManifest newer;
+
+  @BeforeEach
+  void twoEncryptedBackupsAndADirectory() throws Exception {
+    cli = new Cli(dir);
+    assertThat(cli.run("keys", "generate").code()).isEqualTo(0);
+    older =
+        Fixtures.backup(
+            cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(300_000, 1), cli.clock);
+    cli.clock.advance(Duration.ofHours(1));
+    newer =
+        Fixtures.backup(
+            cli.defaultRepo(), cli.defaultKeyFile(), "unit", Fixtures.data(200_000, 2), cli.clock);
+    docs = Files.createDirectories(cli.work.resolve("docs"));
+    Files.writeString(docs.resolve("plan.md"), "# plan\n");
+  }
+
+  // --- exit codes: damage in a manifest is an integrity failure (3), not a usage error (2)
+
+  @Test
+  void anUnknownCodecIdInAManifestExits3() throws Exception {
+    editManifest(newer, m -> ((ObjectNode) m.get("codecs").get(0)).put("id", "xz"));
+    Cli.Result verify = cli.run("verify", newer.id());
+    assertThat(verify.code()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(verify.out())
+        .startsWith("FAILED  " + newer.id())
+        .contains("backup " + newer.id() + ": no codec with id 'xz'")
+        .contains("restore from another copy");
+    Path target = dir.resolve("restored");
+    Cli.Result restore = cli.run("restore", newer.id(), target.toString());
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void anOutOfRangeZstdLevelInAManifestExits3() throws Exception {
+    editManifest(
+        newer, m -> ((ObjectNode) m.get("codecs").get(0).get("parameters")).put("level", "99"));
+    Cli.Result verify = cli.run("verify", newer.id());
+    assertThat(verify.code()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(verify.out())
+        .startsWith("FAILED  " + newer.id())
+        .contains("the codec parameters in its manifest are invalid");
+    Cli.Result restore = cli.run("restore", newer.id(), dir.resolve("restored").toString());
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(restore.err()).contains("zstd level (99) must be 1-22");
+  }
+
+  // --- dangerous targets
+
+  @Test
+  void restoreForceIntoTheRepositoryItselfIsRefusedAndDeletesNothing() throws Exception {
+    Path repo = cli.defaultRepo();
+    long before = countFiles(repo);
+    Cli.Result result = cli.run("restore", newer.id(), repo.toString(), "--force");
+    assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(result.err()).contains("is the repository itself");
+    assertThat(countFiles(repo)).isEqualTo(before);
+    assertThat(cli.run("list").out()).contains(older.id()).contains(newer.id());
+  }
+
+  @Test
+  void restoreIntoADirectoryContainingOrInsideTheRepositoryIsRefused() throws Exception {
+    Cli.Result containing = cli.run("restore", newer.id(), cli.work.toString(), "--force");
+    assertThat(containing.code()).as(containing.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(containing.err()).contains("contains the repository");
+
+    Path inside = cli.defaultRepo().resolve("unit/restored");
+    Cli.Result in = cli.run("restore", newer.id(), inside.toString());
+    assertThat(in.code()).as(in.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(in.err()).contains("lies inside the repository");
+    assertThat(inside).doesNotExist();
+
+    // A symbolic link does not hide the repository.
+    Path link = Files.createSymbolicLink(dir.resolve("link"), cli.defaultRepo());
+    Cli.Result linked = cli.run("restore", newer.id(), link.toString(), "--force");
+    assertThat(linked.code()).as(linked.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(linked.err()).contains("is the repository itself");
+  }
+
+  @Test
+  void restoreIntoOrAroundTheBackupsOwnSourceIsRefused() throws Exception {
+    Cli.Result backup = cli.run("backup", "docs");
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+
+    Cli.Result live = cli.run("restore", "latest:docs", docs.toString(), "--force");
+    assertThat(live.code()).as(live.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(live.err()).contains("is the live source directory of this backup");
+    assertThat(Files.readString(docs.resolve("plan.md"))).isEqualTo("# plan\n");
+
+    Cli.Result inside = cli.run("restore", "latest:docs", docs.resolve("copy").toString());
+    assertThat(inside.code()).as(inside.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(inside.err()).contains("lies inside the backup's source directory");
+    assertThat(docs.resolve("copy")).doesNotExist();
+
+    Cli.Result around =
+        cli.run(
+            "restore",
+            "latest:docs",
+            cli.work.toString(),
+            "--force",
+            "--repo",
+            cli.defaultRepo().toString());
+    assertThat(around.code()).as(around.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(around.err()).contains("contains the repository");
+
+    // After a disaster the source directory is gone: restoring it back is what DR is for.
+    deleteTree(docs);
+    Cli.Result back = cli.run("restore", "latest:docs", docs.toString());
+    assertThat(back.code()).as(back.toString()).isEqualTo(0);
+    assertThat(Files.readString(docs.resolve("plan.md"))).isEqualTo("# plan\n");
+  }
+
+  @Test
+  void anEmptyRepositoryStringIsRefused() throws Exception {
+    long before = countFiles(cli.work);
+    Cli.Result option = cli.run("backup", "docs", "--repo", "");
+    assertThat(option.code()).as(option.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(option.err()).contains("--repo is empty");
+    assertThat(countFiles(cli.work)).isEqualTo(before);
+    assertThat(cli.run("list", "--repo", " ").code()).isEqualTo(ExitCodes.USAGE);
+
+    cli.variables.put(Environment.REPO_VARIABLE, "");
+    Cli.Result variable = cli.run("backup", "docs");
+    assertThat(variable.code()).as(variable.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(variable.err()).contains("$" + Environment.REPO_VARIABLE + " is set but empty");
+    assertThat(countFiles(cli.work)).isEqualTo(before);
+  }
+
+  @Test
+  void aRepositoryInsideTheDirectoryBeingBackedUpIsRefused() {
+    Path nested = docs.resolve("backups");
+    Cli.Result result = cli.run("backup", "docs", "--repo", nested.toString());
+    assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(result.err())
+        .contains("lies inside the source directory")
+        .contains("every backup would contain the earlier ones");
+    assertThat(nested).doesNotExist();
+
+    Cli.Result repository =
+        cli.run(
+            "backup", cli.defaultRepo().resolve("unit").toString(), "--repo", "biowerk-backups");
+    assertThat(repository.code()).as(repository.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(repository.err()).contains("lies inside the repository");
+  }
+
+  // --- no silent downgrade: a key file that was asked for must be usable
+
+  @Test
+  void everyUnusableKeyFileNamedExplicitlyExits1WithTheReason() throws Exception {
+    String good = Files.readString(cli.defaultKeyFile());
+    String keyLine = good.lines().filter(l -> l.startsWith("key ")).findFirst().orElseThrow();
+    String id = keyLine.substring(4, keyLine.indexOf(':'));
+    record Case(String name, String contents, String mode, String expected) {}
+    List<Case> cases =
+        List.of(
+            new Case("missing", null, null, "does not exist"),
+            new Case("mode-0644", good, "rw-r--r--", "accessible by group or others"),
+            new Case("empty", "", "rw-------", "names no active key"),
+            new Case("garbage", "\u0000\u00ffnot a key\n", "rw-------", "is malformed"),
+            new Case("directory", null, "rwx------", "is a directory"),
+            new Case(
+                "bad-base64",
+                "active: " + id + "\nkey " + id + ": !!!!\n",
+                "rw-------",
+                "not valid base64"),
+            new Case(
+                "short-key",
+                "active: " + id + "\nkey " + id + ": AAAA\n",
+                "rw-------",
+                "is 3 bytes, not 32"),
+            new Case("no-active-line", keyLine + "\n", "rw-------", "names no active key"),
+            new Case(
+                "active-not-held",
+                "active: other\n" + keyLine + "\n",
+                "rw-------",
+                "holds no key with that id"));
+    assertThat(cases).hasSize(9);
+    for (Case c : cases) {
+      Path file = dir.resolve("keys").resolve(c.name());
+      Files.createDirectories(file.getParent());
+      if (c.name().equals("directory")) {
+        Files.createDirectories(file);
+      } else if (c.contents() != null) {
+        Files.writeString(file, c.contents());
+      }
+      if (c.mode() != null) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(c.mode()));
+      }
+      for (List<String> args :
+          List.of(
+              List.of("verify", "latest"),
+              List.of("verify", "all", "--level", "stored"),
+              List.of("restore", "latest", dir.resolve("out-" + c.name()).toString()))) {
+        Cli.Result result =
+            cli.run(
+                Stream.concat(args.stream(), Stream.of("--key-file", file.toString()))
+                    .toArray(String[]::new));
+        assertThat(result.code()).as(c.name() + " " + args + "\n" + result).isEqualTo(1);
+        assertThat(result.err())
+            .as(c.name() + " " + args)
+            .startsWith("biowerk-dr: keys: ")
+            .contains(file.toString())
+            .contains(c.expected());
+        assertThat(result.out()).as(c.name()).doesNotContain("ok      ");
+      }
+      assertThat(dir.resolve("out-" + c.name())).doesNotExist();
+    }
+    // The same through the variable.
+    cli.variables.put(Environment.KEY_FILE_VARIABLE, dir.resolve("keys/missing").toString());
+    Cli.Result variable = cli.run("verify", "latest");
+    assertThat(variable.code()).as(variable.toString()).isEqualTo(1);
+    assertThat(variable.err()).contains("does not exist");
+  }
+
+  @Test
+  void aNamedKeyFileWithoutTheBackupsKeyFailsInsteadOfCheckingOnlyStoredBytes() throws Exception {
+    // The runbook's rotation mistake: the new key file replaced the old one.
+    Path rotated = dir.resolve("rotated-key");
+    assertThat(cli.run("keys", "generate", "--key-file", rotated.toString()).code()).isEqualTo(0);
+    Cli.Result all = cli.run("verify", "all", "--key-file", rotated.toString(), "--json");
+    assertThat(all.code()).as(all.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    JsonNode json = Json.read(all.out());
+    assertThat(json.get("ok").asBoolean()).isFalse();
+    assertThat(all.err()).contains("no key with id '" + newer.keyId().orElseThrow() + "'");
+    assertThat(all.out()).doesNotContain("\"level\" : \"stored\"");
+  }
+
+  @Test
+  void withNoKeyAtAllTheAutomaticStoredLevelStillExitsNonZero() throws Exception {
+    Files.move(cli.defaultKeyFile(), dir.resolve("vault-copy"));
+    Cli.Result all = cli.run("verify", "all", "--json");
+    assertThat(all.code()).as(all.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    JsonNode json = Json.read(all.out());
+    assertThat(json.get("ok").asBoolean()).isFalse();
+    assertThat(json.get("verified").asInt()).isEqualTo(2);
+    assertThat(json.get("missingKeys").get(0).asText()).isEqualTo(newer.keyId().orElseThrow());
+    assertThat(all.err())
+        .contains("only the stored bytes were checked")
+        .contains("cannot be restored with the keys here");
+    // Asking for the stored level explicitly is a check that needs no key, and passes.
+    assertThat(cli.run("verify", "all", "--level", "stored").code()).isEqualTo(0);
+  }
+
+  private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {
+    Path file = cli.defaultRepo().resolve(manifest.manifestKey());
+    ObjectNode root = (ObjectNode) io.biowerk.dr.core.internal.Json.read(Files.readAllBytes(file));
+    edit.accept(root);
+    Files.write(file, io.biowerk.dr.core.internal.Json.bytes(root));
+  }
+
+  private static long countFiles(Path root) throws Exception {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.count();
+    }
+  }
+
+  private static void deleteTree(Path root) throws Exception {
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
