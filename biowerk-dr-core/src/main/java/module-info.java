@@ -22,7 +22,6 @@ module io.biowerk.dr.core {
   // The JSON mapper behind core's documents, for the command's --json output; not public API.
   exports io.biowerk.dr.core.internal to
       io.biowerk.dr.cli;
-  exports io.biowerk.dr.core.log;
 
   uses io.biowerk.dr.core.SinkProvider;
   uses io.biowerk.dr.core.SourceProvider;
