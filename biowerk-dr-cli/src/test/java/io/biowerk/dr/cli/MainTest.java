@@ -37,9 +37,10 @@ class MainTest {
     assertThat(help)
         .contains("Sources file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres);")
         .contains("rediss (biowerk-dr-redis)")
-        .contains("Repositories file (biowerk-dr-core); s3 (biowerk-dr-storage-s3)")
-        .doesNotContain("mongodb")
-        .doesNotContain("azure");
+        .contains(
+            "Repositories azure (biowerk-dr-storage-azure); file (biowerk-dr-core);"
+                + " s3 (biowerk-dr-storage-s3)")
+        .doesNotContain("mongodb");
     assertThat(cli.run("backup", "--help").out().replaceAll("\\s+", " "))
         .contains("Sources: file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres)");
     assertThat(cli.run("restore", "--help").out().replaceAll("\\s+", " "))
