@@ -37,7 +37,8 @@ class MainTest {
     assertThat(help)
         .contains("Sources file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres);")
         .contains("rediss (biowerk-dr-redis)")
-        .contains("Repositories file (biowerk-dr-core); s3 (biowerk-dr-storage-s3)")
+        .contains(
+            "Repositories file (biowerk-dr-core); gs (biowerk-dr-storage-gcs); s3 (biowerk-dr-storage-s3)")
         .doesNotContain("mongodb")
         .doesNotContain("azure");
     assertThat(cli.run("backup", "--help").out().replaceAll("\\s+", " "))
