@@ -39,7 +39,7 @@ class MainTest {
         .contains("rediss (biowerk-dr-redis)")
         .contains(
             "Repositories azure (biowerk-dr-storage-azure); file (biowerk-dr-core);"
-                + " s3 (biowerk-dr-storage-s3)")
+                + " gs (biowerk-dr-storage-gcs); s3 (biowerk-dr-storage-s3)")
         .doesNotContain("mongodb");
     assertThat(cli.run("backup", "--help").out().replaceAll("\\s+", " "))
         .contains("Sources: file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres)");

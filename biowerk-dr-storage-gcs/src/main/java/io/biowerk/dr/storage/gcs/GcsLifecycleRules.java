@@ -9,27 +9,27 @@ import com.google.cloud.storage.BucketInfo.LifecycleRule.LifecycleAction;
 import com.google.cloud.storage.BucketInfo.LifecycleRule.LifecycleCondition;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageClass;
+import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.retention.GfsPolicy;
+import io.biowerk.dr.core.retention.StorageTiering;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A retention policy as Cloud Storage bucket lifecycle rules: per source (its key prefix, {@code
  * postgres/}, {@code orders/}), move backups to a colder storage class after some days and delete
- * them after more, but never sooner than the retention policy may still keep them. {@link #drPlan}
- * is the DR plan's "archive after 90 days, delete after 1 year". Nothing is sent until {@link
+ * them after more, but never sooner than the retention policy may still keep them. The days come
+ * from core's {@link StorageTiering}, the computation every object store shares. {@link #drPlan} is
+ * the DR plan's "archive after 90 days, delete after 1 year". Nothing is sent until {@link
  * #install} is called. Immutable.
  *
- * <p>How long a {@link GfsPolicy} can keep a backup is bounded by its calendar rules when a source
- * is backed up at least once per period: {@code keepMonthly(12)} keeps nothing older than 13
- * months. The delete rule's age is raised to that bound when the plan asks for less, and {@link
- * #notes()} says so. Two things no age rule can know: a source whose backups stop keeps its newest
- * backup for ever under retention's safety rules, and {@code keepLast(n)} has no age bound; {@link
- * Builder#deleteAfter} is then a backstop that can remove them, so {@link #notes()} warns, and
- * {@link #forRetention} with {@code deleteAfterDays = 0} generates the class transitions alone.
+ * <p>The delete rule's age is raised to the policy's longest rule when the plan asks for less, and
+ * {@link #notes()} says so. Two things no age rule can know: a source whose backups stop keeps its
+ * newest backup for ever under retention's safety rules, and {@code keepLast(n)} has no age bound;
+ * the delete rule is then a backstop that can remove them, so {@link #notes()} warns, and {@link
+ * #forRetention} with {@code minimumExpiryDays = 0} generates the class transitions alone.
  *
  * <p>Storage classes have minimum storage durations (Nearline 30 days, Coldline 90, Archive 365);
  * deleting sooner is billed as if stored that long, which the notes point out too.
@@ -60,94 +60,86 @@ public final class GcsLifecycleRules {
   }
 
   /**
-   * The DR plan's rules for these sources: ARCHIVE after 90 days, delete after 365 days or when
-   * {@code policy} can no longer keep a backup, whichever is later.
+   * The DR plan's rules for the repository {@code catalog} lists, under {@code policy}: each
+   * source's backups go to ARCHIVE after 90 days and are deleted after a year, or after the
+   * policy's longest rule if that is longer ({@link StorageTiering#forRepository}). Sources added
+   * later need the rules generated again.
+   *
+   * @throws IOException if the catalog cannot be listed
    */
-  public static GcsLifecycleRules drPlan(
-      String repositoryPrefix, Collection<String> sources, GfsPolicy policy) {
-    return forRetention(repositoryPrefix, sources, policy, "ARCHIVE", 90, 365);
+  public static GcsLifecycleRules drPlan(String repositoryPrefix, Catalog catalog, GfsPolicy policy)
+      throws IOException {
+    return forRetention(
+        repositoryPrefix,
+        catalog.sources(),
+        policy,
+        "ARCHIVE",
+        StorageTiering.PLAN_COLD_AFTER_DAYS,
+        StorageTiering.PLAN_MINIMUM_EXPIRY_DAYS);
   }
 
   /**
-   * Rules for each source: move to {@code archiveClass} after {@code archiveAfterDays}, delete
-   * after {@code deleteAfterDays} (0: no delete rule), raised to the longest time {@code policy}
-   * keeps a backup.
+   * Rules for these sources: move to {@code coldClass} after {@code coldAfterDays}, and delete
+   * after {@code minimumExpiryDays} or the policy's longest rule, whichever is later (0: no delete
+   * rule; deletion is left to retention).
    *
    * @throws IllegalArgumentException if there are no sources, a source name is not a key segment,
    *     or the days do not fit
    */
   public static GcsLifecycleRules forRetention(
       String repositoryPrefix,
-      Collection<String> sources,
+      List<String> sources,
       GfsPolicy policy,
-      String archiveClass,
-      int archiveAfterDays,
-      int deleteAfterDays) {
+      String coldClass,
+      int coldAfterDays,
+      int minimumExpiryDays) {
     requireNonNull(policy, "policy");
     checkArgument(!sources.isEmpty(), "gcs: lifecycle rules need at least one source");
     checkArgument(
-        deleteAfterDays >= 0, "deleteAfterDays (%s) may not be negative", deleteAfterDays);
-    Builder builder = builder(repositoryPrefix);
-    int keeps = keepsAtMostDays(policy);
-    int delete = deleteAfterDays == 0 ? 0 : Math.max(deleteAfterDays, keeps);
-    if (deleteAfterDays > 0 && delete > deleteAfterDays) {
-      builder.note(
-          "gcs: the delete rule is at day "
-              + delete
-              + ", not "
-              + deleteAfterDays
-              + ": the retention policy ("
-              + policy
-              + ") can keep a backup that long");
-    }
-    if (deleteAfterDays > 0 && policy.keepLast() > 0) {
-      builder.note(
-          "gcs: keep-last "
-              + policy.keepLast()
-              + " has no age bound; if backups stop for "
-              + delete
-              + " days the delete rule removes backups retention would keep");
-    }
-    if (deleteAfterDays > 0) {
-      builder.note(
-          "gcs: a source whose backups stop for "
-              + delete
-              + " days loses its newest backup to the delete"
-              + " rule, which retention alone would keep; monitor backup age (biowerk-dr status)");
-    }
+        minimumExpiryDays >= 0, "minimumExpiryDays (%s) may not be negative", minimumExpiryDays);
     for (String source : sources) {
       checkArgument(
           source != null && !source.isEmpty() && !source.contains("/"),
           "gcs: source (%s) must be one key segment",
           source);
-      builder.transition(source + "/", archiveClass, archiveAfterDays);
-      if (delete > 0) {
-        builder.deleteAfter(source + "/", delete);
+    }
+    List<StorageTiering> tiers =
+        StorageTiering.forSources(
+            List.copyOf(sources), policy, coldAfterDays, Math.max(1, minimumExpiryDays));
+    Builder builder = builder(repositoryPrefix);
+    int expire = tiers.get(0).expireAfterDays();
+    if (minimumExpiryDays > 0 && expire > minimumExpiryDays) {
+      builder.note(
+          "gcs: the delete rule is at day "
+              + expire
+              + ", not "
+              + minimumExpiryDays
+              + ": the retention policy ("
+              + policy
+              + ") can keep a backup that long");
+    }
+    for (StorageTiering tier : tiers) {
+      builder.transition(tier.prefix(), coldClass, tier.coldAfterDays());
+      if (minimumExpiryDays > 0) {
+        builder.deleteAfter(tier.prefix(), tier.expireAfterDays());
       }
     }
+    if (minimumExpiryDays > 0 && policy.keepLast() > 0) {
+      builder.note(
+          "gcs: keep-last "
+              + policy.keepLast()
+              + " has no age bound; if backups stop for "
+              + expire
+              + " days the delete rule removes backups retention would keep");
+    }
+    if (minimumExpiryDays > 0) {
+      builder.note(
+          "gcs: a source whose backups stop for "
+              + expire
+              + " days loses its newest backup to the delete rule, which retention alone would"
+              + " keep; monitor backup age (biowerk-dr status)");
+    }
     return builder.build();
-  }
-
-  /**
-   * The longest a backup can be kept by the calendar rules of {@code policy}, in days, when each
-   * period has a backup: N days, weeks, months (31 days) or years (366 days) plus the current
-   * period, or the keep-within span.
-   */
-  static int keepsAtMostDays(GfsPolicy policy) {
-    long days = policy.keepWithin().toDays() + 1;
-    if (policy.keepDaily() > 0) {
-      days = Math.max(days, policy.keepDaily() + 1L);
-    }
-    if (policy.keepWeekly() > 0) {
-      days = Math.max(days, (policy.keepWeekly() + 1L) * 7);
-    }
-    if (policy.keepMonthly() > 0) {
-      days = Math.max(days, (policy.keepMonthly() + 1L) * 31);
-    }
-    if (policy.keepYearly() > 0) {
-      days = Math.max(days, (policy.keepYearly() + 1L) * 366);
-    }
-    return (int) Math.min(days, Integer.MAX_VALUE);
   }
 
   /** The rules, in the order they were added. */

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.storage.BucketInfo.LifecycleRule;
 import com.google.cloud.storage.StorageClass;
+import io.biowerk.dr.core.BackupJob;
+import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.retention.GfsPolicy;
+import io.biowerk.dr.testkit.InMemorySource;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,10 +20,14 @@ import org.junit.jupiter.api.Test;
  */
 class GcsLifecycleRulesTest {
 
+  private static GcsLifecycleRules plan(String prefix, List<String> sources, GfsPolicy policy) {
+    return GcsLifecycleRules.forRetention(prefix, sources, policy, "ARCHIVE", 90, 365);
+  }
+
   @Test
   void theDrPlanArchivesAfter90DaysAndDeletesAfterAYearPerSource() {
     GcsLifecycleRules rules =
-        GcsLifecycleRules.drPlan(
+        plan(
             "prod",
             List.of("postgres", "orders"),
             GfsPolicy.builder().keepDaily(30).keepWeekly(12).keepMonthly(6).build());
@@ -47,28 +54,21 @@ class GcsLifecycleRulesTest {
 
   @Test
   void theDeleteRuleNeverComesBeforeRetentionCanStopKeepingABackup() {
-    GfsPolicy twelveMonths = GfsPolicy.plan30x12x12();
-    GcsLifecycleRules rules = GcsLifecycleRules.drPlan("", List.of("postgres"), twelveMonths);
-    assertThat(rules.rules().get(1).getCondition().getAge()).isEqualTo(13 * 31);
+    GcsLifecycleRules rules = plan("", List.of("postgres"), GfsPolicy.plan30x12x12());
+    // 12 monthly: the oldest kept backup can be 12 x 31 days old, plus a day of slack
+    // (StorageTiering).
+    assertThat(rules.rules().get(1).getCondition().getAge()).isEqualTo(12 * 31 + 1);
     assertThat(rules.notes())
-        .anyMatch(n -> n.contains("day 403, not 365") && n.contains("can keep a backup"));
-
+        .anyMatch(n -> n.contains("day 373, not 365") && n.contains("can keep a backup"));
     GfsPolicy yearly = GfsPolicy.builder().keepDaily(7).keepYearly(3).build();
-    assertThat(
-            GcsLifecycleRules.drPlan("", List.of("pg"), yearly)
-                .rules()
-                .get(1)
-                .getCondition()
-                .getAge())
-        .isEqualTo(4 * 366);
-    GfsPolicy within = GfsPolicy.builder().keepWithin(Duration.ofDays(500)).build();
-    assertThat(GcsLifecycleRules.keepsAtMostDays(within)).isEqualTo(501);
+    assertThat(plan("", List.of("pg"), yearly).rules().get(1).getCondition().getAge())
+        .isEqualTo(3 * 366 + 1);
   }
 
   @Test
   void keepLastAndStoppedBackupsAreWarnedAboutAndDeletionCanBeLeftToRetention() {
     GfsPolicy last = GfsPolicy.builder().keepLast(5).keepDaily(7).build();
-    GcsLifecycleRules rules = GcsLifecycleRules.drPlan("", List.of("pg"), last);
+    GcsLifecycleRules rules = plan("", List.of("pg"), last);
     assertThat(rules.notes()).anyMatch(n -> n.contains("keep-last 5 has no age bound"));
     assertThat(rules.notes()).anyMatch(n -> n.contains("newest backup"));
     GcsLifecycleRules archiveOnly =
@@ -90,7 +90,7 @@ class GcsLifecycleRulesTest {
         .hasMessageContaining("deleted (day 30) before or when they move to ARCHIVE (day 90)");
     assertThatThrownBy(() -> GcsLifecycleRules.builder("").transition("pg/", "STANDARD", 1))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> GcsLifecycleRules.drPlan("", List.of("a/b"), GfsPolicy.plan30x12x12()))
+    assertThatThrownBy(() -> plan("", List.of("a/b"), GfsPolicy.plan30x12x12()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("one key segment");
     assertThatThrownBy(() -> GcsLifecycleRules.builder("").transition("../x/", "ARCHIVE", 1))
@@ -98,12 +98,12 @@ class GcsLifecycleRulesTest {
   }
 
   @Test
-  void installReplacesTheBucketsLifecycleAndRetentionSetsThePeriod() throws Exception {
+  void drPlanCoversEverySourceTheCatalogHoldsAndInstallSendsThem() throws Exception {
     try (JsonApiTestServer server = new JsonApiTestServer().bucket("rules");
         GcsSink sink = GcsSink.open(server.options("rules").prefix("bw").build())) {
-      GcsLifecycleRules.drPlan("bw", List.of("postgres"), GfsPolicy.plan30x12x12())
+      GcsLifecycleRules.forRetention(
+              "bw", List.of("postgres"), GfsPolicy.plan30x12x12(), "ARCHIVE", 90, 365)
           .install(sink.storage(), "rules");
-      assertThat(server.bucketResource("rules")).as("%s", server.requests()).isNotNull();
       JsonNode rule = server.bucketResource("rules").path("lifecycle").path("rule");
       assertThat(rule).hasSize(2);
       assertThat(rule.get(0).path("action").path("type").asText()).isEqualTo("SetStorageClass");
@@ -112,7 +112,19 @@ class GcsLifecycleRulesTest {
       assertThat(rule.get(0).path("condition").path("matchesPrefix").get(0).asText())
           .isEqualTo("bw/postgres/");
       assertThat(rule.get(1).path("action").path("type").asText()).isEqualTo("Delete");
-      assertThat(rule.get(1).path("condition").path("age").asInt()).isEqualTo(403);
+      assertThat(rule.get(1).path("condition").path("age").asInt()).isEqualTo(373);
+      assertThatThrownBy(
+              () -> GcsLifecycleRules.drPlan("bw", Catalog.of(sink), GfsPolicy.plan30x12x12()))
+          .as("a repository without backups has no sources to write rules for")
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("at least one source");
+      BackupJob.of(InMemorySource.of(new byte[] {1}).named("orders", "dump"))
+          .sinks(sink)
+          .build()
+          .run();
+      assertThat(GcsLifecycleRules.drPlan("bw", Catalog.of(sink), GfsPolicy.plan30x12x12()).rules())
+          .flatExtracting(r -> r.getCondition().getMatchesPrefix())
+          .containsOnly("bw/orders/");
 
       sink.setBucketRetention(Duration.ofDays(30));
       assertThat(
