@@ -6,7 +6,7 @@ module io.biowerk.dr.core {
   requires com.google.common;
   requires com.github.luben.zstd_jni;
   requires org.bouncycastle.provider;
-  requires transitive com.fasterxml.jackson.databind; // Manifests.JSON is public API
+  requires com.fasterxml.jackson.databind;
   requires org.apache.commons.compress;
 
   exports io.biowerk.dr.core;
@@ -19,6 +19,9 @@ module io.biowerk.dr.core {
   exports io.biowerk.dr.core.files;
   exports io.biowerk.dr.core.report;
   exports io.biowerk.dr.core.log;
+  // The JSON mapper behind core's documents, for the command's --json output; not public API.
+  exports io.biowerk.dr.core.internal to
+      io.biowerk.dr.cli;
 
   uses io.biowerk.dr.core.SinkProvider;
   uses io.biowerk.dr.core.SourceProvider;

@@ -38,8 +38,8 @@ import picocli.CommandLine.Parameters;
       "",
       "Examples:",
       "  biowerk-dr backup file:///etc/biowerk",
-      "  biowerk-dr backup docs --repo /var/backups/bw --repo s3://bucket/bw",
-      "  JAVA_OPTS=-Xmx64m biowerk-dr backup postgresql://postgres@127.0.0.1/app"
+      "  biowerk-dr backup docs --repo /var/backups/bw --repo /mnt/offsite/bw",
+      "  JAVA_OPTS=-Xmx64m biowerk-dr backup file:///srv/data"
     })
 final class BackupCommand extends CliCommand {
 
@@ -47,7 +47,7 @@ final class BackupCommand extends CliCommand {
       index = "0",
       paramLabel = "SOURCE-URI",
       description =
-          "What to back up: file:///dir (or a plain path), postgresql://..., redis://..., mongodb://...")
+          "What to back up: a plain path, or a URI of a scheme listed under 'Sources' below.")
   String source;
 
   @Mixin RepositoryOptions repositories;
@@ -75,6 +75,19 @@ final class BackupCommand extends CliCommand {
 
   @Override
   public Integer call() throws Exception {
+    try {
+      return backUp();
+    } finally {
+      if (opened != null) {
+        opened.close();
+      }
+    }
+  }
+
+  /** The source {@link #backUp()} made, closed when the command is done. */
+  private Source opened;
+
+  private Integer backUp() throws Exception {
     Environment env = env();
     if (!BackupLayout.BACKUP_TIERS.contains(tier)) {
       throw new UsageException(
@@ -88,6 +101,7 @@ final class BackupCommand extends CliCommand {
     List<Codec> codecs = new ArrayList<>(compression(compression));
     // Resolve the source before anything is created (repository, key): a wrong URI changes nothing.
     Source src = Sources.forUri(uri);
+    opened = src;
     List<URI> repositoryUris = repositories.uris(env);
     String keyId = null;
     if (!noEncrypt) {

@@ -1,5 +1,6 @@
 package io.biowerk.dr.cli;
 
+import io.biowerk.dr.core.Source;
 import io.biowerk.dr.core.SourceStream;
 import io.biowerk.dr.core.Sources;
 import io.biowerk.dr.core.local.FileTrees;
@@ -24,9 +25,10 @@ import java.util.Random;
  *
  * <p>In a fresh temporary directory, with a throwaway key and none of the user's environment, home
  * or keys, it generates a key, backs up a small directory (zstd + AES-256-GCM), lists, verifies and
- * restores it, and opens a PostgreSQL and a Redis source against loopback port 1, where nothing
- * listens, so their connection code is loaded without reaching any server. It deletes the directory
- * afterwards and exits non-zero, naming the step, if a step that must work did not.
+ * restores it, and opens a source of every network scheme on the class path against loopback port
+ * 1, where nothing listens, so their connection code is loaded without reaching any server. It
+ * deletes the directory afterwards and exits non-zero, naming the step, if a step that must work
+ * did not.
  */
 public final class ClassDataTraining {
 
@@ -71,9 +73,20 @@ public final class ClassDataTraining {
         "--repo",
         repo);
     step(environment, output, "status", "--repo", repo);
-    for (String uri :
-        new String[] {"postgresql://training@127.0.0.1:1/training", "redis://127.0.0.1:1"}) {
-      try (SourceStream stream = Sources.forUri(URI.create(uri)).open()) {
+    // Every network source on the class path, against loopback port 1 where nothing listens.
+    for (String scheme : Sources.available().keySet()) {
+      if (scheme.equals("file")) {
+        continue;
+      }
+      String uri = scheme + "://training@127.0.0.1:1/training";
+      Source source;
+      try {
+        source = Sources.forUri(URI.create(uri));
+      } catch (IllegalArgumentException | IOException notThisShape) {
+        continue; // a scheme whose URIs look different: nothing to train for it
+      }
+      try (source;
+          SourceStream stream = source.open()) {
         throw new IllegalStateException(
             "training: something answered at " + uri + "; nothing should listen" + " on port 1");
       } catch (IOException expected) {

@@ -19,17 +19,31 @@ final class Json {
   /** Prints {@code value} (maps, lists, records of JDK values, JSON trees) as one JSON document. */
   static void print(PrintWriter out, Object value) {
     try {
-      out.println(Manifests.JSON.writeValueAsString(value));
+      out.println(io.biowerk.dr.core.internal.Json.text(value));
       out.flush();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write JSON output: " + e.getOriginalMessage(), e);
     }
   }
 
+  /**
+   * Parses {@code json} (a command's {@code --json} output, in tests).
+   *
+   * @throws IOException if it is not JSON
+   */
+  static JsonNode read(String json) throws IOException {
+    return io.biowerk.dr.core.internal.Json.read(json);
+  }
+
+  /** {@code value} as a JSON tree. */
+  static JsonNode tree(Object value) {
+    return io.biowerk.dr.core.internal.Json.tree(value);
+  }
+
   /** The manifest as the JSON tree stored in the repository. */
   static JsonNode manifest(BackupManifest manifest) {
     try {
-      return Manifests.JSON.readTree(Manifests.toJson(manifest));
+      return io.biowerk.dr.core.internal.Json.read(Manifests.toJson(manifest));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

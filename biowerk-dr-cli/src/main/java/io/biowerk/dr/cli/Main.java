@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Backs up PostgreSQL, Redis, MongoDB and directories into compressed, encrypted, verified"
-          + " backups, and restores them. Sources, targets and repositories are found by URI scheme.",
+      "Backs up databases and directories into compressed, encrypted, verified backups, and"
+          + " restores them. Sources, targets and repositories are found by URI scheme, served by"
+          + " the adapter modules on the class path (listed below).",
       ""
     },
     subcommands = {
@@ -113,6 +114,7 @@ public final class Main implements Callable<Integer> {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setParameterExceptionHandler(Errors::handleParameterException);
     cli.setExecutionExceptionHandler(Errors::handleExecutionException);
+    Schemes.describe(cli);
     return cli;
   }
 
@@ -120,13 +122,38 @@ public final class Main implements Callable<Integer> {
   public static int run(Environment environment, String... args) {
     Main main = new Main(environment);
     try {
-      int code = configure(main).execute(args);
+      CommandLine cli = configure(main);
+      int code = cli.execute(args);
+      code = closeRepositories(cli, code);
       environment.out().flush();
       environment.err().flush();
       return code;
     } finally {
       main.finished.countDown();
     }
+  }
+
+  /**
+   * Closes the repositories the command opened; a failure to close is reported on stderr and fails
+   * a run that had succeeded.
+   */
+  private static int closeRepositories(CommandLine cli, int code) {
+    CommandLine.ParseResult parsed = cli.getParseResult();
+    int result = code;
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      for (CommandSpec mixin : p.commandSpec().mixins().values()) {
+        if (mixin.userObject() instanceof RepositoryOptions repositories) {
+          try {
+            repositories.closeAll();
+          } catch (IOException e) {
+            cli.getErr().println("biowerk-dr: cannot close a repository: " + e.getMessage());
+            cli.getErr().flush();
+            result = code == 0 ? 1 : code;
+          }
+        }
+      }
+    }
+    return result;
   }
 
   /** Counted down when the command has printed its result or error; a shutdown waits for it. */

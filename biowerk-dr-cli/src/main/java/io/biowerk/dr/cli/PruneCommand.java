@@ -46,7 +46,7 @@ import picocli.CommandLine.Parameters;
       "Examples:",
       "  biowerk-dr prune --dry-run                 # print the plan, change nothing",
       "  biowerk-dr prune --keep-daily 7 --keep-weekly 4",
-      "  biowerk-dr prune postgres --keep-within 14d"
+      "  biowerk-dr prune SOURCE --keep-within 14d"
     })
 final class PruneCommand extends CliCommand {
 

@@ -27,7 +27,8 @@ final class RepositoryOptions {
       names = {"-r", "--repo"},
       paramLabel = "URI",
       description = {
-        "Repository: a path or URI (s3://bucket/prefix). Repeat to fan out: backups go to all,"
+        "Repository: a path or a URI of a scheme listed under 'Repositories' in biowerk-dr --help."
+            + " Repeat to fan out: backups go to all,"
             + " reads use the first. Default: $BIOWERK_DR_REPO, else the directory "
             + DEFAULT
             + " here."
@@ -61,13 +62,44 @@ final class RepositoryOptions {
     return uris;
   }
 
+  /** The sinks this command opened; {@link Main} closes them when the command is done. */
+  private final List<Sink> opened = new ArrayList<>();
+
   /** Every repository, opened for writing (a local directory is created if missing). */
   List<Sink> openAll(Environment env) throws IOException {
     List<Sink> sinks = new ArrayList<>();
     for (URI uri : uris(env)) {
-      sinks.add(Sinks.forUri(uri));
+      sinks.add(track(Sinks.forUri(uri)));
     }
     return sinks;
+  }
+
+  private Sink track(Sink sink) {
+    opened.add(sink);
+    return sink;
+  }
+
+  /**
+   * Closes every sink this command opened (their clients and thread pools); the first failure is
+   * thrown, later ones suppressed.
+   */
+  void closeAll() throws IOException {
+    IOException first = null;
+    for (Sink sink : opened) {
+      try {
+        sink.close();
+      } catch (IOException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    opened.clear();
+    if (first != null) {
+      throw first;
+    }
   }
 
   /**
@@ -108,9 +140,9 @@ final class RepositoryOptions {
             StorageException.Reason.NO_SUCH_CONTAINER,
             null);
       }
-      return LocalSink.existing(root);
+      return track(LocalSink.existing(root));
     }
-    return Sinks.forUri(uri);
+    return track(Sinks.forUri(uri));
   }
 
   /** Where the repositories in effect came from, for messages. */

@@ -78,7 +78,8 @@ final class RestoreCommand extends CliCommand {
       index = "1",
       paramLabel = "TARGET-URI",
       description =
-          "Where to restore: file:///dir (or a plain path), postgresql://..., redis://...")
+          "Where to restore: a plain path, or a URI of a scheme listed under 'Restore targets'"
+              + " below.")
   String target;
 
   @Mixin RepositoryOptions repositories;

@@ -44,8 +44,7 @@ final class ShowCommand extends CliCommand {
       ObjectNode node = (ObjectNode) Json.manifest(m);
       node.set(
           "verifications",
-          io.biowerk.dr.core.Manifests.JSON.valueToTree(
-              record.verifications().stream().map(VerifyCommand::json).toList()));
+          Json.tree(record.verifications().stream().map(VerifyCommand::json).toList()));
       printJson(node);
       return ExitCodes.OK;
     }

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
     description = {
       "For each source: the newest restorable backup and its age against the RPO target (1 hour by"
           + " default, per the plan), the last passed verification, and the duration of the last restore test"
-          + " (verify --level restore) against the RTO target (4 h; PostgreSQL and MongoDB 2 h, Redis 1 h).",
+          + " (verify --level restore) against the RTO target (4 h, or the stricter target the"
+          + " source's adapter declares).",
       "An objective with nothing to measure is UNKNOWN, never OK.",
       ""
     },

@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
       "Examples:",
       "  biowerk-dr verify latest",
       "  biowerk-dr verify all --level stored      # every backup, no key needed",
-      "  biowerk-dr verify latest:postgres --level native"
+      "  biowerk-dr verify latest:SOURCE --level native"
     })
 final class VerifyCommand extends CliCommand {
 
@@ -67,7 +67,7 @@ final class VerifyCommand extends CliCommand {
       paramLabel = "KEY=VALUE",
       description = {
         "An option for the native verifier (repeatable), e.g. for a restore test:",
-        "scratch-uri=postgresql://postgres@staging/postgres"
+        "scratch-uri=URI of a scratch server or database the verifier may overwrite"
       })
   Map<String, String> options = new LinkedHashMap<>();
 

@@ -3,7 +3,6 @@ package io.biowerk.dr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.biowerk.dr.core.Manifests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -75,7 +74,7 @@ class BackupCommandTest {
     Cli.Result result =
         cli.run("backup", "config", "--json", "--no-encrypt", "--compression", "zstd:19");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    JsonNode json = Manifests.JSON.readTree(result.out());
+    JsonNode json = Json.read(result.out());
     assertThat(json.get("ok").asBoolean()).isTrue();
     assertThat(json.get("id").asText()).isEqualTo("config_20261130_120000");
     assertThat(json.get("storedName").asText()).isEqualTo("config_20261130_120000.tar.zst");
@@ -142,7 +141,7 @@ class BackupCommandTest {
     assertThat(cli.defaultKeyFile()).doesNotExist();
 
     Cli.Result json = cli.run("backup", "gopher://host/data", "--json");
-    JsonNode error = Manifests.JSON.readTree(json.out());
+    JsonNode error = Json.read(json.out());
     assertThat(error.get("exitCode").asInt()).isEqualTo(2);
     assertThat(error.get("type").asText()).isEqualTo("ProviderNotFoundException");
   }

@@ -3,7 +3,6 @@ package io.biowerk.dr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.biowerk.dr.core.Manifests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -63,14 +62,14 @@ class KeysCommandTest {
 
     Cli.Result rotate = cli.run("keys", "rotate", "--key-file", file.toString(), "--json");
     assertThat(rotate.code()).as(rotate.toString()).isEqualTo(0);
-    JsonNode json = Manifests.JSON.readTree(rotate.out());
+    JsonNode json = Json.read(rotate.out());
     String second = json.get("keyId").asText();
     assertThat(second).isNotEqualTo(first).startsWith("k20270301-");
     assertThat(json.get("previous").get(0).asText()).isEqualTo(first);
     assertThat(rotate.err()).contains("still decrypt older backups").contains("vault");
 
     Cli.Result list = cli.run("keys", "list", "--key-file", file.toString(), "--json");
-    JsonNode keys = Manifests.JSON.readTree(list.out());
+    JsonNode keys = Json.read(list.out());
     assertThat(keys.get("active").asText()).isEqualTo(second);
     assertThat(keys.get("keys")).hasSize(2);
     assertThat(list.err()).doesNotContain("days old");
@@ -105,7 +104,7 @@ class KeysCommandTest {
     cli.variables.put("BIOWERK_DR_KEY", "ci-key:" + material);
     Cli.Result result = cli.run("keys", "list", "--json");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    JsonNode json = Manifests.JSON.readTree(result.out());
+    JsonNode json = Json.read(result.out());
     assertThat(json.get("active").asText()).isEqualTo("ci-key");
     assertThat(json.get("keys").get(0).get("from").asText()).isEqualTo("$BIOWERK_DR_KEY");
     assertThat(result.out()).doesNotContain(material);

@@ -3,7 +3,6 @@ package io.biowerk.dr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.biowerk.dr.core.Manifests;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +92,7 @@ class LauncherIT {
 
     Run list = run("list", "--json");
     assertThat(list.code()).as(list.toString()).isEqualTo(0);
-    JsonNode rows = Manifests.JSON.readTree(list.out());
+    JsonNode rows = Json.read(list.out());
     assertThat(rows).hasSize(1);
     String id = rows.get(0).get("id").asText();
     assertThat(rows.get(0).get("source").asText()).isEqualTo("docs");
@@ -180,8 +179,7 @@ class LauncherIT {
     Map<String, String> smallHeap = Map.of("JAVA_OPTS", "-Xmx64m");
     Run backup = run(smallHeap, "backup", big.toString(), "--json");
     assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
-    assertThat(Manifests.JSON.readTree(backup.out()).get("rawSize").asLong())
-        .isGreaterThan(96L << 20);
+    assertThat(Json.read(backup.out()).get("rawSize").asLong()).isGreaterThan(96L << 20);
 
     Path target = dir.resolve("big-restored");
     Run restore = run(smallHeap, "restore", "latest:big", target.toString());
@@ -218,7 +216,7 @@ class LauncherIT {
             "BIOWERK_DR_JAR", jar.toString(), "JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
     Run list = run(logged, "list", "--json");
     assertThat(list.code()).as(list.toString()).isEqualTo(0);
-    assertThat(Manifests.JSON.readTree(list.out())).as("stdout is still just the JSON").isEmpty();
+    assertThat(Json.read(list.out())).as("stdout is still just the JSON").isEmpty();
     // picocli is Java 5 bytecode, which only a static archive holds
     assertThat(Files.readString(classes))
         .as("classes mapped from the trained archive")

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.Manifests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +38,7 @@ class ListCommandTest {
     assertThat(table.out()).contains("2026-11-30 12:10:00Z").contains("29.3 KiB");
 
     Cli.Result json = cli.run("list", "alpha", "--json");
-    JsonNode rows = Manifests.JSON.readTree(json.out());
+    JsonNode rows = Json.read(json.out());
     assertThat(rows).hasSize(2);
     assertThat(rows.get(0).get("id").asText()).isEqualTo(c.id());
     assertThat(rows.get(0).get("rawSize").asLong()).isEqualTo(30_000);
@@ -65,7 +64,7 @@ class ListCommandTest {
         .contains("fact        bytes = 10000")
         .contains("verified    never");
     assertThat(cli.run("verify", m.id()).code()).isEqualTo(0);
-    JsonNode json = Manifests.JSON.readTree(cli.run("show", m.id(), "--json").out());
+    JsonNode json = Json.read(cli.run("show", m.id(), "--json").out());
     assertThat(json.get("id").asText()).isEqualTo(m.id());
     assertThat(json.get("stored").get("sha256").asText()).isEqualTo(m.storedSha256());
     assertThat(json.get("verifications").get(0).get("passed").asBoolean()).isTrue();
@@ -98,7 +97,7 @@ class ListCommandTest {
     assertThat(result.code()).isEqualTo(0);
     assertThat(result.out()).isEmpty();
     assertThat(result.err()).contains("no backups in");
-    assertThat(Manifests.JSON.readTree(cli.run("list", "--json").out())).isEmpty();
+    assertThat(Json.read(cli.run("list", "--json").out())).isEmpty();
   }
 
   @Test

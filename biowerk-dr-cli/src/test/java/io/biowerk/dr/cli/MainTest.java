@@ -29,6 +29,24 @@ class MainTest {
     assertThat(result.err()).isEmpty();
   }
 
+  /** The schemes come from the adapters on the class path: here every module of the build. */
+  @Test
+  void helpListsTheSchemesOnTheClassPathWithTheirModules() throws Exception {
+    Cli cli = new Cli(dir);
+    String help = cli.run("--help").out().replaceAll("\\s+", " ");
+    assertThat(help)
+        .contains("Sources file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres);")
+        .contains("rediss (biowerk-dr-redis)")
+        .contains("Repositories file (biowerk-dr-core); s3 (biowerk-dr-storage-s3)")
+        .doesNotContain("mongodb")
+        .doesNotContain("azure");
+    assertThat(cli.run("backup", "--help").out().replaceAll("\\s+", " "))
+        .contains("Sources: file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres)");
+    assertThat(cli.run("restore", "--help").out().replaceAll("\\s+", " "))
+        .contains("Restore targets: file (biowerk-dr-core)")
+        .contains("redis-rdb");
+  }
+
   @Test
   void everyCommandHasHelp() throws Exception {
     Cli cli = new Cli(dir);

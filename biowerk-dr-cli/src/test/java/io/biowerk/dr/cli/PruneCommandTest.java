@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.Manifests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +50,7 @@ class PruneCommandTest {
     assertThat(result.out().lines().filter(l -> l.startsWith("  delete")).count()).isEqualTo(7);
 
     Cli.Result json = cli.run("prune", "--keep-last", "2", "--dry-run", "--json");
-    JsonNode plan = Manifests.JSON.readTree(json.out());
+    JsonNode plan = Json.read(json.out());
     assertThat(plan.get("dryRun").asBoolean()).isTrue();
     assertThat(plan.get("kept").asInt()).isEqualTo(2);
     JsonNode decisions = plan.get("repositories").get(0).get("sources").get(0).get("decisions");
@@ -70,7 +69,7 @@ class PruneCommandTest {
     assertThat(result.out()).contains("3 kept, 7 deleted");
     Cli.Result list = cli.run("list", "--json");
     List<String> ids = new ArrayList<>();
-    Manifests.JSON.readTree(list.out()).forEach(r -> ids.add(r.get("id").asText()));
+    Json.read(list.out()).forEach(r -> ids.add(r.get("id").asText()));
     assertThat(ids).containsExactly(daily.get(9).id(), daily.get(8).id(), daily.get(0).id());
     assertThat(files(cli.defaultRepo()).stream().filter(f -> f.contains(daily.get(3).id())))
         .isEmpty();

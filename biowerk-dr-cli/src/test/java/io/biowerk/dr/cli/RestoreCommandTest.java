@@ -3,7 +3,6 @@ package io.biowerk.dr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.biowerk.dr.core.Manifests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +57,7 @@ class RestoreCommandTest {
 
     Cli.Result forced = cli.run("restore", "latest", target.toString(), "--force", "--json");
     assertThat(forced.code()).as(forced.toString()).isEqualTo(0);
-    JsonNode json = Manifests.JSON.readTree(forced.out());
+    JsonNode json = Json.read(forced.out());
     assertThat(json.get("id").asText()).isEqualTo("config_20261130_120000");
     assertThat(Files.readString(target.resolve("app.env"))).isEqualTo("MODE=production\n");
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.Manifests;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,7 @@ class StatusCommandTest {
         .contains("2h 30m");
 
     Cli.Result json = cli.run("status", "--json", "--rpo", "3h");
-    JsonNode report = Manifests.JSON.readTree(json.out());
+    JsonNode report = Json.read(json.out());
     assertThat(report.get("sources")).hasSize(2);
     assertThat(report.get("sources").get(0).get("source").asText()).isEqualTo("fresh");
     assertThat(report.get("sources").get(0).get("rpoStatus").asText()).isEqualTo("OK");

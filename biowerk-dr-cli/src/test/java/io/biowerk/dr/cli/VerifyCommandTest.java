@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.Manifests;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -53,7 +52,7 @@ class VerifyCommandTest {
   void verifiesEveryBackupWithJsonResults() throws Exception {
     Cli.Result result = cli.run("verify", "all", "--level", "stored", "--json");
     assertThat(result.code()).as(result.toString()).isEqualTo(0);
-    JsonNode json = Manifests.JSON.readTree(result.out());
+    JsonNode json = Json.read(result.out());
     assertThat(json.get("ok").asBoolean()).isTrue();
     assertThat(json.get("verified").asInt()).isEqualTo(2);
     List<String> ids = new ArrayList<>();
@@ -74,7 +73,7 @@ class VerifyCommandTest {
 
     Cli.Result all = cli.run("verify", "all", "--json");
     assertThat(all.code()).isEqualTo(ExitCodes.INTEGRITY);
-    JsonNode json = Manifests.JSON.readTree(all.out());
+    JsonNode json = Json.read(all.out());
     assertThat(json.get("ok").asBoolean()).isFalse();
     assertThat(json.get("failed").asInt()).isEqualTo(1);
     assertThat(json.get("results").get(0).get("passed").asBoolean()).isTrue();
@@ -103,7 +102,7 @@ class VerifyCommandTest {
 
     Cli.Result all = cli.run("verify", "all", "--json");
     assertThat(all.code()).as(all.toString()).isEqualTo(ExitCodes.INTEGRITY);
-    assertThat(Manifests.JSON.readTree(all.out()).get("failed").asInt()).isEqualTo(2);
+    assertThat(Json.read(all.out()).get("failed").asInt()).isEqualTo(2);
   }
 
   @Test

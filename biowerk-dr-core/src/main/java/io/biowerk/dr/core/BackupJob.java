@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.Sha256;
+import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -407,9 +408,9 @@ public final class BackupJob {
             + "; wait a second and run it again");
   }
 
-  private static byte[] markerBody(String id, Instant started) {
-    return ("{\"id\":\"" + id + "\",\"startedAt\":\"" + started + "\"}")
-        .getBytes(StandardCharsets.UTF_8);
+  /** {@code {"id":"...","startedAt":"..."}}: keys sorted, compact, as the marker always was. */
+  private static byte[] markerBody(String id, Instant started) throws IOException {
+    return Json.compact(Map.of("id", id, "startedAt", started.toString()));
   }
 
   private static boolean taken(List<StoredObject> existing, String id, String ownMarker) {

@@ -3,10 +3,9 @@ package io.biowerk.dr.core;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -24,17 +23,11 @@ import java.util.Optional;
  */
 public final class Manifests {
 
-  /** One configured mapper for all of core's small JSON documents. */
-  public static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-
   private Manifests() {}
 
   /** The JSON form of {@code manifest}, UTF-8. */
   public static byte[] toJson(BackupManifest manifest) {
-    ObjectNode root = JSON.createObjectNode();
+    ObjectNode root = Json.object();
     root.put("schema", BackupManifest.SCHEMA_VERSION);
     root.put("id", manifest.id());
     ObjectNode source = root.putObject("source");
@@ -48,7 +41,7 @@ public final class Manifests {
     for (CodecSpec codec : manifest.codecs()) {
       ObjectNode node = codecs.addObject();
       node.put("id", codec.id());
-      node.set("parameters", JSON.valueToTree(new java.util.TreeMap<>(codec.parameters())));
+      node.set("parameters", Json.tree(new java.util.TreeMap<>(codec.parameters())));
     }
     manifest.keyId().ifPresent(id -> root.put("keyId", id));
     ObjectNode raw = root.putObject("raw");
@@ -58,9 +51,9 @@ public final class Manifests {
     stored.put("size", manifest.storedSize());
     stored.put("sha256", manifest.storedSha256());
     stored.put("key", manifest.dataKey());
-    root.set("facts", JSON.valueToTree(manifest.facts()));
+    root.set("facts", Json.tree(manifest.facts()));
     try {
-      return JSON.writeValueAsBytes(root);
+      return Json.bytes(root);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
           "manifest facts of "
@@ -80,7 +73,7 @@ public final class Manifests {
   public static BackupManifest parse(byte[] json, String location) throws CorruptManifestException {
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = Json.read(json);
     } catch (IOException e) {
       throw corrupt(location, "it is not valid JSON (" + firstLine(e.getMessage()) + ")", e);
     }
@@ -106,8 +99,7 @@ public final class Manifests {
       for (JsonNode node : required(root, "codecs", location)) {
         Map<String, String> parameters =
             node.has("parameters")
-                ? JSON.convertValue(
-                    node.get("parameters"), new TypeReference<Map<String, String>>() {})
+                ? Json.convert(node.get("parameters"), new TypeReference<Map<String, String>>() {})
                 : Map.of();
         codecs.add(new CodecSpec(text(node, "id", location), parameters));
       }
@@ -116,7 +108,7 @@ public final class Manifests {
       JsonNode stored = required(root, "stored", location);
       Map<String, Object> facts =
           root.has("facts")
-              ? JSON.convertValue(
+              ? Json.convert(
                   root.get("facts"), new TypeReference<LinkedHashMap<String, Object>>() {})
               : Map.of();
       return new BackupManifest(

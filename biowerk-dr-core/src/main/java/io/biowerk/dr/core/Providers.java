@@ -82,6 +82,21 @@ final class Providers {
     return Optional.empty();
   }
 
+  /**
+   * Every key of every provider of {@code type} with the artifact that brings it, sorted by key:
+   * {@code file -> biowerk-dr-core}.
+   */
+  static <P> Map<String, String> describe(
+      Class<P> type, Function<P, ? extends Iterable<String>> keys, Function<P, String> artifact) {
+    Map<String, String> all = new TreeMap<>();
+    for (P provider : load(type)) {
+      for (String key : keys.apply(provider)) {
+        all.putIfAbsent(key.toLowerCase(Locale.ROOT), artifact.apply(provider));
+      }
+    }
+    return all;
+  }
+
   /** Every key of every provider of {@code type}, sorted. */
   static <P> List<String> keys(Class<P> type, Function<P, ? extends Iterable<String>> keys) {
     TreeSet<String> all = new TreeSet<>();

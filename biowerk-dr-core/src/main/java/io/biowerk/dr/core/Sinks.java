@@ -3,6 +3,7 @@ package io.biowerk.dr.core;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 
 /** Finds {@link Sink}s for repository URIs through {@link SinkProvider}s on the class path. */
 public final class Sinks {
@@ -27,6 +28,14 @@ public final class Sinks {
             "Add the storage module that serves it to the class path (the README lists them),"
                 + " or use file:///path.")
         .create(uri);
+  }
+
+  /**
+   * The URI scheme of every sink provider on the class path, with the artifact that brings it,
+   * sorted by scheme: what the CLI's help lists.
+   */
+  public static Map<String, String> available() {
+    return Providers.describe(SinkProvider.class, SinkProvider::schemes, SinkProvider::artifact);
   }
 
   /** The URI schemes of every sink provider on the class path. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -62,6 +63,23 @@ public final class Sources {
             "restore target for URI scheme",
             "Add the adapter module that serves it to the class path (the README lists them).")
         .create(uri, force);
+  }
+
+  /**
+   * The URI scheme of every source provider on the class path, with the artifact that brings it
+   * ({@code file -> biowerk-dr-core}), sorted by scheme: what the CLI's help lists.
+   */
+  public static Map<String, String> available() {
+    return Providers.describe(
+        SourceProvider.class, SourceProvider::schemes, SourceProvider::artifact);
+  }
+
+  /** As {@link #available()}, for restore targets. */
+  public static Map<String, String> availableTargets() {
+    return Providers.describe(
+        RestoreTargetProvider.class,
+        RestoreTargetProvider::schemes,
+        RestoreTargetProvider::artifact);
   }
 
   /** The URI schemes of every source provider on the class path. */

@@ -13,9 +13,9 @@ import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.VerificationResult;
+import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -345,7 +345,8 @@ public final class Catalog {
       String source = spec.substring("latest:".length());
       checkArgument(
           isSourceName(source),
-          "'%s' does not name a source; write latest:<source>, e.g. latest:postgres",
+          "'%s' does not name a source; write latest:<source>, e.g. latest:orders (a source"
+              + " name is lower-case letters, digits, '-' and '_')",
           spec);
       Optional<BackupRecord> latest = latest(source);
       if (latest.isEmpty()) {
@@ -504,7 +505,7 @@ public final class Catalog {
     long deadline = System.nanoTime() + lockWait.toNanos();
     while (true) {
       Instant now = clock.instant();
-      byte[] body = ("{\"lockedAt\":\"" + now + "\"}").getBytes(StandardCharsets.UTF_8);
+      byte[] body = Json.compact(Map.of("lockedAt", now.toString()));
       if (sink.putIfAbsent(lockKey, body)) {
         return;
       }
@@ -548,7 +549,7 @@ public final class Catalog {
    */
   private Instant lockedAt(String lockKey) throws IOException {
     try {
-      JsonNode node = Manifests.JSON.readTree(sink.get(lockKey));
+      JsonNode node = Json.read(sink.get(lockKey));
       return Instant.parse(node.path("lockedAt").asText());
     } catch (ObjectNotFoundException e) {
       return null;
@@ -809,7 +810,7 @@ public final class Catalog {
     }
     Instant started = object.lastModified();
     try {
-      JsonNode body = Manifests.JSON.readTree(sink.get(object.key()));
+      JsonNode body = Json.read(sink.get(object.key()));
       if (body != null && body.hasNonNull("startedAt")) {
         started = Instant.parse(body.get("startedAt").asText());
       }

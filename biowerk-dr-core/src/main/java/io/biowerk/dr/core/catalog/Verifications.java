@@ -3,9 +3,9 @@ package io.biowerk.dr.core.catalog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
+import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +30,7 @@ public final class Verifications {
 
   /** The JSON document for {@code results}, oldest first. */
   public static byte[] toJson(List<VerificationResult> results) {
-    ArrayNode list = Manifests.JSON.createArrayNode();
+    ArrayNode list = Json.array();
     List<VerificationResult> sorted = new ArrayList<>(results);
     sorted.sort(Comparator.comparing(VerificationResult::at));
     for (VerificationResult result : sorted) {
@@ -44,7 +44,7 @@ public final class Verifications {
       node.put("detail", result.detail());
     }
     try {
-      return Manifests.JSON.writeValueAsBytes(list);
+      return Json.bytes(list);
     } catch (IOException e) {
       throw new IllegalStateException("catalog: cannot write verification JSON", e);
     }
@@ -59,7 +59,7 @@ public final class Verifications {
   public static List<VerificationResult> parse(byte[] json, String location) throws IOException {
     JsonNode root;
     try {
-      root = Manifests.JSON.readTree(json);
+      root = Json.read(json);
     } catch (IOException e) {
       throw new IOException(
           "catalog: verification record "

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.Backups;
 import io.biowerk.dr.core.InMemorySink;
-import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
@@ -140,7 +139,7 @@ class ObjectivesReportTest {
         .containsEntry("rtoTargetSeconds", 4 * 3600L)
         .containsEntry("newestBackupAt", "2024-01-15T10:05:00Z")
         .containsEntry("lastRestoreSeconds", null);
-    assertThat(new String(Manifests.JSON.writeValueAsBytes(json)))
+    assertThat(new String(io.biowerk.dr.core.internal.Json.bytes(json)))
         .contains("\"rpoAgeSeconds\" : 6900");
   }
 

@@ -4,6 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.ObjectKeys;
+import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.retention.RetentionPolicies;
+import io.biowerk.dr.core.retention.StorageTiering;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +23,10 @@ import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 /**
  * A repository's storage policy as S3 bucket lifecycle rules: per key prefix, move objects to a
  * colder storage class after some days and delete them after more; and abort multipart uploads a
- * crashed backup left open. {@link #drPlan(String)} is the DR plan's policy (Glacier after 90 days,
- * delete after 365, for postgres/, mongodb/ and redis/). Nothing is sent until {@link #install} is
- * called. Immutable.
+ * crashed backup left open. {@link #drPlan(String, Catalog)} is the DR plan's policy (Glacier after
+ * 90 days, delete after a year or the retention policy's longest rule), one rule pair per source
+ * the catalog holds, from {@link StorageTiering}. Nothing is sent until {@link #install} is called.
+ * Immutable.
  *
  * <p>Transitions apply only to objects larger than 128 KiB: manifests and checksum side files stay
  * readable in their original class, so listing and verifying the catalog never needs a Glacier
@@ -49,13 +53,32 @@ public final class S3LifecycleRules {
   }
 
   /**
-   * The DR plan's policy: backups under postgres/, mongodb/ and redis/ go to GLACIER after 90 days
-   * and are deleted after 365; incomplete multipart uploads are aborted after 7 days.
+   * The DR plan's policy for the repository {@code catalog} lists: the data objects of every source
+   * it holds backups of go to GLACIER after 90 days and are deleted after a year, or after the
+   * plan's retention policy's longest rule if that is longer; incomplete multipart uploads are
+   * aborted after 7 days. Sources added later need the rules generated again.
+   *
+   * @throws IOException if the catalog cannot be listed
    */
-  public static S3LifecycleRules drPlan(String repositoryPrefix) {
+  public static S3LifecycleRules drPlan(String repositoryPrefix, Catalog catalog)
+      throws IOException {
+    return forTiering(
+        repositoryPrefix,
+        StorageTiering.forRepository(catalog, RetentionPolicies.plan()),
+        TransitionStorageClass.GLACIER);
+  }
+
+  /**
+   * Rules for {@code tiers}: each source's objects move to {@code coldClass} and expire as its
+   * tiering says; incomplete multipart uploads are aborted after 7 days.
+   */
+  public static S3LifecycleRules forTiering(
+      String repositoryPrefix, List<StorageTiering> tiers, TransitionStorageClass coldClass) {
     Builder builder = builder(repositoryPrefix);
-    for (String source : List.of("postgres/", "mongodb/", "redis/")) {
-      builder.transition(source, TransitionStorageClass.GLACIER, 90).expire(source, 365);
+    for (StorageTiering tier : tiers) {
+      builder
+          .transition(tier.prefix(), coldClass, tier.coldAfterDays())
+          .expire(tier.prefix(), tier.expireAfterDays());
     }
     return builder.abortIncompleteUploadsAfter(7).build();
   }

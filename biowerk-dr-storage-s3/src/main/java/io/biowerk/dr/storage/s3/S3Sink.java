@@ -115,9 +115,7 @@ public final class S3Sink implements Sink, AutoCloseable {
     ThreadFactory threads =
         runnable -> {
           Thread t = new Thread(runnable, "biowerk-s3-" + THREADS.incrementAndGet());
-          // Daemon: a CLI that never closes the sink must still exit; open transfers are aborted by
-          // their owners.
-          t.setDaemon(true);
+          // Not daemon: whoever opened the sink closes it (Sink is Closeable), which stops these.
           return t;
         };
     this.executor = Executors.newCachedThreadPool(threads);

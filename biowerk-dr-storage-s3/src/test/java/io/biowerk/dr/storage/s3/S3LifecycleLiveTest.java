@@ -2,12 +2,15 @@ package io.biowerk.dr.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.biowerk.dr.core.retention.RetentionPolicies;
+import io.biowerk.dr.core.retention.StorageTiering;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 
 /**
  * Installs the DR plan's lifecycle rules on a real bucket and reads them back (S3Proxy answers
@@ -30,7 +33,11 @@ class S3LifecycleLiveTest {
           throw e;
         }
       }
-      S3LifecycleRules rules = S3LifecycleRules.drPlan("biowerk-live-test");
+      S3LifecycleRules rules =
+          S3LifecycleRules.forTiering(
+              "biowerk-live-test",
+              StorageTiering.forSources(List.of("orders"), RetentionPolicies.plan(), 90, 365),
+              TransitionStorageClass.GLACIER);
       try {
         rules.install(client, bucket);
         assertThat(client.getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules())

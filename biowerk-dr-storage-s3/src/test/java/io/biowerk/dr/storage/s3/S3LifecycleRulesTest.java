@@ -3,6 +3,11 @@ package io.biowerk.dr.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biowerk.dr.core.InMemorySink;
+import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.retention.GfsPolicy;
+import io.biowerk.dr.core.retention.RetentionPolicies;
+import io.biowerk.dr.core.retention.StorageTiering;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.model.AbortIncompleteMultipartUpload;
@@ -41,29 +46,57 @@ class S3LifecycleRulesTest {
   }
 
   private static LifecycleRule expire(String id, String prefix) {
+    return expire(id, prefix, 365);
+  }
+
+  private static LifecycleRule expire(String id, String prefix, int days) {
     return LifecycleRule.builder()
         .id(id)
         .status(ExpirationStatus.ENABLED)
         .filter(LifecycleRuleFilter.builder().prefix(prefix).build())
-        .expiration(LifecycleExpiration.builder().days(365).build())
+        .expiration(LifecycleExpiration.builder().days(days).build())
         .build();
   }
 
   @Test
-  void drPlanPolicy() {
+  void drPlanHasARulePairPerSourceInTheCatalog() throws Exception {
+    InMemorySink sink = InMemorySink.named("lifecycle");
+    assertThat(S3LifecycleRules.drPlan("", Catalog.of(sink)).rules())
+        .as("no backups, no source rules")
+        .extracting(LifecycleRule::id)
+        .containsExactly("biowerk-abort-incomplete-uploads");
+    // StorageTieringTest proves one tiering per source of the catalog, with the plan's days.
+    assertThat(
+            S3LifecycleRules.forTiering(
+                    "p",
+                    StorageTiering.forSources(List.of("orders"), RetentionPolicies.plan(), 90, 365),
+                    TransitionStorageClass.GLACIER)
+                .rules())
+        .extracting(LifecycleRule::id)
+        .containsExactly(
+            "biowerk-p-orders-to-glacier",
+            "biowerk-p-orders-expire",
+            "biowerk-p-abort-incomplete-uploads");
+  }
+
+  @Test
+  void tieringPolicy() {
     PutBucketLifecycleConfigurationRequest request =
-        S3LifecycleRules.drPlan("prod").request("biowerk-backups");
+        S3LifecycleRules.forTiering(
+                "prod",
+                StorageTiering.forSources(
+                    List.of("orders", "cache"), GfsPolicy.builder().keepDaily(30).build(), 90, 365),
+                TransitionStorageClass.GLACIER)
+            .request("biowerk-backups");
     assertThat(request.bucket()).isEqualTo("biowerk-backups");
     assertThat(request.transitionDefaultMinimumObjectSize())
         .isEqualTo(TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K);
     assertThat(request.lifecycleConfiguration().rules())
         .containsExactly(
-            archive("biowerk-prod-postgres-to-glacier", "prod/postgres/"),
-            expire("biowerk-prod-postgres-expire", "prod/postgres/"),
-            archive("biowerk-prod-mongodb-to-glacier", "prod/mongodb/"),
-            expire("biowerk-prod-mongodb-expire", "prod/mongodb/"),
-            archive("biowerk-prod-redis-to-glacier", "prod/redis/"),
-            expire("biowerk-prod-redis-expire", "prod/redis/"),
+            archive("biowerk-prod-orders-to-glacier", "prod/orders/"),
+            expire("biowerk-prod-orders-expire", "prod/orders/"),
+            archive("biowerk-prod-cache-to-glacier", "prod/cache/"),
+            expire("biowerk-prod-cache-expire", "prod/cache/"),
             LifecycleRule.builder()
                 .id("biowerk-prod-abort-incomplete-uploads")
                 .status(ExpirationStatus.ENABLED)
