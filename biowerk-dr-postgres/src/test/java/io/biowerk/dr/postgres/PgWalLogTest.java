@@ -1,0 +1,72 @@
+package io.biowerk.dr.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.biowerk.dr.core.ProviderNotFoundException;
+import io.biowerk.dr.core.log.Logs;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The wal log provider: found by ServiceLoader by its log name, WAL names and positions, segment
+ * checks.
+ */
+class PgWalLogTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void theWalLogIsFoundByName() throws Exception {
+    assertThat(Logs.forLog("wal")).isInstanceOf(PgWalLog.class);
+    assertThatThrownBy(() -> Logs.forLog("binlog"))
+        .isInstanceOf(ProviderNotFoundException.class)
+        .hasMessageContaining("no provider of the log 'binlog' is available; found: ")
+        .hasMessageContaining("wal");
+  }
+
+  @Test
+  void segmentNamesAndPositionsFollowPostgres() {
+    long size = PgWal.DEFAULT_SEGMENT_SIZE;
+    assertThat(PgWal.lsn("0/3000060")).isEqualTo(0x3000060L);
+    assertThat(PgWal.lsn(0x1_0000_0028L)).isEqualTo("1/28");
+    assertThat(PgWal.segmentOf(1, PgWal.lsn("0/3000060"), size))
+        .isEqualTo("000000010000000000000003");
+    assertThat(PgWal.segmentBefore(2, PgWal.lsn("1/0"), size))
+        .isEqualTo("0000000200000000000000FF");
+    assertThat(PgWal.segmentNumber("000000010000000100000002", size)).isEqualTo(258);
+    assertThat(PgWal.isArchivable("00000002.history")).isTrue();
+    assertThat(PgWal.isArchivable("000000010000000000000002.00000028.backup")).isTrue();
+    assertThat(PgWal.isArchivable("../../etc/passwd")).isFalse();
+    assertThatThrownBy(() -> PgWal.lsn("3000060"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not a WAL position (LSN)");
+  }
+
+  @Test
+  void aFileThatIsNotTheNamedSegmentIsRefused() throws Exception {
+    Path file = dir.resolve("seg");
+    ByteBuffer header = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
+    header.putShort(0, (short) 0xD110).putShort(2, (short) 0x0002).putInt(4, 1);
+    header.putLong(8, 4L * PgWal.DEFAULT_SEGMENT_SIZE).putLong(24, 42L).putInt(32, 16 << 20);
+    Files.write(file, header.array());
+    PgWalLog wal = new PgWalLog();
+    assertThat(wal.describe("000000010000000000000004", file).facts())
+        .containsEntry("systemIdentifier", "42")
+        .containsEntry("timeline", 1);
+    assertThatThrownBy(() -> wal.describe("000000010000000000000005", file))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("is not the segment it is named after");
+    assertThatThrownBy(() -> wal.describe("passwd", file))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not a WAL file name");
+    Files.write(file, new byte[100]);
+    assertThatThrownBy(() -> wal.describe("000000010000000000000004", file))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("does not start with a WAL segment's long page header");
+  }
+}
