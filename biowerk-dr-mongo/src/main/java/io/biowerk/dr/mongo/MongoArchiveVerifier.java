@@ -187,4 +187,9 @@ public final class MongoArchiveVerifier implements NativeVerifier {
       }
     }
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-mongo";
+  }
 }

@@ -17,4 +17,9 @@ public final class MongoRestoreTargetProvider implements RestoreTargetProvider {
   public RestoreTarget create(URI uri, boolean force) {
     return MongoRestoreTarget.of(uri, force);
   }
+
+  @Override
+  public String artifact() {
+    return "biowerk-dr-mongo";
+  }
 }

@@ -3,9 +3,8 @@ package io.biowerk.dr.mongo;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import com.mongodb.ConnectionString;
+import io.biowerk.dr.core.UriOptions;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,8 +130,12 @@ final class MongoUri {
         + base.substring(at);
   }
 
+  /**
+   * Percent-decoding as every adapter does it ({@link UriOptions#decode}): a {@code +} stays a
+   * plus.
+   */
   private static String decode(String text) {
-    return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+    return UriOptions.decode(text);
   }
 
   ConnectionString connection() {
