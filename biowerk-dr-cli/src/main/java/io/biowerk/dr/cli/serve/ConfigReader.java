@@ -46,7 +46,9 @@ public final class ConfigReader {
           "max-concurrent-jobs",
           "shutdown-grace",
           "lease-ttl",
-          "drill-reports");
+          "drill-reports",
+          "drill-schedule",
+          "drill-rules");
   private static final Set<String> KEYS = Set.of("file", "rotation");
   private static final Set<String> SHARED =
       Set.of(
@@ -103,7 +105,7 @@ public final class ConfigReader {
     YamlTree.checkKeys(file, root, TOP);
     ZoneId zone =
         root.get("time-zone").isPresent() ? zone(root.get("time-zone").get()) : ServeConfig.UTC;
-    Server server = server(map(root, "server"));
+    Server server = server(map(root, "server"), zone);
     List<URI> repositories = repositories(root);
     Keys keys = keys(map(root, "keys"));
     MapNode defaults = map(root, "defaults");
@@ -134,7 +136,7 @@ public final class ConfigReader {
     return new ServeConfig(file, server, repositories, keys, sources);
   }
 
-  private Server server(MapNode node) throws ConfigException {
+  private Server server(MapNode node, ZoneId zone) throws ConfigException {
     YamlTree.checkKeys(file, node, SERVER);
     String host = "127.0.0.1";
     int port = 8090;
@@ -172,7 +174,12 @@ public final class ConfigReader {
           "a lease must last at least 3s, so it can be renewed in time");
     }
     Path drills = node.get("drill-reports").map(this::path).orElse(dir.resolve("drill-reports"));
-    return new Server(host, port, tokenFile, max, grace, lease, drills);
+    Optional<Schedule> drillSchedule =
+        node.get("drill-schedule").isPresent()
+            ? Optional.of(schedule(node.get("drill-schedule").get(), zone))
+            : Optional.empty();
+    Optional<Path> drillRules = node.get("drill-rules").map(this::path);
+    return new Server(host, port, tokenFile, max, grace, lease, drills, drillSchedule, drillRules);
   }
 
   private List<URI> repositories(MapNode root) throws ConfigException {

@@ -19,7 +19,8 @@ public final class Job {
   public enum Kind {
     BACKUP("backup"),
     VERIFY("verify"),
-    RESTORE_TEST("restore-test");
+    RESTORE_TEST("restore-test"),
+    DRILL("drill");
 
     private final String id;
 

@@ -104,6 +104,9 @@ public final class Orchestrator implements AutoCloseable {
   private static final Duration REFRESH = Duration.ofSeconds(30);
   private static final int KEEP_FINISHED_JOBS = 500;
 
+  /** The name a scheduled drill runs under: it cannot be a source's name. */
+  static final String DRILL = "(drill)";
+
   private final ServeConfig config;
   private final Map<String, String> variables;
   private final Clock clock;
@@ -260,6 +263,7 @@ public final class Orchestrator implements AutoCloseable {
           due(source, Kind.RESTORE_TEST, check.schedule(), options(check), now);
         }
       }
+      config.server().drillSchedule().ifPresent(schedule -> dueDrill(schedule, now));
       refresh = Duration.between(lastRefresh, now).compareTo(REFRESH) >= 0;
       if (refresh) {
         lastRefresh = now;
@@ -297,6 +301,44 @@ public final class Orchestrator implements AutoCloseable {
             slot.get());
       }
       enqueue(kind, source.name(), trigger, options);
+    }
+  }
+
+  private void dueDrill(Schedule schedule, Instant now) {
+    Optional<Instant> slot = schedule.previous(now);
+    if (slot.isEmpty()) {
+      return;
+    }
+    String key = DRILL;
+    if (evaluated.add(key)) {
+      lastDrillReport().ifPresent(t -> lastHandled.put(key, t));
+    }
+    Instant handled = lastHandled.get(key);
+    if (handled == null || slot.get().isAfter(handled)) {
+      lastHandled.put(key, slot.get());
+      enqueue(Kind.DRILL, DRILL, handled == null ? "catch-up" : "schedule", Map.of());
+    }
+  }
+
+  /** When the newest drill report was written, if there is one. */
+  private Optional<Instant> lastDrillReport() {
+    Path dir = config.server().drillReportDir();
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    try (var files = Files.list(dir)) {
+      return files
+          .filter(p -> p.getFileName().toString().matches("drill-\\d{8}-\\d{6}\\.json"))
+          .map(
+              p ->
+                  java.time.LocalDateTime.parse(
+                          p.getFileName().toString().substring(6, 21),
+                          DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                      .toInstant(ZoneOffset.UTC))
+          .max(Instant::compareTo);
+    } catch (IOException e) {
+      LOG.warn("serve: cannot read the drill reports in {}: {}", dir, e.getMessage());
+      return Optional.empty();
     }
   }
 
@@ -354,7 +396,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public synchronized Job enqueue(
       Kind kind, String source, String trigger, Map<String, String> options) {
-    if (config.source(source).isEmpty()) {
+    if (config.source(source).isEmpty() && kind != Kind.DRILL) {
       throw new IllegalArgumentException("serve: no source named '" + source + "'");
     }
     if (stopping.get()) {
@@ -458,6 +500,10 @@ public final class Orchestrator implements AutoCloseable {
   // ---- running a job
 
   private void run(Job job) {
+    if (job.kind() == Kind.DRILL) {
+      runDrill(job);
+      return;
+    }
     SourceConfig source = config.source(job.source()).orElseThrow();
     job.started(clock.instant());
     Map<String, Object> result = null;
@@ -521,6 +567,52 @@ public final class Orchestrator implements AutoCloseable {
     finished(job, source, passed, result, error);
   }
 
+  /**
+   * Runs the DR drill over every source and writes its reports; the job fails when the drill does.
+   */
+  private void runDrill(Job job) {
+    job.started(clock.instant());
+    job.attempt();
+    try {
+      Optional<URI> metricsUri =
+          config.server().port() == 0
+              ? Optional.empty()
+              : Optional.of(
+                  URI.create(
+                      "http://"
+                          + config.server().host()
+                          + ":"
+                          + config.server().port()
+                          + "/metrics"));
+      Map<String, Object> report =
+          new Drill(config, keys, clock, redactor, config.server().drillRules(), metricsUri)
+              .run(List.of());
+      List<Path> files = Drill.write(report, config.server().drillReportDir(), clock.instant());
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("ok", report.get("ok"));
+      result.put("markdown", files.get(1).toString());
+      result.put("json", files.get(0).toString());
+      result.put("checklist", report.get("checklist"));
+      if (Boolean.TRUE.equals(report.get("ok"))) {
+        job.succeeded(clock.instant(), result);
+      } else {
+        job.failed(
+            clock.instant(),
+            "serve: the DR drill failed a check or missed a target; see " + files.get(1),
+            result);
+      }
+    } catch (IOException | RuntimeException e) {
+      job.failed(clock.instant(), "serve: the DR drill could not run: " + message(e), null);
+    } finally {
+      LOG.info("serve: drill {} (job {})", job.state(), job.id());
+      synchronized (this) {
+        busy.remove(job.source());
+        running--;
+        dispatch();
+      }
+    }
+  }
+
   private void finished(
       Job job, SourceConfig source, boolean passed, Map<String, Object> result, String error) {
     Instant now = clock.instant();
@@ -562,6 +654,7 @@ public final class Orchestrator implements AutoCloseable {
     return switch (job.kind()) {
       case BACKUP -> backup(source);
       case VERIFY, RESTORE_TEST -> verify(job, source);
+      case DRILL -> throw new IllegalStateException("serve: a drill is not a source's job");
     };
   }
 

@@ -46,7 +46,9 @@ public record ServeConfig(
    * @param shutdownGrace how long a SIGTERM waits for running jobs before aborting them
    * @param leaseTtl how long a repository lease lasts without renewal before another instance may
    *     break it
-   * @param drillReportDir where scheduled drills write their reports
+   * @param drillReportDir where drills write their reports
+   * @param drillSchedule when the service runs the DR drill itself, if it does
+   * @param drillRules the alert rules file a scheduled drill loads
    */
   public record Server(
       String host,
@@ -55,7 +57,9 @@ public record ServeConfig(
       int maxConcurrentJobs,
       Duration shutdownGrace,
       Duration leaseTtl,
-      Path drillReportDir) {
+      Path drillReportDir,
+      Optional<Schedule> drillSchedule,
+      Optional<Path> drillRules) {
 
     /** Whether {@link #host} is a loopback address (then no token is needed). */
     public boolean loopback() {

@@ -69,6 +69,21 @@ class ConfigReaderTest {
             URI.create("file:///var/backups/biowerk"),
             URI.create("s3://biowerk-backups-production/?storage-class=STANDARD_IA"));
     assertThat(config.keys().rotation()).isEqualTo(Duration.ofDays(90));
+    // The monthly drill, 06:00 UTC on the 1st.
+    assertThat(
+            config
+                .server()
+                .drillSchedule()
+                .orElseThrow()
+                .next(Instant.parse("2024-01-15T00:00:00Z")))
+        .contains(Instant.parse("2024-02-01T06:00:00Z"));
+    assertThat(config.server().drillRules())
+        .contains(
+            example
+                .getParent()
+                .resolve("prometheus/backup-alerts.yml")
+                .toAbsolutePath()
+                .normalize());
     assertThat(config.sources())
         .extracting(SourceConfig::name)
         .containsExactly("postgres", "mongodb", "redis");

@@ -153,6 +153,50 @@ class OrchestratorTest {
   }
 
   @Test
+  void theServiceRunsTheDrillOnItsScheduleAndWritesTheReports() throws Exception {
+    fixture.data("docs", 0);
+    TestClock clock = new TestClock("2024-02-01T05:00:00Z");
+    ServeConfig config =
+        fixture.config(
+            "repositories: [repo]\n"
+                + "keys: {file: key}\n"
+                + "server: {listen: \"127.0.0.1:0\", drill-schedule: \"0 6 1 * *\", drill-reports: reports,"
+                + " drill-rules: \""
+                + AlertingIT.rules()
+                + "\"}\n"
+                + "sources:\n"
+                + "  docs: {uri: data/docs, backup: \"0 * * * *\"}\n");
+    try (Orchestrator orchestrator = fixture.orchestrator(config, clock, "a")) {
+      // No report yet: the backup's and the drill's missed slots run once, the backup first.
+      orchestrator.tick();
+      assertThat(orchestrator.awaitIdle(Duration.ofSeconds(60))).isTrue();
+      Job first = orchestrator.jobs().get(orchestrator.jobs().size() - 1);
+      assertThat(first.kind()).isEqualTo(Kind.DRILL);
+      assertThat(first.trigger()).isEqualTo("catch-up");
+      assertThat(first.state()).as(String.valueOf(first.error())).isEqualTo(Job.State.SUCCEEDED);
+      assertThat(dir.resolve("reports/drill-20240201-050000.md")).exists();
+
+      clock.set("2024-02-01T05:59:00Z");
+      orchestrator.tick();
+      clock.set("2024-02-01T06:00:00Z");
+      orchestrator.tick();
+      assertThat(orchestrator.awaitIdle(Duration.ofSeconds(60))).isTrue();
+      assertThat(orchestrator.jobs())
+          .filteredOn(j -> j.kind() == Kind.DRILL)
+          .extracting(Job::trigger)
+          .containsExactly("catch-up", "schedule");
+      assertThat(dir.resolve("reports/drill-20240201-060000.json")).exists();
+    }
+    // Restarted later that month: the report of 06:00 is the last slot's, so no drill runs.
+    clock.set("2024-02-10T00:00:00Z");
+    try (Orchestrator restarted = fixture.orchestrator(config, clock, "a")) {
+      restarted.tick();
+      assertThat(restarted.awaitIdle(Duration.ofSeconds(60))).isTrue();
+      assertThat(restarted.jobs()).noneMatch(j -> j.kind() == Kind.DRILL);
+    }
+  }
+
+  @Test
   void anAttemptLongerThanTheTimeoutIsAbortedAndKeepsNothing() throws Exception {
     java.nio.file.Path big = java.nio.file.Files.createDirectories(dir.resolve("data/big"));
     try (java.io.RandomAccessFile file =
