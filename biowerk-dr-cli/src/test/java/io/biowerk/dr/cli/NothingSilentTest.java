@@ -271,6 +271,26 @@ class NothingSilentTest {
     assertThat(cli.run("verify", "all", "--level", "stored").code()).isEqualTo(0);
   }
 
+  @Test
+  void keysListNamesTheKeysTheRepositoryNeedsThatTheRingLacks() throws Exception {
+    Cli.Result complete = cli.run("keys", "list");
+    assertThat(complete.code()).as(complete.toString()).isEqualTo(0);
+    assertThat(complete.out()).doesNotContain("MISSING");
+
+    Path rotated = dir.resolve("rotated-key");
+    assertThat(cli.run("keys", "generate", "--key-file", rotated.toString()).code()).isEqualTo(0);
+    String needed = newer.keyId().orElseThrow();
+    Cli.Result lacking = cli.run("keys", "list", "--key-file", rotated.toString());
+    assertThat(lacking.code()).as(lacking.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(lacking.out()).containsPattern(needed + " .*MISSING: needed by 2 backup\\(s\\)");
+    assertThat(lacking.err())
+        .contains("keys: the repository holds backups encrypted with key(s) " + needed)
+        .contains("from your vault");
+    Cli.Result json = cli.run("keys", "list", "--key-file", rotated.toString(), "--json");
+    assertThat(json.code()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(Json.read(json.out()).get("missing").get(needed).asInt()).isEqualTo(2);
+  }
+
   private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {
     Path file = cli.defaultRepo().resolve(manifest.manifestKey());
     ObjectNode root = (ObjectNode) io.biowerk.dr.core.internal.Json.read(Files.readAllBytes(file));
