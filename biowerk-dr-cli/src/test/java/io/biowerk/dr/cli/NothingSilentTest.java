@@ -291,6 +291,26 @@ class NothingSilentTest {
     assertThat(Json.read(json.out()).get("missing").get(needed).asInt()).isEqualTo(2);
   }
 
+  @Test
+  void targetTimeRefusesAManifestWhoseFinishedAtWasMovedBeforeItsId() throws Exception {
+    // newer was taken at 13:00; the "breach" was at 12:30: --target-time must pick older.
+    String breach = "2026-11-30T12:30:00Z";
+    Path ok = dir.resolve("ok");
+    Cli.Result honest = cli.run("restore", "latest:unit", ok.toString(), "--target-time", breach);
+    assertThat(honest.code()).as(honest.toString()).isEqualTo(0);
+    assertThat(honest.err()).contains("picked " + older.id());
+
+    editManifest(newer, m -> m.put("finishedAt", "2026-11-30T12:20:00Z"));
+    Path target = dir.resolve("tampered");
+    Cli.Result result =
+        cli.run("restore", "latest:unit", target.toString(), "--target-time", breach);
+    assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(result.err())
+        .contains("the manifest of " + newer.id())
+        .contains("disagree with the time in its id");
+    assertThat(target).doesNotExist();
+  }
+
   private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {
     Path file = cli.defaultRepo().resolve(manifest.manifestKey());
     ObjectNode root = (ObjectNode) io.biowerk.dr.core.internal.Json.read(Files.readAllBytes(file));
