@@ -311,6 +311,36 @@ class NothingSilentTest {
     assertThat(target).doesNotExist();
   }
 
+  @Test
+  void verifyCoversEveryRepositoryGiven() throws Exception {
+    Path local = dir.resolve("local");
+    Path cloud = dir.resolve("cloud");
+    Cli.Result backup =
+        cli.run("backup", "docs", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    Cli.Result both =
+        cli.run("verify", "all", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(both.code()).as(both.toString()).isEqualTo(0);
+    assertThat(both.out().lines().filter(l -> l.startsWith("ok      docs_")).count()).isEqualTo(2);
+
+    // Only the second (cloud) copy is damaged: verify must look there too.
+    try (Stream<Path> files = Files.walk(cloud)) {
+      Path data =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("docs_"))
+              .filter(f -> f.getFileName().toString().endsWith(".enc"))
+              .findFirst()
+              .orElseThrow();
+      VerifyCommandTest.flipOneByte(data);
+    }
+    Cli.Result damaged =
+        cli.run("verify", "latest:docs", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(damaged.code()).as(damaged.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(damaged.out())
+        .containsPattern("ok      docs_.*\\(in " + Uris.fileUri(local) + "\\)")
+        .containsPattern("FAILED  docs_.*\\(in " + Uris.fileUri(cloud) + "\\)");
+  }
+
   private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {
     Path file = cli.defaultRepo().resolve(manifest.manifestKey());
     ObjectNode root = (ObjectNode) io.biowerk.dr.core.internal.Json.read(Files.readAllBytes(file));
