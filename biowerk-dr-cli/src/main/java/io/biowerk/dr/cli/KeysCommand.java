@@ -1,8 +1,14 @@
 package io.biowerk.dr.cli;
 
+import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.KeyNotFoundException;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.keys.EnvironmentKeys;
 import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.core.keys.KeyRecords;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -94,6 +101,31 @@ final class KeysCommand extends CliCommand {
     }
   }
 
+  /**
+   * The key ids that backups in the repositories in effect were encrypted with and that {@code
+   * held} lacks, each with how many backups need it. Nothing when the repository is the default one
+   * and does not exist (keys listed before any backup).
+   */
+  static Map<String, Integer> missingKeys(
+      Environment env, RepositoryOptions repositories, Set<String> held) throws IOException {
+    Map<String, Integer> missing = new TreeMap<>();
+    if (repositories.repos.isEmpty()
+        && env.variable(Environment.REPO_VARIABLE).isEmpty()
+        && !Files.isDirectory(env.resolve(RepositoryOptions.DEFAULT))) {
+      return missing;
+    }
+    for (Sink sink : repositories.openAllExisting(env)) {
+      for (BackupRecord record : Catalog.of(sink).withClock(env.clock()).list()) {
+        record
+            .manifest()
+            .keyId()
+            .filter(id -> !held.contains(id))
+            .ifPresent(id -> missing.merge(id, 1, Integer::sum));
+      }
+    }
+    return missing;
+  }
+
   /** {@code keys list}. */
   @Command(
       name = "list",
@@ -152,11 +184,15 @@ final class KeysCommand extends CliCommand {
           rows.add(row);
         }
       }
+      Set<String> held = new TreeSet<>();
+      rows.forEach(row -> held.add(String.valueOf(row.get("id"))));
+      Map<String, Integer> missing = missingKeys(env, repositories, held);
       if (json) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("keyFile", file.path().toString());
         result.put("active", active);
         result.put("keys", rows);
+        result.put("missing", missing);
         printJson(result);
       } else if (rows.isEmpty()) {
         note(
@@ -179,12 +215,31 @@ final class KeysCommand extends CliCommand {
                   row.get("backups") == null ? "-" : String.valueOf(row.get("backups")),
                   row.get("offlineCopy") == null ? "no" : String.valueOf(row.get("offlineCopy"))));
         }
+        for (Map.Entry<String, Integer> m : missing.entrySet()) {
+          table.add(
+              List.of(
+                  m.getKey(),
+                  "",
+                  "-",
+                  "MISSING: needed by " + m.getValue() + " backup(s)",
+                  "-",
+                  String.valueOf(m.getValue()),
+                  "-"));
+        }
         out()
             .print(
                 Format.table(
                     List.of("ID", "ACTIVE", "CREATED", "FROM", "AGE", "BACKUPS", "OFFLINE COPY"),
                     table));
         out().flush();
+      }
+      if (!missing.isEmpty()) {
+        throw new KeyNotFoundException(
+            "keys: the repository holds backups encrypted with key(s) "
+                + String.join(", ", missing.keySet())
+                + " that the ring lacks, so they cannot be restored with these keys; add the"
+                + " key line(s) from your vault to the key file (rotation keeps old keys)",
+            missing.keySet().iterator().next());
       }
       if (active != null) {
         Optional<Instant> created = KeyPolicy.created(active, records);

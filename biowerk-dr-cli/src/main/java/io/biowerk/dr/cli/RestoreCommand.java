@@ -3,6 +3,7 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupNotFoundException;
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.RestoreJob;
 import io.biowerk.dr.core.RestoreTarget;
@@ -156,6 +157,9 @@ final class RestoreCommand extends CliCommand {
     RestoreTarget restoreTarget = Sources.targetForUri(targetUri, force);
     BackupRecord record = before == null ? catalog.resolve(backup) : pickBefore(catalog, before);
     BackupManifest manifest = record.manifest();
+    if (before != null) {
+      checkTimes(manifest);
+    }
     DangerousTargets.checkRestoreTarget(
         targetUri, repositories.uris(env), manifest.sourceUri(), force);
     if (before != null) {
@@ -412,6 +416,45 @@ final class RestoreCommand extends CliCommand {
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  private static final java.util.regex.Pattern ID_STAMP =
+      java.util.regex.Pattern.compile("(\\d{8}_\\d{6})");
+
+  /**
+   * Cross-checks the times a manifest records against the start time its id carries: a backup
+   * cannot finish before it started. A manifest whose {@code finishedAt} was moved back (to be
+   * picked by {@code --target-time} as if taken before a breach) is refused.
+   *
+   * @throws IntegrityException if they disagree
+   */
+  static void checkTimes(BackupManifest manifest) throws IntegrityException {
+    java.util.regex.Matcher matcher = ID_STAMP.matcher(manifest.id());
+    Instant fromId = null;
+    while (matcher.find()) {
+      fromId =
+          java.time.LocalDateTime.parse(
+                  matcher.group(1), java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"))
+              .toInstant(java.time.ZoneOffset.UTC);
+    }
+    boolean disagree =
+        manifest.finishedAt().isBefore(manifest.startedAt())
+            || (fromId != null
+                && (manifest.finishedAt().isBefore(fromId)
+                    || manifest.startedAt().isBefore(fromId.minusSeconds(1))));
+    if (disagree) {
+      throw new IntegrityException(
+          "restore: the manifest of "
+              + manifest.id()
+              + " records startedAt "
+              + manifest.startedAt()
+              + " and finishedAt "
+              + manifest.finishedAt()
+              + ", which disagree with the time in its id"
+              + (fromId == null ? "" : " (" + fromId + ")")
+              + "; its manifest was changed, so --target-time cannot trust it. Pick a backup by"
+              + " id after checking it, or restore from another copy of the repository");
+    }
   }
 
   static Instant instant(String text) {

@@ -40,9 +40,11 @@ final class StatusCommand extends CliCommand {
 
   @Option(
       names = "--rpo",
-      paramLabel = "DURATION",
-      description = "RPO target for every source: 1h, 25h, 2d or ISO-8601. Default: 1h.")
-  String rpo;
+      paramLabel = "[SOURCE=]DURATION",
+      description =
+          "RPO target: 1h, 25h, 2d or ISO-8601, for every source, or SOURCE=DURATION for one"
+              + " (repeatable, e.g. --rpo 1h --rpo postgres=25h for a daily dump). Default: 1h.")
+  List<String> rpo = new ArrayList<>();
 
   @Option(
       names = "--rto",
@@ -61,8 +63,22 @@ final class StatusCommand extends CliCommand {
   public Integer call() throws Exception {
     Environment env = env();
     ObjectivesReport report = ObjectivesReport.withPlanTargets();
-    if (rpo != null) {
-      report = report.rpo(PruneCommand.duration("--rpo", rpo));
+    for (String target : rpo) {
+      int eq = target.indexOf('=');
+      if (eq < 0) {
+        report = report.rpo(PruneCommand.duration("--rpo", target));
+      }
+    }
+    for (String target : rpo) {
+      int eq = target.indexOf('=');
+      if (eq >= 0) {
+        // A source's own target (its schedule) beats the one for every source.
+        report =
+            report.rpo(
+                ListCommand.source(target.substring(0, eq).strip()),
+                PruneCommand.duration(
+                    "--rpo " + target.substring(0, eq), target.substring(eq + 1)));
+      }
     }
     Catalog catalog = repositories.primaryCatalog(env);
     Instant now = env.clock().instant();
@@ -114,9 +130,9 @@ final class StatusCommand extends CliCommand {
                   o.lastVerifiedAt() == null
                       ? "-"
                       : Format.time(o.lastVerifiedAt()) + " " + o.lastVerifiedLevel(),
-                  o.lastRestoreSeconds() == null
+                  o.lastRestoreMillis() == null
                       ? "-"
-                      : Format.duration(Duration.ofSeconds(o.lastRestoreSeconds())),
+                      : Format.duration(Duration.ofMillis(o.lastRestoreMillis())),
                   o.rtoStatus() + " (" + Format.age(Duration.ofSeconds(o.rtoTargetSeconds())) + ")",
                   o.overall().name()));
         }

@@ -4,6 +4,7 @@ import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.KeyNotFoundException;
 import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
@@ -80,20 +81,50 @@ final class VerifyCommand extends CliCommand {
   public Integer call() throws Exception {
     Environment env = env();
     VerificationLevel wanted = level == null ? null : level(level);
-    Catalog catalog = repositories.primaryCatalog(env);
-    Catalog.Listing listing = backup.equals("all") ? catalog.scan() : null;
-    List<BackupRecord> records =
-        listing != null ? listing.backups() : List.of(catalog.resolve(backup));
-    List<String> damaged = listing != null ? listing.corrupt() : List.of();
-    for (String key : damaged) {
-      if (!json) {
-        out()
-            .println(
-                "DAMAGED "
-                    + ListCommand.damagedId(key)
-                    + "  "
-                    + key
-                    + "  manifest or data unusable");
+    // Every repository given is checked: the cloud copy too, not only the first.
+    List<java.net.URI> uris = repositories.uris(env);
+    List<Sink> sinks = repositories.openAllExisting(env);
+    boolean several = sinks.size() > 1;
+    List<Catalog> catalogs = new ArrayList<>();
+    List<String> places = new ArrayList<>();
+    List<BackupRecord> records = new ArrayList<>();
+    List<String> damaged = new ArrayList<>();
+    int errors = 0;
+    for (int i = 0; i < sinks.size(); i++) {
+      Catalog catalog = Catalog.of(sinks.get(i)).withClock(env.clock());
+      String where = several ? " (in " + Uris.redact(uris.get(i)) + ")" : "";
+      if (backup.equals("all")) {
+        Catalog.Listing listing = catalog.scan();
+        for (BackupRecord record : listing.backups()) {
+          catalogs.add(catalog);
+          places.add(where);
+          records.add(record);
+        }
+        for (String key : listing.corrupt()) {
+          damaged.add(key);
+          if (!json) {
+            out()
+                .println(
+                    "DAMAGED "
+                        + ListCommand.damagedId(key)
+                        + "  "
+                        + key
+                        + "  manifest or data unusable"
+                        + where);
+          }
+        }
+      } else {
+        try {
+          records.add(catalog.resolve(backup));
+          catalogs.add(catalog);
+          places.add(where);
+        } catch (IOException e) {
+          if (!several) {
+            throw e;
+          }
+          errors++;
+          note("cannot verify " + backup + where + ": " + Errors.message(e));
+        }
       }
     }
     KeyRing ring = keys.usableRing(env);
@@ -101,10 +132,11 @@ final class VerifyCommand extends CliCommand {
     List<VerificationResult> results = new ArrayList<>();
     int failures = 0;
     int integrityErrors = 0;
-    int errors = 0;
     Set<String> missingKeys = new TreeSet<>();
-    for (BackupRecord record : records) {
-      BackupManifest manifest = record.manifest();
+    for (int r = 0; r < records.size(); r++) {
+      Catalog catalog = catalogs.get(r);
+      BackupManifest manifest = records.get(r).manifest();
+      String where = places.get(r);
       VerificationLevel effective =
           wanted != null
               ? wanted
@@ -113,7 +145,7 @@ final class VerifyCommand extends CliCommand {
       try {
         result = Verifier.verify(catalog.sink(), manifest, ring, effective, options, env.clock());
       } catch (IOException | RuntimeException e) {
-        if (records.size() == 1) {
+        if (records.size() == 1 && !several) {
           throw e;
         }
         // With several backups, one that cannot be checked (its key is missing) must not stop the
@@ -141,7 +173,8 @@ final class VerifyCommand extends CliCommand {
                     + "  "
                     + Format.duration(result.duration())
                     + "  "
-                    + Errors.oneLine(result.detail()));
+                    + Errors.oneLine(result.detail())
+                    + where);
         out().flush();
       }
       if (wanted == null && effective == VerificationLevel.STORED && manifest.encrypted()) {

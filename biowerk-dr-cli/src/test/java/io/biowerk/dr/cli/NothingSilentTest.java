@@ -271,6 +271,76 @@ class NothingSilentTest {
     assertThat(cli.run("verify", "all", "--level", "stored").code()).isEqualTo(0);
   }
 
+  @Test
+  void keysListNamesTheKeysTheRepositoryNeedsThatTheRingLacks() throws Exception {
+    Cli.Result complete = cli.run("keys", "list");
+    assertThat(complete.code()).as(complete.toString()).isEqualTo(0);
+    assertThat(complete.out()).doesNotContain("MISSING");
+
+    Path rotated = dir.resolve("rotated-key");
+    assertThat(cli.run("keys", "generate", "--key-file", rotated.toString()).code()).isEqualTo(0);
+    String needed = newer.keyId().orElseThrow();
+    Cli.Result lacking = cli.run("keys", "list", "--key-file", rotated.toString());
+    assertThat(lacking.code()).as(lacking.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(lacking.out()).containsPattern(needed + " .*MISSING: needed by 2 backup\\(s\\)");
+    assertThat(lacking.err())
+        .contains("keys: the repository holds backups encrypted with key(s) " + needed)
+        .contains("from your vault");
+    Cli.Result json = cli.run("keys", "list", "--key-file", rotated.toString(), "--json");
+    assertThat(json.code()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(Json.read(json.out()).get("missing").get(needed).asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void targetTimeRefusesAManifestWhoseFinishedAtWasMovedBeforeItsId() throws Exception {
+    // newer was taken at 13:00; the "breach" was at 12:30: --target-time must pick older.
+    String breach = "2026-11-30T12:30:00Z";
+    Path ok = dir.resolve("ok");
+    Cli.Result honest = cli.run("restore", "latest:unit", ok.toString(), "--target-time", breach);
+    assertThat(honest.code()).as(honest.toString()).isEqualTo(0);
+    assertThat(honest.err()).contains("picked " + older.id());
+
+    editManifest(newer, m -> m.put("finishedAt", "2026-11-30T12:20:00Z"));
+    Path target = dir.resolve("tampered");
+    Cli.Result result =
+        cli.run("restore", "latest:unit", target.toString(), "--target-time", breach);
+    assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(result.err())
+        .contains("the manifest of " + newer.id())
+        .contains("disagree with the time in its id");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void verifyCoversEveryRepositoryGiven() throws Exception {
+    Path local = dir.resolve("local");
+    Path cloud = dir.resolve("cloud");
+    Cli.Result backup =
+        cli.run("backup", "docs", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    Cli.Result both =
+        cli.run("verify", "all", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(both.code()).as(both.toString()).isEqualTo(0);
+    assertThat(both.out().lines().filter(l -> l.startsWith("ok      docs_")).count()).isEqualTo(2);
+
+    // Only the second (cloud) copy is damaged: verify must look there too.
+    try (Stream<Path> files = Files.walk(cloud)) {
+      Path data =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("docs_"))
+              .filter(f -> f.getFileName().toString().endsWith(".enc"))
+              .findFirst()
+              .orElseThrow();
+      VerifyCommandTest.flipOneByte(data);
+    }
+    Cli.Result damaged =
+        cli.run("verify", "latest:docs", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(damaged.code()).as(damaged.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(damaged.out())
+        .containsPattern("ok      docs_.*\\(in " + Uris.fileUri(local) + "\\)")
+        .containsPattern("FAILED  docs_.*\\(in " + Uris.fileUri(cloud) + "\\)");
+  }
+
   private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {
     Path file = cli.defaultRepo().resolve(manifest.manifestKey());
     ObjectNode root = (ObjectNode) io.biowerk.dr.core.internal.Json.read(Files.readAllBytes(file));

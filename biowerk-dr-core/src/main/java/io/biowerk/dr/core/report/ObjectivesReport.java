@@ -69,6 +69,8 @@ public final class ObjectivesReport {
    * @param lastRestoreSeconds how long it took, or null
    * @param rtoTargetSeconds the RTO target
    * @param rtoStatus the RTO objective
+   * @param lastRestoreMillis how long the latest restore test took, in milliseconds (the precision
+   *     a short restore needs), or null
    */
   public record SourceObjectives(
       String source,
@@ -84,7 +86,8 @@ public final class ObjectivesReport {
       Instant lastRestoreTestAt,
       Long lastRestoreSeconds,
       long rtoTargetSeconds,
-      Status rtoStatus) {
+      Status rtoStatus,
+      Long lastRestoreMillis) {
 
     /** The worse of the two objectives: VIOLATED over UNKNOWN over OK. */
     public Status overall() {
@@ -114,6 +117,7 @@ public final class ObjectivesReport {
       map.put("lastRestoreSeconds", lastRestoreSeconds);
       map.put("rtoTargetSeconds", rtoTargetSeconds);
       map.put("rtoStatus", rtoStatus.name());
+      map.put("lastRestoreMillis", lastRestoreMillis);
       map.put("status", overall().name());
       return map;
     }
@@ -283,7 +287,8 @@ public final class ObjectivesReport {
         lastRestore == null ? null : lastRestore.at(),
         lastRestore == null ? null : lastRestore.duration().getSeconds(),
         rtoTarget.getSeconds(),
-        rtoStatus);
+        rtoStatus,
+        lastRestore == null ? null : lastRestore.duration().toMillis());
   }
 
   private static Duration checkTarget(String what, Duration target) {
