@@ -158,7 +158,14 @@ public final class BackupJob {
       return this;
     }
 
-    /** The job. */
+    /**
+     * The job.
+     *
+     * <p>A codec passed to {@link #codecs} whose id no {@link CodecProvider} on the class path
+     * makes is allowed (a user's own codec), but the backup can then be read only by passing the
+     * same codec to {@link RestoreJob#codecs} and {@code Verifier.verify(..., codecs)}: {@code
+     * build()} logs a warning naming such ids, so the need is seen before the backup is needed.
+     */
     public BackupJob build() {
       checkState(!sinks.isEmpty(), "a backup needs at least one sink");
       // A bad tier, format or codec id is refused here, before a run claims an id or writes
@@ -171,6 +178,16 @@ public final class BackupJob {
           codecs.stream().map(Codec::id).toList());
       if (sourceUri == null) {
         sourceUri = source.kind() + ":" + source.name();
+      }
+      List<String> unregistered =
+          codecs.stream().map(Codec::id).filter(id -> !Codecs.available(id)).toList();
+      if (!unregistered.isEmpty()) {
+        LOG.warn(
+            "backup: codec(s) {} are not registered as CodecProvider on the class path; backups of"
+                + " {} can be restored or verified only by passing the same codec(s) to"
+                + " RestoreJob.codecs and Verifier.verify, or by registering a CodecProvider",
+            unregistered,
+            source.name());
       }
       return new BackupJob(this);
     }

@@ -4,6 +4,7 @@ import io.biowerk.dr.core.codec.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.List;
 
 /**
  * Reads backups back: the stored bytes checked against the manifest, or the decoded bytes checked
@@ -45,11 +46,27 @@ public final class BackupReader {
    */
   public static ReadableByteChannel openDecoded(Sink sink, BackupManifest manifest, KeyRing keys)
       throws IOException {
+    return openDecoded(sink, manifest, keys, List.of());
+  }
+
+  /**
+   * As {@link #openDecoded(Sink, BackupManifest, KeyRing)}, using {@code codecs} (for instance
+   * those passed explicitly to {@link BackupJob}) before the codecs found through {@link
+   * CodecProvider}; see {@link Codecs#fromSpecs(List, KeyRing, List)}.
+   *
+   * @throws ProviderNotFoundException if a codec of the chain is neither given nor available
+   * @throws KeyNotFoundException if the backup's key is missing
+   * @throws WrongKeyException if the key found is not the one the backup was encrypted with
+   * @throws IOException if the sink cannot be read
+   */
+  public static ReadableByteChannel openDecoded(
+      Sink sink, BackupManifest manifest, KeyRing keys, List<? extends Codec> codecs)
+      throws IOException {
     ReadableByteChannel raw = sink.openRead(manifest.dataKey());
     try {
       Sha256.Reading stored = Sha256.reading(raw);
       ReadableByteChannel decoded =
-          Codecs.decode(Codecs.fromSpecs(manifest.codecs(), keys), stored);
+          Codecs.decode(Codecs.fromSpecs(manifest.codecs(), keys, codecs), stored);
       return new Checked(manifest, stored, Sha256.reading(decoded));
     } catch (IOException | RuntimeException e) {
       ByteChannels.closeQuietly(raw, e);

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,7 @@ public final class RestoreJob {
   private final RestoreTarget target;
   private final boolean checkStoredFirst;
   private final ProgressListener listener;
+  private final List<Codec> codecs;
   private boolean ran;
 
   private RestoreJob(
@@ -33,13 +35,15 @@ public final class RestoreJob {
       KeyRing keys,
       RestoreTarget target,
       boolean checkStoredFirst,
-      ProgressListener listener) {
+      ProgressListener listener,
+      List<Codec> codecs) {
     this.sink = sink;
     this.manifest = manifest;
     this.keys = keys;
     this.target = target;
     this.checkStoredFirst = checkStoredFirst;
     this.listener = listener;
+    this.codecs = codecs;
   }
 
   /** A restore of {@code manifest}'s backup from {@code sink} into {@code target}. */
@@ -51,7 +55,8 @@ public final class RestoreJob {
         requireNonNull(keys, "keys"),
         requireNonNull(target, "target"),
         true,
-        ProgressListener.NONE);
+        ProgressListener.NONE,
+        List.of());
   }
 
   /**
@@ -60,13 +65,29 @@ public final class RestoreJob {
    * aborted, but a target that cannot roll back may have received part of the data.
    */
   public RestoreJob checkStoredFirst(boolean check) {
-    return new RestoreJob(sink, manifest, keys, target, check, listener);
+    return new RestoreJob(sink, manifest, keys, target, check, listener, codecs);
   }
 
   /** Receives progress on the thread running the restore. */
   public RestoreJob listener(ProgressListener listener) {
     return new RestoreJob(
-        sink, manifest, keys, target, checkStoredFirst, requireNonNull(listener, "listener"));
+        sink,
+        manifest,
+        keys,
+        target,
+        checkStoredFirst,
+        requireNonNull(listener, "listener"),
+        codecs);
+  }
+
+  /**
+   * Codecs to decode with, used before those found through {@link CodecProvider}: pass the codecs
+   * given to {@link BackupJob.Builder#codecs} that are not registered as providers (a codec of the
+   * backup's chain with the same id is used as it is).
+   */
+  public RestoreJob codecs(List<? extends Codec> codecs) {
+    return new RestoreJob(
+        sink, manifest, keys, target, checkStoredFirst, listener, List.copyOf(codecs));
   }
 
   /**
@@ -84,7 +105,7 @@ public final class RestoreJob {
     if (checkStoredFirst) {
       BackupReader.checkStored(sink, manifest);
     }
-    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys);
+    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys, codecs);
         PendingWrite out = target.open(manifest)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       long written = 0;
