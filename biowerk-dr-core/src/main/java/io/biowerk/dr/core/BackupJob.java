@@ -57,6 +57,7 @@ public final class BackupJob {
   private final int buffers;
   private final String tier;
   private final String sourceUri;
+  private final long progressNanos;
   private boolean ran;
 
   private BackupJob(Builder builder) {
@@ -69,6 +70,7 @@ public final class BackupJob {
     this.buffers = builder.buffers;
     this.tier = builder.tier;
     this.sourceUri = builder.sourceUri;
+    this.progressNanos = builder.progressInterval.toNanos();
   }
 
   /** Starts building a backup of {@code source}. */
@@ -87,6 +89,7 @@ public final class BackupJob {
     private int buffers = 4;
     private String tier = BackupLayout.DAILY;
     private String sourceUri;
+    private Duration progressInterval = ProgressListener.DEFAULT_INTERVAL;
 
     private Builder(Source source) {
       this.source = requireNonNull(source, "source");
@@ -122,6 +125,24 @@ public final class BackupJob {
     /** Receives progress; called on the thread that runs the job. */
     public Builder listener(ProgressListener listener) {
       this.listener = requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * The least time between two progress events while the backup runs (default {@link
+     * ProgressListener#DEFAULT_INTERVAL}, 100 ms); {@link Duration#ZERO} reports after every
+     * buffer. The final event ({@code done}) always comes.
+     *
+     * @throws IllegalArgumentException if {@code interval} is negative
+     */
+    public Builder progressInterval(Duration interval) {
+      requireNonNull(interval, "interval");
+      checkArgument(
+          !interval.isNegative(),
+          "backup: progress interval (%s) must not be negative; use Duration.ZERO to report every"
+              + " buffer",
+          interval);
+      this.progressInterval = interval;
       return this;
     }
 
@@ -246,7 +267,7 @@ public final class BackupJob {
       stream = source.open();
       reader = new Reader(stream, buffers, bufferSize, id);
       reader.start();
-      long lastReport = 0;
+      long lastReport = startNanos;
       try {
         while (true) {
           Object item = reader.full.take();
@@ -261,7 +282,7 @@ public final class BackupJob {
           ByteChannels.writeFully(encoder, buffer);
           reader.free.put(buffer);
           long now = System.nanoTime();
-          if (now - lastReport > 100_000_000L) {
+          if (now - lastReport >= progressNanos) {
             lastReport = now;
             listener.onProgress(
                 new ProgressListener.Progress(

@@ -187,6 +187,14 @@ public final class BackupReader {
     return named;
   }
 
+  /**
+   * The stored (encoded) bytes read so far by a channel of {@link #openDecoded}, or -1 for another
+   * channel.
+   */
+  static long storedRead(ReadableByteChannel decoded) {
+    return decoded instanceof Checked checked ? checked.stored.count() : -1;
+  }
+
   private static final class Checked implements ReadableByteChannel {
     private final BackupManifest manifest;
     private final Sha256.Reading stored;

@@ -1,5 +1,6 @@
 package io.biowerk.dr.core;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
 
@@ -27,6 +28,7 @@ public final class RestoreJob {
   private final boolean checkStoredFirst;
   private final ProgressListener listener;
   private final List<Codec> codecs;
+  private final Duration progressInterval;
   private boolean ran;
 
   private RestoreJob(
@@ -36,7 +38,8 @@ public final class RestoreJob {
       RestoreTarget target,
       boolean checkStoredFirst,
       ProgressListener listener,
-      List<Codec> codecs) {
+      List<Codec> codecs,
+      Duration progressInterval) {
     this.sink = sink;
     this.manifest = manifest;
     this.keys = keys;
@@ -44,6 +47,7 @@ public final class RestoreJob {
     this.checkStoredFirst = checkStoredFirst;
     this.listener = listener;
     this.codecs = codecs;
+    this.progressInterval = progressInterval;
   }
 
   /** A restore of {@code manifest}'s backup from {@code sink} into {@code target}. */
@@ -56,7 +60,8 @@ public final class RestoreJob {
         requireNonNull(target, "target"),
         true,
         ProgressListener.NONE,
-        List.of());
+        List.of(),
+        ProgressListener.DEFAULT_INTERVAL);
   }
 
   /**
@@ -65,7 +70,7 @@ public final class RestoreJob {
    * aborted, but a target that cannot roll back may have received part of the data.
    */
   public RestoreJob checkStoredFirst(boolean check) {
-    return new RestoreJob(sink, manifest, keys, target, check, listener, codecs);
+    return new RestoreJob(sink, manifest, keys, target, check, listener, codecs, progressInterval);
   }
 
   /** Receives progress on the thread running the restore. */
@@ -77,7 +82,8 @@ public final class RestoreJob {
         target,
         checkStoredFirst,
         requireNonNull(listener, "listener"),
-        codecs);
+        codecs,
+        progressInterval);
   }
 
   /**
@@ -87,7 +93,32 @@ public final class RestoreJob {
    */
   public RestoreJob codecs(List<? extends Codec> codecs) {
     return new RestoreJob(
-        sink, manifest, keys, target, checkStoredFirst, listener, List.copyOf(codecs));
+        sink,
+        manifest,
+        keys,
+        target,
+        checkStoredFirst,
+        listener,
+        List.copyOf(codecs),
+        progressInterval);
+  }
+
+  /**
+   * The least time between two progress events (default {@link ProgressListener#DEFAULT_INTERVAL},
+   * 100 ms); {@link Duration#ZERO} reports after every buffer. The final event ({@code done})
+   * always comes.
+   *
+   * @throws IllegalArgumentException if {@code interval} is negative
+   */
+  public RestoreJob progressInterval(Duration interval) {
+    requireNonNull(interval, "interval");
+    checkArgument(
+        !interval.isNegative(),
+        "restore: progress interval (%s) must not be negative; use Duration.ZERO to report every"
+            + " buffer",
+        interval);
+    return new RestoreJob(
+        sink, manifest, keys, target, checkStoredFirst, listener, codecs, interval);
   }
 
   /**
@@ -109,24 +140,30 @@ public final class RestoreJob {
         PendingWrite out = target.open(manifest)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       long written = 0;
-      long lastReport = 0;
+      long lastReport = start;
+      long every = progressInterval.toNanos();
       while (in.read(buffer) >= 0) {
         buffer.flip();
         written += buffer.remaining();
         ByteChannels.writeFully(out, buffer);
         buffer.clear();
         long now = System.nanoTime();
-        if (now - lastReport > 100_000_000L) {
+        if (now - lastReport >= every) {
           lastReport = now;
           listener.onProgress(
               new ProgressListener.Progress(
-                  written, written, manifest.rawSize(), Duration.ofNanos(now - start), false));
+                  BackupReader.storedRead(in),
+                  written,
+                  manifest.storedSize(),
+                  Duration.ofNanos(now - start),
+                  false));
         }
       }
       out.commit();
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       listener.onProgress(
-          new ProgressListener.Progress(written, written, manifest.rawSize(), took, true));
+          new ProgressListener.Progress(
+              BackupReader.storedRead(in), written, manifest.storedSize(), took, true));
       LOG.info("restore {}: {} bytes in {} ms", manifest.id(), written, took.toMillis());
       return took;
     }
