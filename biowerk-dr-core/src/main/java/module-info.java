@@ -1,6 +1,9 @@
 /**
  * BIOwerk DR core: the SPIs, the streaming pipeline, codecs, keys, manifests and the local sink.
  */
+// "module": the qualified export below names the command's module, which core cannot see when it
+// compiles (javac warns "module not found"); it exists whenever the export matters.
+@SuppressWarnings("module")
 module io.biowerk.dr.core {
   requires transitive org.slf4j;
   requires com.google.common;

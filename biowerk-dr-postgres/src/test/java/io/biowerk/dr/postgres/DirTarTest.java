@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -25,7 +26,7 @@ class DirTarTest {
     Path src = Files.createDirectory(dir.resolve("src"));
     byte[] big = new byte[1_000_003];
     new Random(7).nextBytes(big);
-    Files.write(src.resolve("toc.dat"), "toc".getBytes());
+    Files.write(src.resolve("toc.dat"), "toc".getBytes(StandardCharsets.UTF_8));
     Files.write(src.resolve("3001.dat"), big);
     Files.write(src.resolve("3002.dat"), new byte[0]);
     Files.write(src.resolve("3003.dat"), new byte[512]);

@@ -17,6 +17,7 @@ import io.biowerk.dr.core.local.LocalSink;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -274,7 +275,8 @@ class PostgresFailuresIT {
 
   @Test
   void nativeVerificationRefusesBytesThatAreNotADump() throws Exception {
-    byte[] junk = "PGDMP but not really a dump at all, just some bytes".getBytes();
+    byte[] junk =
+        "PGDMP but not really a dump at all, just some bytes".getBytes(StandardCharsets.UTF_8);
     BackupManifest manifest = BackupJob.of(TestSources.bytes(junk)).sinks(repo).build().run();
     try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
       assertThatThrownBy(

@@ -75,9 +75,15 @@ class RdbParserTest {
 
   @Test
   void parsesRecordsAndRebuildsDumpPayloadsByteForByte() throws IOException {
-    byte[] string = payload(0, rdbString("hello".getBytes()), 10);
+    byte[] string = payload(0, rdbString("hello".getBytes(StandardCharsets.UTF_8)), 10);
     byte[] hash = payload(16, rdbString(listpack("f", "v", "g", "w")), 10);
-    byte[] rdb = rdb(10, "s".getBytes(), string, "h".getBytes(), hash);
+    byte[] rdb =
+        rdb(
+            10,
+            "s".getBytes(StandardCharsets.UTF_8),
+            string,
+            "h".getBytes(StandardCharsets.UTF_8),
+            hash);
     List<RdbKey> keys = new ArrayList<>();
     List<byte[]> payloads = new ArrayList<>();
     RdbSummary summary =
@@ -110,7 +116,7 @@ class RdbParserTest {
   void damagedListpackIsCaughtEvenWithoutAChecksum() throws IOException {
     byte[] lp = listpack("f", "v");
     lp[6] = (byte) (0x80 | 30); // first entry claims 30 bytes
-    byte[] rdb = rdb(10, "h".getBytes(), payload(16, rdbString(lp), 10));
+    byte[] rdb = rdb(10, "h".getBytes(StandardCharsets.UTF_8), payload(16, rdbString(lp), 10));
     java.util.Arrays.fill(rdb, rdb.length - 8, rdb.length, (byte) 0); // rdbchecksum no
     assertThatThrownBy(
             () -> RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {}))
@@ -122,7 +128,7 @@ class RdbParserTest {
 
   @Test
   void unknownValueTypeIsNamed() throws IOException {
-    byte[] rdb = rdb(10, "x".getBytes(), payload(42, new byte[] {1}, 10));
+    byte[] rdb = rdb(10, "x".getBytes(StandardCharsets.UTF_8), payload(42, new byte[] {1}, 10));
     assertThatThrownBy(
             () -> RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {}))
         .isInstanceOf(UnsupportedRdbException.class)
@@ -177,15 +183,15 @@ class RdbParserTest {
     byte[] rdb =
         rdb(
             7,
-            "l".getBytes(),
+            "l".getBytes(StandardCharsets.UTF_8),
             payload(10, rdbString(ziplist("a", "bb", "ccc")), 7),
-            "h".getBytes(),
+            "h".getBytes(StandardCharsets.UTF_8),
             payload(13, rdbString(ziplist("f", "v")), 7),
-            "i".getBytes(),
+            "i".getBytes(StandardCharsets.UTF_8),
             payload(11, rdbString(intset16(1, 2, 300)), 7),
-            "m".getBytes(),
+            "m".getBytes(StandardCharsets.UTF_8),
             payload(9, rdbString(zipmap("k", "val")), 7),
-            "q".getBytes(),
+            "q".getBytes(StandardCharsets.UTF_8),
             payload(14, concat(new byte[] {1}, rdbString(ziplist("x", "y"))), 7));
     RdbSummary summary = RdbParser.over(new ByteArrayInputStream(rdb)).parse(new RdbVisitor() {});
     assertThat(summary.version()).isEqualTo(7);
@@ -196,14 +202,18 @@ class RdbParserTest {
 
   @Test
   void damagedLegacyEncodingsAreNamed() throws IOException {
-    byte[] odd = rdb(7, "h".getBytes(), payload(13, rdbString(ziplist("f", "v", "w")), 7));
+    byte[] odd =
+        rdb(
+            7,
+            "h".getBytes(StandardCharsets.UTF_8),
+            payload(13, rdbString(ziplist("f", "v", "w")), 7));
     assertThatThrownBy(
             () -> RdbParser.over(new ByteArrayInputStream(odd)).parse(new RdbVisitor() {}))
         .isInstanceOf(IntegrityException.class)
         .hasMessageContaining("odd number of entries (3)");
     byte[] intset = intset16(1, 2);
     intset[4] = 3; // claims three elements
-    byte[] short3 = rdb(7, "i".getBytes(), payload(11, rdbString(intset), 7));
+    byte[] short3 = rdb(7, "i".getBytes(StandardCharsets.UTF_8), payload(11, rdbString(intset), 7));
     assertThatThrownBy(
             () -> RdbParser.over(new ByteArrayInputStream(short3)).parse(new RdbVisitor() {}))
         .isInstanceOf(IntegrityException.class)
@@ -216,7 +226,7 @@ class RdbParserTest {
     RdbBytes value = new RdbBytes();
     value.length(id);
     value.length(5); // STRING opcode
-    value.string("{\"a\":1}".getBytes());
+    value.string("{\"a\":1}".getBytes(StandardCharsets.UTF_8));
     value.length(2); // UINT opcode
     value.length(42);
     value.length(4); // DOUBLE opcode
@@ -234,7 +244,7 @@ class RdbParserTest {
     w.records(aux.toByteArray(), 0, aux.size());
     w.selectDb(0);
     byte[] payload = payload(7, value.toByteArray(), 10);
-    w.key("doc".getBytes(), payload, payload.length - 10);
+    w.key("doc".getBytes(StandardCharsets.UTF_8), payload, payload.length - 10);
     w.end();
     RdbSummary summary =
         RdbParser.over(new ByteArrayInputStream(out.toByteArray())).parse(new RdbVisitor() {});
@@ -242,7 +252,7 @@ class RdbParserTest {
     assertThat(summary.types()).containsEntry("module", 1L);
 
     byte[] broken = out.toByteArray().clone();
-    int at = RdbSamples.indexOf(broken, "{\"a\":1}".getBytes());
+    int at = RdbSamples.indexOf(broken, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
     broken[at + 7 + 2] = 9; // the DOUBLE opcode becomes an unknown one
     assertThatThrownBy(
             () -> RdbParser.over(new ByteArrayInputStream(broken)).parse(new RdbVisitor() {}))
@@ -259,7 +269,7 @@ class RdbParserTest {
 
   @Test
   void notAnRdbAtAll() {
-    byte[] text = "hello world, not redis".getBytes();
+    byte[] text = "hello world, not redis".getBytes(StandardCharsets.UTF_8);
     assertThatThrownBy(
             () -> RdbParser.over(new ByteArrayInputStream(text)).parse(new RdbVisitor() {}))
         .isInstanceOf(IntegrityException.class)
@@ -271,7 +281,8 @@ class RdbParserTest {
     // "aaaaaaaaaa" as LZF: literal 'a', then a back reference of length 9 at distance 1.
     byte[] compressed = {0x00, 'a', (byte) (7 << 5), 0x00, 0x00};
     RdbParser parser = RdbParser.over(new ByteArrayInputStream(new byte[0]));
-    assertThat(new String(Blobs.lzf(compressed, 10, parser))).isEqualTo("aaaaaaaaaa");
+    assertThat(new String(Blobs.lzf(compressed, 10, parser), StandardCharsets.UTF_8))
+        .isEqualTo("aaaaaaaaaa");
     assertThatThrownBy(() -> Blobs.lzf(compressed, 11, parser))
         .isInstanceOf(IntegrityException.class)
         .hasMessageContaining("LZF data yields 10 bytes, not the declared 11");

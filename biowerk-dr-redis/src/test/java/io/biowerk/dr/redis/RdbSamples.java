@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /** Helpers over raw RDB bytes for tests: parse, re-version, search, wrap as a source. */
@@ -21,7 +22,8 @@ final class RdbSamples {
   /** The same RDB under another version number, with its CRC-64 trailer recomputed. */
   static byte[] withVersion(byte[] rdb, int version) {
     byte[] out = rdb.clone();
-    System.arraycopy(String.format("REDIS%04d", version).getBytes(), 0, out, 0, 9);
+    System.arraycopy(
+        String.format("REDIS%04d", version).getBytes(StandardCharsets.UTF_8), 0, out, 0, 9);
     long crc = Crc64.update(0, out, 0, out.length - 8);
     for (int i = 0; i < 8; i++) {
       out[out.length - 8 + i] = (byte) (crc >>> (8 * i));

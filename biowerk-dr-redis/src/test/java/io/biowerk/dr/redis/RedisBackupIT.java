@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -301,7 +302,7 @@ class RedisBackupIT {
     assertThat(RdbSamples.parse(rdb).totalKeys()).isGreaterThan(1_000);
 
     byte[] flipped = rdb.clone();
-    int at = RdbSamples.indexOf(flipped, "value-500".getBytes());
+    int at = RdbSamples.indexOf(flipped, "value-500".getBytes(StandardCharsets.UTF_8));
     flipped[at + 6] = 'X';
     assertThatThrownBy(() -> RdbSamples.parse(flipped))
         .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
@@ -315,7 +316,7 @@ class RedisBackupIT {
         .hasMessageContaining("incomplete");
 
     byte[] future = rdb.clone();
-    System.arraycopy("REDIS0099".getBytes(), 0, future, 0, 9);
+    System.arraycopy("REDIS0099".getBytes(StandardCharsets.UTF_8), 0, future, 0, 9);
     assertThatThrownBy(() -> RdbSamples.parse(future))
         .isInstanceOf(UnsupportedRdbException.class)
         .hasMessageContaining("redis: RDB version 99 is not supported");
@@ -334,7 +335,8 @@ class RedisBackupIT {
     }
     byte[] rdb = snapshot(small);
     byte[] flipped = rdb.clone();
-    flipped[RdbSamples.indexOf(flipped, "value-1234567".getBytes()) + 7] = 'Y';
+    flipped[RdbSamples.indexOf(flipped, "value-1234567".getBytes(StandardCharsets.UTF_8)) + 7] =
+        'Y';
     BackupManifest manifest = BackupJob.of(RdbSamples.source(flipped)).sinks(sink).build().run();
     Path data = Files.createDirectories(dir.resolve("offline"));
     assertThatThrownBy(
@@ -442,7 +444,7 @@ class RedisBackupIT {
     Datasets.loadVaried(small, 500, 10_000);
     byte[] rdb = snapshot(small);
     byte[] flipped = rdb.clone();
-    flipped[RdbSamples.indexOf(flipped, "value-400".getBytes()) + 6] = 'Z';
+    flipped[RdbSamples.indexOf(flipped, "value-400".getBytes(StandardCharsets.UTF_8)) + 6] = 'Z';
     for (boolean marked : new boolean[] {false, true}) {
       try (FakeMaster master = new FakeMaster(flipped, marked, flipped.length)) {
         assertThatThrownBy(

@@ -11,6 +11,7 @@ import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.report.ObjectivesReport.SourceObjectives;
 import io.biowerk.dr.core.report.ObjectivesReport.Status;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -139,7 +140,7 @@ class ObjectivesReportTest {
         .containsEntry("rtoTargetSeconds", 4 * 3600L)
         .containsEntry("newestBackupAt", "2024-01-15T10:05:00Z")
         .containsEntry("lastRestoreSeconds", null);
-    assertThat(new String(io.biowerk.dr.core.internal.Json.bytes(json)))
+    assertThat(new String(io.biowerk.dr.core.internal.Json.bytes(json), StandardCharsets.UTF_8))
         .contains("\"rpoAgeSeconds\" : 6900");
   }
 

@@ -21,6 +21,7 @@ import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -192,7 +193,7 @@ class S3BackupRestoreIT {
       // compared as JSON: a fact written as a long reads back as an int
       assertThat(Manifests.toJson(Manifests.parse(s3.get(manifest.manifestKey()), "s3")))
           .isEqualTo(Manifests.toJson(manifest));
-      assertThat(new String(s3.get(manifest.sha256Key())))
+      assertThat(new String(s3.get(manifest.sha256Key()), StandardCharsets.UTF_8))
           .isEqualTo(manifest.storedSha256() + "  " + manifest.fileName() + "\n");
       try (ReadableByteChannel in = s3.openRead(manifest.dataKey())) {
         assertThat(TestData.read(in, 1 << 16).sha256()).isEqualTo(manifest.storedSha256());
