@@ -74,4 +74,23 @@ class PostgresEmptyDatabaseIT {
           .hasMessageContaining("restore another backup");
     }
   }
+
+  @Test
+  void anEmptyTableOfContentsFailsWhenTheManifestDidNotRecordAnEmptyDatabase() throws Exception {
+    Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
+    facts.remove("tables");
+    BackupManifest unrecorded = PostgresRoundTripIT.withFacts(manifest, facts);
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, unrecorded, ring)) {
+      assertThatThrownBy(
+              () ->
+                  new PostgresVerifier()
+                      .verify(unrecorded, VerificationLevel.NATIVE, decoded, Map.of()))
+          .isInstanceOf(IntegrityException.class)
+          .hasMessageStartingWith("postgresql: backup " + manifest.id() + " is not what was dumped")
+          .hasMessageContaining(
+              "its table of contents is empty although the backup did not record an empty"
+                  + " database")
+          .hasMessageContaining("restore another backup");
+    }
+  }
 }
