@@ -82,4 +82,22 @@ class ExplicitCodecTest {
         .hasMessageContaining("'gz'")
         .hasMessageContaining("pass the same codec");
   }
+
+  @Test
+  void verifyAndRecordWithTheSameExplicitCodecRecordsAPass() throws Exception {
+    InMemorySink sink = InMemorySink.named("explicit");
+    BackupManifest m = backUp(sink);
+    io.biowerk.dr.core.catalog.Catalog catalog = io.biowerk.dr.core.catalog.Catalog.of(sink);
+    VerificationResult result =
+        Verifier.verifyAndRecord(
+            catalog,
+            BackupRecord.of(m),
+            KeyRing.empty(),
+            VerificationLevel.DECODE,
+            Map.of(),
+            Clock.systemUTC(),
+            List.of(new TestOnlyGzipCodec()));
+    assertThat(result.passed()).isTrue();
+    assertThat(catalog.get(m.id()).lastPassed()).contains(result);
+  }
 }

@@ -185,8 +185,30 @@ public final class Verifier {
       Map<String, String> options,
       Clock clock)
       throws IOException {
+    return verifyAndRecord(catalog, backup, keys, level, options, clock, List.of());
+  }
+
+  /**
+   * As {@link #verifyAndRecord(Catalog, BackupRecord, KeyRing, VerificationLevel, Map, Clock)},
+   * decoding with {@code codecs} before the codecs found through {@link
+   * io.biowerk.dr.core.CodecProvider} (see {@link #verify(Sink, BackupManifest, KeyRing,
+   * VerificationLevel, Map, Clock, List)}).
+   *
+   * @return the recorded result; see {@link #verify} for what a failed result means
+   * @throws IOException if the check cannot run (then nothing is recorded), or the result cannot be
+   *     recorded
+   */
+  public static VerificationResult verifyAndRecord(
+      Catalog catalog,
+      BackupRecord backup,
+      KeyRing keys,
+      VerificationLevel level,
+      Map<String, String> options,
+      Clock clock,
+      List<? extends Codec> codecs)
+      throws IOException {
     VerificationResult result =
-        verify(catalog.sink(), backup.manifest(), keys, level, options, clock);
+        verify(catalog.sink(), backup.manifest(), keys, level, options, clock, codecs);
     catalog.record(result);
     return result;
   }
