@@ -57,6 +57,7 @@ public final class BackupJob {
   private final int buffers;
   private final String tier;
   private final String sourceUri;
+  private final long progressNanos;
   private boolean ran;
 
   private BackupJob(Builder builder) {
@@ -69,6 +70,7 @@ public final class BackupJob {
     this.buffers = builder.buffers;
     this.tier = builder.tier;
     this.sourceUri = builder.sourceUri;
+    this.progressNanos = builder.progressInterval.toNanos();
   }
 
   /** Starts building a backup of {@code source}. */
@@ -87,6 +89,7 @@ public final class BackupJob {
     private int buffers = 4;
     private String tier = BackupLayout.DAILY;
     private String sourceUri;
+    private Duration progressInterval = ProgressListener.DEFAULT_INTERVAL;
 
     private Builder(Source source) {
       this.source = requireNonNull(source, "source");
@@ -125,6 +128,24 @@ public final class BackupJob {
       return this;
     }
 
+    /**
+     * The least time between two progress events while the backup runs (default {@link
+     * ProgressListener#DEFAULT_INTERVAL}, 100 ms); {@link Duration#ZERO} reports after every
+     * buffer. The final event ({@code done}) always comes.
+     *
+     * @throws IllegalArgumentException if {@code interval} is negative
+     */
+    public Builder progressInterval(Duration interval) {
+      requireNonNull(interval, "interval");
+      checkArgument(
+          !interval.isNegative(),
+          "backup: progress interval (%s) must not be negative; use Duration.ZERO to report every"
+              + " buffer",
+          interval);
+      this.progressInterval = interval;
+      return this;
+    }
+
     /** The clock for ids and times; the system UTC clock by default. */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock");
@@ -158,7 +179,14 @@ public final class BackupJob {
       return this;
     }
 
-    /** The job. */
+    /**
+     * The job.
+     *
+     * <p>A codec passed to {@link #codecs} whose id no {@link CodecProvider} on the class path
+     * makes is allowed (a user's own codec), but the backup can then be read only by passing the
+     * same codec to {@link RestoreJob#codecs} and {@code Verifier.verify(..., codecs)}: {@code
+     * build()} logs a warning naming such ids, so the need is seen before the backup is needed.
+     */
     public BackupJob build() {
       checkState(!sinks.isEmpty(), "a backup needs at least one sink");
       // A bad tier, format or codec id is refused here, before a run claims an id or writes
@@ -171,6 +199,16 @@ public final class BackupJob {
           codecs.stream().map(Codec::id).toList());
       if (sourceUri == null) {
         sourceUri = source.kind() + ":" + source.name();
+      }
+      List<String> unregistered =
+          codecs.stream().map(Codec::id).filter(id -> !Codecs.available(id)).toList();
+      if (!unregistered.isEmpty()) {
+        LOG.warn(
+            "backup: codec(s) {} are not registered as CodecProvider on the class path; backups of"
+                + " {} can be restored or verified only by passing the same codec(s) to"
+                + " RestoreJob.codecs and Verifier.verify, or by registering a CodecProvider",
+            unregistered,
+            source.name());
       }
       return new BackupJob(this);
     }
@@ -229,7 +267,7 @@ public final class BackupJob {
       stream = source.open();
       reader = new Reader(stream, buffers, bufferSize, id);
       reader.start();
-      long lastReport = 0;
+      long lastReport = startNanos;
       try {
         while (true) {
           Object item = reader.full.take();
@@ -244,7 +282,7 @@ public final class BackupJob {
           ByteChannels.writeFully(encoder, buffer);
           reader.free.put(buffer);
           long now = System.nanoTime();
-          if (now - lastReport > 100_000_000L) {
+          if (now - lastReport >= progressNanos) {
             lastReport = now;
             listener.onProgress(
                 new ProgressListener.Progress(

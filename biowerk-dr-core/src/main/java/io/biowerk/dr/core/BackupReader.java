@@ -47,7 +47,23 @@ public final class BackupReader {
    */
   public static ReadableByteChannel openDecoded(Sink sink, BackupManifest manifest, KeyRing keys)
       throws IOException {
-    List<Codec> chain = chain(manifest, keys);
+    return openDecoded(sink, manifest, keys, List.of());
+  }
+
+  /**
+   * As {@link #openDecoded(Sink, BackupManifest, KeyRing)}, using {@code codecs} (for instance
+   * those passed explicitly to {@link BackupJob}) before the codecs found through {@link
+   * CodecProvider}; see {@link Codecs#fromSpecs(List, KeyRing, List)}.
+   *
+   * @throws ProviderNotFoundException if a codec of the chain is neither given nor available
+   * @throws KeyNotFoundException if the backup's key is missing
+   * @throws WrongKeyException if the key found is not the one the backup was encrypted with
+   * @throws IOException if the sink cannot be read
+   */
+  public static ReadableByteChannel openDecoded(
+      Sink sink, BackupManifest manifest, KeyRing keys, List<? extends Codec> codecs)
+      throws IOException {
+    List<Codec> chain = chain(manifest, keys, codecs);
     ReadableByteChannel raw = sink.openRead(manifest.dataKey());
     try {
       Sha256.Reading stored = Sha256.reading(raw);
@@ -70,10 +86,11 @@ public final class BackupReader {
    * rejects (a zstd level out of range) mean the manifest is damaged or was written by something
    * else: the backup cannot be decoded, which is an integrity failure, not a usage error.
    */
-  private static List<Codec> chain(BackupManifest manifest, KeyRing keys)
+  private static List<Codec> chain(
+      BackupManifest manifest, KeyRing keys, List<? extends Codec> codecs)
       throws CorruptManifestException {
     try {
-      return Codecs.fromSpecs(manifest.codecs(), keys);
+      return Codecs.fromSpecs(manifest.codecs(), keys, codecs);
     } catch (ProviderNotFoundException | IllegalArgumentException e) {
       throw new CorruptManifestException(
           "backup "
@@ -186,6 +203,14 @@ public final class BackupReader {
     }
     named.initCause(e);
     return named;
+  }
+
+  /**
+   * The stored (encoded) bytes read so far by a channel of {@link #openDecoded}, or -1 for another
+   * channel.
+   */
+  static long storedRead(ReadableByteChannel decoded) {
+    return decoded instanceof Checked checked ? checked.stored.count() : -1;
   }
 
   private static final class Checked implements ReadableByteChannel {

@@ -25,7 +25,9 @@ public final class Codecs {
             id,
             p -> Set.of(p.id()),
             "codec with id",
-            "The backup was written with a codec this installation lacks; install the module that provides it.")
+            "The backup was written with a codec this installation lacks; install the module that provides"
+                + " it, or, for a codec passed explicitly to BackupJob, pass the same codec to"
+                + " RestoreJob.codecs or Verifier.verify.")
         .create(parameters, keys);
   }
 
@@ -36,11 +38,33 @@ public final class Codecs {
    */
   public static List<Codec> fromSpecs(List<CodecSpec> specs, KeyRing keys)
       throws ProviderNotFoundException {
+    return fromSpecs(specs, keys, List.of());
+  }
+
+  /**
+   * The codecs a manifest's chain names, in encode order: a codec of {@code explicit} with the
+   * spec's id is used as it is (it reads what it wrote, whatever parameters the manifest recorded),
+   * and only the other ids are looked up through {@link CodecProvider}.
+   *
+   * @param explicit codecs given by the caller, typically the ones passed to {@link
+   *     BackupJob.Builder#codecs}; may be empty
+   * @throws ProviderNotFoundException if a codec is neither in {@code explicit} nor available
+   */
+  public static List<Codec> fromSpecs(
+      List<CodecSpec> specs, KeyRing keys, List<? extends Codec> explicit)
+      throws ProviderNotFoundException {
     List<Codec> codecs = new ArrayList<>();
     for (CodecSpec spec : specs) {
-      codecs.add(byId(spec.id(), spec.parameters(), keys));
+      Codec given =
+          explicit.stream().filter(c -> c.id().equals(spec.id())).findFirst().orElse(null);
+      codecs.add(given != null ? given : byId(spec.id(), spec.parameters(), keys));
     }
     return codecs;
+  }
+
+  /** Whether a {@link CodecProvider} on the class path makes the codec with {@code id}. */
+  public static boolean available(String id) {
+    return ids().contains(id);
   }
 
   /**

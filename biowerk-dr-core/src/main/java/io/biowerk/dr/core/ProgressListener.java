@@ -6,6 +6,12 @@ import java.time.Duration;
 @FunctionalInterface
 public interface ProgressListener {
 
+  /**
+   * The least time between two progress events unless a job is given another ({@code
+   * BackupJob.Builder.progressInterval}, {@code RestoreJob.progressInterval}): 100 ms.
+   */
+  Duration DEFAULT_INTERVAL = Duration.ofMillis(100);
+
   /** A listener that ignores progress. */
   ProgressListener NONE = progress -> {};
 
@@ -15,9 +21,12 @@ public interface ProgressListener {
   /**
    * How far work has come.
    *
-   * @param bytesIn bytes read from the source (backup) or the store (restore)
-   * @param bytesOut bytes written to the store (backup) or the target (restore)
-   * @param expectedIn bytes expected in all, or -1 when unknown
+   * @param bytesIn bytes read from the source (backup: raw bytes) or the store (restore: stored,
+   *     encoded bytes); {@code bytesIn / expectedIn} is the fraction done
+   * @param bytesOut bytes written to the store (backup: stored bytes) or the target (restore:
+   *     decoded, raw bytes)
+   * @param expectedIn bytes expected in all, or -1 when unknown (a backup knows the total only in
+   *     its final event; a restore knows the stored size from the manifest)
    * @param elapsed time since the work started
    * @param done whether this is the final report
    */

@@ -1,5 +1,6 @@
 package io.biowerk.dr.core;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
 
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +27,8 @@ public final class RestoreJob {
   private final RestoreTarget target;
   private final boolean checkStoredFirst;
   private final ProgressListener listener;
+  private final List<Codec> codecs;
+  private final Duration progressInterval;
   private boolean ran;
 
   private RestoreJob(
@@ -33,13 +37,17 @@ public final class RestoreJob {
       KeyRing keys,
       RestoreTarget target,
       boolean checkStoredFirst,
-      ProgressListener listener) {
+      ProgressListener listener,
+      List<Codec> codecs,
+      Duration progressInterval) {
     this.sink = sink;
     this.manifest = manifest;
     this.keys = keys;
     this.target = target;
     this.checkStoredFirst = checkStoredFirst;
     this.listener = listener;
+    this.codecs = codecs;
+    this.progressInterval = progressInterval;
   }
 
   /** A restore of {@code manifest}'s backup from {@code sink} into {@code target}. */
@@ -51,7 +59,9 @@ public final class RestoreJob {
         requireNonNull(keys, "keys"),
         requireNonNull(target, "target"),
         true,
-        ProgressListener.NONE);
+        ProgressListener.NONE,
+        List.of(),
+        ProgressListener.DEFAULT_INTERVAL);
   }
 
   /**
@@ -60,13 +70,55 @@ public final class RestoreJob {
    * aborted, but a target that cannot roll back may have received part of the data.
    */
   public RestoreJob checkStoredFirst(boolean check) {
-    return new RestoreJob(sink, manifest, keys, target, check, listener);
+    return new RestoreJob(sink, manifest, keys, target, check, listener, codecs, progressInterval);
   }
 
   /** Receives progress on the thread running the restore. */
   public RestoreJob listener(ProgressListener listener) {
     return new RestoreJob(
-        sink, manifest, keys, target, checkStoredFirst, requireNonNull(listener, "listener"));
+        sink,
+        manifest,
+        keys,
+        target,
+        checkStoredFirst,
+        requireNonNull(listener, "listener"),
+        codecs,
+        progressInterval);
+  }
+
+  /**
+   * Codecs to decode with, used before those found through {@link CodecProvider}: pass the codecs
+   * given to {@link BackupJob.Builder#codecs} that are not registered as providers (a codec of the
+   * backup's chain with the same id is used as it is).
+   */
+  public RestoreJob codecs(List<? extends Codec> codecs) {
+    return new RestoreJob(
+        sink,
+        manifest,
+        keys,
+        target,
+        checkStoredFirst,
+        listener,
+        List.copyOf(codecs),
+        progressInterval);
+  }
+
+  /**
+   * The least time between two progress events (default {@link ProgressListener#DEFAULT_INTERVAL},
+   * 100 ms); {@link Duration#ZERO} reports after every buffer. The final event ({@code done})
+   * always comes.
+   *
+   * @throws IllegalArgumentException if {@code interval} is negative
+   */
+  public RestoreJob progressInterval(Duration interval) {
+    requireNonNull(interval, "interval");
+    checkArgument(
+        !interval.isNegative(),
+        "restore: progress interval (%s) must not be negative; use Duration.ZERO to report every"
+            + " buffer",
+        interval);
+    return new RestoreJob(
+        sink, manifest, keys, target, checkStoredFirst, listener, codecs, interval);
   }
 
   /**
@@ -84,28 +136,34 @@ public final class RestoreJob {
     if (checkStoredFirst) {
       BackupReader.checkStored(sink, manifest);
     }
-    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys);
+    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys, codecs);
         PendingWrite out = target.open(manifest)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       long written = 0;
-      long lastReport = 0;
+      long lastReport = start;
+      long every = progressInterval.toNanos();
       while (in.read(buffer) >= 0) {
         buffer.flip();
         written += buffer.remaining();
         ByteChannels.writeFully(out, buffer);
         buffer.clear();
         long now = System.nanoTime();
-        if (now - lastReport > 100_000_000L) {
+        if (now - lastReport >= every) {
           lastReport = now;
           listener.onProgress(
               new ProgressListener.Progress(
-                  written, written, manifest.rawSize(), Duration.ofNanos(now - start), false));
+                  BackupReader.storedRead(in),
+                  written,
+                  manifest.storedSize(),
+                  Duration.ofNanos(now - start),
+                  false));
         }
       }
       out.commit();
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       listener.onProgress(
-          new ProgressListener.Progress(written, written, manifest.rawSize(), took, true));
+          new ProgressListener.Progress(
+              BackupReader.storedRead(in), written, manifest.storedSize(), took, true));
       LOG.info("restore {}: {} bytes in {} ms", manifest.id(), written, took.toMillis());
       return took;
     }

@@ -341,10 +341,16 @@ public final class PostgresVerifier implements NativeVerifier {
         missing.add(count.getKey() + " (TABLE DATA)");
       }
     }
-    if (entries == 0 || !missing.isEmpty()) {
+    // An empty table of contents is what pg_dump writes for a database without objects: it is
+    // suspect only when the manifest did not record that the database had no tables.
+    boolean recordedEmpty =
+        manifest.facts().get("tables") instanceof List<?> t && t.isEmpty() && counts.isEmpty();
+    boolean suspectEmpty = entries == 0 && !recordedEmpty;
+    if (suspectEmpty || !missing.isEmpty()) {
       String what =
-          entries == 0
-              ? "its table of contents is empty"
+          missing.isEmpty()
+              ? "its table of contents is empty although the backup did not record an empty"
+                  + " database"
               : "its table of contents lacks "
                   + missing.size()
                   + " table(s) recorded at backup time: "

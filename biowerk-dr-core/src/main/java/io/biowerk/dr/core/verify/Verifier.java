@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupReader;
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.NativeVerifier;
@@ -84,6 +85,31 @@ public final class Verifier {
       Map<String, String> options,
       Clock clock)
       throws IOException {
+    return verify(sink, manifest, keys, level, options, clock, List.of());
+  }
+
+  /**
+   * As {@link #verify(Sink, BackupManifest, KeyRing, VerificationLevel, Map, Clock)}, decoding with
+   * {@code codecs} before the codecs found through {@link io.biowerk.dr.core.CodecProvider}: pass
+   * the codecs given to {@link io.biowerk.dr.core.BackupJob.Builder#codecs} that are not registered
+   * as providers.
+   *
+   * @throws ProviderNotFoundException if a codec of the backup's chain is neither given nor
+   *     available, or the level needs a native verifier and none serves the backup's source kind
+   * @throws WrongKeyException if the key ring holds a different key under the backup's key id
+   * @throws IOException if the check cannot run (sink unreachable, key missing, verifier tool
+   *     missing)
+   */
+  public static VerificationResult verify(
+      Sink sink,
+      BackupManifest manifest,
+      KeyRing keys,
+      VerificationLevel level,
+      Map<String, String> options,
+      Clock clock,
+      List<? extends Codec> codecs)
+      throws IOException {
+    requireNonNull(codecs, "codecs");
     requireNonNull(sink, "sink");
     requireNonNull(manifest, "manifest");
     requireNonNull(level, "level");
@@ -109,7 +135,7 @@ public final class Verifier {
                   + " matches";
           break;
         case DECODE:
-          long raw = decodeAll(sink, manifest, ring);
+          long raw = decodeAll(sink, manifest, ring, codecs);
           detail =
               "decode: "
                   + raw
@@ -118,7 +144,7 @@ public final class Verifier {
                   + " and stored SHA-256 match";
           break;
         default:
-          detail = verifyNatively(sink, manifest, ring, level, options, nativeVerifier);
+          detail = verifyNatively(sink, manifest, ring, level, options, nativeVerifier, codecs);
           break;
       }
     } catch (WrongKeyException e) {
@@ -159,8 +185,30 @@ public final class Verifier {
       Map<String, String> options,
       Clock clock)
       throws IOException {
+    return verifyAndRecord(catalog, backup, keys, level, options, clock, List.of());
+  }
+
+  /**
+   * As {@link #verifyAndRecord(Catalog, BackupRecord, KeyRing, VerificationLevel, Map, Clock)},
+   * decoding with {@code codecs} before the codecs found through {@link
+   * io.biowerk.dr.core.CodecProvider} (see {@link #verify(Sink, BackupManifest, KeyRing,
+   * VerificationLevel, Map, Clock, List)}).
+   *
+   * @return the recorded result; see {@link #verify} for what a failed result means
+   * @throws IOException if the check cannot run (then nothing is recorded), or the result cannot be
+   *     recorded
+   */
+  public static VerificationResult verifyAndRecord(
+      Catalog catalog,
+      BackupRecord backup,
+      KeyRing keys,
+      VerificationLevel level,
+      Map<String, String> options,
+      Clock clock,
+      List<? extends Codec> codecs)
+      throws IOException {
     VerificationResult result =
-        verify(catalog.sink(), backup.manifest(), keys, level, options, clock);
+        verify(catalog.sink(), backup.manifest(), keys, level, options, clock, codecs);
     catalog.record(result);
     return result;
   }
@@ -212,10 +260,11 @@ public final class Verifier {
     return verifiers;
   }
 
-  private static long decodeAll(Sink sink, BackupManifest manifest, KeyRing keys)
+  private static long decodeAll(
+      Sink sink, BackupManifest manifest, KeyRing keys, List<? extends Codec> codecs)
       throws IOException {
     long total = 0;
-    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
+    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys, codecs)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       int n;
       while ((n = in.read(buffer)) >= 0) {
@@ -232,9 +281,10 @@ public final class Verifier {
       KeyRing keys,
       VerificationLevel level,
       Map<String, String> options,
-      NativeVerifier verifier)
+      NativeVerifier verifier,
+      List<? extends Codec> codecs)
       throws IOException {
-    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
+    try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys, codecs)) {
       String said = verifier.verify(manifest, level, in, options);
       // The checksums are checked at the end of the stream; read what the verifier left, so they
       // always are.
