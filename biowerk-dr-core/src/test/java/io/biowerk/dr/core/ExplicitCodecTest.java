@@ -78,7 +78,10 @@ class ExplicitCodecTest {
                         KeyRing.empty(),
                         PipelineRoundTripTest.collect(new ByteArrayOutputStream()))
                     .run())
-        .isInstanceOf(ProviderNotFoundException.class)
+        // A chain the installation cannot build is reported as damage (exit 3 in the command), with
+        // the lookup failure as the cause.
+        .isInstanceOf(CorruptManifestException.class)
+        .hasCauseInstanceOf(ProviderNotFoundException.class)
         .hasMessageContaining("'gz'")
         .hasMessageContaining("pass the same codec");
   }
