@@ -86,6 +86,20 @@ class PointInTimeIT {
 
   @Test
   void restoresToATimeBetweenTwoBatchesOfWrites() throws Exception {
+    restoresBetweenTwoBatches("segmentSeconds=1", true);
+  }
+
+  /**
+   * One entry a segment: most of batch A's segments end in the target second, and every one of them
+   * is replayed, not just the first that reaches it.
+   */
+  @Test
+  void segmentsEndingInsideTheTargetSecondAreAllReplayed() throws Exception {
+    restoresBetweenTwoBatches("segmentSeconds=1&segmentBytes=1", false);
+  }
+
+  private void restoresBetweenTwoBatches(String receiverOptions, boolean checkRefusals)
+      throws Exception {
     try (MongoServers source = MongoServers.start();
         MongoServers target = MongoServers.start();
         MongoClient client = source.client()) {
@@ -93,7 +107,7 @@ class PointInTimeIT {
       insert(client, db, 0, 100);
       LocalSink sink = LocalSink.open(repository);
       LogArchive oplog = LogArchive.of(sink, "mongodb", "oplog", List.of(), KeyRing.empty());
-      OplogReceiver receiver = OplogReceiver.of(source.uri("segmentSeconds=1"));
+      OplogReceiver receiver = OplogReceiver.of(source.uri(receiverOptions));
       CompletableFuture<Void> receiving = OplogReceiverIT.start(receiver, oplog);
       awaitStarted(oplog);
       BackupManifest base =
@@ -128,6 +142,9 @@ class PointInTimeIT {
           expected.add(i);
         }
         assertThat(ids).isEqualTo(expected);
+      }
+      if (!checkRefusals) {
+        return;
       }
 
       Instant beforeBase = Instant.ofEpochSecond(1);
