@@ -103,17 +103,21 @@ public final class MongoPointInTime {
     BsonTimestamp baseEnd = end(base);
     List<LogSegment> needed = new ArrayList<>();
     if (time.getEpochSecond() > Integer.toUnsignedLong(baseEnd.getTime())) {
-      // The chain starts at the segment holding the backup's last oplog entry: the receiver resumes
-      // each
-      // segment from the previous one's last entry (checked against the server), so the segments
-      // after it
-      // follow without a hole. Without such a segment, the entries between are missing.
+      // The chain starts at the segment holding the backup's last oplog entry; every later segment
+      // must name the entry it directly follows (the receiver records it) and that must be the
+      // previous segment's last entry: otherwise entries between them are missing (a segment lost
+      // from the repository, or a receiver restarted on an emptied archive) and the restore is
+      // refused rather than replayed across the hole. Segments whose last entry is in the target
+      // second are not the end: later ones may hold more of that second (the target is inclusive).
       BsonTimestamp reached = baseEnd;
-      boolean started = false;
+      LogSegment previous = null;
       for (LogSegment s : segments) {
+        if (previous != null && Integer.toUnsignedLong(reached.getTime()) > time.getEpochSecond()) {
+          break; // past the target: a gap after it does not matter
+        }
         BsonTimestamp first = OplogProvider.parsePosition(s.firstPosition());
         BsonTimestamp last = OplogProvider.parsePosition(s.lastPosition());
-        if (!started) {
+        if (previous == null) {
           if (last.compareTo(baseEnd) < 0) {
             continue;
           }
@@ -129,16 +133,43 @@ public final class MongoPointInTime {
                     + "), and no segment holds that end: the entries between them "
                     + "are missing"
                     + range(candidates, newest)
-                    + "; choose a time in that range",
+                    + "; choose a time in that range, or take a new full backup with oplog=true "
+                    + "while the oplog receiver runs and restore to a time after it",
                 s.name());
           }
-          started = true;
+        } else {
+          Object after = s.manifest().facts().get(OplogProvider.AFTER);
+          if (after == null || !OplogProvider.parsePosition(after.toString()).equals(reached)) {
+            throw new RecoveryRangeException(
+                COMPONENT
+                    + ": gap in the archived oplog between "
+                    + OplogProvider.position(reached)
+                    + " (the last entry of segment "
+                    + previous.name()
+                    + ") and "
+                    + OplogProvider.position(first)
+                    + " (the first of segment "
+                    + s.name()
+                    + (after == null
+                        ? ", which does not follow on from any archived entry"
+                        : ", which follows " + after)
+                    + "): the entries between them are missing, so "
+                    + time
+                    + " cannot be reached from backup "
+                    + base.id()
+                    + "; choose a time at or before "
+                    + Instant.ofEpochSecond(Integer.toUnsignedLong(reached.getTime()) - 1)
+                    + ", or take a new full backup with oplog=true and restore to a time after it",
+                s.name());
+          }
+        }
+        if (Integer.toUnsignedLong(first.getTime()) > time.getEpochSecond()) {
+          reached = first; // entirely after the target: not needed, but it shows the target is
+          break; // covered
         }
         needed.add(s);
+        previous = s;
         reached = last;
-        if (Integer.toUnsignedLong(last.getTime()) >= time.getEpochSecond()) {
-          break;
-        }
       }
       if (Integer.toUnsignedLong(reached.getTime()) < time.getEpochSecond()) {
         throw new RecoveryRangeException(

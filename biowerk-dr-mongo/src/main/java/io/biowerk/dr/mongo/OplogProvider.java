@@ -68,15 +68,36 @@ public final class OplogProvider implements LogProvider {
     return info;
   }
 
+  /**
+   * The fact naming the entry a segment directly follows in the server's oplog (the previous
+   * segment's last entry, or the entry the receiver resumed from): absent on the first segment of a
+   * receiver's first run, which starts at the newest entry with nothing proven before it.
+   */
+  static final String AFTER = "after";
+
   /** The segment holding {@code count} entries from {@code first} to {@code last}. */
   static LogSegmentInfo info(BsonTimestamp first, BsonTimestamp last, long count) {
+    return info(first, last, count, null);
+  }
+
+  /**
+   * The segment holding {@code count} entries from {@code first} to {@code last}, directly after
+   * the entry {@code after} (null if unknown).
+   */
+  static LogSegmentInfo info(
+      BsonTimestamp first, BsonTimestamp last, long count, BsonTimestamp after) {
+    Map<String, Object> facts = new java.util.LinkedHashMap<>();
+    facts.put("entries", count);
+    if (after != null) {
+      facts.put(AFTER, position(after));
+    }
     return new LogSegmentInfo(
         name(first),
         position(first),
         position(last),
         Optional.of(Instant.ofEpochSecond(first.getTime())),
         Optional.of(Instant.ofEpochSecond(last.getTime())),
-        Map.of("entries", count));
+        facts);
   }
 
   static String name(BsonTimestamp first) {

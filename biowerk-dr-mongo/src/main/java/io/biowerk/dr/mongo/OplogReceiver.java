@@ -198,6 +198,7 @@ public final class OplogReceiver implements LogReceiver {
               throw gap(oplog, resumeAt, ts);
             }
             if (skip) {
+              segment.seen(ts); // the entry resumed from: the next segment follows it
               continue;
             }
           }
@@ -268,6 +269,9 @@ public final class OplogReceiver implements LogReceiver {
     private BsonTimestamp first;
     private BsonTimestamp last;
     private BsonTimestamp lastStored;
+    // The last entry received or resumed from before the current segment's first: what it follows.
+    private BsonTimestamp seen;
+    private BsonTimestamp after;
 
     Segment(LogArchive archive) {
       this.archive = archive;
@@ -277,12 +281,21 @@ public final class OplogReceiver implements LogReceiver {
       BsonTimestamp ts = entry.getTimestamp("ts");
       if (entries.isEmpty()) {
         first = ts;
+        after = seen;
         startedNanos = System.nanoTime();
       }
       last = ts;
+      seen = ts;
       ByteBuffer b = entry.getByteBuffer().asNIO();
       entries.add(b);
       bytes += b.remaining();
+    }
+
+    /** {@code ts} was received (or resumed from) but not added: the next entry follows it. */
+    void seen(BsonTimestamp ts) {
+      if (entries.isEmpty()) {
+        seen = ts;
+      }
     }
 
     Optional<BsonTimestamp> last() {
@@ -308,7 +321,7 @@ public final class OplogReceiver implements LogReceiver {
           writer.finish();
           out.force(true);
         }
-        archive.push(OplogProvider.info(first, last, entries.size()), file);
+        archive.push(OplogProvider.info(first, last, entries.size(), after), file);
         log.info(
             "{}: stored {} ({} entries, {}..{})",
             COMPONENT,
@@ -321,6 +334,7 @@ public final class OplogReceiver implements LogReceiver {
         bytes = 0;
         first = null;
         last = null;
+        after = null;
       } finally {
         Files.deleteIfExists(file);
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
+import com.mongodb.client.model.Sorts;
 import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.KeyRing;
@@ -14,9 +15,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.bson.BsonTimestamp;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,8 +45,61 @@ class PointInTimeIT {
     }
   }
 
+  /**
+   * Waits (bounded) until the receiver has stored a segment: it started, at the then newest entry,
+   * so a backup taken afterwards ends inside the archive.
+   */
+  static void awaitStarted(LogArchive oplog) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (OplogReceiver.lastArchived(oplog).isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the oplog receiver stored no segment within 30 s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Waits (bounded) until the archive holds the server's newest oplog entry. */
+  static void awaitArchived(LogArchive oplog, MongoClient client) throws Exception {
+    BsonTimestamp newest =
+        client
+            .getDatabase("local")
+            .getCollection("oplog.rs")
+            .find()
+            .sort(Sorts.descending("$natural"))
+            .limit(1)
+            .first()
+            .get("ts", BsonTimestamp.class);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (OplogReceiver.lastArchived(oplog).map(t -> t.compareTo(newest) < 0).orElse(true)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "the archive did not reach the server's newest oplog entry "
+                + OplogProvider.position(newest)
+                + " within 30 s (it holds up to "
+                + OplogReceiver.lastArchived(oplog).map(OplogProvider::position).orElse("nothing")
+                + ")");
+      }
+      Thread.sleep(50);
+    }
+  }
+
   @Test
   void restoresToATimeBetweenTwoBatchesOfWrites() throws Exception {
+    restoresBetweenTwoBatches("segmentSeconds=1", true);
+  }
+
+  /**
+   * One entry a segment: most of batch A's segments end in the target second, and every one of them
+   * is replayed, not just the first that reaches it.
+   */
+  @Test
+  void segmentsEndingInsideTheTargetSecondAreAllReplayed() throws Exception {
+    restoresBetweenTwoBatches("segmentSeconds=1&segmentBytes=1", false);
+  }
+
+  private void restoresBetweenTwoBatches(String receiverOptions, boolean checkRefusals)
+      throws Exception {
     try (MongoServers source = MongoServers.start();
         MongoServers target = MongoServers.start();
         MongoClient client = source.client()) {
@@ -51,9 +107,9 @@ class PointInTimeIT {
       insert(client, db, 0, 100);
       LocalSink sink = LocalSink.open(repository);
       LogArchive oplog = LogArchive.of(sink, "mongodb", "oplog", List.of(), KeyRing.empty());
-      OplogReceiver receiver = OplogReceiver.of(source.uri("segmentSeconds=1"));
+      OplogReceiver receiver = OplogReceiver.of(source.uri(receiverOptions));
       CompletableFuture<Void> receiving = OplogReceiverIT.start(receiver, oplog);
-      Thread.sleep(500);
+      awaitStarted(oplog);
       BackupManifest base =
           BackupJob.of(MongoSource.of(source.uri("oplog=true&include=" + db)))
               .sinks(sink)
@@ -65,7 +121,7 @@ class PointInTimeIT {
       long lastOfA = Instant.now().getEpochSecond();
       waitForSecondAfter(lastOfA + 1);
       insert(client, db, 200, 300);
-      Thread.sleep(2500);
+      awaitArchived(oplog, client);
       receiver.close();
       receiving.get(30, TimeUnit.SECONDS);
 
@@ -87,6 +143,9 @@ class PointInTimeIT {
         }
         assertThat(ids).isEqualTo(expected);
       }
+      if (!checkRefusals) {
+        return;
+      }
 
       Instant beforeBase = Instant.ofEpochSecond(1);
       assertThatThrownBy(
@@ -106,6 +165,66 @@ class PointInTimeIT {
           .isInstanceOf(RecoveryRangeException.class)
           .hasMessageStartingWith("mongodb point-in-time restore: the archived oplog ends at ")
           .hasMessageContaining("or check that the oplog receiver runs");
+    }
+  }
+
+  @Test
+  void aSegmentMissingFromTheArchiveIsAGapNotReplayedAcross() throws Exception {
+    try (MongoServers source = MongoServers.start();
+        MongoServers target = MongoServers.start();
+        MongoClient client = source.client()) {
+      String db = source.db("gap");
+      insert(client, db, 0, 10);
+      LocalSink sink = LocalSink.open(repository);
+      LogArchive oplog = LogArchive.of(sink, "mongodb", "oplog", List.of(), KeyRing.empty());
+      OplogReceiver receiver = OplogReceiver.of(source.uri("segmentSeconds=1"));
+      CompletableFuture<Void> receiving = OplogReceiverIT.start(receiver, oplog);
+      awaitStarted(oplog);
+      BackupManifest base =
+          BackupJob.of(MongoSource.of(source.uri("oplog=true&include=" + db)))
+              .sinks(sink)
+              .build()
+              .run();
+      // Three batches, each in its own segment: the receiver stores a segment once it is a second
+      // old, and each batch waits until the one before is stored.
+      for (int batch = 1; batch <= 3; batch++) {
+        waitForSecondAfter(Instant.now().getEpochSecond());
+        insert(client, db, batch * 100, batch * 100 + 10);
+        awaitArchived(oplog, client);
+      }
+      // The target is the second of the last archived entry: the archive covers it, so only the
+      // hole in the middle stands in the way.
+      long last = Integer.toUnsignedLong(OplogReceiver.lastArchived(oplog).orElseThrow().getTime());
+      receiver.close();
+      receiving.get(30, TimeUnit.SECONDS);
+
+      List<String> names = new java.util.ArrayList<>(oplog.names());
+      names.sort(null);
+      assertThat(names).hasSizeGreaterThanOrEqualTo(4);
+      String lost = names.get(names.size() - 2);
+      oplog.delete(lost);
+
+      Instant time = Instant.ofEpochSecond(last);
+      String to = target.db("gap");
+      MongoRestoreTarget restoreTarget =
+          MongoRestoreTarget.of(target.uri("nsFrom=" + db + ".*&nsTo=" + to + ".*"), false);
+      assertThatThrownBy(
+              () ->
+                  MongoPointInTime.restore(
+                      sink, KeyRing.empty(), List.of(base), oplog, time, restoreTarget))
+          .isInstanceOf(RecoveryRangeException.class)
+          .hasMessageStartingWith(
+              "mongodb point-in-time restore: gap in the archived oplog between ")
+          .hasMessageContaining("the entries between them are missing")
+          .hasMessageEndingWith(
+              "or take a new full backup with oplog=true and restore to a time after it")
+          .satisfies(
+              e ->
+                  assertThat(((RecoveryRangeException) e).missingSegment())
+                      .isEqualTo(Optional.of(names.get(names.size() - 1))));
+      try (MongoClient into = target.client()) {
+        assertThat(into.getDatabase(to).getCollection("orders").countDocuments()).isZero();
+      }
     }
   }
 }
