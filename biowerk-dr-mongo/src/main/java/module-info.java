@@ -15,4 +15,10 @@ module io.biowerk.dr.mongo {
 
   provides io.biowerk.dr.core.SourceProvider with
       io.biowerk.dr.mongo.MongoSourceProvider;
+  provides io.biowerk.dr.core.RestoreTargetProvider with
+      io.biowerk.dr.mongo.MongoRestoreTargetProvider;
+  provides io.biowerk.dr.core.NativeVerifier with
+      io.biowerk.dr.mongo.MongoArchiveVerifier;
+  provides io.biowerk.dr.core.log.LogProvider with
+      io.biowerk.dr.mongo.OplogProvider;
 }

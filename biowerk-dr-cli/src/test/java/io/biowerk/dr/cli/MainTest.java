@@ -35,14 +35,17 @@ class MainTest {
     Cli cli = new Cli(dir);
     String help = cli.run("--help").out().replaceAll("\\s+", " ");
     assertThat(help)
-        .contains("Sources file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres);")
+        .contains(
+            "Sources file (biowerk-dr-core); mongodb, mongodb+srv (biowerk-dr-mongo); postgres,"
+                + " postgresql (biowerk-dr-postgres);")
         .contains("rediss (biowerk-dr-redis)")
         .contains(
             "Repositories azure (biowerk-dr-storage-azure); file (biowerk-dr-core);"
-                + " gs (biowerk-dr-storage-gcs); s3 (biowerk-dr-storage-s3)")
-        .doesNotContain("mongodb");
+                + " gs (biowerk-dr-storage-gcs); s3 (biowerk-dr-storage-s3)");
     assertThat(cli.run("backup", "--help").out().replaceAll("\\s+", " "))
-        .contains("Sources: file (biowerk-dr-core); postgres, postgresql (biowerk-dr-postgres)");
+        .contains(
+            "Sources: file (biowerk-dr-core); mongodb, mongodb+srv (biowerk-dr-mongo); postgres,"
+                + " postgresql (biowerk-dr-postgres)");
     assertThat(cli.run("restore", "--help").out().replaceAll("\\s+", " "))
         .contains("Restore targets: file (biowerk-dr-core)")
         .contains("redis-rdb");
