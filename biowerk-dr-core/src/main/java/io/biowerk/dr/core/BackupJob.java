@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -314,7 +312,7 @@ public final class BackupJob {
               started,
               finished,
               codecs.stream().map(CodecSpec::of).toList(),
-              keyId(),
+              Codecs.keyId(codecs),
               reader.rawCount,
               stored.count(),
               reader.rawHex(),
@@ -400,19 +398,6 @@ public final class BackupJob {
         failure.addSuppressed(e);
       }
     }
-  }
-
-  private Optional<String> keyId() {
-    for (Codec codec : codecs) {
-      if (codec instanceof EncryptionCodec encryption) {
-        return Optional.of(encryption.keyId());
-      }
-      String id = codec.parameters().get("key-id");
-      if (id != null) {
-        return Optional.of(id);
-      }
-    }
-    return Optional.empty();
   }
 
   /**

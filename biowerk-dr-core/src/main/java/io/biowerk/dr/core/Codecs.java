@@ -1,17 +1,37 @@
 package io.biowerk.dr.core;
 
+import io.biowerk.dr.core.codec.EncryptionCodec;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** Finds codecs by id and composes chains of them. */
 public final class Codecs {
 
   private Codecs() {}
+
+  /**
+   * The id of the key a chain encrypts with, for the manifest: an {@link EncryptionCodec}'s key, or
+   * the {@code key-id} parameter of another encrypting codec; empty when nothing in the chain
+   * encrypts.
+   */
+  public static Optional<String> keyId(List<? extends Codec> chain) {
+    for (Codec codec : chain) {
+      if (codec instanceof EncryptionCodec encryption) {
+        return Optional.of(encryption.keyId());
+      }
+      String id = codec.parameters().get("key-id");
+      if (id != null) {
+        return Optional.of(id);
+      }
+    }
+    return Optional.empty();
+  }
 
   /**
    * The codec with {@code id}, made with {@code parameters}.

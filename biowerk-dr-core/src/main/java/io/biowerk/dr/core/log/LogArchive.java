@@ -16,7 +16,6 @@ import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
-import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -210,7 +209,7 @@ public final class LogArchive {
             started,
             clock.instant(),
             codecs.stream().map(CodecSpec::of).toList(),
-            keyId(),
+            Codecs.keyId(codecs),
             rawSize,
             storedSize,
             rawSha,
@@ -218,19 +217,6 @@ public final class LogArchive {
             dataKey,
             facts);
     sink.put(manifestKey(info.name()), Manifests.toJson(manifest));
-  }
-
-  private Optional<String> keyId() {
-    for (Codec codec : codecs) {
-      if (codec instanceof EncryptionCodec encryption) {
-        return Optional.of(encryption.keyId());
-      }
-      String id = codec.parameters().get("key-id");
-      if (id != null) {
-        return Optional.of(id);
-      }
-    }
-    return Optional.empty();
   }
 
   /**
