@@ -286,7 +286,7 @@ public final class BackupJob {
                 new ProgressListener.Progress(
                     reader.rawCount,
                     stored.count(),
-                    -1,
+                    stream.expectedSize(),
                     Duration.ofNanos(now - startNanos),
                     false));
           }

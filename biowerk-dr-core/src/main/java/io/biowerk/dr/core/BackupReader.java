@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Reads backups back: the stored bytes checked against the manifest, or the decoded bytes checked
@@ -23,10 +24,20 @@ public final class BackupReader {
    * @throws IOException if the sink cannot be read
    */
   public static void checkStored(Sink sink, BackupManifest manifest) throws IOException {
+    checkStored(sink, manifest, count -> {});
+  }
+
+  /**
+   * As {@link #checkStored(Sink, BackupManifest)}, telling {@code readSoFar} the stored bytes read
+   * after every buffer (a restore's {@code CHECK} progress).
+   */
+  static void checkStored(Sink sink, BackupManifest manifest, LongConsumer readSoFar)
+      throws IOException {
     try (Sha256.Reading in = Sha256.reading(sink.openRead(manifest.dataKey()))) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       while (in.read(buffer) >= 0) {
         buffer.clear();
+        readSoFar.accept(in.count());
       }
       check(
           manifest, "stored", manifest.storedSize(), in.count(), manifest.storedSha256(), in.hex());

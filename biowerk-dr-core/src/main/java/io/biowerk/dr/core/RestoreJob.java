@@ -133,15 +133,32 @@ public final class RestoreJob {
     checkState(!ran, "a RestoreJob runs once");
     ran = true;
     long start = System.nanoTime();
+    long every = progressInterval.toNanos();
     if (checkStoredFirst) {
-      BackupReader.checkStored(sink, manifest);
+      long[] lastCheckReport = {start};
+      BackupReader.checkStored(
+          sink,
+          manifest,
+          read -> {
+            long now = System.nanoTime();
+            if (now - lastCheckReport[0] >= every) {
+              lastCheckReport[0] = now;
+              listener.onProgress(
+                  new ProgressListener.Progress(
+                      read,
+                      0,
+                      manifest.storedSize(),
+                      Duration.ofNanos(now - start),
+                      false,
+                      ProgressListener.Phase.CHECK));
+            }
+          });
     }
     try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys, codecs);
         PendingWrite out = target.open(manifest)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       long written = 0;
       long lastReport = start;
-      long every = progressInterval.toNanos();
       while (in.read(buffer) >= 0) {
         buffer.flip();
         written += buffer.remaining();

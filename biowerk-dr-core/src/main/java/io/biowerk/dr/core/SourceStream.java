@@ -23,6 +23,19 @@ public interface SourceStream extends ReadableByteChannel {
   Map<String, Object> facts();
 
   /**
+   * How many bytes this run is expected to produce in all, or -1 while that is unknown; progress
+   * events of a backup carry it as {@code expectedIn}. It is an estimate, for a progress bar, never
+   * a check: a files source sums the sizes of the tree (walked on a thread of its own, so the value
+   * may appear a little after the run starts), Redis announces the RDB's length before sending it,
+   * PostgreSQL adds up its tables' relation sizes, MongoDB its collections' data sizes. The count
+   * of bytes read may end above or below it. It may change from -1 to a value while the run goes
+   * on; any thread may call it. The default knows nothing.
+   */
+  default long expectedSize() {
+    return -1;
+  }
+
+  /**
    * Finishes or cancels the run. Idempotent.
    *
    * @throws IOException if the run failed; the message carries the tool's own error output where

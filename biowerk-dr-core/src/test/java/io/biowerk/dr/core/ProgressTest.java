@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biowerk.dr.core.codec.ZstdCodec;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What progress events say during a backup and a restore, and how often they come. */
@@ -82,5 +85,140 @@ class ProgressTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("progress interval")
         .hasMessageContaining("must not be negative");
+  }
+
+  @Test
+  void aRestoreReportsItsCheckPassThenTheTransferThenDone() throws Exception {
+    InMemorySink sink = InMemorySink.named("phases");
+    BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
+    List<ProgressListener.Progress> events = new ArrayList<>();
+    RestoreJob.of(
+            sink, m, KeyRing.empty(), PipelineRoundTripTest.collect(new ByteArrayOutputStream()))
+        .listener(events::add)
+        .progressInterval(Duration.ZERO)
+        .run();
+    List<ProgressListener.Phase> phases =
+        events.stream().map(ProgressListener.Progress::phase).toList();
+    assertThat(phases.get(0)).isEqualTo(ProgressListener.Phase.CHECK);
+    assertThat(phases.get(phases.size() - 1)).isEqualTo(ProgressListener.Phase.DONE);
+    assertThat(phases).contains(ProgressListener.Phase.TRANSFER);
+    // In order: no CHECK after the first TRANSFER.
+    assertThat(phases.subList(phases.indexOf(ProgressListener.Phase.TRANSFER), phases.size()))
+        .doesNotContain(ProgressListener.Phase.CHECK);
+    ProgressListener.Progress lastCheck =
+        events.stream()
+            .filter(p -> p.phase() == ProgressListener.Phase.CHECK)
+            .reduce((a, b) -> b)
+            .get();
+    assertThat(lastCheck.bytesIn()).isEqualTo(m.storedSize());
+    assertThat(lastCheck.bytesOut()).isZero();
+    assertThat(lastCheck.fraction()).isEqualTo(1.0);
+  }
+
+  @Test
+  void withoutTheCheckPassARestoreHasNoCheckEvents() throws Exception {
+    InMemorySink sink = InMemorySink.named("nocheck");
+    BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
+    List<ProgressListener.Progress> events = new ArrayList<>();
+    RestoreJob.of(
+            sink, m, KeyRing.empty(), PipelineRoundTripTest.collect(new ByteArrayOutputStream()))
+        .checkStoredFirst(false)
+        .listener(events::add)
+        .progressInterval(Duration.ZERO)
+        .run();
+    assertThat(events)
+        .extracting(ProgressListener.Progress::phase)
+        .doesNotContain(ProgressListener.Phase.CHECK)
+        .endsWith(ProgressListener.Phase.DONE);
+  }
+
+  @Test
+  void aBackupCarriesTheSourcesExpectedSizeBeforeTheEnd() throws Exception {
+    long expected = SIZE + 12345L;
+    Source source =
+        new Source() {
+          @Override
+          public String kind() {
+            return "test";
+          }
+
+          @Override
+          public String name() {
+            return "sized";
+          }
+
+          @Override
+          public String format() {
+            return "bin";
+          }
+
+          @Override
+          public SourceStream open() throws IOException {
+            SourceStream inner = PipelineRoundTripTest.bytes(data).open();
+            return new SourceStream() {
+              @Override
+              public Map<String, Object> facts() {
+                return inner.facts();
+              }
+
+              @Override
+              public long expectedSize() {
+                return expected;
+              }
+
+              @Override
+              public int read(ByteBuffer dst) throws IOException {
+                return inner.read(dst);
+              }
+
+              @Override
+              public boolean isOpen() {
+                return inner.isOpen();
+              }
+
+              @Override
+              public void close() throws IOException {
+                inner.close();
+              }
+            };
+          }
+        };
+    List<ProgressListener.Progress> events = new ArrayList<>();
+    BackupManifest m =
+        BackupJob.of(source)
+            .codecs(ZstdCodec.defaults())
+            .sinks(InMemorySink.named("sized"))
+            .buffers(4, 65536)
+            .listener(events::add)
+            .progressInterval(Duration.ZERO)
+            .build()
+            .run();
+    List<ProgressListener.Progress> running = events.stream().filter(p -> !p.done()).toList();
+    assertThat(running).isNotEmpty();
+    assertThat(running).allSatisfy(p -> assertThat(p.expectedIn()).isEqualTo(expected));
+    assertThat(running)
+        .allSatisfy(p -> assertThat(p.phase()).isEqualTo(ProgressListener.Phase.TRANSFER));
+    // The final event carries the exact size, whatever the estimate said.
+    assertThat(events.get(events.size() - 1).expectedIn()).isEqualTo(m.rawSize());
+  }
+
+  @Test
+  void aProgressWhoseDoneFlagContradictsItsPhaseIsRefused() {
+    assertThatThrownBy(
+            () ->
+                new ProgressListener.Progress(
+                    1, 1, 1, Duration.ZERO, true, ProgressListener.Phase.TRANSFER))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("progress: done (true) must be true exactly in phase DONE, not TRANSFER");
+  }
+
+  @Test
+  void theFractionIsUnknownWithoutATotalAndCappedAtOne() {
+    assertThat(new ProgressListener.Progress(5, 0, -1, Duration.ofSeconds(1), false).fraction())
+        .isEqualTo(-1.0);
+    assertThat(new ProgressListener.Progress(15, 0, 10, Duration.ofSeconds(1), false).fraction())
+        .isEqualTo(1.0);
+    assertThat(new ProgressListener.Progress(5, 0, 10, Duration.ofSeconds(1), false).fraction())
+        .isEqualTo(0.5);
   }
 }

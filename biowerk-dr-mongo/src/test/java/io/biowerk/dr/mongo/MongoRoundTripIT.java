@@ -121,6 +121,26 @@ class MongoRoundTripIT {
     target.close();
   }
 
+  @Test
+  void theExpectedSizeIsTheCollectionsDataSizeAndNearTheArchivesSize() throws Exception {
+    long archive = 0;
+    long expected;
+    try (io.biowerk.dr.core.SourceStream stream =
+        MongoSource.of(source.uri("include=" + shop + "," + unicode)).open()) {
+      expected = stream.expectedSize();
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1 << 16);
+      int n;
+      while ((n = stream.read(buffer)) >= 0) {
+        archive += n;
+        buffer.clear();
+      }
+    }
+    // Known before the first byte (collStats), and an estimate of the archive: two 16 MiB
+    // documents and 100,000 small ones, plus the archive's headers and metadata.
+    assertThat(expected).isGreaterThan(32L << 20);
+    assertThat((double) archive / expected).isBetween(0.9, 1.2);
+  }
+
   static BsonDocument everyType() {
     return new BsonDocument("_id", new BsonObjectId())
         .append("double", new BsonDouble(3.25))

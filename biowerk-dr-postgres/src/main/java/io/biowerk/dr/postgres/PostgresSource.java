@@ -196,6 +196,7 @@ public final class PostgresSource implements Source {
       Map<String, Object> facts = new LinkedHashMap<>();
       int serverVersionNum;
       String snapshot;
+      long relationBytes;
       // One round trip: the snapshot pg_dump will share, and the facts the tool check and the
       // manifest need.
       // The catalog queries wait until pg_dump runs (RowCounter), in the same snapshot.
@@ -204,7 +205,12 @@ public final class PostgresSource implements Source {
               st.executeQuery(
                   "SELECT pg_export_snapshot(), current_setting('server_version'),"
                       + " current_setting('server_version_num')::int, current_database(),"
-                      + " pg_database_size(current_database()), current_setting('server_encoding')")) {
+                      + " pg_database_size(current_database()), current_setting('server_encoding'),"
+                      // The progress total: the tables' heap and TOAST sizes, what pg_dump reads.
+                      + " (SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c"
+                      + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN"
+                      + " ('r', 'm', 't') AND n.nspname NOT IN ('pg_catalog',"
+                      + " 'information_schema'))")) {
         rs.next();
         snapshot = rs.getString(1);
         facts.put("serverVersion", rs.getString(2));
@@ -213,6 +219,7 @@ public final class PostgresSource implements Source {
         facts.put("database", rs.getString(4));
         facts.put("databaseSize", rs.getLong(5));
         facts.put("encoding", rs.getString(6));
+        relationBytes = rs.getLong(7);
       }
       PgTools.Tool tool;
       try {
@@ -273,7 +280,7 @@ public final class PostgresSource implements Source {
           rowCounts != RowCounts.DUMP
               ? null
               : jobs > 1 ? ArchiveRowCounter.directory() : new ArchiveRowCounter();
-      return new DumpStream(dump, connection, counter, archive, facts, scratch);
+      return new DumpStream(dump, connection, counter, archive, facts, scratch, relationBytes);
     } catch (SQLException e) {
       cleanUp(connection, dump, scratch);
       throw sqlFailure("cannot start the snapshot transaction on", e);
@@ -532,6 +539,7 @@ public final class PostgresSource implements Source {
     private final ArchiveRowCounter archive;
     private final Map<String, Object> facts;
     private final Path scratch;
+    private final long relationBytes;
 
     /** The tables counted with count(*) in the snapshot, as the archive could not tell them. */
     private final Set<String> serverCounted = new HashSet<>();
@@ -549,7 +557,9 @@ public final class PostgresSource implements Source {
         RowCounter counter,
         ArchiveRowCounter archive,
         Map<String, Object> facts,
-        Path scratch) {
+        Path scratch,
+        long relationBytes) {
+      this.relationBytes = relationBytes;
       this.dump = dump;
       this.connection = connection;
       this.counter = counter;
@@ -558,6 +568,16 @@ public final class PostgresSource implements Source {
       this.scratch = scratch;
       this.stdout = scratch == null ? dump.process().getInputStream() : null;
       this.chunk = scratch == null ? new byte[256 * 1024] : null;
+    }
+
+    /**
+     * The tables' relation sizes in the snapshot: an estimate of the dump's size (a dump holds no
+     * index data and no dead rows, so it is usually smaller; filters by schema or table are not
+     * taken off).
+     */
+    @Override
+    public long expectedSize() {
+      return relationBytes;
     }
 
     @Override

@@ -307,6 +307,8 @@ public final class RedisSource implements Source {
         where,
         c,
         facts,
+        // A disk transfer announces the RDB's length; a diskless one does not know it in advance.
+        mark == null ? length : -1,
         (pipe, out) -> {
           InputStream transfer =
               mark == null
@@ -353,6 +355,7 @@ public final class RedisSource implements Source {
         where,
         c,
         facts,
+        -1,
         (pipe, out) -> {
           RdbSummary summary =
               new ScanWriter(c, where, scanCount).write(pipe, version, keyspace, dbs);

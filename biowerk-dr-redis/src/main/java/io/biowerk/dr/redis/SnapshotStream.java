@@ -34,13 +34,16 @@ final class SnapshotStream implements SourceStream {
   private volatile Throwable failure;
   private boolean closed;
   private boolean reported;
+  private final long expectedSize;
 
   SnapshotStream(
       String source,
       RespConnection connection,
       Map<String, Object> initialFacts,
+      long expectedSize,
       Producer producer) {
     this.source = source;
+    this.expectedSize = expectedSize;
     this.connection = connection;
     this.facts.putAll(initialFacts);
     this.thread =
@@ -97,6 +100,12 @@ final class SnapshotStream implements SourceStream {
   @Override
   public boolean isOpen() {
     return !closed;
+  }
+
+  /** The RDB's length as the server announced it, or -1 (diskless transfer, scan mode). */
+  @Override
+  public long expectedSize() {
+    return expectedSize;
   }
 
   @Override

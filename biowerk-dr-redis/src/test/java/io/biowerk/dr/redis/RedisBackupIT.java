@@ -115,6 +115,40 @@ class RedisBackupIT {
   }
 
   @Test
+  void aDiskTransferAnnouncesTheRdbLengthAsTheExpectedSize() throws Exception {
+    long read = 0;
+    long expected;
+    try (SourceStream stream = RedisSource.of(source.uri()).open()) {
+      ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+      int n;
+      while ((n = stream.read(buffer)) >= 0) {
+        read += n;
+        buffer.clear();
+      }
+      expected = stream.expectedSize();
+      assertThat(stream.facts()).containsEntry("transfer", "disk");
+    }
+    // The server's $<length> is exactly the RDB this stream produced.
+    assertThat(expected).isEqualTo(read).isPositive();
+  }
+
+  @Test
+  void disklessAndScanTransfersDoNotKnowTheSizeInAdvance() throws Exception {
+    RedisServers.Server diskless =
+        servers.start("repl-diskless-sync yes", "repl-diskless-sync-delay 0");
+    Datasets.loadVaried(diskless, 200, 1 << 10);
+    for (URI uri : new URI[] {diskless.uri(), diskless.uri("mode=scan")}) {
+      try (SourceStream stream = RedisSource.of(uri).open()) {
+        assertThat(stream.expectedSize()).as(uri.toString()).isEqualTo(-1);
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        while (stream.read(buffer) >= 0) {
+          buffer.clear();
+        }
+      }
+    }
+  }
+
+  @Test
   void disklessSyncBackupRestoresEveryKey() throws Exception {
     RedisServers.Server diskless =
         servers.start("repl-diskless-sync yes", "repl-diskless-sync-delay 0");

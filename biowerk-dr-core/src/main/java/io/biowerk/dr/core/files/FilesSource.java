@@ -201,6 +201,7 @@ public final class FilesSource implements Source {
     private final Map<String, Object> facts = new ConcurrentHashMap<>();
     private volatile Throwable failure;
     private volatile boolean cancelled;
+    private volatile long expected = -1;
     private boolean eof;
     private boolean closed;
 
@@ -212,6 +213,54 @@ public final class FilesSource implements Source {
       this.writer = new Thread(this::produce, "biowerk-dr-files-tar");
       writer.setDaemon(true);
       writer.start();
+      // The size estimate walks the tree's metadata on a thread of its own, so the tar starts at
+      // once; the progress total appears when the walk ends (long before the data is read).
+      Thread sizer = new Thread(this::estimate, "biowerk-dr-files-size");
+      sizer.setDaemon(true);
+      sizer.start();
+    }
+
+    /**
+     * Sums what the tar will hold: per entry a 512-byte header and a PAX extended header (header
+     * and one block: the writer records exact times there), each file's bytes padded to 512, and
+     * the two end blocks. Long PAX records (names over about 400 bytes) are not counted.
+     */
+    private void estimate() {
+      long total = 1024;
+      Deque<Path> stack = new ArrayDeque<>();
+      stack.push(root);
+      try {
+        while (!stack.isEmpty() && !cancelled) {
+          Path path = stack.pop();
+          PosixFileAttributes attributes;
+          try {
+            attributes =
+                Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          } catch (IOException e) {
+            continue; // vanished or unreadable: the tar writer reports it, the estimate skips it
+          }
+          total += 3 * 512;
+          if (attributes.isRegularFile()) {
+            total += (attributes.size() + 511) / 512 * 512;
+          } else if (attributes.isDirectory()) {
+            try (Stream<Path> children = Files.list(path)) {
+              children.forEach(stack::push);
+            } catch (IOException e) {
+              // unreadable directory: the tar writer reports it
+            }
+          }
+        }
+        if (!cancelled) {
+          expected = total;
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("files: size estimate of {} failed: {}", root, e.toString());
+      }
+    }
+
+    @Override
+    public long expectedSize() {
+      return expected;
     }
 
     private void produce() {

@@ -308,4 +308,33 @@ class FilesSourceTest {
                 "files", io.biowerk.dr.core.VerificationLevel.NATIVE))
         .isInstanceOf(FilesNativeVerifier.class);
   }
+
+  @Test
+  void theStreamEstimatesTheTarSizeFromTheTreeWhileItRuns() throws Exception {
+    Path root = dir.resolve("sized");
+    Files.createDirectories(root.resolve("a/b"));
+    for (int i = 0; i < 20; i++) {
+      Files.write(root.resolve("a/b/f" + i), new byte[100_000 + i]);
+    }
+    Files.writeString(root.resolve("top.txt"), "x");
+    long tarBytes = 0;
+    long expected;
+    try (SourceStream stream = FilesSource.of(root, "sized").open()) {
+      ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+      int n;
+      while ((n = stream.read(buffer)) >= 0) {
+        tarBytes += n;
+        buffer.clear();
+      }
+      // The estimate is made on a thread of its own: wait for it (it stats 24 paths).
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (stream.expectedSize() < 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      expected = stream.expectedSize();
+    }
+    // Headers and 512-byte padding are counted; only the tar's final record padding is not.
+    assertThat(expected).isBetween(tarBytes - 10240, tarBytes);
+    assertThat(expected).isGreaterThan(20 * 100_000L);
+  }
 }
