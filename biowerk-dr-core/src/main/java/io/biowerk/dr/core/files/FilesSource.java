@@ -8,6 +8,7 @@ import io.biowerk.dr.core.Source;
 import io.biowerk.dr.core.SourceFailedException;
 import io.biowerk.dr.core.SourceStream;
 import io.biowerk.dr.core.UriOptions;
+import io.biowerk.dr.core.internal.Requirements;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -165,10 +166,13 @@ public final class FilesSource implements Source {
    * Starts streaming the tree as tar.
    *
    * @throws SourceFailedException if the directory does not exist or is not a directory
+   * @throws io.biowerk.dr.core.LibraryVersionException if the commons-compress on the class path is
+   *     older than 1.26.0
    * @throws IOException if the pipe cannot be made
    */
   @Override
   public SourceStream open() throws IOException {
+    Requirements.commonsCompress("files");
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
       String why =
           Files.exists(root, LinkOption.NOFOLLOW_LINKS)
