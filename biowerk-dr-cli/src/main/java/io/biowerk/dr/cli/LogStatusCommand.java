@@ -1,22 +1,15 @@
 package io.biowerk.dr.cli;
 
-import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogProvider;
-import io.biowerk.dr.core.log.LogRecovery;
-import io.biowerk.dr.core.log.LogSegment;
 import io.biowerk.dr.core.log.Logs;
-import io.biowerk.dr.core.log.RecoveryRangeException;
-import io.biowerk.dr.core.log.RecoveryWindow;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -55,54 +48,27 @@ final class LogStatusCommand extends CliCommand {
     LogProvider provider = Logs.forLog(log);
     Sink sink = repositories.openPrimary(env);
     LogArchive archive = logOptions.forReading(sink, log, keys, env);
-    List<String> names = archive.names();
-    Instant newest = null;
-    String newestName = null;
-    for (String name : names.subList(Math.max(0, names.size() - 8), names.size())) {
-      Optional<LogSegment> segment = archive.segment(name);
-      if (segment.isPresent() && (newest == null || segment.get().lastTime().isAfter(newest))) {
-        newest = segment.get().lastTime();
-        newestName = name;
-      }
-    }
     Instant now = env.clock().instant();
-    List<Map<String, Object>> bases = new ArrayList<>();
-    boolean newestOk = true;
-    boolean first = true;
-    for (BackupRecord record : Catalog.of(sink).withClock(env.clock()).list(logOptions.source)) {
-      Optional<LogRecovery> recovery = provider.recovery(record.manifest());
-      if (recovery.isEmpty()) {
-        continue;
-      }
-      Map<String, Object> base = new LinkedHashMap<>();
-      base.put("id", record.manifest().id());
-      try {
-        RecoveryWindow window = recovery.get().window(record.manifest(), archive);
-        base.put("from", window.from().toString());
-        base.put("to", window.to().toString());
-        base.put("firstSegment", window.firstSegment());
-        base.put("lastSegment", window.lastSegment());
-        base.put("segments", window.segments());
-      } catch (RecoveryRangeException e) {
-        base.put("gap", e.getMessage());
-        e.missingSegment().ifPresent(m -> base.put("missingSegment", m));
-        if (first) {
-          newestOk = false;
-        }
-      }
-      first = false;
-      bases.add(base);
-    }
-    Long rpoSeconds = newest == null ? null : Duration.between(newest, now).toSeconds();
+    PitrStatus state =
+        PitrStatus.of(
+            archive, provider, Catalog.of(sink).withClock(env.clock()).list(logOptions.source));
+    List<Map<String, Object>> bases = state.bases();
+    boolean newestOk = state.newestOk();
+    Instant newest = state.newestTime();
+    String newestName = state.newest();
+    int objects = state.objects();
+    Long rpoSeconds = state.rpo(now).map(Duration::toSeconds).orElse(null);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ok", newestOk);
       result.put("source", logOptions.source);
       result.put("log", log);
-      result.put("objects", names.size());
+      result.put("objects", objects);
       result.put("newest", newestName);
       result.put("newestTime", newest == null ? null : newest.toString());
       result.put("rpoSeconds", rpoSeconds);
+      result.put("earliestRecoverable", state.earliest().map(Instant::toString).orElse(null));
+      result.put("latestRecoverable", state.latest().map(Instant::toString).orElse(null));
       result.put("bases", bases);
       printJson(result);
     } else {
@@ -112,7 +78,7 @@ final class LogStatusCommand extends CliCommand {
               + " of '"
               + logOptions.source
               + "': "
-              + names.size()
+              + objects
               + " archived object(s)"
               + (newest == null
                   ? ""
@@ -123,6 +89,13 @@ final class LogStatusCommand extends CliCommand {
                       + " (RPO "
                       + Format.duration(Duration.ofSeconds(rpoSeconds))
                       + ")"));
+      if (state.earliest().isPresent()) {
+        out.println(
+            "  point-in-time window: from "
+                + state.earliest().get()
+                + " to "
+                + state.latest().orElseThrow());
+      }
       if (bases.isEmpty()) {
         out.println(
             "  no base backup of '" + logOptions.source + "' can be rolled forward with it");

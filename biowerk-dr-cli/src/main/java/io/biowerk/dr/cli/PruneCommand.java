@@ -1,11 +1,17 @@
 package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.RetentionDecision;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogChain;
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.LogRetention;
+import io.biowerk.dr.core.log.Logs;
 import io.biowerk.dr.core.retention.ApplyResult;
 import io.biowerk.dr.core.retention.GfsPolicy;
 import io.biowerk.dr.core.retention.Retention;
@@ -39,6 +45,12 @@ import picocli.CommandLine.Parameters;
       "Safety rules no policy overrides: the newest backup of a source, the newest one whose last"
           + " verification passed, and every backup of a source that is being backed up are kept. Leftovers of"
           + " crashed runs older than a day are removed too. Every repository given is pruned.",
+      "",
+      "Archived logs (PostgreSQL WAL, MongoDB oplog) are pruned with the base backups: kept is every"
+          + " segment the point-in-time window needs (--log-window, 7 days by default: from the newest kept"
+          + " base backup that ended before the window's start), every segment an older kept base backup"
+          + " needs to become consistent, and the timeline history a kept segment needs; the plan shows"
+          + " each kept and deleted range with its reason. Without a kept base backup no log is deleted.",
       ""
     },
     footer = {
@@ -46,7 +58,8 @@ import picocli.CommandLine.Parameters;
       "Examples:",
       "  biowerk-dr prune --dry-run                 # print the plan, change nothing",
       "  biowerk-dr prune --keep-daily 7 --keep-weekly 4",
-      "  biowerk-dr prune SOURCE --keep-within 14d"
+      "  biowerk-dr prune SOURCE --keep-within 14d",
+      "  biowerk-dr prune orders --log-window 14d --dry-run   # WAL ranges kept, and why"
     })
 final class PruneCommand extends CliCommand {
 
@@ -95,6 +108,14 @@ final class PruneCommand extends CliCommand {
   String keepWithin;
 
   @Option(
+      names = "--log-window",
+      paramLabel = "DURATION",
+      description =
+          "How far back point-in-time recovery must reach: archived log older than this goes, unless"
+              + " a kept base backup needs it. Default: 7d.")
+  String logWindow;
+
+  @Option(
       names = {"-n", "--dry-run"},
       description = "Print the plan and change nothing.")
   boolean dryRun;
@@ -108,6 +129,8 @@ final class PruneCommand extends CliCommand {
     boolean preset =
         keepLast + keepDaily + keepWeekly + keepMonthly + keepYearly == 0 && keepWithin == null;
     Instant now = env.clock().instant();
+    Duration window =
+        logWindow == null ? LogRetention.DEFAULT_WINDOW : duration("--log-window", logWindow);
     List<Sink> sinks = repositories.openAllExisting(env);
     List<Map<String, Object>> repositoryResults = new ArrayList<>();
     int kept = 0;
@@ -130,11 +153,24 @@ final class PruneCommand extends CliCommand {
         if (!json) {
           printPlan(name, plan);
         }
+        List<LogRetention.Plan> logPlans = logPlans(sink, name, plan, window, now);
+        sourceResult.put("logs", logPlans.stream().map(PruneCommand::json).toList());
+        if (!json) {
+          logPlans.forEach(this::printLogPlan);
+        }
         if (!dryRun && !plan.decisions().isEmpty()) {
           ApplyResult applied = Retention.apply(catalog, sink, plan);
           sourceResult.put("applied", json(applied));
           if (!json) {
             printApplied(applied);
+          }
+        }
+        if (!dryRun) {
+          for (LogRetention.Plan logPlan : logPlans) {
+            int removed = LogRetention.apply(logPlan);
+            if (!json && removed > 0) {
+              out().println("  deleted " + removed + " " + logPlan.archive().log() + " object(s)");
+            }
           }
         }
         sourceResults.add(sourceResult);
@@ -182,6 +218,72 @@ final class PruneCommand extends CliCommand {
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The retention of every archived log of {@code source} that has a chain, given the base backups
+   * {@code plan} keeps.
+   */
+  private static List<LogRetention.Plan> logPlans(
+      Sink sink, String source, RetentionPlan plan, Duration window, Instant now)
+      throws java.io.IOException {
+    List<LogRetention.Plan> plans = new ArrayList<>();
+    for (LogProvider provider : Logs.all()) {
+      java.util.Optional<LogChain> chain = provider.chain();
+      if (chain.isEmpty()) {
+        continue;
+      }
+      // names and manifests only: no segment is decoded, so no key is needed
+      LogArchive archive = LogArchive.of(sink, source, provider.log(), List.of(), KeyRing.empty());
+      if (archive.names().isEmpty()) {
+        continue;
+      }
+      List<BackupManifest> bases =
+          plan.kept().stream()
+              .map(d -> d.backup().manifest())
+              .filter(m -> provider.recovery(m).isPresent())
+              .toList();
+      plans.add(LogRetention.plan(archive, bases, chain.get(), window, now));
+    }
+    return plans;
+  }
+
+  private void printLogPlan(LogRetention.Plan plan) {
+    out()
+        .println(
+            "  "
+                + plan.archive().log()
+                + ": "
+                + plan.keptCount()
+                + " kept, "
+                + plan.deleted().size()
+                + (dryRun ? " to delete" : " deleted"));
+    for (LogRetention.Range range : plan.ranges()) {
+      out().println("    " + range);
+    }
+    out().flush();
+  }
+
+  static Map<String, Object> json(LogRetention.Plan plan) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("log", plan.archive().log());
+    row.put("kept", plan.keptCount());
+    row.put("deleted", plan.deleted().size());
+    row.put(
+        "ranges",
+        plan.ranges().stream()
+            .map(
+                r -> {
+                  Map<String, Object> m = new LinkedHashMap<>();
+                  m.put("first", r.first());
+                  m.put("last", r.last());
+                  m.put("count", r.count());
+                  m.put("keep", r.keep());
+                  m.put("reason", r.reason());
+                  return m;
+                })
+            .toList());
+    return row;
   }
 
   private GfsPolicy policy() {

@@ -135,6 +135,37 @@ final class RestoreCommand extends CliCommand {
   /** The variable naming the command a recovering database runs to fetch the log. */
   static final String FETCH_VARIABLE = "BIOWERK_DR_COMMAND";
 
+  /**
+   * The command (and its arguments) a database runs to fetch one segment of {@code log} of {@code
+   * base}'s source from {@code repository} with the same key; the segment name and destination are
+   * appended by the caller. Restore writes it into the recovery settings; a restore-level check
+   * gives it to the private server.
+   *
+   * @param prefix the {@code biowerk-dr} command, or null for $BIOWERK_DR_COMMAND or the PATH's
+   */
+  static List<String> fetchCommand(
+      Environment env,
+      String prefix,
+      String log,
+      BackupManifest base,
+      java.net.URI repository,
+      KeyOptions keys,
+      java.util.function.Consumer<String> note) {
+    List<String> fetch = new ArrayList<>();
+    String command = prefix != null ? prefix : env.variable(FETCH_VARIABLE).orElse("biowerk-dr");
+    fetch.addAll(List.of(command.strip().split("\\s+")));
+    fetch.addAll(
+        List.of(log + "-fetch", "--source", base.sourceName(), "--repo", repository.toString()));
+    Path keyFile = keys.path(env);
+    if (Files.exists(keyFile)) {
+      fetch.addAll(List.of("--key-file", keyFile.toAbsolutePath().toString()));
+    } else if (base.encrypted()) {
+      note.accept(
+          "the key is not in a key file; the database's restore command must find it in $BIOWERK_DR_KEY");
+    }
+    return fetch;
+  }
+
   @Override
   public Integer call() throws Exception {
     Environment env = env();
@@ -364,24 +395,8 @@ final class RestoreCommand extends CliCommand {
     String log = pit.provider().log();
     KeyRing ring = keys.ring(env);
     LogArchive archive = LogArchive.of(sink, base.sourceName(), log, List.of(), ring);
-    List<String> fetch = new ArrayList<>();
-    String prefix =
-        fetchCommand != null ? fetchCommand : env.variable(FETCH_VARIABLE).orElse("biowerk-dr");
-    fetch.addAll(List.of(prefix.strip().split("\\s+")));
-    fetch.addAll(
-        List.of(
-            log + "-fetch",
-            "--source",
-            base.sourceName(),
-            "--repo",
-            repositories.uris(env).get(0).toString()));
-    Path keyFile = keys.path(env);
-    if (Files.exists(keyFile)) {
-      fetch.addAll(List.of("--key-file", keyFile.toAbsolutePath().toString()));
-    } else if (base.encrypted()) {
-      note(
-          "the key is not in a key file; the database's restore command must find it in $BIOWERK_DR_KEY");
-    }
+    List<String> fetch =
+        fetchCommand(env, fetchCommand, log, base, repositories.uris(env).get(0), keys, this::note);
     RestoreTarget restoreTarget =
         pit.recovery().prepare(base, recoveryTarget, archive, directory, force, fetch);
     RestoreJob job = RestoreJob.of(sink, base, ring, restoreTarget).listener(progress("restore"));

@@ -1,15 +1,22 @@
 package io.biowerk.dr.cli;
 
+import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.Logs;
 import io.biowerk.dr.core.report.ObjectivesReport;
 import io.biowerk.dr.core.report.ObjectivesReport.SourceObjectives;
 import io.biowerk.dr.core.report.ObjectivesReport.Status;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,6 +34,9 @@ import picocli.CommandLine.Option;
           + " default, per the plan), the last passed verification, and the duration of the last restore test"
           + " (verify --level restore) against the RTO target (4 h, or the stricter target the"
           + " source's adapter declares).",
+      "For a source with archived log (WAL, oplog) whose newest base backup rolls forward without a"
+          + " gap, the RPO is the age of the newest archived segment, and the point-in-time window"
+          + " (earliest and latest recoverable time) is shown.",
       "An objective with nothing to measure is UNKNOWN, never OK.",
       ""
     },
@@ -58,6 +68,62 @@ final class StatusCommand extends CliCommand {
   boolean failOnViolation;
 
   @Mixin RepositoryOptions repositories;
+
+  /**
+   * The archived logs of {@code source} that hold segments, each with its window; a log that cannot
+   * be read shows as no window rather than failing the whole report.
+   */
+  private static List<PitrStatus> logStates(Catalog catalog, String source) throws IOException {
+    List<PitrStatus> states = new ArrayList<>();
+    List<BackupRecord> records = null;
+    for (LogProvider provider : Logs.all()) {
+      // names, manifests and history files; a history file needs no key until it is fetched
+      LogArchive archive =
+          LogArchive.of(catalog.sink(), source, provider.log(), List.of(), KeyRing.empty());
+      if (archive.names().isEmpty()) {
+        continue;
+      }
+      if (records == null) {
+        records = catalog.list(source);
+      }
+      states.add(PitrStatus.of(archive, provider, records));
+    }
+    return states;
+  }
+
+  /**
+   * The objectives with the RPO measured by the newest archived log segment, when the newest base
+   * backup rolls forward to it without a gap: that is what point-in-time recovery loses.
+   */
+  private static SourceObjectives withLogRpo(
+      SourceObjectives o, List<PitrStatus> states, Instant now) {
+    Optional<Duration> age =
+        states.stream()
+            .filter(PitrStatus::newestOk)
+            .map(st -> st.rpo(now))
+            .flatMap(Optional::stream)
+            .min(Duration::compareTo);
+    if (age.isEmpty()) {
+      return o;
+    }
+    long seconds = age.get().toSeconds();
+    return new SourceObjectives(
+        o.source(),
+        o.kind(),
+        o.backups(),
+        o.newestBackupId(),
+        o.newestBackupAt(),
+        seconds,
+        o.rpoTargetSeconds(),
+        seconds > o.rpoTargetSeconds() ? Status.VIOLATED : Status.OK,
+        o.lastVerifiedAt(),
+        o.lastVerifiedLevel(),
+        o.lastRestoreTestAt(),
+        o.lastRestoreSeconds(),
+        o.rtoTargetSeconds(),
+        o.rtoStatus(),
+        o.lastRestoreMillis());
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -91,7 +157,14 @@ final class StatusCommand extends CliCommand {
         report = report.rto(source, target);
       }
     }
-    List<SourceObjectives> objectives = report.report(catalog, now);
+    List<SourceObjectives> objectives = new ArrayList<>(report.report(catalog, now));
+    Map<String, List<PitrStatus>> logs = new LinkedHashMap<>();
+    for (int i = 0; i < objectives.size(); i++) {
+      SourceObjectives o = objectives.get(i);
+      List<PitrStatus> states = logStates(catalog, o.source());
+      logs.put(o.source(), states);
+      objectives.set(i, withLogRpo(o, states, now));
+    }
     boolean violated = objectives.stream().anyMatch(o -> o.overall() == Status.VIOLATED);
     // An objective nobody can measure is not met: a monitor must page for it too.
     boolean unknown = objectives.stream().anyMatch(o -> o.overall() == Status.UNKNOWN);
@@ -102,7 +175,15 @@ final class StatusCommand extends CliCommand {
       result.put("damaged", listing.corrupt().size());
       result.put("at", now.toString());
       result.put("repository", Uris.redact(repositories.uris(env).get(0)));
-      result.put("sources", objectives.stream().map(SourceObjectives::toMap).toList());
+      List<Map<String, Object>> sources = new ArrayList<>();
+      for (SourceObjectives o : objectives) {
+        Map<String, Object> row = new LinkedHashMap<>(o.toMap());
+        List<PitrStatus> states = logs.getOrDefault(o.source(), List.of());
+        row.put("rpoFrom", states.stream().anyMatch(PitrStatus::newestOk) ? "log" : "backup");
+        row.put("logs", states.stream().map(st -> st.toMap(now)).toList());
+        sources.add(row);
+      }
+      result.put("sources", sources);
       result.put("corruptManifests", listing.corrupt());
       result.put("orphans", listing.orphans().size());
       printJson(result);
@@ -150,6 +231,34 @@ final class StatusCommand extends CliCommand {
                         "RTO",
                         "STATUS"),
                     rows));
+      }
+      for (SourceObjectives o : objectives) {
+        for (PitrStatus st : logs.getOrDefault(o.source(), List.of())) {
+          out()
+              .println(
+                  o.source()
+                      + ": "
+                      + st.log()
+                      + " newest "
+                      + (st.newest() == null
+                          ? "-"
+                          : st.newest()
+                              + " ("
+                              + Format.age(st.rpo(now).orElseThrow())
+                              + " old"
+                              + (st.newestOk() ? ", the RPO" : "")
+                              + ")")
+                      + "; point-in-time window "
+                      + (st.earliest().isPresent()
+                          ? Format.time(st.earliest().get())
+                              + " .. "
+                              + Format.time(st.latest().orElseThrow())
+                          : "none (no base backup rolls forward without a gap: see `biowerk-dr "
+                              + st.log()
+                              + "-status --source "
+                              + o.source()
+                              + "`)"));
+        }
       }
       if (!listing.corrupt().isEmpty()) {
         out()

@@ -8,6 +8,8 @@ import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.Logs;
 import io.biowerk.dr.core.verify.Verifier;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -77,6 +79,46 @@ final class VerifyCommand extends CliCommand {
       })
   Map<String, String> options = new LinkedHashMap<>();
 
+  @Option(
+      names = "--fetch-command",
+      paramLabel = "COMMAND",
+      description =
+          "For --level restore of a physical base backup: the biowerk-dr command the private server"
+              + " runs to fetch WAL (default: $BIOWERK_DR_COMMAND, else biowerk-dr on the PATH).")
+  String fetchCommand;
+
+  /**
+   * The verifier options, plus for a restore-level check of a base backup that replays a log the
+   * command that fetches its segments from the same repository with the same key.
+   */
+  private Map<String, String> withFetchCommand(
+      Environment env, BackupManifest manifest, VerificationLevel level, java.net.URI repository) {
+    if (level != VerificationLevel.RESTORE || options.containsKey("wal-fetch-command")) {
+      return options;
+    }
+    for (LogProvider provider : Logs.all()) {
+      if (provider.recovery(manifest).isPresent()) {
+        List<String> fetch =
+            RestoreCommand.fetchCommand(
+                env, fetchCommand, provider.log(), manifest, repository, keys, this::note);
+        Map<String, String> more = new LinkedHashMap<>(options);
+        more.put(
+            "wal-fetch-command",
+            String.join(
+                " ",
+                fetch.stream()
+                    .map(
+                        p ->
+                            p.matches("[A-Za-z0-9_./:=@+-]+")
+                                ? p
+                                : "'" + p.replace("'", "'\\''") + "'")
+                    .toList()));
+        return more;
+      }
+    }
+    return options;
+  }
+
   @Override
   public Integer call() throws Exception {
     Environment env = env();
@@ -86,6 +128,7 @@ final class VerifyCommand extends CliCommand {
     List<Sink> sinks = repositories.openAllExisting(env);
     boolean several = sinks.size() > 1;
     List<Catalog> catalogs = new ArrayList<>();
+    List<java.net.URI> repoUris = new ArrayList<>();
     List<String> places = new ArrayList<>();
     List<BackupRecord> records = new ArrayList<>();
     List<String> damaged = new ArrayList<>();
@@ -97,6 +140,7 @@ final class VerifyCommand extends CliCommand {
         Catalog.Listing listing = catalog.scan();
         for (BackupRecord record : listing.backups()) {
           catalogs.add(catalog);
+          repoUris.add(uris.get(i));
           places.add(where);
           records.add(record);
         }
@@ -117,6 +161,7 @@ final class VerifyCommand extends CliCommand {
         try {
           records.add(catalog.resolve(backup));
           catalogs.add(catalog);
+          repoUris.add(uris.get(i));
           places.add(where);
         } catch (IOException e) {
           if (!several) {
@@ -143,7 +188,14 @@ final class VerifyCommand extends CliCommand {
               : keyAskedFor ? VerificationLevel.DECODE : defaultLevel(manifest, ring);
       VerificationResult result;
       try {
-        result = Verifier.verify(catalog.sink(), manifest, ring, effective, options, env.clock());
+        result =
+            Verifier.verify(
+                catalog.sink(),
+                manifest,
+                ring,
+                effective,
+                withFetchCommand(env, manifest, effective, repoUris.get(r)),
+                env.clock());
       } catch (IOException | RuntimeException e) {
         if (records.size() == 1 && !several) {
           throw e;

@@ -241,4 +241,122 @@ class LauncherIT {
         .as("retrained after the jar changed")
         .isGreaterThan(trained.toMillis());
   }
+
+  /** A file that starts like WAL segment {@code number} of timeline 1 (16 MiB segments). */
+  private static Path walSegment(Path directory, long number) throws IOException {
+    String name = String.format("%08X%08X%08X", 1, number / 256, number % 256);
+    java.nio.ByteBuffer header =
+        java.nio.ByteBuffer.allocate(256 << 10).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    header.putShort(0, (short) 0xD110).putShort(2, (short) 0x0002).putInt(4, 1);
+    header.putLong(8, number << 24).putLong(24, 42L).putInt(32, 16 << 20);
+    Path file = directory.resolve(name);
+    Files.write(file, header.array());
+    return file;
+  }
+
+  @Test
+  void asyncWalPushSpoolsWithoutAJvmAndADetachedDrainerStoresWhatFailsSticks() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path javaLog = dir.resolve("java-calls");
+    // every JVM the launcher starts is logged: the pushes must start none, only the drainer does
+    Path fakeJava = bin.resolve("java");
+    Files.writeString(
+        fakeJava,
+        "#!/bin/sh\necho \"$*\" >> "
+            + javaLog
+            + "\nexec "
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + " \"$@\"\n");
+    Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path keyFile = home.resolve(".config/biowerk-dr/key");
+    io.biowerk.dr.core.keys.KeyFile.at(keyFile).create(java.time.Clock.systemUTC());
+    Path spool = dir.resolve("spool");
+    Path repo = dir.resolve("repo");
+    Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
+    Map<String, String> env =
+        Map.of("PATH", bin + ":" + System.getenv("PATH"), "BIOWERK_DR_CDS", "off");
+    List<String> names = new ArrayList<>();
+    for (long n = 3; n < 6; n++) {
+      Path segment = walSegment(pgWal, n);
+      names.add(segment.getFileName().toString());
+      Run push =
+          run(
+              env,
+              "wal-push",
+              "--source",
+              "lt",
+              "--async",
+              "--spool",
+              spool.toString(),
+              "--repo",
+              repo.toString(),
+              segment.toString());
+      assertThat(push.code()).as(push.toString()).isZero();
+      assertThat(push.out()).isEmpty();
+    }
+    Path wal = repo.resolve("lt/wal");
+    long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!Files.exists(wal.resolve(names.get(2) + ".manifest.json"))) {
+      assertThat(System.nanoTime())
+          .as("the drainer stored " + names + "; spool: " + listing(spool))
+          .isLessThan(until);
+      Thread.sleep(200);
+    }
+    for (String name : names) {
+      assertThat(wal.resolve(name + ".manifest.json")).exists();
+    }
+    List<String> calls = Files.readAllLines(javaLog);
+    assertThat(calls).isNotEmpty().allMatch(c -> c.contains("--drain --once"));
+
+    // a file that is not the segment it is named after: queued at once, refused by the drainer
+    Path bad = pgWal.resolve("000000010000000000000009");
+    Files.write(bad, new byte[8192]);
+    Run queued =
+        run(
+            env,
+            "wal-push",
+            "--source",
+            "lt",
+            "--async",
+            "--spool",
+            spool.toString(),
+            "--repo",
+            repo.toString(),
+            bad.toString());
+    assertThat(queued.code()).as(queued.toString()).isZero();
+    Path error = spool.resolve("000000010000000000000009.error");
+    until = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!Files.exists(error)) {
+      assertThat(System.nanoTime()).as("the drainer failed: " + listing(spool)).isLessThan(until);
+      Thread.sleep(200);
+    }
+    Path next = walSegment(pgWal, 10);
+    Run refused =
+        run(
+            env,
+            "wal-push",
+            "--source",
+            "lt",
+            "--async",
+            "--spool",
+            spool.toString(),
+            "--repo",
+            repo.toString(),
+            next.toString());
+    assertThat(refused.code()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err())
+        .contains("an earlier archiving failed (000000010000000000000009.error)")
+        .contains("long page header")
+        .contains("delete " + error);
+    assertThat(spool.resolve(next.getFileName().toString())).doesNotExist();
+  }
+
+  private static String listing(Path directory) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return "(none)";
+    }
+    try (var files = Files.list(directory)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList().toString();
+    }
+  }
 }

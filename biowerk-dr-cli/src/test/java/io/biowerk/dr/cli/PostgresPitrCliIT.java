@@ -64,7 +64,7 @@ class PostgresPitrCliIT {
         launcher,
         "#!/bin/sh\nexec "
             + Path.of(System.getProperty("java.home"), "bin", "java")
-            + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
+            + " -Xmx64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
             + classPath
             + " io.biowerk.dr.cli.Main \"$@\"\n");
     Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -167,7 +167,33 @@ class PostgresPitrCliIT {
         .contains("wal of 'pitr': ")
         .contains("(RPO ")
         .containsPattern(
-            "pitr_\\d{8}_\\d{6}: recoverable from \\S+ to \\S+ \\(\\d+ segments 0000000100");
+            "pitr_\\d{8}_\\d{6}: recoverable from \\S+ to \\S+ \\(\\d+ segments 0000000100")
+        .contains("  point-in-time window: from ");
+
+    // status measures the RPO by the newest archived WAL, not the base backup, and shows the
+    // window
+    cli.clock.set(Instant.now().plus(Duration.ofHours(2)));
+    Cli.Result objectives = cli.run("status", "--json", "--repo", repo.toString());
+    assertThat(objectives.code()).as(objectives.toString()).isZero();
+    com.fasterxml.jackson.databind.JsonNode pitr = Json.read(objectives.out()).get("sources");
+    com.fasterxml.jackson.databind.JsonNode row = null;
+    for (com.fasterxml.jackson.databind.JsonNode node : pitr) {
+      if (node.get("source").asText().equals("pitr")) {
+        row = node;
+      }
+    }
+    assertThat(row).as(objectives.out()).isNotNull();
+    assertThat(row.get("rpoFrom").asText()).isEqualTo("log");
+    com.fasterxml.jackson.databind.JsonNode wal = row.get("logs").get(0);
+    assertThat(wal.get("log").asText()).isEqualTo("wal");
+    assertThat(Instant.parse(wal.get("earliestRecoverable").asText()))
+        .isBefore(Instant.parse(wal.get("latestRecoverable").asText()));
+    // two hours on, the newest segment is about two hours old: the RPO target of 1 h is missed
+    assertThat(row.get("rpoAgeSeconds").asLong()).isBetween(7000L, 7300L);
+    assertThat(wal.get("rpoSeconds").asLong()).isEqualTo(row.get("rpoAgeSeconds").asLong());
+    assertThat(row.get("rpoStatus").asText()).isEqualTo("VIOLATED");
+    Cli.Result text = cli.run("status", "--repo", repo.toString());
+    assertThat(text.out()).contains("pitr: wal newest 0000000").contains("; point-in-time window ");
   }
 
   @Test
@@ -245,5 +271,84 @@ class PostgresPitrCliIT {
                 "0/0"));
     assertThat(lsn.code()).as(lsn.toString()).isEqualTo(ExitCodes.USAGE);
     assertThat(lsn.err()).contains("has no base backup that can be rolled forward");
+  }
+
+  @Test
+  @Order(4)
+  void pruneKeepsTheWalTheWindowAndKeptBaseBackupsNeedAndDeletesTheRest() throws Exception {
+    cluster.execute("INSERT INTO events (id) VALUES (4)");
+    switchAndDrain();
+    Cli.Result second =
+        cli.run(withRepo("backup", cluster.uri("postgres") + "?mode=physical&name=pitr", "--json"));
+    assertThat(second.code()).as(second.toString()).isZero();
+    String startWal =
+        second.out().replaceFirst("(?s)^.*?\"startWal\" : \"([0-9A-F]{24})\".*$", "$1");
+    assertThat(startWal).matches("[0-9A-F]{24}");
+    cluster.execute("INSERT INTO events (id) VALUES (5)");
+    switchAndDrain();
+    Path wal = repo.resolve("pitr/wal");
+    List<String> before;
+    try (Stream<Path> files = Files.list(wal)) {
+      before = files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    assertThat(before).anyMatch(n -> n.compareTo(startWal) < 0);
+
+    // Eight days on, only the newest base backup is kept: the WAL before its start is not needed.
+    cli.clock.set(Instant.now().plus(Duration.ofDays(8)));
+    Cli.Result dry = cli.run(withRepo("prune", "pitr", "--keep-last", "1", "--dry-run"));
+    assertThat(dry.code()).as(dry.toString()).isZero();
+    assertThat(dry.out())
+        .contains("  wal: ")
+        .contains("to delete")
+        .containsPattern(
+            "keep    "
+                + startWal
+                + " \\.\\. [0-9A-F]{24}\\S* \\(\\d+\\)  point-in-time window PT168H")
+        .contains("delete  ")
+        .contains("older than the point-in-time window, and no kept base backup needs it");
+    try (Stream<Path> files = Files.list(wal)) {
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).isEqualTo(before);
+    }
+
+    Cli.Result prune = cli.run(withRepo("prune", "pitr", "--keep-last", "1", "--json"));
+    assertThat(prune.code()).as(prune.toString()).isZero();
+    List<String> after;
+    try (Stream<Path> files = Files.list(wal)) {
+      after = files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    assertThat(after).isNotEmpty().allMatch(n -> n.substring(0, 24).compareTo(startWal) >= 0);
+    Cli.Result status = cli.run(withRepo("wal-status", "--source", "pitr"));
+    assertThat(status.code()).as(status.toString()).isZero();
+    assertThat(status.out()).containsPattern("pitr_\\d{8}_\\d{6}: recoverable from ");
+  }
+
+  @Test
+  @Order(5)
+  void verifyAtTheRestoreLevelStartsAPrivateServerOnTheBaseBackup() throws Exception {
+    cli.clock.set(Instant.now());
+    Cli.Result verified =
+        cli.run(withRepo("verify", "latest:pitr", "--level", "restore", "--fetch-command", java));
+    assertThat(verified.code()).as(verified.toString()).isZero();
+    assertThat(verified.out())
+        .contains("restore test: ")
+        .contains("WAL replayed to the backup's consistent point")
+        .containsPattern("answered \\(\\d+ databases\\)");
+
+    // A server that cannot fetch the WAL never becomes consistent: the check fails and says why.
+    Cli.Result failed =
+        cli.run(
+            withRepo(
+                "verify",
+                "latest:pitr",
+                "--level",
+                "restore",
+                "-o",
+                "wal-fetch-command=/bin/false",
+                "-o",
+                "restore-timeout=PT30S"));
+    assertThat(failed.code()).as(failed.toString()).isNotZero();
+    assertThat(failed.err())
+        .contains("the restore test of base backup pitr_")
+        .contains("check that every WAL segment the backup needs is archived");
   }
 }

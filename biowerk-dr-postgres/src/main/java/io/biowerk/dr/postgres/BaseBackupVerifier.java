@@ -75,7 +75,7 @@ final class BaseBackupVerifier {
     }
   }
 
-  private static int extract(ReadableByteChannel decoded, Path root) throws IOException {
+  static int extract(ReadableByteChannel decoded, Path root) throws IOException {
     int files = 0;
     InputStream in = Channels.newInputStream(decoded);
     TarArchiveInputStream tar = new TarArchiveInputStream(in);

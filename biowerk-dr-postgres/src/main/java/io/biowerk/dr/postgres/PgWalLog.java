@@ -1,6 +1,7 @@
 package io.biowerk.dr.postgres;
 
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.log.LogChain;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogReceiver;
 import io.biowerk.dr.core.log.LogRecovery;
@@ -131,5 +132,10 @@ public final class PgWalLog implements LogProvider {
       return Optional.of(new PgRecovery());
     }
     return Optional.empty();
+  }
+
+  @Override
+  public Optional<LogChain> chain() {
+    return Optional.of(new PgWalChain());
   }
 }

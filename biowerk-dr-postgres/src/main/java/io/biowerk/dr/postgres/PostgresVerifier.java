@@ -92,12 +92,16 @@ public final class PostgresVerifier implements NativeVerifier {
               + ")");
     }
     if (manifest.format().equals(PostgresPhysicalSource.FORMAT)) {
+      if (level == VerificationLevel.RESTORE) {
+        return BaseBackupRestoreCheck.check(manifest, decoded, options, tools);
+      }
       if (level != VerificationLevel.NATIVE) {
         throw new IllegalArgumentException(
             "postgresql: a physical base backup ("
                 + manifest.id()
-                + ") is verified at the native level (pg_verifybackup); the restore level is not built for"
-                + " it yet: restore it with 'restore' and start the server, see docs/postgres-pitr.md");
+                + ") is verified at the native level (pg_verifybackup) or the restore level (a private"
+                + " server on it), not "
+                + level.id());
       }
       return BaseBackupVerifier.verify(manifest, decoded, options, tools);
     }

@@ -69,4 +69,24 @@ class PgWalLogTest {
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("does not start with a WAL segment's long page header");
   }
+
+  @Test
+  void aKeptSegmentKeepsItsTimelineHistoryAndBackupHistory() {
+    java.util.SortedSet<String> names =
+        new java.util.TreeSet<>(
+            java.util.List.of(
+                "00000002.history",
+                "00000003.history",
+                "00000004.history",
+                "000000030000000000000005",
+                "000000030000000000000005.00000028.backup",
+                "000000030000000000000006"));
+    PgWalChain chain = new PgWalChain();
+    assertThat(chain.companions("000000030000000000000005", names))
+        .containsExactlyInAnyOrder(
+            "00000002.history", "00000003.history", "000000030000000000000005.00000028.backup");
+    assertThat(chain.companions("000000030000000000000006", names))
+        .containsExactlyInAnyOrder("00000002.history", "00000003.history");
+    assertThat(chain.companions("00000003.history", names)).isEmpty();
+  }
 }

@@ -51,4 +51,12 @@ public interface LogProvider {
    * dump).
    */
   Optional<LogRecovery> recovery(BackupManifest base);
+
+  /**
+   * How this log's stored objects depend on each other, for retention; empty (the default) if the
+   * provider does not say, and then {@code prune} deletes none of its segments.
+   */
+  default Optional<LogChain> chain() {
+    return Optional.empty();
+  }
 }

@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * A local spool directory for asynchronous log archiving, as archivers' asynchronous modes do: the
  * database's archive command only copies the segment into the spool (a local copy, synced and
  * renamed into place) and returns, while a long-running process drains the spool into the {@link
- * LogArchive}. A failure of the drainer is left in the spool as {@code <segment>.error}, and the
- * next {@link #offer} of that segment fails with its message, so the database keeps the segment and
- * retries rather than losing it.
+ * LogArchive}. A failure of the drainer is left in the spool as {@code <segment>.error}, and every
+ * later {@link #offer} fails with its message until the file is deleted, so the database keeps the
+ * segment and retries rather than losing it.
  *
  * <p>Files whose name starts with {@code .} are in progress; the drainer ignores them. Thread-safe;
  * several processes may share one spool (offers are atomic renames, a segment is deleted only after
@@ -59,23 +59,29 @@ public final class LogSpool {
    * temporary name renamed into place. Queuing a segment that is already queued with the same size
    * replaces it.
    *
-   * @throws IOException if the drainer failed on this segment before (the message is the
-   *     drainer's), or the copy fails
+   * @throws IOException if the drainer failed on any segment before (the message is the drainer's):
+   *     a failure sticks until its {@code .error} file is deleted; or the copy fails
    */
   public void offer(String name, Path file) throws IOException {
-    Path error = dir.resolve(name + ERROR);
-    if (Files.exists(error)) {
+    // A failure sticks: any failed segment stops further queuing, so the database keeps its log
+    // and reports the failure, instead of archiving on past a hole.
+    for (String failed : failed()) {
+      Path error = dir.resolve(failed + ERROR);
       String message = Files.readString(error, StandardCharsets.UTF_8).strip();
       throw new IOException(
           "spool "
               + dir
               + ": archiving "
-              + name
+              + failed
               + " failed before: "
               + message
               + "; fix the cause, then delete "
               + error
-              + " so the next retry queues it again");
+              + " so the next retry queues "
+              + name
+              + " and the drainer stores "
+              + failed
+              + " again");
     }
     Path temp = dir.resolve("." + name + ".tmp");
     Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);

@@ -171,6 +171,12 @@ class LogArchiveTest {
         .hasMessageContaining(
             "archiving 000000010000000000000003 failed before: LogConflictException")
         .hasMessageContaining("delete ");
+    // the failure sticks for every later segment too, so the database keeps its log
+    assertThatThrownBy(() -> spool.offer("000000010000000000000005", segment("D", 4)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("archiving 000000010000000000000003 failed before")
+        .hasMessageContaining("so the next retry queues 000000010000000000000005");
+    assertThat(spool.queued()).doesNotContain("000000010000000000000005");
   }
 
   @Test
