@@ -26,6 +26,11 @@ module io.biowerk.dr.core {
   // The JSON mapper behind core's documents, for the command's --json output; not public API.
   exports io.biowerk.dr.core.internal to
       io.biowerk.dr.cli;
+  // What the cloud storage modules share; not public API.
+  exports io.biowerk.dr.core.cloud to
+      io.biowerk.dr.storage.s3,
+      io.biowerk.dr.storage.azure,
+      io.biowerk.dr.storage.gcs;
 
   uses io.biowerk.dr.core.SinkProvider;
   uses io.biowerk.dr.core.SourceProvider;

@@ -8,16 +8,14 @@ import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.DownloadRetryOptions;
 import io.biowerk.dr.core.StorageException;
+import io.biowerk.dr.core.cloud.ReadAhead;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import reactor.core.publisher.Mono;
 
 /**
@@ -34,16 +32,10 @@ final class AzureReadChannel implements ReadableByteChannel {
   private final String blobName;
   private final BlobAsyncClient asyncBlob;
   private final long size;
-  private final long rangeSize;
   private final String eTag;
-  private final ArrayDeque<Future<byte[]>> ahead = new ArrayDeque<>();
-  // Arrays of ranges already handed over, reused by later fetches: at most parallelism + 1 exist,
-  // and
-  // a small heap is not churned by one large array per range.
-  private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
+  private final ReadAhead ahead;
 
   private ByteBuffer current = ByteBuffer.allocate(0);
-  private long nextOffset;
   private long position;
   private volatile boolean closed;
 
@@ -54,7 +46,9 @@ final class AzureReadChannel implements ReadableByteChannel {
     this.asyncBlob = sink.asyncBlob(blobName);
     this.size = size;
     this.eTag = eTag;
-    this.rangeSize = sink.options().rangeSize();
+    this.ahead =
+        new ReadAhead(
+            0, size, sink.options().rangeSize(), sink.options().parallelism(), this::fetch);
   }
 
   static AzureReadChannel open(AzureSink sink, String key, String blobName) throws IOException {
@@ -68,7 +62,6 @@ final class AzureReadChannel implements ReadableByteChannel {
     }
     AzureReadChannel channel =
         new AzureReadChannel(sink, key, blobName, properties.getBlobSize(), properties.getETag());
-    channel.readAhead();
     return channel;
   }
 
@@ -90,25 +83,21 @@ final class AzureReadChannel implements ReadableByteChannel {
         position += n;
         return n;
       }
-      if (ahead.isEmpty()) {
+      if (!ahead.hasNext()) {
         if (position != size) {
           throw new IOException(
               "azure sink: read of '" + key + "' ended at byte " + position + " of " + size);
         }
         return -1;
       }
-      if (current.capacity() > 0) {
-        free.add(current.array()); // every byte of it was read: the array goes back to the pool
-      }
+      ahead.recycle(current.array()); // every byte of it was read
       current = ByteBuffer.wrap(next()); // the fetched range is handed over, not copied
-      readAhead();
     }
   }
 
   private byte[] next() throws IOException {
-    Future<byte[]> range = ahead.removeFirst();
     try {
-      return range.get();
+      return ahead.next();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("azure sink: read of '" + key + "' was interrupted");
@@ -135,24 +124,12 @@ final class AzureReadChannel implements ReadableByteChannel {
     }
   }
 
-  /** Keeps {@code parallelism} ranges in flight (fewer near the end). */
-  private void readAhead() {
-    int parallelism = sink.options().parallelism();
-    while (ahead.size() < parallelism && nextOffset < size && !closed) {
-      long from = nextOffset;
-      int length = (int) Math.min(size - from, rangeSize);
-      nextOffset = from + length;
-      ahead.addLast(fetch(from, length));
-    }
-  }
-
   /**
    * Fetches one range through the async client, copying the network buffers into the range's array
    * as they arrive; a dropped connection is resumed where it stopped (DownloadRetryOptions).
    */
-  private CompletableFuture<byte[]> fetch(long from, int length) {
-    byte[] pooled = free.poll();
-    byte[] bytes = pooled != null && pooled.length == length ? pooled : new byte[length];
+  private CompletableFuture<byte[]> fetch(long from, int length, byte[] reusable) {
+    byte[] bytes = reusable != null ? reusable : new byte[length];
     int[] filled = {0};
     return asyncBlob
         .downloadStreamWithResponse(
@@ -203,9 +180,6 @@ final class AzureReadChannel implements ReadableByteChannel {
       return;
     }
     closed = true;
-    for (Future<byte[]> range : ahead) {
-      range.cancel(true);
-    }
-    ahead.clear();
+    ahead.cancel();
   }
 }

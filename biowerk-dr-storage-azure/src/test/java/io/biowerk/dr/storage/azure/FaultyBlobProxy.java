@@ -63,6 +63,7 @@ final class FaultyBlobProxy implements AutoCloseable {
   private final AtomicInteger dropped = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicBoolean dropBlockUploads = new AtomicBoolean();
+  private volatile String heldFragment;
   private volatile int throttleStatus = 503;
   private volatile String errorCode = "ServerBusy";
   private volatile String errorMessage = "";
@@ -101,6 +102,15 @@ final class FaultyBlobProxy implements AutoCloseable {
     throttleNext.set(count);
   }
 
+  /**
+   * From now on, a Delete Blob of a blob whose path contains {@code fragment} is refused as Azure
+   * refuses it for a blob under a legal hold (409 {@code BlobImmutableDueToLegalHold}); null lifts
+   * the fake hold. Azurite has no version-level immutability, so this is how a held blob is shown.
+   */
+  void holdBlobsContaining(String fragment) {
+    heldFragment = fragment;
+  }
+
   /** From now on, every Put Block loses its connection half-way through its body. */
   void dropBlockUploads(boolean drop) {
     dropBlockUploads.set(drop);
@@ -135,6 +145,22 @@ final class FaultyBlobProxy implements AutoCloseable {
         exchange.getResponseHeaders().set("x-ms-error-code", errorCode);
         exchange.getResponseHeaders().set("Content-Type", "application/xml");
         exchange.sendResponseHeaders(throttleStatus, body.length);
+        exchange.getResponseBody().write(body);
+        return;
+      }
+      String held = heldFragment;
+      if (held != null
+          && exchange.getRequestMethod().equals("DELETE")
+          && exchange.getRequestURI().getRawPath().contains(held)) {
+        throttled.incrementAndGet();
+        byte[] body =
+            ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>BlobImmutableDueToLegalHold"
+                    + "</Code><Message>This operation is not permitted as the blob is immutable due"
+                    + " to a legal hold. (fake, from FaultyBlobProxy)</Message></Error>")
+                .getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("x-ms-error-code", "BlobImmutableDueToLegalHold");
+        exchange.getResponseHeaders().set("Content-Type", "application/xml");
+        exchange.sendResponseHeaders(409, body.length);
         exchange.getResponseBody().write(body);
         return;
       }

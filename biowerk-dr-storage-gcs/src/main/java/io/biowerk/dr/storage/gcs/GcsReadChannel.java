@@ -4,16 +4,14 @@ import com.google.cloud.ReadChannel;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import io.biowerk.dr.core.IntegrityException;
+import io.biowerk.dr.core.cloud.ReadAhead;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.util.ArrayDeque;
 import java.util.Base64;
-import java.util.Deque;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +35,7 @@ final class GcsReadChannel implements ReadableByteChannel {
   private final String expectedCrc;
   private final CRC32C crc = new CRC32C();
   private final ReadChannel sequential;
-  private final Deque<Future<ByteBuffer>> ranges = new ArrayDeque<>();
-  private long nextRange;
+  private final ReadAhead ranges;
   private ByteBuffer current;
   private long position;
   private boolean finished;
@@ -54,7 +51,16 @@ final class GcsReadChannel implements ReadableByteChannel {
     boolean parallel = size > 2L * options.rangeSize() && options.parallelism() > 1;
     if (parallel) {
       this.sequential = null;
+      this.ranges =
+          new ReadAhead(
+              0,
+              size,
+              options.rangeSize(),
+              options.parallelism(),
+              (from, length, reusable) ->
+                  sink.executor().submit(() -> readRange(from, length, reusable)));
     } else {
+      this.ranges = null;
       this.sequential = sink.client().reader(id);
       sequential.setChunkSize(0); // no buffer of its own: reads land in the caller's buffer
     }
@@ -112,20 +118,20 @@ final class GcsReadChannel implements ReadableByteChannel {
 
   private int readRanges(ByteBuffer dst) throws IOException {
     while (current == null || !current.hasRemaining()) {
-      fill();
-      Future<ByteBuffer> next = ranges.poll();
-      if (next == null) {
+      if (!ranges.hasNext()) {
         return -1;
       }
+      if (current != null) {
+        ranges.recycle(current.array()); // every byte of it was read
+      }
       try {
-        current = next.get();
+        current = ByteBuffer.wrap(ranges.next()); // handed over, not copied
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("gcs: reading '" + key + "' was interrupted");
       } catch (ExecutionException e) {
         throw translateRead(e.getCause());
       }
-      fill();
     }
     int n = Math.min(dst.remaining(), current.remaining());
     ByteBuffer slice = current.slice().limit(n);
@@ -136,19 +142,8 @@ final class GcsReadChannel implements ReadableByteChannel {
     return n;
   }
 
-  /** Keeps up to parallelism ranges in flight. */
-  private void fill() {
-    GcsOptions options = sink.options();
-    while (ranges.size() < options.parallelism() && nextRange < size) {
-      long from = nextRange;
-      int length = (int) Math.min(options.rangeSize(), size - from);
-      nextRange += length;
-      ranges.add(sink.executor().submit(() -> readRange(from, length)));
-    }
-  }
-
-  private ByteBuffer readRange(long from, int length) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(length);
+  private byte[] readRange(long from, int length, byte[] reusable) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(reusable != null ? reusable : new byte[length]);
     try (ReadChannel reader = sink.client().reader(id)) {
       reader.setChunkSize(0); // one request for the whole range: it is the buffer already
       reader.seek(from);
@@ -173,7 +168,7 @@ final class GcsReadChannel implements ReadableByteChannel {
               + size
               + " bytes; read it again, and check the object if it persists");
     }
-    return buffer.flip();
+    return buffer.array();
   }
 
   private void finish() throws IOException {
@@ -246,8 +241,9 @@ final class GcsReadChannel implements ReadableByteChannel {
       return;
     }
     closed = true;
-    ranges.forEach(f -> f.cancel(true));
-    ranges.clear();
+    if (ranges != null) {
+      ranges.cancel();
+    }
     current = null;
     if (sequential != null) {
       sequential.close();

@@ -1,16 +1,14 @@
 package io.biowerk.dr.storage.s3;
 
 import io.biowerk.dr.core.StorageException;
+import io.biowerk.dr.core.cloud.ReadAhead;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -30,14 +28,12 @@ final class S3ReadChannel implements ReadableByteChannel {
   private final String key;
   private final String objectKey;
   private final long size;
-  private final long rangeSize;
   private final String eTag;
-  private final ArrayDeque<Future<byte[]>> ahead = new ArrayDeque<>();
+  private ReadAhead ahead;
 
   private ResponseInputStream<GetObjectResponse> first;
   private long firstRemaining;
   private ByteBuffer current = ByteBuffer.allocate(0);
-  private long nextOffset;
   private long position;
   private volatile boolean closed;
 
@@ -54,9 +50,7 @@ final class S3ReadChannel implements ReadableByteChannel {
     this.first = first;
     this.firstRemaining = firstLength;
     this.size = size;
-    this.rangeSize = sink.options().rangeSize();
     this.eTag = first.response().eTag();
-    this.nextOffset = firstLength;
   }
 
   static S3ReadChannel open(S3Sink sink, String key, String objectKey) throws IOException {
@@ -82,7 +76,14 @@ final class S3ReadChannel implements ReadableByteChannel {
     long length = response.contentLength() == null ? 0 : response.contentLength();
     long size = totalSize(response.contentRange(), length);
     S3ReadChannel channel = new S3ReadChannel(sink, key, objectKey, first, length, size);
-    channel.readAhead();
+    channel.ahead =
+        new ReadAhead(
+            length,
+            size,
+            sink.options().rangeSize(),
+            sink.options().parallelism(),
+            (from, n, reusable) ->
+                sink.executor().submit(() -> channel.fetch(from, from + n - 1, reusable)));
     return channel;
   }
 
@@ -125,15 +126,15 @@ final class S3ReadChannel implements ReadableByteChannel {
         position += n;
         return n;
       }
-      if (ahead.isEmpty()) {
+      if (!ahead.hasNext()) {
         if (position != size) {
           throw new IOException(
               "s3: read of '" + key + "' ended at byte " + position + " of " + size);
         }
         return -1;
       }
+      ahead.recycle(current.array()); // every byte of it was read
       current = ByteBuffer.wrap(next()); // the fetched range is handed over, not copied
-      readAhead();
     }
   }
 
@@ -187,9 +188,8 @@ final class S3ReadChannel implements ReadableByteChannel {
   }
 
   private byte[] next() throws IOException {
-    Future<byte[]> range = ahead.removeFirst();
     try {
-      return range.get();
+      return ahead.next();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("s3: read of '" + key + "' was interrupted");
@@ -217,24 +217,9 @@ final class S3ReadChannel implements ReadableByteChannel {
     }
   }
 
-  /** Keeps {@code parallelism} ranges in flight (fewer near the end). */
-  private void readAhead() {
-    int parallelism = sink.options().parallelism();
-    while (ahead.size() < parallelism && nextOffset < size && !closed) {
-      long from = nextOffset;
-      long to = Math.min(size, from + rangeSize) - 1;
-      nextOffset = to + 1;
-      try {
-        ahead.addLast(sink.executor().submit(() -> fetch(from, to)));
-      } catch (RejectedExecutionException e) {
-        throw new IllegalStateException("closed", e);
-      }
-    }
-  }
-
-  private byte[] fetch(long from, long to) throws IOException {
+  private byte[] fetch(long from, long to, byte[] reusable) throws IOException {
     int length = (int) (to - from + 1);
-    byte[] bytes = new byte[length];
+    byte[] bytes = reusable != null ? reusable : new byte[length];
     String bucket = sink.options().bucket();
     try (InputStream in =
         sink.s3()
@@ -280,9 +265,6 @@ final class S3ReadChannel implements ReadableByteChannel {
       // abort(): closing would drain the rest of a large response just to reuse the connection
       stream.abort();
     }
-    for (Future<byte[]> range : ahead) {
-      range.cancel(true);
-    }
-    ahead.clear();
+    ahead.cancel();
   }
 }
