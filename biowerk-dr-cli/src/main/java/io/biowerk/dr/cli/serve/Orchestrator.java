@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.biowerk.dr.cli.serve.Job.Kind;
 import io.biowerk.dr.cli.serve.ServeConfig.Check;
 import io.biowerk.dr.cli.serve.ServeConfig.SourceConfig;
+import io.biowerk.dr.cli.serve.ServeConfig.StreamConfig;
 import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
@@ -22,6 +23,8 @@ import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogSegment;
 import io.biowerk.dr.core.report.ObjectivesReport;
 import io.biowerk.dr.core.report.ObjectivesReport.SourceObjectives;
 import io.biowerk.dr.core.retention.ApplyResult;
@@ -188,6 +191,16 @@ public final class Orchestrator implements AutoCloseable {
     }
     for (Lease lease : leases) {
       metrics.leaseHeld.labelValues(lease.repository()).set(0);
+    }
+    for (StreamConfig stream : config.streams()) {
+      metrics
+          .logLagTarget
+          .labelValues(stream.source(), stream.log())
+          .set(stream.maxLag().toSeconds());
+      if (stream.run()) {
+        metrics.streamUp.labelValues(stream.source(), stream.log()).set(0);
+        metrics.streamRestarts.labelValues(stream.source(), stream.log());
+      }
     }
   }
 
@@ -838,6 +851,12 @@ public final class Orchestrator implements AutoCloseable {
     result.put("repository", redactor.apply(config.repositories().get(0)));
     result.put("leader", leader());
     result.put("sources", objectives.stream().map(SourceObjectives::toMap).toList());
+    List<Map<String, Object>> streams = new ArrayList<>();
+    for (StreamConfig stream : config.streams()) {
+      Map<String, Object> row = new LinkedHashMap<>(logStatus(stream, now));
+      streams.add(row);
+    }
+    result.put("streams", streams);
     return result;
   }
 
@@ -891,6 +910,17 @@ public final class Orchestrator implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("serve: cannot refresh the metrics from the repository: {}", e.getMessage());
     }
+    for (StreamConfig stream : config.streams()) {
+      try {
+        logStatus(stream, now);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn(
+            "serve: cannot read the archived {} of {}: {}",
+            stream.log(),
+            stream.source(),
+            e.getMessage());
+      }
+    }
     try {
       String active = keys.active().id();
       Matcher matcher = DATED_KEY_ID.matcher(active);
@@ -915,6 +945,49 @@ public final class Orchestrator implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** How many of the newest segment names are read for the newest change (names sort by time). */
+  private static final int NEWEST_LOOKED_AT = 8;
+
+  /**
+   * The archive of {@code stream}'s log in the first repository: its segment count, newest change
+   * and lag (age of that change), also set as metrics. The lag is +Inf while no segment is
+   * archived: a stream that never archived anything is as late as can be.
+   */
+  Map<String, Object> logStatus(StreamConfig stream, Instant now) throws IOException {
+    LogArchive archive =
+        LogArchive.of(sinks.get(0), stream.source(), stream.log(), List.of(), keys)
+            .withClock(clock);
+    List<String> names = archive.names();
+    Instant newest = null;
+    for (String name : names.subList(Math.max(0, names.size() - NEWEST_LOOKED_AT), names.size())) {
+      Optional<LogSegment> segment = archive.segment(name);
+      if (segment.isPresent() && (newest == null || segment.get().lastTime().isAfter(newest))) {
+        newest = segment.get().lastTime();
+      }
+    }
+    double lag =
+        newest == null
+            ? Double.POSITIVE_INFINITY
+            : Math.max(0, ServeMetrics.seconds(Duration.between(newest, now)));
+    metrics.logSegments.labelValues(stream.source(), stream.log()).set(names.size());
+    metrics.logLag.labelValues(stream.source(), stream.log()).set(lag);
+    if (newest != null) {
+      metrics
+          .logNewest
+          .labelValues(stream.source(), stream.log())
+          .set(ServeMetrics.seconds(newest));
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("source", stream.source());
+    result.put("log", stream.log());
+    result.put("segments", names.size());
+    result.put("newestChange", newest == null ? null : newest.toString());
+    result.put("lagSeconds", newest == null ? null : (long) lag);
+    result.put("maxLagSeconds", stream.maxLag().toSeconds());
+    result.put("lagOk", newest != null && lag <= stream.maxLag().toSeconds());
+    return result;
   }
 
   /**
