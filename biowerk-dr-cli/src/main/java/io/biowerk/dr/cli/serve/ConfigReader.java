@@ -5,6 +5,7 @@ import io.biowerk.dr.cli.serve.ServeConfig.Keys;
 import io.biowerk.dr.cli.serve.ServeConfig.Retention;
 import io.biowerk.dr.cli.serve.ServeConfig.Server;
 import io.biowerk.dr.cli.serve.ServeConfig.SourceConfig;
+import io.biowerk.dr.cli.serve.ServeConfig.StreamConfig;
 import io.biowerk.dr.cli.serve.YamlTree.ListNode;
 import io.biowerk.dr.cli.serve.YamlTree.MapNode;
 import io.biowerk.dr.cli.serve.YamlTree.Node;
@@ -38,7 +39,7 @@ import java.util.regex.Pattern;
 public final class ConfigReader {
 
   private static final Set<String> TOP =
-      Set.of("server", "time-zone", "repositories", "keys", "defaults", "sources");
+      Set.of("server", "time-zone", "repositories", "keys", "defaults", "sources", "streams");
   private static final Set<String> SERVER =
       Set.of(
           "listen",
@@ -66,6 +67,8 @@ public final class ConfigReader {
   private static final Set<String> RETENTION =
       Set.of("last", "daily", "weekly", "monthly", "yearly", "within");
   private static final Set<String> CHECK = Set.of("schedule", "level", "options");
+  private static final Set<String> STREAM =
+      Set.of("log", "uri", "max-lag", "run", "restart-backoff", "max-backoff");
   private static final Set<String> SECRET = Set.of("env", "file");
   private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)([wdhms])");
   private static final Pattern SCHEME =
@@ -133,7 +136,68 @@ public final class ConfigReader {
               defaults,
               zone));
     }
-    return new ServeConfig(file, server, repositories, keys, sources);
+    List<StreamConfig> streams = new ArrayList<>();
+    MapNode streamsMap = map(root, "streams");
+    for (Map.Entry<String, Node> entry : streamsMap.entries().entrySet()) {
+      String name = entry.getKey();
+      MapNode node = asMap(entry.getValue());
+      if (sources.stream().noneMatch(s -> s.name().equals(name))) {
+        throw new ConfigException(
+            file,
+            streamsMap.keyLines().get(name),
+            node.path(),
+            "no source named '"
+                + name
+                + "'; a stream is keyed by the source whose base backups its log rolls forward,"
+                + " one of: "
+                + String.join(", ", sources.stream().map(SourceConfig::name).toList()));
+      }
+      streams.add(stream(name, streamsMap.keyLines().get(name), node));
+    }
+    return new ServeConfig(file, server, repositories, keys, sources, streams);
+  }
+
+  private StreamConfig stream(String source, int line, MapNode node) throws ConfigException {
+    YamlTree.checkKeys(file, node, STREAM);
+    Node logNode =
+        node.get("log")
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        file,
+                        line,
+                        node.path() + ".log",
+                        "missing; expected the log to stream: wal (PostgreSQL) or oplog (MongoDB)"));
+    String log = text(logNode);
+    if (!log.matches("[a-z]{1,16}")) {
+      throw error(
+          logNode, "'" + log + "' is not a log name; expected wal (PostgreSQL) or oplog (MongoDB)");
+    }
+    Optional<URI> uri = Optional.empty();
+    if (node.get("uri").isPresent()) {
+      Node uriNode = node.get("uri").get();
+      URI parsed = uri(uriNode, text(uriNode));
+      checkNoPassword(uriNode, parsed);
+      uri = Optional.of(parsed);
+    }
+    boolean run = node.get("run").isEmpty() || bool(node.get("run").get());
+    Duration backoff = duration(node, "restart-backoff", Duration.ofSeconds(5));
+    Duration maxBackoff = duration(node, "max-backoff", Duration.ofMinutes(5));
+    if (maxBackoff.compareTo(backoff) < 0) {
+      throw error(
+          node.get("max-backoff").get(),
+          "max-backoff ("
+              + text(node.get("max-backoff").get())
+              + ") is shorter than restart-backoff; expected at least as long");
+    }
+    return new StreamConfig(
+        source,
+        log,
+        uri,
+        duration(node, "max-lag", Duration.ofMinutes(15)),
+        run,
+        backoff,
+        maxBackoff);
   }
 
   private Server server(MapNode node, ZoneId zone) throws ConfigException {

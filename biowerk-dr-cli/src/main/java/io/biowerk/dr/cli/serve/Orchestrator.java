@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.biowerk.dr.cli.serve.Job.Kind;
 import io.biowerk.dr.cli.serve.ServeConfig.Check;
 import io.biowerk.dr.cli.serve.ServeConfig.SourceConfig;
+import io.biowerk.dr.cli.serve.ServeConfig.StreamConfig;
 import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
@@ -22,6 +23,10 @@ import io.biowerk.dr.core.VerificationResult;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogReceiver;
+import io.biowerk.dr.core.log.LogSegment;
+import io.biowerk.dr.core.log.Logs;
 import io.biowerk.dr.core.report.ObjectivesReport;
 import io.biowerk.dr.core.report.ObjectivesReport.SourceObjectives;
 import io.biowerk.dr.core.retention.ApplyResult;
@@ -114,6 +119,7 @@ public final class Orchestrator implements AutoCloseable {
   private final Function<URI, String> redactor;
   private final Sleeper sleeper;
   private final ServeMetrics metrics;
+  private final StreamSupervisor streams;
   private final List<Sink> sinks = new ArrayList<>();
   private final List<Lease> leases = new ArrayList<>();
   private final ExecutorService workers;
@@ -189,6 +195,32 @@ public final class Orchestrator implements AutoCloseable {
     for (Lease lease : leases) {
       metrics.leaseHeld.labelValues(lease.repository()).set(0);
     }
+    this.streams =
+        new StreamSupervisor(
+            config.streams(),
+            new StreamSupervisor.Opener() {
+              @Override
+              public LogReceiver receiver(StreamConfig stream) throws IOException {
+                return openReceiver(stream);
+              }
+
+              @Override
+              public LogArchive archive(StreamConfig stream) throws IOException {
+                return logArchive(stream);
+              }
+            },
+            metrics,
+            clock);
+    for (StreamConfig stream : config.streams()) {
+      metrics
+          .logLagTarget
+          .labelValues(stream.source(), stream.log())
+          .set(stream.maxLag().toSeconds());
+      if (stream.run()) {
+        metrics.streamUp.labelValues(stream.source(), stream.log()).set(0);
+        metrics.streamRestarts.labelValues(stream.source(), stream.log());
+      }
+    }
   }
 
   /** The metrics, for {@code GET /metrics}. */
@@ -242,7 +274,10 @@ public final class Orchestrator implements AutoCloseable {
     synchronized (this) {
       if (!held) {
         if (leader) {
-          LOG.warn("serve: no longer holds every repository lease; stops starting jobs");
+          LOG.warn(
+              "serve: no longer holds every repository lease; stops starting jobs and stops its"
+                  + " streams");
+          streams.stop(config.server().shutdownGrace());
         }
         leader = false;
         return;
@@ -251,6 +286,7 @@ public final class Orchestrator implements AutoCloseable {
         leader = true;
         LOG.info("serve: runs the jobs of {} source(s)", config.sources().size());
         baseline();
+        streams.start();
       }
       for (SourceConfig source : config.sources()) {
         due(source, Kind.BACKUP, source.backup(), Map.of(), now);
@@ -773,9 +809,50 @@ public final class Orchestrator implements AutoCloseable {
     return map;
   }
 
+  /**
+   * A receiver of {@code stream}'s log: its URI (or its source's) with the source's password and
+   * the source's name, so the log is archived where the source's base backups are.
+   */
+  LogReceiver openReceiver(StreamConfig stream) throws IOException {
+    SourceConfig source = config.source(stream.source()).orElseThrow();
+    URI uri = withPassword(stream.uri().orElse(source.uri()), source);
+    if (uri.getRawQuery() == null || !uri.getRawQuery().contains("name=")) {
+      uri = withQuery(uri, "name=" + source.name());
+    }
+    LogReceiver receiver = Logs.forLog(stream.log()).receiver(uri);
+    if (!receiver.sourceName().equals(source.name())) {
+      receiver.close();
+      throw new IOException(
+          "serve: the "
+              + stream.log()
+              + " receiver of "
+              + source.name()
+              + " would archive under '"
+              + receiver.sourceName()
+              + "'; remove the name option from the stream's URI");
+    }
+    return receiver;
+  }
+
+  /**
+   * The archive a stream's receiver writes: the first repository, encoded like the source's backups
+   * (its compression; encrypted with the active key when the source is).
+   */
+  LogArchive logArchive(StreamConfig stream) throws IOException {
+    SourceConfig source = config.source(stream.source()).orElseThrow();
+    List<Codec> codecs = new ArrayList<>(compression(source.compression()));
+    if (source.encrypt()) {
+      codecs.add(EncryptionCodec.encryptingWith(keys.active(), keys));
+    }
+    return LogArchive.of(sinks.get(0), source.name(), stream.log(), codecs, keys).withClock(clock);
+  }
+
   /** The source URI with its password (by reference) in the user info, and its name option. */
   URI sourceUri(SourceConfig config) throws IOException {
-    URI uri = config.uri();
+    return withPassword(config.uri(), config);
+  }
+
+  private URI withPassword(URI uri, SourceConfig config) throws IOException {
     if (config.password().isEmpty() || uri.isOpaque()) {
       return uri;
     }
@@ -838,6 +915,22 @@ public final class Orchestrator implements AutoCloseable {
     result.put("repository", redactor.apply(config.repositories().get(0)));
     result.put("leader", leader());
     result.put("sources", objectives.stream().map(SourceObjectives::toMap).toList());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    List<Map<String, Object>> running = streams.status();
+    for (StreamConfig stream : config.streams()) {
+      Map<String, Object> row = new LinkedHashMap<>(logStatus(stream, now));
+      row.put("run", stream.run());
+      for (Map<String, Object> state : running) {
+        if (state.get("source").equals(stream.source()) && state.get("log").equals(stream.log())) {
+          Map<String, Object> receiver = new LinkedHashMap<>(state);
+          receiver.remove("source");
+          receiver.remove("log");
+          row.put("receiver", receiver);
+        }
+      }
+      rows.add(row);
+    }
+    result.put("streams", rows);
     return result;
   }
 
@@ -891,6 +984,17 @@ public final class Orchestrator implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("serve: cannot refresh the metrics from the repository: {}", e.getMessage());
     }
+    for (StreamConfig stream : config.streams()) {
+      try {
+        logStatus(stream, now);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn(
+            "serve: cannot read the archived {} of {}: {}",
+            stream.log(),
+            stream.source(),
+            e.getMessage());
+      }
+    }
     try {
       String active = keys.active().id();
       Matcher matcher = DATED_KEY_ID.matcher(active);
@@ -915,6 +1019,49 @@ public final class Orchestrator implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** How many of the newest segment names are read for the newest change (names sort by time). */
+  private static final int NEWEST_LOOKED_AT = 8;
+
+  /**
+   * The archive of {@code stream}'s log in the first repository: its segment count, newest change
+   * and lag (age of that change), also set as metrics. The lag is +Inf while no segment is
+   * archived: a stream that never archived anything is as late as can be.
+   */
+  Map<String, Object> logStatus(StreamConfig stream, Instant now) throws IOException {
+    LogArchive archive =
+        LogArchive.of(sinks.get(0), stream.source(), stream.log(), List.of(), keys)
+            .withClock(clock);
+    List<String> names = archive.names();
+    Instant newest = null;
+    for (String name : names.subList(Math.max(0, names.size() - NEWEST_LOOKED_AT), names.size())) {
+      Optional<LogSegment> segment = archive.segment(name);
+      if (segment.isPresent() && (newest == null || segment.get().lastTime().isAfter(newest))) {
+        newest = segment.get().lastTime();
+      }
+    }
+    double lag =
+        newest == null
+            ? Double.POSITIVE_INFINITY
+            : Math.max(0, ServeMetrics.seconds(Duration.between(newest, now)));
+    metrics.logSegments.labelValues(stream.source(), stream.log()).set(names.size());
+    metrics.logLag.labelValues(stream.source(), stream.log()).set(lag);
+    if (newest != null) {
+      metrics
+          .logNewest
+          .labelValues(stream.source(), stream.log())
+          .set(ServeMetrics.seconds(newest));
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("source", stream.source());
+    result.put("log", stream.log());
+    result.put("segments", names.size());
+    result.put("newestChange", newest == null ? null : newest.toString());
+    result.put("lagSeconds", newest == null ? null : (long) lag);
+    result.put("maxLagSeconds", stream.maxLag().toSeconds());
+    result.put("lagOk", newest != null && lag <= stream.maxLag().toSeconds());
+    return result;
   }
 
   /**
@@ -966,6 +1113,9 @@ public final class Orchestrator implements AutoCloseable {
       pending.clear();
       metrics.jobsQueued.set(0);
     }
+    if (!streams.stop(config.server().shutdownGrace())) {
+      LOG.warn("serve: a log stream did not stop within {}", config.server().shutdownGrace());
+    }
     workers.shutdown();
     try {
       if (!workers.awaitTermination(
@@ -996,6 +1146,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   void abandon() {
     stopping.set(true);
+    streams.stop(Duration.ofSeconds(20));
     workers.shutdownNow();
     timers.shutdownNow();
     closeSinks();

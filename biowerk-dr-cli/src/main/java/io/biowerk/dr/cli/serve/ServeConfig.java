@@ -22,13 +22,20 @@ import java.util.Optional;
  * @param repositories the repositories every backup goes to; reads use the first
  * @param keys the key ring and the rotation reminder
  * @param sources the sources, in file order
+ * @param streams the continuous log streams (WAL, oplog), in file order
  */
 public record ServeConfig(
-    Path file, Server server, List<URI> repositories, Keys keys, List<SourceConfig> sources) {
+    Path file,
+    Server server,
+    List<URI> repositories,
+    Keys keys,
+    List<SourceConfig> sources,
+    List<StreamConfig> streams) {
 
   public ServeConfig {
     repositories = List.copyOf(repositories);
     sources = List.copyOf(sources);
+    streams = List.copyOf(streams);
   }
 
   /** The source named {@code name}. */
@@ -168,6 +175,37 @@ public record ServeConfig(
       Duration timeout,
       String compression,
       boolean encrypt) {}
+
+  /**
+   * A continuous log stream of one source: its log (PostgreSQL's {@code wal}, MongoDB's {@code
+   * oplog}) archived under the source's name, so point-in-time recovery rolls the source's base
+   * backups forward with it. The service watches its archive lag and, if {@code run}, runs the
+   * log's receiver itself, restarting it with backoff when it fails.
+   *
+   * @param source the source's name (a key of {@code sources:}); the log is archived under it
+   * @param log the log's name, as its provider calls it ({@code wal}, {@code oplog})
+   * @param uri the database the receiver reads; empty for the source's own URI (with its password)
+   * @param maxLag how old the newest archived change may get before the archive-lag alert fires
+   * @param run whether the service runs the receiver (false: something else archives the log, e.g.
+   *     PostgreSQL's {@code archive_command} with {@code wal-push}; only the lag is watched)
+   * @param restartBackoff the wait before restarting a failed receiver; doubled for each failure in
+   *     a row, up to {@code maxBackoff}
+   * @param maxBackoff the longest wait between restarts
+   */
+  public record StreamConfig(
+      String source,
+      String log,
+      Optional<URI> uri,
+      Duration maxLag,
+      boolean run,
+      Duration restartBackoff,
+      Duration maxBackoff) {
+
+    /** {@code source/log}, the stream's name in logs, {@code /status} and job ids. */
+    public String id() {
+      return source + "/" + log;
+    }
+  }
 
   /** The default time zone of schedules. */
   public static final ZoneId UTC = ZoneId.of("UTC");

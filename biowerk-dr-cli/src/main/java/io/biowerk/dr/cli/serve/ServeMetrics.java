@@ -50,7 +50,13 @@ public final class ServeMetrics {
           "biowerk_dr_key_age_days",
           "biowerk_dr_key_rotation_days",
           "biowerk_dr_repository_free_bytes",
-          "biowerk_dr_repository_size_bytes");
+          "biowerk_dr_repository_size_bytes",
+          "biowerk_dr_log_archive_lag_seconds",
+          "biowerk_dr_log_archive_lag_target_seconds",
+          "biowerk_dr_log_newest_timestamp_seconds",
+          "biowerk_dr_log_segments",
+          "biowerk_dr_stream_up",
+          "biowerk_dr_stream_restarts_total");
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -162,6 +168,42 @@ public final class ServeMetrics {
           "biowerk_dr_repository_size_bytes",
           "total space where the repository is stored, where the store can tell",
           "repository");
+
+  final Gauge logLag =
+      gauge(
+          "biowerk_dr_log_archive_lag_seconds",
+          "age of the newest change in the source's archived log (WAL, oplog) at the last refresh:"
+              + " what a loss now would cost with point-in-time recovery; +Inf while the archive holds"
+              + " no segment",
+          "source",
+          "log");
+  final Gauge logLagTarget =
+      gauge(
+          "biowerk_dr_log_archive_lag_target_seconds",
+          "the stream's max-lag: how old the newest archived change may get",
+          "source",
+          "log");
+  final Gauge logNewest =
+      gauge(
+          "biowerk_dr_log_newest_timestamp_seconds",
+          "the time of the newest change in the archived log",
+          "source",
+          "log");
+  final Gauge logSegments =
+      gauge("biowerk_dr_log_segments", "segments in the source's archived log", "source", "log");
+  final Gauge streamUp =
+      gauge(
+          "biowerk_dr_stream_up",
+          "1 while the service's receiver of the log runs, 0 while it waits to restart or this"
+              + " instance stands by",
+          "source",
+          "log");
+  final Counter streamRestarts =
+      counter(
+          "biowerk_dr_stream_restarts",
+          "times the service restarted the log's receiver after it failed",
+          "source",
+          "log");
 
   ServeMetrics() {
     JvmMetrics.builder().register(registry);

@@ -69,7 +69,7 @@ class AlertingIT {
   void promtoolChecksTheRulesAndPassesTheirUnitTests() throws Exception {
     Path folder = rules().getParent();
     assertThat(run(folder, tool("promtool"), "check", "rules", "backup-alerts.yml"))
-        .contains("SUCCESS: 9 rules found");
+        .contains("SUCCESS: 12 rules found");
     assertThat(run(folder, tool("promtool"), "test", "rules", "backup-alerts.test.yml"))
         .contains("SUCCESS");
   }
@@ -88,7 +88,7 @@ class AlertingIT {
       assertThat(rules).contains("docs/runbook.md#" + name.toLowerCase(java.util.Locale.ROOT));
       assertThat(runbook).as("a runbook section for " + name).contains("### " + name);
     }
-    assertThat(count).isEqualTo(9);
+    assertThat(count).isEqualTo(12);
   }
 
   /** Every biowerk_dr_ metric named in the rules and the dashboard. */
@@ -127,7 +127,12 @@ class AlertingIT {
                 + "  broken:\n"
                 + "    uri: data/missing\n"
                 + "    backup: \"0 2 * * *\"\n"
-                + "    retries: 0\n");
+                + "    retries: 0\n"
+                // A stream whose receiver cannot run (the wal provider serves no directory): its
+                // lag
+                // is +Inf and it is restarted with backoff, so every stream metric is exported.
+                + "streams:\n"
+                + "  docs: {log: wal, restart-backoff: 1s}\n");
     Orchestrator orchestrator =
         new Orchestrator(
             config,
@@ -137,6 +142,22 @@ class AlertingIT {
             uri -> uri.toString(),
             "it",
             d -> {});
+    // One archived WAL segment of docs, an hour old, so the log metrics have values.
+    Path segment = Files.writeString(dir.resolve("segment"), "wal bytes");
+    try (io.biowerk.dr.core.local.LocalSink sink =
+        io.biowerk.dr.core.local.LocalSink.existing(fixture.repo)) {
+      io.biowerk.dr.core.log.LogArchive.of(
+              sink, "docs", "wal", List.of(), fixture.keys(java.time.Clock.systemUTC()))
+          .push(
+              new io.biowerk.dr.core.log.LogSegmentInfo(
+                  "000000010000000000000001",
+                  "0/1000000",
+                  "0/2000000",
+                  Optional.empty(),
+                  Optional.of(java.time.Instant.now().minus(Duration.ofHours(1))),
+                  java.util.Map.of()),
+              segment);
+    }
     Process prometheus = null;
     try (ApiServer api = ApiServer.start(orchestrator, "127.0.0.1", 0, Optional.empty(), true)) {
       orchestrator

@@ -87,6 +87,16 @@ class ConfigReaderTest {
     assertThat(config.sources())
         .extracting(SourceConfig::name)
         .containsExactly("postgres", "mongodb", "redis");
+    // WAL and oplog continuously, run by the service, with the default restart backoff.
+    assertThat(config.streams())
+        .extracting(ServeConfig.StreamConfig::id)
+        .containsExactly("postgres/wal", "mongodb/oplog");
+    for (ServeConfig.StreamConfig stream : config.streams()) {
+      assertThat(stream.run()).isTrue();
+      assertThat(stream.maxLag()).isEqualTo(Duration.ofMinutes(15));
+      assertThat(stream.restartBackoff()).isEqualTo(Duration.ofSeconds(5));
+      assertThat(stream.uri()).isEmpty();
+    }
 
     Instant monday = Instant.parse("2024-01-15T00:00:00Z");
     SourceConfig postgres = config.source("postgres").orElseThrow();
