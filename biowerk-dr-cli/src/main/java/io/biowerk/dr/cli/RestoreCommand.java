@@ -15,6 +15,7 @@ import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogRecovery;
 import io.biowerk.dr.core.log.Logs;
 import io.biowerk.dr.core.log.RecoveryTarget;
+import io.biowerk.dr.core.log.RecoveryWindow;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,7 +181,7 @@ final class RestoreCommand extends CliCommand {
     if (before == null && !pointInTime) {
       recovery = recoverable(catalog.resolve(backup).manifest());
     } else {
-      recovery = pickRecoverable(catalog, recoveryTarget, pointInTime);
+      recovery = pickRecoverable(sink, catalog, recoveryTarget, pointInTime);
     }
     if (recovery.isPresent()) {
       return recover(env, sink, recovery.get(), recoveryTarget, targetUri);
@@ -321,7 +322,7 @@ final class RestoreCommand extends CliCommand {
 
   /** The newest base backup that ended before {@code target}, if the source has base backups. */
   private Optional<PointInTime> pickRecoverable(
-      Catalog catalog, RecoveryTarget target, boolean required) throws Exception {
+      Sink sink, Catalog catalog, RecoveryTarget target, boolean required) throws Exception {
     List<BackupRecord> candidates;
     String source;
     if (backup.startsWith("latest")) {
@@ -333,12 +334,14 @@ final class RestoreCommand extends CliCommand {
       candidates = List.of(record);
     }
     boolean anyBase = false;
+    PointInTime oldest = null;
     for (BackupRecord record : candidates) {
       Optional<PointInTime> found = recoverable(record.manifest());
       if (found.isEmpty()) {
         continue;
       }
       anyBase = true;
+      oldest = found.get();
       if (found.get().recovery().endsBefore(record.manifest(), target)) {
         return found;
       }
@@ -349,7 +352,9 @@ final class RestoreCommand extends CliCommand {
               + source
               + "' had ended before the recovery target ("
               + target
-              + "); see `biowerk-dr list "
+              + ")"
+              + window(sink, oldest)
+              + "; see `biowerk-dr list "
               + source
               + "` for the oldest one, and pick a later target",
           backup);
@@ -363,6 +368,38 @@ final class RestoreCommand extends CliCommand {
               + " the log for point-in-time recovery (see the adapter's guide under docs/)");
     }
     return Optional.empty();
+  }
+
+  /**
+   * {@code "; recoverable: from ... to ..."} for the oldest base backup, or nothing when the window
+   * cannot be read (the refusal stands either way).
+   */
+  private String window(Sink sink, PointInTime oldest) {
+    if (oldest == null || sink == null) {
+      return "";
+    }
+    try {
+      RecoveryWindow window =
+          oldest
+              .recovery()
+              .window(
+                  oldest.base(),
+                  LogArchive.of(
+                      sink,
+                      oldest.base().sourceName(),
+                      oldest.provider().log(),
+                      List.of(),
+                      keys.ring(env())));
+      return "; recoverable: from "
+          + window.from()
+          + " (the end of the oldest base backup, "
+          + oldest.base().id()
+          + ") to "
+          + window.to()
+          + " (the newest archived entry reached without a gap)";
+    } catch (Exception e) {
+      return "";
+    }
   }
 
   private String sourceOf(Catalog catalog) throws Exception {
@@ -383,6 +420,22 @@ final class RestoreCommand extends CliCommand {
       Environment env, Sink sink, PointInTime pit, RecoveryTarget recoveryTarget, URI targetUri)
       throws Exception {
     if (!"file".equalsIgnoreCase(targetUri.getScheme())) {
+      Optional<RestoreTarget> into =
+          pit.recovery()
+              .prepareInto(
+                  pit.base(),
+                  recoveryTarget,
+                  LogArchive.of(
+                      sink,
+                      pit.base().sourceName(),
+                      pit.provider().log(),
+                      List.of(),
+                      keys.ring(env)),
+                  targetUri,
+                  force);
+      if (into.isPresent()) {
+        return recoverInto(env, sink, pit.base(), into.get(), recoveryTarget, targetUri);
+      }
       throw new UsageException(
           "restore: "
               + pit.base().id()
@@ -428,6 +481,45 @@ final class RestoreCommand extends CliCommand {
                   + "; it fetches the log with '"
                   + log
                   + "-fetch', replays it to the target and promotes");
+      out().flush();
+    }
+    return ExitCodes.OK;
+  }
+
+  /** A point-in-time restore into a running database: the log is replayed when it returns. */
+  private int recoverInto(
+      Environment env,
+      Sink sink,
+      BackupManifest base,
+      RestoreTarget restoreTarget,
+      RecoveryTarget recoveryTarget,
+      URI targetUri)
+      throws Exception {
+    DangerousTargets.checkRestoreTarget(targetUri, repositories.uris(env), base.sourceUri(), force);
+    RestoreJob job =
+        RestoreJob.of(sink, base, keys.usableRing(env), restoreTarget)
+            .listener(progress("restore"));
+    Duration took = cleanUpOnShutdown(job::run);
+    if (json) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("ok", true);
+      result.put("id", base.id());
+      result.put("target", Uris.redact(targetUri));
+      result.put("recoveryTarget", recoveryTarget.toString());
+      result.put("durationMillis", took.toMillis());
+      result.put("restoreTarget", restoreTarget.toString());
+      printJson(result);
+    } else {
+      out()
+          .println(
+              "restored base backup "
+                  + base.id()
+                  + " into "
+                  + Uris.redact(targetUri)
+                  + " in "
+                  + Format.duration(took)
+                  + "; checksums verified");
+      out().println("  recovery to " + recoveryTarget + ": " + restoreTarget);
       out().flush();
     }
     return ExitCodes.OK;

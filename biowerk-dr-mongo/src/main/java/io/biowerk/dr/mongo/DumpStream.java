@@ -485,6 +485,8 @@ final class DumpStream implements SourceStream {
     put(encoder.end());
     synchronized (facts) {
       facts.put("oplogEnd", timestamp(end));
+      // The core log SPI's mark of a base backup its log rolls forward (restore --target-time).
+      facts.put("log", OplogProvider.LOG);
       facts.put("oplogEntries", encoder.count());
     }
   }

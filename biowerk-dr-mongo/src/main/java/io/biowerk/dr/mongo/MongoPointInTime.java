@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import com.mongodb.client.MongoClient;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreJob;
+import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogSegment;
@@ -33,8 +35,9 @@ import org.bson.codecs.DecoderContext;
  * OplogReceiver}) from the backup's end up to the target time. The target is inclusive to the
  * second: every entry whose timestamp's seconds are at or before it is applied, none after.
  *
- * <p>A library entry point (the CLI's {@code restore --target-time} goes through the core log SPI's
- * {@code LogRecovery}, whose shape is a directory restore; see docs/mongodb.md). Stateless.
+ * <p>The CLI's {@code restore latest:<source> mongodb://... --target-time T} reaches it through the
+ * core log SPI ({@link MongoRecovery}, made by {@link OplogProvider#recovery}); {@link #restore} is
+ * the same as a library call. Stateless.
  */
 public final class MongoPointInTime {
 
@@ -74,16 +77,8 @@ public final class MongoPointInTime {
       }
     }
     candidates.sort(Comparator.comparing(MongoPointInTime::end));
-    List<LogSegment> segments = new ArrayList<>();
-    for (String name : oplog.names()) {
-      oplog.segment(name).ifPresent(segments::add);
-    }
-    segments.sort(Comparator.comparing(LogSegment::name));
-    Optional<BsonTimestamp> newest =
-        segments.isEmpty()
-            ? Optional.empty()
-            : Optional.of(
-                OplogProvider.parsePosition(segments.get(segments.size() - 1).lastPosition()));
+    List<LogSegment> segments = segments(oplog);
+    Optional<BsonTimestamp> newest = newest(segments);
 
     BackupManifest base = null;
     for (BackupManifest m : candidates) {
@@ -100,19 +95,61 @@ public final class MongoPointInTime {
               + "; choose a time in that range",
           null);
     }
+    Chain chain = chain(base, candidates, segments, newest, time);
+    Target pit = new Target(oplog, chain.needed(), end(base), time, restoreTarget);
+    RestoreJob.of(sink, base, keys, pit).run();
+    return new Result(base.id(), chain.needed().size(), pit.replayed.get(), time);
+  }
+
+  /** The archived segments a replay reads, and the last entry they reach without a gap. */
+  record Chain(List<LogSegment> needed, BsonTimestamp reached) {}
+
+  /** Every segment of {@code oplog}, in order. */
+  static List<LogSegment> segments(LogArchive oplog) throws IOException {
+    List<LogSegment> segments = new ArrayList<>();
+    for (String name : oplog.names()) {
+      oplog.segment(name).ifPresent(segments::add);
+    }
+    segments.sort(Comparator.comparing(LogSegment::name));
+    return segments;
+  }
+
+  /** The last entry of the newest segment, if there is one. */
+  static Optional<BsonTimestamp> newest(List<LogSegment> segments) {
+    return segments.isEmpty()
+        ? Optional.empty()
+        : Optional.of(
+            OplogProvider.parsePosition(segments.get(segments.size() - 1).lastPosition()));
+  }
+
+  /**
+   * The segments that carry {@code base} forward to {@code time} (inclusive to the second), or to
+   * the end of the archive when {@code time} is null.
+   *
+   * @throws RecoveryRangeException if entries are missing on the way, or (with a time) the archive
+   *     ends before it; the message states the recoverable range
+   */
+  static Chain chain(
+      BackupManifest base,
+      List<BackupManifest> candidates,
+      List<LogSegment> segments,
+      Optional<BsonTimestamp> newest,
+      Instant time)
+      throws RecoveryRangeException {
+    long limit = time == null ? Long.MAX_VALUE : time.getEpochSecond();
     BsonTimestamp baseEnd = end(base);
     List<LogSegment> needed = new ArrayList<>();
-    if (time.getEpochSecond() > Integer.toUnsignedLong(baseEnd.getTime())) {
+    BsonTimestamp reached = baseEnd;
+    if (limit > Integer.toUnsignedLong(baseEnd.getTime())) {
       // The chain starts at the segment holding the backup's last oplog entry; every later segment
       // must name the entry it directly follows (the receiver records it) and that must be the
       // previous segment's last entry: otherwise entries between them are missing (a segment lost
       // from the repository, or a receiver restarted on an emptied archive) and the restore is
       // refused rather than replayed across the hole. Segments whose last entry is in the target
       // second are not the end: later ones may hold more of that second (the target is inclusive).
-      BsonTimestamp reached = baseEnd;
       LogSegment previous = null;
       for (LogSegment s : segments) {
-        if (previous != null && Integer.toUnsignedLong(reached.getTime()) > time.getEpochSecond()) {
+        if (previous != null && Integer.toUnsignedLong(reached.getTime()) > limit) {
           break; // past the target: a gap after it does not matter
         }
         BsonTimestamp first = OplogProvider.parsePosition(s.firstPosition());
@@ -154,7 +191,7 @@ public final class MongoPointInTime {
                         ? ", which does not follow on from any archived entry"
                         : ", which follows " + after)
                     + "): the entries between them are missing, so "
-                    + time
+                    + (time == null ? "nothing after that" : time)
                     + " cannot be reached from backup "
                     + base.id()
                     + "; choose a time at or before "
@@ -163,7 +200,7 @@ public final class MongoPointInTime {
                 s.name());
           }
         }
-        if (Integer.toUnsignedLong(first.getTime()) > time.getEpochSecond()) {
+        if (Integer.toUnsignedLong(first.getTime()) > limit) {
           reached = first; // entirely after the target: not needed, but it shows the target is
           break; // covered
         }
@@ -171,7 +208,7 @@ public final class MongoPointInTime {
         previous = s;
         reached = last;
       }
-      if (Integer.toUnsignedLong(reached.getTime()) < time.getEpochSecond()) {
+      if (time != null && Integer.toUnsignedLong(reached.getTime()) < limit) {
         throw new RecoveryRangeException(
             COMPONENT
                 + ": the archived oplog ends at "
@@ -186,22 +223,98 @@ public final class MongoPointInTime {
             null);
       }
     }
+    return new Chain(needed, reached);
+  }
 
-    RestoreJob.of(sink, base, keys, restoreTarget.oplogUntil(time)).run();
-    long entries = 0;
-    try (MongoClient client = Clients.open(restoreTarget.uri(), false)) {
-      ArchiveRestorer replayer =
-          new ArchiveRestorer(client, restoreTarget.uri(), COMPONENT, restoreTarget.options());
-      replayer.oplogUntil(time.getEpochSecond());
-      try {
-        for (LogSegment s : needed) {
-          entries += replaySegment(oplog, s, baseEnd, replayer);
-        }
-      } finally {
-        replayer.finish();
-      }
+  /**
+   * Restores a full backup into a server with its own oplog slice up to a time, then, when
+   * committed, replays the archived segments after the backup's end up to that time. Nothing is
+   * replayed when the base restore fails; a replay failure after it leaves the base restored and is
+   * reported.
+   */
+  static final class Target implements RestoreTarget {
+    private final LogArchive oplog;
+    private final List<LogSegment> needed;
+    private final BsonTimestamp baseEnd;
+    private final Instant time;
+    private final MongoRestoreTarget restoreTarget;
+    final java.util.concurrent.atomic.AtomicLong replayed =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * @param time inclusive to the second; null: the backup alone, consistent at its end
+     */
+    Target(
+        LogArchive oplog,
+        List<LogSegment> needed,
+        BsonTimestamp baseEnd,
+        Instant time,
+        MongoRestoreTarget restoreTarget) {
+      this.oplog = oplog;
+      this.needed = List.copyOf(needed);
+      this.baseEnd = baseEnd;
+      this.time = time;
+      this.restoreTarget = time == null ? restoreTarget : restoreTarget.oplogUntil(time);
     }
-    return new Result(base.id(), needed.size(), entries, time);
+
+    @Override
+    public PendingWrite open(BackupManifest manifest) throws IOException {
+      PendingWrite base = restoreTarget.open(manifest);
+      return new PendingWrite() {
+        @Override
+        public int write(java.nio.ByteBuffer src) throws IOException {
+          return base.write(src);
+        }
+
+        @Override
+        public boolean isOpen() {
+          return base.isOpen();
+        }
+
+        @Override
+        public void commit() throws IOException {
+          base.commit();
+          if (needed.isEmpty()) {
+            return;
+          }
+          try (MongoClient client = Clients.open(restoreTarget.uri(), false)) {
+            ArchiveRestorer replayer =
+                new ArchiveRestorer(
+                    client, restoreTarget.uri(), COMPONENT, restoreTarget.options());
+            replayer.oplogUntil(time.getEpochSecond());
+            try {
+              for (LogSegment s : needed) {
+                replayed.addAndGet(replaySegment(oplog, s, baseEnd, replayer));
+              }
+            } finally {
+              replayer.finish();
+            }
+          }
+        }
+
+        @Override
+        public void abort() {
+          base.abort();
+        }
+      };
+    }
+
+    /** {@code mongodb point-in-time restore into mongodb://host/: ...}: no password. */
+    @Override
+    public String toString() {
+      return time == null
+          ? restoreTarget
+              + ": the backup with its own oplog slice, consistent at its end "
+              + OplogProvider.position(baseEnd)
+          : COMPONENT
+              + " into "
+              + restoreTarget.uri()
+              + ": the backup's oplog slice and "
+              + needed.size()
+              + " archived segment(s) replayed up to "
+              + time
+              + " (inclusive to the second)";
+    }
   }
 
   private static long replaySegment(
@@ -242,13 +355,13 @@ public final class MongoPointInTime {
     }
   }
 
-  private static BsonTimestamp end(BackupManifest m) {
+  static BsonTimestamp end(BackupManifest m) {
     Map<?, ?> end = (Map<?, ?>) m.facts().get("oplogEnd");
     return new BsonTimestamp(
         (int) ((Number) end.get("t")).longValue(), (int) ((Number) end.get("i")).longValue());
   }
 
-  private static String range(List<BackupManifest> candidates, Optional<BsonTimestamp> newest) {
+  static String range(List<BackupManifest> candidates, Optional<BsonTimestamp> newest) {
     if (candidates.isEmpty()) {
       return " (there is no full backup with an oplog slice: take one with oplog=true)";
     }

@@ -89,8 +89,11 @@ public final class MongoRestoreTarget implements RestoreTarget {
       client.close();
       throw e;
     }
-    return new RestoreWrite(
-        client, new ArchiveRestorer(client, uri, COMPONENT, options), COMPONENT);
+    ArchiveRestorer restorer = new ArchiveRestorer(client, uri, COMPONENT, options);
+    if (oplogUntil != null) {
+      restorer.oplogUntil(oplogUntil.getEpochSecond());
+    }
+    return new RestoreWrite(client, restorer, COMPONENT);
   }
 
   private void checkEmpty(MongoClient client, Map<String, Object> facts)

@@ -25,8 +25,8 @@ import org.bson.RawBsonDocument;
  * {@link OplogReceiver}, each a small mongodump archive holding only the oplog namespace (so {@code
  * mongorestore --oplogReplay --archive=<segment>} can replay one too), named after its first
  * entry's timestamp ({@code oplog-1700000000-0000000001}), with the first and last entry's
- * timestamps as positions ({@code 1700000000:1}). Point-in-time restore from these segments is not
- * offered yet: {@link #recovery} is empty.
+ * timestamps as positions ({@code 1700000000:1}). {@link #recovery} offers point-in-time restore
+ * ({@link MongoRecovery}) for full backups taken with {@code oplog=true}.
  */
 public final class OplogProvider implements LogProvider {
 
@@ -127,6 +127,10 @@ public final class OplogProvider implements LogProvider {
 
   @Override
   public Optional<LogRecovery> recovery(BackupManifest base) {
+    if (base.sourceKind().equals(MongoSource.KIND)
+        && base.facts().get("oplogEnd") instanceof Map<?, ?>) {
+      return Optional.of(new MongoRecovery());
+    }
     return Optional.empty();
   }
 }

@@ -3,8 +3,10 @@ package io.biowerk.dr.core.log;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.RestoreTarget;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Recovery of a database to a point in time: a base backup laid down into a directory plus the
@@ -41,6 +43,25 @@ public interface LogRecovery {
       boolean force,
       List<String> fetchCommand)
       throws IOException;
+
+  /**
+   * For a log whose recovery writes into a running database rather than a directory (an oplog
+   * replayed through the driver into {@code mongodb://...}): checks the range like {@link #prepare}
+   * and returns the restore target that restores {@code base} into the database at {@code server}
+   * and replays the archived log up to {@code target} when committed. Empty (the default) when this
+   * recovery only lays a base backup down into a directory.
+   *
+   * @throws io.biowerk.dr.core.TargetNotEmptyException if the database holds what the restore would
+   *     write and {@code force} is false
+   * @throws RecoveryRangeException if the target is outside the recoverable window, or a segment is
+   *     missing
+   * @throws IOException if the archive cannot be read
+   */
+  default Optional<RestoreTarget> prepareInto(
+      BackupManifest base, RecoveryTarget target, LogArchive archive, URI server, boolean force)
+      throws IOException {
+    return Optional.empty();
+  }
 
   /**
    * The window {@code base} and {@code archive} can recover to, after checking that every segment
