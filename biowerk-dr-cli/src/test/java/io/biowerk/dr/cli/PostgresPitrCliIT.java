@@ -295,7 +295,8 @@ class PostgresPitrCliIT {
 
     // Eight days on, only the newest base backup is kept: the WAL before its start is not needed.
     cli.clock.set(Instant.now().plus(Duration.ofDays(8)));
-    Cli.Result dry = cli.run(withRepo("prune", "pitr", "--keep-last", "1", "--dry-run"));
+    Cli.Result dry =
+        cli.run("prune", "pitr", "--keep-last", "1", "--dry-run", "--repo", repo.toString());
     assertThat(dry.code()).as(dry.toString()).isZero();
     assertThat(dry.out())
         .contains("  wal: ")
@@ -310,7 +311,8 @@ class PostgresPitrCliIT {
       assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).isEqualTo(before);
     }
 
-    Cli.Result prune = cli.run(withRepo("prune", "pitr", "--keep-last", "1", "--json"));
+    Cli.Result prune =
+        cli.run("prune", "pitr", "--keep-last", "1", "--json", "--repo", repo.toString());
     assertThat(prune.code()).as(prune.toString()).isZero();
     List<String> after;
     try (Stream<Path> files = Files.list(wal)) {
