@@ -49,9 +49,11 @@ import java.util.zip.CRC32C;
  *
  * <p>Tests inject faults ({@link #failNext}, {@link #dropNext}, {@link #corruptUploads}, {@link
  * #corruptDownloads}) and read the requests it saw ({@link #requests()}). Thread-safe; {@link
- * #close()} stops it.
+ * #close()} stops it. Public (in the test jar) so that the command's tests can reach a {@code
+ * gs://} repository from a URI alone ({@code ?endpoint=...&credentials=none}), which {@code
+ * LocalStorageHelper}, an in-process fake with no endpoint, cannot offer.
  */
-final class JsonApiTestServer implements AutoCloseable {
+public final class JsonApiTestServer implements AutoCloseable {
 
   /** One request as the server saw it. */
   record Request(
@@ -155,7 +157,8 @@ final class JsonApiTestServer implements AutoCloseable {
   private volatile boolean corruptDownloads;
   private volatile boolean ignoreClientChecksums;
 
-  JsonApiTestServer() throws IOException {
+  /** Starts a server on a free loopback port. */
+  public JsonApiTestServer() throws IOException {
     this(0);
   }
 
@@ -168,7 +171,7 @@ final class JsonApiTestServer implements AutoCloseable {
   }
 
   /** The endpoint to give the sink ({@code ?endpoint=}). */
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
@@ -182,7 +185,7 @@ final class JsonApiTestServer implements AutoCloseable {
   }
 
   /** Creates a bucket. */
-  JsonApiTestServer bucket(String name) {
+  public JsonApiTestServer bucket(String name) {
     buckets.add(name);
     objects.computeIfAbsent(name, b -> Collections.synchronizedNavigableMap(new TreeMap<>()));
     return this;
@@ -191,6 +194,27 @@ final class JsonApiTestServer implements AutoCloseable {
   /** Answers the next {@code times} requests that match with {@code status} and an error body. */
   void failNext(Predicate<Request> matches, int status, String reason, String message, int times) {
     faults.add(new Fault(matches, status, reason, message, new int[] {times}));
+  }
+
+  /**
+   * The names of the objects in {@code bucket}, in order: what a client of the bucket would see.
+   */
+  public List<String> names(String bucket) {
+    return List.copyOf(objects(bucket).keySet());
+  }
+
+  /**
+   * A network drop in the middle of every resumable upload: drops the connection of the next {@code
+   * times} chunk requests that do not start at byte 0, so the first chunk lands and the rest never
+   * do.
+   */
+  public void dropChunksAfterTheFirst(int times) {
+    dropNext(
+        r ->
+            r.isChunk()
+                && r.header("content-range") != null
+                && !r.header("content-range").startsWith("bytes 0-"),
+        times);
   }
 
   /** Drops the connection of the next {@code times} requests that match, without an answer. */
