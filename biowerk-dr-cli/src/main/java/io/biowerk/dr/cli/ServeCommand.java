@@ -207,6 +207,18 @@ final class ServeCommand extends CliCommand {
         }
       }
     }
+    for (io.biowerk.dr.cli.serve.ServeConfig.StreamConfig stream : serve.streams()) {
+      try {
+        io.biowerk.dr.core.log.Logs.forLog(stream.log());
+      } catch (IOException e) {
+        problems.add(
+            "streams."
+                + stream.source()
+                + ".log: "
+                + Errors.message(e)
+                + "; use one of those, or put the module that provides it on the class path");
+      }
+    }
     if (serve.sources().stream().anyMatch(SourceConfig::encrypt)) {
       try {
         ring.active();
@@ -285,6 +297,25 @@ final class ServeCommand extends CliCommand {
         out.println(
             "  objectives   RPO " + Format.age(source.rpo()) + ", RTO " + Format.age(source.rto()));
       }
+      for (io.biowerk.dr.cli.serve.ServeConfig.StreamConfig stream : serve.streams()) {
+        out.println(
+            "stream "
+                + stream.id()
+                + "  "
+                + (stream.run() ? "receiver run by the service" : "lag watched only")
+                + ", max lag "
+                + Format.age(stream.maxLag()));
+      }
+      serve
+          .keys()
+          .reminder()
+          .ifPresent(
+              r ->
+                  out.println(
+                      "key reminder "
+                          + line(r, now)
+                          + "; rotation every "
+                          + Format.age(serve.keys().rotation())));
       for (String problem : problems) {
         out.println("PROBLEM: " + problem);
       }

@@ -64,6 +64,25 @@ class ServeCommandTest {
   }
 
   @Test
+  void checkShowsTheStreamsAndTheKeyReminderAndNamesALogNoModuleProvides() throws Exception {
+    Files.writeString(
+        config,
+        Files.readString(config)
+                .replace("keys: {file: key}", "keys: {file: key, reminder: \"0 9 * * MON\"}")
+            + "streams:\n  docs: {log: binlog, max-lag: 5m}\n");
+    Cli.Result result = cli.run("serve", "--config", "biowerk-dr.yml", "--check");
+    assertThat(result.code()).as(result.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(result.out())
+        .contains("stream docs/binlog  receiver run by the service, max lag 5m")
+        .contains("key reminder 0 9 * * MON")
+        .contains("PROBLEM: streams.docs.log: ")
+        .contains("no provider of the log 'binlog'")
+        .contains("wal")
+        .contains("oplog")
+        .endsWith("1 problem(s)\n");
+  }
+
+  @Test
   void checkWithJson() throws Exception {
     cli.variables.put("BIOWERK_DR_CONFIG", "biowerk-dr.yml");
     Cli.Result result = cli.run("serve", "--check", "--json");

@@ -50,7 +50,7 @@ public final class ConfigReader {
           "drill-reports",
           "drill-schedule",
           "drill-rules");
-  private static final Set<String> KEYS = Set.of("file", "rotation");
+  private static final Set<String> KEYS = Set.of("file", "rotation", "reminder");
   private static final Set<String> SHARED =
       Set.of(
           "retention",
@@ -110,7 +110,7 @@ public final class ConfigReader {
         root.get("time-zone").isPresent() ? zone(root.get("time-zone").get()) : ServeConfig.UTC;
     Server server = server(map(root, "server"), zone);
     List<URI> repositories = repositories(root);
-    Keys keys = keys(map(root, "keys"));
+    Keys keys = keys(map(root, "keys"), zone);
     MapNode defaults = map(root, "defaults");
     YamlTree.checkKeys(file, defaults, SHARED);
     Node sourcesNode =
@@ -290,10 +290,21 @@ public final class ConfigReader {
     return uris;
   }
 
-  private Keys keys(MapNode node) throws ConfigException {
+  private Keys keys(MapNode node, ZoneId zone) throws ConfigException {
     YamlTree.checkKeys(file, node, KEYS);
-    return new Keys(
-        node.get("file").map(this::path), duration(node, "rotation", Duration.ofDays(90)));
+    Optional<Schedule> reminder =
+        node.get("reminder").isPresent()
+            ? Optional.of(schedule(node.get("reminder").get(), zone))
+            : Optional.empty();
+    Duration rotation = duration(node, "rotation", Duration.ofDays(90));
+    if (rotation.compareTo(Keys.REMIND_BEFORE) <= 0) {
+      throw error(
+          node.get("rotation").get(),
+          "a rotation period must be longer than the "
+              + Keys.REMIND_BEFORE.toDays()
+              + " days the reminder starts before it; expected e.g. 90d");
+    }
+    return new Keys(node.get("file").map(this::path), rotation, reminder);
   }
 
   private SourceConfig source(String name, int line, MapNode node, MapNode defaults, ZoneId zone)

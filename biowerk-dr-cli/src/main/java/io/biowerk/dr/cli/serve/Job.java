@@ -20,7 +20,8 @@ public final class Job {
     BACKUP("backup"),
     VERIFY("verify"),
     RESTORE_TEST("restore-test"),
-    DRILL("drill");
+    DRILL("drill"),
+    KEY_REMINDER("key-reminder");
 
     private final String id;
 

@@ -112,6 +112,9 @@ public final class Orchestrator implements AutoCloseable {
   /** The name a scheduled drill runs under: it cannot be a source's name. */
   static final String DRILL = "(drill)";
 
+  /** The name the key-rotation reminder runs under: it cannot be a source's name. */
+  static final String KEYS = "(keys)";
+
   private final ServeConfig config;
   private final Map<String, String> variables;
   private final Clock clock;
@@ -300,6 +303,7 @@ public final class Orchestrator implements AutoCloseable {
         }
       }
       config.server().drillSchedule().ifPresent(schedule -> dueDrill(schedule, now));
+      config.keys().reminder().ifPresent(schedule -> dueReminder(schedule, now));
       refresh = Duration.between(lastRefresh, now).compareTo(REFRESH) >= 0;
       if (refresh) {
         lastRefresh = now;
@@ -353,6 +357,22 @@ public final class Orchestrator implements AutoCloseable {
     if (handled == null || slot.get().isAfter(handled)) {
       lastHandled.put(key, slot.get());
       enqueue(Kind.DRILL, DRILL, handled == null ? "catch-up" : "schedule", Map.of());
+    }
+  }
+
+  /** The key reminder's slots: once per slot that comes while running; none is caught up. */
+  private void dueReminder(Schedule schedule, Instant now) {
+    Optional<Instant> slot = schedule.previous(now);
+    if (slot.isEmpty()) {
+      return;
+    }
+    if (evaluated.add(KEYS)) {
+      lastHandled.put(KEYS, slot.get()); // a reminder missed while down is not worth catching up
+      return;
+    }
+    if (slot.get().isAfter(lastHandled.get(KEYS))) {
+      lastHandled.put(KEYS, slot.get());
+      enqueue(Kind.KEY_REMINDER, KEYS, "schedule", Map.of());
     }
   }
 
@@ -432,7 +452,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public synchronized Job enqueue(
       Kind kind, String source, String trigger, Map<String, String> options) {
-    if (config.source(source).isEmpty() && kind != Kind.DRILL) {
+    if (config.source(source).isEmpty() && kind != Kind.DRILL && kind != Kind.KEY_REMINDER) {
       throw new IllegalArgumentException("serve: no source named '" + source + "'");
     }
     if (stopping.get()) {
@@ -538,6 +558,10 @@ public final class Orchestrator implements AutoCloseable {
   private void run(Job job) {
     if (job.kind() == Kind.DRILL) {
       runDrill(job);
+      return;
+    }
+    if (job.kind() == Kind.KEY_REMINDER) {
+      runReminder(job);
       return;
     }
     SourceConfig source = config.source(job.source()).orElseThrow();
@@ -649,6 +673,101 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
+  /**
+   * The key-rotation reminder: the active key's age against the rotation period. It succeeds while
+   * rotation is not yet due within {@link ServeConfig.Keys#REMIND_BEFORE} (logging a warning when
+   * it is), and fails when the key is past the period or its age cannot be told, so the reminder
+   * shows in {@code GET /jobs} and the log.
+   */
+  private void runReminder(Job job) {
+    job.started(clock.instant());
+    job.attempt();
+    try {
+      Instant now = clock.instant();
+      Duration rotation = config.keys().rotation();
+      Map<String, Object> result = new LinkedHashMap<>();
+      Optional<Map.Entry<String, Instant>> key = activeKeyCreated();
+      if (key.isEmpty()) {
+        job.failed(
+            now,
+            "serve: the active key's age cannot be told (no active key, or its id carries no date);"
+                + " rotate it with biowerk-dr keys rotate, which gives new keys dated ids",
+            null);
+        return;
+      }
+      Instant due = key.get().getValue().plus(rotation);
+      long ageDays = Duration.between(key.get().getValue(), now).toDays();
+      long daysLeft = Duration.between(now, due).toDays();
+      result.put("keyId", key.get().getKey());
+      result.put("ageDays", ageDays);
+      result.put("rotationDays", rotation.toDays());
+      result.put("rotationDueAt", due.toString());
+      result.put("daysLeft", daysLeft);
+      String advice =
+          "rotate it with biowerk-dr keys rotate"
+              + config.keys().file().map(f -> " --key-file " + f).orElse("")
+              + " and store the new key in the vault";
+      if (now.isAfter(due)) {
+        result.put("status", "overdue");
+        job.failed(
+            now,
+            "serve: the active key "
+                + key.get().getKey()
+                + " is "
+                + ageDays
+                + " days old, past its "
+                + rotation.toDays()
+                + "-day rotation period; "
+                + advice,
+            result);
+        LOG.error("serve: key rotation OVERDUE: {}", job.error());
+      } else if (!now.isBefore(due.minus(ServeConfig.Keys.REMIND_BEFORE))) {
+        result.put("status", "due");
+        result.put(
+            "reminder", "the active key is due for rotation in " + daysLeft + " day(s); " + advice);
+        job.succeeded(now, result);
+        LOG.warn(
+            "serve: key rotation due: the active key {} is {} days old and must be rotated by {};"
+                + " {}",
+            key.get().getKey(),
+            ageDays,
+            due,
+            advice);
+      } else {
+        result.put("status", "ok");
+        job.succeeded(now, result);
+        LOG.info(
+            "serve: the active key {} is {} days old; rotation is due by {}",
+            key.get().getKey(),
+            ageDays,
+            due);
+      }
+    } catch (RuntimeException e) {
+      job.failed(clock.instant(), "serve: the key reminder could not run: " + message(e), null);
+    } finally {
+      synchronized (this) {
+        busy.remove(job.source());
+        running--;
+        dispatch();
+      }
+    }
+  }
+
+  /** The active key's id and the day it was made (from its dated id), if both can be told. */
+  private Optional<Map.Entry<String, Instant>> activeKeyCreated() {
+    try {
+      String active = keys.active().id();
+      Matcher matcher = DATED_KEY_ID.matcher(active);
+      if (matcher.matches()) {
+        LocalDate created = LocalDate.parse(matcher.group(1), DateTimeFormatter.BASIC_ISO_DATE);
+        return Optional.of(Map.entry(active, created.atStartOfDay(ZoneOffset.UTC).toInstant()));
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("serve: no active key to tell the age of: {}", e.getMessage());
+    }
+    return Optional.empty();
+  }
+
   private void finished(
       Job job, SourceConfig source, boolean passed, Map<String, Object> result, String error) {
     Instant now = clock.instant();
@@ -690,7 +809,8 @@ public final class Orchestrator implements AutoCloseable {
     return switch (job.kind()) {
       case BACKUP -> backup(source);
       case VERIFY, RESTORE_TEST -> verify(job, source);
-      case DRILL -> throw new IllegalStateException("serve: a drill is not a source's job");
+      case DRILL, KEY_REMINDER ->
+          throw new IllegalStateException("serve: " + job.kind().id() + " is not a source's job");
     };
   }
 
@@ -995,18 +1115,13 @@ public final class Orchestrator implements AutoCloseable {
             e.getMessage());
       }
     }
-    try {
-      String active = keys.active().id();
-      Matcher matcher = DATED_KEY_ID.matcher(active);
-      if (matcher.matches()) {
-        LocalDate created = LocalDate.parse(matcher.group(1), DateTimeFormatter.BASIC_ISO_DATE);
-        long days =
-            Duration.between(created.atStartOfDay(ZoneOffset.UTC).toInstant(), now).toDays();
-        metrics.keyAge.labelValues(active).set(days);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("serve: no active key to report the age of: {}", e.getMessage());
-    }
+    activeKeyCreated()
+        .ifPresent(
+            key ->
+                metrics
+                    .keyAge
+                    .labelValues(key.getKey())
+                    .set(Duration.between(key.getValue(), now).toDays()));
     for (int i = 0; i < sinks.size(); i++) {
       URI uri = config.repositories().get(i);
       if ("file".equalsIgnoreCase(uri.getScheme())) {

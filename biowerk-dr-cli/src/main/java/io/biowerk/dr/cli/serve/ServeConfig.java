@@ -88,8 +88,14 @@ public record ServeConfig(
    *
    * @param file the key file (mode 0600) holding the active key; empty for the CLI's defaults
    * @param rotation how old the active key may get before rotation is due (90 days, the plan's)
+   * @param reminder when the service checks the active key's age and logs a reminder when rotation
+   *     is due within {@link #REMIND_BEFORE} or overdue (a {@code key-reminder} job)
    */
-  public record Keys(Optional<Path> file, Duration rotation) {}
+  public record Keys(Optional<Path> file, Duration rotation, Optional<Schedule> reminder) {
+
+    /** How long before the rotation period ends the reminder (and KeyRotationDue) start. */
+    public static final Duration REMIND_BEFORE = Duration.ofDays(10);
+  }
 
   /**
    * A retention policy of the plan's grandfather-father-son kind.

@@ -69,6 +69,9 @@ class ConfigReaderTest {
             URI.create("file:///var/backups/biowerk"),
             URI.create("s3://biowerk-backups-production/?storage-class=STANDARD_IA"));
     assertThat(config.keys().rotation()).isEqualTo(Duration.ofDays(90));
+    // The key-rotation reminder, Mondays 09:00 UTC.
+    assertThat(config.keys().reminder().orElseThrow().next(Instant.parse("2024-01-15T10:00:00Z")))
+        .contains(Instant.parse("2024-01-22T09:00:00Z"));
     // The monthly drill, 06:00 UTC on the 1st.
     assertThat(
             config
