@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
       PruneCommand.class,
       KeysCommand.class,
       StatusCommand.class,
+      ImportCommand.class,
       ServeCommand.class,
       DrillCommand.class,
       CommandLine.HelpCommand.class

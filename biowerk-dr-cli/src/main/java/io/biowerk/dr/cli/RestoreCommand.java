@@ -519,7 +519,11 @@ final class RestoreCommand extends CliCommand {
                   + " in "
                   + Format.duration(took)
                   + "; checksums verified");
-      out().println("  recovery to " + recoveryTarget + ": " + restoreTarget);
+      out()
+          .println(
+              recoveryTarget.equals(RecoveryTarget.end())
+                  ? "  " + restoreTarget
+                  : "  recovery to " + recoveryTarget + ": " + restoreTarget);
       out().flush();
     }
     return ExitCodes.OK;

@@ -220,6 +220,20 @@ class MongoCliIT {
         .contains("pitr.orders")
         .contains("restore with --force");
 
+    Cli.Result named =
+        cli.run(
+            withRepo(
+                "restore",
+                "latest:mongodb",
+                targetUri + "&nsFrom=shop.*&nsTo=named.*",
+                "--target-name",
+                "before-upgrade"));
+    assertThat(named.code()).as(named.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(named.err())
+        .contains("mongodb point-in-time restore: the oplog has no positions, restore points or")
+        .contains("give --target-time or --target immediate");
+    assertThat(ids("named")).isEmpty();
+
     Cli.Result early =
         cli.run(
             withRepo(
