@@ -32,6 +32,7 @@ module io.biowerk.dr.core {
   uses io.biowerk.dr.core.CodecProvider;
   uses io.biowerk.dr.core.NativeVerifier;
   uses io.biowerk.dr.core.log.LogProvider;
+  uses io.biowerk.dr.core.KeyService;
 
   provides io.biowerk.dr.core.CodecProvider with
       io.biowerk.dr.core.codec.ZstdCodecProvider,
@@ -42,6 +43,8 @@ module io.biowerk.dr.core {
       io.biowerk.dr.core.files.FilesSourceProvider;
   provides io.biowerk.dr.core.RestoreTargetProvider with
       io.biowerk.dr.core.files.FilesRestoreTargetProvider;
+  provides io.biowerk.dr.core.KeyService with
+      io.biowerk.dr.core.keys.Pkcs11KeyService;
   provides io.biowerk.dr.core.NativeVerifier with
       io.biowerk.dr.core.files.FilesNativeVerifier;
 }

@@ -66,8 +66,11 @@ public final class KeyWrap {
     return key;
   }
 
-  /** The associated data of a stanza: {@code "BWDR-WRAP 2 " || type || " " || id}, ASCII. */
-  static byte[] aad(String type, String id) {
+  /**
+   * The associated data of a stanza: {@code "BWDR-WRAP 2 " || type || " " || id}, ASCII. Key
+   * services authenticate their stanzas with it too, so a stanza moved to another id does not open.
+   */
+  public static byte[] aad(String type, String id) {
     return ("BWDR-WRAP 2 " + type + " " + id).getBytes(StandardCharsets.US_ASCII);
   }
 
