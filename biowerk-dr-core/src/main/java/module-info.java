@@ -11,6 +11,7 @@ module io.biowerk.dr.core {
   requires org.bouncycastle.provider;
   requires com.fasterxml.jackson.databind;
   requires org.apache.commons.compress;
+  requires java.net.http;
 
   exports io.biowerk.dr.core;
   exports io.biowerk.dr.core.codec;
@@ -44,7 +45,8 @@ module io.biowerk.dr.core {
   provides io.biowerk.dr.core.RestoreTargetProvider with
       io.biowerk.dr.core.files.FilesRestoreTargetProvider;
   provides io.biowerk.dr.core.KeyService with
-      io.biowerk.dr.core.keys.Pkcs11KeyService;
+      io.biowerk.dr.core.keys.Pkcs11KeyService,
+      io.biowerk.dr.core.keys.VaultTransitKeyService;
   provides io.biowerk.dr.core.NativeVerifier with
       io.biowerk.dr.core.files.FilesNativeVerifier;
 }

@@ -49,8 +49,8 @@ final class KeyOptions {
       paramLabel = "ID",
       description = {
         "Where master keys live: file (the key file and $BIOWERK_DR_KEY, the default), pkcs11 (an"
-            + " HSM through SunPKCS11, settings BIOWERK_DR_PKCS11_*), or another key service on the"
-            + " class path. Default: $"
+            + " HSM through SunPKCS11, settings BIOWERK_DR_PKCS11_*), vault-transit (Vault's Transit"
+            + " engine, BIOWERK_DR_VAULT_*), or another key service on the class path. Default: $"
             + Environment.KEY_PROVIDER_VARIABLE
             + ", else file. With a service its active key wraps new backups; key files still"
             + " open older ones."
