@@ -8,7 +8,6 @@ module io.biowerk.dr.core {
   requires transitive org.slf4j;
   requires com.google.common;
   requires com.github.luben.zstd_jni;
-  requires org.bouncycastle.provider;
   requires com.fasterxml.jackson.databind;
   requires org.apache.commons.compress;
   requires java.net.http;
