@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what the integration tests need on this machine kind (Debian, root, no Docker):
-# the PostgreSQL client tools and server, redis-server, and prometheus/promtool (not started). Idempotent; touches nothing else.
+# the PostgreSQL client tools and server, redis-server, prometheus/promtool (not started) and SoftHSM 2. Idempotent; touches nothing else.
 set -euo pipefail
 
 apt_install() {
@@ -12,6 +12,7 @@ command -v pg_dump >/dev/null 2>&1 || apt_install postgresql-client
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 command -v promtool >/dev/null 2>&1 || apt_install --no-install-recommends prometheus   # serve: promtool and a real Prometheus (AlertingIT); not started here
 command -v zstd >/dev/null 2>&1 || apt_install zstd   # ZstdCliInteropTest: the zst codec against the zstd tool
+command -v softhsm2-util >/dev/null 2>&1 || apt_install softhsm2   # Pkcs11KeysIT, KeysPkcs11CliIT: a PKCS#11 HSM (tests init their own tokens)
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if [ -d /etc/postgresql ]; then

@@ -8,9 +8,9 @@ module io.biowerk.dr.core {
   requires transitive org.slf4j;
   requires com.google.common;
   requires com.github.luben.zstd_jni;
-  requires org.bouncycastle.provider;
   requires com.fasterxml.jackson.databind;
   requires org.apache.commons.compress;
+  requires java.net.http;
 
   exports io.biowerk.dr.core;
   exports io.biowerk.dr.core.codec;
@@ -38,6 +38,7 @@ module io.biowerk.dr.core {
   uses io.biowerk.dr.core.CodecProvider;
   uses io.biowerk.dr.core.NativeVerifier;
   uses io.biowerk.dr.core.log.LogProvider;
+  uses io.biowerk.dr.core.KeyService;
 
   provides io.biowerk.dr.core.CodecProvider with
       io.biowerk.dr.core.codec.ZstdCodecProvider,
@@ -48,6 +49,9 @@ module io.biowerk.dr.core {
       io.biowerk.dr.core.files.FilesSourceProvider;
   provides io.biowerk.dr.core.RestoreTargetProvider with
       io.biowerk.dr.core.files.FilesRestoreTargetProvider;
+  provides io.biowerk.dr.core.KeyService with
+      io.biowerk.dr.core.keys.Pkcs11KeyService,
+      io.biowerk.dr.core.keys.VaultTransitKeyService;
   provides io.biowerk.dr.core.NativeVerifier with
       io.biowerk.dr.core.files.FilesNativeVerifier;
 }

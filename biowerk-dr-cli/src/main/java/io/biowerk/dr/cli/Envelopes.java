@@ -14,9 +14,10 @@ final class Envelopes {
 
   /**
    * The format-2 codec of one new backup: its data key wrapped to the active master key (created on
-   * first use, as before) and to every recipient in {@code recipientFiles}. With recipient files
-   * the master key is added only if one is configured, never created, so a write-only host (no key
-   * file) wraps to public keys alone.
+   * first use, as before; inside the key service when {@code --key-provider} chooses one) and to
+   * every recipient in {@code recipientFiles}. With recipient files the master key is added only if
+   * one is configured, never created, so a write-only host (no key file) wraps to public keys
+   * alone.
    *
    * @throws IOException if a key or recipient file cannot be read
    */
@@ -24,11 +25,11 @@ final class Envelopes {
       throws IOException {
     List<Recipient> recipients = new ArrayList<>();
     if (recipientFiles.isEmpty()) {
-      recipients.add(Recipient.masterKey(keys.activeForBackup(env)));
+      recipients.add(keys.activeRecipient(env));
     } else {
       KeyRing ring = keys.ring(env);
       if (!ring.providers().isEmpty()) {
-        recipients.add(Recipient.masterKey(ring.active()));
+        recipients.add(keys.activeRecipient(env));
       }
       for (String file : recipientFiles) {
         recipients.addAll(RecipientFile.at(env.resolve(file)).recipients());

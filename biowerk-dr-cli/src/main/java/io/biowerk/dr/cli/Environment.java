@@ -38,6 +38,11 @@ public record Environment(
   /** Key file used when no {@code --key-file} is given. */
   public static final String KEY_FILE_VARIABLE = "BIOWERK_DR_KEY_FILE";
 
+  /**
+   * Key provider ({@code file}, {@code pkcs11}, ...) used when no {@code --key-provider} is given.
+   */
+  public static final String KEY_PROVIDER_VARIABLE = "BIOWERK_DR_KEY_PROVIDER";
+
   public Environment {
     variables = Map.copyOf(variables);
     requireNonNull(home, "home");

@@ -3,7 +3,10 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.KeyFileException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.KeyServices;
 import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.WrappingKey;
+import io.biowerk.dr.core.codec.Recipient;
 import io.biowerk.dr.core.keys.EnvironmentKeys;
 import io.biowerk.dr.core.keys.KeyFile;
 import java.io.IOException;
@@ -17,12 +20,16 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --key-file} option and the key defaults: the given file, else {@code
- * $BIOWERK_DR_KEY_FILE}, else {@code ~/.config/biowerk-dr/key}; keys in {@code $BIOWERK_DR_KEY}
- * join the ring. The file named explicitly (option or variable) holds the active key; with neither,
- * keys from {@code $BIOWERK_DR_KEY} are active if set (containers), else the default file's.
+ * The {@code --key-file} and {@code --key-provider} options and the key defaults: the given file,
+ * else {@code $BIOWERK_DR_KEY_FILE}, else {@code ~/.config/biowerk-dr/key}; keys in {@code
+ * $BIOWERK_DR_KEY} join the ring. The file named explicitly (option or variable) holds the active
+ * key; with neither, keys from {@code $BIOWERK_DR_KEY} are active if set (containers), else the
+ * default file's.
  */
 final class KeyOptions {
+
+  /** The built-in provider: key files and {@code $BIOWERK_DR_KEY}. */
+  static final String FILE = "file";
 
   /** The default key file, under the home directory. */
   static final String DEFAULT = ".config/biowerk-dr/key";
@@ -36,6 +43,61 @@ final class KeyOptions {
             + ", created on the first encrypted backup."
       })
   String keyFile;
+
+  @Option(
+      names = "--key-provider",
+      paramLabel = "ID",
+      description = {
+        "Where master keys live: file (the key file and $BIOWERK_DR_KEY, the default), pkcs11 (an"
+            + " HSM through SunPKCS11, settings BIOWERK_DR_PKCS11_*), vault-transit (Vault's Transit"
+            + " engine, BIOWERK_DR_VAULT_*), or another key service on the class path. Default: $"
+            + Environment.KEY_PROVIDER_VARIABLE
+            + ", else file. With a service its active key wraps new backups; key files still"
+            + " open older ones."
+      })
+  String keyProvider;
+
+  /** The key provider in effect, lower case: {@code file} unless a service is chosen. */
+  String providerId(Environment env) {
+    String id =
+        keyProvider != null
+            ? keyProvider
+            : env.variable(Environment.KEY_PROVIDER_VARIABLE).orElse(FILE);
+    return id.strip().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * The provider of the key service chosen with {@code --key-provider}, opened with the
+   * environment's settings; empty for {@code file}.
+   *
+   * @throws io.biowerk.dr.core.ProviderNotFoundException if no such service is on the class path
+   * @throws IOException if the service cannot be opened
+   */
+  Optional<KeyProvider> service(Environment env) throws IOException {
+    String id = providerId(env);
+    if (id.equals(FILE)) {
+      return Optional.empty();
+    }
+    return Optional.of(KeyServices.open(id, env.variables()::get));
+  }
+
+  /**
+   * Whom a new backup's data key is wrapped to for the master key: the chosen service's active key
+   * (wrapped inside the service), else the key file's active key, created on first use.
+   *
+   * @throws IOException if the service or a key file cannot be read
+   */
+  Recipient activeRecipient(Environment env) throws IOException {
+    if (providerId(env).equals(FILE)) {
+      return Recipient.masterKey(activeForBackup(env));
+    }
+    KeyRing ring = ring(env);
+    String id = ring.activeId();
+    Optional<WrappingKey> wrapping = ring.wrappingKey(id);
+    return wrapping.isPresent()
+        ? Recipient.wrappingKey(wrapping.get())
+        : Recipient.masterKey(ring.resolve(id));
+  }
 
   /** The key file in effect. */
   KeyFile file(Environment env) {
@@ -64,10 +126,12 @@ final class KeyOptions {
    * The ring for reading and writing. A key file named explicitly is always in it, so that a
    * missing or unsafe one is reported when a key is needed; the default one only if it exists.
    */
-  KeyRing ring(Environment env) {
+  KeyRing ring(Environment env) throws IOException {
     KeyFile file = file(env);
     EnvironmentKeys variable = environmentKeys(env);
     List<KeyProvider> providers = new ArrayList<>();
+    // A chosen service comes first, so its active key wraps new backups.
+    service(env).ifPresent(providers::add);
     boolean fileIn = explicit(env) || file.exists();
     if (explicit(env) || !variable.isSet()) {
       if (fileIn) {

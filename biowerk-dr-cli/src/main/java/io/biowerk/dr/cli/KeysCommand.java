@@ -84,6 +84,10 @@ final class KeysCommand extends CliCommand {
     @Override
     public Integer call() throws Exception {
       Environment env = env();
+      Optional<io.biowerk.dr.core.KeyProvider> service = keys.service(env);
+      if (service.isPresent()) {
+        return generateInService(env, service.get());
+      }
       KeyFile file = keys.file(env);
       String id = file.create(env.clock());
       KeyOptions.announceNewKey(env, file.path(), id, "generated key");
@@ -99,6 +103,42 @@ final class KeysCommand extends CliCommand {
       }
       return ExitCodes.OK;
     }
+  }
+
+  /**
+   * {@code keys generate --key-provider pkcs11}: creates the key named by {@code
+   * BIOWERK_DR_PKCS11_KEY} inside the HSM, where it stays; other services keep their keys in their
+   * own consoles.
+   */
+  static Integer generateInService(Environment env, io.biowerk.dr.core.KeyProvider service)
+      throws IOException {
+    if (!(service instanceof io.biowerk.dr.core.keys.Pkcs11Keys hsm)) {
+      throw new UsageException(
+          "keys generate: the key provider "
+              + service
+              + " keeps its keys itself; create the key with the service's own tools and name it"
+              + " in its settings (docs/keys.md)");
+    }
+    String label =
+        hsm.activeKeyId()
+            .orElseThrow(
+                () ->
+                    new UsageException(
+                        "keys generate: set "
+                            + io.biowerk.dr.core.keys.Pkcs11Keys.KEY
+                            + " to the label of the key to create in the HSM"));
+    hsm.generate(label);
+    env.err()
+        .println(
+            "biowerk-dr: generated key "
+                + label
+                + " inside the HSM ("
+                + hsm
+                + "); it cannot be exported, so back the token up with the HSM's own tools");
+    env.err().flush();
+    env.out().println(label);
+    env.out().flush();
+    return ExitCodes.OK;
   }
 
   /**

@@ -55,8 +55,13 @@ final class LogOptions {
     return LogArchive.of(sink, source, log, codecs, ring).withClock(env.clock());
   }
 
-  /** The archive of {@code log} in {@code sink}, for reading. */
-  LogArchive forReading(Sink sink, String log, KeyOptions keys, Environment env) {
+  /**
+   * The archive of {@code log} in {@code sink}, for reading.
+   *
+   * @throws IOException if the chosen key service cannot be opened
+   */
+  LogArchive forReading(Sink sink, String log, KeyOptions keys, Environment env)
+      throws IOException {
     return LogArchive.of(sink, source, log, List.of(), keys.ring(env)).withClock(env.clock());
   }
 

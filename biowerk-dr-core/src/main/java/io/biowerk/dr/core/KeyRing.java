@@ -85,6 +85,42 @@ public final class KeyRing {
   }
 
   /**
+   * The key {@code id} if a provider holds it in a service that wraps data keys itself ({@link
+   * KeyProvider#wrappingKey}); empty when the key is a plain key, or unknown.
+   *
+   * @throws IOException if a provider cannot be read
+   */
+  public Optional<WrappingKey> wrappingKey(String id) throws IOException {
+    requireNonNull(id, "id");
+    for (KeyProvider provider : providers) {
+      Optional<WrappingKey> key = provider.wrappingKey(id);
+      if (key.isPresent()) {
+        return key;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The id of the key new backups are wrapped to: the first provider's that names one.
+   *
+   * @throws KeyNotFoundException if no provider names an active key
+   * @throws IOException if a provider cannot be read
+   */
+  public String activeId() throws IOException {
+    for (KeyProvider provider : providers) {
+      Optional<String> id = provider.activeKeyId();
+      if (id.isPresent()) {
+        return id.get();
+      }
+    }
+    throw new KeyNotFoundException(
+        "keys: no active encryption key is configured; create one with `biowerk-dr keys generate` (or pass"
+            + " --key-file), or back up with --no-encrypt",
+        null);
+  }
+
+  /**
    * Every key id the providers know, sorted.
    *
    * @throws IOException if a provider cannot be read

@@ -55,7 +55,7 @@ class EnvelopeCodecContractTest extends CodecContractTest {
   }
 
   @Override
-  protected Codec newCodec() {
+  protected Codec newCodec() throws IOException {
     return throughTheManifest(EnvelopeCodec.encryptingTo(List.of(Recipient.masterKey(KEY))), RING);
   }
 
@@ -71,7 +71,7 @@ class EnvelopeCodecContractTest extends CodecContractTest {
         KeyRing.of(EncryptionCodecContractTest.fixed(new MasterKey("offline", pair[0])));
 
     @Override
-    protected Codec newCodec() {
+    protected Codec newCodec() throws IOException {
       return throughTheManifest(
           EnvelopeCodec.encryptingTo(List.of(Recipient.x25519("offline", pair[1])), 1024),
           privateRing);

@@ -25,9 +25,6 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * AES-256-GCM encryption ({@code enc}) in the segmented container of {@code
@@ -36,9 +33,9 @@ import org.bouncycastle.crypto.params.HKDFParameters;
  * HKDF-SHA256, with the segment index and a last-segment flag in the nonce, so truncation,
  * reordering and splicing are detected.
  *
- * <p>Bulk AES-GCM runs in the JDK's intrinsified {@link Cipher}; Bouncy Castle supplies HKDF.
- * Stateless: every channel has its own cipher. Key material never appears in messages or {@link
- * #toString()}.
+ * <p>Bulk AES-GCM runs in the JDK's intrinsified {@link Cipher}; HKDF is {@code Hkdf} on the JDK's
+ * HMAC. Stateless: every channel has its own cipher. Key material never appears in messages or
+ * {@link #toString()}.
  */
 public final class EncryptionCodec implements Codec {
 
@@ -300,11 +297,8 @@ public final class EncryptionCodec implements Codec {
 
     static DerivedKeys derive(MasterKey master, byte[] salt) {
       byte[] ikm = master.material();
-      byte[] okm = new byte[64];
+      byte[] okm = Hkdf.sha256(ikm, salt, HKDF_INFO, 64);
       try {
-        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-        hkdf.init(new HKDFParameters(ikm, salt, HKDF_INFO));
-        hkdf.generateBytes(okm, 0, okm.length);
         return new DerivedKeys(
             new SecretKeySpec(okm, 0, 32, "AES"), Arrays.copyOfRange(okm, 32, 64));
       } finally {

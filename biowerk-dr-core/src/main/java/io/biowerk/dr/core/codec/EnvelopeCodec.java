@@ -8,6 +8,7 @@ import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyNotFoundException;
 import io.biowerk.dr.core.KeyRing;
+import io.biowerk.dr.core.WrappingKey;
 import io.biowerk.dr.core.WrongKeyException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import javax.crypto.spec.SecretKeySpec;
@@ -76,13 +78,21 @@ public final class EnvelopeCodec implements Codec {
   /**
    * A codec with a new random data key wrapped to each of {@code recipients} (at least one; the
    * first names the manifest's key id).
+   *
+   * @throws IOException if a recipient held in a key service cannot wrap (the service refuses or
+   *     cannot be reached)
    */
-  public static EnvelopeCodec encryptingTo(List<Recipient> recipients) {
+  public static EnvelopeCodec encryptingTo(List<Recipient> recipients) throws IOException {
     return encryptingTo(recipients, EncryptionCodec.DEFAULT_SEGMENT_SIZE);
   }
 
-  /** As {@link #encryptingTo(List)}, in segments of {@code segmentSize} plaintext bytes. */
-  public static EnvelopeCodec encryptingTo(List<Recipient> recipients, int segmentSize) {
+  /**
+   * As {@link #encryptingTo(List)}, in segments of {@code segmentSize} plaintext bytes.
+   *
+   * @throws IOException if a recipient held in a key service cannot wrap
+   */
+  public static EnvelopeCodec encryptingTo(List<Recipient> recipients, int segmentSize)
+      throws IOException {
     checkArgument(!recipients.isEmpty(), "enc: at least one recipient is needed");
     byte[] dataKey = KeyWrap.newDataKey();
     Map<String, String> wraps = new LinkedHashMap<>();
@@ -172,6 +182,18 @@ public final class EnvelopeCodec implements Codec {
     for (Map.Entry<String, String> wrap : wraps.entrySet()) {
       if (!known.contains(wrap.getKey())) {
         continue;
+      }
+      String type = KeyWrap.type(wrap.getValue());
+      if (!type.equals(KeyWrap.MASTER) && !type.equals(KeyWrap.X25519)) {
+        Optional<WrappingKey> service = ring.wrappingKey(wrap.getKey());
+        if (service.isPresent()) {
+          try {
+            return service.get().unwrap(wrap.getValue());
+          } catch (WrongKeyException e) {
+            wrong = wrong == null ? e : wrong;
+            continue;
+          }
+        }
       }
       byte[] secret = ring.resolve(wrap.getKey()).material();
       try {

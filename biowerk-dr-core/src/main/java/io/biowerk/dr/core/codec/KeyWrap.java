@@ -25,9 +25,6 @@ import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * The key-wrapping primitives of container format v2 ({@code
@@ -66,8 +63,11 @@ public final class KeyWrap {
     return key;
   }
 
-  /** The associated data of a stanza: {@code "BWDR-WRAP 2 " || type || " " || id}, ASCII. */
-  static byte[] aad(String type, String id) {
+  /**
+   * The associated data of a stanza: {@code "BWDR-WRAP 2 " || type || " " || id}, ASCII. Key
+   * services authenticate their stanzas with it too, so a stanza moved to another id does not open.
+   */
+  public static byte[] aad(String type, String id) {
     return ("BWDR-WRAP 2 " + type + " " + id).getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -241,11 +241,7 @@ public final class KeyWrap {
   }
 
   static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
-    byte[] okm = new byte[length];
-    HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-    hkdf.init(new HKDFParameters(ikm, salt, info));
-    hkdf.generateBytes(okm, 0, length);
-    return okm;
+    return Hkdf.sha256(ikm, salt, info, length);
   }
 
   private static byte[] gcm(int mode, byte[] key, byte[] aad, byte[] input)

@@ -17,8 +17,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -26,7 +24,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,14 +45,6 @@ import java.util.Set;
  */
 public final class KeyFile implements KeyProvider {
 
-  private static final Set<PosixFilePermission> UNSAFE =
-      EnumSet.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE,
-          PosixFilePermission.OTHERS_EXECUTE);
   private static final DateTimeFormatter ID_DATE =
       DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
 
@@ -266,25 +255,7 @@ public final class KeyFile implements KeyProvider {
   }
 
   private void checkPermissions() throws IOException {
-    PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
-    if (view == null || !Files.exists(path)) {
-      return;
-    }
-    Set<PosixFilePermission> permissions = view.readAttributes().permissions();
-    Set<PosixFilePermission> unsafe = EnumSet.noneOf(PosixFilePermission.class);
-    unsafe.addAll(permissions);
-    unsafe.retainAll(UNSAFE);
-    if (!unsafe.isEmpty()) {
-      throw new KeyFileException(
-          "keys: key file "
-              + path
-              + " is accessible by group or others (mode "
-              + PosixFilePermissions.toString(permissions)
-              + "); run `chmod 600 "
-              + path
-              + "` and consider the key exposed if others could read it",
-          path);
-    }
+    PrivateFiles.checkPrivate(path, "keys: key file", "key");
   }
 
   private void write(String active, Map<String, MasterKey> keys) throws IOException {
