@@ -22,6 +22,7 @@ module io.biowerk.dr.core {
   exports io.biowerk.dr.core.files;
   exports io.biowerk.dr.core.report;
   exports io.biowerk.dr.core.log;
+  exports io.biowerk.dr.core.io;
   // The JSON mapper behind core's documents, for the command's --json output; not public API.
   exports io.biowerk.dr.core.internal to
       io.biowerk.dr.cli;
