@@ -5,6 +5,8 @@ import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.codec.Sha256;
+import io.biowerk.dr.core.internal.ByteChannels;
+import io.biowerk.dr.core.internal.Failures;
 import io.biowerk.dr.core.internal.Json;
 import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.biowerk.dr.core;
 
+import io.biowerk.dr.core.internal.ByteChannels;
+import io.biowerk.dr.core.internal.Failures;
 import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;
 import java.io.InterruptedIOException;
