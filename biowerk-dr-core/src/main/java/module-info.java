@@ -23,9 +23,19 @@ module io.biowerk.dr.core {
   exports io.biowerk.dr.core.report;
   exports io.biowerk.dr.core.log;
   exports io.biowerk.dr.core.repository;
-  // The JSON mapper behind core's documents, for the command's --json output; not public API.
+  exports io.biowerk.dr.core.io;
+  // Helpers shared with the modules of this project (the JSON mapper, channel and failure helpers,
+  // atomic file moves, file trees); not public API.
   exports io.biowerk.dr.core.internal to
-      io.biowerk.dr.cli;
+      io.biowerk.dr.cli,
+      io.biowerk.dr.testkit,
+      io.biowerk.dr.postgres,
+      io.biowerk.dr.redis,
+      io.biowerk.dr.mongo,
+      // the storage modules' tests, which run on the module path
+      io.biowerk.dr.storage.s3,
+      io.biowerk.dr.storage.azure,
+      io.biowerk.dr.storage.gcs;
   // What the cloud storage modules share; not public API.
   exports io.biowerk.dr.core.cloud to
       io.biowerk.dr.storage.s3,

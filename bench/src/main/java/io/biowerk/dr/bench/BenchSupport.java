@@ -7,7 +7,7 @@ import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.ZstdCodec;
-import io.biowerk.dr.core.local.FileTrees;
+import io.biowerk.dr.core.internal.FileTrees;
 import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
 import java.nio.ByteBuffer;

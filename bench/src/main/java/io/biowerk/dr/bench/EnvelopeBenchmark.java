@@ -1,6 +1,6 @@
 package io.biowerk.dr.bench;
 
-import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.internal.ByteChannels;
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.EnvelopeCodec;

@@ -3,7 +3,7 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.Source;
 import io.biowerk.dr.core.SourceStream;
 import io.biowerk.dr.core.Sources;
-import io.biowerk.dr.core.local.FileTrees;
+import io.biowerk.dr.core.internal.FileTrees;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

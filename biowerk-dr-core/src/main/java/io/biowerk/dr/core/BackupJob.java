@@ -5,7 +5,10 @@ import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.codec.Sha256;
+import io.biowerk.dr.core.internal.ByteChannels;
+import io.biowerk.dr.core.internal.Failures;
 import io.biowerk.dr.core.internal.Json;
+import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -19,8 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class BackupJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(BackupJob.class);
-  private static final Object END = new Object();
 
   private final Source source;
   private final List<Codec> codecs;
@@ -267,18 +267,11 @@ public final class BackupJob {
       reader.start();
       long lastReport = startNanos;
       try {
-        while (true) {
-          Object item = reader.full.take();
-          if (item == END) {
-            break;
-          }
-          if (item instanceof Throwable failure) {
-            throw failure;
-          }
-          ByteBuffer buffer = (ByteBuffer) item;
+        ByteBuffer buffer;
+        while ((buffer = reader.pipe.receive()) != null) {
           // Owned by this thread from here until it goes back to the pool below.
           ByteChannels.writeFully(encoder, buffer);
-          reader.free.put(buffer);
+          reader.pipe.recycle(buffer);
           long now = System.nanoTime();
           if (now - lastReport >= progressNanos) {
             lastReport = now;
@@ -499,10 +492,12 @@ public final class BackupJob {
     }
   }
 
-  /** Fills pooled buffers from the source on its own thread and hashes the raw bytes. */
+  /**
+   * Fills pooled buffers from the source on its own thread and hashes the raw bytes; it ends on its
+   * own once the pipe is cancelled and the stream closed, so it need not be a daemon.
+   */
   private static final class Reader extends Thread {
-    final BlockingQueue<ByteBuffer> free;
-    final BlockingQueue<Object> full;
+    final BufferPipe pipe;
     private final SourceStream stream;
     private final MessageDigest raw = Sha256.newDigest();
     volatile long rawCount;
@@ -511,44 +506,35 @@ public final class BackupJob {
 
     Reader(SourceStream stream, int count, int size, String id) {
       super("biowerk-dr-read-" + id);
-      setDaemon(true);
       this.stream = stream;
-      this.free = new ArrayBlockingQueue<>(count);
-      this.full = new ArrayBlockingQueue<>(count + 1);
-      for (int i = 0; i < count; i++) {
-        free.add(ByteBuffer.allocateDirect(size));
-      }
+      this.pipe = new BufferPipe("backup " + id + ": the source reader", count, size, true);
     }
 
     @Override
     public void run() {
       try {
-        while (!cancelled) {
-          ByteBuffer buffer = free.take();
-          buffer.clear();
+        while (true) {
+          ByteBuffer buffer = pipe.borrow();
           int n = ByteChannels.readFully(stream, buffer);
           if (n < 0) {
+            pipe.recycle(buffer);
             break;
           }
           buffer.flip();
           raw.update(buffer.duplicate());
           rawCount += n;
-          // Handed over: the writing thread owns the buffer until it puts it back in `free`.
-          full.put(buffer);
+          // Handed over: the writing thread owns the buffer until it recycles it.
+          pipe.send(buffer);
         }
         if (!cancelled) {
           // Closing finishes the run: a dump tool's exit status or a snapshot trailer is checked
           // here.
           stream.close();
           digest = raw.digest();
-          full.put(END);
+          pipe.finish();
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       } catch (Throwable e) {
-        if (!cancelled) {
-          full.offer(e);
-        }
+        pipe.fail(e);
       }
     }
 
@@ -558,6 +544,7 @@ public final class BackupJob {
 
     void cancel() {
       cancelled = true;
+      pipe.cancel(null);
       interrupt();
     }
 

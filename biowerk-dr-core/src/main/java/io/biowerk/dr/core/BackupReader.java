@@ -1,6 +1,7 @@
 package io.biowerk.dr.core;
 
 import io.biowerk.dr.core.codec.Sha256;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;

@@ -1,16 +1,18 @@
 package io.biowerk.dr.core;
 
+import io.biowerk.dr.core.internal.ByteChannels;
+import io.biowerk.dr.core.internal.Failures;
+import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.WritableByteChannel;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 
 /**
  * A writable channel that passes its bytes to {@code downstream} on a thread of its own, through a
- * bounded pool of buffers: the producer (the compressor) and the consumer (encryption, the
- * stored-bytes hash and the sink writes) then run on different cores instead of taking turns on
+ * {@link BufferPipe} of heap buffers: the producer (the compressor) and the consumer (encryption,
+ * the stored-bytes hash and the sink writes) then run on different cores instead of taking turns on
  * one.
  *
  * <p>Each write copies the caller's bytes into a pooled buffer: the caller's buffer is lent only
@@ -19,119 +21,48 @@ import java.util.concurrent.BlockingQueue;
  * left, waits until the consumer has written and closed {@code downstream}, and throws the
  * consumer's failure if no write has thrown it already (a failure is thrown once); a failure on
  * either side reaches the other at its next call. {@link #cancel()} stops the consumer without
- * finishing.
+ * finishing. The consumer thread ends on its own in every case, so it need not be a daemon.
  */
 final class Handoff implements WritableByteChannel {
 
-  private static final ByteBuffer END = ByteBuffer.allocate(0);
-
   private final WritableByteChannel downstream;
-  private final BlockingQueue<ByteBuffer> free;
-  private final BlockingQueue<ByteBuffer> full;
+  // Heap buffers: the JDK's AES-GCM is fastest from heap arrays.
+  private final BufferPipe pipe;
   private final Thread consumer;
   private volatile Throwable failure;
-  private boolean reported;
-  private ByteBuffer current;
+  private volatile boolean failedAfterEnd;
   private boolean closed;
 
   Handoff(WritableByteChannel downstream, int count, int size, String name) {
     this.downstream = downstream;
-    this.free = new ArrayBlockingQueue<>(count);
-    this.full = new ArrayBlockingQueue<>(count + 1);
-    for (int i = 0; i < count; i++) {
-      // Heap buffers: the JDK's AES-GCM is fastest from heap arrays.
-      free.add(ByteBuffer.allocate(size));
-    }
+    this.pipe = new BufferPipe(name, count, size, false);
     this.consumer = new Thread(this::consume, name);
-    consumer.setDaemon(true);
     consumer.start();
   }
 
   @Override
   public int write(ByteBuffer src) throws IOException {
     if (closed) {
-      throw new IllegalStateException("closed");
+      throw new ClosedChannelException();
     }
-    int n = src.remaining();
-    while (src.hasRemaining()) {
-      checkFailure();
-      if (reported) {
-        throw new IllegalStateException("the sealing thread has failed; the backup is aborting");
-      }
-      if (current == null) {
-        current = take();
-      }
-      int chunk = Math.min(current.remaining(), src.remaining());
-      ByteBuffer part = src.slice();
-      part.limit(chunk);
-      current.put(part);
-      src.position(src.position() + chunk);
-      if (!current.hasRemaining()) {
-        send();
-      }
-    }
-    return n;
-  }
-
-  private ByteBuffer take() throws IOException {
-    try {
-      ByteBuffer buffer;
-      do {
-        checkFailure();
-        if (reported) {
-          throw new IllegalStateException("the sealing thread has failed; the backup is aborting");
-        }
-        buffer = free.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-      } while (buffer == null);
-      return buffer;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("backup interrupted");
-    }
-  }
-
-  private void send() throws IOException {
-    current.flip();
-    try {
-      // Handed over: the consumer owns the buffer until it puts it back in `free`.
-      full.put(current);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("backup interrupted");
-    }
-    current = null;
-  }
-
-  private void checkFailure() throws IOException {
-    Throwable f = failure;
-    if (f != null && !reported) {
-      // Thrown once: the producer's close() would otherwise throw the same instance again, and a
-      // codec
-      // adding it to itself as suppressed fails with "Self-suppression not permitted".
-      reported = true;
-      Failures.rethrowIfAny(f, "the sealing thread");
-    }
+    return pipe.sink().write(src);
   }
 
   private void consume() {
+    boolean ended = false;
     try {
-      while (true) {
-        ByteBuffer buffer = full.take();
-        if (buffer == END) {
-          downstream.close();
-          return;
-        }
+      ByteBuffer buffer;
+      while ((buffer = pipe.receive()) != null) {
         ByteChannels.writeFully(downstream, buffer);
-        buffer.clear();
-        free.put(buffer);
+        pipe.recycle(buffer);
       }
-    } catch (InterruptedException e) {
-      // cancelled: the producer has failed and aborts the writes
-      if (failure == null) {
-        failure = new InterruptedIOException("backup cancelled");
-      }
+      ended = true;
+      downstream.close();
     } catch (Throwable e) {
       failure = e;
+      failedAfterEnd = ended;
+      // The producer's next write (or close) throws `e`, once.
+      pipe.cancel(e);
     }
   }
 
@@ -150,20 +81,18 @@ final class Handoff implements WritableByteChannel {
       return;
     }
     closed = true;
+    pipe.sink().close();
     try {
-      if (failure == null) {
-        if (current != null && current.position() > 0) {
-          send();
-        }
-        full.put(END);
-      }
       consumer.join();
     } catch (InterruptedException e) {
-      consumer.interrupt();
+      pipe.cancel(null);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("backup interrupted");
     }
-    checkFailure();
+    if (failedAfterEnd) {
+      // Closing downstream failed after the stream had ended: no write or finish could report it.
+      Failures.rethrowIfAny(failure, "the sealing thread");
+    }
   }
 
   /**
@@ -171,6 +100,7 @@ final class Handoff implements WritableByteChannel {
    */
   void cancel() {
     closed = true;
+    pipe.cancel(null);
     consumer.interrupt();
     try {
       consumer.join(30_000);

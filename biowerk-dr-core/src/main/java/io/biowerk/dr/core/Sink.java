@@ -1,5 +1,6 @@
 package io.biowerk.dr.core;
 
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;

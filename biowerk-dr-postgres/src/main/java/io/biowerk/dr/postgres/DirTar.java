@@ -1,7 +1,7 @@
 package io.biowerk.dr.postgres;
 
 import io.biowerk.dr.core.UnsafePathException;
-import io.biowerk.dr.core.local.FileTrees;
+import io.biowerk.dr.core.internal.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -9,7 +9,7 @@ import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
 import io.biowerk.dr.core.UriOptions;
-import io.biowerk.dr.core.local.AtomicFiles;
+import io.biowerk.dr.core.internal.AtomicFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;

@@ -7,6 +7,7 @@ import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
+import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -164,7 +165,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
     private final RespConnection c;
     private final BackupManifest manifest;
     private final String targetVersion;
-    private final ChunkPipe pipe = new ChunkPipe(8, 256 * 1024);
+    private final BufferPipe pipe;
     private final Thread thread;
     private volatile Throwable failure;
     private volatile long restored;
@@ -175,19 +176,21 @@ public final class RedisRestoreTarget implements RestoreTarget {
       this.c = c;
       this.manifest = manifest;
       this.targetVersion = targetVersion;
+      this.pipe =
+          new BufferPipe("redis: the restore into " + endpoint.redacted(), 8, 256 * 1024, false);
+      // Not a daemon: publish ends the stream, discard cancels it and closes the connection.
       this.thread = new Thread(this::run, "biowerk-dr-redis-restore-" + manifest.id());
-      thread.setDaemon(true);
       thread.start();
     }
 
     private void run() {
-      try (InputStream in = new PipeInput(pipe)) {
+      try (InputStream in = pipe.inputStream()) {
         Restorer restorer = new Restorer();
         RdbParser.over(in).parse(restorer);
         restorer.finish();
       } catch (Throwable e) {
         failure = e;
-        pipe.cancel();
+        pipe.cancel(null);
       }
     }
 
@@ -196,17 +199,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
       failIfFailed();
       int n = src.remaining();
       try {
-        if (src.hasArray()) {
-          pipe.write(src.array(), src.arrayOffset() + src.position(), n);
-          src.position(src.limit());
-        } else {
-          byte[] chunk = new byte[Math.min(n, 64 * 1024)];
-          while (src.hasRemaining()) {
-            int k = Math.min(chunk.length, src.remaining());
-            src.get(chunk, 0, k);
-            pipe.write(chunk, 0, k);
-          }
-        }
+        pipe.sink().write(src);
       } catch (IOException e) {
         // The parser thread stopped the pipe: its failure is the one to report.
         failIfFailed();
@@ -232,7 +225,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
     @Override
     protected void publish() throws IOException {
       try {
-        pipe.finish();
+        pipe.sink().close();
       } catch (IOException e) {
         failIfFailed();
         throw e;
@@ -251,7 +244,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
 
     @Override
     protected void discard() {
-      pipe.cancel();
+      pipe.cancel(null);
       c.close();
       try {
         join();
@@ -463,29 +456,6 @@ public final class RedisRestoreTarget implements RestoreTarget {
         return new RedisCommandException(
             "redis: " + endpoint.redacted() + " refused " + what + ": " + error, error);
       }
-    }
-  }
-
-  /** Reads a {@link ChunkPipe} as an InputStream, for the parser thread. */
-  private static final class PipeInput extends InputStream {
-    private final ChunkPipe pipe;
-
-    PipeInput(ChunkPipe pipe) {
-      this.pipe = pipe;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      return pipe.read(ByteBuffer.wrap(b, off, len));
     }
   }
 }

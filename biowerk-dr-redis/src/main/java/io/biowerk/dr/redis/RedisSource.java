@@ -8,6 +8,7 @@ import io.biowerk.dr.core.SourceStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -487,9 +488,9 @@ public final class RedisSource implements Source {
   /** Passes every byte read on to the pipe. */
   private static final class TeeInputStream extends InputStream {
     private final InputStream in;
-    private final ChunkPipe out;
+    private final OutputStream out;
 
-    TeeInputStream(InputStream in, ChunkPipe out) {
+    TeeInputStream(InputStream in, OutputStream out) {
       this.in = in;
       this.out = out;
     }

@@ -2,7 +2,9 @@ package io.biowerk.dr.redis;
 
 import io.biowerk.dr.core.SourceFailedException;
 import io.biowerk.dr.core.SourceStream;
+import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link SourceStream} of one Redis backup run: a producer thread (the replication reader, or
- * the SCAN writer) writes the RDB bytes into a {@link ChunkPipe} while it checks them; {@link
+ * the SCAN writer) writes the RDB bytes into a {@link BufferPipe} while it checks them; {@link
  * #read} hands them on. The stream reaches its end only after the producer has checked the whole
  * snapshot (structure and CRC-64), so a consumer that commits at end of stream never commits a cut
  * or damaged snapshot.
@@ -23,12 +25,12 @@ final class SnapshotStream implements SourceStream {
 
   /** What a producer does; it writes the RDB into {@code out} and records facts. */
   interface Producer {
-    void produce(ChunkPipe out, Map<String, Object> facts) throws Exception;
+    void produce(OutputStream out, Map<String, Object> facts) throws Exception;
   }
 
   private final String source;
   private final RespConnection connection;
-  private final ChunkPipe pipe = new ChunkPipe(8, 256 * 1024);
+  private final BufferPipe pipe;
   private final Map<String, Object> facts = Collections.synchronizedMap(new LinkedHashMap<>());
   private final Thread thread;
   private volatile Throwable failure;
@@ -46,12 +48,14 @@ final class SnapshotStream implements SourceStream {
     this.expectedSize = expectedSize;
     this.connection = connection;
     this.facts.putAll(initialFacts);
+    this.pipe = new BufferPipe("redis: the snapshot of " + source, 8, 256 * 1024, false);
+    // Not a daemon: close() cancels the pipe and closes the connection, which stops the producer.
     this.thread =
         new Thread(
             () -> {
               try {
-                producer.produce(pipe, facts);
-                pipe.finish();
+                producer.produce(pipe.outputStream(), facts);
+                pipe.sink().close();
               } catch (Throwable e) {
                 failure = wrap(e);
                 pipe.fail(failure);
@@ -60,7 +64,6 @@ final class SnapshotStream implements SourceStream {
               }
             },
             "biowerk-dr-redis-" + source.replaceAll("[^A-Za-z0-9.:-]", "_"));
-    thread.setDaemon(true);
     thread.start();
   }
 
@@ -89,7 +92,7 @@ final class SnapshotStream implements SourceStream {
       throw new IllegalStateException("closed");
     }
     try {
-      return pipe.read(dst);
+      return pipe.source().read(dst);
     } catch (IOException | RuntimeException e) {
       // Reported here; close() then does not throw the same failure a second time.
       reported = true;
@@ -121,10 +124,10 @@ final class SnapshotStream implements SourceStream {
       return;
     }
     closed = true;
-    if (!pipe.ended()) {
+    if (!pipe.source().atEnd()) {
       // Closed before the end: cancel the run; report only a failure that came before the cancel.
       Throwable failed = failure;
-      pipe.cancel();
+      pipe.cancel(null);
       connection.close();
       join();
       LOG.info("redis: backup of {} cancelled before the end of the snapshot", source);

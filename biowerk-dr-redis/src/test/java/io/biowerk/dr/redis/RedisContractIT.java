@@ -6,7 +6,7 @@ import io.biowerk.dr.core.NativeVerifier;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.SourceStream;
 import io.biowerk.dr.core.codec.Sha256;
-import io.biowerk.dr.core.local.AtomicFiles;
+import io.biowerk.dr.core.internal.AtomicFiles;
 import io.biowerk.dr.testkit.HostileChannels;
 import io.biowerk.dr.testkit.NativeBackup;
 import io.biowerk.dr.testkit.NativeVerifierContractTest;

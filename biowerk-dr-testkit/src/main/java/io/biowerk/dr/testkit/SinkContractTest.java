@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
@@ -12,6 +11,7 @@ import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.SinkCapability;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.codec.Sha256;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;

@@ -3,13 +3,13 @@ package io.biowerk.dr.core.codec;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.Codec;
-import io.biowerk.dr.core.Failures;
 import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.WrongKeyException;
+import io.biowerk.dr.core.internal.ByteChannels;
+import io.biowerk.dr.core.internal.Failures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;

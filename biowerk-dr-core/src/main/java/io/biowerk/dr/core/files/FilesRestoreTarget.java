@@ -4,22 +4,21 @@ import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.AbstractPendingWrite;
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.ByteChannels;
-import io.biowerk.dr.core.Failures;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.TargetNotEmptyException;
 import io.biowerk.dr.core.UriOptions;
-import io.biowerk.dr.core.local.AtomicFiles;
-import io.biowerk.dr.core.local.FileTrees;
+import io.biowerk.dr.core.internal.AtomicFiles;
+import io.biowerk.dr.core.internal.ByteChannels;
+import io.biowerk.dr.core.internal.Failures;
+import io.biowerk.dr.core.internal.FileTrees;
+import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.Pipe;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -242,31 +241,27 @@ public final class FilesRestoreTarget implements RestoreTarget {
   /** A tar extraction: the restore job writes into a pipe; a thread of ours extracts from it. */
   private final class Extraction extends AbstractPendingWrite {
     private final Path staging;
-    private final Pipe pipe;
+    private final BufferPipe pipe;
     private final Thread extractor;
     private final TarExtractor tar;
     private volatile Throwable failure;
 
     Extraction(Path staging) throws IOException {
       this.staging = staging;
-      this.pipe = Pipe.open();
+      this.pipe = new BufferPipe("files: the extraction into " + staging, 4, 256 * 1024, false);
       this.tar = new TarExtractor(staging, true, externalLinks);
+      // Not a daemon: publish ends the stream and discard cancels the pipe; either stops it.
       this.extractor = new Thread(this::extract, "biowerk-dr-files-extract");
-      extractor.setDaemon(true);
       extractor.start();
     }
 
     private void extract() {
-      try (InputStream in = Channels.newInputStream(pipe.source())) {
+      try (InputStream in = pipe.inputStream()) {
         tar.extractAll(in);
       } catch (Throwable e) {
         failure = e;
-        try {
-          // Breaks the pipe, so the writer stops instead of blocking on a reader that is gone.
-          pipe.source().close();
-        } catch (IOException closing) {
-          e.addSuppressed(closing);
-        }
+        // Cancels the pipe, so the writer stops instead of blocking on a reader that is gone.
+        pipe.cancel(null);
       }
     }
 
@@ -286,7 +281,14 @@ public final class FilesRestoreTarget implements RestoreTarget {
 
     @Override
     protected void publish() throws IOException {
-      pipe.sink().close();
+      try {
+        pipe.sink().close();
+      } catch (IOException e) {
+        // The extractor stopped the pipe: its failure is the one to report.
+        join();
+        rethrowFailure();
+        throw e;
+      }
       join();
       rethrowFailure();
       tar.finish();
@@ -296,12 +298,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
 
     @Override
     protected void discard() {
-      try {
-        pipe.sink().close();
-        pipe.source().close();
-      } catch (IOException e) {
-        LOG.debug("files: closing the extraction pipe: {}", e.toString());
-      }
+      pipe.cancel(null);
       try {
         join();
       } catch (InterruptedIOException e) {

@@ -9,6 +9,7 @@ import io.biowerk.dr.core.SourceFailedException;
 import io.biowerk.dr.core.SourceStream;
 import io.biowerk.dr.core.UriOptions;
 import io.biowerk.dr.core.internal.Requirements;
+import io.biowerk.dr.core.io.BufferPipe;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +17,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -200,7 +199,7 @@ public final class FilesSource implements Source {
   private static final class TarStream implements SourceStream {
     private final Path root;
     private final String uri;
-    private final Pipe pipe;
+    private final BufferPipe pipe;
     private final Thread writer;
     private final Map<String, Object> facts = new ConcurrentHashMap<>();
     private volatile Throwable failure;
@@ -212,10 +211,10 @@ public final class FilesSource implements Source {
     TarStream(Path root, String uri) throws IOException {
       this.root = root;
       this.uri = uri;
-      this.pipe = Pipe.open();
+      this.pipe = new BufferPipe("files: the tar of " + root, 4, 256 * 1024, false);
       facts.put("root", root.toString());
+      // Not a daemon: closing the stream cancels the pipe, which stops the writer.
       this.writer = new Thread(this::produce, "biowerk-dr-files-tar");
-      writer.setDaemon(true);
       writer.start();
       // The size estimate walks the tree's metadata on a thread of its own, so the tar starts at
       // once; the progress total appears when the walk ends (long before the data is read).
@@ -269,8 +268,7 @@ public final class FilesSource implements Source {
 
     private void produce() {
       Counts counts = new Counts();
-      try (OutputStream out =
-              new BufferedOutputStream(Channels.newOutputStream(pipe.sink()), 1 << 16);
+      try (OutputStream out = new BufferedOutputStream(pipe.outputStream(), 1 << 16);
           TarArchiveOutputStream tar =
               new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name())) {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -290,8 +288,10 @@ public final class FilesSource implements Source {
         facts.put("skipped", counts.skipped);
         facts.put("externalLinks", counts.externalLinks);
         try {
+          // The end of the stream also after a failure: close() reports the failure, as a
+          // SourceFailedException.
           pipe.sink().close();
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
           LOG.debug("files: closing pipe: {}", e.toString());
         }
       }
@@ -474,7 +474,7 @@ public final class FilesSource implements Source {
       if (!eof) {
         cancelled = true;
       }
-      // Closing the read end breaks the pipe, so a writer blocked on it stops.
+      // Closing the read end before the end cancels the pipe, so a writer blocked on it stops.
       pipe.source().close();
       try {
         writer.join();

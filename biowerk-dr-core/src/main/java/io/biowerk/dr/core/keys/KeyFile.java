@@ -2,11 +2,11 @@ package io.biowerk.dr.core.keys;
 
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.KeyFileException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.MasterKey;
-import io.biowerk.dr.core.local.AtomicFiles;
+import io.biowerk.dr.core.internal.AtomicFiles;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -3,7 +3,6 @@ package io.biowerk.dr.core.local;
 import static java.util.Objects.requireNonNull;
 
 import io.biowerk.dr.core.AbstractPendingWrite;
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
@@ -11,6 +10,8 @@ import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.SinkCapability;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.internal.AtomicFiles;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;

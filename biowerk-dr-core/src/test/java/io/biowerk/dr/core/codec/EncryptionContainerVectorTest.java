@@ -3,9 +3,9 @@ package io.biowerk.dr.core.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.internal.ByteChannels;
 import io.biowerk.dr.core.keys.EnvironmentKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

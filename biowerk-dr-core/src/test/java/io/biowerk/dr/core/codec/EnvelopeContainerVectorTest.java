@@ -3,12 +3,12 @@ package io.biowerk.dr.core.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyNotFoundException;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.WrongKeyException;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;

@@ -3,10 +3,10 @@ package io.biowerk.dr.core.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.Codecs;
 import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

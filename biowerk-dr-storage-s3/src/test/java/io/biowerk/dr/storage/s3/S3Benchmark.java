@@ -1,8 +1,8 @@
 package io.biowerk.dr.storage.s3;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.internal.ByteChannels;
 import io.biowerk.dr.core.local.LocalSink;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.biowerk.dr.storage.s3;
 
-import io.biowerk.dr.core.ByteChannels;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;

@@ -1,4 +1,4 @@
-package io.biowerk.dr.core.local;
+package io.biowerk.dr.core.internal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package io.biowerk.dr.core;
+package io.biowerk.dr.core.internal;
 
 import java.io.IOException;
 
