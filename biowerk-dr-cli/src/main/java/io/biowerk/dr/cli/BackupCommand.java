@@ -129,6 +129,7 @@ final class BackupCommand extends CliCommand {
             .listener(progress("backup"))
             .build();
     BackupManifest manifest = cleanUpOnShutdown(job::run);
+    int leftovers = removeLeftoversOfDeadRuns(env, sinks);
 
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
@@ -147,6 +148,7 @@ final class BackupCommand extends CliCommand {
       result.put("durationMillis", manifest.duration().toMillis());
       result.put("keyId", keyId);
       result.put("manifest", Json.manifest(manifest));
+      result.put("leftoversRemoved", leftovers);
       printJson(result);
       return ExitCodes.OK;
     }
@@ -168,9 +170,45 @@ final class BackupCommand extends CliCommand {
     out.println(
         "  encryption  " + (keyId == null ? "none (--no-encrypt)" : "aes-256-gcm, key " + keyId));
     out.println("  sha256      " + manifest.storedSha256() + " (stored)");
+    if (leftovers > 0) {
+      out.println(
+          "  cleaned     removed "
+              + leftovers
+              + " leftover object(s) of crashed runs (their process is gone or their lease ran out)");
+    }
     out.flush();
     return ExitCodes.OK;
   }
+
+  /**
+   * Removes what runs known to be dead left in each repository (markers, temp files, data and side
+   * files without a manifest; see {@link io.biowerk.dr.core.RunMarker}); other orphans wait for
+   * {@code prune}. A failure here does not fail the backup, which is complete: it is reported.
+   */
+  private static int removeLeftoversOfDeadRuns(Environment env, List<Sink> sinks) {
+    int removed = 0;
+    for (Sink sink : sinks) {
+      try {
+        // A grace no orphan outlives: only leftovers of dead runs, which skip the grace, go.
+        removed +=
+            io.biowerk.dr.core.catalog.Catalog.of(sink)
+                .withClock(env.clock())
+                .cleanOrphans(DEAD_RUNS_ONLY, env.clock().instant());
+      } catch (java.io.IOException e) {
+        env.err()
+            .println(
+                "biowerk-dr: backup: the backup is complete, but leftovers of crashed runs in "
+                    + sink
+                    + " could not be removed ("
+                    + e.getMessage()
+                    + "); `biowerk-dr prune` removes them later");
+      }
+    }
+    return removed;
+  }
+
+  /** See {@link #removeLeftoversOfDeadRuns}. */
+  private static final java.time.Duration DEAD_RUNS_ONLY = java.time.Duration.ofDays(365L * 1000);
 
   /** The compression codecs for {@code spec}: {@code zstd}, {@code zstd:LEVEL} or {@code none}. */
   static List<Codec> compression(String spec) {

@@ -38,61 +38,91 @@ final class ListCommand extends CliCommand {
   @Override
   public Integer call() throws Exception {
     Environment env = env();
-    Catalog catalog = repositories.primaryCatalog(env);
-    Catalog.Listing listing = source == null ? catalog.scan() : catalog.scan(source(source));
-    List<BackupRecord> records = listing.backups();
-    if (!listing.corrupt().isEmpty()) {
-      // Never silent: a manifest that cannot be used hides a backup someone may be counting on.
-      note(
-          listing.corrupt().size()
-              + " manifest(s) cannot be used and are not listed: "
-              + String.join(", ", listing.corrupt())
-              + "; restore them from another copy of the repository");
-    }
-    if (json) {
-      List<Map<String, Object>> rows = new ArrayList<>();
-      for (BackupRecord record : records) {
-        rows.add(row(record));
+    List<java.net.URI> uris = repositories.uris(env);
+    // Every repository given is listed: a damaged second (cloud) copy is not hidden by a good
+    // first one.
+    List<io.biowerk.dr.core.Sink> sinks =
+        uris.size() == 1
+            ? List.of(repositories.primaryCatalog(env).sink())
+            : repositories.openAllExisting(env);
+    boolean several = sinks.size() > 1;
+    List<Map<String, Object>> jsonRows = new ArrayList<>();
+    List<List<String>> rows = new ArrayList<>();
+    List<String> damaged = new ArrayList<>();
+    for (int i = 0; i < sinks.size(); i++) {
+      String where = Uris.redact(uris.get(i));
+      Catalog catalog = Catalog.of(sinks.get(i)).withClock(env.clock());
+      Catalog.Listing listing = source == null ? catalog.scan() : catalog.scan(source(source));
+      if (!listing.corrupt().isEmpty()) {
+        // Never silent: a manifest that cannot be used hides a backup someone may be counting on.
+        note(
+            listing.corrupt().size()
+                + " manifest(s) cannot be used and are not listed"
+                + (several ? " in " + where : "")
+                + ": "
+                + String.join(", ", listing.corrupt())
+                + "; restore them from another copy of the repository");
+        damaged.addAll(listing.corrupt());
+      }
+      for (BackupRecord record : listing.backups()) {
+        Map<String, Object> row = row(record);
+        if (several) {
+          row.put("repository", where);
+        }
+        jsonRows.add(row);
+        BackupManifest m = record.manifest();
+        List<String> cells =
+            new ArrayList<>(
+                List.of(
+                    m.id(),
+                    m.sourceName(),
+                    Format.time(m.startedAt()),
+                    m.tier(),
+                    Format.bytes(m.rawSize()),
+                    Format.bytes(m.storedSize()),
+                    m.keyId().orElse("-"),
+                    verified(record)));
+        if (several) {
+          cells.add(where);
+        }
+        rows.add(cells);
       }
       for (String key : listing.corrupt()) {
-        rows.add(damagedRow(key));
+        Map<String, Object> row = damagedRow(key);
+        if (several) {
+          row.put("repository", where);
+        }
+        jsonRows.add(row);
+        List<String> cells =
+            new ArrayList<>(List.of(damagedId(key), "-", "-", "-", "-", "-", "-", "DAMAGED"));
+        if (several) {
+          cells.add(where);
+        }
+        rows.add(cells);
       }
-      printJson(rows);
-      failIfDamaged("list", listing);
+    }
+    if (json) {
+      printJson(jsonRows);
+      failIfDamaged("list", damaged);
       return ExitCodes.OK;
     }
-    if (records.isEmpty() && listing.corrupt().isEmpty()) {
+    if (rows.isEmpty()) {
       note(
           "no backups"
               + (source == null ? "" : " of '" + source + "'")
               + " in "
-              + Uris.redact(repositories.uris(env).get(0)));
+              + String.join(", ", uris.stream().map(Uris::redact).toList()));
       return ExitCodes.OK;
     }
-    List<List<String>> rows = new ArrayList<>();
-    for (BackupRecord record : records) {
-      BackupManifest m = record.manifest();
-      rows.add(
-          List.of(
-              m.id(),
-              m.sourceName(),
-              Format.time(m.startedAt()),
-              m.tier(),
-              Format.bytes(m.rawSize()),
-              Format.bytes(m.storedSize()),
-              m.keyId().orElse("-"),
-              verified(record)));
+    List<String> header =
+        new ArrayList<>(
+            List.of("ID", "SOURCE", "TAKEN (UTC)", "TIER", "RAW", "STORED", "KEY", "VERIFIED"));
+    if (several) {
+      header.add("REPOSITORY");
     }
-    for (String key : listing.corrupt()) {
-      rows.add(List.of(damagedId(key), "-", "-", "-", "-", "-", "-", "DAMAGED"));
-    }
-    out()
-        .print(
-            Format.table(
-                List.of("ID", "SOURCE", "TAKEN (UTC)", "TIER", "RAW", "STORED", "KEY", "VERIFIED"),
-                rows));
+    out().print(Format.table(header, rows));
     out().flush();
-    failIfDamaged("list", listing);
+    failIfDamaged("list", damaged);
     return ExitCodes.OK;
   }
 
@@ -121,14 +151,23 @@ final class ListCommand extends CliCommand {
    * @throws IntegrityException naming them
    */
   static void failIfDamaged(String command, Catalog.Listing listing) throws IntegrityException {
-    if (!listing.corrupt().isEmpty()) {
+    failIfDamaged(command, listing.corrupt());
+  }
+
+  /**
+   * Exit 3 when {@code corrupt} (keys of manifests that cannot be used) is not empty.
+   *
+   * @throws IntegrityException naming them
+   */
+  static void failIfDamaged(String command, List<String> corrupt) throws IntegrityException {
+    if (!corrupt.isEmpty()) {
       throw new IntegrityException(
           command
               + ": "
-              + listing.corrupt().size()
+              + corrupt.size()
               + " backup(s) are DAMAGED (their manifest does not parse or their data object is"
               + " missing): "
-              + String.join(", ", listing.corrupt())
+              + String.join(", ", corrupt)
               + "; restore them from another copy of the repository, or take a new backup");
     }
   }

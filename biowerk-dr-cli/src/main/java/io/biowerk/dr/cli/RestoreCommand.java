@@ -10,6 +10,7 @@ import io.biowerk.dr.core.RestoreTarget;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Sources;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.codec.ManifestAuthentication;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogRecovery;
@@ -221,6 +222,7 @@ final class RestoreCommand extends CliCommand {
       result.put("durationMillis", took.toMillis());
       result.put("takenAt", manifest.startedAt().toString());
       result.put("targetTime", before == null ? null : before.toString());
+      result.put("manifestAuthenticated", ManifestAuthentication.covers(manifest));
       printJson(result);
     } else {
       out()
@@ -235,7 +237,8 @@ final class RestoreCommand extends CliCommand {
                   + Uris.redact(targetUri)
                   + " in "
                   + Format.duration(took)
-                  + "; checksums verified");
+                  + "; checksums verified; "
+                  + ManifestAuthentication.describe(manifest));
       out().flush();
     }
     return ExitCodes.OK;
@@ -462,6 +465,7 @@ final class RestoreCommand extends CliCommand {
       result.put("recoveryTarget", recoveryTarget.toString());
       result.put("durationMillis", took.toMillis());
       result.put("restoreTarget", restoreTarget.toString());
+      result.put("manifestAuthenticated", ManifestAuthentication.covers(base));
       printJson(result);
     } else {
       out()
@@ -472,7 +476,8 @@ final class RestoreCommand extends CliCommand {
                   + directory
                   + " in "
                   + Format.duration(took)
-                  + "; checksums verified");
+                  + "; checksums verified; "
+                  + ManifestAuthentication.describe(base));
       out().println("  recovery to " + recoveryTarget + ": " + restoreTarget);
       out()
           .println(

@@ -48,31 +48,123 @@ class NothingSilentTest {
 
   @Test
   void anUnknownCodecIdInAManifestExits3() throws Exception {
-    editManifest(newer, m -> ((ObjectNode) m.get("codecs").get(0)).put("id", "xz"));
-    Cli.Result verify = cli.run("verify", newer.id());
+    // Unencrypted, so the codec chain (not the manifest's authentication code) is what fails.
+    BackupManifest plain =
+        Fixtures.backup(cli.defaultRepo(), null, "plain", Fixtures.data(100_000, 3), cli.clock);
+    editManifest(plain, m -> ((ObjectNode) m.get("codecs").get(0)).put("id", "xz"));
+    Cli.Result verify = cli.run("verify", plain.id());
     assertThat(verify.code()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
     assertThat(verify.out())
-        .startsWith("FAILED  " + newer.id())
-        .contains("backup " + newer.id() + ": no codec with id 'xz'")
+        .startsWith("FAILED  " + plain.id())
+        .contains("backup " + plain.id() + ": no codec with id 'xz'")
         .contains("restore from another copy");
     Path target = dir.resolve("restored");
-    Cli.Result restore = cli.run("restore", newer.id(), target.toString());
+    Cli.Result restore = cli.run("restore", plain.id(), target.toString());
     assertThat(restore.code()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
     assertThat(target).doesNotExist();
   }
 
   @Test
   void anOutOfRangeZstdLevelInAManifestExits3() throws Exception {
+    BackupManifest plain =
+        Fixtures.backup(cli.defaultRepo(), null, "plain", Fixtures.data(100_000, 3), cli.clock);
     editManifest(
-        newer, m -> ((ObjectNode) m.get("codecs").get(0).get("parameters")).put("level", "99"));
+        plain, m -> ((ObjectNode) m.get("codecs").get(0).get("parameters")).put("level", "99"));
+    Cli.Result verify = cli.run("verify", plain.id());
+    assertThat(verify.code()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(verify.out())
+        .startsWith("FAILED  " + plain.id())
+        .contains("the codec parameters in its manifest are invalid");
+    Cli.Result restore = cli.run("restore", plain.id(), dir.resolve("restored").toString());
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(restore.err()).contains("zstd level (99) must be 1-22");
+
+    // The same edit in an encrypted backup's manifest: still exit 3, and nothing restored.
+    editManifest(
+        newer, m -> ((ObjectNode) m.get("codecs").get(0).get("parameters")).put("level", "9"));
+    Path target = dir.resolve("restored-encrypted");
+    Cli.Result encrypted = cli.run("restore", newer.id(), target.toString());
+    assertThat(encrypted.code()).as(encrypted.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(encrypted.err()).contains("manifest of backup " + newer.id() + " is not authentic");
+    assertThat(target).doesNotExist();
+  }
+
+  // --- authenticated manifests (docs/format/manifest-authentication.md)
+
+  @Test
+  void aChangedManifestOfAnEncryptedBackupIsRefusedWithExit3() throws Exception {
+    editManifest(newer, m -> m.put("format", "tar"));
+    Path target = dir.resolve("restored");
+    Cli.Result restore = cli.run("restore", newer.id(), target.toString());
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(restore.err())
+        .contains("manifest of backup " + newer.id() + " is not authentic")
+        .contains("nothing was restored");
+    assertThat(target).doesNotExist();
     Cli.Result verify = cli.run("verify", newer.id());
+    assertThat(verify.code()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(verify.out()).startsWith("FAILED  " + newer.id()).contains("is not authentic");
+
+    editManifest(older, m -> m.remove("mac"));
+    Cli.Result stripped = cli.run("restore", older.id(), target.toString());
+    assertThat(stripped.code()).as(stripped.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(stripped.err()).contains("carries no authentication code");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void restoresSayWhetherTheManifestWasAuthenticated() throws Exception {
+    Cli.Result encrypted = cli.run("restore", newer.id(), dir.resolve("a").toString());
+    assertThat(encrypted.code()).as(encrypted.toString()).isEqualTo(0);
+    assertThat(encrypted.out()).contains("checksums verified; manifest authenticated");
+    BackupManifest plain =
+        Fixtures.backup(cli.defaultRepo(), null, "plain", Fixtures.data(10_000, 3), cli.clock);
+    Cli.Result unencrypted = cli.run("restore", plain.id(), dir.resolve("b").toString());
+    assertThat(unencrypted.code()).as(unencrypted.toString()).isEqualTo(0);
+    assertThat(unencrypted.out())
+        .contains("manifest NOT authenticated (the backup is not encrypted");
+  }
+
+  @Test
+  void aSideFileThatDisagreesWithItsManifestIsDamage() throws Exception {
+    Path side = cli.defaultRepo().resolve(newer.sha256Key());
+    String text = Files.readString(side);
+    Files.writeString(side, (text.charAt(0) == '0' ? "1" : "0") + text.substring(1));
+    Cli.Result verify = cli.run("verify", newer.id(), "--level", "stored");
     assertThat(verify.code()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
     assertThat(verify.out())
         .startsWith("FAILED  " + newer.id())
-        .contains("the codec parameters in its manifest are invalid");
-    Cli.Result restore = cli.run("restore", newer.id(), dir.resolve("restored").toString());
-    assertThat(restore.code()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
-    assertThat(restore.err()).contains("zstd level (99) must be 1-22");
+        .contains("does not agree with its manifest");
+  }
+
+  // --- crash leftovers
+
+  @Test
+  void theNextBackupRemovesWhatADeadRunLeftAndSaysSo() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String run = "docs_20261130_120000";
+    Path repo = cli.defaultRepo();
+    Files.createDirectories(repo.resolve("docs/.in-progress"));
+    Files.createDirectories(repo.resolve("docs/daily"));
+    Files.writeString(
+        repo.resolve("docs/.in-progress/" + run),
+        "{\"host\":\""
+            + io.biowerk.dr.core.RunMarker.localHost()
+            + "\",\"id\":\""
+            + run
+            + "\",\"leaseUntil\":\"2099-01-01T00:00:00Z\",\"pid\":"
+            + gone.pid()
+            + ",\"startedAt\":\"2026-11-30T12:00:00Z\"}");
+    Files.write(repo.resolve("docs/daily/" + run + ".tar.zst.enc"), new byte[4096]);
+    Files.write(repo.resolve("docs/daily/." + run + ".tar.zst.enc.biowerk-tmp-77"), new byte[99]);
+
+    Cli.Result backup = cli.run("backup", "docs");
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    assertThat(backup.out()).contains("removed 3 leftover object(s) of crashed runs");
+    try (Stream<Path> files = Files.walk(repo)) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(run));
+    }
   }
 
   // --- dangerous targets
@@ -309,6 +401,38 @@ class NothingSilentTest {
         .contains("the manifest of " + newer.id())
         .contains("disagree with the time in its id");
     assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void listCoversEveryRepositoryGiven() throws Exception {
+    Path local = dir.resolve("local");
+    Path cloud = dir.resolve("cloud");
+    Cli.Result backup =
+        cli.run("backup", "docs", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    Cli.Result both = cli.run("list", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(both.code()).as(both.toString()).isEqualTo(0);
+    assertThat(both.out())
+        .contains("REPOSITORY")
+        .contains(Uris.fileUri(local).toString())
+        .contains(Uris.fileUri(cloud).toString());
+
+    // Only the second (cloud) copy's manifest is damaged: list must say so and exit 3.
+    try (Stream<Path> files = Files.walk(cloud)) {
+      Path manifest =
+          files
+              .filter(f -> f.getFileName().toString().endsWith(BackupManifest.MANIFEST_SUFFIX))
+              .findFirst()
+              .orElseThrow();
+      Files.writeString(manifest, "{ not json");
+    }
+    Cli.Result damaged =
+        cli.run("list", "--repo", local.toString(), "--repo", cloud.toString(), "--json");
+    assertThat(damaged.code()).as(damaged.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    JsonNode rows = io.biowerk.dr.core.internal.Json.read(damaged.out());
+    assertThat(rows).hasSize(2);
+    assertThat(rows.get(1).get("damaged").asBoolean()).isTrue();
+    assertThat(rows.get(1).get("repository").asText()).isEqualTo(Uris.fileUri(cloud).toString());
   }
 
   @Test

@@ -238,11 +238,20 @@ public final class BackupJob {
     SourceStream stream = null;
     Reader reader = null;
     Handoff handoff = null;
+    java.util.concurrent.ScheduledExecutorService lease = null;
     try {
       for (Sink sink : sinks.subList(1, sinks.size())) {
         sink.put(marker, markerBody(id, started));
         marked.add(sink);
       }
+      List<Sink> leased = List.copyOf(marked);
+      lease =
+          RunMarker.renewing(
+              () -> {
+                for (Sink sink : leased) {
+                  sink.put(marker, RunMarker.body(id, started, clock.instant()));
+                }
+              });
       for (Sink sink : sinks) {
         writes.add(sink.openWrite(dataKey));
       }
@@ -312,6 +321,7 @@ public final class BackupJob {
               stored.hex(),
               dataKey,
               facts);
+      manifest = io.biowerk.dr.core.codec.ManifestAuthentication.sign(manifest, codecs);
       byte[] manifestJson = Manifests.toJson(manifest);
       byte[] sideFile =
           (manifest.storedSha256() + "  " + manifest.fileName() + "\n")
@@ -364,6 +374,9 @@ public final class BackupJob {
       }
       throw Failures.toThrow(failure, "backup " + id);
     } finally {
+      if (lease != null) {
+        RunMarker.stop(lease); // before the markers go: a late renewal must not bring one back
+      }
       for (Sink sink : marked) {
         try {
           sink.delete(marker);
@@ -424,9 +437,9 @@ public final class BackupJob {
             + "; wait a second and run it again");
   }
 
-  /** {@code {"id":"...","startedAt":"..."}}: keys sorted, compact, as the marker always was. */
-  private static byte[] markerBody(String id, Instant started) throws IOException {
-    return Json.compact(Map.of("id", id, "startedAt", started.toString()));
+  /** The marker of a run: id, start, host, pid and lease ({@link RunMarker}). */
+  private byte[] markerBody(String id, Instant started) throws IOException {
+    return RunMarker.body(id, started, clock.instant());
   }
 
   private static boolean taken(List<StoredObject> existing, String id, String ownMarker) {

@@ -29,6 +29,9 @@ import java.util.Optional;
  * @param storedSha256 SHA-256 of the stored bytes, lower-case hex
  * @param dataKey the key of the data object in the sink
  * @param facts what the source recorded (server version, positions, counts), JSON-compatible values
+ * @param mac the manifest's authentication code ({@code hmac-sha256:<hex>}) when the backup is
+ *     encrypted; see {@code docs/format/manifest-authentication.md} and {@link
+ *     io.biowerk.dr.core.codec.ManifestAuthentication}
  */
 public record BackupManifest(
     String id,
@@ -45,7 +48,8 @@ public record BackupManifest(
     String rawSha256,
     String storedSha256,
     String dataKey,
-    Map<String, Object> facts) {
+    Map<String, Object> facts,
+    Optional<String> mac) {
 
   /** The manifest schema version this code writes, and the newest it reads. */
   public static final int SCHEMA_VERSION = 1;
@@ -72,6 +76,64 @@ public record BackupManifest(
     requireNonNull(storedSha256, "storedSha256");
     requireNonNull(dataKey, "dataKey");
     facts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(facts));
+    requireNonNull(mac, "mac");
+  }
+
+  /** A manifest without an authentication code (unencrypted, or not signed yet). */
+  public BackupManifest(
+      String id,
+      String sourceKind,
+      String sourceName,
+      String sourceUri,
+      String format,
+      Instant startedAt,
+      Instant finishedAt,
+      List<CodecSpec> codecs,
+      Optional<String> keyId,
+      long rawSize,
+      long storedSize,
+      String rawSha256,
+      String storedSha256,
+      String dataKey,
+      Map<String, Object> facts) {
+    this(
+        id,
+        sourceKind,
+        sourceName,
+        sourceUri,
+        format,
+        startedAt,
+        finishedAt,
+        codecs,
+        keyId,
+        rawSize,
+        storedSize,
+        rawSha256,
+        storedSha256,
+        dataKey,
+        facts,
+        Optional.empty());
+  }
+
+  /** A copy carrying the authentication code {@code mac}, or none. */
+  public BackupManifest withMac(Optional<String> mac) {
+    return new BackupManifest(
+        id,
+        sourceKind,
+        sourceName,
+        sourceUri,
+        format,
+        startedAt,
+        finishedAt,
+        codecs,
+        keyId,
+        rawSize,
+        storedSize,
+        rawSha256,
+        storedSha256,
+        dataKey,
+        facts,
+        mac);
   }
 
   /** The manifest's own key in the sink. */
@@ -106,6 +168,8 @@ public record BackupManifest(
 
   /**
    * A copy that says its data object lives at {@code newDataKey} (after promotion to another tier).
+   * The authentication code stays valid: it does not cover the data key (the stored SHA-256 binds
+   * the data object).
    */
   public BackupManifest withDataKey(String newDataKey) {
     return new BackupManifest(
@@ -123,7 +187,8 @@ public record BackupManifest(
         rawSha256,
         storedSha256,
         newDataKey,
-        facts);
+        facts,
+        mac);
   }
 
   @Override

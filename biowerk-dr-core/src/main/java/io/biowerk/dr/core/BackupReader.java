@@ -1,5 +1,6 @@
 package io.biowerk.dr.core;
 
+import io.biowerk.dr.core.codec.ManifestAuthentication;
 import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
@@ -20,7 +21,11 @@ public final class BackupReader {
    * Streams the stored bytes of a backup and checks their size and SHA-256 against the manifest;
    * needs no key.
    *
-   * @throws IntegrityException if they differ
+   * <p>The {@code .sha256} side file, when there is one, must agree with the manifest: an operator
+   * checks the stored bytes with {@code sha256sum -c} against it, so a side file that disagrees is
+   * damage, not a detail.
+   *
+   * @throws IntegrityException if they differ, or the side file disagrees with the manifest
    * @throws ObjectNotFoundException if the data object is missing
    * @throws IOException if the sink cannot be read
    */
@@ -34,6 +39,7 @@ public final class BackupReader {
    */
   static void checkStored(Sink sink, BackupManifest manifest, LongConsumer readSoFar)
       throws IOException {
+    checkSideFile(sink, manifest);
     try (Sha256.Reading in = Sha256.reading(sink.openRead(manifest.dataKey()))) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       while (in.read(buffer) >= 0) {
@@ -42,6 +48,42 @@ public final class BackupReader {
       }
       check(
           manifest, "stored", manifest.storedSize(), in.count(), manifest.storedSha256(), in.hex());
+    }
+  }
+
+  /**
+   * Checks that the {@code sha256sum}-format side file of {@code manifest}, if it exists, names the
+   * manifest's stored SHA-256 and data file: {@code <hex> <file name>}.
+   *
+   * @throws IntegrityException if it disagrees with the manifest or does not have that form
+   * @throws IOException if the sink cannot be read
+   */
+  public static void checkSideFile(Sink sink, BackupManifest manifest) throws IOException {
+    byte[] side;
+    try {
+      side = sink.get(manifest.sha256Key());
+    } catch (ObjectNotFoundException e) {
+      return;
+    }
+    String expected = manifest.storedSha256() + "  " + manifest.fileName();
+    String actual = new String(side, java.nio.charset.StandardCharsets.UTF_8).strip();
+    if (!actual.equals(expected)) {
+      throw new IntegrityException(
+          "backup "
+              + manifest.id()
+              + ": its side file "
+              + manifest.sha256Key()
+              + " does not agree with its manifest (it reads '"
+              + (actual.length() > 100 ? actual.substring(0, 100) + "..." : actual)
+              + "', the manifest says '"
+              + expected
+              + "'): one of them was changed or damaged; run `biowerk-dr verify "
+              + manifest.id()
+              + "` with the key to see whether the data is intact, and restore the side file from"
+              + " another copy of the repository",
+          manifest.id(),
+          expected,
+          actual);
     }
   }
 
@@ -77,10 +119,11 @@ public final class BackupReader {
       throws IOException {
     List<Codec> chain = chain(manifest, keys, codecs);
     ReadableByteChannel raw = sink.openRead(manifest.dataKey());
+    Sha256.Reading stored;
+    ReadableByteChannel decoded;
     try {
-      Sha256.Reading stored = Sha256.reading(raw);
-      ReadableByteChannel decoded = Codecs.decode(chain, stored);
-      return new Checked(manifest, stored, Sha256.reading(decoded));
+      stored = Sha256.reading(raw);
+      decoded = Codecs.decode(chain, stored);
     } catch (IOException | RuntimeException e) {
       ByteChannels.closeQuietly(raw, e);
       if (e instanceof IntegrityException integrity && integrity.backupId().isEmpty()) {
@@ -91,6 +134,16 @@ public final class BackupReader {
       }
       throw e;
     }
+    try {
+      // Before a decoded byte is handed out: a changed manifest must not decide what a restore
+      // does. Checked after the containers' headers are read, so that a wrong key is reported as
+      // a wrong key (key commitment) and not as a changed manifest. Its message names the backup.
+      ManifestAuthentication.check(manifest, keys, codecs);
+    } catch (IOException | RuntimeException e) {
+      ByteChannels.closeQuietly(raw, e);
+      throw e;
+    }
+    return new Checked(manifest, stored, Sha256.reading(decoded));
   }
 
   /**

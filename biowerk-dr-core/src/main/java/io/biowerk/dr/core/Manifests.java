@@ -27,6 +27,56 @@ public final class Manifests {
 
   /** The JSON form of {@code manifest}, UTF-8. */
   public static byte[] toJson(BackupManifest manifest) {
+    ObjectNode root = tree(manifest);
+    manifest.mac().ifPresent(mac -> root.put("mac", mac));
+    try {
+      return Json.bytes(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "manifest facts of "
+              + manifest.id()
+              + " are not JSON-compatible: "
+              + e.getOriginalMessage(),
+          e);
+    }
+  }
+
+  /**
+   * The bytes a manifest's authentication code covers (see {@code
+   * docs/format/manifest-authentication.md}): the manifest's JSON without {@code "mac"}, without
+   * {@code "keyId"} and {@code stored.key}, and without the {@code key-id} and {@code wrap.*}
+   * parameters of its codecs, serialized compactly (no whitespace) with members in the order {@link
+   * #toJson} writes them. Key ids and wraps may change (rotation re-wraps the data key, promotion
+   * moves the data object) without changing what a restore does: the wraps authenticate themselves,
+   * and the stored SHA-256 binds the data object.
+   */
+  public static byte[] authenticatedBytes(BackupManifest manifest) {
+    ObjectNode root = tree(manifest);
+    root.remove("keyId");
+    ((ObjectNode) root.get("stored")).remove("key");
+    for (JsonNode codec : root.get("codecs")) {
+      ObjectNode parameters = (ObjectNode) codec.get("parameters");
+      List<String> names = new ArrayList<>();
+      parameters.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        if (name.equals("key-id") || name.startsWith("wrap.")) {
+          parameters.remove(name);
+        }
+      }
+    }
+    try {
+      return Json.compact(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "manifest facts of "
+              + manifest.id()
+              + " are not JSON-compatible: "
+              + e.getOriginalMessage(),
+          e);
+    }
+  }
+
+  private static ObjectNode tree(BackupManifest manifest) {
     ObjectNode root = Json.object();
     root.put("schema", BackupManifest.SCHEMA_VERSION);
     root.put("id", manifest.id());
@@ -52,16 +102,7 @@ public final class Manifests {
     stored.put("sha256", manifest.storedSha256());
     stored.put("key", manifest.dataKey());
     root.set("facts", Json.tree(manifest.facts()));
-    try {
-      return Json.bytes(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
-          "manifest facts of "
-              + manifest.id()
-              + " are not JSON-compatible: "
-              + e.getOriginalMessage(),
-          e);
-    }
+    return root;
   }
 
   /**
@@ -126,7 +167,8 @@ public final class Manifests {
           text(raw, "sha256", location),
           text(stored, "sha256", location),
           text(stored, "key", location),
-          facts);
+          facts,
+          Optional.ofNullable(root.has("mac") ? text(root, "mac", location) : null));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw corrupt(location, e.getMessage(), e);
     }

@@ -64,7 +64,7 @@ class PostgresEmptyDatabaseIT {
     Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
     facts.put("tables", List.of("public.ghost"));
     BackupManifest lying = PostgresRoundTripIT.withFacts(manifest, facts);
-    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
       assertThatThrownBy(
               () ->
                   new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
@@ -80,7 +80,7 @@ class PostgresEmptyDatabaseIT {
     Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
     facts.remove("tables");
     BackupManifest unrecorded = PostgresRoundTripIT.withFacts(manifest, facts);
-    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, unrecorded, ring)) {
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
       assertThatThrownBy(
               () ->
                   new PostgresVerifier()

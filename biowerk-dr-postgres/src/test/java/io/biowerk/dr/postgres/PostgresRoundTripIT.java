@@ -151,7 +151,11 @@ class PostgresRoundTripIT {
     }
   }
 
-  /** The backup's manifest, recording {@code rows} rows for {@code table}. */
+  /**
+   * The backup's manifest, recording {@code rows} rows for {@code table}: an in-memory lie handed
+   * to the verifier beside the genuine stream (a lie written to the repository would fail the
+   * manifest's authentication code first, see ManifestAuthenticationTest).
+   */
   BackupManifest recording(String table, long rows) {
     Map<String, Object> facts = new java.util.LinkedHashMap<>(manifest.facts());
     @SuppressWarnings("unchecked")
@@ -165,7 +169,7 @@ class PostgresRoundTripIT {
   @Test
   void nativeVerificationFailsWhenTheArchiveHoldsOtherRowsThanWereRecorded() throws Exception {
     BackupManifest lying = recording("sales.orders", 5001);
-    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
       assertThatThrownBy(
               () ->
                   new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
@@ -184,7 +188,7 @@ class PostgresRoundTripIT {
     tables.add("public.ghost");
     facts.put("tables", tables);
     BackupManifest lying = withFacts(manifest, facts);
-    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
       assertThatThrownBy(
               () ->
                   new PostgresVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
@@ -224,7 +228,7 @@ class PostgresRoundTripIT {
       throws Exception {
     BackupManifest lying = recording("sales.orders", 5001);
     List<String> before = server.query("postgres", "SELECT datname FROM pg_database");
-    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, lying, ring)) {
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(repo, manifest, ring)) {
       assertThatThrownBy(
               () ->
                   new PostgresVerifier()

@@ -464,7 +464,7 @@ class RedisBackupIT {
             manifest.storedSha256(),
             manifest.dataKey(),
             facts);
-    try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, lying, keys)) {
+    try (ReadableByteChannel decoded = BackupReader.openDecoded(sink, manifest, keys)) {
       assertThatThrownBy(
               () -> new RdbVerifier().verify(lying, VerificationLevel.NATIVE, decoded, Map.of()))
           .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)

@@ -10,6 +10,7 @@ import io.biowerk.dr.core.BackupNotFoundException;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.ObjectNotFoundException;
+import io.biowerk.dr.core.RunMarker;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.VerificationResult;
@@ -413,9 +414,12 @@ public final class Catalog {
     requireNonNull(now, "now");
     Listing listing = scan("", now, true);
     Set<String> busy = new HashSet<>();
+    Set<String> deadRuns = new HashSet<>();
     for (Marker marker : listing.markers()) {
       if (!marker.stale()) {
         busy.add(marker.source());
+      } else {
+        deadRuns.add(marker.source() + "/" + marker.id());
       }
     }
     int deleted = 0;
@@ -425,7 +429,8 @@ public final class Catalog {
         LOG.info("catalog: keeping orphan {}: a backup of {} is in progress", orphan.key(), source);
         continue;
       }
-      if (orphan.lastModified().plus(grace).isAfter(now)) {
+      // What a run known to be dead left is removed at once; anything else only after the grace.
+      if (!ofDeadRun(orphan.key(), deadRuns) && orphan.lastModified().plus(grace).isAfter(now)) {
         continue;
       }
       sink.delete(orphan.key());
@@ -437,6 +442,30 @@ public final class Catalog {
       deleted++;
     }
     return deleted;
+  }
+
+  /**
+   * Whether {@code key} is the marker, data, side or temp file of a run in {@code deadRuns} ({@code
+   * <source>/<id>}).
+   */
+  private static boolean ofDeadRun(String key, Set<String> deadRuns) {
+    if (deadRuns.isEmpty()) {
+      return false;
+    }
+    String[] parts = key.split("/");
+    if (parts.length != 3) {
+      return false;
+    }
+    String name = parts[2].startsWith(".") ? parts[2].substring(1) : parts[2];
+    for (String run : deadRuns) {
+      int slash = run.indexOf('/');
+      String id = run.substring(slash + 1);
+      if (parts[0].equals(run.substring(0, slash))
+          && (name.equals(id) || name.startsWith(id + "."))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -709,8 +738,8 @@ public final class Catalog {
     for (Marker marker : markers) {
       if (marker.stale()) {
         LOG.warn(
-            "catalog: in-progress marker {} dates from {}, more than {} ago: taken for the leftover of a"
-                + " crashed run and not honoured",
+            "catalog: in-progress marker {} (started {}) is the leftover of a crashed run (its owner"
+                + " is dead, or it is older than {}) and not honoured",
             marker.key(),
             marker.startedAt(),
             staleAfter);
@@ -809,11 +838,14 @@ public final class Catalog {
       return Optional.empty();
     }
     Instant started = object.lastModified();
+    Optional<String> dead = Optional.empty();
     try {
       JsonNode body = Json.read(sink.get(object.key()));
       if (body != null && body.hasNonNull("startedAt")) {
         started = Instant.parse(body.get("startedAt").asText());
       }
+      // A run on this host whose process is gone, or whose lease ran out, is dead now.
+      dead = RunMarker.deadOwner(body, now);
     } catch (ObjectNotFoundException e) {
       return Optional.empty(); // the backup finished since the listing
     } catch (IOException | RuntimeException e) {
@@ -822,7 +854,9 @@ public final class Catalog {
           object.key(),
           e.toString());
     }
-    boolean stale = started.plus(staleAfter).isBefore(now);
+    boolean stale = dead.isPresent() || started.plus(staleAfter).isBefore(now);
+    dead.ifPresent(
+        why -> LOG.info("catalog: in-progress marker {} is a dead run's: {}", object.key(), why));
     return Optional.of(new Marker(parts[0], parts[2], object.key(), started, stale));
   }
 

@@ -110,6 +110,11 @@ public final class EncryptionCodec implements Codec {
     return parameters;
   }
 
+  /** The key this codec encrypts with, or null for a decrypting codec. */
+  MasterKey encryptionKeyOrNull() {
+    return encryptionKey;
+  }
+
   /** The id of the key this codec encrypts with. */
   public String keyId() {
     if (encryptionKey == null) {

@@ -247,6 +247,13 @@ public final class EnvelopeCodec implements Codec {
     return parameters;
   }
 
+  /**
+   * The data key of an encrypting codec (not a copy: do not wipe), or null for a decrypting one.
+   */
+  byte[] dataKeyOrNull() {
+    return dataKey;
+  }
+
   /** The id of the first recipient, recorded as the manifest's key id. */
   public String keyId() {
     return wraps.keySet().iterator().next();

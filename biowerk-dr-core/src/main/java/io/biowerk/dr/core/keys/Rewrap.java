@@ -267,7 +267,9 @@ public final class Rewrap {
         manifest.rawSha256(),
         manifest.storedSha256(),
         manifest.dataKey(),
-        manifest.facts());
+        manifest.facts(),
+        // The authentication code covers neither key ids nor wraps, and the data key is unchanged.
+        manifest.mac());
   }
 
   /** A provider of exactly one key, to prove the new wrap opens without any other. */

@@ -15,6 +15,7 @@ import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.codec.ManifestAuthentication;
 import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
@@ -216,6 +217,7 @@ public final class LogArchive {
             storedSha,
             dataKey,
             facts);
+    manifest = ManifestAuthentication.sign(manifest, codecs);
     sink.put(manifestKey(info.name()), Manifests.toJson(manifest));
   }
 
