@@ -7,7 +7,6 @@ import static java.util.Objects.requireNonNull;
 import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.internal.ByteChannels;
 import io.biowerk.dr.core.internal.Failures;
-import io.biowerk.dr.core.internal.Json;
 import io.biowerk.dr.core.io.BufferPipe;
 import java.io.IOException;
 import java.io.InterruptedIOException;

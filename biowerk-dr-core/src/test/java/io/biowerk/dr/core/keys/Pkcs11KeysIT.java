@@ -3,7 +3,6 @@ package io.biowerk.dr.core.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.biowerk.dr.core.ByteChannels;
 import io.biowerk.dr.core.KeyFileException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyRing;
@@ -16,6 +15,7 @@ import io.biowerk.dr.core.WrongKeyException;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.codec.Recipient;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
