@@ -280,7 +280,10 @@ public final class PostgresSource implements Source {
           rowCounts != RowCounts.DUMP
               ? null
               : jobs > 1 ? ArchiveRowCounter.directory() : new ArchiveRowCounter();
-      return new DumpStream(dump, connection, counter, archive, facts, scratch, relationBytes);
+      return scratch == null
+          ? new CustomDumpStream(dump, connection, counter, archive, facts, relationBytes)
+          : new DirectoryDumpStream(
+              dump, connection, counter, archive, facts, scratch, relationBytes);
     } catch (SQLException e) {
       cleanUp(connection, dump, scratch);
       throw sqlFailure("cannot start the snapshot transaction on", e);
@@ -529,24 +532,22 @@ public final class PostgresSource implements Source {
   }
 
   /**
-   * The dump's bytes: pg_dump's stdout, or (jobs &gt; 1) the tar of its directory once it has
-   * finished.
+   * The dump's bytes and its facts, whatever the format: the snapshot transaction, the row counter
+   * and the close contract. The two formats differ only in where the bytes come from and when the
+   * archive can be counted: {@link CustomDumpStream} (pg_dump's stdout) and {@link
+   * DirectoryDumpStream} (jobs &gt; 1: the tar of its directory once it has finished).
    */
-  private final class DumpStream implements SourceStream {
-    private final PgProcess dump;
+  private abstract class DumpStream implements SourceStream {
+    final PgProcess dump;
     private final Connection connection;
-    private final RowCounter counter;
-    private final ArchiveRowCounter archive;
-    private final Map<String, Object> facts;
-    private final Path scratch;
+    final RowCounter counter;
+    final ArchiveRowCounter archive;
+    final Map<String, Object> facts;
     private final long relationBytes;
 
     /** The tables counted with count(*) in the snapshot, as the archive could not tell them. */
     private final Set<String> serverCounted = new HashSet<>();
 
-    private final InputStream stdout;
-    private final byte[] chunk;
-    private ReadableByteChannel tar;
     private volatile boolean eof;
     private volatile boolean closed;
     private volatile boolean finished;
@@ -557,7 +558,6 @@ public final class PostgresSource implements Source {
         RowCounter counter,
         ArchiveRowCounter archive,
         Map<String, Object> facts,
-        Path scratch,
         long relationBytes) {
       this.relationBytes = relationBytes;
       this.dump = dump;
@@ -565,10 +565,28 @@ public final class PostgresSource implements Source {
       this.counter = counter;
       this.archive = archive;
       this.facts = Collections.synchronizedMap(facts);
-      this.scratch = scratch;
-      this.stdout = scratch == null ? dump.process().getInputStream() : null;
-      this.chunk = scratch == null ? new byte[256 * 1024] : null;
     }
+
+    /** Reads the next bytes of the dump into {@code dst} (which has room); -1 at its end. */
+    abstract int readDump(ByteBuffer dst) throws IOException;
+
+    /**
+     * Brings the archive's table of contents to the counter; returns whether it could be read.
+     * Called while the snapshot transaction is still open.
+     */
+    abstract boolean archiveReadable();
+
+    /** Whether the archive, as far as it has been read, tells the rows of {@code table}. */
+    abstract boolean archiveKnows(TableInfo table);
+
+    /**
+     * Whether the archive has been read to its end when pg_dump has finished, so the row counts can
+     * be recorded then; else they are recorded on close, once the bytes have streamed.
+     */
+    abstract boolean countsKnownWhenDumpEnds();
+
+    /** Releases what the format holds (a pipe, a tar and its scratch directory); idempotent. */
+    abstract void closeFormat() throws IOException;
 
     /**
      * The tables' relation sizes in the snapshot: an estimate of the dump's size (a dump holds no
@@ -598,34 +616,7 @@ public final class PostgresSource implements Source {
       if (!dst.hasRemaining()) {
         return 0;
       }
-      int n;
-      if (scratch == null) {
-        int start = dst.position();
-        if (dst.hasArray()) {
-          n = stdout.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
-          if (n > 0) {
-            dst.position(dst.position() + n);
-          }
-        } else {
-          // Copied once, from the pipe's heap buffer into the pipeline's direct buffer.
-          n = stdout.read(chunk, 0, Math.min(chunk.length, dst.remaining()));
-          if (n > 0) {
-            dst.put(chunk, 0, n);
-          }
-        }
-        if (archive != null && n > 0) {
-          archive.accept(dst.duplicate().limit(start + n).position(start));
-        }
-      } else {
-        if (tar == null) {
-          finishDump();
-          tar =
-              archive == null
-                  ? DirTar.reading(scratch.resolve("dump"))
-                  : DirTar.reading(scratch.resolve("dump"), archive);
-        }
-        n = tar.read(dst); // its data files reach the archive counter through DirTar's listener
-      }
+      int n = readDump(dst);
       if (n < 0) {
         eof = true;
       }
@@ -645,14 +636,10 @@ public final class PostgresSource implements Source {
      * counted as the tar streams.
      */
     private void countWhatTheArchiveCannot(List<TableInfo> tables) throws PostgresSourceException {
-      boolean readable = scratch == null ? archive.finish() : readToc();
+      boolean readable = archiveReadable();
       List<TableInfo> left = new ArrayList<>();
       for (TableInfo table : tables) {
-        boolean known =
-            scratch == null
-                ? archive.rows(table.schema(), table.name()).isPresent()
-                : archive.knows(table.schema(), table.name());
-        if (!readable || !known) {
+        if (!readable || !archiveKnows(table)) {
           left.add(table);
         }
       }
@@ -677,22 +664,6 @@ public final class PostgresSource implements Source {
         throw sqlFailure("cannot count the rows of", e);
       }
       serverCounted.addAll(left.stream().map(TableInfo::qualified).toList());
-    }
-
-    /** Feeds the directory archive's toc.dat to the counter; returns whether it was read. */
-    private boolean readToc() {
-      Path toc = scratch.resolve("dump").resolve("toc.dat");
-      try (FileChannel in = FileChannel.open(toc)) {
-        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        while (in.read(buffer.clear()) > 0) {
-          archive.bytes("toc.dat", buffer.flip());
-        }
-        archive.end("toc.dat");
-      } catch (IOException e) {
-        LOG.info("postgresql: cannot read {}: {}", toc, e.toString());
-        return false;
-      }
-      return archive.problem().isEmpty();
     }
 
     /**
@@ -725,7 +696,7 @@ public final class PostgresSource implements Source {
     }
 
     /** Waits for pg_dump and the row counts; throws if either failed. */
-    private void finishDump() throws IOException {
+    void finishDump() throws IOException {
       if (finished) {
         return;
       }
@@ -755,9 +726,9 @@ public final class PostgresSource implements Source {
       } else if (rowCounts == RowCounts.DUMP) {
         List<TableInfo> tables = countable(counter.tables);
         countWhatTheArchiveCannot(tables);
-        if (scratch == null) {
+        if (countsKnownWhenDumpEnds()) {
           facts.put("rowCounts", recordedCounts(tables));
-        } // else recorded once the tar has streamed every data file (close)
+        } // else recorded once the bytes have streamed (close)
       }
       try {
         connection.commit();
@@ -775,7 +746,7 @@ public final class PostgresSource implements Source {
       try {
         if (eof) {
           finishDump();
-          if (scratch != null && archive != null) {
+          if (!countsKnownWhenDumpEnds() && archive != null) {
             facts.put("rowCounts", recordedCounts(countable(counter.tables)));
           }
           LOG.info("postgresql: dump of {} finished", uriText);
@@ -798,12 +769,136 @@ public final class PostgresSource implements Source {
         } catch (SQLException e) {
           // closing a connection that is already gone
         }
-        if (stdout != null) {
-          stdout.close();
+        closeFormat();
+      }
+    }
+  }
+
+  /** The custom format: pg_dump's stdout, its archive counted as it streams. */
+  private final class CustomDumpStream extends DumpStream {
+    private final InputStream stdout;
+    private final byte[] chunk = new byte[256 * 1024];
+
+    CustomDumpStream(
+        PgProcess dump,
+        Connection connection,
+        RowCounter counter,
+        ArchiveRowCounter archive,
+        Map<String, Object> facts,
+        long relationBytes) {
+      super(dump, connection, counter, archive, facts, relationBytes);
+      this.stdout = dump.process().getInputStream();
+    }
+
+    @Override
+    int readDump(ByteBuffer dst) throws IOException {
+      int n;
+      int start = dst.position();
+      if (dst.hasArray()) {
+        n = stdout.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+        if (n > 0) {
+          dst.position(dst.position() + n);
         }
+      } else {
+        // Copied once, from the pipe's heap buffer into the pipeline's direct buffer.
+        n = stdout.read(chunk, 0, Math.min(chunk.length, dst.remaining()));
+        if (n > 0) {
+          dst.put(chunk, 0, n);
+        }
+      }
+      if (archive != null && n > 0) {
+        archive.accept(dst.duplicate().limit(start + n).position(start));
+      }
+      return n;
+    }
+
+    @Override
+    boolean archiveReadable() {
+      return archive.finish();
+    }
+
+    @Override
+    boolean archiveKnows(TableInfo table) {
+      return archive.rows(table.schema(), table.name()).isPresent();
+    }
+
+    @Override
+    boolean countsKnownWhenDumpEnds() {
+      return true;
+    }
+
+    @Override
+    void closeFormat() throws IOException {
+      stdout.close();
+    }
+  }
+
+  /**
+   * The directory format (jobs &gt; 1): pg_dump writes into {@code scratch}; once it has finished,
+   * the directory streams as a tar and its data files are counted as they pass.
+   */
+  private final class DirectoryDumpStream extends DumpStream {
+    private final Path scratch;
+    private ReadableByteChannel tar;
+
+    DirectoryDumpStream(
+        PgProcess dump,
+        Connection connection,
+        RowCounter counter,
+        ArchiveRowCounter archive,
+        Map<String, Object> facts,
+        Path scratch,
+        long relationBytes) {
+      super(dump, connection, counter, archive, facts, relationBytes);
+      this.scratch = requireNonNull(scratch, "scratch");
+    }
+
+    @Override
+    int readDump(ByteBuffer dst) throws IOException {
+      if (tar == null) {
+        finishDump();
+        tar =
+            archive == null
+                ? DirTar.reading(scratch.resolve("dump"))
+                : DirTar.reading(scratch.resolve("dump"), archive);
+      }
+      return tar.read(dst); // its data files reach the archive counter through DirTar's listener
+    }
+
+    /** Feeds the directory archive's toc.dat to the counter; returns whether it was read. */
+    @Override
+    boolean archiveReadable() {
+      Path toc = scratch.resolve("dump").resolve("toc.dat");
+      try (FileChannel in = FileChannel.open(toc)) {
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        while (in.read(buffer.clear()) > 0) {
+          archive.bytes("toc.dat", buffer.flip());
+        }
+        archive.end("toc.dat");
+      } catch (IOException e) {
+        LOG.info("postgresql: cannot read {}: {}", toc, e.toString());
+        return false;
+      }
+      return archive.problem().isEmpty();
+    }
+
+    @Override
+    boolean archiveKnows(TableInfo table) {
+      return archive.knows(table.schema(), table.name());
+    }
+
+    @Override
+    boolean countsKnownWhenDumpEnds() {
+      return false;
+    }
+
+    @Override
+    void closeFormat() throws IOException {
+      try {
         if (tar != null) {
           tar.close();
         }
+      } finally {
         DirTar.deleteTree(scratch);
       }
     }

@@ -34,7 +34,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -412,60 +411,7 @@ public final class Catalog {
     checkArgument(
         grace != null && !grace.isNegative(), "grace period (%s) may not be negative", grace);
     requireNonNull(now, "now");
-    Listing listing = scan("", now, true);
-    Set<String> busy = new HashSet<>();
-    Set<String> deadRuns = new HashSet<>();
-    for (Marker marker : listing.markers()) {
-      if (!marker.stale()) {
-        busy.add(marker.source());
-      } else {
-        deadRuns.add(marker.source() + "/" + marker.id());
-      }
-    }
-    int deleted = 0;
-    for (StoredObject orphan : listing.orphans()) {
-      String source = orphan.key().substring(0, Math.max(0, orphan.key().indexOf('/')));
-      if (busy.contains(source)) {
-        LOG.info("catalog: keeping orphan {}: a backup of {} is in progress", orphan.key(), source);
-        continue;
-      }
-      // What a run known to be dead left is removed at once; anything else only after the grace.
-      if (!ofDeadRun(orphan.key(), deadRuns) && orphan.lastModified().plus(grace).isAfter(now)) {
-        continue;
-      }
-      sink.delete(orphan.key());
-      LOG.info(
-          "catalog: deleted orphan {} ({} bytes, last modified {})",
-          orphan.key(),
-          orphan.size(),
-          orphan.lastModified());
-      deleted++;
-    }
-    return deleted;
-  }
-
-  /**
-   * Whether {@code key} is the marker, data, side or temp file of a run in {@code deadRuns} ({@code
-   * <source>/<id>}).
-   */
-  private static boolean ofDeadRun(String key, Set<String> deadRuns) {
-    if (deadRuns.isEmpty()) {
-      return false;
-    }
-    String[] parts = key.split("/");
-    if (parts.length != 3) {
-      return false;
-    }
-    String name = parts[2].startsWith(".") ? parts[2].substring(1) : parts[2];
-    for (String run : deadRuns) {
-      int slash = run.indexOf('/');
-      String id = run.substring(slash + 1);
-      if (parts[0].equals(run.substring(0, slash))
-          && (name.equals(id) || name.startsWith(id + "."))) {
-        return true;
-      }
-    }
-    return false;
+    return new OrphanSweeper(sink).clean(scan("", now, true), grace, now);
   }
 
   /**
@@ -484,112 +430,7 @@ public final class Catalog {
   public BackupRecord record(VerificationResult result) throws IOException {
     requireNonNull(result, "result");
     BackupRecord backup = get(result.backupId());
-    String dataKey = backup.manifest().dataKey();
-    String verifyKey = dataKey + Verifications.SUFFIX;
-    String lockKey = dataKey + Verifications.LOCK_SUFFIX;
-    lock(lockKey, result.backupId());
-    List<VerificationResult> history;
-    try {
-      // Read afresh under the lock: the listing above may predate another run's entry.
-      history = new ArrayList<>(readHistory(verifyKey));
-      history.add(result);
-      history.sort(Comparator.comparing(VerificationResult::at));
-      sink.put(verifyKey, Verifications.toJson(history));
-    } finally {
-      try {
-        sink.delete(lockKey);
-      } catch (IOException e) {
-        LOG.warn(
-            "catalog: cannot remove the verification lock {}: {}; the next run breaks it after {}",
-            lockKey,
-            e.toString(),
-            RECORD_LOCK_STALE);
-      }
-    }
-    LOG.info(
-        "catalog: recorded {} verification of {}: {}",
-        result.level().id(),
-        result.backupId(),
-        result.passed() ? "passed" : "FAILED");
-    return new BackupRecord(backup.manifest(), history);
-  }
-
-  private List<VerificationResult> readHistory(String verifyKey) throws IOException {
-    byte[] json;
-    try {
-      json = sink.get(verifyKey);
-    } catch (ObjectNotFoundException e) {
-      return List.of();
-    }
-    try {
-      return Verifications.parse(json, verifyKey);
-    } catch (IOException e) {
-      // A damaged history is not a reason to lose this result; listing warns about it too.
-      LOG.warn("{}; starting it afresh", e.getMessage());
-      return List.of();
-    }
-  }
-
-  private void lock(String lockKey, String backupId) throws IOException {
-    long deadline = System.nanoTime() + lockWait.toNanos();
-    while (true) {
-      Instant now = clock.instant();
-      byte[] body = Json.compact(Map.of("lockedAt", now.toString()));
-      if (sink.putIfAbsent(lockKey, body)) {
-        return;
-      }
-      Instant lockedAt = lockedAt(lockKey);
-      if (lockedAt != null && lockedAt.plus(RECORD_LOCK_STALE).isBefore(now)) {
-        LOG.warn(
-            "catalog: breaking the verification lock {} from {}: older than {}, so left by a crashed run",
-            lockKey,
-            lockedAt,
-            RECORD_LOCK_STALE);
-        sink.delete(lockKey);
-        continue;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IOException(
-            "catalog: cannot record the verification of "
-                + backupId
-                + ": another run has held"
-                + " the lock "
-                + lockKey
-                + " for more than "
-                + lockWait.toMillis()
-                + " ms"
-                + (lockedAt == null ? "" : " (since " + lockedAt + ")")
-                + "; run the verification again later, or delete that lock if"
-                + " no other verification of this backup is running");
-      }
-      try {
-        Thread.sleep(10 + ThreadLocalRandom.current().nextInt(40));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException(
-            "catalog: interrupted while waiting for the lock " + lockKey);
-      }
-    }
-  }
-
-  /**
-   * When the lock was taken, from its body (else the object's time); null if it is gone or
-   * unreadable.
-   */
-  private Instant lockedAt(String lockKey) throws IOException {
-    try {
-      JsonNode node = Json.read(sink.get(lockKey));
-      return Instant.parse(node.path("lockedAt").asText());
-    } catch (ObjectNotFoundException e) {
-      return null;
-    } catch (IOException | RuntimeException e) {
-      for (StoredObject object : sink.list(lockKey)) {
-        if (object.key().equals(lockKey)) {
-          return object.lastModified();
-        }
-      }
-      return null;
-    }
+    return new VerificationLog(sink, clock, lockWait).record(backup, result);
   }
 
   /**
@@ -636,7 +477,7 @@ public final class Catalog {
   /**
    * One listing; {@code temps}: also walk a local sink for temp files (a second walk of the tree).
    */
-  private Listing scan(String prefix, Instant now, boolean temps) throws IOException {
+  Listing scan(String prefix, Instant now, boolean temps) throws IOException {
     List<StoredObject> objects = sink.list(prefix);
     Map<String, StoredObject> byKey = new HashMap<>(objects.size() * 2);
     List<StoredObject> manifests = new ArrayList<>();

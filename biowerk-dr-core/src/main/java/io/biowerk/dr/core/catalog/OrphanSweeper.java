@@ -1,0 +1,94 @@
+package io.biowerk.dr.core.catalog;
+
+import static java.util.Objects.requireNonNull;
+
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.StoredObject;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes what a {@link Catalog.Listing} found to be orphans: the deleting half of {@link
+ * Catalog#cleanOrphans}. An orphan of a source with a live in-progress marker is kept; what a run
+ * known to be dead (a stale marker) left is deleted at once; anything else only once it is older
+ * than the grace period, which protects a backup between its data and its manifest being committed.
+ *
+ * <p>Stateless apart from the sink; safe to use from several threads.
+ */
+final class OrphanSweeper {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
+
+  private final Sink sink;
+
+  OrphanSweeper(Sink sink) {
+    this.sink = requireNonNull(sink, "sink");
+  }
+
+  /**
+   * Deletes the orphans of {@code listing} (made at {@code now}) that the rules above allow.
+   *
+   * @return how many objects were deleted
+   * @throws IOException if an orphan cannot be deleted
+   */
+  int clean(Catalog.Listing listing, Duration grace, Instant now) throws IOException {
+    Set<String> busy = new HashSet<>();
+    Set<String> deadRuns = new HashSet<>();
+    for (Catalog.Marker marker : listing.markers()) {
+      if (!marker.stale()) {
+        busy.add(marker.source());
+      } else {
+        deadRuns.add(marker.source() + "/" + marker.id());
+      }
+    }
+    int deleted = 0;
+    for (StoredObject orphan : listing.orphans()) {
+      String source = orphan.key().substring(0, Math.max(0, orphan.key().indexOf('/')));
+      if (busy.contains(source)) {
+        LOG.info("catalog: keeping orphan {}: a backup of {} is in progress", orphan.key(), source);
+        continue;
+      }
+      // What a run known to be dead left is removed at once; anything else only after the grace.
+      if (!ofDeadRun(orphan.key(), deadRuns) && orphan.lastModified().plus(grace).isAfter(now)) {
+        continue;
+      }
+      sink.delete(orphan.key());
+      LOG.info(
+          "catalog: deleted orphan {} ({} bytes, last modified {})",
+          orphan.key(),
+          orphan.size(),
+          orphan.lastModified());
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /**
+   * Whether {@code key} is the marker, data, side or temp file of a run in {@code deadRuns} ({@code
+   * <source>/<id>}).
+   */
+  private static boolean ofDeadRun(String key, Set<String> deadRuns) {
+    if (deadRuns.isEmpty()) {
+      return false;
+    }
+    String[] parts = key.split("/");
+    if (parts.length != 3) {
+      return false;
+    }
+    String name = parts[2].startsWith(".") ? parts[2].substring(1) : parts[2];
+    for (String run : deadRuns) {
+      int slash = run.indexOf('/');
+      String id = run.substring(slash + 1);
+      if (parts[0].equals(run.substring(0, slash))
+          && (name.equals(id) || name.startsWith(id + "."))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
