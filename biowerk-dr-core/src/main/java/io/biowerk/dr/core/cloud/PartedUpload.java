@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>An object that fits in one part at commit goes up as one request ({@link #putWhole}); nothing
  * else is sent until the first part is full. Memory: at most {@code parallelism + 1} part buffers
- * (fewer once parts have grown, see {@link Sizing#permits}); the first buffer is small so that manifests
- * and side files do not allocate a whole part.
+ * (fewer once parts have grown, see {@link Sizing#permits}); the first buffer is small so that
+ * manifests and side files do not allocate a whole part.
  *
  * <p>Not thread-safe: one thread writes and commits; {@link #uploadPart} runs on the executor.
  *
