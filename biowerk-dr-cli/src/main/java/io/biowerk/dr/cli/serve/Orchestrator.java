@@ -24,6 +24,7 @@ import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.Recipient;
 import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.keys.KeyRecords;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogReceiver;
 import io.biowerk.dr.core.log.LogSegment;
@@ -758,6 +759,13 @@ public final class Orchestrator implements AutoCloseable {
   private Optional<Map.Entry<String, Instant>> activeKeyCreated() {
     try {
       String active = keys.active().id();
+      // The creation time recorded beside the key file beats the date in a generated id.
+      if (config.keys().file().isPresent()) {
+        Optional<Instant> recorded = KeyRecords.beside(config.keys().file().get()).created(active);
+        if (recorded.isPresent()) {
+          return Optional.of(Map.entry(active, recorded.get()));
+        }
+      }
       Matcher matcher = DATED_KEY_ID.matcher(active);
       if (matcher.matches()) {
         LocalDate created = LocalDate.parse(matcher.group(1), DateTimeFormatter.BASIC_ISO_DATE);
