@@ -1,9 +1,7 @@
 package io.biowerk.dr.cli;
 
-import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StorageException;
-import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.keys.KeyRecords;
 import io.biowerk.dr.core.keys.Rewrap;
 import java.io.IOException;
@@ -37,8 +35,8 @@ final class KeyPolicy {
       return counts;
     }
     for (Sink sink : sinks) {
-      for (BackupRecord record : Catalog.of(sink).withClock(env.clock()).list()) {
-        for (String id : Rewrap.keysOf(record.manifest())) {
+      for (Rewrap.Stored stored : Rewrap.everything(sink)) {
+        for (String id : Rewrap.keysOf(stored.manifest())) {
           counts.merge(id, 1, Integer::sum);
         }
       }

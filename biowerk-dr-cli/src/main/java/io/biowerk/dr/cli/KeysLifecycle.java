@@ -36,7 +36,8 @@ final class KeysLifecycle {
       name = "rewrap",
       header = "Re-wrap every backup's data key to the active key.",
       description = {
-        "Re-wraps the data key of every format-2 backup still wrapped to an older master key, so"
+        "Re-wraps the data key of every format-2 backup and archived WAL/oplog segment still"
+            + " wrapped to an older master key, so"
             + " the older key can be retired. Rewrites only manifests (never a data object), checks"
             + " each backup by decrypting its first segment with the new wrap, and writes the new"
             + " wrap next to the old before removing the old: a crash leaves every backup restorable"
@@ -66,9 +67,13 @@ final class KeysLifecycle {
                 + outcome.rewrapped()
                 + " of "
                 + outcome.backups()
-                + " backups to "
+                + " backups and log segments to "
                 + target.id()
                 + " ("
+                + outcome.segmentsRewrapped()
+                + " of "
+                + outcome.segments()
+                + " log segments; "
                 + outcome.current()
                 + " already current; read "
                 + outcome.bytesRead()
@@ -80,8 +85,9 @@ final class KeysLifecycle {
               repo
                   + ": "
                   + outcome.formatOne()
-                  + " format-1 backups keep needing the key they were made with (their key is"
-                  + " bound into the data object); they stop needing it when pruned: "
+                  + " format-1 backups or log segments keep needing the key they were made with"
+                  + " (their key is bound into the data object); they stop needing it when"
+                  + " pruned: "
                   + String.join(", ", outcome.formatOneIds()));
         }
         Map<String, Object> result = new LinkedHashMap<>();
@@ -90,6 +96,8 @@ final class KeysLifecycle {
         result.put("backups", outcome.backups());
         result.put("rewrapped", outcome.rewrapped());
         result.put("current", outcome.current());
+        result.put("segments", outcome.segments());
+        result.put("segmentsRewrapped", outcome.segmentsRewrapped());
         result.put("formatOne", outcome.formatOneIds());
         result.put("bytesRead", outcome.bytesRead());
         result.put("bytesWritten", outcome.bytesWritten());
@@ -108,7 +116,7 @@ final class KeysLifecycle {
       header = "Remove an old key once no backup needs it.",
       description = {
         "Removes key ID from the key file after checking every repository: refuses while any"
-            + " backup is still wrapped to it (run `keys rewrap` first) or is a format-1 backup"
+            + " backup or WAL/oplog segment is still wrapped to it (run `keys rewrap` first) or is a format-1 backup"
             + " made with it, and refuses the active key (run `keys rotate` first).",
         ""
       })
@@ -146,7 +154,7 @@ final class KeysLifecycle {
                 + id
                 + "': "
                 + needing.size()
-                + " backups still need it: "
+                + " backups or log segments still need it: "
                 + String.join(", ", needing.subList(0, Math.min(needing.size(), 20)))
                 + (needing.size() > 20 ? ", ..." : "")
                 + ". Run `biowerk-dr keys rewrap` for format-2 backups; a format-1 backup needs the"
@@ -172,20 +180,23 @@ final class KeysLifecycle {
     }
   }
 
-  /** The backups (repository and id) in {@code repositories} that still need key {@code id}. */
+  /**
+   * The backups (repository and id) and archived WAL/oplog segments (repository and manifest key)
+   * in {@code repositories} that still need key {@code id}.
+   */
   static List<String> needing(RepositoryOptions repositories, Environment env, String id)
       throws java.io.IOException {
     List<String> needing = new ArrayList<>();
     List<URI> uris = repositories.uris(env);
     List<Sink> sinks = repositories.openAllExisting(env);
     for (int i = 0; i < sinks.size(); i++) {
-      for (BackupRecord record : Catalog.of(sinks.get(i)).withClock(env.clock()).list()) {
-        BackupManifest manifest = record.manifest();
+      for (Rewrap.Stored stored : Rewrap.everything(sinks.get(i))) {
+        BackupManifest manifest = stored.manifest();
         if (Rewrap.keysOf(manifest).contains(id)) {
           needing.add(
               Uris.redact(uris.get(i))
                   + " "
-                  + manifest.id()
+                  + stored.label()
                   + (Rewrap.isFormatOne(manifest) ? " (format 1)" : ""));
         }
       }

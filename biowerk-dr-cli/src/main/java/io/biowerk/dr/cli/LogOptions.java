@@ -2,9 +2,7 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.KeyRing;
-import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.Sink;
-import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.log.LogArchive;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,18 +39,20 @@ final class LogOptions {
   boolean noEncrypt;
 
   /**
-   * The archive of {@code log} in {@code sink}, encoding new segments with the active key (which
-   * must exist: an archive command never creates keys).
+   * The archive of {@code log} in {@code sink}, encrypting new segments in container format 2 (a
+   * data key per segment, wrapped to the active key like a backup's), which must exist: an archive
+   * command never creates keys.
    */
   LogArchive forWriting(Sink sink, String log, KeyOptions keys, Environment env)
       throws IOException {
     List<Codec> codecs = new ArrayList<>(BackupCommand.compression(compression));
     KeyRing ring = keys.ring(env);
-    if (!noEncrypt) {
-      MasterKey key = ring.active();
-      codecs.add(EncryptionCodec.encryptingWith(key, ring));
+    LogArchive archive = LogArchive.of(sink, source, log, codecs, ring).withClock(env.clock());
+    if (noEncrypt) {
+      return archive;
     }
-    return LogArchive.of(sink, source, log, codecs, ring).withClock(env.clock());
+    ring.active(); // refuses, saying what to do, when there is no key yet: never creates one
+    return archive.encryptingTo(List.of(keys.activeRecipient(env)));
   }
 
   /**

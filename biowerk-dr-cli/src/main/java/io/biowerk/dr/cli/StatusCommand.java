@@ -3,6 +3,8 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.keys.KeyFile;
+import io.biowerk.dr.core.keys.KeyRecords;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.Logs;
@@ -38,6 +40,8 @@ import picocli.CommandLine.Option;
           + " gap, the RPO is the age of the newest archived segment, and the point-in-time window"
           + " (earliest and latest recoverable time) is shown.",
       "An objective with nothing to measure is UNKNOWN, never OK.",
+      "The active key's age (from the key file's records) is shown against the key policy: a"
+          + " warning after --key-warn-after days, a violation after --key-max-age.",
       ""
     },
     footer = {
@@ -68,6 +72,95 @@ final class StatusCommand extends CliCommand {
   boolean failOnViolation;
 
   @Mixin RepositoryOptions repositories;
+
+  @Mixin KeyOptions keys;
+
+  @Option(
+      names = "--key-warn-after",
+      paramLabel = "DAYS",
+      defaultValue = "80",
+      description = "Warn when the active key is older than DAYS. Default: ${DEFAULT-VALUE}.")
+  int keyWarnAfterDays;
+
+  @Option(
+      names = "--key-max-age",
+      paramLabel = "DAYS",
+      defaultValue = "90",
+      description =
+          "Report a key-policy violation when the active key is older than DAYS (the runbook"
+              + " rotates every 90 days). Default: ${DEFAULT-VALUE}.")
+  int keyMaxAgeDays;
+
+  /**
+   * The active key's age against the policy: {@code keyId}, {@code createdAt} (recorded beside the
+   * key file, else the date in a generated id), {@code ageDays} and {@code status} (OK, WARNING,
+   * VIOLATED, or UNKNOWN when the creation time is not known); empty when there is no key file.
+   */
+  private Optional<Map<String, Object>> keyAge(Environment env, Instant now)
+      throws java.io.IOException {
+    if (keyMaxAgeDays < 1 || keyWarnAfterDays < 0 || keyWarnAfterDays > keyMaxAgeDays) {
+      throw new UsageException(
+          "status: --key-warn-after ("
+              + keyWarnAfterDays
+              + ") must be 0 to --key-max-age ("
+              + keyMaxAgeDays
+              + "), and --key-max-age at least 1 day");
+    }
+    KeyFile file = keys.file(env);
+    if (!file.exists()) {
+      return Optional.empty();
+    }
+    Optional<String> active = file.activeKeyId();
+    if (active.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Instant> created = KeyPolicy.created(active.get(), KeyRecords.beside(file.path()));
+    Map<String, Object> key = new LinkedHashMap<>();
+    key.put("keyId", active.get());
+    key.put("createdAt", created.map(Instant::toString).orElse(null));
+    Long ageDays = created.map(c -> Duration.between(c, now).toDays()).orElse(null);
+    key.put("ageDays", ageDays);
+    key.put("warnAfterDays", keyWarnAfterDays);
+    key.put("maxAgeDays", keyMaxAgeDays);
+    String status;
+    if (created.isEmpty()) {
+      status = "UNKNOWN";
+    } else if (Duration.between(created.get(), now).compareTo(Duration.ofDays(keyMaxAgeDays)) > 0) {
+      status = "VIOLATED";
+    } else if (Duration.between(created.get(), now).compareTo(Duration.ofDays(keyWarnAfterDays))
+        > 0) {
+      status = "WARNING";
+    } else {
+      status = "OK";
+    }
+    key.put("status", status);
+    return Optional.of(key);
+  }
+
+  /** The text line of {@link #keyAge}. */
+  private static String keyLine(Map<String, Object> key) {
+    String head =
+        "key "
+            + key.get("keyId")
+            + (key.get("createdAt") == null
+                ? ": creation time unknown (not recorded, and the id carries no date)"
+                : ": created " + key.get("createdAt") + ", " + key.get("ageDays") + " days old");
+    return switch ((String) key.get("status")) {
+      case "VIOLATED" ->
+          head
+              + ": POLICY VIOLATION, older than "
+              + key.get("maxAgeDays")
+              + " days: run `biowerk-dr keys rotate`, then `biowerk-dr keys rewrap`";
+      case "WARNING" ->
+          head
+              + ": WARNING, rotation is due at "
+              + key.get("maxAgeDays")
+              + " days: plan `biowerk-dr keys rotate`";
+      case "UNKNOWN" ->
+          head + ": rotate it (`biowerk-dr keys rotate`) to get a key with a known age";
+      default -> head + ": OK (rotation due at " + key.get("maxAgeDays") + " days)";
+    };
+  }
 
   /**
    * The archived logs of {@code source} that hold segments, each with its window; a log that cannot
@@ -169,9 +262,11 @@ final class StatusCommand extends CliCommand {
     // An objective nobody can measure is not met: a monitor must page for it too.
     boolean unknown = objectives.stream().anyMatch(o -> o.overall() == Status.UNKNOWN);
     boolean damaged = !listing.corrupt().isEmpty();
+    Optional<Map<String, Object>> keyAge = keyAge(env, now);
+    boolean keyViolated = keyAge.map(k -> "VIOLATED".equals(k.get("status"))).orElse(false);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
-      result.put("ok", !violated && !unknown && !damaged);
+      result.put("ok", !violated && !unknown && !damaged && !keyViolated);
       result.put("damaged", listing.corrupt().size());
       result.put("at", now.toString());
       result.put("repository", Uris.redact(repositories.uris(env).get(0)));
@@ -186,6 +281,7 @@ final class StatusCommand extends CliCommand {
       result.put("sources", sources);
       result.put("corruptManifests", listing.corrupt());
       result.put("orphans", listing.orphans().size());
+      result.put("key", keyAge.orElse(null));
       printJson(result);
     } else {
       out()
@@ -276,10 +372,19 @@ final class StatusCommand extends CliCommand {
                     + " leftover object(s) of crashed runs; `biowerk-dr prune` removes"
                     + " them after a day");
       }
+      keyAge.ifPresent(k -> out().println(keyLine(k)));
       out().flush();
     }
     if (failOnViolation) {
       ListCommand.failIfDamaged("status", listing);
+      if (keyViolated) {
+        throw new java.io.IOException(
+            "status: the active key "
+                + keyAge.get().get("keyId")
+                + " is older than "
+                + keyMaxAgeDays
+                + " days: run `biowerk-dr keys rotate`, then `biowerk-dr keys rewrap`");
+      }
       if (violated || unknown) {
         throw new java.io.IOException(
             "status: an objective is "

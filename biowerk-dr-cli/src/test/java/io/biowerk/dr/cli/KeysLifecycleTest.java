@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.codec.Sha256;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -57,6 +58,52 @@ class KeysLifecycleTest {
   }
 
   @Test
+  void walSegmentsAreFormatTwoAndRewrapRetireAndFetchCoverThem() throws Exception {
+    ok("keys", "generate");
+    String old = activeKey(cli.defaultKeyFile());
+    // A timeline history file: a real object of the WAL archive that needs no page header.
+    Path history = cli.work.resolve("00000002.history");
+    byte[] content = "1\t0/3000000\tbefore the incident\n".getBytes(StandardCharsets.UTF_8);
+    Files.write(history, content);
+    ok("wal-push", "--source", "orders", history.toString());
+    Path segmentManifest = cli.defaultRepo().resolve("orders/wal/00000002.history.manifest.json");
+    BackupManifest pushed = manifest(segmentManifest);
+    assertThat(pushed.codecs().get(1).parameters())
+        .containsEntry("format", "2")
+        .containsKey("wrap." + old);
+    Path data = cli.defaultRepo().resolve(pushed.dataKey());
+    String dataSha = Sha256.of(Files.readAllBytes(data));
+
+    cli.clock.advance(Duration.ofDays(1));
+    ok("keys", "rotate");
+    String current = activeKey(cli.defaultKeyFile());
+
+    Cli.Result refused = cli.run("keys", "retire", old);
+    assertThat(refused.code()).as(refused.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(refused.err())
+        .contains("1 backups or log segments still need it")
+        .contains("orders/wal/00000002.history.manifest.json")
+        .contains("keys rewrap");
+
+    Cli.Result rewrap = ok("keys", "rewrap");
+    assertThat(rewrap.err())
+        .contains("rewrapped 1 of 1 backups and log segments to " + current)
+        .contains("1 of 1 log segments");
+    BackupManifest moved = manifest(segmentManifest);
+    assertThat(moved.keyId()).contains(current);
+    assertThat(moved.codecs().get(1).parameters())
+        .containsKey("wrap." + current)
+        .doesNotContainKey("wrap." + old);
+    assertThat(Sha256.of(Files.readAllBytes(data))).isEqualTo(dataSha);
+
+    ok("keys", "retire", old);
+    assertThat(Files.readString(cli.defaultKeyFile())).doesNotContain("key " + old + ":");
+    Path fetched = dir.resolve("fetched.history");
+    ok("wal-fetch", "--source", "orders", "00000002.history", fetched.toString());
+    assertThat(Files.readAllBytes(fetched)).isEqualTo(content);
+  }
+
+  @Test
   void rotateRewrapRetireChangesOnlyManifestsAndRestoresWithTheNewKeyAlone() throws Exception {
     ok("backup", "config");
     cli.clock.advance(Duration.ofHours(1));
@@ -77,14 +124,17 @@ class KeysLifecycleTest {
     Cli.Result refused = cli.run("keys", "retire", old);
     assertThat(refused.code()).as(refused.toString()).isEqualTo(ExitCodes.FAILURE);
     assertThat(refused.err())
-        .contains("keys retire: refusing to retire '" + old + "': 2 backups still need it")
+        .contains(
+            "keys retire: refusing to retire '"
+                + old
+                + "': 2 backups or log segments still need it")
         .contains("keys rewrap");
 
     Cli.Result rewrap = ok("keys", "rewrap");
     assertThat(rewrap.err())
         .contains("rewrapped 1/2 ")
         .contains("rewrapped 2/2 ")
-        .contains("rewrapped 2 of 2 backups to " + current)
+        .contains("rewrapped 2 of 2 backups and log segments to " + current)
         .contains("wrote ")
         .contains("bytes of manifests and no data");
     for (Path path : manifests()) {
@@ -118,7 +168,7 @@ class KeysLifecycleTest {
     String old = activeKey(cli.defaultKeyFile());
     ok("keys", "rotate");
     Cli.Result rewrap = ok("keys", "rewrap");
-    assertThat(rewrap.err()).contains("1 format-1 backups keep needing the key");
+    assertThat(rewrap.err()).contains("1 format-1 backups or log segments keep needing the key");
     Cli.Result refused = cli.run("keys", "retire", old);
     assertThat(refused.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(refused.err()).contains("(format 1)").contains("until it is pruned");

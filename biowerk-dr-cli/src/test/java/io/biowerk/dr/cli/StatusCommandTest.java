@@ -41,6 +41,49 @@ class StatusCommandTest {
   }
 
   @Test
+  void theActiveKeysAgeIsReportedAgainstTheKeyPolicy() throws Exception {
+    Cli cli = new Cli(dir);
+    Cli.Result generated = cli.run("keys", "generate");
+    assertThat(generated.code()).as(generated.toString()).isEqualTo(0);
+    Fixtures.backup(cli.defaultRepo(), null, "app", Fixtures.data(1000, 1), cli.clock);
+
+    cli.clock.advance(Duration.ofDays(10));
+    Cli.Result fresh = cli.run("status");
+    assertThat(fresh.out()).contains("10 days old: OK (rotation due at 90 days)");
+
+    cli.clock.advance(Duration.ofDays(71));
+    Cli.Result warned = cli.run("status");
+    assertThat(warned.code()).as(warned.toString()).isEqualTo(0);
+    assertThat(warned.out())
+        .contains("created 2026-11-30T12:00:00Z, 81 days old: WARNING, rotation is due at 90 days");
+    JsonNode warning = Json.read(cli.run("status", "--json").out()).get("key");
+    assertThat(warning.get("status").asText()).isEqualTo("WARNING");
+    assertThat(warning.get("ageDays").asLong()).isEqualTo(81);
+    assertThat(warning.get("createdAt").asText()).isEqualTo("2026-11-30T12:00:00Z");
+
+    cli.clock.advance(Duration.ofDays(10));
+    Cli.Result violated = cli.run("status");
+    assertThat(violated.out())
+        .contains("91 days old: POLICY VIOLATION, older than 90 days")
+        .contains("biowerk-dr keys rotate");
+    JsonNode report = Json.read(cli.run("status", "--json").out());
+    assertThat(report.get("key").get("status").asText()).isEqualTo("VIOLATED");
+    assertThat(report.get("ok").asBoolean()).isFalse();
+
+    JsonNode relaxed =
+        Json.read(
+                cli.run("status", "--json", "--key-warn-after", "100", "--key-max-age", "120")
+                    .out())
+            .get("key");
+    assertThat(relaxed.get("status").asText()).isEqualTo("OK");
+    assertThat(relaxed.get("maxAgeDays").asInt()).isEqualTo(120);
+
+    Cli.Result wrong = cli.run("status", "--key-warn-after", "100", "--key-max-age", "90");
+    assertThat(wrong.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(wrong.err()).contains("status: --key-warn-after (100) must be 0 to --key-max-age");
+  }
+
+  @Test
   void failOnViolationExitsWithFailure() throws Exception {
     Cli cli = new Cli(dir);
     Fixtures.backup(cli.defaultRepo(), null, "app", Fixtures.data(1000, 1), cli.clock);

@@ -12,7 +12,6 @@ import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.KeyRing;
-import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Sinks;
@@ -20,9 +19,12 @@ import io.biowerk.dr.core.Source;
 import io.biowerk.dr.core.Sources;
 import io.biowerk.dr.core.VerificationLevel;
 import io.biowerk.dr.core.VerificationResult;
+import io.biowerk.dr.core.WrappingKey;
 import io.biowerk.dr.core.catalog.Catalog;
-import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.EnvelopeCodec;
+import io.biowerk.dr.core.codec.Recipient;
 import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.keys.KeyRecords;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogReceiver;
 import io.biowerk.dr.core.log.LogSegment;
@@ -757,6 +759,13 @@ public final class Orchestrator implements AutoCloseable {
   private Optional<Map.Entry<String, Instant>> activeKeyCreated() {
     try {
       String active = keys.active().id();
+      // The creation time recorded beside the key file beats the date in a generated id.
+      if (config.keys().file().isPresent()) {
+        Optional<Instant> recorded = KeyRecords.beside(config.keys().file().get()).created(active);
+        if (recorded.isPresent()) {
+          return Optional.of(Map.entry(active, recorded.get()));
+        }
+      }
       Matcher matcher = DATED_KEY_ID.matcher(active);
       if (matcher.matches()) {
         LocalDate created = LocalDate.parse(matcher.group(1), DateTimeFormatter.BASIC_ISO_DATE);
@@ -838,9 +847,9 @@ public final class Orchestrator implements AutoCloseable {
     List<Codec> codecs = new ArrayList<>(compression(config.compression()));
     String keyId = null;
     if (config.encrypt()) {
-      MasterKey key = keys.active();
-      codecs.add(EncryptionCodec.encryptingWith(key, keys));
-      keyId = key.id();
+      EnvelopeCodec envelope = EnvelopeCodec.encryptingTo(List.of(activeRecipient()));
+      codecs.add(envelope);
+      keyId = envelope.keyId();
     }
     BackupManifest manifest;
     try (Source closing = source) {
@@ -956,15 +965,27 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * The archive a stream's receiver writes: the first repository, encoded like the source's backups
-   * (its compression; encrypted with the active key when the source is).
+   * (its compression; when the source is encrypted, container format 2 with a data key per segment
+   * wrapped to the active key).
    */
   LogArchive logArchive(StreamConfig stream) throws IOException {
     SourceConfig source = config.source(stream.source()).orElseThrow();
     List<Codec> codecs = new ArrayList<>(compression(source.compression()));
-    if (source.encrypt()) {
-      codecs.add(EncryptionCodec.encryptingWith(keys.active(), keys));
-    }
-    return LogArchive.of(sinks.get(0), source.name(), stream.log(), codecs, keys).withClock(clock);
+    LogArchive archive =
+        LogArchive.of(sinks.get(0), source.name(), stream.log(), codecs, keys).withClock(clock);
+    return source.encrypt() ? archive.encryptingTo(List.of(activeRecipient())) : archive;
+  }
+
+  /**
+   * Whom new backups and segments wrap their data keys to: the active key, inside its key service
+   * when it is held in one.
+   */
+  private Recipient activeRecipient() throws IOException {
+    String id = keys.activeId();
+    Optional<WrappingKey> wrapping = keys.wrappingKey(id);
+    return wrapping.isPresent()
+        ? Recipient.wrappingKey(wrapping.get())
+        : Recipient.masterKey(keys.resolve(id));
   }
 
   /** The source URI with its password (by reference) in the user info, and its name option. */

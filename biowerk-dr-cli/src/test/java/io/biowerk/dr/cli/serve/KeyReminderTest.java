@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biowerk.dr.cli.serve.Job.Kind;
+import io.biowerk.dr.core.keys.KeyFile;
+import io.biowerk.dr.core.keys.KeyRecords;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +88,32 @@ class KeyReminderTest {
                   "key_id=\"" + overdue.result().get("keyId") + "\""))
           .isEqualTo(91);
       assertThat(reminders(orchestrator)).allMatch(j -> j.source().equals(Orchestrator.KEYS));
+    }
+  }
+
+  @Test
+  void theKeyAgeMetricUsesTheRecordedCreationTimeOverTheDateInTheId() throws Exception {
+    ServeFixture fixture = new ServeFixture(dir);
+    fixture.data("docs", 0);
+    TestClock clock = new TestClock("2024-01-01T08:00:00Z");
+    fixture.keys(clock);
+    // The key was made elsewhere a month earlier and brought into this key file: its record says
+    // so.
+    String id = KeyFile.at(fixture.keyFile).activeKeyId().orElseThrow();
+    KeyRecords.beside(fixture.keyFile).recordCreated(id, Instant.parse("2023-12-01T08:00:00Z"));
+    ServeConfig config =
+        fixture.config(
+            "repositories: [repo]\n"
+                + "keys: {file: key, rotation: 90d}\n"
+                + "sources:\n"
+                + "  docs: {uri: data/docs, backup: \"0 2 * * *\"}\n");
+    try (Orchestrator orchestrator = fixture.orchestrator(config, clock, "a")) {
+      clock.set("2024-01-02T09:00:00Z");
+      orchestrator.refreshMetrics();
+      assertThat(
+              LogStreamsTest.metric(
+                  orchestrator, "biowerk_dr_key_age_days", "key_id=\"" + id + "\""))
+          .isEqualTo(32);
     }
   }
 

@@ -2,6 +2,7 @@ package io.biowerk.dr.core.keys;
 
 import static java.util.Objects.requireNonNull;
 
+import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.CodecSpec;
@@ -9,6 +10,7 @@ import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
@@ -22,13 +24,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * Re-wraps the data keys of a repository's format-2 backups to one master key, so that older master
- * keys can be retired. Only manifests are rewritten; no data object is read beyond its first
- * segment or written at all.
+ * Re-wraps the data keys of a repository's format-2 backups and archived WAL/oplog segments ({@code
+ * <source>/<log>/<segment>.manifest.json}) to one master key, so that older master keys can be
+ * retired. Only manifests are rewritten; no data object is read beyond its first segment or written
+ * at all.
  *
  * <p>For each backup whose data key is wrapped to a master key other than the target: the data key
  * is unwrapped with whichever of its keys the ring has, wrapped to the target, checked by
@@ -43,7 +47,12 @@ import java.util.function.Consumer;
  */
 public final class Rewrap {
 
-  /** What a run did. {@code bytesWritten} counts manifest bytes, the only bytes it writes. */
+  /**
+   * What a run did. {@code bytesWritten} counts manifest bytes, the only bytes it writes. {@code
+   * backups}, {@code rewrapped}, {@code current}, {@code formatOne} and {@code withoutKey} count
+   * backups and log segments together; {@code segments} and {@code segmentsRewrapped} count the log
+   * segments among them. {@code formatOneIds} names backups by id and segments by manifest key.
+   */
   public record Outcome(
       int backups,
       int rewrapped,
@@ -52,7 +61,17 @@ public final class Rewrap {
       int withoutKey,
       long bytesRead,
       long bytesWritten,
-      List<String> formatOneIds) {}
+      List<String> formatOneIds,
+      int segments,
+      int segmentsRewrapped) {}
+
+  /**
+   * A manifest and the key it is stored under: a backup's is {@link BackupManifest#manifestKey()},
+   * a log segment's is {@code <source>/<log>/<segment>.manifest.json}.
+   *
+   * @param label the backup id, or the segment's manifest key
+   */
+  public record Stored(BackupManifest manifest, String key, String label, boolean segment) {}
 
   private final Sink sink;
   private final KeyRing ring;
@@ -129,17 +148,21 @@ public final class Rewrap {
    * @throws IOException if the sink cannot be listed, read or written
    */
   public Outcome run() throws IOException {
-    List<BackupRecord> records = Catalog.of(sink).list();
-    List<BackupManifest> todo = new ArrayList<>();
+    List<Stored> all = everything(sink);
+    List<Stored> todo = new ArrayList<>();
     List<String> formatOne = new ArrayList<>();
     int current = 0;
     int withoutKey = 0;
-    for (BackupRecord record : records) {
-      BackupManifest manifest = record.manifest();
+    int segments = 0;
+    for (Stored stored : all) {
+      BackupManifest manifest = stored.manifest();
+      if (stored.segment()) {
+        segments++;
+      }
       if (needsRewrap(manifest, target.id())) {
-        todo.add(manifest);
+        todo.add(stored);
       } else if (isFormatOne(manifest)) {
-        formatOne.add(manifest.id());
+        formatOne.add(stored.label());
       } else if (encryption(manifest).isPresent()) {
         current++;
       } else {
@@ -147,34 +170,87 @@ public final class Rewrap {
       }
     }
     int done = 0;
-    for (BackupManifest manifest : todo) {
-      String before = String.join(",", new TreeSet<>(keysOf(manifest)));
-      rewrap(manifest);
+    int segmentsDone = 0;
+    for (Stored stored : todo) {
+      String before = String.join(",", new TreeSet<>(keysOf(stored.manifest())));
+      rewrap(stored);
       done++;
+      if (stored.segment()) {
+        segmentsDone++;
+      }
       progress.accept(
           "rewrapped "
               + done
               + "/"
               + todo.size()
               + " "
-              + manifest.id()
+              + stored.label()
               + ": "
               + before
               + " -> "
               + target.id());
     }
     return new Outcome(
-        records.size(),
+        all.size(),
         done,
         current,
         formatOne.size(),
         withoutKey,
         bytesRead,
         bytesWritten,
-        List.copyOf(formatOne));
+        List.copyOf(formatOne),
+        segments,
+        segmentsDone);
   }
 
-  private void rewrap(BackupManifest manifest) throws IOException {
+  /**
+   * Every backup of {@code sink} (as {@link Catalog#list()} sees them) followed by every archived
+   * log segment of every source, in key order. One listing of the sink for the segments.
+   *
+   * @throws io.biowerk.dr.core.CorruptManifestException if a segment's manifest is unreadable
+   * @throws IOException if the sink cannot be listed or read
+   */
+  public static List<Stored> everything(Sink sink) throws IOException {
+    List<Stored> all = new ArrayList<>();
+    for (BackupRecord record : Catalog.of(sink).list()) {
+      BackupManifest manifest = record.manifest();
+      all.add(new Stored(manifest, manifest.manifestKey(), manifest.id(), false));
+    }
+    all.addAll(logSegments(sink));
+    return all;
+  }
+
+  /**
+   * The manifests of every archived log segment in {@code sink}: objects {@code
+   * <source>/<log>/<segment>.manifest.json} for the logs {@code wal} and {@code oplog}, in key
+   * order.
+   *
+   * @throws io.biowerk.dr.core.CorruptManifestException if a segment's manifest is unreadable
+   * @throws IOException if the sink cannot be listed or read
+   */
+  public static List<Stored> logSegments(Sink sink) throws IOException {
+    Set<String> logs = Set.of(BackupLayout.WAL, BackupLayout.OPLOG);
+    List<String> keys = new ArrayList<>();
+    for (StoredObject object : sink.list("")) {
+      String key = object.key();
+      if (!key.endsWith(BackupManifest.MANIFEST_SUFFIX)) {
+        continue;
+      }
+      String[] parts = key.split("/", -1);
+      if (parts.length == 3 && logs.contains(parts[1])) {
+        keys.add(key);
+      }
+    }
+    keys.sort(null);
+    List<Stored> segments = new ArrayList<>();
+    for (String key : keys) {
+      segments.add(new Stored(Manifests.parse(sink.get(key), key), key, key, true));
+    }
+    return segments;
+  }
+
+  private void rewrap(Stored stored) throws IOException {
+    BackupManifest manifest = stored.manifest();
     CodecSpec enc = encryption(manifest).orElseThrow();
     Map<String, String> wraps = EnvelopeCodec.wraps(enc.parameters());
     byte[] dataKey = EnvelopeCodec.openDataKey(wraps, ring);
@@ -191,8 +267,8 @@ public final class Rewrap {
       checkFirstSegment(manifest, enc, kept);
       Map<String, String> both = new LinkedHashMap<>(wraps);
       both.put(target.id(), stanza);
-      put(withWraps(manifest, enc, both));
-      put(withWraps(manifest, enc, kept));
+      put(stored.key(), withWraps(manifest, enc, both));
+      put(stored.key(), withWraps(manifest, enc, kept));
     } finally {
       Arrays.fill(dataKey, (byte) 0);
     }
@@ -234,9 +310,9 @@ public final class Rewrap {
     };
   }
 
-  private void put(BackupManifest manifest) throws IOException {
+  private void put(String key, BackupManifest manifest) throws IOException {
     byte[] json = Manifests.toJson(manifest);
-    sink.put(manifest.manifestKey(), json);
+    sink.put(key, json);
     bytesWritten += json.length;
   }
 

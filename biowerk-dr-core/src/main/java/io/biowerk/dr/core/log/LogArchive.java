@@ -15,7 +15,10 @@ import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.codec.EncryptionCodec;
+import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.ManifestAuthentication;
+import io.biowerk.dr.core.codec.Recipient;
 import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
@@ -43,10 +46,13 @@ import java.util.Optional;
  * without one is not in the archive.
  *
  * <p>Each segment is compressed, encrypted and checksummed by the codec chain given, like a backup.
- * Pushing is idempotent: the same bytes under the same name again do nothing (databases retry
- * {@code archive_command}), different bytes are refused with a {@link LogConflictException}.
- * Fetching checks both checksums before the destination file appears. Immutable and thread-safe;
- * the sink is the caller's.
+ * With {@link #encryptingTo(List)} each segment is encrypted in container format 2 with a data key
+ * of its own, wrapped to the recipients (usually the active master key), so {@code keys rewrap} can
+ * re-wrap segments without rewriting them; segments stored in format 1 stay readable. Pushing is
+ * idempotent: the same bytes under the same name again do nothing (databases retry {@code
+ * archive_command}), different bytes are refused with a {@link LogConflictException}. Fetching
+ * checks both checksums before the destination file appears. Immutable and thread-safe; the sink is
+ * the caller's.
  */
 public final class LogArchive {
 
@@ -54,15 +60,23 @@ public final class LogArchive {
   private final String source;
   private final String log;
   private final List<Codec> codecs;
+  private final List<Recipient> recipients;
   private final KeyRing keys;
   private final Clock clock;
 
   private LogArchive(
-      Sink sink, String source, String log, List<Codec> codecs, KeyRing keys, Clock clock) {
+      Sink sink,
+      String source,
+      String log,
+      List<Codec> codecs,
+      List<Recipient> recipients,
+      KeyRing keys,
+      Clock clock) {
     this.sink = sink;
     this.source = source;
     this.log = log;
     this.codecs = codecs;
+    this.recipients = recipients;
     this.keys = keys;
     this.clock = clock;
   }
@@ -83,12 +97,36 @@ public final class LogArchive {
         "log name (%s) must be 1-16 lower-case letters",
         log);
     return new LogArchive(
-        sink, source, log, List.copyOf(codecs), requireNonNull(keys, "keys"), Clock.systemUTC());
+        sink,
+        source,
+        log,
+        List.copyOf(codecs),
+        List.of(),
+        requireNonNull(keys, "keys"),
+        Clock.systemUTC());
   }
 
   /** The same archive reading the time from {@code clock}. */
   public LogArchive withClock(Clock clock) {
-    return new LogArchive(sink, source, log, codecs, keys, requireNonNull(clock, "clock"));
+    return new LogArchive(
+        sink, source, log, codecs, recipients, keys, requireNonNull(clock, "clock"));
+  }
+
+  /**
+   * The same archive encrypting each new segment in container format 2: after the codecs given to
+   * {@link #of}, an {@link EnvelopeCodec} with a fresh random data key per segment, wrapped to each
+   * of {@code recipients}. The codecs given to {@link #of} must then not encrypt.
+   *
+   * @throws IllegalArgumentException if {@code recipients} is empty or the codecs already encrypt
+   */
+  public LogArchive encryptingTo(List<Recipient> recipients) {
+    checkArgument(!recipients.isEmpty(), "log archive: at least one recipient is needed");
+    checkArgument(
+        codecs.stream().noneMatch(c -> c.id().equals(EncryptionCodec.ID)),
+        "log archive: the codecs (%s) already encrypt; give recipients or an encrypting codec,"
+            + " not both",
+        codecs.stream().map(Codec::id).toList());
+    return new LogArchive(sink, source, log, codecs, List.copyOf(recipients), keys, clock);
   }
 
   /** The source name. */
@@ -167,9 +205,20 @@ public final class LogArchive {
     store(info, file);
   }
 
+  /** The codec chain of one new segment: with a fresh data key when encrypting to recipients. */
+  private List<Codec> chain() throws IOException {
+    if (recipients.isEmpty()) {
+      return codecs;
+    }
+    List<Codec> chain = new ArrayList<>(codecs);
+    chain.add(EnvelopeCodec.encryptingTo(recipients));
+    return chain;
+  }
+
   private void store(LogSegmentInfo info, Path file) throws IOException {
     Instant started = clock.instant();
-    String dataKey = dataKey(info.name());
+    List<Codec> chain = chain();
+    String dataKey = dataKey(info.name(), chain);
     long rawSize;
     String rawSha;
     long storedSize;
@@ -177,7 +226,7 @@ public final class LogArchive {
     try (PendingWrite out = sink.openWrite(dataKey);
         FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       Sha256.Writing stored = Sha256.writing(new Unclosed(out));
-      WritableByteChannel encoded = Codecs.encode(codecs, stored);
+      WritableByteChannel encoded = Codecs.encode(chain, stored);
       Sha256.Writing raw = Sha256.writing(encoded);
       ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
       while (in.read(buffer) >= 0) {
@@ -209,15 +258,15 @@ public final class LogArchive {
             log,
             started,
             clock.instant(),
-            codecs.stream().map(CodecSpec::of).toList(),
-            Codecs.keyId(codecs),
+            chain.stream().map(CodecSpec::of).toList(),
+            Codecs.keyId(chain),
             rawSize,
             storedSize,
             rawSha,
             storedSha,
             dataKey,
             facts);
-    manifest = ManifestAuthentication.sign(manifest, codecs);
+    manifest = ManifestAuthentication.sign(manifest, chain);
     sink.put(manifestKey(info.name()), Manifests.toJson(manifest));
   }
 
@@ -318,9 +367,9 @@ public final class LogArchive {
     return prefix() + checkName(name) + BackupManifest.MANIFEST_SUFFIX;
   }
 
-  private String dataKey(String name) {
+  private String dataKey(String name, List<Codec> chain) {
     StringBuilder key = new StringBuilder(prefix()).append(checkName(name));
-    for (Codec codec : codecs) {
+    for (Codec codec : chain) {
       key.append('.').append(codec.id());
     }
     return key.toString();
@@ -346,7 +395,12 @@ public final class LogArchive {
 
   @Override
   public String toString() {
-    return sink + "/" + prefix() + " " + codecs.stream().map(Codec::id).toList();
+    return sink
+        + "/"
+        + prefix()
+        + " "
+        + codecs.stream().map(Codec::id).toList()
+        + (recipients.isEmpty() ? "" : " enc format 2");
   }
 
   /**
