@@ -3,6 +3,7 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.files.RestoreLeftovers;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.Logs;
@@ -66,6 +67,14 @@ final class StatusCommand extends CliCommand {
       names = "--fail-on-violation",
       description = "Exit 1 when an objective is VIOLATED or UNKNOWN, 3 when a backup is damaged.")
   boolean failOnViolation;
+
+  @Option(
+      names = "--restore-dir",
+      paramLabel = "DIR",
+      description =
+          "A directory restore targets lie in (repeatable): report the staging directories"
+              + " interrupted restores left there (`biowerk-dr cleanup DIR` removes them).")
+  List<String> restoreDirs = new ArrayList<>();
 
   @Mixin RepositoryOptions repositories;
 
@@ -169,6 +178,11 @@ final class StatusCommand extends CliCommand {
     // An objective nobody can measure is not met: a monitor must page for it too.
     boolean unknown = objectives.stream().anyMatch(o -> o.overall() == Status.UNKNOWN);
     boolean damaged = !listing.corrupt().isEmpty();
+    List<java.nio.file.Path> dirs = new ArrayList<>();
+    for (String dir : restoreDirs) {
+      dirs.add(env.resolve(dir).toAbsolutePath().normalize());
+    }
+    List<RestoreLeftovers.Leftover> leftovers = CleanupCommand.findAll(dirs, now);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ok", !violated && !unknown && !damaged);
@@ -186,6 +200,9 @@ final class StatusCommand extends CliCommand {
       result.put("sources", sources);
       result.put("corruptManifests", listing.corrupt());
       result.put("orphans", listing.orphans().size());
+      result.put(
+          "restoreLeftovers",
+          leftovers.stream().map(l -> CleanupCommand.row(l, now, null)).toList());
       printJson(result);
     } else {
       out()
@@ -275,6 +292,22 @@ final class StatusCommand extends CliCommand {
                 listing.orphans().size()
                     + " leftover object(s) of crashed runs; `biowerk-dr prune` removes"
                     + " them after a day");
+      }
+      for (RestoreLeftovers.Leftover l : leftovers) {
+        out()
+            .println(
+                "restore leftover "
+                    + l.path()
+                    + " ("
+                    + l.kind()
+                    + ", "
+                    + Format.bytes(l.bytes())
+                    + ", "
+                    + Format.age(Duration.between(l.modified(), now).abs())
+                    + " old, "
+                    + (l.stale()
+                        ? "its restore is dead): `biowerk-dr cleanup " + l.path() + "` removes it"
+                        : "its restore is still running)"));
       }
       out().flush();
     }
