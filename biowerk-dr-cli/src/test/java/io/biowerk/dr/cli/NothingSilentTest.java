@@ -465,6 +465,67 @@ class NothingSilentTest {
         .containsPattern("FAILED  docs_.*\\(in " + Uris.fileUri(cloud) + "\\)");
   }
 
+  @Test
+  void statusCoversEveryRepositoryGiven() throws Exception {
+    Path local = dir.resolve("local");
+    Path cloud = dir.resolve("cloud");
+    Cli.Result backup =
+        cli.run("backup", "docs", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    Cli.Result both = cli.run("status", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(both.code()).as(both.toString()).isEqualTo(0);
+    assertThat(both.out())
+        .contains("REPOSITORY")
+        .containsPattern(Uris.fileUri(local) + " +docs ")
+        .containsPattern(Uris.fileUri(cloud) + " +docs ");
+    JsonNode json =
+        Json.read(
+            cli.run("status", "--repo", local.toString(), "--repo", cloud.toString(), "--json")
+                .out());
+    assertThat(json.get("sources").size()).isEqualTo(2);
+    assertThat(json.get("sources").get(1).get("repository").asText())
+        .isEqualTo(Uris.fileUri(cloud).toString());
+    assertThat(json.get("damaged").asInt()).isEqualTo(0);
+
+    // Only the second (cloud) copy is damaged: status must see it there too.
+    try (Stream<Path> files = Files.walk(cloud)) {
+      Path manifest =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("docs_"))
+              .filter(f -> f.getFileName().toString().endsWith(".manifest.json"))
+              .findFirst()
+              .orElseThrow();
+      Files.writeString(manifest, "{ not json");
+    }
+    Cli.Result damaged =
+        cli.run(
+            "status",
+            "--repo",
+            local.toString(),
+            "--repo",
+            cloud.toString(),
+            "--fail-on-violation",
+            "--rto",
+            "4h");
+    assertThat(damaged.code()).as(damaged.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(damaged.out())
+        .contains("DAMAGED: 1 backup(s)")
+        .contains("(in " + Uris.fileUri(cloud));
+    assertThat(damaged.err()).contains("status: 1 backup(s) are DAMAGED");
+    JsonNode after =
+        Json.read(
+            cli.run("status", "--repo", local.toString(), "--repo", cloud.toString(), "--json")
+                .out());
+    assertThat(after.get("damaged").asInt()).isEqualTo(1);
+    assertThat(after.get("ok").asBoolean()).isFalse();
+    // The healthy first repository alone is still fine.
+    assertThat(
+            Json.read(cli.run("status", "--repo", local.toString(), "--json").out())
+                .get("damaged")
+                .asInt())
+        .isEqualTo(0);
+  }
+
   private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {
     Path file = cli.defaultRepo().resolve(manifest.manifestKey());
     ObjectNode root = (ObjectNode) io.biowerk.dr.core.internal.Json.read(Files.readAllBytes(file));
