@@ -167,6 +167,43 @@ class NothingSilentTest {
     }
   }
 
+  @Test
+  void pruneDryRunCountsADeadRunsLeftoversByTheDeadRunRule() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String run = "docs_20261130_120000";
+    Path repo = cli.defaultRepo();
+    Files.createDirectories(repo.resolve("docs/.in-progress"));
+    Files.createDirectories(repo.resolve("docs/daily"));
+    Files.writeString(
+        repo.resolve("docs/.in-progress/" + run),
+        "{\"host\":\""
+            + io.biowerk.dr.core.RunMarker.localHost()
+            + "\",\"id\":\""
+            + run
+            + "\",\"leaseUntil\":\"2099-01-01T00:00:00Z\",\"pid\":"
+            + gone.pid()
+            + ",\"startedAt\":\"2026-11-30T12:00:00Z\"}");
+    Files.write(repo.resolve("docs/daily/" + run + ".tar.zst.enc"), new byte[4096]);
+    Files.write(repo.resolve("docs/daily/." + run + ".tar.zst.enc.biowerk-tmp-77"), new byte[99]);
+
+    // Minutes old by the command's clock, far from the 24 h grace: only the dead-run rule applies.
+    Cli.Result dryRun = cli.run("prune", "--dry-run");
+    assertThat(dryRun.code()).as(dryRun.toString()).isEqualTo(0);
+    assertThat(dryRun.out()).contains("3 leftover object(s) of crashed runs would be removed");
+    assertThat(repo.resolve("docs/daily/" + run + ".tar.zst.enc")).exists();
+    Cli.Result json = cli.run("prune", "--dry-run", "--json");
+    assertThat(json.out())
+        .as(json.toString())
+        .contains(".biowerk-tmp-77")
+        .contains(".in-progress/" + run);
+
+    Cli.Result prune = cli.run("prune");
+    assertThat(prune.code()).as(prune.toString()).isEqualTo(0);
+    assertThat(prune.out()).contains("removed 3 leftover object(s) of crashed runs");
+    assertThat(repo.resolve("docs/daily/" + run + ".tar.zst.enc")).doesNotExist();
+  }
+
   // --- dangerous targets
 
   @Test

@@ -409,6 +409,28 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed, or an orphan cannot be deleted
    */
   public int cleanOrphans(Duration grace, Instant now) throws IOException {
+    int deleted = 0;
+    for (StoredObject orphan : removableOrphans(grace, now)) {
+      sink.delete(orphan.key());
+      LOG.info(
+          "catalog: deleted orphan {} ({} bytes, last modified {})",
+          orphan.key(),
+          orphan.size(),
+          orphan.lastModified());
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /**
+   * The {@link #orphans()} that {@link #cleanOrphans} would delete now, without deleting anything
+   * (what {@code prune --dry-run} reports): those of a run known to be dead (its marker is stale by
+   * the dead-run rule, see {@link io.biowerk.dr.core.RunMarker}) at once, any other only once last
+   * modified more than {@code grace} before {@code now}; none of a source with a live backup.
+   *
+   * @throws IOException if the sink cannot be listed
+   */
+  public List<StoredObject> removableOrphans(Duration grace, Instant now) throws IOException {
     checkArgument(
         grace != null && !grace.isNegative(), "grace period (%s) may not be negative", grace);
     requireNonNull(now, "now");
@@ -422,7 +444,7 @@ public final class Catalog {
         deadRuns.add(marker.source() + "/" + marker.id());
       }
     }
-    int deleted = 0;
+    List<StoredObject> removable = new ArrayList<>();
     for (StoredObject orphan : listing.orphans()) {
       String source = orphan.key().substring(0, Math.max(0, orphan.key().indexOf('/')));
       if (busy.contains(source)) {
@@ -433,15 +455,9 @@ public final class Catalog {
       if (!ofDeadRun(orphan.key(), deadRuns) && orphan.lastModified().plus(grace).isAfter(now)) {
         continue;
       }
-      sink.delete(orphan.key());
-      LOG.info(
-          "catalog: deleted orphan {} ({} bytes, last modified {})",
-          orphan.key(),
-          orphan.size(),
-          orphan.lastModified());
-      deleted++;
+      removable.add(orphan);
     }
-    return deleted;
+    return removable;
   }
 
   /**
