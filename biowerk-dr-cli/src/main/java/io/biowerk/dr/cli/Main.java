@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       RestoreCommand.class,
       PruneCommand.class,
+      CleanupCommand.class,
       KeysCommand.class,
       StatusCommand.class,
       ImportCommand.class,

@@ -178,11 +178,10 @@ final class PruneCommand extends CliCommand {
       Map<String, Object> repositoryResult = new LinkedHashMap<>();
       repositoryResult.put("repository", sink.toString());
       repositoryResult.put("sources", sourceResults);
-      List<StoredObject> orphans =
-          catalog.orphans().stream()
-              .filter(o -> o.lastModified().isBefore(now.minus(ORPHAN_GRACE)))
-              .toList();
       if (dryRun) {
+        // The same selection the real run deletes: a dead run's leftovers at once, others after
+        // the grace.
+        List<StoredObject> orphans = catalog.removableOrphans(ORPHAN_GRACE, now);
         repositoryResult.put("orphans", orphans.stream().map(StoredObject::key).toList());
         if (!json && !orphans.isEmpty()) {
           out().println(orphans.size() + " leftover object(s) of crashed runs would be removed");

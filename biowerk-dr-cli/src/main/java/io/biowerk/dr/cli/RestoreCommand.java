@@ -11,6 +11,7 @@ import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Sources;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.ManifestAuthentication;
+import io.biowerk.dr.core.files.RestoreLeftovers;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogRecovery;
@@ -209,6 +210,7 @@ final class RestoreCommand extends CliCommand {
               + " point-in-time recovery take physical base backups and archive the log (see the"
               + " adapter's guide under docs/)");
     }
+    List<RestoreLeftovers.Leftover> cleaned = removeDeadLeftovers(targetUri, env);
     RestoreJob job =
         RestoreJob.of(sink, manifest, keys.usableRing(env), restoreTarget)
             .listener(progress("restore"));
@@ -217,6 +219,7 @@ final class RestoreCommand extends CliCommand {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ok", true);
       result.put("id", manifest.id());
+      result.put("leftoversRemoved", cleaned.stream().map(l -> l.path().toString()).toList());
       result.put("target", Uris.redact(targetUri));
       result.put("rawSize", manifest.rawSize());
       result.put("durationMillis", took.toMillis());
@@ -239,9 +242,31 @@ final class RestoreCommand extends CliCommand {
                   + Format.duration(took)
                   + "; checksums verified; "
                   + ManifestAuthentication.describe(manifest));
+      for (RestoreLeftovers.Leftover gone : cleaned) {
+        out()
+            .println(
+                "  cleaned     removed "
+                    + gone.path()
+                    + " ("
+                    + Format.bytes(gone.bytes())
+                    + "), left by a restore that did not finish");
+      }
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * Removes what dead restores left beside a {@code file:} target (their staging directories, an
+   * old tree moved aside and already replaced), so the caller can say so; other targets have none.
+   */
+  static List<RestoreLeftovers.Leftover> removeDeadLeftovers(URI targetUri, Environment env)
+      throws java.io.IOException {
+    if (!"file".equalsIgnoreCase(targetUri.getScheme()) || targetUri.getPath() == null) {
+      return List.of();
+    }
+    Path parent = Path.of(targetUri.getPath()).toAbsolutePath().normalize().getParent();
+    return parent == null ? List.of() : RestoreLeftovers.removeStale(parent, env.clock().instant());
   }
 
   private BackupRecord pickBefore(Catalog catalog, Instant before) throws Exception {

@@ -3,6 +3,7 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.catalog.Catalog;
+import io.biowerk.dr.core.files.RestoreLeftovers;
 import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.core.keys.KeyRecords;
 import io.biowerk.dr.core.log.LogArchive;
@@ -70,6 +71,14 @@ final class StatusCommand extends CliCommand {
       names = "--fail-on-violation",
       description = "Exit 1 when an objective is VIOLATED or UNKNOWN, 3 when a backup is damaged.")
   boolean failOnViolation;
+
+  @Option(
+      names = "--restore-dir",
+      paramLabel = "DIR",
+      description =
+          "A directory restore targets lie in (repeatable): report the staging directories"
+              + " interrupted restores left there (`biowerk-dr cleanup DIR` removes them).")
+  List<String> restoreDirs = new ArrayList<>();
 
   @Mixin RepositoryOptions repositories;
 
@@ -218,6 +227,36 @@ final class StatusCommand extends CliCommand {
         o.lastRestoreMillis());
   }
 
+  /** One repository's scan and objectives. */
+  private record Repo(
+      String where,
+      Catalog.Listing listing,
+      List<SourceObjectives> objectives,
+      Map<String, List<PitrStatus>> logs) {}
+
+  private static String logLine(SourceObjectives o, PitrStatus st, Instant now) {
+    return o.source()
+        + ": "
+        + st.log()
+        + " newest "
+        + (st.newest() == null
+            ? "-"
+            : st.newest()
+                + " ("
+                + Format.age(st.rpo(now).orElseThrow())
+                + " old"
+                + (st.newestOk() ? ", the RPO" : "")
+                + ")")
+        + "; point-in-time window "
+        + (st.earliest().isPresent()
+            ? Format.time(st.earliest().get()) + " .. " + Format.time(st.latest().orElseThrow())
+            : "none (no base backup rolls forward without a gap: see `biowerk-dr "
+                + st.log()
+                + "-status --source "
+                + o.source()
+                + "`)");
+  }
+
   @Override
   public Integer call() throws Exception {
     Environment env = env();
@@ -239,144 +278,193 @@ final class StatusCommand extends CliCommand {
                     "--rpo " + target.substring(0, eq), target.substring(eq + 1)));
       }
     }
-    Catalog catalog = repositories.primaryCatalog(env);
-    Instant now = env.clock().instant();
-    Catalog.Listing listing = catalog.scan();
-    if (rto != null) {
-      // A source's own target beats its kind's default, so the override is given per source.
-      Duration target = PruneCommand.duration("--rto", rto);
-      report = report.rto(target);
-      for (String source : catalog.sources()) {
-        report = report.rto(source, target);
+    List<java.net.URI> uris = repositories.uris(env);
+    // Every repository given is reported: a stale or damaged second (cloud) copy is not hidden by
+    // a good first one.
+    List<Catalog> catalogs = new ArrayList<>();
+    if (uris.size() == 1) {
+      catalogs.add(repositories.primaryCatalog(env));
+    } else {
+      for (io.biowerk.dr.core.Sink sink : repositories.openAllExisting(env)) {
+        catalogs.add(Catalog.of(sink).withClock(env.clock()));
       }
     }
-    List<SourceObjectives> objectives = new ArrayList<>(report.report(catalog, now));
-    Map<String, List<PitrStatus>> logs = new LinkedHashMap<>();
-    for (int i = 0; i < objectives.size(); i++) {
-      SourceObjectives o = objectives.get(i);
-      List<PitrStatus> states = logStates(catalog, o.source());
-      logs.put(o.source(), states);
-      objectives.set(i, withLogRpo(o, states, now));
+    boolean several = catalogs.size() > 1;
+    Instant now = env.clock().instant();
+    List<Repo> repos = new ArrayList<>();
+    for (int r = 0; r < catalogs.size(); r++) {
+      Catalog catalog = catalogs.get(r);
+      Catalog.Listing listing = catalog.scan();
+      ObjectivesReport forRepo = report;
+      if (rto != null) {
+        // A source's own target beats its kind's default, so the override is given per source.
+        Duration target = PruneCommand.duration("--rto", rto);
+        forRepo = forRepo.rto(target);
+        for (String source : catalog.sources()) {
+          forRepo = forRepo.rto(source, target);
+        }
+      }
+      List<SourceObjectives> objectives = new ArrayList<>(forRepo.report(catalog, now));
+      Map<String, List<PitrStatus>> logs = new LinkedHashMap<>();
+      for (int i = 0; i < objectives.size(); i++) {
+        SourceObjectives o = objectives.get(i);
+        List<PitrStatus> states = logStates(catalog, o.source());
+        logs.put(o.source(), states);
+        objectives.set(i, withLogRpo(o, states, now));
+      }
+      repos.add(new Repo(Uris.redact(uris.get(r)), listing, objectives, logs));
     }
-    boolean violated = objectives.stream().anyMatch(o -> o.overall() == Status.VIOLATED);
+    List<SourceObjectives> all =
+        repos.stream().flatMap(repo -> repo.objectives().stream()).toList();
+    boolean violated = all.stream().anyMatch(o -> o.overall() == Status.VIOLATED);
     // An objective nobody can measure is not met: a monitor must page for it too.
-    boolean unknown = objectives.stream().anyMatch(o -> o.overall() == Status.UNKNOWN);
-    boolean damaged = !listing.corrupt().isEmpty();
+    boolean unknown = all.stream().anyMatch(o -> o.overall() == Status.UNKNOWN);
+    List<String> corrupt = new ArrayList<>();
+    int orphans = 0;
+    for (Repo repo : repos) {
+      for (String key : repo.listing().corrupt()) {
+        corrupt.add(several ? key + " (in " + repo.where() + ")" : key);
+      }
+      orphans += repo.listing().orphans().size();
+    }
+    boolean damaged = !corrupt.isEmpty();
+    List<java.nio.file.Path> dirs = new ArrayList<>();
+    for (String dir : restoreDirs) {
+      dirs.add(env.resolve(dir).toAbsolutePath().normalize());
+    }
     Optional<Map<String, Object>> keyAge = keyAge(env, now);
     boolean keyViolated = keyAge.map(k -> "VIOLATED".equals(k.get("status"))).orElse(false);
+    List<RestoreLeftovers.Leftover> leftovers = CleanupCommand.findAll(dirs, now);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ok", !violated && !unknown && !damaged && !keyViolated);
-      result.put("damaged", listing.corrupt().size());
+      result.put("damaged", corrupt.size());
       result.put("at", now.toString());
-      result.put("repository", Uris.redact(repositories.uris(env).get(0)));
+      result.put("repository", repos.get(0).where());
+      result.put("repositories", repos.stream().map(Repo::where).toList());
       List<Map<String, Object>> sources = new ArrayList<>();
-      for (SourceObjectives o : objectives) {
-        Map<String, Object> row = new LinkedHashMap<>(o.toMap());
-        List<PitrStatus> states = logs.getOrDefault(o.source(), List.of());
-        row.put("rpoFrom", states.stream().anyMatch(PitrStatus::newestOk) ? "log" : "backup");
-        row.put("logs", states.stream().map(st -> st.toMap(now)).toList());
-        sources.add(row);
+      for (Repo repo : repos) {
+        for (SourceObjectives o : repo.objectives()) {
+          Map<String, Object> row = new LinkedHashMap<>(o.toMap());
+          List<PitrStatus> states = repo.logs().getOrDefault(o.source(), List.of());
+          row.put("rpoFrom", states.stream().anyMatch(PitrStatus::newestOk) ? "log" : "backup");
+          row.put("logs", states.stream().map(st -> st.toMap(now)).toList());
+          row.put("repository", repo.where());
+          sources.add(row);
+        }
       }
       result.put("sources", sources);
-      result.put("corruptManifests", listing.corrupt());
-      result.put("orphans", listing.orphans().size());
+      result.put("corruptManifests", corrupt);
+      result.put("orphans", orphans);
+      result.put(
+          "restoreLeftovers",
+          leftovers.stream().map(l -> CleanupCommand.row(l, now, null)).toList());
       result.put("key", keyAge.orElse(null));
       printJson(result);
     } else {
       out()
           .println(
-              "repository "
-                  + Uris.redact(repositories.uris(env).get(0))
+              (several ? "repositories " : "repository ")
+                  + String.join(", ", repos.stream().map(Repo::where).toList())
                   + " at "
                   + Format.time(now));
-      if (objectives.isEmpty()) {
+      if (all.isEmpty()) {
         out().println("no backups yet: run `biowerk-dr backup <source-uri>`");
       } else {
         List<List<String>> rows = new ArrayList<>();
-        for (SourceObjectives o : objectives) {
-          rows.add(
-              List.of(
-                  o.source(),
-                  String.valueOf(o.backups()),
-                  o.newestBackupId() == null ? "-" : o.newestBackupId(),
-                  o.rpoAgeSeconds() == null
-                      ? "-"
-                      : Format.age(Duration.ofSeconds(o.rpoAgeSeconds())),
-                  o.rpoStatus() + " (" + Format.age(Duration.ofSeconds(o.rpoTargetSeconds())) + ")",
-                  o.lastVerifiedAt() == null
-                      ? "-"
-                      : Format.time(o.lastVerifiedAt()) + " " + o.lastVerifiedLevel(),
-                  o.lastRestoreMillis() == null
-                      ? "-"
-                      : Format.duration(Duration.ofMillis(o.lastRestoreMillis())),
-                  o.rtoStatus() + " (" + Format.age(Duration.ofSeconds(o.rtoTargetSeconds())) + ")",
-                  o.overall().name()));
+        for (Repo repo : repos) {
+          for (SourceObjectives o : repo.objectives()) {
+            List<String> cells = new ArrayList<>();
+            if (several) {
+              cells.add(repo.where());
+            }
+            cells.addAll(
+                List.of(
+                    o.source(),
+                    String.valueOf(o.backups()),
+                    o.newestBackupId() == null ? "-" : o.newestBackupId(),
+                    o.rpoAgeSeconds() == null
+                        ? "-"
+                        : Format.age(Duration.ofSeconds(o.rpoAgeSeconds())),
+                    o.rpoStatus()
+                        + " ("
+                        + Format.age(Duration.ofSeconds(o.rpoTargetSeconds()))
+                        + ")",
+                    o.lastVerifiedAt() == null
+                        ? "-"
+                        : Format.time(o.lastVerifiedAt()) + " " + o.lastVerifiedLevel(),
+                    o.lastRestoreMillis() == null
+                        ? "-"
+                        : Format.duration(Duration.ofMillis(o.lastRestoreMillis())),
+                    o.rtoStatus()
+                        + " ("
+                        + Format.age(Duration.ofSeconds(o.rtoTargetSeconds()))
+                        + ")",
+                    o.overall().name()));
+            rows.add(cells);
+          }
         }
-        out()
-            .print(
-                Format.table(
-                    List.of(
-                        "SOURCE",
-                        "BACKUPS",
-                        "NEWEST RESTORABLE",
-                        "AGE",
-                        "RPO",
-                        "LAST VERIFIED",
-                        "RESTORE TEST",
-                        "RTO",
-                        "STATUS"),
-                    rows));
+        List<String> header = new ArrayList<>();
+        if (several) {
+          header.add("REPOSITORY");
+        }
+        header.addAll(
+            List.of(
+                "SOURCE",
+                "BACKUPS",
+                "NEWEST RESTORABLE",
+                "AGE",
+                "RPO",
+                "LAST VERIFIED",
+                "RESTORE TEST",
+                "RTO",
+                "STATUS"));
+        out().print(Format.table(header, rows));
       }
-      for (SourceObjectives o : objectives) {
-        for (PitrStatus st : logs.getOrDefault(o.source(), List.of())) {
-          out()
-              .println(
-                  o.source()
-                      + ": "
-                      + st.log()
-                      + " newest "
-                      + (st.newest() == null
-                          ? "-"
-                          : st.newest()
-                              + " ("
-                              + Format.age(st.rpo(now).orElseThrow())
-                              + " old"
-                              + (st.newestOk() ? ", the RPO" : "")
-                              + ")")
-                      + "; point-in-time window "
-                      + (st.earliest().isPresent()
-                          ? Format.time(st.earliest().get())
-                              + " .. "
-                              + Format.time(st.latest().orElseThrow())
-                          : "none (no base backup rolls forward without a gap: see `biowerk-dr "
-                              + st.log()
-                              + "-status --source "
-                              + o.source()
-                              + "`)"));
+      for (Repo repo : repos) {
+        for (SourceObjectives o : repo.objectives()) {
+          for (PitrStatus st : repo.logs().getOrDefault(o.source(), List.of())) {
+            out().println(logLine(o, st, now) + (several ? " (in " + repo.where() + ")" : ""));
+          }
         }
       }
-      if (!listing.corrupt().isEmpty()) {
+      if (damaged) {
         out()
             .println(
                 "DAMAGED: "
-                    + listing.corrupt().size()
+                    + corrupt.size()
                     + " backup(s) cannot be used (manifest does not parse or data object"
                     + " missing): "
-                    + String.join(", ", listing.corrupt()));
+                    + String.join(", ", corrupt));
       }
-      if (!listing.orphans().isEmpty()) {
+      if (orphans > 0) {
         out()
             .println(
-                listing.orphans().size()
+                orphans
                     + " leftover object(s) of crashed runs; `biowerk-dr prune` removes"
                     + " them after a day");
+      }
+      for (RestoreLeftovers.Leftover l : leftovers) {
+        out()
+            .println(
+                "restore leftover "
+                    + l.path()
+                    + " ("
+                    + l.kind()
+                    + ", "
+                    + Format.bytes(l.bytes())
+                    + ", "
+                    + Format.age(Duration.between(l.modified(), now).abs())
+                    + " old, "
+                    + (l.stale()
+                        ? "its restore is dead): `biowerk-dr cleanup " + l.path() + "` removes it"
+                        : "its restore is still running)"));
       }
       keyAge.ifPresent(k -> out().println(keyLine(k)));
       out().flush();
     }
     if (failOnViolation) {
-      ListCommand.failIfDamaged("status", listing);
+      ListCommand.failIfDamaged("status", corrupt);
       if (keyViolated) {
         throw new java.io.IOException(
             "status: the active key "

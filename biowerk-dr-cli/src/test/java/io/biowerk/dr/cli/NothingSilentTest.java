@@ -167,6 +167,43 @@ class NothingSilentTest {
     }
   }
 
+  @Test
+  void pruneDryRunCountsADeadRunsLeftoversByTheDeadRunRule() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String run = "docs_20261130_120000";
+    Path repo = cli.defaultRepo();
+    Files.createDirectories(repo.resolve("docs/.in-progress"));
+    Files.createDirectories(repo.resolve("docs/daily"));
+    Files.writeString(
+        repo.resolve("docs/.in-progress/" + run),
+        "{\"host\":\""
+            + io.biowerk.dr.core.RunMarker.localHost()
+            + "\",\"id\":\""
+            + run
+            + "\",\"leaseUntil\":\"2099-01-01T00:00:00Z\",\"pid\":"
+            + gone.pid()
+            + ",\"startedAt\":\"2026-11-30T12:00:00Z\"}");
+    Files.write(repo.resolve("docs/daily/" + run + ".tar.zst.enc"), new byte[4096]);
+    Files.write(repo.resolve("docs/daily/." + run + ".tar.zst.enc.biowerk-tmp-77"), new byte[99]);
+
+    // Minutes old by the command's clock, far from the 24 h grace: only the dead-run rule applies.
+    Cli.Result dryRun = cli.run("prune", "--dry-run");
+    assertThat(dryRun.code()).as(dryRun.toString()).isEqualTo(0);
+    assertThat(dryRun.out()).contains("3 leftover object(s) of crashed runs would be removed");
+    assertThat(repo.resolve("docs/daily/" + run + ".tar.zst.enc")).exists();
+    Cli.Result json = cli.run("prune", "--dry-run", "--json");
+    assertThat(json.out())
+        .as(json.toString())
+        .contains(".biowerk-tmp-77")
+        .contains(".in-progress/" + run);
+
+    Cli.Result prune = cli.run("prune");
+    assertThat(prune.code()).as(prune.toString()).isEqualTo(0);
+    assertThat(prune.out()).contains("removed 3 leftover object(s) of crashed runs");
+    assertThat(repo.resolve("docs/daily/" + run + ".tar.zst.enc")).doesNotExist();
+  }
+
   // --- dangerous targets
 
   @Test
@@ -463,6 +500,67 @@ class NothingSilentTest {
     assertThat(damaged.out())
         .containsPattern("ok      docs_.*\\(in " + Uris.fileUri(local) + "\\)")
         .containsPattern("FAILED  docs_.*\\(in " + Uris.fileUri(cloud) + "\\)");
+  }
+
+  @Test
+  void statusCoversEveryRepositoryGiven() throws Exception {
+    Path local = dir.resolve("local");
+    Path cloud = dir.resolve("cloud");
+    Cli.Result backup =
+        cli.run("backup", "docs", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
+    Cli.Result both = cli.run("status", "--repo", local.toString(), "--repo", cloud.toString());
+    assertThat(both.code()).as(both.toString()).isEqualTo(0);
+    assertThat(both.out())
+        .contains("REPOSITORY")
+        .containsPattern(Uris.fileUri(local) + " +docs ")
+        .containsPattern(Uris.fileUri(cloud) + " +docs ");
+    JsonNode json =
+        Json.read(
+            cli.run("status", "--repo", local.toString(), "--repo", cloud.toString(), "--json")
+                .out());
+    assertThat(json.get("sources").size()).isEqualTo(2);
+    assertThat(json.get("sources").get(1).get("repository").asText())
+        .isEqualTo(Uris.fileUri(cloud).toString());
+    assertThat(json.get("damaged").asInt()).isEqualTo(0);
+
+    // Only the second (cloud) copy is damaged: status must see it there too.
+    try (Stream<Path> files = Files.walk(cloud)) {
+      Path manifest =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("docs_"))
+              .filter(f -> f.getFileName().toString().endsWith(".manifest.json"))
+              .findFirst()
+              .orElseThrow();
+      Files.writeString(manifest, "{ not json");
+    }
+    Cli.Result damaged =
+        cli.run(
+            "status",
+            "--repo",
+            local.toString(),
+            "--repo",
+            cloud.toString(),
+            "--fail-on-violation",
+            "--rto",
+            "4h");
+    assertThat(damaged.code()).as(damaged.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(damaged.out())
+        .contains("DAMAGED: 1 backup(s)")
+        .contains("(in " + Uris.fileUri(cloud));
+    assertThat(damaged.err()).contains("status: 1 backup(s) are DAMAGED");
+    JsonNode after =
+        Json.read(
+            cli.run("status", "--repo", local.toString(), "--repo", cloud.toString(), "--json")
+                .out());
+    assertThat(after.get("damaged").asInt()).isEqualTo(1);
+    assertThat(after.get("ok").asBoolean()).isFalse();
+    // The healthy first repository alone is still fine.
+    assertThat(
+            Json.read(cli.run("status", "--repo", local.toString(), "--json").out())
+                .get("damaged")
+                .asInt())
+        .isEqualTo(0);
   }
 
   private void editManifest(BackupManifest manifest, Consumer<ObjectNode> edit) throws Exception {

@@ -408,10 +408,22 @@ public final class Catalog {
    * @throws IOException if the sink cannot be listed, or an orphan cannot be deleted
    */
   public int cleanOrphans(Duration grace, Instant now) throws IOException {
+    return new OrphanSweeper(sink).delete(removableOrphans(grace, now));
+  }
+
+  /**
+   * The {@link #orphans()} that {@link #cleanOrphans} would delete now, without deleting anything
+   * (what {@code prune --dry-run} reports): those of a run known to be dead (its marker is stale by
+   * the dead-run rule, see {@link io.biowerk.dr.core.RunMarker}) at once, any other only once last
+   * modified more than {@code grace} before {@code now}; none of a source with a live backup.
+   *
+   * @throws IOException if the sink cannot be listed
+   */
+  public List<StoredObject> removableOrphans(Duration grace, Instant now) throws IOException {
     checkArgument(
         grace != null && !grace.isNegative(), "grace period (%s) may not be negative", grace);
     requireNonNull(now, "now");
-    return new OrphanSweeper(sink).clean(scan("", now, true), grace, now);
+    return new OrphanSweeper(sink).removable(scan("", now, true), grace, now);
   }
 
   /**

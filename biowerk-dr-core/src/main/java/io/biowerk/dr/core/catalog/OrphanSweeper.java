@@ -7,16 +7,19 @@ import io.biowerk.dr.core.StoredObject;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes what a {@link Catalog.Listing} found to be orphans: the deleting half of {@link
- * Catalog#cleanOrphans}. An orphan of a source with a live in-progress marker is kept; what a run
- * known to be dead (a stale marker) left is deleted at once; anything else only once it is older
- * than the grace period, which protects a backup between its data and its manifest being committed.
+ * Chooses and deletes what a {@link Catalog.Listing} found to be orphans: the half of {@link
+ * Catalog#cleanOrphans} and {@link Catalog#removableOrphans} that is not listing. An orphan of a
+ * source with a live in-progress marker is kept; what a run known to be dead (a stale marker) left
+ * is deleted at once; anything else only once it is older than the grace period, which protects a
+ * backup between its data and its manifest being committed.
  *
  * <p>Stateless apart from the sink; safe to use from several threads.
  */
@@ -31,12 +34,10 @@ final class OrphanSweeper {
   }
 
   /**
-   * Deletes the orphans of {@code listing} (made at {@code now}) that the rules above allow.
-   *
-   * @return how many objects were deleted
-   * @throws IOException if an orphan cannot be deleted
+   * The orphans of {@code listing} (made at {@code now}) that the rules above allow to delete, in
+   * listing order.
    */
-  int clean(Catalog.Listing listing, Duration grace, Instant now) throws IOException {
+  List<StoredObject> removable(Catalog.Listing listing, Duration grace, Instant now) {
     Set<String> busy = new HashSet<>();
     Set<String> deadRuns = new HashSet<>();
     for (Catalog.Marker marker : listing.markers()) {
@@ -46,7 +47,7 @@ final class OrphanSweeper {
         deadRuns.add(marker.source() + "/" + marker.id());
       }
     }
-    int deleted = 0;
+    List<StoredObject> removable = new ArrayList<>();
     for (StoredObject orphan : listing.orphans()) {
       String source = orphan.key().substring(0, Math.max(0, orphan.key().indexOf('/')));
       if (busy.contains(source)) {
@@ -57,6 +58,20 @@ final class OrphanSweeper {
       if (!ofDeadRun(orphan.key(), deadRuns) && orphan.lastModified().plus(grace).isAfter(now)) {
         continue;
       }
+      removable.add(orphan);
+    }
+    return removable;
+  }
+
+  /**
+   * Deletes {@code orphans} (as chosen by {@link #removable}), logging each.
+   *
+   * @return how many objects were deleted
+   * @throws IOException if an orphan cannot be deleted
+   */
+  int delete(List<StoredObject> orphans) throws IOException {
+    int deleted = 0;
+    for (StoredObject orphan : orphans) {
       sink.delete(orphan.key());
       LOG.info(
           "catalog: deleted orphan {} ({} bytes, last modified {})",

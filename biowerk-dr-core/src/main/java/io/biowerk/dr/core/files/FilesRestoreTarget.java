@@ -24,6 +24,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -50,7 +51,6 @@ import org.slf4j.LoggerFactory;
 public final class FilesRestoreTarget implements RestoreTarget {
 
   private static final Logger LOG = LoggerFactory.getLogger(FilesRestoreTarget.class);
-  private static final String STAGING = ".biowerk-restore-";
 
   private final Path target;
   private final boolean force;
@@ -129,21 +129,42 @@ public final class FilesRestoreTarget implements RestoreTarget {
     checkTarget();
     Path parent = target.getParent();
     Files.createDirectories(parent);
+    removeDeadLeftovers(parent);
     boolean tar = "tar".equals(manifest.format());
     if (!tar) {
       return new SingleFile(
           parent.resolve(
-              "."
-                  + target.getFileName()
-                  + STAGING
+              RestoreLeftovers.stagingPrefix(target)
                   + Long.toHexString(ThreadLocalRandom.current().nextLong())));
     }
     Path staging =
         Files.createTempDirectory(
             parent,
-            "." + target.getFileName() + STAGING,
+            RestoreLeftovers.stagingPrefix(target),
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     return new Extraction(staging);
+  }
+
+  /**
+   * Removes what dead restores left in {@code parent} (see {@link RestoreLeftovers}) and says so in
+   * the log; a leftover that cannot be removed is logged and left for {@code biowerk-dr cleanup}.
+   */
+  private static void removeDeadLeftovers(Path parent) {
+    try {
+      for (RestoreLeftovers.Leftover gone : RestoreLeftovers.removeStale(parent, Instant.now())) {
+        LOG.info(
+            "files: removed {} of a restore that did not finish ({} bytes)",
+            gone.path(),
+            gone.bytes());
+      }
+    } catch (IOException e) {
+      LOG.warn(
+          "files: cannot remove what interrupted restores left in {}: {}; run `biowerk-dr cleanup"
+              + " {}`",
+          parent,
+          e.toString(),
+          parent);
+    }
   }
 
   private void checkTarget() throws IOException {
@@ -194,9 +215,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       old =
           target.resolveSibling(
-              "."
-                  + target.getFileName()
-                  + ".biowerk-old-"
+              RestoreLeftovers.oldPrefix(target)
                   + Long.toHexString(ThreadLocalRandom.current().nextLong()));
       AtomicFiles.move(target, old, false);
     }
