@@ -74,6 +74,12 @@ class MongoOplogRetentionCliIT {
         .toArray(String[]::new);
   }
 
+  /** For the commands that read no backup's data ({@code status}, {@code prune}): no key. */
+  private String[] repoOnly(String... args) {
+    return Stream.concat(Stream.of(args), Stream.of("--repo", repo.toString()))
+        .toArray(String[]::new);
+  }
+
   /** Inserts in batches a second apart, so the 1-second receiver cuts them into segments. */
   private static void batches(MongoClient client, int from, int to, int per)
       throws InterruptedException {
@@ -102,6 +108,8 @@ class MongoOplogRetentionCliIT {
     String b;
     Instant lastWrite;
     try (MongoClient client = MongoClients.create(sourceUri)) {
+      insert(
+          client, 0, 1); // the receiver's first run starts at the newest entry: there must be one
       OplogReceiver receiver =
           OplogReceiver.of(java.net.URI.create(sourceUri + "&segmentSeconds=1"));
       CompletableFuture<Void> receiving =
@@ -113,7 +121,7 @@ class MongoOplogRetentionCliIT {
                   throw new java.io.UncheckedIOException(e);
                 }
               });
-      batches(client, 0, 30, 10);
+      batches(client, 1, 30, 10);
       awaitArchived(oplog, newestEntry(client));
       a = backup(sourceUri);
       batches(client, 30, 60, 10);
@@ -131,12 +139,12 @@ class MongoOplogRetentionCliIT {
 
     // status: the oplog's window and the RPO from its newest entry, not from the newest backup
     cli.clock.set(Instant.now().plusSeconds(120));
-    Cli.Result status = cli.run(withRepo("status"));
+    Cli.Result status = cli.run(repoOnly("status"));
     assertThat(status.code()).as(status.toString()).isZero();
     assertThat(status.out())
         .containsPattern("mongodb: oplog newest oplog-\\d{10}-\\d{10} \\(\\S+ old, the RPO\\)")
         .contains("; point-in-time window ");
-    Cli.Result json = cli.run(withRepo("status", "--json"));
+    Cli.Result json = cli.run(repoOnly("status", "--json"));
     assertThat(json.code()).as(json.toString()).isZero();
     assertThat(json.out())
         .containsPattern("\"rpoFrom\"\\s*:\\s*\"log\"")
@@ -144,7 +152,7 @@ class MongoOplogRetentionCliIT {
 
     // eight days on, both backups ended before the 7-day window: replay starts from B
     cli.clock.set(Instant.now().plus(Duration.ofDays(8)));
-    Cli.Result dry = cli.run(withRepo("prune", "mongodb", "--keep-last", "2", "--dry-run"));
+    Cli.Result dry = cli.run(repoOnly("prune", "mongodb", "--keep-last", "2", "--dry-run"));
     assertThat(dry.code()).as(dry.toString()).isZero();
     assertThat(dry.out())
         .contains("oplog: ")
@@ -153,7 +161,7 @@ class MongoOplogRetentionCliIT {
         .contains("replay from base backup " + b + ", the newest that ended before");
     assertThat(oplog.names()).isEqualTo(before);
 
-    Cli.Result pruned = cli.run(withRepo("prune", "mongodb", "--keep-last", "2"));
+    Cli.Result pruned = cli.run(repoOnly("prune", "mongodb", "--keep-last", "2"));
     assertThat(pruned.code()).as(pruned.toString()).isZero();
     List<String> after = oplog.names();
     List<String> deleted = new ArrayList<>(before);
