@@ -129,7 +129,7 @@ class MongoOplogRetentionCliIT {
       b = backup(sourceUri);
       batches(client, 60, 90, 10);
       awaitArchived(oplog, newestEntry(client));
-      lastWrite = Instant.now();
+      lastWrite = Instant.ofEpochSecond(newestEntry(client).getTime());
       waitForSecondAfter(lastWrite.getEpochSecond());
       receiver.close();
       receiving.get(30, TimeUnit.SECONDS);
