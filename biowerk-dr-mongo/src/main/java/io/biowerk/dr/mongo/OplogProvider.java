@@ -3,6 +3,7 @@ package io.biowerk.dr.mongo;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.log.LogChain;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogReceiver;
 import io.biowerk.dr.core.log.LogRecovery;
@@ -39,6 +40,11 @@ public final class OplogProvider implements LogProvider {
 
   @Override
   public LogSegmentInfo describe(String name, Path file) throws IOException {
+    checkArgument(
+        name != null && name.matches("oplog-\\d{10}-\\d{10}"),
+        "oplog segment name (%s) must be oplog-<10-digit seconds>-<10-digit increment>, as the"
+            + " oplog receiver names its segments",
+        name);
     List<BsonTimestamp> first = new ArrayList<>(1);
     BsonTimestamp[] last = new BsonTimestamp[1];
     long count;
@@ -60,11 +66,14 @@ public final class OplogProvider implements LogProvider {
     }
     checkArgument(!first.isEmpty(), "oplog segment %s holds no entries", name);
     LogSegmentInfo info = info(first.get(0), last[0], count);
-    checkArgument(
-        info.name().equals(name),
-        "oplog segment %s: its first entry names it %s",
-        name,
-        info.name());
+    if (!info.name().equals(name)) {
+      throw new IOException(
+          "oplog segment "
+              + name
+              + ": its first entry names it "
+              + info.name()
+              + "; push each segment file under the name its first entry gives it");
+    }
     return info;
   }
 
@@ -123,6 +132,12 @@ public final class OplogProvider implements LogProvider {
   @Override
   public LogReceiver receiver(URI uri) {
     return OplogReceiver.of(uri);
+  }
+
+  /** Retention keeps the segments from each kept full backup's oplog slice onwards. */
+  @Override
+  public Optional<LogChain> chain() {
+    return Optional.of(new OplogChain());
   }
 
   @Override

@@ -12,7 +12,10 @@ import java.util.SortedSet;
  *
  * <p>The provider names its segments so that their names sort in log order within one history
  * (PostgreSQL's 24 hex digits do; an oplog's zero-padded timestamps do): retention keeps every
- * segment that sorts at or after the first one the oldest needed base backup reads.
+ * segment that sorts at or after the first one the oldest needed base backup reads. A span may name
+ * a position rather than a stored segment (an oplog names the timestamp where its replay starts):
+ * retention then keeps the last stored segment that sorts before it too, the one holding that
+ * position.
  */
 public interface LogChain {
 

@@ -127,7 +127,7 @@ public final class LogRetention {
         everything = "base backup " + base.id() + " records no " + archive.log() + " range";
         break;
       }
-      spans.add(Map.entry(base, span.get()));
+      spans.add(Map.entry(base, holding(span.get(), names)));
     }
     if (everything != null) {
       for (String name : names) {
@@ -175,6 +175,20 @@ public final class LogRetention {
       }
     }
     return toPlan(archive, names, keep);
+  }
+
+  /**
+   * The span widened to the stored segment holding its first position: a span may name a position
+   * inside a segment rather than a stored name (an oplog's timestamp), and the segment holding it
+   * is then the last stored name that sorts before it; if the archive has a gap there, that is the
+   * segment before the gap, which is kept rather than deleted.
+   */
+  private static LogSpan holding(LogSpan span, SortedSet<String> names) {
+    if (names.contains(span.first())) {
+      return span;
+    }
+    SortedSet<String> before = names.headSet(span.first());
+    return before.isEmpty() ? span : new LogSpan(before.last(), span.last());
   }
 
   private static Plan toPlan(
