@@ -43,6 +43,7 @@ class DrillPitrCliIT {
       Path.of("..", "deploy/prometheus/backup-alerts.yml").toAbsolutePath().normalize().toString();
   PrivateCluster cluster;
   Cli cli;
+  String damaged;
 
   @BeforeAll
   void start() throws Exception {
@@ -189,16 +190,12 @@ class DrillPitrCliIT {
 
   @Test
   @Order(2)
-  void aSegmentMissingFromTheArchiveFailsTheDrillAndSaysWhatToDo() throws Exception {
+  void aSegmentWhoseDataCannotBeFetchedStopsTheReplayEarlyAndFailsTheDrill() throws Exception {
     cluster.execute("INSERT INTO events (id) VALUES (3)");
     switchAndDrain();
     cluster.execute("INSERT INTO events (id) VALUES (4)");
     switchAndDrain();
-    List<Path> files;
-    try (Stream<Path> listed = Files.list(repo.resolve("pitr/wal"))) {
-      files = listed.toList();
-    }
-    // each segment is stored as its data and its manifest: both go, as if never archived
+    List<Path> files = walFiles();
     List<String> segments =
         files.stream()
             .map(p -> p.getFileName().toString())
@@ -208,8 +205,38 @@ class DrillPitrCliIT {
             .sorted()
             .toList();
     assertThat(segments.size()).as(segments.toString()).isGreaterThanOrEqualTo(3);
-    String name = segments.get(segments.size() - 2);
+    damaged = segments.get(segments.size() - 2);
+    // its manifest stays, so the archive looks whole; the server's wal-fetch of it fails
     for (Path file : files) {
+      String n = file.getFileName().toString();
+      if (n.startsWith(damaged + ".") && !n.endsWith(".manifest.json")) {
+        Files.delete(file);
+      }
+    }
+
+    Cli.Result drill = drill();
+    assertThat(drill.code()).as(drill.toString()).isEqualTo(ExitCodes.FAILURE);
+    JsonNode source = Json.read(drill.out()).get("sources").get(0);
+    assertThat(source.get("restore").get("ok").asBoolean()).as(source.toString()).isTrue();
+    assertThat(source.get("pitr").get("ok").asBoolean()).isFalse();
+    assertThat(source.get("pitr").get("detail").asText())
+        .contains("the replay stopped in segment ")
+        .contains("before " + segments.get(segments.size() - 1))
+        .contains("fetch it by hand with 'biowerk-dr wal-fetch' to see why");
+  }
+
+  List<Path> walFiles() throws Exception {
+    try (Stream<Path> listed = Files.list(repo.resolve("pitr/wal"))) {
+      return listed.toList();
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aSegmentMissingFromTheArchiveFailsTheDrillAndSaysWhatToDo() throws Exception {
+    assertThat(damaged).as("set by the test before").isNotNull();
+    String name = damaged;
+    for (Path file : walFiles()) {
       if (file.getFileName().toString().startsWith(name + ".")) {
         Files.delete(file);
       }

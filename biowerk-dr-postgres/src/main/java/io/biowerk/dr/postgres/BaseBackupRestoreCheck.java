@@ -39,6 +39,13 @@ final class BaseBackupRestoreCheck {
    */
   static final String TARGET_OPTION = "recovery-target";
 
+  /**
+   * With {@code recovery-target=end}: the newest archived segment the replay must reach; recovery
+   * that ends before it (a segment that could not be fetched ends the archive for the server) fails
+   * the check.
+   */
+  static final String THROUGH_OPTION = "expect-wal-through";
+
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
   private BaseBackupRestoreCheck() {}
@@ -119,6 +126,25 @@ final class BaseBackupRestoreCheck {
           query(query, "postgres", "SELECT count(*) FROM pg_database WHERE datallowconn", root);
       Duration took = Duration.ofNanos(System.nanoTime() - begin);
       if (toEnd) {
+        String through = options.get(THROUGH_OPTION);
+        if (through != null && PgWal.isSegment(through)) {
+          // The timeline changed at promotion: the log and segment numbers (the last 16 digits)
+          // tell how far the replay went.
+          String reached =
+              query(query, "postgres", "SELECT pg_walfile_name(pg_last_wal_replay_lsn())", root);
+          if (reached.length() != 24 || reached.substring(8).compareTo(through.substring(8)) < 0) {
+            throw failed(
+                manifest,
+                scratch,
+                "the replay stopped in segment "
+                    + (reached.isEmpty() ? "(unknown)" : reached)
+                    + ", before "
+                    + through
+                    + ", the newest archived segment: the next one could not be fetched or is"
+                    + " damaged; fetch it by hand with 'biowerk-dr wal-fetch' to see why, and push"
+                    + " it again from the server's pg_wal if it is still there");
+          }
+        }
         String last =
             query(
                 query,

@@ -343,6 +343,7 @@ public final class Drill {
         pitr.put("segments", window.segments());
         Map<String, String> toEnd = new LinkedHashMap<>(options);
         toEnd.put("recovery-target", "end");
+        toEnd.put("expect-wal-through", window.lastSegment());
         VerificationResult replayed =
             Verifier.verify(
                 catalog.sink(), manifest, keys, VerificationLevel.RESTORE, toEnd, clock);
@@ -373,8 +374,10 @@ public final class Drill {
       result.put("pitr", pitr);
     }
 
-    Long slowest =
-        seconds == null || pitrSeconds == null ? seconds : Math.max(seconds, pitrSeconds);
+    Long slowest = seconds;
+    if (seconds != null && pitrSeconds != null) {
+      slowest = Math.max(seconds, pitrSeconds);
+    }
     Map<String, Object> rto =
         new Item(
                 slowest != null && slowest <= source.rto().toSeconds() && restore.ok() && pitrOk,
