@@ -22,13 +22,29 @@ import java.util.Optional;
  * directory, only local socket connections allowed, under {@code runuser -u postgres} when run as
  * root), which fetches the WAL it needs with {@code restore_command} (option {@value
  * #FETCH_OPTION}, given by {@code biowerk-dr verify}), recovers to the backup's consistent point
- * ({@code recovery_target = 'immediate'}) and promotes; then it must answer a query. The server is
- * stopped and the scratch directory removed whatever happens.
+ * ({@code recovery_target = 'immediate'}) and promotes; then it must answer a query. With option
+ * {@value #TARGET_OPTION}{@code =end} (the DR drill's point-in-time restore) it replays every
+ * archived segment instead, to the newest point the archive reaches, and reports the time of the
+ * last transaction it replayed. The server is stopped and the scratch directory removed whatever
+ * happens.
  */
 final class BaseBackupRestoreCheck {
 
   /** The option that carries the command fetching one WAL segment ({@code %f "%p"} appended). */
   static final String FETCH_OPTION = "wal-fetch-command";
+
+  /**
+   * The option choosing how far the WAL is replayed: {@code immediate} (the default: the backup's
+   * consistent point) or {@code end} (every archived segment: the newest recoverable point).
+   */
+  static final String TARGET_OPTION = "recovery-target";
+
+  /**
+   * With {@code recovery-target=end}: the newest archived segment the replay must reach; recovery
+   * that ends before it (a segment that could not be fetched ends the archive for the server) fails
+   * the check.
+   */
+  static final String THROUGH_OPTION = "expect-wal-through";
 
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
@@ -49,6 +65,17 @@ final class BaseBackupRestoreCheck {
               + FETCH_OPTION
               + "); run it through 'biowerk-dr verify ... --level restore', which sets it");
     }
+    String target = options.getOrDefault(TARGET_OPTION, "immediate");
+    if (!target.equals("immediate") && !target.equals("end")) {
+      throw new IllegalArgumentException(
+          "postgresql: option "
+              + TARGET_OPTION
+              + "="
+              + target
+              + " is not known; use immediate (the backup's consistent point) or end (every"
+              + " archived WAL segment)");
+    }
+    boolean toEnd = target.equals("end");
     int versionNum = ((Number) manifest.facts().getOrDefault("serverVersionNum", 0)).intValue();
     Path bin = serverBin(manifest, versionNum, options);
     Duration timeout =
@@ -66,7 +93,7 @@ final class BaseBackupRestoreCheck {
     try {
       Files.createDirectories(data);
       int files = BaseBackupVerifier.extract(decoded, data);
-      prepare(data, scratch, fetch);
+      prepare(data, scratch, fetch, toEnd);
       Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
       if (root) {
         run(List.of("chown", "-R", "postgres:postgres", scratch.toString()), false, "chown");
@@ -98,6 +125,43 @@ final class BaseBackupRestoreCheck {
       String databases =
           query(query, "postgres", "SELECT count(*) FROM pg_database WHERE datallowconn", root);
       Duration took = Duration.ofNanos(System.nanoTime() - begin);
+      if (toEnd) {
+        String through = options.get(THROUGH_OPTION);
+        if (through != null && PgWal.isSegment(through)) {
+          // The timeline changed at promotion: the log and segment numbers (the last 16 digits)
+          // tell how far the replay went.
+          String reached =
+              query(query, "postgres", "SELECT pg_walfile_name(pg_last_wal_replay_lsn())", root);
+          if (reached.length() != 24 || reached.substring(8).compareTo(through.substring(8)) < 0) {
+            throw failed(
+                manifest,
+                scratch,
+                "the replay stopped in segment "
+                    + (reached.isEmpty() ? "(unknown)" : reached)
+                    + ", before "
+                    + through
+                    + ", the newest archived segment: the next one could not be fetched or is"
+                    + " damaged; fetch it by hand with 'biowerk-dr wal-fetch' to see why, and push"
+                    + " it again from the server's pg_wal if it is still there");
+          }
+        }
+        String last =
+            query(
+                query,
+                "postgres",
+                "SELECT coalesce(to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC',"
+                    + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'none')",
+                root);
+        return "point-in-time restore: "
+            + files
+            + " files laid down, every archived WAL segment replayed (last transaction replayed: "
+            + last
+            + "), server promoted in "
+            + PostgresVerifier.human(took)
+            + " and answered ("
+            + databases
+            + " databases)";
+      }
       return "restore test: "
           + files
           + " files laid down, WAL replayed to the backup's consistent point, server promoted in "
@@ -154,7 +218,8 @@ final class BaseBackupRestoreCheck {
   }
 
   /** Writes the recovery settings and a private configuration into the laid-down files. */
-  private static void prepare(Path data, Path scratch, String fetch) throws IOException {
+  private static void prepare(Path data, Path scratch, String fetch, boolean toEnd)
+      throws IOException {
     Files.deleteIfExists(data.resolve("postmaster.pid"));
     Files.deleteIfExists(data.resolve("postmaster.opts"));
     Files.createDirectories(data.resolve("pg_wal/archive_status"));
@@ -174,7 +239,9 @@ final class BaseBackupRestoreCheck {
         "\n# biowerk-dr verify --level restore: a private server on a scratch copy\n"
             + "restore_command = "
             + PgRecovery.confQuote(fetch + " %f \"%p\"")
-            + "\nrecovery_target = 'immediate'\nrecovery_target_action = 'promote'\n"
+            + (toEnd
+                ? "\n"
+                : "\nrecovery_target = 'immediate'\nrecovery_target_action = 'promote'\n")
             + "archive_mode = off\nport = "
             + port
             + "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = "
