@@ -367,9 +367,17 @@ public final class BackupJob {
       if (reader != null) {
         reader.joinQuietly();
       }
-      if (failure instanceof InterruptedException) {
+      // An interrupt reaches here as InterruptedException, or as the InterruptedIOException of a
+      // BufferPipe wait (which keeps the flag); a socket timeout, also an InterruptedIOException,
+      // leaves the flag clear and is reported as what it is.
+      if (failure instanceof InterruptedException
+          || (failure instanceof InterruptedIOException
+              && Thread.currentThread().isInterrupted())) {
         Thread.currentThread().interrupt();
-        throw new InterruptedIOException("backup " + id + " was interrupted; nothing was kept");
+        InterruptedIOException stopped =
+            new InterruptedIOException("backup " + id + " was interrupted; nothing was kept");
+        stopped.initCause(failure);
+        throw stopped;
       }
       throw Failures.toThrow(failure, "backup " + id);
     } finally {
