@@ -126,7 +126,7 @@ final class ImportCommand extends CliCommand {
       throw new UsageException("import: " + path + " is not a file; give the dump file to import");
     }
     String name = BackupLayout.checkSourceName(source == null ? NAMES.get(k) : source);
-    Instant when = takenAt == null ? takenAt(path) : RestoreCommand.instant(takenAt);
+    Instant when = takenAt == null ? takenAt(path) : RestoreCommand.instant("--taken-at", takenAt);
     List<Codec> codecs = new ArrayList<>(BackupCommand.compression(compression));
 
     // The check first: nothing is created (repository, key) for a file that fails it.

@@ -173,7 +173,7 @@ final class RestoreCommand extends CliCommand {
   public Integer call() throws Exception {
     Environment env = env();
     URI targetUri = Uris.parse(target, "target URI", env);
-    Instant before = targetTime == null ? null : instant(targetTime);
+    Instant before = targetTime == null ? null : instant("--target-time", targetTime);
     RecoveryTarget recoveryTarget = recoveryTarget(before);
     boolean pointInTime =
         targetLsn != null || targetName != null || targetKind != null || targetTimeline != null;
@@ -598,7 +598,8 @@ final class RestoreCommand extends CliCommand {
     }
   }
 
-  static Instant instant(String text) {
+  /** {@code text} as an instant, or a usage error naming {@code option}. */
+  static Instant instant(String option, String text) {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
@@ -606,7 +607,8 @@ final class RestoreCommand extends CliCommand {
         return java.time.OffsetDateTime.parse(text).toInstant();
       } catch (DateTimeParseException again) {
         throw new UsageException(
-            "--target-time '"
+            option
+                + " '"
                 + text
                 + "' is not an ISO-8601 time; write e.g."
                 + " 2024-01-15T09:00:00Z or 2024-01-15T10:00:00+01:00");
