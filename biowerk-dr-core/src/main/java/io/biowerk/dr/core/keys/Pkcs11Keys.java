@@ -100,7 +100,7 @@ public final class Pkcs11Keys implements KeyProvider {
    */
   public static Pkcs11Keys open(Function<String, String> settings) throws IOException {
     requireNonNull(settings, "settings");
-    String library = setting(settings, LIBRARY);
+    String library = ServiceSettings.get(settings, LIBRARY);
     if (library == null) {
       throw new KeyServiceException(
           "pkcs11: no PKCS#11 library is set; set "
@@ -119,7 +119,7 @@ public final class Pkcs11Keys implements KeyProvider {
           TYPE);
     }
     int slot;
-    String slotText = setting(settings, SLOT_INDEX);
+    String slotText = ServiceSettings.get(settings, SLOT_INDEX);
     try {
       slot = slotText == null ? 0 : Integer.parseInt(slotText);
     } catch (NumberFormatException e) {
@@ -185,7 +185,7 @@ public final class Pkcs11Keys implements KeyProvider {
     } finally {
       Arrays.fill(pin, '\0');
     }
-    return new Pkcs11Keys(provider, store, where, setting(settings, KEY));
+    return new Pkcs11Keys(provider, store, where, ServiceSettings.get(settings, KEY));
   }
 
   /**
@@ -393,13 +393,8 @@ public final class Pkcs11Keys implements KeyProvider {
     }
   }
 
-  private static String setting(Function<String, String> settings, String name) {
-    String value = settings.apply(name);
-    return value == null || value.isBlank() ? null : value.strip();
-  }
-
   private static char[] pin(Function<String, String> settings) throws IOException {
-    String file = setting(settings, PIN_FILE);
+    String file = ServiceSettings.get(settings, PIN_FILE);
     if (file != null) {
       Path path = Path.of(file);
       PrivateFiles.checkPrivate(path, "pkcs11: the PIN file named by " + PIN_FILE, "PIN");

@@ -91,9 +91,9 @@ public final class VaultTransitKeys implements KeyProvider {
    */
   public static VaultTransitKeys open(Function<String, String> settings) throws IOException {
     requireNonNull(settings, "settings");
-    String addr = setting(settings, ADDR);
+    String addr = ServiceSettings.get(settings, ADDR);
     if (addr == null) {
-      addr = setting(settings, "VAULT_ADDR");
+      addr = ServiceSettings.get(settings, "VAULT_ADDR");
     }
     if (addr == null) {
       throw new KeyServiceException(
@@ -115,16 +115,16 @@ public final class VaultTransitKeys implements KeyProvider {
           "vault-transit: " + ADDR + " (" + addr + ") is not an http(s) address; correct it", TYPE);
     }
     String token;
-    String tokenFile = setting(settings, TOKEN_FILE);
+    String tokenFile = ServiceSettings.get(settings, TOKEN_FILE);
     if (tokenFile != null) {
       Path path = Path.of(tokenFile);
       PrivateFiles.checkPrivate(
           path, "vault-transit: the token file named by " + TOKEN_FILE, "token");
       token = Files.readString(path, StandardCharsets.UTF_8).strip();
     } else {
-      token = setting(settings, TOKEN);
+      token = ServiceSettings.get(settings, TOKEN);
       if (token == null) {
-        token = setting(settings, "VAULT_TOKEN");
+        token = ServiceSettings.get(settings, "VAULT_TOKEN");
       }
     }
     if (token == null || token.isEmpty()) {
@@ -136,12 +136,13 @@ public final class VaultTransitKeys implements KeyProvider {
               + " or VAULT_TOKEN)",
           TYPE);
     }
-    String mount = Optional.ofNullable(setting(settings, MOUNT)).orElse("transit");
-    String active = setting(settings, KEY);
+    String mount = Optional.ofNullable(ServiceSettings.get(settings, MOUNT)).orElse("transit");
+    String active = ServiceSettings.get(settings, KEY);
     if (active != null) {
       MasterKey.checkId(active);
     }
-    return new VaultTransitKeys(address, token, mount, setting(settings, NAMESPACE), active);
+    return new VaultTransitKeys(
+        address, token, mount, ServiceSettings.get(settings, NAMESPACE), active);
   }
 
   @Override
@@ -393,10 +394,5 @@ public final class VaultTransitKeys implements KeyProvider {
       // Not Vault's JSON: the status alone says enough.
     }
     return "no error text";
-  }
-
-  private static String setting(Function<String, String> settings, String name) {
-    String value = settings.apply(name);
-    return value == null || value.isBlank() ? null : value.strip();
   }
 }
