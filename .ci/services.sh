@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what the integration tests need on this machine kind (Debian, root, no Docker):
-# the PostgreSQL client tools and server, redis-server, prometheus/promtool (not started) and SoftHSM 2. Idempotent; touches nothing else.
+# the PostgreSQL client tools and server, redis-server, prometheus/promtool (not started), SoftHSM 2 and moto. Idempotent; touches nothing else.
 set -euo pipefail
 
 apt_install() {
@@ -13,6 +13,13 @@ command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 command -v promtool >/dev/null 2>&1 || apt_install --no-install-recommends prometheus   # serve: promtool and a real Prometheus (AlertingIT); not started here
 command -v zstd >/dev/null 2>&1 || apt_install zstd   # ZstdCliInteropTest: the zst codec against the zstd tool
 command -v softhsm2-util >/dev/null 2>&1 || apt_install softhsm2   # Pkcs11KeysIT, KeysPkcs11CliIT: a PKCS#11 HSM (tests init their own tokens)
+# AwsKmsMotoIT: moto's KMS server (an emulator speaking KMS's JSON protocol; the test starts and stops it).
+# Debian has no python3-moto package, so it comes from PyPI (pip, into the user's site-packages;
+# the test also looks in ~/.local/bin).
+if ! command -v moto_server >/dev/null 2>&1; then
+  command -v pip3 >/dev/null 2>&1 || apt_install python3-pip
+  pip3 install --quiet --user --break-system-packages 'moto[server]==5.2.1' >/dev/null
+fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if [ -d /etc/postgresql ]; then
