@@ -60,6 +60,16 @@ final class BackupCommand extends CliCommand {
   String compression;
 
   @Option(
+      names = "--workers",
+      paramLabel = "N",
+      description = {
+        "zstd worker threads: 0 compresses on the reading thread. Default: one per core, one fewer"
+            + " for a source on this host that needs the CPU itself (a local database), at most 8;"
+            + " the number is recorded in the manifest."
+      })
+  Integer workers;
+
+  @Option(
       names = "--no-encrypt",
       description = "Store the backup unencrypted (no key is needed or created).")
   boolean noEncrypt;
@@ -107,6 +117,14 @@ final class BackupCommand extends CliCommand {
     }
     URI uri = Uris.parse(source, "source URI", env);
     List<Codec> codecs = new ArrayList<>(compression(compression));
+    if (workers != null && (workers < 0 || workers > 64)) {
+      throw new UsageException("--workers must be a whole number 0-64, not " + workers);
+    }
+    int chosen =
+        workers != null
+            ? workers
+            : ZstdCodec.automaticWorkers(uri, Runtime.getRuntime().availableProcessors());
+    codecs.replaceAll(c -> c instanceof ZstdCodec zstd ? zstd.withWorkers(chosen) : c);
     // Resolve the source before anything is created (repository, key): a wrong URI changes nothing.
     Source src = Sources.forUri(uri);
     opened = src;

@@ -255,7 +255,8 @@ public final class BackupJob {
         writes.add(sink.openWrite(dataKey));
       }
       FanOut fanOut = new FanOut(writes);
-      Sha256.Writing stored = Sha256.writing(fanOut);
+      // Without codecs the stored bytes are the raw bytes, which the reader thread hashes already.
+      Sha256.Writing stored = codecs.isEmpty() ? Sha256.counting(fanOut) : Sha256.writing(fanOut);
       WritableByteChannel encoder;
       if (codecs.isEmpty()) {
         encoder = stored;
@@ -317,7 +318,7 @@ public final class BackupJob {
               reader.rawCount,
               stored.count(),
               reader.rawHex(),
-              stored.hex(),
+              codecs.isEmpty() ? reader.rawHex() : stored.hex(),
               dataKey,
               facts);
       manifest = io.biowerk.dr.core.codec.ManifestAuthentication.sign(manifest, codecs);

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One restore: sink -> SHA-256 check while streaming -> reverse codec chain -> restore target,
  * committed only after every checksum matched. By default the stored bytes are checked first, so a
- * damaged backup is refused before the target sees a byte. Single-use.
+ * damaged backup is refused before the target sees a byte; a target that {@linkplain
+ * RestoreTarget#stagesUntilCommit() stages until its commit} sees nothing before the checks anyway,
+ * and its restore reads the stored bytes once. Single-use.
  */
 public final class RestoreJob {
 
@@ -67,8 +69,10 @@ public final class RestoreJob {
 
   /**
    * Whether to check the stored bytes' SHA-256 in a first pass before the target sees any byte
-   * (default true). Without it, damage is still detected while streaming and the target's write is
-   * aborted, but a target that cannot roll back may have received part of the data.
+   * (default true; skipped for a target that {@linkplain RestoreTarget#stagesUntilCommit() stages
+   * until its commit}, which sees no byte before the checks anyway). Without it, damage is still
+   * detected while streaming and the target's write is aborted, but a target that cannot roll back
+   * may have received part of the data.
    */
   public RestoreJob checkStoredFirst(boolean check) {
     return new RestoreJob(sink, manifest, keys, target, check, listener, codecs, progressInterval);
@@ -135,7 +139,11 @@ public final class RestoreJob {
     ran = true;
     long start = System.nanoTime();
     long every = progressInterval.toNanos();
-    if (checkStoredFirst) {
+    boolean checkedAtEnd = checkStoredFirst && target.stagesUntilCommit();
+    if (checkedAtEnd) {
+      // The side file is checked before any byte is read, as in the first pass.
+      BackupReader.checkSideFile(sink, manifest);
+    } else if (checkStoredFirst) {
       long[] lastCheckReport = {start};
       BackupReader.checkStored(
           sink,
@@ -155,6 +163,30 @@ public final class RestoreJob {
             }
           });
     }
+    try {
+      return transfer(start, every);
+    } catch (IntegrityException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      if (!checkedAtEnd) {
+        throw e;
+      }
+      // Damaged stored bytes may make the target fail (a tar header out of shape) before the
+      // checksums at the end: what the first pass would have reported is reported, so damage is
+      // called damage. Costs a second read only when the restore has failed anyway.
+      try {
+        BackupReader.checkStored(sink, manifest);
+      } catch (IntegrityException damage) {
+        damage.addSuppressed(e);
+        throw damage;
+      } catch (IOException | RuntimeException other) {
+        e.addSuppressed(other);
+      }
+      throw e;
+    }
+  }
+
+  private Duration transfer(long start, long every) throws IOException {
     try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys, codecs);
         PendingWrite out = target.open(manifest)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);

@@ -21,4 +21,15 @@ public interface RestoreTarget {
    * @throws IOException if the target cannot be prepared
    */
   PendingWrite open(BackupManifest manifest) throws IOException;
+
+  /**
+   * Whether nothing a {@link PendingWrite} of this target receives can be seen or used at the
+   * target before its commit, and an abort leaves no trace (a directory extracted into a private
+   * staging directory and renamed into place). A {@link RestoreJob} then skips its separate first
+   * pass over the stored bytes: every checksum is still verified before the commit, and the stored
+   * bytes are read once, which for a remote repository means one download, not two. Default false.
+   */
+  default boolean stagesUntilCommit() {
+    return false;
+  }
 }

@@ -190,107 +190,6 @@ public final class EncryptionCodec implements Codec {
         .array();
   }
 
-  /**
-   * Gets the JDK's AES-GCM compiled by C2 before the bulk data needs it. Until C2 compiles the GCM
-   * code with its AES-NI/CLMUL intrinsics, AES-GCM runs at 20-80 MB/s instead of GB/s, and C2
-   * compiles only after thousands of {@code doFinal} calls: with 64 KiB segments that is the first
-   * ~200 MiB of a backup, most of the first GiB of input of a fresh JVM (a nightly backup started
-   * by cron). So once a channel has sealed (or opened) {@link #AFTER_BYTES} (8 MiB) in a JVM, it
-   * starts a daemon thread that seals (or opens) a few thousand 1 KiB segments under a throwaway
-   * all-zero key through the same calls: ~0.3 s of CPU plus C2's compiling, mostly on the core the
-   * compressor leaves idle, and the data path is fast a few hundred milliseconds later. Waiting for
-   * {@code AFTER_BYTES} first spares that CPU to a backup that encrypts little (a dump that
-   * compresses 100x encrypts 5 MB per 500 MB read, which the cold cipher handles in a tenth of a
-   * second, while the warm-up would take CPU from the database's own dump tool). Its output is
-   * discarded; it touches no real key. Off with {@code -Dio.biowerk.dr.enc.warmup=false}.
-   */
-  static final class JitWarmup {
-    static final int ROUNDS = 6000;
-
-    /**
-     * The bytes a channel seals or opens before it starts the warm-up: 8 MiB, or {@code
-     * -Dio.biowerk.dr.enc.warmup-after=BYTES} (0 warms up at the first segment).
-     */
-    static final long AFTER_BYTES = Long.getLong("io.biowerk.dr.enc.warmup-after", 8L << 20);
-
-    private static final java.util.concurrent.atomic.AtomicBoolean ENCRYPT =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    private static final java.util.concurrent.atomic.AtomicBoolean DECRYPT =
-        new java.util.concurrent.atomic.AtomicBoolean();
-
-    private JitWarmup() {}
-
-    /** Counts one channel's bytes and starts the warm-up once they pass {@link #AFTER_BYTES}. */
-    static final class Trigger {
-      private final int mode;
-      private long passed;
-      private boolean fired;
-
-      Trigger(int mode) {
-        this.mode = mode;
-      }
-
-      void passed(int bytes) {
-        passed += bytes;
-        if (!fired && passed >= AFTER_BYTES) {
-          fired = true;
-          start(mode);
-        }
-      }
-    }
-
-    static void start(int mode) {
-      if (!Boolean.parseBoolean(System.getProperty("io.biowerk.dr.enc.warmup", "true"))) {
-        return;
-      }
-      java.util.concurrent.atomic.AtomicBoolean started =
-          mode == Cipher.ENCRYPT_MODE ? ENCRYPT : DECRYPT;
-      if (!started.compareAndSet(false, true)) {
-        return;
-      }
-      Thread thread = new Thread(() -> run(mode), "biowerk-dr-aes-gcm-warmup");
-      thread.setDaemon(true);
-      thread.setPriority(Thread.MIN_PRIORITY);
-      thread.start();
-    }
-
-    static void run(int mode) {
-      try {
-        SecretKeySpec key = new SecretKeySpec(new byte[32], "AES");
-        byte[] aad =
-            header(
-                "warmup", DEFAULT_SEGMENT_SIZE, new byte[SALT_LENGTH], new byte[COMMITMENT_LENGTH]);
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        ByteBuffer plain = ByteBuffer.allocate(1024);
-        ByteBuffer sealed = ByteBuffer.allocate(1024 + TAG_LENGTH);
-        if (mode == Cipher.ENCRYPT_MODE) {
-          for (int i = 0; i < ROUNDS; i++) {
-            cipher.init(
-                Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce(i, false)));
-            cipher.updateAAD(aad);
-            plain.clear();
-            sealed.clear();
-            cipher.doFinal(plain, sealed);
-          }
-        } else {
-          byte[] nonce = nonce(0, false);
-          cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
-          cipher.updateAAD(aad);
-          cipher.doFinal(plain, sealed);
-          for (int i = 0; i < ROUNDS; i++) {
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
-            cipher.updateAAD(aad);
-            sealed.flip();
-            plain.clear();
-            cipher.doFinal(sealed, plain);
-          }
-        }
-      } catch (GeneralSecurityException | RuntimeException e) {
-        // Only an optimisation: the data path reports its own failures.
-      }
-    }
-  }
-
   private static final class DerivedKeys {
     final SecretKeySpec aesKey;
     final byte[] commitment;
@@ -411,7 +310,7 @@ public final class EncryptionCodec implements Codec {
     private final Cipher cipher;
     private final ByteBuffer pending;
     private final ByteBuffer sealed;
-    private final JitWarmup.Trigger warmup = new JitWarmup.Trigger(Cipher.ENCRYPT_MODE);
+    private final AesGcmWarmup.Trigger warmup = new AesGcmWarmup.Trigger(Cipher.ENCRYPT_MODE);
     private long index;
     private boolean closed;
 
@@ -528,7 +427,7 @@ public final class EncryptionCodec implements Codec {
     private final Cipher cipher;
     private final ByteBuffer ciphertext;
     private final ByteBuffer plaintext;
-    private final JitWarmup.Trigger warmup = new JitWarmup.Trigger(Cipher.DECRYPT_MODE);
+    private final AesGcmWarmup.Trigger warmup = new AesGcmWarmup.Trigger(Cipher.DECRYPT_MODE);
     private long index;
     private boolean lastSeen;
     private boolean closed;

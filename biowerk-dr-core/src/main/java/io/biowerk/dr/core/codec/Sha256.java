@@ -39,7 +39,16 @@ public final class Sha256 {
    * A writing tap that hashes and counts what passes to {@code out}. Closing it closes {@code out}.
    */
   public static Writing writing(WritableByteChannel out) {
-    return new Writing(out);
+    return new Writing(out, true);
+  }
+
+  /**
+   * A writing tap that only counts what passes to {@code out}, for bytes whose hash is taken
+   * elsewhere (a backup without codecs stores its raw bytes, which the reader already hashes); its
+   * {@link Writing#hex()} throws {@link IllegalStateException}. Closing it closes {@code out}.
+   */
+  public static Writing counting(WritableByteChannel out) {
+    return new Writing(out, false);
   }
 
   /**
@@ -53,13 +62,14 @@ public final class Sha256 {
   /** A writing tap. */
   public static final class Writing implements WritableByteChannel {
     private final WritableByteChannel out;
-    private final MessageDigest digest = newDigest();
+    private final MessageDigest digest;
     // volatile: progress reports read it from another thread than the one writing
     private volatile long count;
     private byte[] result;
 
-    private Writing(WritableByteChannel out) {
+    private Writing(WritableByteChannel out, boolean hashing) {
       this.out = out;
+      this.digest = hashing ? newDigest() : null;
     }
 
     @Override
@@ -67,8 +77,10 @@ public final class Sha256 {
       // The tap reads a view of the caller's bytes after they have been written: no copy.
       ByteBuffer view = src.duplicate();
       int n = out.write(src);
-      view.limit(view.position() + n);
-      digest.update(view);
+      if (digest != null) {
+        view.limit(view.position() + n);
+        digest.update(view);
+      }
       count += n;
       return n;
     }
@@ -90,6 +102,9 @@ public final class Sha256 {
 
     /** The hex SHA-256 of everything written; ends the digest, so call it once at the end. */
     public String hex() {
+      if (digest == null) {
+        throw new IllegalStateException("a counting tap (Sha256.counting) has no hash");
+      }
       if (result == null) {
         result = digest.digest();
       }
@@ -139,6 +154,9 @@ public final class Sha256 {
 
     /** The hex SHA-256 of everything read; ends the digest, so call it once at the end. */
     public String hex() {
+      if (digest == null) {
+        throw new IllegalStateException("a counting tap (Sha256.counting) has no hash");
+      }
       if (result == null) {
         result = digest.digest();
       }

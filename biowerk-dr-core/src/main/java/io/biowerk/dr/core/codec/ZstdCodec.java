@@ -12,6 +12,8 @@ import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.internal.ByteChannels;
 import io.biowerk.dr.core.internal.Failures;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
@@ -63,6 +65,59 @@ public final class ZstdCodec implements Codec {
   /** A codec with the given level, worker threads and long-distance window log (0 for off). */
   public static ZstdCodec of(int level, int workers, int longWindowLog) {
     return new ZstdCodec(level, workers, longWindowLog);
+  }
+
+  /** The most worker threads {@link #automaticWorkers} picks, however many cores there are. */
+  static final int MAX_AUTOMATIC_WORKERS = 8;
+
+  /**
+   * The zstd worker threads a backup of {@code source} should use on a host with {@code cores}
+   * cores: 0 (the calling thread) on one core; otherwise one per core, but one core fewer for a
+   * source whose own work runs on this host and needs the CPU too: any scheme other than {@code
+   * file} whose host is missing (a local socket) or loopback, such as a local {@code pg_dump} or
+   * {@code redis-server}. At most {@value #MAX_AUTOMATIC_WORKERS}. Worker threads let compression
+   * run beside reading, encryption and hashing; the output is a standard zstd frame either way, and
+   * the number is recorded in the manifest's codec parameters.
+   *
+   * @throws IllegalArgumentException if {@code cores} is less than 1
+   */
+  public static int automaticWorkers(URI source, int cores) {
+    checkArgument(cores >= 1, "cores (%s) must be at least 1", cores);
+    if (cores == 1) {
+      return 0;
+    }
+    int workers = localCpuBound(source) ? cores - 1 : cores;
+    return Math.min(workers, MAX_AUTOMATIC_WORKERS);
+  }
+
+  private static boolean localCpuBound(URI source) {
+    String scheme = source.getScheme();
+    if (scheme == null || scheme.equalsIgnoreCase("file")) {
+      return false;
+    }
+    String host = source.getHost();
+    if (host == null || host.isEmpty() || host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (!bare.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+      return false; // a name: not resolved here (no DNS on the start path); taken as remote
+    }
+    try {
+      return InetAddress.getByName(bare).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** This codec with {@code workers} zstd worker threads (0: the calling thread). */
+  public ZstdCodec withWorkers(int workers) {
+    return new ZstdCodec(level, workers, longWindowLog);
+  }
+
+  /** The zstd worker threads of this codec (0: the calling thread). */
+  public int workers() {
+    return workers;
   }
 
   /**

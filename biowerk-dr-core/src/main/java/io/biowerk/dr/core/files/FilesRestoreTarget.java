@@ -118,6 +118,15 @@ public final class FilesRestoreTarget implements RestoreTarget {
   }
 
   /**
+   * True: a restore is extracted into a private staging directory (mode 0700) beside the target, or
+   * a temporary file, and renamed into place only on commit; an abort deletes it.
+   */
+  @Override
+  public boolean stagesUntilCommit() {
+    return true;
+  }
+
+  /**
    * Starts a restore.
    *
    * @throws TargetNotEmptyException if the target holds data and {@code force} was not given
