@@ -13,11 +13,12 @@
 #
 # Kill times: each operation is first run whole (CAL times) and its span measured from the moment its first
 # effect is visible (backup: its in-progress marker; restore: its staging folder; prune: the first backup gone;
-# rewrap: the first manifest re-wrapped) to the process' exit. Each trial kills at a time drawn uniformly inside
-# that span (plus the median time to the first effect), so most kills land mid-operation. After each kill the
-# trial is classed by what it left: "mid" (killed while running, with the operation's effect begun: a marker,
-# temp or staging file, part of the backups pruned or re-wrapped), "before" (killed before any effect) or
-# "after" (the process had already exited).
+# rewrap: the first manifest re-wrapped) to the process' exit (medians). Each trial starts the operation, polls
+# (every 5 ms) until its first effect is visible, then waits a time drawn uniformly from 0 to that span and
+# kills: the JVM's start-up time, which varies by seconds on a loaded machine, does not move the kill out of
+# the operation. After each kill the trial is classed by what it left: "mid" (killed while running, with the
+# operation's effect begun: a marker, temp or staging file, part of the backups pruned or re-wrapped),
+# "before" (still running but no effect left to see) or "after" (the process had already exited).
 #
 # Checks after each trial (a failed check prints FAIL with what was found, the seed and the trial's folder):
 #   backup : `verify all` exits 0 (every listed backup decodes and matches both checksums, and a damaged row,
@@ -40,7 +41,7 @@
 # one JVM; every operation under test runs through ./biowerk-dr.
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="${CRASH_CAMPAIGN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 CLI="$ROOT/biowerk-dr"
 N_BACKUP=70 N_RESTORE=70 N_PRUNE=70 N_REWRAP=30 SEED=1 SIZE_MB=24 PRUNE_BACKUPS=250 KEEP_LAST=5 CAL=3
 WORK="" KEEP=0
@@ -96,12 +97,18 @@ repo_leftovers() {
 }
 manifests() { find "$1" -name '*.manifest.json' 2>/dev/null | sed 's#.*/##; s#\..*##' | sort; }
 
-# Runs "$@" in the background, kills it with SIGKILL after $1 ms. Sets ALIVE=1 if it was still running.
+# Runs "$@" (after the delay and effect function) in the background; once effect_fn sees the operation's first
+# effect, waits delay ms more and kills the process with SIGKILL. Sets ALIVE=1 if it was still running then
+# (0 if it exited first), KILL_MS (ms from the start to the kill).
 kill_after() {
-  local delay="$1"; shift
+  local delay="$1" effect_fn="$2"; shift 2
+  [ "$1" != dr ] || { shift; set -- "$CLI" "$@"; } # the launcher itself (it execs java), not a subshell
+  local t0; t0=$(now_ms)
   "$@" >"$TRIAL_DIR/killed.out" 2>"$TRIAL_DIR/killed.err" &
   local pid=$!
+  until "$effect_fn" || ! kill -0 "$pid" 2>/dev/null; do sleep 0.005; done
   sleep "$(awk -v d="$delay" 'BEGIN {printf "%.3f", d / 1000}')"
+  KILL_MS=$(( $(now_ms) - t0 ))
   if kill -0 "$pid" 2>/dev/null; then ALIVE=1; kill -9 "$pid" 2>/dev/null; else ALIVE=0; fi
   wait "$pid" 2>/dev/null
   KILLED_RC=$?
@@ -112,6 +119,7 @@ kill_after() {
 calibrate() {
   local setup_fn="$1" effect_fn="$2"; shift 2
   local firsts=() ends=() i t0 t pid first
+  [ "$1" != dr ] || { shift; set -- "$CLI" "$@"; }
   for i in $(seq 1 "$CAL"); do
     TRIAL_DIR="$WORK/calibrate"; rm -rf "$TRIAL_DIR"; mkdir -p "$TRIAL_DIR"
     "$setup_fn"
@@ -129,7 +137,7 @@ calibrate() {
   FIRST_MS=$(printf '%s\n' "${firsts[@]}" | median); END_MS=$(printf '%s\n' "${ends[@]}" | median)
   log "calibrate $CUR_OP: first effect after ${FIRST_MS} ms, exit after ${END_MS} ms (median of $CAL)"
 }
-draw_delay() { echo $(( FIRST_MS + $(rand $(( END_MS - FIRST_MS ))) )); }
+draw_delay() { rand $(( END_MS - FIRST_MS )); } # ms after the first effect, uniform over the span
 classify() { # op, mid?(0/1)
   TRIALS[$1]=$(( ${TRIALS[$1]:-0} + 1 ))
   if [ "$ALIVE" = 0 ]; then AFTER[$1]=$(( ${AFTER[$1]:-0} + 1 )); CLASS=after
@@ -163,8 +171,8 @@ if [ "$N_BACKUP" -gt 0 ]; then
     TRIAL_DIR="$WORK/backup-$t"; mkdir -p "$TRIAL_DIR"; KEEP_TRIAL=0
     before="$(manifests "$BREPO")"
     d=$(draw_delay)
-    kill_after "$d" dr backup "file://$SRC" --repo "$BREPO" --key-file "$KEYS/key"
-    left="$(repo_leftovers "$BREPO")"; now="$(manifests "$BREPO")"
+    kill_after "$d" b_effect dr backup "file://$SRC" --repo "$BREPO" --key-file "$KEYS/key"
+    left="$(repo_leftovers "$BREPO")"; now="$(manifests "$BREPO")"; echo "$left" >"$TRIAL_DIR/left-after-kill"
     [ -n "$left" ] || [ "$before" != "$now" ] && m=1 || m=0
     classify backup "$m"
     # verify all: every listed backup decodes and matches its checksums; a damaged row exits 3
@@ -174,7 +182,7 @@ if [ "$N_BACKUP" -gt 0 ]; then
       || fail backup "$t" "next backup exit $?: $(tail -3 "$TRIAL_DIR/next.out")"
     left2="$(repo_leftovers "$BREPO")"
     [ -z "$left2" ] || fail backup "$t" "leftovers after the next backup: $(echo $left2)"
-    log "backup  $t: kill at ${d} ms, $CLASS, left $(echo "$left" | grep -c . ) object(s), next run: $(grep -o 'removed [0-9]* leftover[^,]*' "$TRIAL_DIR/next.out" | head -1)"
+    log "backup  $t: kill ${d} ms after the first effect (${KILL_MS} ms after start), $CLASS, left: $(echo $left | sed "s#$BREPO/##g") | next run: $(grep -o 'removed [0-9]* leftover[^(]*' "$TRIAL_DIR/next.out" | head -1)"
     # keep the repository small: prune to the newest few now and then (status checked then too)
     if [ $((t % 5)) = 0 ]; then
       dr prune --keep-last 2 --repo "$BREPO" >/dev/null 2>&1
@@ -201,8 +209,9 @@ if [ "$N_RESTORE" -gt 0 ]; then
     TRIAL_DIR="$WORK/restore-$t"; mkdir -p "$TRIAL_DIR"; KEEP_TRIAL=0
     target="$RDIR/t$t"
     d=$(draw_delay)
-    kill_after "$d" dr restore "$RID" "$target" --repo "$RREPO" --key-file "$KEYS/key"
+    kill_after "$d" r_effect dr restore "$RID" "$target" --repo "$RREPO" --key-file "$KEYS/key"
     staged="$(ls -A "$RDIR" | grep -c 'biowerk-' || true)"
+    state="$([ -e "$target" ] && echo complete || echo absent)"
     [ "$staged" -gt 0 ] || [ -e "$target" ] && m=1 || m=0
     classify restore "$m"
     if [ -e "$target" ]; then
@@ -220,7 +229,7 @@ if [ "$N_RESTORE" -gt 0 ]; then
       "$TRIAL_DIR/status.json" || fail restore "$t" "status --restore-dir reports leftovers"
     extra="$(ls -A "$RDIR" | grep -v '^t[0-9]*\(-again\)\?$' || true)"
     [ -z "$extra" ] || fail restore "$t" "left beside the targets: $extra"
-    log "restore $t: kill at ${d} ms, $CLASS, staging left: $staged, target after kill: $([ -e "$target" ] && echo complete || echo absent)"
+    log "restore $t: kill ${d} ms after the first effect (${KILL_MS} ms after start), $CLASS, staging left: $staged, target after kill: $state"
     rm -rf "$target" "$RDIR/t$t-again"
     end_trial restore "$t"
   done
@@ -248,7 +257,7 @@ if [ "$N_PRUNE" -gt 0 ]; then
     TRIAL_DIR="$WORK/prune-$t"; mkdir -p "$TRIAL_DIR"; KEEP_TRIAL=0
     p_setup; PREPO="$WORK/prune-repo"
     d=$(draw_delay)
-    kill_after "$d" dr prune --keep-last "$KEEP_LAST" --repo "$PREPO"
+    kill_after "$d" p_effect dr prune --keep-last "$KEEP_LAST" --repo "$PREPO"
     now="$(manifests "$PREPO")"; n=$(count_ids "$now")
     [ "$n" -lt "$(count_ids "$TEMPLATE_IDS")" ] && m=1 || m=0
     classify prune "$m"
@@ -261,7 +270,7 @@ if [ "$N_PRUNE" -gt 0 ]; then
     [ "$after" = "$KEPT" ] || fail prune "$t" "after the next prune: $(echo $after), expected $(echo $KEPT)"
     left="$(repo_leftovers "$PREPO")"
     [ -z "$left" ] || fail prune "$t" "leftovers after the next prune: $(echo $left)"
-    log "prune   $t: kill at ${d} ms, $CLASS, $n of $(count_ids "$TEMPLATE_IDS") backups listed after the kill"
+    log "prune   $t: kill ${d} ms after the first effect (${KILL_MS} ms after start), $CLASS, $n of $(count_ids "$TEMPLATE_IDS") backups listed after the kill"
     end_trial prune "$t"
   done
 fi
@@ -285,7 +294,7 @@ if [ "$N_REWRAP" -gt 0 ]; then
     TRIAL_DIR="$WORK/rewrap-$t"; mkdir -p "$TRIAL_DIR"; KEEP_TRIAL=0
     w_setup; WREPO="$WORK/rewrap/repo"
     d=$(draw_delay)
-    kill_after "$d" dr keys rewrap --repo "$WREPO" --key-file "$WORK/rewrap/key"
+    kill_after "$d" w_effect dr keys rewrap --repo "$WREPO" --key-file "$WORK/rewrap/key"
     total="$(find "$WREPO" -name '*.manifest.json' | wc -l)"
     new="$(wrapped_to "$WREPO" "$NEW_ID")"; oldonly=$(( total - new ))
     [ "$new" -gt 0 ] && [ "$new" -lt "$total" ] && m=1 || m=0
@@ -301,7 +310,7 @@ if [ "$N_REWRAP" -gt 0 ]; then
     [ "$(wrapped_to "$WREPO" "$NEW_ID")" = "$total" ] || fail rewrap "$t" "after the second rewrap not every manifest is wrapped to $NEW_ID"
     dr keys retire "$OLD_ID" --repo "$WREPO" --key-file "$WORK/rewrap/key" >"$TRIAL_DIR/retire.out" 2>&1 \
       || fail rewrap "$t" "keys retire $OLD_ID refused after the second rewrap: $(tail -2 "$TRIAL_DIR/retire.out")"
-    log "rewrap  $t: kill at ${d} ms, $CLASS, $new of $total re-wrapped at the kill"
+    log "rewrap  $t: kill ${d} ms after the first effect (${KILL_MS} ms after start), $CLASS, $new of $total re-wrapped at the kill"
     end_trial rewrap "$t"
   done
 fi
