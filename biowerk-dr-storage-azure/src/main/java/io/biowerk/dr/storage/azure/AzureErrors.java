@@ -2,16 +2,12 @@ package io.biowerk.dr.storage.azure;
 
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.storage.blob.models.BlobStorageException;
-import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StorageException.Reason;
+import io.biowerk.dr.core.cloud.CloudErrors;
+import io.biowerk.dr.core.cloud.CloudErrors.Place;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeoutException;
 
@@ -41,10 +37,8 @@ final class AzureErrors {
     String container = options.container();
     String location =
         "azure://" + options.account() + "/" + container + (blobName == null ? "" : "/" + blobName);
-    String target =
-        key == null
-            ? "container '" + container + "'"
-            : "'" + key + "' in container '" + container + "'";
+    Place place = new Place("azure sink", "container", container, key, location);
+    String target = place.target();
     if (e instanceof BlobStorageException service) {
       int status = service.getStatusCode();
       String code = service.getErrorCode() == null ? "" : service.getErrorCode().toString();
@@ -79,11 +73,7 @@ final class AzureErrors {
               e);
         }
         case "BlobNotFound" -> {
-          ObjectNotFoundException notFound =
-              new ObjectNotFoundException(
-                  "azure sink: no object " + target + " (" + location + ")", key);
-          notFound.initCause(e);
-          return notFound;
+          return CloudErrors.notFound(place, e);
         }
         case "AuthenticationFailed", "InvalidAuthenticationInfo", "NoAuthenticationInformation" -> {
           return new StorageException(
@@ -165,26 +155,16 @@ final class AzureErrors {
         case "BlobImmutableDueToPolicy",
             "BlobImmutableDueToLegalHold",
             "ContainerImmutabilityPolicyLocked" -> {
-          return new StorageException(
-              "azure sink: "
-                  + target
-                  + " is immutable ("
-                  + detail
-                  + ": a legal hold or an"
-                  + " immutability policy); it cannot be changed or deleted until the hold is cleared or the policy"
-                  + " expires",
-              location,
-              Reason.IMMUTABLE,
+          return CloudErrors.held(
+              place,
+              detail + ": a legal hold or an immutability policy",
+              "the hold is cleared or the policy expires",
               e);
         }
         default -> {}
       }
       if (status == 404 && key != null) {
-        ObjectNotFoundException notFound =
-            new ObjectNotFoundException(
-                "azure sink: no object " + target + " (" + location + ")", key);
-        notFound.initCause(e);
-        return notFound;
+        return CloudErrors.notFound(place, e);
       }
       if (status == 403) {
         return new StorageException(
@@ -201,9 +181,7 @@ final class AzureErrors {
             e);
       }
       String advice;
-      if (status == 503
-          || status == 500
-          || status == 429
+      if (CloudErrors.isThrottlingOrServerError(status)
           || code.equals("ServerBusy")
           || code.equals("OperationTimedOut")) {
         advice =
@@ -216,17 +194,11 @@ final class AzureErrors {
       } else {
         advice = "look that error code up in the Azure Blob Storage error codes";
       }
-      return new StorageException(
-          "azure sink: "
-              + operation
-              + " on "
-              + target
-              + " failed ("
-              + detail
-              + (requestId == null ? "" : ", request id " + requestId)
-              + "); "
-              + advice,
-          location,
+      return CloudErrors.failed(
+          place,
+          operation,
+          detail + (requestId == null ? "" : ", request id " + requestId),
+          advice,
           status == 507 ? Reason.FULL : Reason.OTHER,
           e);
     }
@@ -252,21 +224,13 @@ final class AzureErrors {
           Reason.AUTHENTICATION,
           e);
     }
-    if (Thread.currentThread().isInterrupted() || cause(e, InterruptedException.class) != null) {
-      InterruptedIOException interrupted =
-          new InterruptedIOException(
-              "azure sink: " + operation + " on " + target + " was interrupted");
-      interrupted.initCause(e);
-      return interrupted;
+    if (CloudErrors.isInterruption(e)) {
+      return CloudErrors.interrupted(place, operation, e);
     }
-    Throwable unreachable =
-        cause(
-            e,
-            ConnectException.class,
-            UnknownHostException.class,
-            NoRouteToHostException.class,
-            SocketTimeoutException.class,
-            TimeoutException.class);
+    Throwable unreachable = CloudErrors.unreachableCause(e);
+    if (unreachable == null) {
+      unreachable = cause(e, TimeoutException.class); // Reactor's timeout of a request
+    }
     if (unreachable != null) {
       return new StorageException(
           "azure sink: cannot reach the Blob service at "
@@ -308,16 +272,11 @@ final class AzureErrors {
           Reason.UNREACHABLE,
           e);
     }
-    return new StorageException(
-        "azure sink: "
-            + operation
-            + " on "
-            + target
-            + " failed ("
-            + e
-            + "); check the"
-            + " endpoint, the network and the service, then run it again",
-        location,
+    return CloudErrors.failed(
+        place,
+        operation,
+        String.valueOf(e),
+        "check the endpoint, the network and the service, then run it again",
         Reason.OTHER,
         e);
   }
@@ -341,13 +300,6 @@ final class AzureErrors {
 
   @SafeVarargs
   static Throwable cause(Throwable e, Class<? extends Throwable>... types) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      for (Class<? extends Throwable> type : types) {
-        if (type.isInstance(t)) {
-          return t;
-        }
-      }
-    }
-    return null;
+    return CloudErrors.cause(e, types);
   }
 }

@@ -40,6 +40,7 @@ import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.SinkCapability;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.cloud.KeyPrefix;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
@@ -104,6 +105,8 @@ public final class AzureSink implements Sink, AutoCloseable {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final AzureOptions options;
+  // object names <-> sink keys under the repository prefix
+  private final KeyPrefix names;
   private final BlobServiceClient service;
   private final BlobContainerClient container;
   // Ranged reads go through the async client: the bytes are copied from the network buffers into
@@ -118,6 +121,7 @@ public final class AzureSink implements Sink, AutoCloseable {
   private AzureSink(
       AzureOptions options, BlobServiceClient service, BlobServiceAsyncClient async, Clock clock) {
     this.options = options;
+    this.names = KeyPrefix.of(options.prefix());
     this.service = service;
     this.container = service.getBlobContainerClient(options.container());
     this.asyncContainer = async.getBlobContainerAsyncClient(options.container());
@@ -300,11 +304,11 @@ public final class AzureSink implements Sink, AutoCloseable {
 
   /** The blob name an object key is stored under. */
   public String blobName(String key) {
-    return blobPrefix(checkKey(key));
+    return names.namePrefix(checkKey(key));
   }
 
   private String blobPrefix(String keyPrefix) {
-    return options.prefix().isEmpty() ? keyPrefix : options.prefix() + "/" + keyPrefix;
+    return names.namePrefix(keyPrefix);
   }
 
   @Override
@@ -331,7 +335,6 @@ public final class AzureSink implements Sink, AutoCloseable {
     requireNonNull(prefix, "prefix");
     ObjectKeys.checkPrefix(prefix);
     String full = blobPrefix(prefix);
-    int strip = options.prefix().isEmpty() ? 0 : options.prefix().length() + 1;
     List<StoredObject> objects = new ArrayList<>();
     try {
       // A flat listing follows continuation markers page by page; uncommitted blobs are not listed.
@@ -339,13 +342,13 @@ public final class AzureSink implements Sink, AutoCloseable {
           container.listBlobs(
               new ListBlobsOptions().setPrefix(full).setMaxResultsPerPage(options.listPageSize()),
               null)) {
-        String name = item.getName();
-        if (name.length() <= strip || name.endsWith("/") || Boolean.TRUE.equals(item.isPrefix())) {
+        Optional<String> key = names.key(item.getName());
+        if (key.isEmpty() || Boolean.TRUE.equals(item.isPrefix())) {
           continue; // folder markers of hierarchical-namespace accounts are not objects
         }
         objects.add(
             new StoredObject(
-                name.substring(strip),
+                key.get(),
                 item.getProperties().getContentLength(),
                 item.getProperties().getLastModified().toInstant()));
       }

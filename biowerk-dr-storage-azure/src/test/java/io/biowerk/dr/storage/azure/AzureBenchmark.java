@@ -1,34 +1,27 @@
 package io.biowerk.dr.storage.azure;
 
 import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.models.AccessTier;
 import com.azure.storage.blob.models.ParallelTransferOptions;
+import com.azure.storage.blob.options.BlobDownloadToFileOptions;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
-import io.biowerk.dr.core.PendingWrite;
-import io.biowerk.dr.core.internal.ByteChannels;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
+import io.biowerk.dr.testkit.PairedTransfers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Upload and download throughput of a backup-sized object through {@link AzureSink} to Azurite
- * (in-memory, loopback), as a ratio to the SDK's own high-level transfer of the same bytes in the
+ * Upload and download throughput of a backup-sized file through {@link AzureSink} to Azurite
+ * (in-memory, loopback), as a ratio to the SDK's own high-level transfer of the same file in the
  * same run ({@code BlobClient.uploadFromFile} and {@code downloadToFile}, with the same block size
- * and concurrency), plus peak heap. Not a test: run it by hand as docs/benchmarks.md says ({@code
- * java -Xmx64m ... AzureBenchmark 1024 2 4 4}).
+ * and concurrency), in alternated pairs ({@link PairedTransfers}), plus peak heap. Not a test: run
+ * by {@code bench/cloud-bench.sh} as docs/benchmarks.md says.
+ *
+ * <pre>
+ * java -Xmx64m -cp $CP io.biowerk.dr.storage.azure.AzureBenchmark 1024 2 4 5
+ * #                                                   MiB, parallelism, block MiB, pairs
+ * </pre>
  */
 public final class AzureBenchmark {
 
@@ -38,48 +31,27 @@ public final class AzureBenchmark {
     long size = Long.parseLong(args.length > 0 ? args[0] : "1024") << 20;
     int parallelism = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     int blockSize = (args.length > 2 ? Integer.parseInt(args[2]) : 8) << 20;
-    int sourceBlock = (args.length > 3 ? Integer.parseInt(args[3]) : 16) << 20;
-    int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 2;
-    // What a zstd + aes-256-gcm backup hands its sinks is incompressible: one random block,
-    // repeated.
-    byte[] block = new byte[sourceBlock];
-    ByteBuffer fill = ByteBuffer.wrap(block);
-    SplittableRandom random = new SplittableRandom(1);
-    while (fill.remaining() >= 8) {
-      fill.putLong(random.nextLong());
-    }
-    Path target = Paths.get("target").toAbsolutePath();
-    Path file = target.resolve("azure-bench-upload.bin");
-    Path downloaded = target.resolve("azure-bench-download.bin");
-    try (FileChannel out =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      for (long left = size; left > 0; left -= block.length) {
-        ByteChannels.writeFully(out, ByteBuffer.wrap(block, 0, (int) Math.min(block.length, left)));
-      }
-    }
+    int pairs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+    Path work = Files.createTempDirectory(Paths.get("target").toAbsolutePath(), "azure-bench-");
+    Path file = work.resolve("backup.bin");
+    Path downloaded = work.resolve("download.bin");
+    PairedTransfers.writeIncompressible(file, size);
     try (AzuriteServer server = AzuriteServer.start()) {
       String container = server.newContainer("bench");
       System.out.printf(
           Locale.ROOT,
-          "object %d MiB, parallelism %d, block %d MiB, source block %d MiB, -Xmx %d MiB, %d cores,"
-              + " load %s%n",
+          "azure: object %d MiB, parallelism %d, block and range %d MiB, -Xmx %d MiB, %d cores%n",
           size >> 20,
           parallelism,
           blockSize >> 20,
-          sourceBlock >> 20,
           Runtime.getRuntime().maxMemory() >> 20,
-          Runtime.getRuntime().availableProcessors(),
-          Files.readString(Paths.get("/proc/loadavg")).trim());
-      ParallelTransferOptions transfer =
+          Runtime.getRuntime().availableProcessors());
+      ParallelTransferOptions upload =
           new ParallelTransferOptions()
               .setBlockSizeLong((long) blockSize)
               .setMaxSingleUploadSizeLong((long) blockSize)
               .setMaxConcurrency(parallelism);
-      com.azure.storage.common.ParallelTransferOptions downloadTransfer =
+      com.azure.storage.common.ParallelTransferOptions download =
           new com.azure.storage.common.ParallelTransferOptions()
               .setBlockSizeLong((long) blockSize)
               .setMaxConcurrency(parallelism);
@@ -89,171 +61,72 @@ public final class AzureBenchmark {
                   .options(container)
                   .blockSize(blockSize)
                   .parallelism(parallelism)
-                  .tier("daily", com.azure.storage.blob.models.AccessTier.HOT)
+                  .tier("daily", AccessTier.HOT)
                   .build())) {
         BlobClient sdk = server.admin().getBlobContainerClient(container).getBlobClient("sdk.bin");
-        // warm-up: JIT, connection pool
-        upload(sink, "warm", block, 128L << 20);
-        download(sink, "warm");
-        sink.delete("warm");
-        List<Result[]> results = new ArrayList<>();
-        for (int round = 0; round < rounds; round++) {
-          Result sdkUp =
-              measure(
-                  () -> {
-                    sdk.uploadFromFileWithResponse(
-                        new BlobUploadFromFileOptions(file.toString())
-                            .setParallelTransferOptions(transfer),
-                        null,
-                        null);
-                    return size;
-                  });
-          Result sinkUp = upload(sink, "postgres/daily/backup.bin", block, size);
-          Result sdkDown =
-              measure(
-                  () -> {
-                    Files.deleteIfExists(downloaded);
-                    sdk.downloadToFileWithResponse(
-                        new com.azure.storage.blob.options.BlobDownloadToFileOptions(
-                                downloaded.toString())
-                            .setParallelTransferOptions(downloadTransfer),
-                        null,
-                        null);
-                    return Files.size(downloaded);
-                  });
-          Result sinkDown = download(sink, "postgres/daily/backup.bin");
-          Result sinkDownToFile = downloadToFile(sink, "postgres/daily/backup.bin", downloaded);
-          results.add(new Result[] {sdkUp, sinkUp, sdkDown, sinkDown, sinkDownToFile});
-          sdk.delete();
-          sink.delete("postgres/daily/backup.bin");
-          System.out.printf(
-              Locale.ROOT,
-              "round %d: upload sdk %.0f sink %.0f MiB/s (%.2f); download sdk-to-file %.0f, sink %.0f"
-                  + " (%.2f), sink-to-file %.0f (%.2f)%n",
-              round + 1,
-              sdkUp.mibPerSecond(),
-              sinkUp.mibPerSecond(),
-              sinkUp.mibPerSecond() / sdkUp.mibPerSecond(),
-              sdkDown.mibPerSecond(),
-              sinkDown.mibPerSecond(),
-              sinkDown.mibPerSecond() / sdkDown.mibPerSecond(),
-              sinkDownToFile.mibPerSecond(),
-              sinkDownToFile.mibPerSecond() / sdkDown.mibPerSecond());
+        Path warm = work.resolve("warm.bin");
+        PairedTransfers.writeIncompressible(warm, 128L << 20); // JIT, connection pools, Azurite
+        PairedTransfers.upload(sink, "warm.bin", warm);
+        PairedTransfers.download(sink, "warm.bin", downloaded);
+        sdk.uploadFromFileWithResponse(
+            new BlobUploadFromFileOptions(warm.toString()).setParallelTransferOptions(upload),
+            null,
+            null);
+        Files.delete(downloaded);
+        sdk.downloadToFileWithResponse(
+            new BlobDownloadToFileOptions(downloaded.toString())
+                .setParallelTransferOptions(download),
+            null,
+            null);
+        sink.delete("warm.bin");
+        sdk.delete();
+
+        PairedTransfers ups = new PairedTransfers("azure upload");
+        PairedTransfers downs = new PairedTransfers("azure download");
+        for (int i = 0; i < pairs; i++) {
+          ups.pair(
+              () -> {
+                sdk.uploadFromFileWithResponse(
+                    new BlobUploadFromFileOptions(file.toString())
+                        .setParallelTransferOptions(upload),
+                    null,
+                    null);
+                return size;
+              },
+              () -> PairedTransfers.upload(sink, "sink.bin", file),
+              () -> {
+                sdk.deleteIfExists();
+                sink.delete("sink.bin");
+                return 0;
+              });
         }
-        System.out.println(
-            "| measurement | MiB/s (per round) | ratio to the SDK | peak heap used |");
-        System.out.println("| --- | ---: | ---: | ---: |");
-        row("SDK uploadFromFile (anchor)", results, 0, 0);
-        row("sink upload (staged blocks)", results, 1, 0);
-        row("SDK downloadToFile (anchor)", results, 2, 2);
-        row("sink download (ranged reads, discarded)", results, 3, 2);
-        row("sink download to a file", results, 4, 2);
+        PairedTransfers.upload(sink, "bench.bin", file); // both download the same blob
+        BlobClient same =
+            server.admin().getBlobContainerClient(container).getBlobClient("bench.bin");
+        for (int i = 0; i < pairs; i++) {
+          downs.pair(
+              () -> {
+                same.downloadToFileWithResponse(
+                    new BlobDownloadToFileOptions(downloaded.toString())
+                        .setParallelTransferOptions(download),
+                    null,
+                    null);
+                return Files.size(downloaded);
+              },
+              () -> PairedTransfers.download(sink, "bench.bin", downloaded),
+              () -> {
+                Files.deleteIfExists(downloaded);
+                return 0;
+              });
+        }
+        System.out.println(PairedTransfers.header());
+        System.out.println(ups.row());
+        System.out.println(downs.row());
       }
     } finally {
-      Files.deleteIfExists(file);
-      Files.deleteIfExists(downloaded);
-    }
-  }
-
-  record Result(long bytes, long nanos, long peakHeap) {
-    double mibPerSecond() {
-      return bytes / 1048576.0 / (nanos / 1e9);
-    }
-  }
-
-  private static void row(String what, List<Result[]> results, int index, int anchor) {
-    StringBuilder speeds = new StringBuilder();
-    StringBuilder ratios = new StringBuilder();
-    long peak = 0;
-    for (Result[] round : results) {
-      speeds
-          .append(speeds.length() == 0 ? "" : ", ")
-          .append(String.format(Locale.ROOT, "%.0f", round[index].mibPerSecond()));
-      ratios
-          .append(ratios.length() == 0 ? "" : ", ")
-          .append(
-              String.format(
-                  Locale.ROOT, "%.2f", round[index].mibPerSecond() / round[anchor].mibPerSecond()));
-      peak = Math.max(peak, round[index].peakHeap());
-    }
-    System.out.printf(Locale.ROOT, "| %s | %s | %s | %d MiB |%n", what, speeds, ratios, peak >> 20);
-  }
-
-  private static Result upload(AzureSink sink, String key, byte[] block, long size)
-      throws IOException {
-    return measure(
-        () -> {
-          try (PendingWrite out = sink.openWrite(key)) {
-            for (long left = size; left > 0; left -= block.length) {
-              ByteChannels.writeFully(
-                  out, ByteBuffer.wrap(block, 0, (int) Math.min(block.length, left)));
-            }
-            out.commit();
-            if (out instanceof AzureWrite write) {
-              System.out.printf(
-                  Locale.ROOT,
-                  "sink upload of %s: block buffers peaked at %d MiB%n",
-                  key,
-                  write.peakBufferBytes() >> 20);
-            }
-          }
-          return size;
-        });
-  }
-
-  private static Result download(AzureSink sink, String key) throws IOException {
-    return measure(
-        () -> {
-          ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-          long total = 0;
-          try (ReadableByteChannel in = sink.openRead(key)) {
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-              total += n;
-              buffer.clear();
-            }
-          }
-          return total;
-        });
-  }
-
-  private static Result downloadToFile(AzureSink sink, String key, Path file) throws IOException {
-    return measure(
-        () -> {
-          Files.deleteIfExists(file);
-          try (ReadableByteChannel in = sink.openRead(key);
-              OutputStream out = Files.newOutputStream(file)) {
-            ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-            while (in.read(buffer) >= 0) {
-              out.write(buffer.array(), 0, buffer.position());
-              buffer.clear();
-            }
-          }
-          return Files.size(file);
-        });
-  }
-
-  interface Work {
-    long run() throws IOException;
-  }
-
-  private static Result measure(Work work) throws IOException {
-    AtomicLong peak = new AtomicLong();
-    ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(
-        () -> {
-          Runtime r = Runtime.getRuntime();
-          peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
-        },
-        0,
-        10,
-        TimeUnit.MILLISECONDS);
-    try {
-      long start = System.nanoTime();
-      long bytes = work.run();
-      return new Result(bytes, System.nanoTime() - start, peak.get());
-    } finally {
-      sampler.shutdownNow();
+      try (var files = Files.walk(work)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 }

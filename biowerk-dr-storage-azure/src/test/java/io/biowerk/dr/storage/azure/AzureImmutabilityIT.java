@@ -83,7 +83,7 @@ class AzureImmutabilityIT {
                 StorageException.class,
                 e -> assertThat(e.reason()).isEqualTo(StorageException.Reason.IMMUTABLE))
             .hasMessageStartingWith(
-                "azure sink: '" + KEY + "' in container '" + container + "' is immutable")
+                "azure sink: '" + KEY + "' in container '" + container + "' is held")
             .hasMessageContaining("until the hold is cleared or the policy expires");
         assertThat(sink.get(KEY)).containsExactly(1);
       }

@@ -37,7 +37,7 @@ class AzureImmutabilityLiveTest {
           .isInstanceOfSatisfying(
               StorageException.class,
               e -> assertThat(e.reason()).isEqualTo(StorageException.Reason.IMMUTABLE))
-          .hasMessageContaining("is immutable");
+          .hasMessageContaining("is held");
       sink.setLegalHold(key, false);
       sink.delete(key);
       assertThat(sink.list("biowerk-live-test/daily/")).noneMatch(o -> o.key().equals(key));

@@ -78,7 +78,7 @@ class AzureRetentionHoldIT {
                 assertThat(skip.id()).isEqualTo(held.id());
                 assertThat(skip.reason())
                     .contains("is held by the store and was kept")
-                    .contains("in container '" + container + "' is immutable");
+                    .contains("in container '" + container + "' is held");
               });
       assertThat(catalog.list("postgres"))
           .extracting(BackupRecord::id)

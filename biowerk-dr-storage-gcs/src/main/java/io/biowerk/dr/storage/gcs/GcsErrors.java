@@ -5,13 +5,11 @@ import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StorageException.Reason;
+import io.biowerk.dr.core.cloud.CloudErrors;
+import io.biowerk.dr.core.cloud.CloudErrors.Place;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,8 +45,8 @@ final class GcsErrors {
       return (IOException) e; // already ours
     }
     String location = "gs://" + bucket + (objectName == null ? "" : "/" + objectName);
-    String target =
-        key == null ? "bucket '" + bucket + "'" : "'" + key + "' in bucket '" + bucket + "'";
+    Place place = new Place("gcs", "bucket", bucket, key, location);
+    String target = place.target();
     BaseServiceException service = cause(e, BaseServiceException.class);
     if (service != null && service.getCode() > 0) {
       int status = service.getCode();
@@ -79,10 +77,7 @@ final class GcsErrors {
             e);
       }
       if (status == 404) {
-        ObjectNotFoundException notFound =
-            new ObjectNotFoundException("gcs: no object " + target + " (" + location + ")", key);
-        notFound.initCause(e);
-        return notFound;
+        return CloudErrors.notFound(place, e);
       }
       if (status == 400 && (lower.contains("crc32c") || lower.contains("md5"))) {
         IntegrityException damaged =
@@ -115,18 +110,13 @@ final class GcsErrors {
           && (lower.contains("hold")
               || lower.contains("retention")
               || reason.equals("retentionPolicyNotMet"))) {
-        return new StorageException(
-            "gcs: "
-                + target
-                + " is held ("
-                + said
-                + "); it cannot be deleted or replaced"
-                + " until its hold is released or the bucket's retention period is over (gcloud storage objects update"
-                + " "
+        return CloudErrors.held(
+            place,
+            said,
+            "its hold is released or the bucket's retention period is over (gcloud storage objects"
+                + " update "
                 + location
-                + " --no-temporary-hold / --no-event-based-hold); it was left in place",
-            location,
-            Reason.IMMUTABLE,
+                + " --no-temporary-hold / --no-event-based-hold)",
             e);
       }
       if (status == 403) {
@@ -148,36 +138,22 @@ final class GcsErrors {
             e);
       }
       String advice;
-      if (status == 429 || status >= 500) {
+      if (CloudErrors.isThrottlingOrServerError(status)) {
         advice =
             "the service is throttling or failing and retries did not help; run it again later, and lower"
                 + " the request rate (fewer parallel backups) if it persists";
       } else {
         advice = "look up that error in the Cloud Storage JSON API documentation";
       }
-      return new StorageException(
-          "gcs: " + operation + " on " + target + " failed (" + said + "); " + advice,
-          location,
-          Reason.OTHER,
-          e);
+      return CloudErrors.failed(place, operation, said, advice, Reason.OTHER, e);
     }
-    if (cause(e, InterruptedException.class) != null
-        || (cause(e, InterruptedIOException.class) != null
-            && cause(e, SocketTimeoutException.class) == null)
-        || Thread.currentThread().isInterrupted()) {
-      InterruptedIOException interrupted =
-          new InterruptedIOException("gcs: " + operation + " on " + target + " was interrupted");
-      interrupted.initCause(e);
-      return interrupted;
+    if (CloudErrors.isInterruption(e)) {
+      return CloudErrors.interrupted(place, operation, e);
     }
-    Throwable unreachable =
-        cause(
-            e,
-            ConnectException.class,
-            UnknownHostException.class,
-            NoRouteToHostException.class,
-            SocketTimeoutException.class,
-            SocketException.class);
+    Throwable unreachable = CloudErrors.unreachableCause(e);
+    if (unreachable == null) {
+      unreachable = cause(e, SocketException.class); // the client's dropped connection
+    }
     if (unreachable == null
         && service != null
         && service.getCause() instanceof IOException io
@@ -216,16 +192,11 @@ final class GcsErrors {
           Reason.OTHER,
           e);
     }
-    return new StorageException(
-        "gcs: "
-            + operation
-            + " on "
-            + target
-            + " failed ("
-            + e
-            + "); check the endpoint,"
-            + " the network and the service, then run it again",
-        location,
+    return CloudErrors.failed(
+        place,
+        operation,
+        String.valueOf(e),
+        "check the endpoint, the network and the service, then run it again",
         Reason.OTHER,
         e);
   }
@@ -246,35 +217,10 @@ final class GcsErrors {
         }
       }
     }
-    return firstLine(e.getMessage());
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    int nl = message.indexOf('\n');
-    return (nl < 0 ? message : message.substring(0, nl)).trim();
-  }
-
-  @SafeVarargs
-  static Throwable cause(Throwable e, Class<? extends Throwable>... types) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      for (Class<? extends Throwable> type : types) {
-        if (type.isInstance(t)) {
-          return t;
-        }
-      }
-    }
-    return null;
+    return CloudErrors.firstLine(e.getMessage());
   }
 
   static <T extends Throwable> T cause(Throwable e, Class<T> type) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
+    return CloudErrors.cause(e, type);
   }
 }

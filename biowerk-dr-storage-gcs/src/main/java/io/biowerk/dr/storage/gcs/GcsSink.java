@@ -19,6 +19,7 @@ import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.SinkCapability;
 import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.cloud.KeyPrefix;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,6 +77,8 @@ public final class GcsSink implements Sink, AutoCloseable {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final GcsOptions options;
+  // object names <-> sink keys under the repository prefix
+  private final KeyPrefix names;
   private final Storage storage;
   private final ExecutorService executor;
   private final String where;
@@ -82,6 +86,7 @@ public final class GcsSink implements Sink, AutoCloseable {
 
   private GcsSink(GcsOptions options, Storage storage) {
     this.options = options;
+    this.names = KeyPrefix.of(options.prefix());
     this.storage = storage;
     this.where = options.endpoint().map(Object::toString).orElse(storage.getOptions().getHost());
     ThreadFactory threads =
@@ -192,7 +197,7 @@ public final class GcsSink implements Sink, AutoCloseable {
   }
 
   private String name(String keyPrefix) {
-    return options.prefix().isEmpty() ? keyPrefix : options.prefix() + "/" + keyPrefix;
+    return names.namePrefix(keyPrefix);
   }
 
   @Override
@@ -215,21 +220,18 @@ public final class GcsSink implements Sink, AutoCloseable {
     requireNonNull(prefix, "prefix");
     checkPrefix(prefix);
     String full = name(prefix);
-    int strip = options.prefix().isEmpty() ? 0 : options.prefix().length() + 1;
     List<StoredObject> objects = new ArrayList<>();
     try {
       // iterateAll follows page tokens (1,000 names per page).
       for (Blob blob :
           storage.list(options.bucket(), Storage.BlobListOption.prefix(full)).iterateAll()) {
-        String name = blob.getName();
-        if (name.length() <= strip || name.endsWith("/")) {
+        Optional<String> key = names.key(blob.getName());
+        if (key.isEmpty()) {
           continue; // folder placeholders made by consoles are not objects
         }
         objects.add(
             new StoredObject(
-                name.substring(strip),
-                blob.getSize() == null ? 0 : blob.getSize(),
-                modified(blob)));
+                key.get(), blob.getSize() == null ? 0 : blob.getSize(), modified(blob)));
       }
     } catch (RuntimeException e) {
       throw translate(e, "list objects", "storage.objects.list", null, null);

@@ -3,36 +3,26 @@ package io.biowerk.dr.storage.gcs;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
-import io.biowerk.dr.core.PendingWrite;
-import io.biowerk.dr.core.internal.ByteChannels;
-import java.io.IOException;
+import io.biowerk.dr.testkit.PairedTransfers;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
-import java.util.SplittableRandom;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Upload and download throughput of a backup-sized file through {@link GcsSink} against the
  * client's own high-level calls on the same bytes ({@code Storage.createFrom} of the file, {@code
- * Storage.downloadTo} a file), in the same run, with the peak heap of this JVM. The service is
- * {@link JsonApiTestServer} (a test double of the JSON API, not Cloud Storage) in a second JVM on
- * loopback, so the heap measured is the client's alone. Not a test: run it by hand as
- * docs/benchmarks.md says.
+ * Storage.downloadTo} a file), in the same run, in alternated pairs ({@link
+ * io.biowerk.dr.testkit.PairedTransfers}), with the peak heap of this JVM. The service is {@link
+ * JsonApiTestServer} (a test double of the JSON API, not Cloud Storage) in a second JVM on
+ * loopback, so the heap measured is the client's alone. Not a test: run by {@code
+ * bench/cloud-bench.sh} as docs/benchmarks.md says.
  *
  * <pre>
  * java -Xmx4g -cp $CP io.biowerk.dr.storage.gcs.GcsBenchmark server 18080 &amp;
- * java -Xmx64m -cp $CP io.biowerk.dr.storage.gcs.GcsBenchmark http://127.0.0.1:18080 1024 8 4 2
- * #                                                             endpoint, MiB, chunk MiB, range MiB, parallelism
+ * java -Xmx64m -cp $CP io.biowerk.dr.storage.gcs.GcsBenchmark http://127.0.0.1:18080 1024 8 4 2 5
+ * #                                   endpoint, MiB, chunk MiB, range MiB, parallelism, pairs
  * </pre>
  */
 public final class GcsBenchmark {
@@ -52,9 +42,10 @@ public final class GcsBenchmark {
     int chunk = Integer.parseInt(args[2]) << 20;
     int range = Integer.parseInt(args[3]) << 20;
     int parallelism = Integer.parseInt(args[4]);
+    int pairs = args.length > 5 ? Integer.parseInt(args[5]) : 5;
     Path work = Files.createTempDirectory(Paths.get("target").toAbsolutePath(), "gcs-bench-");
     Path file = work.resolve("backup.bin");
-    writeFile(file, size);
+    PairedTransfers.writeIncompressible(file, size);
     GcsOptions options =
         GcsOptions.builder("bench")
             .endpoint(endpoint)
@@ -77,142 +68,51 @@ public final class GcsBenchmark {
       BlobInfo anchorInfo = BlobInfo.newBuilder("bench", "anchor.bin").build();
       // warm-up: JIT and connections, 64 MiB each way
       Path warm = work.resolve("warm.bin");
-      writeFile(warm, 64L << 20);
-      sinkUpload(sink, "warm.bin", warm);
-      sinkDownload(sink, "warm.bin", work.resolve("warm.out"));
+      PairedTransfers.writeIncompressible(warm, 64L << 20);
+      PairedTransfers.upload(sink, "warm.bin", warm);
+      PairedTransfers.download(sink, "warm.bin", work.resolve("warm.out"));
       storage.createFrom(BlobInfo.newBuilder("bench", "warm2.bin").build(), warm, chunk);
       storage.downloadTo(BlobId.of("bench", "warm2.bin"), work.resolve("warm2.out"));
       sink.delete("warm.bin");
       storage.delete(BlobId.of("bench", "warm2.bin"));
 
-      Result anchorUp =
-          measure(
-              () -> {
-                storage.createFrom(anchorInfo, file, chunk);
-                return size;
-              });
-      storage.delete(anchorInfo.getBlobId()); // frees the test double's memory
-      Result sinkUp = measure(() -> sinkUpload(sink, "backup.bin", file));
-      Result sinkDown = measure(() -> sinkDownload(sink, "backup.bin", work.resolve("sink.out")));
-      sink.copy("backup.bin", "anchor.bin");
-      sink.delete("backup.bin");
-      Result anchorDown =
-          measure(
-              () -> {
-                storage.downloadTo(BlobId.of("bench", "anchor.bin"), work.resolve("anchor.out"));
-                return Files.size(work.resolve("anchor.out"));
-              });
-      storage.delete(anchorInfo.getBlobId());
-
-      System.out.println(
-          "| measurement | MiB/s | ratio to the client's own call | peak heap used |");
-      System.out.println("| --- | ---: | ---: | ---: |");
-      row("Storage.createFrom(file) (anchor)", anchorUp, anchorUp);
-      row("GcsSink upload from the file", sinkUp, anchorUp);
-      row("Storage.downloadTo(file) (anchor)", anchorDown, anchorDown);
-      row("GcsSink download to a file", sinkDown, anchorDown);
+      PairedTransfers ups = new PairedTransfers("gcs upload");
+      PairedTransfers downs = new PairedTransfers("gcs download");
+      for (int i = 0; i < pairs; i++) {
+        ups.pair(
+            () -> {
+              storage.createFrom(anchorInfo, file, chunk);
+              return size;
+            },
+            () -> PairedTransfers.upload(sink, "backup.bin", file),
+            () -> {
+              // frees the test double's memory
+              storage.delete(anchorInfo.getBlobId());
+              sink.delete("backup.bin");
+              return 0;
+            });
+      }
+      PairedTransfers.upload(sink, "backup.bin", file); // both download the same object
+      Path out = work.resolve("download.bin");
+      for (int i = 0; i < pairs; i++) {
+        downs.pair(
+            () -> {
+              storage.downloadTo(BlobId.of("bench", "backup.bin"), out);
+              return Files.size(out);
+            },
+            () -> PairedTransfers.download(sink, "backup.bin", out),
+            () -> {
+              Files.deleteIfExists(out);
+              return 0;
+            });
+      }
+      System.out.println(PairedTransfers.header());
+      System.out.println(ups.row());
+      System.out.println(downs.row());
     } finally {
       try (var files = Files.walk(work)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  /**
-   * Incompressible bytes, as a zstd + aes-256-gcm backup hands its sinks: a 16 MiB random block,
-   * repeated.
-   */
-  private static void writeFile(Path file, long size) throws IOException {
-    byte[] block = new byte[16 << 20];
-    ByteBuffer fill = ByteBuffer.wrap(block);
-    SplittableRandom random = new SplittableRandom(1);
-    while (fill.remaining() >= 8) {
-      fill.putLong(random.nextLong());
-    }
-    try (FileChannel out =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      for (long left = size; left > 0; left -= block.length) {
-        ByteChannels.writeFully(out, ByteBuffer.wrap(block, 0, (int) Math.min(block.length, left)));
-      }
-    }
-  }
-
-  private static long sinkUpload(GcsSink sink, String key, Path file) throws IOException {
-    long total = 0;
-    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-    try (FileChannel in = FileChannel.open(file);
-        PendingWrite out = sink.openWrite(key)) {
-      while (in.read(buffer.clear()) >= 0) {
-        buffer.flip();
-        total += buffer.remaining();
-        ByteChannels.writeFully(out, buffer);
-      }
-      out.commit();
-    }
-    return total;
-  }
-
-  private static long sinkDownload(GcsSink sink, String key, Path file) throws IOException {
-    long total = 0;
-    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-    try (ReadableByteChannel in = sink.openRead(key);
-        FileChannel out =
-            FileChannel.open(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-      while (in.read(buffer.clear()) >= 0) {
-        buffer.flip();
-        total += buffer.remaining();
-        ByteChannels.writeFully(out, buffer);
-      }
-    }
-    return total;
-  }
-
-  record Result(long bytes, long nanos, long peakHeap) {
-    double mibPerSecond() {
-      return bytes / 1048576.0 / (nanos / 1e9);
-    }
-  }
-
-  interface Run {
-    long run() throws IOException;
-  }
-
-  private static Result measure(Run run) throws IOException {
-    System.gc();
-    AtomicLong peak = new AtomicLong();
-    ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(
-        () -> {
-          Runtime r = Runtime.getRuntime();
-          peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
-        },
-        0,
-        10,
-        TimeUnit.MILLISECONDS);
-    try {
-      long start = System.nanoTime();
-      long bytes = run.run();
-      return new Result(bytes, System.nanoTime() - start, peak.get());
-    } finally {
-      sampler.shutdownNow();
-    }
-  }
-
-  private static void row(String what, Result result, Result anchor) {
-    System.out.printf(
-        Locale.ROOT,
-        "| %s | %.0f | %.2f | %d MiB |%n",
-        what,
-        result.mibPerSecond(),
-        result.mibPerSecond() / anchor.mibPerSecond(),
-        result.peakHeap() >> 20);
   }
 }

@@ -1,14 +1,11 @@
 package io.biowerk.dr.storage.s3;
 
-import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StorageException.Reason;
+import io.biowerk.dr.core.cloud.CloudErrors;
+import io.biowerk.dr.core.cloud.CloudErrors.Place;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
+import java.net.SocketException;
 import java.util.Locale;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
@@ -33,8 +30,8 @@ final class S3Errors {
   static IOException translate(
       SdkException e, String operation, String bucket, String key, String objectKey, String where) {
     String location = "s3://" + bucket + (objectKey == null ? "" : "/" + objectKey);
-    String target =
-        key == null ? "bucket '" + bucket + "'" : "'" + key + "' in bucket '" + bucket + "'";
+    Place place = new Place("s3", "bucket", bucket, key, location);
+    String target = place.target();
     if (e instanceof AwsServiceException service) {
       int status = service.statusCode();
       String code =
@@ -60,10 +57,7 @@ final class S3Errors {
             e);
       }
       if (code.equals("NoSuchKey") || (status == 404 && key != null && code.isEmpty())) {
-        ObjectNotFoundException notFound =
-            new ObjectNotFoundException("s3: no object " + target + " (" + location + ")", key);
-        notFound.initCause(e);
-        return notFound;
+        return CloudErrors.notFound(place, e);
       }
       if (code.equals("InvalidAccessKeyId")
           || code.equals("SignatureDoesNotMatch")
@@ -145,6 +139,19 @@ final class S3Errors {
             Reason.OTHER,
             e);
       }
+      if (isObjectLock(code, status, serverMessage)) {
+        return CloudErrors.held(
+            place,
+            said,
+            "its object lock retention date passes (in governance mode, a user with"
+                + " s3:BypassGovernanceRetention may shorten it) and its legal hold, if any, is removed"
+                + " (aws s3api put-object-legal-hold --bucket "
+                + bucket
+                + " --key "
+                + objectKey
+                + " --legal-hold Status=OFF)",
+            e);
+      }
       if (code.equals("AccessDenied") || code.equals("AllAccessDisabled") || status == 403) {
         return new StorageException(
             "s3: access denied for "
@@ -168,41 +175,23 @@ final class S3Errors {
       if (status == 501) {
         advice =
             "the store does not implement what was asked; drop the option that needs it for this store";
-      } else if (status >= 500 || code.equals("SlowDown")) {
+      } else if (CloudErrors.isThrottlingOrServerError(status) || code.equals("SlowDown")) {
         advice = "the store failed or is throttling; run it again later";
       } else {
         advice = "look up that error code in the store's documentation";
       }
-      return new StorageException(
-          "s3: "
-              + operation
-              + " on "
-              + target
-              + " failed ("
-              + said
-              + ", request id "
-              + service.requestId()
-              + "); "
-              + advice
-              + ", and give the request id to whoever runs the store if it"
-              + " persists",
-          location,
+      return CloudErrors.failed(
+          place,
+          operation,
+          said + ", request id " + service.requestId(),
+          advice + ", and give the request id to whoever runs the store if it persists",
           Reason.OTHER,
           e);
     }
     if (e instanceof AbortedException || Thread.currentThread().isInterrupted()) {
-      InterruptedIOException interrupted =
-          new InterruptedIOException("s3: " + operation + " on " + target + " was interrupted");
-      interrupted.initCause(e);
-      return interrupted;
+      return CloudErrors.interrupted(place, operation, e);
     }
-    Throwable unreachable =
-        cause(
-            e,
-            ConnectException.class,
-            UnknownHostException.class,
-            NoRouteToHostException.class,
-            SocketTimeoutException.class);
+    Throwable unreachable = CloudErrors.unreachableCause(e);
     if (unreachable != null) {
       return new StorageException(
           "s3: cannot reach the store at "
@@ -218,6 +207,10 @@ final class S3Errors {
           location,
           Reason.UNREACHABLE,
           e);
+    }
+    Throwable dropped = CloudErrors.cause(e, SocketException.class);
+    if (dropped != null) {
+      return CloudErrors.dropped(place, operation, where, dropped, e);
     }
     String message = String.valueOf(e.getMessage());
     if (e instanceof SdkClientException
@@ -238,29 +231,30 @@ final class S3Errors {
           Reason.AUTHENTICATION,
           e);
     }
-    return new StorageException(
-        "s3: "
-            + operation
-            + " on "
-            + target
-            + " failed ("
-            + message
-            + "); check the"
-            + " endpoint, the network and the store, then run it again",
-        location,
+    return CloudErrors.failed(
+        place,
+        operation,
+        message,
+        "check the endpoint, the network and the store, then run it again",
         Reason.OTHER,
         e);
   }
 
-  @SafeVarargs
-  private static Throwable cause(Throwable e, Class<? extends Throwable>... types) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      for (Class<? extends Throwable> type : types) {
-        if (type.isInstance(t)) {
-          return t;
-        }
-      }
+  /**
+   * Whether the store refused because of object lock: S3 answers a delete or overwrite of a locked
+   * object version with AccessDenied naming object lock; S3-compatible stores say {@code
+   * ObjectLocked} or WORM.
+   */
+  static boolean isObjectLock(String code, int status, String serverMessage) {
+    String said = serverMessage == null ? "" : serverMessage.toLowerCase(Locale.ROOT);
+    if (code.equals("ObjectLocked")) {
+      return true;
     }
-    return null;
+    return (code.equals("AccessDenied") || status == 403)
+        && (said.contains("object lock")
+            || said.contains("object-lock")
+            || said.contains("worm")
+            || said.contains("legal hold")
+            || said.contains("retention"));
   }
 }

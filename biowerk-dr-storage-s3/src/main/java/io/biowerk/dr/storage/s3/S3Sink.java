@@ -9,6 +9,7 @@ import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.SinkCapability;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.cloud.KeyPrefix;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -101,6 +102,8 @@ public final class S3Sink implements Sink, AutoCloseable {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final S3Options options;
+  // object names <-> sink keys under the repository prefix
+  private final KeyPrefix names;
   private final S3Client client;
   private final ExecutorService executor;
   private final Clock clock;
@@ -109,6 +112,7 @@ public final class S3Sink implements Sink, AutoCloseable {
 
   private S3Sink(S3Options options, S3Client client, Clock clock, String where) {
     this.options = options;
+    this.names = KeyPrefix.of(options.prefix());
     this.client = client;
     this.clock = clock;
     this.where = where;
@@ -270,11 +274,11 @@ public final class S3Sink implements Sink, AutoCloseable {
 
   /** The S3 key an object key is stored under. */
   public String objectKey(String key) {
-    return objectKeyPrefix(ObjectKeys.checkKey(key));
+    return names.name(key);
   }
 
   private String objectKeyPrefix(String keyPrefix) {
-    return options.prefix().isEmpty() ? keyPrefix : options.prefix() + "/" + keyPrefix;
+    return names.namePrefix(keyPrefix);
   }
 
   @Override
@@ -295,16 +299,15 @@ public final class S3Sink implements Sink, AutoCloseable {
     requireNonNull(prefix, "prefix");
     ObjectKeys.checkPrefix(prefix);
     String full = objectKeyPrefix(prefix);
-    int strip = options.prefix().isEmpty() ? 0 : options.prefix().length() + 1;
     List<StoredObject> objects = new ArrayList<>();
     try {
-      // The paginator follows continuation tokens: 1,000 keys per page.
+      // The paginator follows continuation tokens: 1,000 keys per page. Folder markers made by
+      // consoles are not objects.
       for (S3Object o :
           client.listObjectsV2Paginator(r -> r.bucket(options.bucket()).prefix(full)).contents()) {
-        if (o.key().length() <= strip || o.key().endsWith("/")) {
-          continue; // folder markers made by consoles are not objects
-        }
-        objects.add(new StoredObject(o.key().substring(strip), o.size(), o.lastModified()));
+        names
+            .key(o.key())
+            .ifPresent(key -> objects.add(new StoredObject(key, o.size(), o.lastModified())));
       }
     } catch (SdkException e) {
       throw S3Errors.translate(e, "ListObjectsV2", options.bucket(), null, null, where);
@@ -358,6 +361,7 @@ public final class S3Sink implements Sink, AutoCloseable {
     List<String> all = new ArrayList<>(keys);
     List<String> failures = new ArrayList<>();
     int failed = 0;
+    boolean allHeld = true;
     for (int from = 0; from < all.size(); from += 1000) {
       List<ObjectIdentifier> batch = new ArrayList<>();
       for (String key : all.subList(from, Math.min(all.size(), from + 1000))) {
@@ -376,6 +380,7 @@ public final class S3Sink implements Sink, AutoCloseable {
       }
       for (S3Error error : response.errors()) {
         failed++;
+        allHeld &= S3Errors.isObjectLock(String.valueOf(error.code()), 0, error.message());
         if (failures.size() < 5) {
           failures.add(error.key() + " (" + error.code() + ": " + error.message() + ")");
         }
@@ -392,9 +397,12 @@ public final class S3Sink implements Sink, AutoCloseable {
               + "' could not be deleted: "
               + String.join(", ", failures)
               + (failed > failures.size() ? ", ..." : "")
-              + "; check s3:DeleteObject permission and object lock retention",
+              + (allHeld
+                  ? "; object lock holds them until their retention dates pass or their legal holds"
+                      + " are removed; they were left in place"
+                  : "; check s3:DeleteObject permission and object lock retention"),
           "s3://" + options.bucket(),
-          StorageException.Reason.OTHER,
+          allHeld ? StorageException.Reason.IMMUTABLE : StorageException.Reason.OTHER,
           null);
     }
   }
