@@ -239,6 +239,8 @@ public final class EncryptionCodec implements Codec {
       }
     }
 
+    // The lowest priority is the point: the warm-up must not take the CPU a dump tool wants.
+    @SuppressWarnings("ThreadPriorityCheck")
     static void start(int mode) {
       if (!Boolean.parseBoolean(System.getProperty("io.biowerk.dr.enc.warmup", "true"))) {
         return;
@@ -524,7 +526,6 @@ public final class EncryptionCodec implements Codec {
     private final ReadableByteChannel in;
     private final SecretKeySpec key;
     private final byte[] aad;
-    private final int segmentSize;
     private final Cipher cipher;
     private final ByteBuffer ciphertext;
     private final ByteBuffer plaintext;
@@ -538,7 +539,6 @@ public final class EncryptionCodec implements Codec {
       this.in = in;
       this.key = key;
       this.aad = aad;
-      this.segmentSize = segmentSize;
       this.ciphertext = ByteBuffer.allocate(segmentSize + TAG_LENGTH);
       this.plaintext = ByteBuffer.allocate(segmentSize).flip();
       try {
