@@ -531,6 +531,8 @@ public final class BackupJob {
       this.pipe = new BufferPipe("backup " + id + ": the source reader", count, size, true);
     }
 
+    // Only this thread updates rawCount; others only read it (progress reports).
+    @SuppressWarnings("NonAtomicVolatileUpdate")
     @Override
     public void run() {
       try {

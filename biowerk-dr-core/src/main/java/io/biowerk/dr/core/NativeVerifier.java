@@ -2,7 +2,9 @@ package io.biowerk.dr.core;
 
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -46,5 +48,37 @@ public interface NativeVerifier {
    */
   default String artifact() {
     return Providers.artifactOf(this);
+  }
+
+  /**
+   * The dump files of its kinds that this verifier can check on their own, for {@code biowerk-dr
+   * import FILE --kind KIND}: each says which kind it is, the format its backups record and the
+   * source name they use by default. The default is none: a kind with no entry cannot be imported.
+   */
+  default List<ImportFormat> importFormats() {
+    return List.of();
+  }
+
+  /**
+   * A dump file that {@code biowerk-dr import} can store as a backup of {@code sourceKind}, after
+   * this verifier's {@link VerificationLevel#NATIVE} check passed on it.
+   *
+   * @param sourceKind the kind given to {@code --kind}, one of {@link #sourceKinds()}
+   * @param format the format the kind's own backups record (e.g. {@code dump}), so an imported file
+   *     restores and verifies like one of them
+   * @param defaultSourceName the source name its backups use when none is given (e.g. {@code
+   *     postgres})
+   * @param description what the file is, for the command's help (e.g. {@code a pg_dump -Fc file})
+   */
+  record ImportFormat(
+      String sourceKind, String format, String defaultSourceName, String description) {
+
+    /** Refuses null fields. */
+    public ImportFormat {
+      Objects.requireNonNull(sourceKind, "sourceKind");
+      Objects.requireNonNull(format, "format");
+      Objects.requireNonNull(defaultSourceName, "defaultSourceName");
+      Objects.requireNonNull(description, "description");
+    }
   }
 }

@@ -52,6 +52,9 @@ public final class RunMarker {
    * its process on this host is gone, or its lease ran out. A marker without host, pid or lease (an
    * older biowerk-dr) says nothing here; the catalog's age limit still applies to it.
    */
+  // "exports": the JsonNode parameter serves core's Catalog, which parsed the marker already; core
+  // does not re-export Jackson on purpose (issue 12), and no caller outside core needs this method.
+  @SuppressWarnings("exports")
   public static Optional<String> deadOwner(JsonNode body, Instant now) {
     if (body == null || !body.isObject()) {
       return Optional.empty();
@@ -105,17 +108,19 @@ public final class RunMarker {
               return thread;
             });
     long every = RENEW_EVERY.toMillis();
-    timer.scheduleWithFixedDelay(
-        () -> {
-          try {
-            renewal.renew();
-          } catch (IOException | RuntimeException e) {
-            // The next tick tries again; a lease outlives several missed renewals.
-          }
-        },
-        every,
-        every,
-        java.util.concurrent.TimeUnit.MILLISECONDS);
+    // The task catches its own failures; the caller stops the timer. The future adds nothing.
+    var unused =
+        timer.scheduleWithFixedDelay(
+            () -> {
+              try {
+                renewal.renew();
+              } catch (IOException | RuntimeException e) {
+                // The next tick tries again; a lease outlives several missed renewals.
+              }
+            },
+            every,
+            every,
+            java.util.concurrent.TimeUnit.MILLISECONDS);
     return timer;
   }
 

@@ -29,7 +29,7 @@ class LibraryVersionTest {
     Path old = Path.of("target/old-libs/commons-compress-1.23.0.jar");
     assertThat(old).as("copied by the core pom's maven-dependency-plugin").exists();
     List<URL> urls = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator, -1)) {
       if (!entry.contains("commons-compress")) {
         urls.add(Path.of(entry).toUri().toURL());
       }

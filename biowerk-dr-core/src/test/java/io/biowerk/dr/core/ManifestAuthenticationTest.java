@@ -136,7 +136,7 @@ class ManifestAuthenticationTest {
   @Test
   void aRemovedCodeIsRefusedAndTheMessageSaysWhy() throws Exception {
     InMemorySink sink = InMemorySink.named("auth");
-    BackupManifest m = changed(stored(sink, envelope(sink)), r -> (r.without("mac")));
+    BackupManifest m = changed(stored(sink, envelope(sink)), r -> r.without("mac"));
     assertThatThrownBy(() -> restore(sink, m, RING))
         .isInstanceOf(CorruptManifestException.class)
         .hasMessageContaining("carries no authentication code")

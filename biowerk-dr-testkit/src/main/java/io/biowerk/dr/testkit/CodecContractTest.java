@@ -71,7 +71,7 @@ public abstract class CodecContractTest {
   /** Decodes {@code encoded} with {@code codec}, reading in {@code channels}' style. */
   protected static byte[] decode(Codec codec, byte[] encoded, HostileChannels channels)
       throws IOException {
-    MemoryChannels.Readable in = MemoryChannels.readable(encoded);
+    MemoryChannels.ReadableBytes in = MemoryChannels.readable(encoded);
     try (ReadableByteChannel decoder = codec.decode(channels.readable(in))) {
       return channels.readAll(decoder);
     }
@@ -188,7 +188,7 @@ public abstract class CodecContractTest {
     if (n < 0) {
       return true;
     }
-    out.write(buffer.array(), 0, n);
+    out.write(buffer.array(), buffer.arrayOffset(), n);
     return false;
   }
 
@@ -209,7 +209,7 @@ public abstract class CodecContractTest {
   void decoderCloseIsIdempotentAndClosesTheChannelBeneath() throws Exception {
     Codec codec = newCodec();
     byte[] encoded = encode(codec, DataShapes.SEGMENT_PLUS_ONE.bytes(), HostileChannels.HEAP);
-    MemoryChannels.Readable in = MemoryChannels.readable(encoded);
+    MemoryChannels.ReadableBytes in = MemoryChannels.readable(encoded);
     ReadableByteChannel decoder = codec.decode(in);
     decoder.read(ByteBuffer.allocate(100));
     decoder.close();

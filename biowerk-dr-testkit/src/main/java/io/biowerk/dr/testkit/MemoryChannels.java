@@ -17,8 +17,8 @@ public final class MemoryChannels {
   private MemoryChannels() {}
 
   /** A channel that reads {@code bytes} (not copied; do not change them while reading). */
-  public static Readable readable(byte[] bytes) {
-    return new Readable(bytes);
+  public static ReadableBytes readable(byte[] bytes) {
+    return new ReadableBytes(bytes);
   }
 
   /** A channel that collects what is written to it. */
@@ -27,12 +27,12 @@ public final class MemoryChannels {
   }
 
   /** A readable channel over a byte array that remembers whether, and how often, it was closed. */
-  public static final class Readable implements ReadableByteChannel {
+  public static final class ReadableBytes implements ReadableByteChannel {
     private final byte[] bytes;
     private int position;
     private int closes;
 
-    private Readable(byte[] bytes) {
+    private ReadableBytes(byte[] bytes) {
       this.bytes = bytes;
     }
 

@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param manifest a manifest whose kind, name, format, size, SHA-256 and facts fit the bytes
  * @param bytes the native bytes ({@code pg_dump} output, an RDB file, a tar)
  */
+// ArrayRecordComponent: the bytes are handed over as they are (documented above); no caller
+// compares backups with equals.
+@SuppressWarnings("ArrayRecordComponent")
 public record NativeBackup(BackupManifest manifest, byte[] bytes) {
 
   /** When {@link #of} backups start. */

@@ -495,7 +495,7 @@ public final class Catalog {
     List<StoredObject> manifests = new ArrayList<>();
     List<Marker> markers = new ArrayList<>();
     for (StoredObject object : objects) {
-      String[] parts = object.key().split("/");
+      String[] parts = object.key().split("/", -1);
       if (parts.length != 3) {
         continue;
       }
@@ -686,7 +686,7 @@ public final class Catalog {
   }
 
   private Optional<Marker> marker(StoredObject object, Instant now) throws IOException {
-    String[] parts = object.key().split("/");
+    String[] parts = object.key().split("/", -1);
     if (parts.length != 3) {
       return Optional.empty();
     }
@@ -724,16 +724,12 @@ public final class Catalog {
 
   /** Rank of a tier folder for promotion: monthly over weekly over daily over anything else. */
   public static int tierRank(String tier) {
-    switch (tier) {
-      case BackupLayout.MONTHLY:
-        return 3;
-      case BackupLayout.WEEKLY:
-        return 2;
-      case BackupLayout.DAILY:
-        return 1;
-      default:
-        return 0;
-    }
+    return switch (tier) {
+      case BackupLayout.MONTHLY -> 3;
+      case BackupLayout.WEEKLY -> 2;
+      case BackupLayout.DAILY -> 1;
+      default -> 0;
+    };
   }
 
   private static boolean underCorrupt(String key, List<String> corruptPrefixes) {

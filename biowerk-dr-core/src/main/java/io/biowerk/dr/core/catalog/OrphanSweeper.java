@@ -91,7 +91,7 @@ final class OrphanSweeper {
     if (deadRuns.isEmpty()) {
       return false;
     }
-    String[] parts = key.split("/");
+    String[] parts = key.split("/", -1);
     if (parts.length != 3) {
       return false;
     }

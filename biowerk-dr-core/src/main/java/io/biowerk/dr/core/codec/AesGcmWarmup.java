@@ -54,6 +54,8 @@ final class AesGcmWarmup {
     }
   }
 
+  // The lowest priority is the point: the warm-up must not take the CPU a dump tool wants.
+  @SuppressWarnings("ThreadPriorityCheck")
   static void start(int mode) {
     if (!Boolean.parseBoolean(System.getProperty("io.biowerk.dr.enc.warmup", "true"))) {
       return;

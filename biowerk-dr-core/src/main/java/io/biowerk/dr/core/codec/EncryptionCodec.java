@@ -423,7 +423,6 @@ public final class EncryptionCodec implements Codec {
     private final ReadableByteChannel in;
     private final SecretKeySpec key;
     private final byte[] aad;
-    private final int segmentSize;
     private final Cipher cipher;
     private final ByteBuffer ciphertext;
     private final ByteBuffer plaintext;
@@ -437,7 +436,6 @@ public final class EncryptionCodec implements Codec {
       this.in = in;
       this.key = key;
       this.aad = aad;
-      this.segmentSize = segmentSize;
       this.ciphertext = ByteBuffer.allocate(segmentSize + TAG_LENGTH);
       this.plaintext = ByteBuffer.allocate(segmentSize).flip();
       try {

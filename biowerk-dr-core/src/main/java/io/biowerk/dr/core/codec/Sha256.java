@@ -72,6 +72,8 @@ public final class Sha256 {
       this.digest = hashing ? newDigest() : null;
     }
 
+    // Only the writing thread updates count; other threads only read it (progress reports).
+    @SuppressWarnings("NonAtomicVolatileUpdate")
     @Override
     public int write(ByteBuffer src) throws IOException {
       // The tap reads a view of the caller's bytes after they have been written: no copy.

@@ -23,7 +23,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -390,9 +390,13 @@ public final class FilesSource implements Source {
                 .intValue()
             & 07777;
       } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+        // "rwxr-x---": the documented form, one character per bit from 0400 down to 0001
+        String rwx = PosixFilePermissions.toString(attributes.permissions());
         int mode = 0;
-        for (PosixFilePermission permission : attributes.permissions()) {
-          mode |= 1 << (8 - permission.ordinal());
+        for (int i = 0; i < rwx.length(); i++) {
+          if (rwx.charAt(i) != '-') {
+            mode |= 1 << (8 - i);
+          }
         }
         return mode;
       }

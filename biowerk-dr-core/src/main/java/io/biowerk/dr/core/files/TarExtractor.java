@@ -170,7 +170,7 @@ final class TarExtractor {
               copied += n;
             }
           }
-          attributes(dest, entry, true);
+          attributes(dest, entry);
         } else {
           while (content.read(buffer) >= 0) {
             // checked by size only
@@ -248,12 +248,11 @@ final class TarExtractor {
             .reversed());
     for (TarReader.Entry entry : directories) {
       List<String> segments = segmentsUnchecked(entry.name());
-      attributes(
-          segments.isEmpty() ? root : root.resolve(String.join("/", segments)), entry, false);
+      attributes(segments.isEmpty() ? root : root.resolve(String.join("/", segments)), entry);
     }
   }
 
-  private void attributes(Path path, TarReader.Entry entry, boolean file) throws IOException {
+  private void attributes(Path path, TarReader.Entry entry) throws IOException {
     Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
     PosixFilePermission[] all =
         PosixFilePermission.values(); // OWNER_READ (0400) ... OTHERS_EXECUTE (0001)
@@ -328,7 +327,7 @@ final class TarExtractor {
     }
     Deque<String> path = new ArrayDeque<>(linkSegments.subList(0, linkSegments.size() - 1));
     List<String> traversed = new ArrayList<>();
-    for (String segment : target.split("/")) {
+    for (String segment : target.split("/", -1)) {
       if (segment.isEmpty() || segment.equals(".")) {
         continue;
       }
@@ -389,7 +388,7 @@ final class TarExtractor {
               + " characters this restore accepts; the archive is damaged or hostile");
     }
     List<String> segments = new ArrayList<>();
-    for (String segment : name.split("/")) {
+    for (String segment : name.split("/", -1)) {
       if (segment.isEmpty() || segment.equals(".")) {
         continue;
       }
@@ -416,7 +415,7 @@ final class TarExtractor {
 
   private static List<String> segmentsUnchecked(String name) {
     List<String> segments = new ArrayList<>();
-    for (String segment : name.split("/")) {
+    for (String segment : name.split("/", -1)) {
       if (!segment.isEmpty() && !segment.equals(".")) {
         segments.add(segment);
       }

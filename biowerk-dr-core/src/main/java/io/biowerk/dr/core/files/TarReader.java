@@ -107,36 +107,36 @@ final class TarReader {
       byte type = block[156];
       long size = number(124, 12, "size");
       switch (type) {
-        case 'x':
-          {
-            byte[] data = readData(size, "PAX extended header");
-            for (Pax pax : Pax.parse(data)) {
-              switch (pax.key) {
-                case "path" -> paxPath = pax.value;
-                case "linkpath" -> paxLink = pax.value;
-                case "size" -> paxSize = decimal(pax, "size");
-                case "mtime" -> paxTime = time(pax);
-                case "uid" -> paxUid = decimal(pax, "uid");
-                case "gid" -> paxGid = decimal(pax, "gid");
-                default -> {} // atime, ctime, uname, gname, charset, comment, vendor keys: not
-                  // needed
-              }
+        case 'x' -> {
+          byte[] data = readData(size, "PAX extended header");
+          for (Pax pax : Pax.parse(data)) {
+            switch (pax.key) {
+              case "path" -> paxPath = pax.value;
+              case "linkpath" -> paxLink = pax.value;
+              case "size" -> paxSize = decimal(pax, "size");
+              case "mtime" -> paxTime = time(pax);
+              case "uid" -> paxUid = decimal(pax, "uid");
+              case "gid" -> paxGid = decimal(pax, "gid");
+              default -> {} // atime, ctime, uname, gname, charset, comment, vendor keys: not
+                // needed
             }
-            continue;
           }
-        case 'g':
-          readData(
-              size,
-              "PAX global header"); // applies to no single entry; nothing in it changes a restore
           continue;
-        case 'L':
+        }
+        case 'g' -> {
+          // applies to no single entry; nothing in it changes a restore
+          readData(size, "PAX global header");
+          continue;
+        }
+        case 'L' -> {
           longName = trimNul(readData(size, "GNU long name"));
           continue;
-        case 'K':
+        }
+        case 'K' -> {
           longLink = trimNul(readData(size, "GNU long link name"));
           continue;
-        default:
-          break;
+        }
+        default -> {}
       }
       byte[] nameBytes = paxPath != null ? paxPath : longName != null ? longName : headerName();
       byte[] linkBytes = paxLink != null ? paxLink : longLink != null ? longLink : field(157, 100);

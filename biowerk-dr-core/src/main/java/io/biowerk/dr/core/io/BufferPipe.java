@@ -252,6 +252,9 @@ public final class BufferPipe {
     }
   }
 
+  // Every caller awaits in a loop that checks its condition again (borrow, poll): the warning
+  // cannot see past this helper.
+  @SuppressWarnings("WaitNotInLoop")
   private void await(String doing) throws InterruptedIOException {
     try {
       changed.await();

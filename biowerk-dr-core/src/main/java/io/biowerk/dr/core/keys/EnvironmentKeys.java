@@ -69,6 +69,9 @@ public final class EnvironmentKeys implements KeyProvider {
     return "EnvironmentKeys[$" + variable + "]";
   }
 
+  // String.split drops trailing empty entries, as wanted here: "k1:...,k2:...," is two keys, as it
+  // always was.
+  @SuppressWarnings("StringSplitter")
   private Map<String, MasterKey> parse() throws IOException {
     String value = environment.apply(variable);
     Map<String, MasterKey> keys = new LinkedHashMap<>();

@@ -70,8 +70,8 @@ public final class KeyRecords {
     }
     List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
     for (int i = 0; i < lines.size(); i++) {
-      String[] parts = lines.get(i).strip().split(" ");
-      if (parts.length == 1 && parts[0].isEmpty() || parts[0].startsWith("#")) {
+      String[] parts = lines.get(i).strip().split(" ", -1);
+      if ((parts.length == 1 && parts[0].isEmpty()) || parts[0].startsWith("#")) {
         continue;
       }
       if (parts.length != 3) {

@@ -264,7 +264,7 @@ public final class Pkcs11Keys implements KeyProvider {
           TYPE,
           e);
     }
-    if (!(key instanceof SecretKey)) {
+    if (!(key instanceof SecretKey secret)) {
       if (id.equals(active)) {
         throw new KeyServiceException(
             "pkcs11: the "
@@ -279,7 +279,7 @@ public final class Pkcs11Keys implements KeyProvider {
       }
       return Optional.empty();
     }
-    return Optional.of(new HsmKey(id, (SecretKey) key));
+    return Optional.of(new HsmKey(id, secret));
   }
 
   @Override

@@ -323,7 +323,7 @@ public final class Rewrap {
     List<CodecSpec> codecs = new ArrayList<>();
     for (CodecSpec codec : manifest.codecs()) {
       codecs.add(
-          codec == enc
+          codec.equals(enc)
               ? new CodecSpec(
                   codec.id(), EnvelopeCodec.withWraps(codec.parameters(), wraps, primary))
               : codec);

@@ -249,9 +249,9 @@ public final class ObjectivesReport {
             .filter(b -> b.lastVerification().map(VerificationResult::passed).orElse(true))
             .findFirst();
     Instant newestAt = restorable.map(b -> b.manifest().finishedAt()).orElse(null);
-    Long age = newestAt == null ? null : Math.max(0, Duration.between(newestAt, now).getSeconds());
+    Long age = newestAt == null ? null : Math.max(0, Duration.between(newestAt, now).toSeconds());
     Status rpoStatus =
-        age == null ? Status.UNKNOWN : age > rpoTarget.getSeconds() ? Status.VIOLATED : Status.OK;
+        age == null ? Status.UNKNOWN : age > rpoTarget.toSeconds() ? Status.VIOLATED : Status.OK;
 
     VerificationResult lastPassed = null;
     VerificationResult lastRestore = null;
@@ -280,13 +280,13 @@ public final class ObjectivesReport {
         restorable.map(BackupRecord::id).orElse(null),
         newestAt,
         age,
-        rpoTarget.getSeconds(),
+        rpoTarget.toSeconds(),
         rpoStatus,
         lastPassed == null ? null : lastPassed.at(),
         lastPassed == null ? null : lastPassed.level().id(),
         lastRestore == null ? null : lastRestore.at(),
-        lastRestore == null ? null : lastRestore.duration().getSeconds(),
-        rtoTarget.getSeconds(),
+        lastRestore == null ? null : lastRestore.duration().toSeconds(),
+        rtoTarget.toSeconds(),
         rtoStatus,
         lastRestore == null ? null : lastRestore.duration().toMillis());
   }

@@ -385,14 +385,11 @@ public final class GfsPolicy implements RetentionPolicy {
   }
 
   private static String tierName(int rank) {
-    switch (rank) {
-      case 3:
-        return BackupLayout.MONTHLY;
-      case 2:
-        return BackupLayout.WEEKLY;
-      default:
-        return BackupLayout.DAILY;
-    }
+    return switch (rank) {
+      case 3 -> BackupLayout.MONTHLY;
+      case 2 -> BackupLayout.WEEKLY;
+      default -> BackupLayout.DAILY;
+    };
   }
 
   /** {@code 7d}, {@code 36h}, {@code 90m}, else the ISO form. */

@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,7 +127,7 @@ public final class Verifier {
     String detail;
     try {
       switch (level) {
-        case STORED:
+        case STORED -> {
           BackupReader.checkStored(sink, manifest);
           detail =
               "stored: "
@@ -133,8 +135,8 @@ public final class Verifier {
                   + " bytes, SHA-256 "
                   + manifest.storedSha256()
                   + " matches";
-          break;
-        case DECODE:
+        }
+        case DECODE -> {
           long raw = decodeAll(sink, manifest, ring, codecs);
           detail =
               "decode: "
@@ -142,10 +144,9 @@ public final class Verifier {
                   + " bytes decoded, raw SHA-256 "
                   + manifest.rawSha256()
                   + " and stored SHA-256 match";
-          break;
-        default:
-          detail = verifyNatively(sink, manifest, ring, level, options, nativeVerifier, codecs);
-          break;
+        }
+        default ->
+            detail = verifyNatively(sink, manifest, ring, level, options, nativeVerifier, codecs);
       }
     } catch (WrongKeyException e) {
       // The key commitment differs: either the key ring holds the wrong key, or the header is
@@ -248,6 +249,20 @@ public final class Verifier {
             + " to the class path, or verify at level 'decode'",
         sourceKind,
         new ArrayList<>(found));
+  }
+
+  /**
+   * The dump files that can be imported as backups ({@code biowerk-dr import}), by source kind, as
+   * the native verifiers on the class path declare them ({@link NativeVerifier#importFormats()}).
+   */
+  public static SortedMap<String, NativeVerifier.ImportFormat> importFormats() {
+    SortedMap<String, NativeVerifier.ImportFormat> formats = new TreeMap<>();
+    for (NativeVerifier verifier : load()) {
+      for (NativeVerifier.ImportFormat format : verifier.importFormats()) {
+        formats.putIfAbsent(format.sourceKind().toLowerCase(Locale.ROOT), format);
+      }
+    }
+    return formats;
   }
 
   private static List<NativeVerifier> load() {

@@ -100,7 +100,7 @@ class Pkcs11KeysIT {
    */
   private static int slotIndexOf(String showSlots, String label) {
     int index = -1;
-    for (String line : showSlots.split("\n")) {
+    for (String line : showSlots.split("\n", -1)) {
       if (line.startsWith("Slot ")) {
         index++;
       } else if (line.strip().matches("Label:\\s+" + label)) {

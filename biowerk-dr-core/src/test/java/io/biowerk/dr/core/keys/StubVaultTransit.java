@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -47,7 +48,9 @@ final class StubVaultTransit implements AutoCloseable {
       RANDOM.nextBytes(key);
       keys.put(name, key);
     }
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server =
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     server.createContext("/v1/", this::handle);
     server.start();
   }
@@ -76,7 +79,7 @@ final class StubVaultTransit implements AutoCloseable {
       reply(exchange, 403, errors("permission denied"));
       return;
     }
-    String[] parts = path.split("/");
+    String[] parts = path.split("/", -1);
     try {
       if (exchange.getRequestMethod().equals("LIST") && path.equals("transit/keys")) {
         if (listForbidden) {
@@ -99,7 +102,7 @@ final class StubVaultTransit implements AutoCloseable {
       }
       byte[] key = keys.get(parts[2]);
       if (key == null) {
-        reply(exchange, parts[1].equals("encrypt") ? 400 : 400, errors("encryption key not found"));
+        reply(exchange, 400, errors("encryption key not found"));
         return;
       }
       ObjectNode data = Json.object();

@@ -12,6 +12,7 @@ import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.codec.Recipient;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -68,7 +69,7 @@ class VaultTransitKeysTest {
             List.of(Recipient.wrappingKey(ring.wrappingKey("backups-2026q4").orElseThrow())));
     String stanza = codec.parameters().get("wrap.backups-2026q4");
     assertThat(stanza).startsWith("vault-transit:");
-    assertThat(new String(Base64.getDecoder().decode(stanza.substring(14))))
+    assertThat(new String(Base64.getDecoder().decode(stanza.substring(14)), StandardCharsets.UTF_8))
         .startsWith("vault:v1:");
     StubVaultTransit.Request encrypt = vault.requests.get(vault.requests.size() - 1);
     assertThat(encrypt.method()).isEqualTo("POST");
@@ -83,7 +84,8 @@ class VaultTransitKeysTest {
     StubVaultTransit.Request decrypt = vault.requests.get(vault.requests.size() - 1);
     assertThat(decrypt.path()).isEqualTo("transit/decrypt/backups-2026q4");
     assertThat(decrypt.body().path("ciphertext").asText())
-        .isEqualTo(new String(Base64.getDecoder().decode(stanza.substring(14))));
+        .isEqualTo(
+            new String(Base64.getDecoder().decode(stanza.substring(14)), StandardCharsets.UTF_8));
   }
 
   @Test

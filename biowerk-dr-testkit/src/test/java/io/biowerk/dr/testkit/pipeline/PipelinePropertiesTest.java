@@ -208,38 +208,32 @@ class PipelinePropertiesTest {
     if (stored.length == 0 && damage != Damage.APPEND) {
       return stored;
     }
-    switch (damage) {
-      case FLIP_BIT:
-        {
-          byte[] copy = stored.clone();
-          int bit = random.nextInt(stored.length * 8);
-          copy[bit / 8] ^= (byte) (1 << (bit % 8));
-          return copy;
+    return switch (damage) {
+      case FLIP_BIT -> {
+        byte[] copy = stored.clone();
+        int bit = random.nextInt(stored.length * 8);
+        copy[bit / 8] ^= (byte) (1 << (bit % 8));
+        yield copy;
+      }
+      case TRUNCATE -> Arrays.copyOf(stored, random.nextInt(stored.length));
+      case APPEND -> {
+        byte[] copy = Arrays.copyOf(stored, stored.length + 1 + random.nextInt(100));
+        for (int i = stored.length; i < copy.length; i++) {
+          copy[i] = (byte) random.nextInt(256);
         }
-      case TRUNCATE:
-        return Arrays.copyOf(stored, random.nextInt(stored.length));
-      case APPEND:
-        {
-          byte[] copy = Arrays.copyOf(stored, stored.length + 1 + random.nextInt(100));
-          for (int i = stored.length; i < copy.length; i++) {
-            copy[i] = (byte) random.nextInt(256);
-          }
-          return copy;
+        yield copy;
+      }
+      case OVERWRITE_RANGE -> {
+        byte[] copy = stored.clone();
+        int from = random.nextInt(stored.length);
+        int to = Math.min(stored.length, from + 1 + random.nextInt(64));
+        for (int i = from; i < to; i++) {
+          // XOR with a non-zero byte, so every byte of the range really changes.
+          copy[i] ^= (byte) (1 + random.nextInt(255));
         }
-      case OVERWRITE_RANGE:
-        {
-          byte[] copy = stored.clone();
-          int from = random.nextInt(stored.length);
-          int to = Math.min(stored.length, from + 1 + random.nextInt(64));
-          for (int i = from; i < to; i++) {
-            // XOR with a non-zero byte, so every byte of the range really changes.
-            copy[i] ^= (byte) (1 + random.nextInt(255));
-          }
-          return copy;
-        }
-      default:
-        throw new AssertionError(damage);
-    }
+        yield copy;
+      }
+    };
   }
 
   interface Io {
