@@ -6,7 +6,7 @@
 #   bench/crash-campaign.sh [--backup N] [--restore N] [--prune N] [--rewrap N] [--seed S] [--size-mb M]
 #                           [--prune-backups B] [--work DIR] [--keep]
 #
-# Defaults: 70 backup, 70 restore, 70 prune and 30 rewrap trials, seed 1, a 24 MiB source, 250 backups for the
+# Defaults: 70 backup, 70 restore, 70 prune and 30 rewrap trials, seed 1, a 16 MiB source, 60 backups for the
 # prune and rewrap repositories. A run prints one line per trial and a summary; it exits 1 if any check failed
 # (the failed trial's work folder is kept and named). Needs the command's jar (the launcher builds it if
 # missing: `mvn -pl biowerk-dr-cli -am package -DskipTests`).
@@ -43,7 +43,7 @@ set -uo pipefail
 
 ROOT="${CRASH_CAMPAIGN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 CLI="$ROOT/biowerk-dr"
-N_BACKUP=70 N_RESTORE=70 N_PRUNE=70 N_REWRAP=30 SEED=1 SIZE_MB=24 PRUNE_BACKUPS=250 KEEP_LAST=5 CAL=3
+N_BACKUP=70 N_RESTORE=70 N_PRUNE=70 N_REWRAP=30 SEED=1 SIZE_MB=16 PRUNE_BACKUPS=60 KEEP_LAST=5 CAL=3
 WORK="" KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -258,7 +258,7 @@ if [ "$N_PRUNE" -gt 0 ]; then
     p_setup; PREPO="$WORK/prune-repo"
     d=$(draw_delay)
     kill_after "$d" p_effect dr prune --keep-last "$KEEP_LAST" --repo "$PREPO"
-    now="$(manifests "$PREPO")"; n=$(count_ids "$now")
+    now="$(manifests "$PREPO")"; n=$(count_ids "$now"); echo "$now" >"$TRIAL_DIR/listed-after-kill"
     [ "$n" -lt "$(count_ids "$TEMPLATE_IDS")" ] && m=1 || m=0
     classify prune "$m"
     for k in $KEPT; do echo "$now" | grep -qx "$k" || fail prune "$t" "kept backup $k no longer in the repository"; done

@@ -66,11 +66,33 @@ final class RdbInput {
     }
   }
 
+  /**
+   * Reads {@code len} bytes. A length read from the stream is not trusted with an allocation: above
+   * {@value #TRUSTED_ALLOCATION} bytes the array grows as the bytes arrive, so a damaged length in
+   * a short stream fails as truncated ({@link EOFException}) instead of allocating up to 2 GiB
+   * first.
+   */
   byte[] readBytes(int len) throws IOException {
-    byte[] b = new byte[len];
-    readFully(b, 0, len);
+    if (len <= TRUSTED_ALLOCATION) {
+      byte[] b = new byte[len];
+      readFully(b, 0, len);
+      return b;
+    }
+    byte[] b = new byte[TRUSTED_ALLOCATION];
+    int have = 0;
+    while (have < len) {
+      if (have == b.length) {
+        b = java.util.Arrays.copyOf(b, (int) Math.min(len, 2L * b.length));
+      }
+      int n = b.length - have;
+      readFully(b, have, n);
+      have += n;
+    }
     return b;
   }
+
+  /** The largest array {@link #readBytes} allocates before the bytes to fill it have arrived. */
+  static final int TRUSTED_ALLOCATION = 1 << 20;
 
   void skip(long len) throws IOException {
     while (len > 0) {

@@ -524,6 +524,13 @@ public final class RdbParser {
           {
             long clen = length();
             long ulen = length();
+            // LZF expands at most 264 bytes per 3-byte back reference: a larger claim is damage,
+            // and
+            // is refused before the output is allocated.
+            if (clen <= 0 || ulen < 0 || ulen > clen * 88 + 32) {
+              throw corrupt(
+                  "LZF string of " + clen + " compressed bytes claims " + ulen + " bytes");
+            }
             byte[] compressed = in.readBytes(checkSize(clen));
             return Blobs.lzf(compressed, checkSize(ulen), this);
           }

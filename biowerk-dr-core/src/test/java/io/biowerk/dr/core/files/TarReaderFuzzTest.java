@@ -13,7 +13,8 @@ import java.io.InputStream;
  * archive. Only {@link IntegrityException} (damage, truncation, a bad checksum or PAX record) and
  * its subclass {@link io.biowerk.dr.core.UnsafePathException} (a name that is not UTF-8 or holds a
  * NUL) may escape, each with a message; any other exception or error is a finding, and a file
- * entry's content reads to exactly its stated size (a size the input cannot hold fails as truncated).
+ * entry's content reads to exactly its stated size (a size the input cannot hold fails as
+ * truncated).
  *
  * <p>The default build replays the seed corpus in {@code TarReaderFuzzTestInputs/}; {@code mvn test
  * -Pfuzz -Dtest=TarReaderFuzzTest} fuzzes (docs/reliability.md).
