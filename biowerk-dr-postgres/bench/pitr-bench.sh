@@ -7,6 +7,8 @@
 #      both archived by the same archive_command): restore, start the server, wait until it promoted
 #   3. archive_command latency in async mode under a pgbench load: every call times both pushes of the segment
 #      (pgbackrest archive-push with archive-async=y, and biowerk-dr wal-push --async through the launcher)
+#   5. RPO: kill -9 of the primary during a write load with the receiver running, recovery to the end of the
+#      repository's WAL, and the seconds of load the recovery lacks (see the section's comment)
 #   4. archive lag with the receiver (biowerk-dr wal-receive) under the same load: pg_stat_replication's
 #      flush_lag (the server's clock: WAL written -> the receiver reported it stored) sampled every second
 # Data: a table of random text (md5 of random numbers, about 2x compressible like real text, not pgbench's
@@ -17,8 +19,18 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DATA_MB=${DATA_MB:-512}
 LOAD_SECONDS=${LOAD_SECONDS:-60}
+RPO_SECONDS=${RPO_SECONDS:-30}
 PGBIN=/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -n | tail -1)/bin
-command -v pgbackrest >/dev/null || { echo "pitr-bench: pgbackrest is not installed: apt-get install pgbackrest" >&2; exit 1; }
+if ! command -v pgbackrest >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "pitr-bench: installing pgbackrest (apt-get install pgbackrest)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbackrest >/dev/null \
+      || { echo "pitr-bench: apt-get install pgbackrest failed; install it, then run again" >&2; exit 1; }
+  else
+    echo "pitr-bench: pgbackrest is not installed: apt-get install pgbackrest" >&2; exit 1
+  fi
+fi
+echo "pgbackrest: $(pgbackrest version)"
 WORK=$(mktemp -d /tmp/bw-pitrbench-XXXXXX)
 chmod 755 "$WORK"
 AS=(); [ "$(id -u)" = 0 ] && AS=(runuser -u postgres --)
@@ -26,7 +38,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 DATA=$WORK/data
 cleanup() {
   if [ -n "${RECV_PID:-}" ]; then kill "$RECV_PID" 2>/dev/null; sleep 2; kill -9 "$RECV_PID" 2>/dev/null; fi || true
-  for d in "$DATA" "$WORK/r1" "$WORK/r2"; do
+  for d in "$DATA" "$WORK/r1" "$WORK/r2" "$WORK/r3"; do
     [ -f "$d/postmaster.pid" ] && "${AS[@]}" "$PGBIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
   done
   rm -rf "$WORK"
@@ -155,4 +167,40 @@ GOT1=$("$PGBIN/psql" -h 127.0.0.1 -p "$P1" -U postgres -X -A -t -c "SELECT sum(a
 GOT2=$("$PGBIN/psql" -h 127.0.0.1 -p "$P2" -U postgres -X -A -t -c "SELECT sum(abalance) FROM pgbench_accounts" postgres)
 echo "restore + recovery through ${WAL_MB} MB of pg_wal to $TARGET: biowerk-dr ${ours_rec}s (sum $GOT1), pgbackrest ${their_rec}s (sum $GOT2), expected sum $EXPECT"
 echo "ratios (biowerk-dr / pgbackrest): backup $(echo "scale=2; $ours_backup / $their_backup" | bc), restore+recovery $(echo "scale=2; $ours_rec / $their_rec" | bc)"
+
+# 5. RPO with the receiver: a fresh base backup, then a write load (pgbench plus one committer stamping a row every
+#    ~10 ms with the server's clock) with the receiver running; kill -9 of the postmaster and its children mid-load;
+#    recovery of that base backup to the end of the repository's WAL (its .partial segment included); the RPO is the
+#    load's time between the newest stamped row the recovery has and the kill.
+"${AS[@]}" "$PGBIN/pg_ctl" -D "$R1" -m fast -w stop >/dev/null 2>&1 || true
+"${AS[@]}" "$PGBIN/pg_ctl" -D "$R2" -m fast -w stop >/dev/null 2>&1 || true
+rm -rf "$R1" "$R2"
+"${PSQL[@]}" -c "CREATE TABLE rpo_ticks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())" postgres
+# the receiver's source (benchrecv) gets its own base backup, so its WAL alone recovers it
+JAVA_OPTS=-Xmx64m ./biowerk-dr wal-receive "postgresql://postgres@127.0.0.1:$PORT/postgres?name=benchrecv&slot=bench" \
+  --repo "$WORK/repo" --key-file "$KEY" >> "$WORK/log/receiver.log" 2>&1 &
+RECV_PID=$!
+sleep 5
+./biowerk-dr backup "postgresql://postgres@127.0.0.1:$PORT/postgres?mode=physical&name=benchrecv" --repo "$WORK/repo" --key-file "$KEY" >/dev/null
+"$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -c 2 -T $((RPO_SECONDS + 30)) -n postgres >/dev/null 2>&1 &
+LOAD_PID=$!
+( while :; do echo "INSERT INTO rpo_ticks DEFAULT VALUES;"; sleep 0.01; done ) | "${PSQL[@]}" postgres >/dev/null 2>&1 &
+TICK_PID=$!
+sleep "$RPO_SECONDS"
+PM=$(head -1 "$DATA/postmaster.pid")
+CHILDREN=$(ps -o pid= --ppid "$PM" | tr '\n' ' ')
+kill -9 "$PM" $CHILDREN 2>/dev/null || true
+KILLED_AT=$(date +%s.%N)
+kill "$TICK_PID" "$LOAD_PID" 2>/dev/null || true
+wait "$LOAD_PID" 2>/dev/null || true
+sleep 3   # the receiver reconnects in vain; what it stored is in the repository
+kill "$RECV_PID" 2>/dev/null || true; sleep 3; kill -9 "$RECV_PID" 2>/dev/null || true; RECV_PID=
+R3=$WORK/r3; P3=$((PORT + 3))
+./biowerk-dr restore latest:benchrecv "$R3" --repo "$WORK/repo" --key-file "$KEY" --fetch-command "$WORK/bw" >/dev/null
+chown -R postgres: "$R3" 2>/dev/null || true
+recover "$R3" "$P3"
+LAST_TICK=$("$PGBIN/psql" -h 127.0.0.1 -p "$P3" -U postgres -X -A -t -c "SELECT extract(epoch FROM max(at)) FROM rpo_ticks" postgres)
+TICKS=$("$PGBIN/psql" -h 127.0.0.1 -p "$P3" -U postgres -X -A -t -c "SELECT count(*) FROM rpo_ticks" postgres)
+"${AS[@]}" "$PGBIN/pg_ctl" -D "$R3" -m fast -w stop >/dev/null 2>&1 || true
+echo "RPO after kill -9 of the primary under load (receiver running, flush interval 1 s): $(echo "$KILLED_AT - $LAST_TICK" | bc) s of load lost (newest recovered row stamped at $LAST_TICK, kill at $KILLED_AT; $TICKS ticks recovered)"
 echo "repository sizes: biowerk-dr $(du -sm "$WORK/repo" | cut -f1) MB, pgbackrest $(du -sm "$WORK/pgbr-repo" | cut -f1) MB"

@@ -40,12 +40,14 @@ final class LogFetchCommand extends CliCommand {
 
   @Parameters(
       index = "0",
+      arity = "0..1",
       paramLabel = "NAME",
       description = "The segment's name (the restore command's %f).")
   String name;
 
   @Parameters(
       index = "1",
+      arity = "0..1",
       paramLabel = "DEST",
       description = "Where to write it (the archive command's %p).")
   String destination;
@@ -76,11 +78,42 @@ final class LogFetchCommand extends CliCommand {
       description = "The read-ahead spool. Default: $TMPDIR/biowerk-dr-USER/fetch/SOURCE-LOG.")
   String spool;
 
+  @Option(
+      names = "--prefetcher",
+      hidden = true,
+      description =
+          "Run as the spool's long-running prefetcher (the launcher script starts it): keep the segments"
+              + " after the one the database asked for last ready in the spool, until idle.")
+  boolean prefetcher;
+
+  @Option(
+      names = "--idle",
+      hidden = true,
+      paramLabel = "SECONDS",
+      defaultValue = "60",
+      description = "How long the prefetcher waits for the next request before it stops.")
+  int idleSeconds;
+
+  /**
+   * Set by the launcher on a fetch it hands to the JVM while a prefetcher runs on the spool: no
+   * read-ahead of its own then, the prefetcher does it.
+   */
+  static final String READ_AHEAD_VARIABLE = "BIOWERK_DR_FETCH_READ_AHEAD";
+
   @Override
   public Integer call() throws Exception {
     Environment env = env();
     if (ahead < 0 || threads < 1) {
       throw new UsageException("--ahead must be 0 or more and --threads 1 or more");
+    }
+    if (prefetcher != (name == null) || prefetcher != (destination == null)) {
+      throw new UsageException(
+          prefetcher
+              ? "--prefetcher takes no NAME or DEST"
+              : "give the segment's NAME and its DEST (the restore command's %f and %p)");
+    }
+    if (idleSeconds < 1) {
+      throw new UsageException("--idle must be 1 or more seconds");
     }
     // Read-ahead is disposable: the default spool is under the temp directory, per user.
     Path spoolDir =
@@ -92,8 +125,14 @@ final class LogFetchCommand extends CliCommand {
                 logOptions.source + "-" + log)
             : env.resolve(spool);
     LogArchive archive = logOptions.forReading(repositories.openPrimary(env), log, keys, env);
+    if (prefetcher) {
+      LogPrefetch.of(archive, spoolDir, ahead, threads)
+          .keepAhead(java.time.Duration.ofSeconds(idleSeconds));
+      return ExitCodes.OK;
+    }
     Path dest = env.resolve(destination);
-    boolean found = LogPrefetch.of(archive, spoolDir, ahead, threads).fetch(name, dest);
+    int readAhead = env.variable(READ_AHEAD_VARIABLE).filter("off"::equals).isPresent() ? 0 : ahead;
+    boolean found = LogPrefetch.of(archive, spoolDir, readAhead, threads).fetch(name, dest);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ok", found);

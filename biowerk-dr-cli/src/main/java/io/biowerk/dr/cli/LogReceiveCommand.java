@@ -50,6 +50,9 @@ final class LogReceiveCommand extends CliCommand {
   @Option(names = "--no-encrypt", description = "Store segments unencrypted.")
   boolean noEncrypt;
 
+  /** How long a SIGTERM waits for the receiver's last flush and the outcome's message. */
+  static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(2);
+
   @Override
   public Integer call() throws Exception {
     Environment env = env();
@@ -62,13 +65,16 @@ final class LogReceiveCommand extends CliCommand {
     options.noEncrypt = noEncrypt;
     LogArchive archive = options.forWriting(repositories.openAll(env).get(0), log, keys, env);
     note(log + "-receive: " + Uris.redact(parsed) + " -> " + archive + " (Ctrl-C stops)");
-    Thread worker = Thread.currentThread();
+    // SIGTERM: the receiver stores the segment being written and returns (close waits for that,
+    // briefly); the hook then waits until Main has printed the outcome, not for this thread,
+    // which ends in System.exit and so would hold the shutdown for the whole wait.
+    java.util.concurrent.CountDownLatch finished = ((Main) spec.root().userObject()).finished;
     Thread hook =
         new Thread(
             () -> {
               try {
                 receiver.close();
-                worker.join(CLEANUP_WAIT.toMillis());
+                finished.await(STOP_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
               } catch (Exception e) {
                 // stopping anyway
               }

@@ -1,17 +1,12 @@
 package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.RetentionDecision;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
 import io.biowerk.dr.core.catalog.Catalog;
-import io.biowerk.dr.core.log.LogArchive;
-import io.biowerk.dr.core.log.LogChain;
-import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogRetention;
-import io.biowerk.dr.core.log.Logs;
 import io.biowerk.dr.core.retention.ApplyResult;
 import io.biowerk.dr.core.retention.GfsPolicy;
 import io.biowerk.dr.core.retention.Retention;
@@ -122,6 +117,18 @@ final class PruneCommand extends CliCommand {
 
   @Mixin RepositoryOptions repositories;
 
+  /**
+   * Accepted, not needed: prune reads names and manifests only and decodes nothing, so it needs no
+   * key; a script that passes the same --key-file to every command works here too.
+   */
+  @Option(
+      names = {"-k", "--key-file"},
+      paramLabel = "FILE",
+      description =
+          "Accepted for symmetry with the other commands and not used: prune reads names and manifests"
+              + " only, so it needs no key.")
+  String keyFile;
+
   @Override
   public Integer call() throws Exception {
     Environment env = env();
@@ -219,32 +226,11 @@ final class PruneCommand extends CliCommand {
     return ExitCodes.OK;
   }
 
-  /**
-   * The retention of every archived log of {@code source} that has a chain, given the base backups
-   * {@code plan} keeps.
-   */
   private static List<LogRetention.Plan> logPlans(
       Sink sink, String source, RetentionPlan plan, Duration window, Instant now)
       throws java.io.IOException {
-    List<LogRetention.Plan> plans = new ArrayList<>();
-    for (LogProvider provider : Logs.all()) {
-      java.util.Optional<LogChain> chain = provider.chain();
-      if (chain.isEmpty()) {
-        continue;
-      }
-      // names and manifests only: no segment is decoded, so no key is needed
-      LogArchive archive = LogArchive.of(sink, source, provider.log(), List.of(), KeyRing.empty());
-      if (archive.names().isEmpty()) {
-        continue;
-      }
-      List<BackupManifest> bases =
-          plan.kept().stream()
-              .map(d -> d.backup().manifest())
-              .filter(m -> provider.recovery(m).isPresent())
-              .toList();
-      plans.add(LogRetention.plan(archive, bases, chain.get(), window, now));
-    }
-    return plans;
+    return LogRetention.plans(
+        sink, source, plan.kept().stream().map(d -> d.backup().manifest()).toList(), window, now);
   }
 
   private void printLogPlan(LogRetention.Plan plan) {

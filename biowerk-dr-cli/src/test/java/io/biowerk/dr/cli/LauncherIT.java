@@ -351,6 +351,330 @@ class LauncherIT {
     assertThat(spool.resolve(next.getFileName().toString())).doesNotExist();
   }
 
+  /** A fake {@code java} first on the PATH that logs every JVM the launcher starts. */
+  private Path javaLogger(Path bin, Path javaLog) throws IOException {
+    Files.createDirectories(bin);
+    Path fakeJava = bin.resolve("java");
+    Files.writeString(
+        fakeJava,
+        "#!/bin/sh\necho \"$*\" >> "
+            + javaLog
+            + "\nexec "
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + " \"$@\"\n");
+    Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return fakeJava;
+  }
+
+  private static List<String> fetchJvms(Path javaLog, boolean prefetcher) throws IOException {
+    if (!Files.exists(javaLog)) {
+      return List.of();
+    }
+    return Files.readAllLines(javaLog).stream()
+        .filter(c -> c.contains("wal-fetch") && c.contains("--prefetcher") == prefetcher)
+        .toList();
+  }
+
+  @Test
+  void walFetchServesReadySegmentsWithoutAJvmAndRefetchesADamagedOne() throws Exception {
+    Path javaLog = dir.resolve("java-calls");
+    Path bin = dir.resolve("bin");
+    javaLogger(bin, javaLog);
+    Path keyFile = home.resolve(".config/biowerk-dr/key");
+    io.biowerk.dr.core.keys.KeyFile.at(keyFile).create(java.time.Clock.systemUTC());
+    Path repo = dir.resolve("repo");
+    Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    Map<String, String> env =
+        Map.of(
+            "PATH", bin + ":" + System.getenv("PATH"), "BIOWERK_DR_CDS", "off", "TMPDIR", tmp + "");
+    List<Path> segments = new ArrayList<>();
+    for (long n = 3; n < 7; n++) {
+      Path segment = walSegment(pgWal, n);
+      segments.add(segment);
+      Run push = run(env, "wal-push", "--source", "lf", "--repo", repo.toString(), segment + "");
+      assertThat(push.code()).as(push.toString()).isZero();
+    }
+    Files.deleteIfExists(javaLog);
+    String first = segments.get(0).getFileName().toString();
+    String second = segments.get(1).getFileName().toString();
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Run fetched = run(env, "wal-fetch", "--source", "lf", "--repo", repo + "", first, out + "/1");
+    assertThat(fetched.code()).as(fetched.toString()).isZero();
+    assertThat(out.resolve("1")).hasSameBinaryContentAs(segments.get(0));
+    assertThat(fetchJvms(javaLog, true)).as("one prefetcher").hasSize(1);
+    assertThat(fetchJvms(javaLog, false)).as("no JVM per segment").isEmpty();
+    Path spool;
+    try (var dirs =
+        Files.list(tmp.resolve("biowerk-dr-" + System.getProperty("user.name") + "/fetch"))) {
+      spool = dirs.findFirst().orElseThrow();
+    }
+    assertThat(spool.getFileName().toString()).startsWith("lf-wal-");
+    Path ready = spool.resolve(second);
+    long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!Files.exists(spool.resolve(second + ".sha256")) || !Files.exists(ready)) {
+      assertThat(System.nanoTime()).as("read ahead: " + listing(spool)).isLessThan(until);
+      Thread.sleep(50);
+    }
+    // damaged on local disk after it was checked: the launcher's check catches it at the
+    // destination, deletes it there and hands over to the JVM, which fetches it from the archive
+    byte[] bytes = Files.readAllBytes(ready);
+    bytes[64] ^= 1;
+    Files.write(ready, bytes);
+    Run again = run(env, "wal-fetch", "--source", "lf", "--repo", repo + "", second, out + "/2");
+    assertThat(again.code()).as(again.toString()).isZero();
+    assertThat(again.err())
+        .contains(second + " in the spool " + spool + " did not match its checksum");
+    assertThat(out.resolve("2")).hasSameBinaryContentAs(segments.get(1));
+    assertThat(fetchJvms(javaLog, false)).as("the JVM path took the damaged one").hasSize(1);
+    // the next ones come from the spool again, without a JVM
+    for (int i = 2; i < 4; i++) {
+      String name = segments.get(i).getFileName().toString();
+      Run next = run(env, "wal-fetch", "--source", "lf", "--repo", repo + "", name, out + "/" + i);
+      assertThat(next.code()).as(next.toString()).isZero();
+      assertThat(out.resolve("" + i)).hasSameBinaryContentAs(segments.get(i));
+    }
+    assertThat(fetchJvms(javaLog, false)).hasSize(1);
+    // the end of the archive: exit 1 (the prefetcher says absent, the JVM path confirms)
+    Run end =
+        run(
+            env,
+            "wal-fetch",
+            "--source",
+            "lf",
+            "--repo",
+            repo + "",
+            "000000010000000000000099",
+            out + "/9");
+    assertThat(end.code()).as(end.toString()).isEqualTo(1);
+    assertThat(end.err()).contains("000000010000000000000099 is not in ");
+    assertThat(out.resolve("9")).doesNotExist();
+    assertThat(fetchJvms(javaLog, true)).as("still one prefetcher").hasSize(1);
+    try (var files = Files.list(spool)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.endsWith(".part") || n.endsWith(".tmp"));
+    }
+    // the prefetcher stops when its spool goes
+    io.biowerk.dr.core.internal.FileTrees.delete(spool);
+  }
+
+  @Test
+  void recoveryThroughTheLauncherReplaysTheWalWithoutAJvmPerSegment() throws Exception {
+    assertThat(run("--version").code()).as("the jar is built").isZero();
+    Path scratch = Files.createTempDirectory(Path.of("/tmp"), "biowerk-launchfetch-");
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path javaLog = scratch.resolve("java-calls");
+    Path calls = scratch.resolve("fetch-calls");
+    Path bin = scratch.resolve("bin");
+    javaLogger(bin, javaLog);
+    Path keyFile = scratch.resolve("key");
+    io.biowerk.dr.core.keys.KeyFile.at(keyFile).create(java.time.Clock.systemUTC());
+    Path repo = scratch.resolve("repo");
+    Path tmp = Files.createDirectories(scratch.resolve("tmp"));
+    // what the server runs: the repository's launcher, logging each call, the fake java first
+    Path bw = scratch.resolve("bw");
+    Files.writeString(
+        bw,
+        "#!/bin/sh\necho \"$*\" >> "
+            + calls
+            + "\nPATH="
+            + bin
+            + ":$PATH TMPDIR="
+            + tmp
+            + " BIOWERK_DR_NO_BUILD=1 BIOWERK_DR_CDS=off HOME="
+            + scratch
+            + " exec "
+            + root.resolve("biowerk-dr")
+            + " \"$@\"\n");
+    Files.setPosixFilePermissions(bw, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (io.biowerk.dr.postgres.PrivateCluster cluster =
+        io.biowerk.dr.postgres.PrivateCluster.start(
+            Map.of("wal_level", "replica", "archive_mode", "on", "max_wal_senders", "4"))) {
+      Files.createDirectories(repo);
+      cluster.own(scratch);
+      cluster.execute(
+          "ALTER SYSTEM SET archive_command = '"
+              + bw
+              + " wal-push --source lf --async --spool "
+              + scratch.resolve("push-spool")
+              + " --repo "
+              + repo
+              + " --key-file "
+              + keyFile
+              + " %p'");
+      cluster.execute("SELECT pg_reload_conf()");
+      cluster.execute("CREATE TABLE events (id int PRIMARY KEY, body text)");
+      Run backup =
+          run(
+              Map.of("BIOWERK_DR_CDS", "off"),
+              "backup",
+              cluster.uri("postgres") + "?mode=physical&name=lf",
+              "--repo",
+              repo + "",
+              "--key-file",
+              keyFile + "");
+      assertThat(backup.code()).as(backup.toString()).isZero();
+      java.time.Instant target = null;
+      for (int batch = 1; batch <= 6; batch++) {
+        cluster.execute(
+            "INSERT INTO events SELECT g, repeat(md5(g::text), 20) FROM generate_series("
+                + (batch * 10000)
+                + ", "
+                + (batch * 10000 + 9999)
+                + ") g");
+        cluster.execute("SELECT pg_switch_wal()");
+        if (batch == 4) {
+          Thread.sleep(300);
+          target = java.time.Instant.now();
+          Thread.sleep(300);
+        }
+      }
+      String last = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
+      cluster.execute("SELECT pg_switch_wal()");
+      long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      Path wal = repo.resolve("lf/wal");
+      while (!Files.exists(wal.resolve(last + ".manifest.json"))) {
+        assertThat(System.nanoTime())
+            .as("archived up to " + last + ": " + listing(wal) + "\n" + cluster.log())
+            .isLessThan(until);
+        Thread.sleep(200);
+      }
+      Path restored = scratch.resolve("restored");
+      Run restore =
+          run(
+              Map.of("BIOWERK_DR_CDS", "off"),
+              "restore",
+              "latest:lf",
+              restored.toString(),
+              "--target-time",
+              target.toString(),
+              "--repo",
+              repo + "",
+              "--key-file",
+              keyFile + "",
+              "--fetch-command",
+              bw.toString());
+      assertThat(restore.code()).as(restore.toString()).isZero();
+      cluster.own(scratch);
+      Files.deleteIfExists(javaLog);
+      try (io.biowerk.dr.postgres.PrivateCluster copy =
+          io.biowerk.dr.postgres.PrivateCluster.onRestored(
+              restored, Map.of("archive_mode", "off"))) {
+        copy.startServer();
+        copy.awaitPromoted(180);
+        assertThat(copy.single("SELECT count(*) FROM events")).isEqualTo("40000");
+      }
+      List<String> requests =
+          Files.readAllLines(calls).stream().filter(c -> c.contains("wal-fetch")).toList();
+      List<String> stored;
+      try (var files = Files.list(wal)) {
+        stored =
+            files
+                .map(p -> p.getFileName().toString())
+                .filter(n -> n.matches("[0-9A-F]{24}\\.manifest\\.json"))
+                .map(n -> n.substring(0, 24))
+                .toList();
+      }
+      long segmentsAsked =
+          requests.stream().filter(r -> stored.stream().anyMatch(r::contains)).count();
+      assertThat(segmentsAsked).as("segments replayed: " + requests).isGreaterThanOrEqualTo(4);
+      assertThat(fetchJvms(javaLog, true)).as("one prefetcher").hasSize(1);
+      // the JVM path only answered what the archive does not hold (history files, the end)
+      assertThat(fetchJvms(javaLog, false))
+          .as("fetch JVMs, among requests " + requests)
+          .noneMatch(c -> stored.stream().anyMatch(c::contains));
+    } finally {
+      io.biowerk.dr.postgres.PrivateCluster.run(List.of("rm", "-rf", scratch.toString()));
+    }
+  }
+
+  private static long lsn(String text) {
+    String[] parts = text.strip().split("/");
+    return (Long.parseLong(parts[0], 16) << 32) + Long.parseLong(parts[1], 16);
+  }
+
+  @Test
+  void walReceiveStopsOnSigtermWithinSecondsAndStoresWhatItReceived() throws Exception {
+    assertThat(run("--version").code()).as("the jar is built").isZero();
+    Path keyFile = dir.resolve("key");
+    io.biowerk.dr.core.keys.KeyFile.at(keyFile).create(java.time.Clock.systemUTC());
+    Path repo = dir.resolve("repo");
+    try (io.biowerk.dr.postgres.PrivateCluster cluster =
+        io.biowerk.dr.postgres.PrivateCluster.start(
+            Map.of("wal_level", "replica", "max_wal_senders", "4"))) {
+      cluster.execute("CREATE TABLE t (id int)");
+      // a flush interval of a minute: what reaches the repository below was stored by the stop
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  root.resolve("biowerk-dr").toString(),
+                  "wal-receive",
+                  cluster.uri("postgres") + "?name=rs&slot=rs_slot&flush-interval=60000",
+                  "--repo",
+                  repo.toString(),
+                  "--key-file",
+                  keyFile.toString())
+              .directory(work.toFile())
+              .redirectOutput(dir.resolve("receive.out").toFile())
+              .redirectError(dir.resolve("receive.err").toFile());
+      builder.environment().keySet().removeIf(k -> k.startsWith("BIOWERK_DR_"));
+      builder.environment().put("HOME", home.toString());
+      builder.environment().put("BIOWERK_DR_CDS", "off");
+      Process receiver = builder.start();
+      try {
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (cluster
+            .single(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'biowerk-dr wal-receive'")
+            .equals("0")) {
+          assertThat(receiver.isAlive())
+              .as("receiver runs: " + Files.readString(dir.resolve("receive.err")))
+              .isTrue();
+          assertThat(System.nanoTime()).as("receiver connected").isLessThan(until);
+          Thread.sleep(100);
+        }
+        cluster.execute("INSERT INTO t SELECT generate_series(1, 1000)");
+        long written = lsn(cluster.single("SELECT pg_current_wal_lsn()::text"));
+        // received (the receiver reports what it received as written)
+        while (lsn(
+                cluster.single(
+                    "SELECT coalesce(max(write_lsn), '0/0')::text FROM pg_stat_replication"
+                        + " WHERE application_name = 'biowerk-dr wal-receive'"))
+            < written) {
+          assertThat(System.nanoTime()).as("received").isLessThan(until);
+          Thread.sleep(50);
+        }
+        long stopAt = System.nanoTime();
+        receiver.destroy(); // SIGTERM
+        assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopAt);
+        // before, the shutdown hook waited for a thread blocked in System.exit: 20 s every time
+        assertThat(tookMillis)
+            .as(
+                "stopped well before the 20 s cleanup wait; err: "
+                    + Files.readString(dir.resolve("receive.err")))
+            .isLessThan(10_000);
+        Path wal = repo.resolve("rs/wal");
+        List<Path> partials;
+        try (var files = Files.list(wal)) {
+          partials =
+              files
+                  .filter(p -> p.getFileName().toString().endsWith(".partial.manifest.json"))
+                  .toList();
+        }
+        assertThat(partials).as(listing(wal)).hasSize(1);
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("\"receivedUpTo\"\\s*:\\s*\"([0-9A-F]+/[0-9A-F]+)\"")
+                .matcher(Files.readString(partials.get(0)));
+        assertThat(m.find()).as(Files.readString(partials.get(0))).isTrue();
+        assertThat(lsn(m.group(1)))
+            .as("the stop stored what was received")
+            .isGreaterThanOrEqualTo(written);
+      } finally {
+        receiver.destroyForcibly();
+      }
+    }
+  }
+
   private static String listing(Path directory) throws IOException {
     if (!Files.isDirectory(directory)) {
       return "(none)";

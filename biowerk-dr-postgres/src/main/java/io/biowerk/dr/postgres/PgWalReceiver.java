@@ -44,10 +44,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A physical replication slot ({@code ?slot=}, default {@code biowerk_<name>}) makes the server
  * keep the WAL the receiver has not stored; it is created at the first start, when the archive
- * holds no segment yet, and advanced only past complete stored segments. After a network drop or a
- * server restart the receiver reconnects (with a growing pause, up to 30 s) and starts again at the
- * first segment the archive lacks, so no segment is lost or stored twice. If the slot disappears
- * while the archive already holds segments, the receiver stops with a {@link
+ * holds no segment yet, and advanced to what is stored (a partial segment included: the server then
+ * keeps that whole segment, where a reconnect starts). The partial segment is stored at every flush
+ * interval even while data keeps coming, and the stored position is reported to the server as
+ * flushed, so {@code pg_stat_replication.flush_lag} is the receiver's loss window. After a network
+ * drop or a server restart the receiver reconnects (with a growing pause, up to 30 s) and starts
+ * again at the first segment the archive lacks, so no segment is lost or stored twice. If the slot
+ * disappears while the archive already holds segments, the receiver stops with a {@link
  * PostgresSourceException}: WAL may have been removed unseen, and a new base backup is needed. Lag
  * (bytes between the server's current position and what is stored) is logged every 10 s.
  *
@@ -70,6 +73,12 @@ final class PgWalReceiver implements LogReceiver {
   private volatile boolean closed;
   private volatile Connection replication;
   private volatile long storedUpTo;
+  private final java.util.concurrent.CountDownLatch stopped =
+      new java.util.concurrent.CountDownLatch(1);
+  private volatile Thread runner;
+
+  /** How long {@link #close} waits for the running receiver to store its partial segment. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
   private PgWalReceiver(PgUri uri, String uriText) {
     this.uri = uri;
@@ -102,6 +111,15 @@ final class PgWalReceiver implements LogReceiver {
 
   @Override
   public void run(LogArchive archive) throws IOException {
+    runner = Thread.currentThread();
+    try {
+      receive(archive);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void receive(LogArchive archive) throws IOException {
     Duration pause = Duration.ofSeconds(1);
     Path work = Files.createTempDirectory("biowerk-dr-wal-receive-");
     try {
@@ -297,10 +315,17 @@ final class PgWalReceiver implements LogReceiver {
                 store(archive, current, stream);
               }
             }
-          } else if (now - lastFlush >= flushInterval.toNanos() && current.dirty) {
-            storePartial(archive, current);
+          }
+          // Checked on every pass, not only when nothing is pending: under a steady write load
+          // there is always data, and the partial segment must still reach the repository each
+          // interval.
+          if (now - lastFlush >= flushInterval.toNanos()) {
+            if (current.dirty) {
+              storePartial(archive, current, stream);
+            }
             lastFlush = now;
-          } else {
+          }
+          if (data == null) {
             Thread.sleep(10);
           }
           if (now - lastReport >= TimeUnit.SECONDS.toNanos(10)) {
@@ -309,12 +334,12 @@ final class PgWalReceiver implements LogReceiver {
           }
         }
         if (current.dirty) {
-          storePartial(archive, current);
+          storePartial(archive, current, stream);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         if (current.dirty) {
-          storePartial(archive, current);
+          storePartial(archive, current, stream);
         }
       } finally {
         current.close();
@@ -355,7 +380,8 @@ final class PgWalReceiver implements LogReceiver {
     segment.dirty = false;
   }
 
-  private void storePartial(LogArchive archive, Segment segment) throws IOException {
+  private void storePartial(LogArchive archive, Segment segment, PGReplicationStream stream)
+      throws IOException, SQLException {
     if (segment.written == 0) {
       return;
     }
@@ -374,11 +400,36 @@ final class PgWalReceiver implements LogReceiver {
             facts),
         segment.file);
     segment.dirty = false;
+    // What is in the repository, partial segment included, is flushed as far as the server is
+    // concerned (its flush_lag measures the loss window). The slot's restart_lsn moves into the
+    // current segment, and the server keeps that whole segment, which is where a reconnect starts.
+    if (!closed) {
+      stream.setFlushedLSN(LogSequenceNumber.valueOf(received));
+      stream.setAppliedLSN(LogSequenceNumber.valueOf(received));
+      stream.forceUpdateStatus();
+    }
   }
 
+  /**
+   * Stops the receiver: {@link #run} stores the segment being written as a partial one and returns.
+   * When called from another thread, waits up to {@link #STOP_GRACE} for that, and only then closes
+   * the replication connection under it (a receiver stuck on the network).
+   */
   @Override
   public void close() {
     closed = true;
+    Thread running = runner;
+    try {
+      if (running != null
+          && running != Thread.currentThread()
+          && !stopped.await(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn(
+            "wal-receive: did not finish its flush within {} ms of the stop; closing the connection",
+            STOP_GRACE.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     Connection c = replication;
     if (c != null) {
       try {

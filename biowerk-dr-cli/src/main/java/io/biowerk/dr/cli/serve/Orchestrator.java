@@ -891,10 +891,26 @@ public final class Orchestrator implements AutoCloseable {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("repository", sink.toString());
       row.put("kept", plan.kept().size());
+      // the log retention prune applies: the default point-in-time window, and every segment a
+      // kept base backup needs; planned from the kept backups before any deletion
+      List<io.biowerk.dr.core.log.LogRetention.Plan> logPlans =
+          io.biowerk.dr.core.log.LogRetention.plans(
+              sink,
+              config.name(),
+              plan.kept().stream().map(d -> d.backup().manifest()).toList(),
+              io.biowerk.dr.core.log.LogRetention.DEFAULT_WINDOW,
+              clock.instant());
       if (!plan.deleted().isEmpty() || !plan.decisions().isEmpty()) {
         ApplyResult applied = Retention.apply(catalog, sink, plan);
         row.put("deleted", applied.deleted());
         row.put("bytesFreed", applied.bytesFreed());
+      }
+      int logDeleted = 0;
+      for (io.biowerk.dr.core.log.LogRetention.Plan logPlan : logPlans) {
+        logDeleted += io.biowerk.dr.core.log.LogRetention.apply(logPlan);
+      }
+      if (!logPlans.isEmpty()) {
+        row.put("logObjectsDeleted", logDeleted);
       }
       pruned.add(row);
     }

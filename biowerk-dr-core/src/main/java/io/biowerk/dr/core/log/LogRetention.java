@@ -229,6 +229,40 @@ public final class LogRetention {
   }
 
   /**
+   * The retention of every archived log of {@code source} in {@code sink} whose provider has a
+   * chain, given the base backups a retention plan keeps ({@code kept}, all kinds: those no log
+   * recovers from are left out here). Reads names and manifests only, so no key is needed. What
+   * {@code prune} and the service's scheduled prune both apply.
+   *
+   * @throws IOException if the repository cannot be listed
+   */
+  public static List<Plan> plans(
+      io.biowerk.dr.core.Sink sink,
+      String source,
+      List<BackupManifest> kept,
+      Duration window,
+      Instant now)
+      throws IOException {
+    List<Plan> plans = new ArrayList<>();
+    for (LogProvider provider : Logs.all()) {
+      Optional<LogChain> chain = provider.chain();
+      if (chain.isEmpty()) {
+        continue;
+      }
+      LogArchive archive =
+          LogArchive.of(
+              sink, source, provider.log(), List.of(), io.biowerk.dr.core.KeyRing.empty());
+      if (archive.names().isEmpty()) {
+        continue;
+      }
+      List<BackupManifest> bases =
+          kept.stream().filter(m -> provider.recovery(m).isPresent()).toList();
+      plans.add(plan(archive, bases, chain.get(), window, now));
+    }
+    return plans;
+  }
+
+  /**
    * Carries a plan out: deletes its names, each manifest before its data.
    *
    * @return how many objects were deleted

@@ -198,6 +198,144 @@ class LogArchiveTest {
     assertThat(fetch.fetch("000000010000000000000009", dir.resolve("p9"))).isFalse();
   }
 
+  @Test
+  void aReadySegmentThatNoLongerMatchesItsChecksumIsFetchedAgainFromTheArchive()
+      throws IOException {
+    for (int i = 1; i <= 3; i++) {
+      archive.push(info("00000001000000000000000" + i), segment("S", i));
+    }
+    Path spool = dir.resolve("fetch-spool");
+    LogPrefetch fetch = LogPrefetch.of(archive, spool, 2, 2);
+    assertThat(fetch.fetch("000000010000000000000001", dir.resolve("p1"))).isTrue();
+    Path ready = spool.resolve("000000010000000000000002");
+    assertThat(spool.resolve("000000010000000000000002" + LogPrefetch.SHA256))
+        .content()
+        .isEqualToIgnoringNewLines(LogPrefetch.sha256(segment("S", 2)));
+    // damaged on local disk after it was checked: one byte flipped
+    byte[] bytes = Files.readAllBytes(ready);
+    bytes[100] ^= 1;
+    Files.write(ready, bytes);
+    assertThat(fetch.fetch("000000010000000000000002", dir.resolve("p2"))).isTrue();
+    assertThat(Files.readAllBytes(dir.resolve("p2")))
+        .isEqualTo(Files.readAllBytes(segment("S", 2)));
+    // a segment without its checksum file (a crash between the two) is never served from the spool
+    Files.write(spool.resolve("000000010000000000000003"), new byte[] {1, 2, 3});
+    Files.deleteIfExists(spool.resolve("000000010000000000000003" + LogPrefetch.SHA256));
+    assertThat(fetch.fetch("000000010000000000000003", dir.resolve("p3"))).isTrue();
+    assertThat(Files.readAllBytes(dir.resolve("p3")))
+        .isEqualTo(Files.readAllBytes(segment("S", 3)));
+  }
+
+  @Test
+  void thePrefetcherKeepsTheSegmentsAfterTheWantedOneReadyAndAnswersWaits() throws Exception {
+    for (int i = 1; i <= 6; i++) {
+      archive.push(info("00000001000000000000000" + i), segment("S", i));
+    }
+    Path spool = Files.createDirectories(dir.resolve("prefetch-spool"));
+    LogPrefetch prefetch = LogPrefetch.of(archive, spool, 3, 2);
+    Files.writeString(spool.resolve(LogPrefetch.WANTED), "000000010000000000000001\n");
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread runner =
+        new Thread(
+            () -> {
+              try {
+                prefetch.keepAhead(java.time.Duration.ofSeconds(3));
+              } catch (Throwable t) {
+                failed.set(t);
+              }
+            });
+    runner.start();
+    try {
+      for (int i = 2; i <= 4; i++) {
+        Path ready = awaitFile(spool.resolve("00000001000000000000000" + i + LogPrefetch.SHA256));
+        Path segment = spool.resolve("00000001000000000000000" + i);
+        assertThat(segment).exists();
+        assertThat(Files.readString(ready).strip()).isEqualTo(LogPrefetch.sha256(segment));
+        assertThat(Files.readAllBytes(segment)).isEqualTo(Files.readAllBytes(segment("S", i)));
+      }
+      // three ahead, not more
+      Thread.sleep(300);
+      assertThat(spool.resolve("000000010000000000000005")).doesNotExist();
+      // the database moves on: the window follows, what it passed is removed
+      Files.delete(spool.resolve("000000010000000000000002"));
+      Files.writeString(spool.resolve(LogPrefetch.WANTED), "000000010000000000000003\n");
+      awaitFile(spool.resolve("000000010000000000000006" + LogPrefetch.SHA256));
+      assertThat(spool.resolve("000000010000000000000002" + LogPrefetch.SHA256)).doesNotExist();
+      // a segment waited for again (the database asks twice) is fetched again
+      Files.delete(spool.resolve("000000010000000000000003"));
+      Files.writeString(spool.resolve(LogPrefetch.WAITING), "000000010000000000000003\n");
+      awaitFile(spool.resolve("000000010000000000000003"));
+      // a segment the archive lacks is named in .absent
+      Files.writeString(spool.resolve(LogPrefetch.WAITING), "00000002.history\n");
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (!"00000002.history".equals(readOrNull(spool.resolve(LogPrefetch.ABSENT)))) {
+        assertThat(System.nanoTime()).as("absent named").isLessThan(until);
+        Thread.sleep(20);
+      }
+    } finally {
+      runner.join(10_000);
+    }
+    assertThat(runner.isAlive()).as("stopped after 3 s without a new request").isFalse();
+    assertThat(failed.get()).isNull();
+    try (var files = Files.list(spool)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("no partial file left behind")
+          .noneMatch(n -> n.endsWith(".part") || n.endsWith(".tmp"));
+    }
+  }
+
+  @Test
+  void thePrefetcherNamesASegmentItCannotDecodeInFailedAndServesNoByteOfIt() throws Exception {
+    archive.push(info("000000010000000000000001"), segment("S", 1));
+    archive.push(info("000000010000000000000002"), segment("S", 2));
+    // the stored object of segment 2 is damaged in the repository
+    try (var files = Files.walk(dir.resolve("repo"))) {
+      for (Path p : files.filter(Files::isRegularFile).toList()) {
+        String n = p.getFileName().toString();
+        if (n.startsWith("000000010000000000000002") && !n.endsWith(".json")) {
+          byte[] b = Files.readAllBytes(p);
+          b[b.length / 2] ^= 1;
+          Files.write(p, b);
+        }
+      }
+    }
+    Path spool = Files.createDirectories(dir.resolve("prefetch-spool"));
+    Files.writeString(spool.resolve(LogPrefetch.WANTED), "000000010000000000000001\n");
+    Files.writeString(spool.resolve(LogPrefetch.WAITING), "000000010000000000000002\n");
+    LogPrefetch prefetch = LogPrefetch.of(archive, spool, 2, 1);
+    Thread runner =
+        new Thread(
+            () -> {
+              try {
+                prefetch.keepAhead(java.time.Duration.ofSeconds(2));
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    runner.start();
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!"000000010000000000000002".equals(readOrNull(spool.resolve(LogPrefetch.FAILED)))) {
+      assertThat(System.nanoTime()).as("failure named").isLessThan(until);
+      Thread.sleep(20);
+    }
+    runner.join(10_000);
+    assertThat(spool.resolve("000000010000000000000002")).doesNotExist();
+  }
+
+  private static String readOrNull(Path file) throws IOException {
+    return Files.exists(file) ? Files.readString(file).strip() : null;
+  }
+
+  private static Path awaitFile(Path file) throws InterruptedException {
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (!Files.exists(file)) {
+      assertThat(System.nanoTime()).as(file + " appears").isLessThan(until);
+      Thread.sleep(20);
+    }
+    return file;
+  }
+
   /**
    * A log provider of this test's own that describes any file; it stands in for a database adapter.
    */
