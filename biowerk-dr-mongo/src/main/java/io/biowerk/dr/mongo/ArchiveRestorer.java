@@ -56,7 +56,13 @@ final class ArchiveRestorer implements ArchiveVisitor {
       NamespaceRenamer renamer,
       boolean force,
       int jobs,
-      boolean oplogReplay) {}
+      boolean oplogReplay,
+      boolean users) {}
+
+  /** Where {@code admin.system.users} and {@code admin.system.roles} go first (mongorestore's). */
+  static final Namespace TEMP_USERS = new Namespace("admin", "tempusers");
+
+  static final Namespace TEMP_ROLES = new Namespace("admin", "temproles");
 
   /** Where one archive namespace goes. */
   private static final class Target {
@@ -67,9 +73,17 @@ final class ArchiveRestorer implements ArchiveVisitor {
     long batchBytes;
     final AtomicLong inserted = new AtomicLong();
 
+    /** Users or roles, inserted into a temporary collection and merged by the server. */
+    final boolean auth;
+
     Target(PreludeEntry entry, Namespace to) {
+      this(entry, to, false);
+    }
+
+    Target(PreludeEntry entry, Namespace to, boolean auth) {
       this.entry = entry;
       this.to = to;
+      this.auth = auth;
       this.insertInto =
           entry.type().equals("timeseries") ? "system.buckets." + to.collection() : to.collection();
     }
@@ -131,6 +145,14 @@ final class ArchiveRestorer implements ArchiveVisitor {
       if (ns.isOplog()) {
         continue;
       }
+      if (options.users() && ns.db().equals("admin") && ns.collection().equals("system.users")) {
+        targets.put(ns, new Target(entry, TEMP_USERS, true));
+        continue;
+      }
+      if (options.users() && ns.db().equals("admin") && ns.collection().equals("system.roles")) {
+        targets.put(ns, new Target(entry, TEMP_ROLES, true));
+        continue;
+      }
       if (SYSTEM_DBS.contains(ns.db()) || ns.collection().startsWith("system.")) {
         log.info("{}: skipping {} (system namespaces are not restored)", component, ns);
         continue;
@@ -153,6 +175,9 @@ final class ArchiveRestorer implements ArchiveVisitor {
     try {
       Set<Namespace> existing = new HashSet<>();
       for (Target t : targets.values()) {
+        if (t.auth) {
+          continue; // a temporary collection of an earlier run is dropped when it is created
+        }
         for (String name : client.getDatabase(t.to.db()).listCollectionNames()) {
           if (name.equals(t.to.collection()) || name.equals(t.insertInto)) {
             existing.add(t.to);
@@ -178,6 +203,10 @@ final class ArchiveRestorer implements ArchiveVisitor {
           log.info("{}: dropping {} first (force)", component, t.to);
           db.getCollection(t.to.collection()).drop();
         }
+        if (t.auth) {
+          createAuthTemporary(db, t);
+          continue;
+        }
         if (!t.entry.isView()) {
           BsonDocument create = new BsonDocument("create", new BsonString(t.to.collection()));
           t.entry
@@ -197,6 +226,27 @@ final class ArchiveRestorer implements ArchiveVisitor {
           MongoErrors.describe(component, uri, "creating collections", e),
           MongoErrors.isConnection(e) ? null : e);
     }
+  }
+
+  /** Creates {@code admin.tempusers} or {@code admin.temproles}; a refusal says what to do. */
+  private void createAuthTemporary(MongoDatabase admin, Target t) throws IOException {
+    try {
+      // A temporary collection an earlier restore left behind: dropped, as mongorestore does.
+      admin.getCollection(t.to.collection()).drop();
+      admin.runCommand(new BsonDocument("create", new BsonString(t.to.collection())));
+      created.add(t.to);
+    } catch (MongoException e) {
+      throw usersRefused("creating " + t.to + " for the archive's users and roles", e);
+    }
+  }
+
+  private IOException usersRefused(String doing, MongoException e) {
+    return new IOException(
+        MongoErrors.describe(component, uri, doing, e)
+            + "; the users and roles are not restored and the restore is undone: restore"
+            + " users on a mongod with a user holding the restore role, or restore without"
+            + " users=true and create the users by hand",
+        MongoErrors.isConnection(e) ? null : e);
   }
 
   private static String names(Set<Namespace> set) {
@@ -320,6 +370,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
       throw new InterruptedIOException(component + ": interrupted");
     }
     checkFailure();
+    mergeUsersAndRoles();
     for (Target t : targets.values()) {
       String doing = "building the indexes of " + t.to;
       try {
@@ -331,6 +382,9 @@ final class ArchiveRestorer implements ArchiveVisitor {
           db.runCommand(create);
           created.add(t.to);
           continue;
+        }
+        if (t.auth) {
+          continue; // the server's own collections keep their own indexes
         }
         BsonDocument meta = t.entry.metadataDocument();
         BsonArray specs = new BsonArray();
@@ -350,6 +404,58 @@ final class ArchiveRestorer implements ArchiveVisitor {
       } catch (MongoException e) {
         throw new IOException(
             MongoErrors.describe(component, uri, doing, e), MongoErrors.isConnection(e) ? null : e);
+      }
+    }
+  }
+
+  /**
+   * With {@code users=true}: merges the users and roles restored into {@code admin.tempusers} and
+   * {@code admin.temproles} into the server's own through {@code _mergeAuthzCollections}, the
+   * command mongorestore uses (a user document holds password hashes, which {@code createUser}
+   * cannot take), replacing users and roles of the same name, and with force also dropping those
+   * the archive does not have; then drops the temporary collections.
+   */
+  private void mergeUsersAndRoles() throws IOException {
+    List<Target> auth = targets.values().stream().filter(t -> t.auth).toList();
+    if (auth.isEmpty()) {
+      return;
+    }
+    MongoDatabase admin = client.getDatabase("admin");
+    BsonDocument merge =
+        new BsonDocument("_mergeAuthzCollections", new org.bson.BsonInt32(1))
+            .append("drop", org.bson.BsonBoolean.valueOf(options.force()))
+            .append("db", new BsonString(""));
+    for (Target t : auth) {
+      merge.append(
+          t.to.equals(TEMP_USERS) ? "tempUsersCollection" : "tempRolesCollection",
+          new BsonString(t.to.toString()));
+    }
+    try {
+      admin.runCommand(merge);
+      log.info(
+          "{}: users and roles merged ({} users, {} roles)",
+          component,
+          auth.stream().filter(t -> t.to.equals(TEMP_USERS)).mapToLong(t -> t.inserted.get()).sum(),
+          auth.stream()
+              .filter(t -> t.to.equals(TEMP_ROLES))
+              .mapToLong(t -> t.inserted.get())
+              .sum());
+    } catch (MongoException e) {
+      throw usersRefused(
+          "merging the archive's users and roles (_mergeAuthzCollections, as mongorestore does)",
+          e);
+    } finally {
+      for (Target t : auth) {
+        try {
+          admin.getCollection(t.to.collection()).drop();
+        } catch (MongoException e) {
+          log.warn(
+              "{}: could not drop the temporary {} ({}); drop it by hand",
+              component,
+              t.to,
+              e.toString());
+        }
+        created.remove(t.to);
       }
     }
   }

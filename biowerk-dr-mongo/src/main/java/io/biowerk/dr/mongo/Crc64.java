@@ -1,19 +1,26 @@
 package io.biowerk.dr.mongo;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * CRC-64/XZ, the checksum of a namespace's documents in a mongodump archive (Go's {@code
  * crc64.ECMA} table: reflected polynomial {@code 0xC96C5795D7870F42}, initial value and final xor
  * all ones). Not Redis' CRC-64 (Jones): a different polynomial.
  *
- * <p>Mutable and not thread-safe: one instance sums one stream. Slicing-by-8 tables, so that a
- * namespace's checksum costs little against reading its documents.
+ * <p>Mutable and not thread-safe: one instance sums one stream. Slicing-by-16 tables read two longs
+ * at a time, so that a namespace's checksum costs little against reading its documents (profiling
+ * the dump under load put half of its own CPU time in the slicing-by-8 version of this class, which
+ * assembled each long byte by byte).
  */
 final class Crc64 {
 
   private static final long POLY = 0xC96C5795D7870F42L;
-  private static final long[][] TABLES = new long[8][256];
+  private static final long[][] TABLES = new long[16][256];
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   static {
     for (int n = 0; n < 256; n++) {
@@ -25,7 +32,7 @@ final class Crc64 {
     }
     for (int n = 0; n < 256; n++) {
       long crc = TABLES[0][n];
-      for (int t = 1; t < 8; t++) {
+      for (int t = 1; t < 16; t++) {
         crc = TABLES[0][(int) (crc & 0xff)] ^ (crc >>> 8);
         TABLES[t][n] = crc;
       }
@@ -39,33 +46,62 @@ final class Crc64 {
     long crc = state;
     int i = offset;
     int end = offset + length;
-    long[][] t = TABLES;
-    while (end - i >= 8) {
-      crc ^=
-          (bytes[i] & 0xffL)
-              | (bytes[i + 1] & 0xffL) << 8
-              | (bytes[i + 2] & 0xffL) << 16
-              | (bytes[i + 3] & 0xffL) << 24
-              | (bytes[i + 4] & 0xffL) << 32
-              | (bytes[i + 5] & 0xffL) << 40
-              | (bytes[i + 6] & 0xffL) << 48
-              | (bytes[i + 7] & 0xffL) << 56;
+    long[] t0 = TABLES[0];
+    long[] t1 = TABLES[1];
+    long[] t2 = TABLES[2];
+    long[] t3 = TABLES[3];
+    long[] t4 = TABLES[4];
+    long[] t5 = TABLES[5];
+    long[] t6 = TABLES[6];
+    long[] t7 = TABLES[7];
+    long[] t8 = TABLES[8];
+    long[] t9 = TABLES[9];
+    long[] t10 = TABLES[10];
+    long[] t11 = TABLES[11];
+    long[] t12 = TABLES[12];
+    long[] t13 = TABLES[13];
+    long[] t14 = TABLES[14];
+    long[] t15 = TABLES[15];
+    // Slicing-by-16: two little-endian longs per step, one table per byte position.
+    while (end - i >= 16) {
+      long a = crc ^ (long) LONGS.get(bytes, i);
+      long b = (long) LONGS.get(bytes, i + 8);
       crc =
-          t[7][(int) (crc & 0xff)]
-              ^ t[6][(int) ((crc >>> 8) & 0xff)]
-              ^ t[5][(int) ((crc >>> 16) & 0xff)]
-              ^ t[4][(int) ((crc >>> 24) & 0xff)]
-              ^ t[3][(int) ((crc >>> 32) & 0xff)]
-              ^ t[2][(int) ((crc >>> 40) & 0xff)]
-              ^ t[1][(int) ((crc >>> 48) & 0xff)]
-              ^ t[0][(int) (crc >>> 56)];
-      i += 8;
+          t15[(int) (a & 0xff)]
+              ^ t14[(int) ((a >>> 8) & 0xff)]
+              ^ t13[(int) ((a >>> 16) & 0xff)]
+              ^ t12[(int) ((a >>> 24) & 0xff)]
+              ^ t11[(int) ((a >>> 32) & 0xff)]
+              ^ t10[(int) ((a >>> 40) & 0xff)]
+              ^ t9[(int) ((a >>> 48) & 0xff)]
+              ^ t8[(int) (a >>> 56)]
+              ^ t7[(int) (b & 0xff)]
+              ^ t6[(int) ((b >>> 8) & 0xff)]
+              ^ t5[(int) ((b >>> 16) & 0xff)]
+              ^ t4[(int) ((b >>> 24) & 0xff)]
+              ^ t3[(int) ((b >>> 32) & 0xff)]
+              ^ t2[(int) ((b >>> 40) & 0xff)]
+              ^ t1[(int) ((b >>> 48) & 0xff)]
+              ^ t0[(int) (b >>> 56)];
+      i += 16;
     }
     while (i < end) {
-      crc = t[0][(int) ((crc ^ bytes[i]) & 0xff)] ^ (crc >>> 8);
+      crc = t0[(int) ((crc ^ bytes[i]) & 0xff)] ^ (crc >>> 8);
       i++;
     }
     state = crc;
+  }
+
+  /** The reference bit-at-a-time CRC of {@code bytes}, for tests of the table-driven one. */
+  static long bitwise(byte[] bytes) {
+    long crc = ~0L;
+    for (byte b : bytes) {
+      crc ^= b & 0xffL;
+      for (int k = 0; k < 8; k++) {
+        crc = (crc & 1) != 0 ? (crc >>> 1) ^ POLY : crc >>> 1;
+      }
+    }
+    return ~crc;
   }
 
   /** Adds the remaining bytes of {@code buffer}, leaving its position unchanged. */

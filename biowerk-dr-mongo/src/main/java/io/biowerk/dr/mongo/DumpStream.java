@@ -102,7 +102,8 @@ final class DumpStream implements SourceStream {
     coordinator.setDaemon(true);
   }
 
-  static DumpStream start(MongoUri uri, int jobs, boolean oplog, NamespaceFilter filter)
+  static DumpStream start(
+      MongoUri uri, int jobs, boolean oplog, boolean users, NamespaceFilter filter)
       throws IOException {
     MongoClient client = Clients.open(uri, true);
     try {
@@ -124,7 +125,7 @@ final class DumpStream implements SourceStream {
         oplogStart = newestOplogEntry(uri, client);
         facts.put("oplogStart", timestamp(oplogStart));
       }
-      List<Planned> plan = plan(uri, client, filter);
+      List<Planned> plan = plan(uri, client, filter, users);
       facts.put(
           "databases",
           plan.stream().map(p -> p.entry().namespace().db()).distinct().sorted().toList());
@@ -203,8 +204,33 @@ final class DumpStream implements SourceStream {
     }
   }
 
+  /**
+   * The {@code admin} collections a full mongodump writes for users and roles ({@code
+   * system.version} holds the auth schema version mongorestore checks); dumped with {@code
+   * users=true}, whatever include/exclude say.
+   */
+  static final List<String> AUTH_COLLECTIONS =
+      List.of("system.roles", "system.users", "system.version");
+
+  /**
+   * Whether a collection is dumped: not {@code admin}, {@code config} or {@code system.*} ones,
+   * except the users and roles with {@code users}; the others as the filter says.
+   */
+  static boolean dumps(Namespace ns, boolean users, NamespaceFilter filter) {
+    if (users && ns.db().equals("admin") && AUTH_COLLECTIONS.contains(ns.collection())) {
+      return true;
+    }
+    boolean system =
+        ns.collection().startsWith("system.")
+            || ns.db().equals("admin")
+            || ns.db().equals("config")
+            || ns.db().equals("local");
+    return !system && filter.takes(ns);
+  }
+
   /** Lists the collections to dump with their options and indexes, in name order. */
-  private static List<Planned> plan(MongoUri uri, MongoClient client, NamespaceFilter filter)
+  private static List<Planned> plan(
+      MongoUri uri, MongoClient client, NamespaceFilter filter, boolean users)
       throws SourceFailedException {
     List<Planned> plan = new ArrayList<>();
     String doing = "listing databases and collections";
@@ -225,8 +251,7 @@ final class DumpStream implements SourceStream {
           String name = info.getString("name").getValue();
           String type = info.getString("type", new BsonString("collection")).getValue();
           Namespace ns = new Namespace(db, name);
-          boolean system = name.startsWith("system.") || db.equals("admin") || db.equals("config");
-          if (system || !filter.takes(ns)) {
+          if (!dumps(ns, users, filter)) {
             continue;
           }
           BsonDocument options = info.getDocument("options", new BsonDocument());

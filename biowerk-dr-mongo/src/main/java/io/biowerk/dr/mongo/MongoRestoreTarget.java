@@ -25,8 +25,10 @@ import org.bson.BsonInt32;
  *
  * <p>URI options besides the driver's: {@code include}/{@code exclude} (patterns over the archive's
  * namespaces), {@code nsFrom}/{@code nsTo} (renaming, e.g. into another database), {@code jobs}
- * (default 4), {@code oplogReplay} (default true). Immutable and thread-safe; every {@link #open}
- * is a new restore.
+ * (default 4), {@code oplogReplay} (default true), {@code users} (default false: restore the
+ * archive's {@code admin.system.users} and {@code admin.system.roles} as mongorestore does, through
+ * temporary collections merged by the server's {@code _mergeAuthzCollections}; users are never
+ * renamed). Immutable and thread-safe; every {@link #open} is a new restore.
  */
 public final class MongoRestoreTarget implements RestoreTarget {
 
@@ -46,7 +48,8 @@ public final class MongoRestoreTarget implements RestoreTarget {
             NamespaceRenamer.of(uri.option("nsFrom"), uri.option("nsTo"), COMPONENT),
             force,
             uri.positive("jobs", 4, COMPONENT),
-            uri.flag("oplogReplay", true, COMPONENT));
+            uri.flag("oplogReplay", true, COMPONENT),
+            uri.flag("users", false, COMPONENT));
     com.google.common.base.Preconditions.checkArgument(
         uri.option("oplog").isEmpty(),
         "%s: oplog=true is a source option; a restore replays the archive's oplog slice unless "
@@ -105,7 +108,10 @@ public final class MongoRestoreTarget implements RestoreTarget {
     List<Namespace> wanted = new ArrayList<>();
     for (Object key : collections.keySet()) {
       Namespace ns = Namespace.parse(key.toString());
-      if (options.filter().takes(ns)) {
+      boolean system =
+          Set.of("admin", "config", "local").contains(ns.db())
+              || ns.collection().startsWith("system.");
+      if (!system && options.filter().takes(ns)) {
         wanted.add(options.renamer().rename(ns));
       }
     }

@@ -18,8 +18,11 @@ import java.net.URI;
  * <p>URI options besides the driver's: {@code name} (repository name, default {@code mongodb}),
  * {@code include}/{@code exclude} (comma-separated {@code db} or {@code db.collection} patterns
  * with {@code *}), {@code jobs} (collections read at once, default 4), {@code oplog} (default
- * false). Without a {@code readPreference} in the URI, a URI naming a {@code replicaSet} reads from
- * a secondary where there is one ({@code secondaryPreferred}).
+ * false), {@code users} (default false: also dump {@code admin.system.users}, {@code
+ * admin.system.roles} and {@code admin.system.version} as a full mongodump does, whatever
+ * include/exclude say; needs a user allowed to read them, and puts the users' password hashes into
+ * the backup). Without a {@code readPreference} in the URI, a URI naming a {@code replicaSet} reads
+ * from a secondary where there is one ({@code secondaryPreferred}).
  *
  * <p>Immutable and thread-safe: every {@link #open()} connects anew and starts an independent dump.
  */
@@ -34,6 +37,7 @@ public final class MongoSource implements Source {
   private final String name;
   private final int jobs;
   private final boolean oplog;
+  private final boolean users;
   private final NamespaceFilter filter;
 
   private MongoSource(MongoUri uri) {
@@ -43,6 +47,7 @@ public final class MongoSource implements Source {
     this.jobs = uri.positive("jobs", 4, COMPONENT);
     checkArgument(jobs <= 64, "%s: jobs (%s) may not exceed 64", COMPONENT, jobs);
     this.oplog = uri.flag("oplog", false, COMPONENT);
+    this.users = uri.flag("users", false, COMPONENT);
     this.filter = NamespaceFilter.of(uri.option("include"), uri.option("exclude"));
     checkArgument(
         uri.option("nsFrom").isEmpty() && uri.option("nsTo").isEmpty(),
@@ -83,12 +88,19 @@ public final class MongoSource implements Source {
    */
   @Override
   public SourceStream open() throws IOException {
-    return DumpStream.start(uri, jobs, oplog, filter);
+    return DumpStream.start(uri, jobs, oplog, users, filter);
   }
 
   /** {@code mongodb source mongodb://user:***@host/ (jobs 4, oplog)}: no password. */
   @Override
   public String toString() {
-    return COMPONENT + " " + uri + " (jobs " + jobs + (oplog ? ", oplog" : "") + ")";
+    return COMPONENT
+        + " "
+        + uri
+        + " (jobs "
+        + jobs
+        + (oplog ? ", oplog" : "")
+        + (users ? ", users" : "")
+        + ")";
   }
 }

@@ -15,10 +15,10 @@ import java.util.Set;
 /**
  * A {@code mongodb://} or {@code mongodb+srv://} URI split into the driver's connection string and
  * BIOwerk's own options ({@code name}, {@code include}, {@code exclude}, {@code jobs}, {@code
- * oplog}, {@code nsFrom}, {@code nsTo}, {@code oplogReplay}), which the driver would warn about.
- * Option values are percent-decoded; a {@code +} stays a plus; a bare {@code ?oplog} means {@code
- * true}. Every other query option (readPreference, replicaSet, authSource, tls, timeouts) goes to
- * the driver as written.
+ * oplog}, {@code nsFrom}, {@code nsTo}, {@code oplogReplay}, {@code users}), which the driver would
+ * warn about. Option values are percent-decoded; a {@code +} stays a plus; a bare {@code ?oplog}
+ * means {@code true}. Every other query option (readPreference, replicaSet, authSource, tls,
+ * timeouts) goes to the driver as written.
  *
  * <p>{@link #toString()} never shows the password. Immutable.
  */
@@ -35,7 +35,8 @@ final class MongoUri {
           "nsTo",
           "oplogReplay",
           "segmentSeconds",
-          "segmentBytes");
+          "segmentBytes",
+          "users");
 
   private final ConnectionString connection;
   private final Map<String, String> options;

@@ -36,12 +36,29 @@ class ArchiveFormatTest {
     for (int i = 0; i < data.length; i++) {
       data[i] = (byte) (i * 31 + 7);
     }
-    // Split updates (the slicing-by-8 path and the byte path) agree with one update.
+    // Split updates (the slicing-by-16 path and the byte path) agree with one update.
     Crc64 split = new Crc64();
     split.update(data, 0, 3);
     split.update(data, 3, 500);
     split.update(data, 503, 497);
     assertThat(split.value()).isEqualTo(Crc64.of(data));
+    assertThat(Crc64.of(data)).isEqualTo(Crc64.bitwise(data));
+  }
+
+  @Test
+  void theTableDrivenCrcMatchesTheBitwiseOneAtEveryLengthAndOffset() {
+    java.util.Random random = new java.util.Random(64);
+    for (int length = 0; length < 70; length++) {
+      byte[] data = new byte[length + 5];
+      random.nextBytes(data);
+      for (int offset = 0; offset < 5; offset++) {
+        Crc64 crc = new Crc64();
+        crc.update(data, offset, length);
+        assertThat(crc.value())
+            .as("length %d at offset %d", length, offset)
+            .isEqualTo(Crc64.bitwise(java.util.Arrays.copyOfRange(data, offset, offset + length)));
+      }
+    }
   }
 
   @Test
