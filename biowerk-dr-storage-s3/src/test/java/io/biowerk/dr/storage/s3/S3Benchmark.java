@@ -162,11 +162,12 @@ public final class S3Benchmark {
     System.gc();
     AtomicLong peak = new AtomicLong();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(
-        () -> peak.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max),
-        0,
-        10,
-        TimeUnit.MILLISECONDS);
+    var unused = // the sampler only records; its future says nothing
+        sampler.scheduleAtFixedRate(
+            () -> peak.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max),
+            0,
+            10,
+            TimeUnit.MILLISECONDS);
     long start = System.nanoTime();
     long bytes;
     try {
