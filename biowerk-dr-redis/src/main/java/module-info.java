@@ -3,7 +3,7 @@
  * verification, online (RESTORE) and offline (dump.rdb) restore.
  */
 module io.biowerk.dr.redis {
-  requires io.biowerk.dr.core;
+  requires transitive io.biowerk.dr.core; // its public types name core's SPI types
   requires com.google.common;
   requires org.slf4j;
 

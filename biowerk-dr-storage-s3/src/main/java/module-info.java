@@ -3,6 +3,8 @@
  * repositories on the AWS SDK for Java v2, and a builder for the bucket lifecycle rules of the DR
  * plan.
  */
+// "module": the name ends in "s3" after the service it serves; renaming it would break every user.
+@SuppressWarnings("module")
 module io.biowerk.dr.storage.s3 {
   requires transitive io.biowerk.dr.core;
   requires transitive software.amazon.awssdk.services.s3;

@@ -38,12 +38,12 @@ final class Blobs {
       if ((c & 0x80) == 0) {
         entry = 1;
       } else if ((c & 0xc0) == 0x80) {
-        entry = 1 + (c & 0x3f);
+        entry = 1L + (c & 0x3f);
       } else if ((c & 0xe0) == 0xc0) {
         entry = 2;
       } else if ((c & 0xf0) == 0xe0) {
         need(b, p, 2, parser);
-        entry = 2 + (((c & 0x0f) << 8) | (b[p + 1] & 0xff));
+        entry = 2L + (((c & 0x0f) << 8) | (b[p + 1] & 0xff));
       } else if (c == 0xf0) {
         need(b, p, 5, parser);
         entry = 5 + le(b, p + 1, 4);
@@ -108,18 +108,16 @@ final class Blobs {
       int c = b[p] & 0xff;
       long entry;
       switch (c >>> 6) {
-        case 0:
-          entry = 1 + (c & 0x3f);
-          break;
-        case 1:
+        case 0 -> entry = 1L + (c & 0x3f);
+        case 1 -> {
           need(b, p, 2, parser);
-          entry = 2 + (((c & 0x3f) << 8) | (b[p + 1] & 0xff));
-          break;
-        case 2:
+          entry = 2L + (((c & 0x3f) << 8) | (b[p + 1] & 0xff));
+        }
+        case 2 -> {
           need(b, p, 5, parser);
           entry = 5 + be(b, p + 1, 4);
-          break;
-        default:
+        }
+        default -> {
           if (c == 0xc0) {
             entry = 3;
           } else if (c == 0xd0) {
@@ -139,6 +137,7 @@ final class Blobs {
                     + " has an unknown encoding 0x"
                     + Integer.toHexString(c));
           }
+        }
       }
       if (p + entry >= b.length) {
         throw parser.corrupt("ziplist entry at offset " + p + " runs past the end");

@@ -88,35 +88,15 @@ public final class Rdb {
 
   /** The Redis data type ({@code TYPE} command answer) an RDB value type holds. */
   public static String redisType(int type) {
-    switch (type) {
-      case TYPE_STRING:
-        return "string";
-      case TYPE_LIST:
-      case TYPE_LIST_ZIPLIST:
-      case TYPE_LIST_QUICKLIST:
-      case TYPE_LIST_QUICKLIST_2:
-        return "list";
-      case TYPE_SET:
-      case TYPE_SET_INTSET:
-      case TYPE_SET_LISTPACK:
-        return "set";
-      case TYPE_ZSET:
-      case TYPE_ZSET_2:
-      case TYPE_ZSET_ZIPLIST:
-      case TYPE_ZSET_LISTPACK:
-        return "zset";
-      case TYPE_HASH:
-      case TYPE_HASH_ZIPMAP:
-      case TYPE_HASH_ZIPLIST:
-      case TYPE_HASH_LISTPACK:
-        return "hash";
-      case TYPE_STREAM_LISTPACKS:
-      case TYPE_STREAM_LISTPACKS_2:
-      case TYPE_STREAM_LISTPACKS_3:
-        return "stream";
-      default:
-        return "module";
-    }
+    return switch (type) {
+      case TYPE_STRING -> "string";
+      case TYPE_LIST, TYPE_LIST_ZIPLIST, TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2 -> "list";
+      case TYPE_SET, TYPE_SET_INTSET, TYPE_SET_LISTPACK -> "set";
+      case TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_ZIPLIST, TYPE_ZSET_LISTPACK -> "zset";
+      case TYPE_HASH, TYPE_HASH_ZIPMAP, TYPE_HASH_ZIPLIST, TYPE_HASH_LISTPACK -> "hash";
+      case TYPE_STREAM_LISTPACKS, TYPE_STREAM_LISTPACKS_2, TYPE_STREAM_LISTPACKS_3 -> "stream";
+      default -> "module";
+    };
   }
 
   /**
@@ -151,7 +131,7 @@ public final class Rdb {
    */
   public static int versionOf(String redisVersion) {
     try {
-      String[] parts = redisVersion.split("\\.");
+      String[] parts = redisVersion.split("\\.", -1);
       int major = Integer.parseInt(parts[0]);
       int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
       if (major >= 8 || (major == 7 && minor >= 4)) {

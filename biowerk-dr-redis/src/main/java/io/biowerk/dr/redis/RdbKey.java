@@ -15,6 +15,9 @@ package io.biowerk.dr.redis;
  *     callback. Otherwise {@code null}.
  * @param payloadLength the payload's length, or 0
  */
+// ArrayRecordComponent: key and payload are the parser's bytes handed on without a copy; keys are
+// never compared with equals.
+@SuppressWarnings("ArrayRecordComponent")
 public record RdbKey(
     int db,
     byte[] key,

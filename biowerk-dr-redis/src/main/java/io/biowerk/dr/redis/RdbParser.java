@@ -128,19 +128,23 @@ public final class RdbParser {
       currentKey = null;
       int opcode = in.readUnsignedByte();
       switch (opcode) {
-        case OPCODE_EXPIRETIME:
+        case OPCODE_EXPIRETIME -> {
           expire = in.readLittleEndian(4) * 1000;
           continue;
-        case OPCODE_EXPIRETIME_MS:
+        }
+        case OPCODE_EXPIRETIME_MS -> {
           expire = in.readLittleEndian(8);
           continue;
-        case OPCODE_FREQ:
+        }
+        case OPCODE_FREQ -> {
           freq = in.readUnsignedByte();
           continue;
-        case OPCODE_IDLE:
+        }
+        case OPCODE_IDLE -> {
           idle = length();
           continue;
-        case OPCODE_SELECTDB:
+        }
+        case OPCODE_SELECTDB -> {
           long selected = length();
           if (selected < 0 || selected > Integer.MAX_VALUE) {
             throw corrupt("database number " + selected + " is out of range");
@@ -152,44 +156,46 @@ public final class RdbParser {
           keys.putIfAbsent(db, 0L);
           visitor.selectDb(db);
           continue;
-        case OPCODE_RESIZEDB:
+        }
+        case OPCODE_RESIZEDB -> {
           length();
           length();
           continue;
-        case OPCODE_AUX:
-          {
-            where = "an aux field";
-            String key = new String(readString(), StandardCharsets.UTF_8);
-            where = "aux field '" + key + "'";
-            byte[] value = readString();
-            aux.put(key, new String(value, StandardCharsets.UTF_8));
-            visitor.aux(key, value);
-            continue;
+        }
+        case OPCODE_AUX -> {
+          where = "an aux field";
+          String key = new String(readString(), StandardCharsets.UTF_8);
+          where = "aux field '" + key + "'";
+          byte[] value = readString();
+          aux.put(key, new String(value, StandardCharsets.UTF_8));
+          visitor.aux(key, value);
+          continue;
+        }
+        case OPCODE_MODULE_AUX -> {
+          long id = length();
+          String name = moduleName(id);
+          where = "aux data of module " + name;
+          long when = length();
+          if (when != 2) {
+            throw corrupt("module " + name + " aux data has a bad 'when' opcode " + when);
           }
-        case OPCODE_MODULE_AUX:
-          {
-            long id = length();
-            String name = moduleName(id);
-            where = "aux data of module " + name;
-            long when = length();
-            if (when != 2) {
-              throw corrupt("module " + name + " aux data has a bad 'when' opcode " + when);
-            }
-            length();
-            skipModuleValue(name);
-            modules.add(name);
-            continue;
-          }
-        case OPCODE_FUNCTION_PRE_GA:
+          length();
+          skipModuleValue(name);
+          modules.add(name);
+          continue;
+        }
+        case OPCODE_FUNCTION_PRE_GA -> {
           throw new UnsupportedRdbException(
               "redis: the RDB holds functions in the pre-release 7.0-rc format, "
                   + "which Redis 7.0 itself no longer loads; re-create the functions and take a new backup");
-        case OPCODE_FUNCTION2:
+        }
+        case OPCODE_FUNCTION2 -> {
           where = "a function library";
           visitor.function(readString());
           functions++;
           continue;
-        case OPCODE_EOF:
+        }
+        case OPCODE_EOF -> {
           flushCounts(keys, expires, db, dbKeys, dbExpires);
           for (int t = 0; t < typeCounts.length; t++) {
             if (typeCounts[t] > 0) {
@@ -197,8 +203,8 @@ public final class RdbParser {
             }
           }
           return finish(keys, expires, functions, modules, types, aux);
-        default:
-          break;
+        }
+        default -> {}
       }
       int type = opcode;
       where = null; // a key of currentType: built only if an error needs it
@@ -307,16 +313,15 @@ public final class RdbParser {
 
   private void skipValue(int type, Set<String> modules) throws IOException {
     switch (type) {
-      case TYPE_STRING:
+      case TYPE_STRING -> {
         skipString();
-        break;
-      case TYPE_LIST:
-      case TYPE_SET:
+      }
+      case TYPE_LIST, TYPE_SET -> {
         for (long n = count(); n > 0; n--) {
           skipString();
         }
-        break;
-      case TYPE_ZSET:
+      }
+      case TYPE_ZSET -> {
         for (long n = count(); n > 0; n--) {
           skipString();
           int len = in.readUnsignedByte();
@@ -324,45 +329,43 @@ public final class RdbParser {
             in.skip(len);
           }
         }
-        break;
-      case TYPE_ZSET_2:
+      }
+      case TYPE_ZSET_2 -> {
         for (long n = count(); n > 0; n--) {
           skipString();
           in.skip(8);
         }
-        break;
-      case TYPE_HASH:
+      }
+      case TYPE_HASH -> {
         for (long n = count(); n > 0; n--) {
           skipString();
           skipString();
         }
-        break;
-      case TYPE_HASH_ZIPMAP:
+      }
+      case TYPE_HASH_ZIPMAP -> {
         Blobs.zipmap(readString(), this);
-        break;
-      case TYPE_LIST_ZIPLIST:
+      }
+      case TYPE_LIST_ZIPLIST -> {
         Blobs.ziplist(readString(), this, false);
-        break;
-      case TYPE_ZSET_ZIPLIST:
-      case TYPE_HASH_ZIPLIST:
+      }
+      case TYPE_ZSET_ZIPLIST, TYPE_HASH_ZIPLIST -> {
         Blobs.ziplist(readString(), this, true);
-        break;
-      case TYPE_SET_INTSET:
+      }
+      case TYPE_SET_INTSET -> {
         Blobs.intset(readString(), this);
-        break;
-      case TYPE_LIST_QUICKLIST:
+      }
+      case TYPE_LIST_QUICKLIST -> {
         for (long n = count(); n > 0; n--) {
           Blobs.ziplist(readString(), this, false);
         }
-        break;
-      case TYPE_HASH_LISTPACK:
-      case TYPE_ZSET_LISTPACK:
+      }
+      case TYPE_HASH_LISTPACK, TYPE_ZSET_LISTPACK -> {
         Blobs.listpack(readString(), this, true);
-        break;
-      case TYPE_SET_LISTPACK:
+      }
+      case TYPE_SET_LISTPACK -> {
         Blobs.listpack(readString(), this, false);
-        break;
-      case TYPE_LIST_QUICKLIST_2:
+      }
+      case TYPE_LIST_QUICKLIST_2 -> {
         for (long n = count(); n > 0; n--) {
           long container = length();
           if (container == 1) {
@@ -373,26 +376,23 @@ public final class RdbParser {
             throw corrupt("unknown quicklist container " + container);
           }
         }
-        break;
-      case TYPE_STREAM_LISTPACKS:
-      case TYPE_STREAM_LISTPACKS_2:
-      case TYPE_STREAM_LISTPACKS_3:
+      }
+      case TYPE_STREAM_LISTPACKS, TYPE_STREAM_LISTPACKS_2, TYPE_STREAM_LISTPACKS_3 -> {
         skipStream(type);
-        break;
-      case TYPE_MODULE_2:
-        {
-          String name = moduleName(length());
-          modules.add(name);
-          skipModuleValue(name);
-          break;
-        }
-      case TYPE_MODULE_PRE_GA:
+      }
+      case TYPE_MODULE_2 -> {
+        String name = moduleName(length());
+        modules.add(name);
+        skipModuleValue(name);
+      }
+      case TYPE_MODULE_PRE_GA -> {
         throw new UnsupportedRdbException(
             "redis: "
                 + where()
                 + " uses the pre-4.0 module format, which has no "
                 + "end marker and cannot be read without the module; load the RDB into a Redis with that module");
-      default:
+      }
+      default -> {
         throw new UnsupportedRdbException(
             "redis: "
                 + where()
@@ -402,6 +402,7 @@ public final class RdbParser {
                 + "reader (RDB version "
                 + version
                 + "); it was written by a newer Redis or the stream is damaged");
+      }
     }
   }
 
@@ -448,23 +449,24 @@ public final class RdbParser {
     while (true) {
       long opcode = length();
       switch ((int) opcode) {
-        case 0:
+        case 0 -> {
           return;
-        case 1:
-        case 2:
+        }
+        case 1, 2 -> {
           length();
-          break;
-        case 3:
+        }
+        case 3 -> {
           in.skip(4);
-          break;
-        case 4:
+        }
+        case 4 -> {
           in.skip(8);
-          break;
-        case 5:
+        }
+        case 5 -> {
           skipString();
-          break;
-        default:
+        }
+        default -> {
           throw corrupt("module " + name + " data has an unknown opcode " + opcode);
+        }
       }
     }
   }
@@ -491,14 +493,17 @@ public final class RdbParser {
     int b = in.readUnsignedByte();
     encoded = false;
     switch (b >>> 6) {
-      case 0:
+      case 0 -> {
         return b & 0x3f;
-      case 1:
-        return ((b & 0x3f) << 8) | in.readUnsignedByte();
-      case 3:
+      }
+      case 1 -> {
+        return ((long) (b & 0x3f) << 8) | in.readUnsignedByte();
+      }
+      case 3 -> {
         encoded = true;
         return b & 0x3f;
-      default:
+      }
+      default -> {
         if (b == 0x80) {
           return in.readBigEndian(4);
         }
@@ -507,6 +512,7 @@ public final class RdbParser {
           return in.readBigEndian(8);
         }
         throw corrupt("unknown length encoding 0x" + Integer.toHexString(b));
+      }
     }
   }
 
@@ -514,28 +520,29 @@ public final class RdbParser {
     long len = lengthOrEncoding();
     if (encoded) {
       switch ((int) len) {
-        case 0:
+        case 0 -> {
           return Long.toString((byte) in.readUnsignedByte()).getBytes(StandardCharsets.US_ASCII);
-        case 1:
+        }
+        case 1 -> {
           return Long.toString((short) in.readLittleEndian(2)).getBytes(StandardCharsets.US_ASCII);
-        case 2:
-          return Long.toString((int) in.readLittleEndian(4)).getBytes(StandardCharsets.US_ASCII);
-        case 3:
-          {
-            long clen = length();
-            long ulen = length();
-            // LZF expands at most 264 bytes per 3-byte back reference: a larger claim is damage,
-            // and
-            // is refused before the output is allocated.
-            if (clen <= 0 || ulen < 0 || ulen > clen * 88 + 32) {
-              throw corrupt(
-                  "LZF string of " + clen + " compressed bytes claims " + ulen + " bytes");
-            }
-            byte[] compressed = in.readBytes(checkSize(clen));
-            return Blobs.lzf(compressed, checkSize(ulen), this);
+        }
+        case 2 -> {
+          return Integer.toString((int) in.readLittleEndian(4)).getBytes(StandardCharsets.US_ASCII);
+        }
+        case 3 -> {
+          long clen = length();
+          long ulen = length();
+          // LZF expands at most 264 bytes per 3-byte back reference: a larger claim is damage,
+          // and is refused before the output is allocated.
+          if (clen <= 0 || ulen < 0 || ulen > clen * 88 + 32) {
+            throw corrupt("LZF string of " + clen + " compressed bytes claims " + ulen + " bytes");
           }
-        default:
+          byte[] compressed = in.readBytes(checkSize(clen));
+          return Blobs.lzf(compressed, checkSize(ulen), this);
+        }
+        default -> {
           throw corrupt("unknown string encoding " + len);
+        }
       }
     }
     return in.readBytes(checkSize(len));
@@ -545,28 +552,30 @@ public final class RdbParser {
     long len = lengthOrEncoding();
     if (encoded) {
       switch ((int) len) {
-        case 0:
+        case 0 -> {
           in.skip(1);
           return;
-        case 1:
+        }
+        case 1 -> {
           in.skip(2);
           return;
-        case 2:
+        }
+        case 2 -> {
           in.skip(4);
           return;
-        case 3:
-          {
-            long clen = length();
-            long ulen = length();
-            if (clen < 0 || ulen < 0 || clen > ulen || clen == 0) {
-              throw corrupt(
-                  "LZF string of " + clen + " compressed bytes claims " + ulen + " bytes");
-            }
-            in.skip(clen);
-            return;
+        }
+        case 3 -> {
+          long clen = length();
+          long ulen = length();
+          if (clen < 0 || ulen < 0 || clen > ulen || clen == 0) {
+            throw corrupt("LZF string of " + clen + " compressed bytes claims " + ulen + " bytes");
           }
-        default:
+          in.skip(clen);
+          return;
+        }
+        default -> {
           throw corrupt("unknown string encoding " + len);
+        }
       }
     }
     if (len < 0) {

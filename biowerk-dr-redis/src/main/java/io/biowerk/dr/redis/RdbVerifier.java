@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -163,5 +164,13 @@ public final class RdbVerifier implements NativeVerifier {
   @Override
   public String artifact() {
     return "biowerk-dr-redis";
+  }
+
+  /** Its dump files can be imported: {@code biowerk-dr import FILE --kind redis}. */
+  @Override
+  public List<ImportFormat> importFormats() {
+    return List.of(
+        new ImportFormat(
+            "redis", "rdb", "redis", "an RDB file such as dump.rdb (parsed, with its CRC-64)"));
   }
 }

@@ -73,13 +73,15 @@ public final class RedisRestoreTarget implements RestoreTarget {
     return new RedisRestoreTarget(RedisEndpoint.parse(uri, OPTIONS), force);
   }
 
+  // StringSplitter: a trailing comma ("0:1,") is dropped, as it always was.
+  @SuppressWarnings("StringSplitter")
   private static Map<Integer, Integer> parseDbMap(String text) {
     Map<Integer, Integer> map = new HashMap<>();
     if (text.isEmpty()) {
       return map;
     }
     for (String pair : text.split(",")) {
-      String[] parts = pair.split(":");
+      String[] parts = pair.split(":", -1);
       try {
         checkArgument(
             parts.length == 2,
@@ -336,6 +338,8 @@ public final class RedisRestoreTarget implements RestoreTarget {
         sendFunctions();
       }
 
+      // NonAtomicVolatileUpdate: only the restoring thread updates the counts; others only read.
+      @SuppressWarnings("NonAtomicVolatileUpdate")
       @Override
       public void key(RdbKey key) throws IOException {
         sendFunctions();
@@ -401,6 +405,9 @@ public final class RedisRestoreTarget implements RestoreTarget {
         inBatch = 0;
       }
 
+      // NonAtomicVolatileUpdate: only the restoring thread updates the counts; others only read.
+      // ReferenceEquality: KEY is a marker queued by identity, never a text compared by value.
+      @SuppressWarnings({"NonAtomicVolatileUpdate", "ReferenceEquality"})
       private void readReplies(int n) throws IOException {
         for (int i = 0; i < n; i++) {
           Object reply = c.read();
@@ -408,7 +415,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
           if (what == KEY) {
             byte[] name = keyNames.poll();
             int db = keyDbs.poll();
-            if (reply instanceof RespConnection.Error error) {
+            if (reply instanceof RespConnection.ErrorReply error) {
               throw restoreFailed(
                   error.text(),
                   "RESTORE of key '"
@@ -417,7 +424,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
                       + db);
             }
             restored++;
-          } else if (reply instanceof RespConnection.Error error) {
+          } else if (reply instanceof RespConnection.ErrorReply error) {
             throw restoreFailed(error.text(), what);
           }
         }

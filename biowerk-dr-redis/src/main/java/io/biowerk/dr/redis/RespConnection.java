@@ -23,14 +23,14 @@ import javax.net.ssl.SSLSocketFactory;
  * flush, read the replies).
  *
  * <p>Replies are returned as Java values: {@code String} (status), {@code Long}, {@code byte[]}
- * (bulk, or {@code null}), {@code List<Object>} (array), or {@link Error} for an error reply, so a
- * pipeline can read past one failed command. Not thread-safe, except {@link #close()}, which may be
- * called from another thread to unblock a read.
+ * (bulk, or {@code null}), {@code List<Object>} (array), or {@link ErrorReply} for an error reply,
+ * so a pipeline can read past one failed command. Not thread-safe, except {@link #close()}, which
+ * may be called from another thread to unblock a read.
  */
 final class RespConnection implements AutoCloseable {
 
   /** An error reply, returned instead of thrown so pipelines keep their place. */
-  record Error(String text) {}
+  record ErrorReply(String text) {}
 
   private static final byte[] CRLF = {'\r', '\n'};
 
@@ -92,7 +92,7 @@ final class RespConnection implements AutoCloseable {
             endpoint.user().isPresent()
                 ? connection.call("AUTH", endpoint.user().get(), endpoint.password().get())
                 : connection.call("AUTH", endpoint.password().get());
-        if (reply instanceof Error error) {
+        if (reply instanceof ErrorReply error) {
           throw new RedisCommandException(
               "redis: authentication to "
                   + endpoint.redacted()
@@ -159,7 +159,7 @@ final class RespConnection implements AutoCloseable {
    */
   Object callOk(Object... args) throws IOException {
     Object reply = call(args);
-    if (reply instanceof Error error) {
+    if (reply instanceof ErrorReply error) {
       throw new RedisCommandException(
           "redis: " + endpoint.address() + " refused " + args[0] + ": " + error.text(),
           error.text());
@@ -211,44 +211,45 @@ final class RespConnection implements AutoCloseable {
       throw new EOFException("redis: " + endpoint.address() + " closed the connection");
     }
     switch (kind) {
-      case '+':
+      case '+' -> {
         return readLine();
-      case '-':
-        return new Error(readLine());
-      case ':':
+      }
+      case '-' -> {
+        return new ErrorReply(readLine());
+      }
+      case ':' -> {
         return Long.parseLong(readLine());
-      case '$':
-        {
-          int len = Integer.parseInt(readLine());
-          if (len < 0) {
-            return null;
-          }
-          byte[] bytes = in.readNBytes(len);
-          if (bytes.length < len || in.read() != '\r' || in.read() != '\n') {
-            throw new EOFException(
-                "redis: " + endpoint.address() + " closed the connection inside a reply");
-          }
-          return bytes;
+      }
+      case '$' -> {
+        int len = Integer.parseInt(readLine());
+        if (len < 0) {
+          return null;
         }
-      case '*':
-        {
-          int count = Integer.parseInt(readLine());
-          if (count < 0) {
-            return null;
-          }
-          List<Object> items = new ArrayList<>(count);
-          for (int i = 0; i < count; i++) {
-            items.add(read());
-          }
-          return items;
+        byte[] bytes = in.readNBytes(len);
+        if (bytes.length < len || in.read() != '\r' || in.read() != '\n') {
+          throw new EOFException(
+              "redis: " + endpoint.address() + " closed the connection inside a reply");
         }
-      default:
-        throw new IOException(
-            "redis: "
-                + endpoint.address()
-                + " sent an unexpected reply byte 0x"
-                + Integer.toHexString(kind)
-                + "; is this a Redis server?");
+        return bytes;
+      }
+      case '*' -> {
+        int count = Integer.parseInt(readLine());
+        if (count < 0) {
+          return null;
+        }
+        List<Object> items = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          items.add(read());
+        }
+        return items;
+      }
+      default ->
+          throw new IOException(
+              "redis: "
+                  + endpoint.address()
+                  + " sent an unexpected reply byte 0x"
+                  + Integer.toHexString(kind)
+                  + "; is this a Redis server?");
     }
   }
 
@@ -281,7 +282,7 @@ final class RespConnection implements AutoCloseable {
     Object reply = callOk("INFO", section);
     Map<String, String> fields = new LinkedHashMap<>();
     String text = new String((byte[]) reply, StandardCharsets.UTF_8);
-    for (String line : text.split("\r\n")) {
+    for (String line : text.split("\r\n", -1)) {
       int colon = line.indexOf(':');
       if (colon > 0 && !line.startsWith("#")) {
         fields.put(line.substring(0, colon), line.substring(colon + 1));
@@ -296,7 +297,7 @@ final class RespConnection implements AutoCloseable {
     for (Map.Entry<String, String> field : info("keyspace").entrySet()) {
       if (field.getKey().startsWith("db")) {
         int db = Integer.parseInt(field.getKey().substring(2));
-        for (String part : field.getValue().split(",")) {
+        for (String part : field.getValue().split(",", -1)) {
           if (part.startsWith("keys=")) {
             counts.put(db, Long.parseLong(part.substring(5)));
           }
@@ -337,7 +338,7 @@ final class RespConnection implements AutoCloseable {
     if (reply instanceof byte[] bytes) {
       return new String(bytes, StandardCharsets.UTF_8);
     }
-    if (reply instanceof Error error) {
+    if (reply instanceof ErrorReply error) {
       return "-" + error.text();
     }
     return String.valueOf(reply);

@@ -108,7 +108,7 @@ final class ScanWriter {
         for (Object name : names) {
           Object payload = c.read();
           Object ttl = c.read();
-          if (payload instanceof RespConnection.Error error) {
+          if (payload instanceof RespConnection.ErrorReply error) {
             throw new RedisCommandException(
                 "redis: " + where + " refused DUMP: " + error.text(), error.text());
           }
@@ -129,7 +129,7 @@ final class ScanWriter {
           break;
         }
         page = c.read();
-        if (page instanceof RespConnection.Error error) {
+        if (page instanceof RespConnection.ErrorReply error) {
           throw new RedisCommandException(
               "redis: " + where + " refused SCAN: " + error.text(), error.text());
         }

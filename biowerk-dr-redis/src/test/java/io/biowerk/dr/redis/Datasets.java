@@ -39,7 +39,9 @@ final class Datasets {
       c.flush();
       for (; queued > 0; queued--) {
         Object reply = c.read();
-        assertThat(reply).as("reply to a load command").isNotInstanceOf(RespConnection.Error.class);
+        assertThat(reply)
+            .as("reply to a load command")
+            .isNotInstanceOf(RespConnection.ErrorReply.class);
       }
     }
 
@@ -177,7 +179,7 @@ final class Datasets {
           ca.flush();
           cb.flush();
           List<Object[]> replies = new ArrayList<>();
-          for (Object key : keys) {
+          for (int i = 0; i < keys.size(); i++) {
             replies.add(
                 new Object[] {ca.read(), ca.read(), ca.read(), cb.read(), cb.read(), cb.read()});
           }
@@ -216,25 +218,29 @@ final class Datasets {
   private static Object content(RespConnection c, Object key) throws IOException {
     String type = RespConnection.text(c.callOk("TYPE", key));
     switch (type) {
-      case "set":
+      case "set" -> {
         return sorted((List<?>) c.callOk("SMEMBERS", key));
-      case "hash":
-        {
-          List<?> flat = (List<?>) c.callOk("HGETALL", key);
-          Map<String, String> map = new TreeMap<>();
-          for (int i = 0; i < flat.size(); i += 2) {
-            map.put(RespConnection.text(flat.get(i)), RespConnection.text(flat.get(i + 1)));
-          }
-          return map;
+      }
+      case "hash" -> {
+        List<?> flat = (List<?>) c.callOk("HGETALL", key);
+        Map<String, String> map = new TreeMap<>();
+        for (int i = 0; i < flat.size(); i += 2) {
+          map.put(RespConnection.text(flat.get(i)), RespConnection.text(flat.get(i + 1)));
         }
-      case "zset":
+        return map;
+      }
+      case "zset" -> {
         return normal(c.callOk("ZRANGE", key, "0", "-1", "WITHSCORES"));
-      case "list":
+      }
+      case "list" -> {
         return normal(c.callOk("LRANGE", key, "0", "-1"));
-      case "stream":
+      }
+      case "stream" -> {
         return normal(c.callOk("XINFO", "STREAM", key, "FULL"));
-      default:
+      }
+      default -> {
         return normal(c.callOk("DUMP", key));
+      }
     }
   }
 

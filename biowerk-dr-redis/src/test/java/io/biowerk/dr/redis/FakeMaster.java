@@ -64,7 +64,7 @@ final class FakeMaster implements AutoCloseable {
       } else if (command.startsWith("PSYNC")) {
         String mark = "0123456789abcdef0123456789abcdef01234567";
         out.write(
-            ("+FULLRESYNC 5f3c0000000000000000000000000000000000aa 0\r\n\n\n")
+            "+FULLRESYNC 5f3c0000000000000000000000000000000000aa 0\r\n\n\n"
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(
             (marked ? "$EOF:" + mark + "\r\n" : "$" + rdb.length + "\r\n")

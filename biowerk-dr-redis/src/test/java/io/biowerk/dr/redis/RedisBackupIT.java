@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -188,7 +189,7 @@ class RedisBackupIT {
     Path data = Files.createDirectories(dir.resolve("redis-data"));
     restore(manifest, URI.create("redis-rdb://" + data), false);
     assertThat(data.resolve("dump.rdb")).exists();
-    assertThat(Files.list(data).count()).as("no temp file left").isEqualTo(1);
+    assertThat(count(data)).as("no temp file left").isEqualTo(1);
 
     assertThatThrownBy(() -> restore(manifest, URI.create("redis-rdb://" + data), false))
         .isInstanceOf(TargetNotEmptyException.class)
@@ -384,7 +385,7 @@ class RedisBackupIT {
         .isInstanceOf(io.biowerk.dr.core.IntegrityException.class)
         .hasMessageContaining("bad RDB CRC-64")
         .hasMessageContaining("left unchanged");
-    assertThat(Files.list(data).count()).isZero();
+    assertThat(count(data)).isZero();
   }
 
   @Test
@@ -579,5 +580,11 @@ class RedisBackupIT {
       }
     }
     return out.toByteArray();
+  }
+
+  private static long count(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.count();
+    }
   }
 }

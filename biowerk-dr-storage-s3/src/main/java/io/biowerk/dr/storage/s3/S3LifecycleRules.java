@@ -10,6 +10,7 @@ import io.biowerk.dr.core.retention.StorageTiering;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketLifecycleConfiguration;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.services.s3.model.ExpirationStatus;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 import software.amazon.awssdk.services.s3.model.PutBucketLifecycleConfigurationRequest;
+import software.amazon.awssdk.services.s3.model.Transition;
 import software.amazon.awssdk.services.s3.model.TransitionDefaultMinimumObjectSize;
 import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 
@@ -161,10 +163,10 @@ public final class S3LifecycleRules {
       String full = full(prefix);
       rules.add(
           LifecycleRule.builder()
-              .id(id(prefix, "to-" + storageClass.toString().toLowerCase()))
+              .id(id(prefix, "to-" + storageClass.toString().toLowerCase(Locale.ROOT)))
               .status(ExpirationStatus.ENABLED)
               .filter(f -> f.and(a -> a.prefix(full).objectSizeGreaterThan(MIN_TRANSITION_SIZE)))
-              .transitions(t -> t.days(days).storageClass(storageClass))
+              .transitions(Transition.builder().days(days).storageClass(storageClass).build())
               .build());
       return this;
     }

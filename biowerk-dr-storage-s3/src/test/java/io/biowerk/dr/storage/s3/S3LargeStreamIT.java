@@ -39,11 +39,13 @@ class S3LargeStreamIT {
     Runtime runtime = Runtime.getRuntime();
     AtomicLong peakHeap = new AtomicLong();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(
-        () -> peakHeap.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max),
-        0,
-        50,
-        TimeUnit.MILLISECONDS);
+    var unused = // the sampler only records; its future says nothing
+        sampler.scheduleAtFixedRate(
+            () ->
+                peakHeap.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max),
+            0,
+            50,
+            TimeUnit.MILLISECONDS);
     try (S3Sink sink = S3Sink.open(server.options(bucket).partSize(part).parallelism(4).build())) {
       PendingWrite out = sink.openWrite("large/4g");
       String sha = TestData.write(out, size, 4, 1 << 20);

@@ -344,8 +344,7 @@ class S3MultipartIT {
     for (int chunk : new int[] {1, 8192, 3 << 20}) {
       requests.clear();
       try (ReadableByteChannel in = sink.openRead("restore/multi")) {
-        assertThat(chunk == 1 ? readByteByByte(in, size) : TestData.read(in, chunk))
-            .isEqualTo(written);
+        assertThat(chunk == 1 ? readByteByByte(in) : TestData.read(in, chunk)).isEqualTo(written);
       }
       List<GetObjectRequest> gets = sent(GetObjectRequest.class);
       // 26 ranges of 2 MiB: the first streamed, the rest fetched ahead, each pinned to the object's
@@ -370,8 +369,7 @@ class S3MultipartIT {
     }
   }
 
-  private static TestData.Digest readByteByByte(ReadableByteChannel in, long size)
-      throws IOException {
+  private static TestData.Digest readByteByByte(ReadableByteChannel in) throws IOException {
     // One byte per read call for the first 100 KB (hostile reader), then larger reads to finish.
     java.security.MessageDigest sha;
     try {

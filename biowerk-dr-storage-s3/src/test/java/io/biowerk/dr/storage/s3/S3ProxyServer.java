@@ -14,12 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -34,8 +34,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  * in-process: S3Proxy's fat jar bundles its own copies of libraries the SDK also uses. Stopped (and
  * its data deleted) when the test run ends.
  */
+// "exports": a test fixture; JUnit's types in its signatures need not be re-exported by the module.
+// "try": the readiness probe opens a connection only to close it.
+@SuppressWarnings({"exports", "try"})
 public final class S3ProxyServer
-    implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    implements AutoCloseable { // JUnit closes an AutoCloseable kept in its store
 
   static final String ACCESS_KEY = "biowerk-test-access";
   // Random per run, so a test can assert that no message ever contains it.
@@ -150,7 +153,7 @@ public final class S3ProxyServer
   }
 
   private void awaitReady(Path log) throws IOException {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
@@ -216,7 +219,7 @@ public final class S3ProxyServer
                 + ProcessHandle.current().pid()
                 + "-"
                 + BUCKETS.incrementAndGet())
-            .toLowerCase()
+            .toLowerCase(Locale.ROOT)
             .replaceAll("[^a-z0-9-]", "-");
     admin.createBucket(b -> b.bucket(bucket));
     return bucket;
