@@ -9,6 +9,7 @@
 #
 #   BENCH_DIR=/path     where data, repositories and restores go (default /tmp/biowerk-issue19; needs ~4x MIB)
 #   BENCH_ROOT=/path    the checkout whose ./biowerk-dr runs (default: the one holding this script)
+#   BENCH_BASE_JAR=/x.jar  also time that jar (an older build) in every backup and restore round: before/after
 #   BENCH_ONLY="a b"    only these groups: help one backup restore plain (default all)
 #
 # The data: a directory of 4 MiB files of generated SQL-dump text (bench/src/.../SqlDumpData, run as a Java source
@@ -77,6 +78,11 @@ OURS_BACKUP="rm -rf '$DIR/repo' && '$BW' backup 'file://$DATA' --repo 'file://$D
 OURS_RESTORE="rm -rf '$DIR/r-ours' && '$BW' restore latest '$DIR/r-ours' --repo 'file://$DIR/repo' && sync"
 SHELL_PLAIN="cd '$DATA' && tar -cf - . | sha256sum"
 OURS_PLAIN="rm -rf '$DIR/repo-plain' && '$BW' backup 'file://$DATA' --compression none --no-encrypt --repo 'file://$DIR/repo-plain'"
+BASE_BACKUP="" BASE_RESTORE=""
+if [ -n "${BENCH_BASE_JAR:-}" ]; then
+  BASE_BACKUP="rm -rf '$DIR/repo-base' && BIOWERK_DR_JAR='$BENCH_BASE_JAR' '$BW' backup 'file://$DATA' --repo 'file://$DIR/repo-base'"
+  BASE_RESTORE="rm -rf '$DIR/r-base' && BIOWERK_DR_JAR='$BENCH_BASE_JAR' '$BW' restore latest '$DIR/r-base' --repo 'file://$DIR/repo-base' && sync"
+fi
 RESTIC=""
 if command -v restic >/dev/null 2>&1; then
   export RESTIC_PASSWORD=x RESTIC_REPOSITORY="$DIR/restic"
@@ -98,16 +104,19 @@ pair() {  # name-a cmd-a name-b cmd-b round
 # Warm-up: one of each, untimed (page cache, class-data archive), and a backup to restore from.
 bash -c "$SHELL_BACKUP" >/dev/null 2>&1
 bash -c "$OURS_BACKUP" >/dev/null
+[ -z "$BASE_BACKUP" ] || bash -c "$BASE_BACKUP" >/dev/null
 for r in $(seq "$ROUNDS"); do
   case "$ONLY" in *" help "*)
     add help "$(t "'$BW' --help")" ;; esac
   case "$ONLY" in *" one "*)
     add one "$(t "rm -rf '$DIR/repo-one' && '$BW' backup 'file://$ONE' --repo 'file://$DIR/repo-one'")" ;; esac
   case "$ONLY" in *" backup "*)
-    pair shell-backup "$SHELL_BACKUP" ours-backup "$OURS_BACKUP" "$r" ;; esac
+    pair shell-backup "$SHELL_BACKUP" ours-backup "$OURS_BACKUP" "$r"
+    [ -z "$BASE_BACKUP" ] || add base-backup "$(t "$BASE_BACKUP")" ;; esac
   case "$ONLY" in *" restore "*)
     pair shell-restore "$SHELL_RESTORE" ours-restore "$OURS_RESTORE" "$r"
-    [ -z "$RESTIC" ] || add restic-restore "$(t "$RESTIC")" ;; esac
+    [ -z "$RESTIC" ] || add restic-restore "$(t "$RESTIC")"
+    [ -z "$BASE_RESTORE" ] || add base-restore "$(t "$BASE_RESTORE")" ;; esac
   case "$ONLY" in *" plain "*)
     pair shell-plain "$SHELL_PLAIN" ours-plain "$OURS_PLAIN" "$r" ;; esac
   echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
@@ -117,7 +126,7 @@ case "$ONLY" in *" restore "*) diff -r "$DATA" "$DIR/r-ours" >/dev/null || { ech
 
 echo
 printf '%-16s %8s   %s\n' what median "runs (s)"
-for k in help one shell-backup ours-backup shell-restore ours-restore restic-restore shell-plain ours-plain; do
+for k in help one shell-backup ours-backup base-backup shell-restore ours-restore base-restore restic-restore shell-plain ours-plain; do
   [ -n "${T[$k]:-}" ] || continue
   printf '%-16s %8s   %s\n' "$k" "$(fmt "$(tr ' ' '\n' <<<"${T[$k]}" | grep . | median)")" \
     "$(for x in ${T[$k]}; do printf '%s ' "$(fmt "$x")"; done)"
@@ -133,4 +142,8 @@ ratios ours-backup shell-backup
 ratios ours-restore shell-restore
 ratios ours-restore restic-restore
 ratios ours-plain shell-plain
+ratios base-backup shell-backup
+ratios base-restore shell-restore
+ratios ours-backup base-backup
+ratios ours-restore base-restore
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
