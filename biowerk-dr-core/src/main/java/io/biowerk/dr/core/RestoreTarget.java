@@ -21,4 +21,14 @@ public interface RestoreTarget {
    * @throws IOException if the target cannot be prepared
    */
   PendingWrite open(BackupManifest manifest) throws IOException;
+
+  /**
+   * What the last {@link #open} did, or will do on commit, to data the target held before (for
+   * example "dropped the database and restored into a new one"), so a forced restore can say
+   * plainly that it replaced rather than merged; empty when the target was empty or there is
+   * nothing to say. The command prints it.
+   */
+  default java.util.Optional<String> effect() {
+    return java.util.Optional.empty();
+  }
 }
