@@ -3,6 +3,7 @@ package io.biowerk.dr.cli;
 import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.BackupOutcome;
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.Source;
@@ -136,7 +137,34 @@ final class BackupCommand extends CliCommand {
       codecs.add(envelope);
       keyId = envelope.keyId();
     }
-    List<Sink> sinks = repositories.openAll(env);
+    // A repository that cannot even be opened is a failed copy like one that fails mid-way: the
+    // others still get the backup (see docs/nothing-silent.md, "Fan-out").
+    List<Sink> sinks = new ArrayList<>();
+    Map<Sink, URI> uriOf = new java.util.IdentityHashMap<>();
+    Map<URI, String> failed = new LinkedHashMap<>();
+    Exception firstOpenFailure = null;
+    for (URI repository : repositoryUris) {
+      try {
+        Sink sink = repositories.open(repository);
+        sinks.add(sink);
+        uriOf.put(sink, repository);
+      } catch (java.io.IOException | RuntimeException e) {
+        if (repositoryUris.size() == 1) {
+          throw e;
+        }
+        firstOpenFailure = firstOpenFailure == null ? e : firstOpenFailure;
+        failed.put(repository, "cannot be opened: " + reason(e));
+      }
+    }
+    if (sinks.isEmpty()) {
+      throw new java.io.IOException(
+          "backup: no repository can be opened ("
+              + failed.entrySet().stream()
+                  .map(e -> Uris.redact(e.getKey()) + ": " + e.getValue())
+                  .collect(java.util.stream.Collectors.joining("; "))
+              + "); nothing was backed up",
+          firstOpenFailure);
+    }
     BackupJob job =
         BackupJob.of(src)
             .codecs(codecs)
@@ -146,18 +174,33 @@ final class BackupCommand extends CliCommand {
             .sourceUri(Uris.redact(uri))
             .listener(progress("backup"))
             .build();
-    BackupManifest manifest = cleanUpOnShutdown(job::run);
-    int leftovers = removeLeftoversOfDeadRuns(env, sinks);
+    BackupOutcome outcome = cleanUpOnShutdown(job::runEach);
+    BackupManifest manifest = outcome.manifest();
+    for (Map.Entry<Sink, java.io.IOException> failure : outcome.failed().entrySet()) {
+      failed.put(uriOf.get(failure.getKey()), reason(failure.getValue()));
+    }
+    List<URI> kept = outcome.succeeded().stream().map(uriOf::get).toList();
+    int leftovers = removeLeftoversOfDeadRuns(env, outcome.succeeded());
+    int code = failed.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
 
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
-      result.put("ok", true);
+      result.put("ok", failed.isEmpty());
       result.put("id", manifest.id());
       result.put("source", manifest.sourceUri());
       result.put("sourceName", manifest.sourceName());
       result.put("storedName", manifest.fileName());
       result.put("storedKey", manifest.dataKey());
-      result.put("repositories", repositoryUris.stream().map(Uris::redact).toList());
+      result.put("repositories", kept.stream().map(Uris::redact).toList());
+      List<Map<String, Object>> failures = new ArrayList<>();
+      for (Map.Entry<URI, String> failure : failed.entrySet()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("repository", Uris.redact(failure.getKey()));
+        row.put("error", failure.getValue());
+        row.put("sync", syncCommand(kept.get(0), failure.getKey(), manifest.sourceName()));
+        failures.add(row);
+      }
+      result.put("failedRepositories", failures);
       result.put("rawSize", manifest.rawSize());
       result.put("storedSize", manifest.storedSize());
       result.put(
@@ -168,14 +211,17 @@ final class BackupCommand extends CliCommand {
       result.put("manifest", Json.manifest(manifest));
       result.put("leftoversRemoved", leftovers);
       printJson(result);
-      return ExitCodes.OK;
+      return code;
     }
     var out = out();
     out.println("backup " + manifest.id() + " done in " + Format.duration(manifest.duration()));
     out.println("  source      " + manifest.sourceUri() + " (" + manifest.sourceKind() + ")");
     out.println("  stored as   " + manifest.fileName());
-    for (URI repository : repositoryUris) {
+    for (URI repository : kept) {
       out.println("  in          " + Uris.redact(repository) + "/" + manifest.dataKey());
+    }
+    for (Map.Entry<URI, String> failure : failed.entrySet()) {
+      out.println("  NOT in      " + Uris.redact(failure.getKey()) + " (failed; see below)");
     }
     out.println(
         "  size        "
@@ -195,7 +241,44 @@ final class BackupCommand extends CliCommand {
               + " leftover object(s) of crashed runs (their process is gone or their lease ran out)");
     }
     out.flush();
-    return ExitCodes.OK;
+    if (!failed.isEmpty()) {
+      var err = env.err();
+      for (Map.Entry<URI, String> failure : failed.entrySet()) {
+        err.println(
+            "biowerk-dr: backup: "
+                + manifest.id()
+                + " FAILED in "
+                + Uris.redact(failure.getKey())
+                + ": "
+                + failure.getValue()
+                + "; nothing of it is listed there. Once that repository works again, copy the"
+                + " backup with: "
+                + syncCommand(kept.get(0), failure.getKey(), manifest.sourceName()));
+      }
+      err.println(
+          "biowerk-dr: backup: "
+              + manifest.id()
+              + " is complete only in "
+              + kept.stream().map(Uris::redact).collect(java.util.stream.Collectors.joining(", "))
+              + " (exit 1: not every repository has it)");
+      err.flush();
+    }
+    return code;
+  }
+
+  /** The command that copies the backups of {@code source} that {@code to} lacks. */
+  static String syncCommand(URI from, URI to, String source) {
+    return "biowerk-dr sync --from "
+        + Uris.redact(from)
+        + " --to "
+        + Uris.redact(to)
+        + " --source "
+        + source;
+  }
+
+  private static String reason(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
 
   /**

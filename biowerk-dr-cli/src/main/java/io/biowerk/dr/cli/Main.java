@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
       RestoreCommand.class,
       PruneCommand.class,
       CleanupCommand.class,
+      SyncCommand.class,
       KeysCommand.class,
       StatusCommand.class,
       ImportCommand.class,

@@ -89,6 +89,11 @@ final class RepositoryOptions {
     return sinks;
   }
 
+  /** One repository, opened for writing (closed with the others when the command is done). */
+  Sink open(URI uri) throws IOException {
+    return track(Sinks.forUri(uri));
+  }
+
   private Sink track(Sink sink) {
     opened.add(sink);
     return sink;

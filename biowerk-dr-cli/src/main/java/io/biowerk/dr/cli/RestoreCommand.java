@@ -226,6 +226,7 @@ final class RestoreCommand extends CliCommand {
       result.put("takenAt", manifest.startedAt().toString());
       result.put("targetTime", before == null ? null : before.toString());
       result.put("manifestAuthenticated", ManifestAuthentication.covers(manifest));
+      result.put("targetEffect", restoreTarget.effect().orElse(null));
       printJson(result);
     } else {
       out()
@@ -242,6 +243,7 @@ final class RestoreCommand extends CliCommand {
                   + Format.duration(took)
                   + "; checksums verified; "
                   + ManifestAuthentication.describe(manifest));
+      restoreTarget.effect().ifPresent(effect -> out().println("  target      " + effect));
       for (RestoreLeftovers.Leftover gone : cleaned) {
         out()
             .println(

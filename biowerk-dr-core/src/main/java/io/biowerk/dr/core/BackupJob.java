@@ -36,10 +36,12 @@ import org.slf4j.LoggerFactory;
  * copied; the compressed bytes are copied once into the sealing thread's pool. Memory is bounded by
  * the buffer budget whatever the backup size.
  *
- * <p>A failure anywhere aborts every sink write and removes whatever was already committed, so no
- * partial backup is ever listed. While the backup runs, a marker under {@code
- * <source>/.in-progress/} tells retention not to delete backups of that source. A job is
- * single-use; {@link #toString()} prints the pipeline.
+ * <p>A failure of the source or a codec aborts every sink write and removes whatever was already
+ * committed, so no partial backup is ever listed. A failure of one sink drops that sink (its write
+ * is aborted, what it committed removed) and the others go on: {@link #runEach()} reports which
+ * sinks hold the backup, {@link #run()} throws {@link PartialBackupException} unless all do. While
+ * the backup runs, a marker under {@code <source>/.in-progress/} tells retention not to delete
+ * backups of that source. A job is single-use; {@link #toString()} prints the pipeline.
  */
 public final class BackupJob {
 
@@ -212,49 +214,104 @@ public final class BackupJob {
   }
 
   /**
-   * Runs the backup.
+   * Runs the backup and requires it to be complete in every sink.
    *
    * @return the manifest, committed in every sink
+   * @throws PartialBackupException if the backup is complete in some sinks and failed in others: it
+   *     is kept, listed and restorable where it completed ({@link
+   *     PartialBackupException#outcome()}), and nothing of it is listed where it failed
    * @throws SourceFailedException if the source failed; nothing is left in any sink
-   * @throws IOException if a codec or sink failed; nothing is left in any sink
+   * @throws IOException if a codec failed, or every sink failed; nothing is left in any sink
    */
   public BackupManifest run() throws IOException {
+    BackupOutcome outcome = runEach();
+    if (!outcome.complete()) {
+      throw new PartialBackupException(outcome);
+    }
+    return outcome.manifest();
+  }
+
+  /**
+   * Runs the backup into every sink and keeps it wherever it completes: a sink that fails (cannot
+   * be written, is read-only, unreachable, fails mid-way or at commit) is dropped from the fan-out
+   * and whatever it already holds of this backup is aborted or removed, while the other sinks go
+   * on. The manifest, the commit point, is written to a sink only after its data object and side
+   * file, so a failed sink never lists the backup.
+   *
+   * @return which sinks hold the complete backup and which failed, with why
+   * @throws SourceFailedException if the source failed; nothing is left in any sink
+   * @throws IOException if a codec failed, or every sink failed; nothing is left in any sink
+   */
+  public BackupOutcome runEach() throws IOException {
     checkState(!ran, "a BackupJob runs once; build another");
     ran = true;
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
     List<String> extensions = codecs.stream().map(Codec::id).toList();
-    Sink first = sinks.get(0);
-    String id = claimId(first, started);
+    IOException[] failures = new IOException[sinks.size()];
+    int claimer = 0;
+    String id = null;
+    for (; claimer < sinks.size(); claimer++) {
+      try {
+        id = claimId(sinks.get(claimer), started);
+        break;
+      } catch (IOException | RuntimeException e) {
+        if (sinks.size() == 1) {
+          throw e;
+        }
+        failures[claimer] = sinkFailure(sinks.get(claimer), e);
+        LOG.warn("backup: {} failed, going on without it: {}", sinks.get(claimer), e.toString());
+      }
+    }
+    if (id == null) {
+      throw everySinkFailed("backup of " + source.name(), failures);
+    }
     String dataKey = BackupLayout.dataKey(source.name(), tier, id, source.format(), extensions);
     String marker = BackupLayout.inProgressKey(source.name(), id);
     LOG.info("backup {}: {} -> {}", id, this, dataKey);
 
-    // The first sink's marker was written by claimId; it is removed in `finally` like the others.
-    List<Sink> marked = new ArrayList<>(List.of(first));
-    List<PendingWrite> writes = new ArrayList<>();
+    // The claiming sink's marker was written by claimId; it is removed in `finally` like the
+    // others.
+    List<Sink> marked = new ArrayList<>(List.of(sinks.get(claimer)));
+    PendingWrite[] writes = new PendingWrite[sinks.size()];
     List<Sink> committed = new ArrayList<>();
     SourceStream stream = null;
     Reader reader = null;
     Handoff handoff = null;
     java.util.concurrent.ScheduledExecutorService lease = null;
     try {
-      for (Sink sink : sinks.subList(1, sinks.size())) {
-        sink.put(marker, markerBody(id, started));
-        marked.add(sink);
+      for (int i = claimer + 1; i < sinks.size(); i++) {
+        try {
+          sinks.get(i).put(marker, markerBody(id, started));
+          marked.add(sinks.get(i));
+        } catch (IOException | RuntimeException e) {
+          drop(id, i, e, failures);
+        }
       }
       List<Sink> leased = List.copyOf(marked);
+      String leaseId = id;
       lease =
           RunMarker.renewing(
               () -> {
                 for (Sink sink : leased) {
-                  sink.put(marker, RunMarker.body(id, started, clock.instant()));
+                  try {
+                    sink.put(marker, RunMarker.body(leaseId, started, clock.instant()));
+                  } catch (IOException | RuntimeException e) {
+                    // One failed sink must not stop the others' renewal.
+                  }
                 }
               });
-      for (Sink sink : sinks) {
-        writes.add(sink.openWrite(dataKey));
+      for (int i = 0; i < sinks.size(); i++) {
+        if (failures[i] == null) {
+          try {
+            writes[i] = sinks.get(i).openWrite(dataKey);
+          } catch (IOException | RuntimeException e) {
+            drop(id, i, e, failures);
+          }
+        }
       }
-      FanOut fanOut = new FanOut(writes);
+      requireSomeSink(id, failures);
+      FanOut fanOut = new FanOut(id, sinks, writes, failures);
       // Without codecs the stored bytes are the raw bytes, which the reader thread hashes already.
       Sha256.Writing stored = codecs.isEmpty() ? Sha256.counting(fanOut) : Sha256.writing(fanOut);
       WritableByteChannel encoder;
@@ -262,11 +319,9 @@ public final class BackupJob {
         encoder = stored;
       } else {
         // The first codec (compression) runs on this thread; the rest of the chain (encryption),
-        // the stored
-        // hash and the sink writes run on a third thread, so they use the core zstd leaves idle
-        // instead of
-        // taking turns with it (and a cold, not yet compiled AES-GCM does not stall the
-        // compressor).
+        // the stored hash and the sink writes run on a third thread, so they use the core zstd
+        // leaves idle instead of taking turns with it (and a cold, not yet compiled AES-GCM does
+        // not stall the compressor).
         WritableByteChannel tail = Codecs.encode(codecs.subList(1, codecs.size()), stored);
         handoff = new Handoff(tail, buffers, bufferSize, "biowerk-dr-seal-" + id);
         encoder = codecs.get(0).encode(handoff);
@@ -295,8 +350,8 @@ public final class BackupJob {
         }
       } catch (Throwable failure) {
         // Close (which frees native codec state) without letting a second failure of the same
-        // broken sink,
-        // met while the codecs flush, replace the first one: that one says what went wrong.
+        // broken sink, met while the codecs flush, replace the first one: that one says what went
+        // wrong.
         ByteChannels.closeQuietly(encoder, failure);
         throw failure;
       }
@@ -326,17 +381,35 @@ public final class BackupJob {
       byte[] sideFile =
           (manifest.storedSha256() + "  " + manifest.fileName() + "\n")
               .getBytes(StandardCharsets.UTF_8);
+      synchronized (failures) {
+        for (int i = 0; i < sinks.size(); i++) {
+          if (failures[i] != null) {
+            continue;
+          }
+          try {
+            writes[i].commit();
+            committed.add(sinks.get(i));
+          } catch (IOException | RuntimeException e) {
+            drop(id, i, e, failures);
+          }
+        }
+      }
+      requireSomeSink(id, failures);
       for (int i = 0; i < sinks.size(); i++) {
-        writes.get(i).commit();
-        committed.add(sinks.get(i));
+        if (failures[i] != null) {
+          continue;
+        }
+        try {
+          sinks.get(i).put(manifest.sha256Key(), sideFile);
+          // The manifest is the commit point: only now does the backup appear in listings.
+          sinks.get(i).put(manifest.manifestKey(), manifestJson);
+        } catch (IOException | RuntimeException e) {
+          drop(id, i, e, failures);
+          committed.remove(sinks.get(i));
+          removeQuietly(sinks.get(i), dataKey, failures[i]);
+        }
       }
-      for (Sink sink : sinks) {
-        sink.put(manifest.sha256Key(), sideFile);
-      }
-      // The manifest is the commit point: only now does the backup appear in listings.
-      for (Sink sink : sinks) {
-        sink.put(manifest.manifestKey(), manifestJson);
-      }
+      requireSomeSink(id, failures);
       listener.onProgress(
           new ProgressListener.Progress(
               manifest.rawSize(),
@@ -350,7 +423,16 @@ public final class BackupJob {
           manifest.rawSize(),
           manifest.storedSize(),
           manifest.duration().toMillis());
-      return manifest;
+      List<Sink> succeeded = new ArrayList<>();
+      Map<Sink, IOException> failed = new LinkedHashMap<>();
+      for (int i = 0; i < sinks.size(); i++) {
+        if (failures[i] == null) {
+          succeeded.add(sinks.get(i));
+        } else {
+          failed.put(sinks.get(i), failures[i]);
+        }
+      }
+      return new BackupOutcome(manifest, succeeded, failed);
     } catch (Throwable failure) {
       if (reader != null) {
         reader.cancel();
@@ -360,7 +442,9 @@ public final class BackupJob {
       }
       ByteChannels.closeQuietly(stream, failure);
       for (PendingWrite write : writes) {
-        write.abort();
+        if (write != null) {
+          write.abort();
+        }
       }
       for (Sink sink : committed) {
         removeQuietly(sink, dataKey, failure);
@@ -398,6 +482,54 @@ public final class BackupJob {
         }
       }
     }
+  }
+
+  /** Drops sink {@code i} from the fan-out: logged, recorded; its pending write is aborted. */
+  private void drop(String id, int i, Throwable e, IOException[] failures) {
+    synchronized (failures) {
+      if (failures[i] == null) {
+        failures[i] = sinkFailure(sinks.get(i), e);
+        LOG.warn("backup {}: {} failed, going on without it: {}", id, sinks.get(i), e.toString());
+      }
+    }
+  }
+
+  private static IOException sinkFailure(Sink sink, Throwable e) {
+    if (e instanceof IOException io) {
+      return io;
+    }
+    return new IOException(sink + ": " + PartialBackupException.reason(e), e);
+  }
+
+  /** Throws when no sink is left: a backup kept nowhere is a failed backup. */
+  private void requireSomeSink(String id, IOException[] failures) throws IOException {
+    synchronized (failures) {
+      for (IOException failure : failures) {
+        if (failure == null) {
+          return;
+        }
+      }
+    }
+    throw everySinkFailed("backup " + id, failures);
+  }
+
+  private IOException everySinkFailed(String what, IOException[] failures) {
+    if (failures.length == 1) {
+      return failures[0];
+    }
+    StringBuilder text = new StringBuilder(what).append(" failed in every repository: ");
+    for (int i = 0; i < failures.length; i++) {
+      text.append(i == 0 ? "" : "; ")
+          .append(sinks.get(i))
+          .append(" (")
+          .append(PartialBackupException.reason(failures[i]))
+          .append(')');
+    }
+    IOException all = new IOException(text.append("; nothing was kept").toString(), failures[0]);
+    for (int i = 1; i < failures.length; i++) {
+      all.addSuppressed(failures[i]);
+    }
+    return all;
   }
 
   private void removeQuietly(Sink sink, String dataKey, Throwable failure) {
@@ -477,15 +609,22 @@ public final class BackupJob {
   }
 
   /**
-   * Writes every buffer to every sink write; its close() does not close them (they are committed
-   * apart).
+   * Writes every buffer to every sink write still in the fan-out; its close() does not close them
+   * (they are committed apart). A sink whose write fails is dropped (its write aborted) and the
+   * others go on; when none is left, or the thread is interrupted, the failure goes up.
    */
-  private static final class FanOut implements WritableByteChannel {
-    private final List<PendingWrite> writes;
+  private final class FanOut implements WritableByteChannel {
+    private final String id;
+    private final List<Sink> targets;
+    private final PendingWrite[] writes;
+    private final IOException[] failures;
     private boolean closed;
 
-    FanOut(List<PendingWrite> writes) {
+    FanOut(String id, List<Sink> targets, PendingWrite[] writes, IOException[] failures) {
+      this.id = id;
+      this.targets = targets;
       this.writes = writes;
+      this.failures = failures;
     }
 
     @Override
@@ -494,9 +633,23 @@ public final class BackupJob {
         throw new IllegalStateException("closed");
       }
       int n = src.remaining();
-      for (PendingWrite write : writes) {
-        // Each sink reads its own view of the same bytes: no copy.
-        ByteChannels.writeFully(write, src.duplicate());
+      for (int i = 0; i < writes.length; i++) {
+        synchronized (failures) {
+          if (failures[i] != null) {
+            continue;
+          }
+        }
+        try {
+          // Each sink reads its own view of the same bytes: no copy.
+          ByteChannels.writeFully(writes[i], src.duplicate());
+        } catch (IOException | RuntimeException e) {
+          if (interrupted(e) || targets.size() == 1) {
+            throw e;
+          }
+          drop(id, i, e, failures);
+          writes[i].abort();
+          requireSomeSink(id, failures);
+        }
       }
       src.position(src.limit());
       return n;
@@ -511,6 +664,13 @@ public final class BackupJob {
     public void close() {
       closed = true;
     }
+  }
+
+  /** An interrupt, not a sink's own failure (a socket timeout is the sink's). */
+  private static boolean interrupted(Throwable e) {
+    return Thread.currentThread().isInterrupted()
+        || e instanceof java.nio.channels.ClosedByInterruptException
+        || (e instanceof InterruptedIOException && !(e instanceof java.net.SocketTimeoutException));
   }
 
   /**

@@ -32,4 +32,14 @@ public interface RestoreTarget {
   default boolean stagesUntilCommit() {
     return false;
   }
+
+  /**
+   * What the last {@link #open} did, or will do on commit, to data the target held before (for
+   * example "dropped the database and restored into a new one"), so a forced restore can say
+   * plainly that it replaced rather than merged; empty when the target was empty or there is
+   * nothing to say. The command prints it.
+   */
+  default java.util.Optional<String> effect() {
+    return java.util.Optional.empty();
+  }
 }

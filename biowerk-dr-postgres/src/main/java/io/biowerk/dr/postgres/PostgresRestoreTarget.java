@@ -37,13 +37,22 @@ import org.slf4j.LoggerFactory;
  * <p>URI: {@code postgresql://user@host:port/dbname?options}; options: {@code create=true} (create
  * the database when missing, through the maintenance database {@code maintenance-db}, {@code
  * postgres} by default; an aborted or failed restore drops it again), {@code clean=true|false}
- * ({@code --clean --if-exists}: drop the objects the backup holds before recreating them; on by
- * default when a forced restore meets a database that holds tables, so {@code --force} replaces
- * them, in the same single transaction), {@code no-owner=true}, {@code no-privileges=true}, {@code
- * single-transaction=false}, {@code jobs=N} (directory-format backups only; implies no single
- * transaction), {@code pg-restore=/path}, {@code temp-dir} (where a directory-format backup is
- * unpacked). A database that holds user tables is refused unless the target was made with {@code
- * force}.
+ * ({@code --clean --if-exists}: drop the objects the backup holds before recreating them, in the
+ * same single transaction, and keep the others: the in-place restore), {@code replace=true|false}
+ * (see below), {@code no-owner=true}, {@code no-privileges=true}, {@code single-transaction=false},
+ * {@code jobs=N} (directory-format backups only; implies no single transaction), {@code
+ * pg-restore=/path}, {@code temp-dir} (where a directory-format backup is unpacked). A database
+ * that holds user tables is refused unless the target was made with {@code force}.
+ *
+ * <p><b>{@code --force} gives exactly the dump's state.</b> With force, an existing database is
+ * replaced, not merged into (unless {@code clean=} or {@code replace=false} asks for the in-place
+ * restore): the dump is restored into a new database {@code <db>_biowerk_new_<pid>}, created from
+ * {@code template0} with the old database's owner, encoding and collation, in one transaction; only
+ * when that succeeded are the old database's sessions ended, the old database renamed aside, the
+ * new one renamed into its place, and the old one dropped. A failed or aborted restore drops the
+ * new database and leaves the old one untouched. Grants on the database itself are copied; database
+ * settings ({@code ALTER DATABASE ... SET}) are not, and {@link #effect()} names them. Needs the
+ * right to create databases and to rename and drop the old one (its owner or a superuser).
  */
 public final class PostgresRestoreTarget implements RestoreTarget {
 
@@ -59,7 +68,8 @@ public final class PostgresRestoreTarget implements RestoreTarget {
           "jobs",
           "pg-restore",
           "maintenance-db",
-          "temp-dir");
+          "temp-dir",
+          "replace");
 
   private final PgUri uri;
   private final String uriText;
@@ -73,7 +83,11 @@ public final class PostgresRestoreTarget implements RestoreTarget {
   private final Optional<String> pgRestore;
   private final String maintenanceDb;
   private final Optional<Path> tempDir;
+  private final boolean replace;
   private final PgTools tools;
+
+  /** What the last {@link #open} does to the database the target held (see {@link #effect()}). */
+  private volatile String effect;
 
   PostgresRestoreTarget(PgUri uri, String uriText, boolean force, PgTools tools) {
     this(
@@ -108,6 +122,9 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     this.pgRestore = pgRestore;
     this.maintenanceDb = uri.option("maintenance-db").orElse("postgres");
     this.tempDir = uri.option("temp-dir").map(Path::of);
+    // An explicit clean= asks for the in-place restore (the objects the dump holds replaced, others
+    // kept); otherwise a forced restore over an existing database replaces the whole database.
+    this.replace = uri.flag("replace", clean.isEmpty());
     this.tools = tools;
   }
 
@@ -222,13 +239,33 @@ public final class PostgresRestoreTarget implements RestoreTarget {
                   + " (dropped and recreated in one transaction), or restore into a new database with ?create=true",
               uriText);
         }
-        // Forced over existing tables: replace what the backup holds (in the same transaction as
-        // the load).
+        if (force && replace) {
+          Replacement replacement = prepareReplacement(admin);
+          effect = replacement.describe();
+          LOG.info("postgresql: {}", effect);
+          try {
+            return directory
+                ? new DirectoryRestore(tool, manifest, false, false, replacement)
+                : new StreamRestore(tool, manifest, false, false, replacement);
+          } catch (IOException | RuntimeException e) {
+            replacement.dropFresh();
+            throw e;
+          }
+        }
+        // Forced in place (clean= or replace=false): replace what the backup holds, in the same
+        // transaction as the load.
         cleanFirst = clean.orElse(tables > 0);
       }
+      effect =
+          created
+              ? "created database \"" + uri.database() + "\" (template0) and restored into it"
+              : cleanFirst
+                  ? "--force in place (clean=true or replace=false): the objects the dump holds were"
+                      + " dropped and recreated; objects the dump does not hold were KEPT"
+                  : null;
       return directory
-          ? new DirectoryRestore(tool, manifest, created, cleanFirst)
-          : new StreamRestore(tool, manifest, created, cleanFirst);
+          ? new DirectoryRestore(tool, manifest, created, cleanFirst, null)
+          : new StreamRestore(tool, manifest, created, cleanFirst, null);
     } catch (SQLException e) {
       if (created) {
         dropQuietly(uri.database());
@@ -323,7 +360,8 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         e);
   }
 
-  private PostgresRestoreException toolFailure(int status, String stderr, boolean dropped) {
+  private PostgresRestoreException toolFailure(
+      int status, String stderr, boolean dropped, Replacement replacement) {
     PgFailure reason = PgFailure.ofTool(status, stderr);
     String output = stderr.isEmpty() ? "(no error output)" : PostgresSource.abbreviate(stderr);
     String how =
@@ -331,11 +369,15 @@ public final class PostgresRestoreTarget implements RestoreTarget {
             ? "was killed by signal " + (status - 128)
             : "failed (exit status " + status + ")";
     String applied =
-        singleTransaction && jobs == 1
-            ? (dropped
-                ? "; nothing was applied and the database it created was dropped"
-                : "; nothing was applied")
-            : "; the restore was not in one transaction, so part of it may have been applied";
+        replacement != null
+            ? "; the database \""
+                + replacement.old
+                + "\" was left as it was (the new one the restore was loading is dropped)"
+            : singleTransaction && jobs == 1
+                ? (dropped
+                    ? "; nothing was applied and the database it created was dropped"
+                    : "; nothing was applied")
+                : "; the restore was not in one transaction, so part of it may have been applied";
     return new PostgresRestoreException(
         "postgresql: pg_restore into "
             + uriText
@@ -354,11 +396,13 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         null);
   }
 
-  private List<String> command(PgTools.Tool tool, boolean directory, boolean clean) {
+  private List<String> command(
+      PgTools.Tool tool, boolean directory, boolean clean, Replacement replacement) {
     List<String> command = new ArrayList<>();
     command.add(tool.path().toString());
     command.addAll(uri.toolConnectionArgs());
-    command.add("--dbname=" + PostgresSource.conninfoDbname(uri.database()));
+    String database = replacement == null ? uri.database() : replacement.fresh;
+    command.add("--dbname=" + PostgresSource.conninfoDbname(database));
     command.add("--exit-on-error");
     command.add(directory ? "-Fd" : "-Fc");
     if (singleTransaction && (jobs == 1 || !directory)) {
@@ -379,9 +423,244 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     return command;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Whether the database was created, replaced as a whole (force), or restored in place with
+   * which objects kept.
+   */
+  @Override
+  public Optional<String> effect() {
+    return Optional.ofNullable(effect);
+  }
+
   @Override
   public String toString() {
     return uriText;
+  }
+
+  /**
+   * A forced restore that replaces the whole database: the dump goes into a fresh database, which
+   * takes the old one's name on commit ({@link #swap}); the old one is then dropped.
+   */
+  private final class Replacement {
+    final String old;
+    final String fresh;
+    final String aside;
+    final List<String> settings;
+
+    private Replacement(String old, String fresh, String aside, List<String> settings) {
+      this.old = old;
+      this.fresh = fresh;
+      this.aside = aside;
+      this.settings = settings;
+    }
+
+    String describe() {
+      return "--force: database \""
+          + old
+          + "\" is REPLACED, not merged: the dump is restored into a new database \""
+          + fresh
+          + "\", which takes its place when the restore succeeded (the old database's sessions are"
+          + " ended and it is dropped); objects created after the backup are gone"
+          + (settings.isEmpty()
+              ? ""
+              : "; its settings were NOT carried over, set them again: ALTER DATABASE "
+                  + PgNames.quote(old)
+                  + " SET ... for "
+                  + String.join(", ", settings));
+    }
+
+    /** Ends the old database's sessions and puts the fresh one in its place. */
+    void swap() throws SQLException {
+      try (Connection admin = uri.connect(maintenanceDb);
+          Statement st = admin.createStatement()) {
+        SQLException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+          try (PreparedStatement end =
+              admin.prepareStatement(
+                  "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      + " WHERE datname = ? AND pid <> pg_backend_pid()")) {
+            end.setString(1, old);
+            end.executeQuery().close();
+          }
+          try {
+            st.execute(
+                "ALTER DATABASE " + PgNames.quote(old) + " RENAME TO " + PgNames.quote(aside));
+            last = null;
+            break;
+          } catch (SQLException e) {
+            // A session may connect again between the two statements: end it and try again.
+            last = e;
+            sleep(200L * (attempt + 1));
+          }
+        }
+        if (last != null) {
+          throw last;
+        }
+        try {
+          st.execute("ALTER DATABASE " + PgNames.quote(fresh) + " RENAME TO " + PgNames.quote(old));
+        } catch (SQLException e) {
+          try {
+            st.execute(
+                "ALTER DATABASE " + PgNames.quote(aside) + " RENAME TO " + PgNames.quote(old));
+          } catch (SQLException back) {
+            e.addSuppressed(back);
+          }
+          throw e;
+        }
+      }
+      try {
+        drop(uri, maintenanceDb, aside);
+        LOG.info("postgresql: replaced database {} on {}", old, uri.server());
+      } catch (SQLException e) {
+        LOG.warn(
+            "postgresql: database {} was replaced, but the old one, renamed {}, cannot be dropped:"
+                + " {}; drop it by hand (DROP DATABASE {})",
+            old,
+            aside,
+            e.getMessage(),
+            PgNames.quote(aside));
+        effect +=
+            "; the old database, renamed \"" + aside + "\", could NOT be dropped: drop it by hand";
+      }
+    }
+
+    void dropFresh() {
+      dropQuietly(fresh);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Creates the fresh database a forced restore loads into, like the old one: owner, encoding,
+   * collation and the grants on the database.
+   */
+  private Replacement prepareReplacement(Connection admin) throws SQLException {
+    String old = uri.database();
+    long pid = ProcessHandle.current().pid();
+    String fresh = derivedName(old, "_biowerk_new_" + pid);
+    String aside = derivedName(old, "_biowerk_old_" + pid);
+    String owner;
+    String encoding;
+    String collate;
+    String ctype;
+    long oid;
+    try (PreparedStatement st =
+        admin.prepareStatement(
+            "SELECT pg_get_userbyid(datdba), pg_encoding_to_char(encoding), datcollate, datctype,"
+                + " oid FROM pg_database WHERE datname = ?")) {
+      st.setString(1, old);
+      try (ResultSet rs = st.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException(
+              "database \"" + old + "\" disappeared before the restore", "3D000");
+        }
+        owner = rs.getString(1);
+        encoding = rs.getString(2);
+        collate = rs.getString(3);
+        ctype = rs.getString(4);
+        oid = rs.getLong(5);
+      }
+    }
+    List<String> settings = new ArrayList<>();
+    try (PreparedStatement st =
+        admin.prepareStatement(
+            "SELECT unnest(setconfig) FROM pg_db_role_setting WHERE setdatabase = ? AND setrole = 0")) {
+      st.setLong(1, oid);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          String setting = rs.getString(1);
+          settings.add(setting.substring(0, Math.max(0, setting.indexOf('='))));
+        }
+      }
+    }
+    List<String> grants = new ArrayList<>();
+    boolean explicitAcl = false;
+    try (PreparedStatement st =
+        admin.prepareStatement(
+            "SELECT a.grantee, CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)"
+                + " END, a.privilege_type, a.is_grantable FROM pg_database d,"
+                + " aclexplode(d.datacl) a WHERE d.oid = ?")) {
+      st.setLong(1, oid);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          explicitAcl = true;
+          String grantee = rs.getLong(1) == 0 ? "PUBLIC" : PgNames.quote(rs.getString(2));
+          grants.add(
+              "GRANT "
+                  + rs.getString(3)
+                  + " ON DATABASE "
+                  + PgNames.quote(fresh)
+                  + " TO "
+                  + grantee
+                  + (rs.getBoolean(4) ? " WITH GRANT OPTION" : ""));
+        }
+      }
+    }
+    try (Statement st = admin.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + PgNames.quote(fresh));
+      st.execute(
+          "CREATE DATABASE "
+              + PgNames.quote(fresh)
+              + " TEMPLATE template0 OWNER "
+              + PgNames.quote(owner)
+              + " ENCODING "
+              + literal(encoding)
+              + " LC_COLLATE "
+              + literal(collate)
+              + " LC_CTYPE "
+              + literal(ctype));
+      LOG.info("postgresql: created database {} on {} to replace {}", fresh, uri.server(), old);
+      try {
+        if (explicitAcl) {
+          st.execute("REVOKE ALL ON DATABASE " + PgNames.quote(fresh) + " FROM PUBLIC");
+          for (String grant : grants) {
+            st.execute(grant);
+          }
+        }
+      } catch (SQLException e) {
+        dropQuietly(fresh);
+        throw e;
+      }
+    }
+    return new Replacement(old, fresh, aside, settings);
+  }
+
+  private static String literal(String text) {
+    return "'" + text.replace("'", "''") + "'";
+  }
+
+  /** A name of at most 63 bytes: {@code base} cut to fit, then {@code suffix}. */
+  static String derivedName(String base, String suffix) {
+    byte[] bytes = base.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int room = 63 - suffix.length();
+    if (bytes.length <= room) {
+      return base + suffix;
+    }
+    StringBuilder cut = new StringBuilder();
+    int used = 0;
+    for (int i = 0; i < base.length(); ) {
+      int cp = base.codePointAt(i);
+      int len =
+          new String(Character.toChars(cp))
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+              .length;
+      if (used + len > room) {
+        break;
+      }
+      cut.appendCodePoint(cp);
+      used += len;
+      i += Character.charCount(cp);
+    }
+    return cut + suffix;
   }
 
   /** A custom-format dump streaming into pg_restore's stdin. */
@@ -389,15 +668,25 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     private final PgProcess restore;
     private final OutputStream stdin;
     private final boolean created;
+    private final Replacement replacement;
     private final byte[] chunk = new byte[256 * 1024];
 
-    StreamRestore(PgTools.Tool tool, BackupManifest manifest, boolean created, boolean clean)
+    StreamRestore(
+        PgTools.Tool tool,
+        BackupManifest manifest,
+        boolean created,
+        boolean clean,
+        Replacement replacement)
         throws IOException {
       this.created = created;
+      this.replacement = replacement;
       LOG.info("postgresql: restoring {} into {} with {}", manifest.id(), uriText, tool);
       this.restore =
           PgProcess.start(
-              command(tool, false, clean), uri.toolEnvironment(System.getenv()), true, false);
+              command(tool, false, clean, replacement),
+              uri.toolEnvironment(System.getenv()),
+              true,
+              false);
       this.stdin = restore.process().getOutputStream();
     }
 
@@ -419,7 +708,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         int status = restore.waitFor();
         abort();
         PostgresRestoreException failure =
-            toolFailure(status == 0 ? 1 : status, restore.stderr(), created);
+            toolFailure(status == 0 ? 1 : status, restore.stderr(), created, replacement);
         failure.addSuppressed(e);
         throw failure;
       }
@@ -435,7 +724,14 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       }
       int status = restore.waitFor();
       if (status != 0) {
-        throw toolFailure(status, restore.stderr(), created);
+        throw toolFailure(status, restore.stderr(), created, replacement);
+      }
+      if (replacement != null) {
+        try {
+          replacement.swap();
+        } catch (SQLException e) {
+          throw sqlFailure(e);
+        }
       }
       LOG.info("postgresql: restore into {} committed", uriText);
     }
@@ -446,6 +742,9 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       restore.kill();
       if (created) {
         dropQuietly(uri.database());
+      }
+      if (replacement != null) {
+        replacement.dropFresh();
       }
       LOG.info("postgresql: restore into {} aborted", uriText);
     }
@@ -458,14 +757,21 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     private final PgTools.Tool tool;
     private final boolean created;
     private final boolean clean;
+    private final Replacement replacement;
     private final Path scratch;
     private final FileChannel spool;
 
-    DirectoryRestore(PgTools.Tool tool, BackupManifest manifest, boolean created, boolean clean)
+    DirectoryRestore(
+        PgTools.Tool tool,
+        BackupManifest manifest,
+        boolean created,
+        boolean clean,
+        Replacement replacement)
         throws IOException {
       this.tool = tool;
       this.created = created;
       this.clean = clean;
+      this.replacement = replacement;
       Path parent = tempDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
       this.scratch = Files.createTempDirectory(parent, "biowerk-pg_restore-");
       this.spool =
@@ -498,14 +804,21 @@ public final class PostgresRestoreTarget implements RestoreTarget {
           DirTar.extract(in, dir);
         }
         Files.delete(scratch.resolve("dump.tar"));
-        List<String> command = command(tool, true, clean);
+        List<String> command = command(tool, true, clean, replacement);
         command.add(dir.toString());
         PgProcess restore =
             PgProcess.start(command, uri.toolEnvironment(System.getenv()), false, false);
         int status = restore.waitFor();
         if (status != 0) {
           // discard() runs next and drops a database this restore created.
-          throw toolFailure(status, restore.stderr(), created);
+          throw toolFailure(status, restore.stderr(), created, replacement);
+        }
+        if (replacement != null) {
+          try {
+            replacement.swap();
+          } catch (SQLException e) {
+            throw sqlFailure(e);
+          }
         }
       } finally {
         DirTar.deleteTree(scratch);
@@ -522,6 +835,9 @@ public final class PostgresRestoreTarget implements RestoreTarget {
       DirTar.deleteTree(scratch);
       if (created) {
         dropQuietly(uri.database());
+      }
+      if (replacement != null) {
+        replacement.dropFresh();
       }
     }
   }

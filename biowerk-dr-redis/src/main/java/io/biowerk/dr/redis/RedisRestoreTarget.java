@@ -34,12 +34,15 @@ import org.slf4j.LoggerFactory;
  * {@code batch} (commands per pipeline round trip, default 1000), {@code tls-ca} (as for {@link
  * RedisSource}).
  *
- * <p>The target must be empty unless {@code force} (keys of the same name are then replaced, others
- * kept) or {@code flush=true}: otherwise {@link #open} throws {@link TargetNotEmptyException}. Keys
- * are written while the backup streams (the restore job has checked the stored checksum before the
- * first byte), so an abort part way leaves the keys restored so far; {@code abort()} logs how many.
- * A target whose Redis is older than the backup's RDB version refuses the payloads; the error names
- * both versions.
+ * <p>The target must be empty unless {@code force} or {@code flush=true}: otherwise {@link #open}
+ * throws {@link TargetNotEmptyException}. With {@code force}, the databases the backup covers are
+ * flushed first, so the restore gives exactly the backup's state, not a merge: every database and
+ * the functions ({@code FLUSHALL}) for a whole-server snapshot, or, for a {@code mode=scan} backup
+ * of some databases or a restore with {@code db-map}, the databases it writes to ({@code FLUSHDB});
+ * {@link #effect()} says which. Keys are written while the backup streams (the restore job has
+ * checked the stored checksum before the first byte), so an abort part way leaves the keys restored
+ * so far; {@code abort()} logs how many. A target whose Redis is older than the backup's RDB
+ * version refuses the payloads; the error names both versions.
  */
 public final class RedisRestoreTarget implements RestoreTarget {
 
@@ -65,8 +68,8 @@ public final class RedisRestoreTarget implements RestoreTarget {
   /**
    * A target for {@code uri}.
    *
-   * @param force whether a server that already holds keys may be written to (keys of the same name
-   *     replaced)
+   * @param force whether a server that already holds keys may be restored into: the databases the
+   *     backup covers are flushed first
    * @throws IllegalArgumentException if the URI or an option is malformed
    */
   public static RedisRestoreTarget of(URI uri, boolean force) {
@@ -136,7 +139,8 @@ public final class RedisRestoreTarget implements RestoreTarget {
                 + keyspace.keySet().stream().map(db -> "db" + db).collect(Collectors.joining(","))
                 + (functions > 0 ? ", " + functions + " function libraries" : "")
                 + "); restore into an empty server, "
-                + "add ?flush=true to empty it first (FLUSHALL), or force to replace keys of the same name",
+                + "add ?flush=true to empty it first (FLUSHALL), or --force to flush the databases the"
+                + " backup covers and restore exactly its state",
             endpoint.redacted());
       }
       if (flush) {
@@ -149,11 +153,105 @@ public final class RedisRestoreTarget implements RestoreTarget {
         if (functions > 0) {
           c.callOk("FUNCTION", "FLUSH"); // only servers with functions (7.0+) know the command
         }
+        effect =
+            "flushed the whole server first (FLUSHALL, ?flush=true): it holds exactly the backup";
+      } else if (force && (keys > 0 || functions > 0)) {
+        effect = flushCovered(c, manifest, keyspace, functions);
+      } else {
+        effect = null;
       }
+      LOG.info("redis: {}", effect == null ? "the target was empty" : effect);
       return new Write(c, manifest, version);
     } catch (IOException | RuntimeException e) {
       c.close();
       throw e;
+    }
+  }
+
+  /** What the last {@link #open} did to the keys the server held. */
+  private volatile String effect;
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With force over a server that held keys: which databases were flushed first.
+   */
+  @Override
+  public java.util.Optional<String> effect() {
+    return java.util.Optional.ofNullable(effect);
+  }
+
+  /**
+   * Empties what the backup covers, so the restore gives exactly its state, not a merge: a snapshot
+   * of the whole server (no {@code db} option in its source URI) without {@code db-map} covers
+   * every database and the functions ({@code FLUSHALL}, {@code FUNCTION FLUSH}); a {@code
+   * mode=scan} backup of some databases, or any backup restored with {@code db-map}, covers the
+   * databases it writes to ({@code FLUSHDB} in each, after the map). Other databases are left
+   * alone.
+   */
+  private String flushCovered(
+      RespConnection c, BackupManifest manifest, Map<Integer, Long> keyspace, long functions)
+      throws IOException {
+    java.util.SortedSet<Integer> covered = new java.util.TreeSet<>();
+    String dbOption = sourceDbOption(manifest.sourceUri());
+    if (dbOption == null && dbMap.isEmpty()) {
+      LOG.warn("redis: --force: flushing {} (FLUSHALL) before the restore", endpoint.redacted());
+      c.callOk("FLUSHALL");
+      if (functions > 0) {
+        c.callOk("FUNCTION", "FLUSH");
+      }
+      return "--force: flushed every database first (FLUSHALL"
+          + (functions > 0 ? ", FUNCTION FLUSH" : "")
+          + "; the backup is a snapshot of the whole server), so the server holds exactly the"
+          + " backup";
+    }
+    if (dbOption != null) {
+      for (String db : dbOption.split(",")) {
+        if (!db.isBlank()) {
+          covered.add(Integer.parseInt(db.trim()));
+        }
+      }
+    } else if (manifest.facts().get("keys") instanceof Map<?, ?> perDb) {
+      for (Object db : perDb.keySet()) {
+        covered.add(Integer.parseInt(db.toString()));
+      }
+    }
+    java.util.SortedSet<Integer> targets = new java.util.TreeSet<>();
+    for (int db : covered) {
+      targets.add(dbMap.getOrDefault(db, db));
+    }
+    for (int db : targets) {
+      c.callOk("SELECT", Integer.toString(db));
+      c.callOk("FLUSHDB");
+    }
+    c.callOk("SELECT", "0");
+    java.util.Set<Integer> untouched = new java.util.TreeSet<>(keyspace.keySet());
+    untouched.removeAll(targets);
+    return "--force: flushed the database(s) the backup covers first ("
+        + targets.stream().map(db -> "db" + db).collect(Collectors.joining(","))
+        + ", FLUSHDB), so they hold exactly the backup"
+        + (untouched.isEmpty()
+            ? ""
+            : "; other databases were left as they were ("
+                + untouched.stream().map(db -> "db" + db).collect(Collectors.joining(","))
+                + ")");
+  }
+
+  /** The {@code db} option of a redis source URI recorded in a manifest, or null. */
+  static String sourceDbOption(String sourceUri) {
+    try {
+      String query = URI.create(sourceUri).getRawQuery();
+      if (query == null) {
+        return null;
+      }
+      for (String pair : query.split("&")) {
+        if (pair.startsWith("db=")) {
+          return java.net.URLDecoder.decode(pair.substring(3), StandardCharsets.UTF_8);
+        }
+      }
+      return null;
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

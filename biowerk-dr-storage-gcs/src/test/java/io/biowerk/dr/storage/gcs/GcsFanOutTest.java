@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.PartialBackupException;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.local.LocalSink;
@@ -15,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backup fanned out to a local directory and a GCS repository commits everywhere or nowhere: when
- * the GCS upload fails mid-way (the connection drops on every chunk after the first, through all
- * retries), neither repository shows the backup. GCS is {@link JsonApiTestServer}, a test double of
- * the JSON API on loopback.
+ * A backup fanned out to a local directory and a GCS repository keeps what succeeded: when the GCS
+ * upload fails mid-way (the connection drops on every chunk after the first, through all retries),
+ * the local repository keeps the complete backup, GCS shows nothing of it, and the job throws
+ * {@link PartialBackupException} naming the GCS failure (issue 20). GCS is {@link
+ * JsonApiTestServer}, a test double of the JSON API on loopback.
  */
 class GcsFanOutTest {
 
@@ -48,7 +50,7 @@ class GcsFanOutTest {
   }
 
   @Test
-  void aGcsUploadThatFailsMidWayLeavesTheBackupNowhere() throws Exception {
+  void aGcsUploadThatFailsMidWayKeepsTheLocalCopyAndLeavesNothingInGcs() throws Exception {
     try (JsonApiTestServer server = new JsonApiTestServer().bucket("fan");
         GcsSink gcs =
             GcsSink.open(server.options("fan").prefix("bw").chunkSize(256 << 10).build());
@@ -65,9 +67,14 @@ class GcsFanOutTest {
                       .sinks(local, gcs)
                       .build()
                       .run())
-          .isInstanceOf(StorageException.class)
+          .isInstanceOfSatisfying(
+              PartialBackupException.class,
+              e -> {
+                assertThat(e.outcome().succeeded()).containsExactly(local);
+                assertThat(e.outcome().failed().get(gcs)).isInstanceOf(StorageException.class);
+              })
           .hasMessageContaining("in bucket 'fan'");
-      assertThat(Catalog.of(local).list("postgres")).isEmpty();
+      assertThat(Catalog.of(local).list("postgres")).hasSize(1);
       assertThat(Catalog.of(gcs).list("postgres")).isEmpty();
       assertThat(server.objects("fan").keySet())
           .as("no data object, no manifest")

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.BackupOutcome;
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.Manifests;
+import io.biowerk.dr.core.PartialBackupException;
 import io.biowerk.dr.core.ProgressListener;
 import io.biowerk.dr.core.RestoreJob;
 import io.biowerk.dr.core.Sink;
@@ -21,7 +23,6 @@ import io.biowerk.dr.core.local.LocalSink;
 import io.biowerk.dr.testkit.FaultInjectingSink;
 import io.biowerk.dr.testkit.GeneratedSource;
 import io.biowerk.dr.testkit.InjectedFaultException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,17 +32,17 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backup that fails anywhere (a sink mid-write, on commit, on the side file or the manifest, on
- * the in-progress marker; the source mid-read or at its end) throws, and leaves no object at all in
- * any of the fan-out sinks, the healthy ones included: no data, no side file, no manifest, no
- * marker.
+ * A sink that fails anywhere (mid-write, on commit, on the side file or the manifest, on the
+ * in-progress marker) is dropped from the fan-out and left with no object at all, while the healthy
+ * sinks keep the complete backup and {@link BackupJob#run()} throws {@link PartialBackupException}
+ * naming both. A source that fails (mid-read or at its end), or every sink failing, throws and
+ * leaves no object in any sink: no data, no side file, no manifest, no marker.
  */
 @Timeout(
     value = 2,
@@ -77,27 +78,103 @@ class BackupFailureTest {
     assertThat(failingMemory.list("")).as("objects left in the failing sink").isEmpty();
   }
 
+  /** The healthy sinks hold the complete backup; the failing one holds nothing at all. */
+  static void assertKeptOnlyIn(List<Sink> kept, Sink failed) throws Exception {
+    for (Sink sink : kept) {
+      assertThat(sink.list("").stream().map(o -> o.key()).toList())
+          .as("the complete backup in %s", sink)
+          .containsExactlyInAnyOrder(
+              "orders/daily/" + ID + ".sql" + suffixOf(sink),
+              "orders/daily/" + ID + ".sql" + suffixOf(sink) + ".sha256",
+              "orders/daily/" + ID + ".sql" + suffixOf(sink) + ".manifest.json");
+    }
+    assertThat(failed.list("")).as("objects left in the failing sink").isEmpty();
+  }
+
+  private static String suffixOf(Sink sink) throws Exception {
+    String key =
+        sink.list("orders/daily/").stream()
+            .map(o -> o.key())
+            .filter(k -> k.endsWith(".manifest.json"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no manifest in " + sink));
+    return key.substring(
+        ("orders/daily/" + ID + ".sql").length(), key.length() - ".manifest.json".length());
+  }
+
   @Test
-  void aSinkFailingMidWriteFailsTheBackupAndNoSinkKeepsAnything() throws Exception {
+  void aSinkFailingMidWriteIsDroppedAndTheOthersKeepTheCompleteBackup() throws Exception {
     failing.failWriteAtByte(".*\\.zst\\.enc", 100_000);
     LocalSink local = LocalSink.open(dir.resolve("local"));
-    assertThatThrownBy(() -> job(source, healthy, local, failing).build().run())
-        .isInstanceOf(InjectedFaultException.class)
-        // The sink's own failure reaches the caller unchanged (not a later failure of the cleanup).
-        // The data
-        // key it names carries the backup id.
-        .hasMessageContaining("injected failure at byte 100000 of " + DATA_KEY);
-    assertNothingLeft();
-    try (Stream<Path> files = Files.walk(local.root())) {
-      assertThat(files.filter(Files::isRegularFile))
-          .as("files left in the local repository")
-          .isEmpty();
-    }
-    assertThat(healthy.aborted()).containsExactly(DATA_KEY);
+    BackupJob job = job(source, healthy, local, failing).build();
+    assertThatThrownBy(job::run)
+        .isInstanceOfSatisfying(
+            PartialBackupException.class,
+            e -> {
+              assertThat(e.outcome().succeeded()).containsExactly(healthy, local);
+              assertThat(e.outcome().failed()).containsOnlyKeys(failing);
+              assertThat(e.outcome().failed().get(failing))
+                  .isInstanceOf(InjectedFaultException.class)
+                  .hasMessageContaining("injected failure at byte 100000 of " + DATA_KEY);
+              assertThat(e.outcome().manifest().id()).isEqualTo(ID);
+            })
+        // The message names the sink that failed, why, where the backup is, and what to do.
+        .hasMessageContaining("backup " + ID + " failed in faulty(memory:failing)")
+        .hasMessageContaining("injected failure at byte 100000 of " + DATA_KEY)
+        .hasMessageContaining("complete in faulty(memory:healthy), " + local)
+        .hasMessageContaining("biowerk-dr sync");
+    assertKeptOnlyIn(List.of(healthyMemory, local), failingMemory);
     assertThat(failing.aborted()).containsExactly(DATA_KEY);
-    assertThat(healthy.committed())
-        .as("only the in-progress marker was ever committed")
-        .containsExactly("orders/.in-progress/" + ID);
+    assertThat(healthy.aborted()).isEmpty();
+    for (Sink sink : List.of(healthy, local)) {
+      BackupManifest manifest = Manifests.parse(sink.get(DATA_KEY + ".manifest.json"), "test");
+      CollectingTarget target = new CollectingTarget();
+      RestoreJob.of(sink, manifest, RING, target).run();
+      assertThat(Sha256.of(target.restored))
+          .as("restored from %s", sink)
+          .isEqualTo(source.sha256());
+    }
+  }
+
+  @Test
+  void runEachReportsTheOutcomeWithoutThrowingForAPartialFanOut() throws Exception {
+    failing.failWriteAtByte(".*\\.zst\\.enc", 0);
+    BackupOutcome outcome = job(source, healthy, failing).build().runEach();
+    assertThat(outcome.complete()).isFalse();
+    assertThat(outcome.succeeded()).containsExactly(healthy);
+    assertThat(outcome.failed()).containsOnlyKeys(failing);
+    assertKeptOnlyIn(List.of(healthyMemory), failingMemory);
+
+    BackupOutcome whole =
+        job(source, InMemorySink.named("a"), InMemorySink.named("b")).build().runEach();
+    assertThat(whole.complete()).isTrue();
+    assertThat(whole.failed()).isEmpty();
+    assertThat(whole.succeeded()).hasSize(2);
+  }
+
+  @Test
+  void everySinkFailingFailsTheBackupAndLeavesNothing() throws Exception {
+    failing.failWriteAtByte(".*\\.zst\\.enc", 50_000);
+    healthy.failCommit(".*\\.zst\\.enc");
+    assertThatThrownBy(() -> job(source, healthy, failing).build().run())
+        .isNotInstanceOf(PartialBackupException.class)
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("backup " + ID + " failed in every repository")
+        .hasMessageContaining(
+            "faulty(memory:failing) (fault-injecting sink: injected failure at byte 50000")
+        .hasMessageContaining("committing " + DATA_KEY)
+        .hasMessageContaining("nothing was kept");
+    assertNothingLeft();
+  }
+
+  @Test
+  void aSingleSinkFailingMidWriteFailsTheBackupWithItsOwnFailure() throws Exception {
+    failing.failWriteAtByte(".*\\.zst\\.enc", 100_000);
+    assertThatThrownBy(() -> job(source, failing).build().run())
+        .isInstanceOf(InjectedFaultException.class)
+        .hasMessageContaining("injected failure at byte 100000 of " + DATA_KEY);
+    assertThat(failingMemory.list("")).isEmpty();
+    assertThat(failing.aborted()).containsExactly(DATA_KEY);
   }
 
   @AfterEach
@@ -123,7 +200,7 @@ class BackupFailureTest {
   }
 
   @Test
-  void aSinkFailingMidWriteLeavesNothingWhateverTheChain() throws Exception {
+  void aSinkFailingMidWriteKeepsTheOtherWhateverTheChain() throws Exception {
     List<List<Codec>> chains =
         List.of(
             List.of(),
@@ -146,55 +223,52 @@ class BackupFailureTest {
                       .build()
                       .run())
           .as("chain %s", codecs)
-          .isInstanceOf(InjectedFaultException.class)
-          .hasMessageContaining("injected failure at byte 200000 of orders/daily/" + ID + ".sql")
-          .hasMessageContaining("check the store, then run it again");
-      assertThat(first.list("")).as("left in the healthy sink, chain %s", codecs).isEmpty();
-      assertThat(second.list("")).as("left in the failing sink, chain %s", codecs).isEmpty();
+          .isInstanceOf(PartialBackupException.class)
+          .hasMessageContaining("injected failure at byte 200000 of orders/daily/" + ID + ".sql");
+      assertKeptOnlyIn(List.of(first), second);
     }
   }
 
   @Test
-  void aSinkFailingOnTheFirstByteLeavesNothing() throws Exception {
+  void aSinkFailingOnTheFirstByteLeavesNothingThere() throws Exception {
     failing.failWriteAtByte(".*\\.zst\\.enc", 0);
     assertThatThrownBy(() -> job(source, healthy, failing).build().run())
-        .isInstanceOf(InjectedFaultException.class)
+        .isInstanceOf(PartialBackupException.class)
         .hasMessageContaining("at byte 0 of " + DATA_KEY);
-    assertNothingLeft();
+    assertKeptOnlyIn(List.of(healthyMemory), failingMemory);
   }
 
   @Test
-  void aFailedCommitInOneSinkRemovesTheDataAlreadyCommittedInAnother() throws Exception {
+  void aFailedCommitInOneSinkKeepsTheBackupInTheOther() throws Exception {
     failing.failCommit(".*\\.zst\\.enc");
     assertThatThrownBy(() -> job(source, healthy, failing).build().run())
-        .isInstanceOf(InjectedFaultException.class)
+        .isInstanceOf(PartialBackupException.class)
         .hasMessageContaining("committing " + DATA_KEY);
     assertThat(healthy.committed()).contains(DATA_KEY);
-    assertNothingLeft();
+    assertKeptOnlyIn(List.of(healthyMemory), failingMemory);
   }
 
   @Test
-  void aFailedSideFileOrManifestRemovesEverything() throws Exception {
+  void aFailedSideFileOrManifestRemovesEverythingInThatSinkOnly() throws Exception {
     for (String pattern : List.of(".*\\.sha256", ".*\\.manifest\\.json")) {
       InMemorySink first = InMemorySink.named("first");
       InMemorySink second = InMemorySink.named("second");
       FaultInjectingSink faulty = FaultInjectingSink.wrapping(second).failOpenWrite(pattern);
       assertThatThrownBy(() -> job(source, first, faulty).build().run())
           .as(pattern)
-          .isInstanceOf(InjectedFaultException.class);
-      assertThat(first.list("")).as("left in the healthy sink after %s failed", pattern).isEmpty();
-      assertThat(second.list("")).as("left in the failing sink after %s failed", pattern).isEmpty();
+          .isInstanceOf(PartialBackupException.class);
+      assertKeptOnlyIn(List.of(first), second);
     }
   }
 
   @Test
-  void aFailedInProgressMarkerStopsTheBackupBeforeAnyData() throws Exception {
+  void aFailedInProgressMarkerDropsThatSinkBeforeAnyData() throws Exception {
     failing.failOpenWrite(".*/\\.in-progress/.*");
     assertThatThrownBy(() -> job(source, healthy, failing).build().run())
-        .isInstanceOf(InjectedFaultException.class)
+        .isInstanceOf(PartialBackupException.class)
         .hasMessageContaining("orders/.in-progress/" + ID);
-    assertNothingLeft();
-    assertThat(source.runsOpened()).as("the source was never started").isZero();
+    assertKeptOnlyIn(List.of(healthyMemory), failingMemory);
+    assertThat(failing.committed()).as("nothing was ever written to the failing sink").isEmpty();
   }
 
   @Test
