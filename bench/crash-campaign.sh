@@ -261,7 +261,8 @@ if [ "$N_PRUNE" -gt 0 ]; then
     now="$(manifests "$PREPO")"; n=$(count_ids "$now"); echo "$now" >"$TRIAL_DIR/listed-after-kill"
     [ "$n" -lt "$(count_ids "$TEMPLATE_IDS")" ] && m=1 || m=0
     classify prune "$m"
-    for k in $KEPT; do echo "$now" | grep -qx "$k" || fail prune "$t" "kept backup $k no longer in the repository"; done
+    # a here-string, not `echo | grep -q`: under pipefail grep's early exit can kill echo with SIGPIPE (a false FAIL)
+    for k in $KEPT; do grep -qx "$k" <<<"$now" || fail prune "$t" "kept backup $k no longer in the repository"; done
     dr verify all --repo "$PREPO" --key-file "$TEMPLATE/key" >"$TRIAL_DIR/verify.out" 2>&1 \
       || fail prune "$t" "verify all exit $? after the kill: $(tail -3 "$TRIAL_DIR/verify.out")"
     dr prune --keep-last "$KEEP_LAST" --repo "$PREPO" >"$TRIAL_DIR/next.out" 2>&1 \
