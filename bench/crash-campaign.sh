@@ -4,7 +4,7 @@
 # what each check means: docs/reliability.md.
 #
 #   bench/crash-campaign.sh [--backup N] [--restore N] [--prune N] [--rewrap N] [--seed S] [--size-mb M]
-#                           [--prune-backups B] [--work DIR] [--keep]
+#                           [--prune-backups B] [--calibrate C] [--age-days D] [--work DIR] [--keep]
 #
 # Defaults: 70 backup, 70 restore, 70 prune and 30 rewrap trials, seed 1, a 16 MiB source, 60 backups for the
 # prune and rewrap repositories. A run prints one line per trial and a summary; it exits 1 if any check failed
@@ -44,7 +44,7 @@ set -uo pipefail
 ROOT="${CRASH_CAMPAIGN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 CLI="$ROOT/biowerk-dr"
 N_BACKUP=70 N_RESTORE=70 N_PRUNE=70 N_REWRAP=30 SEED=1 SIZE_MB=16 PRUNE_BACKUPS=60 KEEP_LAST=5 CAL=3
-WORK="" KEEP=0
+WORK="" KEEP=0 AGE_DAYS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --backup) N_BACKUP="$2"; shift 2 ;;
@@ -55,6 +55,7 @@ while [ $# -gt 0 ]; do
     --size-mb) SIZE_MB="$2"; shift 2 ;;
     --prune-backups) PRUNE_BACKUPS="$2"; shift 2 ;;
     --calibrate) CAL="$2"; shift 2 ;;
+    --age-days) AGE_DAYS="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
@@ -242,6 +243,9 @@ if [ "$N_PRUNE" -gt 0 ] || [ "$N_REWRAP" -gt 0 ]; then
   java -cp "${BIOWERK_DR_JAR:-$ROOT/biowerk-dr-cli/target/biowerk-dr.jar}" "$ROOT/bench/CrashCampaignFixture.java" \
     "$SMALL" "$TEMPLATE/repo" "$TEMPLATE/key" "$PRUNE_BACKUPS" >"$WORK/fixture.log" 2>&1 \
     || { log "fixture failed: $(tail -3 "$WORK/fixture.log")"; exit 1; }
+  # --age-days: the objects' modification times set back, as for backups taken days ago (the orphan grace of
+  # prune counts from them)
+  [ "$AGE_DAYS" = 0 ] || find "$TEMPLATE/repo" -type f -exec touch -d "$AGE_DAYS days ago" {} +
   TEMPLATE_IDS="$(manifests "$TEMPLATE/repo")"
   log "template: $(echo "$TEMPLATE_IDS" | grep -c .) backups"
 fi
@@ -261,7 +265,8 @@ if [ "$N_PRUNE" -gt 0 ]; then
     now="$(manifests "$PREPO")"; n=$(count_ids "$now"); echo "$now" >"$TRIAL_DIR/listed-after-kill"
     [ "$n" -lt "$(count_ids "$TEMPLATE_IDS")" ] && m=1 || m=0
     classify prune "$m"
-    for k in $KEPT; do echo "$now" | grep -qx "$k" || fail prune "$t" "kept backup $k no longer in the repository"; done
+    # a here-string, not `echo | grep -q`: under pipefail grep's early exit can kill echo with SIGPIPE (a false FAIL)
+    for k in $KEPT; do grep -qx "$k" <<<"$now" || fail prune "$t" "kept backup $k no longer in the repository"; done
     dr verify all --repo "$PREPO" --key-file "$TEMPLATE/key" >"$TRIAL_DIR/verify.out" 2>&1 \
       || fail prune "$t" "verify all exit $? after the kill: $(tail -3 "$TRIAL_DIR/verify.out")"
     dr prune --keep-last "$KEEP_LAST" --repo "$PREPO" >"$TRIAL_DIR/next.out" 2>&1 \
