@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * {@code target/mongo-server} (system property {@code mongo.server.jars}): it needs netty 4.2,
  * while the CLI's storage adapters bring netty 4.1. Clients talk to it over the wire protocol.
  */
-final class IsolatedMongoServer implements AutoCloseable {
+public final class IsolatedMongoServer implements AutoCloseable {
 
   private final URLClassLoader loader;
   private final Object server;
@@ -27,7 +27,8 @@ final class IsolatedMongoServer implements AutoCloseable {
     this.port = port;
   }
 
-  static IsolatedMongoServer start() throws Exception {
+  /** Starts a server on a free loopback port. */
+  public static IsolatedMongoServer start() throws Exception {
     String dir = System.getProperty("mongo.server.jars");
     if (dir == null || !Files.isDirectory(Path.of(dir))) {
       throw new IllegalStateException(
@@ -66,7 +67,7 @@ final class IsolatedMongoServer implements AutoCloseable {
   }
 
   /** {@code mongodb://127.0.0.1:PORT/?serverSelectionTimeoutMS=3000}. */
-  String uri() {
+  public String uri() {
     return "mongodb://127.0.0.1:" + port + "/?serverSelectionTimeoutMS=3000";
   }
 

@@ -46,13 +46,17 @@ import java.util.function.Function;
  * The plan's monthly DR drill as one run ({@code biowerk-dr drill}): for every configured source,
  * the newest backup's stored bytes are read and checked in every repository (files accessible), its
  * key is resolved (keys available), it is restored into the scratch target of the source's restore
- * test and checked there (restore and data integrity); where the source archives a write-ahead log
- * (a PostgreSQL physical base backup with archived WAL), the archive is checked for gaps from the
- * backup to its newest segment and a point-in-time restore to that newest point runs on a private
- * server in a scratch directory, which must answer; the slower restore is measured against the
- * source's RTO and the newest restorable point's age (the newest archived WAL, else the newest
- * backup) against its RPO; then the alerting path is checked (the rules file loads; the metrics
- * endpoint answers). The result is the plan's checklist, ticked or not, as Markdown and JSON.
+ * test and checked there (restore and data integrity); where the source archives a log (a
+ * PostgreSQL physical base backup with archived WAL, a MongoDB backup taken with {@code oplog=true}
+ * with the archived oplog), the archive is checked for gaps from the backup to its newest segment
+ * and a point-in-time restore to that newest point runs: PostgreSQL on a private server in a
+ * scratch directory, which must answer; MongoDB into scratch databases on the restore test's {@code
+ * scratch-uri} server, replaying every archived segment (fetched with {@code oplog-fetch} like
+ * PostgreSQL's WAL) to the newest entry, with the collections counted afterwards; the slower
+ * restore is measured against the source's RTO and the newest restorable point's age (the newest
+ * archived WAL, else the newest backup) against its RPO; then the alerting path is checked (the
+ * rules file loads; the metrics endpoint answers). The result is the plan's checklist, ticked or
+ * not, as Markdown and JSON.
  *
  * <p>Items a program cannot prove ("Application functionality confirmed", "Documentation updated
  * with findings") are listed as left to a person, never ticked.
@@ -295,8 +299,8 @@ public final class Drill {
     Map<String, String> options =
         new LinkedHashMap<>(source.restoreTest().map(Check::options).orElse(Map.of()));
     Optional<LogProvider> log = logOf(manifest);
-    if (log.isPresent() && !options.containsKey("wal-fetch-command")) {
-      options.put("wal-fetch-command", fetchCommand(log.get().log(), manifest));
+    if (log.isPresent() && !options.containsKey(log.get().log() + "-fetch-command")) {
+      options.put(log.get().log() + "-fetch-command", fetchCommand(log.get().log(), manifest));
     }
     Item restore;
     Item integrity;
@@ -328,22 +332,27 @@ public final class Drill {
     String newestWhat = "the newest backup";
     boolean pitrOk = true;
     Long pitrSeconds = null;
-    if (log.isPresent() && log.get().log().equals("wal")) {
+    if (log.isPresent()) {
+      String logName = log.get().log();
+      String what = logName.equals("wal") ? "WAL" : logName;
       Map<String, Object> pitr = new LinkedHashMap<>();
       LogRecovery recovery = log.get().recovery(manifest).orElseThrow();
       Item item;
       try {
-        RecoveryWindow window =
-            recovery.window(
-                manifest,
-                LogArchive.of(catalog.sink(), source.name(), log.get().log(), List.of(), keys)
-                    .withClock(clock));
+        RecoveryWindow window = recovery.window(manifest, archive(catalog, source, logName));
         pitr.put("windowFrom", window.from().toString());
         pitr.put("windowTo", window.to().toString());
         pitr.put("segments", window.segments());
         Map<String, String> toEnd = new LinkedHashMap<>(options);
         toEnd.put("recovery-target", "end");
-        toEnd.put("expect-wal-through", window.lastSegment());
+        toEnd.put("expect-" + logName + "-through", window.lastSegment());
+        if (!logName.equals("wal")) {
+          // A log replayed by the check itself (the oplog) rather than by a server that asks for
+          // each segment: the segments from the window's first to its last, in order.
+          toEnd.put(
+              logName + "-segments",
+              String.join(",", segmentsOf(archive(catalog, source, logName), window)));
+        }
         VerificationResult replayed =
             Verifier.verify(
                 catalog.sink(), manifest, keys, VerificationLevel.RESTORE, toEnd, clock);
@@ -354,7 +363,9 @@ public final class Drill {
                 replayed.passed(),
                 "to "
                     + window.to()
-                    + " (the newest archived WAL; "
+                    + " (the newest archived "
+                    + what
+                    + "; "
                     + window.segments()
                     + " segments from "
                     + window.from()
@@ -364,7 +375,7 @@ public final class Drill {
                     + replayed.detail());
         if (replayed.passed()) {
           newestPoint = window.to();
-          newestWhat = "the newest archived WAL";
+          newestWhat = "the newest archived " + what;
         }
       } catch (IOException | RuntimeException e) {
         item = new Item(false, Orchestrator.message(e));
@@ -411,6 +422,25 @@ public final class Drill {
     rpo.put("measuredSeconds", age);
     result.put("rpo", rpo);
     return result;
+  }
+
+  private LogArchive archive(Catalog catalog, SourceConfig source, String log) {
+    return LogArchive.of(catalog.sink(), source.name(), log, List.of(), keys).withClock(clock);
+  }
+
+  /** The archived segment names from the window's first to its last, in name (= time) order. */
+  private static List<String> segmentsOf(LogArchive archive, RecoveryWindow window)
+      throws IOException {
+    List<String> names = new ArrayList<>();
+    if (window.segments() == 0) {
+      return names;
+    }
+    for (String name : archive.names()) {
+      if (name.compareTo(window.firstSegment()) >= 0 && name.compareTo(window.lastSegment()) <= 0) {
+        names.add(name);
+      }
+    }
+    return names;
   }
 
   /** The log whose archive {@code manifest} can be rolled forward with, if any. */

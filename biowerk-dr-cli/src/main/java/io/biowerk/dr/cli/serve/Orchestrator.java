@@ -980,8 +980,9 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * The archive a stream's receiver writes: the first repository, encoded like the source's backups
-   * (its compression; when the source is encrypted, container format 2 with a data key per segment
+   * The archive a stream's receiver writes: the first repository (the others get its segments
+   * through {@link LogMirror} on each metrics refresh), encoded like the source's backups (its
+   * compression; when the source is encrypted, container format 2 with a data key per segment
    * wrapped to the active key).
    */
   LogArchive logArchive(StreamConfig stream) throws IOException {
@@ -1077,6 +1078,7 @@ public final class Orchestrator implements AutoCloseable {
     for (StreamConfig stream : config.streams()) {
       Map<String, Object> row = new LinkedHashMap<>(logStatus(stream, now));
       row.put("run", stream.run());
+      row.put("repositories", repositories(stream));
       for (Map<String, Object> state : running) {
         if (state.get("source").equals(stream.source()) && state.get("log").equals(stream.log())) {
           Map<String, Object> receiver = new LinkedHashMap<>(state);
@@ -1142,6 +1144,9 @@ public final class Orchestrator implements AutoCloseable {
       LOG.warn("serve: cannot refresh the metrics from the repository: {}", e.getMessage());
     }
     for (StreamConfig stream : config.streams()) {
+      if (sinks.size() > 1 && leader()) {
+        mirrorLog(stream, now);
+      }
       try {
         logStatus(stream, now);
       } catch (IOException | RuntimeException e) {
@@ -1171,6 +1176,72 @@ public final class Orchestrator implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Per stream and other repository: the last mirror pass, for {@code /status}. */
+  private final Map<String, Map<String, Object>> mirrors =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A stream's receiver writes the first repository; this copies its new segments to every other
+   * repository ({@link LogMirror}), on each metrics refresh while this instance runs the jobs.
+   * Failures are logged and shown in {@code /status}, never thrown.
+   */
+  private void mirrorLog(StreamConfig stream, Instant now) {
+    String prefix = stream.source() + "/" + stream.log() + "/";
+    for (int i = 1; i < sinks.size(); i++) {
+      String repository = redactor.apply(config.repositories().get(i));
+      Map<String, Object> state = new LinkedHashMap<>();
+      state.put("at", now.toString());
+      try {
+        int copied = LogMirror.mirror(sinks.get(0), sinks.get(i), prefix);
+        state.put("copied", copied);
+        state.put("error", null);
+      } catch (IOException | RuntimeException e) {
+        state.put("error", message(e));
+        LOG.warn(
+            "serve: cannot copy the archived {} of {} to {}: {}",
+            stream.log(),
+            stream.source(),
+            repository,
+            message(e));
+      }
+      mirrors.put(stream.id() + " " + repository, state);
+    }
+  }
+
+  /**
+   * Each repository's copy of a stream's archive: the first is written by the receiver, the others
+   * by the mirror; their segment counts and newest segment, and the last mirror pass.
+   */
+  private List<Map<String, Object>> repositories(StreamConfig stream) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    String newestInFirst = null;
+    for (int i = 0; i < sinks.size(); i++) {
+      String repository = redactor.apply(config.repositories().get(i));
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("repository", repository);
+      row.put("writtenBy", i == 0 ? "receiver" : "mirror");
+      try {
+        List<String> names =
+            LogArchive.of(sinks.get(i), stream.source(), stream.log(), List.of(), keys).names();
+        String newest = names.isEmpty() ? null : names.get(names.size() - 1);
+        if (i == 0) {
+          newestInFirst = newest;
+        }
+        row.put("segments", names.size());
+        row.put("newestSegment", newest);
+        row.put("inSync", java.util.Objects.equals(newest, newestInFirst));
+      } catch (IOException | RuntimeException e) {
+        row.put("error", message(e));
+        row.put("inSync", false);
+      }
+      if (i > 0) {
+        row.put("lastMirror", mirrors.get(stream.id() + " " + repository));
+      }
+      rows.add(row);
+    }
+    return rows;
   }
 
   /** How many of the newest segment names are read for the newest change (names sort by time). */
