@@ -46,7 +46,7 @@ for which in $WHICH; do
       SERVER=$!
       trap 'kill $SERVER 2>/dev/null || true' EXIT
       for _ in $(seq 1 120); do grep -q "at http" /tmp/gcs-bench-server-$$.log && break; sleep 1; done
-      # chunk-size=8MiB with one read stream (parallelism=1), then with range-size=4MiB&parallelism=2 (docs/gcs.md)
+      # chunk-size=8MiB&parallelism=1 (docs/gcs.md, -Xmx64m), then range-size=4MiB&parallelism=2
       for p in 1 2; do
         (cd biowerk-dr-storage-gcs && java $HEAP -cp "$CP" \
           io.biowerk.dr.storage.gcs.GcsBenchmark "http://127.0.0.1:$PORT" "$MIB" 8 4 $p "$PAIRS")

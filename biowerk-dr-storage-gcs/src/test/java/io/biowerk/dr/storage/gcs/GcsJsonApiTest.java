@@ -216,6 +216,54 @@ class GcsJsonApiTest {
   }
 
   @Test
+  void serverErrorsAndThrottlingOnRangedReadsAreRetriedAndTheReadIsWhole() throws Exception {
+    byte[] data = random(1 << 20, 21);
+    sink.put("pg/daily/reread.bin", data);
+    server.clearRequests();
+    server.failNext(
+        r -> "media".equals(r.query().get("alt")) && r.header("range") != null,
+        503,
+        "backendError",
+        "Backend Error",
+        1);
+    server.failNext(
+        r -> "media".equals(r.query().get("alt")) && r.header("range") != null,
+        429,
+        "rateLimitExceeded",
+        "slow down",
+        1);
+    byte[] read;
+    try (ReadableByteChannel in = sink.openRead("pg/daily/reread.bin")) {
+      read = HostileChannels.HEAP.readAll(in);
+    }
+    assertThat(read).isEqualTo(data);
+    long mediaGets =
+        server.requests().stream().filter(r -> "media".equals(r.query().get("alt"))).count();
+    assertThat(mediaGets).as("16 ranges of 64 KiB and two retried").isEqualTo(18);
+  }
+
+  @Test
+  void rangedReadsThrottledWithoutEndAreAClearErrorNamingBucketAndKey() throws Exception {
+    sink.put("pg/daily/unreadable.bin", random(1 << 20, 22));
+    server.failNext(
+        r -> "media".equals(r.query().get("alt")),
+        429,
+        "rateLimitExceeded",
+        "The rate of requests is too high",
+        1000);
+    assertThatThrownBy(
+            () -> {
+              try (ReadableByteChannel in = sink.openRead("pg/daily/unreadable.bin")) {
+                HostileChannels.HEAP.readAll(in);
+              }
+            })
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("429")
+        .hasMessageContaining("'pg/daily/unreadable.bin' in bucket 'wire'")
+        .hasMessageContaining("run it again later");
+  }
+
+  @Test
   void throttlingThatDoesNotStopIsAClearErrorAfterTheRetries() throws Exception {
     server.failNext(
         r -> r.method().equals("POST"),

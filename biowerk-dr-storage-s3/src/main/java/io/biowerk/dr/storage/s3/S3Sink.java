@@ -171,14 +171,19 @@ public final class S3Sink implements Sink, AutoCloseable {
     // Standard mode: exponential backoff with jitter on throttling, 5xx and I/O errors, and a retry
     // quota so an
     // outage does not turn into a retry storm.
-    builder.overrideConfiguration(
-        ClientOverrideConfiguration.builder()
-            .retryStrategy(
-                AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                    .maxAttempts(options.maxAttempts())
-                    .build())
-            .build());
     customizer.accept(builder);
+    // After the customizer, whose overrideConfiguration(Consumer) replaces the whole override
+    // configuration: this sink's retry strategy stays unless the customizer chose its own.
+    ClientOverrideConfiguration custom = builder.overrideConfiguration();
+    if (custom.retryStrategy().isEmpty()) {
+      builder.overrideConfiguration(
+          custom.toBuilder()
+              .retryStrategy(
+                  AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                      .maxAttempts(options.maxAttempts())
+                      .build())
+              .build());
+    }
     String where =
         options.endpoint().map(URI::toString).orElse("AWS S3") + " (region " + region + ")";
     S3Client client;
