@@ -104,7 +104,6 @@ public final class AzureSink implements Sink, AutoCloseable {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final AzureOptions options;
-  private final BlobServiceClient service;
   private final BlobContainerClient container;
   // Ranged reads go through the async client: the bytes are copied from the network buffers into
   // the
@@ -118,7 +117,6 @@ public final class AzureSink implements Sink, AutoCloseable {
   private AzureSink(
       AzureOptions options, BlobServiceClient service, BlobServiceAsyncClient async, Clock clock) {
     this.options = options;
-    this.service = service;
     this.container = service.getBlobContainerClient(options.container());
     this.asyncContainer = async.getBlobContainerAsyncClient(options.container());
     this.clock = clock;
@@ -377,7 +375,7 @@ public final class AzureSink implements Sink, AutoCloseable {
       blockBlob(blobName).uploadWithResponse(upload, null, Context.NONE);
       return true;
     } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 409 && "BlobAlreadyExists".equals(String.valueOf(e.getErrorCode()))
+      if ((e.getStatusCode() == 409 && "BlobAlreadyExists".equals(String.valueOf(e.getErrorCode())))
           || e.getStatusCode() == 412) {
         return false;
       }
