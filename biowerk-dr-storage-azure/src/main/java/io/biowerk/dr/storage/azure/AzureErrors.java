@@ -1,6 +1,7 @@
 package io.biowerk.dr.storage.azure;
 
 import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.storage.blob.models.BlobStorageException;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.StorageException.Reason;
@@ -46,7 +47,7 @@ final class AzureErrors {
       String requestId =
           service.getResponse() == null
               ? null
-              : service.getResponse().getHeaderValue("x-ms-request-id");
+              : service.getResponse().getHeaderValue(HttpHeaderName.fromString("x-ms-request-id"));
       String said = service.getServiceMessage() == null ? "" : service.getServiceMessage();
       if (code.equals("AuthorizationFailure") && said.contains("failed to authenticate")) {
         code = "AuthenticationFailed"; // Azurite's answer to a bad signature, where Azure says

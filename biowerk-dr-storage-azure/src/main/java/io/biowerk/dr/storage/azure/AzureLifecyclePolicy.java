@@ -317,7 +317,8 @@ public final class AzureLifecyclePolicy {
     private static String alnum(String source) {
       StringBuilder s = new StringBuilder();
       boolean upper = true;
-      for (char c : source.toCharArray()) {
+      for (int i = 0; i < source.length(); i++) {
+        char c = source.charAt(i);
         if (Character.isLetterOrDigit(c)) {
           s.append(upper ? Character.toUpperCase(c) : c);
           upper = false;

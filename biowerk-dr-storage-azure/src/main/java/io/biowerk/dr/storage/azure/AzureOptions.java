@@ -425,7 +425,7 @@ public final class AzureOptions {
    * 128 KiB (smaller ones get Cold, so manifests and side files stay readable without rehydration).
    */
   public Optional<AccessTier> tierFor(String key, long size) {
-    String[] segments = key.split("/");
+    String[] segments = key.split("/", -1);
     AccessTier tier = segments.length >= 3 ? tiers.get(segments[1]) : null;
     if (tier == null) {
       tier = defaultTier.orElse(null);
@@ -567,7 +567,7 @@ public final class AzureOptions {
     private int rangeSize;
     private int maxAttempts = 4;
     private Duration retryDelay = Duration.ofSeconds(4);
-    private Duration maxRetryDelay = Duration.ofSeconds(120);
+    private Duration maxRetryDelay = Duration.ofMinutes(2);
     private boolean createContainer;
     private boolean legalHold;
     private Duration immutabilityPeriod;

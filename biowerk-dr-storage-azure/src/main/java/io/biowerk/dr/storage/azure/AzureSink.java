@@ -107,7 +107,6 @@ public final class AzureSink implements Sink, AutoCloseable {
   private final AzureOptions options;
   // object names <-> sink keys under the repository prefix
   private final KeyPrefix names;
-  private final BlobServiceClient service;
   private final BlobContainerClient container;
   // Ranged reads go through the async client: the bytes are copied from the network buffers into
   // the
@@ -122,7 +121,6 @@ public final class AzureSink implements Sink, AutoCloseable {
       AzureOptions options, BlobServiceClient service, BlobServiceAsyncClient async, Clock clock) {
     this.options = options;
     this.names = KeyPrefix.of(options.prefix());
-    this.service = service;
     this.container = service.getBlobContainerClient(options.container());
     this.asyncContainer = async.getBlobContainerAsyncClient(options.container());
     this.clock = clock;
@@ -380,7 +378,7 @@ public final class AzureSink implements Sink, AutoCloseable {
       blockBlob(blobName).uploadWithResponse(upload, null, Context.NONE);
       return true;
     } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 409 && "BlobAlreadyExists".equals(String.valueOf(e.getErrorCode()))
+      if ((e.getStatusCode() == 409 && "BlobAlreadyExists".equals(String.valueOf(e.getErrorCode())))
           || e.getStatusCode() == 412) {
         return false;
       }

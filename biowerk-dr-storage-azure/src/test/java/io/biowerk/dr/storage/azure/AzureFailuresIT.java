@@ -1,5 +1,6 @@
 package io.biowerk.dr.storage.azure;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,7 +55,8 @@ class AzureFailuresIT {
 
   @Test
   void wrongCredentialsAreAnAuthenticationErrorThatNeverShowsTheKey() {
-    String wrong = Base64.getEncoder().encodeToString("not-the-key-of-this-account".getBytes());
+    String wrong =
+        Base64.getEncoder().encodeToString("not-the-key-of-this-account".getBytes(UTF_8));
     assertThatThrownBy(() -> AzureSink.open(keyOptions(server.endpoint(), wrong).build()))
         .isInstanceOfSatisfying(
             StorageException.class,
@@ -90,7 +93,7 @@ class AzureFailuresIT {
     String sas =
         admin.generateSas(
             new BlobServiceSasSignatureValues(
-                OffsetDateTime.now().plusHours(1),
+                OffsetDateTime.now(ZoneOffset.UTC).plusHours(1),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
     try (AzureSink sink =
         AzureSink.open(

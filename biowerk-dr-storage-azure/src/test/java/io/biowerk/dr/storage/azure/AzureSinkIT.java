@@ -294,7 +294,7 @@ class AzureSinkIT {
             .getBlobContainerClient(container)
             .generateSas(
                 new com.azure.storage.blob.sas.BlobServiceSasSignatureValues(
-                    java.time.OffsetDateTime.now().plusHours(1),
+                    java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(1),
                     com.azure.storage.blob.sas.BlobContainerSasPermission.parse("racwdl")));
     AzureSink sink =
         open(

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * method). One server serves the whole test run: it lives in the root context's store, which closes
  * it when the run ends.
  */
+// "exports": a test fixture; JUnit's types in its signatures need not be re-exported by the module.
+@SuppressWarnings("exports")
 public final class AzuriteExtension implements ParameterResolver {
 
   private static final ExtensionContext.Namespace NAMESPACE =

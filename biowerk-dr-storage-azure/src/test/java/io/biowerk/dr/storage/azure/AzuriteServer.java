@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An Azure Blob endpoint for integration tests: the account named by a connection string in {@code
@@ -31,8 +30,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * there, this class installs it with {@code npm install} (about 2 minutes). Stopped when the test
  * run ends. Shipped in this module's test jar so the CLI's tests use the same server.
  */
+// "exports": a test fixture; JUnit's types in its signatures need not be re-exported by the module.
+// "try": the readiness probe opens a connection only to close it.
+@SuppressWarnings({"exports", "try"})
 public final class AzuriteServer
-    implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    implements AutoCloseable { // JUnit closes an AutoCloseable kept in its store
 
   /** Azurite's well-known development account (published by Microsoft; not a secret). */
   public static final String ACCOUNT = "devstoreaccount1";

@@ -216,7 +216,7 @@ final class FaultyBlobProxy implements AutoCloseable {
             (name, values) -> {
               String lower = name.toLowerCase(Locale.ROOT);
               boolean head = exchange.getRequestMethod().equals("HEAD");
-              if (!HOP_BY_HOP.contains(lower) && !lower.equals("date")
+              if ((!HOP_BY_HOP.contains(lower) && !lower.equals("date"))
                   || (head && lower.equals("content-length"))) {
                 values.forEach(v -> exchange.getResponseHeaders().add(name, v));
               }
