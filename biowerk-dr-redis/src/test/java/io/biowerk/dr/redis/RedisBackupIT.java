@@ -224,9 +224,12 @@ class RedisBackupIT {
                 + target.port
                 + " is not empty (1 keys in db0)")
         .hasMessageContaining("flush=true");
+    // Forced: the databases the backup covers (0 and 2, mapped to 0 and 7) are flushed first, so
+    // "existing" in db0 is gone: the restore gives exactly the backup's state, not a merge.
     restore(manifest, target.uri("db-map=2:7"), true);
     try (RespConnection c = target.connect()) {
-      assertThat(c.keyspace()).isEqualTo(Map.of(0, 2L, 7, 1L));
+      assertThat(c.keyspace()).isEqualTo(Map.of(0, 1L, 7, 1L));
+      assertThat(c.call("GET", "existing")).isNull();
     }
     restore(manifest, target.uri("flush=true"), false);
     try (RespConnection c = target.connect()) {

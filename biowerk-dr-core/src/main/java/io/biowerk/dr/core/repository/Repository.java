@@ -351,9 +351,12 @@ public final class Repository implements Closeable {
    * Backs up {@code source} into every sink, in the {@code daily} tier.
    *
    * @return the committed manifest
+   * @throws io.biowerk.dr.core.PartialBackupException if some sinks failed: the backup is complete
+   *     in the others and nothing of it is listed in the failed ones ({@code outcome()} says which)
    * @throws io.biowerk.dr.core.SourceFailedException if the source failed; nothing is left in any
    *     sink
-   * @throws IOException if a codec, a key or a sink failed; nothing is left in any sink
+   * @throws IOException if a codec or a key failed, or every sink failed; nothing is left in any
+   *     sink
    */
   public BackupManifest backup(Source source) throws IOException {
     return backup(source, BackupLayout.DAILY);
@@ -364,9 +367,12 @@ public final class Repository implements Closeable {
    * monthly}).
    *
    * @return the committed manifest
+   * @throws io.biowerk.dr.core.PartialBackupException if some sinks failed: the backup is complete
+   *     in the others and nothing of it is listed in the failed ones ({@code outcome()} says which)
    * @throws io.biowerk.dr.core.SourceFailedException if the source failed; nothing is left in any
    *     sink
-   * @throws IOException if a codec, a key or a sink failed; nothing is left in any sink
+   * @throws IOException if a codec or a key failed, or every sink failed; nothing is left in any
+   *     sink
    */
   public BackupManifest backup(Source source, String tier) throws IOException {
     requireNonNull(source, "source");
