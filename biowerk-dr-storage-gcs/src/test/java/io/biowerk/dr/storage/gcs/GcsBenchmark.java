@@ -189,14 +189,15 @@ public final class GcsBenchmark {
     System.gc();
     AtomicLong peak = new AtomicLong();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(
-        () -> {
-          Runtime r = Runtime.getRuntime();
-          peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
-        },
-        0,
-        10,
-        TimeUnit.MILLISECONDS);
+    var unused = // the sampler only records; its future says nothing
+        sampler.scheduleAtFixedRate(
+            () -> {
+              Runtime r = Runtime.getRuntime();
+              peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
+            },
+            0,
+            10,
+            TimeUnit.MILLISECONDS);
     try {
       long start = System.nanoTime();
       long bytes = run.run();
