@@ -4,7 +4,7 @@
  * verification of archives, ours and mongodump's.
  */
 module io.biowerk.dr.mongo {
-  requires io.biowerk.dr.core;
+  requires transitive io.biowerk.dr.core; // its public types name core's SPI types
   requires com.google.common;
   requires org.slf4j;
   requires transitive org.mongodb.bson;

@@ -3,7 +3,7 @@
  * pg_restore}, and the native and restore verification levels.
  */
 module io.biowerk.dr.postgres {
-  requires io.biowerk.dr.core;
+  requires transitive io.biowerk.dr.core; // its public types name core's SPI types
   requires java.sql;
   requires org.postgresql.jdbc;
   requires org.apache.commons.compress;

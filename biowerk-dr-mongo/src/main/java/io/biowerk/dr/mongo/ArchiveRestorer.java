@@ -547,7 +547,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
                 entry.getDocument("o2"),
                 o,
                 entry);
-        case "c" -> command(db, ns, to, o, entry);
+        case "c" -> command(db, to, o, entry);
         default -> throw unsupported(entry, "operation type " + op);
       }
       oplogApplied++;
@@ -615,8 +615,7 @@ final class ArchiveRestorer implements ArchiveVisitor {
     }
   }
 
-  private void command(
-      MongoDatabase db, Namespace ns, Namespace to, BsonDocument o, BsonDocument entry)
+  private void command(MongoDatabase db, Namespace to, BsonDocument o, BsonDocument entry)
       throws IOException {
     String name = o.getFirstKey();
     switch (name) {

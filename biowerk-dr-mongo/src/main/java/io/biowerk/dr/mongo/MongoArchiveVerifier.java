@@ -14,6 +14,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -227,5 +228,16 @@ public final class MongoArchiveVerifier implements NativeVerifier {
   @Override
   public String artifact() {
     return "biowerk-dr-mongo";
+  }
+
+  /** Its dump files can be imported: {@code biowerk-dr import FILE --kind mongodb}. */
+  @Override
+  public List<ImportFormat> importFormats() {
+    return List.of(
+        new ImportFormat(
+            MongoSource.KIND,
+            "archive",
+            "mongodb",
+            "a mongodump --archive file (every BSON document and CRC parsed)"));
   }
 }

@@ -68,7 +68,7 @@ final class MongoUri {
     List<String> kept = new ArrayList<>();
     Map<String, String> ours = new LinkedHashMap<>();
     if (q >= 0) {
-      for (String pair : text.substring(q + 1).split("&")) {
+      for (String pair : text.substring(q + 1).split("&", -1)) {
         if (pair.isEmpty()) {
           continue;
         }

@@ -28,7 +28,7 @@ final class NamespaceFilter {
   private static List<Pattern> patterns(Optional<String> list) {
     List<Pattern> out = new ArrayList<>();
     if (list.isPresent()) {
-      for (String p : list.get().split(",")) {
+      for (String p : list.get().split(",", -1)) {
         String t = p.trim();
         if (!t.isEmpty()) {
           out.add(glob(t.contains(".") ? t : t + ".*"));

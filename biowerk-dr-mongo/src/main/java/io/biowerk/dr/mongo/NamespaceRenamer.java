@@ -26,6 +26,8 @@ final class NamespaceRenamer {
     this.rules = rules;
   }
 
+  // StringSplitter: trailing commas in nsFrom/nsTo are dropped, as they always were.
+  @SuppressWarnings("StringSplitter")
   static NamespaceRenamer of(Optional<String> nsFrom, Optional<String> nsTo, String component) {
     checkArgument(
         nsFrom.isPresent() == nsTo.isPresent(), "%s: nsFrom and nsTo go together", component);

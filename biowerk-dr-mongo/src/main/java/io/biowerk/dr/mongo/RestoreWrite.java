@@ -144,6 +144,8 @@ final class RestoreWrite implements PendingWrite {
     private ByteBuffer current;
     private boolean end;
 
+    // ReferenceEquality: EOF is a marker buffer queued by identity, never compared by content.
+    @SuppressWarnings("ReferenceEquality")
     @Override
     public int read(ByteBuffer dst) throws IOException {
       if (end) {

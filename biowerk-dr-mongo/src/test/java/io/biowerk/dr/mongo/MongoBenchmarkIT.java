@@ -1,5 +1,6 @@
 package io.biowerk.dr.mongo;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
@@ -198,7 +199,7 @@ class MongoBenchmarkIT {
                     file.toString())
                 .redirectErrorStream(true)
                 .start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
         String probe = out.lines().filter(l -> l.startsWith("PROBE")).findFirst().orElseThrow();
         progress(report).append("-Xmx64m ").append(probe).append(System.lineSeparator());
@@ -220,7 +221,7 @@ class MongoBenchmarkIT {
   private static StringBuilder progress(StringBuilder report) {
     String text = report.toString();
     if (!text.isEmpty()) {
-      String[] lines = text.split("\n");
+      String[] lines = text.strip().split("\n", -1);
       System.out.println("BENCH-PROGRESS " + lines[lines.length - 1]);
     }
     return report;

@@ -68,6 +68,8 @@ class MongoRoundTripIT {
   static Runs.Backup backup;
 
   @BeforeAll
+  // JavaUtilDate: the driver's Document API represents a BSON date as java.util.Date.
+  @SuppressWarnings("JavaUtilDate")
   static void load() throws IOException {
     source = MongoServers.start();
     target = MongoServers.start();

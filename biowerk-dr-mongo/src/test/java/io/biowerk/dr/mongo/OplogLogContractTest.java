@@ -116,7 +116,7 @@ class OplogLogContractTest extends LogProviderContractTest {
   }
 
   private static BsonTimestamp firstEntry(String name) {
-    String[] parts = name.split("-");
+    String[] parts = name.split("-", -1);
     return new BsonTimestamp((int) Long.parseLong(parts[1]), (int) Long.parseLong(parts[2]));
   }
 

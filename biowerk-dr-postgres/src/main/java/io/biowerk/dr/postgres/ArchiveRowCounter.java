@@ -349,6 +349,9 @@ final class ArchiveRowCounter implements DirTar.Listener {
   /** More bytes are needed before the header can be parsed. */
   private static final class Underflow extends Exception {
     private static final long serialVersionUID = 1L;
+
+    // A stackless signal made once; it never leaves the parser, so sharing it hides nothing.
+    @SuppressWarnings("StaticAssignmentOfThrowable")
     static final Underflow INSTANCE = new Underflow();
 
     private Underflow() {

@@ -262,7 +262,7 @@ final class BaseBackupRestoreCheck {
   private static String port(Path data) throws IOException {
     String conf = Files.readString(data.resolve("postgresql.auto.conf"));
     String found = "5432";
-    for (String line : conf.split("\n")) {
+    for (String line : conf.split("\n", -1)) {
       if (line.startsWith("port = ")) {
         found = line.substring(7).strip();
       }

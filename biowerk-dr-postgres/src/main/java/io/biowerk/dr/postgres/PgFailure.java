@@ -103,25 +103,13 @@ public enum PgFailure {
   /** The reason a JDBC call failed, from the server's SQLSTATE. */
   static PgFailure ofSql(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
-    switch (state) {
-      case "28P01":
-      case "28000":
-        return AUTHENTICATION;
-      case "3D000":
-        return UNKNOWN_DATABASE;
-      case "42501":
-        return PERMISSION_DENIED;
-      case "08001":
-      case "08004":
-        return UNREACHABLE;
-      case "08003":
-      case "08006":
-      case "57P01":
-      case "57P02":
-      case "57P03":
-        return CONNECTION_LOST;
-      default:
-        return FAILED;
-    }
+    return switch (state) {
+      case "28P01", "28000" -> AUTHENTICATION;
+      case "3D000" -> UNKNOWN_DATABASE;
+      case "42501" -> PERMISSION_DENIED;
+      case "08001", "08004" -> UNREACHABLE;
+      case "08003", "08006", "57P01", "57P02", "57P03" -> CONNECTION_LOST;
+      default -> FAILED;
+    };
   }
 }

@@ -258,7 +258,7 @@ final class PgRecovery implements LogRecovery {
     Instant stopTime = stopTime(base);
     List<String> names = archive.names();
     Set<String> present = new HashSet<>(names);
-    List<Timeline> path = timelines(base, target, archive, names, segmentSize);
+    List<Timeline> path = timelines(base, target, archive, names);
     long startSeg = PgWal.segmentNumber(startWal, segmentSize);
     long stopSeg = PgWal.segmentNumber(stopWal, segmentSize);
     long lastSeg = lastSegment(names, path, segmentSize);
@@ -402,11 +402,7 @@ final class PgRecovery implements LogRecovery {
 
   /** The timelines from the base backup's to the target's, each with the LSN it begins at. */
   private static List<Timeline> timelines(
-      BackupManifest base,
-      RecoveryTarget target,
-      LogArchive archive,
-      List<String> names,
-      long segmentSize)
+      BackupManifest base, RecoveryTarget target, LogArchive archive, List<String> names)
       throws IOException {
     int baseTli =
         ((Number) base.facts().getOrDefault("stopTimeline", base.facts().get("timeline")))
@@ -451,7 +447,7 @@ final class PgRecovery implements LogRecovery {
       }
       long begin = 0;
       for (String line : Files.readAllLines(temp, StandardCharsets.UTF_8)) {
-        String[] parts = line.strip().split("\\s+");
+        String[] parts = line.strip().split("\\s+", -1);
         if (parts.length < 2 || parts[0].startsWith("#")) {
           continue;
         }

@@ -234,7 +234,7 @@ final class PgTools {
 
   /** The first executable {@code name} on the search path. */
   Optional<Path> onPath(String name) {
-    for (String dir : searchPath.split(File.pathSeparator)) {
+    for (String dir : searchPath.split(File.pathSeparator, -1)) {
       if (!dir.isEmpty()) {
         Path path = Path.of(dir, name);
         if (Files.isExecutable(path) && !Files.isDirectory(path)) {

@@ -132,7 +132,7 @@ final class PgUri {
         host, port, user, database, password, password.isPresent() ? origin : "none", options);
   }
 
-  private static TreeSet<String> union(Set<String> allowed) {
+  private static Set<String> union(Set<String> allowed) {
     TreeSet<String> all = new TreeSet<>(allowed);
     all.addAll(CONNECTION_OPTIONS);
     return all;

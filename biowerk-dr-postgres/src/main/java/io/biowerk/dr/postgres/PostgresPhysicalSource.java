@@ -102,7 +102,7 @@ public final class PostgresPhysicalSource implements Source {
     if (query == null) {
       return false;
     }
-    for (String part : query.split("&")) {
+    for (String part : query.split("&", -1)) {
       if (part.equalsIgnoreCase("mode=physical")) {
         return true;
       }
@@ -297,11 +297,9 @@ public final class PostgresPhysicalSource implements Source {
     Matcher timeline = TIMELINE.matcher(label);
     Matcher range = WAL_RANGE.matcher(tap.manifestTail());
     String lastTimeline = null;
-    String startLsn = null;
     String endLsn = null;
     while (range.find()) {
       lastTimeline = range.group(1);
-      startLsn = range.group(2);
       endLsn = range.group(3);
     }
     if (!start.find() || !timeline.find() || endLsn == null) {

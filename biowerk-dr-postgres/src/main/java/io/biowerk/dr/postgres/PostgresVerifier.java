@@ -105,15 +105,13 @@ public final class PostgresVerifier implements NativeVerifier {
       }
       return BaseBackupVerifier.verify(manifest, decoded, options, tools);
     }
-    switch (level) {
-      case NATIVE:
-        return verifyNative(manifest, decoded, options);
-      case RESTORE:
-        return verifyRestore(manifest, decoded, options);
-      default:
-        throw new IllegalArgumentException(
-            "postgresql: the verifier checks the native and restore levels, not " + level.id());
-    }
+    return switch (level) {
+      case NATIVE -> verifyNative(manifest, decoded, options);
+      case RESTORE -> verifyRestore(manifest, decoded, options);
+      default ->
+          throw new IllegalArgumentException(
+              "postgresql: the verifier checks the native and restore levels, not " + level.id());
+    };
   }
 
   private PgTools.Tool restoreTool(BackupManifest manifest, Map<String, String> options)
@@ -611,5 +609,16 @@ public final class PostgresVerifier implements NativeVerifier {
   @Override
   public String artifact() {
     return "biowerk-dr-postgres";
+  }
+
+  /** Its dump files can be imported: {@code biowerk-dr import FILE --kind postgresql}. */
+  @Override
+  public List<ImportFormat> importFormats() {
+    return List.of(
+        new ImportFormat(
+            "postgresql",
+            PostgresSource.FORMAT_CUSTOM,
+            "postgres",
+            "a pg_dump -Fc file (read by pg_restore --list)"));
   }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -243,7 +244,9 @@ class ArchiveRowCounterIT {
               ring);
       assertThat(manifest.facts())
           .containsEntry("rowCountsFrom", counts.equals("true") ? "dump" : "server");
-      assertThat(manifest.facts().get("tables")).asList().contains("public.lengths");
+      assertThat(manifest.facts().get("tables"))
+          .asInstanceOf(InstanceOfAssertFactories.LIST)
+          .contains("public.lengths");
       assertThat(manifest.facts().get("rowCounts")).as(counts).isEqualTo(withoutLengths);
       // native verification agrees: the table is listed without data, and the archive holds none of
       // its rows

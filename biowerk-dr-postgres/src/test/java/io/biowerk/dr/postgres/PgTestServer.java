@@ -20,6 +20,8 @@ import java.util.Properties;
  * there is none it fails with a message saying how to provide one. Tests create uniquely named
  * databases and drop them.
  */
+// "try": the probe opens a connection only to see that it can.
+@SuppressWarnings("try")
 final class PgTestServer {
 
   private static PgTestServer instance;

@@ -45,11 +45,11 @@ class PostgresContractIT {
     PostgresSource source = PostgresSource.of(URI.create(server.uri(sourceDb)));
     byte[] bytes;
     Map<String, Object> facts;
-    try (SourceStream stream = source.open()) {
+    SourceStream opened = source.open();
+    try (SourceStream stream = opened) {
       bytes = HostileChannels.HEAP.readAll(stream);
-      stream.close();
-      facts = stream.facts();
     }
+    facts = opened.facts(); // after close: the run's facts are complete once it has closed
     backup = NativeBackup.of(source.kind(), source.name(), source.format(), bytes, facts);
   }
 

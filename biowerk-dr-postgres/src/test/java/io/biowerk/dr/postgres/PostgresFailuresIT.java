@@ -174,8 +174,8 @@ class PostgresFailuresIT {
             + marker
             + "; fi\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
-    String version = server.single("postgres", "SHOW server_version").split(" ")[0];
-    String major = version.split("\\.")[0];
+    String version = server.single("postgres", "SHOW server_version").split(" ", -1)[0];
+    String major = version.split("\\.", -1)[0];
     assertThatThrownBy(
             () -> PgFixtures.backup(source(server.uri(db) + "?pg-dump=" + fake), repo, ring))
         .isInstanceOf(PostgresSourceException.class)

@@ -24,6 +24,8 @@ import java.util.stream.Stream;
  * <p>Always cleaned up: {@link #close()} stops the server and removes the directory, and a JVM
  * shutdown hook does the same for a cluster a failed test never closed.
  */
+// "try": close() stops a server and may be interrupted while waiting; "exports": a test fixture.
+@SuppressWarnings({"try", "exports"})
 public final class PrivateCluster implements AutoCloseable {
 
   /** The cluster's own temp directory (log, socket, and data unless restored elsewhere). */
@@ -77,14 +79,13 @@ public final class PrivateCluster implements AutoCloseable {
           "--no-sync");
       Files.writeString(
           cluster.data.resolve("pg_hba.conf"),
-          String.join(
-              "\n",
-              "local all all trust",
-              "local replication all trust",
-              "host all postgres 127.0.0.1/32 trust",
-              "host replication postgres 127.0.0.1/32 trust",
-              "host all all 127.0.0.1/32 scram-sha-256",
-              ""),
+          """
+          local all all trust
+          local replication all trust
+          host all postgres 127.0.0.1/32 trust
+          host replication postgres 127.0.0.1/32 trust
+          host all all 127.0.0.1/32 scram-sha-256
+          """,
           StandardCharsets.UTF_8);
       cluster.configure(settings);
       cluster.startServer();
@@ -279,7 +280,7 @@ public final class PrivateCluster implements AutoCloseable {
     Files.createDirectories(cp);
     List<String> entries = new ArrayList<>();
     int i = 0;
-    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+    for (String entry : classPath.split(java.io.File.pathSeparator, -1)) {
       Path from = Path.of(entry);
       if (!Files.exists(from) || entry.contains("testcontainers") || entry.contains("docker")) {
         continue;

@@ -41,6 +41,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// "try": PrivateCluster.close() may be interrupted while it stops the server.
+@SuppressWarnings("try")
 class WalReceiverIT {
 
   static final String SOURCE = "recv";

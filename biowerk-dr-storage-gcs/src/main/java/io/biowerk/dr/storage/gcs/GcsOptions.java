@@ -121,6 +121,8 @@ public final class GcsOptions {
    * @throws IllegalArgumentException if the URI is not a {@code gs:} URI or an option is unknown or
    *     malformed; the message names the option (never a credential's value)
    */
+  // StringSplitter: a trailing comma in ?tier-classes=... is dropped, as it always was.
+  @SuppressWarnings("StringSplitter")
   public static GcsOptions fromUri(URI uri) {
     requireNonNull(uri, "uri");
     checkArgument(

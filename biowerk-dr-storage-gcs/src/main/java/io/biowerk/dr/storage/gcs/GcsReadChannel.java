@@ -116,6 +116,9 @@ final class GcsReadChannel implements ReadableByteChannel {
     return n;
   }
 
+  // ByteBufferBackingArray: current always wraps a whole array (ByteBuffer.wrap below), so its
+  // array is exactly the range handed back.
+  @SuppressWarnings("ByteBufferBackingArray")
   private int readRanges(ByteBuffer dst) throws IOException {
     while (current == null || !current.hasRemaining()) {
       if (!ranges.hasNext()) {
