@@ -147,11 +147,11 @@ public final class CloudErrors {
   }
 
   /**
-   * Whether an HTTP status means the store is throttling or failing (429, 5xx): the SDK retried
-   * with backoff, and a later run may pass.
+   * Whether an HTTP status means the store is throttling or failing (429, 5xx but 501): the SDK
+   * retried with backoff, and a later run may pass. 501 (not implemented) will not pass later.
    */
   public static boolean isThrottlingOrServerError(int status) {
-    return status == 429 || status >= 500;
+    return status == 429 || (status >= 500 && status != 501);
   }
 
   /**

@@ -84,6 +84,7 @@ class CloudErrorsTest {
     assertThat(CloudErrors.isThrottlingOrServerError(429)).isTrue();
     assertThat(CloudErrors.isThrottlingOrServerError(503)).isTrue();
     assertThat(CloudErrors.isThrottlingOrServerError(404)).isFalse();
+    assertThat(CloudErrors.isThrottlingOrServerError(501)).as("not implemented").isFalse();
     assertThat(CloudErrors.firstLine("one\ntwo")).isEqualTo("one");
     assertThat(CloudErrors.firstLine(null)).isEmpty();
   }

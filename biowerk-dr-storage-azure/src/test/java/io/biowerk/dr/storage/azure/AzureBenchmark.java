@@ -101,6 +101,7 @@ public final class AzureBenchmark {
               });
         }
         PairedTransfers.upload(sink, "bench.bin", file); // both download the same blob
+        Files.deleteIfExists(downloaded); // downloadToFile refuses to overwrite
         BlobClient same =
             server.admin().getBlobContainerClient(container).getBlobClient("bench.bin");
         for (int i = 0; i < pairs; i++) {
