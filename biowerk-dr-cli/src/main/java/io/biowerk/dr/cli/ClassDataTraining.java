@@ -44,6 +44,8 @@ public final class ClassDataTraining {
     }
   }
 
+  // "try": the training opens a source only to load its connection code; the stream is not read.
+  @SuppressWarnings("try")
   static void train(Path dir) throws IOException {
     Path data = Files.createDirectories(dir.resolve("data"));
     Random random = new Random(42);

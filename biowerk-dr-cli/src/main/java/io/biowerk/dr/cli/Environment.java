@@ -53,6 +53,9 @@ public record Environment(
   }
 
   /** The process's own environment, with output on {@code System.out} and {@code System.err}. */
+  // SystemConsoleNull: on Java 17, the release this targets, console() is null without a terminal;
+  // Console.isTerminal() (Java 22) is the check to use once the release moves past 21.
+  @SuppressWarnings("SystemConsoleNull")
   public static Environment system() {
     Map<String, String> variables = System.getenv();
     String home = variables.getOrDefault("HOME", System.getProperty("user.home"));

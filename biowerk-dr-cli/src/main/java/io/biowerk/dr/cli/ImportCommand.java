@@ -24,11 +24,13 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -37,9 +39,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code biowerk-dr import}: stores an existing dump file (a mongodump archive, a {@code pg_dump
- * -Fc} file, a {@code dump.rdb}) as a backup with a manifest, after that kind's native verification
- * passed on it; a file that fails it is refused with exit code 3 and nothing is stored.
+ * {@code biowerk-dr import}: stores an existing dump file as a backup with a manifest, after that
+ * kind's native verification passed on it; a file that fails it is refused with exit code 3 and
+ * nothing is stored. The kinds and their formats come from the native verifiers on the class path
+ * ({@link NativeVerifier#importFormats()}).
  */
 @Command(
     name = "import",
@@ -47,8 +50,7 @@ import picocli.CommandLine.Parameters;
     header = "Store an existing dump file as a backup, after checking it natively.",
     description = {
       "For moving from scripts that left dump files behind: runs the kind's native verification on the"
-          + " file first (the mongodump archive parsed with every CRC, pg_restore --list, the RDB parsed"
-          + " with its checksum) and stores it only when that passes, compressed and encrypted like a"
+          + " file first and stores it only when that passes, compressed and encrypted like a"
           + " backup, under the source name and the time it was taken. A file that fails is refused with"
           + " exit code 3 and nothing is stored.",
       ""
@@ -56,20 +58,11 @@ import picocli.CommandLine.Parameters;
     footer = {
       "",
       "Examples:",
-      "  biowerk-dr import mongodb_20240115_023000.archive --kind mongodb",
-      "  biowerk-dr import orders.dump --kind postgresql --source orders \\",
-      "      --taken-at 2024-01-15T02:30:00Z",
-      "  biowerk-dr import /var/lib/redis/dump.rdb --kind redis"
+      "  biowerk-dr import NAME_20240115_023000.EXT --kind KIND",
+      "  biowerk-dr import orders.EXT --kind KIND --source orders \\",
+      "      --taken-at 2024-01-15T02:30:00Z"
     })
 final class ImportCommand extends CliCommand {
-
-  /** The formats a kind's dump file has, as its own backups record them. */
-  private static final Map<String, String> FORMATS =
-      Map.of("mongodb", "archive", "postgresql", "dump", "redis", "rdb");
-
-  /** The source names a kind's backups use by default. */
-  private static final Map<String, String> NAMES =
-      Map.of("mongodb", "mongodb", "postgresql", "postgres", "redis", "redis");
 
   private static final Pattern STAMP = Pattern.compile("(\\d{8}_\\d{6})");
 
@@ -79,15 +72,15 @@ final class ImportCommand extends CliCommand {
   @Option(
       names = "--kind",
       required = true,
-      paramLabel = "mongodb|postgresql|redis",
-      description = "What the file is: a mongodump --archive, a pg_dump -Fc file, an RDB file.")
+      paramLabel = "KIND",
+      description =
+          "What the file is: a source kind whose adapter can check its dump files (listed below).")
   String kind;
 
   @Option(
       names = "--source",
       paramLabel = "NAME",
-      description =
-          "The source name to file it under. Default: the kind's (mongodb, postgres, redis).")
+      description = "The source name to file it under. Default: the one the kind's backups use.")
   String source;
 
   @Option(
@@ -116,16 +109,24 @@ final class ImportCommand extends CliCommand {
   public Integer call() throws Exception {
     Environment env = env();
     String k = kind.strip().toLowerCase(Locale.ROOT);
-    String format = FORMATS.get(k);
-    if (format == null) {
+    SortedMap<String, NativeVerifier.ImportFormat> formats = Verifier.importFormats();
+    NativeVerifier.ImportFormat importFormat = formats.get(k);
+    if (importFormat == null) {
       throw new UsageException(
-          "import: --kind must be mongodb, postgresql or redis, not '" + kind + "'");
+          "import: --kind must be "
+              + kinds(formats.keySet())
+              + ", not '"
+              + kind
+              + "'"
+              + (formats.isEmpty() ? "; add an adapter module to the class path" : ""));
     }
+    String format = importFormat.format();
     Path path = env.resolve(file);
     if (!Files.isRegularFile(path)) {
       throw new UsageException("import: " + path + " is not a file; give the dump file to import");
     }
-    String name = BackupLayout.checkSourceName(source == null ? NAMES.get(k) : source);
+    String name =
+        BackupLayout.checkSourceName(source == null ? importFormat.defaultSourceName() : source);
     Instant when = takenAt == null ? takenAt(path) : RestoreCommand.instant("--taken-at", takenAt);
     List<Codec> codecs = new ArrayList<>(BackupCommand.compression(compression));
 
@@ -206,6 +207,16 @@ final class ImportCommand extends CliCommand {
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  /** {@code a, b or c}: the kinds that can be imported, as a message lists them. */
+  static String kinds(Collection<String> kinds) {
+    List<String> list = new ArrayList<>(kinds);
+    if (list.isEmpty()) {
+      return "a kind whose adapter is on the class path (none is)";
+    }
+    String last = list.remove(list.size() - 1);
+    return list.isEmpty() ? last : String.join(", ", list) + " or " + last;
   }
 
   /** The time in the file's name ({@code _YYYYMMDD_HHMMSS}, UTC), else its modification time. */

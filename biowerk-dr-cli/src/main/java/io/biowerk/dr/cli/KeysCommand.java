@@ -206,8 +206,7 @@ final class KeysCommand extends CliCommand {
       KeyRecords records = KeyRecords.beside(file.path());
       if (file.exists() || keys.explicit(env)) {
         for (String id : new TreeSet<>(file.keyIds())) {
-          Map<String, Object> row =
-              row(id, id.equals(active), file.path().toString(), env.clock().instant());
+          Map<String, Object> row = row(id, id.equals(active), file.path().toString());
           KeyPolicy.annotate(row, id, records, backups, env.clock().instant());
           rows.add(row);
         }
@@ -215,11 +214,7 @@ final class KeysCommand extends CliCommand {
       if (variable.isSet()) {
         for (String id : new TreeSet<>(variable.keyIds())) {
           Map<String, Object> row =
-              row(
-                  id,
-                  id.equals(active),
-                  "$" + EnvironmentKeys.DEFAULT_VARIABLE,
-                  env.clock().instant());
+              row(id, id.equals(active), "$" + EnvironmentKeys.DEFAULT_VARIABLE);
           KeyPolicy.annotate(row, id, records, backups, env.clock().instant());
           rows.add(row);
         }
@@ -319,7 +314,7 @@ final class KeysCommand extends CliCommand {
       return ExitCodes.OK;
     }
 
-    private static Map<String, Object> row(String id, boolean active, String from, Instant now) {
+    private static Map<String, Object> row(String id, boolean active, String from) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("id", id);
       row.put("active", active);

@@ -57,7 +57,7 @@ final class RepositoryOptions {
       env.variable(Environment.REPO_VARIABLE)
           .ifPresent(
               value -> {
-                for (String part : value.split(",")) {
+                for (String part : value.split(",", -1)) {
                   if (!part.isBlank()) {
                     texts.add(part.strip());
                   }

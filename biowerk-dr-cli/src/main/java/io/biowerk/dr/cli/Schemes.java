@@ -2,6 +2,7 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.Sinks;
 import io.biowerk.dr.core.Sources;
+import io.biowerk.dr.core.verify.Verifier;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,8 @@ final class Schemes {
   private Schemes() {}
 
   /**
-   * Adds the scheme lists to the footers of the root command, {@code backup} and {@code restore}.
+   * Adds the scheme lists to the footers of the root command, {@code backup} and {@code restore},
+   * and the kinds that can be imported to {@code import}'s.
    */
   static void describe(CommandLine root) {
     Map<String, String> sources = Sources.available();
@@ -34,6 +36,21 @@ final class Schemes {
             "  Repositories     " + list(sinks)));
     append(root.getSubcommands().get("backup"), List.of("", "Sources: " + list(sources)));
     append(root.getSubcommands().get("restore"), List.of("", "Restore targets: " + list(targets)));
+    List<String> kinds = new ArrayList<>(List.of("", "Kinds on this class path:"));
+    Verifier.importFormats()
+        .forEach(
+            (kind, format) ->
+                kinds.add(
+                    "  "
+                        + kind
+                        + ": "
+                        + format.description()
+                        + "; source name by default: "
+                        + format.defaultSourceName()));
+    if (kinds.size() == 2) {
+      kinds.add("  none (add an adapter module to the class path)");
+    }
+    append(root.getSubcommands().get("import"), kinds);
   }
 
   /** {@code file (biowerk-dr-core), postgres, postgresql (biowerk-dr-postgres)}. */

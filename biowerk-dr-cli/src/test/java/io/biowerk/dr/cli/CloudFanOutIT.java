@@ -120,7 +120,7 @@ class CloudFanOutIT {
     for (String repo : repos) {
       List<String> rows = listed(cli, repo);
       assertThat(rows).as(repo).hasSize(1);
-      String rowId = rows.get(0).split("\\s+")[0];
+      String rowId = rows.get(0).split("\\s+", -1)[0];
       assertThat(rowId).startsWith("docs_");
       if (id == null) {
         id = rowId;

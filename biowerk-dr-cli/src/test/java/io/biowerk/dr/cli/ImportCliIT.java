@@ -1,5 +1,6 @@
 package io.biowerk.dr.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biowerk.dr.core.keys.KeyFile;
@@ -57,7 +58,7 @@ class ImportCliIT {
 
   static void run(String... command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(String.join(" ", command) + ":\n" + out).isZero();
   }

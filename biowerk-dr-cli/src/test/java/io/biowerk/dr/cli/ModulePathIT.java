@@ -47,7 +47,7 @@ class ModulePathIT {
     String runtime =
         Files.readString(Path.of(System.getProperty("biowerk.runtime.classpath"))).strip();
     List<String> kept = new ArrayList<>();
-    for (String entry : runtime.split(File.pathSeparator)) {
+    for (String entry : runtime.split(File.pathSeparator, -1)) {
       if (!GCS_ONLY.matcher(entry.replace(File.separatorChar, '/')).find()) {
         kept.add(entry);
       }

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// "try": PrivateCluster.close() may be interrupted while it stops the server.
+@SuppressWarnings("try")
 class PostgresPitrCliIT {
 
   Path scratch;

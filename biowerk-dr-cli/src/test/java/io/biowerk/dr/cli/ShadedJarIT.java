@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.jar.JarEntry;
@@ -77,9 +78,9 @@ class ShadedJarIT {
     assertThat(shaded).isEqualTo(expected);
   }
 
-  private static TreeSet<String> lines(InputStream in) throws IOException {
+  private static SortedSet<String> lines(InputStream in) throws IOException {
     TreeSet<String> lines = new TreeSet<>();
-    for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+    for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1)) {
       String provider = line.replaceAll("#.*", "").strip();
       if (!provider.isEmpty()) {
         lines.add(provider);

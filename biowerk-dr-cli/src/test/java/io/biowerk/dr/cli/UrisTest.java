@@ -1,8 +1,11 @@
 package io.biowerk.dr.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,8 +23,8 @@ class UrisTest {
             cli.variables,
             cli.home,
             cli.work,
-            new java.io.PrintWriter(System.out),
-            new java.io.PrintWriter(System.err),
+            new java.io.PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, UTF_8))),
+            new java.io.PrintWriter(new BufferedWriter(new OutputStreamWriter(System.err, UTF_8))),
             false,
             cli.clock);
     assertThat(Uris.parse("docs", "x", env)).isEqualTo(Uris.fileUri(cli.work.resolve("docs")));

@@ -163,7 +163,6 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void route(HttpExchange exchange) throws IOException, HttpError {
-    String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
     Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
     String[] parts = path.replaceAll("/+$", "").split("/");
@@ -426,7 +425,7 @@ public final class ApiServer implements AutoCloseable {
     if (raw == null || raw.isEmpty()) {
       return query;
     }
-    for (String pair : raw.split("&")) {
+    for (String pair : raw.split("&", -1)) {
       if (pair.isEmpty()) {
         continue;
       }

@@ -564,7 +564,7 @@ public final class Drill {
   }
 
   private static Optional<String> onPath(String tool) {
-    for (String folder : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    for (String folder : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
       if (!folder.isEmpty() && Files.isExecutable(Path.of(folder, tool))) {
         return Optional.of(Path.of(folder, tool).toString());
       }

@@ -49,12 +49,12 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -133,7 +133,7 @@ public final class Orchestrator implements AutoCloseable {
   private final AtomicBoolean stopping = new AtomicBoolean();
 
   // Guarded by this.
-  private final LinkedList<Job> pending = new LinkedList<>();
+  private final ArrayDeque<Job> pending = new ArrayDeque<>();
   private final Set<String> busy = new HashSet<>();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
   private final Map<String, Instant> lastHandled = new HashMap<>();
@@ -180,16 +180,16 @@ public final class Orchestrator implements AutoCloseable {
     this.workers = Executors.newFixedThreadPool(max, threads("biowerk-dr-job"));
     this.timers = Executors.newScheduledThreadPool(1, threads("biowerk-dr-timer"));
     metrics.up.set(1);
-    metrics.keyRotation.set(config.keys().rotation().toDays());
+    metrics.keyRotation.set((double) config.keys().rotation().toDays());
     for (SourceConfig source : config.sources()) {
       String name = source.name();
       metrics.failures.labelValues(name);
       metrics.backups.labelValues(name, "success");
       metrics.backups.labelValues(name, "failure");
-      metrics.rpoTarget.labelValues(name).set(source.rpo().toSeconds());
-      metrics.rtoTarget.labelValues(name).set(source.rto().toSeconds());
-      metrics.interval.labelValues(name).set(longestGap(source.backup()).toSeconds());
-      metrics.grace.labelValues(name).set(source.grace().toSeconds());
+      metrics.rpoTarget.labelValues(name).set((double) source.rpo().toSeconds());
+      metrics.rtoTarget.labelValues(name).set((double) source.rto().toSeconds());
+      metrics.interval.labelValues(name).set((double) longestGap(source.backup()).toSeconds());
+      metrics.grace.labelValues(name).set((double) source.grace().toSeconds());
       source
           .verify()
           .ifPresent(c -> metrics.verificationFailures.labelValues(name, c.level().id()));
@@ -220,7 +220,7 @@ public final class Orchestrator implements AutoCloseable {
       metrics
           .logLagTarget
           .labelValues(stream.source(), stream.log())
-          .set(stream.maxLag().toSeconds());
+          .set((double) stream.maxLag().toSeconds());
       if (stream.run()) {
         metrics.streamUp.labelValues(stream.source(), stream.log()).set(0);
         metrics.streamRestarts.labelValues(stream.source(), stream.log());
@@ -871,8 +871,8 @@ public final class Orchestrator implements AutoCloseable {
     result.put("durationMillis", manifest.duration().toMillis());
     result.put("keyId", keyId);
     metrics.duration.labelValues(config.name()).set(ServeMetrics.seconds(manifest.duration()));
-    metrics.rawBytes.labelValues(config.name()).set(manifest.rawSize());
-    metrics.storedBytes.labelValues(config.name()).set(manifest.storedSize());
+    metrics.rawBytes.labelValues(config.name()).set((double) manifest.rawSize());
+    metrics.storedBytes.labelValues(config.name()).set((double) manifest.storedSize());
     metrics.lastSuccess.labelValues(config.name()).set(ServeMetrics.seconds(manifest.finishedAt()));
     result.put("pruned", prune(config));
     return result;
@@ -1136,8 +1136,8 @@ public final class Orchestrator implements AutoCloseable {
                       .duration
                       .labelValues(source.name())
                       .set(ServeMetrics.seconds(m.duration()));
-                  metrics.rawBytes.labelValues(source.name()).set(m.rawSize());
-                  metrics.storedBytes.labelValues(source.name()).set(m.storedSize());
+                  metrics.rawBytes.labelValues(source.name()).set((double) m.rawSize());
+                  metrics.storedBytes.labelValues(source.name()).set((double) m.storedSize());
                 });
       }
     } catch (IOException | RuntimeException e) {
@@ -1163,14 +1163,14 @@ public final class Orchestrator implements AutoCloseable {
                 metrics
                     .keyAge
                     .labelValues(key.getKey())
-                    .set(Duration.between(key.getValue(), now).toDays()));
+                    .set((double) Duration.between(key.getValue(), now).toDays()));
     for (int i = 0; i < sinks.size(); i++) {
       URI uri = config.repositories().get(i);
       if ("file".equalsIgnoreCase(uri.getScheme())) {
         try {
           FileStore store = Files.getFileStore(Path.of(uri));
-          metrics.free.labelValues(leases.get(i).repository()).set(store.getUsableSpace());
-          metrics.size.labelValues(leases.get(i).repository()).set(store.getTotalSpace());
+          metrics.free.labelValues(leases.get(i).repository()).set((double) store.getUsableSpace());
+          metrics.size.labelValues(leases.get(i).repository()).set((double) store.getTotalSpace());
         } catch (IOException e) {
           LOG.debug("serve: cannot read the free space of {}: {}", uri, e.getMessage());
         }

@@ -110,46 +110,46 @@ final class YamlTree {
     JsonToken token = parser.currentToken();
     int line = parser.currentTokenLocation().getLineNr();
     switch (token) {
-      case START_OBJECT:
-        {
-          Map<String, Node> entries = new LinkedHashMap<>();
-          Map<String, Integer> keyLines = new LinkedHashMap<>();
-          while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String key = parser.currentName();
-            int keyLine = parser.currentTokenLocation().getLineNr();
-            String childPath = path.isEmpty() ? key : path + "." + key;
-            if (entries.containsKey(key)) {
-              throw new ConfigException(
-                  file,
-                  keyLine,
-                  childPath,
-                  "the key appears twice in the same mapping;"
-                      + " keep one (the first is on line "
-                      + keyLines.get(key)
-                      + ")");
-            }
-            parser.nextToken();
-            entries.put(key, read(file, parser, childPath));
-            keyLines.put(key, keyLine);
+      case START_OBJECT -> {
+        Map<String, Node> entries = new LinkedHashMap<>();
+        Map<String, Integer> keyLines = new LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String key = parser.currentName();
+          int keyLine = parser.currentTokenLocation().getLineNr();
+          String childPath = path.isEmpty() ? key : path + "." + key;
+          if (entries.containsKey(key)) {
+            throw new ConfigException(
+                file,
+                keyLine,
+                childPath,
+                "the key appears twice in the same mapping;"
+                    + " keep one (the first is on line "
+                    + keyLines.get(key)
+                    + ")");
           }
-          return new MapNode(
-              path,
-              line,
-              Collections.unmodifiableMap(entries),
-              Collections.unmodifiableMap(keyLines));
+          parser.nextToken();
+          entries.put(key, read(file, parser, childPath));
+          keyLines.put(key, keyLine);
         }
-      case START_ARRAY:
-        {
-          List<Node> items = new ArrayList<>();
-          while (parser.nextToken() != JsonToken.END_ARRAY) {
-            items.add(read(file, parser, path + "[" + items.size() + "]"));
-          }
-          return new ListNode(path, line, List.copyOf(items));
+        return new MapNode(
+            path,
+            line,
+            Collections.unmodifiableMap(entries),
+            Collections.unmodifiableMap(keyLines));
+      }
+      case START_ARRAY -> {
+        List<Node> items = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          items.add(read(file, parser, path + "[" + items.size() + "]"));
         }
-      case VALUE_NULL:
+        return new ListNode(path, line, List.copyOf(items));
+      }
+      case VALUE_NULL -> {
         return new Scalar(path, line, null);
-      default:
+      }
+      default -> {
         return new Scalar(path, line, parser.getText());
+      }
     }
   }
 

@@ -46,7 +46,7 @@ class AlertingIT {
 
   static String tool(String name) {
     for (String folder :
-        System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+        System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator, -1)) {
       if (Files.isExecutable(Path.of(folder, name))) {
         return Path.of(folder, name).toString();
       }

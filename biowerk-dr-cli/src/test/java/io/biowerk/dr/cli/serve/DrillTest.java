@@ -76,7 +76,7 @@ class DrillTest {
                   Optional.of(URI.create("http://127.0.0.1:" + api.port() + "/metrics")))
               .run(List.of());
       assertThat(report.get("ok")).as(report.toString()).isEqualTo(true);
-      assertThat((Map<String, Object>) report.get("checklist"))
+      assertThat(map(report.get("checklist")))
           .containsEntry("All backup files are accessible", true)
           .containsEntry("Encryption keys are available", true)
           .containsEntry("Restore scripts execute successfully", true)
@@ -124,7 +124,7 @@ class DrillTest {
         drill(KeyRing.empty(), Optional.of(URI.create("http://127.0.0.1:9/metrics")))
             .run(List.of("docs"));
     assertThat(report.get("ok")).isEqualTo(false);
-    assertThat((Map<String, Object>) report.get("checklist"))
+    assertThat(map(report.get("checklist")))
         .containsEntry("All backup files are accessible", false)
         .containsEntry("Encryption keys are available", false)
         .containsEntry("Restore scripts execute successfully", false)
@@ -136,9 +136,7 @@ class DrillTest {
     assertThat(item(report, "docs", "rpo"))
         .containsEntry("measuredSeconds", 108000L)
         .containsEntry("ok", false);
-    assertThat(
-            ((Map<String, Object>) ((Map<String, Object>) report.get("alerting")).get("metrics"))
-                .get("detail"))
+    assertThat(map(map(report.get("alerting")).get("metrics")).get("detail"))
         .asString()
         .contains("does not answer")
         .contains("is biowerk-dr serve running?");
@@ -151,7 +149,13 @@ class DrillTest {
   void withoutAMetricsEndpointTheMonitoringItemIsLeftToAPerson() throws Exception {
     Map<String, Object> report = drill(fixture.keys(clock), Optional.empty()).run(List.of());
     assertThat(report.get("ok")).as(report.toString()).isEqualTo(true);
-    assertThat((Map<String, Object>) report.get("checklist"))
+    assertThat(map(report.get("checklist")))
         .containsEntry("Monitoring and alerting operational", null);
+  }
+
+  /** A JSON object of the report, which is maps of strings all the way down. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    return (Map<String, Object>) value;
   }
 }

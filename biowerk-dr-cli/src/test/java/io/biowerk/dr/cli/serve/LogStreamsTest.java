@@ -116,7 +116,7 @@ class LogStreamsTest {
                   orchestrator,
                   "biowerk_dr_log_newest_timestamp_seconds",
                   "log=\"wal\",source=\"docs\""))
-          .isEqualTo(Instant.parse("2024-01-15T11:40:00Z").getEpochSecond());
+          .isEqualTo((double) Instant.parse("2024-01-15T11:40:00Z").getEpochSecond());
       Map<String, Object> late = streamStatus(orchestrator);
       assertThat(late)
           .containsEntry("segments", 2)
