@@ -279,7 +279,7 @@ public final class LogPrefetch {
    * served before; if the archive lacks it, its name goes to {@code .absent}, if its fetch fails,
    * to {@code .failed} (the launcher then takes the JVM path, which reports why). Segments before
    * the wanted one are removed. Returns when {@code .wanted} has not changed for {@code idle}, or
-   * the spool is gone.
+   * it or the spool is gone.
    */
   public void keepAhead(Duration idle) throws IOException {
     Files.createDirectories(spool);
@@ -295,6 +295,10 @@ public final class LogPrefetch {
     try {
       while (Files.isDirectory(spool)) {
         String now = readName(WANTED);
+        if (now == null && wanted != null && !Files.exists(spool.resolve(WANTED))) {
+          LOG.info("{} prefetch: the spool {} is being removed; stopping", archive.log(), spool);
+          return;
+        }
         if (now != null && !now.equals(wanted)) {
           wanted = now;
           changedAt = System.nanoTime();
