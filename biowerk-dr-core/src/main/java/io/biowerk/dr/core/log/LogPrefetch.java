@@ -273,7 +273,7 @@ public final class LogPrefetch {
   /**
    * The long-running prefetcher a launcher starts for a recovering database: keeps the {@code
    * ahead} segments after the one named in {@code <spool>/.wanted} ready in the spool (each as
-   * {@link #fetchReady} leaves it), fetching {@code threads} at a time, so that the database's
+   * {@code fetchReady} leaves it), fetching {@code threads} at a time, so that the database's
    * {@code restore_command} (the launcher script) only moves a ready, checksummed file into place
    * and no JVM starts per segment. A segment named in {@code .waiting} is fetched even if it was
    * served before; if the archive lacks it, its name goes to {@code .absent}, if its fetch fails,
