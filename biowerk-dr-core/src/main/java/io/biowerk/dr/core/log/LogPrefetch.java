@@ -273,13 +273,13 @@ public final class LogPrefetch {
   /**
    * The long-running prefetcher a launcher starts for a recovering database: keeps the {@code
    * ahead} segments after the one named in {@code <spool>/.wanted} ready in the spool (each as
-   * {@link #fetchReady} leaves it), fetching {@code threads} at a time, so that the database's
+   * {@code fetchReady} leaves it), fetching {@code threads} at a time, so that the database's
    * {@code restore_command} (the launcher script) only moves a ready, checksummed file into place
    * and no JVM starts per segment. A segment named in {@code .waiting} is fetched even if it was
    * served before; if the archive lacks it, its name goes to {@code .absent}, if its fetch fails,
    * to {@code .failed} (the launcher then takes the JVM path, which reports why). Segments before
    * the wanted one are removed. Returns when {@code .wanted} has not changed for {@code idle}, or
-   * the spool is gone.
+   * it or the spool is gone.
    */
   public void keepAhead(Duration idle) throws IOException {
     Files.createDirectories(spool);
@@ -295,6 +295,10 @@ public final class LogPrefetch {
     try {
       while (Files.isDirectory(spool)) {
         String now = readName(WANTED);
+        if (now == null && wanted != null && !Files.exists(spool.resolve(WANTED))) {
+          LOG.info("{} prefetch: the spool {} is being removed; stopping", archive.log(), spool);
+          return;
+        }
         if (now != null && !now.equals(wanted)) {
           wanted = now;
           changedAt = System.nanoTime();
