@@ -198,17 +198,22 @@ class DrillMongoPitrCliIT {
     assertThat(segments.size()).as(segments.toString()).isGreaterThanOrEqualTo(2);
     String damaged = segments.get(segments.size() - 1);
     // its manifest stays, so the archive looks whole; oplog-fetch of it fails
+    int deleted = 0;
     for (Path file : files) {
       String n = file.getFileName().toString();
-      if (n.startsWith(damaged + ".") && !n.endsWith(".manifest.json")) {
+      // the data object: the bare name (no codecs) or the name with its codec ids
+      if (n.equals(damaged) || (n.startsWith(damaged + ".") && !n.endsWith(".manifest.json"))) {
         Files.delete(file);
+        deleted++;
       }
     }
+    assertThat(deleted).as("data object of " + damaged + " in " + files).isOne();
 
     Cli.Result drill = drill();
     assertThat(drill.code()).as(drill.toString()).isEqualTo(ExitCodes.FAILURE);
     JsonNode report = Json.read(drill.out());
     assertThat(report.get("checklist").get("Restore scripts execute successfully").asBoolean())
+        .as(drill.out())
         .isFalse();
     JsonNode source = report.get("sources").get(0);
     assertThat(source.get("restore").get("ok").asBoolean()).as(source.toString()).isTrue();

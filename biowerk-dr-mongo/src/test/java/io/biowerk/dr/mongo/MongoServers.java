@@ -56,12 +56,16 @@ final class MongoServers implements AutoCloseable {
     return uri(query, 3000);
   }
 
-  /** The server's URI with {@code query} (may be empty) and a server selection timeout. */
+  /**
+   * The server's URI with {@code query} (may be empty) and a server selection timeout; the connect
+   * timeout is half of it, at least 3 s.
+   */
   URI uri(String query, int timeoutMillis) {
     String q =
         "serverSelectionTimeoutMS="
             + timeoutMillis
-            + "&connectTimeoutMS=3000"
+            + "&connectTimeoutMS="
+            + Math.max(3000, timeoutMillis / 2)
             + (query.isEmpty() ? "" : "&" + query);
     return URI.create(base + "?" + q);
   }
