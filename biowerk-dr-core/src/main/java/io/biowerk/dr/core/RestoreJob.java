@@ -165,15 +165,14 @@ public final class RestoreJob {
     }
     try {
       return transfer(start, every);
-    } catch (IntegrityException e) {
-      throw e;
     } catch (IOException | RuntimeException e) {
       if (!checkedAtEnd) {
         throw e;
       }
-      // Damaged stored bytes may make the target fail (a tar header out of shape) before the
-      // checksums at the end: what the first pass would have reported is reported, so damage is
-      // called damage. Costs a second read only when the restore has failed anyway.
+      // Damaged stored bytes may make a codec or the target fail (a segment that does not
+      // authenticate, a tar header out of shape) before the checksums at the end: what the first
+      // pass would have reported is reported, so damage is called damage, with the same message.
+      // Costs a second read only when the restore has failed anyway.
       try {
         BackupReader.checkStored(sink, manifest);
       } catch (IntegrityException damage) {
