@@ -209,7 +209,9 @@ class KeysPkcs11CliIT {
     Cli.Result result = cli.run("backup", config.toString(), "--key-provider", "hsm9000");
     assertThat(result.code()).as(result.toString()).isNotZero();
     assertThat(result.err())
-        .contains("no key provider 'hsm9000' is available; found: pkcs11")
+        .contains(
+            "no key provider 'hsm9000' is available; found: aws-kms, pkcs11, vault-kv,"
+                + " vault-transit")
         .contains("--key-provider");
   }
 
