@@ -160,7 +160,9 @@ class KeysPkcs11CliIT {
     assertThat(refused.err()).contains("still need it");
     Cli.Result rewrap = cli.run("keys", "rewrap", "--json");
     assertThat(rewrap.code()).as(rewrap.toString()).isZero();
-    assertThat(rewrap.out()).contains("\"rewrapped\":1").contains("\"keyId\":\"" + label + "\"");
+    assertThat(rewrap.out().replaceAll("\\s+", ""))
+        .contains("\"rewrapped\":1")
+        .contains("\"keyId\":\"" + label + "\"");
     assertThat(wraps(onlyManifest(cli.defaultRepo())))
         .containsOnlyKeys(label)
         .hasEntrySatisfying(label, stanza -> assertThat(stanza).startsWith("pkcs11:"));
