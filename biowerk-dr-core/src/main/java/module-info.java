@@ -61,7 +61,8 @@ module io.biowerk.dr.core {
       io.biowerk.dr.core.files.FilesRestoreTargetProvider;
   provides io.biowerk.dr.core.KeyService with
       io.biowerk.dr.core.keys.Pkcs11KeyService,
-      io.biowerk.dr.core.keys.VaultTransitKeyService;
+      io.biowerk.dr.core.keys.VaultTransitKeyService,
+      io.biowerk.dr.core.keys.VaultKvKeyService;
   provides io.biowerk.dr.core.NativeVerifier with
       io.biowerk.dr.core.files.FilesNativeVerifier;
 }

@@ -2,8 +2,10 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.core.WrappingKey;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.keys.KeyFile;
@@ -19,6 +21,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,8 +40,10 @@ final class KeysLifecycle {
       header = "Re-wrap every backup's data key to the active key.",
       description = {
         "Re-wraps the data key of every format-2 backup and archived WAL/oplog segment still"
-            + " wrapped to an older master key, so"
-            + " the older key can be retired. Rewrites only manifests (never a data object), checks"
+            + " wrapped to another master key, so"
+            + " that key can be retired. The target is the active key: with --key-provider the"
+            + " service's (pkcs11, vault-transit, aws-kms), which moves backups from key files into"
+            + " the service; --to ID names a key of the key file, which moves them back. Rewrites only manifests (never a data object), checks"
             + " each backup by decrypting its first segment with the new wrap, and writes the new"
             + " wrap next to the old before removing the old: a crash leaves every backup restorable"
             + " with either key, and running it again finishes the job. Public-key wraps are kept.",
@@ -48,19 +53,37 @@ final class KeysLifecycle {
     @Mixin RepositoryOptions repositories;
     @Mixin KeyOptions keys;
 
+    @Option(
+        names = "--to",
+        paramLabel = "ID",
+        description = {
+          "Re-wrap to this key instead of the active one: a key of the key file (to move backups"
+              + " out of a key service, with --key-provider still naming the service so its keys"
+              + " unwrap) or of the service."
+        })
+    String to;
+
     @Override
     public Integer call() throws Exception {
       Environment env = env();
-      MasterKey target = keys.ring(env).active();
+      KeyRing ring = keys.ring(env);
+      String targetId = to != null ? MasterKey.checkId(to) : ring.activeId();
+      // A key of the key file named with --to; else the key of the chosen key service
+      // (--key-provider) if it holds it; else a key file's (or $BIOWERK_DR_KEY's).
+      KeyFile keyFile = keys.file(env);
+      boolean inFile = to != null && Files.exists(keyFile.path()) && keyFile.keyIds().contains(to);
+      Optional<WrappingKey> service = inFile ? Optional.empty() : ring.wrappingKey(targetId);
+      MasterKey file = service.isPresent() ? null : ring.resolve(targetId);
       List<Map<String, Object>> results = new ArrayList<>();
       List<URI> uris = repositories.uris(env);
       List<Sink> sinks = repositories.openAllExisting(env);
       for (int i = 0; i < sinks.size(); i++) {
         String repo = Uris.redact(uris.get(i)).toString();
-        Rewrap.Outcome outcome =
-            Rewrap.of(sinks.get(i), keys.ring(env), target)
-                .progress(line -> note(repo + ": " + line))
-                .run();
+        Rewrap rewrap =
+            service.isPresent()
+                ? Rewrap.of(sinks.get(i), ring, service.get())
+                : Rewrap.of(sinks.get(i), ring, file);
+        Rewrap.Outcome outcome = rewrap.progress(line -> note(repo + ": " + line)).run();
         note(
             repo
                 + ": rewrapped "
@@ -68,7 +91,7 @@ final class KeysLifecycle {
                 + " of "
                 + outcome.backups()
                 + " backups and log segments to "
-                + target.id()
+                + targetId
                 + " ("
                 + outcome.segmentsRewrapped()
                 + " of "
@@ -92,7 +115,7 @@ final class KeysLifecycle {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("repository", repo);
-        result.put("keyId", target.id());
+        result.put("keyId", targetId);
         result.put("backups", outcome.backups());
         result.put("rewrapped", outcome.rewrapped());
         result.put("current", outcome.current());
@@ -139,12 +162,25 @@ final class KeysLifecycle {
                 + id
                 + "'; `biowerk-dr keys list` shows the ids");
       }
-      if (file.activeKeyId().orElse("").equals(id)) {
+      boolean service = !keys.providerId(env).equals(KeyOptions.FILE);
+      boolean fileActive = file.activeKeyId().orElse("").equals(id);
+      if (fileActive && !service) {
         throw new UsageException(
             "keys retire: '"
                 + id
                 + "' is the active key; run `biowerk-dr keys rotate` and `biowerk-dr keys rewrap`"
                 + " first");
+      }
+      if (fileActive && file.keyIds().size() > 1) {
+        // With a key service active, the key file's own active key may go, but only as its last
+        // key.
+        throw new UsageException(
+            "keys retire: '"
+                + id
+                + "' is the active key of "
+                + file.path()
+                + ", which holds other keys; retire those first (the file is deleted with its last"
+                + " key)");
       }
       List<URI> uris = repositories.uris(env);
       List<String> needing = needing(repositories, env, id);
@@ -164,12 +200,18 @@ final class KeysLifecycle {
         }
         return ExitCodes.FAILURE;
       }
-      file.remove(id);
+      if (fileActive) {
+        // Its last key, and the service's key wraps everything: the key file goes as a whole.
+        Files.delete(file.path());
+      } else {
+        file.remove(id);
+      }
       note(
           "retired key "
               + id
               + ": removed from "
               + file.path()
+              + (fileActive ? " (its last key: the file is deleted)" : "")
               + "; no backup in "
               + uris.size()
               + " repositories needs it. Also delete its copies in your vault and offline stores");

@@ -123,12 +123,97 @@ class KeysPkcs11CliIT {
     }
   }
 
+  static BackupManifest onlyManifest(Path repo) throws Exception {
+    List<Path> manifests;
+    try (Stream<Path> files = Files.walk(repo)) {
+      manifests = files.filter(p -> p.toString().endsWith(BackupManifest.MANIFEST_SUFFIX)).toList();
+    }
+    assertThat(manifests).hasSize(1);
+    return Manifests.parse(Files.readAllBytes(manifests.get(0)), manifests.get(0).toString());
+  }
+
+  static java.util.Map<String, String> wraps(BackupManifest manifest) {
+    java.util.Map<String, String> wraps = new java.util.TreeMap<>();
+    manifest.codecs().get(manifest.codecs().size() - 1).parameters().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("wrap."))
+        .forEach(e -> wraps.put(e.getKey().substring(5), e.getValue()));
+    return wraps;
+  }
+
+  @Test
+  void backupsMoveFromAKeyFileIntoTheHsmTheFileKeyIsRetiredAndTheyMoveBack() throws Exception {
+    String label = "hsm-" + Long.toHexString(System.nanoTime());
+    cli.variables.put("BIOWERK_DR_PKCS11_KEY", label);
+    Cli.Result generated = cli.run("keys", "generate");
+    assertThat(generated.code()).as(generated.toString()).isZero();
+
+    // A backup made with a key file, as before the HSM.
+    Cli.Result backup = cli.run("backup", config.toString(), "--key-provider", "file");
+    assertThat(backup.code()).as(backup.toString()).isZero();
+    String fileKey = onlyManifest(cli.defaultRepo()).keyId().orElseThrow();
+    assertThat(wraps(onlyManifest(cli.defaultRepo())).keySet()).containsExactly(fileKey);
+    byte[] dataBefore = Files.readAllBytes(onlyManifestData(cli.defaultRepo()));
+
+    // Into the HSM: only the manifest changes; the file key is still needed until then.
+    Cli.Result refused = cli.run("keys", "retire", fileKey);
+    assertThat(refused.code()).as(refused.toString()).isNotZero();
+    assertThat(refused.err()).contains("still need it");
+    Cli.Result rewrap = cli.run("keys", "rewrap", "--json");
+    assertThat(rewrap.code()).as(rewrap.toString()).isZero();
+    assertThat(rewrap.out().replaceAll("\\s+", ""))
+        .contains("\"rewrapped\":1")
+        .contains("\"keyId\":\"" + label + "\"");
+    assertThat(wraps(onlyManifest(cli.defaultRepo())))
+        .containsOnlyKeys(label)
+        .hasEntrySatisfying(label, stanza -> assertThat(stanza).startsWith("pkcs11:"));
+    assertThat(Files.readAllBytes(onlyManifestData(cli.defaultRepo()))).isEqualTo(dataBefore);
+
+    // The file key retired: the key file (its only key) is deleted; restore needs only the HSM.
+    Cli.Result retire = cli.run("keys", "retire", fileKey);
+    assertThat(retire.code()).as(retire.toString()).isZero();
+    assertThat(cli.defaultKeyFile()).doesNotExist();
+    Path target = cli.work.resolve("restored");
+    Cli.Result restore = cli.run("restore", "latest", target.toString());
+    assertThat(restore.code()).as(restore.toString()).isZero();
+    assertThat(Files.readAllBytes(target.resolve("data.bin")))
+        .isEqualTo(Files.readAllBytes(config.resolve("data.bin")));
+
+    // And back out of the HSM to a new key file: the service still unwraps, --to names the target.
+    Cli.Result newFile = cli.run("keys", "generate", "--key-provider", "file");
+    assertThat(newFile.code()).as(newFile.toString()).isZero();
+    String fileKey2 = newFile.out().strip();
+    Cli.Result back = cli.run("keys", "rewrap", "--to", fileKey2);
+    assertThat(back.code()).as(back.toString()).isZero();
+    assertThat(wraps(onlyManifest(cli.defaultRepo()))).containsOnlyKeys(fileKey2);
+    cli.variables.remove("BIOWERK_DR_KEY_PROVIDER");
+    Path again = cli.work.resolve("restored-from-file");
+    Cli.Result fromFile = cli.run("restore", "latest", again.toString());
+    assertThat(fromFile.code()).as(fromFile.toString()).isZero();
+    assertThat(Files.readAllBytes(again.resolve("data.bin")))
+        .isEqualTo(Files.readAllBytes(config.resolve("data.bin")));
+    for (Cli.Result result : List.of(generated, backup, rewrap, retire, restore, back, fromFile)) {
+      assertThat(result.out() + result.err()).doesNotContain(PIN);
+    }
+  }
+
+  static Path onlyManifestData(Path repo) throws Exception {
+    BackupManifest manifest = onlyManifest(repo);
+    try (Stream<Path> files = Files.walk(repo)) {
+      return files
+          .filter(p -> p.toString().replace('\\', '/').endsWith(manifest.dataKey()))
+          .findFirst()
+          .orElseThrow();
+    }
+  }
+
   @Test
   void anUnknownProviderListsTheProvidersFound() {
     Cli.Result result = cli.run("backup", config.toString(), "--key-provider", "hsm9000");
     assertThat(result.code()).as(result.toString()).isNotZero();
     assertThat(result.err())
-        .contains("no key provider 'hsm9000' is available; found: pkcs11")
+        .contains(
+            "no key provider 'hsm9000' is available; found: aws-kms, pkcs11, vault-kv,"
+                + " vault-transit")
         .contains("--key-provider");
   }
 

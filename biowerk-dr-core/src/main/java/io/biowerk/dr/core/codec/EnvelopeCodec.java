@@ -180,10 +180,23 @@ public final class EnvelopeCodec implements Codec {
     Set<String> known = ring.ids();
     WrongKeyException wrong = null;
     for (Map.Entry<String, String> wrap : wraps.entrySet()) {
+      String type = KeyWrap.type(wrap.getValue());
       if (!known.contains(wrap.getKey())) {
+        // A service key its provider does not list (e.g. a KMS key other than the active one, which
+        // KMS would need kms:ListAliases to name): tried when a provider serves that stanza type.
+        Optional<WrappingKey> service =
+            type.equals(KeyWrap.MASTER) || type.equals(KeyWrap.X25519)
+                ? Optional.empty()
+                : ring.wrappingKey(wrap.getKey()).filter(key -> key.type().equals(type));
+        if (service.isPresent()) {
+          try {
+            return service.get().unwrap(wrap.getValue());
+          } catch (WrongKeyException e) {
+            wrong = wrong == null ? e : wrong;
+          }
+        }
         continue;
       }
-      String type = KeyWrap.type(wrap.getValue());
       if (!type.equals(KeyWrap.MASTER) && !type.equals(KeyWrap.X25519)) {
         Optional<WrappingKey> service = ring.wrappingKey(wrap.getKey());
         if (service.isPresent()) {

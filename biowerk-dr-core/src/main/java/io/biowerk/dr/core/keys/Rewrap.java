@@ -6,11 +6,13 @@ import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.CodecSpec;
+import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StoredObject;
+import io.biowerk.dr.core.WrappingKey;
 import io.biowerk.dr.core.catalog.Catalog;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
@@ -30,18 +32,18 @@ import java.util.function.Consumer;
 
 /**
  * Re-wraps the data keys of a repository's format-2 backups and archived WAL/oplog segments ({@code
- * <source>/<log>/<segment>.manifest.json}) to one master key, so that older master keys can be
- * retired. Only manifests are rewritten; no data object is read beyond its first segment or written
- * at all.
+ * <source>/<log>/<segment>.manifest.json}) to one master key (a key file's, or one held by a key
+ * service), so that older master keys can be retired. Only manifests are rewritten; no data object
+ * is read beyond its first segment or written at all.
  *
- * <p>For each backup whose data key is wrapped to a master key other than the target: the data key
- * is unwrapped with whichever of its keys the ring has, wrapped to the target, checked by
- * decrypting the first segment of the data object with the new wrap alone, and then the manifest is
- * replaced twice: first with the new wrap <em>added next to</em> the old ones, then without the old
- * master-key wraps. Each replacement is one atomic sink write, so a crash at any point leaves every
- * manifest with the old wraps, both, or the new one: restorable with the old key or the new.
- * Public- key (X25519) wraps are kept as they are. Running it again finishes what a crash left, so
- * it is resumable by design: work done is recorded in the manifests themselves.
+ * <p>For each backup whose data key is wrapped to a master or service key other than the target:
+ * the data key is unwrapped with whichever of its keys the ring has, wrapped to the target, checked
+ * by decrypting the first segment of the data object with the new wrap alone, and then the manifest
+ * is replaced twice: first with the new wrap <em>added next to</em> the old ones, then without the
+ * old master-key and service-key wraps. Each replacement is one atomic sink write, so a crash at
+ * any point leaves every manifest with the old wraps, both, or the new one: restorable with the old
+ * key or the new. Public- key (X25519) wraps are kept as they are. Running it again finishes what a
+ * crash left, so it is resumable by design: work done is recorded in the manifests themselves.
  *
  * <p>Not thread-safe; one instance per run.
  */
@@ -73,22 +75,47 @@ public final class Rewrap {
    */
   public record Stored(BackupManifest manifest, String key, String label, boolean segment) {}
 
+  /** Wraps a data key to the target: a master key, or a key held by a service. */
+  private interface Wrapper {
+    String wrap(byte[] dataKey) throws IOException;
+  }
+
   private final Sink sink;
   private final KeyRing ring;
-  private final MasterKey target;
+  private final String targetId;
+  private final Wrapper wrapper;
+  private final KeyProvider only;
   private Consumer<String> progress = line -> {};
   private long bytesRead;
   private long bytesWritten;
 
-  private Rewrap(Sink sink, KeyRing ring, MasterKey target) {
+  private Rewrap(Sink sink, KeyRing ring, String targetId, Wrapper wrapper, KeyProvider only) {
     this.sink = requireNonNull(sink, "sink");
     this.ring = requireNonNull(ring, "ring");
-    this.target = requireNonNull(target, "target");
+    this.targetId = targetId;
+    this.wrapper = wrapper;
+    this.only = only;
   }
 
   /** A run over {@code sink} that re-wraps to {@code target}, unwrapping with {@code ring}. */
   public static Rewrap of(Sink sink, KeyRing ring, MasterKey target) {
-    return new Rewrap(sink, ring, target);
+    requireNonNull(target, "target");
+    return new Rewrap(
+        sink,
+        ring,
+        target.id(),
+        dataKey -> KeyWrap.wrapWithMaster(target, dataKey),
+        new SingleKey(target));
+  }
+
+  /**
+   * A run over {@code sink} that re-wraps to {@code target}, a key held by a service (an HSM, a
+   * KMS, Vault), unwrapping with {@code ring}; so backups wrapped to file keys move into the
+   * service (and, with a file key as target, back out of it).
+   */
+  public static Rewrap of(Sink sink, KeyRing ring, WrappingKey target) {
+    requireNonNull(target, "target");
+    return new Rewrap(sink, ring, target.id(), target::wrap, new SingleServiceKey(target));
   }
 
   /** Receives one line per backup re-wrapped ({@code "rewrapped 3/120 postgres_...: k1 -> k2"}). */
@@ -99,7 +126,7 @@ public final class Rewrap {
 
   /**
    * Whether {@code manifest} needs re-wrapping to {@code targetId}: it is format 2 and wrapped to a
-   * master key other than the target.
+   * master key or a service's key other than the target (public-key recipients do not count).
    */
   public static boolean needsRewrap(BackupManifest manifest, String targetId) {
     Optional<CodecSpec> enc = encryption(manifest);
@@ -107,7 +134,8 @@ public final class Rewrap {
       return false;
     }
     for (Map.Entry<String, String> wrap : EnvelopeCodec.wraps(enc.get().parameters()).entrySet()) {
-      if (KeyWrap.type(wrap.getValue()).equals(KeyWrap.MASTER) && !wrap.getKey().equals(targetId)) {
+      if (!KeyWrap.type(wrap.getValue()).equals(KeyWrap.X25519)
+          && !wrap.getKey().equals(targetId)) {
         return true;
       }
     }
@@ -159,7 +187,7 @@ public final class Rewrap {
       if (stored.segment()) {
         segments++;
       }
-      if (needsRewrap(manifest, target.id())) {
+      if (needsRewrap(manifest, targetId)) {
         todo.add(stored);
       } else if (isFormatOne(manifest)) {
         formatOne.add(stored.label());
@@ -188,7 +216,7 @@ public final class Rewrap {
               + ": "
               + before
               + " -> "
-              + target.id());
+              + targetId);
     }
     return new Outcome(
         all.size(),
@@ -255,18 +283,18 @@ public final class Rewrap {
     Map<String, String> wraps = EnvelopeCodec.wraps(enc.parameters());
     byte[] dataKey = EnvelopeCodec.openDataKey(wraps, ring);
     try {
-      String stanza = KeyWrap.wrapWithMaster(target, dataKey);
+      String stanza = wrapper.wrap(dataKey);
       Map<String, String> kept = new LinkedHashMap<>();
-      kept.put(target.id(), stanza);
+      kept.put(targetId, stanza);
       wraps.forEach(
           (id, wrap) -> {
-            if (!KeyWrap.type(wrap).equals(KeyWrap.MASTER)) {
+            if (KeyWrap.type(wrap).equals(KeyWrap.X25519) && !id.equals(targetId)) {
               kept.put(id, wrap);
             }
           });
       checkFirstSegment(manifest, enc, kept);
       Map<String, String> both = new LinkedHashMap<>(wraps);
-      both.put(target.id(), stanza);
+      both.put(targetId, stanza);
       put(stored.key(), withWraps(manifest, enc, both));
       put(stored.key(), withWraps(manifest, enc, kept));
     } finally {
@@ -277,8 +305,8 @@ public final class Rewrap {
   /** Opens the data object with {@code wraps} and the target alone, through its first segment. */
   private void checkFirstSegment(BackupManifest manifest, CodecSpec enc, Map<String, String> wraps)
       throws IOException {
-    KeyRing only = KeyRing.of(new SingleKey(target));
-    Map<String, String> parameters = EnvelopeCodec.withWraps(enc.parameters(), wraps, target.id());
+    KeyRing only = KeyRing.of(this.only);
+    Map<String, String> parameters = EnvelopeCodec.withWraps(enc.parameters(), wraps, targetId);
     try (ReadableByteChannel stored = sink.openRead(manifest.dataKey());
         ReadableByteChannel plain =
             EnvelopeCodec.decryptingWith(parameters, only).decode(counting(stored))) {
@@ -318,8 +346,7 @@ public final class Rewrap {
 
   private BackupManifest withWraps(
       BackupManifest manifest, CodecSpec enc, Map<String, String> wraps) {
-    String primary =
-        wraps.containsKey(target.id()) ? target.id() : wraps.keySet().iterator().next();
+    String primary = wraps.containsKey(targetId) ? targetId : wraps.keySet().iterator().next();
     List<CodecSpec> codecs = new ArrayList<>();
     for (CodecSpec codec : manifest.codecs()) {
       codecs.add(
@@ -346,6 +373,34 @@ public final class Rewrap {
         manifest.facts(),
         // The authentication code covers neither key ids nor wraps, and the data key is unchanged.
         manifest.mac());
+  }
+
+  /** A provider of exactly one service key, to prove the new wrap opens without any other. */
+  private record SingleServiceKey(WrappingKey key) implements KeyProvider {
+    @Override
+    public Optional<MasterKey> key(String id) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<String> activeKeyId() {
+      return Optional.of(key.id());
+    }
+
+    @Override
+    public java.util.Set<String> keyIds() {
+      return java.util.Set.of(key.id());
+    }
+
+    @Override
+    public Optional<WrappingKey> wrappingKey(String id) {
+      return Optional.ofNullable(key.id().equals(id) ? key : null);
+    }
+
+    @Override
+    public String toString() {
+      return "SingleServiceKey[" + key.id() + "]";
+    }
   }
 
   /** A provider of exactly one key, to prove the new wrap opens without any other. */

@@ -343,8 +343,12 @@ public final class VaultTransitKeys implements KeyProvider {
 
   private KeyServiceException refused(
       String method, String path, HttpResponse<String> response, String capability) {
+    int status = response.statusCode();
+    if (status == 400 && errors(response).contains("not found")) {
+      status = 404; // Vault's answer to encrypt with a key that does not exist (no upsert)
+    }
     String advice =
-        switch (response.statusCode()) {
+        switch (status) {
           case 403 ->
               "the token lacks the '"
                   + capability
