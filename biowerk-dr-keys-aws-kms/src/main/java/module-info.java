@@ -5,7 +5,7 @@
 module io.biowerk.dr.keys.aws {
   requires transitive io.biowerk.dr.core;
   requires software.amazon.awssdk.services.kms;
-  requires software.amazon.awssdk.auth;
+  requires transitive software.amazon.awssdk.auth;
   requires software.amazon.awssdk.core;
   requires software.amazon.awssdk.awscore;
   requires software.amazon.awssdk.regions;

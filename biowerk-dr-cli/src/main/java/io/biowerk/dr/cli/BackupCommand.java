@@ -140,7 +140,7 @@ final class BackupCommand extends CliCommand {
     // A repository that cannot even be opened is a failed copy like one that fails mid-way: the
     // others still get the backup (see docs/nothing-silent.md, "Fan-out").
     List<Sink> sinks = new ArrayList<>();
-    Map<Sink, URI> uriOf = new java.util.IdentityHashMap<>();
+    java.util.IdentityHashMap<Sink, URI> uriOf = new java.util.IdentityHashMap<>();
     Map<URI, String> failed = new LinkedHashMap<>();
     Exception firstOpenFailure = null;
     for (URI repository : repositoryUris) {

@@ -28,11 +28,13 @@ class DrillCommandTest {
     Files.writeString(cli.work.resolve("docs/a.txt"), "alpha\n");
     Files.writeString(
         cli.work.resolve("biowerk-dr.yml"),
-        "repositories: [repo]\n"
-            + "keys: {file: key}\n"
-            + "server: {drill-reports: reports}\n"
-            + "sources:\n"
-            + "  docs: {uri: docs, backup: \"0 2 * * *\", rpo: 1h}\n");
+        """
+        repositories: [repo]
+        keys: {file: key}
+        server: {drill-reports: reports}
+        sources:
+          docs: {uri: docs, backup: "0 2 * * *", rpo: 1h}
+        """);
     Cli.Result backup = cli.run("backup", "docs", "--repo", "repo", "--key-file", "key");
     assertThat(backup.code()).as(backup.toString()).isZero();
   }

@@ -103,7 +103,7 @@ class FanOutAndSyncTest {
     args.addAll(List.of(more));
     Cli.Result list = cli.run(args.toArray(String[]::new));
     assertThat(list.code()).as(list.toString()).isZero();
-    return list.out().lines().skip(1).map(l -> l.split("\\s+")[0]).sorted().toList();
+    return list.out().lines().skip(1).map(l -> l.split("\\s+", -1)[0]).sorted().toList();
   }
 
   @Test
@@ -127,7 +127,7 @@ class FanOutAndSyncTest {
             "--repo",
             readOnly.toString());
     assertThat(backup.code()).as(backup.toString()).isEqualTo(ExitCodes.FAILURE);
-    String id = backup.out().lines().findFirst().orElseThrow().split(" ")[1];
+    String id = backup.out().lines().findFirst().orElseThrow().split(" ", -1)[1];
     assertThat(backup.out())
         .contains("  in          " + Uris.fileUri(local) + "/docs/daily/" + id)
         .contains("  NOT in      " + Uris.fileUri(readOnly) + " (failed; see below)");

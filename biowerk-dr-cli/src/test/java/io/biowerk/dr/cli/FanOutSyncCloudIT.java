@@ -76,7 +76,7 @@ class FanOutSyncCloudIT {
   private static List<String> ids(Cli cli, String repo) {
     Cli.Result list = cli.run("list", "--repo", repo);
     assertThat(list.code()).as(repo + "\n" + list).isZero();
-    return list.out().lines().skip(1).map(l -> l.split("\\s+")[0]).sorted().toList();
+    return list.out().lines().skip(1).map(l -> l.split("\\s+", -1)[0]).sorted().toList();
   }
 
   @Test
@@ -96,7 +96,7 @@ class FanOutSyncCloudIT {
     Cli.Result backup =
         cli.run("backup", docs.toString(), "--no-encrypt", "--repo", local, "--repo", unreachable);
     assertThat(backup.code()).as(backup.toString()).isEqualTo(ExitCodes.FAILURE);
-    String id = backup.out().lines().findFirst().orElseThrow().split(" ")[1];
+    String id = backup.out().lines().findFirst().orElseThrow().split(" ", -1)[1];
     assertThat(backup.err())
         .contains(id + " FAILED in s3://down/biowerk")
         .contains("biowerk-dr sync --from " + local.replaceAll("/$", ""))

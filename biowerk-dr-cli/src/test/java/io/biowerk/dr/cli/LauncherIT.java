@@ -619,7 +619,7 @@ class LauncherIT {
   }
 
   private static long lsn(String text) {
-    String[] parts = text.strip().split("/");
+    String[] parts = text.strip().split("/", -1);
     return (Long.parseLong(parts[0], 16) << 32) + Long.parseLong(parts[1], 16);
   }
 

@@ -140,8 +140,10 @@ class ServeIT {
         config(
             "b.yml",
             portB,
-            "  docs: {uri: docs, backup: \"0 2 * * *\"}\n"
-                + "  big: {uri: big, backup: \"0 3 * * *\", retries: 0, compression: \"zstd:1\"}\n");
+            """
+              docs: {uri: docs, backup: "0 2 * * *"}
+              big: {uri: big, backup: "0 3 * * *", retries: 0, compression: "zstd:1"}
+            """);
 
     Process a = serve(configA, "a.log");
     Process b = null;

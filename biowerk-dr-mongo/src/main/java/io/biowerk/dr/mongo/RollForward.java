@@ -90,7 +90,7 @@ final class RollForward {
               + " given a segment's name and a path to write it to");
     }
     List<String> names = new ArrayList<>();
-    for (String name : options.getOrDefault(SEGMENTS_OPTION, "").split(",")) {
+    for (String name : options.getOrDefault(SEGMENTS_OPTION, "").split(",", -1)) {
       if (!name.isBlank()) {
         names.add(name.trim());
       }

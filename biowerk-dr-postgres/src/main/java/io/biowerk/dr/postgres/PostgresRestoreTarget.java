@@ -521,8 +521,13 @@ public final class PostgresRestoreTarget implements RestoreTarget {
             aside,
             e.getMessage(),
             PgNames.quote(aside));
-        effect +=
-            "; the old database, renamed \"" + aside + "\", could NOT be dropped: drop it by hand";
+        // Only the restoring thread writes effect; volatile is for the thread that prints it.
+        String replaced = effect;
+        effect =
+            replaced
+                + "; the old database, renamed \""
+                + aside
+                + "\", could NOT be dropped: drop it by hand";
       }
     }
 

@@ -206,7 +206,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
           + " backup";
     }
     if (dbOption != null) {
-      for (String db : dbOption.split(",")) {
+      for (String db : dbOption.split(",", -1)) {
         if (!db.isBlank()) {
           covered.add(Integer.parseInt(db.trim()));
         }
@@ -244,7 +244,7 @@ public final class RedisRestoreTarget implements RestoreTarget {
       if (query == null) {
         return null;
       }
-      for (String pair : query.split("&")) {
+      for (String pair : query.split("&", -1)) {
         if (pair.startsWith("db=")) {
           return java.net.URLDecoder.decode(pair.substring(3), StandardCharsets.UTF_8);
         }

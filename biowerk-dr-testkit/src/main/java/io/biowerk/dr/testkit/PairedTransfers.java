@@ -187,14 +187,15 @@ public final class PairedTransfers {
     System.gc();
     AtomicLong peak = new AtomicLong();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(
-        () -> {
-          Runtime r = Runtime.getRuntime();
-          peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
-        },
-        0,
-        10,
-        TimeUnit.MILLISECONDS);
+    var unused = // the sampler only records; its future says nothing
+        sampler.scheduleAtFixedRate(
+            () -> {
+              Runtime r = Runtime.getRuntime();
+              peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
+            },
+            0,
+            10,
+            TimeUnit.MILLISECONDS);
     try {
       long start = System.nanoTime();
       long bytes = transfer.run();
@@ -289,7 +290,7 @@ public final class PairedTransfers {
   /** The one-minute load average, or "?" where /proc/loadavg cannot be read. */
   public static String loadAverage() {
     try {
-      return Files.readString(Paths.get("/proc/loadavg")).trim().split(" ")[0];
+      return Files.readString(Paths.get("/proc/loadavg")).trim().split(" ", -1)[0];
     } catch (IOException e) {
       return "?";
     }

@@ -42,13 +42,15 @@ class ApiServerTest {
     fixture.data("docs", 0);
     ServeConfig config =
         fixture.config(
-            "repositories: [repo]\n"
-                + "keys: {file: key}\n"
-                + "sources:\n"
-                + "  docs:\n"
-                + "    uri: data/docs\n"
-                + "    backup: \"0 2 * * *\"\n"
-                + "    verify: {schedule: \"0 3 * * *\", level: native}\n");
+            """
+            repositories: [repo]
+            keys: {file: key}
+            sources:
+              docs:
+                uri: data/docs
+                backup: "0 2 * * *"
+                verify: {schedule: "0 3 * * *", level: native}
+            """);
     orchestrator = fixture.orchestrator(config, clock, "a");
   }
 

@@ -38,11 +38,13 @@ class DrillTest {
     fixture.data("conf", 0);
     config =
         fixture.config(
-            "repositories: [repo, repo2]\n"
-                + "keys: {file: key}\n"
-                + "sources:\n"
-                + "  docs: {uri: data/docs, backup: \"0 2 * * *\", rpo: 25h, rto: 1h}\n"
-                + "  conf: {uri: data/conf, backup: \"0 2 * * *\", rpo: 25h, rto: 1h, encrypt: false}\n");
+            """
+            repositories: [repo, repo2]
+            keys: {file: key}
+            sources:
+              docs: {uri: data/docs, backup: "0 2 * * *", rpo: 25h, rto: 1h}
+              conf: {uri: data/conf, backup: "0 2 * * *", rpo: 25h, rto: 1h, encrypt: false}
+            """);
     try (Orchestrator orchestrator = fixture.orchestrator(config, clock, "a")) {
       assertThat(orchestrator.enqueue(Kind.BACKUP, "docs", "test", Map.of()).await(30_000))
           .isTrue();

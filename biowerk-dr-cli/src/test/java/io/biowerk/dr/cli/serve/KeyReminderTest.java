@@ -36,10 +36,12 @@ class KeyReminderTest {
     fixture.keys(clock);
     ServeConfig config =
         fixture.config(
-            "repositories: [repo]\n"
-                + "keys: {file: key, rotation: 90d, reminder: \"0 9 * * MON\"}\n"
-                + "sources:\n"
-                + "  docs: {uri: data/docs, backup: \"0 2 * * *\"}\n");
+            """
+            repositories: [repo]
+            keys: {file: key, rotation: 90d, reminder: "0 9 * * MON"}
+            sources:
+              docs: {uri: data/docs, backup: "0 2 * * *"}
+            """);
     try (Orchestrator orchestrator = fixture.orchestrator(config, clock, "a")) {
       orchestrator.tick();
       assertThat(orchestrator.awaitIdle(Duration.ofSeconds(30))).isTrue();
@@ -103,10 +105,12 @@ class KeyReminderTest {
     KeyRecords.beside(fixture.keyFile).recordCreated(id, Instant.parse("2023-12-01T08:00:00Z"));
     ServeConfig config =
         fixture.config(
-            "repositories: [repo]\n"
-                + "keys: {file: key, rotation: 90d}\n"
-                + "sources:\n"
-                + "  docs: {uri: data/docs, backup: \"0 2 * * *\"}\n");
+            """
+            repositories: [repo]
+            keys: {file: key, rotation: 90d}
+            sources:
+              docs: {uri: data/docs, backup: "0 2 * * *"}
+            """);
     try (Orchestrator orchestrator = fixture.orchestrator(config, clock, "a")) {
       clock.set("2024-01-02T09:00:00Z");
       orchestrator.refreshMetrics();
@@ -123,10 +127,12 @@ class KeyReminderTest {
     assertThatThrownBy(
             () ->
                 fixture.config(
-                    "repositories: [repo]\n"
-                        + "keys: {rotation: 7d}\n"
-                        + "sources:\n"
-                        + "  docs: {uri: data/docs, backup: \"0 2 * * *\"}\n"))
+                    """
+                    repositories: [repo]
+                    keys: {rotation: 7d}
+                    sources:
+                      docs: {uri: data/docs, backup: "0 2 * * *"}
+                    """))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("keys.rotation")
         .hasMessageContaining("longer than the 10 days the reminder starts before it");
@@ -138,10 +144,12 @@ class KeyReminderTest {
     assertThatThrownBy(
             () ->
                 fixture.config(
-                    "repositories: [repo]\n"
-                        + "keys: {reminder: weekly}\n"
-                        + "sources:\n"
-                        + "  docs: {uri: data/docs, backup: \"0 2 * * *\"}\n"))
+                    """
+                    repositories: [repo]
+                    keys: {reminder: weekly}
+                    sources:
+                      docs: {uri: data/docs, backup: "0 2 * * *"}
+                    """))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("keys.reminder")
         .hasMessageContaining("is not a cron expression");

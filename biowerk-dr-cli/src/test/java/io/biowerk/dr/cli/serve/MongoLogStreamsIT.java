@@ -49,7 +49,7 @@ class MongoLogStreamsIT {
     for (String name : oplog.names()) {
       Optional<LogSegment> segment = oplog.segment(name);
       if (segment.isPresent()) {
-        String[] p = segment.get().lastPosition().split(":");
+        String[] p = segment.get().lastPosition().split(":", -1);
         BsonTimestamp ts =
             new BsonTimestamp((int) Long.parseLong(p[0]), (int) Long.parseLong(p[1]));
         if (newest == null || ts.compareTo(newest) > 0) {

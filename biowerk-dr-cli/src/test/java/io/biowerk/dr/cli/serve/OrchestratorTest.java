@@ -122,8 +122,10 @@ class OrchestratorTest {
     ServeConfig config =
         fixture.config(
             yaml(
-                "  broken: {uri: data/missing, backup: \"0 2 * * *\", retries: 2, retry-backoff: 1m}\n"
-                    + "  docs: {uri: data/docs, backup: \"0 2 * * *\"}\n"));
+                """
+                  broken: {uri: data/missing, backup: "0 2 * * *", retries: 2, retry-backoff: 1m}
+                  docs: {uri: data/docs, backup: "0 2 * * *"}
+                """));
     try (Orchestrator orchestrator = fixture.orchestrator(config, clock, "a")) {
       orchestrator.tick();
       assertThat(orchestrator.awaitIdle(Duration.ofSeconds(30))).isTrue();

@@ -76,7 +76,6 @@ public final class LogPrefetch {
    */
   public boolean fetch(String name, Path destination) throws IOException {
     Files.createDirectories(spool);
-    Path ready = spool.resolve(name);
     List<String> names = ahead == 0 ? List.of() : archive.names();
     List<String> next = new ArrayList<>();
     int at = names.indexOf(name);

@@ -50,7 +50,7 @@ class RestoreReadsOnceTest {
 
   /** A target that passes everything to a files target but does not say it stages. */
   private static RestoreTarget notStaged(RestoreTarget target) {
-    return target::open;
+    return manifest -> target.open(manifest);
   }
 
   @Test

@@ -245,9 +245,9 @@ final class StubKms implements AutoCloseable {
   /** The encryption context in a canonical (sorted) form, as associated data. */
   private static byte[] context(JsonNode body) throws IOException {
     Map<String, String> context = new TreeMap<>();
-    body.path("EncryptionContext")
-        .fields()
-        .forEachRemaining(e -> context.put(e.getKey(), e.getValue().asText()));
+    for (Map.Entry<String, JsonNode> e : body.path("EncryptionContext").properties()) {
+      context.put(e.getKey(), e.getValue().asText());
+    }
     return JSON.writeValueAsBytes(context);
   }
 

@@ -230,7 +230,7 @@ final class AzureErrors {
     }
     Throwable unreachable = CloudErrors.unreachableCause(e);
     if (unreachable == null) {
-      unreachable = cause(e, TimeoutException.class); // Reactor's timeout of a request
+      unreachable = CloudErrors.cause(e, TimeoutException.class); // Reactor's timeout of a request
     }
     if (unreachable != null) {
       return new StorageException(
@@ -253,7 +253,8 @@ final class AzureErrors {
           e);
     }
     Throwable dropped =
-        cause(e, SocketException.class, ClosedChannelException.class, IOException.class);
+        CloudErrors.cause(
+            e, SocketException.class, ClosedChannelException.class, IOException.class);
     if (dropped != null) {
       return new StorageException(
           "azure sink: the connection to "
@@ -297,10 +298,5 @@ final class AzureErrors {
     }
     String line = message.lines().findFirst().orElse("");
     return line.length() > 200 ? line.substring(0, 200) + "..." : line;
-  }
-
-  @SafeVarargs
-  static Throwable cause(Throwable e, Class<? extends Throwable>... types) {
-    return CloudErrors.cause(e, types);
   }
 }
