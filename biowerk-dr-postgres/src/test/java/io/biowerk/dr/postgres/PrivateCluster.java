@@ -281,6 +281,9 @@ public final class PrivateCluster implements AutoCloseable {
     List<String> entries = new ArrayList<>();
     int i = 0;
     for (String entry : classPath.split(java.io.File.pathSeparator, -1)) {
+      if (entry.isEmpty()) {
+        continue; // a trailing separator: Path.of("") would be the working directory
+      }
       Path from = Path.of(entry);
       if (!Files.exists(from) || entry.contains("testcontainers") || entry.contains("docker")) {
         continue;
