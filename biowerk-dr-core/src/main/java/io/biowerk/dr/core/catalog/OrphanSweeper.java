@@ -121,7 +121,7 @@ final class OrphanSweeper {
       return false;
     }
     LOG.info(
-        "catalog: {} is what a dead prune left of a backup it was deleting; removing it",
+        "catalog: {} is what a dead prune left of a backup it was deleting: removable at once",
         orphan.key());
     return true;
   }
