@@ -282,7 +282,13 @@ public final class Retention {
       if (marker != null) {
         // Only after every deletion finished: a failure above leaves the marker, so what the
         // failed deletion left goes at the next prune once this process is gone.
-        sink.delete(marker);
+        try {
+          sink.delete(marker);
+        } catch (IOException e) {
+          // The backups are deleted; a marker left behind holds nothing busy and goes with the
+          // next prune once this process is gone (as a backup's own marker, see BackupJob).
+          LOG.warn("retention: cannot remove prune marker {}: {}", marker, e.toString());
+        }
       }
       for (RetentionDecision decision : decisions) {
         BackupRecord backup = current.get(decision.backup().id());
