@@ -115,6 +115,47 @@ class PruneCommandTest {
     assertThat(result.out()).contains("source app: 3 kept, 7 to delete");
   }
 
+  /**
+   * The crash campaign's prune finding: a prune killed after a backup's manifest and before its
+   * data left the data and side file, which the next prune kept for 24 h. With the dead prune's
+   * marker naming the backup, the next prune removes them at once and says so.
+   */
+  @Test
+  void theNextPruneRemovesWhatAKilledPruneLeftAndSaysSo() throws Exception {
+    Path repo = cli.defaultRepo();
+    BackupManifest victim = daily.get(0);
+    Files.delete(repo.resolve(victim.manifestKey()));
+    Cli.Result before = cli.run("prune", "--keep-last", "10");
+    assertThat(before.out()).doesNotContain("leftover");
+    assertThat(Files.exists(repo.resolve(victim.dataKey()))).isTrue();
+
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path marker = repo.resolve("app/.in-progress/prune-1-" + gone.pid());
+    Files.createDirectories(marker.getParent());
+    Files.writeString(
+        marker,
+        "{\"deletes\":[\""
+            + victim.id()
+            + "\"],\"host\":\""
+            + io.biowerk.dr.core.RunMarker.localHost()
+            + "\",\"id\":\"prune-1\",\"leaseUntil\":\"2026-11-30T12:05:00Z\",\"pid\":"
+            + gone.pid()
+            + ",\"startedAt\":\"2026-11-30T12:00:00Z\"}");
+    // The marker was written before the prune deleted anything, after the backup's objects.
+    Files.setLastModifiedTime(
+        marker,
+        java.nio.file.attribute.FileTime.from(
+            Files.getLastModifiedTime(repo.resolve(victim.dataKey())).toInstant().plusSeconds(1)));
+
+    Cli.Result result = cli.run("prune", "--keep-last", "10");
+    assertThat(result.code()).as(result.toString()).isEqualTo(0);
+    assertThat(result.out()).contains("removed 3 leftover object(s) of crashed runs");
+    assertThat(files(repo).stream().filter(f -> f.contains(victim.id()) || f.contains("prune-")))
+        .isEmpty();
+    assertThat(files(repo).stream().filter(f -> f.endsWith(".manifest.json"))).hasSize(9);
+  }
+
   static List<String> files(Path root) throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
       return walk.filter(Files::isRegularFile)

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -29,6 +30,12 @@ public final class RunMarker {
   /** How often a running backup renews its marker's lease. */
   public static final Duration RENEW_EVERY = Duration.ofMinutes(1);
 
+  /**
+   * The field of a prune's marker that lists the ids of the backups it deletes; a marker with it is
+   * a prune's, not a backup's.
+   */
+  public static final String DELETES = "deletes";
+
   private static volatile String host;
 
   private RunMarker() {}
@@ -42,6 +49,27 @@ public final class RunMarker {
     body.put("host", localHost());
     body.put("id", requireNonNull(id, "id"));
     body.put("leaseUntil", now.plus(LEASE).toString());
+    body.put("pid", ProcessHandle.current().pid());
+    body.put("startedAt", startedAt.toString());
+    return Json.compact(body);
+  }
+
+  /**
+   * The marker of a prune run ({@code <source>/.in-progress/<pruneId>}), written once before it
+   * deletes anything: the same owner identity and lease as {@link #body}, and {@value #DELETES},
+   * the ids of the backups of that source it is about to delete. It holds nothing busy; once its
+   * owner is dead, what is left of those backups (their manifests already gone) is removed by the
+   * next prune or backup at once instead of after the 24 h grace. It is not renewed, so the
+   * repository's time of the marker object stays the time it was written: only objects written
+   * before it are taken for the prune's leftovers.
+   */
+  public static byte[] pruneBody(String id, Instant startedAt, List<String> deletes)
+      throws IOException {
+    TreeMap<String, Object> body = new TreeMap<>();
+    body.put(DELETES, List.copyOf(deletes));
+    body.put("host", localHost());
+    body.put("id", requireNonNull(id, "id"));
+    body.put("leaseUntil", startedAt.plus(LEASE).toString());
     body.put("pid", ProcessHandle.current().pid());
     body.put("startedAt", startedAt.toString());
     return Json.compact(body);

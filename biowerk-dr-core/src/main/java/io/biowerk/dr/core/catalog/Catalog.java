@@ -188,8 +188,31 @@ public final class Catalog {
    * @param key the marker's key
    * @param startedAt when the backup started (from the marker, else the marker's modification time)
    * @param stale whether it is older than the staleness limit, so taken for a crash leftover
+   * @param deletes for a prune's marker (see {@link io.biowerk.dr.core.RunMarker#pruneBody}), the
+   *     ids of the backups the prune deletes; empty for a backup's marker
+   * @param prune whether this is a prune's marker: it never holds the source busy, and once its
+   *     owner is dead, what is left of the backups it names is removed at once
+   * @param written when the repository last wrote the marker (its own clock): a prune's marker is
+   *     written once, before it deletes anything
    */
-  public record Marker(String source, String id, String key, Instant startedAt, boolean stale) {}
+  public record Marker(
+      String source,
+      String id,
+      String key,
+      Instant startedAt,
+      boolean stale,
+      boolean prune,
+      List<String> deletes,
+      Instant written) {
+    public Marker {
+      deletes = List.copyOf(deletes);
+    }
+
+    /** A backup's marker (not a prune's), written at {@code startedAt}. */
+    public Marker(String source, String id, String key, Instant startedAt, boolean stale) {
+      this(source, id, key, startedAt, stale, false, List.of(), startedAt);
+    }
+  }
 
   /**
    * Everything one listing of the repository found.
@@ -462,7 +485,7 @@ public final class Catalog {
    */
   public Optional<Instant> inProgress(String source, Instant now) throws IOException {
     return markers(source, now).stream()
-        .filter(m -> !m.stale())
+        .filter(m -> !m.stale() && !m.prune())
         .map(Marker::startedAt)
         .min(Comparator.naturalOrder());
   }
@@ -692,10 +715,20 @@ public final class Catalog {
     }
     Instant started = object.lastModified();
     Optional<String> dead = Optional.empty();
+    boolean prune = false;
+    List<String> deletes = new ArrayList<>();
     try {
       JsonNode body = Json.read(sink.get(object.key()));
       if (body != null && body.hasNonNull("startedAt")) {
         started = Instant.parse(body.get("startedAt").asText());
+      }
+      if (body != null && body.path(RunMarker.DELETES).isArray()) {
+        prune = true;
+        for (JsonNode id : body.get(RunMarker.DELETES)) {
+          if (id.isTextual() && BACKUP_FILE.matcher(id.asText() + ".x").matches()) {
+            deletes.add(id.asText());
+          }
+        }
       }
       // A run on this host whose process is gone, or whose lease ran out, is dead now.
       dead = RunMarker.deadOwner(body, now);
@@ -710,7 +743,16 @@ public final class Catalog {
     boolean stale = dead.isPresent() || started.plus(staleAfter).isBefore(now);
     dead.ifPresent(
         why -> LOG.info("catalog: in-progress marker {} is a dead run's: {}", object.key(), why));
-    return Optional.of(new Marker(parts[0], parts[2], object.key(), started, stale));
+    return Optional.of(
+        new Marker(
+            parts[0],
+            parts[2],
+            object.key(),
+            started,
+            stale,
+            prune,
+            deletes,
+            object.lastModified()));
   }
 
   /**

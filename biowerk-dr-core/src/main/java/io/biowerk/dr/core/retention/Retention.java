@@ -11,6 +11,7 @@ import io.biowerk.dr.core.ObjectNotFoundException;
 import io.biowerk.dr.core.RetentionDecision;
 import io.biowerk.dr.core.RetentionPlan;
 import io.biowerk.dr.core.RetentionPolicy;
+import io.biowerk.dr.core.RunMarker;
 import io.biowerk.dr.core.Sink;
 import io.biowerk.dr.core.StorageException;
 import io.biowerk.dr.core.catalog.Catalog;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -173,8 +175,11 @@ public final class Retention {
    * <p>The repository is read again first: backups already gone or already in their tier are left
    * alone, so applying a plan twice changes nothing, and an interrupted apply is finished by
    * applying again; objects an interrupted deletion left behind (its manifest already gone) are
-   * orphans for {@link Catalog#cleanOrphans}. The safety rules are checked again against what the
-   * repository holds now; decisions they forbid are skipped and reported.
+   * orphans for {@link Catalog#cleanOrphans}. Before deleting anything of a source, the apply
+   * writes a prune marker naming the backups it deletes ({@link RunMarker#pruneBody}) and removes
+   * it when done; if the process dies in between, the next prune or backup removes what is left of
+   * those backups at once rather than after the grace period. The safety rules are checked again
+   * against what the repository holds now; decisions they forbid are skipped and reported.
    *
    * @param sink the sink of the repository {@code catalog} reads
    * @throws IOException if an object cannot be copied or deleted; what was done before stays done,
@@ -225,6 +230,16 @@ public final class Retention {
       if (lastVerified != null) {
         protectedIds.add(lastVerified);
       }
+      List<String> doomed = new ArrayList<>();
+      for (RetentionDecision decision : decisions) {
+        BackupRecord backup = current.get(decision.backup().id());
+        if (backup != null && !decision.keep() && !protectedIds.contains(backup.id())) {
+          doomed.add(backup.id());
+        }
+      }
+      // The intent goes first: if this process dies between a manifest and its data, the next
+      // prune or backup sees the marker's owner dead and removes what is left at once.
+      String marker = doomed.isEmpty() ? null : writePruneMarker(catalog, sink, source, doomed);
       for (RetentionDecision decision : decisions) {
         BackupRecord backup = current.get(decision.backup().id());
         if (backup == null || decision.keep()) {
@@ -264,6 +279,17 @@ public final class Retention {
         deleted.add(backup.id());
         freed += backup.manifest().storedSize();
       }
+      if (marker != null) {
+        // Only after every deletion finished: a failure above leaves the marker, so what the
+        // failed deletion left goes at the next prune once this process is gone.
+        try {
+          sink.delete(marker);
+        } catch (IOException e) {
+          // The backups are deleted; a marker left behind holds nothing busy and goes with the
+          // next prune once this process is gone (as a backup's own marker, see BackupJob).
+          LOG.warn("retention: cannot remove prune marker {}: {}", marker, e.toString());
+        }
+      }
       for (RetentionDecision decision : decisions) {
         BackupRecord backup = current.get(decision.backup().id());
         if (backup == null
@@ -275,6 +301,25 @@ public final class Retention {
       }
     }
     return new ApplyResult(deleted, promoted, skipped, freed);
+  }
+
+  /**
+   * Writes the marker of this prune of {@code source} naming the backups it is about to delete
+   * ({@link RunMarker#pruneBody}), and returns its key.
+   */
+  private static String writePruneMarker(
+      Catalog catalog, Sink sink, String source, List<String> ids) throws IOException {
+    Instant now = catalog.clock().instant();
+    String id =
+        "prune-"
+            + now.toEpochMilli()
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+    String key = BackupLayout.inProgressKey(source, id);
+    sink.put(key, RunMarker.pruneBody(id, now, ids));
+    return key;
   }
 
   private static void delete(Sink sink, BackupManifest manifest) throws IOException {
