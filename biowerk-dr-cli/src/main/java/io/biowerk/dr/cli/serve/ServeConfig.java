@@ -125,6 +125,7 @@ public record ServeConfig(
         new Retention(
             0, 30, 12, 12, 0, Optional.empty(), io.biowerk.dr.core.log.LogRetention.DEFAULT_WINDOW);
 
+    /** Checks that {@code within} and {@code logWindow} are given. */
     public Retention {
       java.util.Objects.requireNonNull(within, "within");
       java.util.Objects.requireNonNull(logWindow, "logWindow");
