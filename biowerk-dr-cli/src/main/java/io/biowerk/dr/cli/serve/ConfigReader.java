@@ -65,6 +65,8 @@ public final class ConfigReader {
   private static final Set<String> SOURCE =
       union(SHARED, Set.of("uri", "password", "backup", "verify", "restore-test"));
   private static final Set<String> RETENTION =
+      Set.of("last", "daily", "weekly", "monthly", "yearly", "within", "log-window");
+  private static final Set<String> GFS_KEYS =
       Set.of("last", "daily", "weekly", "monthly", "yearly", "within");
   private static final Set<String> CHECK = Set.of("schedule", "level", "options");
   private static final Set<String> STREAM =
@@ -475,6 +477,18 @@ public final class ConfigReader {
   private Retention retention(Node node) throws ConfigException {
     MapNode map = asMap(node);
     YamlTree.checkKeys(file, map, RETENTION);
+    Duration logWindow = duration(map, "log-window", Retention.PLAN.logWindow());
+    if (GFS_KEYS.stream().noneMatch(k -> map.get(k).isPresent())) {
+      // only the log window given: the plan's 30 daily, 12 weekly, 12 monthly for the backups
+      return new Retention(
+          Retention.PLAN.last(),
+          Retention.PLAN.daily(),
+          Retention.PLAN.weekly(),
+          Retention.PLAN.monthly(),
+          Retention.PLAN.yearly(),
+          Retention.PLAN.within(),
+          logWindow);
+    }
     Retention retention =
         new Retention(
             count(map, "last"),
@@ -484,7 +498,8 @@ public final class ConfigReader {
             count(map, "yearly"),
             map.get("within").isPresent()
                 ? Optional.of(duration(map.get("within").get()))
-                : Optional.empty());
+                : Optional.empty(),
+            logWindow);
     try {
       retention.policy();
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -493,7 +508,7 @@ public final class ConfigReader {
           "not a usable retention policy ("
               + e.getMessage()
               + "); expected e.g. {daily: 30, weekly:"
-              + " 12, monthly: 12}");
+              + " 12, monthly: 12, log-window: 7d}");
     }
     return retention;
   }

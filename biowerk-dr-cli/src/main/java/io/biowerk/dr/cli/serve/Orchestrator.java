@@ -891,14 +891,15 @@ public final class Orchestrator implements AutoCloseable {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("repository", sink.toString());
       row.put("kept", plan.kept().size());
-      // the log retention prune applies: the default point-in-time window, and every segment a
-      // kept base backup needs; planned from the kept backups before any deletion
+      // the log retention prune applies: the source's point-in-time window (retention.log-window,
+      // 7 days by default), and every segment a kept base backup needs; planned from the kept
+      // backups before any deletion
       List<io.biowerk.dr.core.log.LogRetention.Plan> logPlans =
           io.biowerk.dr.core.log.LogRetention.plans(
               sink,
               config.name(),
               plan.kept().stream().map(d -> d.backup().manifest()).toList(),
-              io.biowerk.dr.core.log.LogRetention.DEFAULT_WINDOW,
+              config.retention().logWindow(),
               clock.instant());
       if (!plan.deleted().isEmpty() || !plan.decisions().isEmpty()) {
         ApplyResult applied = Retention.apply(catalog, sink, plan);

@@ -106,12 +106,30 @@ public record ServeConfig(
    * @param monthly keep the newest of each of N months
    * @param yearly keep the newest of each of N years
    * @param within keep every backup younger than this
+   * @param logWindow the point-in-time window of the source's archived WAL/oplog: kept are the
+   *     segments from the newest kept base backup that ended before {@code now - logWindow}
+   *     onwards, plus what each older kept base backup needs ({@link
+   *     io.biowerk.dr.core.log.LogRetention})
    */
   public record Retention(
-      int last, int daily, int weekly, int monthly, int yearly, Optional<Duration> within) {
+      int last,
+      int daily,
+      int weekly,
+      int monthly,
+      int yearly,
+      Optional<Duration> within,
+      Duration logWindow) {
 
-    /** The plan's: 30 daily, 12 weekly, 12 monthly. */
-    public static final Retention PLAN = new Retention(0, 30, 12, 12, 0, Optional.empty());
+    /** The plan's: 30 daily, 12 weekly, 12 monthly, and a 7-day point-in-time window. */
+    public static final Retention PLAN =
+        new Retention(
+            0, 30, 12, 12, 0, Optional.empty(), io.biowerk.dr.core.log.LogRetention.DEFAULT_WINDOW);
+
+    /** Checks that {@code within} and {@code logWindow} are given. */
+    public Retention {
+      java.util.Objects.requireNonNull(within, "within");
+      java.util.Objects.requireNonNull(logWindow, "logWindow");
+    }
 
     /** As a policy. */
     public GfsPolicy policy() {
@@ -128,7 +146,21 @@ public record ServeConfig(
 
     @Override
     public String toString() {
-      return policy().toString();
+      return policy() + "; log window " + shortly(logWindow);
+    }
+
+    /** {@code 7d}, {@code 36h}, {@code 90m}, else ISO-8601: the config's own grammar. */
+    private static String shortly(Duration d) {
+      if (d.toSecondsPart() == 0 && d.toNanosPart() == 0) {
+        if (d.toDaysPart() > 0 && d.toHoursPart() == 0 && d.toMinutesPart() == 0) {
+          return d.toDays() + "d";
+        }
+        if (d.toMinutesPart() == 0) {
+          return d.toHours() + "h";
+        }
+        return d.toMinutes() + "m";
+      }
+      return d.toString();
     }
   }
 

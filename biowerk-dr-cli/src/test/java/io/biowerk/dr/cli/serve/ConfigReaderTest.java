@@ -181,6 +181,49 @@ class ConfigReaderTest {
   }
 
   @Test
+  void theLogWindowIsReadPerSourceWithTheDefaultsAndSevenDaysOtherwise() throws IOException {
+    ServeConfig config =
+        read(
+            """
+            repositories: [repo]
+            defaults: {retention: {daily: 7, log-window: 3d}}
+            sources:
+              a: {uri: "file:///a", backup: "0 2 * * *"}
+              b: {uri: "file:///b", backup: "0 2 * * *", retention: {last: 3, log-window: PT36H}}
+              c: {uri: "file:///c", backup: "0 2 * * *", retention: {last: 3}}
+              d: {uri: "file:///d", backup: "0 2 * * *", retention: {log-window: 2w}}
+            """);
+    assertThat(config.source("a").orElseThrow().retention().logWindow())
+        .isEqualTo(Duration.ofDays(3));
+    assertThat(config.source("b").orElseThrow().retention().logWindow())
+        .isEqualTo(Duration.ofHours(36));
+    assertThat(config.source("b").orElseThrow().retention().toString())
+        .endsWith("; log window 36h");
+    assertThat(config.source("c").orElseThrow().retention().logWindow())
+        .isEqualTo(Duration.ofDays(7));
+    // only the window given: the plan's backup retention with it
+    ServeConfig.Retention d = config.source("d").orElseThrow().retention();
+    assertThat(d.logWindow()).isEqualTo(Duration.ofDays(14));
+    assertThat(d.policy().toString()).isEqualTo(ServeConfig.Retention.PLAN.policy().toString());
+    assertThat(read(VALID).sources().get(0).retention().logWindow()).isEqualTo(Duration.ofDays(7));
+    assertThat(ServeConfig.Retention.PLAN.toString()).endsWith("; log window 7d");
+  }
+
+  @Test
+  void aBadLogWindowNamesFileLineKeyAndTheExpectedForm() {
+    ConfigException e = error(VALID + "    retention: {daily: 7, log-window: a week}\n");
+    assertThat(e.line()).isEqualTo(6);
+    assertThat(e.key()).isEqualTo("sources.docs.retention.log-window");
+    assertThat(e.getMessage())
+        .contains(":6: sources.docs.retention.log-window: 'a week' is not a positive duration")
+        .contains("expected e.g. 30s, 90m, 2h, 7d, 2w or P7D");
+    assertThat(error(VALID + "    retention: {log-window: 0d}\n").key())
+        .isEqualTo("sources.docs.retention.log-window");
+    assertThat(error(VALID + "    retention: {log_window: 7d}\n").getMessage())
+        .contains("log-window");
+  }
+
+  @Test
   void aMissingFileSaysWhich() {
     assertThatThrownBy(() -> ConfigReader.read(dir.resolve("nope.yml"), SOURCES, SINKS))
         .isInstanceOf(NoSuchFileException.class)
