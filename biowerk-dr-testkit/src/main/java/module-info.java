@@ -7,7 +7,6 @@ module io.biowerk.dr.testkit {
   requires transitive io.biowerk.dr.core;
   requires transitive org.junit.jupiter.api;
   requires transitive org.junit.jupiter.params;
-  requires org.assertj.core;
 
   exports io.biowerk.dr.testkit;
 

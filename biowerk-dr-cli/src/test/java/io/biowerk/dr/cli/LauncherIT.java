@@ -603,17 +603,24 @@ class LauncherIT {
           .as("fetch JVMs, among requests " + requests)
           .noneMatch(c -> stored.stream().anyMatch(c::contains));
     } finally {
-      // the prefetcher stops once its spool goes; it may still write while the first attempt runs
-      for (int attempt = 0; ; attempt++) {
-        try {
-          io.biowerk.dr.postgres.PrivateCluster.run(List.of("rm", "-rf", scratch.toString()));
-          break;
-        } catch (IllegalStateException busy) {
-          if (attempt >= 20) {
-            throw busy;
-          }
-          Thread.sleep(300);
+      removeWhilePrefetcherStops(scratch);
+    }
+  }
+
+  /**
+   * Removes {@code scratch}: the prefetcher stops once its spool goes, but it may still write while
+   * the first attempts run, so this retries for about six seconds before it gives up and throws.
+   */
+  private static void removeWhilePrefetcherStops(Path scratch) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        io.biowerk.dr.postgres.PrivateCluster.run(List.of("rm", "-rf", scratch.toString()));
+        return;
+      } catch (IllegalStateException busy) {
+        if (attempt >= 20) {
+          throw busy;
         }
+        Thread.sleep(300);
       }
     }
   }

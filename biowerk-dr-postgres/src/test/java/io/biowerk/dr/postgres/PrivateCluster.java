@@ -1,6 +1,7 @@
 package io.biowerk.dr.postgres;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,8 +25,8 @@ import java.util.stream.Stream;
  * <p>Always cleaned up: {@link #close()} stops the server and removes the directory, and a JVM
  * shutdown hook does the same for a cluster a failed test never closed.
  */
-// "try": close() stops a server and may be interrupted while waiting; "exports": a test fixture.
-@SuppressWarnings({"try", "exports"})
+// "exports": a test fixture.
+@SuppressWarnings("exports")
 public final class PrivateCluster implements AutoCloseable {
 
   /** The cluster's own temp directory (log, socket, and data unless restored elsewhere). */
@@ -309,7 +310,7 @@ public final class PrivateCluster implements AutoCloseable {
     return "postgresql://postgres@127.0.0.1:" + port + "/" + db;
   }
 
-  private void asOwner(String... command) throws Exception {
+  private void asOwner(String... command) throws IOException, InterruptedException {
     List<String> full = new ArrayList<>();
     if (root) {
       full.addAll(List.of("runuser", "-u", "postgres", "--"));
@@ -318,7 +319,11 @@ public final class PrivateCluster implements AutoCloseable {
     run(full);
   }
 
-  public static void run(List<String> command) throws Exception {
+  /**
+   * Runs {@code command}, failing with {@link IllegalStateException} and its output when it exits
+   * non-zero or takes more than two minutes.
+   */
+  public static void run(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -335,8 +340,31 @@ public final class PrivateCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the server and removes its directories. Throws {@link IOException} rather than {@code
+   * Exception}, so that a try-with-resources of a cluster cannot be told an {@link
+   * InterruptedException} it would have to handle: an interrupt while waiting for the stop becomes
+   * an {@link InterruptedIOException}, with the thread's interrupt status set again.
+   */
   @Override
-  public synchronized void close() throws Exception {
+  public synchronized void close() throws IOException {
+    try {
+      stopAndRemove();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException stopped =
+          new InterruptedIOException(
+              "interrupted while stopping the private cluster on port "
+                  + port
+                  + "; its directory "
+                  + dir
+                  + " may be left behind");
+      stopped.initCause(e);
+      throw stopped;
+    }
+  }
+
+  private void stopAndRemove() throws IOException, InterruptedException {
     if (closed) {
       return;
     }

@@ -1,8 +1,14 @@
 package io.biowerk.dr.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
+import static io.biowerk.dr.testkit.Checks.assertMatches;
+import static io.biowerk.dr.testkit.Checks.assertNotBlank;
+import static io.biowerk.dr.testkit.Checks.assertThrowsContaining;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.Codecs;
@@ -62,9 +68,7 @@ public abstract class CodecContractTest {
     WritableByteChannel encoder = codec.encode(channels.writable(stored));
     channels.writeAll(encoder, data);
     encoder.close();
-    assertThat(stored.isOpen())
-        .as("the encoder's close() closes the channel it writes to")
-        .isFalse();
+    assertFalse(stored.isOpen(), "the encoder's close() closes the channel it writes to");
     return stored.toByteArray();
   }
 
@@ -79,11 +83,17 @@ public abstract class CodecContractTest {
 
   private static void assertSameBytes(byte[] actual, byte[] expected, String what) {
     int mismatch = Arrays.mismatch(actual, expected);
-    assertThat(mismatch)
-        .as(
-            "%s: %s bytes decoded, %s encoded; first difference at index %s",
-            what, actual.length, expected.length, mismatch)
-        .isEqualTo(-1);
+    assertEquals(
+        -1,
+        mismatch,
+        () ->
+            what
+                + ": "
+                + actual.length
+                + " bytes decoded, "
+                + expected.length
+                + " encoded; first difference at index "
+                + mismatch);
   }
 
   /**
@@ -99,9 +109,15 @@ public abstract class CodecContractTest {
       channels.readAll(decoder, delivered);
     } catch (IntegrityException e) {
       byte[] got = delivered.toByteArray();
-      assertThat(got.length)
-          .as("%s: bytes delivered before the failure", what)
-          .isLessThanOrEqualTo(original.length);
+      assertTrue(
+          got.length <= original.length,
+          () ->
+              what
+                  + ": "
+                  + got.length
+                  + " bytes delivered before the failure, more than the "
+                  + original.length
+                  + " original bytes");
       assertSameBytes(
           got, Arrays.copyOf(original, got.length), what + ": bytes delivered before the failure");
       return e;
@@ -109,8 +125,12 @@ public abstract class CodecContractTest {
       throw new AssertionError(what + ": expected an IntegrityException but got " + e, e);
     }
     return fail(
-        "%s: %s damaged bytes decoded without an IntegrityException (%s bytes delivered)",
-        what, damaged.length, delivered.size());
+        what
+            + ": "
+            + damaged.length
+            + " damaged bytes decoded without an IntegrityException ("
+            + delivered.size()
+            + " bytes delivered)");
   }
 
   @ParameterizedTest(name = "{0} via {1}")
@@ -200,9 +220,9 @@ public abstract class CodecContractTest {
     encoder.close();
     long size = stored.size();
     encoder.close();
-    assertThat(encoder.isOpen()).isFalse();
-    assertThat(stored.closes()).isEqualTo(1);
-    assertThat(stored.size()).as("a second close writes nothing more").isEqualTo(size);
+    assertFalse(encoder.isOpen(), "the encoder's isOpen() after close");
+    assertEquals(1, stored.closes(), "closes of the channel beneath the encoder");
+    assertEquals(size, stored.size(), "a second close writes nothing more");
   }
 
   @Test
@@ -214,17 +234,19 @@ public abstract class CodecContractTest {
     decoder.read(ByteBuffer.allocate(100));
     decoder.close();
     decoder.close();
-    assertThat(decoder.isOpen()).isFalse();
-    assertThat(in.isOpen()).as("the decoder's close() closes the channel it reads").isFalse();
+    assertFalse(decoder.isOpen(), "the decoder's isOpen() after close");
+    assertFalse(in.isOpen(), "the decoder's close() closes the channel it reads");
   }
 
   @Test
   void writingAfterCloseThrowsIllegalStateException() throws Exception {
     WritableByteChannel encoder = newCodec().encode(MemoryChannels.collector());
     encoder.close();
-    assertThatThrownBy(() -> encoder.write(ByteBuffer.wrap(new byte[] {1})))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("closed");
+    assertThrowsContaining(
+        IllegalStateException.class,
+        () -> encoder.write(ByteBuffer.wrap(new byte[] {1})),
+        "closed",
+        "writing to a closed encoder");
   }
 
   @Test
@@ -233,9 +255,11 @@ public abstract class CodecContractTest {
     ReadableByteChannel decoder =
         codec.decode(MemoryChannels.readable(encode(codec, new byte[10], HostileChannels.HEAP)));
     decoder.close();
-    assertThatThrownBy(() -> decoder.read(ByteBuffer.allocate(10)))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("closed");
+    assertThrowsContaining(
+        IllegalStateException.class,
+        () -> decoder.read(ByteBuffer.allocate(10)),
+        "closed",
+        "reading from a closed decoder");
   }
 
   @Test
@@ -244,9 +268,9 @@ public abstract class CodecContractTest {
     byte[] data = DataShapes.TWO_BYTES.bytes();
     try (ReadableByteChannel decoder =
         codec.decode(MemoryChannels.readable(encode(codec, data, HostileChannels.HEAP)))) {
-      assertThat(HostileChannels.HEAP.readAll(decoder)).isEqualTo(data);
-      assertThat(decoder.read(ByteBuffer.allocate(10))).isEqualTo(-1);
-      assertThat(decoder.read(ByteBuffer.allocate(10))).isEqualTo(-1);
+      assertArrayEquals(data, HostileChannels.HEAP.readAll(decoder), "the decoded bytes");
+      assertEquals(-1, decoder.read(ByteBuffer.allocate(10)), "a read past the end");
+      assertEquals(-1, decoder.read(ByteBuffer.allocate(10)), "a second read past the end");
     }
   }
 
@@ -269,7 +293,7 @@ public abstract class CodecContractTest {
                   data,
                   HostileChannels.RANDOM_SHORT,
                   shape + " truncated to " + length + " of " + encoded.length + " bytes");
-          assertThat(e.getMessage()).as("the message says what failed").isNotBlank();
+          assertNotBlank(e.getMessage(), "the message says what failed");
         }
       }
     }
@@ -286,11 +310,11 @@ public abstract class CodecContractTest {
   @Test
   void theCodecFoundByItsIdDecodesWhatThisOneEncodes() throws Exception {
     Codec codec = newCodec();
-    assertThat(codec.id()).matches("[a-z0-9]{1,16}");
+    assertMatches("[a-z0-9]{1,16}", codec.id(), "the codec's id");
     Map<String, String> parameters = codec.parameters();
-    assertThat(parameters).isNotNull();
+    assertNotNull(parameters, "the codec's parameters");
     Codec found = Codecs.byId(codec.id(), parameters, keyRing());
-    assertThat(found.id()).isEqualTo(codec.id());
+    assertEquals(codec.id(), found.id(), "the id of the codec found by id");
     byte[] data = DataShapes.COMPRESSIBLE.bytes();
     assertSameBytes(
         decode(found, encode(codec, data, HostileChannels.HEAP), HostileChannels.HEAP),

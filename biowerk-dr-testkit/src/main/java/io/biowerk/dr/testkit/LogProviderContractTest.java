@@ -1,7 +1,12 @@
 package io.biowerk.dr.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.biowerk.dr.testkit.Checks.assertContains;
+import static io.biowerk.dr.testkit.Checks.assertMatches;
+import static io.biowerk.dr.testkit.Checks.assertThrowsContaining;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.InMemorySink;
@@ -19,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,22 +76,28 @@ public abstract class LogProviderContractTest {
 
   @Test
   void segmentsGoThroughTheArchiveAndComeBackIdentical() throws Exception {
-    assertThat(provider().log()).matches("[a-z]{1,16}");
+    assertMatches("[a-z]{1,16}", provider().log(), "the provider's log name");
     InMemorySink sink = InMemorySink.named("contract");
     LogArchive archive = archive(sink);
     List<String> names = writeSegments(dir, 3);
-    assertThat(names).hasSize(3).isSorted().doesNotHaveDuplicates();
+    assertEquals(3, names.size(), () -> "segment names written: " + names);
+    assertEquals(
+        names.stream().sorted().distinct().toList(),
+        names,
+        "segment names must be sorted and distinct");
     for (String name : names) {
       Path file = dir.resolve(name);
       LogSegmentInfo info = provider().describe(name, file);
-      assertThat(info.name()).isEqualTo(name);
-      assertThat(archive.push(info, file)).isEqualTo(LogArchive.PushResult.STORED);
-      assertThat(archive.push(info, file)).isEqualTo(LogArchive.PushResult.ALREADY_STORED);
+      assertEquals(name, info.name(), "the described segment's name");
+      assertEquals(LogArchive.PushResult.STORED, archive.push(info, file), "first push of " + name);
+      assertEquals(
+          LogArchive.PushResult.ALREADY_STORED, archive.push(info, file), "second push of " + name);
       Path back = dir.resolve("back");
-      assertThat(archive.fetch(name, back)).isTrue();
-      assertThat(Files.readAllBytes(back)).isEqualTo(Files.readAllBytes(file));
+      assertTrue(archive.fetch(name, back), () -> "fetch of a pushed segment " + name);
+      assertArrayEquals(
+          Files.readAllBytes(file), Files.readAllBytes(back), "fetched bytes of " + name);
     }
-    assertThat(archive.names()).isEqualTo(names);
+    assertEquals(names, archive.names(), "the archive's segment names");
   }
 
   @Test
@@ -95,25 +107,27 @@ public abstract class LogProviderContractTest {
     // the second segment's bytes under the first one's name: the provider may refuse them itself
     // (they name another position), else the archive must
     Path other = dir.resolve(names.get(1));
-    assertThatThrownBy(() -> archive.push(provider().describe(names.get(0), other), other))
-        .isInstanceOf(java.io.IOException.class)
-        .satisfies(
-            e -> {
-              if (e instanceof LogConflictException conflict) {
-                assertThat(conflict.segment()).isEqualTo(names.get(0));
-                assertThat(e).hasMessageContaining("already stored with different bytes");
-              } else {
-                assertThat(e).hasMessageContaining(names.get(0));
-              }
-            });
+    java.io.IOException e =
+        assertThrows(
+            java.io.IOException.class,
+            () -> archive.push(provider().describe(names.get(0), other), other),
+            "pushing other bytes under a stored segment's name");
+    if (e instanceof LogConflictException conflict) {
+      assertEquals(names.get(0), conflict.segment(), "the conflict's segment");
+      assertContains("already stored with different bytes", e.getMessage(), "the message of " + e);
+    } else {
+      assertContains(names.get(0), e.getMessage(), "the message of " + e);
+    }
   }
 
   @Test
   void aNameThatIsNoSegmentIsRefused() throws Exception {
     Path file = writeSegments(dir, 1).stream().map(dir::resolve).findFirst().orElseThrow();
-    assertThatThrownBy(() -> provider().describe("passwd", file))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("passwd");
+    assertThrowsContaining(
+        IllegalArgumentException.class,
+        () -> provider().describe("passwd", file),
+        "passwd",
+        "describing a file named passwd");
   }
 
   @Test
@@ -121,8 +135,11 @@ public abstract class LogProviderContractTest {
     List<String> names = writeSegments(dir, 3);
     BackupManifest base = baseBackup(names.get(0), names.get(1), Instant.now());
     LogChain chain = provider().chain().orElseThrow();
-    assertThat(chain.span(base)).contains(new LogSpan(names.get(0), names.get(1)));
-    assertThat(provider().recovery(base)).isPresent();
+    assertEquals(
+        Optional.of(new LogSpan(names.get(0), names.get(1))),
+        chain.span(base),
+        "the span the base backup needs");
+    assertTrue(provider().recovery(base).isPresent(), "recovery(base) is present");
   }
 
   @Test
@@ -140,26 +157,30 @@ public abstract class LogProviderContractTest {
             provider().chain().orElseThrow(),
             Duration.ofDays(7),
             now);
-    assertThat(plan.deleted()).containsExactly(s.get(0), s.get(3), s.get(4));
-    assertThat(plan.keptCount()).isEqualTo(7);
+    assertEquals(List.of(s.get(0), s.get(3), s.get(4)), plan.deleted(), "deleted segments");
+    assertEquals(7, plan.keptCount(), "kept segments");
     List<String> reasons = new ArrayList<>();
     plan.ranges().forEach(r -> reasons.add(r.keep() + " " + r.first() + " " + r.reason()));
-    assertThat(reasons)
-        .anySatisfy(
-            r ->
-                assertThat(r)
-                    .startsWith("true " + s.get(1))
-                    .contains("base backup " + old.id() + " needs it to become consistent"))
-        .anySatisfy(
-            r ->
-                assertThat(r)
-                    .startsWith("true " + s.get(5))
-                    .contains("point-in-time window")
-                    .contains(anchor.id()));
-    assertThat(LogRetention.apply(plan)).isEqualTo(3);
+    assertTrue(
+        reasons.stream()
+            .anyMatch(
+                r ->
+                    r.startsWith("true " + s.get(1))
+                        && r.contains(
+                            "base backup " + old.id() + " needs it to become consistent")),
+        () -> "no kept range from " + s.get(1) + " for the old base backup in " + reasons);
+    assertTrue(
+        reasons.stream()
+            .anyMatch(
+                r ->
+                    r.startsWith("true " + s.get(5))
+                        && r.contains("point-in-time window")
+                        && r.contains(anchor.id())),
+        () -> "no kept point-in-time range from " + s.get(5) + " in " + reasons);
+    assertEquals(3, LogRetention.apply(plan), "segments deleted by apply");
     List<String> left = new ArrayList<>(s);
     left.removeAll(List.of(s.get(0), s.get(3), s.get(4)));
-    assertThat(archive.names()).isEqualTo(left);
+    assertEquals(left, archive.names(), "segments left after apply");
   }
 
   @Test
@@ -171,9 +192,11 @@ public abstract class LogProviderContractTest {
     LogRetention.Plan plan =
         LogRetention.plan(
             archive, List.of(base), provider().chain().orElseThrow(), Duration.ofDays(7), now);
-    assertThat(plan.deleted()).containsExactly(s.get(0));
-    assertThat(plan.ranges().get(1).reason())
-        .contains("reaches before the oldest kept base backup");
+    assertEquals(List.of(s.get(0)), plan.deleted(), "deleted segments");
+    assertContains(
+        "reaches before the oldest kept base backup",
+        plan.ranges().get(1).reason(),
+        "the second range's reason");
   }
 
   @Test
@@ -183,19 +206,20 @@ public abstract class LogProviderContractTest {
     LogRetention.Plan plan =
         LogRetention.plan(
             archive, List.of(), provider().chain().orElseThrow(), Duration.ZERO, Instant.now());
-    assertThat(plan.deleted()).isEmpty();
-    assertThat(plan.ranges())
-        .singleElement()
-        .satisfies(r -> assertThat(r.reason()).contains("no base backup"));
-    assertThatThrownBy(
+    assertEquals(List.of(), plan.deleted(), "deleted segments");
+    assertEquals(1, plan.ranges().size(), () -> "ranges: " + plan.ranges());
+    assertContains("no base backup", plan.ranges().get(0).reason(), "the range's reason");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
             () ->
                 LogRetention.plan(
                     archive,
                     List.of(),
                     provider().chain().orElseThrow(),
                     Duration.ofDays(-1),
-                    Instant.now()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("window (PT-24H) may not be negative");
+                    Instant.now()),
+            "a negative window");
+    assertEquals("window (PT-24H) may not be negative", e.getMessage());
   }
 }

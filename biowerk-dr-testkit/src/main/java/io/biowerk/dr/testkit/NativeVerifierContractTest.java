@@ -1,7 +1,10 @@
 package io.biowerk.dr.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.biowerk.dr.testkit.Checks.assertNotBlank;
+import static io.biowerk.dr.testkit.Checks.assertThrowsWithMessage;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.NativeVerifier;
@@ -13,6 +16,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -68,15 +72,24 @@ public abstract class NativeVerifierContractTest {
   @Test
   void itIsFoundForTheKindOfItsBackups() throws Exception {
     NativeBackup backup = backup();
-    assertThat(verifier().sourceKinds()).contains(backup.manifest().sourceKind());
-    assertThat(Verifier.nativeVerifier(backup.manifest().sourceKind(), level()))
-        .isInstanceOf(verifier().getClass());
+    String kind = backup.manifest().sourceKind();
+    Set<String> kinds = verifier().sourceKinds();
+    assertTrue(
+        kinds.contains(kind),
+        () ->
+            "the verifier's source kinds " + kinds + " do not contain the backup's <" + kind + ">");
+    assertInstanceOf(
+        verifier().getClass(),
+        Verifier.nativeVerifier(kind, level()),
+        () -> "the native verifier found for <" + kind + "> at " + level());
   }
 
   @Test
   void anIntactBackupPasses() throws Exception {
     String detail = verify(backup());
-    assertThat(detail).as("the verifier's one-line detail").isNotBlank().doesNotContain("\n");
+    assertNotBlank(detail, "the verifier's one-line detail");
+    assertFalse(
+        detail.contains("\n"), () -> "the verifier's detail is not one line: <" + detail + ">");
   }
 
   @TestFactory
@@ -88,8 +101,9 @@ public abstract class NativeVerifierContractTest {
                 DynamicTest.dynamicTest(
                     damage.getKey(),
                     () ->
-                        assertThatThrownBy(() -> verify(intact.withBytes(damage.getValue())))
-                            .isInstanceOf(IntegrityException.class)
-                            .satisfies(e -> assertThat(e.getMessage()).isNotBlank())));
+                        assertThrowsWithMessage(
+                            IntegrityException.class,
+                            () -> verify(intact.withBytes(damage.getValue())),
+                            "verifying the backup " + damage.getKey())));
   }
 }

@@ -1,7 +1,8 @@
 package io.biowerk.dr.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.biowerk.dr.testkit.Checks.assertThrowsContaining;
+import static io.biowerk.dr.testkit.Checks.assertThrowsWithMessage;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.biowerk.dr.core.PendingWrite;
 import io.biowerk.dr.core.RestoreTarget;
@@ -83,10 +84,12 @@ public abstract class RestoreTargetContractTest {
     Object before = state();
     NativeBackup backup = backup();
     RestoreTarget target = newTarget(false);
-    assertThatThrownBy(() -> target.open(backup.manifest()).close())
-        .isInstanceOf(TargetNotEmptyException.class)
-        .hasMessageContaining("force");
-    assertThat(state()).as("the target after the refusal").isEqualTo(before);
+    assertThrowsContaining(
+        TargetNotEmptyException.class,
+        () -> target.open(backup.manifest()).close(),
+        "force",
+        "opening a target that holds data without force");
+    assertEquals(before, state(), "the target after the refusal");
   }
 
   @Test
@@ -107,7 +110,7 @@ public abstract class RestoreTargetContractTest {
     try (PendingWrite out = newTarget(false).open(backup.manifest())) {
       writeAll(out, backup.bytes());
       if (transactional()) {
-        assertThat(state()).as("the target after the last byte, before commit").isEqualTo(empty);
+        assertEquals(empty, state(), "the target after the last byte, before commit");
       }
       out.commit();
     }
@@ -125,7 +128,7 @@ public abstract class RestoreTargetContractTest {
     out.abort(); // idempotent
     out.close();
     if (transactional()) {
-      assertThat(state()).as("the target after an abort").isEqualTo(before);
+      assertEquals(before, state(), "the target after an abort");
     }
     // The aborted restore left nothing that stops the next one.
     try (PendingWrite again = newTarget(true).open(backup.manifest())) {
@@ -144,7 +147,7 @@ public abstract class RestoreTargetContractTest {
       writeAll(out, backup.bytes());
     }
     if (transactional()) {
-      assertThat(state()).as("the target after close without commit").isEqualTo(before);
+      assertEquals(before, state(), "the target after close without commit");
     }
   }
 
@@ -156,19 +159,18 @@ public abstract class RestoreTargetContractTest {
     byte[] damaged = damage(backup.bytes());
     PendingWrite out = newTarget(true).open(backup.manifest());
     try {
-      assertThatThrownBy(
-              () -> {
-                writeAll(out, damaged);
-                out.commit();
-              })
-          .as("writing and committing a damaged backup")
-          .isInstanceOf(IOException.class)
-          .satisfies(e -> assertThat(e.getMessage()).isNotBlank());
+      assertThrowsWithMessage(
+          IOException.class,
+          () -> {
+            writeAll(out, damaged);
+            out.commit();
+          },
+          "writing and committing a damaged backup");
     } finally {
       out.close();
     }
     if (transactional()) {
-      assertThat(state()).as("the target after a damaged restore").isEqualTo(before);
+      assertEquals(before, state(), "the target after a damaged restore");
     }
   }
 }

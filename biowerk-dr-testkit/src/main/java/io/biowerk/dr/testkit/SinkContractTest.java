@@ -1,8 +1,15 @@
 package io.biowerk.dr.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.biowerk.dr.testkit.Checks.assertMatches;
+import static io.biowerk.dr.testkit.Checks.assertThrowsContaining;
+import static io.biowerk.dr.testkit.Checks.assertUtf8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biowerk.dr.core.ObjectKeys;
 import io.biowerk.dr.core.ObjectNotFoundException;
@@ -123,13 +130,34 @@ public abstract class SinkContractTest {
     return objects.stream().map(StoredObject::key).toList();
   }
 
+  private static List<Long> sizes(List<StoredObject> objects) {
+    return objects.stream().map(StoredObject::size).toList();
+  }
+
   private static void assertSameBytes(byte[] actual, byte[] expected, String what) {
     int mismatch = Arrays.mismatch(actual, expected);
-    assertThat(mismatch)
-        .as(
-            "%s: %s bytes read back, %s written; first difference at index %s",
-            what, actual.length, expected.length, mismatch)
-        .isEqualTo(-1);
+    assertEquals(
+        -1,
+        mismatch,
+        () ->
+            what
+                + ": "
+                + actual.length
+                + " bytes read back, "
+                + expected.length
+                + " written; first difference at index "
+                + mismatch);
+  }
+
+  private static void assertEmpty(List<StoredObject> listed, String what) {
+    assertEquals(List.of(), keys(listed), what);
+  }
+
+  private static void assertNotFound(Sink sink, String key) {
+    assertThrows(
+        ObjectNotFoundException.class,
+        () -> sink.openRead(key).close(),
+        () -> "openRead(" + key + ")");
   }
 
   // ---- the contract
@@ -137,7 +165,7 @@ public abstract class SinkContractTest {
 
   @Test
   void aNewSinkIsEmpty() throws Exception {
-    assertThat(sink().list("")).as("newSink() must return an empty sink").isEmpty();
+    assertEmpty(sink().list(""), "newSink() must return an empty sink");
   }
 
   @TestFactory
@@ -156,10 +184,10 @@ public abstract class SinkContractTest {
                       String key = "shapes/" + shape.size() + ".bin";
                       write(sink(), key, data);
                       assertSameBytes(read(sink(), key), data, shape.name());
-                      assertThat(sink().list(key))
-                          .extracting(StoredObject::key, StoredObject::size)
-                          .containsExactly(
-                              org.assertj.core.groups.Tuple.tuple(key, (long) data.length));
+                      List<StoredObject> listed = sink().list(key);
+                      assertEquals(List.of(key), keys(listed), "keys listed under " + key);
+                      assertEquals(
+                          List.of((long) data.length), sizes(listed), "size listed for " + key);
                       // Read back through the hostile reader too: the channel must cope with tiny
                       // and odd-sized buffers.
                       try (ReadableByteChannel in = sink().openRead(key)) {
@@ -176,11 +204,11 @@ public abstract class SinkContractTest {
     String key = "pending/object.bin";
     try (PendingWrite out = sink().openWrite(key)) {
       HostileChannels.HEAP.writeAll(out, DataShapes.SEGMENT_PLUS_ONE.bytes());
-      assertThat(sink().list("")).as("listing while the write is pending").isEmpty();
-      assertThatThrownBy(() -> sink().openRead(key)).isInstanceOf(ObjectNotFoundException.class);
+      assertEmpty(sink().list(""), "listing while the write is pending");
+      assertNotFound(sink(), key);
       out.commit();
     }
-    assertThat(keys(sink().list(""))).containsExactly(key);
+    assertEquals(List.of(key), keys(sink().list("")), "keys after the commit");
     assertSameBytes(read(sink(), key), DataShapes.SEGMENT_PLUS_ONE.bytes(), "committed object");
   }
 
@@ -190,12 +218,11 @@ public abstract class SinkContractTest {
     write(sink(), key, utf8("old content"));
     try (PendingWrite out = sink().openWrite(key)) {
       ByteChannels.writeFully(out, ByteBuffer.wrap(utf8("new content, longer than the old")));
-      assertThat(read(sink(), key)).asString(StandardCharsets.UTF_8).isEqualTo("old content");
+      assertUtf8("old content", read(sink(), key), "the object while its overwrite is pending");
       out.commit();
     }
-    assertThat(read(sink(), key))
-        .asString(StandardCharsets.UTF_8)
-        .isEqualTo("new content, longer than the old");
+    assertUtf8(
+        "new content, longer than the old", read(sink(), key), "the object after the commit");
   }
 
   @Test
@@ -205,17 +232,16 @@ public abstract class SinkContractTest {
     out.abort();
     out.abort(); // idempotent
     out.close(); // after abort: nothing more to do
-    assertThat(out.isOpen()).isFalse();
-    assertThat(sink().list("")).isEmpty();
-    assertThatThrownBy(() -> sink().openRead("aborted/object.bin"))
-        .isInstanceOf(ObjectNotFoundException.class);
-    assertThatThrownBy(() -> out.write(ByteBuffer.wrap(new byte[1])))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("closed");
-    assertThatThrownBy(out::commit)
-        .as("commit after abort")
-        .isInstanceOf(IllegalStateException.class);
-    assertThat(sink().list("")).isEmpty();
+    assertFalse(out.isOpen(), "isOpen() after abort");
+    assertEmpty(sink().list(""), "listing after abort");
+    assertNotFound(sink(), "aborted/object.bin");
+    assertThrowsContaining(
+        IllegalStateException.class,
+        () -> out.write(ByteBuffer.wrap(new byte[1])),
+        "closed",
+        "write after abort");
+    assertThrows(IllegalStateException.class, out::commit, "commit after abort");
+    assertEmpty(sink().list(""), "listing after commit after abort");
   }
 
   @Test
@@ -225,9 +251,8 @@ public abstract class SinkContractTest {
       ByteChannels.writeFully(out, ByteBuffer.wrap(utf8("never committed")));
       out.abort();
     }
-    assertThat(read(sink(), "keep/object.txt"))
-        .asString(StandardCharsets.UTF_8)
-        .isEqualTo("committed");
+    assertUtf8(
+        "committed", read(sink(), "keep/object.txt"), "the object after an aborted overwrite");
   }
 
   @Test
@@ -235,9 +260,8 @@ public abstract class SinkContractTest {
     try (PendingWrite out = sink().openWrite("unclosed/object.bin")) {
       HostileChannels.HEAP.writeAll(out, DataShapes.SEGMENT_EXACT.bytes());
     }
-    assertThat(sink().list("")).isEmpty();
-    assertThatThrownBy(() -> sink().openRead("unclosed/object.bin"))
-        .isInstanceOf(ObjectNotFoundException.class);
+    assertEmpty(sink().list(""), "listing after close without commit");
+    assertNotFound(sink(), "unclosed/object.bin");
   }
 
   @Test
@@ -247,7 +271,7 @@ public abstract class SinkContractTest {
     out.commit();
     out.abort();
     out.close();
-    assertThat(read(sink(), "kept/object.txt")).asString(StandardCharsets.UTF_8).isEqualTo("kept");
+    assertUtf8("kept", read(sink(), "kept/object.txt"), "the object after commit, abort and close");
   }
 
   @Test
@@ -255,23 +279,23 @@ public abstract class SinkContractTest {
     try (PendingWrite out = sink().openWrite("done/object.txt")) {
       ByteChannels.writeFully(out, ByteBuffer.wrap(utf8("done")));
       out.commit();
-      assertThat(out.isOpen()).isFalse();
-      assertThatThrownBy(() -> out.write(ByteBuffer.wrap(utf8("more"))))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("closed");
-      assertThatThrownBy(out::commit)
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("closed");
+      assertFalse(out.isOpen(), "isOpen() after commit");
+      assertThrowsContaining(
+          IllegalStateException.class,
+          () -> out.write(ByteBuffer.wrap(utf8("more"))),
+          "closed",
+          "write after commit");
+      assertThrowsContaining(IllegalStateException.class, out::commit, "closed", "a second commit");
     }
-    assertThat(read(sink(), "done/object.txt")).asString(StandardCharsets.UTF_8).isEqualTo("done");
+    assertUtf8("done", read(sink(), "done/object.txt"), "the committed object");
   }
 
   @Test
   void committingReplacesAnExistingObject() throws Exception {
     write(sink(), "over/object.bin", DataShapes.RANDOM_1MIB.bytes());
     write(sink(), "over/object.bin", utf8("short"));
-    assertThat(read(sink(), "over/object.bin")).asString(StandardCharsets.UTF_8).isEqualTo("short");
-    assertThat(sink().list("over/")).extracting(StoredObject::size).containsExactly(5L);
+    assertUtf8("short", read(sink(), "over/object.bin"), "the replaced object");
+    assertEquals(List.of(5L), sizes(sink().list("over/")), "the replaced object's listed size");
   }
 
   @Test
@@ -282,13 +306,16 @@ public abstract class SinkContractTest {
     for (String key : all) {
       sink().put(key, utf8(key));
     }
-    assertThat(keys(sink().list(""))).containsExactlyElementsOf(all.stream().sorted().toList());
-    assertThat(keys(sink().list("p/ab")))
-        .containsExactly("p/ab-z/deep/down/here.bin", "p/ab.txt", "p/ab/y", "p/abc/x");
-    assertThat(keys(sink().list("p/ab/"))).containsExactly("p/ab/y");
-    assertThat(keys(sink().list("p/"))).hasSize(6);
-    assertThat(sink().list("nothing/here/")).isEmpty();
-    assertThat(sink().list("p/zzz")).isEmpty();
+    assertEquals(all.stream().sorted().toList(), keys(sink().list("")), "list(\"\")");
+    assertEquals(
+        List.of("p/ab-z/deep/down/here.bin", "p/ab.txt", "p/ab/y", "p/abc/x"),
+        keys(sink().list("p/ab")),
+        "list(\"p/ab\")");
+    assertEquals(List.of("p/ab/y"), keys(sink().list("p/ab/")), "list(\"p/ab/\")");
+    List<String> underP = keys(sink().list("p/"));
+    assertEquals(6, underP.size(), () -> "list(\"p/\"): " + underP);
+    assertEmpty(sink().list("nothing/here/"), "list(\"nothing/here/\")");
+    assertEmpty(sink().list("p/zzz"), "list(\"p/zzz\")");
   }
 
   @Test
@@ -297,16 +324,23 @@ public abstract class SinkContractTest {
     sink().put("sized/empty", new byte[0]);
     sink().put("sized/three", utf8("abc"));
     List<StoredObject> objects = sink().list("sized/");
-    assertThat(objects)
-        .extracting(StoredObject::key, StoredObject::size)
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("sized/empty", 0L),
-            org.assertj.core.groups.Tuple.tuple("sized/three", 3L));
-    assertThat(objects)
-        .allSatisfy(
-            o ->
-                assertThat(o.lastModified())
-                    .isBetween(before, java.time.Instant.now().plus(Duration.ofMinutes(10))));
+    assertEquals(List.of("sized/empty", "sized/three"), keys(objects), "listed keys");
+    assertEquals(List.of(0L, 3L), sizes(objects), "listed sizes");
+    java.time.Instant after = java.time.Instant.now().plus(Duration.ofMinutes(10));
+    for (StoredObject o : objects) {
+      assertNotNull(o.lastModified(), () -> "lastModified of " + o.key());
+      assertFalse(
+          o.lastModified().isBefore(before) || o.lastModified().isAfter(after),
+          () ->
+              "lastModified of "
+                  + o.key()
+                  + " ("
+                  + o.lastModified()
+                  + ") is not between "
+                  + before
+                  + " and "
+                  + after);
+    }
   }
 
   @Test
@@ -320,9 +354,12 @@ public abstract class SinkContractTest {
     }
     sink().put("many-other/x", utf8("x"));
     List<StoredObject> listed = sink().list("many/");
-    assertThat(keys(listed)).containsExactlyElementsOf(expected);
-    assertThat(keys(sink().list("many/0001"))).hasSize(Math.min(10, Math.max(0, count - 10)));
-    assertThat(sink().list("")).hasSize(count + 1);
+    assertEquals(expected, keys(listed), "list(\"many/\")");
+    assertEquals(
+        Math.min(10, Math.max(0, count - 10)),
+        sink().list("many/0001").size(),
+        "objects listed under many/0001");
+    assertEquals(count + 1, sink().list("").size(), "objects listed under \"\"");
   }
 
   @Test
@@ -330,10 +367,9 @@ public abstract class SinkContractTest {
     sink().put("gone/object", utf8("bye"));
     sink().put("gone/neighbour", utf8("stays"));
     sink().delete("gone/object");
-    assertThatThrownBy(() -> sink().openRead("gone/object"))
-        .isInstanceOf(ObjectNotFoundException.class);
+    assertNotFound(sink(), "gone/object");
     sink().delete("gone/object");
-    assertThat(keys(sink().list(""))).containsExactly("gone/neighbour");
+    assertEquals(List.of("gone/neighbour"), keys(sink().list("")), "keys after the deletes");
   }
 
   @Test
@@ -341,21 +377,18 @@ public abstract class SinkContractTest {
     sink().put("present/object", utf8("here"));
     sink().delete("never/was/there");
     sink().delete("present/other");
-    assertThat(keys(sink().list(""))).containsExactly("present/object");
+    assertEquals(List.of("present/object"), keys(sink().list("")), "keys after the deletes");
   }
 
   @Test
   void aKeyThatIsOnlyAPrefixOfOthersIsNoObject() throws Exception {
     sink().put("dir/inside/object", utf8("inside"));
-    assertThatThrownBy(() -> sink().openRead("dir/inside"))
-        .isInstanceOf(ObjectNotFoundException.class);
-    assertThatThrownBy(() -> sink().openRead("dir")).isInstanceOf(ObjectNotFoundException.class);
+    assertNotFound(sink(), "dir/inside");
+    assertNotFound(sink(), "dir");
     sink().delete("dir/inside");
     sink().delete("dir");
-    assertThat(keys(sink().list(""))).containsExactly("dir/inside/object");
-    assertThat(read(sink(), "dir/inside/object"))
-        .asString(StandardCharsets.UTF_8)
-        .isEqualTo("inside");
+    assertEquals(List.of("dir/inside/object"), keys(sink().list("")), "keys after the deletes");
+    assertUtf8("inside", read(sink(), "dir/inside/object"), "the object under the prefixes");
   }
 
   @Test
@@ -365,11 +398,12 @@ public abstract class SinkContractTest {
     sink().copy("copy/from.bin", "copy/elsewhere/to.bin");
     assertSameBytes(read(sink(), "copy/elsewhere/to.bin"), data, "copy");
     assertSameBytes(read(sink(), "copy/from.bin"), data, "copy source");
-    assertThat(keys(sink().list("copy/")))
-        .containsExactly("copy/elsewhere/to.bin", "copy/from.bin");
-    assertThat(sink().list("copy/elsewhere/"))
-        .extracting(StoredObject::size)
-        .containsExactly((long) data.length);
+    assertEquals(
+        List.of("copy/elsewhere/to.bin", "copy/from.bin"),
+        keys(sink().list("copy/")),
+        "keys after the copy");
+    assertEquals(
+        List.of((long) data.length), sizes(sink().list("copy/elsewhere/")), "the copy's size");
   }
 
   @Test
@@ -377,27 +411,31 @@ public abstract class SinkContractTest {
     sink().put("copy/a", utf8("a"));
     sink().put("copy/b", utf8("bbbbbb"));
     sink().copy("copy/a", "copy/b");
-    assertThat(read(sink(), "copy/b")).asString(StandardCharsets.UTF_8).isEqualTo("a");
+    assertUtf8("a", read(sink(), "copy/b"), "the copy's target");
   }
 
   @Test
   void copyOfAMissingObjectIsObjectNotFoundAndCreatesNothing() throws Exception {
-    assertThatThrownBy(() -> sink().copy("copy/missing", "copy/target"))
-        .isInstanceOf(ObjectNotFoundException.class)
-        .hasMessageContaining("copy/missing");
-    assertThat(sink().list("")).isEmpty();
+    assertThrowsContaining(
+        ObjectNotFoundException.class,
+        () -> sink().copy("copy/missing", "copy/target"),
+        "copy/missing",
+        "copy of a missing object");
+    assertEmpty(sink().list(""), "listing after the failed copy");
   }
 
   @Test
   void readingAMissingObjectIsObjectNotFoundNamingTheKey() throws Exception {
     String key = "missing/postgres_20240115_020000.dump.zst.enc";
-    assertThatThrownBy(() -> sink().openRead(key))
-        .isInstanceOfSatisfying(
-            ObjectNotFoundException.class, e -> assertThat(e.key()).isEqualTo(key))
-        .hasMessageContaining(key);
-    assertThatThrownBy(() -> sink().get(key))
-        .isInstanceOf(ObjectNotFoundException.class)
-        .hasMessageContaining(key);
+    ObjectNotFoundException e =
+        assertThrowsContaining(
+            ObjectNotFoundException.class,
+            () -> sink().openRead(key).close(),
+            key,
+            "openRead of a missing object");
+    assertEquals(key, e.key(), "the exception's key");
+    assertThrowsContaining(
+        ObjectNotFoundException.class, () -> sink().get(key), key, "get of a missing object");
   }
 
   @Test
@@ -405,11 +443,10 @@ public abstract class SinkContractTest {
     sink().put("small/manifest.json", utf8("{\"schema\":1}"));
     sink().put("small/empty", new byte[0]);
     sink().put("small/binary", new byte[] {0, -1, 127, -128, 10, 13});
-    assertThat(sink().get("small/manifest.json"))
-        .asString(StandardCharsets.UTF_8)
-        .isEqualTo("{\"schema\":1}");
-    assertThat(sink().get("small/empty")).isEmpty();
-    assertThat(sink().get("small/binary")).containsExactly(0, -1, 127, -128, 10, 13);
+    assertUtf8("{\"schema\":1}", sink().get("small/manifest.json"), "get(small/manifest.json)");
+    assertArrayEquals(new byte[0], sink().get("small/empty"), "get(small/empty)");
+    assertArrayEquals(
+        new byte[] {0, -1, 127, -128, 10, 13}, sink().get("small/binary"), "get(small/binary)");
   }
 
   @Test
@@ -418,7 +455,7 @@ public abstract class SinkContractTest {
     ReadableByteChannel in = sink().openRead("close/me");
     in.close();
     in.close();
-    assertThat(in.isOpen()).isFalse();
+    assertFalse(in.isOpen(), "isOpen() after close");
   }
 
   @Test
@@ -447,7 +484,7 @@ public abstract class SinkContractTest {
         byte[] data = results.get(w).get();
         assertSameBytes(read(shared, "concurrent/" + w + ".bin"), data, "writer " + w);
       }
-      assertThat(shared.list("concurrent/")).hasSize(writers);
+      assertEquals(writers, shared.list("concurrent/").size(), "objects written concurrently");
     } finally {
       pool.shutdownNow();
     }
@@ -496,23 +533,26 @@ public abstract class SinkContractTest {
               read += n;
             }
           }
-          assertThat(read).isEqualTo(size);
-          assertThat(Sha256.hex(digest.digest())).isEqualTo(source.sha256());
-          assertThat(sink().list("large/")).extracting(StoredObject::size).containsExactly(size);
+          assertEquals(size, read, "bytes read back");
+          assertEquals(
+              source.sha256(), Sha256.hex(digest.digest()), "SHA-256 of the bytes read back");
+          assertEquals(List.of(size), sizes(sink().list("large/")), "the listed size");
         });
   }
 
   @Test
   void putIfAbsentCreatesOnceAndKeepsTheFirstObject() throws Exception {
-    assertThat(sink().putIfAbsent("claims/one", utf8("first"))).isTrue();
-    assertThat(sink().putIfAbsent("claims/one", utf8("second"))).isFalse();
-    assertThat(sink().get("claims/one")).asString(StandardCharsets.UTF_8).isEqualTo("first");
+    assertTrue(sink().putIfAbsent("claims/one", utf8("first")), "putIfAbsent of a new key");
+    assertFalse(sink().putIfAbsent("claims/one", utf8("second")), "putIfAbsent of a taken key");
+    assertUtf8("first", sink().get("claims/one"), "the object after the second putIfAbsent");
     write(sink(), "claims/written", utf8("streamed"));
-    assertThat(sink().putIfAbsent("claims/written", utf8("other"))).isFalse();
-    assertThat(sink().get("claims/written")).asString(StandardCharsets.UTF_8).isEqualTo("streamed");
+    assertFalse(
+        sink().putIfAbsent("claims/written", utf8("other")),
+        "putIfAbsent of a key written by openWrite");
+    assertUtf8("streamed", sink().get("claims/written"), "the streamed object");
     sink().delete("claims/one");
-    assertThat(sink().putIfAbsent("claims/one", utf8("again"))).isTrue();
-    assertThat(sink().get("claims/one")).asString(StandardCharsets.UTF_8).isEqualTo("again");
+    assertTrue(sink().putIfAbsent("claims/one", utf8("again")), "putIfAbsent after delete");
+    assertUtf8("again", sink().get("claims/one"), "the object after delete and putIfAbsent");
   }
 
   /**
@@ -548,13 +588,15 @@ public abstract class SinkContractTest {
         }
         String stored = new String(shared.get(key), StandardCharsets.UTF_8);
         if (atomic) {
-          assertThat(winners)
-              .as("winners of %s on a sink declaring atomic creates", key)
-              .hasSize(1);
-          assertThat(stored).isEqualTo("writer " + winners.get(0) + " of round " + round);
+          assertEquals(
+              1,
+              winners.size(),
+              () -> "winners " + winners + " of " + key + " on a sink declaring atomic creates");
+          assertEquals(
+              "writer " + winners.get(0) + " of round " + round, stored, "the winner's object");
         } else {
-          assertThat(winners).as("winners of %s", key).isNotEmpty();
-          assertThat(stored).matches("writer [0-7] of round " + round);
+          assertFalse(winners.isEmpty(), () -> "no writer won " + key);
+          assertMatches("writer [0-7] of round " + round, stored, "the object at " + key);
         }
       }
     } finally {
@@ -574,7 +616,7 @@ public abstract class SinkContractTest {
                 DynamicTest.dynamicTest(
                     "'" + key.replace("\0", "\\0") + "'",
                     () -> {
-                      assertThat(ObjectKeys.isValidKey(key)).isFalse();
+                      assertFalse(ObjectKeys.isValidKey(key), "ObjectKeys.isValidKey");
                       Sink s = sink();
                       List<ThrowingCall> calls =
                           List.of(
@@ -584,31 +626,39 @@ public abstract class SinkContractTest {
                               () -> s.putIfAbsent(key, new byte[1]),
                               () -> s.get(key),
                               () -> s.delete(key));
-                      for (ThrowingCall call : calls) {
-                        assertThatThrownBy(call::call)
-                            .isInstanceOf(IllegalArgumentException.class)
-                            .hasMessageContaining("object key");
+                      List<String> names =
+                          List.of("openWrite", "openRead", "put", "putIfAbsent", "get", "delete");
+                      for (int i = 0; i < calls.size(); i++) {
+                        assertThrowsContaining(
+                            IllegalArgumentException.class,
+                            calls.get(i)::call,
+                            "object key",
+                            names.get(i) + " of an invalid key");
                       }
-                      assertThat(s.list("")).as("nothing was created").isEmpty();
+                      assertEmpty(s.list(""), "nothing was created");
                     }));
   }
 
   @Test
   void listingRefusesPrefixesThatBreakTheRules() throws Exception {
     for (String prefix : List.of("/", "/abs", "a//", "../", "a/../")) {
-      assertThatThrownBy(() -> sink().list(prefix))
-          .as("list(%s)", prefix)
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("object key");
+      assertThrowsContaining(
+          IllegalArgumentException.class,
+          () -> sink().list(prefix),
+          "object key",
+          "list(" + prefix + ")");
     }
   }
 
   @Test
   void capabilitiesAreStableAndUnmodifiable() throws Exception {
     Set<SinkCapability> first = sink().capabilities();
-    assertThat(first).isNotNull().isEqualTo(sink().capabilities());
-    assertThatThrownBy(() -> first.add(SinkCapability.RANGED_READ))
-        .isInstanceOf(UnsupportedOperationException.class);
+    assertNotNull(first, "capabilities()");
+    assertEquals(first, sink().capabilities(), "capabilities() called again");
+    assertThrows(
+        UnsupportedOperationException.class,
+        () -> first.add(SinkCapability.RANGED_READ),
+        "adding to capabilities()");
   }
 
   /** A sink call for the key-rule tests. */

@@ -1,8 +1,12 @@
 package io.biowerk.dr.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
+import static io.biowerk.dr.testkit.Checks.assertMatches;
+import static io.biowerk.dr.testkit.Checks.assertNotBlank;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.BackupManifest;
@@ -124,18 +128,19 @@ public abstract class SourceContractTest {
   void nameKindAndFormatFitTheRepositoryLayout() throws Exception {
     Source source = newSource();
     BackupLayout.checkSourceName(source.name());
-    assertThat(source.kind()).matches("[a-z][a-z0-9+.-]*");
-    assertThat(source.format()).matches("[a-z0-9]{1,16}");
-    assertThat(
-            BackupLayout.dataKey(
-                source.name(), BackupLayout.DAILY, "x", source.format(), List.of()))
-        .startsWith(source.name() + "/daily/");
+    assertMatches("[a-z][a-z0-9+.-]*", source.kind(), "the source's kind");
+    assertMatches("[a-z0-9]{1,16}", source.format(), "the source's format");
+    String dataKey =
+        BackupLayout.dataKey(source.name(), BackupLayout.DAILY, "x", source.format(), List.of());
+    assertTrue(
+        dataKey.startsWith(source.name() + "/daily/"),
+        () -> "data key <" + dataKey + "> does not start with <" + source.name() + "/daily/>");
   }
 
   @Test
   void aRunReadToItsEndClosesCleanlyWithJsonCompatibleFacts() throws Exception {
     Run run = readToEndAndClose(newSource().open());
-    assertThat(run.facts()).as("facts() after a successful close").isNotNull();
+    assertNotNull(run.facts(), "facts() after a successful close");
     // The facts go into the manifest: they must serialise to JSON and parse back.
     Source source = newSource();
     BackupManifest manifest =
@@ -155,9 +160,9 @@ public abstract class SourceContractTest {
             run.sha256(),
             "x/daily/x." + source.format(),
             run.facts());
-    assertThatCode(() -> Manifests.parse(Manifests.toJson(manifest), "facts of a run"))
-        .as("facts are JSON-compatible")
-        .doesNotThrowAnyException();
+    assertDoesNotThrow(
+        () -> Manifests.parse(Manifests.toJson(manifest), "facts of a run"),
+        "facts are JSON-compatible");
     checkRun(run);
   }
 
@@ -193,7 +198,7 @@ public abstract class SourceContractTest {
           SourceStream stream = source.open();
           stream.read(ByteBuffer.allocate(1));
           closeCancelling(stream);
-          assertThat(stream.isOpen()).isFalse();
+          assertFalse(stream.isOpen(), "isOpen() after close");
           closeCancelling(stream); // idempotent
         });
     // The cancelled run left nothing behind that stops the next one.
@@ -204,7 +209,7 @@ public abstract class SourceContractTest {
   void closingFromAnotherThreadCancelsAReader() throws Exception {
     Source source = newSource();
     long whole = readToEndAndClose(source.open()).size();
-    assertThat(whole).as("bytes of a whole run").isGreaterThan(1);
+    assertTrue(whole > 1, () -> "bytes of a whole run: " + whole + ", expected more than 1");
     AtomicLong delivered = new AtomicLong();
     AtomicBoolean sawEnd = new AtomicBoolean();
     assertTimeoutPreemptively(
@@ -235,16 +240,17 @@ public abstract class SourceContractTest {
           started.await();
           closeCancelling(stream);
           reader.get();
-          assertThat(stream.isOpen()).isFalse();
+          assertFalse(stream.isOpen(), "isOpen() after close");
         });
     // Not vacuous: had the reader seen the whole run before the close arrived, nothing was
     // cancelled and this test would prove nothing.
-    assertThat(sawEnd.get() && delivered.get() >= whole)
-        .as(
-            "the reader read the whole run (%s bytes) before the close arrived, so nothing was"
-                + " cancelled; make newSource() produce a larger run",
-            whole)
-        .isFalse();
+    assertFalse(
+        sawEnd.get() && delivered.get() >= whole,
+        () ->
+            "the reader read the whole run ("
+                + whole
+                + " bytes) before the close arrived, so nothing was cancelled; make newSource()"
+                + " produce a larger run");
     checkRun(readToEndAndClose(source.open()));
   }
 
@@ -277,10 +283,11 @@ public abstract class SourceContractTest {
               }
               return null;
             });
-    assertThat(failure)
-        .as("open, a read or close() of a failing run (%s) must throw an IOException", source)
-        .isNotNull();
-    assertThat(failure.getMessage()).as("the failure's message").isNotBlank();
+    assertNotNull(
+        failure,
+        () ->
+            "open, a read or close() of a failing run (" + source + ") must throw an IOException");
+    assertNotBlank(failure.getMessage(), "the failure's message");
   }
 
   @Test

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -261,8 +260,7 @@ public final class VaultKvKeys implements KeyProvider {
     }
     Map<String, MasterKey> read = new TreeMap<>();
     String activeField = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : data.properties()) {
       if (field.getKey().equals(ACTIVE_FIELD)) {
         activeField = field.getValue().asText(null);
         continue;
