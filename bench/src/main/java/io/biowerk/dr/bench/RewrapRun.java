@@ -3,6 +3,8 @@ package io.biowerk.dr.bench;
 import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.Source;
+import io.biowerk.dr.core.SourceStream;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.Recipient;
 import io.biowerk.dr.core.codec.ZstdCodec;
@@ -85,26 +87,34 @@ public final class RewrapRun {
     }
   }
 
-  /** N backups through {@link BackupJob}, each with its own clock a minute apart, on a pool. */
+  /**
+   * N backups through {@link BackupJob}, each with its own clock a minute apart, on {@code threads}
+   * threads. Each thread backs up its own source ({@code sqldump-<thread>}), one backup after
+   * another: two jobs of the same source into one repository at once are not supported (each clears
+   * the other's in-progress files), as with two {@code backup} commands for one source.
+   */
   static void makeBackups(
       Path root, byte[] sample, int size, int backups, int threads, MasterKey key, Instant t)
       throws IOException, InterruptedException {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<?>> done = new ArrayList<>(backups);
-      for (int i = 0; i < backups; i++) {
-        Instant when = t.plus(Duration.ofMinutes(i));
+      List<Future<?>> done = new ArrayList<>(threads);
+      for (int k = 0; k < threads; k++) {
+        int thread = k;
         done.add(
             pool.submit(
                 () -> {
-                  BackupJob.of(new MemorySource(sample, size))
-                      .codecs(
-                          ZstdCodec.of(1, 0, 0),
-                          EnvelopeCodec.encryptingTo(List.of(Recipient.masterKey(key))))
-                      .sinks(LocalSink.open(root))
-                      .clock(Clock.fixed(when, ZoneOffset.UTC))
-                      .build()
-                      .run();
+                  Source source = named(new MemorySource(sample, size), "sqldump-" + thread);
+                  for (int i = thread; i < backups; i += threads) {
+                    BackupJob.of(source)
+                        .codecs(
+                            ZstdCodec.of(1, 0, 0),
+                            EnvelopeCodec.encryptingTo(List.of(Recipient.masterKey(key))))
+                        .sinks(LocalSink.open(root))
+                        .clock(Clock.fixed(t.plus(Duration.ofMinutes(i)), ZoneOffset.UTC))
+                        .build()
+                        .run();
+                  }
                   return null;
                 }));
       }
@@ -116,6 +126,31 @@ public final class RewrapRun {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** The source under another name, so each thread's backups go to their own directory. */
+  static Source named(Source source, String name) {
+    return new Source() {
+      @Override
+      public String kind() {
+        return source.kind();
+      }
+
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public String format() {
+        return source.format();
+      }
+
+      @Override
+      public SourceStream open() throws IOException {
+        return source.open();
+      }
+    };
   }
 
   /** One file's size, modification time (ns) and file key (inode): replaced files differ. */
