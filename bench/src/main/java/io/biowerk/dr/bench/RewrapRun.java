@@ -67,9 +67,11 @@ public final class RewrapRun {
           backups, size, threads, (System.nanoTime() - made) / 1e9);
       Map<String, FileState> before = listing(root);
       KeyRing ring = KeyRing.of(fixed(old), fixed(fresh));
+      System.out.printf("load average before the rewrap: %s%n", loadAverage());
       long t0 = System.nanoTime();
       Rewrap.Outcome outcome = Rewrap.of(LocalSink.open(root), ring, fresh).run();
       double seconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("load average after the rewrap: %s%n", loadAverage());
       Map<String, FileState> after = listing(root);
       System.out.printf(
           "rewrap: %d of %d backups in %.2f s (%.0f backups/s); Outcome: read %d bytes (first"
@@ -151,6 +153,16 @@ public final class RewrapRun {
         return source.open();
       }
     };
+  }
+
+  /** The first three fields of /proc/loadavg (1, 5, 15 minutes), or "unknown" off Linux. */
+  static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ", -1);
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   /** One file's size, modification time (ns) and file key (inode): replaced files differ. */
