@@ -1,10 +1,10 @@
 package io.biowerk.dr.bench;
 
-import io.biowerk.dr.core.internal.ByteChannels;
 import io.biowerk.dr.core.Codec;
 import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.Recipient;
+import io.biowerk.dr.core.internal.ByteChannels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
