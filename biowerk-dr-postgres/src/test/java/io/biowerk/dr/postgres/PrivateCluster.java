@@ -281,6 +281,10 @@ public final class PrivateCluster implements AutoCloseable {
     List<String> entries = new ArrayList<>();
     int i = 0;
     for (String entry : classPath.split(java.io.File.pathSeparator, -1)) {
+      // split(..., -1) keeps a trailing empty entry, and Path.of("") is the working directory
+      if (entry.isEmpty()) {
+        continue;
+      }
       Path from = Path.of(entry);
       if (!Files.exists(from) || entry.contains("testcontainers") || entry.contains("docker")) {
         continue;
