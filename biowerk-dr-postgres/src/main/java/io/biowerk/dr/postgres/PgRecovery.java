@@ -261,7 +261,11 @@ final class PgRecovery implements LogRecovery {
     List<Timeline> path = timelines(base, target, archive, names);
     long startSeg = PgWal.segmentNumber(startWal, segmentSize);
     long stopSeg = PgWal.segmentNumber(stopWal, segmentSize);
-    long lastSeg = lastSegment(names, path, segmentSize);
+    long fullSeg = lastSegment(names, path, segmentSize);
+    Partial partial = newestPartial(names, path, segmentSize, fullSeg, archive);
+    // The receiver's partial segment extends what is archived, up to what it received (not beyond).
+    long lastSeg = partial == null ? fullSeg : partial.number();
+    long coveredUpTo = partial == null ? (fullSeg + 1) * segmentSize : partial.upTo();
     Optional<Long> targetLsn = target.position().map(PgWal::lsn);
     if (targetLsn.isPresent()
         && targetLsn.get() < PgWal.lsn(String.valueOf(base.facts().get("stopLsn")))) {
@@ -277,12 +281,15 @@ final class PgRecovery implements LogRecovery {
     }
     Instant lastArchived = null;
     String lastName = null;
-    if (lastSeg >= 0) {
+    if (partial != null) {
+      lastName = partial.name();
+      lastArchived = partial.lastTime();
+    } else if (lastSeg >= 0) {
       lastName = segment(path, lastSeg, segmentSize);
       lastArchived = archive.segment(lastName).map(LogSegment::lastTime).orElse(null);
     }
     if (lastSeg < stopSeg) {
-      String name = segment(path, Math.max(lastSeg + 1, startSeg), segmentSize);
+      String name = segment(path, Math.max(fullSeg + 1, startSeg), segmentSize);
       throw new RecoveryRangeException(
           "postgresql: WAL segment "
               + name
@@ -296,20 +303,45 @@ final class PgRecovery implements LogRecovery {
               + " pg_switch_wal() on the server, and try again",
           name);
     }
+    Object stopLsn = base.facts().get("stopLsn");
+    if (partial != null
+        && partial.number() == stopSeg
+        && stopLsn != null
+        && coveredUpTo < PgWal.lsn(stopLsn.toString())) {
+      throw new RecoveryRangeException(
+          "postgresql: WAL segment "
+              + segment(path, stopSeg, segmentSize)
+              + " is only partly in "
+              + archive.prefix()
+              + " (as "
+              + partial.name()
+              + ", received up to "
+              + PgWal.lsn(coveredUpTo)
+              + "), and base backup "
+              + base.id()
+              + " needs the WAL up to "
+              + base.facts().get("stopLsn")
+              + " to become consistent; check that wal-receive is running and connected, wait for its"
+              + " next flush (or run SELECT pg_switch_wal() on the server), and try again",
+          segment(path, stopSeg, segmentSize));
+    }
     if (target.time().isPresent()
         && (target.time().get().isBefore(stopTime)
             || lastArchived == null
             || target.time().get().isAfter(lastArchived))) {
-      throw outside(base, target, stopTime, lastArchived, lastName);
+      throw outside(base, target, stopTime, lastArchived, lastName, coveredUpTo);
     }
-    if (targetLsn.isPresent() && targetLsn.get() >= (lastSeg + 1) * segmentSize) {
-      throw outside(base, target, stopTime, lastArchived, lastName);
+    if (targetLsn.isPresent() && targetLsn.get() >= coveredUpTo) {
+      throw outside(base, target, stopTime, lastArchived, lastName, coveredUpTo);
     }
     String first = segment(path, startSeg, segmentSize);
     String last = first;
     int count = 0;
     for (long seg = startSeg; seg <= lastSeg; seg++) {
       String name = segment(path, seg, segmentSize);
+      if (partial != null && seg == partial.number()) {
+        name = partial.name();
+      }
       if (!present.contains(name)) {
         String why =
             seg <= stopSeg
@@ -355,7 +387,8 @@ final class PgRecovery implements LogRecovery {
       RecoveryTarget target,
       Instant stopTime,
       Instant lastArchived,
-      String last) {
+      String last,
+      long coveredUpTo) {
     return new RecoveryRangeException(
         "postgresql: recovery target "
             + target
@@ -366,7 +399,12 @@ final class PgRecovery implements LogRecovery {
             + " (the backup's end) to "
             + (lastArchived == null
                 ? "its end"
-                : lastArchived + " (WAL archived up to " + last + ")")
+                : lastArchived
+                    + " (WAL archived up to "
+                    + last
+                    + ", LSN "
+                    + PgWal.lsn(coveredUpTo)
+                    + ")")
             + "; pick a target in that range, an older base backup for an earlier target, or wait until the"
             + " WAL up to the target is archived (SELECT pg_switch_wal() closes the current segment)",
         null);
@@ -382,6 +420,43 @@ final class PgRecovery implements LogRecovery {
     }
     return PgWal.segmentName(tli, seg, segmentSize);
   }
+
+  /**
+   * The receiver's newest partial segment, when it lies on {@code path} after the newest complete
+   * segment {@code fullSeg}, with the position it was received up to and when it was stored.
+   */
+  private static Partial newestPartial(
+      List<String> names, List<Timeline> path, long segmentSize, long fullSeg, LogArchive archive)
+      throws IOException {
+    String newest = null;
+    long number = -1;
+    for (String n : names) {
+      if (PgWal.isPartial(n)) {
+        String segment = n.substring(0, 24);
+        long at = PgWal.segmentNumber(segment, segmentSize);
+        // A partial at or before a complete segment is stale (the complete one replaced it).
+        if (at > fullSeg && at > number && segment(path, at, segmentSize).equals(segment)) {
+          newest = n;
+          number = at;
+        }
+      }
+    }
+    if (newest == null) {
+      return null;
+    }
+    Optional<LogSegment> stored = archive.segment(newest);
+    if (stored.isEmpty()) {
+      return null;
+    }
+    Object received = stored.get().manifest().facts().get("receivedUpTo");
+    long upTo = PgWal.lsn(received == null ? stored.get().lastPosition() : received.toString());
+    // Never beyond the segment's own end, whatever the manifest says.
+    upTo = Math.min(upTo, (number + 1) * segmentSize);
+    return new Partial(newest, number, upTo, stored.get().lastTime());
+  }
+
+  /** A partial segment: its object name, segment number, received-up-to LSN and stored time. */
+  private record Partial(String name, long number, long upTo, Instant lastTime) {}
 
   /**
    * The newest archived segment that lies on {@code path} (a segment of a forked-off branch does

@@ -57,6 +57,11 @@ final class PgWal {
         || PARTIAL.matcher(name).matches();
   }
 
+  /** Whether {@code name} is a receiver's partial segment ({@code <segment>.partial}). */
+  static boolean isPartial(String name) {
+    return PARTIAL.matcher(name).matches();
+  }
+
   /** Whether {@code name} is a timeline history file ({@code 00000002.history}). */
   static boolean isHistory(String name) {
     return HISTORY.matcher(name).matches();

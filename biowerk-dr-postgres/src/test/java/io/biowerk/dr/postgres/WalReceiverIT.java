@@ -12,14 +12,18 @@ import io.biowerk.dr.core.codec.ZstdCodec;
 import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.core.local.LocalSink;
 import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogRecovery;
 import io.biowerk.dr.core.log.LogSegment;
+import io.biowerk.dr.core.log.RecoveryRangeException;
 import io.biowerk.dr.core.log.RecoveryTarget;
+import io.biowerk.dr.core.log.RecoveryWindow;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,8 +40,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The streaming WAL receiver on a private cluster with no archive_command at all: the receiver (a
  * JVM of its own, {@link WalReceiveForTests}) is the only archiver. It is killed with SIGKILL
  * mid-stream and restarted, and a recovery to the end of the repository's WAL still has every
- * committed row, including the last one, which only the partial segment holds. A dropped slot stops
- * it with a clear message.
+ * committed row, including the last one, which only the partial segment holds. Commits only the
+ * partial segment holds recover to a time between them. A dropped slot stops it with a clear
+ * message.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -221,8 +226,141 @@ class WalReceiverIT {
     }
   }
 
+  /**
+   * Commits that only the receiver's partial segment holds are recoverable to a time between them
+   * and to the end, and the window ends at the partial (before the coverage check counted it, the
+   * window ended at the newest complete segment, older than these commits).
+   */
   @Test
   @Order(2)
+  void commitsOnlyInThePartialSegmentAreRecoverableToATimeAndToTheEnd() throws Exception {
+    receiver = startReceiver();
+    awaitSlotActive();
+    BackupManifest base =
+        BackupJob.of(
+                PostgresPhysicalSource.of(
+                    URI.create(
+                        cluster.uri("postgres")
+                            + "?mode=physical&archive-check=false&name="
+                            + SOURCE)))
+            .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
+            .sinks(repo)
+            .build()
+            .run();
+    String stopWal = String.valueOf(base.facts().get("stopWal"));
+    await(stopWal + " (the backup's end) stored", () -> archived(stopWal));
+    Thread.sleep(1000);
+    cluster.execute("INSERT INTO events VALUES (20)");
+    Thread.sleep(300);
+    Instant between = serverNow();
+    Thread.sleep(300);
+    cluster.execute("INSERT INTO events VALUES (21)");
+    String current = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
+    long end = PgWal.lsn(cluster.single("SELECT pg_current_wal_flush_lsn()::text"));
+    await(
+        "the partial " + current + " covering the last commit", () -> partialCovers(current, end));
+    receiver.destroyForcibly().waitFor(); // stopped: only the partial holds rows 20 and 21
+
+    Instant newestComplete = Instant.MIN;
+    for (String n : archive.names()) {
+      if (PgWal.isSegment(n)) {
+        Instant t = archive.segment(n).orElseThrow().lastTime();
+        newestComplete = t.isAfter(newestComplete) ? t : newestComplete;
+      }
+    }
+    assertThat(archive.names()).doesNotContain(current).contains(current + ".partial");
+    assertThat(newestComplete).as("no complete segment reaches the target").isBefore(between);
+
+    LogRecovery recovery = new PgWalLog().recovery(base).orElseThrow();
+    RecoveryWindow window = recovery.window(base, archive);
+    assertThat(window.lastSegment()).isEqualTo(current + ".partial");
+    assertThat(window.to()).isAfter(between);
+
+    cluster.own(scratch.resolve("keys"));
+    Path toTime = scratch.resolve("restored-time");
+    RestoreJob.of(
+            repo,
+            base,
+            ring,
+            recovery.prepare(
+                base,
+                RecoveryTarget.time(between),
+                archive,
+                toTime,
+                false,
+                WalFetchForTests.command(
+                    cluster, scratch.resolve("fetch-time"), repoDir, keyFile, SOURCE)))
+        .run();
+    try (PrivateCluster copy = PrivateCluster.onRestored(toTime, Map.of("archive_mode", "off"))) {
+      copy.startServer();
+      copy.awaitPromoted(60);
+      assertThat(copy.query("SELECT id FROM events WHERE id >= 20 ORDER BY id"))
+          .containsExactly("20");
+    }
+
+    Path toEnd = scratch.resolve("restored-end");
+    RestoreJob.of(
+            repo,
+            base,
+            ring,
+            recovery.prepare(
+                base,
+                RecoveryTarget.end(),
+                archive,
+                toEnd,
+                false,
+                WalFetchForTests.command(
+                    cluster, scratch.resolve("fetch-end"), repoDir, keyFile, SOURCE)))
+        .run();
+    try (PrivateCluster copy = PrivateCluster.onRestored(toEnd, Map.of("archive_mode", "off"))) {
+      copy.startServer();
+      copy.awaitPromoted(60);
+      assertThat(copy.query("SELECT id FROM events WHERE id >= 20 ORDER BY id"))
+          .containsExactly("20", "21");
+    }
+
+    Instant later = window.to().plusSeconds(3600);
+    assertThatThrownBy(
+            () ->
+                recovery.prepare(
+                    base,
+                    RecoveryTarget.time(later),
+                    archive,
+                    scratch.resolve("never"),
+                    false,
+                    List.of("x")))
+        .isInstanceOf(RecoveryRangeException.class)
+        .hasMessageContaining("recovery target time " + later)
+        .hasMessageContaining("to " + window.to() + " (WAL archived up to " + current + ".partial")
+        .hasMessageContaining("pick a target in that range");
+    assertThat(scratch.resolve("never")).doesNotExist();
+  }
+
+  void awaitSlotActive() throws Exception {
+    await(
+        "the receiver's slot is active",
+        () -> {
+          try {
+            return "t"
+                .equals(
+                    cluster.single(
+                        "SELECT coalesce(bool_or(active), false)::text::char FROM pg_replication_slots"
+                            + " WHERE slot_name = 'biowerk_recv'"));
+          } catch (Exception e) {
+            return false;
+          }
+        });
+  }
+
+  Instant serverNow() throws Exception {
+    return Instant.parse(
+        cluster.single(
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC',"
+                + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+  }
+
+  @Test
+  @Order(3)
   void aDroppedSlotStopsTheReceiverWithWhatToDo() throws Exception {
     cluster.execute("SELECT pg_drop_replication_slot('biowerk_recv')");
     PgWalReceiver fresh = PgWalReceiver.of(URI.create(receiverUri()));
