@@ -128,6 +128,26 @@ final class PgProcess {
     return (head + middle + tail).strip();
   }
 
+  /**
+   * Waits up to {@code graceMillis} for the tool to exit on its own, kills it if it has not, and
+   * returns its status as {@link #waitFor()} does. For a tool that stopped reading its input: it is
+   * usually exiting with an error message, and killing it at once would lose that message (the JDK
+   * closes a process's error stream when it destroys a process it has not reaped yet).
+   */
+  int exitOrKill(long graceMillis) throws java.io.InterruptedIOException {
+    try {
+      if (!process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
+        kill();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kill();
+      throw new java.io.InterruptedIOException(
+          "postgresql: interrupted while waiting for " + name + "; it was killed");
+    }
+    return waitFor();
+  }
+
   /** Kills the tool and waits for it; idempotent. */
   void kill() {
     if (process.isAlive()) {

@@ -709,8 +709,7 @@ public final class PostgresRestoreTarget implements RestoreTarget {
         // drops a
         // database this restore created), so the message's "was dropped" is already true when it is
         // thrown.
-        restore.kill();
-        int status = restore.waitFor();
+        int status = restore.exitOrKill(5000);
         abort();
         PostgresRestoreException failure =
             toolFailure(status == 0 ? 1 : status, restore.stderr(), created, replacement);
