@@ -183,12 +183,25 @@ public final class LocalSink implements Sink {
 
           @Override
           public FileVisitResult visitFileFailed(Path file, IOException e) {
-            LOG.warn("file: cannot list {}: {}", file, e.toString());
-            return FileVisitResult.CONTINUE;
+            return skipUnlisted(file, e);
           }
         });
     objects.sort(Comparator.comparing(StoredObject::key));
     return objects;
+  }
+
+  /**
+   * What a listing does with an entry it could not read. A file that vanished between reading the
+   * directory and reading its attributes was committed (a temp file renamed), removed by a prune or
+   * cleaned up by a concurrent run: that is normal in a repository others write to, so it is
+   * skipped without a word. Anything else (a permission problem, an I/O error) is logged and
+   * skipped, so one unreadable entry does not hide the rest of the repository.
+   */
+  static FileVisitResult skipUnlisted(Path file, IOException e) {
+    if (!(e instanceof NoSuchFileException)) {
+      LOG.warn("file: cannot list {}: {}", file, e.toString());
+    }
+    return FileVisitResult.CONTINUE;
   }
 
   /**
@@ -211,6 +224,11 @@ public final class LocalSink implements Sink {
                       attributes.lastModifiedTime().toInstant()));
             }
             return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            return skipUnlisted(file, e);
           }
         });
     return temps;
