@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Warm throughput of the core pipeline over {@value #BYTES_PER_OP} bytes of generated SQL-dump text
  * per operation: zstd-3 alone (the ceiling the chain is measured against), the full chain zstd-3 ->
  * AES-256-GCM -> SHA-256 -> a file through {@code BackupJob}, and the parts (SHA-256, AES-256-GCM)
- * alone. MB/s of input = {@value #BYTES_PER_OP} / 1e6 / seconds per op; {@link Report} prints it.
+ * alone. MB/s of input = {@value #BYTES_PER_OP} / 1e6 / seconds per op (JMH reports the seconds
+ * per op; {@link PairedRun} prints MB/s directly).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

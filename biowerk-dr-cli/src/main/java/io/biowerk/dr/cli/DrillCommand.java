@@ -27,9 +27,10 @@ import picocli.CommandLine.Parameters;
     description = {
       "For every source of the configuration (or those named): the newest backup's files are read and"
           + " checked in every repository, its key is resolved, it is restored into the scratch target of"
-          + " the source's restore-test and checked there; where WAL is archived (a PostgreSQL physical"
-          + " base backup), the archive is checked for gaps and a point-in-time restore to its newest"
-          + " point runs on a private server in a scratch directory; the slower restore is timed"
+          + " the source's restore-test and checked there; where a log is archived (a physical"
+          + " base backup, or a backup that rolls forward with its operation log), the archive is"
+          + " checked for gaps and a point-in-time restore to its newest point runs (on a private"
+          + " server in a scratch directory, or into scratch databases); the slower restore is timed"
           + " against the RTO and the newest restorable point's age against the RPO; then the alert rules are loaded (promtool when"
           + " installed) and the metrics endpoint of the running orchestrator is read. The report ticks the"
           + " plan's checklist; the exit code is 1 when any check failed or target was missed.",
@@ -78,8 +79,8 @@ final class DrillCommand extends CliCommand {
       names = "--fetch-command",
       paramLabel = "COMMAND",
       description =
-          "For a source with archived WAL: the biowerk-dr command the private server of the"
-              + " point-in-time restore runs to fetch WAL (default: $"
+          "For a source with an archived log: the biowerk-dr command the point-in-time restore"
+              + " runs to fetch its segments (default: $"
               + RestoreCommand.FETCH_VARIABLE
               + ", else biowerk-dr on the PATH).")
   String fetchCommand;

@@ -51,8 +51,8 @@ final class KeyOptions {
         "Where master keys live: file (the key file and $BIOWERK_DR_KEY, the default), pkcs11 (an"
             + " HSM through SunPKCS11, settings BIOWERK_DR_PKCS11_*), vault-transit (Vault's Transit"
             + " engine, BIOWERK_DR_VAULT_*), vault-kv (master keys in a Vault KV v2 secret,"
-            + " BIOWERK_DR_VAULT_KV_PATH), aws-kms (AWS KMS, BIOWERK_DR_AWS_KMS_*), or another key"
-            + " service on the class path. Default: $"
+            + " BIOWERK_DR_VAULT_KV_PATH), or another key service on the class path (its module names"
+            + " its settings). Default: $"
             + Environment.KEY_PROVIDER_VARIABLE
             + ", else file. With a service its active key wraps new backups; key files still"
             + " open older ones."

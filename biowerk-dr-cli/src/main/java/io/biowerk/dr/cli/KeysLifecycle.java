@@ -39,10 +39,10 @@ final class KeysLifecycle {
       name = "rewrap",
       header = "Re-wrap every backup's data key to the active key.",
       description = {
-        "Re-wraps the data key of every format-2 backup and archived WAL/oplog segment still"
+        "Re-wraps the data key of every format-2 backup and archived log segment still"
             + " wrapped to another master key, so"
             + " that key can be retired. The target is the active key: with --key-provider the"
-            + " service's (pkcs11, vault-transit, aws-kms), which moves backups from key files into"
+            + " service's (pkcs11, vault-transit or another key service), which moves backups from key files into"
             + " the service; --to ID names a key of the key file, which moves them back. Rewrites only manifests (never a data object), checks"
             + " each backup by decrypting its first segment with the new wrap, and writes the new"
             + " wrap next to the old before removing the old: a crash leaves every backup restorable"
@@ -139,7 +139,7 @@ final class KeysLifecycle {
       header = "Remove an old key once no backup needs it.",
       description = {
         "Removes key ID from the key file after checking every repository: refuses while any"
-            + " backup or WAL/oplog segment is still wrapped to it (run `keys rewrap` first) or is a format-1 backup"
+            + " backup or archived log segment is still wrapped to it (run `keys rewrap` first) or is a format-1 backup"
             + " made with it, and refuses the active key (run `keys rotate` first).",
         ""
       })

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code biowerk-dr <log>-fetch}: fetches one archived segment for a recovering database (the
- * database's {@code restore_command} runs {@code wal-fetch %f %p}), with read-ahead of the next
+ * database's restore hook runs it with the segment's name and destination), with read-ahead of the next
  * segments into a local spool. Exit 1 without a message on stdout when the archive lacks the
  * segment, which is how a database learns that recovery reached the end of the archive.
  */
@@ -24,12 +24,7 @@ import picocli.CommandLine.Parameters;
           + " The next segments are fetched in parallel into a local spool at the same time, so the following"
           + " requests are answered from disk. Exits 1 when the archive does not hold the segment.",
       ""
-    },
-    footer = {
-      "",
-      "Example (as restore_command; biowerk-dr restore writes it itself):",
-      "  restore_command = 'biowerk-dr wal-fetch --source orders --repo /backups %f \"%p\"'"
-    })
+    }) // examples: set per log in Main, from the log's provider
 final class LogFetchCommand extends CliCommand {
 
   private final String log;

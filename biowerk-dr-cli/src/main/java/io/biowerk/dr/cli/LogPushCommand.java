@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code biowerk-dr <log>-push}: archives one segment of a database's log (the database's {@code
- * archive_command} runs {@code wal-push %p}), or queues it in a local spool ({@code --async}) that
+ * {@code biowerk-dr <log>-push}: archives one segment of a database's log (the database's
+ * archive hook runs it with the segment's path), or queues it in a local spool ({@code --async}) that
  * {@code --drain} empties into the repository. Registered once per {@link LogProvider} found, under
  * the provider's log name.
  */
@@ -34,14 +34,7 @@ import picocli.CommandLine.Parameters;
           + " '--drain' process stores what the spool holds. A segment the drainer failed on makes the next"
           + " --async push of it fail with the drainer's message, so the database keeps it and retries.",
       ""
-    },
-    footer = {
-      "",
-      "Examples (a database archiving its WAL, as archive_command):",
-      "  archive_command = 'biowerk-dr wal-push --source orders --repo /backups %p'",
-      "  archive_command = 'biowerk-dr wal-push --source orders --async %p'",
-      "  biowerk-dr wal-push --source orders --repo s3://bucket/bw --drain"
-    })
+    }) // examples: set per log in Main, from the log's provider
 final class LogPushCommand extends CliCommand {
 
   private final String log;

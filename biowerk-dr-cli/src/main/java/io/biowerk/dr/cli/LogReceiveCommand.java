@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code biowerk-dr <log>-receive}: the long-running receiver that streams a database's log into
- * the primary repository as it is written ({@code wal-receive URI}). Stops cleanly on Ctrl-C or
+ * the primary repository as it is written ({@code <log>-receive URI}). Stops cleanly on Ctrl-C or
  * SIGTERM, storing what it received.
  */
 @Command(
@@ -23,8 +23,7 @@ import picocli.CommandLine.Parameters;
           + " segment being written at a short interval, so a lost server loses seconds of commits. Reconnects"
           + " after network drops and server restarts from where the archive ends.",
       ""
-    },
-    footer = {"", "Example:", "  biowerk-dr wal-receive DATABASE-URI --repo /backups"})
+    }) // examples: set per log in Main, from the log's provider
 final class LogReceiveCommand extends CliCommand {
 
   private final String log;

@@ -6,6 +6,8 @@ import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.Logs;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -105,14 +107,28 @@ public final class Main implements Callable<Integer> {
   private static CommandLine configure(Main main) {
     Environment environment = main.environment;
     CommandLine cli = new CommandLine(main);
-    // One push, fetch, receive and status command per log an installed adapter archives (wal-push,
-    // oplog-receive).
+    // One push, fetch, receive and status command per log an installed adapter archives, named
+    // after the log; their examples come from the provider, which knows the database's hooks.
     for (LogProvider provider : Logs.all()) {
       String log = provider.log();
       cli.addSubcommand(log + "-push", new LogPushCommand(log));
       cli.addSubcommand(log + "-fetch", new LogFetchCommand(log));
       cli.addSubcommand(log + "-receive", new LogReceiveCommand(log));
       cli.addSubcommand(log + "-status", new LogStatusCommand(log));
+      examples(
+          cli.getSubcommands().get(log + "-push"),
+          provider.hookExamples("push"),
+          log + "-push --source orders --repo /backups FILE",
+          log + "-push --source orders --async FILE",
+          log + "-push --source orders --repo /backups --drain");
+      examples(
+          cli.getSubcommands().get(log + "-fetch"),
+          provider.hookExamples("fetch"),
+          log + "-fetch --source orders --repo /backups NAME DEST");
+      examples(
+          cli.getSubcommands().get(log + "-receive"),
+          provider.hookExamples("receive"),
+          log + "-receive URI --repo /backups");
     }
     cli.setOut(environment.out());
     cli.setErr(environment.err());
@@ -121,6 +137,22 @@ public final class Main implements Callable<Integer> {
     cli.setExecutionExceptionHandler(Errors::handleExecutionException);
     Schemes.describe(cli);
     return cli;
+  }
+
+  /**
+   * Sets the footer of a log command: its plain invocations, then the lines showing how the
+   * database runs it through its own hook, as the log's provider gives them.
+   */
+  private static void examples(CommandLine command, List<String> hook, String... plain) {
+    List<String> lines = new ArrayList<>(List.of("", "Examples:"));
+    for (String invocation : plain) {
+      lines.add("  biowerk-dr " + invocation);
+    }
+    if (!hook.isEmpty()) {
+      lines.add("");
+      lines.addAll(hook);
+    }
+    command.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
   }
 
   /** Runs {@code args} on {@code environment} and returns the exit code. */

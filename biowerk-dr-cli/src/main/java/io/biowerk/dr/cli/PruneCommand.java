@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
           + " verification passed, and every backup of a source that is being backed up are kept. Leftovers of"
           + " crashed runs older than a day are removed too. Every repository given is pruned.",
       "",
-      "Archived logs (PostgreSQL WAL, MongoDB oplog) are pruned with the base backups: kept is every"
+      "Archived logs (a database's write-ahead or operation log) are pruned with the base backups: kept is every"
           + " segment the point-in-time window needs (--log-window, 7 days by default: from the newest kept"
           + " base backup that ended before the window's start), every segment an older kept base backup"
           + " needs to become consistent, and the timeline history a kept segment needs; the plan shows"
@@ -54,7 +54,7 @@ import picocli.CommandLine.Parameters;
       "  biowerk-dr prune --dry-run                 # print the plan, change nothing",
       "  biowerk-dr prune --keep-daily 7 --keep-weekly 4",
       "  biowerk-dr prune SOURCE --keep-within 14d",
-      "  biowerk-dr prune orders --log-window 14d --dry-run   # WAL ranges kept, and why"
+      "  biowerk-dr prune orders --log-window 14d --dry-run   # log ranges kept, and why"
     })
 final class PruneCommand extends CliCommand {
 

@@ -19,7 +19,8 @@ final class Schemes {
   private Schemes() {}
 
   /**
-   * Adds the scheme lists to the footers of the root command, {@code backup} and {@code restore},
+   * Adds the scheme lists to the footers of the root command, {@code backup}, {@code restore} and
+   * {@code sync},
    * and the kinds that can be imported to {@code import}'s.
    */
   static void describe(CommandLine root) {
@@ -36,6 +37,7 @@ final class Schemes {
             "  Repositories     " + list(sinks)));
     append(root.getSubcommands().get("backup"), List.of("", "Sources: " + list(sources)));
     append(root.getSubcommands().get("restore"), List.of("", "Restore targets: " + list(targets)));
+    append(root.getSubcommands().get("sync"), List.of("", "Repositories: " + list(sinks)));
     List<String> kinds = new ArrayList<>(List.of("", "Kinds on this class path:"));
     Verifier.importFormats()
         .forEach(

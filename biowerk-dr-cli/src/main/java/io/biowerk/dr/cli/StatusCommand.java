@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
           + " default, per the plan), the last passed verification, and the duration of the last restore test"
           + " (verify --level restore) against the RTO target (4 h, or the stricter target the"
           + " source's adapter declares).",
-      "For a source with archived log (WAL, oplog) whose newest base backup rolls forward without a"
+      "For a source with an archived log whose newest base backup rolls forward without a"
           + " gap, the RPO is the age of the newest archived segment, and the point-in-time window"
           + " (earliest and latest recoverable time) is shown.",
       "An objective with nothing to measure is UNKNOWN, never OK.",
@@ -58,7 +58,7 @@ final class StatusCommand extends CliCommand {
       paramLabel = "[SOURCE=]DURATION",
       description =
           "RPO target: 1h, 25h, 2d or ISO-8601, for every source, or SOURCE=DURATION for one"
-              + " (repeatable, e.g. --rpo 1h --rpo postgres=25h for a daily dump). Default: 1h.")
+              + " (repeatable, e.g. --rpo 1h --rpo orders=25h for a daily dump). Default: 1h.")
   List<String> rpo = new ArrayList<>();
 
   @Option(

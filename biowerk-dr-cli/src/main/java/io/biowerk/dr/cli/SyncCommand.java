@@ -38,8 +38,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     header = "Copy the backups and log segments another repository lacks.",
     description = {
-      "Copies every backup (data object, .sha256 side file, manifest) and every WAL/oplog segment"
-          + " (data object, manifest) that --from holds and --to lacks, byte for byte: nothing is"
+      "Copies every backup (data object, .sha256 side file, manifest) and every archived log"
+          + " segment (data object, manifest) that --from holds and --to lacks, byte for byte: nothing is"
           + " decoded or re-encrypted, so no key is needed. Each data object's SHA-256 and size are"
           + " checked against its manifest while it is copied, and the manifest is written last, so"
           + " an interrupted sync never makes a half-copied backup visible; running it again copies"
@@ -53,9 +53,8 @@ import picocli.CommandLine.Option;
     footer = {
       "",
       "Examples:",
-      "  biowerk-dr sync --from /var/backups/bw --to s3://bucket/bw",
-      "  biowerk-dr sync --from /var/backups/bw --to azure://acct/container/bw --source orders"
-          + " --dry-run"
+      "  biowerk-dr sync --from /var/backups/bw --to /mnt/offsite/bw",
+      "  biowerk-dr sync --from /var/backups/bw --to REPOSITORY-URI --source orders --dry-run"
     })
 final class SyncCommand extends CliCommand {
 

@@ -33,8 +33,8 @@ import picocli.CommandLine.Parameters;
       "Levels, each including the ones before it:",
       "  stored   SHA-256 of the stored bytes against the manifest; needs no key",
       "  decode   decrypt and decompress everything, check the raw SHA-256",
-      "  native   the source's own check of the decoded bytes (pg_restore --list,",
-      "           RDB parse, tar walk); needs the adapter module of the source",
+      "  native   the source's own check of the decoded bytes (the database's tool lists the",
+      "           dump, a snapshot is parsed, a tar walked); needs the adapter module of the source",
       "  restore  restore into a scratch target (-o scratch-uri=...), check it and",
       "           time it against the RTO",
       "Default: decode when the backup is unencrypted, its key is in the ring or a",
@@ -84,7 +84,8 @@ final class VerifyCommand extends CliCommand {
       paramLabel = "COMMAND",
       description =
           "For --level restore of a physical base backup: the biowerk-dr command the private server"
-              + " runs to fetch WAL (default: $BIOWERK_DR_COMMAND, else biowerk-dr on the PATH).")
+              + " runs to fetch the archived log (default: $BIOWERK_DR_COMMAND, else biowerk-dr on"
+              + " the PATH).")
   String fetchCommand;
 
   /**
@@ -93,17 +94,21 @@ final class VerifyCommand extends CliCommand {
    */
   private Map<String, String> withFetchCommand(
       Environment env, BackupManifest manifest, VerificationLevel level, java.net.URI repository) {
-    if (level != VerificationLevel.RESTORE || options.containsKey("wal-fetch-command")) {
+    if (level != VerificationLevel.RESTORE) {
       return options;
     }
     for (LogProvider provider : Logs.all()) {
+      String option = provider.log() + "-fetch-command";
+      if (options.containsKey(option)) {
+        return options;
+      }
       if (provider.recovery(manifest).isPresent()) {
         List<String> fetch =
             RestoreCommand.fetchCommand(
                 env, fetchCommand, provider.log(), manifest, repository, keys, this::note);
         Map<String, String> more = new LinkedHashMap<>(options);
         more.put(
-            "wal-fetch-command",
+            option,
             String.join(
                 " ",
                 fetch.stream()

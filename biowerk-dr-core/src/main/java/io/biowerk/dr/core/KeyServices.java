@@ -27,7 +27,7 @@ public final class KeyServices {
         "Choose one of those with --key-provider (or $BIOWERK_DR_KEY_PROVIDER), or add the module"
             + " that brings '"
             + id
-            + "' (e.g. biowerk-dr-keys-aws-kms) to the class path; without either, keys come from"
+            + "' to the class path; without either, keys come from"
             + " the key file.");
   }
 

@@ -77,6 +77,12 @@ final class MongoRecovery implements LogRecovery {
     return Optional.of(new MongoPointInTime.Target(archive, chain.needed(), baseEnd, time, into));
   }
 
+  /** The restore check ({@link RollForward}) fetches and replays the segments it is given. */
+  @Override
+  public boolean replaysListedSegments() {
+    return true;
+  }
+
   @Override
   public RecoveryWindow window(BackupManifest base, LogArchive archive) throws IOException {
     List<LogSegment> segments = MongoPointInTime.segments(archive);

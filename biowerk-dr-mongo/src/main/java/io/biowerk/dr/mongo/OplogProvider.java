@@ -39,6 +39,11 @@ public final class OplogProvider implements LogProvider {
   }
 
   @Override
+  public String description() {
+    return "MongoDB's operation log";
+  }
+
+  @Override
   public LogSegmentInfo describe(String name, Path file) throws IOException {
     checkArgument(
         name != null && name.matches("oplog-\\d{10}-\\d{10}"),

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -49,6 +50,36 @@ public final class PgWalLog implements LogProvider {
   @Override
   public String log() {
     return LOG;
+  }
+
+  @Override
+  public String displayName() {
+    return "WAL";
+  }
+
+  @Override
+  public String description() {
+    return "PostgreSQL's write-ahead log";
+  }
+
+  /**
+   * PostgreSQL's {@code archive_command} runs {@code wal-push %p}; its {@code restore_command} runs
+   * {@code wal-fetch %f "%p"}; the receiver has no hook (it connects as a replication client).
+   */
+  @Override
+  public List<String> hookExamples(String command) {
+    return switch (command) {
+      case "push" ->
+          List.of(
+              "As archive_command in postgresql.conf:",
+              "  archive_command = 'biowerk-dr wal-push --source orders --repo /backups %p'",
+              "  archive_command = 'biowerk-dr wal-push --source orders --async %p'");
+      case "fetch" ->
+          List.of(
+              "As restore_command (biowerk-dr restore writes it itself):",
+              "  restore_command = 'biowerk-dr wal-fetch --source orders --repo /backups %f \"%p\"'");
+      default -> List.of();
+    };
   }
 
   @Override

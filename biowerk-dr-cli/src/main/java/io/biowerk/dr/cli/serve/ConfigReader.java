@@ -12,6 +12,8 @@ import io.biowerk.dr.cli.serve.YamlTree.Node;
 import io.biowerk.dr.cli.serve.YamlTree.Scalar;
 import io.biowerk.dr.core.BackupLayout;
 import io.biowerk.dr.core.VerificationLevel;
+import io.biowerk.dr.core.log.LogProvider;
+import io.biowerk.dr.core.log.Logs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -159,6 +161,20 @@ public final class ConfigReader {
     return new ServeConfig(file, server, repositories, keys, sources, streams);
   }
 
+  /**
+   * The logs the adapters on the class path archive, each with its provider's description: {@code
+   * "one of wal (PostgreSQL's write-ahead log), oplog (MongoDB's operation log)"}.
+   */
+  static String knownLogs() {
+    List<String> logs = new ArrayList<>();
+    for (LogProvider provider : Logs.all()) {
+      logs.add(provider.log() + " (" + provider.description() + ")");
+    }
+    return logs.isEmpty()
+        ? "a log, but no adapter on this class path archives one (add the database's adapter module)"
+        : "one of " + String.join(", ", logs);
+  }
+
   private StreamConfig stream(String source, int line, MapNode node) throws ConfigException {
     YamlTree.checkKeys(file, node, STREAM);
     Node logNode =
@@ -169,11 +185,10 @@ public final class ConfigReader {
                         file,
                         line,
                         node.path() + ".log",
-                        "missing; expected the log to stream: wal (PostgreSQL) or oplog (MongoDB)"));
+                        "missing; expected the log to stream: " + knownLogs()));
     String log = text(logNode);
     if (!log.matches("[a-z]{1,16}")) {
-      throw error(
-          logNode, "'" + log + "' is not a log name; expected wal (PostgreSQL) or oplog (MongoDB)");
+      throw error(logNode, "'" + log + "' is not a log name; expected " + knownLogs());
     }
     Optional<URI> uri = Optional.empty();
     if (node.get("uri").isPresent()) {

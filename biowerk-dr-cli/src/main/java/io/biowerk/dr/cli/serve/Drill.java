@@ -334,7 +334,7 @@ public final class Drill {
     Long pitrSeconds = null;
     if (log.isPresent()) {
       String logName = log.get().log();
-      String what = logName.equals("wal") ? "WAL" : logName;
+      String what = log.get().displayName();
       Map<String, Object> pitr = new LinkedHashMap<>();
       LogRecovery recovery = log.get().recovery(manifest).orElseThrow();
       Item item;
@@ -346,9 +346,9 @@ public final class Drill {
         Map<String, String> toEnd = new LinkedHashMap<>(options);
         toEnd.put("recovery-target", "end");
         toEnd.put("expect-" + logName + "-through", window.lastSegment());
-        if (!logName.equals("wal")) {
-          // A log replayed by the check itself (the oplog) rather than by a server that asks for
-          // each segment: the segments from the window's first to its last, in order.
+        if (recovery.replaysListedSegments()) {
+          // A log replayed by the check itself rather than by a server that asks for each
+          // segment: the segments from the window's first to its last, in order.
           toEnd.put(
               logName + "-segments",
               String.join(",", segmentsOf(archive(catalog, source, logName), window)));

@@ -172,7 +172,7 @@ public final class ServeMetrics {
   final Gauge logLag =
       gauge(
           "biowerk_dr_log_archive_lag_seconds",
-          "age of the newest change in the source's archived log (WAL, oplog) at the last refresh:"
+          "age of the newest change in the source's archived log at the last refresh:"
               + " what a loss now would cost with point-in-time recovery; +Inf while the archive holds"
               + " no segment",
           "source",

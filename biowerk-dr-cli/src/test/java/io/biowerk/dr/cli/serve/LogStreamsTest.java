@@ -172,7 +172,9 @@ class LogStreamsTest {
     assertThatThrownBy(() -> config("streams:\n  docs: {max-lag: 5m}\n"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("streams.docs.log")
-        .hasMessageContaining("expected the log to stream: wal (PostgreSQL) or oplog (MongoDB)");
+        .hasMessageContaining(
+            "expected the log to stream: one of oplog (MongoDB's operation log), wal (PostgreSQL's"
+                + " write-ahead log)");
   }
 
   @Test

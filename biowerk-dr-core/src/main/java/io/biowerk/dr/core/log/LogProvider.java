@@ -4,6 +4,7 @@ import io.biowerk.dr.core.BackupManifest;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,34 @@ public interface LogProvider {
    * the prefix of the CLI commands. Lower-case letters only.
    */
   String log();
+
+  /**
+   * The log as users call it in prose, for messages and help ({@code WAL}); the default is {@link
+   * #log()}. The CLI and core name a log only through this and {@link #description()}, so an
+   * adapter brings its own words.
+   */
+  default String displayName() {
+    return log();
+  }
+
+  /**
+   * What the log is, in a few words for help and for messages that list the logs on the class path
+   * ({@code "PostgreSQL's write-ahead log"}); the default is {@link #displayName()}.
+   */
+  default String description() {
+    return displayName();
+  }
+
+  /**
+   * Lines for the help of {@code biowerk-dr <log>-<command>} showing how the database runs it
+   * through its own hook (the setting that archives or fetches a segment), with the command's
+   * options as written ({@code --source orders --repo /backups}); {@code command} is {@code push},
+   * {@code fetch} or {@code receive}. Empty (the default) when the database has no such hook: the
+   * help then shows the plain command.
+   */
+  default List<String> hookExamples(String command) {
+    return List.of();
+  }
 
   /**
    * Describes one finished segment file the database handed over (a write-ahead log's {@code

@@ -64,6 +64,16 @@ public interface LogRecovery {
   }
 
   /**
+   * Whether a restore-level check of a base backup replays the archived segments itself and must be
+   * told which ones (the option {@code <log>-segments}: their names from the window's first to its
+   * last, comma-separated, in order), rather than starting a server that asks for each segment
+   * through {@code <log>-fetch-command}. False by default.
+   */
+  default boolean replaysListedSegments() {
+    return false;
+  }
+
+  /**
    * The window {@code base} and {@code archive} can recover to, after checking that every segment
    * from the base backup's start to the newest archived one is there (timeline switches followed).
    *
