@@ -1229,8 +1229,8 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Each repository's copy of a stream's archive: the first is written by the receiver, the others
-   * by the mirror; their segment counts and newest segment, and the last mirror pass. A copy is
-   * in sync when its newest segment is the first's and the last pass left nothing uncopied.
+   * by the mirror; their segment counts and newest segment, and the last mirror pass. A copy is in
+   * sync when its newest segment is the first's and the last pass left nothing uncopied.
    */
   private List<Map<String, Object>> repositories(StreamConfig stream) {
     List<Map<String, Object>> rows = new ArrayList<>();

@@ -59,7 +59,8 @@ class LogMirrorTest {
     Path second = Files.createDirectories(dir.resolve("second"));
     try (LocalSink a = LocalSink.open(first);
         LocalSink b = LocalSink.open(second)) {
-      LogArchive archive = LogArchive.of(a, "db", "wal", List.of(ZstdCodec.defaults()), KeyRing.empty());
+      LogArchive archive =
+          LogArchive.of(a, "db", "wal", List.of(ZstdCodec.defaults()), KeyRing.empty());
       for (int i = 1; i <= 3; i++) {
         push(archive, dir, segment(i), 64 * 1024, i);
       }

@@ -39,10 +39,10 @@ import java.util.function.Consumer;
  * <p>What is not copied is reported, never hidden: a damaged item in the source repository (a
  * manifest that does not parse, a missing data object, a data object or side file that disagrees
  * with its manifest) is a {@code DAMAGED} problem, and an object the other repository holds under
- * the same name with different bytes a {@code CONFLICT} (never overwritten). Two exceptions are
- * not conflicts: a manifest that differs only outside the data it describes (a {@code keys rewrap}
- * or a retention tier move in one repository) is left alone with a note, and a receiver's growing
- * {@code .partial} log segment is replaced by its newer state (its data checked as above). A backup
+ * the same name with different bytes a {@code CONFLICT} (never overwritten). Two exceptions are not
+ * conflicts: a manifest that differs only outside the data it describes (a {@code keys rewrap} or a
+ * retention tier move in one repository) is left alone with a note, and a receiver's growing {@code
+ * .partial} log segment is replaced by its newer state (its data checked as above). A backup
  * present in another tier of the other repository counts as present.
  *
  * <p>In-progress markers, verification logs and temp files (keys with a {@code /.} part) are not
@@ -113,8 +113,8 @@ public final class RepositorySync {
   }
 
   /**
-   * A copier from one repository to another; the names are how messages call them (the command
-   * says {@code --from}/{@code --to}, the orchestrator the repositories' URIs).
+   * A copier from one repository to another; the names are how messages call them (the command says
+   * {@code --from}/{@code --to}, the orchestrator the repositories' URIs).
    */
   public static RepositorySync of(Sink from, String fromName, Sink to, String toName) {
     return new RepositorySync(from, fromName, to, toName);
