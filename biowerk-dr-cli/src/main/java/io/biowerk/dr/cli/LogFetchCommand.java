@@ -12,8 +12,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code biowerk-dr <log>-fetch}: fetches one archived segment for a recovering database (the
- * database's restore hook runs it with the segment's name and destination), with read-ahead of the next
- * segments into a local spool. Exit 1 without a message on stdout when the archive lacks the
+ * database's restore hook runs it with the segment's name and destination), with read-ahead of the
+ * next segments into a local spool. Exit 1 without a message on stdout when the archive lacks the
  * segment, which is how a database learns that recovery reached the end of the archive.
  */
 @Command(

@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code biowerk-dr <log>-push}: archives one segment of a database's log (the database's
- * archive hook runs it with the segment's path), or queues it in a local spool ({@code --async}) that
+ * {@code biowerk-dr <log>-push}: archives one segment of a database's log (the database's archive
+ * hook runs it with the segment's path), or queues it in a local spool ({@code --async}) that
  * {@code --drain} empties into the repository. Registered once per {@link LogProvider} found, under
  * the provider's log name.
  */

@@ -20,8 +20,7 @@ final class Schemes {
 
   /**
    * Adds the scheme lists to the footers of the root command, {@code backup}, {@code restore} and
-   * {@code sync},
-   * and the kinds that can be imported to {@code import}'s.
+   * {@code sync}, and the kinds that can be imported to {@code import}'s.
    */
   static void describe(CommandLine root) {
     Map<String, String> sources = Sources.available();

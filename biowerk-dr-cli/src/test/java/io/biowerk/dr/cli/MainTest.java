@@ -76,6 +76,36 @@ class MainTest {
     }
   }
 
+  /**
+   * The log commands' examples come from the log's provider: PostgreSQL's hooks for {@code wal-*},
+   * only the plain invocations for a log whose provider names no hook; sync lists the repositories
+   * on the class path instead of naming clouds.
+   */
+  @Test
+  void logCommandExamplesComeFromTheProvider() throws Exception {
+    Cli cli = new Cli(dir);
+    String walPush = cli.run("wal-push", "--help").out();
+    assertThat(walPush)
+        .contains("  biowerk-dr wal-push --source orders --repo /backups FILE")
+        .contains("  biowerk-dr wal-push --source orders --repo /backups --drain")
+        .contains("As archive_command in postgresql.conf:")
+        .contains("  archive_command = 'biowerk-dr wal-push --source orders --repo /backups %p'");
+    assertThat(cli.run("wal-fetch", "--help").out())
+        .contains("  biowerk-dr wal-fetch --source orders --repo /backups NAME DEST")
+        .contains("restore_command = 'biowerk-dr wal-fetch --source orders --repo /backups %f");
+    assertThat(cli.run("wal-receive", "--help").out())
+        .contains("  biowerk-dr wal-receive URI --repo /backups");
+    String oplogPush = cli.run("oplog-push", "--help").out();
+    assertThat(oplogPush)
+        .contains("  biowerk-dr oplog-push --source orders --repo /backups FILE")
+        .doesNotContain("archive_command")
+        .doesNotContain("wal-");
+    assertThat(cli.run("sync", "--help").out().replaceAll("\\s+", " "))
+        .contains("Repositories: azure (biowerk-dr-storage-azure); file (biowerk-dr-core);")
+        .doesNotContain("s3://")
+        .doesNotContain("azure://");
+  }
+
   @Test
   void versionNamesTheBuild() throws Exception {
     Cli.Result result = new Cli(dir).run("--version");

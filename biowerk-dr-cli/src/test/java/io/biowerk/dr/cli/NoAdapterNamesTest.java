@@ -150,7 +150,7 @@ class NoAdapterNamesTest {
         .containsExactly("4:s3", "7:wal", "9:gcs");
     assertThat(scan("A.java", "String x = \"pg_dump and PostgreSQL\";"))
         .extracting(Hit::term)
-        .containsExactly("pg_", "Postgres");
+        .containsExactly("pg_", "PostgreS");
     // Guava is not the Google Cloud adapter; the cloud client's package is
     assertThat(scan("A.java", "import static com.google.common.base.Preconditions.x;")).isEmpty();
     assertThat(scan("A.java", "import com.google.cloud.storage.Blob;")).hasSize(1);
@@ -161,11 +161,11 @@ class NoAdapterNamesTest {
   @Test
   void anAllowanceCoversOnlyItsFileAndTerm() {
     Hit inModuleInfo =
-        new Hit("biowerk-dr-core/src/main/java/module-info.java", 1, "mongo", "io.biowerk.dr.mongo");
+        new Hit(
+            "biowerk-dr-core/src/main/java/module-info.java", 1, "mongo", "io.biowerk.dr.mongo");
     Hit elsewhere =
         new Hit("biowerk-dr-core/src/main/java/io/biowerk/dr/core/Sinks.java", 1, "mongo", "x");
-    Hit otherTerm =
-        new Hit("biowerk-dr-core/src/main/java/module-info.java", 1, "oplog", "x");
+    Hit otherTerm = new Hit("biowerk-dr-core/src/main/java/module-info.java", 1, "oplog", "x");
     assertThat(allowance(inModuleInfo)).isNotNull();
     assertThat(allowance(elsewhere)).isNull();
     assertThat(allowance(otherTerm)).isNull();

@@ -7,6 +7,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +88,19 @@ public final class InMemorySink implements Sink {
    */
   public void replace(String key, byte[] bytes) throws ObjectNotFoundException {
     Blob blob = blob(key);
-    objects.put(key, new Blob(List.of(bytes.clone()), bytes.length, blob.lastModified()));
+    objects.put(key, new Blob(chunks(bytes), bytes.length, blob.lastModified()));
+  }
+
+  /**
+   * A copy of {@code bytes} cut into {@link #CHUNK}-sized chunks, the layout {@link Reader} reads
+   * (one array larger than a chunk would send it past the end of the list).
+   */
+  private static List<byte[]> chunks(byte[] bytes) {
+    List<byte[]> chunks = new ArrayList<>(bytes.length / CHUNK + 1);
+    for (int at = 0; at < bytes.length; at += CHUNK) {
+      chunks.add(Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + CHUNK)));
+    }
+    return List.copyOf(chunks);
   }
 
   /** Every key and the hex of its bytes, sorted, to compare a repository before and after. */
@@ -138,8 +151,7 @@ public final class InMemorySink implements Sink {
   public boolean putIfAbsent(String key, byte[] bytes) {
     boolean created =
         objects.putIfAbsent(
-                ObjectKeys.checkKey(key),
-                new Blob(List.of(bytes.clone()), bytes.length, clock.instant()))
+                ObjectKeys.checkKey(key), new Blob(chunks(bytes), bytes.length, clock.instant()))
             == null;
     if (created) {
       writes.incrementAndGet();

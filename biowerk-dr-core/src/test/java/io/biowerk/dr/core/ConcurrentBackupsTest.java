@@ -48,7 +48,8 @@ class ConcurrentBackupsTest {
   void twoJobsOfOneSourceInOneSecondBothCompleteAndVerify() throws Exception {
     List<BackupManifest> made = runTogether(2, Clock.fixed(T, ZoneOffset.UTC));
     assertAllDistinctCompleteAndVerified(made, 2);
-    assertThat(made).extracting(BackupManifest::id)
+    assertThat(made)
+        .extracting(BackupManifest::id)
         .containsExactlyInAnyOrder("race_20261207_234500", "race_20261207_234500-2");
   }
 
@@ -258,7 +259,8 @@ class ConcurrentBackupsTest {
           new HeldSource(
               index,
               () -> {
-                Files.write(gate.resolve(String.valueOf(index)), "here".getBytes(StandardCharsets.UTF_8));
+                Files.write(
+                    gate.resolve(String.valueOf(index)), "here".getBytes(StandardCharsets.UTF_8));
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (true) {
                   try (Stream<Path> here = Files.list(gate)) {

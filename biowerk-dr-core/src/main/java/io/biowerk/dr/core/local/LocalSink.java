@@ -117,12 +117,14 @@ public final class LocalSink implements Sink {
   @Override
   public PendingWrite openWrite(String key) throws IOException {
     Path target = resolve(key);
-    Path dir = target.getParent();
-    Files.createDirectories(dir);
     Path temp = AtomicFiles.tempBeside(target);
     FileChannel channel;
     try {
-      channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      channel =
+          creatingIn(
+              target.getParent(),
+              () ->
+                  FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
     } catch (AccessDeniedException e) {
       throw new StorageException(
           "file: cannot write " + target + ": permission denied",
@@ -250,6 +252,8 @@ public final class LocalSink implements Sink {
         if (entries.findAny().isPresent()) {
           break;
         }
+      } catch (NoSuchFileException e) {
+        break; // another delete removed it first, and goes on upwards itself
       }
       try {
         Files.delete(dir);
@@ -257,6 +261,35 @@ public final class LocalSink implements Sink {
         break;
       }
       dir = dir.getParent();
+    }
+  }
+
+  /** Creates a file; see {@link #creatingIn}. */
+  @FunctionalInterface
+  private interface Creation<T> {
+    T create() throws IOException;
+  }
+
+  /**
+   * Makes directory {@code dir} and runs {@code creation}, which creates a file in it. {@link
+   * #delete} removes the directories it empties, so another thread or process deleting the last
+   * object of {@code dir} (two backups of one source removing their in-progress markers) can remove
+   * it between the two steps, or while {@link Files#createDirectories} checks what it found: then
+   * the directory is made again and the creation retried. A failure while the directory exists is
+   * the creation's own and is thrown as it is.
+   */
+  private static <T> T creatingIn(Path dir, Creation<T> creation) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        // createDirectories itself throws FileAlreadyExistsException when the directory it found
+        // existing is gone by the time it checks it is a directory.
+        Files.createDirectories(dir);
+        return creation.create();
+      } catch (NoSuchFileException | FileAlreadyExistsException e) {
+        if (attempt >= 20 || Files.isDirectory(dir)) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -269,10 +302,14 @@ public final class LocalSink implements Sink {
   @Override
   public boolean putIfAbsent(String key, byte[] bytes) throws IOException {
     Path target = resolve(key);
-    Files.createDirectories(target.getParent());
     Path temp = AtomicFiles.tempBeside(target);
     try {
-      writeNew(temp, bytes);
+      creatingIn(
+          target.getParent(),
+          () -> {
+            writeNew(temp, bytes);
+            return temp;
+          });
       try {
         Files.createLink(target, temp);
       } catch (FileAlreadyExistsException e) {
@@ -306,10 +343,10 @@ public final class LocalSink implements Sink {
       throw new ObjectNotFoundException("file: no object " + from + " in repository " + root, from);
     }
     Path target = resolve(to);
-    Files.createDirectories(target.getParent());
     Path temp = AtomicFiles.tempBeside(target);
     try {
-      Files.copy(source, temp, StandardCopyOption.COPY_ATTRIBUTES);
+      creatingIn(
+          target.getParent(), () -> Files.copy(source, temp, StandardCopyOption.COPY_ATTRIBUTES));
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         channel.force(true);
       }
