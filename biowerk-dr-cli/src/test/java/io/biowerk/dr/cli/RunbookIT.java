@@ -595,9 +595,26 @@ class RunbookIT {
   @Test
   void blocksCarryTheirSectionAndAnnotationAndASkipMustSayWhy() {
     String page =
-        "# T\n## One\n```bash\necho 1\n```\n<!-- runbook-test: skip needs an AWS account -->\n"
-            + "```bash\naws s3 ls\n```\n## Two\n<!-- runbook-test: file /etc/x -->\n```bash\nA=1\n```\n"
-            + "<!-- runbook-test: skip -->\n```cron\n* * * * * x\n```\n";
+        """
+        # T
+        ## One
+        ```bash
+        echo 1
+        ```
+        <!-- runbook-test: skip needs an AWS account -->
+        ```bash
+        aws s3 ls
+        ```
+        ## Two
+        <!-- runbook-test: file /etc/x -->
+        ```bash
+        A=1
+        ```
+        <!-- runbook-test: skip -->
+        ```cron
+        * * * * * x
+        ```
+        """;
     List<Block> blocks = blocks(page);
     assertThat(blocks).extracting(Block::section).containsExactly("One", "One", "Two", "Two");
     assertThat(blocks.get(0).skipReason()).isNull();
