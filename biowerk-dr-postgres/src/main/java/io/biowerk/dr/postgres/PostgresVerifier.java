@@ -206,7 +206,8 @@ public final class PostgresVerifier implements NativeVerifier {
         }
       } finally {
         // Both exited when their error output is reported (waitFor above); only a failure of the
-        // decoding (damage, wrong key), which is the error reported then, gets here with them alive.
+        // decoding (damage, wrong key), which is the error reported then, gets here with them
+        // alive.
         lister.kill();
         reader.kill();
       }
