@@ -6,6 +6,10 @@ import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.Logs;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +25,12 @@ import picocli.CommandLine.Spec;
  * error messages, exit codes from {@link ExitCodes}); {@link #main} runs it against the real
  * environment and exits with its code. Tests run the same command in-process with an {@link
  * Environment} of their own.
+ *
+ * <p>The subcommands are listed in {@link #COMMANDS}, not in the annotation: picocli builds a
+ * command's model by reflection over its options, which took most of a short command's start-up CPU
+ * when all of them were built for every run, so {@link #run} builds only the one its arguments name
+ * (every one for the root's help, {@code help}, or a name it does not know, whose error suggests
+ * the closest).
  */
 @Command(
     name = "biowerk-dr",
@@ -33,22 +43,6 @@ import picocli.CommandLine.Spec;
           + " restores them. Sources, targets and repositories are found by URI scheme, served by"
           + " the adapter modules on the class path (listed below).",
       ""
-    },
-    subcommands = {
-      BackupCommand.class,
-      ListCommand.class,
-      ShowCommand.class,
-      VerifyCommand.class,
-      RestoreCommand.class,
-      PruneCommand.class,
-      CleanupCommand.class,
-      SyncCommand.class,
-      KeysCommand.class,
-      StatusCommand.class,
-      ImportCommand.class,
-      ServeCommand.class,
-      DrillCommand.class,
-      CommandLine.HelpCommand.class
     },
     footerHeading = "%nDefaults:%n",
     footer = {
@@ -99,20 +93,57 @@ public final class Main implements Callable<Integer> {
    * ExitCodes}.
    */
   public static CommandLine commandLine(Environment environment) {
-    return configure(new Main(environment));
+    return configure(new Main(environment), null);
   }
 
-  private static CommandLine configure(Main main) {
+  /**
+   * The subcommands, in the order the root's help lists them, each with the name its {@code
+   * Command} annotation gives it ({@code MainTest} checks that they agree); then {@code help}, then
+   * the log commands of the adapters on the class path ({@link #addLogCommands}).
+   */
+  static final Map<String, Class<?>> COMMANDS = commands();
+
+  private static Map<String, Class<?>> commands() {
+    Map<String, Class<?>> commands = new LinkedHashMap<>();
+    commands.put("backup", BackupCommand.class);
+    commands.put("list", ListCommand.class);
+    commands.put("show", ShowCommand.class);
+    commands.put("verify", VerifyCommand.class);
+    commands.put("restore", RestoreCommand.class);
+    commands.put("prune", PruneCommand.class);
+    commands.put("cleanup", CleanupCommand.class);
+    commands.put("sync", SyncCommand.class);
+    commands.put("keys", KeysCommand.class);
+    commands.put("status", StatusCommand.class);
+    commands.put("import", ImportCommand.class);
+    commands.put("serve", ServeCommand.class);
+    commands.put("drill", DrillCommand.class);
+    commands.put("help", CommandLine.HelpCommand.class);
+    return Collections.unmodifiableMap(commands);
+  }
+
+  /** The suffixes of the commands made per log ({@code wal-push}, {@code oplog-status}). */
+  private static final List<String> LOG_COMMANDS =
+      List.of("-push", "-fetch", "-receive", "-status");
+
+  /**
+   * The command line with the subcommands {@code args} need: only the one named by the first
+   * argument when it names one (other than {@code help}); every one otherwise, or when {@code args}
+   * is null.
+   */
+  static CommandLine configure(Main main, String[] args) {
     Environment environment = main.environment;
     CommandLine cli = new CommandLine(main);
-    // One push, fetch, receive and status command per log an installed adapter archives (wal-push,
-    // oplog-receive).
-    for (LogProvider provider : Logs.all()) {
-      String log = provider.log();
-      cli.addSubcommand(log + "-push", new LogPushCommand(log));
-      cli.addSubcommand(log + "-fetch", new LogFetchCommand(log));
-      cli.addSubcommand(log + "-receive", new LogReceiveCommand(log));
-      cli.addSubcommand(log + "-status", new LogStatusCommand(log));
+    String named = args == null || args.length == 0 ? null : args[0];
+    Class<?> only = named == null || named.equals("help") ? null : COMMANDS.get(named);
+    if (only != null) {
+      cli.addSubcommand(named, only);
+    } else if (named != null && isLogCommand(named)) {
+      addLogCommands(cli, named);
+    }
+    if (cli.getSubcommands().isEmpty()) {
+      COMMANDS.forEach(cli::addSubcommand);
+      addLogCommands(cli, null);
     }
     cli.setOut(environment.out());
     cli.setErr(environment.err());
@@ -127,7 +158,7 @@ public final class Main implements Callable<Integer> {
   public static int run(Environment environment, String... args) {
     Main main = new Main(environment);
     try {
-      CommandLine cli = configure(main);
+      CommandLine cli = configure(main, args);
       int code = cli.execute(args);
       code = closeRepositories(cli, code);
       environment.out().flush();
@@ -159,6 +190,34 @@ public final class Main implements Callable<Integer> {
       }
     }
     return result;
+  }
+
+  private static boolean isLogCommand(String name) {
+    return LOG_COMMANDS.stream().anyMatch(name::endsWith);
+  }
+
+  /**
+   * One push, fetch, receive and status command per log an installed adapter archives ({@code
+   * wal-push}, {@code oplog-receive}); only {@code name} when it is not null (and a log command).
+   */
+  private static void addLogCommands(CommandLine cli, String name) {
+    for (LogProvider provider : Logs.all()) {
+      String log = provider.log();
+      for (String suffix : LOG_COMMANDS) {
+        if (name == null || name.equals(log + suffix)) {
+          cli.addSubcommand(log + suffix, logCommand(log, suffix));
+        }
+      }
+    }
+  }
+
+  private static Object logCommand(String log, String suffix) {
+    return switch (suffix) {
+      case "-push" -> new LogPushCommand(log);
+      case "-fetch" -> new LogFetchCommand(log);
+      case "-receive" -> new LogReceiveCommand(log);
+      default -> new LogStatusCommand(log);
+    };
   }
 
   /** Counted down when the command has printed its result or error; a shutdown waits for it. */

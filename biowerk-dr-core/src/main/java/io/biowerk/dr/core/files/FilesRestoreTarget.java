@@ -278,6 +278,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
       this.staging = staging;
       this.pipe = new BufferPipe("files: the extraction into " + staging, 4, 256 * 1024, false);
       this.tar = new TarExtractor(staging, true, externalLinks);
+      tar.syncLargeFilesInBackground();
       // Not a daemon: publish ends the stream and discard cancels the pipe; either stops it.
       this.extractor = new Thread(this::extract, "biowerk-dr-files-extract");
       extractor.start();
@@ -332,6 +333,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
       } catch (InterruptedIOException e) {
         LOG.warn("files: interrupted while stopping the extraction into {}", staging);
       }
+      tar.stopSyncs();
       deleteTree(staging);
     }
 
