@@ -141,7 +141,17 @@ public final class Main implements Callable<Integer> {
     } else if (named != null && isLogCommand(named)) {
       addLogCommands(cli, named);
     }
-    if (cli.getSubcommands().isEmpty()) {
+    boolean rootHelp =
+        args != null && args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"));
+    if (rootHelp) {
+      // The root's help lists each command by its header: read from its annotation, not a model.
+      COMMANDS.forEach((name, type) -> cli.addSubcommand(name, listed(type)));
+      for (LogProvider provider : Logs.all()) {
+        for (String suffix : LOG_COMMANDS) {
+          cli.addSubcommand(provider.log() + suffix, listed(logCommand(suffix)));
+        }
+      }
+    } else if (cli.getSubcommands().isEmpty()) {
       COMMANDS.forEach(cli::addSubcommand);
       addLogCommands(cli, null);
     }
@@ -218,6 +228,29 @@ public final class Main implements Callable<Integer> {
       case "-receive" -> new LogReceiveCommand(log);
       default -> new LogStatusCommand(log);
     };
+  }
+
+  private static Class<?> logCommand(String suffix) {
+    return switch (suffix) {
+      case "-push" -> LogPushCommand.class;
+      case "-fetch" -> LogFetchCommand.class;
+      case "-receive" -> LogReceiveCommand.class;
+      default -> LogStatusCommand.class;
+    };
+  }
+
+  /**
+   * A command as the root's help lists it: its header, description and visibility from its
+   * annotation, without the model of its options, which it does not show.
+   */
+  private static CommandSpec listed(Class<?> type) {
+    Command command = type.getAnnotation(Command.class);
+    CommandSpec spec = CommandSpec.create();
+    spec.usageMessage()
+        .header(command.header())
+        .description(command.description())
+        .hidden(command.hidden());
+    return spec;
   }
 
   /** Counted down when the command has printed its result or error; a shutdown waits for it. */
