@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -96,6 +97,7 @@ final class TarExtractor {
 
   private Sync sync = file -> file.force(true);
   private final Semaphore syncSlots = new Semaphore(MAX_PENDING_SYNCS);
+  private final Set<FileChannel> unsynced = ConcurrentHashMap.newKeySet();
   private ExecutorService syncs;
   private final List<Future<?>> pendingSyncs = new ArrayList<>();
   private final Path root;
@@ -164,6 +166,7 @@ final class TarExtractor {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("files: interrupted while extracting into " + root);
     }
+    unsynced.add(written);
     try {
       pendingSyncs.add(
           syncs.submit(
@@ -171,12 +174,14 @@ final class TarExtractor {
                 try (written) {
                   sync.force(written);
                 } finally {
+                  unsynced.remove(written);
                   syncSlots.release();
                 }
                 return null;
               }));
     } catch (RejectedExecutionException e) {
       // Stopped: the extraction is being aborted.
+      unsynced.remove(written);
       syncSlots.release();
       written.close();
       throw new InterruptedIOException("files: the extraction into " + root + " was stopped");
@@ -187,6 +192,14 @@ final class TarExtractor {
   void stopSyncs() {
     if (syncs != null) {
       syncs.shutdownNow();
+      // The files still queued are closed here: their syncs will not run.
+      for (FileChannel file : unsynced) {
+        try {
+          file.close();
+        } catch (IOException e) {
+          // Being deleted with the staging directory.
+        }
+      }
     }
   }
 
