@@ -93,7 +93,7 @@ public final class RewrapRun {
    * N backups through {@link BackupJob}, each with its own clock a minute apart, on {@code threads}
    * threads. Each thread backs up its own source ({@code sqldump-<thread>}), one backup after
    * another: two jobs of the same source into one repository at once are not supported (each clears
-   * the other's in-progress files), as with two {@code backup} commands for one source.
+   * the other's in-progress files), as with two backup commands for one source.
    */
   static void makeBackups(
       Path root, byte[] sample, int size, int backups, int threads, MasterKey key, Instant t)

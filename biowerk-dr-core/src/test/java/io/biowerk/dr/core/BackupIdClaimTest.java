@@ -3,6 +3,7 @@ package io.biowerk.dr.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biowerk.dr.core.local.LocalSink;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -78,13 +79,13 @@ class BackupIdClaimTest {
   void sequentialBackupsInOneSecondGetDistinctIds() throws Exception {
     LocalSink sink = LocalSink.open(dir);
     BackupManifest first =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("one")))
+        BackupJob.of(RoundTrip.source(bytes("one")))
             .sinks(sink)
             .clock(CLOCK)
             .build()
             .run();
     BackupManifest second =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("two")))
+        BackupJob.of(RoundTrip.source(bytes("two")))
             .sinks(sink)
             .clock(CLOCK)
             .build()
@@ -101,7 +102,7 @@ class BackupIdClaimTest {
     // before it.
     local.put("unit/.in-progress/unit_20240115_020000", bytes("{\"id\":\"unit_20240115_020000\"}"));
     BackupManifest ours =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours")))
+        BackupJob.of(RoundTrip.source(bytes("ours")))
             .sinks(staleFirstListing(local))
             .clock(CLOCK)
             .build()
@@ -116,7 +117,7 @@ class BackupIdClaimTest {
   void aRunThatFinishedBetweenOurListingAndOurClaimKeepsItsBackup() throws Exception {
     LocalSink local = LocalSink.open(dir);
     BackupManifest theirs =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("theirs")))
+        BackupJob.of(RoundTrip.source(bytes("theirs")))
             .sinks(local)
             .clock(CLOCK)
             .build()
@@ -126,7 +127,7 @@ class BackupIdClaimTest {
     // the claim
     // can see that the id is used.
     BackupManifest ours =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours")))
+        BackupJob.of(RoundTrip.source(bytes("ours")))
             .sinks(staleFirstListing(local))
             .clock(CLOCK)
             .build()

@@ -7,6 +7,8 @@ import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.KeyServices;
 import io.biowerk.dr.core.MasterKey;
+import io.biowerk.dr.core.testing.StubVaultKv;
+import io.biowerk.dr.core.testing.StubVaultTransit;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.Recipient;
 import java.nio.file.Files;
