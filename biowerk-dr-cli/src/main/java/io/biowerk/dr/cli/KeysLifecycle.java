@@ -538,7 +538,9 @@ final class KeysLifecycle {
                       "keys compromised: the key service "
                           + service
                           + " names no active key to move the backups to; set "
-                          + (rotation == null ? "its active-key setting" : rotation.activeKeySetting())
+                          + (rotation == null
+                              ? "its active-key setting"
+                              : rotation.activeKeySetting())
                           + " to the key new backups should use"));
     }
   }

@@ -272,8 +272,7 @@ class KeysPkcs11CliIT {
     assertThat(cli.run("keys", "generate").code()).isZero();
     Cli.Result backup = cli.run("backup", config.toString());
     assertThat(backup.code()).as(backup.toString()).isZero();
-    Path manifest =
-        cli.defaultRepo().resolve(onlyManifest(cli.defaultRepo()).manifestKey());
+    Path manifest = cli.defaultRepo().resolve(onlyManifest(cli.defaultRepo()).manifestKey());
     byte[] before = Files.readAllBytes(manifest);
 
     Cli.Result refused = cli.run("keys", "compromised", label, "--new-key", taken);

@@ -79,17 +79,9 @@ class BackupIdClaimTest {
   void sequentialBackupsInOneSecondGetDistinctIds() throws Exception {
     LocalSink sink = LocalSink.open(dir);
     BackupManifest first =
-        BackupJob.of(RoundTrip.source(bytes("one")))
-            .sinks(sink)
-            .clock(CLOCK)
-            .build()
-            .run();
+        BackupJob.of(RoundTrip.source(bytes("one"))).sinks(sink).clock(CLOCK).build().run();
     BackupManifest second =
-        BackupJob.of(RoundTrip.source(bytes("two")))
-            .sinks(sink)
-            .clock(CLOCK)
-            .build()
-            .run();
+        BackupJob.of(RoundTrip.source(bytes("two"))).sinks(sink).clock(CLOCK).build().run();
     assertThat(first.id()).isEqualTo("unit_20240115_020000");
     assertThat(second.id()).isEqualTo("unit_20240115_020000-2");
     assertThat(sink.list("unit/.in-progress")).isEmpty();
@@ -117,11 +109,7 @@ class BackupIdClaimTest {
   void aRunThatFinishedBetweenOurListingAndOurClaimKeepsItsBackup() throws Exception {
     LocalSink local = LocalSink.open(dir);
     BackupManifest theirs =
-        BackupJob.of(RoundTrip.source(bytes("theirs")))
-            .sinks(local)
-            .clock(CLOCK)
-            .build()
-            .run();
+        BackupJob.of(RoundTrip.source(bytes("theirs"))).sinks(local).clock(CLOCK).build().run();
     byte[] theirData = local.get(theirs.dataKey());
     // Our listing predates their whole run, and their marker is gone again: only a re-check after
     // the claim

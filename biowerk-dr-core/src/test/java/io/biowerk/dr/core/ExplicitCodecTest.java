@@ -74,10 +74,7 @@ class ExplicitCodecTest {
     assertThatThrownBy(
             () ->
                 RestoreJob.of(
-                        sink,
-                        m,
-                        KeyRing.empty(),
-                        RoundTrip.collect(new ByteArrayOutputStream()))
+                        sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
                     .run())
         // A chain the installation cannot build is reported as damage (exit 3 in the command), with
         // the lookup failure as the cause.

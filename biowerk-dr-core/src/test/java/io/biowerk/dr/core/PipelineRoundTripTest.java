@@ -56,7 +56,8 @@ class PipelineRoundTripTest {
   void aBadTierIsRefusedWhenTheJobIsBuiltAndNothingIsWritten() throws Exception {
     LocalSink sink = LocalSink.open(dir.resolve("repo"));
     assertThatThrownBy(
-            () -> BackupJob.of(RoundTrip.source(new byte[10])).sinks(sink).tier("Daily Tier").build())
+            () ->
+                BackupJob.of(RoundTrip.source(new byte[10])).sinks(sink).tier("Daily Tier").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("tier (Daily Tier) is not a folder name");
     assertThat(sink.list("")).isEmpty();

@@ -47,8 +47,7 @@ class ProgressTest {
     BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
     assertThat(m.storedSize()).isLessThan(m.rawSize());
     List<ProgressListener.Progress> events = new ArrayList<>();
-    RestoreJob.of(
-            sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
+    RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
         .listener(events::add)
         .progressInterval(Duration.ZERO)
         .run();
@@ -80,9 +79,7 @@ class ProgressTest {
   @Test
   void aNegativeIntervalIsRefused() {
     assertThatThrownBy(
-            () ->
-                BackupJob.of(RoundTrip.source(data))
-                    .progressInterval(Duration.ofMillis(-1)))
+            () -> BackupJob.of(RoundTrip.source(data)).progressInterval(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("progress interval")
         .hasMessageContaining("must not be negative");
@@ -93,8 +90,7 @@ class ProgressTest {
     InMemorySink sink = InMemorySink.named("phases");
     BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
     List<ProgressListener.Progress> events = new ArrayList<>();
-    RestoreJob.of(
-            sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
+    RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
         .listener(events::add)
         .progressInterval(Duration.ZERO)
         .run();
@@ -121,8 +117,7 @@ class ProgressTest {
     InMemorySink sink = InMemorySink.named("nocheck");
     BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
     List<ProgressListener.Progress> events = new ArrayList<>();
-    RestoreJob.of(
-            sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
+    RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
         .checkStoredFirst(false)
         .listener(events::add)
         .progressInterval(Duration.ZERO)

@@ -2,7 +2,6 @@ package io.biowerk.dr.core.keys;
 
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.MasterKey;
@@ -21,7 +20,6 @@ import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.security.Security;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.Set;

@@ -10,9 +10,9 @@ import java.util.Base64;
 import java.util.function.Predicate;
 
 /**
- * The stanza shape every {@link WrappingKey} of a key service shares ({@code pkcs11},
- * {@code vault-transit}, {@code aws-kms}): {@code <type>:<base64 of what the service returned>},
- * read back with the same checks and the same messages for a damaged manifest. Stateless.
+ * The stanza shape every {@link WrappingKey} of a key service shares ({@code pkcs11}, {@code
+ * vault-transit}, {@code aws-kms}): {@code <type>:<base64 of what the service returned>}, read back
+ * with the same checks and the same messages for a damaged manifest. Stateless.
  */
 public final class ServiceStanzas {
   private ServiceStanzas() {}

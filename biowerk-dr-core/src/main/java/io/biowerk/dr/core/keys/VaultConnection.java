@@ -162,11 +162,15 @@ final class VaultConnection {
   }
 
   /**
-   * The refusal of {@code method path}: the status, Vault's error text and what to do: grant
-   * {@code capability} (403), {@code notFound} (404, or a 400 saying "not found"), unseal (503).
+   * The refusal of {@code method path}: the status, Vault's error text and what to do: grant {@code
+   * capability} (403), {@code notFound} (404, or a 400 saying "not found"), unseal (503).
    */
   KeyServiceException refused(
-      String method, String path, HttpResponse<String> response, String capability, String notFound) {
+      String method,
+      String path,
+      HttpResponse<String> response,
+      String capability,
+      String notFound) {
     int status = response.statusCode();
     if (status == 400 && errors(response).contains("not found")) {
       status = 404; // Transit's answer to encrypt with a key that does not exist (no upsert)

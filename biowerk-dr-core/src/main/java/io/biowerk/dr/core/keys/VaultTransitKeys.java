@@ -4,18 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.WrappingKey;
 import io.biowerk.dr.core.WrongKeyException;
-import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
@@ -124,9 +121,8 @@ public final class VaultTransitKeys implements KeyProvider, ServiceRotation {
   }
 
   /**
-   * Creates Transit key {@code id} ({@code POST /v1/<mount>/keys/<id>}, type {@code
-   * aes256-gcm96}, not exportable); when the token may not create keys, the {@code vault} command
-   * that does.
+   * Creates Transit key {@code id} ({@code POST /v1/<mount>/keys/<id>}, type {@code aes256-gcm96},
+   * not exportable); when the token may not create keys, the {@code vault} command that does.
    */
   @Override
   public Optional<String> createKey(String id) throws IOException {
@@ -155,9 +151,9 @@ public final class VaultTransitKeys implements KeyProvider, ServiceRotation {
   }
 
   /**
-   * The {@code vault} commands that delete Transit key {@code id}: Vault refuses to delete a Transit
-   * key until its configuration allows it, and deleting it destroys every version for good, so that
-   * step stays the operator's.
+   * The {@code vault} commands that delete Transit key {@code id}: Vault refuses to delete a
+   * Transit key until its configuration allows it, and deleting it destroys every version for good,
+   * so that step stays the operator's.
    */
   @Override
   public Optional<String> removeKey(String id) {

@@ -9,10 +9,9 @@ import io.biowerk.dr.core.KeyNotFoundException;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.MasterKey;
-import io.biowerk.dr.core.testing.StubVaultKv;
-import io.biowerk.dr.core.testing.StubVaultTransit;
 import io.biowerk.dr.core.codec.Recipient;
 import io.biowerk.dr.core.testing.RoundTrip;
+import io.biowerk.dr.core.testing.StubVaultTransit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -73,7 +72,8 @@ class RewrapServiceKeyTest {
       assertThat(Rewrap.needsRewrap(stored, "transit-backups")).isFalse();
       assertThat(RoundTrip.restore(sink, stored, KeyRing.of(transit))).isEqualTo(data);
       // without the service, the file key alone no longer opens it
-      assertThatThrownBy(() -> RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(fileKey))))
+      assertThatThrownBy(
+              () -> RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(fileKey))))
           .isInstanceOf(KeyNotFoundException.class);
     }
     assertThat(sink.get(first.dataKey())).isEqualTo(dataObject);
@@ -90,7 +90,8 @@ class RewrapServiceKeyTest {
     for (BackupManifest m : List.of(first, second)) {
       BackupManifest stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
       assertThat(Rewrap.keysOf(stored)).containsExactly("file-2026q4");
-      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(back)))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(back))))
+          .isEqualTo(data);
     }
   }
 

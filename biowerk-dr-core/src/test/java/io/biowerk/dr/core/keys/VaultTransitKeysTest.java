@@ -11,7 +11,6 @@ import io.biowerk.dr.core.WrongKeyException;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.codec.Recipient;
-import io.biowerk.dr.core.testing.StubVaultKv;
 import io.biowerk.dr.core.testing.StubVaultTransit;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;

@@ -33,7 +33,10 @@ import java.util.Set;
 public final class RoundTrip {
   private RoundTrip() {}
 
-  /** A source named {@code unit} (kind {@code test}, format {@code bin}) whose runs give {@code data}. */
+  /**
+   * A source named {@code unit} (kind {@code test}, format {@code bin}) whose runs give {@code
+   * data}.
+   */
   public static Source source(byte[] data) {
     return new Source() {
       @Override

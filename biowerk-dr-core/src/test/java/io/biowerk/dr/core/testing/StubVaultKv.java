@@ -26,8 +26,10 @@ public final class StubVaultKv implements AutoCloseable {
 
   /** Every request received, in order. */
   public final List<Request> requests = new CopyOnWriteArrayList<>();
+
   /** The secrets served, by {@code <mount>/data/<path>}: field to value. */
   public final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
+
   private final HttpServer server;
   private final String token;
 

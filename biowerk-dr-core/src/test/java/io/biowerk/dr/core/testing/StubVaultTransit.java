@@ -25,27 +25,34 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A stand-in for HashiCorp Vault's Transit engine, because no Vault server can run here: a local
  * HTTP server answering {@code POST /v1/<mount>/encrypt/<key>}, {@code decrypt/<key>}, {@code
- * keys/<key>} (create) and {@code LIST <mount>/keys} with Vault's request and response shapes ({@code X-Vault-Token}, {@code
- * {"data":{"ciphertext":"vault:v1:..."}}}, {@code {"errors":[...]}} with 400/403/404), sealing with
- * real AES-256-GCM under a per-key random key. It records every request so tests can check what was
- * sent. Not Vault: no policies beyond one token, no key versions past v1.
+ * keys/<key>} (create) and {@code LIST <mount>/keys} with Vault's request and response shapes
+ * ({@code X-Vault-Token}, {@code {"data":{"ciphertext":"vault:v1:..."}}}, {@code {"errors":[...]}}
+ * with 400/403/404), sealing with real AES-256-GCM under a per-key random key. It records every
+ * request so tests can check what was sent. Not Vault: no policies beyond one token, no key
+ * versions past v1.
  */
 public final class StubVaultTransit implements AutoCloseable {
 
   /** One request as the stub received it. */
-  public record Request(String method, String path, String token, String namespace, JsonNode body) {}
+  public record Request(
+      String method, String path, String token, String namespace, JsonNode body) {}
 
   /** Every request received, in order. */
   public final List<Request> requests = new CopyOnWriteArrayList<>();
+
   /** The Transit keys, by name. */
   public final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+
   private final HttpServer server;
   private final String token;
   private volatile boolean listForbidden;
   private volatile boolean createForbidden;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** Starts the stub on a free loopback port, accepting {@code token}, holding keys {@code keyNames}. */
+  /**
+   * Starts the stub on a free loopback port, accepting {@code token}, holding keys {@code
+   * keyNames}.
+   */
   public StubVaultTransit(String token, String... keyNames) throws IOException {
     this.token = token;
     for (String name : keyNames) {
@@ -65,7 +72,9 @@ public final class StubVaultTransit implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  /** From now on, {@code LIST transit/keys} is refused (403), as for a token without {@code list}. */
+  /**
+   * From now on, {@code LIST transit/keys} is refused (403), as for a token without {@code list}.
+   */
   public void forbidList() {
     listForbidden = true;
   }

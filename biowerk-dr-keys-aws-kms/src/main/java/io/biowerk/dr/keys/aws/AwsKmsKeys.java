@@ -2,7 +2,6 @@ package io.biowerk.dr.keys.aws;
 
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.MasterKey;
@@ -14,8 +13,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -259,7 +256,8 @@ public final class AwsKmsKeys implements KeyProvider, ServiceRotation, Closeable
 
   /**
    * The {@code aws kms} commands that disable the KMS key of {@code id} at once (reversible) and
-   * schedule its deletion: deleting a KMS key is an administrator's decision, with a waiting period.
+   * schedule its deletion: deleting a KMS key is an administrator's decision, with a waiting
+   * period.
    */
   @Override
   public Optional<String> removeKey(String id) {
@@ -288,7 +286,13 @@ public final class AwsKmsKeys implements KeyProvider, ServiceRotation, Closeable
             + " --key-id "
             + keyRef
             + " --pending-window-in-days 30`"
-            + (alias ? " and `aws kms delete-alias --region " + region + " --alias-name alias/" + id + "`" : ""));
+            + (alias
+                ? " and `aws kms delete-alias --region "
+                    + region
+                    + " --alias-name alias/"
+                    + id
+                    + "`"
+                : ""));
   }
 
   /** Closes the HTTP client. */
@@ -355,11 +359,7 @@ public final class AwsKmsKeys implements KeyProvider, ServiceRotation, Closeable
     public byte[] unwrap(String stanza) throws IOException {
       byte[] blob =
           ServiceStanzas.body(
-              TYPE,
-              id,
-              stanza,
-              "the base64 of a KMS ciphertext blob",
-              bytes -> bytes.length > 0);
+              TYPE, id, stanza, "the base64 of a KMS ciphertext blob", bytes -> bytes.length > 0);
       DecryptResponse response;
       try {
         byte[] ciphertext = blob;

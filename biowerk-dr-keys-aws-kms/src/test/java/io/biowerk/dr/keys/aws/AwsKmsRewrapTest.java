@@ -8,8 +8,8 @@ import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.codec.Recipient;
-import io.biowerk.dr.core.testing.RoundTrip;
 import io.biowerk.dr.core.keys.Rewrap;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -57,7 +57,10 @@ class AwsKmsRewrapTest {
     byte[] dataObject = sink.get(m.dataKey());
     try (AwsKmsKeys keys = open(keyId)) {
       Rewrap.Outcome into =
-          Rewrap.of(sink, KeyRing.of(keys, RoundTrip.single(fileKey)), keys.wrappingKey(keyId).orElseThrow())
+          Rewrap.of(
+                  sink,
+                  KeyRing.of(keys, RoundTrip.single(fileKey)),
+                  keys.wrappingKey(keyId).orElseThrow())
               .run();
       assertThat(into.rewrapped()).isEqualTo(1);
       BackupManifest stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
@@ -70,7 +73,8 @@ class AwsKmsRewrapTest {
           .isEqualTo(1);
       stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
       assertThat(Rewrap.keysOf(stored)).containsExactly("file-2026q4");
-      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(back)))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(back))))
+          .isEqualTo(data);
     }
   }
 
