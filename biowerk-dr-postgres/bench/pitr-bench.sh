@@ -152,15 +152,20 @@ echo "receiver flush lag under load (s): median $(median < "$WORK/lag"), max $(p
 
 # 2. restore + recovery to the target time; both must end with the same balance sum
 "${PSQL[@]}" -c "SELECT 1" postgres >/dev/null
+# each also records how long laying the base backup down took (the rest is the server's recovery)
 ours_restore() {
+  local s; s=$(date +%s.%N)
   ./biowerk-dr restore latest:bench "$R1" --target-time "$TARGET" --repo "$WORK/repo" --key-file "$KEY" --fetch-command "$WORK/bw" >/dev/null
   chown -R postgres: "$R1" 2>/dev/null || true
+  echo "$(date +%s.%N) - $s" | bc > "$WORK/laydown.ours"
   recover "$R1" "$P1"
 }
 their_restore() {
+  local s; s=$(date +%s.%N)
   mkdir -p "$R2"; chmod 700 "$R2"; chown postgres: "$R2" 2>/dev/null || true
   "${AS[@]}" pgbackrest --config="$WORK/pgbackrest.conf" --stanza=bench --pg1-path="$R2" --type=time \
     "--target=$(echo "$TARGET" | sed 's/T/ /; s/Z$/+00/')" --target-action=promote restore
+  echo "$(date +%s.%N) - $s" | bc > "$WORK/laydown.theirs"
   recover "$R2" "$P2"
 }
 ours_rec=$(t ours_restore)
@@ -168,6 +173,7 @@ their_rec=$(t their_restore)
 GOT1=$("$PGBIN/psql" -h 127.0.0.1 -p "$P1" -U postgres -X -A -t -c "SELECT sum(abalance) FROM pgbench_accounts" postgres)
 GOT2=$("$PGBIN/psql" -h 127.0.0.1 -p "$P2" -U postgres -X -A -t -c "SELECT sum(abalance) FROM pgbench_accounts" postgres)
 echo "restore + recovery through ${WAL_MB} MB of pg_wal to $TARGET: biowerk-dr ${ours_rec}s (sum $GOT1), pgbackrest ${their_rec}s (sum $GOT2), expected sum $EXPECT"
+echo "of which laying the base backup down (restore command): biowerk-dr $(cat "$WORK/laydown.ours")s, pgbackrest $(cat "$WORK/laydown.theirs")s; the rest is the server's recovery (restore_command)"
 echo "ratios (biowerk-dr / pgbackrest): backup $(echo "scale=2; $ours_backup / $their_backup" | bc), restore+recovery $(echo "scale=2; $ours_rec / $their_rec" | bc)"
 fi
 

@@ -129,7 +129,7 @@ final class BackupCommand extends CliCommand {
     // Resolve the source before anything is created (repository, key): a wrong URI changes nothing.
     Source src = Sources.forUri(uri);
     opened = src;
-    List<URI> repositoryUris = repositories.uris(env);
+    List<URI> repositoryUris = repositories.urisForWriting(env);
     DangerousTargets.checkBackup(uri, repositoryUris);
     String keyId = null;
     if (!noEncrypt) {

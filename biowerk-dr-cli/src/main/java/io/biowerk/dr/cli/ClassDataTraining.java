@@ -62,6 +62,8 @@ public final class ClassDataTraining {
     Environment environment =
         new Environment(
             Map.of(), dir.resolve("home"), dir, writer, writer, false, Clock.systemUTC());
+    // The root's help builds every subcommand's model (a run builds only the one it names).
+    step(environment, output, "--help");
     step(environment, output, "keys", "generate");
     step(environment, output, "backup", data.toUri().toString(), "--repo", repo);
     step(environment, output, "list", "--repo", repo, "--json");

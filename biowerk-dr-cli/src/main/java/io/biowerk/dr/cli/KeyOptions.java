@@ -196,17 +196,54 @@ final class KeyOptions {
   /**
    * The key a new backup is encrypted with. When no key exists anywhere, the key file is created
    * (mode 0600) and the new key is printed once on stderr, with the warning to keep a copy in a
-   * vault.
+   * vault; only when a person is at a terminal to see it ({@link Environment#attended()}).
    *
+   * @throws UsageException if no key is configured and nobody is at a terminal to see a new one
    * @throws IOException if a key file cannot be read or created
    */
   MasterKey activeForBackup(Environment env) throws IOException {
     KeyFile file = file(env);
     if (!file.exists() && !environmentKeys(env).isSet()) {
+      if (!env.attended()) {
+        throw unattendedKeyRefusal(env, file.path());
+      }
       String id = file.create(env.clock());
       announceNewKey(env, file.path(), id, "created a new encryption key");
     }
     return ring(env).active();
+  }
+
+  /**
+   * Why a backup without a terminal does not create its key: a key created where nobody sees it
+   * printed is a key nobody stored, and the backups it encrypts could not be restored. A key file
+   * named but missing is refused too (a vault mount that failed, a typo in the environment file).
+   */
+  private UsageException unattendedKeyRefusal(Environment env, Path path) {
+    String what =
+        keyFile != null
+            ? "the key file " + path + " (--key-file) does not exist"
+            : env.variable(Environment.KEY_FILE_VARIABLE).isPresent()
+                ? "the key file "
+                    + path
+                    + " ($"
+                    + Environment.KEY_FILE_VARIABLE
+                    + ") does not exist"
+                : "no encryption key is configured (no --key-file, $"
+                    + Environment.KEY_FILE_VARIABLE
+                    + " or $"
+                    + EnvironmentKeys.DEFAULT_VARIABLE
+                    + ", and no key file at "
+                    + path
+                    + ")";
+    return new UsageException(
+        what
+            + " and no terminal is attached, so no key is created: a key created where nobody sees"
+            + " it is a key nobody stored, and its backups could not be restored. Create the key"
+            + " once from a terminal (biowerk-dr keys generate --key-file FILE), store it in your"
+            + " vault, and set $"
+            + Environment.KEY_FILE_VARIABLE
+            + " or pass --key-file (from cron, load the environment file that sets it, e.g."
+            + " . /etc/biowerk-dr/env); or back up with --no-encrypt");
   }
 
   /**

@@ -2,6 +2,7 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.BackupRecord;
+import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.Sink;
@@ -12,6 +13,7 @@ import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.core.keys.KeyRecords;
 import io.biowerk.dr.core.keys.RecipientFile;
 import io.biowerk.dr.core.keys.Rewrap;
+import io.biowerk.dr.core.keys.ServiceRotation;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -290,7 +292,11 @@ final class KeysLifecycle {
         "For a key that leaked: makes a new active key if ID is active, re-wraps every backup of"
             + " every repository to the active key, retires ID, and lists the backups made at or after"
             + " --since as suspect (they may have been made by an intruder, or of data an intruder"
-            + " changed). Restore from a backup made before the breach: `restore ... --target-time`.",
+            + " changed). Restore from a backup made before the breach: `restore ... --target-time`."
+            + " With --key-provider naming a service and ID one of its keys, the new key is made in"
+            + " the service (pkcs11, vault-transit) and ID is removed from it (pkcs11); where the"
+            + " service or the permissions here cannot, the command prints the exact commands to"
+            + " run instead (aws-kms, vault-kv, and removing a Transit key).",
         ""
       })
   static final class Compromised extends CliCommand {
@@ -306,14 +312,18 @@ final class KeysLifecycle {
         description = "When the breach may have started (ISO-8601, e.g. 2026-12-01T00:00:00Z).")
     String since;
 
+    @Option(
+        names = "--new-key",
+        paramLabel = "ID",
+        description = {
+          "When ID is the active key of the chosen key service: the id of the new key to make in"
+              + " it. Default: a new dated id such as k20261207-3f9a."
+        })
+    String newKey;
+
     @Override
     public Integer call() throws Exception {
       Environment env = env();
-      KeyFile file = keys.file(env);
-      if (!file.keyIds().contains(id)) {
-        throw new UsageException(
-            "keys compromised: the key file " + file.path() + " holds no key '" + id + "'");
-      }
       java.time.Instant from = null;
       if (since != null) {
         try {
@@ -326,22 +336,95 @@ final class KeysLifecycle {
                   + " 2026-12-01T00:00:00Z");
         }
       }
-      if (file.activeKeyId().orElse("").equals(id)) {
-        String fresh = file.rotate(env.clock());
-        KeyOptions.announceNewKey(env, file.path(), fresh, "incident: new active key");
+      KeyFile file = keys.file(env);
+      KeyRing ring = keys.ring(env);
+      // The chosen key service, if any, is the ring's first provider.
+      KeyProvider service =
+          keys.providerId(env).equals(KeyOptions.FILE) ? null : ring.providers().get(0);
+      boolean inFile =
+          service == null
+              ? file.keyIds().contains(id)
+              : Files.exists(file.path()) && file.keyIds().contains(id);
+      boolean inService =
+          !inFile
+              && service != null
+              && (service.keyIds().contains(id)
+                  || service.wrappingKey(id).isPresent()
+                  || !needing(repositories, env, id).isEmpty());
+      if (!inFile && !inService) {
+        throw new UsageException(
+            "keys compromised: the key file "
+                + file.path()
+                + " holds no key '"
+                + id
+                + "'"
+                + (service == null
+                    ? ""
+                    : ", the key service " + service + " does not list it, and no backup needs it")
+                + "; `biowerk-dr keys list` shows the ids");
       }
-      MasterKey target = keys.ring(env).active();
+      ServiceRotation rotation = service instanceof ServiceRotation r ? r : null;
+      List<String> steps = new ArrayList<>();
+      String created = null;
+      String targetId;
+      if (inService) {
+        if (id.equals(service.activeKeyId().orElse(null))) {
+          String fresh = newKey != null ? MasterKey.checkId(newKey) : freshId(env, service);
+          Optional<String> how =
+              rotation == null
+                  ? Optional.of(
+                      "create a new key in it with the service's own tools and make it the active"
+                          + " key in its settings")
+                  : rotation.createKey(fresh);
+          if (how.isPresent()) {
+            note(
+                "keys compromised: '"
+                    + id
+                    + "' is the active key of "
+                    + service
+                    + ", and no new key can be made there from here; "
+                    + how.get()
+                    + "; then run `biowerk-dr keys compromised "
+                    + id
+                    + "` again. Nothing was changed.");
+            if (json) {
+              Map<String, Object> result = new LinkedHashMap<>();
+              result.put("ok", false);
+              result.put("keyId", id);
+              result.put("operatorSteps", List.of(how.get()));
+              printJson(result);
+            }
+            return ExitCodes.FAILURE;
+          }
+          created = fresh;
+          note("incident: created key " + fresh + " in " + service + "; it wraps from now on");
+          targetId = fresh;
+        } else {
+          targetId = serviceActive(service, rotation);
+        }
+      } else if (service != null) {
+        targetId = serviceActive(service, rotation);
+      } else {
+        if (file.activeKeyId().orElse("").equals(id)) {
+          String fresh = file.rotate(env.clock());
+          KeyOptions.announceNewKey(env, file.path(), fresh, "incident: new active key");
+          ring = keys.ring(env);
+        }
+        targetId = ring.activeId();
+      }
+      Optional<WrappingKey> serviceTarget = ring.wrappingKey(targetId);
+      MasterKey fileTarget = serviceTarget.isPresent() ? null : ring.resolve(targetId);
       List<URI> uris = repositories.uris(env);
       List<Sink> sinks = repositories.openAllExisting(env);
       List<String> suspect = new ArrayList<>();
       int rewrapped = 0;
       for (int i = 0; i < sinks.size(); i++) {
         String repo = Uris.redact(uris.get(i)).toString();
-        rewrapped +=
-            Rewrap.of(sinks.get(i), keys.ring(env), target)
-                .progress(line -> note(repo + ": " + line))
-                .run()
-                .rewrapped();
+        Rewrap rewrap =
+            serviceTarget.isPresent()
+                ? Rewrap.of(sinks.get(i), ring, serviceTarget.get())
+                : Rewrap.of(sinks.get(i), ring, fileTarget);
+        rewrapped += rewrap.progress(line -> note(repo + ": " + line)).run().rewrapped();
         if (from != null) {
           for (BackupRecord record : Catalog.of(sinks.get(i)).withClock(env.clock()).list()) {
             if (!record.manifest().finishedAt().isBefore(from)) {
@@ -352,15 +435,44 @@ final class KeysLifecycle {
       }
       List<String> needing = needing(repositories, env, id);
       boolean retired = needing.isEmpty();
-      if (retired) {
-        file.remove(id);
+      boolean removed = false;
+      if (retired && inFile) {
+        if (file.activeKeyId().orElse("").equals(id) && file.keyIds().size() == 1) {
+          // With a key service active, the key file's only key goes with the file.
+          Files.delete(file.path());
+        } else {
+          if (file.activeKeyId().orElse("").equals(id)) {
+            String fresh = file.rotate(env.clock());
+            KeyOptions.announceNewKey(env, file.path(), fresh, "incident: new active key file key");
+          }
+          file.remove(id);
+        }
+        removed = true;
         note(
             "retired compromised key "
                 + id
+                + " from "
+                + file.path()
                 + "; rewrapped "
                 + rewrapped
                 + " backups to "
-                + target.id());
+                + targetId);
+        note("update the vault copy of the key file and delete the compromised key from it");
+      } else if (retired) {
+        Optional<String> how =
+            rotation == null
+                ? Optional.of("remove key '" + id + "' with the key service's own tools")
+                : rotation.removeKey(id);
+        how.ifPresent(steps::add);
+        removed = how.isEmpty();
+        note(
+            (how.isEmpty()
+                    ? "retired compromised key " + id + ": removed from " + service
+                    : "no backup needs compromised key " + id + " any more")
+                + "; rewrapped "
+                + rewrapped
+                + " backups to "
+                + targetId);
       } else {
         note(
             "keys compromised: could not retire '"
@@ -372,6 +484,17 @@ final class KeysLifecycle {
                 + String.join(", ", needing)
                 + ". Treat them as exposed; prune them once newer backups cover them");
       }
+      if (created != null) {
+        steps.add(
+            "set "
+                + rotation.activeKeySetting()
+                + "="
+                + created
+                + " wherever backups are made or restored: it still names the compromised key");
+      }
+      for (String step : steps) {
+        note("STILL TO DO: " + step);
+      }
       if (from != null) {
         note(
             suspect.size()
@@ -381,19 +504,44 @@ final class KeysLifecycle {
                 + (suspect.isEmpty() ? "none" : String.join(", ", suspect))
                 + ". Restore from a backup made before it (`restore ... --target-time`)");
       }
-      note("update the vault copy of the key file and delete the compromised key from it");
       if (json) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("ok", retired);
         result.put("keyId", id);
-        result.put("activeKeyId", target.id());
+        result.put("activeKeyId", targetId);
+        if (created != null) {
+          result.put("createdKey", created);
+        }
         result.put("rewrapped", rewrapped);
-        result.put("retired", retired);
+        result.put("retired", removed);
         result.put("stillNeededBy", needing);
+        result.put("operatorSteps", steps);
         result.put("suspect", suspect);
         printJson(result);
       }
       return retired ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    /** A new dated id that neither the service nor any key file in the ring knows. */
+    private static String freshId(Environment env, KeyProvider service) throws java.io.IOException {
+      return KeyFile.newKeyId(env.clock(), service.keyIds());
+    }
+
+    /** The service's active key, the target of the rewrap when the compromised key is another. */
+    private static String serviceActive(KeyProvider service, ServiceRotation rotation)
+        throws java.io.IOException {
+      return service
+          .activeKeyId()
+          .orElseThrow(
+              () ->
+                  new UsageException(
+                      "keys compromised: the key service "
+                          + service
+                          + " names no active key to move the backups to; set "
+                          + (rotation == null
+                              ? "its active-key setting"
+                              : rotation.activeKeySetting())
+                          + " to the key new backups should use"));
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,6 +73,14 @@ final class LogPushCommand extends CliCommand {
   boolean once;
 
   @Option(
+      names = "--idle",
+      paramLabel = "SECONDS",
+      description =
+          "With --drain: exit once nothing was queued for this long, or the spool is gone (the"
+              + " launcher's drainer: one JVM for a burst of segments, not one per batch).")
+  Integer idleSeconds;
+
+  @Option(
       names = "--spool",
       paramLabel = "DIR",
       description =
@@ -123,13 +132,30 @@ final class LogPushCommand extends CliCommand {
     LogSpool queue = LogSpool.at(spoolDir);
     note(log + "-push: draining " + spoolDir + " into " + archives.get(0).prefix());
     int total = 0;
+    long lastWork = System.nanoTime();
     while (true) {
+      if (idleSeconds != null && !Files.isDirectory(spoolDir)) {
+        break; // the spool was removed: nothing can be queued any more
+      }
       int done = 0;
-      for (LogArchive archive : archives) {
-        done = queue.drainOnce(archive, provider);
+      try {
+        for (LogArchive archive : archives) {
+          done = queue.drainOnce(archive, provider);
+        }
+      } catch (java.nio.file.NoSuchFileException e) {
+        if (idleSeconds != null && !Files.isDirectory(spoolDir)) {
+          break; // removed while it was being read
+        }
+        throw e;
       }
       total += done;
       if (once) {
+        break;
+      }
+      if (done > 0) {
+        lastWork = System.nanoTime();
+      } else if (idleSeconds != null
+          && System.nanoTime() - lastWork > TimeUnit.SECONDS.toNanos(idleSeconds)) {
         break;
       }
       try {
@@ -138,7 +164,7 @@ final class LogPushCommand extends CliCommand {
         break;
       }
     }
-    List<String> failed = queue.failed();
+    List<String> failed = Files.isDirectory(spoolDir) ? queue.failed() : List.of();
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ok", failed.isEmpty());

@@ -69,6 +69,12 @@ final class LogStatusCommand extends CliCommand {
       result.put("rpoSeconds", rpoSeconds);
       result.put("earliestRecoverable", state.earliest().map(Instant::toString).orElse(null));
       result.put("latestRecoverable", state.latest().map(Instant::toString).orElse(null));
+      result.put("serverPosition", state.lag() == null ? null : state.lag().serverPosition());
+      result.put("archivedPosition", state.lag() == null ? null : state.lag().archivedPosition());
+      result.put("lagBytes", state.lag() == null ? null : state.lag().bytes());
+      if (state.lagProblem() != null) {
+        result.put("lagProblem", state.lagProblem());
+      }
       result.put("bases", bases);
       printJson(result);
     } else {
@@ -89,6 +95,7 @@ final class LogStatusCommand extends CliCommand {
                       + " (RPO "
                       + Format.duration(Duration.ofSeconds(rpoSeconds))
                       + ")"));
+      state.lagText().ifPresent(t -> out.println("  " + t));
       if (state.earliest().isPresent()) {
         out.println(
             "  point-in-time window: from "

@@ -2,12 +2,14 @@ package io.biowerk.dr.cli;
 
 import io.biowerk.dr.core.BackupRecord;
 import io.biowerk.dr.core.log.LogArchive;
+import io.biowerk.dr.core.log.LogLag;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogRecovery;
 import io.biowerk.dr.core.log.LogSegment;
 import io.biowerk.dr.core.log.RecoveryRangeException;
 import io.biowerk.dr.core.log.RecoveryWindow;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +30,9 @@ import java.util.Optional;
  * @param bases per base backup, newest first: id, and from/to/firstSegment/lastSegment/segments or
  *     gap/missingSegment
  * @param newestOk whether the newest base backup rolls forward without a gap
+ * @param lag how far the archive is behind the live database (asked at the URI the newest base
+ *     backup records), or null
+ * @param lagProblem why the lag could not be measured against the database, or null
  */
 record PitrStatus(
     String log,
@@ -35,11 +40,15 @@ record PitrStatus(
     String newest,
     Instant newestTime,
     List<Map<String, Object>> bases,
-    boolean newestOk) {
+    boolean newestOk,
+    LogLag lag,
+    String lagProblem) {
 
   /**
    * Reads the state of {@code archive} with the base backups {@code records} (newest first; those
-   * that are no base backup of this log are skipped).
+   * that are no base backup of this log are skipped), and asks the database at the URI the newest
+   * base backup records for its current position (the lag); a database that cannot be reached
+   * leaves the lag unmeasured with the reason, and the newest segment's age stands for it.
    *
    * @throws IOException if the archive cannot be read
    */
@@ -88,7 +97,38 @@ record PitrStatus(
       first = false;
       bases.add(base);
     }
-    return new PitrStatus(archive.log(), names.size(), newestName, newest, bases, newestOk);
+    LogLag lag = null;
+    String lagProblem = null;
+    Optional<BackupRecord> newestBase =
+        records.stream().filter(r -> provider.recovery(r.manifest()).isPresent()).findFirst();
+    if (newestBase.isPresent()) {
+      try {
+        lag =
+            provider.lag(URI.create(newestBase.get().manifest().sourceUri()), archive).orElse(null);
+      } catch (IOException | IllegalArgumentException e) {
+        lagProblem = e.getMessage();
+      }
+    }
+    return new PitrStatus(
+        archive.log(), names.size(), newestName, newest, bases, newestOk, lag, lagProblem);
+  }
+
+  /**
+   * The lag against the live database in words: the bytes behind and both positions, or why it
+   * could not be measured; empty when the log's provider cannot tell.
+   */
+  Optional<String> lagText() {
+    if (lag != null) {
+      return Optional.of(
+          "behind the server by "
+              + Format.bytes(lag.bytes())
+              + " (archived up to "
+              + lag.archivedPosition()
+              + ", server at "
+              + lag.serverPosition()
+              + ")");
+    }
+    return Optional.ofNullable(lagProblem).map(p -> "lag against the server unknown: " + p);
   }
 
   /** The earliest time any base backup recovers to without a gap. */
@@ -125,6 +165,12 @@ record PitrStatus(
     map.put("earliestRecoverable", earliest().map(Instant::toString).orElse(null));
     map.put("latestRecoverable", latest().map(Instant::toString).orElse(null));
     map.put("newestBaseRollsForward", newestOk);
+    map.put("serverPosition", lag == null ? null : lag.serverPosition());
+    map.put("archivedPosition", lag == null ? null : lag.archivedPosition());
+    map.put("lagBytes", lag == null ? null : lag.bytes());
+    if (lagProblem != null) {
+      map.put("lagProblem", lagProblem);
+    }
     return map;
   }
 }

@@ -77,13 +77,41 @@ final class RepositoryOptions {
     return uris;
   }
 
+  /**
+   * The repository URIs in effect for a command that writes, which may create a local repository:
+   * the default {@code ./biowerk-backups} is created only when a person is at a terminal ({@link
+   * Environment#attended()}) or it exists already. From cron without the environment file a backup
+   * would otherwise land in whatever directory cron started it in.
+   *
+   * @throws UsageException if the default is in effect, does not exist and nobody is at a terminal
+   */
+  List<URI> urisForWriting(Environment env) {
+    List<URI> uris = uris(env);
+    if (repos.isEmpty()
+        && env.variable(Environment.REPO_VARIABLE).isEmpty()
+        && !env.attended()
+        && !Files.isDirectory(Path.of(uris.get(0)))) {
+      throw new UsageException(
+          "no repository is configured (no --repo and no $"
+              + Environment.REPO_VARIABLE
+              + ") and no terminal is attached, so the default ./"
+              + DEFAULT
+              + " is not created in "
+              + env.workingDirectory()
+              + ". Pass --repo or set $"
+              + Environment.REPO_VARIABLE
+              + " (from cron, load the environment file that sets it, e.g. . /etc/biowerk-dr/env)");
+    }
+    return uris;
+  }
+
   /** The sinks this command opened; {@link Main} closes them when the command is done. */
   private final List<Sink> opened = new ArrayList<>();
 
   /** Every repository, opened for writing (a local directory is created if missing). */
   List<Sink> openAll(Environment env) throws IOException {
     List<Sink> sinks = new ArrayList<>();
-    for (URI uri : uris(env)) {
+    for (URI uri : urisForWriting(env)) {
       sinks.add(track(Sinks.forUri(uri)));
     }
     return sinks;

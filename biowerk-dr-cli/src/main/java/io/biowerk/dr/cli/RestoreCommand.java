@@ -193,6 +193,7 @@ final class RestoreCommand extends CliCommand {
     BackupManifest manifest = record.manifest();
     if (before != null) {
       checkTimes(manifest);
+      storedTimeWarning(sink, manifest).ifPresent(this::note);
     }
     DangerousTargets.checkRestoreTarget(
         targetUri, repositories.uris(env), manifest.sourceUri(), force);
@@ -598,6 +599,52 @@ final class RestoreCommand extends CliCommand {
               + "; its manifest was changed, so --target-time cannot trust it. Pick a backup by"
               + " id after checking it, or restore from another copy of the repository");
     }
+  }
+
+  /** How far the repository's own time of a data object may be from the manifest's times. */
+  static final java.time.Duration STORED_TIME_SLACK = java.time.Duration.ofMinutes(10);
+
+  /**
+   * Cross-checks an unauthenticated manifest's times against the repository's own timestamp of the
+   * backup's data object, which is written while the backup runs: a data object stored well after
+   * the recorded finish (or before the start) means the manifest's times, or the backup's name,
+   * were changed, or that the backup was copied here later ({@code sync}, a retention tier move, a
+   * copy of the repository), which rewrites that timestamp. Since the honest cases cannot be told
+   * apart, this is a warning, not a refusal. An encrypted backup's times are authenticated (a
+   * change is refused with exit 3 before anything is restored), so it is not checked.
+   *
+   * @return the warning, or empty when the times agree or are authenticated
+   * @throws IOException if the repository cannot be listed
+   */
+  static Optional<String> storedTimeWarning(Sink sink, BackupManifest manifest)
+      throws java.io.IOException {
+    if (manifest.mac().isPresent()) {
+      return Optional.empty();
+    }
+    Instant stored = null;
+    for (io.biowerk.dr.core.StoredObject object : sink.list(manifest.dataKey())) {
+      if (object.key().equals(manifest.dataKey())) {
+        stored = object.lastModified();
+      }
+    }
+    if (stored == null
+        || (!stored.isAfter(manifest.finishedAt().plus(STORED_TIME_SLACK))
+            && !stored.isBefore(manifest.startedAt().minus(STORED_TIME_SLACK)))) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "WARNING: --target-time picked "
+            + manifest.id()
+            + ", whose manifest says it ran "
+            + manifest.startedAt()
+            + " .. "
+            + manifest.finishedAt()
+            + ", but the repository stored its data at "
+            + stored
+            + ". Either the backup was copied here later (sync, a retention tier move, a copy of"
+            + " the repository), or its manifest's times were changed: the manifest of an"
+            + " unencrypted backup is not authenticated. If the time matters (a breach), check"
+            + " the backup's time in another copy of the repository before trusting it");
   }
 
   /** {@code text} as an instant, or a usage error naming {@code option}. */

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
+import picocli.CommandLine.IHelpSectionRenderer;
 import picocli.CommandLine.Model.UsageMessageSpec;
 
 /**
@@ -20,23 +22,33 @@ final class Schemes {
 
   /**
    * Adds the scheme lists to the footers of the root command, {@code backup}, {@code restore} and
-   * {@code sync}, and the kinds that can be imported to {@code import}'s.
+   * {@code sync}, and the kinds that can be imported to {@code import}'s, those of them {@code root} has. The
+   * lists are made when a help is rendered, not before: finding them loads every adapter's
+   * providers, which a command that prints no help does not need.
    */
   static void describe(CommandLine root) {
-    Map<String, String> sources = Sources.available();
-    Map<String, String> targets = Sources.availableTargets();
-    Map<String, String> sinks = Sinks.available();
-    append(
+    whenRendered(
         root,
-        List.of(
-            "",
-            "On this class path:",
-            "  Sources          " + list(sources),
-            "  Restore targets  " + list(targets),
-            "  Repositories     " + list(sinks)));
-    append(root.getSubcommands().get("backup"), List.of("", "Sources: " + list(sources)));
-    append(root.getSubcommands().get("restore"), List.of("", "Restore targets: " + list(targets)));
-    append(root.getSubcommands().get("sync"), List.of("", "Repositories: " + list(sinks)));
+        () ->
+            List.of(
+                "",
+                "On this class path:",
+                "  Sources          " + list(Sources.available()),
+                "  Restore targets  " + list(Sources.availableTargets()),
+                "  Repositories     " + list(Sinks.available())));
+    whenRendered(
+        root.getSubcommands().get("backup"),
+        () -> List.of("", "Sources: " + list(Sources.available())));
+    whenRendered(
+        root.getSubcommands().get("restore"),
+        () -> List.of("", "Restore targets: " + list(Sources.availableTargets())));
+    whenRendered(
+        root.getSubcommands().get("sync"),
+        () -> List.of("", "Repositories: " + list(Sinks.available())));
+    whenRendered(root.getSubcommands().get("import"), Schemes::importKinds);
+  }
+
+  private static List<String> importKinds() {
     List<String> kinds = new ArrayList<>(List.of("", "Kinds on this class path:"));
     Verifier.importFormats()
         .forEach(
@@ -51,7 +63,7 @@ final class Schemes {
     if (kinds.size() == 2) {
       kinds.add("  none (add an adapter module to the class path)");
     }
-    append(root.getSubcommands().get("import"), kinds);
+    return kinds;
   }
 
   /** {@code file (biowerk-dr-core), postgres, postgresql (biowerk-dr-postgres)}. */
@@ -69,13 +81,28 @@ final class Schemes {
     return String.join("; ", parts);
   }
 
-  private static void append(CommandLine command, List<String> lines) {
+  /**
+   * Appends {@code lines} to {@code command}'s footer the first time its footer is rendered (by
+   * {@code --help}, {@code help}, or a usage printed with an error).
+   */
+  private static void whenRendered(CommandLine command, Supplier<List<String>> lines) {
     if (command == null) {
       return;
     }
-    UsageMessageSpec usage = command.getCommandSpec().usageMessage();
-    List<String> footer = new ArrayList<>(List.of(usage.footer()));
-    footer.addAll(lines);
-    usage.footer(footer.toArray(String[]::new));
+    Map<String, IHelpSectionRenderer> sections = command.getHelpSectionMap();
+    IHelpSectionRenderer footer = sections.get(UsageMessageSpec.SECTION_KEY_FOOTER);
+    boolean[] appended = {false};
+    sections.put(
+        UsageMessageSpec.SECTION_KEY_FOOTER,
+        help -> {
+          if (!appended[0]) {
+            appended[0] = true;
+            UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+            List<String> all = new ArrayList<>(List.of(usage.footer()));
+            all.addAll(lines.get());
+            usage.footer(all.toArray(String[]::new));
+          }
+          return footer.render(help);
+        });
   }
 }

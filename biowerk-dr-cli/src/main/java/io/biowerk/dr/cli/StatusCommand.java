@@ -254,7 +254,8 @@ final class StatusCommand extends CliCommand {
                 + st.log()
                 + "-status --source "
                 + o.source()
-                + "`)");
+                + "`)")
+        + st.lagText().map(t -> "; " + t).orElse("");
   }
 
   @Override

@@ -17,6 +17,11 @@ import java.util.Map;
  * Runs {@code biowerk-dr} in-process through picocli ({@link Main#commandLine}) with captured
  * stdout and stderr, a home and working directory of the test's own, its own environment variables
  * and a settable clock, so a test never touches the user's home, key or repository.
+ *
+ * <p>A test has no terminal, and without one a backup refuses to create the default key or
+ * repository (docs/nothing-silent.md, "Unattended runs"). Most tests here exercise those defaults
+ * as a person at a terminal meets them, so the harness opts in with {@code BIOWERK_DR_ATTENDED=1};
+ * {@code UnattendedRunTest} removes it to test the refusal.
  */
 final class Cli {
 
@@ -28,6 +33,7 @@ final class Cli {
   Cli(Path dir) throws IOException {
     this.home = Files.createDirectories(dir.resolve("home"));
     this.work = Files.createDirectories(dir.resolve("work"));
+    variables.put(Environment.ATTENDED_VARIABLE, "1");
   }
 
   /** The result of one run. */

@@ -3,16 +3,11 @@ package io.biowerk.dr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.postgres.PrivateCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,10 +29,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DrillPitrCliIT {
 
-  Path scratch;
+  PitrCluster pitr;
   Path repo;
   Path keyFile;
-  Path spool;
   String java;
   String rules =
       Path.of("..", "deploy/prometheus/backup-alerts.yml").toAbsolutePath().normalize().toString();
@@ -47,38 +41,12 @@ class DrillPitrCliIT {
 
   @BeforeAll
   void start() throws Exception {
-    scratch = Files.createTempDirectory(Path.of("/tmp"), "biowerk-drillpitr-");
-    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-    cli = new Cli(scratch.resolve("cli"));
-    repo = scratch.resolve("repo");
-    spool = scratch.resolve("spool");
-    keyFile = scratch.resolve("keys/master.key");
-    KeyFile.at(keyFile).create(Clock.systemUTC());
-    Files.createDirectories(spool);
-    Path runtime = scratch.resolve("runtime");
-    Files.createDirectories(runtime);
-    cluster =
-        PrivateCluster.start(
-            Map.of("wal_level", "replica", "archive_mode", "on", "max_wal_senders", "4"));
-    String classPath = cluster.copyClassPath(runtime);
-    Path launcher = runtime.resolve("biowerk-dr");
-    Files.writeString(
-        launcher,
-        "#!/bin/sh\nexec "
-            + Path.of(System.getProperty("java.home"), "bin", "java")
-            + " -Xmx64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
-            + classPath
-            + " io.biowerk.dr.cli.Main \"$@\"\n");
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-    java = launcher.toString();
-    cluster.own(scratch);
-    cluster.execute(
-        "ALTER SYSTEM SET archive_command = '"
-            + java
-            + " wal-push --source pitr --async --spool "
-            + spool
-            + " %p'");
-    cluster.execute("SELECT pg_reload_conf()");
+    pitr = PitrCluster.start("biowerk-drillpitr-");
+    repo = pitr.repo;
+    keyFile = pitr.keyFile;
+    java = pitr.java;
+    cluster = pitr.cluster;
+    cli = pitr.cli;
     cluster.execute("CREATE TABLE events (id int PRIMARY KEY)");
     Files.writeString(
         cli.work.resolve("biowerk-dr.yml"),
@@ -101,38 +69,17 @@ class DrillPitrCliIT {
 
   @AfterAll
   void stop() throws Exception {
-    try {
-      if (cluster != null) {
-        cluster.close();
-      }
-    } finally {
-      PrivateCluster.run(List.of("rm", "-rf", scratch.toString()));
+    if (pitr != null) {
+      pitr.stop();
     }
   }
 
   String[] withRepo(String... args) {
-    return Stream.concat(
-            Stream.of(args), Stream.of("--repo", repo.toString(), "--key-file", keyFile.toString()))
-        .toArray(String[]::new);
+    return pitr.withRepo(args);
   }
 
   void switchAndDrain() throws Exception {
-    String segment = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
-    cluster.execute("SELECT pg_switch_wal()");
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (cluster
-            .single("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
-            .compareTo(segment)
-        < 0) {
-      assertThat(System.nanoTime()).as("archived in 60 s:\n" + cluster.log()).isLessThan(until);
-      Thread.sleep(100);
-    }
-    cli.clock.set(Instant.now());
-    Cli.Result drained =
-        cli.run(
-            withRepo(
-                "wal-push", "--source", "pitr", "--drain", "--once", "--spool", spool.toString()));
-    assertThat(drained.code()).as(drained.toString()).isZero();
+    pitr.switchAndDrain();
   }
 
   Cli.Result drill() {

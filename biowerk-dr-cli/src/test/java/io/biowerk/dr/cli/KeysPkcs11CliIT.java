@@ -207,6 +207,84 @@ class KeysPkcs11CliIT {
   }
 
   @Test
+  void aCompromisedHsmKeyIsReplacedInsideTheHsmEverythingMovesToItAndItIsDestroyed()
+      throws Exception {
+    String label = "hsm-" + Long.toHexString(System.nanoTime());
+    cli.variables.put("BIOWERK_DR_PKCS11_KEY", label);
+    Cli.Result generated = cli.run("keys", "generate");
+    assertThat(generated.code()).as(generated.toString()).isZero();
+    Cli.Result backup = cli.run("backup", config.toString());
+    assertThat(backup.code()).as(backup.toString()).isZero();
+    byte[] dataBefore = Files.readAllBytes(onlyManifestData(cli.defaultRepo()));
+
+    Cli.Result incident =
+        cli.run("keys", "compromised", label, "--since", "2026-11-01T00:00:00Z", "--json");
+    assertThat(incident.code()).as(incident.toString()).isZero();
+    com.fasterxml.jackson.databind.JsonNode json =
+        io.biowerk.dr.core.internal.Json.read(incident.out());
+    String fresh = json.get("createdKey").asText();
+    assertThat(fresh).matches("k20261130-[0-9a-f]{4}");
+    assertThat(json.get("activeKeyId").asText()).isEqualTo(fresh);
+    assertThat(json.get("rewrapped").asInt()).isEqualTo(1);
+    assertThat(json.get("retired").asBoolean()).isTrue();
+    assertThat(json.get("suspect")).hasSize(1);
+    assertThat(json.get("operatorSteps")).hasSize(1);
+    assertThat(json.get("operatorSteps").get(0).asText())
+        .startsWith("set BIOWERK_DR_PKCS11_KEY=" + fresh);
+    assertThat(incident.err())
+        .contains("created key " + fresh)
+        .contains("retired compromised key " + label + ": removed from Pkcs11Keys[")
+        .contains("STILL TO DO: set BIOWERK_DR_PKCS11_KEY=" + fresh);
+    assertThat(wraps(onlyManifest(cli.defaultRepo())))
+        .containsOnlyKeys(fresh)
+        .hasEntrySatisfying(fresh, stanza -> assertThat(stanza).startsWith("pkcs11:"));
+    assertThat(Files.readAllBytes(onlyManifestData(cli.defaultRepo()))).isEqualTo(dataBefore);
+
+    // The token no longer holds the compromised key (a fresh login lists its keys).
+    java.util.Map<String, String> settings = new java.util.HashMap<>(cli.variables);
+    settings.put("BIOWERK_DR_PKCS11_KEY", fresh);
+    io.biowerk.dr.core.keys.Pkcs11Keys token =
+        io.biowerk.dr.core.keys.Pkcs11Keys.open(settings::get);
+    assertThat(token.keyIds()).contains(fresh).doesNotContain(label);
+
+    // With the setting still naming the destroyed key, a backup is refused and says why.
+    Cli.Result stale = cli.run("backup", config.toString());
+    assertThat(stale.code()).as(stale.toString()).isNotZero();
+    assertThat(stale.err()).contains("holds no AES key labelled '" + label + "'");
+    cli.variables.put("BIOWERK_DR_PKCS11_KEY", fresh);
+    Path target = cli.work.resolve("restored");
+    Cli.Result restore = cli.run("restore", "latest", target.toString());
+    assertThat(restore.code()).as(restore.toString()).isZero();
+    assertThat(Files.readAllBytes(target.resolve("data.bin")))
+        .isEqualTo(Files.readAllBytes(config.resolve("data.bin")));
+    for (Cli.Result result : List.of(generated, backup, incident, stale, restore)) {
+      assertThat(result.out() + result.err()).doesNotContain(PIN);
+    }
+  }
+
+  @Test
+  void aNewLabelTheTokenAlreadyHoldsIsRefusedAndNothingChanges() throws Exception {
+    String taken = "hsm-taken-" + Long.toHexString(System.nanoTime());
+    cli.variables.put("BIOWERK_DR_PKCS11_KEY", taken);
+    assertThat(cli.run("keys", "generate").code()).isZero();
+    String label = "hsm-" + Long.toHexString(System.nanoTime());
+    cli.variables.put("BIOWERK_DR_PKCS11_KEY", label);
+    assertThat(cli.run("keys", "generate").code()).isZero();
+    Cli.Result backup = cli.run("backup", config.toString());
+    assertThat(backup.code()).as(backup.toString()).isZero();
+    Path manifest = cli.defaultRepo().resolve(onlyManifest(cli.defaultRepo()).manifestKey());
+    byte[] before = Files.readAllBytes(manifest);
+
+    Cli.Result refused = cli.run("keys", "compromised", label, "--new-key", taken);
+    assertThat(refused.code()).as(refused.toString()).isNotZero();
+    assertThat(refused.err())
+        .contains("already holds a key labelled '" + taken + "'; choose another")
+        .doesNotContain(PIN);
+    assertThat(Files.readAllBytes(manifest)).isEqualTo(before);
+    assertThat(wraps(onlyManifest(cli.defaultRepo()))).containsOnlyKeys(label);
+  }
+
+  @Test
   void anUnknownProviderListsTheProvidersFound() {
     Cli.Result result = cli.run("backup", config.toString(), "--key-provider", "hsm9000");
     assertThat(result.code()).as(result.toString()).isNotZero();

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the real launcher {@code ./biowerk-dr} as a process, the way a user, cron or a runbook does:
- * a fresh HOME (so the key is generated on first use), backup -> list -> verify -> restore of a
- * directory, exit codes and stdout/stderr separation, and a backup larger than the heap under
- * {@code JAVA_OPTS=-Xmx64m}.
+ * a fresh HOME (so the key is generated on first use at a terminal, and refused without one),
+ * backup -> list -> verify -> restore of a directory, exit codes and stdout/stderr separation, and
+ * a backup larger than the heap under {@code JAVA_OPTS=-Xmx64m}.
  */
 class LauncherIT {
 
@@ -71,6 +71,71 @@ class LauncherIT {
     return run(Map.of(), args);
   }
 
+  /**
+   * Runs the launcher as a person at a terminal does: under {@code script}, which gives it a real
+   * pseudo-terminal as standard input (stdout and stderr still go to files, so they stay apart).
+   */
+  Run runAtTerminal(String... args) throws Exception {
+    StringBuilder line = new StringBuilder(quote(root.resolve("biowerk-dr").toString()));
+    for (String arg : args) {
+      line.append(' ').append(quote(arg));
+    }
+    Path out = dir.resolve("stdout");
+    Path err = dir.resolve("stderr");
+    line.append(" >").append(quote(out.toString())).append(" 2>").append(quote(err.toString()));
+    ProcessBuilder builder =
+        new ProcessBuilder("script", "-qec", line.toString(), "/dev/null")
+            .directory(work.toFile())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("BIOWERK_DR_") || k.equals("JAVA_OPTS"));
+    env.put("HOME", home.toString());
+    Process process = builder.start();
+    assertThat(process.waitFor(10, TimeUnit.MINUTES)).as("the launcher finished").isTrue();
+    return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private static String quote(String text) {
+    return "'" + text.replace("'", "'\\''") + "'";
+  }
+
+  @Test
+  void withoutATerminalTheQuickStartRefusesToCreateTheKeyAndRepositoryAndSaysWhatToSet()
+      throws Exception {
+    Path docs = Files.createDirectories(work.resolve("docs"));
+    Files.writeString(docs.resolve("README.md"), "# BIOwerk DR\n");
+
+    // No terminal at all (stdin a pipe, stdout and stderr files), as under cron
+    Run backup = run("backup", "file://" + docs);
+
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(backup.err())
+        .contains("no repository is configured")
+        .contains("no terminal")
+        .contains("$BIOWERK_DR_REPO");
+    assertThat(work.resolve("biowerk-backups")).doesNotExist();
+    assertThat(home.resolve(".config/biowerk-dr/key")).doesNotExist();
+
+    // The same with the repository given: the key is what it refuses to create now
+    Run keyless = run("backup", "file://" + docs, "--repo", dir.resolve("repo").toString());
+    assertThat(keyless.code()).as(keyless.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(keyless.err()).contains("no encryption key is configured").contains("keys generate");
+    assertThat(home.resolve(".config/biowerk-dr/key")).doesNotExist();
+
+    // At a terminal (a real pty on stdin), the quick start works as the README says
+    Run attended = runAtTerminal("backup", "file://" + docs);
+    assertThat(attended.code()).as(attended.toString()).isEqualTo(0);
+    assertThat(attended.err()).contains("created a new encryption key");
+    assertThat(home.resolve(".config/biowerk-dr/key")).exists();
+    assertThat(work.resolve("biowerk-backups")).isDirectory();
+
+    // Then, unattended again, the key and repository that now exist are used
+    Run later = run("backup", "file://" + docs);
+    assertThat(later.code()).as(later.toString()).isEqualTo(0);
+    assertThat(later.err()).doesNotContain("created a new encryption key");
+  }
+
   @Test
   void backupListVerifyRestoreThroughTheLauncher() throws Exception {
     Path docs = Files.createDirectories(work.resolve("docs"));
@@ -78,7 +143,8 @@ class LauncherIT {
     Files.createDirectories(docs.resolve("runbooks"));
     Files.writeString(docs.resolve("runbooks/restore.md"), "restore latest\n");
 
-    Run backup = run("backup", "file://" + docs);
+    // The README's quick start, from a terminal: the key and the repository are created
+    Run backup = runAtTerminal("backup", "file://" + docs);
     assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
     assertThat(backup.out())
         .startsWith("backup docs_")
@@ -123,6 +189,8 @@ class LauncherIT {
     // A 64 GiB sparse file: reading its zeros keeps the backup busy for far longer than the test
     // waits.
     Path sparse = Files.createDirectories(work.resolve("sparse"));
+    // the default repository exists (no terminal here, so a backup would not create it)
+    Files.createDirectories(work.resolve("biowerk-backups"));
     try (java.io.RandomAccessFile file =
         new java.io.RandomAccessFile(sparse.resolve("zeros").toFile(), "rw")) {
       file.setLength(64L << 30);
@@ -177,6 +245,10 @@ class LauncherIT {
     }
     String expected = HexFormat.of().formatHex(sha.digest());
     Map<String, String> smallHeap = Map.of("JAVA_OPTS", "-Xmx64m");
+    // the key and the default repository exist (no terminal here, so a backup would not create
+    // them)
+    assertThat(run("keys", "generate").code()).isZero();
+    Files.createDirectories(work.resolve("biowerk-backups"));
     Run backup = run(smallHeap, "backup", big.toString(), "--json");
     assertThat(backup.code()).as(backup.toString()).isEqualTo(0);
     assertThat(Json.read(backup.out()).get("rawSize").asLong()).isGreaterThan(96L << 20);
@@ -273,8 +345,16 @@ class LauncherIT {
     Path spool = dir.resolve("spool");
     Path repo = dir.resolve("repo");
     Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
+    // the drainer waits 5 s for more segments (30 s by default), so it does not outlive the test
+    // long
     Map<String, String> env =
-        Map.of("PATH", bin + ":" + System.getenv("PATH"), "BIOWERK_DR_CDS", "off");
+        Map.of(
+            "PATH",
+            bin + ":" + System.getenv("PATH"),
+            "BIOWERK_DR_CDS",
+            "off",
+            "BIOWERK_DR_DRAIN_IDLE",
+            "5");
     List<String> names = new ArrayList<>();
     for (long n = 3; n < 6; n++) {
       Path segment = walSegment(pgWal, n);
@@ -306,7 +386,7 @@ class LauncherIT {
       assertThat(wal.resolve(name + ".manifest.json")).exists();
     }
     List<String> calls = Files.readAllLines(javaLog);
-    assertThat(calls).isNotEmpty().allMatch(c -> c.contains("--drain --once"));
+    assertThat(calls).isNotEmpty().allMatch(c -> c.contains("--drain --idle "));
 
     // a file that is not the segment it is named after: queued at once, refused by the drainer
     Path bad = pgWal.resolve("000000010000000000000009");
@@ -695,15 +775,25 @@ class LauncherIT {
         try (var files = Files.list(wal)) {
           partials =
               files
-                  .filter(p -> p.getFileName().toString().endsWith(".partial.manifest.json"))
+                  .filter(
+                      p ->
+                          p.getFileName()
+                              .toString()
+                              .matches(
+                                  "[0-9A-F]{24}\\.partial\\.[0-9a-f]{8}-[0-9a-f]{8}\\.manifest\\.json"))
                   .toList();
         }
-        assertThat(partials).as(listing(wal)).hasSize(1);
-        java.util.regex.Matcher m =
-            java.util.regex.Pattern.compile("\"receivedUpTo\"\\s*:\\s*\"([0-9A-F]+/[0-9A-F]+)\"")
-                .matcher(Files.readString(partials.get(0)));
-        assertThat(m.find()).as(Files.readString(partials.get(0))).isTrue();
-        assertThat(lsn(m.group(1)))
+        // the receiver stores its partial segment in pieces; the newest reaches furthest
+        assertThat(partials).as(listing(wal)).isNotEmpty();
+        long received = 0;
+        for (Path partial : partials) {
+          java.util.regex.Matcher m =
+              java.util.regex.Pattern.compile("\"receivedUpTo\"\\s*:\\s*\"([0-9A-F]+/[0-9A-F]+)\"")
+                  .matcher(Files.readString(partial));
+          assertThat(m.find()).as(Files.readString(partial)).isTrue();
+          received = Math.max(received, lsn(m.group(1)));
+        }
+        assertThat(received)
             .as("the stop stored what was received")
             .isGreaterThanOrEqualTo(written);
       } finally {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command's surface: help everywhere, version, usage errors and their exit code. */
 class MainTest {
@@ -104,6 +105,37 @@ class MainTest {
         .contains("Repositories: azure (biowerk-dr-storage-azure); file (biowerk-dr-core);")
         .doesNotContain("s3://")
         .doesNotContain("azure://");
+  }
+
+  /** The table the lazy start-up builds from names each command as its annotation does. */
+  @Test
+  void theCommandTableAgreesWithTheAnnotations() {
+    Main.COMMANDS.forEach(
+        (name, type) ->
+            assertThat(type.getAnnotation(CommandLine.Command.class).name())
+                .as(type.getName())
+                .isEqualTo(name));
+  }
+
+  /**
+   * A run builds only the subcommand it names (picocli's reflection over every command's options
+   * was most of a short command's start-up); the root's help, {@code help} and unknown names get
+   * every one, so their listing and suggestions are complete.
+   */
+  @Test
+  void aRunBuildsOnlyTheCommandItNames() {
+    assertThat(Main.configure(new Main(), new String[] {"backup", "x"}).getSubcommands().keySet())
+        .containsExactly("backup");
+    assertThat(Main.configure(new Main(), new String[] {"wal-push", "f"}).getSubcommands().keySet())
+        .containsExactly("wal-push");
+    for (String[] args :
+        List.of(
+            new String[] {"--help"}, new String[] {"help", "backup"}, new String[] {"bakcup"})) {
+      assertThat(Main.configure(new Main(), args).getSubcommands().keySet())
+          .as(String.join(" ", args))
+          .containsAll(Main.COMMANDS.keySet())
+          .contains("wal-push", "wal-status", "oplog-fetch");
+    }
   }
 
   @Test

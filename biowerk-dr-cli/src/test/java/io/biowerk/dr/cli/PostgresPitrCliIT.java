@@ -2,16 +2,14 @@ package io.biowerk.dr.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.postgres.PrivateCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -36,90 +34,40 @@ import org.junit.jupiter.api.TestMethodOrder;
 @SuppressWarnings("try")
 class PostgresPitrCliIT {
 
+  PitrCluster pitr;
   Path scratch;
   Path repo;
   Path keyFile;
-  Path spool;
   String java;
   PrivateCluster cluster;
   Cli cli;
 
   @BeforeAll
   void start() throws Exception {
-    scratch = Files.createTempDirectory(Path.of("/tmp"), "biowerk-clipitr-");
-    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-    cli = new Cli(scratch.resolve("cli"));
-    repo = scratch.resolve("repo");
-    spool = scratch.resolve("spool");
-    keyFile = scratch.resolve("keys/master.key");
-    KeyFile.at(keyFile).create(Clock.systemUTC());
-    Files.createDirectories(spool);
-    Path runtime = scratch.resolve("runtime");
-    Files.createDirectories(runtime);
-    cluster =
-        PrivateCluster.start(
-            Map.of("wal_level", "replica", "archive_mode", "on", "max_wal_senders", "4"));
-    String classPath = cluster.copyClassPath(runtime);
-    // A launcher script, as an installation has: archive_command is cut at 1024 characters.
-    Path launcher = runtime.resolve("biowerk-dr");
-    Files.writeString(
-        launcher,
-        "#!/bin/sh\nexec "
-            + Path.of(System.getProperty("java.home"), "bin", "java")
-            + " -Xmx64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
-            + classPath
-            + " io.biowerk.dr.cli.Main \"$@\"\n");
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-    java = launcher.toString();
-    cluster.own(scratch);
-    cluster.execute(
-        "ALTER SYSTEM SET archive_command = '"
-            + java
-            + " wal-push --source pitr --async --spool "
-            + spool
-            + " %p'");
-    cluster.execute("SELECT pg_reload_conf()");
+    pitr = PitrCluster.start("biowerk-clipitr-");
+    scratch = pitr.scratch;
+    repo = pitr.repo;
+    keyFile = pitr.keyFile;
+    java = pitr.java;
+    cluster = pitr.cluster;
+    cli = pitr.cli;
     cluster.execute(
         "CREATE TABLE events (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
   }
 
   @AfterAll
   void stop() throws Exception {
-    try {
-      if (cluster != null) {
-        cluster.close();
-      }
-    } finally {
-      PrivateCluster.run(List.of("rm", "-rf", scratch.toString()));
+    if (pitr != null) {
+      pitr.stop();
     }
   }
 
   String[] withRepo(String... args) {
-    return Stream.concat(
-            Stream.of(args), Stream.of("--repo", repo.toString(), "--key-file", keyFile.toString()))
-        .toArray(String[]::new);
+    return pitr.withRepo(args);
   }
 
   void switchAndDrain() throws Exception {
-    String segment = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
-    cluster.execute("SELECT pg_switch_wal()");
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (cluster
-            .single("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
-            .compareTo(segment)
-        < 0) {
-      assertThat(System.nanoTime()).as("archived in 60 s:\n" + cluster.log()).isLessThan(until);
-      Thread.sleep(100);
-    }
-    // Segments are stamped with the command's clock: the real time, so they follow the commits in
-    // them.
-    cli.clock.set(Instant.now());
-    Cli.Result drained =
-        cli.run(
-            withRepo(
-                "wal-push", "--source", "pitr", "--drain", "--once", "--spool", spool.toString()));
-    assertThat(drained.code()).as(drained.toString()).isZero();
-    assertThat(drained.out()).contains("wal-push: stored ");
+    assertThat(pitr.switchAndDrain().out()).contains("wal-push: stored ");
   }
 
   @Test
@@ -198,8 +146,73 @@ class PostgresPitrCliIT {
     assertThat(text.out()).contains("pitr: wal newest 0000000").contains("; point-in-time window ");
   }
 
+  /**
+   * {@code status} and {@code wal-status} ask the server the newest base backup names for its WAL
+   * position and show how far the archive is behind it, in bytes and positions: about nothing right
+   * after a switch is archived, then the WAL written since.
+   */
   @Test
   @Order(2)
+  void statusShowsHowFarTheArchiveIsBehindTheServer() throws Exception {
+    String segment = cluster.single("SELECT pg_walfile_name(pg_current_wal_lsn())");
+    switchAndDrain();
+    long archivedEnd = lsn(segment);
+    com.fasterxml.jackson.databind.JsonNode wal = walStatus();
+    assertThat(wal.get("archivedPosition").asText()).isEqualTo(position(archivedEnd));
+    long server = lsn(wal.get("serverPosition").asText());
+    assertThat(server).isGreaterThanOrEqualTo(archivedEnd);
+    assertThat(wal.get("lagBytes").asLong()).isEqualTo(server - archivedEnd).isLessThan(1 << 20);
+
+    cluster.execute("INSERT INTO events (id) SELECT g FROM generate_series(100000, 160000) g");
+    long written = lsn(cluster.single("SELECT pg_current_wal_lsn()::text"));
+    assertThat(written - archivedEnd).as("the insert wrote WAL").isGreaterThan(1 << 20);
+    wal = walStatus();
+    assertThat(lsn(wal.get("serverPosition").asText())).isGreaterThanOrEqualTo(written);
+    assertThat(wal.get("archivedPosition").asText()).isEqualTo(position(archivedEnd));
+    assertThat(wal.get("lagBytes").asLong()).isGreaterThanOrEqualTo(written - archivedEnd);
+    assertThat(wal.has("lagProblem")).isFalse();
+
+    Cli.Result text = cli.run("status", "--repo", repo.toString());
+    assertThat(text.out())
+        .contains("; behind the server by ")
+        .contains("(archived up to " + position(archivedEnd) + ", server at ");
+    Cli.Result walText = cli.run(withRepo("wal-status", "--source", "pitr", "--json"));
+    assertThat(walText.code()).as(walText.toString()).isZero();
+    assertThat(Json.read(walText.out()).get("lagBytes").asLong())
+        .isGreaterThanOrEqualTo(written - archivedEnd);
+    switchAndDrain();
+  }
+
+  com.fasterxml.jackson.databind.JsonNode walStatus() throws Exception {
+    cli.clock.set(Instant.now());
+    Cli.Result objectives = cli.run("status", "--json", "--repo", repo.toString());
+    assertThat(objectives.code()).as(objectives.toString()).isZero();
+    for (com.fasterxml.jackson.databind.JsonNode node :
+        Json.read(objectives.out()).get("sources")) {
+      if (node.get("source").asText().equals("pitr")) {
+        return node.get("logs").get(0);
+      }
+    }
+    throw new AssertionError("no source pitr in " + objectives.out());
+  }
+
+  /** The LSN where the segment after {@code name} starts, or an LSN in text form. */
+  static long lsn(String text) {
+    if (text.matches("[0-9A-F]{24}")) {
+      long log = Long.parseLong(text.substring(8, 16), 16);
+      long seg = Long.parseLong(text.substring(16, 24), 16);
+      return (log << 32) + (seg + 1) * (16L << 20);
+    }
+    String[] parts = text.split("/", -1);
+    return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
+  }
+
+  static String position(long lsn) {
+    return String.format(Locale.ROOT, "%X/%X", lsn >>> 32, lsn & 0xFFFFFFFFL);
+  }
+
+  @Test
+  @Order(3)
   void pushingASegmentAgainIsIdempotentAndDifferentBytesAreRefused() throws Exception {
     Path other = scratch.resolve("repo-sync");
     Path walDir = cluster.data().resolve("pg_wal");
@@ -245,7 +258,7 @@ class PostgresPitrCliIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void theSeedsTargetTimeOnADumpLeadsToPointInTimeRecovery() throws Exception {
     Cli.Result dump =
         cli.run(withRepo("backup", cluster.uri("postgres") + "?name=logical", "--json"));
@@ -276,7 +289,7 @@ class PostgresPitrCliIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void pruneKeepsTheWalTheWindowAndKeptBaseBackupsNeedAndDeletesTheRest() throws Exception {
     cluster.execute("INSERT INTO events (id) VALUES (4)");
     switchAndDrain();
@@ -327,7 +340,7 @@ class PostgresPitrCliIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void verifyAtTheRestoreLevelStartsAPrivateServerOnTheBaseBackup() throws Exception {
     cli.clock.set(Instant.now());
     Cli.Result verified =

@@ -1,5 +1,6 @@
 package io.biowerk.dr.core;
 
+import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.ManifestAuthentication;
 import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.internal.ByteChannels;
@@ -118,6 +119,9 @@ public final class BackupReader {
       Sink sink, BackupManifest manifest, KeyRing keys, List<? extends Codec> codecs)
       throws IOException {
     List<Codec> chain = chain(manifest, keys, codecs);
+    if (chain.stream().anyMatch(codec -> codec.id().equals("enc"))) {
+      EncryptionCodec.expectDecrypting(manifest.storedSize());
+    }
     ReadableByteChannel raw = sink.openRead(manifest.dataKey());
     Sha256.Reading stored;
     ReadableByteChannel decoded;

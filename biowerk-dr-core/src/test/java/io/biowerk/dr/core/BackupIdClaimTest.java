@@ -3,6 +3,7 @@ package io.biowerk.dr.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biowerk.dr.core.local.LocalSink;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -78,17 +79,9 @@ class BackupIdClaimTest {
   void sequentialBackupsInOneSecondGetDistinctIds() throws Exception {
     LocalSink sink = LocalSink.open(dir);
     BackupManifest first =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("one")))
-            .sinks(sink)
-            .clock(CLOCK)
-            .build()
-            .run();
+        BackupJob.of(RoundTrip.source(bytes("one"))).sinks(sink).clock(CLOCK).build().run();
     BackupManifest second =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("two")))
-            .sinks(sink)
-            .clock(CLOCK)
-            .build()
-            .run();
+        BackupJob.of(RoundTrip.source(bytes("two"))).sinks(sink).clock(CLOCK).build().run();
     assertThat(first.id()).isEqualTo("unit_20240115_020000");
     assertThat(second.id()).isEqualTo("unit_20240115_020000-2");
     assertThat(sink.list("unit/.in-progress")).isEmpty();
@@ -101,7 +94,7 @@ class BackupIdClaimTest {
     // before it.
     local.put("unit/.in-progress/unit_20240115_020000", bytes("{\"id\":\"unit_20240115_020000\"}"));
     BackupManifest ours =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours")))
+        BackupJob.of(RoundTrip.source(bytes("ours")))
             .sinks(staleFirstListing(local))
             .clock(CLOCK)
             .build()
@@ -116,17 +109,13 @@ class BackupIdClaimTest {
   void aRunThatFinishedBetweenOurListingAndOurClaimKeepsItsBackup() throws Exception {
     LocalSink local = LocalSink.open(dir);
     BackupManifest theirs =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("theirs")))
-            .sinks(local)
-            .clock(CLOCK)
-            .build()
-            .run();
+        BackupJob.of(RoundTrip.source(bytes("theirs"))).sinks(local).clock(CLOCK).build().run();
     byte[] theirData = local.get(theirs.dataKey());
     // Our listing predates their whole run, and their marker is gone again: only a re-check after
     // the claim
     // can see that the id is used.
     BackupManifest ours =
-        BackupJob.of(PipelineRoundTripTest.bytes(bytes("ours")))
+        BackupJob.of(RoundTrip.source(bytes("ours")))
             .sinks(staleFirstListing(local))
             .clock(CLOCK)
             .build()

@@ -7,6 +7,7 @@ import io.biowerk.dr.core.codec.EncryptionCodec;
 import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.codec.ZstdCodec;
 import io.biowerk.dr.core.local.LocalSink;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -184,7 +185,7 @@ class BackupJobSealingThreadTest {
     LocalSink local = LocalSink.open(dir.resolve("repo"));
     MasterKey key = MasterKey.generate("k1");
     BackupJob job =
-        BackupJob.of(PipelineRoundTripTest.bytes(data(6_000_000)))
+        BackupJob.of(RoundTrip.source(data(6_000_000)))
             .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(key, ring(key)))
             .sinks(failingAfter(local, 1_000_000))
             .buffers(2, 65536)
@@ -227,7 +228,7 @@ class BackupJobSealingThreadTest {
     for (List<Codec> chain : chains) {
       LocalSink sink = LocalSink.open(dir.resolve("repo" + n++));
       BackupManifest manifest =
-          BackupJob.of(PipelineRoundTripTest.bytes(data))
+          BackupJob.of(RoundTrip.source(data))
               .codecs(chain)
               .sinks(sink)
               .buffers(3, 100_000)
@@ -237,7 +238,7 @@ class BackupJobSealingThreadTest {
       assertThat(manifest.storedSha256()).isEqualTo(Sha256.of(sink.get(manifest.dataKey())));
       assertThat(manifest.storedSize()).isEqualTo(sink.get(manifest.dataKey()).length);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      RestoreJob.of(sink, manifest, ring, PipelineRoundTripTest.collect(out)).run();
+      RestoreJob.of(sink, manifest, ring, RoundTrip.collect(out)).run();
       assertThat(out.toByteArray()).as("chain %s", chain).isEqualTo(data);
     }
     assertNoPipelineThreadsLeft();

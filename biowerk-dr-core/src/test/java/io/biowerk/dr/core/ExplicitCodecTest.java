@@ -3,6 +3,7 @@ package io.biowerk.dr.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biowerk.dr.core.testing.RoundTrip;
 import io.biowerk.dr.core.verify.Verifier;
 import java.io.ByteArrayOutputStream;
 import java.time.Clock;
@@ -25,7 +26,7 @@ class ExplicitCodecTest {
   }
 
   BackupManifest backUp(InMemorySink sink) throws Exception {
-    return BackupJob.of(PipelineRoundTripTest.bytes(data))
+    return BackupJob.of(RoundTrip.source(data))
         .codecs(new TestOnlyGzipCodec())
         .sinks(sink)
         .build()
@@ -43,7 +44,7 @@ class ExplicitCodecTest {
     BackupManifest m = backUp(sink);
     assertThat(m.dataKey()).endsWith(".bin.gz");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    RestoreJob.of(sink, m, KeyRing.empty(), PipelineRoundTripTest.collect(out))
+    RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(out))
         .codecs(List.of(new TestOnlyGzipCodec()))
         .run();
     assertThat(out.toByteArray()).isEqualTo(data);
@@ -73,10 +74,7 @@ class ExplicitCodecTest {
     assertThatThrownBy(
             () ->
                 RestoreJob.of(
-                        sink,
-                        m,
-                        KeyRing.empty(),
-                        PipelineRoundTripTest.collect(new ByteArrayOutputStream()))
+                        sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
                     .run())
         // A chain the installation cannot build is reported as damage (exit 3 in the command), with
         // the lookup failure as the cause.

@@ -8,6 +8,7 @@ import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.ManifestAuthentication;
 import io.biowerk.dr.core.codec.Recipient;
 import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -47,7 +48,7 @@ class ManifestAuthenticationTest {
   }
 
   BackupManifest backUp(InMemorySink sink, Codec... codecs) throws Exception {
-    return BackupJob.of(PipelineRoundTripTest.bytes(data)).codecs(codecs).sinks(sink).build().run();
+    return BackupJob.of(RoundTrip.source(data)).codecs(codecs).sinks(sink).build().run();
   }
 
   BackupManifest envelope(InMemorySink sink) throws Exception {
@@ -74,7 +75,7 @@ class ManifestAuthenticationTest {
 
   byte[] restore(InMemorySink sink, BackupManifest m, KeyRing ring) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    RestoreJob.of(sink, m, ring, PipelineRoundTripTest.collect(out)).run();
+    RestoreJob.of(sink, m, ring, RoundTrip.collect(out)).run();
     return out.toByteArray();
   }
 
@@ -93,7 +94,7 @@ class ManifestAuthenticationTest {
     InMemorySink sink = InMemorySink.named("auth");
     BackupManifest m = changed(stored(sink, envelope(sink)), r -> r.put("format", "tar"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertThatThrownBy(() -> RestoreJob.of(sink, m, RING, PipelineRoundTripTest.collect(out)).run())
+    assertThatThrownBy(() -> RestoreJob.of(sink, m, RING, RoundTrip.collect(out)).run())
         .isInstanceOf(CorruptManifestException.class)
         .hasMessageContaining("manifest of backup " + m.id() + " is not authentic")
         .hasMessageContaining("does not match its content")

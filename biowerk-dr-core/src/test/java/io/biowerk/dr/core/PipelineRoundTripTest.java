@@ -8,14 +8,11 @@ import io.biowerk.dr.core.codec.Sha256;
 import io.biowerk.dr.core.codec.ZstdCodec;
 import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.core.local.LocalSink;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,82 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineRoundTripTest {
 
   @TempDir Path dir;
-
-  static Source bytes(byte[] data) {
-    return new Source() {
-      @Override
-      public String kind() {
-        return "test";
-      }
-
-      @Override
-      public String name() {
-        return "unit";
-      }
-
-      @Override
-      public String format() {
-        return "bin";
-      }
-
-      @Override
-      public SourceStream open() {
-        var in = Channels.newChannel(new java.io.ByteArrayInputStream(data));
-        return new SourceStream() {
-          @Override
-          public Map<String, Object> facts() {
-            return Map.of("size", data.length);
-          }
-
-          @Override
-          public int read(ByteBuffer dst) throws IOException {
-            return in.read(dst);
-          }
-
-          @Override
-          public boolean isOpen() {
-            return in.isOpen();
-          }
-
-          @Override
-          public void close() throws IOException {
-            in.close();
-          }
-        };
-      }
-    };
-  }
-
-  static RestoreTarget collect(ByteArrayOutputStream out) {
-    return manifest ->
-        new PendingWrite() {
-          final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-
-          @Override
-          public int write(ByteBuffer src) {
-            int n = src.remaining();
-            byte[] b = new byte[n];
-            src.get(b);
-            pending.writeBytes(b);
-            return n;
-          }
-
-          @Override
-          public boolean isOpen() {
-            return true;
-          }
-
-          @Override
-          public void commit() {
-            out.writeBytes(pending.toByteArray());
-          }
-
-          @Override
-          public void abort() {
-            pending.reset();
-          }
-        };
-  }
 
   @Test
   void backupAndRestoreRoundTrip() throws Exception {
@@ -111,7 +32,7 @@ class PipelineRoundTripTest {
     LocalSink a = LocalSink.open(dir.resolve("repo-a"));
     LocalSink b = LocalSink.open(dir.resolve("repo-b"));
     BackupManifest m =
-        BackupJob.of(bytes(data))
+        BackupJob.of(RoundTrip.source(data))
             .codecs(ZstdCodec.defaults(), EncryptionCodec.encryptingWith(ring.active(), ring))
             .sinks(a, b)
             .buffers(3, 65536)
@@ -125,7 +46,7 @@ class PipelineRoundTripTest {
     assertThat(parsed).isEqualTo(m);
     for (LocalSink sink : new LocalSink[] {a, b}) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      RestoreJob.of(sink, parsed, ring, collect(out)).run();
+      RestoreJob.of(sink, parsed, ring, RoundTrip.collect(out)).run();
       assertThat(out.toByteArray()).isEqualTo(data);
     }
     assertThat(a.list("unit/.in-progress")).isEmpty();
@@ -135,7 +56,8 @@ class PipelineRoundTripTest {
   void aBadTierIsRefusedWhenTheJobIsBuiltAndNothingIsWritten() throws Exception {
     LocalSink sink = LocalSink.open(dir.resolve("repo"));
     assertThatThrownBy(
-            () -> BackupJob.of(bytes(new byte[10])).sinks(sink).tier("Daily Tier").build())
+            () ->
+                BackupJob.of(RoundTrip.source(new byte[10])).sinks(sink).tier("Daily Tier").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("tier (Daily Tier) is not a folder name");
     assertThat(sink.list("")).isEmpty();
@@ -147,13 +69,13 @@ class PipelineRoundTripTest {
     new Random(2).nextBytes(data);
     LocalSink sink = LocalSink.open(dir.resolve("repo"));
     BackupManifest m =
-        BackupJob.of(bytes(data)).codecs(ZstdCodec.defaults()).sinks(sink).build().run();
+        BackupJob.of(RoundTrip.source(data)).codecs(ZstdCodec.defaults()).sinks(sink).build().run();
     Path stored = sink.resolve(m.dataKey());
     byte[] bytes = Files.readAllBytes(stored);
     bytes[bytes.length / 2] ^= 1;
     Files.write(stored, bytes);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertThatThrownBy(() -> RestoreJob.of(sink, m, KeyRing.empty(), collect(out)).run())
+    assertThatThrownBy(() -> RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(out)).run())
         .isInstanceOf(IntegrityException.class)
         .hasMessageContaining("backup " + m.id())
         .hasMessageContaining("stored SHA-256");

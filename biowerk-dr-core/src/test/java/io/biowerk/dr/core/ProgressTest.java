@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biowerk.dr.core.codec.ZstdCodec;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,7 +31,7 @@ class ProgressTest {
 
   BackupManifest backUp(InMemorySink sink, ProgressListener listener, Duration interval)
       throws Exception {
-    return BackupJob.of(PipelineRoundTripTest.bytes(data))
+    return BackupJob.of(RoundTrip.source(data))
         .codecs(ZstdCodec.defaults())
         .sinks(sink)
         .buffers(4, 65536)
@@ -46,8 +47,7 @@ class ProgressTest {
     BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
     assertThat(m.storedSize()).isLessThan(m.rawSize());
     List<ProgressListener.Progress> events = new ArrayList<>();
-    RestoreJob.of(
-            sink, m, KeyRing.empty(), PipelineRoundTripTest.collect(new ByteArrayOutputStream()))
+    RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
         .listener(events::add)
         .progressInterval(Duration.ZERO)
         .run();
@@ -79,9 +79,7 @@ class ProgressTest {
   @Test
   void aNegativeIntervalIsRefused() {
     assertThatThrownBy(
-            () ->
-                BackupJob.of(PipelineRoundTripTest.bytes(data))
-                    .progressInterval(Duration.ofMillis(-1)))
+            () -> BackupJob.of(RoundTrip.source(data)).progressInterval(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("progress interval")
         .hasMessageContaining("must not be negative");
@@ -92,8 +90,7 @@ class ProgressTest {
     InMemorySink sink = InMemorySink.named("phases");
     BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
     List<ProgressListener.Progress> events = new ArrayList<>();
-    RestoreJob.of(
-            sink, m, KeyRing.empty(), PipelineRoundTripTest.collect(new ByteArrayOutputStream()))
+    RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
         .listener(events::add)
         .progressInterval(Duration.ZERO)
         .run();
@@ -120,8 +117,7 @@ class ProgressTest {
     InMemorySink sink = InMemorySink.named("nocheck");
     BackupManifest m = backUp(sink, ProgressListener.NONE, Duration.ofMillis(100));
     List<ProgressListener.Progress> events = new ArrayList<>();
-    RestoreJob.of(
-            sink, m, KeyRing.empty(), PipelineRoundTripTest.collect(new ByteArrayOutputStream()))
+    RestoreJob.of(sink, m, KeyRing.empty(), RoundTrip.collect(new ByteArrayOutputStream()))
         .checkStoredFirst(false)
         .listener(events::add)
         .progressInterval(Duration.ZERO)
@@ -154,7 +150,7 @@ class ProgressTest {
 
           @Override
           public SourceStream open() throws IOException {
-            SourceStream inner = PipelineRoundTripTest.bytes(data).open();
+            SourceStream inner = RoundTrip.source(data).open();
             return new SourceStream() {
               @Override
               public Map<String, Object> facts() {

@@ -10,15 +10,29 @@ import java.nio.ByteOrder;
  * crc64.ECMA} table: reflected polynomial {@code 0xC96C5795D7870F42}, initial value and final xor
  * all ones). Not Redis' CRC-64 (Jones): a different polynomial.
  *
- * <p>Mutable and not thread-safe: one instance sums one stream. Slicing-by-16 tables read two longs
- * at a time, so that a namespace's checksum costs little against reading its documents (profiling
- * the dump under load put half of its own CPU time in the slicing-by-8 version of this class, which
- * assembled each long byte by byte).
+ * <p>Mutable and not thread-safe: one instance sums one stream. Long runs are summed in four
+ * interleaved lanes of {@link #LANE} bytes, each slicing-by-8 from one flat table, and the lanes'
+ * sums joined with a shift table (a CRC is linear: the sum of {@code A || B} is the sum of {@code
+ * A} shifted over {@code |B|} zero bytes, xor the sum of {@code B} from zero). The lanes do not
+ * wait for each other's table loads, which roughly doubles the speed of one slicing-by-16 chain;
+ * the checksum was most of the dump threads' own CPU time in profiles of the backup.
  */
 final class Crc64 {
 
   private static final long POLY = 0xC96C5795D7870F42L;
-  private static final long[][] TABLES = new long[16][256];
+
+  /** Bytes per lane; four lanes are summed at once. */
+  static final int LANE = 256;
+
+  /**
+   * Slicing tables, flat: table {@code t} (the sum of a byte followed by {@code t} zero bytes) at
+   * {@code t * 256}. Static final, so the JIT knows its length and drops the index checks.
+   */
+  private static final long[] TABLE = new long[8 * 256];
+
+  /** Shifts a register over {@link #LANE} zero bytes: one table per byte of the register. */
+  private static final long[] SHIFT = new long[8 * 256];
+
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -28,13 +42,22 @@ final class Crc64 {
       for (int k = 0; k < 8; k++) {
         crc = (crc & 1) != 0 ? (crc >>> 1) ^ POLY : crc >>> 1;
       }
-      TABLES[0][n] = crc;
+      TABLE[n] = crc;
     }
     for (int n = 0; n < 256; n++) {
-      long crc = TABLES[0][n];
-      for (int t = 1; t < 16; t++) {
-        crc = TABLES[0][(int) (crc & 0xff)] ^ (crc >>> 8);
-        TABLES[t][n] = crc;
+      long crc = TABLE[n];
+      for (int t = 1; t < 8; t++) {
+        crc = TABLE[(int) (crc & 0xff)] ^ (crc >>> 8);
+        TABLE[t * 256 + n] = crc;
+      }
+    }
+    for (int b = 0; b < 8; b++) {
+      for (int v = 0; v < 256; v++) {
+        long reg = ((long) v) << (8 * b);
+        for (int k = 0; k < LANE; k++) {
+          reg = TABLE[(int) (reg & 0xff)] ^ (reg >>> 8);
+        }
+        SHIFT[b * 256 + v] = reg;
       }
     }
   }
@@ -46,50 +69,55 @@ final class Crc64 {
     long crc = state;
     int i = offset;
     int end = offset + length;
-    long[] t0 = TABLES[0];
-    long[] t1 = TABLES[1];
-    long[] t2 = TABLES[2];
-    long[] t3 = TABLES[3];
-    long[] t4 = TABLES[4];
-    long[] t5 = TABLES[5];
-    long[] t6 = TABLES[6];
-    long[] t7 = TABLES[7];
-    long[] t8 = TABLES[8];
-    long[] t9 = TABLES[9];
-    long[] t10 = TABLES[10];
-    long[] t11 = TABLES[11];
-    long[] t12 = TABLES[12];
-    long[] t13 = TABLES[13];
-    long[] t14 = TABLES[14];
-    long[] t15 = TABLES[15];
-    // Slicing-by-16: two little-endian longs per step, one table per byte position.
-    while (end - i >= 16) {
-      long a = crc ^ (long) LONGS.get(bytes, i);
-      long b = (long) LONGS.get(bytes, i + 8);
-      crc =
-          t15[(int) (a & 0xff)]
-              ^ t14[(int) ((a >>> 8) & 0xff)]
-              ^ t13[(int) ((a >>> 16) & 0xff)]
-              ^ t12[(int) ((a >>> 24) & 0xff)]
-              ^ t11[(int) ((a >>> 32) & 0xff)]
-              ^ t10[(int) ((a >>> 40) & 0xff)]
-              ^ t9[(int) ((a >>> 48) & 0xff)]
-              ^ t8[(int) (a >>> 56)]
-              ^ t7[(int) (b & 0xff)]
-              ^ t6[(int) ((b >>> 8) & 0xff)]
-              ^ t5[(int) ((b >>> 16) & 0xff)]
-              ^ t4[(int) ((b >>> 24) & 0xff)]
-              ^ t3[(int) ((b >>> 32) & 0xff)]
-              ^ t2[(int) ((b >>> 40) & 0xff)]
-              ^ t1[(int) ((b >>> 48) & 0xff)]
-              ^ t0[(int) (b >>> 56)];
-      i += 16;
+    while (end - i >= 4 * LANE) {
+      // Lane 0 continues the running sum; lanes 1-3 start from zero and are shifted in after.
+      long c0 = crc;
+      long c1 = 0;
+      long c2 = 0;
+      long c3 = 0;
+      for (int j = i; j < i + LANE; j += 8) {
+        c0 = step(c0, (long) LONGS.get(bytes, j));
+        c1 = step(c1, (long) LONGS.get(bytes, j + LANE));
+        c2 = step(c2, (long) LONGS.get(bytes, j + 2 * LANE));
+        c3 = step(c3, (long) LONGS.get(bytes, j + 3 * LANE));
+      }
+      crc = shift(shift(shift(c0) ^ c1) ^ c2) ^ c3;
+      i += 4 * LANE;
+    }
+    while (end - i >= 8) {
+      crc = step(crc, (long) LONGS.get(bytes, i));
+      i += 8;
     }
     while (i < end) {
-      crc = t0[(int) ((crc ^ bytes[i]) & 0xff)] ^ (crc >>> 8);
+      crc = TABLE[(int) ((crc ^ bytes[i]) & 0xff)] ^ (crc >>> 8);
       i++;
     }
     state = crc;
+  }
+
+  /** The register after eight more bytes, {@code word} little-endian (slicing-by-8). */
+  private static long step(long crc, long word) {
+    long a = crc ^ word;
+    return TABLE[7 * 256 + (int) (a & 0xff)]
+        ^ TABLE[6 * 256 + (int) ((a >>> 8) & 0xff)]
+        ^ TABLE[5 * 256 + (int) ((a >>> 16) & 0xff)]
+        ^ TABLE[4 * 256 + (int) ((a >>> 24) & 0xff)]
+        ^ TABLE[3 * 256 + (int) ((a >>> 32) & 0xff)]
+        ^ TABLE[2 * 256 + (int) ((a >>> 40) & 0xff)]
+        ^ TABLE[256 + (int) ((a >>> 48) & 0xff)]
+        ^ TABLE[(int) (a >>> 56)];
+  }
+
+  /** The register after {@link #LANE} zero bytes. */
+  private static long shift(long reg) {
+    return SHIFT[(int) (reg & 0xff)]
+        ^ SHIFT[256 + (int) ((reg >>> 8) & 0xff)]
+        ^ SHIFT[2 * 256 + (int) ((reg >>> 16) & 0xff)]
+        ^ SHIFT[3 * 256 + (int) ((reg >>> 24) & 0xff)]
+        ^ SHIFT[4 * 256 + (int) ((reg >>> 32) & 0xff)]
+        ^ SHIFT[5 * 256 + (int) ((reg >>> 40) & 0xff)]
+        ^ SHIFT[6 * 256 + (int) ((reg >>> 48) & 0xff)]
+        ^ SHIFT[7 * 256 + (int) (reg >>> 56)];
   }
 
   /** The reference bit-at-a-time CRC of {@code bytes}, for tests of the table-driven one. */

@@ -46,6 +46,31 @@ class ArchiveFormatTest {
   }
 
   @Test
+  void theLaneCrcMatchesTheBitwiseOneAroundEveryLaneBoundaryAndWhenFedInPieces() {
+    java.util.Random random = new java.util.Random(65);
+    int block = 4 * Crc64.LANE;
+    for (int length :
+        new int[] {block - 1, block, block + 1, block + 7, block + 8, 2 * block - 1, 2 * block + 9, 5000}) {
+      byte[] data = new byte[length + 3];
+      random.nextBytes(data);
+      for (int offset = 0; offset < 3; offset++) {
+        byte[] slice = java.util.Arrays.copyOfRange(data, offset, offset + length);
+        Crc64 whole = new Crc64();
+        whole.update(data, offset, length);
+        assertThat(whole.value())
+            .as("length %d at offset %d", length, offset)
+            .isEqualTo(Crc64.bitwise(slice));
+        // Split at an odd point: the running sum goes on across calls as if it were one run.
+        Crc64 pieces = new Crc64();
+        int cut = length / 3 + 1;
+        pieces.update(data, offset, cut);
+        pieces.update(data, offset + cut, length - cut);
+        assertThat(pieces.value()).as("length %d in two pieces", length).isEqualTo(whole.value());
+      }
+    }
+  }
+
+  @Test
   void theTableDrivenCrcMatchesTheBitwiseOneAtEveryLengthAndOffset() {
     java.util.Random random = new java.util.Random(64);
     for (int length = 0; length < 70; length++) {

@@ -263,6 +263,10 @@ final class PgRecovery implements LogRecovery {
     long stopSeg = PgWal.segmentNumber(stopWal, segmentSize);
     long fullSeg = lastSegment(names, path, segmentSize);
     Partial partial = newestPartial(names, path, segmentSize, fullSeg, archive);
+    if (partial != null) {
+      // stored as pieces, it has no object of its own name; wal-fetch lays the pieces down
+      present.add(partial.name());
+    }
     // The receiver's partial segment extends what is archived, up to what it received (not beyond).
     long lastSeg = partial == null ? fullSeg : partial.number();
     long coveredUpTo = partial == null ? (fullSeg + 1) * segmentSize : partial.upTo();
@@ -423,7 +427,10 @@ final class PgRecovery implements LogRecovery {
 
   /**
    * The receiver's newest partial segment, when it lies on {@code path} after the newest complete
-   * segment {@code fullSeg}, with the position it was received up to and when it was stored.
+   * segment {@code fullSeg}, with the position it was received up to and when it was stored. The
+   * receiver stores it as pieces ({@code <segment>.partial.<from>-<to>}, covered up to where they
+   * join without a gap from the segment's start); an older receiver stored it as one object {@code
+   * <segment>.partial}, which {@code wal-fetch} serves first when present.
    */
   private static Partial newestPartial(
       List<String> names, List<Timeline> path, long segmentSize, long fullSeg, LogArchive archive)
@@ -431,18 +438,32 @@ final class PgRecovery implements LogRecovery {
     String newest = null;
     long number = -1;
     for (String n : names) {
-      if (PgWal.isPartial(n)) {
+      if (PgWal.isPartial(n) || PgWal.isPartialPiece(n)) {
         String segment = n.substring(0, 24);
         long at = PgWal.segmentNumber(segment, segmentSize);
         // A partial at or before a complete segment is stale (the complete one replaced it).
         if (at > fullSeg && at > number && segment(path, at, segmentSize).equals(segment)) {
-          newest = n;
+          newest = segment + ".partial";
           number = at;
         }
       }
     }
     if (newest == null) {
       return null;
+    }
+    long segmentEnd = (number + 1) * segmentSize;
+    if (!names.contains(newest)) {
+      List<String> chain = LogArchive.contiguousPieces(newest, names);
+      if (chain.isEmpty()) {
+        return null;
+      }
+      String last = chain.get(chain.size() - 1);
+      Optional<LogSegment> stored = archive.segment(last);
+      if (stored.isEmpty()) {
+        return null;
+      }
+      long upTo = number * segmentSize + LogArchive.pieceRange(newest, last).orElseThrow()[1];
+      return new Partial(newest, number, Math.min(upTo, segmentEnd), stored.get().lastTime());
     }
     Optional<LogSegment> stored = archive.segment(newest);
     if (stored.isEmpty()) {
@@ -451,7 +472,7 @@ final class PgRecovery implements LogRecovery {
     Object received = stored.get().manifest().facts().get("receivedUpTo");
     long upTo = PgWal.lsn(received == null ? stored.get().lastPosition() : received.toString());
     // Never beyond the segment's own end, whatever the manifest says.
-    upTo = Math.min(upTo, (number + 1) * segmentSize);
+    upTo = Math.min(upTo, segmentEnd);
     return new Partial(newest, number, upTo, stored.get().lastTime());
   }
 

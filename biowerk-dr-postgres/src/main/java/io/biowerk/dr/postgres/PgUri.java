@@ -345,11 +345,16 @@ final class PgUri {
    * it.
    */
   Connection connect(String db) throws SQLException {
+    return connect(db, 15);
+  }
+
+  /** As {@link #connect(String)}, giving up connecting after {@code timeoutSeconds}. */
+  Connection connect(String db, int timeoutSeconds) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);
     password.ifPresent(p -> props.setProperty("password", p));
     props.setProperty("ApplicationName", "biowerk-dr");
-    props.setProperty("connectTimeout", "15");
+    props.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
     option("sslmode").ifPresent(v -> props.setProperty("sslmode", v));
     option("sslrootcert").ifPresent(v -> props.setProperty("sslrootcert", v));
     String url =

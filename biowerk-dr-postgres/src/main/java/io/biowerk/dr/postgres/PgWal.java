@@ -23,6 +23,8 @@ final class PgWal {
   private static final Pattern BACKUP_HISTORY =
       Pattern.compile("[0-9A-F]{24}\\.[0-9A-F]{8}\\.backup");
   private static final Pattern PARTIAL = Pattern.compile("[0-9A-F]{24}\\.partial");
+  private static final Pattern PARTIAL_PIECE =
+      Pattern.compile("[0-9A-F]{24}\\.partial\\.[0-9a-f]{8}-[0-9a-f]{8}");
 
   private PgWal() {}
 
@@ -60,6 +62,14 @@ final class PgWal {
   /** Whether {@code name} is a receiver's partial segment ({@code <segment>.partial}). */
   static boolean isPartial(String name) {
     return PARTIAL.matcher(name).matches();
+  }
+
+  /**
+   * Whether {@code name} is a piece of a receiver's partial segment ({@code
+   * <segment>.partial.<from>-<to>}, see {@link io.biowerk.dr.core.log.LogArchive#storePiece}).
+   */
+  static boolean isPartialPiece(String name) {
+    return PARTIAL_PIECE.matcher(name).matches();
   }
 
   /** Whether {@code name} is a timeline history file ({@code 00000002.history}). */

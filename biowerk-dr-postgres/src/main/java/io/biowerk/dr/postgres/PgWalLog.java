@@ -1,10 +1,13 @@
 package io.biowerk.dr.postgres;
 
 import io.biowerk.dr.core.BackupManifest;
+import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogChain;
+import io.biowerk.dr.core.log.LogLag;
 import io.biowerk.dr.core.log.LogProvider;
 import io.biowerk.dr.core.log.LogReceiver;
 import io.biowerk.dr.core.log.LogRecovery;
+import io.biowerk.dr.core.log.LogSegment;
 import io.biowerk.dr.core.log.LogSegmentInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,12 +16,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * PostgreSQL's write-ahead log as a {@link LogProvider}: the log {@value #LOG}, whose segments
@@ -164,6 +173,74 @@ public final class PgWalLog implements LogProvider {
     }
     return Optional.empty();
   }
+
+  /**
+   * The server's current WAL position ({@code pg_current_wal_lsn()}, or on a standby the position
+   * it received up to) against the end of what {@code archive} holds: the newest complete segment's
+   * end, or the receiver's partial segment as far as its pieces join up.
+   */
+  @Override
+  public Optional<LogLag> lag(URI source, LogArchive archive) throws IOException {
+    Set<String> options = new HashSet<>();
+    if (source.getRawQuery() != null) {
+      for (String pair : source.getRawQuery().split("&", -1)) {
+        options.add(pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair);
+      }
+    }
+    PgUri uri = PgUri.parse(source, options);
+    long server;
+    long segmentSize;
+    try (Connection sql = uri.connect(uri.database(), LAG_CONNECT_TIMEOUT_SECONDS);
+        Statement st = sql.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT (CASE WHEN pg_is_in_recovery()"
+                    + " THEN coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
+                    + " ELSE pg_current_wal_lsn() END)::text,"
+                    + " (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')")) {
+      rs.next();
+      if (rs.getString(1) == null) {
+        throw new SQLException(
+            "the server reports no WAL position (a standby that has not replayed)");
+      }
+      server = PgWal.lsn(rs.getString(1));
+      segmentSize = rs.getLong(2);
+    } catch (SQLException e) {
+      throw new IOException(
+          "postgresql: cannot read the WAL position of "
+              + PostgresSource.redactedWithOptions(uri, source)
+              + ": "
+              + e.getMessage()
+              + "; check that the server is running and reachable from here (until then the age of"
+              + " the newest archived WAL is the only measure of the lag)",
+          e);
+    }
+    List<String> names = archive.names();
+    long archived = 0;
+    for (String n : names) {
+      if (PgWal.isSegment(n)) {
+        archived = Math.max(archived, PgWal.startOf(n, segmentSize) + segmentSize);
+      } else if (PgWal.isPartialPiece(n)) {
+        String segment = n.substring(0, 24);
+        archived =
+            Math.max(
+                archived,
+                PgWal.startOf(segment, segmentSize)
+                    + LogArchive.piecesCover(segment + ".partial", names));
+      } else if (PgWal.isPartial(n)) {
+        Optional<LogSegment> partial = archive.segment(n);
+        Object received = partial.map(p -> p.manifest().facts().get("receivedUpTo")).orElse(null);
+        if (received != null) {
+          archived = Math.max(archived, PgWal.lsn(received.toString()));
+        }
+      }
+    }
+    return Optional.of(
+        new LogLag(PgWal.lsn(server), PgWal.lsn(archived), Math.max(0, server - archived)));
+  }
+
+  /** How long {@link #lag} tries to connect before it reports the server unreachable. */
+  static final int LAG_CONNECT_TIMEOUT_SECONDS = 5;
 
   @Override
   public Optional<LogChain> chain() {

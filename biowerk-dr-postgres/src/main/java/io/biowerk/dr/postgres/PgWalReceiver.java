@@ -21,7 +21,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -40,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * server produces it, like {@code pg_receivewal} but into the repository. A complete segment is
  * stored as such (the same object {@code wal-push} would store; a segment both store is kept once);
  * the segment being written is stored as {@code <segment>.partial} at every flush interval (default
- * 1 s), so a lost primary loses about that much.
+ * 1 s), so a lost primary loses about that much: each flush stores only what arrived since the last
+ * one, as a piece {@code <segment>.partial.<from>-<to>} ({@link LogArchive#storePiece}; every
+ * {@value #MAX_PIECES} pieces one flush stores the received part whole and removes them), and the
+ * complete segment replaces the pieces.
  *
  * <p>A physical replication slot ({@code ?slot=}, default {@code biowerk_<name>}) makes the server
  * keep the WAL the receiver has not stored; it is created at the first start, when the archive
@@ -371,6 +376,10 @@ final class PgWalReceiver implements LogReceiver {
     segment.channel.force(false);
     LogSegmentInfo info = new PgWalLog().describe(segment.name(), segment.file);
     archive.push(info, segment.file);
+    // The complete segment replaces its pieces (and an older receiver's single partial object).
+    for (String piece : segment.storedPieces(archive)) {
+      archive.delete(piece);
+    }
     archive.delete(segment.name() + ".partial");
     long end = (segment.number + 1) * segment.size;
     storedUpTo = end;
@@ -380,25 +389,56 @@ final class PgWalReceiver implements LogReceiver {
     segment.dirty = false;
   }
 
+  /**
+   * How many pieces a partial segment may have before the next flush stores one piece from its
+   * start instead, replacing them: a flush stores what arrived since the last one, and every
+   * {@value} flushes (while WAL trickles in) one stores the whole received part, so a restore reads
+   * a bounded number of objects.
+   */
+  static final int MAX_PIECES = 32;
+
+  /**
+   * Stores what arrived since the last flush as a piece of {@code <segment>.partial} (see {@link
+   * LogArchive#storePiece}): the cost of a flush follows what arrived, not the segment's size.
+   */
   private void storePartial(LogArchive archive, Segment segment, PGReplicationStream stream)
       throws IOException, SQLException {
-    if (segment.written == 0) {
+    if (segment.written <= segment.piecesEnd) {
       return;
     }
-    segment.channel.force(false);
+    List<String> pieces = segment.storedPieces(archive);
+    if (!segment.legacyRemoved) {
+      // an older receiver's single object would be served before the pieces
+      archive.delete(segment.name() + ".partial");
+      segment.legacyRemoved = true;
+    }
+    boolean compact = pieces.size() >= MAX_PIECES;
+    long from = compact ? 0 : segment.piecesEnd;
+    long received = segment.number * segment.size + segment.written;
     LogSegmentInfo described = new PgWalLog().describe(segment.name() + ".partial", segment.file);
     Map<String, Object> facts = new LinkedHashMap<>(described.facts());
-    long received = segment.number * segment.size + segment.written;
     facts.put("receivedUpTo", PgWal.lsn(received));
-    archive.replace(
-        new LogSegmentInfo(
-            described.name(),
-            described.firstPosition(),
-            PgWal.lsn(received),
-            described.firstTime(),
-            described.lastTime(),
-            facts),
-        segment.file);
+    String piece =
+        archive.storePiece(
+            new LogSegmentInfo(
+                described.name(),
+                PgWal.lsn(segment.number * segment.size + from),
+                PgWal.lsn(received),
+                described.firstTime(),
+                described.lastTime(),
+                facts),
+            segment.file,
+            from,
+            segment.written,
+            segment.size);
+    if (compact) {
+      for (String old : pieces) {
+        archive.delete(old);
+      }
+      pieces.clear();
+    }
+    pieces.add(piece);
+    segment.piecesEnd = segment.written;
     segment.dirty = false;
     // What is in the repository, partial segment included, is flushed as far as the server is
     // concerned (its flush_lag measures the loss window). The slot's restart_lsn moves into the
@@ -455,6 +495,15 @@ final class PgWalReceiver implements LogReceiver {
     long written;
     boolean dirty;
 
+    /** How far the pieces stored by this receiver reach (bytes from the segment's start). */
+    long piecesEnd;
+
+    /** The stored pieces of this segment, this session's and earlier ones'; null until listed. */
+    private List<String> pieces;
+
+    /** Whether an older receiver's single {@code .partial} object was removed. */
+    boolean legacyRemoved;
+
     Segment(Path work, int timeline, long number, long size) throws IOException {
       this.number = number;
       this.size = size;
@@ -469,6 +518,14 @@ final class PgWalReceiver implements LogReceiver {
 
     String name() {
       return PgWal.segmentName(timeline, number, size);
+    }
+
+    /** The stored pieces of this segment (listed once, then kept up to date by the receiver). */
+    List<String> storedPieces(LogArchive archive) throws IOException {
+      if (pieces == null) {
+        pieces = new ArrayList<>(archive.pieces(name() + ".partial"));
+      }
+      return pieces;
     }
 
     void write(ByteBuffer data, long offset) throws IOException {

@@ -255,6 +255,7 @@ public final class PostgresPhysicalSource implements Source {
                         + "), and pg_basebackup waits until the backup's WAL is archived; fix"
                         + " archive_command (the server log says why it fails), or raise"
                         + " ?archive-timeout=SECONDS";
+                // watch.failure is the message; pg_basebackup's own error output is not reported
                 process.kill();
                 return;
               }
@@ -379,6 +380,7 @@ public final class PostgresPhysicalSource implements Source {
       closed = true;
       try {
         if (!eof) {
+          // a cancel: nothing of pg_basebackup's is reported, so no reason to wait for its exit
           process.kill();
           LOG.info("postgresql: physical backup of {} cancelled", uriText);
           return;

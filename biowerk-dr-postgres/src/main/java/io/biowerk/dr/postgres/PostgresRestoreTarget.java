@@ -279,6 +279,19 @@ public final class PostgresRestoreTarget implements RestoreTarget {
     }
   }
 
+  /**
+   * True for a forced restore that replaces the whole database ({@code --force} without {@code
+   * clean=} or {@code replace=false}): the dump goes into a database this restore creates, either
+   * the fresh one that takes the target's name only on commit or the missing target itself ({@code
+   * create=true}), and an abort drops it, so the target is not touched before every checksum
+   * matched and the restore reads the stored bytes once. Every other restore loads into a database
+   * that exists, so the stored bytes are checked in a first pass.
+   */
+  @Override
+  public boolean stagesUntilCommit() {
+    return force && replace;
+  }
+
   private PgTools.Tool findTool(BackupManifest manifest, int serverVersionNum)
       throws PostgresRestoreException {
     try {

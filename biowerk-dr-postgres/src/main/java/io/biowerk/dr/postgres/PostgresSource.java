@@ -302,6 +302,7 @@ public final class PostgresSource implements Source {
 
   private static void cleanUp(Connection connection, PgProcess dump, Path scratch) {
     if (dump != null) {
+      // the failure reported is the caller's, not pg_dump's error output
       dump.kill();
     }
     try {

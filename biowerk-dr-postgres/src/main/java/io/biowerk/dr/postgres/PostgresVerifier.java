@@ -205,6 +205,9 @@ public final class PostgresVerifier implements NativeVerifier {
           throw unreadable(manifest, "pg_restore", reader.stderr());
         }
       } finally {
+        // Both exited when their error output is reported (waitFor above); only a failure of the
+        // decoding (damage, wrong key), which is the error reported then, gets here with them
+        // alive.
         lister.kill();
         reader.kill();
       }

@@ -62,24 +62,44 @@ class PgRecoveryTest {
         file);
   }
 
-  /** A partial segment as {@code PgWalReceiver.storePartial} stores it. */
+  /**
+   * A partial segment as {@code PgWalReceiver.storePartial} stores it: in pieces, here two (what
+   * arrived by a first flush, then the rest), from a sparse stand-in of the segment.
+   */
   void partial(long number, long receivedUpTo, Instant stored) throws Exception {
     String partialName = name(number) + ".partial";
     Path file = dir.resolve(partialName);
+    long end = receivedUpTo - number * SIZE;
+    try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength(SIZE);
+      raf.write(("partial " + receivedUpTo).getBytes(StandardCharsets.UTF_8));
+    }
+    LogSegmentInfo info = partialInfo(number, receivedUpTo, stored);
+    archive.storePiece(info, file, 0, end / 2, SIZE);
+    archive.storePiece(info, file, end / 2, end, SIZE);
+  }
+
+  /**
+   * A partial segment as receivers before the pieces stored it: one object, replaced each flush.
+   */
+  void singleObjectPartial(long number, long receivedUpTo, Instant stored) throws Exception {
+    Path file = dir.resolve(name(number) + ".partial");
     Files.writeString(file, "partial " + receivedUpTo, StandardCharsets.UTF_8);
+    archive.replace(partialInfo(number, receivedUpTo, stored), file);
+  }
+
+  static LogSegmentInfo partialInfo(long number, long receivedUpTo, Instant stored) {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("kind", "partial");
     facts.put("timeline", 1);
     facts.put("receivedUpTo", PgWal.lsn(receivedUpTo));
-    archive.replace(
-        new LogSegmentInfo(
-            partialName,
-            PgWal.lsn(number * SIZE),
-            PgWal.lsn(receivedUpTo),
-            Optional.empty(),
-            Optional.of(stored),
-            facts),
-        file);
+    return new LogSegmentInfo(
+        name(number) + ".partial",
+        PgWal.lsn(number * SIZE),
+        PgWal.lsn(receivedUpTo),
+        Optional.empty(),
+        Optional.of(stored),
+        facts);
   }
 
   /** A base backup from segment {@code start} that ended at {@code stopLsn}. */
@@ -134,6 +154,41 @@ class PgRecoveryTest {
     assertThat(window.from()).isEqualTo(T0);
     assertThat(window.to()).isEqualTo(T0.plusSeconds(5));
     assertThat(window.lastSegment()).isEqualTo(name(3) + ".partial");
+  }
+
+  @Test
+  void aSingleObjectPartialOfAnOlderReceiverStillCountsUpToWhatItReceived() throws Exception {
+    full(2, T0.minusSeconds(30));
+    long received = 3 * SIZE + 0x5000;
+    singleObjectPartial(3, received, T0.plusSeconds(5));
+    BackupManifest base = base(2, 3 * SIZE + 0x100);
+
+    assertThat(PgRecovery.plan(base, RecoveryTarget.end(), archive).last())
+        .isEqualTo(name(3) + ".partial");
+    assertThat(PgRecovery.plan(base, lsn(received - 1), archive).last())
+        .isEqualTo(name(3) + ".partial");
+    assertThatThrownBy(() -> PgRecovery.plan(base, lsn(received), archive))
+        .isInstanceOf(RecoveryRangeException.class)
+        .hasMessageContaining("LSN " + PgWal.lsn(received));
+  }
+
+  @Test
+  void piecesCountOnlyUpToTheFirstGap() throws Exception {
+    full(2, T0.minusSeconds(30));
+    Path file = dir.resolve("stand-in");
+    try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength(SIZE);
+    }
+    LogSegmentInfo info = partialInfo(3, 3 * SIZE + 0x9000, T0.plusSeconds(5));
+    archive.storePiece(info, file, 0, 0x4000, SIZE);
+    archive.storePiece(info, file, 0x6000, 0x9000, SIZE); // 0x4000 .. 0x6000 never stored
+    BackupManifest base = base(2, 3 * SIZE + 0x100);
+
+    assertThat(PgRecovery.plan(base, lsn(3 * SIZE + 0x3FFF), archive).last())
+        .isEqualTo(name(3) + ".partial");
+    assertThatThrownBy(() -> PgRecovery.plan(base, lsn(3 * SIZE + 0x4000), archive))
+        .isInstanceOf(RecoveryRangeException.class)
+        .hasMessageContaining("LSN " + PgWal.lsn(3 * SIZE + 0x4000));
   }
 
   @Test

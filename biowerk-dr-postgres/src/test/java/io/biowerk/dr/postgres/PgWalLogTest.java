@@ -89,4 +89,33 @@ class PgWalLogTest {
         .containsExactlyInAnyOrder("00000002.history", "00000003.history");
     assertThat(chain.companions("00000003.history", names)).isEmpty();
   }
+
+  /**
+   * The lag against a server nobody listens for (a loopback port just freed) is an IOException that
+   * names the server, why, and what to check; the password never appears.
+   */
+  @Test
+  void theLagAgainstAnUnreachableServerSaysWhichServerAndWhatToCheck() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    java.net.URI uri =
+        java.net.URI.create(
+            "postgresql://postgres:s3cret-pw@127.0.0.1:" + port + "/postgres?mode=physical&name=x");
+    io.biowerk.dr.core.log.LogArchive archive =
+        io.biowerk.dr.core.log.LogArchive.of(
+            io.biowerk.dr.core.local.LocalSink.open(dir.resolve("repo")),
+            "x",
+            "wal",
+            java.util.List.of(),
+            io.biowerk.dr.core.KeyRing.empty());
+    assertThatThrownBy(() -> new PgWalLog().lag(uri, archive))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageStartingWith("postgresql: cannot read the WAL position of postgresql://")
+        .hasMessageContaining("127.0.0.1:" + port)
+        .hasMessageContaining("check that the server is running and reachable from here")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret-pw"));
+  }
 }

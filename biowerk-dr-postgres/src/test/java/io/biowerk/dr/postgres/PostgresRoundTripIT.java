@@ -349,6 +349,72 @@ class PostgresRoundTripIT {
     assertThat(sums).isEqualTo(sourceSums);
   }
 
+  /**
+   * A forced restore that replaces the whole database stages in a fresh database, so it reads the
+   * stored bytes once (issue 19); damage found at the end of that one read leaves the old database
+   * as it was and no fresh database behind.
+   */
+  @Test
+  void aForcedReplaceStagesSoItReadsOnceAndDamageLeavesTheOldDatabase() throws Exception {
+    String target = track(server.createDatabase("staged"));
+    server.execute(target, "CREATE TABLE public.customers (id int, stale text)");
+    server.execute(target, "INSERT INTO public.customers VALUES (1, 'old')");
+    URI uri = URI.create(server.uri(target));
+    assertThat(Sources.targetForUri(uri, true).stagesUntilCommit()).isTrue();
+    assertThat(Sources.targetForUri(uri, false).stagesUntilCommit()).isFalse();
+    assertThat(
+            Sources.targetForUri(URI.create(server.uri(target) + "?clean=true"), true)
+                .stagesUntilCommit())
+        .isFalse();
+
+    LocalSink tampered = LocalSink.open(dir.resolve("tampered-staged"));
+    tampered.put(manifest.dataKey(), repo.get(manifest.dataKey()));
+    try (FileChannel ch =
+        FileChannel.open(
+            tampered.resolve(manifest.dataKey()),
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+      long at = ch.size() * 3 / 4;
+      ByteBuffer one = ByteBuffer.allocate(1);
+      ch.read(one, at);
+      one.put(0, (byte) (one.get(0) ^ 0x40));
+      one.rewind();
+      ch.write(one, at);
+    }
+    AtomicBoolean opened = new AtomicBoolean();
+    var real = Sources.targetForUri(uri, true);
+    assertThatThrownBy(
+            () ->
+                RestoreJob.of(
+                        tampered,
+                        manifest,
+                        ring,
+                        new io.biowerk.dr.core.RestoreTarget() {
+                          @Override
+                          public io.biowerk.dr.core.PendingWrite open(BackupManifest m)
+                              throws java.io.IOException {
+                            opened.set(true);
+                            return real.open(m);
+                          }
+
+                          @Override
+                          public boolean stagesUntilCommit() {
+                            return real.stagesUntilCommit();
+                          }
+                        })
+                    .run())
+        .isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("the backup is damaged");
+    // No first pass: the fresh database received the dump before the damage showed.
+    assertThat(opened).isTrue();
+    assertThat(server.query(target, "SELECT stale FROM public.customers")).containsExactly("old");
+    assertThat(
+            server.query(
+                "postgres",
+                "SELECT datname FROM pg_database WHERE datname LIKE '" + target + "_biowerk_%'"))
+        .isEmpty();
+  }
+
   @Test
   void aMissingDatabaseIsReportedWithHowToCreateIt() throws Exception {
     String target = newName("absent");

@@ -13,7 +13,6 @@ import io.biowerk.dr.core.keys.KeyFile;
 import io.biowerk.dr.core.local.LocalSink;
 import io.biowerk.dr.core.log.LogArchive;
 import io.biowerk.dr.core.log.LogRecovery;
-import io.biowerk.dr.core.log.LogSegment;
 import io.biowerk.dr.core.log.RecoveryRangeException;
 import io.biowerk.dr.core.log.RecoveryTarget;
 import io.biowerk.dr.core.log.RecoveryWindow;
@@ -26,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,9 +134,8 @@ class WalReceiverIT {
 
   boolean partialCovers(String segment, long lsn) {
     try {
-      Optional<LogSegment> partial = archive.segment(segment + ".partial");
-      return partial.isPresent()
-          && PgWal.lsn(String.valueOf(partial.get().manifest().facts().get("receivedUpTo"))) >= lsn;
+      long start = PgWal.startOf(segment, PgWal.DEFAULT_SEGMENT_SIZE);
+      return start + LogArchive.piecesCover(segment + ".partial", archive.names()) >= lsn;
     } catch (Exception e) {
       return false;
     }
@@ -268,8 +265,24 @@ class WalReceiverIT {
         newestComplete = t.isAfter(newestComplete) ? t : newestComplete;
       }
     }
-    assertThat(archive.names()).doesNotContain(current).contains(current + ".partial");
+    assertThat(archive.names())
+        .doesNotContain(current, current + ".partial")
+        .anyMatch(n -> n.startsWith(current + ".partial."));
     assertThat(newestComplete).as("no complete segment reaches the target").isBefore(between);
+
+    // Each flush stored only what had arrived since the one before: the pieces of the segment
+    // follow each other without overlap, and each holds exactly its range.
+    List<String> pieces = archive.pieces(current + ".partial");
+    assertThat(pieces).as("one piece per flush with new WAL").hasSizeGreaterThanOrEqualTo(2);
+    long next = 0;
+    for (String piece : pieces) {
+      long[] range = LogArchive.pieceRange(current + ".partial", piece).orElseThrow();
+      assertThat(range[0]).as(piece + " starts where the one before ended").isEqualTo(next);
+      assertThat(archive.segment(piece).orElseThrow().manifest().rawSize())
+          .as(piece + " holds only its range")
+          .isEqualTo(range[1] - range[0]);
+      next = range[1];
+    }
 
     LogRecovery recovery = new PgWalLog().recovery(base).orElseThrow();
     RecoveryWindow window = recovery.window(base, archive);

@@ -45,6 +45,15 @@ public final class RdbFileRestoreTarget implements RestoreTarget {
   }
 
   /**
+   * True: the snapshot goes to a temporary file renamed into place only on commit, after every
+   * checksum matched, and an abort deletes it; so a restore reads the stored bytes once.
+   */
+  @Override
+  public boolean stagesUntilCommit() {
+    return true;
+  }
+
+  /**
    * A target for {@code redis-rdb:///dir[?file=name]}.
    *
    * @throws IllegalArgumentException if the URI is malformed or the file name is not a plain name

@@ -36,6 +36,20 @@ class RedisProvidersTest {
         .isInstanceOf(RdbVerifier.class);
   }
 
+  /**
+   * The offline target writes a temporary file renamed on commit, so a restore into it reads the
+   * stored bytes once; the online target loads into a live server, so they are checked first.
+   */
+  @Test
+  void theOfflineTargetStagesAndTheOnlineOneDoesNot() throws Exception {
+    assertThat(Sources.targetForUri(URI.create("redis-rdb:///var/lib/redis"), false))
+        .extracting(io.biowerk.dr.core.RestoreTarget::stagesUntilCommit)
+        .isEqualTo(true);
+    assertThat(Sources.targetForUri(URI.create("redis://127.0.0.1:6390"), true))
+        .extracting(io.biowerk.dr.core.RestoreTarget::stagesUntilCommit)
+        .isEqualTo(false);
+  }
+
   @Test
   void theProvidersDescribeTheAdapter() {
     assertThat(Sources.provider("redis"))

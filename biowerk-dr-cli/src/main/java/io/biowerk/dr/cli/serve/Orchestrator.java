@@ -1195,9 +1195,25 @@ public final class Orchestrator implements AutoCloseable {
       Map<String, Object> state = new LinkedHashMap<>();
       state.put("at", now.toString());
       try {
-        int copied = LogMirror.mirror(sinks.get(0), sinks.get(i), prefix);
-        state.put("copied", copied);
+        var report =
+            LogMirror.mirror(
+                sinks.get(0),
+                redactor.apply(config.repositories().get(0)),
+                sinks.get(i),
+                repository,
+                prefix);
+        state.put("copied", report.copied().size());
+        // A damaged segment is not copied: shown and logged on every pass until it is dealt with.
+        state.put("problems", report.problems());
         state.put("error", null);
+        for (String problem : report.problems()) {
+          LOG.warn(
+              "serve: archived {} of {} not copied to {}: {}",
+              stream.log(),
+              stream.source(),
+              repository,
+              problem);
+        }
       } catch (IOException | RuntimeException e) {
         state.put("error", message(e));
         LOG.warn(
@@ -1213,7 +1229,8 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Each repository's copy of a stream's archive: the first is written by the receiver, the others
-   * by the mirror; their segment counts and newest segment, and the last mirror pass.
+   * by the mirror; their segment counts and newest segment, and the last mirror pass. A copy is in
+   * sync when its newest segment is the first's and the last pass left nothing uncopied.
    */
   private List<Map<String, Object>> repositories(StreamConfig stream) {
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -1238,7 +1255,14 @@ public final class Orchestrator implements AutoCloseable {
         row.put("inSync", false);
       }
       if (i > 0) {
-        row.put("lastMirror", mirrors.get(stream.id() + " " + repository));
+        Map<String, Object> last = mirrors.get(stream.id() + " " + repository);
+        row.put("lastMirror", last);
+        if (last != null
+            && last.get("problems") instanceof List<?> problems
+            && !problems.isEmpty()) {
+          // a segment the mirror could not copy is a gap in this copy, whatever the newest is
+          row.put("inSync", false);
+        }
       }
       rows.add(row);
     }

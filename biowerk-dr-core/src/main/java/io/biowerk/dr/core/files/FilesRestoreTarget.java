@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * it was. Every archive entry is checked before it is written (see {@link TarExtractor}): an entry
  * that would land outside the target is refused with an {@link
  * io.biowerk.dr.core.UnsafePathException}, the staging directory is removed, and nothing outside
- * the target is ever written.
+ * the target is ever written. Files of 1 MiB or more are synced to disk on a background thread as
+ * they are extracted, and the commit waits for those syncs before the rename.
  *
  * <p>A target that exists and is not empty is replaced only when made with {@code force}; otherwise
  * {@link #open} throws a {@link TargetNotEmptyException}. With {@code force}, the old contents are
@@ -278,6 +279,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
       this.staging = staging;
       this.pipe = new BufferPipe("files: the extraction into " + staging, 4, 256 * 1024, false);
       this.tar = new TarExtractor(staging, true, externalLinks);
+      tar.syncLargeFilesInBackground();
       // Not a daemon: publish ends the stream and discard cancels the pipe; either stops it.
       this.extractor = new Thread(this::extract, "biowerk-dr-files-extract");
       extractor.start();
@@ -332,6 +334,7 @@ public final class FilesRestoreTarget implements RestoreTarget {
       } catch (InterruptedIOException e) {
         LOG.warn("files: interrupted while stopping the extraction into {}", staging);
       }
+      tar.stopSyncs();
       deleteTree(staging);
     }
 

@@ -3,7 +3,9 @@ package io.biowerk.dr.core.files;
 import io.biowerk.dr.core.UnsafePathException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -21,6 +23,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 
 /**
  * Extracts a tar stream into a fresh directory that only it writes to (a restore's staging
@@ -70,7 +79,27 @@ final class TarExtractor {
   /** Relative paths some symlink's resolution passes through. */
   private final Set<String> traversedByLinks = new HashSet<>();
 
+  /**
+   * Files of at least this many bytes are synced on a background thread as soon as they are
+   * written, when {@link #syncLargeFilesInBackground()} asked for it.
+   */
+  static final long SYNC_AT = 1 << 20;
+
   private final List<TarReader.Entry> directories = new ArrayList<>();
+
+  /** The most files queued for the sync thread at once. */
+  static final int MAX_PENDING_SYNCS = 16;
+
+  /** How a written file is synced: {@link FileChannel#force}; a test puts a failing disk here. */
+  interface Sync {
+    void force(FileChannel file) throws IOException;
+  }
+
+  private Sync sync = file -> file.force(true);
+  private final Semaphore syncSlots = new Semaphore(MAX_PENDING_SYNCS);
+  private final Set<FileChannel> unsynced = ConcurrentHashMap.newKeySet();
+  private ExecutorService syncs;
+  private final List<Future<?>> pendingSyncs = new ArrayList<>();
   private final Path root;
   private final boolean write;
   private final boolean externalLinks;
@@ -98,6 +127,80 @@ final class TarExtractor {
     this.root = root;
     this.write = write;
     this.externalLinks = externalLinks;
+  }
+
+  /**
+   * Syncs every extracted file of {@link #SYNC_AT} bytes or more on a thread of its own while the
+   * extraction goes on, and {@link #finish()} waits for those syncs: the disk writes a large
+   * restore while the rest is still being decoded, instead of all of it in a {@code sync} after the
+   * restore, and the large files are on disk when the restore ends. Small files are left to the
+   * file system (a sync per small file would cost more than it overlaps). Write mode only.
+   */
+  void syncLargeFilesInBackground(Sync how) {
+    sync = how;
+    syncLargeFilesInBackground();
+  }
+
+  void syncLargeFilesInBackground() {
+    if (write && syncs == null) {
+      syncs =
+          Executors.newSingleThreadExecutor(
+              task -> {
+                Thread thread = new Thread(task, "biowerk-dr-files-sync");
+                thread.setDaemon(true);
+                return thread;
+              });
+    }
+  }
+
+  /**
+   * Hands {@code written}, a file just written, to the sync thread, which syncs and closes it;
+   * waits while {@link #MAX_PENDING_SYNCS} are queued, so open files and unsynced data stay
+   * bounded.
+   */
+  private void syncInBackground(FileChannel written) throws IOException {
+    try {
+      syncSlots.acquire();
+    } catch (InterruptedException e) {
+      written.close();
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("files: interrupted while extracting into " + root);
+    }
+    unsynced.add(written);
+    try {
+      pendingSyncs.add(
+          syncs.submit(
+              () -> {
+                try (written) {
+                  sync.force(written);
+                } finally {
+                  unsynced.remove(written);
+                  syncSlots.release();
+                }
+                return null;
+              }));
+    } catch (RejectedExecutionException e) {
+      // Stopped: the extraction is being aborted.
+      unsynced.remove(written);
+      syncSlots.release();
+      written.close();
+      throw new InterruptedIOException("files: the extraction into " + root + " was stopped");
+    }
+  }
+
+  /** Stops the background syncs without waiting for them (an aborted extraction). */
+  void stopSyncs() {
+    if (syncs != null) {
+      syncs.shutdownNow();
+      // The files still queued are closed here: their syncs will not run.
+      for (FileChannel file : unsynced) {
+        try {
+          file.close();
+        } catch (IOException e) {
+          // Being deleted with the staging directory.
+        }
+      }
+    }
   }
 
   /** Extracts every entry of {@code in}, then reads it to its end. Does not close it. */
@@ -158,19 +261,32 @@ final class TarExtractor {
         createParents(segments);
         long copied = 0;
         if (write) {
-          try (OutputStream out =
-              Files.newOutputStream(
+          FileChannel out =
+              FileChannel.open(
                   dest,
                   StandardOpenOption.CREATE_NEW,
                   StandardOpenOption.WRITE,
-                  LinkOption.NOFOLLOW_LINKS)) {
+                  LinkOption.NOFOLLOW_LINKS);
+          boolean handedOver = false;
+          try {
             int n;
             while ((n = content.read(buffer)) >= 0) {
-              out.write(buffer, 0, n);
+              ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+              while (chunk.hasRemaining()) {
+                out.write(chunk);
+              }
               copied += n;
             }
+            attributes(dest, entry);
+            if (syncs != null && copied >= SYNC_AT) {
+              syncInBackground(out);
+              handedOver = true;
+            }
+          } finally {
+            if (!handedOver) {
+              out.close();
+            }
           }
-          attributes(dest, entry);
         } else {
           while (content.read(buffer) >= 0) {
             // checked by size only
@@ -243,12 +359,37 @@ final class TarExtractor {
     if (!write) {
       return;
     }
+    awaitSyncs();
     directories.sort(
         Comparator.comparingInt((TarReader.Entry e) -> segmentsUnchecked(e.name()).size())
             .reversed());
     for (TarReader.Entry entry : directories) {
       List<String> segments = segmentsUnchecked(entry.name());
       attributes(segments.isEmpty() ? root : root.resolve(String.join("/", segments)), entry);
+    }
+  }
+
+  private void awaitSyncs() throws IOException {
+    if (syncs == null) {
+      return;
+    }
+    try {
+      for (Future<?> sync : pendingSyncs) {
+        sync.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("files: interrupted while syncing the files of " + root);
+    } catch (ExecutionException e) {
+      throw new IOException(
+          "files: cannot sync a restored file in "
+              + root
+              + " to disk: "
+              + e.getCause().getMessage()
+              + "; check the target file system (full, read-only, failing disk) and restore again",
+          e.getCause());
+    } finally {
+      syncs.shutdownNow();
     }
   }
 

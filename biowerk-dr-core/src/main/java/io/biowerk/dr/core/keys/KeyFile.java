@@ -168,6 +168,15 @@ public final class KeyFile implements KeyProvider {
     return "KeyFile[" + path + "]";
   }
 
+  /**
+   * A new key id of the form key files use, {@code k<yyyyMMdd>-<4 hex digits>} (the day of {@code
+   * clock}, so the id tells the key's age), not among {@code taken}: also the name of a key made in
+   * a key service by {@code keys compromised}.
+   */
+  public static String newKeyId(Clock clock, Set<String> taken) {
+    return newId(clock, Set.copyOf(taken));
+  }
+
   private static String newId(Clock clock, Set<String> taken) {
     String base = "k" + ID_DATE.format(clock.instant()) + "-";
     java.security.SecureRandom random = new java.security.SecureRandom();

@@ -2,7 +2,6 @@ package io.biowerk.dr.core.keys;
 
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.MasterKey;
@@ -21,7 +20,6 @@ import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.security.Security;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.Set;
@@ -55,7 +53,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * <p>Thread-safe: each wrap uses its own {@link Cipher}. The PIN is used once to log in and appears
  * in no message and no {@link #toString()}.
  */
-public final class Pkcs11Keys implements KeyProvider {
+public final class Pkcs11Keys implements KeyProvider, ServiceRotation {
 
   /** The stanza type and the service id. */
   public static final String TYPE = "pkcs11";
@@ -226,6 +224,50 @@ public final class Pkcs11Keys implements KeyProvider {
   }
 
   @Override
+  public String activeKeySetting() {
+    return KEY;
+  }
+
+  /** Creates the key inside the module, as {@link #generate}: always done here, never steps. */
+  @Override
+  public Optional<String> createKey(String id) throws IOException {
+    generate(id);
+    return Optional.empty();
+  }
+
+  /**
+   * Destroys the key labelled {@code id} on the token.
+   *
+   * @throws KeyServiceException if the token holds no such key or refuses to destroy it
+   */
+  @Override
+  public Optional<String> removeKey(String id) throws IOException {
+    MasterKey.checkId(id);
+    try {
+      if (!store.containsAlias(id)) {
+        throw new KeyServiceException(
+            "pkcs11: the " + where + " holds no key labelled '" + id + "' to remove", TYPE);
+      }
+      store.deleteEntry(id);
+      return Optional.empty();
+    } catch (GeneralSecurityException | ProviderException e) {
+      throw new KeyServiceException(
+          "pkcs11: the "
+              + where
+              + " refused to destroy key '"
+              + id
+              + "' ("
+              + reason(e)
+              + "); the user may lack the right to destroy token objects: destroy it with the"
+              + " HSM's own tool (for SoftHSM: pkcs11-tool --delete-object --type secrkey --label "
+              + id
+              + ")",
+          TYPE,
+          e);
+    }
+  }
+
+  @Override
   public Optional<MasterKey> key(String id) {
     return Optional.empty(); // the bytes stay in the module: see wrappingKey
   }
@@ -321,7 +363,7 @@ public final class Pkcs11Keys implements KeyProvider {
         byte[] sealed = cipher.doFinal(dataKey);
         byte[] body = Arrays.copyOf(nonce, NONCE + sealed.length);
         System.arraycopy(sealed, 0, body, NONCE, sealed.length);
-        return TYPE + ":" + Base64.getEncoder().encodeToString(body);
+        return ServiceStanzas.of(TYPE, body);
       } catch (GeneralSecurityException | ProviderException e) {
         throw new KeyServiceException(
             "pkcs11: key '"
@@ -338,25 +380,9 @@ public final class Pkcs11Keys implements KeyProvider {
 
     @Override
     public byte[] unwrap(String stanza) throws IOException {
-      byte[] body;
-      try {
-        body =
-            KeyWrap.type(stanza).equals(TYPE)
-                ? Base64.getDecoder().decode(stanza.substring(TYPE.length() + 1))
-                : new byte[0];
-      } catch (IllegalArgumentException e) {
-        body = new byte[0];
-      }
-      if (body.length != BODY) {
-        throw new IntegrityException(
-            "pkcs11: the wrapped data key for '"
-                + id
-                + "' is malformed (expected '"
-                + TYPE
-                + ":' and "
-                + BODY
-                + " bytes of base64); the manifest is damaged: restore it from another copy");
-      }
+      byte[] body =
+          ServiceStanzas.body(
+              TYPE, id, stanza, BODY + " bytes of base64", bytes -> bytes.length == BODY);
       try {
         Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding", provider);
         cipher.init(

@@ -8,15 +8,7 @@ import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
@@ -43,7 +35,7 @@ import java.util.function.Function;
  *
  * <p>Thread-safe. No key, token or field value appears in a message or {@link #toString()}.
  */
-public final class VaultKvKeys implements KeyProvider {
+public final class VaultKvKeys implements KeyProvider, ServiceRotation {
 
   /** The service id. */
   public static final String TYPE = "vault-kv";
@@ -57,27 +49,15 @@ public final class VaultKvKeys implements KeyProvider {
   /** The secret's field naming the active key. */
   public static final String ACTIVE_FIELD = "active";
 
-  private final HttpClient http;
-  private final URI address;
-  private final String token;
-  private final String namespace;
+  private final VaultConnection vault;
   private final String mount;
   private final String path;
   private final String activeSetting;
   private Map<String, MasterKey> keys;
   private String active;
 
-  private VaultKvKeys(
-      URI address,
-      String token,
-      String namespace,
-      String mount,
-      String path,
-      String activeSetting) {
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    this.address = address;
-    this.token = token;
-    this.namespace = namespace;
+  private VaultKvKeys(VaultConnection vault, String mount, String path, String activeSetting) {
+    this.vault = vault;
     this.mount = mount;
     this.path = path;
     this.activeSetting = activeSetting;
@@ -90,50 +70,7 @@ public final class VaultKvKeys implements KeyProvider {
    */
   public static VaultKvKeys open(Function<String, String> settings) throws IOException {
     requireNonNull(settings, "settings");
-    String addr = ServiceSettings.get(settings, VaultTransitKeys.ADDR);
-    if (addr == null) {
-      addr = ServiceSettings.get(settings, "VAULT_ADDR");
-    }
-    if (addr == null) {
-      throw new KeyServiceException(
-          "vault-kv: no Vault address is set; set "
-              + VaultTransitKeys.ADDR
-              + " (or VAULT_ADDR), e.g. https://vault.example.com:8200",
-          TYPE);
-    }
-    URI address;
-    try {
-      address = URI.create(addr.endsWith("/") ? addr.substring(0, addr.length() - 1) : addr);
-    } catch (IllegalArgumentException e) {
-      address = null;
-    }
-    if (address == null
-        || !("https".equals(address.getScheme()) || "http".equals(address.getScheme()))) {
-      throw new KeyServiceException(
-          "vault-kv: " + VaultTransitKeys.ADDR + " (" + addr + ") is not an http(s) address", TYPE);
-    }
-    String token;
-    String tokenFile = ServiceSettings.get(settings, VaultTransitKeys.TOKEN_FILE);
-    if (tokenFile != null) {
-      Path file = Path.of(tokenFile);
-      PrivateFiles.checkPrivate(
-          file, "vault-kv: the token file named by " + VaultTransitKeys.TOKEN_FILE, "token");
-      token = Files.readString(file, StandardCharsets.UTF_8).strip();
-    } else {
-      token = ServiceSettings.get(settings, VaultTransitKeys.TOKEN);
-      if (token == null) {
-        token = ServiceSettings.get(settings, "VAULT_TOKEN");
-      }
-    }
-    if (token == null || token.isEmpty()) {
-      throw new KeyServiceException(
-          "vault-kv: no Vault token is set; put one in a file of mode 0600 named by "
-              + VaultTransitKeys.TOKEN_FILE
-              + " (or set "
-              + VaultTransitKeys.TOKEN
-              + " or VAULT_TOKEN)",
-          TYPE);
-    }
+    VaultConnection vault = VaultConnection.open(settings, TYPE);
     String path = ServiceSettings.get(settings, PATH);
     if (path == null || path.startsWith("/") || path.contains("..")) {
       throw new KeyServiceException(
@@ -149,13 +86,7 @@ public final class VaultKvKeys implements KeyProvider {
     if (active != null) {
       MasterKey.checkId(active);
     }
-    return new VaultKvKeys(
-        address,
-        token,
-        ServiceSettings.get(settings, VaultTransitKeys.NAMESPACE),
-        mount,
-        path,
-        active);
+    return new VaultKvKeys(vault, mount, path, active);
   }
 
   @Override
@@ -174,9 +105,69 @@ public final class VaultKvKeys implements KeyProvider {
     return new TreeSet<>(load().keySet());
   }
 
+  /** {@value VaultTransitKeys#KEY}, which overrides the secret's {@code active} field. */
+  @Override
+  public String activeKeySetting() {
+    return VaultTransitKeys.KEY;
+  }
+
+  /**
+   * The {@code vault} command that adds key {@code id} to the secret and makes it active: this
+   * provider only reads the secret (its token needs no write capability), so the key is made
+   * outside this process.
+   */
+  @Override
+  public Optional<String> createKey(String id) {
+    MasterKey.checkId(id);
+    return Optional.of(
+        "add a new key to the secret and make it active: `vault kv patch -mount="
+            + mount
+            + " "
+            + path
+            + " "
+            + id
+            + "=\"$(head -c 32 /dev/urandom | base64)\" active="
+            + id
+            + "` (and unset "
+            + VaultTransitKeys.KEY
+            + " or set it to "
+            + id
+            + ")");
+  }
+
+  /**
+   * The {@code vault} commands that remove key {@code id} from the secret and from its older
+   * versions, which KV version 2 keeps.
+   */
+  @Override
+  public Optional<String> removeKey(String id) {
+    MasterKey.checkId(id);
+    return Optional.of(
+        "remove the field '"
+            + id
+            + "' from "
+            + mount
+            + "/data/"
+            + path
+            + " by writing the secret again without it (`vault kv put -mount="
+            + mount
+            + " "
+            + path
+            + " <the other fields>`), then destroy the older versions that still hold it:"
+            + " `vault kv metadata get -mount="
+            + mount
+            + " "
+            + path
+            + "` lists them, `vault kv destroy -mount="
+            + mount
+            + " -versions=<those versions> "
+            + path
+            + "` destroys them");
+  }
+
   @Override
   public String toString() {
-    return "VaultKvKeys[" + address + ", " + mount + "/data/" + path + "]";
+    return "VaultKvKeys[" + vault + ", " + mount + "/data/" + path + "]";
   }
 
   /** Reads the secret once; later calls use what was read. */
@@ -185,68 +176,23 @@ public final class VaultKvKeys implements KeyProvider {
       return keys;
     }
     String where = mount + "/data/" + path;
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(address + "/v1/" + where))
-            .timeout(Duration.ofSeconds(30))
-            .header("X-Vault-Token", token)
-            .GET();
-    if (namespace != null) {
-      request.header("X-Vault-Namespace", namespace);
-    }
-    HttpResponse<String> response;
-    try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new KeyServiceException(
-          "vault-kv: cannot reach Vault at "
-              + address
-              + " for GET "
-              + where
-              + " ("
-              + e.getClass().getSimpleName()
-              + "); check "
-              + VaultTransitKeys.ADDR
-              + " and that Vault is up and unsealed",
-          TYPE,
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("vault-kv: interrupted reading " + where);
-    }
+    HttpResponse<String> response = vault.send("GET", where, null);
     if (response.statusCode() != 200) {
-      String advice =
-          switch (response.statusCode()) {
-            case 403 ->
-                "the token lacks the 'read' capability on "
-                    + where
-                    + " (or has expired); grant it in the token's policy or set a valid token";
-            case 404 ->
-                "no secret there (or "
-                    + mount
-                    + " is not a KV v2 mount); store the keys with `vault kv put -mount="
-                    + mount
-                    + " "
-                    + path
-                    + " <key-id>=<base64 of 32 random bytes> active=<key-id>` or correct "
-                    + MOUNT
-                    + " and "
-                    + PATH;
-            case 503 ->
-                "Vault is sealed or in standby; unseal it or point "
-                    + VaultTransitKeys.ADDR
-                    + " at the leader";
-            default -> "see Vault's server log";
-          };
-      throw new KeyServiceException(
-          "vault-kv: Vault at "
-              + address
-              + " refused GET "
-              + where
-              + " (HTTP "
-              + response.statusCode()
-              + "): "
-              + advice,
-          TYPE);
+      throw vault.refused(
+          "GET",
+          where,
+          response,
+          "read",
+          "no secret there (or "
+              + mount
+              + " is not a KV v2 mount); store the keys with `vault kv put -mount="
+              + mount
+              + " "
+              + path
+              + " <key-id>=<base64 of 32 random bytes> active=<key-id>` or correct "
+              + MOUNT
+              + " and "
+              + PATH);
     }
     JsonNode data = Json.read(response.body()).path("data").path("data");
     if (!data.isObject()) {

@@ -4,24 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.WrappingKey;
 import io.biowerk.dr.core.WrongKeyException;
-import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.internal.Json;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
@@ -44,43 +35,36 @@ import java.util.function.Function;
  * <p>Thread-safe. The token is sent only in the {@code X-Vault-Token} header and appears in no
  * message and no {@link #toString()}; data keys appear in no message.
  */
-public final class VaultTransitKeys implements KeyProvider {
+public final class VaultTransitKeys implements KeyProvider, ServiceRotation {
 
   /** The stanza type and the service id. */
   public static final String TYPE = "vault-transit";
 
   /** Setting: Vault's address, e.g. {@code https://vault.example.com:8200}. */
-  public static final String ADDR = "BIOWERK_DR_VAULT_ADDR";
+  public static final String ADDR = VaultConnection.ADDR;
 
   /** Setting: the Vault token. */
-  public static final String TOKEN = "BIOWERK_DR_VAULT_TOKEN";
+  public static final String TOKEN = VaultConnection.TOKEN;
 
   /** Setting: a private file holding the Vault token. */
-  public static final String TOKEN_FILE = "BIOWERK_DR_VAULT_TOKEN_FILE";
+  public static final String TOKEN_FILE = VaultConnection.TOKEN_FILE;
 
   /** Setting: the Transit engine's mount path. */
   public static final String MOUNT = "BIOWERK_DR_VAULT_TRANSIT_MOUNT";
 
   /** Setting: the Vault namespace. */
-  public static final String NAMESPACE = "BIOWERK_DR_VAULT_NAMESPACE";
+  public static final String NAMESPACE = VaultConnection.NAMESPACE;
 
   /** Setting: the Transit key new backups are wrapped to. */
   public static final String KEY = "BIOWERK_DR_VAULT_KEY";
 
-  private final HttpClient http;
-  private final URI address;
-  private final String token;
+  private final VaultConnection vault;
   private final String mount;
-  private final String namespace;
   private final String active;
 
-  private VaultTransitKeys(
-      URI address, String token, String mount, String namespace, String active) {
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    this.address = address;
-    this.token = token;
+  private VaultTransitKeys(VaultConnection vault, String mount, String active) {
+    this.vault = vault;
     this.mount = mount;
-    this.namespace = namespace;
     this.active = active;
   }
 
@@ -91,58 +75,13 @@ public final class VaultTransitKeys implements KeyProvider {
    */
   public static VaultTransitKeys open(Function<String, String> settings) throws IOException {
     requireNonNull(settings, "settings");
-    String addr = ServiceSettings.get(settings, ADDR);
-    if (addr == null) {
-      addr = ServiceSettings.get(settings, "VAULT_ADDR");
-    }
-    if (addr == null) {
-      throw new KeyServiceException(
-          "vault-transit: no Vault address is set; set "
-              + ADDR
-              + " (or VAULT_ADDR), e.g."
-              + " https://vault.example.com:8200",
-          TYPE);
-    }
-    URI address;
-    try {
-      address = URI.create(addr.endsWith("/") ? addr.substring(0, addr.length() - 1) : addr);
-    } catch (IllegalArgumentException e) {
-      address = null;
-    }
-    if (address == null
-        || !("https".equals(address.getScheme()) || "http".equals(address.getScheme()))) {
-      throw new KeyServiceException(
-          "vault-transit: " + ADDR + " (" + addr + ") is not an http(s) address; correct it", TYPE);
-    }
-    String token;
-    String tokenFile = ServiceSettings.get(settings, TOKEN_FILE);
-    if (tokenFile != null) {
-      Path path = Path.of(tokenFile);
-      PrivateFiles.checkPrivate(
-          path, "vault-transit: the token file named by " + TOKEN_FILE, "token");
-      token = Files.readString(path, StandardCharsets.UTF_8).strip();
-    } else {
-      token = ServiceSettings.get(settings, TOKEN);
-      if (token == null) {
-        token = ServiceSettings.get(settings, "VAULT_TOKEN");
-      }
-    }
-    if (token == null || token.isEmpty()) {
-      throw new KeyServiceException(
-          "vault-transit: no Vault token is set; put one in a file of mode 0600 named by "
-              + TOKEN_FILE
-              + " (or set "
-              + TOKEN
-              + " or VAULT_TOKEN)",
-          TYPE);
-    }
+    VaultConnection vault = VaultConnection.open(settings, TYPE);
     String mount = Optional.ofNullable(ServiceSettings.get(settings, MOUNT)).orElse("transit");
     String active = ServiceSettings.get(settings, KEY);
     if (active != null) {
       MasterKey.checkId(active);
     }
-    return new VaultTransitKeys(
-        address, token, mount, ServiceSettings.get(settings, NAMESPACE), active);
+    return new VaultTransitKeys(vault, mount, active);
   }
 
   @Override
@@ -165,7 +104,7 @@ public final class VaultTransitKeys implements KeyProvider {
     if (active != null) {
       ids.add(active);
     }
-    HttpResponse<String> response = send("LIST", mount + "/keys", null);
+    HttpResponse<String> response = vault.send("LIST", mount + "/keys", null);
     if (response.statusCode() == 200) {
       for (JsonNode key : Json.read(response.body()).path("data").path("keys")) {
         ids.add(key.asText());
@@ -177,6 +116,62 @@ public final class VaultTransitKeys implements KeyProvider {
   }
 
   @Override
+  public String activeKeySetting() {
+    return KEY;
+  }
+
+  /**
+   * Creates Transit key {@code id} ({@code POST /v1/<mount>/keys/<id>}, type {@code aes256-gcm96},
+   * not exportable); when the token may not create keys, the {@code vault} command that does.
+   */
+  @Override
+  public Optional<String> createKey(String id) throws IOException {
+    MasterKey.checkId(id);
+    String path = mount + "/keys/" + id;
+    ObjectNode body = Json.object();
+    body.put("type", "aes256-gcm96");
+    HttpResponse<String> response = vault.send("POST", path, body);
+    if (response.statusCode() == 200 || response.statusCode() == 204) {
+      return Optional.empty();
+    }
+    if (response.statusCode() == 403) {
+      return Optional.of(
+          "the Vault token may not create Transit keys (HTTP 403 on POST "
+              + path
+              + "); create the key with `vault write -f "
+              + path
+              + "` (or grant the token 'create' and 'update' on "
+              + path
+              + ") and set "
+              + KEY
+              + "="
+              + id);
+    }
+    throw refused("POST", path, response, "create");
+  }
+
+  /**
+   * The {@code vault} commands that delete Transit key {@code id}: Vault refuses to delete a
+   * Transit key until its configuration allows it, and deleting it destroys every version for good,
+   * so that step stays the operator's.
+   */
+  @Override
+  public Optional<String> removeKey(String id) {
+    MasterKey.checkId(id);
+    return Optional.of(
+        "delete the Transit key once no copy of any repository needs it (it cannot be undone):"
+            + " `vault write "
+            + mount
+            + "/keys/"
+            + id
+            + "/config deletion_allowed=true` then `vault delete "
+            + mount
+            + "/keys/"
+            + id
+            + "`; revoke the Vault tokens that could use it (`vault token revoke ...`)");
+  }
+
+  @Override
   public Optional<WrappingKey> wrappingKey(String id) {
     MasterKey.checkId(id);
     return Optional.of(new TransitKey(id));
@@ -184,7 +179,7 @@ public final class VaultTransitKeys implements KeyProvider {
 
   @Override
   public String toString() {
-    return "VaultTransitKeys[" + address + ", mount " + mount + ", active " + active + "]";
+    return "VaultTransitKeys[" + vault + ", mount " + mount + ", active " + active + "]";
   }
 
   /** One Transit key. */
@@ -210,7 +205,7 @@ public final class VaultTransitKeys implements KeyProvider {
       ObjectNode body = Json.object();
       body.put("plaintext", Base64.getEncoder().encodeToString(dataKey));
       String path = mount + "/encrypt/" + id;
-      HttpResponse<String> response = send("POST", path, body);
+      HttpResponse<String> response = vault.send("POST", path, body);
       if (response.statusCode() != 200) {
         throw refused("POST", path, response, "update");
       }
@@ -218,7 +213,7 @@ public final class VaultTransitKeys implements KeyProvider {
       if (!ciphertext.startsWith("vault:")) {
         throw new KeyServiceException(
             "vault-transit: Vault at "
-                + address
+                + vault.address()
                 + " answered POST "
                 + path
                 + " without a ciphertext; is "
@@ -226,41 +221,30 @@ public final class VaultTransitKeys implements KeyProvider {
                 + " a Transit mount?",
             TYPE);
       }
-      return TYPE
-          + ":"
-          + Base64.getEncoder().encodeToString(ciphertext.getBytes(StandardCharsets.UTF_8));
+      return ServiceStanzas.of(TYPE, ciphertext.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
     public byte[] unwrap(String stanza) throws IOException {
-      String ciphertext;
-      try {
-        ciphertext =
-            KeyWrap.type(stanza).equals(TYPE)
-                ? new String(
-                    Base64.getDecoder().decode(stanza.substring(TYPE.length() + 1)),
-                    StandardCharsets.UTF_8)
-                : "";
-      } catch (IllegalArgumentException e) {
-        ciphertext = "";
-      }
-      if (!ciphertext.matches("vault:v[0-9]+:[A-Za-z0-9+/=]+")) {
-        throw new IntegrityException(
-            "vault-transit: the wrapped data key for '"
-                + id
-                + "' is malformed (expected '"
-                + TYPE
-                + ":' and the base64 of a vault:v<n>: ciphertext); the manifest is damaged:"
-                + " restore it from another copy");
-      }
+      String ciphertext =
+          new String(
+              ServiceStanzas.body(
+                  TYPE,
+                  id,
+                  stanza,
+                  "the base64 of a vault:v<n>: ciphertext",
+                  bytes ->
+                      new String(bytes, StandardCharsets.UTF_8)
+                          .matches("vault:v[0-9]+:[A-Za-z0-9+/=]+")),
+              StandardCharsets.UTF_8);
       ObjectNode body = Json.object();
       body.put("ciphertext", ciphertext);
       String path = mount + "/decrypt/" + id;
-      HttpResponse<String> response = send("POST", path, body);
+      HttpResponse<String> response = vault.send("POST", path, body);
       if (response.statusCode() == 400) {
         throw new WrongKeyException(
             "vault-transit: Vault at "
-                + address
+                + vault.address()
                 + " could not decrypt the wrapped data key for '"
                 + id
                 + "' with Transit key "
@@ -268,7 +252,7 @@ public final class VaultTransitKeys implements KeyProvider {
                 + "/"
                 + id
                 + " ("
-                + errors(response)
+                + VaultConnection.errors(response)
                 + "): it was wrapped with another key of that name, or the manifest was damaged;"
                 + " restore the manifest from another copy",
             id);
@@ -284,15 +268,7 @@ public final class VaultTransitKeys implements KeyProvider {
       } catch (IllegalArgumentException e) {
         dataKey = new byte[0];
       }
-      if (dataKey.length != KeyWrap.KEY_LENGTH) {
-        Arrays.fill(dataKey, (byte) 0);
-        throw new IntegrityException(
-            "vault-transit: Vault decrypted the wrapped data key for '"
-                + id
-                + "' to "
-                + dataKey.length
-                + " bytes, not 32: the stanza was not written by BIOwerk DR");
-      }
+      ServiceStanzas.checkDataKey(TYPE, "Vault", id, dataKey);
       return dataKey;
     }
 
@@ -302,101 +278,18 @@ public final class VaultTransitKeys implements KeyProvider {
     }
   }
 
-  private HttpResponse<String> send(String method, String path, ObjectNode body)
-      throws IOException {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(address + "/v1/" + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("X-Vault-Token", token)
-            .header("Content-Type", "application/json");
-    if (namespace != null) {
-      request.header("X-Vault-Namespace", namespace);
-    }
-    request.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(Json.compact(body)));
-    try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new KeyServiceException(
-          "vault-transit: cannot reach Vault at "
-              + address
-              + " for "
-              + method
-              + " "
-              + path
-              + " ("
-              + e.getClass().getSimpleName()
-              + (e.getMessage() == null ? "" : ": " + e.getMessage())
-              + "); check "
-              + ADDR
-              + " and that Vault is up and unsealed",
-          TYPE,
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("vault-transit: interrupted during " + path);
-    }
-  }
-
   private KeyServiceException refused(
       String method, String path, HttpResponse<String> response, String capability) {
-    int status = response.statusCode();
-    if (status == 400 && errors(response).contains("not found")) {
-      status = 404; // Vault's answer to encrypt with a key that does not exist (no upsert)
-    }
-    String advice =
-        switch (status) {
-          case 403 ->
-              "the token lacks the '"
-                  + capability
-                  + "' capability on "
-                  + path
-                  + " (or has expired); grant it in the token's policy or set a valid token";
-          case 404 ->
-              "no such Transit key or mount; create the key with `vault write -f "
-                  + mount
-                  + "/keys/<name>` or correct "
-                  + MOUNT
-                  + " and "
-                  + KEY;
-          case 503 ->
-              "Vault is sealed or in standby; unseal it or point " + ADDR + " at the leader";
-          default -> "see Vault's server log";
-        };
-    return new KeyServiceException(
-        "vault-transit: Vault at "
-            + address
-            + " refused "
-            + method
-            + " "
-            + path
-            + " (HTTP "
-            + response.statusCode()
-            + " "
-            + errors(response)
-            + "): "
-            + advice,
-        TYPE);
-  }
-
-  /** Vault's {@code errors} array, which names what failed and holds no secret. */
-  private static String errors(HttpResponse<String> response) {
-    try {
-      JsonNode errors = Json.read(response.body()).path("errors");
-      if (errors.isArray() && errors.size() > 0) {
-        StringBuilder text = new StringBuilder();
-        for (JsonNode error : errors) {
-          text.append(text.length() == 0 ? "" : "; ").append(error.asText());
-        }
-        String all = text.toString();
-        return all.length() > 200 ? all.substring(0, 200) + "..." : all;
-      }
-    } catch (IOException | RuntimeException e) {
-      // Not Vault's JSON: the status alone says enough.
-    }
-    return "no error text";
+    return vault.refused(
+        method,
+        path,
+        response,
+        capability,
+        "no such Transit key or mount; create the key with `vault write -f "
+            + mount
+            + "/keys/<name>` or correct "
+            + MOUNT
+            + " and "
+            + KEY);
   }
 }

@@ -185,15 +185,25 @@ public final class LocalSink implements Sink {
 
           @Override
           public FileVisitResult visitFileFailed(Path file, IOException e) {
-            // A file or directory deleted while the listing walked is simply not there any more.
-            if (!(e instanceof NoSuchFileException)) {
-              LOG.warn("file: cannot list {}: {}", file, e.toString());
-            }
-            return FileVisitResult.CONTINUE;
+            return skipUnlisted(file, e);
           }
         });
     objects.sort(Comparator.comparing(StoredObject::key));
     return objects;
+  }
+
+  /**
+   * What a listing does with an entry it could not read. A file that vanished between reading the
+   * directory and reading its attributes was committed (a temp file renamed), removed by a prune or
+   * cleaned up by a concurrent run: that is normal in a repository others write to, so it is
+   * skipped without a word. Anything else (a permission problem, an I/O error) is logged and
+   * skipped, so one unreadable entry does not hide the rest of the repository.
+   */
+  static FileVisitResult skipUnlisted(Path file, IOException e) {
+    if (!(e instanceof NoSuchFileException)) {
+      LOG.warn("file: cannot list {}: {}", file, e.toString());
+    }
+    return FileVisitResult.CONTINUE;
   }
 
   /**
@@ -219,12 +229,8 @@ public final class LocalSink implements Sink {
           }
 
           @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-            // Deleted while the walk went on (a write that committed or aborted): not abandoned.
-            if (e instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
-            }
-            throw e;
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            return skipUnlisted(file, e);
           }
         });
     return temps;

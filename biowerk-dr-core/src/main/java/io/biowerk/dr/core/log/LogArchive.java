@@ -216,6 +216,200 @@ public final class LogArchive {
   }
 
   private void store(LogSegmentInfo info, Path file) throws IOException {
+    store(info, file, 0, Long.MAX_VALUE);
+  }
+
+  /**
+   * Stores bytes {@code [from, to)} of {@code file} as a piece of {@code info.name()} (a segment a
+   * receiver is still writing), named {@code <name>.<from>-<to>} with both offsets as 8 hex digits:
+   * an ordinary stored object with its own manifest and checksums, so listing, copying,
+   * re-wrapping, verifying and pruning treat it as any segment. {@link #fetch} of {@code <name>},
+   * when the archive holds no object of that name, lays the pieces down at their offsets in a file
+   * of {@code size} bytes (zero-filled beyond them). Pieces may overlap (a receiver that restarts
+   * sends the segment again from its start); the bytes at one offset are the same in every piece.
+   * Storing a piece costs what it holds, not the whole segment.
+   *
+   * @return the piece's name
+   * @throws IOException if the file cannot be read or the sink written; nothing is then stored
+   */
+  public String storePiece(LogSegmentInfo info, Path file, long from, long to, long size)
+      throws IOException {
+    checkArgument(
+        from >= 0 && from < to && to <= size && size <= 0xFFFFFFFFL,
+        "piece [%s, %s) of %s bytes",
+        from,
+        to,
+        size);
+    String piece = pieceName(info.name(), from, to);
+    Map<String, Object> facts = new LinkedHashMap<>(info.facts());
+    facts.put(PIECE_OF, info.name());
+    facts.put(PIECE_OFFSET, from);
+    facts.put(PIECE_FILE_SIZE, size);
+    store(
+        new LogSegmentInfo(
+            piece,
+            info.firstPosition(),
+            info.lastPosition(),
+            info.firstTime(),
+            info.lastTime(),
+            facts),
+        file,
+        from,
+        to);
+    return piece;
+  }
+
+  /** The manifest fact naming the whole a piece belongs to. */
+  static final String PIECE_OF = "pieceOf";
+
+  /** The manifest fact giving a piece's offset in the whole. */
+  static final String PIECE_OFFSET = "pieceOffset";
+
+  /** The manifest fact giving the size of the file the pieces are laid down in. */
+  static final String PIECE_FILE_SIZE = "pieceFileSize";
+
+  private static final java.util.regex.Pattern PIECE_RANGE =
+      java.util.regex.Pattern.compile("([0-9a-f]{8})-([0-9a-f]{8})");
+
+  /** The name of the piece of {@code name} holding bytes {@code [from, to)}. */
+  public static String pieceName(String name, long from, long to) {
+    return String.format(java.util.Locale.ROOT, "%s.%08x-%08x", name, from, to);
+  }
+
+  /**
+   * The byte range {@code [from, to)} that piece {@code piece} of {@code name} holds, or empty when
+   * {@code piece} is no piece of {@code name}.
+   */
+  public static Optional<long[]> pieceRange(String name, String piece) {
+    if (!piece.startsWith(name + ".")) {
+      return Optional.empty();
+    }
+    java.util.regex.Matcher m = PIECE_RANGE.matcher(piece.substring(name.length() + 1));
+    if (!m.matches()) {
+      return Optional.empty();
+    }
+    long from = Long.parseLong(m.group(1), 16);
+    long to = Long.parseLong(m.group(2), 16);
+    return from < to ? Optional.of(new long[] {from, to}) : Optional.empty();
+  }
+
+  /**
+   * The pieces of {@code name} among {@code names} that lay down its bytes from offset 0 without a
+   * gap, in the order to write them (a piece wholly inside what earlier ones cover is left out;
+   * pieces after a gap are too, as the bytes before them are unknown).
+   */
+  public static List<String> contiguousPieces(String name, List<String> names) {
+    List<Map.Entry<String, long[]>> pieces = new ArrayList<>();
+    for (String n : names) {
+      pieceRange(name, n).ifPresent(r -> pieces.add(Map.entry(n, r)));
+    }
+    // by offset, then the longest first
+    pieces.sort(
+        (a, b) ->
+            a.getValue()[0] != b.getValue()[0]
+                ? Long.compare(a.getValue()[0], b.getValue()[0])
+                : Long.compare(b.getValue()[1], a.getValue()[1]));
+    List<String> chain = new ArrayList<>();
+    long covered = 0;
+    for (Map.Entry<String, long[]> p : pieces) {
+      long[] r = p.getValue();
+      if (r[0] > covered) {
+        break;
+      }
+      if (r[1] > covered) {
+        chain.add(p.getKey());
+        covered = r[1];
+      }
+    }
+    return chain;
+  }
+
+  /**
+   * The end of the bytes of {@code name} its pieces among {@code names} cover from offset 0 without
+   * a gap (0 when there is no such piece).
+   */
+  public static long piecesCover(String name, List<String> names) {
+    List<String> chain = contiguousPieces(name, names);
+    return chain.isEmpty() ? 0 : pieceRange(name, chain.get(chain.size() - 1)).orElseThrow()[1];
+  }
+
+  /**
+   * The names of the stored pieces of {@code name}, sorted: one listing of their common prefix.
+   *
+   * @throws IOException if the sink cannot be listed
+   */
+  public List<String> pieces(String name) throws IOException {
+    List<String> pieces = new ArrayList<>();
+    String prefix = prefix() + checkName(name) + ".";
+    for (StoredObject object : sink.list(prefix)) {
+      String key = object.key();
+      if (key.endsWith(BackupManifest.MANIFEST_SUFFIX)) {
+        String n =
+            key.substring(
+                prefix().length(), key.length() - BackupManifest.MANIFEST_SUFFIX.length());
+        if (pieceRange(name, n).isPresent()) {
+          pieces.add(n);
+        }
+      }
+    }
+    pieces.sort(null);
+    return pieces;
+  }
+
+  /**
+   * Lays the pieces of {@code name} down in a file like {@link #fetch}: at their offsets, each
+   * decoded with both checksums checked, zero-filled up to the size the pieces record.
+   *
+   * @return false if the archive holds no piece of {@code name} starting at offset 0
+   */
+  private boolean fetchPieces(String name, Path destination) throws IOException {
+    List<String> chain = contiguousPieces(name, pieces(name));
+    if (chain.isEmpty()) {
+      return false;
+    }
+    Path parent = destination.toAbsolutePath().getParent();
+    Path temp = Files.createTempFile(parent, "." + destination.getFileName() + ".", ".tmp");
+    boolean done = false;
+    try {
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        long size = 0;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
+        for (String piece : chain) {
+          Optional<LogSegment> segment = segment(piece);
+          if (segment.isEmpty()) {
+            // pruned or replaced by the complete segment since the listing
+            return false;
+          }
+          BackupManifest manifest = segment.get().manifest();
+          long at = pieceRange(name, piece).orElseThrow()[0];
+          size = Math.max(size, ((Number) manifest.facts().get(PIECE_FILE_SIZE)).longValue());
+          try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
+            while (in.read(buffer) >= 0) {
+              buffer.flip();
+              while (buffer.hasRemaining()) {
+                at += out.write(buffer, at);
+              }
+              buffer.clear();
+            }
+          }
+        }
+        if (out.size() < size) {
+          out.write(ByteBuffer.allocate(1), size - 1);
+        }
+        out.force(true);
+      }
+      Files.move(
+          temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      done = true;
+      return true;
+    } finally {
+      if (!done) {
+        Files.deleteIfExists(temp);
+      }
+    }
+  }
+
+  private void store(LogSegmentInfo info, Path file, long from, long to) throws IOException {
     Instant started = clock.instant();
     List<Codec> chain = chain();
     String dataKey = dataKey(info.name(), chain);
@@ -229,7 +423,14 @@ public final class LogArchive {
       WritableByteChannel encoded = Codecs.encode(chain, stored);
       Sha256.Writing raw = Sha256.writing(encoded);
       ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
-      while (in.read(buffer) >= 0) {
+      long at = from;
+      while (at < to) {
+        buffer.limit((int) Math.min(buffer.capacity(), to - at));
+        int n = in.read(buffer, at);
+        if (n < 0) {
+          break;
+        }
+        at += n;
         buffer.flip();
         ByteChannels.writeFully(raw, buffer);
         buffer.clear();
@@ -311,7 +512,10 @@ public final class LogArchive {
    * temporary file beside it, synced and renamed into place, so the destination appears only
    * complete and intact.
    *
-   * @return false if the archive does not hold the segment (nothing is written)
+   * <p>When the archive holds no object named {@code name} but holds its pieces (see {@link
+   * #storePiece}), they are laid down instead.
+   *
+   * @return false if the archive does not hold the segment nor its pieces (nothing is written)
    * @throws io.biowerk.dr.core.IntegrityException if the stored segment is damaged or the key is
    *     wrong
    * @throws IOException if the sink cannot be read or the destination written
@@ -319,7 +523,7 @@ public final class LogArchive {
   public boolean fetch(String name, Path destination) throws IOException {
     Optional<LogSegment> segment = segment(name);
     if (segment.isEmpty()) {
-      return false;
+      return fetchPieces(name, destination);
     }
     BackupManifest manifest = segment.get().manifest();
     Path parent = destination.toAbsolutePath().getParent();

@@ -80,7 +80,10 @@ public final class LogPrefetch {
     List<String> next = new ArrayList<>();
     int at = names.indexOf(name);
     for (int i = at + 1; at >= 0 && i < names.size() && next.size() < ahead; i++) {
-      next.add(names.get(i));
+      // a partial segment (or a piece of one) is fetched when asked for: it may still grow
+      if (!names.get(i).contains(PARTIAL)) {
+        next.add(names.get(i));
+      }
     }
     cleanSpool(name, next);
     ExecutorService pool =
@@ -96,8 +99,8 @@ public final class LogPrefetch {
       if (isReady(name) && serveReady(name, destination)) {
         found = true;
       } else {
-        // A receiver stores the segment it is still writing as <name>.partial: the newest log there
-        // is.
+        // A receiver stores the segment it is still writing as <name>.partial (in pieces, which
+        // the archive lays down): the newest log there is.
         found =
             archive.fetch(name, destination)
                 || (!names.contains(name) && archive.fetch(name + PARTIAL, destination));
@@ -382,7 +385,7 @@ public final class LogPrefetch {
   private List<String> after(List<String> names, String wanted) {
     List<String> next = new ArrayList<>();
     for (String n : names) {
-      if (n.compareTo(wanted) > 0 && !n.endsWith(PARTIAL)) {
+      if (n.compareTo(wanted) > 0 && !n.contains(PARTIAL)) {
         next.add(n);
         if (next.size() == ahead) {
           break;

@@ -82,6 +82,16 @@ public interface LogProvider {
   Optional<LogRecovery> recovery(BackupManifest base);
 
   /**
+   * How far {@code archive} is behind the live database at {@code source} (the URI a base backup of
+   * it records), for {@code status}; empty (the default) if the provider cannot tell.
+   *
+   * @throws IOException if the database cannot be reached or asked; the message says which and why
+   */
+  default Optional<LogLag> lag(URI source, LogArchive archive) throws IOException {
+    return Optional.empty();
+  }
+
+  /**
    * How this log's stored objects depend on each other, for retention; empty (the default) if the
    * provider does not say, and then {@code prune} deletes none of its segments.
    */

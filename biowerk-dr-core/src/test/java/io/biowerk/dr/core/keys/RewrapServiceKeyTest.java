@@ -3,33 +3,20 @@ package io.biowerk.dr.core.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.InMemorySink;
 import io.biowerk.dr.core.KeyNotFoundException;
-import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.MasterKey;
-import io.biowerk.dr.core.PendingWrite;
-import io.biowerk.dr.core.RestoreJob;
-import io.biowerk.dr.core.RestoreTarget;
-import io.biowerk.dr.core.Source;
-import io.biowerk.dr.core.SourceStream;
-import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.Recipient;
-import io.biowerk.dr.core.codec.ZstdCodec;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.biowerk.dr.core.testing.RoundTrip;
+import io.biowerk.dr.core.testing.StubVaultTransit;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,7 +61,7 @@ class RewrapServiceKeyTest {
     byte[] dataObject = sink.get(first.dataKey());
 
     VaultTransitKeys transit = transit();
-    KeyRing both = KeyRing.of(transit, single(fileKey));
+    KeyRing both = KeyRing.of(transit, RoundTrip.single(fileKey));
     Rewrap.Outcome into =
         Rewrap.of(sink, both, transit.wrappingKey("transit-backups").orElseThrow()).run();
     assertThat(into.rewrapped()).isEqualTo(2);
@@ -83,9 +70,10 @@ class RewrapServiceKeyTest {
       BackupManifest stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
       assertThat(Rewrap.keysOf(stored)).containsExactly("transit-backups");
       assertThat(Rewrap.needsRewrap(stored, "transit-backups")).isFalse();
-      assertThat(restore(sink, stored, KeyRing.of(transit))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(transit))).isEqualTo(data);
       // without the service, the file key alone no longer opens it
-      assertThatThrownBy(() -> restore(sink, stored, KeyRing.of(single(fileKey))))
+      assertThatThrownBy(
+              () -> RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(fileKey))))
           .isInstanceOf(KeyNotFoundException.class);
     }
     assertThat(sink.get(first.dataKey())).isEqualTo(dataObject);
@@ -97,12 +85,13 @@ class RewrapServiceKeyTest {
         .isZero();
 
     MasterKey back = MasterKey.generate("file-2026q4");
-    Rewrap.Outcome out = Rewrap.of(sink, KeyRing.of(transit, single(back)), back).run();
+    Rewrap.Outcome out = Rewrap.of(sink, KeyRing.of(transit, RoundTrip.single(back)), back).run();
     assertThat(out.rewrapped()).isEqualTo(2);
     for (BackupManifest m : List.of(first, second)) {
       BackupManifest stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
       assertThat(Rewrap.keysOf(stored)).containsExactly("file-2026q4");
-      assertThat(restore(sink, stored, KeyRing.of(single(back)))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(back))))
+          .isEqualTo(data);
     }
   }
 
@@ -118,7 +107,7 @@ class RewrapServiceKeyTest {
             () ->
                 Rewrap.of(
                         sink,
-                        KeyRing.of(transit, single(fileKey)),
+                        KeyRing.of(transit, RoundTrip.single(fileKey)),
                         transit.wrappingKey("no-such-key").orElseThrow())
                     .run())
         .isInstanceOf(io.biowerk.dr.core.KeyServiceException.class)
@@ -129,111 +118,6 @@ class RewrapServiceKeyTest {
   }
 
   BackupManifest backUp(InMemorySink sink, Recipient recipient) throws Exception {
-    return BackupJob.of(source(data))
-        .codecs(ZstdCodec.defaults(), EnvelopeCodec.encryptingTo(List.of(recipient)))
-        .sinks(sink)
-        .build()
-        .run();
-  }
-
-  static byte[] restore(InMemorySink sink, BackupManifest m, KeyRing ring) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    RestoreJob.of(sink, m, ring, collect(out)).run();
-    return out.toByteArray();
-  }
-
-  static KeyProvider single(MasterKey key) {
-    return new KeyProvider() {
-      @Override
-      public Optional<MasterKey> key(String id) {
-        return Optional.ofNullable(key.id().equals(id) ? key : null);
-      }
-
-      @Override
-      public Optional<String> activeKeyId() {
-        return Optional.of(key.id());
-      }
-
-      @Override
-      public Set<String> keyIds() {
-        return Set.of(key.id());
-      }
-    };
-  }
-
-  static Source source(byte[] data) {
-    return new Source() {
-      @Override
-      public String kind() {
-        return "test";
-      }
-
-      @Override
-      public String name() {
-        return "unit";
-      }
-
-      @Override
-      public String format() {
-        return "bin";
-      }
-
-      @Override
-      public SourceStream open() {
-        var in = Channels.newChannel(new ByteArrayInputStream(data));
-        return new SourceStream() {
-          @Override
-          public Map<String, Object> facts() {
-            return Map.of("size", data.length);
-          }
-
-          @Override
-          public int read(ByteBuffer dst) throws IOException {
-            return in.read(dst);
-          }
-
-          @Override
-          public boolean isOpen() {
-            return in.isOpen();
-          }
-
-          @Override
-          public void close() throws IOException {
-            in.close();
-          }
-        };
-      }
-    };
-  }
-
-  static RestoreTarget collect(ByteArrayOutputStream out) {
-    return manifest ->
-        new PendingWrite() {
-          final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-
-          @Override
-          public int write(ByteBuffer src) {
-            int n = src.remaining();
-            byte[] b = new byte[n];
-            src.get(b);
-            pending.writeBytes(b);
-            return n;
-          }
-
-          @Override
-          public boolean isOpen() {
-            return true;
-          }
-
-          @Override
-          public void commit() {
-            out.writeBytes(pending.toByteArray());
-          }
-
-          @Override
-          public void abort() {
-            pending.reset();
-          }
-        };
+    return RoundTrip.backUp(sink, data, recipient);
   }
 }

@@ -9,6 +9,7 @@ import io.biowerk.dr.core.KeyServices;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.Recipient;
+import io.biowerk.dr.core.testing.StubVaultKv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;

@@ -11,6 +11,7 @@ import io.biowerk.dr.core.WrongKeyException;
 import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.KeyWrap;
 import io.biowerk.dr.core.codec.Recipient;
+import io.biowerk.dr.core.testing.StubVaultTransit;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -112,6 +112,75 @@ class LogArchiveTest {
     assertThat(dir.resolve("none")).doesNotExist();
   }
 
+  /**
+   * A growing segment stored as pieces: each piece holds only its range, overlapping pieces (a
+   * receiver that restarted) lay down the same bytes, and fetch gives the covered prefix
+   * zero-filled to the recorded size; pieces after a gap are not used.
+   */
+  @Test
+  void piecesOfAGrowingSegmentAreLaidDownAtTheirOffsetsAndOnlyUpToTheFirstGap() throws IOException {
+    Path file = segment("G", 7); // 300,000 bytes
+    byte[] all = Files.readAllBytes(file);
+    String whole = "000000010000000000000005.partial";
+    assertThat(archive.storePiece(info(whole), file, 0, 100_000, 400_000))
+        .isEqualTo(whole + ".00000000-000186a0");
+    archive.storePiece(info(whole), file, 100_000, 150_000, 400_000);
+    // a restarted receiver's piece overlapping both
+    archive.storePiece(info(whole), file, 0, 120_000, 400_000);
+    // after a gap (150,000 .. 200,000 missing)
+    archive.storePiece(info(whole), file, 200_000, 300_000, 400_000);
+
+    List<String> names = archive.names();
+    assertThat(names).hasSize(4).allMatch(n -> n.startsWith(whole + "."));
+    assertThat(archive.pieces(whole)).isEqualTo(names);
+    String second = LogArchive.pieceName(whole, 100_000, 150_000);
+    assertThat(archive.segment(second).orElseThrow().manifest().rawSize())
+        .as("a piece stores only its own range")
+        .isEqualTo(50_000);
+    assertThat(LogArchive.piecesCover(whole, names)).isEqualTo(150_000);
+    assertThat(LogArchive.contiguousPieces(whole, names))
+        .containsExactly(LogArchive.pieceName(whole, 0, 120_000), second);
+    assertThat(LogArchive.pieceRange(whole, "000000010000000000000005")).isEmpty();
+    assertThat(LogArchive.pieceRange(whole, whole + ".00000010-00000001")).isEmpty();
+
+    Path out = dir.resolve("out");
+    assertThat(archive.fetch(whole, out)).isTrue();
+    byte[] expected = new byte[400_000];
+    System.arraycopy(all, 0, expected, 0, 150_000);
+    assertThat(Files.readAllBytes(out)).isEqualTo(expected);
+
+    // without a piece at offset 0 there is nothing to lay down
+    archive.delete(LogArchive.pieceName(whole, 0, 100_000));
+    archive.delete(LogArchive.pieceName(whole, 0, 120_000));
+    assertThat(archive.fetch(whole, dir.resolve("none"))).isFalse();
+    assertThat(dir.resolve("none")).doesNotExist();
+  }
+
+  /** A damaged piece fails the fetch as a damaged segment does, and nothing appears. */
+  @Test
+  void aDamagedPieceIsRefusedAndNothingAppears() throws IOException {
+    Path file = segment("H", 8);
+    String whole = "000000010000000000000006.partial";
+    archive.storePiece(info(whole), file, 0, 100_000, 300_000);
+    archive.storePiece(info(whole), file, 100_000, 200_000, 300_000);
+    String dataKey =
+        archive
+            .segment(LogArchive.pieceName(whole, 100_000, 200_000))
+            .orElseThrow()
+            .manifest()
+            .dataKey();
+    Path stored = dir.resolve("repo").resolve(dataKey);
+    byte[] bytes = Files.readAllBytes(stored);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(stored, bytes);
+    Path out = dir.resolve("out");
+    assertThatThrownBy(() -> archive.fetch(whole, out)).isInstanceOf(IntegrityException.class);
+    assertThat(out).doesNotExist();
+    try (var left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+    }
+  }
+
   @Test
   void pushingTheSameBytesAgainIsANoOpAndDifferentBytesAreRefused() throws IOException {
     Path file = segment("A", 1);

@@ -2,18 +2,17 @@ package io.biowerk.dr.keys.aws;
 
 import static java.util.Objects.requireNonNull;
 
-import io.biowerk.dr.core.IntegrityException;
 import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyServiceException;
 import io.biowerk.dr.core.MasterKey;
 import io.biowerk.dr.core.WrappingKey;
 import io.biowerk.dr.core.WrongKeyException;
+import io.biowerk.dr.core.keys.ServiceRotation;
+import io.biowerk.dr.core.keys.ServiceStanzas;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -60,7 +59,7 @@ import software.amazon.awssdk.services.kms.model.KmsException;
  * <p>Thread-safe. No data key or credential appears in any message or {@link #toString()}; the HTTP
  * client is the JDK's {@code HttpURLConnection}, which logs no request bodies.
  */
-public final class AwsKmsKeys implements KeyProvider, Closeable {
+public final class AwsKmsKeys implements KeyProvider, ServiceRotation, Closeable {
 
   /** The stanza type and the service id. */
   public static final String TYPE = "aws-kms";
@@ -226,6 +225,76 @@ public final class AwsKmsKeys implements KeyProvider, Closeable {
     return KEY_UUID.matcher(id).matches() ? id : "alias/" + id;
   }
 
+  @Override
+  public String activeKeySetting() {
+    return KEY_ID;
+  }
+
+  /**
+   * The {@code aws kms} commands that make a new KMS key with alias {@code id}: creating KMS keys
+   * needs {@code kms:CreateKey}, an administrator's permission a backup role should not hold, and
+   * the new key's policy is the account owner's decision.
+   */
+  @Override
+  public Optional<String> createKey(String id) {
+    MasterKey.checkId(id);
+    return Optional.of(
+        "create a new KMS key and alias with an administrator's credentials: `aws kms create-key"
+            + " --region "
+            + region
+            + " --key-spec SYMMETRIC_DEFAULT --key-usage ENCRYPT_DECRYPT --description 'BIOwerk"
+            + " DR backups'`, then `aws kms create-alias --region "
+            + region
+            + " --alias-name alias/"
+            + id
+            + " --target-key-id <KeyId from its answer>`; grant the backup role kms:Encrypt and"
+            + " kms:Decrypt on it and set "
+            + KEY_ID
+            + "=alias/"
+            + id);
+  }
+
+  /**
+   * The {@code aws kms} commands that disable the KMS key of {@code id} at once (reversible) and
+   * schedule its deletion: deleting a KMS key is an administrator's decision, with a waiting
+   * period.
+   */
+  @Override
+  public Optional<String> removeKey(String id) {
+    MasterKey.checkId(id);
+    String kmsKey = kmsKeyOf(id);
+    boolean alias = kmsKey.startsWith("alias/") || kmsKey.contains(":alias/");
+    String keyRef = alias ? "<its key id>" : kmsKey;
+    return Optional.of(
+        (alias
+                ? "find the key behind "
+                    + kmsKey
+                    + ": `aws kms describe-key --region "
+                    + region
+                    + " --key-id "
+                    + kmsKey
+                    + " --query KeyMetadata.KeyId --output text`; "
+                : "")
+            + "disable it now (reversible, and every use of it stops): `aws kms disable-key"
+            + " --region "
+            + region
+            + " --key-id "
+            + keyRef
+            + "`; once no copy of any repository needs it, schedule its deletion: `aws kms"
+            + " schedule-key-deletion --region "
+            + region
+            + " --key-id "
+            + keyRef
+            + " --pending-window-in-days 30`"
+            + (alias
+                ? " and `aws kms delete-alias --region "
+                    + region
+                    + " --alias-name alias/"
+                    + id
+                    + "`"
+                : ""));
+  }
+
   /** Closes the HTTP client. */
   @Override
   public void close() {
@@ -283,29 +352,14 @@ public final class AwsKmsKeys implements KeyProvider, Closeable {
                 + " a KMS endpoint?",
             TYPE);
       }
-      return TYPE + ":" + Base64.getEncoder().encodeToString(blob.asByteArrayUnsafe());
+      return ServiceStanzas.of(TYPE, blob.asByteArrayUnsafe());
     }
 
     @Override
     public byte[] unwrap(String stanza) throws IOException {
-      byte[] blob;
-      try {
-        blob =
-            stanza.startsWith(TYPE + ":")
-                ? Base64.getDecoder().decode(stanza.substring(TYPE.length() + 1))
-                : new byte[0];
-      } catch (IllegalArgumentException e) {
-        blob = new byte[0];
-      }
-      if (blob.length == 0) {
-        throw new IntegrityException(
-            "aws-kms: the wrapped data key for '"
-                + id
-                + "' is malformed (expected '"
-                + TYPE
-                + ":' and the base64 of a KMS ciphertext blob); the manifest is damaged: restore"
-                + " it from another copy");
-      }
+      byte[] blob =
+          ServiceStanzas.body(
+              TYPE, id, stanza, "the base64 of a KMS ciphertext blob", bytes -> bytes.length > 0);
       DecryptResponse response;
       try {
         byte[] ciphertext = blob;
@@ -341,16 +395,7 @@ public final class AwsKmsKeys implements KeyProvider, Closeable {
       }
       byte[] dataKey =
           response.plaintext() == null ? new byte[0] : response.plaintext().asByteArray();
-      if (dataKey.length != 32) {
-        int length = dataKey.length;
-        Arrays.fill(dataKey, (byte) 0);
-        throw new IntegrityException(
-            "aws-kms: KMS decrypted the wrapped data key for '"
-                + id
-                + "' to "
-                + length
-                + " bytes, not 32: the stanza was not written by BIOwerk DR");
-      }
+      ServiceStanzas.checkDataKey(TYPE, "KMS", id, dataKey);
       return dataKey;
     }
 

@@ -2,33 +2,18 @@ package io.biowerk.dr.keys.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupManifest;
 import io.biowerk.dr.core.InMemorySink;
-import io.biowerk.dr.core.KeyProvider;
 import io.biowerk.dr.core.KeyRing;
 import io.biowerk.dr.core.Manifests;
 import io.biowerk.dr.core.MasterKey;
-import io.biowerk.dr.core.PendingWrite;
-import io.biowerk.dr.core.RestoreJob;
-import io.biowerk.dr.core.RestoreTarget;
-import io.biowerk.dr.core.Source;
-import io.biowerk.dr.core.SourceStream;
-import io.biowerk.dr.core.codec.EnvelopeCodec;
 import io.biowerk.dr.core.codec.Recipient;
-import io.biowerk.dr.core.codec.ZstdCodec;
 import io.biowerk.dr.core.keys.Rewrap;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.biowerk.dr.core.testing.RoundTrip;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,20 +57,24 @@ class AwsKmsRewrapTest {
     byte[] dataObject = sink.get(m.dataKey());
     try (AwsKmsKeys keys = open(keyId)) {
       Rewrap.Outcome into =
-          Rewrap.of(sink, KeyRing.of(keys, single(fileKey)), keys.wrappingKey(keyId).orElseThrow())
+          Rewrap.of(
+                  sink,
+                  KeyRing.of(keys, RoundTrip.single(fileKey)),
+                  keys.wrappingKey(keyId).orElseThrow())
               .run();
       assertThat(into.rewrapped()).isEqualTo(1);
       BackupManifest stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
       assertThat(Rewrap.keysOf(stored)).containsExactly(keyId);
-      assertThat(restore(sink, stored, KeyRing.of(keys))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(keys))).isEqualTo(data);
       assertThat(sink.get(m.dataKey())).isEqualTo(dataObject);
 
       MasterKey back = MasterKey.generate("file-2026q4");
-      assertThat(Rewrap.of(sink, KeyRing.of(keys, single(back)), back).run().rewrapped())
+      assertThat(Rewrap.of(sink, KeyRing.of(keys, RoundTrip.single(back)), back).run().rewrapped())
           .isEqualTo(1);
       stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
       assertThat(Rewrap.keysOf(stored)).containsExactly("file-2026q4");
-      assertThat(restore(sink, stored, KeyRing.of(single(back)))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(RoundTrip.single(back))))
+          .isEqualTo(data);
     }
   }
 
@@ -102,123 +91,18 @@ class AwsKmsRewrapTest {
       // The provider lists only the new key, yet the old KMS key still opens the backup.
       assertThat(keys.keyIds()).containsExactly(newKey);
       BackupManifest stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
-      assertThat(restore(sink, stored, KeyRing.of(keys))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(keys))).isEqualTo(data);
       Rewrap.Outcome outcome =
           Rewrap.of(sink, KeyRing.of(keys), keys.wrappingKey(newKey).orElseThrow()).run();
       assertThat(outcome.rewrapped()).isEqualTo(1);
       stored = Manifests.parse(sink.get(m.manifestKey()), m.manifestKey());
       assertThat(Rewrap.keysOf(stored)).containsExactly(newKey);
       kms.disable(oldKey, true);
-      assertThat(restore(sink, stored, KeyRing.of(keys))).isEqualTo(data);
+      assertThat(RoundTrip.restore(sink, stored, KeyRing.of(keys))).isEqualTo(data);
     }
   }
 
   BackupManifest backUp(InMemorySink sink, Recipient recipient) throws Exception {
-    return BackupJob.of(source(data))
-        .codecs(ZstdCodec.defaults(), EnvelopeCodec.encryptingTo(List.of(recipient)))
-        .sinks(sink)
-        .build()
-        .run();
-  }
-
-  static byte[] restore(InMemorySink sink, BackupManifest m, KeyRing ring) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    RestoreJob.of(sink, m, ring, collect(out)).run();
-    return out.toByteArray();
-  }
-
-  static KeyProvider single(MasterKey key) {
-    return new KeyProvider() {
-      @Override
-      public Optional<MasterKey> key(String id) {
-        return Optional.ofNullable(key.id().equals(id) ? key : null);
-      }
-
-      @Override
-      public Optional<String> activeKeyId() {
-        return Optional.of(key.id());
-      }
-
-      @Override
-      public Set<String> keyIds() {
-        return Set.of(key.id());
-      }
-    };
-  }
-
-  static Source source(byte[] data) {
-    return new Source() {
-      @Override
-      public String kind() {
-        return "test";
-      }
-
-      @Override
-      public String name() {
-        return "unit";
-      }
-
-      @Override
-      public String format() {
-        return "bin";
-      }
-
-      @Override
-      public SourceStream open() {
-        var in = Channels.newChannel(new ByteArrayInputStream(data));
-        return new SourceStream() {
-          @Override
-          public Map<String, Object> facts() {
-            return Map.of("size", data.length);
-          }
-
-          @Override
-          public int read(ByteBuffer dst) throws IOException {
-            return in.read(dst);
-          }
-
-          @Override
-          public boolean isOpen() {
-            return in.isOpen();
-          }
-
-          @Override
-          public void close() throws IOException {
-            in.close();
-          }
-        };
-      }
-    };
-  }
-
-  static RestoreTarget collect(ByteArrayOutputStream out) {
-    return manifest ->
-        new PendingWrite() {
-          final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-
-          @Override
-          public int write(ByteBuffer src) {
-            int n = src.remaining();
-            byte[] b = new byte[n];
-            src.get(b);
-            pending.writeBytes(b);
-            return n;
-          }
-
-          @Override
-          public boolean isOpen() {
-            return true;
-          }
-
-          @Override
-          public void commit() {
-            out.writeBytes(pending.toByteArray());
-          }
-
-          @Override
-          public void abort() {
-            pending.reset();
-          }
-        };
+    return RoundTrip.backUp(sink, data, recipient);
   }
 }

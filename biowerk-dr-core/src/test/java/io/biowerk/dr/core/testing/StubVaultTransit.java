@@ -1,4 +1,4 @@
-package io.biowerk.dr.core.keys;
+package io.biowerk.dr.core.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,24 +24,36 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A stand-in for HashiCorp Vault's Transit engine, because no Vault server can run here: a local
- * HTTP server answering {@code POST /v1/<mount>/encrypt/<key>}, {@code decrypt/<key>} and {@code
- * LIST <mount>/keys} with Vault's request and response shapes ({@code X-Vault-Token}, {@code
- * {"data":{"ciphertext":"vault:v1:..."}}}, {@code {"errors":[...]}} with 400/403/404), sealing with
- * real AES-256-GCM under a per-key random key. It records every request so tests can check what was
- * sent. Not Vault: no policies beyond one token, no key versions past v1.
+ * HTTP server answering {@code POST /v1/<mount>/encrypt/<key>}, {@code decrypt/<key>}, {@code
+ * keys/<key>} (create) and {@code LIST <mount>/keys} with Vault's request and response shapes
+ * ({@code X-Vault-Token}, {@code {"data":{"ciphertext":"vault:v1:..."}}}, {@code {"errors":[...]}}
+ * with 400/403/404), sealing with real AES-256-GCM under a per-key random key. It records every
+ * request so tests can check what was sent. Not Vault: no policies beyond one token, no key
+ * versions past v1.
  */
-final class StubVaultTransit implements AutoCloseable {
+public final class StubVaultTransit implements AutoCloseable {
 
-  record Request(String method, String path, String token, String namespace, JsonNode body) {}
+  /** One request as the stub received it. */
+  public record Request(
+      String method, String path, String token, String namespace, JsonNode body) {}
 
-  final List<Request> requests = new CopyOnWriteArrayList<>();
-  final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+  /** Every request received, in order. */
+  public final List<Request> requests = new CopyOnWriteArrayList<>();
+
+  /** The Transit keys, by name. */
+  public final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+
   private final HttpServer server;
   private final String token;
   private volatile boolean listForbidden;
+  private volatile boolean createForbidden;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  StubVaultTransit(String token, String... keyNames) throws IOException {
+  /**
+   * Starts the stub on a free loopback port, accepting {@code token}, holding keys {@code
+   * keyNames}.
+   */
+  public StubVaultTransit(String token, String... keyNames) throws IOException {
     this.token = token;
     for (String name : keyNames) {
       byte[] key = new byte[32];
@@ -55,12 +67,21 @@ final class StubVaultTransit implements AutoCloseable {
     server.start();
   }
 
-  String address() {
+  /** The base address, {@code http://127.0.0.1:<port>}. */
+  public String address() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  void forbidList() {
+  /**
+   * From now on, {@code LIST transit/keys} is refused (403), as for a token without {@code list}.
+   */
+  public void forbidList() {
     listForbidden = true;
+  }
+
+  /** From now on, creating a key ({@code POST transit/keys/<name>}) is refused (403). */
+  public void forbidCreate() {
+    createForbidden = true;
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -92,6 +113,26 @@ final class StubVaultTransit implements AutoCloseable {
         ObjectNode answer = Json.object();
         answer.set("data", data);
         reply(exchange, 200, answer);
+        return;
+      }
+      if (exchange.getRequestMethod().equals("POST")
+          && parts.length == 3
+          && parts[0].equals("transit")
+          && parts[1].equals("keys")) {
+        if (createForbidden) {
+          reply(exchange, 403, errors("permission denied"));
+          return;
+        }
+        // Vault creates the key if it is new and leaves an existing one as it is.
+        keys.computeIfAbsent(
+            parts[2],
+            name -> {
+              byte[] key = new byte[32];
+              RANDOM.nextBytes(key);
+              return key;
+            });
+        exchange.sendResponseHeaders(204, -1);
+        exchange.close();
         return;
       }
       if (parts.length != 3
@@ -162,7 +203,8 @@ final class StubVaultTransit implements AutoCloseable {
     exchange.close();
   }
 
-  String lastBody() {
+  /** The JSON body of the last request, or empty. */
+  public String lastBody() {
     JsonNode body = requests.get(requests.size() - 1).body();
     return body == null
         ? ""

@@ -1,4 +1,4 @@
-package io.biowerk.dr.core.keys;
+package io.biowerk.dr.core.testing;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -19,30 +19,42 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code {"errors":["permission denied"]}} otherwise) and answering 404 for unknown paths. It
  * records every request. Not Vault: one token, no policies, no versions.
  */
-final class StubVaultKv implements AutoCloseable {
+public final class StubVaultKv implements AutoCloseable {
 
-  record Request(String method, String path, String token) {}
+  /** One request as the stub received it. */
+  public record Request(String method, String path, String token, String namespace) {}
 
-  final List<Request> requests = new CopyOnWriteArrayList<>();
-  final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
+  /** Every request received, in order. */
+  public final List<Request> requests = new CopyOnWriteArrayList<>();
+
+  /** The secrets served, by {@code <mount>/data/<path>}: field to value. */
+  public final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
+
   private final HttpServer server;
   private final String token;
 
-  StubVaultKv(String token) throws IOException {
+  /** Starts the stub on a free loopback port, accepting {@code token} only. */
+  public StubVaultKv(String token) throws IOException {
     this.token = token;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/v1/", this::handle);
     server.start();
   }
 
-  String address() {
+  /** The base address, {@code http://127.0.0.1:<port>}. */
+  public String address() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   private void handle(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getPath().substring("/v1/".length());
     String given = exchange.getRequestHeaders().getFirst("X-Vault-Token");
-    requests.add(new Request(exchange.getRequestMethod(), path, given));
+    requests.add(
+        new Request(
+            exchange.getRequestMethod(),
+            path,
+            given,
+            exchange.getRequestHeaders().getFirst("X-Vault-Namespace")));
     if (!token.equals(given)) {
       reply(exchange, 403, errors("permission denied"));
       return;
