@@ -296,7 +296,8 @@ final class KeysLifecycle {
             + " With --key-provider naming a service and ID one of its keys, the new key is made in"
             + " the service (pkcs11, vault-transit) and ID is removed from it (pkcs11); where the"
             + " service or the permissions here cannot, the command prints the exact commands to"
-            + " run instead (aws-kms, vault-kv, and removing a Transit key).",
+            + " run instead (key services that cannot make or remove keys from here, and removing"
+            + " a Transit key).",
         ""
       })
   static final class Compromised extends CliCommand {
