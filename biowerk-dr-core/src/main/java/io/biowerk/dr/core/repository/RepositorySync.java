@@ -55,6 +55,7 @@ public final class RepositorySync {
   @SuppressWarnings("ArrayRecordComponent")
   public record Item(String manifestKey, byte[] manifestBytes, BackupManifest manifest) {
 
+    /** Checks that every part is given. */
     public Item {
       requireNonNull(manifestKey, "manifestKey");
       requireNonNull(manifestBytes, "manifestBytes");
@@ -84,6 +85,7 @@ public final class RepositorySync {
   public record Report(
       List<Item> copied, int alreadyPresent, List<String> problems, List<String> notes) {
 
+    /** Copies the lists, so the report does not change. */
     public Report {
       copied = List.copyOf(copied);
       problems = List.copyOf(problems);
