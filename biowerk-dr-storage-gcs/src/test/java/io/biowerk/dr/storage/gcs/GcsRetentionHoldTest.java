@@ -2,37 +2,19 @@ package io.biowerk.dr.storage.gcs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.biowerk.dr.core.BackupJob;
 import io.biowerk.dr.core.BackupManifest;
-import io.biowerk.dr.core.BackupRecord;
-import io.biowerk.dr.core.RetentionPlan;
-import io.biowerk.dr.core.catalog.Catalog;
-import io.biowerk.dr.core.retention.ApplyResult;
-import io.biowerk.dr.core.retention.GfsPolicy;
-import io.biowerk.dr.core.retention.Retention;
-import io.biowerk.dr.testkit.InMemorySource;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import io.biowerk.dr.core.Sink;
+import io.biowerk.dr.testkit.HeldBackupPrune;
 import org.junit.jupiter.api.Test;
 
 /**
- * Retention meets object holds: a prune that wants to delete a held backup keeps it, says it is
- * held, and prunes the rest. Backups are real (core's {@link BackupJob}) in a {@link GcsSink} on
- * {@link JsonApiTestServer} (a test double of the Cloud Storage JSON API on loopback).
+ * Retention meets object holds: the test kit's {@link HeldBackupPrune} scenario (a held backup is
+ * kept and reported as held, the rest pruned, and it goes once released). The held backup is
+ * written through a {@link GcsSink} that puts a temporary hold on what it writes; the hold is the
+ * one {@link JsonApiTestServer} (a test double of the Cloud Storage JSON API on loopback) keeps and
+ * enforces, released through the sink.
  */
 class GcsRetentionHoldTest {
-
-  private static final Instant T0 = Instant.parse("2026-01-05T02:00:00Z");
-
-  private static BackupManifest backup(GcsSink sink, Instant at) throws Exception {
-    return BackupJob.of(InMemorySource.of(new byte[] {1, 2, 3, 4}).named("postgres", "dump"))
-        .sinks(sink)
-        .clock(Clock.fixed(at, ZoneOffset.UTC))
-        .build()
-        .run();
-  }
 
   @Test
   void aHeldBackupIsKeptAndReportedAsHeldWhileTheRestIsPruned() throws Exception {
@@ -40,51 +22,30 @@ class GcsRetentionHoldTest {
         GcsSink plain = GcsSink.open(server.options("held").prefix("bw").build());
         GcsSink holding =
             GcsSink.open(server.options("held").prefix("bw").temporaryHold(true).build())) {
-      BackupManifest held = backup(holding, T0);
-      BackupManifest old = backup(plain, T0.plus(Duration.ofDays(1)));
-      BackupManifest newest = backup(plain, T0.plus(Duration.ofDays(2)));
-      assertThat(server.objects("held").get("bw/" + held.dataKey()).temporaryHold).isTrue();
+      HeldBackupPrune.run(
+          plain,
+          new HeldBackupPrune.Holds() {
+            @Override
+            public Sink writer(Sink sink) {
+              return holding;
+            }
 
-      Catalog catalog = Catalog.of(plain);
-      RetentionPlan plan =
-          Retention.plan(
-              catalog,
-              "postgres",
-              GfsPolicy.builder().keepLast(1).build(),
-              T0.plus(Duration.ofDays(3)));
-      ApplyResult result = Retention.apply(catalog, plain, plan);
+            @Override
+            public void hold(BackupManifest held) {
+              assertThat(server.objects("held").get("bw/" + held.dataKey()).temporaryHold)
+                  .as("the hold the holding sink put on as it wrote")
+                  .isTrue();
+            }
 
-      assertThat(result.deleted()).containsExactly(old.id());
-      assertThat(result.skipped())
-          .singleElement()
-          .satisfies(
-              skip -> {
-                assertThat(skip.id()).isEqualTo(held.id());
-                assertThat(skip.reason())
-                    .contains("is held by the store and was kept")
-                    .contains("in bucket 'held' is held")
-                    .contains("--no-temporary-hold");
-              });
-      assertThat(catalog.list("postgres"))
-          .extracting(BackupRecord::id)
-          .containsExactlyInAnyOrder(newest.id(), held.id());
-
-      holding.releaseHolds(held.manifestKey());
-      holding.releaseHolds(held.dataKey());
-      holding.releaseHolds(held.sha256Key());
-      ApplyResult again =
-          Retention.apply(
-              catalog,
-              plain,
-              Retention.plan(
-                  catalog,
-                  "postgres",
-                  GfsPolicy.builder().keepLast(1).build(),
-                  T0.plus(Duration.ofDays(3))));
-      assertThat(again.deleted()).containsExactly(held.id());
-      assertThat(catalog.list("postgres"))
-          .extracting(BackupRecord::id)
-          .containsExactly(newest.id());
+            @Override
+            public void release(BackupManifest held) throws Exception {
+              holding.releaseHolds(held.manifestKey());
+              holding.releaseHolds(held.dataKey());
+              holding.releaseHolds(held.sha256Key());
+            }
+          },
+          "in bucket 'held' is held",
+          "--no-temporary-hold");
     }
   }
 }
