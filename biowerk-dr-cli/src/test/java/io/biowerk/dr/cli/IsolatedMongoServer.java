@@ -6,10 +6,9 @@ import java.nio.file.Path;
 
 /**
  * The CLI tests' in-process MongoDB server: the test kit's {@link InProcessMongoServer} (the set-up
- * the MongoDB adapter's tests use too), loaded in a class loader of its own from the jars the
- * build copies to {@code target/mongo-server} (system property {@code mongo.server.jars}): it needs
- * netty 4.2, while the CLI's storage adapters bring netty 4.1. Clients talk to it over the wire
- * protocol.
+ * the MongoDB adapter's tests use too), loaded in a class loader of its own from the jars the build
+ * copies to {@code target/mongo-server} (system property {@code mongo.server.jars}): it needs netty
+ * 4.2, while the CLI's storage adapters bring netty 4.1. Clients talk to it over the wire protocol.
  */
 public final class IsolatedMongoServer implements AutoCloseable {
 

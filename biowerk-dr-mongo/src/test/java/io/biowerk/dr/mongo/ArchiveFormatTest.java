@@ -50,7 +50,9 @@ class ArchiveFormatTest {
     java.util.Random random = new java.util.Random(65);
     int block = 4 * Crc64.LANE;
     for (int length :
-        new int[] {block - 1, block, block + 1, block + 7, block + 8, 2 * block - 1, 2 * block + 9, 5000}) {
+        new int[] {
+          block - 1, block, block + 1, block + 7, block + 8, 2 * block - 1, 2 * block + 9, 5000
+        }) {
       byte[] data = new byte[length + 3];
       random.nextBytes(data);
       for (int offset = 0; offset < 3; offset++) {

@@ -10,8 +10,9 @@ import java.util.UUID;
  * The MongoDB server a test talks to: a real mongod when {@code MONGODB_URI} is set (tests then
  * work in databases of their own, prefixed {@code bwtest_}), otherwise an in-process {@code
  * mongo-java-server} (the test kit's {@link InProcessMongoServer}, the same set-up as the CLI's
- * tests). Wire protocol either way; the in-process server has no transactions, views, time-series collections, capped
- * collections or authentication (see docs/mongodb.md), which archive-level tests cover instead.
+ * tests). Wire protocol either way; the in-process server has no transactions, views, time-series
+ * collections, capped collections or authentication (see docs/mongodb.md), which archive-level
+ * tests cover instead.
  */
 final class MongoServers implements AutoCloseable {
 

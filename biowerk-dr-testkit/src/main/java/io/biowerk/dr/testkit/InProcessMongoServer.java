@@ -14,8 +14,8 @@ import java.util.stream.Stream;
  * An in-process MongoDB server for tests: {@code mongo-java-server} (memory backend, oplog enabled,
  * so {@code local.oplog.rs} and tailable cursors exist) on a loopback port of its own, spoken to
  * over the wire protocol like a real {@code mongod}. The one set-up shared by the MongoDB adapter's
- * tests and the CLI's: the server is started by reflection from a class loader the caller picks,
- * so the test kit does not depend on it, and a module whose class path brings a netty the server
+ * tests and the CLI's: the server is started by reflection from a class loader the caller picks, so
+ * the test kit does not depend on it, and a module whose class path brings a netty the server
  * cannot use (the CLI's storage adapters) loads it apart with {@link #startIsolated(Path)}.
  *
  * <p>What the server cannot show (transactions, views, time-series, authentication) is listed in
@@ -46,8 +46,8 @@ public final class InProcessMongoServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server loaded in a class loader of its own from the jars in {@code jarDirectory}
-   * (the server's jars and netty's; the build copies them there), closed with the server.
+   * Starts a server loaded in a class loader of its own from the jars in {@code jarDirectory} (the
+   * server's jars and netty's; the build copies them there), closed with the server.
    *
    * @throws IOException if the directory cannot be listed
    * @throws IllegalStateException if it holds no jars, or the server does not start from them
@@ -132,8 +132,7 @@ public final class InProcessMongoServer implements AutoCloseable {
     try {
       server.getClass().getMethod("shutdownNow").invoke(server);
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(
-          "in-process MongoDB server: stopping it failed: " + e, e);
+      throw new IllegalStateException("in-process MongoDB server: stopping it failed: " + e, e);
     } finally {
       if (ownLoader != null) {
         try {
