@@ -227,18 +227,20 @@ public final class Main implements Callable<Integer> {
   private static void examples(
       CommandLine command, LogProvider provider, String log, String suffix) {
     switch (suffix) {
-      case "-push" -> examples(
-          command,
-          provider.hookExamples("push"),
-          log + "-push --source orders --repo /backups FILE",
-          log + "-push --source orders --async FILE",
-          log + "-push --source orders --repo /backups --drain");
-      case "-fetch" -> examples(
-          command,
-          provider.hookExamples("fetch"),
-          log + "-fetch --source orders --repo /backups NAME DEST");
-      case "-receive" -> examples(
-          command, provider.hookExamples("receive"), log + "-receive URI --repo /backups");
+      case "-push" ->
+          examples(
+              command,
+              provider.hookExamples("push"),
+              log + "-push --source orders --repo /backups FILE",
+              log + "-push --source orders --async FILE",
+              log + "-push --source orders --repo /backups --drain");
+      case "-fetch" ->
+          examples(
+              command,
+              provider.hookExamples("fetch"),
+              log + "-fetch --source orders --repo /backups NAME DEST");
+      case "-receive" ->
+          examples(command, provider.hookExamples("receive"), log + "-receive URI --repo /backups");
       default -> {
         // The status command shows no hook.
       }

@@ -22,9 +22,9 @@ final class Schemes {
 
   /**
    * Adds the scheme lists to the footers of the root command, {@code backup}, {@code restore} and
-   * {@code sync}, and the kinds that can be imported to {@code import}'s, those of them {@code root} has. The
-   * lists are made when a help is rendered, not before: finding them loads every adapter's
-   * providers, which a command that prints no help does not need.
+   * {@code sync}, and the kinds that can be imported to {@code import}'s, those of them {@code
+   * root} has. The lists are made when a help is rendered, not before: finding them loads every
+   * adapter's providers, which a command that prints no help does not need.
    */
   static void describe(CommandLine root) {
     whenRendered(

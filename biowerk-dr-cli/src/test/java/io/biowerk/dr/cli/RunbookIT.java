@@ -69,6 +69,7 @@ class RunbookIT {
   int redisPort;
   int stagingRedisPort;
   IsolatedMongoServer mongo;
+
   /** What the page's example times become: set once the scheduled backups have run. */
   Instant exampleTime;
 

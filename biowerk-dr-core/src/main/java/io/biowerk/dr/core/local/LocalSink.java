@@ -275,8 +275,8 @@ public final class LocalSink implements Sink {
    * #delete} removes the directories it empties, so another thread or process deleting the last
    * object of {@code dir} (two backups of one source removing their in-progress markers) can remove
    * it between the two steps, or while {@link Files#createDirectories} checks what it found: then
-   * the directory is made again and the creation retried. A failure while the directory exists is
-   * the creation's own and is thrown as it is.
+   * the directory is made again and the creation retried (at most 20 times). A failure about
+   * another file (a copy's missing source) is the creation's own and is thrown as it is.
    */
   private static <T> T creatingIn(Path dir, Creation<T> creation) throws IOException {
     for (int attempt = 1; ; attempt++) {
@@ -286,11 +286,24 @@ public final class LocalSink implements Sink {
         Files.createDirectories(dir);
         return creation.create();
       } catch (NoSuchFileException | FileAlreadyExistsException e) {
-        if (attempt >= 20 || Files.isDirectory(dir)) {
+        // Whether dir exists now says nothing: the other run may have made it again meanwhile.
+        if (attempt >= 20 || !concerns(dir, e)) {
           throw e;
         }
       }
     }
+  }
+
+  /**
+   * Whether {@code e} is about {@code dir}, one of its parents or a file in it (the directory was
+   * removed under the creation), not about another file the creation reads (a copy's source).
+   */
+  private static boolean concerns(Path dir, FileSystemException e) {
+    if (e.getFile() == null) {
+      return true;
+    }
+    Path file = Path.of(e.getFile());
+    return file.startsWith(dir) || dir.startsWith(file);
   }
 
   /**
