@@ -146,14 +146,21 @@ public final class Main implements Callable<Integer> {
         args != null && args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"));
     if (rootHelp) {
       // The root's help lists each command by its header: read from its annotation, not a model.
-      COMMANDS.forEach((name, type) -> cli.addSubcommand(name, listed(type)));
+      for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+        cli.addSubcommand(command.getKey(), listed(command.getValue()));
+      }
       for (LogProvider provider : Logs.all()) {
         for (String suffix : LOG_COMMANDS) {
           cli.addSubcommand(provider.log() + suffix, listed(logCommand(suffix)));
         }
       }
     } else if (cli.getSubcommands().isEmpty()) {
-      COMMANDS.forEach(cli::addSubcommand);
+      // A loop, not a method reference to CommandLine: the class-data archive is dumped from the
+      // training's class list, and a lambda proxy whose target is a picocli method makes the dump
+      // link picocli's Java 5 classes, which a static archive then leaves out (LauncherIT).
+      for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+        cli.addSubcommand(command.getKey(), command.getValue());
+      }
       addLogCommands(cli, null);
     }
     cli.setOut(environment.out());
