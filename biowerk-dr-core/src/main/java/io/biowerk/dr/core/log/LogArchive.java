@@ -367,34 +367,57 @@ public final class LogArchive {
     if (chain.isEmpty()) {
       return false;
     }
+    return writeAtomically(
+        destination,
+        out -> {
+          long size = 0;
+          ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
+          for (String piece : chain) {
+            Optional<LogSegment> segment = segment(piece);
+            if (segment.isEmpty()) {
+              // pruned or replaced by the complete segment since the listing
+              return false;
+            }
+            BackupManifest manifest = segment.get().manifest();
+            long at = pieceRange(name, piece).orElseThrow()[0];
+            size = Math.max(size, ((Number) manifest.facts().get(PIECE_FILE_SIZE)).longValue());
+            try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
+              while (in.read(buffer) >= 0) {
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                  at += out.write(buffer, at);
+                }
+                buffer.clear();
+              }
+            }
+          }
+          if (out.size() < size) {
+            out.write(ByteBuffer.allocate(1), size - 1);
+          }
+          return true;
+        });
+  }
+
+  /** Fills a file; false when what it was to write is gone, and the file is then discarded. */
+  @FunctionalInterface
+  private interface FileFill {
+    boolean fill(FileChannel out) throws IOException;
+  }
+
+  /**
+   * Writes {@code destination} through a temp file beside it, synced and then renamed over it, so a
+   * reader (PostgreSQL's recovery) never sees a partial file; nothing is left behind when {@code
+   * fill} returns false or throws.
+   */
+  private static boolean writeAtomically(Path destination, FileFill fill) throws IOException {
     Path parent = destination.toAbsolutePath().getParent();
     Path temp = Files.createTempFile(parent, "." + destination.getFileName() + ".", ".tmp");
     boolean done = false;
     try {
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        long size = 0;
-        ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
-        for (String piece : chain) {
-          Optional<LogSegment> segment = segment(piece);
-          if (segment.isEmpty()) {
-            // pruned or replaced by the complete segment since the listing
-            return false;
-          }
-          BackupManifest manifest = segment.get().manifest();
-          long at = pieceRange(name, piece).orElseThrow()[0];
-          size = Math.max(size, ((Number) manifest.facts().get(PIECE_FILE_SIZE)).longValue());
-          try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
-            while (in.read(buffer) >= 0) {
-              buffer.flip();
-              while (buffer.hasRemaining()) {
-                at += out.write(buffer, at);
-              }
-              buffer.clear();
-            }
-          }
-        }
-        if (out.size() < size) {
-          out.write(ByteBuffer.allocate(1), size - 1);
+      try (FileChannel out =
+          FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        if (!fill.fill(out)) {
+          return false;
         }
         out.force(true);
       }
@@ -526,31 +549,19 @@ public final class LogArchive {
       return fetchPieces(name, destination);
     }
     BackupManifest manifest = segment.get().manifest();
-    Path parent = destination.toAbsolutePath().getParent();
-    Path temp = Files.createTempFile(parent, "." + destination.getFileName() + ".", ".tmp");
-    boolean done = false;
-    try {
-      try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys);
-          FileChannel out =
-              FileChannel.open(
-                  temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
-        while (in.read(buffer) >= 0) {
-          buffer.flip();
-          ByteChannels.writeFully(out, buffer);
-          buffer.clear();
-        }
-        out.force(true);
-      }
-      Files.move(
-          temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      done = true;
-      return true;
-    } finally {
-      if (!done) {
-        Files.deleteIfExists(temp);
-      }
-    }
+    return writeAtomically(
+        destination,
+        out -> {
+          try (ReadableByteChannel in = BackupReader.openDecoded(sink, manifest, keys)) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(ByteChannels.BUFFER_SIZE);
+            while (in.read(buffer) >= 0) {
+              buffer.flip();
+              ByteChannels.writeFully(out, buffer);
+              buffer.clear();
+            }
+          }
+          return true;
+        });
   }
 
   /**
